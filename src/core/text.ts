@@ -1,0 +1,15 @@
+/** Text helpers safe for hostile log content. */
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Removes control characters (incl. ESC, so no terminal escape sequences) and bidi overrides. */
+export function stripControl(s: string): string {
+  return s.replace(CONTROL, '');
+}
+
+/** A one-line excerpt of at most `max` characters, control characters stripped. */
+export function excerpt(s: string, max = 120): string {
+  const clean = stripControl(s.replace(/[\r\n\t]/g, ' '));
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}

@@ -1,0 +1,104 @@
+/**
+ * Core types shared by every stage of the pipeline. Imports nothing from src/.
+ */
+
+/** Milliseconds since the Unix epoch, UTC. */
+export type EpochMs = number;
+/** A duration in milliseconds; may be fractional (ALB logs microseconds). */
+export type DurationMs = number;
+
+/** Where something came from. `line` is 1-based; `file` is as given on the CLI, or "<stdin>". */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+}
+
+/**
+ * One access-log line, normalized. Every parser produces exactly this shape.
+ * Units: times are epoch ms UTC, durations are ms, sizes are bytes.
+ * "Not logged" and "-"/-1 sentinels are `null`, never 0.
+ * The JSON form (snake_case, ISO time) is produced by `recordToJson` in core/record-json.ts.
+ */
+export interface LogRecord {
+  /** Request start (ALB request_creation_time, nginx time_local minus request_time, ...). */
+  readonly startMs: EpochMs;
+  /** FormatParser.id */
+  readonly format: string;
+  readonly clientIp: string | null;
+  readonly clientPort: number | null;
+  readonly method: string | null;
+  readonly scheme: string | null;
+  readonly host: string | null;
+  /** Path without the query string, not decoded. */
+  readonly path: string | null;
+  readonly query: string | null;
+  readonly protocol: string | null;
+  /** Status returned by the load balancer. */
+  readonly status: number | null;
+  /** Status returned by the target/upstream. */
+  readonly backendStatus: number | null;
+  /** Target/server address or name. */
+  readonly backend: string | null;
+  /** Total time the load balancer spent on the request. */
+  readonly durationMs: DurationMs | null;
+  /** Time waiting on the target. */
+  readonly backendMs: DurationMs | null;
+  readonly bytesIn: number | null;
+  readonly bytesOut: number | null;
+  readonly userAgent: string | null;
+  readonly referer: string | null;
+  readonly tlsProtocol: string | null;
+  readonly tlsCipher: string | null;
+  readonly traceId: string | null;
+  readonly errorReason: string | null;
+  /** Load balancer / frontend name. */
+  readonly lb: string | null;
+  readonly source: SourceRef;
+}
+
+/** Machine-readable identity of a diagnostic. */
+export type DiagnosticCode =
+  | 'INPUT_UNREADABLE'
+  | 'INPUT_DAMAGED'
+  | 'LINE_TOO_LONG'
+  | 'PARSE_NO_MATCH'
+  | 'PARSE_BAD_FIELD'
+  | 'PARSE_TRAILING_FIELDS'
+  | 'DETECT_NO_FORMAT'
+  | 'FORMAT_MISMATCH'
+  | 'OPTION_INVALID';
+
+/** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: 'error' | 'warning';
+  /** One line, lowercase start, no trailing period. */
+  readonly message: string;
+  readonly source: SourceRef | null;
+  readonly field?: string;
+  /** Offending line, at most 120 characters, control characters stripped. */
+  readonly excerpt?: string;
+  readonly hint?: string;
+}
+
+/** The only error class lbua throws on purpose; the CLI prints it as one line and exits 2. */
+export class LbuaError extends Error {
+  override readonly name = 'LbuaError';
+  constructor(
+    readonly diagnostic: Diagnostic,
+    options?: { cause?: unknown },
+  ) {
+    super(formatDiagnostic(diagnostic), options);
+  }
+}
+
+/** "access.log.gz:812: error PARSE_BAD_FIELD: field `sent_bytes` is not an integer" */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.source ? `${d.source.file}:${d.source.line}: ` : '';
+  return `${where}${d.severity} ${d.code}: ${d.message}`;
+}
+
+/** Shorthand for throwing a usage/input error. */
+export function fail(code: DiagnosticCode, message: string, hint?: string): never {
+  throw new LbuaError({ code, severity: 'error', message, source: null, ...(hint ? { hint } : {}) });
+}

@@ -1,0 +1,126 @@
+/**
+ * Unit conversions, in one place. All return `null` for the "not logged" sentinels
+ * ("-", "", "-1" for timings) and NaN-free numbers otherwise.
+ */
+import type { DurationMs, EpochMs } from './types';
+
+/** Seconds (e.g. "0.000073", "-1", "-") → milliseconds, or null. */
+export function secondsToMs(s: string | undefined): DurationMs | null {
+  if (s === undefined || s === '-' || s === '' || s === '-1') return null;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < 0) return null;
+  return roundMs(n * 1000);
+}
+
+/** Milliseconds field ("12", "-1", "-", "+30") → number or null. */
+export function msField(s: string | undefined): DurationMs | null {
+  if (s === undefined || s === '-' || s === '' || s === '-1') return null;
+  const n = Number(s.charCodeAt(0) === 43 /* + */ ? s.slice(1) : s);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+/** Microseconds → milliseconds, or null. */
+export function microsToMs(s: string | undefined): DurationMs | null {
+  if (s === undefined || s === '-' || s === '' || s === '-1') return null;
+  const n = Number(s);
+  return Number.isFinite(n) && n >= 0 ? roundMs(n / 1000) : null;
+}
+
+/** Rounds to microsecond precision to hide binary float noise (0.1+0.2). */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Non-negative integer field or null ("-", "", garbage). Returns NaN for garbage so callers can reject. */
+export function intField(s: string | undefined): number | null {
+  if (s === undefined || s === '-' || s === '') return null;
+  const n = parseDigits(s, 0, s.length);
+  return n;
+}
+
+/** Parses an unsigned decimal integer in s[from,to); NaN when anything else is there. */
+export function parseDigits(s: string, from: number, to: number): number {
+  if (to <= from) return Number.NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return Number.NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * ISO 8601 UTC timestamp with optional fraction and `Z` ("2018-07-02T22:23:00.186641Z",
+ * "2018-07-02T22:23:00Z") → epoch ms (fraction truncated to ms, sub-ms kept as fraction).
+ * Returns NaN when the text is not of that shape.
+ */
+export function isoToEpochMs(s: string): EpochMs {
+  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return Number.NaN;
+  const y = parseDigits(s, 0, 4);
+  const mo = parseDigits(s, 5, 7);
+  const d = parseDigits(s, 8, 10);
+  const h = parseDigits(s, 11, 13);
+  const mi = parseDigits(s, 14, 16);
+  const se = parseDigits(s, 17, 19);
+  let i = 19;
+  let frac = 0;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    let scale = 100;
+    while (i < s.length) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      frac += c * scale;
+      scale /= 10;
+      i++;
+    }
+  }
+  if (s.charCodeAt(i) !== 90 /* Z */ || i !== s.length - 1) return Number.NaN;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return Number.NaN;
+  const base = Date.UTC(y, mo - 1, d, h, mi, se);
+  return Number.isNaN(base) ? Number.NaN : base + roundMs(frac);
+}
+
+const MONTHS: Readonly<Record<string, number>> = {
+  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+};
+
+/**
+ * CLF time "10/Oct/2000:13:55:36 -0700" (optionally with ".123" milliseconds after the seconds,
+ * as HAProxy writes) → epoch ms. `zone` may be omitted, in which case `assumeOffsetMin` is used.
+ * Returns NaN when the text is not of that shape.
+ */
+export function clfToEpochMs(s: string, assumeOffsetMin = 0): EpochMs {
+  if (s.length < 20 || s.charCodeAt(2) !== 47 || s.charCodeAt(6) !== 47 || s.charCodeAt(11) !== 58) return Number.NaN;
+  const d = parseDigits(s, 0, 2);
+  const mo = MONTHS[s.slice(3, 6)];
+  const y = parseDigits(s, 7, 11);
+  const h = parseDigits(s, 12, 14);
+  const mi = parseDigits(s, 15, 17);
+  const se = parseDigits(s, 18, 20);
+  if (mo === undefined || Number.isNaN(d + y + h + mi + se)) return Number.NaN;
+  let i = 20;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    let j = i + 1;
+    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    ms = Number(`0${s.slice(i, j)}`) * 1000;
+    i = j;
+  }
+  let offsetMin = assumeOffsetMin;
+  if (i < s.length) {
+    if (s.charCodeAt(i) !== 32 || s.length !== i + 6) return Number.NaN;
+    const sign = s.charCodeAt(i + 1) === 45 ? -1 : s.charCodeAt(i + 1) === 43 ? 1 : 0;
+    const oh = parseDigits(s, i + 2, i + 4);
+    const om = parseDigits(s, i + 4, i + 6);
+    if (sign === 0 || Number.isNaN(oh + om)) return Number.NaN;
+    offsetMin = sign * (oh * 60 + om);
+  }
+  return Date.UTC(y, mo, d, h, mi, se) + roundMs(ms) - offsetMin * 60_000;
+}
+
+/** Epoch ms → "2026-03-10T09:00:00.123Z". */
+export function isoTime(ms: EpochMs): string {
+  return new Date(Math.floor(ms)).toISOString();
+}

@@ -1,0 +1,45 @@
+/**
+ * Format auto-detection: score each format on a sample of an input's first lines and pick the one that
+ * parses them best. Pure: takes lines, returns a verdict with the scores for explanation.
+ */
+import type { FormatParser } from './types';
+import { allFormats } from './registry';
+
+/** Result of detection for one input. */
+export interface Detection {
+  readonly format: FormatParser | null;
+  /** Share of sampled non-blank lines the winner parsed into records (0..1). */
+  readonly score: number;
+  readonly scores: readonly { readonly id: string; readonly score: number }[];
+}
+
+/** How many lines detection samples from the start of each input. */
+export const DETECT_SAMPLE_LINES = 50;
+
+/**
+ * Scores every format by the fraction of sample lines it fully parses, with `detect()` shape confidence
+ * as tie-breaker. Blank lines are ignored. Returns format null when nothing parses any line.
+ */
+export function detectFormat(sample: readonly string[], formats: readonly FormatParser[] = allFormats()): Detection {
+  const lines = sample.filter((l) => l.trim() !== '');
+  const scores = formats.map((fmt) => {
+    let parsed = 0;
+    let shape = 0;
+    for (const [i, line] of lines.entries()) {
+      const r = fmt.parse(line, { source: { file: '<detect>', line: i + 1 }, strict: false });
+      if (r.kind === 'record') parsed++;
+      else if (r.kind === 'skip') parsed += 0.5;
+      shape += fmt.detect(line);
+    }
+    const n = Math.max(1, lines.length);
+    return { id: fmt.id, fmt, score: parsed / n, shape: shape / n };
+  });
+  const ranked = [...scores].sort((a, b) => b.score - a.score || b.shape - a.shape);
+  const best = ranked[0];
+  const winner = best && best.score > 0 ? best.fmt : null;
+  return {
+    format: winner,
+    score: best?.score ?? 0,
+    scores: ranked.map((s) => ({ id: s.id, score: Math.round(s.score * 1000) / 1000 })),
+  };
+}

@@ -1,0 +1,21 @@
+/** Every format lbua knows, by id. Adding a format = one file + one line here (see test/formats/registry.test.ts). */
+import type { FormatParser } from './types';
+import alb from './alb';
+
+/** The registry, in the order auto-detection breaks ties. */
+export const FORMATS = {
+  alb,
+} as const satisfies Record<string, FormatParser>;
+
+/** A format id. */
+export type FormatId = keyof typeof FORMATS;
+
+/** Looks a format up by id; undefined when unknown. */
+export function getFormat(id: string): FormatParser | undefined {
+  return (FORMATS as Record<string, FormatParser>)[id];
+}
+
+/** All formats in registry order. */
+export function allFormats(): readonly FormatParser[] {
+  return Object.values(FORMATS);
+}

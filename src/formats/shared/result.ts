@@ -1,0 +1,36 @@
+/** Small constructors for parse results, shared by every format. */
+import type { DiagnosticCode } from '../../core/types';
+import { excerpt } from '../../core/text';
+import type { ParseContext, ParseResult } from '../types';
+
+/** A parse error result with a located, excerpted diagnostic. */
+export function parseError(
+  line: string,
+  ctx: ParseContext,
+  message: string,
+  field?: string,
+  code: DiagnosticCode = field ? 'PARSE_BAD_FIELD' : 'PARSE_NO_MATCH',
+): ParseResult {
+  return {
+    kind: 'error',
+    diagnostic: {
+      code,
+      severity: 'error',
+      message,
+      source: ctx.source,
+      ...(field ? { field } : {}),
+      excerpt: excerpt(line),
+    },
+  };
+}
+
+/** Strips a trailing ":port" from a host header value ("example.com:443" → "example.com", "[::1]:80" → "[::1]"). */
+export function hostWithoutPort(host: string | null): string | null {
+  if (host === null) return null;
+  const colon = host.lastIndexOf(':');
+  if (colon < 0) return host;
+  const close = host.lastIndexOf(']');
+  if (host.charCodeAt(0) === 91 && close > colon) return host;
+  if (host.charCodeAt(0) !== 91 && host.indexOf(':') !== colon) return host; // bare IPv6
+  return host.slice(0, colon) || null;
+}

@@ -1,0 +1,56 @@
+/**
+ * Single-pass tokenizer for space-separated lines with double-quoted fields (ALB, ELB, nginx, CLF, HAProxy).
+ * - Quoted fields are returned without their quotes; a backslash escapes the next character
+ *   (Apache writes `\"`; nginx writes `\x22`, which stays as text).
+ * - A closing quote not followed by a space still ends the field (ALB's `"-"1` corpus quirk).
+ * - Runs of spaces between fields count as one separator.
+ * Returns null when a quote is not closed.
+ */
+export function tokenize(line: string, maxFields = 64): string[] | null {
+  const out: string[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n && out.length < maxFields) {
+    let c = line.charCodeAt(i);
+    if (c === 32) {
+      i++;
+      continue;
+    }
+    if (c === 34 /* " */) {
+      const start = i + 1;
+      let j = start;
+      let escaped = false;
+      for (;;) {
+        if (j >= n) return null;
+        c = line.charCodeAt(j);
+        if (c === 92 /* \ */) {
+          escaped = true;
+          j += 2;
+          continue;
+        }
+        if (c === 34) break;
+        j++;
+      }
+      const raw = line.slice(start, j);
+      out.push(escaped ? unescapeQuoted(raw) : raw);
+      i = j + 1;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && line.charCodeAt(j) !== 32) j++;
+    out.push(line.slice(i, j));
+    i = j;
+  }
+  if (i < n && line.slice(i).trim() !== '') out.push(line.slice(i).trim());
+  return out;
+}
+
+/** Undoes `\"` and `\\` (Apache); leaves `\xHH` sequences as written. */
+function unescapeQuoted(s: string): string {
+  return s.replace(/\\(["\\])/g, '$1');
+}
+
+/** `-` or empty means "not logged". */
+export function dash(s: string | undefined): string | null {
+  return s === undefined || s === '-' || s === '' ? null : s;
+}

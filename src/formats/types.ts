@@ -1,0 +1,32 @@
+/** The shape of a log format plugin. One per file under src/formats/, `id` equal to the file name. */
+import type { Diagnostic, LogRecord, SourceRef } from '../core/types';
+
+/** Outcome of parsing one line: a record, a line to skip silently, or a reported error. */
+export type ParseResult =
+  | { readonly kind: 'record'; readonly record: LogRecord; readonly warnings?: readonly Diagnostic[] }
+  | { readonly kind: 'skip'; readonly reason: 'blank' | 'comment' | 'header' }
+  | { readonly kind: 'error'; readonly diagnostic: Diagnostic };
+
+/** What a parser knows about the line besides its text. */
+export interface ParseContext {
+  readonly source: SourceRef;
+  /** Treat recoverable oddities (e.g. unknown trailing ALB fields) as errors. */
+  readonly strict: boolean;
+}
+
+/**
+ * A log format: a plain object of pure functions (no I/O, no clock, no mutable state).
+ */
+export interface FormatParser {
+  readonly id: string;
+  readonly title: string;
+  /** One line for `lbua formats`. */
+  readonly description: string;
+  /** Upstream field documentation. */
+  readonly docsUrl: string;
+  /** Real-shaped sample lines; the registry test parses each. */
+  readonly samples: readonly string[];
+  /** Cheap shape check: 0 (not this format) .. 1 (certainly this format). */
+  detect(line: string): number;
+  parse(line: string, ctx: ParseContext): ParseResult;
+}

@@ -1,0 +1,2 @@
+process.env['TZ'] = 'UTC';
+process.env['NO_COLOR'] = '1';
