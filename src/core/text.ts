@@ -13,3 +13,11 @@ export function excerpt(s: string, max = 120): string {
   const clean = stripControl(s.replace(/[\r\n\t]/g, ' '));
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
+
+/**
+ * A standalone copy of `s`. Substrings of a decoded chunk keep the whole chunk alive in V8 (sliced strings);
+ * keys kept in long-lived maps must be copied, or memory grows with the input instead of with distinct keys.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (` ${s}`).slice(1);
+}

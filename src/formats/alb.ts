@@ -53,8 +53,6 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     return parseError(line, ctx, `not an ALB access-log line (type "${type.slice(0, 16)}")`);
   }
   if (f.length < MIN_FIELDS) return parseError(line, ctx, `truncated ALB line: ${f.length} fields, expected at least ${MIN_FIELDS}`);
-  const endMs = isoToEpochMs(f[F.time] ?? '');
-  if (Number.isNaN(endMs)) return parseError(line, ctx, 'field `time` is not an ISO-8601 UTC timestamp', 'time');
   const client = splitHostPort(f[F.client]);
   if (client.ip === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = intField(f[F.elbStatus]);
@@ -67,8 +65,13 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   const targetMs = secondsToMs(f[F.targetSec]);
   const respMs = secondsToMs(f[F.responseSec]);
   const durationMs = reqMs !== null && targetMs !== null && respMs !== null ? roundMs(reqMs + targetMs + respMs) : null;
-  const created = f.length > F.requestCreationTime ? isoToEpochMs(f[F.requestCreationTime] ?? '') : Number.NaN;
-  const startMs = Number.isNaN(created) ? endMs - (durationMs ?? 0) : created;
+  // The start is request_creation_time; older logs without it: response time minus the duration.
+  let startMs = f.length > F.requestCreationTime ? isoToEpochMs(f[F.requestCreationTime] ?? '') : Number.NaN;
+  if (Number.isNaN(startMs)) {
+    const endMs = isoToEpochMs(f[F.time] ?? '');
+    if (Number.isNaN(endMs)) return parseError(line, ctx, 'field `time` is not an ISO-8601 UTC timestamp', 'time');
+    startMs = endMs - (durationMs ?? 0);
+  }
   const req = parseRequestLine(f[F.request] ?? '');
   const target = dash(f[F.target]);
   return {

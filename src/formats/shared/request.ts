@@ -34,7 +34,8 @@ export function parseRequestLine(req: string): RequestLine {
     target = req.slice(first + 1);
   }
   const method = nullDash(req.slice(0, first));
-  return { method, protocol, ...splitTarget(target) };
+  const t = splitTarget(target);
+  return { method, scheme: t.scheme, host: t.host, path: t.path, query: t.query, protocol };
 }
 
 /** "scheme://host:port/path?q" or "/path?q" → parts; path keeps its encoding. */

@@ -1,0 +1,58 @@
+/** `lbua generate`: writes a seeded, realistic ALB log (the project's own scenario generator). */
+import type { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import { albLine } from '../../generate/alb-line';
+import { generateRequests } from '../../generate/scenario';
+import { parsePositiveInt, parseTimeOption } from '../options';
+import { fail } from '../../core/types';
+
+interface RawGenerate {
+  readonly requests?: string;
+  readonly hours?: string;
+  readonly seed?: string;
+  readonly start?: string;
+  readonly out?: string;
+  readonly gzip?: boolean;
+}
+
+/** Adds the command. */
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('write a seeded, realistic AWS ALB access log (for demos, tests and benchmarks)')
+    .option('-n, --requests <n>', 'approximate number of requests (default 10000)')
+    .option('--hours <n>', 'length of the period in hours (default 6)')
+    .option('--seed <n>', 'random seed (default 1)')
+    .option('--start <time>', 'start of the period (default 2026-03-10T06:00:00Z)')
+    .option('-o, --out <file>', 'output file (default stdout)')
+    .option('--gzip', 'gzip the output (default when the file name ends in .gz)')
+    .action(async (raw: RawGenerate) => {
+      const requests = parsePositiveInt('requests', raw.requests, 10_000);
+      const hours = Number(raw.hours ?? 6);
+      if (!(hours > 0 && hours <= 24 * 31)) fail('OPTION_INVALID', `--hours must be between 0 and 744, got ${JSON.stringify(raw.hours)}`);
+      const seed = parsePositiveInt('seed', raw.seed, 1);
+      const startMs = parseTimeOption('start', raw.start ?? '2026-03-10T06:00:00Z') ?? 0;
+      const file = raw.out ?? null;
+      const gzip = raw.gzip === true || (file !== null && file.endsWith('.gz'));
+      const sink: Writable = file === null ? process.stdout : createWriteStream(file);
+      let out: Writable = sink;
+      if (gzip) {
+        const gz = createGzip({ level: 6 });
+        gz.pipe(sink);
+        out = gz;
+      }
+      let buf = '';
+      for (const req of generateRequests({ seed, startMs, hours, requests })) {
+        buf += `${albLine(req)}\n`;
+        if (buf.length > 1 << 16) {
+          if (!out.write(buf)) await once(out, 'drain');
+          buf = '';
+        }
+      }
+      out.end(buf);
+      if (file !== null) await once(sink, 'finish');
+    });
+}

@@ -1,0 +1,42 @@
+/** `lbua records`: normalized records as NDJSON, one per line, in input order. */
+import type { Command } from 'commander';
+import { recordToJson } from '../../core/record-json';
+import { formatDiagnostic } from '../../core/types';
+import { stripControl } from '../../core/text';
+import { DiagnosticLog } from '../../diagnostics';
+import { expandInputs } from '../../input/expand';
+import { runInputs } from '../../pipeline';
+import { openOut } from '../output';
+import { addReadOptions, readOptions, type RawReadOptions } from './common';
+
+interface RawRecordsOptions extends RawReadOptions {
+  readonly output?: string;
+  readonly maxWarnings?: string;
+}
+
+/** Adds the command. */
+export function registerRecords(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('records')
+    .description('print normalized records as NDJSON (one JSON object per line) on stdout')
+    .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
+  addReadOptions(cmd)
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .option('--max-warnings <n>', 'malformed lines reported on stderr (default 20)')
+    .action(async (args: string[], raw: RawRecordsOptions & { out?: string }) => {
+      const options = readOptions(raw);
+      const maxWarnings = raw.maxWarnings === undefined ? 20 : Number(raw.maxWarnings);
+      const inputs = expandInputs(args);
+      const out = await openOut(raw.out ?? null);
+      const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+      const summaries = await runInputs(inputs, options, {
+        record: (r) => out.write(`${JSON.stringify(recordToJson(r))}\n`),
+        diagnostic: (d) => diags.add(d),
+        afterBatch: () => out.drain(),
+      });
+      await out.close();
+      const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
+      if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);
+      if (options.strict && (malformed > 0 || summaries.some((s) => s.damaged))) setExit(2);
+    });
+}

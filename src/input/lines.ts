@@ -1,0 +1,211 @@
+/**
+ * Bytes → lines. Opens a file or stdin, recognises gzip by its magic bytes (not the name), handles multi-member
+ * gzip, LF and CRLF, a UTF-8 BOM, invalid UTF-8 (replacement characters, never a crash) and over-long lines
+ * (reported, never buffered without bound). A truncated or corrupt gzip yields every complete line before the
+ * damage, then reports where it stopped.
+ *
+ * Lines come in batches (one per decoded chunk) so the per-line cost is a plain loop, not an await.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { LbuaError } from '../core/types';
+import { errCode } from './expand';
+
+/** A batch of consecutive lines. An entry is null when that line exceeded the length limit. */
+export interface LineBatch {
+  /** 1-based number of lines[0]. */
+  readonly firstLine: number;
+  readonly lines: readonly (string | null)[];
+}
+
+/** What became of an input once read to the end. */
+export interface ReadOutcome {
+  gzip: boolean;
+  /** Set when the input was damaged: what went wrong and the compressed byte offset where reading stopped. */
+  damage: { readonly message: string; readonly offset: number } | null;
+}
+
+/** Options for reading lines. */
+export interface ReadOptions {
+  /** Longest line kept, in characters (default 64 KiB). */
+  readonly maxLineLength: number;
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * Reads `path` ("-" = stdin) as line batches. `outcome` is filled in as reading proceeds (gzip is known after
+ * the first bytes; damage at the end). Throws LbuaError INPUT_UNREADABLE when the file cannot be opened.
+ */
+export async function* readLineBatches(
+  path: string,
+  outcome: ReadOutcome,
+  options: ReadOptions = { maxLineLength: 64 * 1024 },
+): AsyncGenerator<LineBatch> {
+  const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: CHUNK });
+  const splitter = new LineSplitter(options.maxLineLength);
+  let consumed = 0;
+  let gunzip: ReturnType<typeof createGunzip> | null = null;
+  let decodedSource: AsyncIterable<Buffer>;
+  const rawIter = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await rawIter.next();
+  } catch (e) {
+    throw new LbuaError({
+      code: 'INPUT_UNREADABLE',
+      severity: 'error',
+      message: `${path === '-' ? '<stdin>' : path}: cannot read (${errCode(e)})`,
+      source: null,
+    });
+  }
+  if (first.done) {
+    return;
+  }
+  const head = first.value;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    outcome.gzip = true;
+    const gz = createGunzip({ chunkSize: CHUNK });
+    gunzip = gz;
+    // Feed the compressed bytes ourselves so we know the offset when the stream breaks.
+    const feed = async (): Promise<void> => {
+      try {
+        let chunk: Buffer = head;
+        for (;;) {
+          consumed += chunk.length;
+          if (!gz.write(chunk)) await new Promise<void>((r) => gz.once('drain', r));
+          const n = await rawIter.next();
+          if (n.done) break;
+          chunk = n.value;
+        }
+        gz.end();
+      } catch (e) {
+        gz.destroy(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    void feed();
+    decodedSource = gz;
+  } else {
+    decodedSource = (async function* () {
+      yield head;
+      for (;;) {
+        const n = await rawIter.next();
+        if (n.done) return;
+        yield n.value;
+      }
+    })();
+  }
+  try {
+    for await (const chunk of decodedSource) {
+      const batch = splitter.push(chunk);
+      if (batch) yield batch;
+    }
+  } catch (e) {
+    outcome.damage = { message: damageMessage(e), offset: gunzip ? Math.min(consumed, gunzip.bytesWritten) : consumed };
+    const partial = splitter.flushComplete();
+    if (partial) yield partial;
+    return;
+  }
+  const last = splitter.end();
+  if (last) yield last;
+}
+
+function damageMessage(e: unknown): string {
+  const code = errCode(e);
+  if (code === 'Z_BUF_ERROR') return 'unexpected end of gzip data (file truncated)';
+  if (code === 'Z_DATA_ERROR') return `corrupt gzip data (${e instanceof Error ? e.message : code})`;
+  return `read error (${code})`;
+}
+
+/**
+ * Incremental splitter: chunks in, line batches out. Exported for tests.
+ * Works on bytes: only the part of a chunk up to its last LF is decoded (LF never occurs inside a UTF-8 sequence,
+ * so no character is split), the rest is carried as bytes. The limit is in bytes (default 64 KiB).
+ */
+export class LineSplitter {
+  private carry: Buffer | null = null;
+  private tooLong = false;
+  private nextLine = 1;
+  private bomChecked = false;
+
+  constructor(private readonly maxLineLength: number) {}
+
+  /** Adds a chunk; returns the complete lines it finished, if any. */
+  push(chunk: Buffer): LineBatch | null {
+    let buf = chunk;
+    if (!this.bomChecked && buf.length > 0) {
+      this.bomChecked = true;
+      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    const lastNl = buf.lastIndexOf(10);
+    if (lastNl < 0) {
+      this.hold(buf);
+      return null;
+    }
+    const lines: (string | null)[] = [];
+    const firstLine = this.nextLine;
+    let start = 0;
+    // The first line may continue the carried bytes.
+    const firstNl = buf.indexOf(10);
+    if (this.carry !== null || this.tooLong) {
+      if (this.tooLong || (this.carry?.length ?? 0) + firstNl > this.maxLineLength) lines.push(null);
+      else lines.push(stripCr(Buffer.concat([this.carry ?? Buffer.alloc(0), buf.subarray(0, firstNl)]).toString('utf8')));
+      this.carry = null;
+      this.tooLong = false;
+      start = firstNl + 1;
+    }
+    if (start <= lastNl) {
+      const text = buf.toString('utf8', start, lastNl);
+      let from = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', from);
+        const end = nl < 0 ? text.length : nl;
+        let line = text.slice(from, end);
+        if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+        lines.push(line.length > this.maxLineLength && Buffer.byteLength(line) > this.maxLineLength ? null : line);
+        if (nl < 0) break;
+        from = nl + 1;
+      }
+    }
+    this.hold(buf.subarray(lastNl + 1));
+    this.nextLine += lines.length;
+    return lines.length > 0 ? { firstLine, lines } : null;
+  }
+
+  private hold(rest: Buffer): void {
+    if (rest.length === 0) return;
+    if (this.tooLong) return;
+    const size = (this.carry?.length ?? 0) + rest.length;
+    if (size > this.maxLineLength) {
+      this.tooLong = true;
+      this.carry = null;
+      return;
+    }
+    // Copy: the chunk buffer may be reused by the stream.
+    this.carry = this.carry === null ? Buffer.from(rest) : Buffer.concat([this.carry, rest]);
+  }
+
+  /** End of a clean input: the last line may lack its newline. */
+  end(): LineBatch | null {
+    if (this.tooLong) {
+      this.tooLong = false;
+      return { firstLine: this.nextLine++, lines: [null] };
+    }
+    if (this.carry === null) return null;
+    const line = stripCr(this.carry.toString('utf8'));
+    this.carry = null;
+    return { firstLine: this.nextLine++, lines: [line] };
+  }
+
+  /** End of a damaged input: the partial last line is dropped (it may be cut mid-field). */
+  flushComplete(): LineBatch | null {
+    this.carry = null;
+    this.tooLong = false;
+    return null;
+  }
+}
+
+function stripCr(s: string): string {
+  return s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
+}

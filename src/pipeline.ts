@@ -1,0 +1,165 @@
+/**
+ * THE pipeline: input → parse → (enrich → sessions → profile/detect, supplied by the caller as sinks) → result.
+ * Read this file first. Everything is synchronous per line except reading; the `for await` over line batches is
+ * the only suspension point, which gives backpressure for free.
+ */
+import type { Diagnostic, EpochMs, LogRecord } from './core/types';
+import { LbuaError } from './core/types';
+import { excerpt } from './core/text';
+import type { InputSpec } from './input/expand';
+import { readLineBatches, type LineBatch, type ReadOutcome } from './input/lines';
+import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
+import { getFormat } from './formats/registry';
+import type { FormatParser } from './formats/types';
+
+/** How the pipeline reads and parses. Built by cli/options.ts. */
+export interface PipelineOptions {
+  /** 'auto' or a format id. */
+  readonly format: string;
+  readonly strict: boolean;
+  readonly maxLineLength: number;
+  /** Keep records with startMs >= from (inclusive) and < to (exclusive). */
+  readonly from: EpochMs | null;
+  readonly to: EpochMs | null;
+}
+
+/** Per-input totals: every line is accounted for (lines = records + filtered + skipped + malformed). */
+export interface InputSummary {
+  readonly path: string;
+  format: string | null;
+  gzip: boolean;
+  lines: number;
+  records: number;
+  /** Parsed, but outside --from/--to. */
+  filtered: number;
+  /** Blank, comment or header lines. */
+  skipped: number;
+  malformed: number;
+  damaged: { readonly message: string; readonly offset: number } | null;
+  firstMs: EpochMs | null;
+  lastMs: EpochMs | null;
+}
+
+/** Receives every record (in input order) and every diagnostic. */
+export interface PipelineSink {
+  record(r: LogRecord): void;
+  diagnostic(d: Diagnostic): void;
+  /** Called after each batch of lines; a returned promise is awaited (output backpressure). */
+  afterBatch?(): Promise<void> | void;
+}
+
+/** Reads every input in order, feeding the sink. Returns one summary per input. */
+export async function runInputs(
+  inputs: readonly InputSpec[],
+  options: PipelineOptions,
+  sink: PipelineSink,
+): Promise<InputSummary[]> {
+  const forced = options.format === 'auto' ? null : getFormat(options.format);
+  if (options.format !== 'auto' && !forced) {
+    throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
+  }
+  const summaries: InputSummary[] = [];
+  for (const input of inputs) summaries.push(await runInput(input, forced ?? null, options, sink));
+  return summaries;
+}
+
+async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink): Promise<InputSummary> {
+  const file = input.stdin ? '<stdin>' : input.path;
+  const outcome: ReadOutcome = { gzip: false, damage: null };
+  const summary: InputSummary = {
+    path: file, format: forced?.id ?? null, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0,
+    malformed: 0, damaged: null, firstMs: null, lastMs: null,
+  };
+  const batches = readLineBatches(input.stdin ? '-' : input.path, outcome, { maxLineLength: options.maxLineLength });
+  // Buffer the first batches until we have a detection sample.
+  const pending: LineBatch[] = [];
+  const sample: string[] = [];
+  let format = forced;
+  let it = await batches.next();
+  while (!it.done && sample.length < DETECT_SAMPLE_LINES) {
+    pending.push(it.value);
+    for (const l of it.value.lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+    if (sample.length >= DETECT_SAMPLE_LINES) break;
+    it = await batches.next();
+  }
+  if (format === null) {
+    const det = detectFormat(sample);
+    format = det.format;
+    summary.format = format?.id ?? null;
+    if (format === null && sample.length > 0) {
+      sink.diagnostic({
+        code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
+        message: 'no known format parses the first lines of this input; every line counted as malformed',
+        excerpt: excerpt(sample[0] ?? ''), hint: 'run `lbua formats` for the supported formats, or pass --format',
+      });
+    }
+  }
+  const process = async (batch: LineBatch): Promise<void> => {
+    processBatch(batch, format, file, options, summary, sink);
+    if (sink.afterBatch) await sink.afterBatch();
+  };
+  for (const b of pending) await process(b);
+  if (!it.done) {
+    for (let next = await batches.next(); !next.done; next = await batches.next()) await process(next.value);
+  }
+  summary.gzip = outcome.gzip;
+  summary.damaged = outcome.damage;
+  if (outcome.damage) {
+    sink.diagnostic({
+      code: 'INPUT_DAMAGED', severity: 'warning', source: null,
+      message: `${file}: ${outcome.damage.message} at compressed byte offset ${outcome.damage.offset}; ${summary.lines} complete lines before it were read`,
+    });
+  }
+  checkMismatch(summary, format, sample, file, sink);
+  return summary;
+}
+
+function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink): void {
+  const { from, to, strict } = options;
+  let lineNo = batch.firstLine;
+  for (const text of batch.lines) {
+    const source = { file, line: lineNo++ };
+    summary.lines++;
+    if (text === null) {
+      summary.malformed++;
+      sink.diagnostic({ code: 'LINE_TOO_LONG', severity: 'error', source, message: `line longer than ${options.maxLineLength} characters` });
+      continue;
+    }
+    if (format === null) {
+      if (text.trim() === '') summary.skipped++;
+      else summary.malformed++;
+      continue;
+    }
+    const r = format.parse(text, { source, strict });
+    if (r.kind === 'record') {
+      const t = r.record.startMs;
+      if ((from !== null && t < from) || (to !== null && t >= to)) {
+        summary.filtered++;
+        continue;
+      }
+      summary.records++;
+      if (summary.firstMs === null || t < summary.firstMs) summary.firstMs = t;
+      if (summary.lastMs === null || t > summary.lastMs) summary.lastMs = t;
+      if (r.warnings) for (const w of r.warnings) sink.diagnostic(w);
+      sink.record(r.record);
+    } else if (r.kind === 'skip') {
+      summary.skipped++;
+    } else {
+      summary.malformed++;
+      sink.diagnostic(r.diagnostic);
+    }
+  }
+}
+
+/** If most lines failed, the format is probably wrong: say so and suggest the detected one. */
+function checkMismatch(summary: InputSummary, format: FormatParser | null, sample: readonly string[], file: string, sink: PipelineSink): void {
+  const considered = summary.lines - summary.skipped;
+  if (format === null || considered < 2 || summary.malformed * 2 <= considered) return;
+  const det = detectFormat(sample);
+  const better = det.format && det.format.id !== format.id ? det.format.id : null;
+  sink.diagnostic({
+    code: 'FORMAT_MISMATCH', severity: 'warning', source: null,
+    message: `${file}: ${summary.malformed} of ${considered} lines did not parse as ${format.id}${better ? `; they look like ${better}` : ''}`,
+    ...(better ? { hint: `try --format ${better}` } : {}),
+  });
+}

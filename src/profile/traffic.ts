@@ -1,0 +1,174 @@
+/**
+ * The traffic summary behind `lbua analyze`: totals, time range, request rate per minute, status mix, bytes,
+ * latency percentiles (streaming sketch, ±1% relative error) and bounded top-N tables.
+ * Memory grows with distinct keys (clients, paths, minutes), never with lines; each top table is capped at
+ * 100,000 distinct keys (heavy hitters stay exact to within `maxError`).
+ */
+import type { EpochMs, LogRecord } from '../core/types';
+import { QuantileSketch, percentiles } from '../core/quantile';
+import { TopCounter } from '../core/top';
+import { detach } from '../core/text';
+
+/** One row of a top table. */
+export interface TopRow {
+  readonly key: string;
+  readonly requests: number;
+  readonly share: number;
+}
+
+/** Percentiles in milliseconds. */
+export interface LatencyStats {
+  readonly count: number;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+}
+
+/** The summary section of the report. */
+export interface TrafficSummary {
+  readonly requests: number;
+  readonly unique_clients: number;
+  readonly time_range: { readonly start: EpochMs; readonly end: EpochMs } | null;
+  readonly requests_per_minute: { readonly peak: number; readonly peak_minute: EpochMs | null; readonly median: number; readonly mean: number };
+  readonly status_classes: Readonly<Record<string, number>>;
+  readonly top_status: readonly { readonly status: number | null; readonly requests: number }[];
+  readonly bytes: { readonly in: number; readonly out: number };
+  readonly latency: { readonly total: LatencyStats; readonly backend: LatencyStats };
+}
+
+/** Top-N tables. */
+export interface TopTables {
+  readonly clients: readonly TopRow[];
+  readonly paths: readonly TopRow[];
+  readonly hosts: readonly TopRow[];
+  readonly user_agents: readonly TopRow[];
+  readonly backends: readonly TopRow[];
+  readonly error_paths: readonly TopRow[];
+}
+
+const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other', 'none'] as const;
+
+/** Accumulates the traffic summary; feed with observe(), read with result(). */
+export class TrafficProfile {
+  private requests = 0;
+  /** Exact per-client counts: memory grows with distinct clients (about 80 bytes each). */
+  private readonly clients = new Map<string, number>();
+  private minMs = Number.POSITIVE_INFINITY;
+  private maxMs = Number.NEGATIVE_INFINITY;
+  private readonly perMinute = new Map<number, number>();
+  /** Run-length cache for perMinute: records mostly arrive in time order. */
+  private curMinute = Number.NaN;
+  private curMinuteCount = 0;
+  /** Requests per status code 0..999; index 1000 = no status. */
+  private readonly statuses = new Float64Array(1001);
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private readonly total = new QuantileSketch();
+  private readonly backend = new QuantileSketch();
+  private readonly topPaths = new TopCounter();
+  private readonly topHosts = new TopCounter();
+  private readonly topAgents = new TopCounter();
+  private readonly topBackends = new TopCounter();
+  private readonly topErrorPaths = new TopCounter();
+
+  /** Adds one record. */
+  observe(r: LogRecord): void {
+    this.requests++;
+    const t = r.startMs;
+    if (t < this.minMs) this.minMs = t;
+    if (t > this.maxMs) this.maxMs = t;
+    const minute = Math.floor(t / 60_000);
+    if (minute === this.curMinute) this.curMinuteCount++;
+    else {
+      this.flushMinute();
+      this.curMinute = minute;
+      this.curMinuteCount = 1;
+    }
+    const st = r.status;
+    const si = st === null || st < 0 || st > 999 ? 1000 : st;
+    this.statuses[si] = (this.statuses[si] ?? 0) + 1;
+    if (r.bytesIn !== null) this.bytesIn += r.bytesIn;
+    if (r.bytesOut !== null) this.bytesOut += r.bytesOut;
+    if (r.durationMs !== null) this.total.add(r.durationMs);
+    if (r.backendMs !== null) this.backend.add(r.backendMs);
+    if (r.clientIp !== null) {
+      const c = this.clients.get(r.clientIp);
+      this.clients.set(c === undefined ? detach(r.clientIp) : r.clientIp, (c ?? 0) + 1);
+    }
+    const path = r.path ?? '-';
+    this.topPaths.add(path);
+    if (r.host !== null) this.topHosts.add(r.host);
+    this.topAgents.add(r.userAgent ?? '-');
+    if (r.backend !== null) this.topBackends.add(r.backend);
+    if (st !== null && st >= 400) this.topErrorPaths.add(`${st} ${path}`);
+  }
+
+  private flushMinute(): void {
+    if (this.curMinuteCount > 0) this.perMinute.set(this.curMinute, (this.perMinute.get(this.curMinute) ?? 0) + this.curMinuteCount);
+    this.curMinuteCount = 0;
+  }
+
+  /** The summary and top-N tables. */
+  result(topN: number): { summary: TrafficSummary; top: TopTables } {
+    this.flushMinute();
+    const classes = new Map<string, number>();
+    const statusRows: [number, number][] = [];
+    this.statuses.forEach((n, st) => {
+      if (n === 0) return;
+      const cls = st === 1000 ? 'none' : st >= 100 && st < 600 ? `${Math.floor(st / 100)}xx` : 'other';
+      classes.set(cls, (classes.get(cls) ?? 0) + n);
+      statusRows.push([st === 1000 ? -1 : st, n]);
+    });
+    const perMin = [...this.perMinute.entries()].sort((a, b) => a[0] - b[0]);
+    // Minutes with no requests inside the range count as zero for the median.
+    const span = perMin.length ? (perMin[perMin.length - 1]?.[0] ?? 0) - (perMin[0]?.[0] ?? 0) + 1 : 0;
+    const counts = perMin.map((e) => e[1]);
+    while (counts.length < span) counts.push(0);
+    counts.sort((a, b) => a - b);
+    let peak = 0;
+    let peakMinute: number | null = null;
+    for (const [m, c] of perMin) if (c > peak) { peak = c; peakMinute = m * 60_000; }
+    const median = counts.length ? (counts.length % 2 ? (counts[(counts.length - 1) / 2] ?? 0) : ((counts[counts.length / 2 - 1] ?? 0) + (counts[counts.length / 2] ?? 0)) / 2) : 0;
+    const status_classes: Record<string, number> = {};
+    for (const c of CLASSES) {
+      const n = classes.get(c);
+      if (n) status_classes[c] = n;
+    }
+    const top_status = statusRows
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, topN)
+      .map(([s, n]) => ({ status: s < 0 ? null : s, requests: n }));
+    const rows = (t: TopCounter): TopRow[] => t.top(topN).map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 }));
+    return {
+      summary: {
+        requests: this.requests,
+        unique_clients: this.clients.size,
+        time_range: this.requests ? { start: this.minMs, end: this.maxMs } : null,
+        requests_per_minute: { peak, peak_minute: peakMinute, median, mean: span ? round2(this.requests / span) : 0 },
+        status_classes,
+        top_status,
+        bytes: { in: this.bytesIn, out: this.bytesOut },
+        latency: { total: percentiles(this.total), backend: percentiles(this.backend) },
+      },
+      top: {
+        clients: [...this.clients.entries()]
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+          .slice(0, topN)
+          .map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 })),
+        paths: rows(this.topPaths),
+        hosts: rows(this.topHosts),
+        user_agents: rows(this.topAgents),
+        backends: rows(this.topBackends),
+        error_paths: rows(this.topErrorPaths),
+      },
+    };
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

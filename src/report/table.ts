@@ -1,0 +1,124 @@
+/**
+ * Terminal reporter: findings first (most severe first), then inputs, summary, latency and top tables.
+ * Every log-derived string passes through `safe()` (control characters stripped, length capped).
+ */
+import Table from 'cli-table3';
+import type { Report, ReportLatency, ReportTopRow } from './types';
+import { makeStyle, safe, type Style } from './style';
+
+/** Rendering options for the terminal. */
+export interface TableOptions {
+  readonly color: boolean;
+  /** Terminal width (used to cap column widths). */
+  readonly columns: number;
+  /** Show evidence lines under each finding. */
+  readonly evidence: boolean;
+}
+
+const SEV_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+/** Renders the report as text tables. */
+export function renderTable(report: Report, opts: TableOptions): string {
+  const st = makeStyle(opts.color);
+  const out: string[] = [];
+  const keyWidth = Math.max(30, Math.min(90, opts.columns - 30));
+  out.push(renderFindings(report, st, opts));
+  out.push(heading(st, 'Inputs'));
+  const inputs = table(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
+  for (const i of report.inputs) {
+    inputs.push([safe(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : '']);
+  }
+  out.push(inputs.toString());
+  const s = report.summary;
+  out.push(heading(st, 'Traffic'));
+  const kv = table(['', '']);
+  kv.push(['period', s.time_range ? `${s.time_range.start} → ${s.time_range.end}` : '-']);
+  kv.push(['requests', num(s.requests)]);
+  kv.push(['unique clients', num(s.unique_clients)]);
+  kv.push(['requests/min', `peak ${num(s.requests_per_minute.peak)}${s.requests_per_minute.peak_minute ? ` at ${s.requests_per_minute.peak_minute.slice(0, 16)}Z` : ''}, median ${num(s.requests_per_minute.median)}, mean ${num(s.requests_per_minute.mean)}`]);
+  kv.push(['status classes', Object.entries(s.status_classes).map(([k, v]) => `${colorClass(st, k)} ${num(v)} (${pct(v, s.requests)})`).join('  ')]);
+  kv.push(['top status', s.top_status.slice(0, 8).map((x) => `${x.status ?? '-'}: ${num(x.requests)}`).join('  ')]);
+  kv.push(['bytes', `in ${bytes(s.bytes.in)}, out ${bytes(s.bytes.out)}`]);
+  kv.push(['latency total', lat(s.latency_ms.total)]);
+  kv.push(['latency backend', lat(s.latency_ms.backend)]);
+  out.push(kv.toString());
+  const titles: Readonly<Record<string, string>> = {
+    clients: 'Top clients', paths: 'Top paths', hosts: 'Top hosts', user_agents: 'Top user agents',
+    backends: 'Top backends', error_paths: 'Top error paths (status path)',
+  };
+  for (const [key, rows] of Object.entries(report.top)) {
+    if (rows.length === 0) continue;
+    out.push(heading(st, titles[key] ?? key));
+    out.push(topTable(rows, keyWidth));
+  }
+  for (const section of extraSections(report)) out.push(section(st, keyWidth));
+  return `${out.filter((x) => x !== '').join('\n')}\n`;
+}
+
+/** Later stages register renderers for their own report sections here (pure functions of the report). */
+function extraSections(_report: Report): ((st: Style, w: number) => string)[] {
+  return [];
+}
+
+function renderFindings(report: Report, st: Style, opts: TableOptions): string {
+  const lines: string[] = [heading(st, `Findings (${report.findings.length})`)];
+  if (report.findings.length === 0) {
+    lines.push(st.green('  No findings.'));
+    return lines.join('\n');
+  }
+  for (const f of report.findings) {
+    const sev = f.severity.toUpperCase().padEnd(8);
+    const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
+    lines.push(`  ${colored} ${safe(f.title, 140)}  ${st.dim(`[${f.detector}] ${f.window.start.slice(11, 16)}–${f.window.end.slice(11, 16)}`)}`);
+    if (opts.evidence) for (const e of f.evidence) lines.push(st.dim(`           ${safe(e.file, 100)}:${e.line}`));
+  }
+  void SEV_ORDER;
+  return lines.join('\n');
+}
+
+function heading(st: Style, title: string): string {
+  return `\n${st.bold(st.cyan(title))}`;
+}
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+}
+
+function topTable(rows: readonly ReportTopRow[], width: number): string {
+  const t = table(['#', 'key', 'requests', 'share']);
+  rows.forEach((r, i) => t.push([String(i + 1), safe(r.key, width), num(r.requests), `${(r.share * 100).toFixed(1)}%`]));
+  return t.toString();
+}
+
+function colorClass(st: Style, cls: string): string {
+  if (cls === '5xx') return st.red(cls);
+  if (cls === '4xx') return st.yellow(cls);
+  if (cls === '2xx') return st.green(cls);
+  return cls;
+}
+
+/** 1234567 → "1,234,567". */
+export function num(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+function pct(n: number, total: number): string {
+  return total ? `${((n / total) * 100).toFixed(1)}%` : '0%';
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+function lat(l: ReportLatency): string {
+  if (l.count === 0) return '-';
+  const f = (v: number | null): string => (v === null ? '-' : `${num(v)} ms`);
+  return `p50 ${f(l.p50)}, p95 ${f(l.p95)}, p99 ${f(l.p99)}, max ${f(l.max)} (${num(l.count)} timed)`;
+}
