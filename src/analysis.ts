@@ -9,13 +9,44 @@ import { runInputs, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './report/types';
 import { VERSION } from './version';
+import { createEnricher } from './enrich/index';
+import type { EnrichedRecord } from './enrich/types';
+import type { GeoLookup } from './enrich/geo/index';
+import { createStitcher } from './sessions/stitcher';
+import type { Session } from './sessions/types';
+
+/** The stages of `lbua analyze`, in report order. Sessions, profiles, geo views and detectors register here. */
+export const STAGES: readonly StageFactory[] = [];
 
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
   readonly top: number;
   /** Line-level diagnostics kept in the report. */
   readonly maxWarnings: number;
+  /** User route patterns (--route). */
+  readonly routes?: readonly string[];
+  /** Opened geo data, or null. */
+  readonly geo?: GeoLookup | null;
+  /** Session inactivity timeout (default 30 min) and key. */
+  readonly sessionTimeoutMs?: number;
+  readonly sessionKey?: 'ip' | 'ip+ua';
 }
+
+/**
+ * A stage after enrichment (sessions, profiles, detectors, geo views). Each sees every enriched record in input
+ * order and contributes named sections to the report when the run ends. Stages hold their state in closures.
+ */
+export interface AnalysisStage {
+  readonly id: string;
+  observe(r: EnrichedRecord): void;
+  /** Receives every session when it closes (sessions are stitched once, in analysis.ts). */
+  observeSession?(s: Session): void;
+  /** Report sections, keyed by section name (added after the built-in ones, in stage order). */
+  finish(): Readonly<Record<string, unknown>>;
+}
+
+/** Builds the run's stages (registered by later work; order matters for report key order). */
+export type StageFactory = (options: AnalyzeOptions) => AnalysisStage;
 
 /** The report plus run facts the CLI needs for its exit code. */
 export interface AnalysisOutcome {
@@ -25,13 +56,34 @@ export interface AnalysisOutcome {
 }
 
 /** Runs the pipeline and builds the report. `onDiagnostic` sees each kept diagnostic as it happens. */
-export async function analyze(inputs: readonly InputSpec[], options: AnalyzeOptions, onDiagnostic?: (d: Diagnostic) => void): Promise<AnalysisOutcome> {
+export async function analyze(
+  inputs: readonly InputSpec[],
+  options: AnalyzeOptions,
+  onDiagnostic?: (d: Diagnostic) => void,
+  stageFactories: readonly StageFactory[] = STAGES,
+): Promise<AnalysisOutcome> {
   const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
   const traffic = new TrafficProfile();
+  const stages = stageFactories.map((f) => f(options));
+  const enrich = stages.length > 0 ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
+  const sessionStages = stages.filter((s) => s.observeSession !== undefined);
+  const stitcher = sessionStages.length > 0 ? createStitcher({ timeoutMs: options.sessionTimeoutMs ?? 30 * 60_000, key: options.sessionKey ?? 'ip+ua' }) : null;
+  const closeSessions = (closed: readonly Session[]): void => {
+    for (const sess of closed) for (const s of sessionStages) s.observeSession?.(sess);
+  };
   const summaries = await runInputs(inputs, options, {
-    record: (r) => traffic.observe(r),
+    record: (r) => {
+      traffic.observe(r);
+      if (enrich === null) return;
+      const e = enrich(r);
+      for (const s of stages) s.observe(e);
+      if (stitcher !== null) closeSessions(stitcher.push(e));
+    },
     diagnostic: (d) => diags.add(d),
   });
+  if (stitcher !== null) closeSessions(stitcher.flush());
+  const sections: Record<string, unknown> = {};
+  for (const s of stages) Object.assign(sections, s.finish());
   const { summary, top } = traffic.result(options.top);
   const report: Report = {
     schema: 'lbua.report/1',
@@ -67,9 +119,10 @@ export async function analyze(inputs: readonly InputSpec[], options: AnalyzeOpti
       backends: top.backends.map(rowJson),
       error_paths: top.error_paths.map(rowJson),
     },
+    ...sections,
     warnings: diags.warnings(),
     warnings_total: diags.total,
-    findings: [],
+    findings: Array.isArray(sections['findings']) ? (sections['findings'] as Report['findings']) : [],
   };
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors };
