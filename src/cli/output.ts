@@ -1,6 +1,22 @@
 /** Writing results to stdout or a file, with backpressure and quiet handling of a closed pipe (`| head`). */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+
+/** Thrown by writers to stop reading input once the reader of our output has gone (EPIPE). */
+export class OutputClosed extends Error {
+  override readonly name = 'OutputClosed';
+}
+
+/** Resolves on the first of the events (never rejects: 'error' is handled by the stream's own listener). */
+function firstOf(stream: NodeJS.EventEmitter, events: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const e of events) stream.removeListener(e, done);
+      resolve();
+    };
+    for (const e of events) stream.once(e, done);
+  });
+}
 import { errCode } from '../input/expand';
 import { fail } from '../core/types';
 
@@ -26,9 +42,9 @@ export async function openOut(file: string | null): Promise<TextOut> {
       fail('INPUT_UNREADABLE', `${file}: cannot write (${errCode(e)})`);
     }
   }
-  stream.on('error', (e: unknown) => {
-    if (errCode(e) === 'EPIPE') closed = true;
-    else closed = true;
+  // EPIPE (reader went away, e.g. `| head`) and other write errors: stop writing quietly; the command ends early.
+  stream.on('error', () => {
+    closed = true;
   });
   let buf: string[] = [];
   let size = 0;
@@ -55,7 +71,7 @@ export async function openOut(file: string | null): Promise<TextOut> {
       flush();
       if (blocked && !closed) {
         blocked = false;
-        await Promise.race([once(stream, 'drain'), once(stream, 'error').catch(() => undefined), once(stream, 'close')]);
+        await firstOf(stream, ['drain', 'error', 'close']);
       }
     },
     async close() {
@@ -63,7 +79,7 @@ export async function openOut(file: string | null): Promise<TextOut> {
       if (file !== null && !closed) {
         await new Promise<void>((resolve) => (stream as WriteStream).end(resolve));
       } else if (!closed && blocked) {
-        await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+        await firstOf(stream, ['drain', 'error', 'close']);
       }
     },
   };

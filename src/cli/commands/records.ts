@@ -6,7 +6,7 @@ import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { expandInputs } from '../../input/expand';
 import { runInputs } from '../../pipeline';
-import { openOut } from '../output';
+import { openOut, OutputClosed } from '../output';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 
 interface RawRecordsOptions extends RawReadOptions {
@@ -29,11 +29,20 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
       const inputs = expandInputs(args);
       const out = await openOut(raw.out ?? null);
       const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const summaries = await runInputs(inputs, options, {
-        record: (r) => out.write(`${JSON.stringify(recordToJson(r))}\n`),
-        diagnostic: (d) => diags.add(d),
-        afterBatch: () => out.drain(),
-      });
+      let summaries;
+      try {
+        summaries = await runInputs(inputs, options, {
+          record: (r) => out.write(`${JSON.stringify(recordToJson(r))}\n`),
+          diagnostic: (d) => diags.add(d),
+          afterBatch: async () => {
+            await out.drain();
+            if (out.closed) throw new OutputClosed();
+          },
+        });
+      } catch (e) {
+        if (e instanceof OutputClosed) return;
+        throw e;
+      }
       await out.close();
       const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
       if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);

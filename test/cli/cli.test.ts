@@ -1,0 +1,239 @@
+/** End-to-end tests of the foundation commands, spawning bin/lbua.js. */
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { BIN, json, lbua, ROOT } from '../helpers/cli';
+
+const SAMPLE = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
+const ALB = 'https 2026-03-10T09:00:00.250000Z app/shop/50dc6c495c0c9188 203.0.113.7:51000 10.0.1.17:8080 0.001 0.200 0.000 200 200 310 5120 "GET https://shop.example.com:443/api/v1/cart?x=1 HTTP/1.1" "Mozilla/5.0 (X11; Linux x86_64)" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1 "Root=1-65ed7590-0123456789abcdef01234567" "shop.example.com" "-" 1 2026-03-10T09:00:00.049000Z "forward" "-" "-" "10.0.1.17:8080" "200" "-" "-" TID_00ff';
+
+interface Report {
+  schema: string;
+  inputs: { path: string; format: string; lines: number; records: number; malformed: number; damaged: { offset: number } | null }[];
+  summary: { requests: number; unique_clients: number; time_range: { start: string; end: string } | null; latency_ms: { total: { p50: number | null } } };
+  warnings: { file: string | null; line: number | null; code: string; message: string }[];
+  findings: unknown[];
+}
+
+function albAt(i: number, overrides: { ip?: string; status?: number; ua?: string } = {}): string {
+  const t = new Date(Date.UTC(2026, 2, 10, 9, 0, 0) + i * 1000).toISOString().replace('Z', '000Z');
+  return ALB.replace('2026-03-10T09:00:00.049000Z', t)
+    .replace('203.0.113.7', overrides.ip ?? '203.0.113.7')
+    .replace(' 200 200 310', ` ${overrides.status ?? 200} ${overrides.status ?? 200} 310`)
+    .replace('Mozilla/5.0 (X11; Linux x86_64)', overrides.ua ?? 'Mozilla/5.0 (X11; Linux x86_64)');
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'lbua-cli-'));
+
+describe('lbua analyze', () => {
+  it('prints tables for the bundled sample', () => {
+    const r = lbua(['analyze', SAMPLE, '--output', 'table']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Findings');
+    expect(r.stdout).toContain('Traffic');
+    expect(r.stdout).toContain('Top paths');
+    expect(r.stdout).toMatch(/requests\s+│\s+[\d,]+/);
+    expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR
+  });
+
+  it('writes one JSON document with schema, inputs, summary and findings', () => {
+    const r = lbua(['analyze', SAMPLE, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const rep = json(r) as Report;
+    expect(rep.schema).toBe('lbua.report/1');
+    expect(rep.inputs).toHaveLength(1);
+    expect(rep.inputs[0]).toMatchObject({ format: 'alb', malformed: 0 });
+    expect(rep.inputs[0]?.records).toBe(rep.summary.requests);
+    expect(rep.summary.requests).toBeGreaterThan(4000);
+    expect(Array.isArray(rep.findings)).toBe(true);
+  });
+
+  it('is deterministic: the same input gives byte-identical JSON', () => {
+    const a = lbua(['analyze', SAMPLE, '--output', 'json']);
+    const b = lbua(['analyze', SAMPLE, '--output', 'json']);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('defaults to JSON when stdout is not a terminal, and writes -o files', () => {
+    expect(() => json(lbua(['analyze', SAMPLE]))).not.toThrow();
+    const out = join(tmp, 'r.json');
+    const r = lbua(['analyze', SAMPLE, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect((JSON.parse(readFileSync(out, 'utf8')) as Report).schema).toBe('lbua.report/1');
+  });
+
+  it('reads stdin with -', () => {
+    const input = [albAt(0), albAt(1, { ip: '198.51.100.9' }), albAt(2)].join('\n') + '\n';
+    const rep = json(lbua(['analyze', '-', '--output', 'json'], { input })) as Report;
+    expect(rep.inputs[0]).toMatchObject({ path: '<stdin>', format: 'alb', records: 3 });
+    expect(rep.summary.unique_clients).toBe(2);
+  });
+
+  it('reads gzip from stdin, recognised by magic bytes', () => {
+    const input = gzipSync(Buffer.from(`${albAt(0)}\n${albAt(1)}\n`));
+    const rep = json(lbua(['analyze', '-', '--output', 'json'], { input })) as Report;
+    expect(rep.inputs[0]).toMatchObject({ records: 2, malformed: 0 });
+  });
+
+  it('walks an S3 export directory tree in sorted order', () => {
+    const base = join(tmp, 'AWSLogs', '123456789012', 'elasticloadbalancing', 'us-east-1', '2026', '03', '10');
+    mkdirSync(base, { recursive: true });
+    writeFileSync(join(base, 'b_node2.log.gz'), gzipSync(`${albAt(5)}\n`));
+    writeFileSync(join(base, 'a_node1.log.gz'), gzipSync(`${albAt(3)}\n${albAt(4)}\n`));
+    writeFileSync(join(base, 'misnamed.txt'), gzipSync(`${albAt(6)}\n`));
+    const rep = json(lbua(['analyze', join(tmp, 'AWSLogs'), '--output', 'json'])) as Report;
+    expect(rep.inputs.map((i) => i.path.split('/').pop())).toEqual(['a_node1.log.gz', 'b_node2.log.gz', 'misnamed.txt']);
+    expect(rep.summary.requests).toBe(4);
+  });
+
+  it('expands glob patterns', () => {
+    const dir = join(tmp, 'glob');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'x1.log'), `${albAt(1)}\n`);
+    writeFileSync(join(dir, 'x2.log'), `${albAt(2)}\n`);
+    writeFileSync(join(dir, 'y.log'), `${albAt(3)}\n`);
+    const rep = json(lbua(['analyze', join(dir, 'x*.log'), '--output', 'json'])) as Report;
+    expect(rep.inputs).toHaveLength(2);
+  });
+
+  it('reads every complete line of a truncated .gz and warns with the byte offset', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => albAt(i, { ip: `198.51.100.${i % 250}` })).join('\n') + '\n';
+    const gz = gzipSync(lines);
+    const cut = join(tmp, 'cut.log.gz');
+    writeFileSync(cut, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const r = lbua(['analyze', cut, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const rep = json(r) as Report;
+    const input = rep.inputs[0];
+    expect(input?.damaged?.offset).toBeGreaterThan(0);
+    expect(input?.records).toBeGreaterThan(100);
+    expect(input?.records).toBeLessThan(3000);
+    expect(input?.malformed).toBe(0); // the partial last line is dropped, not misparsed
+    expect(rep.warnings.some((w) => w.code === 'INPUT_DAMAGED' && w.message.includes('cut.log.gz'))).toBe(true);
+    const strict = lbua(['analyze', cut, '--output', 'json', '--strict']);
+    expect(strict.code).toBe(2);
+  });
+
+  it('counts malformed lines, reports file:line and why on stderr, and keeps going', () => {
+    const f = join(tmp, 'mixed.log');
+    writeFileSync(f, [albAt(0), 'garbage line here', albAt(1), 'https 2026-03-10T09:00:00Z truncated', albAt(2)].join('\n') + '\n');
+    const r = lbua(['analyze', f, '--output', 'table']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${f}:2: error`);
+    expect(r.stderr).toContain(`${f}:4: error`);
+    const rep = json(lbua(['analyze', f, '--output', 'json'])) as Report;
+    expect(rep.inputs[0]).toMatchObject({ lines: 5, records: 3, malformed: 2 });
+    expect(rep.warnings.map((w) => w.line)).toEqual([2, 4]);
+    expect(lbua(['analyze', f, '--strict', '--output', 'json']).code).toBe(2);
+  });
+
+  it('reports an over-long line as malformed without buffering it', () => {
+    const f = join(tmp, 'long.log');
+    writeFileSync(f, `${albAt(0)}\n${'x'.repeat(200_000)}\n${albAt(1)}\n`);
+    const rep = json(lbua(['analyze', f, '--output', 'json'])) as Report;
+    expect(rep.inputs[0]).toMatchObject({ lines: 3, records: 2, malformed: 1 });
+    expect(rep.warnings[0]).toMatchObject({ line: 2, code: 'LINE_TOO_LONG' });
+  });
+
+  it('handles CRLF and invalid UTF-8 without crashing', () => {
+    const f = join(tmp, 'crlf.log');
+    writeFileSync(f, Buffer.concat([Buffer.from(`${albAt(0)}\r\n`), Buffer.from(`${albAt(1, { ua: 'bad' })}\r\n`.replace('bad', '\u00ff'), 'latin1')]));
+    const r = lbua(['records', f]);
+    expect(r.code).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { user_agent: string; protocol: string });
+    expect(recs).toHaveLength(2);
+    expect(recs[0]?.user_agent).toBe('Mozilla/5.0 (X11; Linux x86_64)');
+    expect(recs[1]?.user_agent).toBe('\ufffd');
+  });
+
+  it('exits 2 with one line for a missing path', () => {
+    const r = lbua(['analyze', join(tmp, 'nope.log')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('nope.log');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('exits 2 for an unreadable path and for usage errors', () => {
+    expect(lbua(['analyze', '/proc/1/mem', '--output', 'json']).code).toBe(2);
+    expect(lbua(['analyze', SAMPLE, '--top', 'zero']).code).toBe(2);
+    expect(lbua(['analyze', SAMPLE, '--format', 'nosuch']).code).toBe(2);
+    expect(lbua(['analyze', SAMPLE, '--from', 'yesterday']).code).toBe(2);
+    expect(lbua(['nosuchcommand']).code).toBe(2);
+  });
+
+  it('says so when most lines fail under a forced format, and suggests the detected one', () => {
+    const f = join(tmp, 'clf.log');
+    writeFileSync(f, Array.from({ length: 5 }, () => '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326').join('\n') + '\n');
+    const rep = json(lbua(['analyze', f, '--format', 'alb', '--output', 'json'])) as Report;
+    expect(rep.inputs[0]).toMatchObject({ records: 0, malformed: 5 });
+    const w = rep.warnings.find((x) => x.code === 'FORMAT_MISMATCH');
+    expect(w?.message).toContain('did not parse as alb');
+  });
+
+  it('filters by --from/--to on request start time', () => {
+    const f = join(tmp, 'range.log');
+    writeFileSync(f, Array.from({ length: 10 }, (_, i) => albAt(i * 60)).join('\n') + '\n');
+    const rep = json(lbua(['analyze', f, '--from', '2026-03-10T09:03:00Z', '--to', '2026-03-10T09:06:00Z', '--output', 'json'])) as Report;
+    expect(rep.summary.requests).toBe(3);
+    expect(rep.summary.time_range?.start).toBe('2026-03-10T09:03:00.000Z');
+  });
+
+  it('strips control characters from log content before it reaches the terminal', () => {
+    const f = join(tmp, 'ansi.log');
+    writeFileSync(f, `${albAt(0, { ua: 'evil\u001b[2J\u001b]0;pwned\u0007agent' })}\n`);
+    const r = lbua(['analyze', f, '--output', 'table']);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('evil[2J]0;pwnedagent');
+  });
+});
+
+describe('lbua records', () => {
+  it('emits NDJSON with exactly the documented fields, nulls for absent values', () => {
+    const r = lbua(['records', '-'], { input: `${albAt(0)}\n` });
+    expect(r.code).toBe(0);
+    const rec = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(Object.keys(rec)).toEqual([
+      'time', 'format', 'client_ip', 'client_port', 'method', 'scheme', 'host', 'path', 'query', 'protocol', 'status',
+      'backend_status', 'backend', 'duration_ms', 'backend_ms', 'bytes_in', 'bytes_out', 'user_agent', 'referer',
+      'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'source',
+    ].filter((k) => k in rec));
+    expect(rec).toMatchObject({
+      time: '2026-03-10T09:00:00.000Z', format: 'alb', client_ip: '203.0.113.7', client_port: 51000, method: 'GET',
+      scheme: 'https', host: 'shop.example.com', path: '/api/v1/cart', query: 'x=1', protocol: 'HTTP/1.1', status: 200,
+      backend_status: 200, backend: '10.0.1.17:8080', duration_ms: 201, backend_ms: 200, bytes_in: 310, bytes_out: 5120,
+      referer: null, tls_protocol: 'TLSv1.2', error_reason: null, lb: 'app/shop/50dc6c495c0c9188', source: { file: '<stdin>', line: 1 },
+    });
+  });
+
+  it('keeps input order across files and applies --from', () => {
+    const a = join(tmp, 'ra.log');
+    const b = join(tmp, 'rb.log');
+    writeFileSync(a, `${albAt(10)}\n${albAt(11)}\n`);
+    writeFileSync(b, `${albAt(1)}\n`);
+    const r = lbua(['records', a, b]);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: { file: string; line: number } });
+    expect(lines.map((l) => `${l.source.file.split('/').pop()}:${l.source.line}`)).toEqual(['ra.log:1', 'ra.log:2', 'rb.log:1']);
+    const f = lbua(['records', a, b, '--from', '2026-03-10T09:00:05Z']);
+    expect(f.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('stops quietly when the reader closes the pipe (| head)', () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node ${BIN} records ${SAMPLE} | head -n 1`], { env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stdout.toString().trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.toString()).toBe('');
+    expect([0, 141]).toContain(r.status);
+  });
+});
+
+describe('lbua formats', () => {
+  it('lists every format with a description and a sample', () => {
+    const r = lbua(['formats']);
+    expect(r.code).toBe(0);
+    for (const id of ['alb']) expect(r.stdout).toContain(id);
+    expect(r.stdout).toContain('sample:');
+  });
+});
