@@ -1,12 +1,17 @@
 import { detach } from './text';
 
+/** A mutable count cell, so an existing key costs one map lookup, not a get and a set. */
+interface Cell {
+  n: number;
+}
+
 /**
  * Bounded heavy-hitter counter. Exact while the number of distinct keys stays under `capacity`; beyond that it
  * prunes the least frequent keys (Misra–Gries style), so memory is bounded and every key with a share above
  * 1/capacity is still counted, with counts low by at most the pruned amount (reported as `maxError`).
  */
 export class TopCounter {
-  private readonly counts = new Map<string, number>();
+  private readonly counts = new Map<string, Cell>();
   /** Upper bound of the undercount of any key, after pruning. */
   maxError = 0;
 
@@ -16,10 +21,10 @@ export class TopCounter {
   add(key: string, n = 1): void {
     const c = this.counts.get(key);
     if (c !== undefined) {
-      this.counts.set(key, c + n);
+      c.n += n;
       return;
     }
-    this.counts.set(detach(key), n);
+    this.counts.set(detach(key), { n });
     if (this.counts.size > this.capacity) this.prune();
   }
 
@@ -35,25 +40,44 @@ export class TopCounter {
 
   /** Count for one key (0 when absent). */
   get(key: string): number {
-    return this.counts.get(key) ?? 0;
+    return this.counts.get(key)?.n ?? 0;
   }
 
   /** The top `n` keys by count, ties broken by key (deterministic). */
   top(n: number): [string, number][] {
-    return [...this.counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, n);
+    return topEntries(this.entries(), n);
   }
 
   /** All entries (unsorted). */
-  entries(): IterableIterator<[string, number]> {
-    return this.counts.entries();
+  *entries(): IterableIterator<[string, number]> {
+    for (const [k, c] of this.counts) yield [k, c.n];
   }
 
   private prune(): void {
-    const sorted = [...this.counts.values()].sort((a, b) => a - b);
-    const cut = sorted[Math.floor(sorted.length / 2)] ?? 1;
+    const values = new Float64Array(this.counts.size);
+    let i = 0;
+    for (const c of this.counts.values()) values[i++] = c.n;
+    values.sort();
+    const cut = values[Math.floor(values.length / 2)] ?? 1;
     for (const [k, c] of this.counts) {
-      if (c <= cut) this.counts.delete(k);
+      if (c.n <= cut) this.counts.delete(k);
     }
     this.maxError += cut;
   }
+}
+
+/** The `n` largest entries by count, ties broken by key; linear-time pre-filter before sorting. */
+export function topEntries(entries: Iterable<[string, number]>, n: number): [string, number][] {
+  const all = [...entries];
+  if (all.length > n * 4 && n > 0) {
+    const counts = Float64Array.from(all, (e) => e[1]).sort();
+    const threshold = counts[counts.length - n] ?? 0;
+    const kept = all.filter((e) => e[1] >= threshold);
+    return sortTop(kept).slice(0, n);
+  }
+  return sortTop(all).slice(0, n);
+}
+
+function sortTop(xs: [string, number][]): [string, number][] {
+  return xs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

@@ -6,7 +6,7 @@
  */
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch, percentiles } from '../core/quantile';
-import { TopCounter } from '../core/top';
+import { TopCounter, topEntries } from '../core/top';
 import { detach } from '../core/text';
 
 /** One row of a top table. */
@@ -53,7 +53,7 @@ const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other', 'none'] as const;
 export class TrafficProfile {
   private requests = 0;
   /** Exact per-client counts: memory grows with distinct clients (about 80 bytes each). */
-  private readonly clients = new Map<string, number>();
+  private readonly clients = new Map<string, { n: number }>();
   private minMs = Number.POSITIVE_INFINITY;
   private maxMs = Number.NEGATIVE_INFINITY;
   private readonly perMinute = new Map<number, number>();
@@ -94,7 +94,8 @@ export class TrafficProfile {
     if (r.backendMs !== null) this.backend.add(r.backendMs);
     if (r.clientIp !== null) {
       const c = this.clients.get(r.clientIp);
-      this.clients.set(c === undefined ? detach(r.clientIp) : r.clientIp, (c ?? 0) + 1);
+      if (c !== undefined) c.n++;
+      else this.clients.set(detach(r.clientIp), { n: 1 });
     }
     const path = r.path ?? '-';
     this.topPaths.add(path);
@@ -152,10 +153,7 @@ export class TrafficProfile {
         latency: { total: percentiles(this.total), backend: percentiles(this.backend) },
       },
       top: {
-        clients: [...this.clients.entries()]
-          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-          .slice(0, topN)
-          .map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 })),
+        clients: topEntries(mapCounts(this.clients), topN).map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 })),
         paths: rows(this.topPaths),
         hosts: rows(this.topHosts),
         user_agents: rows(this.topAgents),
@@ -171,4 +169,8 @@ function round4(x: number): number {
 }
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+function* mapCounts(m: Map<string, { n: number }>): IterableIterator<[string, number]> {
+  for (const [k, c] of m) yield [k, c.n];
 }
