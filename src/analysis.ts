@@ -61,6 +61,7 @@ export async function analyze(
   options: AnalyzeOptions,
   onDiagnostic?: (d: Diagnostic) => void,
   stageFactories: readonly StageFactory[] = STAGES,
+  onProgress?: (current: InputSummary) => void,
 ): Promise<AnalysisOutcome> {
   const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
   const traffic = new TrafficProfile();
@@ -80,6 +81,7 @@ export async function analyze(
       if (stitcher !== null) closeSessions(stitcher.push(e));
     },
     diagnostic: (d) => diags.add(d),
+    ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   });
   if (stitcher !== null) closeSessions(stitcher.flush());
   const sections: Record<string, unknown> = {};

@@ -44,8 +44,8 @@ export interface InputSummary {
 export interface PipelineSink {
   record(r: LogRecord): void;
   diagnostic(d: Diagnostic): void;
-  /** Called after each batch of lines; a returned promise is awaited (output backpressure). */
-  afterBatch?(): Promise<void> | void;
+  /** Called after each batch of lines with the input's running totals; a returned promise is awaited (backpressure). */
+  afterBatch?(progress: InputSummary): Promise<void> | void;
 }
 
 /** Reads every input in order, feeding the sink. Returns one summary per input. */
@@ -96,7 +96,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   }
   const process = async (batch: LineBatch): Promise<void> => {
     processBatch(batch, format, file, options, summary, sink);
-    if (sink.afterBatch) await sink.afterBatch();
+    if (sink.afterBatch) await sink.afterBatch(summary);
   };
   for (const b of pending) await process(b);
   if (!it.done) {

@@ -8,6 +8,7 @@ import { renderJson } from '../../report/json';
 import { renderTable } from '../../report/table';
 import { colorEnabled } from '../../report/style';
 import { openOut } from '../output';
+import { createProgress } from '../progress';
 import { parseNonNegativeInt, parseOutputOption, parsePositiveInt } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 
@@ -44,7 +45,15 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       const inputs = expandInputs(args);
       const out = await openOut(outFile);
       // Table mode: diagnostics go to stderr as they happen; JSON mode: they are in the document's `warnings`.
-      const { report, hadInputErrors } = await analyze(inputs, options, kind === 'table' ? (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`) : undefined);
+      const progress = createProgress(process.stderr);
+      const { report, hadInputErrors } = await analyze(
+        inputs,
+        options,
+        kind === 'table' ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
+        undefined,
+        progress.update,
+      );
+      progress.done();
       if (kind === 'json') out.write(renderJson(report));
       else {
         const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
