@@ -17,15 +17,30 @@ export class TopCounter {
 
   constructor(private readonly capacity = 100_000) {}
 
+  /** The last key added and its cell: consecutive records often share a host, backend or agent. */
+  private lastKey: string | null = null;
+  private lastCell: Cell | null = null;
+
   /** Adds `n` (default 1) to `key`. */
   add(key: string, n = 1): void {
-    const c = this.counts.get(key);
-    if (c !== undefined) {
-      c.n += n;
+    if (key === this.lastKey && this.lastCell !== null) {
+      this.lastCell.n += n;
       return;
     }
-    this.counts.set(detach(key), { n });
-    if (this.counts.size > this.capacity) this.prune();
+    let c = this.counts.get(key);
+    if (c !== undefined) c.n += n;
+    else {
+      c = { n };
+      this.counts.set(detach(key), c);
+      if (this.counts.size > this.capacity) {
+        this.prune();
+        this.lastKey = null;
+        this.lastCell = null;
+        return;
+      }
+    }
+    this.lastKey = key;
+    this.lastCell = c;
   }
 
   /** Number of distinct keys currently held. */

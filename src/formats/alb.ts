@@ -11,9 +11,9 @@
  * - incomplete requests are logged as `"- http://host:80- -"` or `"- - -"`;
  * - connection-log lines (mTLS) sometimes end up in the same bucket: rejected with a clear reason.
  */
-import { isoToEpochMs, intField, roundMs, secondsToMs } from '../core/units';
+import { isoToEpochMs, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { dash, tokenize } from './shared/tokenize';
+import { fieldInt, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
 
@@ -43,37 +43,44 @@ const alb: FormatParser = {
 };
 export default alb;
 
+/**
+ * Scratch offsets for scanFields, sized to stop scanning after error_reason (the last field we read; later fields
+ * are tolerated unread). Overwritten by every call and never read across calls (parsing is synchronous).
+ */
+const OFF = new Int32Array(2 * (F.errorReason + 1));
+
 function parseAlb(line: string, ctx: ParseContext): ParseResult {
-  if (line.trim() === '') return { kind: 'skip', reason: 'blank' };
-  const f = tokenize(line);
-  if (f === null) return parseError(line, ctx, 'unterminated quoted field');
-  const type = f[F.type] ?? '';
+  const f = OFF;
+  const nf = scanFields(line, f);
+  if (nf === 0) return { kind: 'skip', reason: 'blank' };
+  if (nf < 0) return parseError(line, ctx, 'unterminated quoted field');
+  const type = line.slice(f[0], f[1]);
   if (!TYPES.has(type)) {
     if (CONNECTION_LOG.test(line)) return parseError(line, ctx, 'ALB connection-log line, not an access-log line');
     return parseError(line, ctx, `not an ALB access-log line (type "${type.slice(0, 16)}")`);
   }
-  if (f.length < MIN_FIELDS) return parseError(line, ctx, `truncated ALB line: ${f.length} fields, expected at least ${MIN_FIELDS}`);
-  const client = splitHostPort(f[F.client]);
+  if (nf < MIN_FIELDS) return parseError(line, ctx, `truncated ALB line: ${nf} fields, expected at least ${MIN_FIELDS}`);
+  const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
   if (client.ip === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
-  const status = intField(f[F.elbStatus]);
-  if (status !== null && Number.isNaN(status)) return parseError(line, ctx, 'field `elb_status_code` is not an integer', 'elb_status_code');
-  const backendStatus = intField(f[F.targetStatus]);
-  const bytesIn = intField(f[F.receivedBytes]);
-  const bytesOut = intField(f[F.sentBytes]);
+  const status = fieldInt(line, f, F.elbStatus);
+  if (Number.isNaN(status)) return parseError(line, ctx, 'field `elb_status_code` is not an integer', 'elb_status_code');
+  const backendStatus = fieldInt(line, f, F.targetStatus);
+  const bytesIn = fieldInt(line, f, F.receivedBytes);
+  const bytesOut = fieldInt(line, f, F.sentBytes);
   if (Number.isNaN(bytesIn) || Number.isNaN(bytesOut)) return parseError(line, ctx, 'byte counts are not integers', 'sent_bytes');
-  const reqMs = secondsToMs(f[F.requestSec]);
-  const targetMs = secondsToMs(f[F.targetSec]);
-  const respMs = secondsToMs(f[F.responseSec]);
+  const reqMs = fieldSecondsMs(line, f, F.requestSec);
+  const targetMs = fieldSecondsMs(line, f, F.targetSec);
+  const respMs = fieldSecondsMs(line, f, F.responseSec);
+  if (Number.isNaN(reqMs) || Number.isNaN(targetMs) || Number.isNaN(respMs)) return parseError(line, ctx, 'processing times are not numbers', 'target_processing_time');
   const durationMs = reqMs !== null && targetMs !== null && respMs !== null ? roundMs(reqMs + targetMs + respMs) : null;
   // The start is request_creation_time; older logs without it: response time minus the duration.
-  let startMs = f.length > F.requestCreationTime ? isoToEpochMs(f[F.requestCreationTime] ?? '') : Number.NaN;
+  let startMs = nf > F.requestCreationTime ? isoToEpochMs(line.slice(f[2 * F.requestCreationTime], f[2 * F.requestCreationTime + 1])) : Number.NaN;
   if (Number.isNaN(startMs)) {
-    const endMs = isoToEpochMs(f[F.time] ?? '');
+    const endMs = isoToEpochMs(line.slice(f[2 * F.time], f[2 * F.time + 1]));
     if (Number.isNaN(endMs)) return parseError(line, ctx, 'field `time` is not an ISO-8601 UTC timestamp', 'time');
     startMs = endMs - (durationMs ?? 0);
   }
-  const req = parseRequestLine(f[F.request] ?? '');
-  const target = dash(f[F.target]);
+  const req = parseRequestLine(fieldText(line, f, F.request) ?? '');
   return {
     kind: 'record',
     record: {
@@ -89,18 +96,18 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
       protocol: req.protocol,
       status,
       backendStatus: Number.isNaN(backendStatus) ? null : backendStatus,
-      backend: target,
+      backend: fieldText(line, f, F.target),
       durationMs,
       backendMs: targetMs,
       bytesIn,
       bytesOut,
-      userAgent: dash(f[F.userAgent]),
+      userAgent: fieldText(line, f, F.userAgent),
       referer: null,
-      tlsProtocol: dash(f[F.sslProtocol]),
-      tlsCipher: dash(f[F.sslCipher]),
-      traceId: dash(f[F.traceId]),
-      errorReason: dash(f[F.errorReason]),
-      lb: dash(f[F.elb]),
+      tlsProtocol: fieldText(line, f, F.sslProtocol),
+      tlsCipher: fieldText(line, f, F.sslCipher),
+      traceId: nf > F.traceId ? fieldText(line, f, F.traceId) : null,
+      errorReason: nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
+      lb: fieldText(line, f, F.elb),
       source: ctx.source,
     },
   };

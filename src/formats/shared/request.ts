@@ -1,4 +1,5 @@
 /** Request-line and URL splitting shared by all HTTP formats. */
+import { parseDigits } from '../../core/units';
 
 /** Parts of `"METHOD target PROTOCOL"`. */
 export interface RequestLine {
@@ -80,9 +81,8 @@ export function splitHostPort(s: string | undefined): { ip: string | null; port:
   }
   const colon = s.lastIndexOf(':');
   if (colon < 0) return { ip: s, port: null };
-  // Bare IPv6 without brackets: more than one colon. Treat the last group as a port only if the
-  // address part still looks like IPv6 ("2001:db8::1:443" is ambiguous; ALB writes it this way).
-  const port = Number(s.slice(colon + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return { ip: s, port: null };
+  // Bare IPv6 without brackets ("2001:db8::1:443", as ALB writes it): the last group is the port.
+  const port = parseDigits(s, colon + 1, s.length);
+  if (Number.isNaN(port) || port > 65535) return { ip: s, port: null };
   return { ip: s.slice(0, colon), port };
 }
