@@ -44,14 +44,24 @@ export function registerGenerate(program: Command): void {
         gz.pipe(sink);
         out = gz;
       }
+      // The reader may go away (`| head`): stop quietly.
+      let closed = false;
+      sink.on('error', () => {
+        closed = true;
+      });
       let buf = '';
       for (const req of generateRequests({ seed, startMs, hours, requests })) {
+        if (closed) return;
         buf += `${albLine(req)}\n`;
         if (buf.length > 1 << 16) {
-          if (!out.write(buf)) await once(out, 'drain');
+          if (!out.write(buf)) await new Promise<void>((resolve) => {
+            out.once('drain', resolve);
+            sink.once('error', () => resolve());
+          });
           buf = '';
         }
       }
+      if (closed) return;
       out.end(buf);
       if (file !== null) await once(sink, 'finish');
     });
