@@ -13,7 +13,7 @@
  */
 import { isoToEpochMs, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { fieldInt, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
+import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
 
@@ -60,6 +60,9 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     return parseError(line, ctx, `not an ALB access-log line (type "${type.slice(0, 16)}")`);
   }
   if (nf < MIN_FIELDS) return parseError(line, ctx, `truncated ALB line: ${nf} fields, expected at least ${MIN_FIELDS}`);
+  if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
+    return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');
+  }
   const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
   if (client.ip === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = fieldInt(line, f, F.elbStatus);

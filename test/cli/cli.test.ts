@@ -174,6 +174,13 @@ describe('lbua analyze', () => {
     expect(w?.message).toContain('did not parse as alb');
   });
 
+  it('detects each input\'s own format in one run', () => {
+    const fixtures = join(ROOT, 'fixtures', 'formats');
+    const rep = json(lbua(['analyze', join(fixtures, 'alb', 'basic.log'), join(fixtures, 'nginx', 'ingress.log'), join(fixtures, 'haproxy', 'syslog.log'), join(fixtures, 'clf', 'basic.log.gz'), join(fixtures, 'elb', 'basic.log'), '--output', 'json'])) as Report;
+    expect(rep.inputs.map((i) => i.format)).toEqual(['alb', 'nginx', 'haproxy', 'clf', 'elb']);
+    expect(rep.summary.requests).toBe(6 + 3 + 3 + 3 + 4);
+  });
+
   it('filters by --from/--to on request start time', () => {
     const f = join(tmp, 'range.log');
     writeFileSync(f, Array.from({ length: 10 }, (_, i) => albAt(i * 60)).join('\n') + '\n');

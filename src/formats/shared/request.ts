@@ -21,7 +21,7 @@ const EMPTY: RequestLine = { method: null, scheme: null, host: null, path: null,
 export function parseRequestLine(req: string): RequestLine {
   if (req === '' || req === '-' || req === '- - -' || req === '- - - ') return EMPTY;
   const first = req.indexOf(' ');
-  if (first < 0) return { ...EMPTY, method: nullDash(req) };
+  if (first < 0) return isMethodToken(req) ? { ...EMPTY, method: req } : EMPTY;
   const last = req.lastIndexOf(' ');
   let target: string;
   let protocol: string | null = null;
@@ -35,6 +35,8 @@ export function parseRequestLine(req: string): RequestLine {
     target = req.slice(first + 1);
   }
   const method = nullDash(req.slice(0, first));
+  // Garbage sent to a plain-text port ("\x16\x03\x01...", binary probes): no method token → nothing usable.
+  if (method !== null && !isMethodToken(method)) return EMPTY;
   const t = splitTarget(target);
   return { method, scheme: t.scheme, host: t.host, path: t.path, query: t.query, protocol };
 }
@@ -63,6 +65,16 @@ export function splitTarget(target: string): Pick<RequestLine, 'scheme' | 'host'
   const path = q < 0 ? rest : rest.slice(0, q);
   const query = q < 0 ? null : rest.slice(q + 1);
   return { scheme, host, path: path === '' ? (scheme ? '/' : null) : path, query };
+}
+
+/** An HTTP method token: 1–24 letters, digits, '-' or '_' (RFC 9110 tchar subset used in practice). */
+function isMethodToken(s: string): boolean {
+  if (s.length === 0 || s.length > 24) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return false;
+  }
+  return true;
 }
 
 function nullDash(s: string): string | null {

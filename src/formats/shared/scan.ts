@@ -119,3 +119,9 @@ export function fieldIs(line: string, off: Int32Array, k: number, text: string):
   const e = (off[2 * k + 1] ?? 0) & ~ESCAPED;
   return e - s === text.length && line.startsWith(text, s);
 }
+
+/** True when field k was written in double quotes. */
+export function fieldQuoted(line: string, off: Int32Array, k: number): boolean {
+  const s = off[2 * k] ?? 0;
+  return s > 0 && line.charCodeAt(s - 1) === 34;
+}
