@@ -43,7 +43,9 @@ export function parseCombined(tokens: readonly Token[]): CombinedLine | string {
     }
   }
   if (ti < 0) {
-    if (/^\d{4}\/\d{2}\/\d{2}$/.test(first) && /^\[[a-z]+\]$/.test(tokens[2]?.text ?? '')) return 'nginx error-log line, not an access-log line';
+    if (/^\d{4}\/\d{2}\/\d{2}$/.test(first) && tokens[2]?.kind === 'b' && /^[a-z]+$/.test(tokens[2].text)) return 'nginx error-log line, not an access-log line';
+    if (tokens[0]?.kind === 'b' && /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:/.test(first)) return 'timestamp before the client address: a custom layout (e.g. nginx-proxy-manager), not common/combined';
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(first)) return 'ISO timestamp first: a custom layout, not common/combined';
     if (tokens[0]?.kind === 'b' && /^[A-Z][a-z]{2} [A-Z][a-z]{2} /.test(first)) return 'Apache error-log line, not an access-log line';
     if (tokens[0]?.kind === 'b' && tokens[1]?.kind === 'b' && /:(?:alert|error|warn|notice|info|debug|crit|emerg)/.test(tokens[1]?.text ?? '')) return 'Apache error-log line, not an access-log line';
     return 'no [dd/Mon/yyyy:HH:MM:SS zone] timestamp';
