@@ -1,22 +1,23 @@
 /**
  * `lbua analyze` as a function: inputs + options → the report document. The CLI renders it; tests call it directly.
+ * Order of work per record: traffic summary → enrich → behaviour profile → extra stages → session stitcher; closed
+ * sessions go to the session summary, the profile and every stage that wants sessions.
  */
 import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
 import { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
-import { runInputs, type InputSummary, type PipelineOptions } from './pipeline';
+import { orderInputsByTime, runInputs, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
+import { BehaviourProfile, type EndpointRow, type GroupRow } from './profile/behaviour';
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './report/types';
 import { VERSION } from './version';
 import { createEnricher } from './enrich/index';
 import type { EnrichedRecord } from './enrich/types';
 import type { GeoLookup } from './enrich/geo/index';
 import { createStitcher } from './sessions/stitcher';
+import { SessionSummary, type SessionsSection } from './sessions/summary';
 import type { Session } from './sessions/types';
-
-/** The stages of `lbua analyze`, in report order. Sessions, profiles, geo views and detectors register here. */
-export const STAGES: readonly StageFactory[] = [];
 
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
@@ -30,29 +31,45 @@ export interface AnalyzeOptions extends PipelineOptions {
   /** Session inactivity timeout (default 30 min) and key. */
   readonly sessionTimeoutMs?: number;
   readonly sessionKey?: 'ip' | 'ip+ua';
+  /** Turn off enrichment, sessions and profiles (foundation-only summary; used for benchmarks). */
+  readonly summaryOnly?: boolean;
 }
 
 /**
- * A stage after enrichment (sessions, profiles, detectors, geo views). Each sees every enriched record in input
- * order and contributes named sections to the report when the run ends. Stages hold their state in closures.
+ * A stage after enrichment (geo views, detectors, timeline). Each sees every enriched record in input order and
+ * contributes named sections to the report when the run ends. Stages hold their state in closures.
  */
 export interface AnalysisStage {
   readonly id: string;
   observe(r: EnrichedRecord): void;
-  /** Receives every session when it closes (sessions are stitched once, in analysis.ts). */
+  /** Receives every session when it closes (sessions are stitched once, here). */
   observeSession?(s: Session): void;
   /** Report sections, keyed by section name (added after the built-in ones, in stage order). */
   finish(): Readonly<Record<string, unknown>>;
 }
 
-/** Builds the run's stages (registered by later work; order matters for report key order). */
+/** Builds the run's stages (order matters for report key order). */
 export type StageFactory = (options: AnalyzeOptions) => AnalysisStage;
+
+/** The extra stages of `lbua analyze`, in report order (geo views, detectors and the timeline register here). */
+export const STAGES: readonly StageFactory[] = [];
 
 /** The report plus run facts the CLI needs for its exit code. */
 export interface AnalysisOutcome {
   readonly report: Report;
   /** Any malformed line or damaged input (for --strict). */
   readonly hadInputErrors: boolean;
+}
+
+/** The `profiles` report section. */
+export interface ProfilesSection {
+  readonly endpoints_top: readonly EndpointRow[];
+  readonly endpoints_slowest: readonly EndpointRow[];
+  readonly client_classes: readonly GroupRow[];
+  readonly agent_families: readonly GroupRow[];
+  readonly protocols: Readonly<Record<string, number>>;
+  readonly tls: Readonly<Record<string, number>>;
+  readonly collapsed_routes: readonly string[];
 }
 
 /** Runs the pipeline and builds the report. `onDiagnostic` sees each kept diagnostic as it happens. */
@@ -65,20 +82,32 @@ export async function analyze(
 ): Promise<AnalysisOutcome> {
   const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
   const traffic = new TrafficProfile();
-  const stages = stageFactories.map((f) => f(options));
-  const enrich = stages.length > 0 ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
+  const full = options.summaryOnly !== true;
+  const stages = full ? stageFactories.map((f) => f(options)) : [];
+  const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
+  const behaviour = new BehaviourProfile();
+  const summary = new SessionSummary();
+  const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
+  const sessionKey = options.sessionKey ?? 'ip+ua';
+  const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey }) : null;
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
-  const stitcher = sessionStages.length > 0 ? createStitcher({ timeoutMs: options.sessionTimeoutMs ?? 30 * 60_000, key: options.sessionKey ?? 'ip+ua' }) : null;
   const closeSessions = (closed: readonly Session[]): void => {
-    for (const sess of closed) for (const s of sessionStages) s.observeSession?.(sess);
+    for (const sess of closed) {
+      summary.observe(sess);
+      behaviour.observeSession(sess);
+      for (const s of sessionStages) s.observeSession?.(sess);
+    }
   };
-  const summaries = await runInputs(inputs, options, {
+  const ordered = full ? await orderInputsByTime(inputs, options) : inputs;
+  const summaries = await runInputs(ordered, options, {
     record: (r) => {
       traffic.observe(r);
-      if (enrich === null) return;
+      if (enrich === null || stitcher === null) return;
       const e = enrich(r);
+      behaviour.observe(e);
       for (const s of stages) s.observe(e);
-      if (stitcher !== null) closeSessions(stitcher.push(e));
+      const closed = stitcher.push(e);
+      if (closed.length > 0) closeSessions(closed);
     },
     diagnostic: (d) => diags.add(d),
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
@@ -86,7 +115,15 @@ export async function analyze(
   if (stitcher !== null) closeSessions(stitcher.flush());
   const sections: Record<string, unknown> = {};
   for (const s of stages) Object.assign(sections, s.finish());
-  const { summary, top } = traffic.result(options.top);
+  const { summary: traf, top } = traffic.result(options.top);
+  const builtIn: Record<string, unknown> = {};
+  if (full && stitcher !== null && enrich !== null) {
+    const sessionsSection: SessionsSection = summary.result(options.top, {
+      timeoutMs, key: sessionKey, late: stitcher.stats.late, forced: stitcher.stats.forced, peakOpen: stitcher.stats.peakOpen,
+    });
+    builtIn['sessions'] = sessionsSection;
+    builtIn['profiles'] = profilesSection(behaviour, options.top, enrich.routes.collapsed());
+  }
   const report: Report = {
     schema: 'lbua.report/1',
     tool: { name: 'lbua', version: VERSION },
@@ -96,22 +133,24 @@ export async function analyze(
       to: options.to === null ? null : isoTime(options.to),
       top: options.top,
       strict: options.strict,
+      session_timeout_minutes: timeoutMs / 60_000,
+      session_key: sessionKey,
     },
     inputs: summaries.map(inputJson),
     summary: {
-      requests: summary.requests,
-      unique_clients: summary.unique_clients,
-      time_range: summary.time_range ? { start: isoTime(summary.time_range.start), end: isoTime(summary.time_range.end) } : null,
+      requests: traf.requests,
+      unique_clients: traf.unique_clients,
+      time_range: traf.time_range ? { start: isoTime(traf.time_range.start), end: isoTime(traf.time_range.end) } : null,
       requests_per_minute: {
-        peak: summary.requests_per_minute.peak,
-        peak_minute: summary.requests_per_minute.peak_minute === null ? null : isoTime(summary.requests_per_minute.peak_minute),
-        median: summary.requests_per_minute.median,
-        mean: summary.requests_per_minute.mean,
+        peak: traf.requests_per_minute.peak,
+        peak_minute: traf.requests_per_minute.peak_minute === null ? null : isoTime(traf.requests_per_minute.peak_minute),
+        median: traf.requests_per_minute.median,
+        mean: traf.requests_per_minute.mean,
       },
-      status_classes: summary.status_classes,
-      top_status: summary.top_status,
-      bytes: summary.bytes,
-      latency_ms: { total: latencyJson(summary.latency.total), backend: latencyJson(summary.latency.backend) },
+      status_classes: traf.status_classes,
+      top_status: traf.top_status,
+      bytes: traf.bytes,
+      latency_ms: { total: latencyJson(traf.latency.total), backend: latencyJson(traf.latency.backend) },
     },
     top: {
       clients: top.clients.map(rowJson),
@@ -121,6 +160,7 @@ export async function analyze(
       backends: top.backends.map(rowJson),
       error_paths: top.error_paths.map(rowJson),
     },
+    ...builtIn,
     ...sections,
     warnings: diags.warnings(),
     warnings_total: diags.total,
@@ -128,6 +168,35 @@ export async function analyze(
   };
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors };
+}
+
+function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[]): ProfilesSection {
+  const rows = p.endpointRows();
+  const byRequests = [...rows].sort((a, b) => b.requests - a.requests || (a.endpoint < b.endpoint ? -1 : 1));
+  const minRequests = Math.max(20, Math.ceil(p.requests * 0.001));
+  const slowest = rows
+    .filter((r) => r.requests >= minRequests && r.p95_ms !== null)
+    .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0) || (a.endpoint < b.endpoint ? -1 : 1));
+  const groups = (which: 'classes' | 'families'): GroupRow[] =>
+    p.groupRows(which).sort((a, b) => b.requests + b.session_requests - (a.requests + a.session_requests) || (a.key < b.key ? -1 : 1));
+  const shares = (series: Map<number, Map<string, number>>): Record<string, number> => {
+    const totals = new Map<string, number>();
+    let all = 0;
+    for (const counts of series.values()) for (const [k, n] of counts) {
+      totals.set(k, (totals.get(k) ?? 0) + n);
+      all += n;
+    }
+    return Object.fromEntries([...totals.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => [k, all ? Math.round((n / all) * 10_000) / 10_000 : 0]));
+  };
+  return {
+    endpoints_top: byRequests.slice(0, topN),
+    endpoints_slowest: slowest.slice(0, topN),
+    client_classes: groups('classes'),
+    agent_families: groups('families').slice(0, topN),
+    protocols: shares(p.protocols),
+    tls: shares(p.tls),
+    collapsed_routes: collapsed,
+  };
 }
 
 function inputJson(s: InputSummary): ReportInput {

@@ -163,3 +163,44 @@ function checkMismatch(summary: InputSummary, format: FormatParser | null, sampl
     ...(better ? { hint: `try --format ${better}` } : {}),
   });
 }
+
+/**
+ * Orders inputs by the start time of their first records (ties: path), so that stateful stages (sessions,
+ * detectors) see the same sequence whatever order the files were given in. Reads only the first lines of each
+ * file; stdin keeps its place at the front (it cannot be peeked without consuming it). Unreadable files keep
+ * their place (the real read reports them).
+ */
+export async function orderInputsByTime(inputs: readonly InputSpec[], options: PipelineOptions): Promise<InputSpec[]> {
+  if (inputs.length < 2) return [...inputs];
+  const forced = options.format === 'auto' ? null : (getFormat(options.format) ?? null);
+  const keyed: { input: InputSpec; first: number; index: number }[] = [];
+  for (const [index, input] of inputs.entries()) {
+    keyed.push({ input, first: input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input.path, forced, options), index });
+  }
+  keyed.sort((a, b) => a.first - b.first || (a.input.path < b.input.path ? -1 : a.input.path > b.input.path ? 1 : a.index - b.index));
+  return keyed.map((k) => k.input);
+}
+
+async function firstTime(path: string, forced: FormatParser | null, options: PipelineOptions): Promise<number> {
+  const outcome: ReadOutcome = { gzip: false, damage: null };
+  const it = readLineBatches(path, outcome, { maxLineLength: options.maxLineLength });
+  try {
+    const lines: string[] = [];
+    for (let n = await it.next(); !n.done && lines.length < DETECT_SAMPLE_LINES; n = await it.next()) {
+      for (const l of n.value.lines) if (l !== null && l.trim() !== '') lines.push(l);
+    }
+    const format = forced ?? detectFormat(lines.slice(0, DETECT_SAMPLE_LINES)).format;
+    let min = Number.POSITIVE_INFINITY;
+    if (format) {
+      for (const [i, l] of lines.slice(0, DETECT_SAMPLE_LINES).entries()) {
+        const r = format.parse(l, { source: { file: path, line: i + 1 }, strict: false });
+        if (r.kind === 'record' && r.record.startMs < min) min = r.record.startMs;
+      }
+    }
+    return min;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  } finally {
+    await it.return(undefined);
+  }
+}

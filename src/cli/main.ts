@@ -10,6 +10,8 @@ import { registerAnalyze } from './commands/analyze';
 import { registerRecords } from './commands/records';
 import { registerFormats } from './commands/formats';
 import { registerGenerate } from './commands/generate';
+import { registerSessions } from './commands/sessions';
+import { registerProfile } from './commands/profile';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -27,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run lbua --help for usage)');
   registerAnalyze(program, setExit);
   registerRecords(program, setExit);
+  registerSessions(program, setExit);
+  registerProfile(program, setExit);
   registerFormats(program);
   registerGenerate(program);
   try {

@@ -1,24 +1,173 @@
-/** Route templating: collapse identifiers in paths so endpoints aggregate. (Placeholder: to be completed.) */
+/**
+ * Route templating: collapse identifiers in paths so endpoints aggregate.
+ *   /api/v1/products/8812            → /api/v1/products/:id
+ *   /u/3f2a9c1e-...-...-...-...      → /u/:uuid
+ *   /blob/9f86d081884c7d659a2feaa0c5 → /blob/:hash
+ *   /reset/eyJhbGciOiJIUzI1NiJ9.x.y  → /reset/:token
+ *   /users/ann@example.com           → /users/:email
+ *   /archive/2024-03-10              → /archive/:date
+ * User patterns (`--route '/users/:name/repos'`) win over the built-in rules. A cardinality guard collapses a
+ * position that still explodes (more than `maxDistinct` distinct values under one parent) into `:var` and reports it.
+ * Memory: the template cache holds at most `cacheSize` paths; the guard keeps at most `maxDistinct`+1 values for at
+ * most `maxParents` parents.
+ */
+import { detach } from '../core/text';
 
 /** Options for templating. */
 export interface RouteOptions {
-  /** User patterns like "/users/:name/repos". */
+  /** User patterns like "/users/:name/repos" (":x" matches one segment, "*" the rest). */
   readonly patterns: readonly string[];
+  /** Distinct values allowed at one position under one parent before it is collapsed (default 1000). */
+  readonly maxDistinct?: number;
 }
 
-/** A stateful templater (per run): holds the cardinality guard. */
+/** A stateful templater (per run): holds the cache and the cardinality guard. */
 export interface RouteTemplater {
   template(path: string): string;
+  /** Positions the cardinality guard collapsed, e.g. "/shop/:var (4,210 distinct values)". */
+  collapsed(): readonly string[];
+}
+
+const STATIC_EXT = new Set([
+  'js', 'mjs', 'css', 'map', 'png', 'jpg', 'jpeg', 'gif', 'svg', 'ico', 'webp', 'avif', 'bmp', 'woff', 'woff2', 'ttf',
+  'otf', 'eot', 'mp4', 'webm', 'mp3', 'wav', 'ogg', 'pdf', 'zip', 'gz', 'txt', 'xml', 'json', 'webmanifest', 'wasm',
+]);
+
+/** Static asset by extension (.js .css .png ...); robots.txt, sitemap.xml and favicon count as static. */
+export function isStaticAsset(path: string): boolean {
+  const slash = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
+  if (dot <= slash) return false;
+  return STATIC_EXT.has(path.slice(dot + 1).toLowerCase());
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX = /^[0-9a-f]{16,}$/i;
+const EMAIL = /^[^@/\s]+(?:@|%40)[^@/\s]+\.[a-z]{2,}$/i;
+const DATE = /^(?:\d{4}-\d{2}-\d{2}|\d{4}\d{2}\d{2}|\d{4}\/\d{2}\/\d{2})$/;
+const NUMERIC = /^\d+$|^\d+\.\d+$|^-\d+$/;
+
+/** Template for one segment, or null to keep it as is. */
+export function segmentTemplate(seg: string): string | null {
+  if (seg.length === 0) return null;
+  // "1234.jpg", "<uuid>.json": template the stem, keep the extension.
+  const dot = seg.lastIndexOf('.');
+  if (dot > 0 && dot >= seg.length - 6 && /^\.[A-Za-z0-9]{1,5}$/.test(seg.slice(dot))) {
+    const stem = segmentTemplate(seg.slice(0, dot));
+    if (stem !== null) return `${stem}${seg.slice(dot)}`;
+  }
+  const c = seg.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    if (NUMERIC.test(seg)) return seg.length === 8 && DATE.test(seg) ? ':date' : ':id';
+    if (DATE.test(seg)) return ':date';
+  }
+  if (c === 45 && NUMERIC.test(seg)) return ':id';
+  if (seg.length >= 36 && UUID.test(seg)) return ':uuid';
+  if (seg.length >= 16 && HEX.test(seg) && /\d/.test(seg)) return ':hash';
+  if (seg.includes('@') || seg.includes('%40')) return EMAIL.test(seg) ? ':email' : null;
+  if (seg.length >= 20 && isOpaqueToken(seg)) return ':token';
+  return null;
+}
+
+/** Long base64/base64url/JWT-like tokens: letters and digits mixed, few separators, no file extension. */
+function isOpaqueToken(seg: string): boolean {
+  if (!/^[A-Za-z0-9_\-+=.~%]+$/.test(seg)) return false;
+  if (/\.[a-z]{2,4}$/i.test(seg) && seg.split('.').length === 2) return false;
+  const digits = (seg.match(/\d/g) ?? []).length;
+  const upper = (seg.match(/[A-Z]/g) ?? []).length;
+  const lower = (seg.match(/[a-z]/g) ?? []).length;
+  const dashes = (seg.match(/[-_]/g) ?? []).length;
+  // Slugs ("red-rain-jacket-2024") have many separators and few digits; tokens mix cases and digits.
+  if (dashes > seg.length / 8 && digits < seg.length / 4) return false;
+  return digits >= 2 && (upper + lower) >= 4 && (upper >= 2 || digits >= seg.length / 4);
+}
+
+interface UserPattern {
+  readonly segments: readonly string[];
+  readonly rest: boolean;
+  readonly text: string;
+}
+
+function compilePattern(p: string): UserPattern {
+  const text = p.startsWith('/') ? p : `/${p}`;
+  const segments = text.split('/').slice(1);
+  const rest = segments[segments.length - 1] === '*';
+  return { segments: rest ? segments.slice(0, -1) : segments, rest, text };
+}
+
+function matchPattern(p: UserPattern, segs: readonly string[]): boolean {
+  if (p.rest ? segs.length < p.segments.length : segs.length !== p.segments.length) return false;
+  for (let i = 0; i < p.segments.length; i++) {
+    const want = p.segments[i] ?? '';
+    if (want.startsWith(':')) continue;
+    if (want !== segs[i]) return false;
+  }
+  return true;
 }
 
 /** Creates a templater. */
-export function createRouteTemplater(_options: RouteOptions): RouteTemplater {
-  return {
-    template: (path) => path.replace(/\/\d+(?=\/|$)/g, '/:id'),
-  };
-}
+export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, maxParents = 10_000): RouteTemplater {
+  const patterns = options.patterns.map(compilePattern);
+  const maxDistinct = options.maxDistinct ?? 1000;
+  const cache = new Map<string, string>();
+  /** parent template + position → distinct values seen (capped), or null once collapsed. */
+  const guard = new Map<string, Set<string> | null>();
+  const collapsedNotes = new Map<string, number>();
+  let lastPath: string | null = null;
+  let lastRoute = '';
 
-/** Static asset by extension. */
-export function isStaticAsset(path: string): boolean {
-  return /\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?|ttf|map|webp)$/i.test(path);
+  const build = (path: string): string => {
+    const segs = path.split('/').slice(1);
+    for (const p of patterns) if (matchPattern(p, segs)) return p.text;
+    let out = '';
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i] ?? '';
+      const t = segmentTemplate(seg);
+      if (t !== null) {
+        out += `/${t}`;
+        continue;
+      }
+      // Cardinality guard: values at this position under this parent.
+      const key = `${out}#${i}`;
+      let seen = guard.get(key);
+      if (seen === undefined && guard.size < maxParents) {
+        seen = new Set();
+        guard.set(key, seen);
+      }
+      if (seen === null) {
+        out += '/:var';
+        continue;
+      }
+      if (seen !== undefined && !seen.has(seg)) {
+        if (seen.size >= maxDistinct) {
+          guard.set(key, null);
+          cache.clear();
+          out += '/:var';
+          collapsedNotes.set(out, maxDistinct);
+          continue;
+        }
+        seen.add(detach(seg));
+      }
+      out += `/${seg}`;
+    }
+    return out === '' ? '/' : out;
+  };
+
+  return {
+    template(path) {
+      if (path === lastPath) return lastRoute;
+      let route = cache.get(path);
+      if (route === undefined) {
+        route = build(path);
+        if (cache.size >= cacheSize) cache.clear();
+        cache.set(detach(path), route);
+      }
+      lastPath = path;
+      lastRoute = route;
+      return route;
+    },
+    collapsed() {
+      return [...collapsedNotes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([r, n]) => `${r} (more than ${n.toLocaleString('en-US')} distinct values)`);
+    },
+  };
 }

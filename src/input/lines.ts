@@ -75,7 +75,12 @@ export async function* readLineBatches(
         let chunk: Buffer = head;
         for (;;) {
           consumed += chunk.length;
-          if (!gz.write(chunk)) await new Promise<void>((r) => gz.once('drain', r));
+          if (gz.destroyed) return;
+          if (!gz.write(chunk)) await new Promise<void>((r) => {
+            gz.once('drain', r);
+            gz.once('close', r);
+          });
+          if (gz.destroyed) return;
           const n = await rawIter.next();
           if (n.done) break;
           chunk = n.value;
@@ -107,6 +112,10 @@ export async function* readLineBatches(
     const partial = splitter.flushComplete();
     if (partial) yield partial;
     return;
+  } finally {
+    // Also runs when the consumer stops early (peeking the first lines): release the file.
+    if (path !== '-') raw.destroy();
+    gunzip?.destroy();
   }
   const last = splitter.end();
   if (last) yield last;

@@ -11,8 +11,10 @@ import { openOut } from '../output';
 import { createProgress } from '../progress';
 import { parseNonNegativeInt, parseOutputOption, parsePositiveInt } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 
-interface RawAnalyzeOptions extends RawReadOptions {
+interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions {
+  readonly summaryOnly?: boolean;
   readonly output?: string;
   readonly out?: string;
   readonly top?: string;
@@ -27,7 +29,8 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .command('analyze')
     .description('summarize traffic: inputs, rates, status mix, latency percentiles, top clients/paths/hosts/agents/backends')
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
-  addReadOptions(cmd)
+  addBehaviourOptions(addReadOptions(cmd))
+    .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
     .option('--output <kind>', 'table or json (default: table on a terminal, json when piped or -o *.json)')
     .option('-o, --out <file>', 'write the report to a file')
     .option('--top <n>', 'rows in each top-N table (default 10)')
@@ -39,6 +42,8 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         ...readOptions(raw),
         top: parsePositiveInt('top', raw.top, 10),
         maxWarnings: parseNonNegativeInt('max-warnings', raw.maxWarnings, 20),
+        ...behaviourOptions(raw),
+        summaryOnly: raw.summaryOnly === true,
       };
       const outFile = raw.out ?? null;
       const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);

@@ -1,0 +1,70 @@
+/** `lbua profile`: a mergeable behaviour profile (counts and sketches) as JSON, for baselines; `--merge` combines saved ones. */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fail, formatDiagnostic } from '../../core/types';
+import { stripControl } from '../../core/text';
+import { DiagnosticLog } from '../../diagnostics';
+import { createEnricher } from '../../enrich/index';
+import { errCode, expandInputs } from '../../input/expand';
+import { orderInputsByTime, runInputs } from '../../pipeline';
+import { BehaviourProfile, mergeProfiles, type ProfileJson } from '../../profile/behaviour';
+import { createStitcher } from '../../sessions/stitcher';
+import { openOut } from '../output';
+import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
+
+interface RawProfileOptions extends RawReadOptions, RawBehaviourOptions {
+  readonly out?: string;
+  readonly merge?: boolean;
+}
+
+/** Adds the command. */
+export function registerProfile(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('profile')
+    .description('build a behaviour profile (per endpoint, client class, agent family, protocol/TLS mix) as JSON')
+    .argument('<inputs...>', 'log inputs; with --merge: saved profile JSON files');
+  addBehaviourOptions(addReadOptions(cmd))
+    .option('--merge', 'merge saved profiles (lbua.profile/1 JSON files) instead of reading logs')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(async (args: string[], raw: RawProfileOptions) => {
+      const out = await openOut(raw.out ?? null);
+      if (raw.merge === true) {
+        out.write(`${JSON.stringify(mergeProfiles(args.map(readProfile)), null, 2)}\n`);
+        await out.close();
+        return;
+      }
+      const options = readOptions(raw);
+      const b = behaviourOptions(raw);
+      const inputs = await orderInputsByTime(expandInputs(args), options);
+      const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: null });
+      const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
+      const profile = new BehaviourProfile();
+      const summaries = await runInputs(inputs, options, {
+        record: (r) => {
+          const e = enrich(r);
+          profile.observe(e);
+          for (const s of stitcher.push(e)) profile.observeSession(s);
+        },
+        diagnostic: (d) => diags.add(d),
+      });
+      for (const s of stitcher.flush()) profile.observeSession(s);
+      out.write(`${JSON.stringify(profile.toJSON(), null, 2)}\n`);
+      await out.close();
+      if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
+    });
+}
+
+function readProfile(path: string): ProfileJson {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    fail('INPUT_UNREADABLE', `${path}: not a readable JSON file (${errCode(e)})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('schema' in parsed) || parsed.schema !== 'lbua.profile/1') {
+    fail('INPUT_UNREADABLE', `${path}: not an lbua profile (schema lbua.profile/1)`);
+  }
+  return parsed as ProfileJson;
+}

@@ -1,0 +1,62 @@
+/** `lbua sessions`: sessions stitched from the inputs, as NDJSON (snake_case), in close order. */
+import type { Command } from 'commander';
+import { formatDiagnostic } from '../../core/types';
+import { stripControl } from '../../core/text';
+import { DiagnosticLog } from '../../diagnostics';
+import { createEnricher } from '../../enrich/index';
+import { expandInputs } from '../../input/expand';
+import { orderInputsByTime, runInputs } from '../../pipeline';
+import { createStitcher } from '../../sessions/stitcher';
+import { sessionToJson } from '../../sessions/summary';
+import type { Session } from '../../sessions/types';
+import { openOut, OutputClosed } from '../output';
+import { parseNonNegativeInt } from '../options';
+import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
+
+interface RawSessionsOptions extends RawReadOptions, RawBehaviourOptions {
+  readonly out?: string;
+  readonly minRequests?: string;
+}
+
+/** Adds the command. */
+export function registerSessions(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('sessions')
+    .description('stitch requests into sessions (client key + inactivity timeout, event time) and print them as NDJSON')
+    .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
+  addBehaviourOptions(addReadOptions(cmd))
+    .option('--min-requests <n>', 'only sessions with at least this many requests (default 1)')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(async (args: string[], raw: RawSessionsOptions) => {
+      const options = readOptions(raw);
+      const b = behaviourOptions(raw);
+      const minRequests = parseNonNegativeInt('min-requests', raw.minRequests, 1);
+      const inputs = await orderInputsByTime(expandInputs(args), options);
+      const out = await openOut(raw.out ?? null);
+      const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: null });
+      const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
+      const emit = (closed: readonly Session[]): void => {
+        for (const s of closed) if (s.requests >= minRequests) out.write(`${JSON.stringify(sessionToJson(s))}\n`);
+      };
+      let summaries;
+      try {
+        summaries = await runInputs(inputs, options, {
+          record: (r) => emit(stitcher.push(enrich(r))),
+          diagnostic: (d) => diags.add(d),
+          afterBatch: async () => {
+            await out.drain();
+            if (out.closed) throw new OutputClosed();
+          },
+        });
+      } catch (e) {
+        if (e instanceof OutputClosed) return;
+        throw e;
+      }
+      emit(stitcher.flush());
+      await out.close();
+      if (stitcher.stats.late > 0) process.stderr.write(`lbua: ${stitcher.stats.late} record(s) arrived later than the 10-minute lateness allowance\n`);
+      if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
+    });
+}

@@ -1,0 +1,92 @@
+/** Terminal renderers for the sessions and profiles sections (pure functions of the report). */
+import Table from 'cli-table3';
+import type { Report } from './types';
+import { safe, type Style } from './style';
+
+/** Narrow runtime checks for optional sections (reports may be older or partial). */
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function arr(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v) ? v.filter(isObj) : [];
+}
+function n(v: unknown): string {
+  return typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : '-';
+}
+function s(v: unknown, max = 60): string {
+  return typeof v === 'string' ? safe(v, max) : '-';
+}
+function pct(v: unknown): string {
+  return typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-';
+}
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+}
+function heading(st: Style, title: string): string {
+  return `\n${st.bold(st.cyan(title))}`;
+}
+
+/** Endpoint profile (top by requests, slowest by p95) and the client-class mix. */
+export function renderProfiles(report: Report, st: Style, width: number): string {
+  const p = report['profiles'];
+  if (!isObj(p)) return '';
+  const out: string[] = [];
+  const ep = (title: string, rows: Record<string, unknown>[]): void => {
+    if (rows.length === 0) return;
+    out.push(heading(st, title));
+    const t = table(['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients']);
+    for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['requests']), pct(r['share']), n(r['p50_ms']), n(r['p95_ms']), n(r['p99_ms']), n(r['backend_p95_ms']), pct(r['error_rate']), n(r['clients'])]);
+    out.push(t.toString());
+  };
+  ep('Endpoints (by requests)', arr(p['endpoints_top']));
+  ep('Slowest endpoints (by p95)', arr(p['endpoints_slowest']));
+  const classes = arr(p['client_classes']);
+  if (classes.length > 0) {
+    out.push(heading(st, 'Client classes'));
+    const t = table(['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms']);
+    for (const r of classes) t.push([s(r['key']), n(r['requests']), n(r['sessions']), n(r['session_requests']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms'])]);
+    out.push(t.toString());
+  }
+  const mix = (title: string, v: unknown): void => {
+    if (!isObj(v) || Object.keys(v).length === 0) return;
+    out.push(`${st.bold(title)}: ${Object.entries(v).map(([k, x]) => `${safe(k, 20)} ${pct(x)}`).join('  ')}`);
+  };
+  mix('\nProtocols', p['protocols']);
+  mix('TLS', p['tls']);
+  const collapsed = Array.isArray(p['collapsed_routes']) ? p['collapsed_routes'] : [];
+  for (const c of collapsed) out.push(st.yellow(`route positions collapsed by the cardinality guard: ${s(c, 120)}`));
+  return out.join('\n');
+}
+
+/** Sessions: counts, percentiles, bounce rate, classes, entries/exits, transitions, busiest non-human sessions. */
+export function renderSessions(report: Report, st: Style, width: number): string {
+  const ss = report['sessions'];
+  if (!isObj(ss)) return '';
+  const out: string[] = [heading(st, `Sessions (${n(ss['count'])}, timeout ${n(ss['timeout_minutes'])} min, key ${s(ss['key'])})`)];
+  const d = isObj(ss['duration_s']) ? ss['duration_s'] : {};
+  const l = isObj(ss['requests_per_session']) ? ss['requests_per_session'] : {};
+  out.push(`  duration s: p50 ${n(d['p50'])}, p95 ${n(d['p95'])}, p99 ${n(d['p99'])}, max ${n(d['max'])}   requests/session: p50 ${n(l['p50'])}, p95 ${n(l['p95'])}, max ${n(l['max'])}   bounce rate ${pct(ss['bounce_rate'])}`);
+  out.push(`  classes: ${arr(ss['classes']).map((c) => `${s(c['class'])} ${n(c['sessions'])} (${pct(c['share'])})`).join('  ')}`);
+  const pair = (title: string, rows: Record<string, unknown>[]): void => {
+    if (rows.length === 0) return;
+    const t = table([title, 'sessions']);
+    for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['sessions'])]);
+    out.push(t.toString());
+  };
+  pair('top entry', arr(ss['top_entry']).slice(0, 5));
+  pair('top exit', arr(ss['top_exit']).slice(0, 5));
+  const tr = arr(ss['top_transitions']).slice(0, 8);
+  if (tr.length > 0) {
+    const t = table(['from', 'to', 'count']);
+    for (const r of tr) t.push([s(r['from'], 45), s(r['to'], 45), n(r['count'])]);
+    out.push(t.toString());
+  }
+  const nh = arr(ss['top_non_human']).slice(0, 8);
+  if (nh.length > 0) {
+    out.push(st.bold('Busiest non-human sessions'));
+    const t = table(['client', 'class', 'requests', 'user agent', 'why']);
+    for (const r of nh) t.push([s(r['client_ip'], 40), s(r['class']), n(r['requests']), s(r['user_agent'], 40), Array.isArray(r['reasons']) ? safe(r['reasons'].join('; '), 70) : '-']);
+    out.push(t.toString());
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,132 @@
+/**
+ * The `sessions` section of the report: counts and percentiles, bounce rate, client classes, top entry and exit
+ * endpoints, the most common endpoint-to-endpoint transitions, and the busiest suspect/tool sessions with reasons.
+ * Memory: three bounded top counters and a fixed number of kept sessions.
+ */
+import { QuantileSketch, percentiles } from '../core/quantile';
+import { TopCounter } from '../core/top';
+import { isoTime } from '../core/units';
+import type { Session } from './types';
+
+/** A kept session, as shown in reports. */
+export interface SessionBrief {
+  readonly id: string;
+  readonly client_ip: string;
+  readonly user_agent: string | null;
+  readonly class: string;
+  readonly start: string;
+  readonly end: string;
+  readonly requests: number;
+  readonly pages: number;
+  readonly static_assets: number;
+  readonly errors: number;
+  readonly reasons: readonly string[];
+}
+
+/** The report section. */
+export interface SessionsSection {
+  readonly count: number;
+  readonly timeout_minutes: number;
+  readonly key: string;
+  readonly duration_s: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
+  readonly requests_per_session: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
+  readonly bounce_rate: number;
+  readonly classes: readonly { readonly class: string; readonly sessions: number; readonly requests: number; readonly share: number }[];
+  readonly top_entry: readonly { readonly endpoint: string; readonly sessions: number }[];
+  readonly top_exit: readonly { readonly endpoint: string; readonly sessions: number }[];
+  readonly top_transitions: readonly { readonly from: string; readonly to: string; readonly count: number }[];
+  readonly top_non_human: readonly SessionBrief[];
+  readonly stitching: { readonly late_records: number; readonly forced_closes: number; readonly peak_open: number };
+}
+
+/** Accumulates the section from closed sessions. */
+export class SessionSummary {
+  private count = 0;
+  private bounces = 0;
+  private readonly duration = new QuantileSketch();
+  private readonly length = new QuantileSketch();
+  private readonly classes = new Map<string, { sessions: number; requests: number }>();
+  private readonly entries = new TopCounter(20_000);
+  private readonly exits = new TopCounter(20_000);
+  private readonly transitions = new TopCounter(50_000);
+  private kept: Session[] = [];
+
+  constructor(private readonly keep = 50) {}
+
+  /** Adds a closed session. */
+  observe(s: Session): void {
+    this.count++;
+    if (s.pages <= 1 && s.requests - s.staticAssets <= 1) this.bounces++;
+    this.duration.add((s.endMs - s.startMs) / 1000);
+    this.length.add(s.requests);
+    const c = this.classes.get(s.clientClass) ?? { sessions: 0, requests: 0 };
+    c.sessions++;
+    c.requests += s.requests;
+    this.classes.set(s.clientClass, c);
+    this.entries.add(s.entry);
+    this.exits.add(s.exit);
+    for (let i = 1; i < s.sequence.length; i++) {
+      const a = s.sequence[i - 1];
+      const b = s.sequence[i];
+      if (a !== undefined && b !== undefined && a !== b) this.transitions.add(`${a}\u0000${b}`);
+    }
+    if (s.clientClass !== 'human') {
+      this.kept.push(s);
+      if (this.kept.length > this.keep * 4) this.trim();
+    }
+  }
+
+  private trim(): void {
+    this.kept.sort((a, b) => b.requests - a.requests || a.startMs - b.startMs || (a.id < b.id ? -1 : 1));
+    this.kept = this.kept.slice(0, this.keep);
+  }
+
+  /** The section. */
+  result(topN: number, meta: { timeoutMs: number; key: string; late: number; forced: number; peakOpen: number }): SessionsSection {
+    this.trim();
+    const pct = (sk: QuantileSketch): SessionsSection['duration_s'] => {
+      const p = percentiles(sk);
+      return { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
+    };
+    const total = [...this.classes.values()].reduce((a, c) => a + c.sessions, 0);
+    return {
+      count: this.count,
+      timeout_minutes: meta.timeoutMs / 60_000,
+      key: meta.key,
+      duration_s: pct(this.duration),
+      requests_per_session: pct(this.length),
+      bounce_rate: this.count ? Math.round((this.bounces / this.count) * 10_000) / 10_000 : 0,
+      classes: [...this.classes.entries()]
+        .sort((a, b) => b[1].sessions - a[1].sessions || (a[0] < b[0] ? -1 : 1))
+        .map(([cls, c]) => ({ class: cls, sessions: c.sessions, requests: c.requests, share: total ? Math.round((c.sessions / total) * 10_000) / 10_000 : 0 })),
+      top_entry: this.entries.top(topN).map(([endpoint, sessions]) => ({ endpoint, sessions })),
+      top_exit: this.exits.top(topN).map(([endpoint, sessions]) => ({ endpoint, sessions })),
+      top_transitions: this.transitions.top(topN).map(([k, count]) => {
+        const [from = '', to = ''] = k.split('\u0000');
+        return { from, to, count };
+      }),
+      top_non_human: this.kept.slice(0, topN).map(brief),
+      stitching: { late_records: meta.late, forced_closes: meta.forced, peak_open: meta.peakOpen },
+    };
+  }
+}
+
+/** Report form of a session. */
+export function brief(s: Session): SessionBrief {
+  return {
+    id: s.id, client_ip: s.clientIp, user_agent: s.userAgent, class: s.clientClass, start: isoTime(s.startMs), end: isoTime(s.endMs),
+    requests: s.requests, pages: s.pages, static_assets: s.staticAssets, errors: s.errors4xx + s.errors5xx, reasons: s.reasons,
+  };
+}
+
+/** NDJSON form of a session (snake_case). */
+export function sessionToJson(s: Session): Record<string, unknown> {
+  return {
+    id: s.id, key: s.key, client_ip: s.clientIp, user_agent: s.userAgent, start: isoTime(s.startMs), end: isoTime(s.endMs),
+    duration_ms: Math.round((s.endMs - s.startMs) * 1000) / 1000, requests: s.requests, pages: s.pages, static_assets: s.staticAssets,
+    distinct_endpoints: s.distinctEndpoints, errors_4xx: s.errors4xx, errors_5xx: s.errors5xx, bytes_out: s.bytesOut,
+    entry: s.entry, exit: s.exit, sequence: s.sequence, sequence_cut: s.sequenceCut, median_gap_ms: s.medianGapMs,
+    max_gap_ms: s.maxGapMs, class: s.clientClass, reasons: s.reasons, device: s.device, agent_family: s.agentFamily,
+    country: s.country, asn: s.asn, evidence: s.evidence,
+  };
+}
