@@ -21,7 +21,9 @@ export interface QuantileSketchJson {
 export class QuantileSketch {
   private readonly logGamma: number;
   private readonly gamma: number;
-  private readonly bins = new Map<number, number>();
+  /** Counts per bucket index k, stored densely at k - offset (grown on demand; ~1,200 slots cover 1 µs..1 h). */
+  private bins = new Float64Array(0);
+  private offset = 0;
   count = 0;
   zeros = 0;
   min = Number.POSITIVE_INFINITY;
@@ -45,7 +47,36 @@ export class QuantileSketch {
       return;
     }
     const k = Math.ceil(Math.log(v) / this.logGamma);
-    this.bins.set(k, (this.bins.get(k) ?? 0) + 1);
+    const i = k - this.offset;
+    if (i >= 0 && i < this.bins.length) this.bins[i] = (this.bins[i] ?? 0) + 1;
+    else this.addAt(k, 1);
+  }
+
+  private addAt(k: number, n: number): void {
+    if (this.bins.length === 0) {
+      this.offset = k - 64;
+      this.bins = new Float64Array(256);
+    }
+    let i = k - this.offset;
+    if (i < 0 || i >= this.bins.length) {
+      const lo = Math.min(this.offset, k - 64);
+      const hi = Math.max(this.offset + this.bins.length, k + 65);
+      const next = new Float64Array(hi - lo);
+      next.set(this.bins, this.offset - lo);
+      this.bins = next;
+      this.offset = lo;
+      i = k - lo;
+    }
+    this.bins[i] = (this.bins[i] ?? 0) + n;
+  }
+
+  /** Non-empty buckets as [k, count], ascending. */
+  private entries(): [number, number][] {
+    const out: [number, number][] = [];
+    this.bins.forEach((c, i) => {
+      if (c !== 0) out.push([i + this.offset, c]);
+    });
+    return out;
   }
 
   /** The value at quantile q (0..1), within relative error alpha; null when empty. */
@@ -56,9 +87,8 @@ export class QuantileSketch {
     const rank = q * (this.count - 1);
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
-    const keys = [...this.bins.keys()].sort((a, b) => a - b);
-    for (const k of keys) {
-      seen += this.bins.get(k) ?? 0;
+    for (const [k, c] of this.entries()) {
+      seen += c;
       if (seen > rank) {
         const v = (2 * Math.pow(this.gamma, k)) / (this.gamma + 1);
         return Math.min(this.max, Math.max(this.min, v));
@@ -70,7 +100,7 @@ export class QuantileSketch {
   /** Adds another sketch's counts (same alpha) into this one. */
   merge(other: QuantileSketch): void {
     if (other.alpha !== this.alpha) throw new Error('cannot merge sketches with different alpha');
-    for (const [k, c] of other.bins) this.bins.set(k, (this.bins.get(k) ?? 0) + c);
+    for (const [k, c] of other.entries()) this.addAt(k, c);
     this.count += other.count;
     this.zeros += other.zeros;
     this.sum += other.sum;
@@ -87,14 +117,14 @@ export class QuantileSketch {
       min: this.count ? this.min : null,
       max: this.count ? this.max : null,
       sum: this.sum,
-      buckets: [...this.bins.entries()].sort((a, b) => a[0] - b[0]),
+      buckets: this.entries(),
     };
   }
 
   /** Rebuilds a sketch from its JSON form. */
   static fromJSON(j: QuantileSketchJson): QuantileSketch {
     const s = new QuantileSketch(j.alpha);
-    for (const [k, c] of j.buckets) s.bins.set(k, c);
+    for (const [k, c] of j.buckets) s.addAt(k, c);
     s.count = j.count;
     s.zeros = j.zeros;
     s.sum = j.sum;

@@ -35,8 +35,13 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   const enrich = (r: LogRecord): EnrichedRecord => {
     const path = r.path ?? '-';
     const route = routes.template(path);
+    // An explicit literal (one fixed shape) allocates far faster than spreading the record.
     return {
-      ...r,
+      startMs: r.startMs, format: r.format, clientIp: r.clientIp, clientPort: r.clientPort, method: r.method, scheme: r.scheme,
+      host: r.host, path: r.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
+      backend: r.backend, durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
+      userAgent: r.userAgent, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
+      errorReason: r.errorReason, lb: r.lb, source: r.source,
       route,
       endpoint: endpointOf(r.method ?? '-', route),
       isStatic: isStaticAsset(path),

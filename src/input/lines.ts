@@ -76,10 +76,17 @@ export async function* readLineBatches(
         for (;;) {
           consumed += chunk.length;
           if (gz.destroyed) return;
-          if (!gz.write(chunk)) await new Promise<void>((r) => {
-            gz.once('drain', r);
-            gz.once('close', r);
-          });
+          if (!gz.write(chunk)) {
+            await new Promise<void>((r) => {
+              const done = (): void => {
+                gz.off('drain', done);
+                gz.off('close', done);
+                r();
+              };
+              gz.on('drain', done);
+              gz.on('close', done);
+            });
+          }
           if (gz.destroyed) return;
           const n = await rawIter.next();
           if (n.done) break;

@@ -122,16 +122,8 @@ export class BehaviourProfile {
     if (r.clientIp !== null) ep.clients.add(r.clientIp);
     ep.buckets.set(bucket, (ep.buckets.get(bucket) ?? 0) + 1);
     const error = st !== null && st >= 400;
-    for (const [map, key] of [[this.classes, r.agent.agentClass], [this.families, r.agent.family]] as const) {
-      let g = map.get(key);
-      if (g === undefined) {
-        g = newGroup();
-        map.set(key, g);
-      }
-      g.requests++;
-      if (error) g.errors++;
-      if (r.durationMs !== null) g.total.add(r.durationMs);
-    }
+    addToGroup(this.classes, r.agent.agentClass, error, r.durationMs);
+    addToGroup(this.families, r.agent.family, error, r.durationMs);
     bump(this.protocols, bucket, r.protocol ?? 'unknown');
     if (r.scheme === 'https' || r.tlsProtocol !== null) bump(this.tls, bucket, r.tlsProtocol ?? 'unknown');
   }
@@ -294,6 +286,17 @@ function cloneEndpoint(e: EndpointStats): EndpointStats {
     requests: e.requests, bytesOut: e.bytesOut, status: [...e.status], total: QuantileSketch.fromJSON(e.total.toJSON()),
     backend: QuantileSketch.fromJSON(e.backend.toJSON()), clients: HyperLogLog.fromJSON(e.clients.toJSON()), buckets: new Map(e.buckets),
   };
+}
+
+function addToGroup(map: Map<string, GroupStats>, key: string, error: boolean, durationMs: number | null): void {
+  let g = map.get(key);
+  if (g === undefined) {
+    g = newGroup();
+    map.set(key, g);
+  }
+  g.requests++;
+  if (error) g.errors++;
+  if (durationMs !== null) g.total.add(durationMs);
 }
 
 function groupJson(g: GroupStats): GroupJson {

@@ -51,6 +51,8 @@ export interface SessionStitcher {
   readonly stats: StitcherStats;
 }
 
+/** How often (in event time) idle sessions are looked for; closing later never changes a session's contents. */
+const SWEEP_EVERY_MS = 5 * 60_000;
 /** Endpoints kept in order per session. */
 export const SEQUENCE_CAP = 50;
 const TIMES_CAP = 2000;
@@ -71,8 +73,9 @@ interface Open {
   e4: number;
   e5: number;
   bytes: number;
-  /** [time, endpoint] of non-static requests, sorted by time, capped. */
-  seq: [number, string][];
+  /** Times and endpoints of non-static requests, sorted by time (ties by endpoint), capped: parallel arrays. */
+  seqT: number[];
+  seqE: string[];
   seqSeen: number;
   times: number[];
   timesSorted: boolean;
@@ -80,8 +83,10 @@ interface Open {
   firstEp: string | null;
   distinct: Set<string> | null;
   distinctOverflow: boolean;
-  entry: [number, string];
-  exit: [number, string];
+  entryT: number;
+  entryE: string;
+  exitT: number;
+  exitE: string;
   evidence: SourceRef[];
 }
 
@@ -168,7 +173,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
         if (open > stats.peakOpen) stats.peakOpen = open;
       }
       add(target, r);
-      if (watermark - lastSweep >= 60_000) {
+      if (watermark - lastSweep >= SWEEP_EVERY_MS) {
         lastSweep = watermark;
         sweep(watermark, out);
       }
@@ -195,8 +200,8 @@ function newOpen(ip: string, r: EnrichedRecord): Open {
     ip: detach(ip), ua: r.userAgent === null ? null : detach(r.userAgent), agent: r.agent,
     country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null,
     startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
-    seq: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false,
-    entry: [Number.POSITIVE_INFINITY, ''], exit: [Number.NEGATIVE_INFINITY, ''], evidence: [],
+    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false,
+    entryT: Number.POSITIVE_INFINITY, entryE: '', exitT: Number.NEGATIVE_INFINITY, exitE: '', evidence: [],
   };
 }
 
@@ -223,10 +228,16 @@ function add(s: Open, r: EnrichedRecord): void {
   if (r.method === 'GET' || r.method === 'HEAD' || r.method === null) s.pages++;
   const ep = r.endpoint;
   addDistinct(s, ep);
-  if (t < s.entry[0] || (t === s.entry[0] && ep < s.entry[1])) s.entry = [t, ep];
-  if (t > s.exit[0] || (t === s.exit[0] && ep > s.exit[1])) s.exit = [t, ep];
+  if (t < s.entryT || (t === s.entryT && ep < s.entryE)) {
+    s.entryT = t;
+    s.entryE = ep;
+  }
+  if (t > s.exitT || (t === s.exitT && ep > s.exitE)) {
+    s.exitT = t;
+    s.exitE = ep;
+  }
   s.seqSeen++;
-  insertCapped(s.seq, t, ep);
+  insertCapped(s, t, ep);
 }
 
 /** Endpoint strings are interned by the enricher (one string per endpoint), so keeping them costs no copy. */
@@ -246,18 +257,29 @@ function distinctCount(s: Open): number {
   return s.distinct !== null ? s.distinct.size : s.firstEp === null ? 0 : 1;
 }
 
-/** Inserts [t, ep] in time order (ties by endpoint), keeping only the first SEQUENCE_CAP by time. */
-function insertCapped(seq: [number, string][], t: number, ep: string): void {
-  const last = seq[seq.length - 1];
-  if (seq.length >= SEQUENCE_CAP && last !== undefined && (t > last[0] || (t === last[0] && ep >= last[1]))) return;
-  let i = seq.length;
+/** Inserts (t, ep) in time order (ties by endpoint), keeping only the first SEQUENCE_CAP by time. */
+function insertCapped(s: Open, t: number, ep: string): void {
+  const n = s.seqT.length;
+  const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
+  const lastE = s.seqE[n - 1] ?? '';
+  if (n === 0 || t > lastT || (t === lastT && ep >= lastE)) {
+    if (n >= SEQUENCE_CAP) return;
+    s.seqT.push(t);
+    s.seqE.push(ep);
+    return;
+  }
+  let i = n;
   while (i > 0) {
-    const prev = seq[i - 1];
-    if (prev === undefined || prev[0] < t || (prev[0] === t && prev[1] <= ep)) break;
+    const pt = s.seqT[i - 1] ?? 0;
+    if (pt < t || (pt === t && (s.seqE[i - 1] ?? '') <= ep)) break;
     i--;
   }
-  seq.splice(i, 0, [t, ep]);
-  if (seq.length > SEQUENCE_CAP) seq.pop();
+  s.seqT.splice(i, 0, t);
+  s.seqE.splice(i, 0, ep);
+  if (s.seqT.length > SEQUENCE_CAP) {
+    s.seqT.pop();
+    s.seqE.pop();
+  }
 }
 
 function merge(into: Open, from: Open): void {
@@ -269,15 +291,21 @@ function merge(into: Open, from: Open): void {
   into.e4 += from.e4;
   into.e5 += from.e5;
   into.bytes += from.bytes;
-  for (const [t, ep] of from.seq) insertCapped(into.seq, t, ep);
+  from.seqT.forEach((t, i) => insertCapped(into, t, from.seqE[i] ?? ''));
   into.seqSeen += from.seqSeen;
   for (const t of from.times) if (into.times.length < TIMES_CAP) into.times.push(t);
   into.timesSorted = false;
   if (from.firstEp !== null) addDistinct(into, from.firstEp);
   if (from.distinct !== null) for (const ep of from.distinct) addDistinct(into, ep);
   into.distinctOverflow ||= from.distinctOverflow;
-  if (from.entry[0] < into.entry[0] || (from.entry[0] === into.entry[0] && from.entry[1] < into.entry[1])) into.entry = from.entry;
-  if (from.exit[0] > into.exit[0] || (from.exit[0] === into.exit[0] && from.exit[1] > into.exit[1])) into.exit = from.exit;
+  if (from.entryT < into.entryT || (from.entryT === into.entryT && from.entryE < into.entryE)) {
+    into.entryT = from.entryT;
+    into.entryE = from.entryE;
+  }
+  if (from.exitT > into.exitT || (from.exitT === into.exitT && from.exitE > into.exitE)) {
+    into.exitT = from.exitT;
+    into.exitE = from.exitE;
+  }
   into.evidence = [...into.evidence, ...from.evidence].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).slice(0, 3);
 }
 
@@ -308,10 +336,10 @@ function finalize(s: Open, useUa: boolean): Session {
     errors4xx: s.e4,
     errors5xx: s.e5,
     bytesOut: s.bytes,
-    entry: s.entry[1] || '-',
-    exit: s.exit[1] || '-',
-    sequence: s.seq.map((e) => e[1]),
-    sequenceCut: s.seqSeen - s.seq.length,
+    entry: s.entryE || '-',
+    exit: s.exitE || '-',
+    sequence: s.seqE,
+    sequenceCut: s.seqSeen - s.seqE.length,
     medianGapMs: median === null ? null : Math.round(median * 1000) / 1000,
     maxGapMs: sortedGaps.length === 0 ? null : Math.round((sortedGaps[sortedGaps.length - 1] ?? 0) * 1000) / 1000,
     clientClass: verdict.clientClass,
