@@ -113,6 +113,11 @@ export async function analyze(
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   });
   if (stitcher !== null) closeSessions(stitcher.flush());
+  // Report inputs in the order they were given (they were read in time order).
+  const given = new Map(inputs.map((input, i) => [input, i]));
+  const readOrder = ordered.map((input) => given.get(input) ?? 0);
+  const byGiven: InputSummary[] = [];
+  summaries.forEach((s, i) => (byGiven[readOrder[i] ?? i] = s));
   const sections: Record<string, unknown> = {};
   for (const s of stages) Object.assign(sections, s.finish());
   const { summary: traf, top } = traffic.result(options.top);
@@ -136,7 +141,7 @@ export async function analyze(
       session_timeout_minutes: timeoutMs / 60_000,
       session_key: sessionKey,
     },
-    inputs: summaries.map(inputJson),
+    inputs: byGiven.map(inputJson),
     summary: {
       requests: traf.requests,
       unique_clients: traf.unique_clients,
