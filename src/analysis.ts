@@ -10,6 +10,7 @@ import type { InputSpec } from './input/expand';
 import { orderInputsByTime, runInputs, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import { BehaviourProfile, type EndpointRow, type GroupRow } from './profile/behaviour';
+import { GeoView } from './profile/geo-view';
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './report/types';
 import { VERSION } from './version';
 import { createEnricher } from './enrich/index';
@@ -52,7 +53,19 @@ export interface AnalysisStage {
 export type StageFactory = (options: AnalyzeOptions) => AnalysisStage;
 
 /** The extra stages of `lbua analyze`, in report order (geo views, detectors and the timeline register here). */
-export const STAGES: readonly StageFactory[] = [];
+export const STAGES: readonly StageFactory[] = [geoStage];
+
+/** Country and ASN views (only when geo data is loaded). */
+function geoStage(options: AnalyzeOptions): AnalysisStage {
+  const geo = options.geo ?? null;
+  const view = geo ? new GeoView(geo.info()) : null;
+  return {
+    id: 'geo',
+    observe: (r) => view?.observe(r),
+    observeSession: (s) => view?.observeSession(s),
+    finish: () => (view ? { geo: view.result(options.top) } : {}),
+  };
+}
 
 /** The report plus run facts the CLI needs for its exit code. */
 export interface AnalysisOutcome {

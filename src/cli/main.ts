@@ -12,6 +12,8 @@ import { registerFormats } from './commands/formats';
 import { registerGenerate } from './commands/generate';
 import { registerSessions } from './commands/sessions';
 import { registerProfile } from './commands/profile';
+import { registerGeo } from './commands/geo';
+import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -23,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .name('lbua')
     .description('Forensic analyzer for load-balancer access logs (AWS ALB/ELB, nginx, HAProxy, Apache)')
-    .version(VERSION, '-V, --version')
+    .option('-V, --version', 'print the version and the data attributions')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
     .showHelpAfterError('(run lbua --help for usage)');
@@ -31,8 +33,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRecords(program, setExit);
   registerSessions(program, setExit);
   registerProfile(program, setExit);
+  registerGeo(program, setExit);
   registerFormats(program);
   registerGenerate(program);
+  const first = argv[2];
+  if (first === '-V' || first === '--version') {
+    process.stdout.write(`lbua ${VERSION}\n${bundledAttribution().map((l) => `bundled ${l}`).join('\n')}\n`);
+    return 0;
+  }
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

@@ -90,3 +90,33 @@ export function renderSessions(report: Report, st: Style, width: number): string
   }
   return out.join('\n');
 }
+
+/** Countries and networks with the change between the first and last third of the period. */
+export function renderGeo(report: Report, st: Style, width: number): string {
+  const g = report['geo'];
+  if (!isObj(g)) return '';
+  const out: string[] = [];
+  const chg = (c: unknown): string => {
+    if (!isObj(c)) return '-';
+    const f = c['p95_ms_first'];
+    const l = c['p95_ms_last'];
+    const p = c['p95_change'];
+    if (typeof f !== 'number' || typeof l !== 'number') return '-';
+    const txt = `${n(f)}→${n(l)} ms${typeof p === 'number' ? ` (${p >= 0 ? '+' : ''}${(p * 100).toFixed(0)}%)` : ''}`;
+    return typeof p === 'number' && p > 0.25 ? st.yellow(txt) : txt;
+  };
+  const tableOf = (title: string, rows: Record<string, unknown>[], named: boolean): void => {
+    if (rows.length === 0) return;
+    out.push(heading(st, title));
+    const t = table([named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third']);
+    for (const r of rows) {
+      t.push([s(r['key']), ...(named ? [s(r['name'], Math.min(40, width / 3)), s(r['network'])] : []), n(r['requests']), pct(r['share']), n(r['clients']), n(r['sessions']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms']), n(r['backend_p95_ms']), chg(r['change'])]);
+    }
+    out.push(t.toString());
+  };
+  tableOf('Countries', arr(g['countries']), false);
+  tableOf('Networks (ASN)', arr(g['asns']), true);
+  const risers = arr(g['latency_risers']);
+  if (risers.length > 0) out.push(st.bold('\nLatency risers (p95, first → last third): ') + risers.slice(0, 5).map((r) => `${s(r['key'])} ${chg(r['change'])}`).join('; '));
+  return out.join('\n');
+}

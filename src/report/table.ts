@@ -5,7 +5,7 @@
 import Table from 'cli-table3';
 import type { Report, ReportLatency, ReportTopRow } from './types';
 import { makeStyle, safe, type Style } from './style';
-import { renderProfiles, renderSessions } from './table-sections';
+import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 
 /** Rendering options for the terminal. */
 export interface TableOptions {
@@ -58,7 +58,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
 
 /** Renderers for the later report sections (pure functions of the report; each returns '' when absent). */
 function extraSections(report: Report): ((st: Style, w: number) => string)[] {
-  return [(st, w) => renderProfiles(report, st, w), (st, w) => renderSessions(report, st, w)];
+  return [(st, w) => renderProfiles(report, st, w), (st, w) => renderGeo(report, st, w), (st, w) => renderSessions(report, st, w)];
 }
 
 function renderFindings(report: Report, st: Style, opts: TableOptions): string {

@@ -12,8 +12,9 @@ import { createProgress } from '../progress';
 import { parseNonNegativeInt, parseOutputOption, parsePositiveInt } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
+import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
-interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions {
+interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
   readonly output?: string;
   readonly out?: string;
@@ -29,7 +30,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .command('analyze')
     .description('summarize traffic: inputs, rates, status mix, latency percentiles, top clients/paths/hosts/agents/backends')
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
-  addBehaviourOptions(addReadOptions(cmd))
+  addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
     .option('--output <kind>', 'table or json (default: table on a terminal, json when piped or -o *.json)')
     .option('-o, --out <file>', 'write the report to a file')
@@ -44,6 +45,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         maxWarnings: parseNonNegativeInt('max-warnings', raw.maxWarnings, 20),
         ...behaviourOptions(raw),
         summaryOnly: raw.summaryOnly === true,
+        geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
       };
       const outFile = raw.out ?? null;
       const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);

@@ -12,8 +12,9 @@ import { createStitcher } from '../../sessions/stitcher';
 import { openOut } from '../output';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
+import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
-interface RawProfileOptions extends RawReadOptions, RawBehaviourOptions {
+interface RawProfileOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly out?: string;
   readonly merge?: boolean;
 }
@@ -24,7 +25,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
     .command('profile')
     .description('build a behaviour profile (per endpoint, client class, agent family, protocol/TLS mix) as JSON')
     .argument('<inputs...>', 'log inputs; with --merge: saved profile JSON files');
-  addBehaviourOptions(addReadOptions(cmd))
+  addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--merge', 'merge saved profiles (lbua.profile/1 JSON files) instead of reading logs')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (args: string[], raw: RawProfileOptions) => {
@@ -38,7 +39,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
       const b = behaviourOptions(raw);
       const inputs = await orderInputsByTime(expandInputs(args), options);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: null });
+      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const profile = new BehaviourProfile();
       const summaries = await runInputs(inputs, options, {

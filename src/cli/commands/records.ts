@@ -8,8 +8,9 @@ import { expandInputs } from '../../input/expand';
 import { runInputs } from '../../pipeline';
 import { openOut, OutputClosed } from '../output';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
-interface RawRecordsOptions extends RawReadOptions {
+interface RawRecordsOptions extends RawReadOptions, RawGeoOptions {
   readonly output?: string;
   readonly maxWarnings?: string;
 }
@@ -20,19 +21,28 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
     .command('records')
     .description('print normalized records as NDJSON (one JSON object per line) on stdout')
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
-  addReadOptions(cmd)
+  addGeoOptions(addReadOptions(cmd))
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .option('--max-warnings <n>', 'malformed lines reported on stderr (default 20)')
     .action(async (args: string[], raw: RawRecordsOptions & { out?: string }) => {
       const options = readOptions(raw);
       const maxWarnings = raw.maxWarnings === undefined ? 20 : Number(raw.maxWarnings);
       const inputs = expandInputs(args);
+      const geo = await geoFromOptions(raw);
       const out = await openOut(raw.out ?? null);
       const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
       let summaries;
       try {
         summaries = await runInputs(inputs, options, {
-          record: (r) => out.write(`${JSON.stringify(recordToJson(r))}\n`),
+          record: (r) => {
+            if (geo === null || r.clientIp === null) {
+              out.write(`${JSON.stringify(recordToJson(r))}\n`);
+              return;
+            }
+            const g = geo.lookup(r.clientIp);
+            const fields = { country: g?.country ?? null, asn: g?.asn ?? null, asOrg: g?.asOrg ?? null, ...(geo.hasCity ? { city: g?.city ?? null, region: g?.region ?? null } : {}) };
+            out.write(`${JSON.stringify(recordToJson({ ...r, ...fields }))}\n`);
+          },
           diagnostic: (d) => diags.add(d),
           afterBatch: async () => {
             await out.drain();

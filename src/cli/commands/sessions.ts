@@ -13,8 +13,9 @@ import { openOut, OutputClosed } from '../output';
 import { parseNonNegativeInt } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
+import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
-interface RawSessionsOptions extends RawReadOptions, RawBehaviourOptions {
+interface RawSessionsOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly out?: string;
   readonly minRequests?: string;
 }
@@ -25,7 +26,7 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
     .command('sessions')
     .description('stitch requests into sessions (client key + inactivity timeout, event time) and print them as NDJSON')
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
-  addBehaviourOptions(addReadOptions(cmd))
+  addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--min-requests <n>', 'only sessions with at least this many requests (default 1)')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (args: string[], raw: RawSessionsOptions) => {
@@ -35,7 +36,7 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const inputs = await orderInputsByTime(expandInputs(args), options);
       const out = await openOut(raw.out ?? null);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: null });
+      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const emit = (closed: readonly Session[]): void => {
         for (const s of closed) if (s.requests >= minRequests) out.write(`${JSON.stringify(sessionToJson(s))}\n`);

@@ -1,11 +1,23 @@
-/** Geo/ASN lookup. (Placeholder: to be completed by the geo work.) */
+/**
+ * Geo/ASN lookup for every client: user MaxMind databases when given (--geoip/--asn or LBUA_GEOIP/LBUA_ASN) win
+ * over the bundled offline data; private, loopback, documentation and other special ranges are labelled, not
+ * located. Results are cached per address (bounded: the cache is cleared at 200,000 entries).
+ */
 import type { GeoInfo } from '../types';
+import { loadBundled, bundledInfo, type BundledGeo, type BundledInfo } from './bundled';
+import { formatIp, parseIp, specialRange } from './ip';
+import { openAsnDb, openLocationDb, type AsnFacts, type LocationFacts, type UserDb } from './maxmind';
+import { networkClass } from './network-classes';
+import { fail } from '../../core/types';
 
 /** Looks addresses up, with a per-address cache. */
 export interface GeoLookup {
+  /** Geo facts for an address; null for strings that are not IP addresses. */
   lookup(ip: string): GeoInfo | null;
-  /** Attribution/info lines about the loaded data. */
+  /** Where the data comes from, with licences and dates. */
   info(): readonly string[];
+  /** True when city/region can be present (a City database was given). */
+  readonly hasCity: boolean;
 }
 
 /** Options for opening geo data. */
@@ -16,7 +28,59 @@ export interface GeoOptions {
   readonly noBundled: boolean;
 }
 
-/** Opens geo data; null when none is available. */
-export async function openGeo(_options: GeoOptions): Promise<GeoLookup | null> {
-  return null;
+/** Attribution lines for the bundled data (cheap; for --version). */
+export function bundledAttribution(info: BundledInfo | null = bundledInfo()): string[] {
+  if (info === null) return ['bundled geo data: not built (run npm run build)'];
+  return [
+    `country: ${info.country.attribution}; ${info.country.package} (${info.country.license}), data of ${info.country.date ?? 'unknown date'}`,
+    `ASN: ${info.asn.attribution}; ${info.asn.package} (${info.asn.license}), data of ${info.asn.date ?? 'unknown date'}`,
+  ];
+}
+
+/** Opens geo data; null when none is available (no user databases and the bundled data disabled or missing). */
+export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
+  const location: UserDb<LocationFacts> | null = options.geoipPath ? openLocationDb(options.geoipPath) : null;
+  const asnDb: UserDb<AsnFacts> | null = options.asnPath ? openAsnDb(options.asnPath) : null;
+  const bundled: BundledGeo | null = options.noBundled ? null : loadBundled();
+  if (!options.noBundled && bundled === null && location === null && asnDb === null) {
+    fail('INPUT_UNREADABLE', 'bundled geo data is missing (dist/geo); run `npm run build`, or pass --no-geo');
+  }
+  if (location === null && asnDb === null && bundled === null) return null;
+  const cache = new Map<string, GeoInfo | null>();
+  const hasCity = location?.hasCity ?? false;
+  const lookupUncached = (ipText: string): GeoInfo | null => {
+    const ip = parseIp(ipText);
+    if (ip === null) return null;
+    const canonical = formatIp(ip);
+    // Special-purpose ranges are labelled, not located.
+    const special = specialRange(ip);
+    if (special !== null) {
+      return { country: null, asn: null, asOrg: null, city: null, region: null, network: 'private', special };
+    }
+    const loc = location?.lookup(canonical) ?? null;
+    const country = loc?.country ?? bundled?.country(canonical) ?? null;
+    const a = asnDb ? asnDb.lookup(canonical) : (bundled?.asn(ip) ?? null);
+    const asn = a?.asn ?? null;
+    const asOrg = a?.org ?? null;
+    return { country, asn, asOrg, city: loc?.city ?? null, region: loc?.region ?? null, network: networkClass(asn, asOrg), special: null };
+  };
+  return {
+    hasCity,
+    lookup(ip) {
+      let g = cache.get(ip);
+      if (g === undefined) {
+        g = lookupUncached(ip);
+        if (cache.size >= 200_000) cache.clear();
+        cache.set(ip, g);
+      }
+      return g;
+    },
+    info() {
+      const lines: string[] = [];
+      if (location) lines.push(`location: ${options.geoipPath ?? ''} (${location.type})`);
+      if (asnDb) lines.push(`ASN: ${options.asnPath ?? ''} (${asnDb.type})`);
+      if (bundled) lines.push(...bundledAttribution(bundled.info).map((l) => `bundled ${l}`));
+      return lines;
+    },
+  };
 }

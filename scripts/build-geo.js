@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/*
+ * Converts the bundled IP-to-ASN CSVs (@ip-location-db/asn: RouteViews + DB-IP, CC-BY-4.0) into compact binary
+ * tables that load in milliseconds: dist/geo/asn-v4.bin (start,end,asn as uint32), dist/geo/asn-v6.bin (start,end as
+ * 2×uint64 each, asn as uint32), dist/geo/asn-orgs.json (ASN → organisation) and dist/geo/geo-info.json (sources, licences, data dates). Runs in `prepare`.
+ * The country data (@ip-location-db/geo-whois-asn-country-mmdb) is an mmdb already and is read in place.
+ */
+'use strict';
+const { createReadStream, mkdirSync, writeFileSync, readFileSync } = require('node:fs');
+const { join, dirname } = require('node:path');
+const { parse } = require('csv-parse');
+
+const root = join(__dirname, '..');
+const asnDir = dirname(require.resolve('@ip-location-db/asn/package.json'));
+const countryDir = dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json'));
+const out = join(root, 'dist', 'geo');
+
+async function readRanges(file, v6) {
+  const starts = [];
+  const ends = [];
+  const asns = [];
+  const orgs = new Map();
+  const parser = createReadStream(file).pipe(parse({ relax_quotes: true }));
+  for await (const rec of parser) {
+    const [start, end, asn, org] = rec;
+    const a = Number(asn);
+    if (!Number.isInteger(a)) continue;
+    starts.push(v6 ? BigInt(start) : Number(start));
+    ends.push(v6 ? BigInt(end) : Number(end));
+    asns.push(a);
+    if (org && !orgs.has(a)) orgs.set(a, org);
+  }
+  return { starts, ends, asns, orgs };
+}
+
+async function main() {
+  mkdirSync(out, { recursive: true });
+  // Up to date already (same package versions)? Then keep the tables.
+  try {
+    const info = JSON.parse(readFileSync(join(out, 'geo-info.json'), 'utf8'));
+    const asnVersion = JSON.parse(readFileSync(join(asnDir, 'package.json'), 'utf8')).version;
+    const countryVersion = JSON.parse(readFileSync(join(countryDir, 'package.json'), 'utf8')).version;
+    if (info.asn.package.endsWith(`@${asnVersion}`) && info.country.package.endsWith(`@${countryVersion}`) && !process.argv.includes('--force')) return;
+  } catch {
+    // not built yet
+  }
+  const t0 = Date.now();
+  const v4 = await readRanges(join(asnDir, 'asn-ipv4-num.csv'), false);
+  const v6 = await readRanges(join(asnDir, 'asn-ipv6-num.csv'), true);
+  const b4 = new Uint32Array(v4.starts.length * 3);
+  v4.starts.forEach((s, i) => {
+    b4[i * 3] = s;
+    b4[i * 3 + 1] = v4.ends[i];
+    b4[i * 3 + 2] = v4.asns[i];
+  });
+  const mask = (1n << 64n) - 1n;
+  const b6 = new BigUint64Array(v6.starts.length * 4);
+  const a6 = new Uint32Array(v6.starts.length);
+  v6.starts.forEach((s, i) => {
+    b6[i * 4] = s >> 64n;
+    b6[i * 4 + 1] = s & mask;
+    b6[i * 4 + 2] = v6.ends[i] >> 64n;
+    b6[i * 4 + 3] = v6.ends[i] & mask;
+    a6[i] = v6.asns[i];
+  });
+  writeFileSync(join(out, 'asn-v4.bin'), Buffer.from(b4.buffer));
+  writeFileSync(join(out, 'asn-v6.bin'), Buffer.concat([Buffer.from(b6.buffer), Buffer.from(a6.buffer)]));
+  const orgs = Object.fromEntries([...new Map([...v4.orgs, ...v6.orgs]).entries()].sort((a, b) => a[0] - b[0]));
+  const asnPkg = JSON.parse(readFileSync(join(asnDir, 'package.json'), 'utf8'));
+  const countryPkg = JSON.parse(readFileSync(join(countryDir, 'package.json'), 'utf8'));
+  const dateOf = (v) => {
+    const m = /\.(\d{4})(\d{2})(\d{2})\d*$/.exec(v);
+    return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
+  };
+  writeFileSync(join(out, 'asn-orgs.json'), JSON.stringify(orgs));
+  writeFileSync(join(out, 'geo-info.json'), JSON.stringify({
+    v4: v4.starts.length,
+    v6: v6.starts.length,
+    asn: { package: `@ip-location-db/asn@${asnPkg.version}`, date: dateOf(asnPkg.version), license: 'CC-BY-4.0', attribution: 'IP to ASN data by RouteViews (routeviews.org) and DB-IP (https://db-ip.com), via ip-location-db' },
+    country: { package: `@ip-location-db/geo-whois-asn-country-mmdb@${countryPkg.version}`, date: dateOf(countryPkg.version), license: 'CC0-1.0 (source data CC-BY-4.0 by NRO)', attribution: 'IP to country data from RIR whois and geofeeds (NRO), via ip-location-db' },
+  }, null, 2));
+  process.stderr.write(`build-geo: ${v4.starts.length} IPv4 and ${v6.starts.length} IPv6 ASN ranges in ${Date.now() - t0} ms\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`build-geo: ${e.message}\n`);
+  process.exitCode = 1;
+});

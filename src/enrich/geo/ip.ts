@@ -1,0 +1,145 @@
+/**
+ * IP address parsing and special-purpose ranges (RFC 6890 registry): private, loopback, link-local, CGNAT,
+ * documentation, multicast, unspecified. IPv4-mapped IPv6 (::ffff:a.b.c.d) is treated as the IPv4 address.
+ */
+
+/** A parsed address: IPv4 as a 32-bit number, IPv6 as a 128-bit bigint. */
+export type ParsedIp = { readonly v: 4; readonly n: number } | { readonly v: 6; readonly n: bigint };
+
+/** Parses a dotted-quad IPv4 address; null when invalid. */
+export function parseIpv4(s: string): number | null {
+  const parts = s.split('.');
+  if (parts.length !== 4) return null;
+  let n = 0;
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || !/^\d+$/.test(p)) return null;
+    const v = Number(p);
+    if (v > 255) return null;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+/** Parses an IPv6 address (with :: compression, optional zone, optional embedded IPv4); null when invalid. */
+export function parseIpv6(input: string): bigint | null {
+  let s = input;
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  if (!s.includes(':')) return null;
+  let tail: number[] = [];
+  const lastColon = s.lastIndexOf(':');
+  const maybeV4 = s.slice(lastColon + 1);
+  if (maybeV4.includes('.')) {
+    const v4 = parseIpv4(maybeV4);
+    if (v4 === null) return null;
+    tail = [v4 >>> 16, v4 & 0xffff];
+    s = `${s.slice(0, lastColon + 1)}${tail.length ? '0:0' : ''}`;
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string): number[] | null => {
+    if (part === '') return [];
+    const groups = part.split(':');
+    const out: number[] = [];
+    for (const g of groups) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = parse(halves[0] ?? '');
+  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
+  if (head === null || rest === null) return null;
+  let groups: number[];
+  if (halves.length === 2) {
+    const fill = 8 - head.length - rest.length;
+    if (fill < 1) return null;
+    groups = [...head, ...new Array<number>(fill).fill(0), ...rest];
+  } else groups = head;
+  if (groups.length !== 8) return null;
+  if (tail.length) {
+    groups[6] = tail[0] ?? 0;
+    groups[7] = tail[1] ?? 0;
+  }
+  let n = 0n;
+  for (const g of groups) n = (n << 16n) | BigInt(g);
+  return n;
+}
+
+const MAPPED_PREFIX = 0xffffn << 32n;
+
+/** Parses IPv4 or IPv6; IPv4-mapped IPv6 becomes IPv4. Null when the string is not an address. */
+export function parseIp(s: string): ParsedIp | null {
+  if (s.includes(':')) {
+    const n = parseIpv6(s);
+    if (n === null) return null;
+    if (n >> 32n === 0xffffn && (n & ~0xffffffffn) === MAPPED_PREFIX) return { v: 4, n: Number(n & 0xffffffffn) };
+    return { v: 6, n };
+  }
+  const n = parseIpv4(s);
+  return n === null ? null : { v: 4, n };
+}
+
+/** Canonical text of a parsed address (IPv4 dotted; IPv6 lowercase, compressed). */
+export function formatIp(ip: ParsedIp): string {
+  if (ip.v === 4) return [24, 16, 8, 0].map((s) => (ip.n >>> s) & 255).join('.');
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((ip.n >> BigInt(i * 16)) & 0xffffn));
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i > 1) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+interface Range4 { readonly base: number; readonly bits: number; readonly label: string }
+interface Range6 { readonly base: bigint; readonly bits: number; readonly label: string }
+
+const V4: readonly Range4[] = [
+  { base: 0x0a000000, bits: 8, label: 'private' },
+  { base: 0xac100000, bits: 12, label: 'private' },
+  { base: 0xc0a80000, bits: 16, label: 'private' },
+  { base: 0x7f000000, bits: 8, label: 'loopback' },
+  { base: 0xa9fe0000, bits: 16, label: 'link-local' },
+  { base: 0x64400000, bits: 10, label: 'cgnat' },
+  { base: 0xc0000200, bits: 24, label: 'documentation' },
+  { base: 0xc6336400, bits: 24, label: 'documentation' },
+  { base: 0xcb007100, bits: 24, label: 'documentation' },
+  { base: 0xc6120000, bits: 15, label: 'benchmarking' },
+  { base: 0xe0000000, bits: 4, label: 'multicast' },
+  { base: 0xf0000000, bits: 4, label: 'reserved' },
+  { base: 0x00000000, bits: 8, label: 'unspecified' },
+];
+
+const V6: readonly Range6[] = [
+  { base: 0n, bits: 128, label: 'unspecified' },
+  { base: 1n, bits: 128, label: 'loopback' },
+  { base: 0xfc00n << 112n, bits: 7, label: 'private' },
+  { base: 0xfe80n << 112n, bits: 10, label: 'link-local' },
+  { base: 0x20010db8n << 96n, bits: 32, label: 'documentation' },
+  { base: 0xff00n << 112n, bits: 8, label: 'multicast' },
+];
+
+/** The special-purpose label of an address ("private", "loopback", ...), or null for a public address. */
+export function specialRange(ip: ParsedIp): string | null {
+  if (ip.v === 4) {
+    for (const r of V4) if (ip.n >>> (32 - r.bits) === r.base >>> (32 - r.bits)) return r.label;
+    return null;
+  }
+  for (const r of V6) if (ip.n >> BigInt(128 - r.bits) === r.base >> BigInt(128 - r.bits)) return r.label;
+  return null;
+}

@@ -1,0 +1,226 @@
+/**
+ * Regional and network views: traffic, clients, sessions, error rate and latency by country and by ASN, and the
+ * change of each between the first and the last third of the period, so a region whose latency creeps up is
+ * visible in a table before any detector speaks.
+ * Memory: per entity two quantile sketches and a 1 KB HyperLogLog; per (entity, 15-minute bucket) that had traffic,
+ * a 160-bin coarse latency histogram (±5% per bin). ASNs are capped at 1,000 distinct (then "other"); countries
+ * need no cap.
+ */
+import { QuantileSketch, percentiles } from '../core/quantile';
+import { HyperLogLog } from '../core/hll';
+import type { EnrichedRecord } from '../enrich/types';
+import type { Session } from '../sessions/types';
+
+const BUCKET_MS = 15 * 60_000;
+const BINS = 160;
+const BASE = 0.1;
+const RATIO = Math.log(1.1);
+
+/** Coarse latency histogram bin of a duration. */
+function bin(ms: number): number {
+  if (ms <= BASE) return 0;
+  return Math.min(BINS - 1, Math.floor(Math.log(ms / BASE) / RATIO) + 1);
+}
+
+/** Value at quantile q of a coarse histogram (bin midpoint); null when empty. */
+function histQuantile(h: Uint32Array, q: number): number | null {
+  let total = 0;
+  for (const c of h) total += c;
+  if (total === 0) return null;
+  const rank = q * (total - 1);
+  let seen = 0;
+  for (let i = 0; i < BINS; i++) {
+    seen += h[i] ?? 0;
+    if (seen > rank) return i === 0 ? BASE : Math.round(BASE * Math.exp((i - 0.5) * RATIO) * 10) / 10;
+  }
+  return null;
+}
+
+interface BucketStats {
+  requests: number;
+  errors: number;
+  hist: Uint32Array;
+}
+
+interface EntityStats {
+  name: string | null;
+  network: string | null;
+  requests: number;
+  errors: number;
+  sessions: number;
+  total: QuantileSketch;
+  backend: QuantileSketch;
+  clients: HyperLogLog;
+  buckets: Map<number, BucketStats>;
+}
+
+/** Change between the first and the last third of the period. */
+export interface ThirdsChange {
+  readonly requests_first: number;
+  readonly requests_last: number;
+  readonly error_rate_first: number | null;
+  readonly error_rate_last: number | null;
+  readonly p50_ms_first: number | null;
+  readonly p50_ms_last: number | null;
+  readonly p95_ms_first: number | null;
+  readonly p95_ms_last: number | null;
+  /** Relative change of p95, last vs first third (0.25 = +25%). */
+  readonly p95_change: number | null;
+}
+
+/** One row of the country or ASN table. */
+export interface GeoRow {
+  readonly key: string;
+  readonly name: string | null;
+  readonly network: string | null;
+  readonly requests: number;
+  readonly share: number;
+  readonly clients: number;
+  readonly sessions: number;
+  readonly error_rate: number;
+  readonly p50_ms: number | null;
+  readonly p95_ms: number | null;
+  readonly backend_p50_ms: number | null;
+  readonly backend_p95_ms: number | null;
+  readonly change: ThirdsChange;
+}
+
+/** The `geo` report section. */
+export interface GeoSection {
+  readonly data: readonly string[];
+  readonly located_requests: number;
+  readonly special_requests: number;
+  readonly countries: readonly GeoRow[];
+  readonly asns: readonly GeoRow[];
+  /** Entities whose p95 rose most between the first and last third (at least 100 requests in each). */
+  readonly latency_risers: readonly GeoRow[];
+}
+
+/** Accumulates the country and ASN views. */
+export class GeoView {
+  private readonly countries = new Map<string, EntityStats>();
+  private readonly asns = new Map<string, EntityStats>();
+  private requests = 0;
+  private located = 0;
+  private special = 0;
+  private minMs = Number.POSITIVE_INFINITY;
+  private maxMs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly dataInfo: readonly string[], private readonly maxAsns = 1000) {}
+
+  /** Adds one record (no-op without geo facts). */
+  observe(r: EnrichedRecord): void {
+    this.requests++;
+    const g = r.geo;
+    if (g === null) return;
+    if (g.special !== null) {
+      this.special++;
+      return;
+    }
+    this.located++;
+    const t = r.startMs;
+    if (t < this.minMs) this.minMs = t;
+    if (t > this.maxMs) this.maxMs = t;
+    if (g.country !== null) this.add(this.entity(this.countries, g.country, null, null), r);
+    if (g.asn !== null) {
+      const key = this.asns.has(`AS${g.asn}`) || this.asns.size < this.maxAsns ? `AS${g.asn}` : 'other';
+      this.add(this.entity(this.asns, key, key === 'other' ? null : g.asOrg, key === 'other' ? null : g.network), r);
+    }
+  }
+
+  /** Counts a session for its country and ASN. */
+  observeSession(s: Session): void {
+    if (s.country !== null) {
+      const e = this.countries.get(s.country);
+      if (e) e.sessions++;
+    }
+    if (s.asn !== null) {
+      const e = this.asns.get(`AS${s.asn}`);
+      if (e) e.sessions++;
+    }
+  }
+
+  private entity(map: Map<string, EntityStats>, key: string, name: string | null, network: string | null): EntityStats {
+    let e = map.get(key);
+    if (e === undefined) {
+      e = { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map() };
+      map.set(key, e);
+    }
+    return e;
+  }
+
+  private add(e: EntityStats, r: EnrichedRecord): void {
+    e.requests++;
+    const err = r.status !== null && r.status >= 400;
+    if (err) e.errors++;
+    if (r.durationMs !== null) e.total.add(r.durationMs);
+    if (r.backendMs !== null) e.backend.add(r.backendMs);
+    if (r.clientIp !== null) e.clients.add(r.clientIp);
+    const b = Math.floor(r.startMs / BUCKET_MS);
+    let bs = e.buckets.get(b);
+    if (bs === undefined) {
+      bs = { requests: 0, errors: 0, hist: new Uint32Array(BINS) };
+      e.buckets.set(b, bs);
+    }
+    bs.requests++;
+    if (err) bs.errors++;
+    if (r.durationMs !== null) {
+      const i = bin(r.durationMs);
+      bs.hist[i] = (bs.hist[i] ?? 0) + 1;
+    }
+  }
+
+  /** The section: top N countries and ASNs by requests, and the biggest p95 risers. */
+  result(topN: number): GeoSection {
+    const span = this.maxMs - this.minMs;
+    const firstEnd = this.minMs + span / 3;
+    const lastStart = this.maxMs - span / 3;
+    const rows = (map: Map<string, EntityStats>): GeoRow[] =>
+      [...map.entries()].map(([key, e]) => this.row(key, e, firstEnd, lastStart)).sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : 1));
+    const countries = rows(this.countries);
+    const asns = rows(this.asns);
+    const risers = [...countries, ...asns]
+      .filter((r) => r.change.requests_first >= 100 && r.change.requests_last >= 100 && r.change.p95_change !== null && r.change.p95_change > 0.1)
+      .sort((a, b) => (b.change.p95_change ?? 0) - (a.change.p95_change ?? 0) || (a.key < b.key ? -1 : 1));
+    return {
+      data: this.dataInfo,
+      located_requests: this.located,
+      special_requests: this.special,
+      countries: countries.slice(0, topN),
+      asns: asns.slice(0, topN),
+      latency_risers: risers.slice(0, topN),
+    };
+  }
+
+  private row(key: string, e: EntityStats, firstEnd: number, lastStart: number): GeoRow {
+    const tp = percentiles(e.total);
+    const bp = percentiles(e.backend);
+    const first = { requests: 0, errors: 0, hist: new Uint32Array(BINS) };
+    const last = { requests: 0, errors: 0, hist: new Uint32Array(BINS) };
+    for (const [b, s] of e.buckets) {
+      const mid = (b + 0.5) * BUCKET_MS;
+      const target = mid < firstEnd ? first : mid >= lastStart ? last : null;
+      if (target === null) continue;
+      target.requests += s.requests;
+      target.errors += s.errors;
+      for (let i = 0; i < BINS; i++) target.hist[i] = (target.hist[i] ?? 0) + (s.hist[i] ?? 0);
+    }
+    const rate = (x: { requests: number; errors: number }): number | null => (x.requests ? round4(x.errors / x.requests) : null);
+    const p95f = histQuantile(first.hist, 0.95);
+    const p95l = histQuantile(last.hist, 0.95);
+    return {
+      key, name: e.name, network: e.network, requests: e.requests, share: this.located ? round4(e.requests / this.located) : 0,
+      clients: e.clients.count(), sessions: e.sessions, error_rate: e.requests ? round4(e.errors / e.requests) : 0,
+      p50_ms: tp.p50, p95_ms: tp.p95, backend_p50_ms: bp.p50, backend_p95_ms: bp.p95,
+      change: {
+        requests_first: first.requests, requests_last: last.requests, error_rate_first: rate(first), error_rate_last: rate(last),
+        p50_ms_first: histQuantile(first.hist, 0.5), p50_ms_last: histQuantile(last.hist, 0.5), p95_ms_first: p95f, p95_ms_last: p95l,
+        p95_change: p95f !== null && p95l !== null && p95f > 0 ? round4(p95l / p95f - 1) : null,
+      },
+    };
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
