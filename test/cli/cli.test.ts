@@ -206,13 +206,14 @@ describe('lbua records', () => {
     expect(Object.keys(rec)).toEqual([
       'time', 'format', 'client_ip', 'client_port', 'method', 'scheme', 'host', 'path', 'query', 'protocol', 'status',
       'backend_status', 'backend', 'duration_ms', 'backend_ms', 'bytes_in', 'bytes_out', 'user_agent', 'referer',
-      'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'source',
-    ].filter((k) => k in rec));
+      'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'country', 'asn', 'as_org', 'source',
+    ]);
     expect(rec).toMatchObject({
       time: '2026-03-10T09:00:00.000Z', format: 'alb', client_ip: '203.0.113.7', client_port: 51000, method: 'GET',
       scheme: 'https', host: 'shop.example.com', path: '/api/v1/cart', query: 'x=1', protocol: 'HTTP/1.1', status: 200,
       backend_status: 200, backend: '10.0.1.17:8080', duration_ms: 201, backend_ms: 200, bytes_in: 310, bytes_out: 5120,
       referer: null, tls_protocol: 'TLSv1.2', error_reason: null, lb: 'app/shop/50dc6c495c0c9188', source: { file: '<stdin>', line: 1 },
+      country: null, asn: null, as_org: null, // 203.0.113.0/24 is a documentation range: labelled, not located
     });
   });
 

@@ -3,7 +3,7 @@
  * the `maxmind` package) and IP → ASN/organisation from @ip-location-db/asn, converted at install time by
  * scripts/build-geo.js into binary range tables under dist/geo/ (binary search, no parsing at start-up).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Reader, type Response } from 'maxmind';
 import type { ParsedIp } from './ip';
@@ -24,8 +24,13 @@ export interface BundledGeo {
 }
 
 
-/** Directory of the converted tables. */
+/** Directory of the converted tables: dist/geo under the package root (also when running from src/ in tests). */
 export function bundledDir(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'geo');
+    dir = dirname(dir);
+  }
   return join(__dirname, '..', '..', 'geo');
 }
 
