@@ -19,6 +19,7 @@ import type { GeoLookup } from './enrich/geo/index';
 import { createStitcher } from './sessions/stitcher';
 import { SessionSummary, type SessionsSection } from './sessions/summary';
 import type { Session } from './sessions/types';
+import { createDetectorStage, type DetectorSelection } from './detect/stage';
 
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
@@ -34,6 +35,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly sessionKey?: 'ip' | 'ip+ua';
   /** Turn off enrichment, sessions and profiles (foundation-only summary; used for benchmarks). */
   readonly summaryOnly?: boolean;
+  /** Detectors to run (null/absent = none). */
+  readonly detectors?: DetectorSelection | null;
 }
 
 /**
@@ -104,11 +107,13 @@ export async function analyze(
   const sessionKey = options.sessionKey ?? 'ip+ua';
   const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey }) : null;
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null) : null;
   const closeSessions = (closed: readonly Session[]): void => {
     for (const sess of closed) {
       summary.observe(sess);
       behaviour.observeSession(sess);
       for (const s of sessionStages) s.observeSession?.(sess);
+      detectors?.observeSession(sess);
     }
   };
   const ordered = full ? await orderInputsByTime(inputs, options) : inputs;
@@ -119,6 +124,7 @@ export async function analyze(
       const e = enrich(r);
       behaviour.observe(e);
       for (const s of stages) s.observe(e);
+      detectors?.observe(e);
       const closed = stitcher.push(e);
       if (closed.length > 0) closeSessions(closed);
     },
@@ -182,7 +188,7 @@ export async function analyze(
     ...sections,
     warnings: diags.warnings(),
     warnings_total: diags.total,
-    findings: Array.isArray(sections['findings']) ? (sections['findings'] as Report['findings']) : [],
+    findings: detectors ? detectors.finish() : [],
   };
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors };

@@ -13,6 +13,7 @@ import { registerGenerate } from './commands/generate';
 import { registerSessions } from './commands/sessions';
 import { registerProfile } from './commands/profile';
 import { registerGeo } from './commands/geo';
+import { registerDetectors } from './commands/detectors';
 import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSessions(program, setExit);
   registerProfile(program, setExit);
   registerGeo(program, setExit);
+  registerDetectors(program);
   registerFormats(program);
   registerGenerate(program);
   const first = argv[2];

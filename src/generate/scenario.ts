@@ -34,6 +34,8 @@ export type SimEvent = (sim: Sim) => GenRequest | null;
 /** The simulation: clock, queue, random stream and a request factory. */
 export class Sim {
   readonly heap = new MinHeap<SimEvent>();
+  /** Changes applied to every request before it is written (incidents that degrade a target, an endpoint, a region). */
+  readonly mutators: ((req: GenRequest) => void)[] = [];
   constructor(readonly rng: Rng, readonly startMs: EpochMs, readonly endMs: EpochMs) {}
 
   /** Schedules an event at time t (ignored past the end). */
@@ -121,6 +123,7 @@ export function* generateRequests(opts: ScenarioOptions): Generator<GenRequest> 
     const req = ev(sim);
     if (req) {
       req.startMs = t;
+      for (const m of sim.mutators) m(req);
       yield req;
     }
   }

@@ -64,8 +64,12 @@ export interface ReportFinding {
   readonly subject: { readonly type: string; readonly value: string };
   readonly window: { readonly start: string; readonly end: string };
   readonly metrics: Readonly<Record<string, number | string | null>>;
+  /** How the numbers were judged. */
+  readonly explanation?: string;
   readonly evidence: readonly { readonly file: string; readonly line: number }[];
   readonly actions: readonly Readonly<Record<string, unknown>>[];
+  /** Ids of findings about the same incident. */
+  readonly related?: readonly string[];
 }
 
 /** The whole report. Sections added by later stages are optional so older reports still render. */

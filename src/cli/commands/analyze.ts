@@ -13,15 +13,57 @@ import { parseNonNegativeInt, parseOutputOption, parsePositiveInt } from '../opt
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
+import { fail } from '../../core/types';
+import { atOrAbove, validateSelection, type DetectorSelection } from '../../detect/stage';
+import { SEVERITIES, type Severity } from '../../detect/types';
+import { renderRules, type RuleTarget } from '../../detect/actions/rules';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
+  readonly failOn?: string;
+  readonly detectors?: string;
+  /** commander files `--no-detector <id>` values under `detector`. */
+  readonly detector?: boolean | string[];
+  readonly detectorOpt?: string[];
+  readonly emitRules?: string;
+  readonly evidenceLimit?: string;
   readonly output?: string;
   readonly out?: string;
   readonly top?: string;
   readonly maxWarnings?: string;
   readonly color?: boolean;
   readonly evidence?: boolean;
+}
+
+const collectList = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
+
+function parseSeverity(v: string | undefined): Severity | null {
+  if (v === undefined) return null;
+  if (!(SEVERITIES as readonly string[]).includes(v)) fail('OPTION_INVALID', `--fail-on must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`);
+  return SEVERITIES.find((s) => s === v) ?? null;
+}
+
+function parseRuleTarget(v: string): RuleTarget {
+  if (v === 'nginx' || v === 'haproxy' || v === 'aws-waf') return v;
+  fail('OPTION_INVALID', `--emit-rules must be nginx, haproxy or aws-waf, got ${JSON.stringify(v)}`);
+}
+
+function detectorSelection(raw: RawAnalyzeOptions): DetectorSelection | null {
+  if (raw.detectors === 'none') return null;
+  const overrides: Record<string, number> = {};
+  for (const o of raw.detectorOpt ?? []) {
+    const m = /^([\w-]+\.[\w]+)=(-?[\d.]+(?:e-?\d+)?)$/i.exec(o);
+    if (!m || !Number.isFinite(Number(m[2]))) fail('OPTION_INVALID', `--detector-opt must look like burst.minRate=50, got ${JSON.stringify(o)}`);
+    overrides[m[1] ?? ''] = Number(m[2]);
+  }
+  const limit = raw.evidenceLimit === undefined ? 5 : Number(raw.evidenceLimit);
+  if (!Number.isInteger(limit) || limit < 0) fail('OPTION_INVALID', `--evidence-limit must be a non-negative integer, got ${JSON.stringify(raw.evidenceLimit)}`);
+  return {
+    only: raw.detectors === undefined ? null : raw.detectors.split(',').map((s) => s.trim()).filter(Boolean),
+    disabled: Array.isArray(raw.detector) ? raw.detector : [],
+    overrides,
+    evidenceLimit: limit,
+  };
 }
 
 /** Adds the command. */
@@ -37,10 +79,20 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--top <n>', 'rows in each top-N table (default 10)')
     .option('--max-warnings <n>', 'malformed lines reported in full (default 20; all are counted)')
     .option('--evidence', 'show evidence lines under each finding')
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists (info|low|medium|high|critical)')
+    .option('--detectors <ids>', 'run only these detectors (comma-separated, or "none")')
+    .option('--no-detector <id>', 'turn a detector off (repeatable)', collectList)
+    .option('--detector-opt <id.key=value>', 'override a detector option (repeatable)', collectList)
+    .option('--emit-rules <target>', 'write proposed rules for nginx, haproxy or aws-waf (to -o, or stdout instead of the report)')
+    .option('--evidence-limit <n>', 'evidence lines kept per finding (default 5)')
     .option('--no-color', 'no colour in tables (also NO_COLOR=1)')
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
+      const failOn = parseSeverity(raw.failOn);
+      const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
+      const selection = detectorSelection(raw);
       const options = {
         ...readOptions(raw),
+        detectors: selection,
         top: parsePositiveInt('top', raw.top, 10),
         maxWarnings: parseNonNegativeInt('max-warnings', raw.maxWarnings, 20),
         ...behaviourOptions(raw),
@@ -49,6 +101,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       };
       const outFile = raw.out ?? null;
       const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);
+      if (selection) validateSelection(selection);
       const inputs = expandInputs(args);
       const out = await openOut(outFile);
       // Table mode: diagnostics go to stderr as they happen; JSON mode: they are in the document's `warnings`.
@@ -61,7 +114,8 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         progress.update,
       );
       progress.done();
-      if (kind === 'json') out.write(renderJson(report));
+      if (emit !== null) out.write(renderRules(report.findings, emit));
+      else if (kind === 'json') out.write(renderJson(report));
       else {
         const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
         out.write(renderTable(report, { color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true }));
@@ -69,6 +123,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         if (hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
       }
       await out.close();
+      if (failOn !== null && report.findings.some((f) => atOrAbove(f.severity, failOn))) setExit(1);
       if (options.strict && hadInputErrors) {
         process.stderr.write('lbua: --strict: input had malformed lines or damage\n');
         setExit(2);

@@ -1,6 +1,7 @@
 /** `lbua generate`: writes a seeded, realistic ALB log (the project's own scenario generator). */
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { allIncidents } from '../../generate/incidents';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
@@ -16,7 +17,11 @@ interface RawGenerate {
   readonly start?: string;
   readonly out?: string;
   readonly gzip?: boolean;
+  readonly incident?: string[];
+  readonly expected?: string;
 }
+
+const collect = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
 
 /** Adds the command. */
 export function registerGenerate(program: Command): void {
@@ -29,12 +34,25 @@ export function registerGenerate(program: Command): void {
     .option('--start <time>', 'start of the period (default 2026-03-10T06:00:00Z)')
     .option('-o, --out <file>', 'output file (default stdout)')
     .option('--gzip', 'gzip the output (default when the file name ends in .gz)')
+    .option('--incident <id>', 'inject an incident (repeatable; "all" for every kind; see --incident list)', collect)
+    .option('--expected <file>', 'write what the detectors should find for the injected incidents (JSON)')
     .action(async (raw: RawGenerate) => {
       const requests = parsePositiveInt('requests', raw.requests, 10_000);
       const hours = Number(raw.hours ?? 6);
       if (!(hours > 0 && hours <= 24 * 31)) fail('OPTION_INVALID', `--hours must be between 0 and 744, got ${JSON.stringify(raw.hours)}`);
       const seed = parsePositiveInt('seed', raw.seed, 1);
       const startMs = parseTimeOption('start', raw.start ?? '2026-03-10T06:00:00Z') ?? 0;
+      const known = allIncidents(startMs, hours, seed);
+      const wanted = raw.incident ?? [];
+      if (wanted.includes('list')) {
+        process.stdout.write(`${known.map((i) => `${i.id.padEnd(20)} ${i.description}`).join('\n')}\n`);
+        return;
+      }
+      for (const w of wanted) if (w !== 'all' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
+      const incidents = known.filter((i) => wanted.includes('all') || wanted.includes(i.id));
+      if (raw.expected !== undefined) {
+        writeFileSync(raw.expected, `${JSON.stringify(incidents.map((i) => ({ ...i.expected, start: new Date(i.expected.startMs).toISOString(), end: new Date(i.expected.endMs).toISOString(), description: i.description })), null, 2)}\n`);
+      }
       const file = raw.out ?? null;
       const gzip = raw.gzip === true || (file !== null && file.endsWith('.gz'));
       const sink: Writable = file === null ? process.stdout : createWriteStream(file);
@@ -50,14 +68,21 @@ export function registerGenerate(program: Command): void {
         closed = true;
       });
       let buf = '';
-      for (const req of generateRequests({ seed, startMs, hours, requests })) {
+      for (const req of generateRequests({ seed, startMs, hours, requests, actors: incidents.map((i) => i.actor) })) {
         if (closed) return;
         buf += `${albLine(req)}\n`;
         if (buf.length > 1 << 16) {
-          if (!out.write(buf)) await new Promise<void>((resolve) => {
-            out.once('drain', resolve);
-            sink.once('error', () => resolve());
-          });
+          if (!out.write(buf)) {
+            await new Promise<void>((resolve) => {
+              const done = (): void => {
+                out.off('drain', done);
+                sink.off('error', done);
+                resolve();
+              };
+              out.on('drain', done);
+              sink.on('error', done);
+            });
+          }
           buf = '';
         }
       }

@@ -1,0 +1,134 @@
+/**
+ * API abuse below rate limits: clients that hold a steady, high request rate for a long time (what a typical
+ * 10 r/s limit never trips), walk identifiers sequentially (/items/1000, /items/1001, ...), or fetch far more
+ * distinct resources than their peers. Memory: per client (capped at 50,000) per-minute counts for the period
+ * (at most one entry per active minute) and, per route, the last identifier and up to 2,000 distinct identifiers.
+ */
+import type { SourceRef } from '../core/types';
+import type { EnrichedRecord } from '../enrich/types';
+import { defineDetector, type Finding, type Severity } from './types';
+import { capMap, fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { median } from './stats/robust';
+
+interface RouteIds {
+  last: number;
+  sequential: number;
+  ids: Set<number>;
+}
+
+interface Client {
+  agent: string | null;
+  agents: Set<string>;
+  requests: number;
+  statics: number;
+  agentClass: string;
+  perMinute: Map<number, number>;
+  routes: Map<string, RouteIds>;
+  first: number;
+  last: number;
+  evidence: SourceRef[];
+}
+
+const TRAILING_ID = /\/(\d{1,12})(?:\/|$)/;
+
+export default defineDetector({
+  id: 'api-abuse',
+  title: 'API abuse below rate limits',
+  description: 'Flags clients holding a steady high rate for a long time, walking identifiers sequentially, or fetching unusually many distinct resources.',
+  defaultOptions: { steadyMinRpm: 30, steadyMaxRpm: 600, steadyMinutes: 45, steadyMaxCv: 0.35, minSequential: 50, minDistinctIds: 300, distinctFactor: 20 },
+  optionDocs: {
+    steadyMinRpm: 'per-minute rate a steady client holds at least',
+    steadyMaxRpm: 'above this per-minute rate it is a burst, not low-and-slow',
+    steadyMinutes: 'active minutes (each at the steady rate) needed',
+    steadyMaxCv: 'coefficient of variation of per-minute counts below which the rate is steady',
+    minSequential: 'consecutive-identifier steps (id, id+1) on one route to call it enumeration',
+    minDistinctIds: 'distinct identifiers on one route needed for the many-resources rule',
+    distinctFactor: 'times the peer median of distinct identifiers for the many-resources rule',
+  },
+  create(o, ctx) {
+    const clients = new Map<string, Client>();
+    return {
+      observe(r: EnrichedRecord) {
+        if (r.clientIp === null || r.agent.agentClass === 'bot') return;
+        let c = clients.get(r.clientIp);
+        if (!c) {
+          c = { agent: r.userAgent, agents: new Set(), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
+          clients.set(r.clientIp, c);
+          capMap(clients, 50_000);
+        }
+        c.requests++;
+        if (c.agents.size < 16 && r.userAgent !== null) c.agents.add(r.userAgent);
+        if (r.isStatic) {
+          c.statics++;
+          return;
+        }
+        c.first = Math.min(c.first, r.startMs);
+        c.last = Math.max(c.last, r.startMs);
+        const m = Math.floor(r.startMs / 60_000);
+        c.perMinute.set(m, (c.perMinute.get(m) ?? 0) + 1);
+        const id = r.path === null ? null : TRAILING_ID.exec(r.path);
+        if (id) {
+          const n = Number(id[1]);
+          let ri = c.routes.get(r.route);
+          if (!ri) {
+            ri = { last: Number.NaN, sequential: 0, ids: new Set() };
+            c.routes.set(r.route, ri);
+          }
+          if (n === ri.last + 1) {
+            ri.sequential++;
+            pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
+          }
+          ri.last = n;
+          if (ri.ids.size < 2000) ri.ids.add(n);
+        }
+      },
+      finish() {
+        const out: Finding[] = [];
+        const distinctPerRoute = new Map<string, number[]>();
+        for (const c of clients.values()) for (const [route, ri] of c.routes) distinctPerRoute.set(route, [...(distinctPerRoute.get(route) ?? []), ri.ids.size]);
+        const peerMedian = new Map([...distinctPerRoute.entries()].map(([route, xs]) => [route, median(xs)]));
+        for (const [ip, c] of clients) {
+          const counts = [...c.perMinute.values()];
+          const steadyMinutes = counts.filter((n) => n >= o.steadyMinRpm && n <= o.steadyMaxRpm).length;
+          const mean = counts.reduce((a, b) => a + b, 0) / Math.max(counts.length, 1);
+          const sd = Math.sqrt(counts.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(counts.length, 1));
+          const cv = mean ? sd / mean : 0;
+          const window = { startMs: c.first, endMs: c.last + 1 };
+          const base = { subject: { type: 'ip' as const, value: ip }, ...window, detector: 'api-abuse' };
+          // Many agents fetching static assets is people behind one address (NAT, office), not a script.
+          const peopleLike = c.agents.size >= 5 && c.statics >= c.requests * 0.1;
+          if (!peopleLike && steadyMinutes >= o.steadyMinutes && cv <= o.steadyMaxCv && mean >= o.steadyMinRpm) {
+            const severity: Severity = steadyMinutes >= 120 ? 'high' : 'medium';
+            out.push({
+              ...base, severity, confidence: r2(Math.min(0.95, 0.6 + steadyMinutes / 600)),
+              title: `${ip}: steady ${fmt(mean, 0)} req/min for ${fmt(steadyMinutes, 0)} minutes (CV ${fmt(cv, 2)}) — under a 10 r/s limit, far above people`,
+              metrics: { mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: counts.reduce((a, b) => a + b, 0), user_agent: c.agent },
+              explanation: 'Per-minute counts of one client: many minutes at a high, nearly constant rate (low coefficient of variation) that no burst rule sees.',
+              evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
+              actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
+            });
+          }
+          for (const [route, ri] of c.routes) {
+            const peers = peerMedian.get(route) ?? 0;
+            const enumerating = ri.sequential >= o.minSequential;
+            const many = ri.ids.size >= o.minDistinctIds && ri.ids.size >= o.distinctFactor * Math.max(peers, 1);
+            if (!enumerating && !many) continue;
+            out.push({
+              ...base, severity: enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
+              title: enumerating
+                ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(ri.ids.size, 0)} distinct)`
+                : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median`,
+              metrics: { route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
+              explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
+              evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
+              actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
+            });
+          }
+        }
+        // One client, one incident: a many-resources finding is folded into the steady or enumeration finding of
+        // the same address.
+        return out.filter((f) => !(String(f.title).includes('distinct') && !String(f.title).includes('enumerates') && out.some((g) => g !== f && g.subject.value === f.subject.value)));
+      },
+    };
+  },
+});

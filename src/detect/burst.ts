@@ -1,0 +1,247 @@
+/**
+ * Bursts: request rate per minute from one IP, one network (/24 and /16; /64 and /48 for IPv6) and one ASN, judged
+ * against the entity's own earlier rate (EWMA of its quiet minutes) and against its peers in the same minute
+ * (robust z-score: (count − median) / (1.4826 × MAD)). Consecutive hot minutes form one finding. A botnet spread
+ * over one /24 surfaces as the /24 (its member addresses are folded into it), and heavy legitimate traffic behind
+ * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
+ * Memory: per-minute counts for the minutes inside the lateness window, a baseline for at most 200,000 entities.
+ */
+import type { SourceRef } from '../core/types';
+import { QuantileSketch } from '../core/quantile';
+import { isoTime } from '../core/units';
+import type { EnrichedRecord } from '../enrich/types';
+import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
+import { capMap, fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { ewma, mad, median, robustZ } from './stats/robust';
+
+type Kind = 'ip' | 'narrow' | 'wide' | 'asn';
+const KINDS: readonly Kind[] = ['ip', 'narrow', 'wide', 'asn'];
+
+interface Cell {
+  n: number;
+  ips: Set<string>;
+  agents: Set<string>;
+  statics: number;
+  bots: number;
+  evidence: SourceRef[];
+}
+
+interface Run {
+  startMinute: number;
+  lastMinute: number;
+  peak: number;
+  requests: number;
+  baseline: number;
+  z: number;
+  ratio: number;
+  ips: Set<string>;
+  agents: Set<string>;
+  statics: number;
+  bots: number;
+  evidence: SourceRef[];
+}
+
+export default defineDetector({
+  id: 'burst',
+  title: 'Request bursts',
+  description: 'Flags IPs, networks (/24, /16, IPv6 /64, /48) and ASNs whose request rate jumps far above their own earlier rate and their peers in the same minute.',
+  defaultOptions: { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5 },
+  optionDocs: {
+    minRate: 'requests per minute an entity must reach before it can be a burst',
+    factor: 'times above max(own baseline, peer median) to fire',
+    zMin: 'robust z-score against peers in the same minute to fire',
+    alpha: 'EWMA weight of the newest quiet minute in the own-baseline',
+    latenessMinutes: 'minutes of out-of-order input tolerated before a minute is judged',
+    natAgents: 'distinct user agents (with static assets) that mark an address as a shared NAT',
+  },
+  create(o, ctx) {
+    const minutes = new Map<number, Map<Kind, Map<string, Cell>>>();
+    const history = new Map<string, number>();
+    const runs = new Map<string, Run>();
+    const findings: Finding[] = [];
+    const normalRate = new QuantileSketch();
+    let maxMinute = Number.NEGATIVE_INFINITY;
+    let judged = Number.NEGATIVE_INFINITY;
+    const nets = new Map<string, { narrow: string | null; wide: string | null }>();
+
+    const netOf = (ip: string): { narrow: string | null; wide: string | null } => {
+      let n = nets.get(ip);
+      if (n === undefined) {
+        n = networksOf(ip);
+        if (nets.size > 100_000) nets.clear();
+        nets.set(ip, n);
+      }
+      return n;
+    };
+
+    const cellOf = (m: Map<Kind, Map<string, Cell>>, kind: Kind, key: string): Cell => {
+      let byKey = m.get(kind);
+      if (byKey === undefined) {
+        byKey = new Map();
+        m.set(kind, byKey);
+      }
+      let c = byKey.get(key);
+      if (c === undefined) {
+        c = { n: 0, ips: new Set(), agents: new Set(), statics: 0, bots: 0, evidence: [] };
+        byKey.set(key, c);
+      }
+      return c;
+    };
+
+    const closeRun = (key: string, run: Run): void => {
+      const [kind, value] = [key.slice(0, key.indexOf('|')) as Kind, key.slice(key.indexOf('|') + 1)];
+      const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
+      const nat = kind === 'ip' && run.agents.size >= o.natAgents && run.statics >= run.requests * 0.15;
+      const crawler = run.bots >= run.requests * 0.9;
+      let severity: Severity = run.ratio >= 30 && run.peak >= o.minRate * 3 ? 'critical' : run.ratio >= o.factor ? 'high' : 'medium';
+      if (nat || crawler) severity = 'low';
+      const minutesLong = run.lastMinute - run.startMinute + 1;
+      const addresses = run.ips.size;
+      const label = subjectType === 'asn' ? `AS${value}` : value;
+      const note = nat ? ' — many user agents with static assets: looks like people behind one NAT' : crawler ? ' — a self-declared crawler' : '';
+      const limit = Math.max(60, Math.ceil((normalRate.quantile(0.99) ?? 30) * 2));
+      const startMs = run.startMinute * 60_000;
+      const endMs = (run.lastMinute + 1) * 60_000;
+      findings.push({
+        detector: 'burst',
+        severity,
+        confidence: r2(Math.min(0.99, 0.5 + Math.min(run.z, 40) / 80 + Math.min(minutesLong, 10) / 40)),
+        title: `${label}: ${fmt(run.peak, 0)} req/min, ${fmt(run.ratio)}x its baseline${subjectType === 'ip' ? '' : ` (${fmt(addresses, 0)} addresses)`}${note}`,
+        subject: { type: subjectType, value },
+        startMs,
+        endMs,
+        metrics: { peak_rpm: run.peak, baseline_rpm: r2(run.baseline), ratio: r2(run.ratio), z: r2(run.z), requests: run.requests, minutes: minutesLong, addresses, user_agents: run.agents.size },
+        explanation: `Peak per-minute count against max(own EWMA of earlier quiet minutes, median of all ${kind === 'ip' ? 'addresses' : 'networks'} that minute); z is the robust z-score against that minute's peers (median/MAD).`,
+        evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
+        actions: nat || crawler ? [] : [
+          { type: 'rate-limit', key: subjectType === 'asn' ? 'asn' : 'ip', limit_per_minute: limit, window_seconds: 60, scope: label, why: `normal clients stay under ${fmt(limit / 2, 0)} req/min (p99 of per-address minutes); this one peaked at ${fmt(run.peak, 0)}` },
+          ...(subjectType === 'asn' ? [] : [{ type: 'block' as const, ips: subjectType === 'ip' ? [value] : [...run.ips].sort().slice(0, 50), cidrs: subjectType === 'cidr' ? [value] : [], why: `burst ${isoTime(startMs)}–${isoTime(endMs)}` }]),
+        ],
+      });
+    };
+
+    const judgeMinute = (m: number, kinds: Map<Kind, Map<string, Cell>>): void => {
+      for (const kind of KINDS) {
+        const cells = kinds.get(kind);
+        if (!cells) continue;
+        const counts = [...cells.values()].map((c) => c.n);
+        const med = median(counts);
+        const dev = mad(counts, med);
+        for (const [value, c] of cells) {
+          const key = `${kind}|${value}`;
+          const base = history.get(key) ?? 0;
+          const ratio = c.n / Math.max(base, med, 1);
+          const z = robustZ(c.n, med, dev, 1);
+          const hot = c.n >= o.minRate && ratio >= o.factor && z >= o.zMin;
+          const run = runs.get(key);
+          if (hot) {
+            if (run && run.lastMinute >= m - 2) {
+              run.lastMinute = m;
+              run.peak = Math.max(run.peak, c.n);
+              run.requests += c.n;
+              run.z = Math.max(run.z, z);
+              run.ratio = Math.max(run.ratio, ratio);
+              for (const ip of c.ips) if (run.ips.size < 5000) run.ips.add(ip);
+              for (const a of c.agents) if (run.agents.size < 64) run.agents.add(a);
+              run.statics += c.statics;
+              run.bots += c.bots;
+              for (const e of c.evidence) pushEvidence(run.evidence, e, ctx.evidenceLimit);
+            } else {
+              if (run) {
+                closeRun(key, run);
+                runs.delete(key);
+              }
+              runs.set(key, { startMinute: m, lastMinute: m, peak: c.n, requests: c.n, baseline: Math.max(base, med), z, ratio, ips: new Set(c.ips), agents: new Set(c.agents), statics: c.statics, bots: c.bots, evidence: [...c.evidence] });
+            }
+          } else {
+            history.set(key, ewma(history.has(key) ? base : null, c.n, o.alpha));
+            if (kind === 'ip') normalRate.add(c.n);
+          }
+        }
+      }
+      capMap(history, 200_000);
+      for (const [key, run] of runs) {
+        if (run.lastMinute < m - 2) {
+          closeRun(key, run);
+          runs.delete(key);
+        }
+      }
+    };
+
+    const judgeUntil = (limit: number): void => {
+      const ready = [...minutes.keys()].filter((m) => m <= limit).sort((a, b) => a - b);
+      for (const m of ready) {
+        const kinds = minutes.get(m);
+        minutes.delete(m);
+        if (kinds) judgeMinute(m, kinds);
+        judged = m;
+      }
+    };
+
+    return {
+      observe(r: EnrichedRecord) {
+        if (r.clientIp === null) return;
+        const m = Math.floor(r.startMs / 60_000);
+        if (m <= judged) return; // later than the lateness allowance: already judged
+        let kinds = minutes.get(m);
+        if (kinds === undefined) {
+          kinds = new Map();
+          minutes.set(m, kinds);
+        }
+        const net = netOf(r.clientIp);
+        const keys: [Kind, string | null][] = [['ip', r.clientIp], ['narrow', net.narrow], ['wide', net.wide], ['asn', ctx.geo && r.geo?.asn != null ? String(r.geo.asn) : null]];
+        for (const [kind, key] of keys) {
+          if (key === null) continue;
+          const c = cellOf(kinds, kind, key);
+          c.n++;
+          if (kind !== 'ip' && c.ips.size < 5000) c.ips.add(r.clientIp);
+          if (kind === 'ip' && c.ips.size === 0) c.ips.add(r.clientIp);
+          if (c.agents.size < 64 && r.userAgent !== null) c.agents.add(r.userAgent);
+          if (r.isStatic) c.statics++;
+          if (r.agent.agentClass === 'bot') c.bots++;
+          pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
+        }
+        if (m > maxMinute) {
+          maxMinute = m;
+          judgeUntil(maxMinute - o.latenessMinutes - 1);
+        }
+      },
+      finish() {
+        judgeUntil(Number.POSITIVE_INFINITY);
+        for (const [key, run] of runs) closeRun(key, run);
+        runs.clear();
+        return foldNetworks(findings);
+      },
+    };
+  },
+});
+
+/**
+ * One incident, one finding: addresses inside a bursting network with several members are folded into the network
+ * finding; a /16 (or /48) that is mostly one bursting /24 (/64) is dropped; an ASN that is mostly one network is
+ * dropped.
+ */
+function foldNetworks(fs: Finding[]): Finding[] {
+  const overlaps = (a: Finding, b: Finding): boolean => a.startMs < b.endMs && b.startMs < a.endMs;
+  const nets = fs.filter((f) => f.subject.type === 'cidr');
+  const num = (f: Finding, k: string): number => (typeof f.metrics[k] === 'number' ? (f.metrics[k] as number) : 0);
+  return fs.filter((f) => {
+    if (f.subject.type === 'ip') {
+      return !nets.some((n) => num(n, 'addresses') >= 5 && overlaps(n, f) && inNetwork(f.subject.value, n.subject.value));
+    }
+    if (f.subject.type === 'cidr' && num(f, 'addresses') <= 1) return false;
+    // A network whose burst is mostly one bursting address is that address's finding, not a second one.
+    if (f.subject.type === 'cidr' && fs.some((i) => i.subject.type === 'ip' && overlaps(i, f) && inNetwork(i.subject.value, f.subject.value) && num(i, 'requests') >= 0.8 * num(f, 'requests'))) return false;
+    if (f.subject.type === 'cidr' && /\/(16|48)$/.test(f.subject.value)) {
+      return !nets.some((n) => n !== f && /\/(24|64)$/.test(n.subject.value) && overlaps(n, f) && num(n, 'requests') >= 0.8 * num(f, 'requests'));
+    }
+    if (f.subject.type === 'asn') return !nets.some((n) => overlaps(n, f) && num(n, 'requests') >= 0.8 * num(f, 'requests'));
+    return true;
+  });
+}
+
+function inNetwork(ip: string, cidr: string): boolean {
+  const n = networksOf(ip);
+  return n.narrow === cidr || n.wide === cidr;
+}
+

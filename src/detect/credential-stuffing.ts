@@ -1,0 +1,154 @@
+/**
+ * Credential stuffing and brute force on authentication endpoints (POST to login/signin/token/auth/session paths,
+ * or any endpoint answering mostly 401/403): failure spikes per minute against the endpoint's own baseline, from
+ * one client (brute force) or spread over many clients and networks (stuffing).
+ * Memory: per auth endpoint per minute counts inside the lateness window plus per-client failure counters
+ * (bounded to 100,000 clients).
+ */
+import type { SourceRef } from '../core/types';
+import type { EnrichedRecord } from '../enrich/types';
+import { defineDetector, type Finding, type Severity } from './types';
+import { capMap, fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { median } from './stats/robust';
+
+const AUTH_PATH = /(?:^|\/)(?:login|log-in|signin|sign-in|sign_in|logon|auth(?:enticate|orize)?|oauth2?\/token|token|session|sessions|password|passwd|wp-login\.php|j_security_check|api\/v\d+\/(?:login|auth|token|session))(?:\/|$|\.)/i;
+
+interface Minute {
+  attempts: number;
+  failures: number;
+  clients: Map<string, number>;
+  evidence: SourceRef[];
+}
+
+interface Client {
+  attempts: number;
+  failures: number;
+  first: number;
+  last: number;
+  endpoint: string;
+  evidence: SourceRef[];
+}
+
+export default defineDetector({
+  id: 'credential-stuffing',
+  title: 'Credential stuffing and brute force',
+  description: 'Flags failure spikes on authentication endpoints, from one client (brute force) or spread over many clients and networks (stuffing).',
+  defaultOptions: { minFailuresPerMinute: 20, factor: 5, bruteForceFailures: 30, bruteForceRatio: 0.8, distributedClients: 10 },
+  optionDocs: {
+    minFailuresPerMinute: 'failed logins per minute on one endpoint before a spike can fire',
+    factor: 'times above the endpoint baseline (median failures per minute) to fire',
+    bruteForceFailures: 'failed logins from one client over the run to call it brute force',
+    bruteForceRatio: 'share of that client\'s login attempts that failed',
+    distributedClients: 'distinct clients in the spike that make it distributed stuffing',
+  },
+  create(o, ctx) {
+    const perEndpoint = new Map<string, Map<number, Minute>>();
+    const clients = new Map<string, Client>();
+    return {
+      observe(r: EnrichedRecord) {
+        if (r.clientIp === null || r.path === null) return;
+        const isAuth = (r.method === 'POST' || r.method === 'PUT') && AUTH_PATH.test(r.path);
+        if (!isAuth) return;
+        const failed = r.status === 401 || r.status === 403 || r.status === 429;
+        const m = Math.floor(r.startMs / 60_000);
+        let minutes = perEndpoint.get(r.endpoint);
+        if (!minutes) {
+          minutes = new Map();
+          perEndpoint.set(r.endpoint, minutes);
+        }
+        let mm = minutes.get(m);
+        if (!mm) {
+          mm = { attempts: 0, failures: 0, clients: new Map(), evidence: [] };
+          minutes.set(m, mm);
+        }
+        mm.attempts++;
+        if (failed) {
+          mm.failures++;
+          if (mm.clients.size < 5000) mm.clients.set(r.clientIp, (mm.clients.get(r.clientIp) ?? 0) + 1);
+          pushEvidence(mm.evidence, r.source, ctx.evidenceLimit);
+        }
+        let c = clients.get(r.clientIp);
+        if (!c) {
+          c = { attempts: 0, failures: 0, first: r.startMs, last: r.startMs, endpoint: r.endpoint, evidence: [] };
+          clients.set(r.clientIp, c);
+          capMap(clients, 100_000);
+        }
+        c.attempts++;
+        c.first = Math.min(c.first, r.startMs);
+        c.last = Math.max(c.last, r.startMs);
+        if (failed) {
+          c.failures++;
+          pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
+        }
+      },
+      finish() {
+        const out: Finding[] = [];
+        const bruteIps = new Set<string>();
+        for (const [ip, c] of clients) {
+          if (c.failures >= o.bruteForceFailures && c.failures / c.attempts >= o.bruteForceRatio) {
+            bruteIps.add(ip);
+            out.push({
+              detector: 'credential-stuffing', severity: 'high', confidence: r2(Math.min(0.99, 0.7 + c.failures / 500)),
+              title: `${ip}: brute force on ${c.endpoint} — ${fmt(c.failures, 0)} failed logins (${fmt((c.failures / c.attempts) * 100, 0)}% of attempts)`,
+              subject: { type: 'ip', value: ip }, startMs: c.first, endMs: c.last + 1,
+              metrics: { failures: c.failures, attempts: c.attempts, failure_ratio: r2(c.failures / c.attempts), endpoint: c.endpoint },
+              explanation: 'One client with many failed authentication attempts and almost no successes.',
+              evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
+              actions: [
+                { type: 'block', ips: [ip], cidrs: [], why: 'brute force on an authentication endpoint' },
+                { type: 'rate-limit', key: 'ip', limit_per_minute: 10, window_seconds: 60, scope: c.endpoint, why: 'people rarely need more than a few login attempts a minute' },
+              ],
+            });
+          }
+        }
+        for (const [endpoint, minutes] of perEndpoint) {
+          const ms = [...minutes.keys()].sort((a, b) => a - b);
+          const base = median(ms.map((m) => minutes.get(m)?.failures ?? 0));
+          let run: { start: number; last: number; failures: number; attempts: number; peak: number; clients: Map<string, number>; evidence: SourceRef[] } | null = null;
+          const flush = (): void => {
+            if (!run) return;
+            const ips = [...run.clients.keys()];
+            const nets = new Set(ips.map((ip) => networksOf(ip).narrow));
+            const top = Math.max(...run.clients.values());
+            const distributed = ips.length >= o.distributedClients && top < run.failures * 0.5;
+            if (!distributed && ips.every((ip) => bruteIps.has(ip))) {
+              run = null;
+              return;
+            }
+            const severity: Severity = run.peak >= o.minFailuresPerMinute * 5 || distributed ? 'high' : 'medium';
+            out.push({
+              detector: 'credential-stuffing', severity, confidence: r2(Math.min(0.99, 0.6 + run.peak / (base + 1) / 50 + (distributed ? 0.2 : 0))),
+              title: `${endpoint}: ${fmt(run.peak, 0)} failed logins/min, ${fmt(run.peak / Math.max(base, 1))}x its baseline${distributed ? ` — spread over ${fmt(ips.length, 0)} clients in ${fmt(nets.size, 0)} networks (credential stuffing)` : ''}`,
+              subject: { type: 'endpoint', value: endpoint }, startMs: run.start * 60_000, endMs: (run.last + 1) * 60_000,
+              metrics: { peak_failures_per_minute: run.peak, baseline_failures_per_minute: r2(base), failures: run.failures, attempts: run.attempts, failure_ratio: r2(run.failures / Math.max(run.attempts, 1)), clients: ips.length, networks: nets.size, top_client_share: r2(top / run.failures) },
+              explanation: 'Failed authentication attempts per minute on this endpoint against its median minute; distributed when no single client makes half of the failures.',
+              evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
+              actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: 10, window_seconds: 60, scope: endpoint, why: 'limit login attempts per address; consider a CAPTCHA or bot challenge on this endpoint' }],
+            });
+            run = null;
+          };
+          for (const m of ms) {
+            const mm = minutes.get(m);
+            if (!mm) continue;
+            const hot = mm.failures >= o.minFailuresPerMinute && mm.failures >= o.factor * Math.max(base, 1);
+            if (hot) {
+              if (run && run.last >= m - 2) {
+                run.last = m;
+                run.failures += mm.failures;
+                run.attempts += mm.attempts;
+                run.peak = Math.max(run.peak, mm.failures);
+                for (const [ip, n] of mm.clients) run.clients.set(ip, (run.clients.get(ip) ?? 0) + n);
+                for (const e of mm.evidence) pushEvidence(run.evidence, e, ctx.evidenceLimit);
+              } else {
+                flush();
+                run = { start: m, last: m, failures: mm.failures, attempts: mm.attempts, peak: mm.failures, clients: new Map(mm.clients), evidence: [...mm.evidence] };
+              }
+            }
+          }
+          flush();
+        }
+        return out;
+      },
+    };
+  },
+});

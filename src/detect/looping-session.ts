@@ -1,0 +1,103 @@
+/**
+ * Looping sessions: sessions whose endpoint sequence repeats the same short cycle (1–3 endpoints) many times —
+ * redirect loops and retry storms. Works on closed sessions (sequence capped at 50), so memory is what the
+ * stitcher already bounds plus the findings.
+ */
+import type { Session } from '../sessions/types';
+import { defineDetector, type Finding, type Severity } from './types';
+import { fmt, r2, sortEvidence } from './shared';
+
+/** The shortest cycle (length 1–3) that explains most of the sequence, with its repeat count. */
+export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: number; coverage: number } | null {
+  let best: { cycle: string[]; repeats: number; coverage: number } | null = null;
+  for (let len = 1; len <= 3; len++) {
+    for (let start = 0; start + len <= Math.min(seq.length, 10); start++) {
+      const cycle = seq.slice(start, start + len);
+      let repeats = 0;
+      let i = start;
+      while (i + len <= seq.length && cycle.every((c, k) => seq[i + k] === c)) {
+        repeats++;
+        i += len;
+      }
+      const coverage = (repeats * len) / seq.length;
+      if (!best || repeats * len > best.repeats * best.cycle.length) best = { cycle, repeats, coverage };
+    }
+  }
+  return best;
+}
+
+export default defineDetector({
+  id: 'looping-session',
+  title: 'Looping sessions',
+  description: 'Flags sessions that repeat the same short endpoint cycle many times, as redirect loops and retry storms do.',
+  defaultOptions: { minRepeats: 10, minCoverage: 0.8, maxMedianGapMs: 5000, minErrorShare: 0.5 },
+  optionDocs: {
+    minRepeats: 'times the cycle must repeat back to back',
+    minCoverage: 'share of the session sequence the repeated cycle must cover',
+    maxMedianGapMs: 'median gap between requests at or below which repetition is a loop (monitors poll slowly)',
+    minErrorShare: 'or: share of errors at or above which slow repetition is still a retry loop',
+  },
+  create(o, ctx) {
+    const out: Finding[] = [];
+    /** Sessions looping on the same cycle at overlapping times are one incident: one finding that counts them. */
+    const group = (fs: Finding[]): Finding[] => {
+      const byCycle = new Map<string, Finding[]>();
+      for (const f of fs) byCycle.set(String(f.metrics['cycle']), [...(byCycle.get(String(f.metrics['cycle'])) ?? []), f]);
+      const merged: Finding[] = [];
+      for (const list of byCycle.values()) {
+        list.sort((a, b) => a.startMs - b.startMs);
+        let cur: Finding[] = [];
+        const flush = (): void => {
+          const first = cur[0];
+          if (!first) return;
+          if (cur.length === 1) merged.push(first);
+          else {
+            const clients = [...new Set(cur.map((f) => String(f.metrics['client_ip'])))].sort();
+            const requests = cur.reduce((a, f) => a + Number(f.metrics['requests'] ?? 0), 0);
+            merged.push({
+              ...first,
+              title: `${cur.length} sessions from ${clients.length} clients loop on ${String(first.metrics['cycle'])} (${fmt(requests, 0)} requests)`,
+              endMs: Math.max(...cur.map((f) => f.endMs)),
+              metrics: { ...first.metrics, sessions: cur.length, clients: clients.length, requests, client_ip: clients.slice(0, 10).join(' ') },
+              severity: cur.reduce<Severity>((s, f) => (['critical', 'high', 'medium', 'low', 'info'].indexOf(f.severity) < ['critical', 'high', 'medium', 'low', 'info'].indexOf(s) ? f.severity : s), 'info'),
+            });
+          }
+          cur = [];
+        };
+        for (const f of list) {
+          const last = cur[cur.length - 1];
+          if (last && f.startMs > Math.max(...cur.map((x) => x.endMs))) flush();
+          cur.push(f);
+          void last;
+        }
+        flush();
+      }
+      return merged;
+    };
+    return {
+      observeSession(s: Session) {
+        const seq = s.sequence;
+        if (seq.length < o.minRepeats) return;
+        const c = findCycle(seq);
+        if (!c || c.repeats < o.minRepeats || c.coverage < o.minCoverage) return;
+        // A health check polled every 30 s repeats too, but slowly and successfully: not a loop. A scraper hammering
+        // one endpoint successfully is a rate problem (burst/api-abuse), not a loop: one-endpoint cycles need errors.
+        const errorShare = (s.errors4xx + s.errors5xx) / Math.max(s.requests, 1);
+        if ((s.medianGapMs ?? Number.POSITIVE_INFINITY) > o.maxMedianGapMs && errorShare < o.minErrorShare) return;
+        if (c.cycle.length === 1 && errorShare < o.minErrorShare) return;
+        const totalRepeats = Math.round((c.repeats * (seq.length + s.sequenceCut)) / seq.length);
+        const severity: Severity = s.requests >= 500 ? 'high' : s.requests >= 100 ? 'medium' : 'low';
+        out.push({
+          detector: 'looping-session', severity, confidence: r2(Math.min(0.99, 0.5 + c.coverage / 4 + Math.min(c.repeats, 50) / 100)),
+          title: `session of ${s.clientIp}: ${c.cycle.join(' → ')} repeated ~${fmt(totalRepeats, 0)} times (${fmt(s.requests, 0)} requests, ${fmt(s.errors4xx + s.errors5xx, 0)} errors)`,
+          subject: { type: 'session', value: s.id }, startMs: s.startMs, endMs: s.endMs + 1,
+          metrics: { repeats: totalRepeats, cycle_length: c.cycle.length, coverage: r2(c.coverage), requests: s.requests, errors: s.errors4xx + s.errors5xx, client_ip: s.clientIp, user_agent: s.userAgent, cycle: c.cycle.join(' → ') },
+          explanation: 'The session\'s ordered endpoint sequence is explained by one short cycle repeated back to back.',
+          evidence: sortEvidence(s.evidence).slice(0, ctx.evidenceLimit),
+          actions: [{ type: 'investigate', subject: c.cycle.join(' → '), window: `${new Date(s.startMs).toISOString()}/${new Date(s.endMs).toISOString()}`, why: 'a redirect loop or a client retrying without backoff' }],
+        });
+      },
+      finish: () => group(out),
+    };
+  },
+});

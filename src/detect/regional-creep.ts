@@ -1,0 +1,87 @@
+/**
+ * Regional latency creep: a gradual rise of latency for one country or ASN over hours — the "rising tide" no single
+ * bucket shows. Per region, the p95 of each 15-minute bucket; the trend is the Theil–Sen slope and its significance
+ * the Mann–Kendall test; it fires when one region rises significantly while the median region stays flat.
+ * Silent without geo data. Memory: per region (countries; ASNs capped at 500) per bucket a 160-bin histogram.
+ */
+import type { EnrichedRecord } from '../enrich/types';
+import { defineDetector, type Finding, type Severity } from './types';
+import { fmt, r2 } from './shared';
+import { mannKendall, median, theilSen } from './stats/robust';
+import { CoarseHistogram } from './stats/histogram';
+
+export default defineDetector({
+  id: 'regional-creep',
+  title: 'Regional latency creep',
+  description: 'Flags a country or ASN whose latency rises steadily over hours (Theil–Sen slope, Mann–Kendall test) while other regions stay flat.',
+  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, maxP: 0.001, minRise: 0.5, maxOtherRise: 0.15 },
+  optionDocs: {
+    bucketMinutes: 'bucket length in minutes',
+    minBuckets: 'buckets (with enough requests) a region needs',
+    minRequests: 'requests a bucket needs to count',
+    maxP: 'Mann–Kendall p-value below which the trend is significant',
+    minRise: 'relative p95 rise over the period (fitted by the slope) to fire, e.g. 0.5 = +50%',
+    maxOtherRise: 'relative rise of the median region above which it is a global slowdown, not regional',
+  },
+  create(o, ctx) {
+    const bucketMs = o.bucketMinutes * 60_000;
+    const regions = new Map<string, Map<number, CoarseHistogram>>();
+    const add = (key: string, b: number, ms: number): void => {
+      let m = regions.get(key);
+      if (!m) {
+        if (key.startsWith('AS') && regions.size > 800) return;
+        m = new Map();
+        regions.set(key, m);
+      }
+      let h = m.get(b);
+      if (!h) {
+        h = new CoarseHistogram();
+        m.set(b, h);
+      }
+      h.add(ms);
+    };
+    return {
+      observe(r: EnrichedRecord) {
+        if (!ctx.geo || r.geo === null || r.durationMs === null || r.isStatic) return;
+        const b = Math.floor(r.startMs / bucketMs);
+        if (r.geo.country !== null) add(r.geo.country, b, r.durationMs);
+        if (r.geo.asn !== null) add(`AS${r.geo.asn}`, b, r.durationMs);
+      },
+      finish() {
+        const out: Finding[] = [];
+        const trends: { key: string; rise: number; slope: number; p: number; first: number; last: number; buckets: number; start: number; end: number }[] = [];
+        for (const [key, buckets] of regions) {
+          const bs = [...buckets.entries()].filter(([, h]) => h.count >= o.minRequests).sort((a, b) => a[0] - b[0]);
+          if (bs.length < o.minBuckets) continue;
+          const xs = bs.map(([b]) => b);
+          const ys = bs.map(([, h]) => h.quantile(0.95) ?? 0);
+          const slope = theilSen(xs, ys);
+          const mk = mannKendall(ys);
+          const startFit = median(ys.slice(0, Math.max(2, Math.floor(ys.length / 4))));
+          const fittedStart = Math.max(startFit, 1);
+          const rise = (slope * ((xs[xs.length - 1] ?? 0) - (xs[0] ?? 0))) / fittedStart;
+          trends.push({ key, rise, slope, p: mk.p, first: fittedStart, last: fittedStart + slope * ((xs[xs.length - 1] ?? 0) - (xs[0] ?? 0)), buckets: bs.length, start: (xs[0] ?? 0) * bucketMs, end: ((xs[xs.length - 1] ?? 0) + 1) * bucketMs });
+        }
+        const countryRises = trends.filter((t) => !t.key.startsWith('AS')).map((t) => t.rise);
+        const typical = median(countryRises);
+        if (typical > o.maxOtherRise) return out;
+        for (const t of trends) {
+          if (t.p > o.maxP || t.rise < o.minRise || t.slope <= 0) continue;
+          const isAsn = t.key.startsWith('AS');
+          const severity: Severity = t.rise >= 2 ? 'high' : 'medium';
+          out.push({
+            detector: 'regional-creep', severity, confidence: r2(Math.min(0.99, 0.6 + (1 - t.p) / 5 + Math.min(t.rise, 4) / 20)),
+            title: `${t.key}: p95 latency crept from ~${fmt(t.first, 0)} ms to ~${fmt(t.last, 0)} ms (+${fmt(t.rise * 100, 0)}%) over ${fmt((t.end - t.start) / 3_600_000)} h while the median region moved ${fmt(typical * 100, 0)}%`,
+            subject: { type: isAsn ? 'asn' : 'country', value: isAsn ? t.key.slice(2) : t.key },
+            startMs: t.start, endMs: t.end,
+            metrics: { p95_start_ms: r2(t.first), p95_end_ms: r2(t.last), rise: r2(t.rise), slope_ms_per_hour: r2((t.slope * 3_600_000) / bucketMs), mann_kendall_p: t.p, buckets: t.buckets, median_region_rise: r2(typical) },
+            explanation: `p95 per ${o.bucketMinutes}-minute bucket; Theil–Sen slope (median of pairwise slopes) and the Mann–Kendall trend test, compared with the median country's rise.`,
+            evidence: [],
+            actions: [{ type: 'capacity', subject: isAsn ? `AS${t.key.slice(2)}` : t.key, why: 'latency for this region/network rose steadily: check the CDN/edge or regional capacity and routing (peering) toward it' }],
+          });
+        }
+        return out;
+      },
+    };
+  },
+});

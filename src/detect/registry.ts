@@ -1,0 +1,26 @@
+/** Every detector, by id (= file name). Adding a detector = one file + one line here (see test/detect/registry.test.ts). */
+import type { DetectorDefinition, DetectorOptions } from './types';
+import burst from './burst';
+import apiAbuse from './api-abuse';
+import credentialStuffing from './credential-stuffing';
+import scanner from './scanner';
+import errorSpike from './error-spike';
+import lingeringEndpoint from './lingering-endpoint';
+import regionalCreep from './regional-creep';
+import loopingSession from './looping-session';
+import clientMix from './client-mix';
+import surge from './surge';
+
+/** The registry, in the order findings are produced. */
+export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptions>>> = {
+  burst,
+  'api-abuse': apiAbuse,
+  'credential-stuffing': credentialStuffing,
+  scanner,
+  'error-spike': errorSpike,
+  'lingering-endpoint': lingeringEndpoint,
+  'regional-creep': regionalCreep,
+  'looping-session': loopingSession,
+  'client-mix': clientMix,
+  surge,
+};

@@ -1,0 +1,107 @@
+/**
+ * Runs the enabled detectors over a run and turns their findings into the report contract: stable ids (sha1 of
+ * detector + subject + window), ISO windows, sorting by severity then time, and cross-references between findings
+ * about the same incident (same subject, or overlapping windows from different detectors on related subjects).
+ */
+import { createHash } from 'node:crypto';
+import { fail } from '../core/types';
+import { isoTime } from '../core/units';
+import type { EnrichedRecord } from '../enrich/types';
+import type { ReportFinding } from '../report/types';
+import type { Session } from '../sessions/types';
+import { DETECTORS } from './registry';
+import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
+
+/** Which detectors run and with which option overrides. */
+export interface DetectorSelection {
+  /** Ids to run (null = all). */
+  readonly only: readonly string[] | null;
+  readonly disabled: readonly string[];
+  /** "id.key" → value. */
+  readonly overrides: Readonly<Record<string, number>>;
+  readonly evidenceLimit: number;
+}
+
+/** Validates a selection against the registry (LbuaError OPTION_INVALID on unknown ids/options). */
+export function validateSelection(sel: DetectorSelection): void {
+  for (const id of [...(sel.only ?? []), ...sel.disabled]) if (!DETECTORS[id]) fail('OPTION_INVALID', `unknown detector ${JSON.stringify(id)}`, 'run `lbua detectors` to list them');
+  for (const key of Object.keys(sel.overrides)) {
+    const [id = '', opt = ''] = key.split('.');
+    const def = DETECTORS[id];
+    if (!def) fail('OPTION_INVALID', `--detector-opt ${key}: unknown detector ${JSON.stringify(id)}`);
+    if (!(opt in def.defaultOptions)) fail('OPTION_INVALID', `--detector-opt ${key}: ${id} has no option ${JSON.stringify(opt)} (options: ${Object.keys(def.defaultOptions).join(', ')})`);
+  }
+}
+
+/** The detectors stage: observe records and sessions, then produce report findings. */
+export function createDetectorStage(sel: DetectorSelection, geo: boolean): { observe(r: EnrichedRecord): void; observeSession(s: Session): void; finish(): ReportFinding[] } {
+  validateSelection(sel);
+  const ids = Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id));
+  const instances: Detector[] = ids.map((id) => {
+    const def = DETECTORS[id];
+    if (!def) throw new Error(`detector ${id} vanished`);
+    const options: Record<string, number> = { ...def.defaultOptions };
+    for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
+    return def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo });
+  });
+  const withRecords = instances.filter((d) => d.observe !== undefined);
+  const withSessions = instances.filter((d) => d.observeSession !== undefined);
+  return {
+    observe(r) {
+      for (const d of withRecords) d.observe?.(r);
+    },
+    observeSession(s) {
+      for (const d of withSessions) d.observeSession?.(s);
+    },
+    finish() {
+      return toReport(instances.flatMap((d) => d.finish()));
+    },
+  };
+}
+
+/** Sorts, ids and cross-references findings. */
+export function toReport(findings: readonly Finding[]): ReportFinding[] {
+  const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+  const withIds = findings.map((f) => ({
+    f,
+    id: createHash('sha1').update(`${f.detector}|${f.subject.type}|${f.subject.value}|${f.startMs}|${f.endMs}`).digest('hex').slice(0, 16),
+  }));
+  withIds.sort((a, b) => rank(a.f.severity) - rank(b.f.severity) || a.f.startMs - b.f.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return withIds.map(({ f, id }) => {
+    const related = withIds
+      .filter((o) => o.id !== id && o.f.startMs < f.endMs && f.startMs < o.f.endMs && (o.f.subject.value === f.subject.value || (o.f.detector === f.detector && (f.subject.type === 'global' || o.f.subject.type === 'global' || (['country', 'asn'].includes(o.f.subject.type) && ['country', 'asn'].includes(f.subject.type)))) || (o.f.detector !== f.detector && relatedSubjects(f, o.f))))
+      .map((o) => o.id)
+      .slice(0, 10);
+    return {
+      id,
+      detector: f.detector,
+      severity: f.severity,
+      confidence: f.confidence,
+      title: f.title,
+      subject: { type: f.subject.type, value: f.subject.value },
+      window: { start: isoTime(f.startMs), end: isoTime(f.endMs) },
+      metrics: f.metrics,
+      explanation: f.explanation,
+      evidence: f.evidence.map((e) => ({ file: e.file, line: e.line })),
+      actions: f.actions.map((a) => ({ ...a })),
+      related,
+    };
+  });
+}
+
+/** Subjects that can describe one incident: an address inside a network, or global with anything. */
+function relatedSubjects(a: Finding, b: Finding): boolean {
+  if (a.subject.type === 'global' || b.subject.type === 'global') return true;
+  const ip = a.subject.type === 'ip' ? a.subject.value : b.subject.type === 'ip' ? b.subject.value : null;
+  const net = a.subject.type === 'cidr' ? a.subject.value : b.subject.type === 'cidr' ? b.subject.value : null;
+  if (ip !== null && net !== null) {
+    const prefix = net.replace(/(\.0)+\/\d+$/, '.').replace(/::\/\d+$/, ':');
+    return ip.startsWith(prefix);
+  }
+  return false;
+}
+
+/** Severity threshold test for --fail-on. */
+export function atOrAbove(s: Severity, threshold: Severity): boolean {
+  return SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(threshold);
+}

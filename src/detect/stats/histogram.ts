@@ -1,0 +1,35 @@
+/** A small fixed-size latency histogram: 160 logarithmic bins of ×1.1 from 0.1 ms (±5% per bin), 640 bytes. */
+const BINS = 160;
+const BASE = 0.1;
+const RATIO = Math.log(1.1);
+
+/** Coarse latency histogram. */
+export class CoarseHistogram {
+  readonly bins = new Uint32Array(BINS);
+  count = 0;
+
+  /** Adds a duration in ms. */
+  add(ms: number): void {
+    const i = ms <= BASE ? 0 : Math.min(BINS - 1, Math.floor(Math.log(ms / BASE) / RATIO) + 1);
+    this.bins[i] = (this.bins[i] ?? 0) + 1;
+    this.count++;
+  }
+
+  /** Adds another histogram. */
+  merge(o: CoarseHistogram): void {
+    for (let i = 0; i < BINS; i++) this.bins[i] = (this.bins[i] ?? 0) + (o.bins[i] ?? 0);
+    this.count += o.count;
+  }
+
+  /** Value at quantile q (geometric bin midpoint); null when empty. */
+  quantile(q: number): number | null {
+    if (this.count === 0) return null;
+    const rank = q * (this.count - 1);
+    let seen = 0;
+    for (let i = 0; i < BINS; i++) {
+      seen += this.bins[i] ?? 0;
+      if (seen > rank) return i === 0 ? BASE : BASE * Math.exp((i - 0.5) * RATIO);
+    }
+    return null;
+  }
+}

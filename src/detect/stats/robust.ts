@@ -1,0 +1,94 @@
+/** Robust statistics for baselines: median, MAD-based z-scores, EWMA, Theil–Sen slope and the Mann–Kendall test. */
+
+/** Median of numbers (0 for none). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/** Median absolute deviation scaled to σ for normal data (×1.4826). */
+export function mad(xs: readonly number[], med = median(xs)): number {
+  return 1.4826 * median(xs.map((x) => Math.abs(x - med)));
+}
+
+/** Robust z-score of x against a population (MAD floor avoids division by ~0). */
+export function robustZ(x: number, med: number, madValue: number, floor = 1): number {
+  return (x - med) / Math.max(madValue, floor);
+}
+
+/** Exponentially weighted moving average update. */
+export function ewma(prev: number | null, x: number, alpha: number): number {
+  return prev === null ? x : alpha * x + (1 - alpha) * prev;
+}
+
+/** Theil–Sen slope: the median of pairwise slopes (robust to outliers). */
+export function theilSen(xs: readonly number[], ys: readonly number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    for (let j = i + 1; j < xs.length; j++) {
+      const dx = (xs[j] ?? 0) - (xs[i] ?? 0);
+      if (dx !== 0) slopes.push(((ys[j] ?? 0) - (ys[i] ?? 0)) / dx);
+    }
+  }
+  return median(slopes);
+}
+
+/** Mann–Kendall trend test: S statistic, normal-approximation z and two-sided p-value (no tie correction). */
+export function mannKendall(ys: readonly number[]): { s: number; z: number; p: number } {
+  const n = ys.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sign((ys[j] ?? 0) - (ys[i] ?? 0));
+  const variance = (n * (n - 1) * (2 * n + 5)) / 18;
+  const z = variance > 0 ? (s > 0 ? (s - 1) / Math.sqrt(variance) : s < 0 ? (s + 1) / Math.sqrt(variance) : 0) : 0;
+  return { s, z, p: 2 * (1 - normalCdf(Math.abs(z))) };
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26). */
+export function normalCdf(z: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(z) / Math.SQRT2);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** Chi-square test of homogeneity for two count vectors over the same categories: statistic, df, p-value. */
+export function chiSquare2(a: readonly number[], b: readonly number[]): { chi2: number; df: number; p: number } {
+  const ta = a.reduce((x, y) => x + y, 0);
+  const tb = b.reduce((x, y) => x + y, 0);
+  const total = ta + tb;
+  let chi2 = 0;
+  let df = -1;
+  for (let i = 0; i < a.length; i++) {
+    const col = (a[i] ?? 0) + (b[i] ?? 0);
+    if (col === 0) continue;
+    df++;
+    const ea = (col * ta) / total;
+    const eb = (col * tb) / total;
+    if (ea > 0) chi2 += ((a[i] ?? 0) - ea) ** 2 / ea;
+    if (eb > 0) chi2 += ((b[i] ?? 0) - eb) ** 2 / eb;
+  }
+  return { chi2, df: Math.max(df, 1), p: chiSquareSf(chi2, Math.max(df, 1)) };
+}
+
+/** Survival function of the chi-square distribution (Wilson–Hilferty normal approximation). */
+export function chiSquareSf(x: number, k: number): number {
+  if (x <= 0) return 1;
+  const z = (Math.cbrt(x / k) - (1 - 2 / (9 * k))) / Math.sqrt(2 / (9 * k));
+  return 1 - normalCdf(z);
+}
+
+/** Jensen–Shannon divergence (base 2, 0..1) of two count vectors. */
+export function jensenShannon(a: readonly number[], b: readonly number[]): number {
+  const ta = a.reduce((x, y) => x + y, 0) || 1;
+  const tb = b.reduce((x, y) => x + y, 0) || 1;
+  let js = 0;
+  for (let i = 0; i < a.length; i++) {
+    const p = (a[i] ?? 0) / ta;
+    const q = (b[i] ?? 0) / tb;
+    const m = (p + q) / 2;
+    if (p > 0) js += 0.5 * p * Math.log2(p / m);
+    if (q > 0) js += 0.5 * q * Math.log2(q / m);
+  }
+  return js;
+}

@@ -1,0 +1,122 @@
+/**
+ * Traffic surges and drops overall: minutes far above or below the recent level (robust baseline: median of the
+ * previous hour's minutes). A surge spread over many countries, networks and ordinary clients is reported as a
+ * likely legitimate surge (campaign, launch), not as an attack; a concentrated one points at the sources.
+ * Memory: per minute a count and, for minutes inside a surge, small per-network and per-country counters.
+ */
+import type { EnrichedRecord } from '../enrich/types';
+import { defineDetector, type Finding, type Severity } from './types';
+import { fmt, networksOf, r2 } from './shared';
+import { median } from './stats/robust';
+
+interface MinuteStats {
+  n: number;
+  nets: Map<string, number>;
+  countries: Set<string>;
+  clients: Set<string>;
+}
+
+export default defineDetector({
+  id: 'surge',
+  title: 'Traffic surges and drops',
+  description: 'Flags minutes where total traffic rises far above or falls far below its recent level, and says whether a surge looks organic or concentrated.',
+  defaultOptions: { factor: 3, dropFactor: 0.25, minMinutes: 3, baselineMinutes: 60, minBaseline: 20, organicTopShare: 0.1 },
+  optionDocs: {
+    factor: 'times the baseline (median of the previous hour) a surge minute reaches',
+    dropFactor: 'fraction of the baseline below which a minute is a drop',
+    minMinutes: 'consecutive minutes needed',
+    baselineMinutes: 'minutes of history in the baseline',
+    minBaseline: 'baseline requests per minute needed to judge (quiet sites are skipped)',
+    organicTopShare: 'largest single-network share below which a surge looks organic',
+  },
+  create(o, ctx) {
+    const minutes = new Map<number, MinuteStats>();
+    return {
+      observe(r: EnrichedRecord) {
+        const m = Math.floor(r.startMs / 60_000);
+        let s = minutes.get(m);
+        if (!s) {
+          s = { n: 0, nets: new Map(), countries: new Set(), clients: new Set() };
+          minutes.set(m, s);
+        }
+        s.n++;
+        if (r.clientIp !== null) {
+          const net = networksOf(r.clientIp).narrow ?? r.clientIp;
+          if (s.nets.size < 20_000) s.nets.set(net, (s.nets.get(net) ?? 0) + 1);
+          if (s.clients.size < 20_000) s.clients.add(r.clientIp);
+        }
+        if (ctx.geo && r.geo?.country) s.countries.add(r.geo.country);
+      },
+      finish() {
+        const out: Finding[] = [];
+        const ms = [...minutes.keys()].sort((a, b) => a - b);
+        if (ms.length === 0) return out;
+        const first = ms[0] ?? 0;
+        const last = ms[ms.length - 1] ?? 0;
+        const counts: number[] = [];
+        for (let m = first; m <= last; m++) counts.push(minutes.get(m)?.n ?? 0);
+        let run: { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number } | null = null;
+        const flush = (): void => {
+          if (!run || run.end - run.start + 1 < o.minMinutes) {
+            run = null;
+            return;
+          }
+          const r = run;
+          run = null;
+          const nets = new Map<string, number>();
+          const countries = new Set<string>();
+          const clients = new Set<string>();
+          let total = 0;
+          for (let m = r.start; m <= r.end; m++) {
+            const s = minutes.get(m);
+            if (!s) continue;
+            total += s.n;
+            for (const [k, n] of s.nets) nets.set(k, (nets.get(k) ?? 0) + n);
+            for (const c of s.countries) countries.add(c);
+            for (const c of s.clients) clients.add(c);
+          }
+          const top = [...nets.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+          const topShare = top && total ? top[1] / total : 0;
+          const organic = r.kind === 'surge' && topShare <= o.organicTopShare && nets.size >= 20;
+          const severity: Severity = r.kind === 'drop' ? (r.peak / Math.max(r.base, 1) < 0.1 ? 'high' : 'medium') : organic ? 'info' : 'medium';
+          const ratio = r.peak / Math.max(r.base, 1);
+          out.push({
+            detector: 'surge', severity, confidence: r2(Math.min(0.95, 0.55 + (r.end - r.start) / 60 + (r.kind === 'surge' ? Math.min(ratio, 10) / 40 : 0.2))),
+            title: r.kind === 'drop'
+              ? `traffic dropped to ${fmt(r.peak, 0)} req/min from a baseline of ${fmt(r.base, 0)} (${fmt(ratio * 100, 0)}%) for ${r.end - r.start + 1} min`
+              : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(nets.size, 0)} networks${countries.size ? ` in ${countries.size} countries` : ''} and ${fmt(clients.size, 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it`}`,
+            subject: { type: 'global', value: 'all' },
+            startMs: r.start * 60_000, endMs: (r.end + 1) * 60_000,
+            metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: nets.size, countries: countries.size, clients: clients.size, top_network: top?.[0] ?? null, top_network_share: r2(topShare) },
+            explanation: 'Requests per minute against the median of the previous hour; a surge is organic when no single /24 (or /64) carries more than a small share of it.',
+            evidence: [],
+            actions: r.kind === 'drop'
+              ? [{ type: 'investigate', subject: 'all traffic', window: `${new Date(r.start * 60_000).toISOString()}/${new Date((r.end + 1) * 60_000).toISOString()}`, why: 'traffic fell sharply: check DNS, the load balancer, upstream outages or a broken release' }]
+              : organic ? [{ type: 'capacity', subject: 'all targets', why: 'organic surge: make sure capacity (autoscaling) keeps up' }] : [],
+          });
+        };
+        for (let i = 0; i < counts.length; i++) {
+          const m = first + i;
+          const history = counts.slice(Math.max(0, i - o.baselineMinutes), i);
+          if (history.length < o.baselineMinutes / 2) continue;
+          const base: number = run !== null ? (run as { base: number }).base : median(history);
+          if (base < o.minBaseline) {
+            flush();
+            continue;
+          }
+          const n = counts[i] ?? 0;
+          const kind: 'surge' | 'drop' | null = n >= o.factor * base ? 'surge' : n <= o.dropFactor * base ? 'drop' : null;
+          if (kind && run && run.kind === kind && run.end === m - 1) {
+            run.end = m;
+            run.peak = kind === 'surge' ? Math.max(run.peak, n) : Math.min(run.peak, n);
+          } else {
+            flush();
+            if (kind) run = { kind, start: m, end: m, peak: n, base };
+          }
+        }
+        flush();
+        return out;
+      },
+    };
+  },
+});

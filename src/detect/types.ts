@@ -1,0 +1,75 @@
+/**
+ * Detector plugins: data plus a factory, ESLint-rule shaped. `create(options, ctx)` returns the per-run instance
+ * whose state lives in its closure; `finish()` returns findings. Everything is in event time.
+ */
+import type { EpochMs, SourceRef } from '../core/types';
+import type { EnrichedRecord } from '../enrich/types';
+import type { Session } from '../sessions/types';
+
+/** What an on-call engineer should do: critical/high = act now; medium = look today; low/info = context. */
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+/** Ordered severities, most severe first. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Subject types of the findings contract. */
+export type SubjectType = 'ip' | 'cidr' | 'asn' | 'country' | 'endpoint' | 'target' | 'host' | 'user_agent' | 'tls' | 'protocol' | 'session' | 'global';
+
+/** A proposed action (rule parameters are concrete; emitters turn them into nginx/HAProxy/AWS WAF text). */
+export type Action =
+  | { readonly type: 'rate-limit'; readonly key: 'ip' | 'forwarded-ip' | 'asn'; readonly limit_per_minute: number; readonly window_seconds: number; readonly scope: string; readonly why: string }
+  | { readonly type: 'block'; readonly ips: readonly string[]; readonly cidrs: readonly string[]; readonly why: string }
+  | { readonly type: 'capacity'; readonly subject: string; readonly why: string }
+  | { readonly type: 'investigate'; readonly subject: string; readonly window: string; readonly why: string };
+
+/** A finding as detectors produce it (the report converts times to ISO and adds the stable id). */
+export interface Finding {
+  readonly detector: string;
+  readonly severity: Severity;
+  readonly confidence: number;
+  readonly title: string;
+  readonly subject: { readonly type: SubjectType; readonly value: string };
+  readonly startMs: EpochMs;
+  readonly endMs: EpochMs;
+  readonly metrics: Readonly<Record<string, number | string | null>>;
+  /** How the numbers were judged, in one or two sentences. */
+  readonly explanation: string;
+  readonly evidence: readonly SourceRef[];
+  readonly actions: readonly Action[];
+  /** Ids of related findings are filled in by the stage (same subject or overlapping window). */
+}
+
+/** What detectors get from the run. */
+export interface DetectorContext {
+  /** Evidence references kept per finding. */
+  readonly evidenceLimit: number;
+  /** Whether geo data is loaded (ASN/country detectors are silent otherwise). */
+  readonly geo: boolean;
+}
+
+/** Per-run instance. */
+export interface Detector {
+  observe?(r: EnrichedRecord): void;
+  observeSession?(s: Session): void;
+  finish(): Finding[];
+}
+
+/** Option values are numbers (overridable with --detector-opt id.key=value). */
+export type DetectorOptions = Readonly<Record<string, number>>;
+
+/** A detector module's default export; `id` equals the file name. */
+export interface DetectorDefinition<O extends DetectorOptions = DetectorOptions> {
+  readonly id: string;
+  readonly title: string;
+  /** One sentence, ends with a period. */
+  readonly description: string;
+  readonly defaultOptions: O;
+  /** One line per option. */
+  readonly optionDocs: Readonly<Record<keyof O & string, string>>;
+  create(options: O, ctx: DetectorContext): Detector;
+}
+
+/** Identity helper that keeps the option type. */
+export function defineDetector<O extends DetectorOptions>(def: DetectorDefinition<O>): DetectorDefinition<O> {
+  return def;
+}

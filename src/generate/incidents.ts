@@ -1,0 +1,204 @@
+/**
+ * Incidents the scenario generator can inject, one per detector class, each with its own seeded random stream (so
+ * the clean traffic is the same with or without incidents) and a description of what a detector should report.
+ * Times are offsets from the scenario start, so any start date works.
+ */
+import type { EpochMs } from '../core/types';
+import { API, HEALTH, PAGES, POOLS, type Endpoint } from './catalog';
+import { Rng } from './random';
+import { startHumanSession, type Actor, type Sim } from './scenario';
+import type { GenRequest } from './types';
+
+/** What should be found for an injected incident. */
+export interface Expected {
+  readonly incident: string;
+  readonly detector: string;
+  readonly subjectType: string;
+  /** Subject value, when it is known in advance. */
+  readonly subject: string | null;
+  readonly startMs: EpochMs;
+  readonly endMs: EpochMs;
+}
+
+/** An incident: an actor plus what it should produce. */
+export interface Incident {
+  readonly id: string;
+  readonly description: string;
+  readonly actor: Actor;
+  readonly expected: Expected;
+}
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const fixed = (path: string, method = 'GET', medianMs = 30): Endpoint => ({ method, path: () => path, kind: 'api', medianMs, medianBytes: 400 });
+
+/** Schedules `count` requests evenly between t0 and t1 from `client`, each built by `make`. */
+function spread(sim: Sim, rng: Rng, t0: EpochMs, t1: EpochMs, count: number, make: (i: number, t: EpochMs, s: Sim) => GenRequest): void {
+  for (let i = 0; i < count; i++) {
+    const t = t0 + ((t1 - t0) * (i + rng.next() * 0.5)) / count;
+    sim.at(t, (s) => make(i, t, s));
+  }
+}
+
+/** All incident kinds, laid out over a scenario of `hours` (≥ 6) starting at startMs. */
+export function allIncidents(startMs: EpochMs, hours: number, seed: number): Incident[] {
+  const at = (h: number): EpochMs => startMs + h * HOUR;
+  const span = hours * HOUR;
+  const rng = new Rng(seed * 7919 + 17);
+  const list: Incident[] = [];
+
+  // 1. A botnet of 60 addresses in one /24, each modest, together ~1,200 req/min for 12 minutes.
+  {
+    const t0 = at(hours * 0.3);
+    const t1 = t0 + 12 * MIN;
+    list.push({
+      id: 'botnet-24', description: '60 addresses in 45.155.205.0/24 flooding /search for 12 minutes',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, 14_400, (i, t, s) => s.request(t, { ip: `45.155.205.${10 + (i % 60)}`, ua: BROWSER }, PAGES[3]?.[0] ?? HEALTH)) },
+      expected: { incident: 'botnet-24', detector: 'burst', subjectType: 'cidr', subject: '45.155.205.0/24', startMs: t0, endMs: t1 },
+    });
+  }
+  // 2. One address bursting at ~700 req/min for 8 minutes.
+  {
+    const t0 = at(hours * 0.15);
+    const t1 = t0 + 8 * MIN;
+    list.push({
+      id: 'ip-burst', description: 'one address at ~700 req/min for 8 minutes',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, 5600, (_i, t, s) => s.request(t, { ip: '185.220.101.45', ua: 'python-requests/2.31.0' }, API[0]?.[0] ?? HEALTH)) },
+      expected: { incident: 'ip-burst', detector: 'burst', subjectType: 'ip', subject: '185.220.101.45', startMs: t0, endMs: t1 },
+    });
+  }
+  // 3. A scanner probing sensitive files.
+  {
+    const t0 = at(hours * 0.45);
+    const t1 = t0 + 10 * MIN;
+    const probes = ['/.env', '/.git/config', '/wp-login.php', '/phpmyadmin/index.php', '/backup.sql', '/actuator/env', '/.aws/credentials', '/config.php.bak', '/server-status', '/index.php?page=../../etc/passwd'];
+    list.push({
+      id: 'scanner', description: 'one address probing .env, .git, wp-login, backups and traversal',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, 300, (i, t, s) => {
+        const p = probes[i % probes.length] ?? '/.env';
+        const [path, query] = p.split('?');
+        return s.request(t, { ip: '193.32.162.77', ua: 'Mozilla/5.0 zgrab/0.x' }, fixed(path ?? '/'), { status: 404, targetStatus: 404, query: query ?? null });
+      }) },
+      expected: { incident: 'scanner', detector: 'scanner', subjectType: 'ip', subject: '193.32.162.77', startMs: t0, endMs: t1 },
+    });
+  }
+  // 4. Distributed credential stuffing: 200 addresses in many networks, failed logins.
+  {
+    const t0 = at(hours * 0.55);
+    const t1 = t0 + 15 * MIN;
+    list.push({
+      id: 'credential-stuffing', description: 'failed logins on POST /api/v1/login from 200 addresses in 40 networks',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, 1500, (i, t, s) => s.request(t, { ip: `${91 + (i % 40)}.${(i * 7) % 250}.${(i * 13) % 250}.${(i % 5) + 2}`, ua: BROWSER }, fixed('/api/v1/login', 'POST', 110), { status: 401, targetStatus: 401 })) },
+      expected: { incident: 'credential-stuffing', detector: 'credential-stuffing', subjectType: 'endpoint', subject: 'POST /api/v1/login', startMs: t0, endMs: t1 },
+    });
+  }
+  // 5. One target failing: half of its answers are 503 for 10 minutes.
+  {
+    const t0 = at(hours * 0.65);
+    const t1 = t0 + 10 * MIN;
+    list.push({
+      id: 'target-5xx', description: 'target 10.0.2.63:8080 answers 503 to half of its requests for 10 minutes',
+      actor: { start: (sim) => sim.mutators.push((req) => {
+        if (req.target === '10.0.2.63:8080' && req.startMs >= t0 && req.startMs < t1 && rng.next() < 0.6) {
+          req.status = 503;
+          req.targetStatus = 503;
+        }
+      }) },
+      expected: { incident: 'target-5xx', detector: 'error-spike', subjectType: 'target', subject: '10.0.2.63:8080', startMs: t0, endMs: t1 },
+    });
+  }
+  // 6. A lingering endpoint: /api/v1/recommendations gets 8x slower for 40 minutes.
+  {
+    const t0 = at(hours * 0.75);
+    const t1 = t0 + 40 * MIN;
+    list.push({
+      id: 'lingering-endpoint', description: 'GET /api/v1/recommendations 8x slower for 40 minutes',
+      actor: { start: (sim) => sim.mutators.push((req) => {
+        if (req.path === '/api/v1/recommendations' && req.startMs >= t0 && req.startMs < t1 && req.targetMs !== null) req.targetMs = Math.round(req.targetMs * 8 + 200);
+      }) },
+      expected: { incident: 'lingering-endpoint', detector: 'lingering-endpoint', subjectType: 'endpoint', subject: 'GET /api/v1/recommendations', startMs: t0, endMs: t1 },
+    });
+  }
+  // 7. Regional creep: Japan's latency rises steadily over the whole period (x4 by the end).
+  {
+    const jp = POOLS.find((p) => p[0] === 'JP')?.[1] ?? [];
+    list.push({
+      id: 'regional-creep', description: 'latency for clients in Japan rises steadily to 4x over the period',
+      actor: { start: (sim) => sim.mutators.push((req) => {
+        if (req.targetMs !== null && jp.some((prefix) => req.clientIp.startsWith(`${prefix}.`))) {
+          const f = 1 + 3 * ((req.startMs - startMs) / span);
+          req.targetMs = Math.round(req.targetMs * f + 40 * f);
+        }
+      }) },
+      expected: { incident: 'regional-creep', detector: 'regional-creep', subjectType: 'country', subject: 'JP', startMs, endMs: startMs + span },
+    });
+  }
+  // 8. Sequential identifier enumeration at a polite pace.
+  {
+    const t0 = at(hours * 0.2);
+    const t1 = t0 + 25 * MIN;
+    list.push({
+      id: 'enumeration', description: 'one client walking /api/v1/users/:id/orders from 20000 upward, one per second',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, 1500, (i, t, s) => s.request(t, { ip: '146.70.38.12', ua: 'okhttp/4.9.0' }, fixed(`/api/v1/users/${20_000 + i}/orders`, 'GET', 40))) },
+      expected: { incident: 'enumeration', detector: 'api-abuse', subjectType: 'ip', subject: '146.70.38.12', startMs: t0, endMs: t1 },
+    });
+  }
+  // 9. Low and slow: a steady 50 req/min for 3 hours (never near a 10 r/s limit).
+  {
+    const t0 = at(hours * 0.25);
+    const t1 = t0 + 3 * HOUR;
+    list.push({
+      id: 'low-and-slow', description: 'one client at a steady 50 req/min for 3 hours',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, 9000, (_i, t, s) => s.request(t, { ip: '162.55.4.200', ua: BROWSER }, PAGES[1]?.[0] ?? HEALTH)) },
+      expected: { incident: 'low-and-slow', detector: 'api-abuse', subjectType: 'ip', subject: '162.55.4.200', startMs: t0, endMs: t1 },
+    });
+  }
+  // 10. A redirect loop: /account → /login → /account ... every 150 ms.
+  {
+    const t0 = at(hours * 0.35);
+    list.push({
+      id: 'redirect-loop', description: 'a browser stuck in a /account ↔ /login redirect loop for 300 requests',
+      actor: { start: (sim) => {
+        for (let i = 0; i < 300; i++) {
+          const t = t0 + i * 150;
+          sim.at(t, (s) => s.request(t, { ip: '86.133.61.99', ua: BROWSER, port: 50111 }, fixed(i % 2 ? '/login' : '/account'), { status: 302, targetStatus: 302 }));
+        }
+      } },
+      expected: { incident: 'redirect-loop', detector: 'looping-session', subjectType: 'session', subject: null, startMs: t0, endMs: t0 + 300 * 150 },
+    });
+  }
+  // 11. Client-mix shift: a scripted client becomes common in the last third.
+  {
+    const t0 = at(hours * 0.7);
+    const t1 = startMs + span;
+    list.push({
+      id: 'client-mix', description: 'Go-http-client traffic from many addresses rising in the last third',
+      actor: { start: (sim) => spread(sim, rng, t0, t1, Math.round(span / MIN) * 6, (i, t, s) => s.request(t, { ip: `${POOLS[0]?.[1][i % 6] ?? '73.162.14'}.${(i % 200) + 20}`, ua: 'Go-http-client/1.1' }, API[i % 3]?.[0] ?? HEALTH)) },
+      expected: { incident: 'client-mix', detector: 'client-mix', subjectType: 'user_agent', subject: 'Go-http-client', startMs, endMs: startMs + span },
+    });
+  }
+  // 12. A legitimate surge: 3x ordinary visitors for 20 minutes (a campaign).
+  {
+    const t0 = at(hours * 0.85);
+    const t1 = t0 + 20 * MIN;
+    list.push({
+      id: 'legit-surge', description: 'a campaign: 4x ordinary visitors from everywhere for 20 minutes',
+      actor: { start: (sim) => {
+        const perSecond = 2.5;
+        for (let t = t0; t < t1; t += 1000) {
+          const n = Math.floor(perSecond + rng.next());
+          for (let k = 0; k < n; k++) {
+            const when = t + rng.next() * 1000;
+            sim.at(when, (s) => {
+              startHumanSession(s, when, null);
+              return null;
+            });
+          }
+        }
+      } },
+      expected: { incident: 'legit-surge', detector: 'surge', subjectType: 'global', subject: 'all', startMs: t0, endMs: t1 },
+    });
+  }
+  return list;
+}
