@@ -8,6 +8,8 @@ import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { capMap, fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { hash32 } from '../core/hll';
+import { detach } from '../core/text';
 import { median } from './stats/robust';
 
 interface RouteIds {
@@ -18,7 +20,8 @@ interface RouteIds {
 
 interface Client {
   agent: string | null;
-  agents: Set<string>;
+  /** Distinct user agents as hashes. */
+  agents: Set<number>;
   requests: number;
   statics: number;
   agentClass: string;
@@ -52,12 +55,12 @@ export default defineDetector({
         if (r.clientIp === null || r.agent.agentClass === 'bot') return;
         let c = clients.get(r.clientIp);
         if (!c) {
-          c = { agent: r.userAgent, agents: new Set(), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
-          clients.set(r.clientIp, c);
+          c = { agent: r.userAgent === null ? null : detach(r.userAgent), agents: new Set(), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
+          clients.set(detach(r.clientIp), c);
           capMap(clients, 50_000);
         }
         c.requests++;
-        if (c.agents.size < 16 && r.userAgent !== null) c.agents.add(r.userAgent);
+        if (c.agents.size < 16 && r.userAgent !== null) c.agents.add(hash32(r.userAgent));
         if (r.isStatic) {
           c.statics++;
           return;
@@ -72,7 +75,7 @@ export default defineDetector({
           let ri = c.routes.get(r.route);
           if (!ri) {
             ri = { last: Number.NaN, sequential: 0, ids: new Set() };
-            c.routes.set(r.route, ri);
+            c.routes.set(detach(r.route), ri);
           }
           if (n === ri.last + 1) {
             ri.sequential++;

@@ -6,6 +6,7 @@
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
  * Memory: per-minute counts for the minutes inside the lateness window, a baseline for at most 200,000 entities.
  */
+import { detach } from '../core/text';
 import type { SourceRef } from '../core/types';
 import { QuantileSketch } from '../core/quantile';
 import { isoTime } from '../core/units';
@@ -69,7 +70,7 @@ export default defineDetector({
       if (n === undefined) {
         n = networksOf(ip);
         if (nets.size > 100_000) nets.clear();
-        nets.set(ip, n);
+        nets.set(detach(ip), n);
       }
       return n;
     };
@@ -194,9 +195,9 @@ export default defineDetector({
           if (key === null) continue;
           const c = cellOf(kinds, kind, key);
           c.n++;
-          if (kind !== 'ip' && c.ips.size < 5000) c.ips.add(r.clientIp);
-          if (kind === 'ip' && c.ips.size === 0) c.ips.add(r.clientIp);
-          if (c.agents.size < 64 && r.userAgent !== null) c.agents.add(r.userAgent);
+          if (kind !== 'ip' && c.ips.size < 5000) c.ips.add(detach(r.clientIp));
+          if (kind === 'ip' && c.ips.size === 0) c.ips.add(detach(r.clientIp));
+          if (c.agents.size < 64 && r.userAgent !== null && !c.agents.has(r.userAgent)) c.agents.add(detach(r.userAgent));
           if (r.isStatic) c.statics++;
           if (r.agent.agentClass === 'bot') c.bots++;
           pushEvidence(c.evidence, r.source, ctx.evidenceLimit);

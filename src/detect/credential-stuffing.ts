@@ -5,6 +5,7 @@
  * Memory: per auth endpoint per minute counts inside the lateness window plus per-client failure counters
  * (bounded to 100,000 clients).
  */
+import { detach } from '../core/text';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -54,7 +55,7 @@ export default defineDetector({
         let minutes = perEndpoint.get(r.endpoint);
         if (!minutes) {
           minutes = new Map();
-          perEndpoint.set(r.endpoint, minutes);
+          perEndpoint.set(detach(r.endpoint), minutes);
         }
         let mm = minutes.get(m);
         if (!mm) {
@@ -64,13 +65,13 @@ export default defineDetector({
         mm.attempts++;
         if (failed) {
           mm.failures++;
-          if (mm.clients.size < 5000) mm.clients.set(r.clientIp, (mm.clients.get(r.clientIp) ?? 0) + 1);
+          if (mm.clients.size < 5000) mm.clients.set(detach(r.clientIp), (mm.clients.get(r.clientIp) ?? 0) + 1);
           pushEvidence(mm.evidence, r.source, ctx.evidenceLimit);
         }
         let c = clients.get(r.clientIp);
         if (!c) {
           c = { attempts: 0, failures: 0, first: r.startMs, last: r.startMs, endpoint: r.endpoint, evidence: [] };
-          clients.set(r.clientIp, c);
+          clients.set(detach(r.clientIp), c);
           capMap(clients, 100_000);
         }
         c.attempts++;

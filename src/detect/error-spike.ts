@@ -1,7 +1,7 @@
 /**
  * Error spikes: 5xx answers (and load-balancer-generated 460/463/502/503/504 where no target answered) per minute,
  * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes).
- * Memory: per subject per minute two counters (targets and endpoints capped at 2,000 subjects each).
+ * Memory: per subject per minute a small counter cell (targets and endpoints capped at 300 subjects each).
  */
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
@@ -9,11 +9,12 @@ import { defineDetector, type Finding, type Severity, type SubjectType } from '.
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
 
+/** Per-minute counts; `e`, `lb` and evidence only exist for minutes with errors (most minutes have none). */
 interface Cell {
   n: number;
   e: number;
   lb: number;
-  evidence: SourceRef[];
+  evidence: SourceRef[] | null;
 }
 
 const LB_CODES = new Set([460, 463, 502, 503, 504]);
@@ -22,7 +23,7 @@ export default defineDetector({
   id: 'error-spike',
   title: 'Error spikes',
   description: 'Flags minutes where a target, an endpoint or the whole site returns far more 5xx (or load-balancer-generated errors) than its own baseline.',
-  defaultOptions: { minErrors: 20, factor: 5, minRate: 0.05, maxSubjects: 2000 },
+  defaultOptions: { minErrors: 20, factor: 5, minRate: 0.05, maxSubjects: 300 },
   optionDocs: {
     minErrors: 'errors in a minute before it can be a spike',
     factor: 'times above the subject baseline error rate to fire',
@@ -40,13 +41,14 @@ export default defineDetector({
       }
       let c = s.get(m);
       if (!c) {
-        c = { n: 0, e: 0, lb: 0, evidence: [] };
+        c = { n: 0, e: 0, lb: 0, evidence: null };
         s.set(m, c);
       }
       c.n++;
       if (err) {
         c.e++;
         if (lb) c.lb++;
+        c.evidence ??= [];
         pushEvidence(c.evidence, ref, ctx.evidenceLimit);
       }
     };
@@ -105,10 +107,10 @@ export default defineDetector({
                 run.lb += c.lb;
                 run.peak = Math.max(run.peak, c.e);
                 run.peakRate = Math.max(run.peakRate, rate);
-                for (const e of c.evidence) pushEvidence(run.evidence, e, ctx.evidenceLimit);
+                for (const e of c.evidence ?? []) pushEvidence(run.evidence, e, ctx.evidenceLimit);
               } else {
                 flush();
-                run = { start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...c.evidence] };
+                run = { start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])] };
               }
             }
           }

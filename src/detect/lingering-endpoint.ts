@@ -1,8 +1,9 @@
 /**
  * Lingering endpoints: endpoints whose latency (p95 of total and backend time) rises against their own earlier
  * level — p95 per 5-minute bucket compared with the median of the endpoint's earlier buckets.
- * Memory: per endpoint (capped at 2,000) per bucket a 160-bin coarse latency histogram (±5%).
+ * Memory: per endpoint (capped at 300) per bucket a 160-bin coarse latency histogram (±5%).
  */
+import { detach } from '../core/text';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -20,7 +21,7 @@ export default defineDetector({
   id: 'lingering-endpoint',
   title: 'Lingering endpoints',
   description: 'Flags endpoints whose p95 latency rises well above their own earlier level for several buckets in a row.',
-  defaultOptions: { bucketMinutes: 5, factor: 3, minIncreaseMs: 150, minRequests: 30, minBuckets: 3, warmupBuckets: 3, maxEndpoints: 2000 },
+  defaultOptions: { bucketMinutes: 5, factor: 3, minIncreaseMs: 150, minRequests: 30, minBuckets: 3, warmupBuckets: 3, maxEndpoints: 300 },
   optionDocs: {
     bucketMinutes: 'bucket length in minutes',
     factor: 'times the earlier median p95 a bucket p95 must reach',
@@ -41,7 +42,7 @@ export default defineDetector({
         if (!e) {
           if (endpoints.size >= o.maxEndpoints) return;
           e = new Map();
-          endpoints.set(r.endpoint, e);
+          endpoints.set(detach(r.endpoint), e);
         }
         const b = Math.floor(r.startMs / bucketMs);
         let bk = e.get(b);

@@ -7,6 +7,8 @@ import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { capMap, fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { hash32 } from '../core/hll';
+import { detach } from '../core/text';
 
 /** Paths nobody legitimate asks a typical web application for. */
 export const SENSITIVE = /(?:^|\/)(?:\.env(?:\.\w+)?|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store|\.aws\/|\.ssh\/|\.htaccess|\.htpasswd|wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|adminer\.php|phpinfo\.php|server-status|actuator(?:\/|$)|jolokia|\.well-known\/security\.txt.bak|config\.(?:yml|yaml|php)(?:\.\w+)?$|web\.config|backups?(?:\/|\.(?:zip|tar|gz|sql|tgz)|$)|\.(?:bak|old|sql|sql\.gz|tar\.gz|zip|tgz|swp)$|id_rsa|\.?credentials(?:\.\w+)?$|vendor\/phpunit|cgi-bin\/|shell\.php|eval-stdin\.php|boaform|HNAP1|owa\/auth|remote\/login|\.vscode\/|composer\.(?:json|lock)$|docker-compose\.ya?ml$)/i;
@@ -18,7 +20,8 @@ interface Client {
   notFound: number;
   sensitive: number;
   attacks: number;
-  paths: Set<string>;
+  /** Distinct paths as 32-bit hashes (no strings kept). */
+  paths: Set<number>;
   pathsOverflow: boolean;
   first: number;
   last: number;
@@ -45,8 +48,8 @@ export default defineDetector({
         if (r.clientIp === null) return;
         let c = clients.get(r.clientIp);
         if (c === undefined) {
-          c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, evidence: [], samples: [] };
-          clients.set(r.clientIp, c);
+          c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent === null ? null : detach(r.userAgent), evidence: [], samples: [] };
+          clients.set(detach(r.clientIp), c);
           capMap(clients, 100_000);
         }
         c.requests++;
@@ -55,7 +58,7 @@ export default defineDetector({
         const path = r.path ?? '';
         const st = r.status;
         if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
-        if (c.paths.size < 200) c.paths.add(path);
+        if (c.paths.size < 200) c.paths.add(hash32(path));
         else c.pathsOverflow = true;
         const target = r.query ? `${path}?${r.query}` : path;
         const sensitive = SENSITIVE.test(path);
@@ -64,7 +67,7 @@ export default defineDetector({
         if (attack) c.attacks++;
         if (sensitive || attack || (st !== null && st >= 400)) {
           pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-          if ((sensitive || attack) && c.samples.length < 5) c.samples.push(target.slice(0, 80));
+          if ((sensitive || attack) && c.samples.length < 5) c.samples.push(detach(target.slice(0, 80)));
         }
       },
       finish() {

@@ -2,18 +2,21 @@
  * Traffic surges and drops overall: minutes far above or below the recent level (robust baseline: median of the
  * previous hour's minutes). A surge spread over many countries, networks and ordinary clients is reported as a
  * likely legitimate surge (campaign, launch), not as an attack; a concentrated one points at the sources.
- * Memory: per minute a count and, for minutes inside a surge, small per-network and per-country counters.
+ * Memory: per minute a count, a 1 KB HyperLogLog of clients, at most 256 network counters and the countries seen.
  */
+import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, networksOf, r2 } from './shared';
+import { HyperLogLog } from '../core/hll';
 import { median } from './stats/robust';
 
 interface MinuteStats {
   n: number;
+  /** Requests per /24 (/64) for the first 256 networks seen in the minute (a dominant network is always among them). */
   nets: Map<string, number>;
   countries: Set<string>;
-  clients: Set<string>;
+  clients: HyperLogLog;
 }
 
 export default defineDetector({
@@ -31,19 +34,27 @@ export default defineDetector({
   },
   create(o, ctx) {
     const minutes = new Map<number, MinuteStats>();
+    const nets = new Map<string, string>();
     return {
       observe(r: EnrichedRecord) {
         const m = Math.floor(r.startMs / 60_000);
         let s = minutes.get(m);
         if (!s) {
-          s = { n: 0, nets: new Map(), countries: new Set(), clients: new Set() };
+          s = { n: 0, nets: new Map(), countries: new Set(), clients: new HyperLogLog() };
           minutes.set(m, s);
         }
         s.n++;
         if (r.clientIp !== null) {
-          const net = networksOf(r.clientIp).narrow ?? r.clientIp;
-          if (s.nets.size < 20_000) s.nets.set(net, (s.nets.get(net) ?? 0) + 1);
-          if (s.clients.size < 20_000) s.clients.add(r.clientIp);
+          let net = nets.get(r.clientIp);
+          if (net === undefined) {
+            net = networksOf(r.clientIp).narrow ?? r.clientIp;
+            if (nets.size > 50_000) nets.clear();
+            nets.set(detach(r.clientIp), net);
+          }
+          const c = s.nets.get(net);
+          if (c !== undefined) s.nets.set(net, c + 1);
+          else if (s.nets.size < 256) s.nets.set(net, 1);
+          s.clients.add(r.clientIp);
         }
         if (ctx.geo && r.geo?.country) s.countries.add(r.geo.country);
       },
@@ -63,31 +74,31 @@ export default defineDetector({
           }
           const r = run;
           run = null;
-          const nets = new Map<string, number>();
+          const netCounts = new Map<string, number>();
           const countries = new Set<string>();
-          const clients = new Set<string>();
+          const clients = new HyperLogLog();
           let total = 0;
           for (let m = r.start; m <= r.end; m++) {
             const s = minutes.get(m);
             if (!s) continue;
             total += s.n;
-            for (const [k, n] of s.nets) nets.set(k, (nets.get(k) ?? 0) + n);
+            for (const [k, n] of s.nets) netCounts.set(k, (netCounts.get(k) ?? 0) + n);
             for (const c of s.countries) countries.add(c);
-            for (const c of s.clients) clients.add(c);
+            clients.merge(s.clients);
           }
-          const top = [...nets.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+          const top = [...netCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
           const topShare = top && total ? top[1] / total : 0;
-          const organic = r.kind === 'surge' && topShare <= o.organicTopShare && nets.size >= 20;
+          const organic = r.kind === 'surge' && topShare <= o.organicTopShare && netCounts.size >= 20;
           const severity: Severity = r.kind === 'drop' ? (r.peak / Math.max(r.base, 1) < 0.1 ? 'high' : 'medium') : organic ? 'info' : 'medium';
           const ratio = r.peak / Math.max(r.base, 1);
           out.push({
             detector: 'surge', severity, confidence: r2(Math.min(0.95, 0.55 + (r.end - r.start) / 60 + (r.kind === 'surge' ? Math.min(ratio, 10) / 40 : 0.2))),
             title: r.kind === 'drop'
               ? `traffic dropped to ${fmt(r.peak, 0)} req/min from a baseline of ${fmt(r.base, 0)} (${fmt(ratio * 100, 0)}%) for ${r.end - r.start + 1} min`
-              : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(nets.size, 0)} networks${countries.size ? ` in ${countries.size} countries` : ''} and ${fmt(clients.size, 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it`}`,
+              : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(netCounts.size, 0)}${netCounts.size >= 256 ? '+' : ''} networks${countries.size ? ` in ${countries.size} countries` : ''} and ~${fmt(clients.count(), 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it`}`,
             subject: { type: 'global', value: 'all' },
             startMs: r.start * 60_000, endMs: (r.end + 1) * 60_000,
-            metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: nets.size, countries: countries.size, clients: clients.size, top_network: top?.[0] ?? null, top_network_share: r2(topShare) },
+            metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: netCounts.size, countries: countries.size, clients: clients.count(), top_network: top?.[0] ?? null, top_network_share: r2(topShare) },
             explanation: 'Requests per minute against the median of the previous hour; a surge is organic when no single /24 (or /64) carries more than a small share of it.',
             evidence: [],
             actions: r.kind === 'drop'

@@ -3,7 +3,7 @@
  * change of each between the first and the last third of the period, so a region whose latency creeps up is
  * visible in a table before any detector speaks.
  * Memory: per entity two quantile sketches and a 1 KB HyperLogLog; per (entity, 15-minute bucket) that had traffic,
- * a 160-bin coarse latency histogram (±5% per bin). ASNs are capped at 1,000 distinct (then "other"); countries
+ * a 160-bin coarse latency histogram (±5% per bin). ASNs are capped at 300 distinct (then "other"); countries
  * need no cap.
  */
 import { QuantileSketch, percentiles } from '../core/quantile';
@@ -106,7 +106,7 @@ export class GeoView {
   private minMs = Number.POSITIVE_INFINITY;
   private maxMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly dataInfo: readonly string[], private readonly maxAsns = 1000) {}
+  constructor(private readonly dataInfo: readonly string[], private readonly maxAsns = 300) {}
 
   /** Adds one record (no-op without geo facts). */
   observe(r: EnrichedRecord): void {

@@ -3,6 +3,7 @@
  * over the bundled offline data; private, loopback, documentation and other special ranges are labelled, not
  * located. Results are cached per address (bounded: the cache is cleared at 200,000 entries).
  */
+import { detach } from '../../core/text';
 import type { GeoInfo } from '../types';
 import { loadBundled, bundledInfo, type BundledGeo, type BundledInfo } from './bundled';
 import { formatIp, parseIp, specialRange } from './ip';
@@ -71,7 +72,7 @@ export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
       if (g === undefined) {
         g = lookupUncached(ip);
         if (cache.size >= 200_000) cache.clear();
-        cache.set(ip, g);
+        cache.set(detach(ip), g);
       }
       return g;
     },
