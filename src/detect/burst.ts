@@ -18,10 +18,11 @@ import { ewma, mad, median, robustZ } from './stats/robust';
 type Kind = 'ip' | 'narrow' | 'wide' | 'asn';
 const KINDS: readonly Kind[] = ['ip', 'narrow', 'wide', 'asn'];
 
+/** Per entity per minute. The sets are created only once the count could matter (a quarter of minRate). */
 interface Cell {
   n: number;
-  ips: Set<string>;
-  agents: Set<string>;
+  ips: Set<string> | null;
+  agents: Set<string> | null;
   statics: number;
   bots: number;
   evidence: SourceRef[];
@@ -83,7 +84,7 @@ export default defineDetector({
       }
       let c = byKey.get(key);
       if (c === undefined) {
-        c = { n: 0, ips: new Set(), agents: new Set(), statics: 0, bots: 0, evidence: [] };
+        c = { n: 0, ips: null, agents: null, statics: 0, bots: 0, evidence: [] };
         byKey.set(key, c);
       }
       return c;
@@ -142,8 +143,8 @@ export default defineDetector({
               run.requests += c.n;
               run.z = Math.max(run.z, z);
               run.ratio = Math.max(run.ratio, ratio);
-              for (const ip of c.ips) if (run.ips.size < 5000) run.ips.add(ip);
-              for (const a of c.agents) if (run.agents.size < 64) run.agents.add(a);
+              for (const ip of c.ips ?? []) if (run.ips.size < 5000) run.ips.add(ip);
+              for (const a of c.agents ?? []) if (run.agents.size < 64) run.agents.add(a);
               run.statics += c.statics;
               run.bots += c.bots;
               for (const e of c.evidence) pushEvidence(run.evidence, e, ctx.evidenceLimit);
@@ -152,7 +153,7 @@ export default defineDetector({
                 closeRun(key, run);
                 runs.delete(key);
               }
-              runs.set(key, { startMinute: m, lastMinute: m, peak: c.n, requests: c.n, baseline: Math.max(base, med), z, ratio, ips: new Set(c.ips), agents: new Set(c.agents), statics: c.statics, bots: c.bots, evidence: [...c.evidence] });
+              runs.set(key, { startMinute: m, lastMinute: m, peak: c.n, requests: c.n, baseline: Math.max(base, med), z, ratio, ips: new Set(c.ips ?? []), agents: new Set(c.agents ?? []), statics: c.statics, bots: c.bots, evidence: [...c.evidence] });
             }
           } else {
             history.set(key, ewma(history.has(key) ? base : null, c.n, o.alpha));
@@ -195,9 +196,17 @@ export default defineDetector({
           if (key === null) continue;
           const c = cellOf(kinds, kind, key);
           c.n++;
-          if (kind !== 'ip' && c.ips.size < 5000) c.ips.add(detach(r.clientIp));
-          if (kind === 'ip' && c.ips.size === 0) c.ips.add(detach(r.clientIp));
-          if (c.agents.size < 64 && r.userAgent !== null && !c.agents.has(r.userAgent)) c.agents.add(detach(r.userAgent));
+          // Network cells count their member addresses from the first request; per-address details only matter
+          // once a cell could become a burst.
+          if (kind !== 'ip') {
+            c.ips ??= new Set();
+            if (c.ips.size < 5000 && !c.ips.has(r.clientIp)) c.ips.add(detach(r.clientIp));
+          }
+          if (c.n >= o.minRate / 4) {
+            c.ips ??= new Set([detach(r.clientIp)]);
+            c.agents ??= new Set();
+            if (c.agents.size < 64 && r.userAgent !== null && !c.agents.has(r.userAgent)) c.agents.add(detach(r.userAgent));
+          }
           if (r.isStatic) c.statics++;
           if (r.agent.agentClass === 'bot') c.bots++;
           pushEvidence(c.evidence, r.source, ctx.evidenceLimit);

@@ -1,0 +1,110 @@
+/**
+ * End to end: the project's seeded scenario generator writes 8 hours of realistic ALB traffic with every incident
+ * class injected; `lbua analyze --output json` must find each with the right detector, subject and window — and the
+ * same traffic without incidents must yield no high or critical finding.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { json, lbua } from '../helpers/cli';
+
+interface Finding { detector: string; severity: string; subject: { type: string; value: string }; window: { start: string; end: string }; title: string; actions: { type: string }[]; evidence: { file: string; line: number }[] }
+interface Expected { incident: string; detector: string; subjectType: string; subject: string | null; start: string; end: string }
+
+const tmp = mkdtempSync(join(tmpdir(), 'lbua-e2e-'));
+const incidentsLog = join(tmp, 'incidents.log.gz');
+const cleanLog = join(tmp, 'clean.log.gz');
+const expectedFile = join(tmp, 'expected.json');
+const common = ['-n', '150000', '--hours', '8', '--seed', '5', '--start', '2026-03-10T06:00:00Z'];
+const g1 = lbua(['generate', ...common, '--incident', 'all', '--expected', expectedFile, '-o', incidentsLog]);
+const g2 = lbua(['generate', ...common, '-o', cleanLog]);
+const incidentRun = lbua(['analyze', incidentsLog, '--output', 'json', '--fail-on', 'high']);
+const cleanRun = lbua(['analyze', cleanLog, '--output', 'json', '--fail-on', 'high']);
+
+describe('scenario with injected incidents', () => {
+  it('generates both scenarios', () => {
+    expect([g1.code, g2.code]).toEqual([0, 0]);
+  });
+
+  const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected[];
+  const report = json(incidentRun) as { findings: Finding[] };
+
+  it('injects every incident class', () => {
+    expect(expected.map((e) => e.incident)).toEqual([
+      'botnet-24', 'ip-burst', 'scanner', 'credential-stuffing', 'target-5xx', 'lingering-endpoint', 'regional-creep',
+      'enumeration', 'low-and-slow', 'redirect-loop', 'client-mix', 'legit-surge',
+    ]);
+  });
+
+  it.each(expected.map((e) => [e.incident, e] as const))('finds %s with the right detector, subject and window', (_id, e) => {
+    const hits = report.findings.filter((f) => f.detector === e.detector && f.subject.type === e.subjectType && (e.subject === null || f.subject.value === e.subject));
+    expect(hits.length).toBeGreaterThan(0);
+    const overlapping = hits.filter((f) => Date.parse(f.window.start) < Date.parse(e.end) + 60_000 && Date.parse(e.start) < Date.parse(f.window.end) + 60_000);
+    expect(overlapping.length).toBeGreaterThan(0);
+  });
+
+  it('reports the botnet as its /24, not as 60 addresses', () => {
+    const botnetIps = report.findings.filter((f) => f.detector === 'burst' && f.subject.type === 'ip' && f.subject.value.startsWith('45.155.205.'));
+    expect(botnetIps).toEqual([]);
+    const net = report.findings.find((f) => f.subject.value === '45.155.205.0/24');
+    expect(net?.severity).toMatch(/critical|high/);
+    expect(net?.title).toMatch(/60 addresses/);
+    expect(net?.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['rate-limit', 'block']));
+    expect(net?.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('calls the campaign a likely legitimate surge (info), not an attack', () => {
+    const surge = report.findings.find((f) => f.detector === 'surge' && /likely legitimate/.test(f.title));
+    expect(surge?.severity).toBe('info');
+  });
+
+  it('sorts findings by severity, then time, and exits 1 with --fail-on high', () => {
+    const order = ['critical', 'high', 'medium', 'low', 'info'];
+    const ranks = report.findings.map((f) => order.indexOf(f.severity));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(incidentRun.code).toBe(1);
+  });
+
+  it('writes rate-limit and block rules for nginx, HAProxy and AWS WAF', () => {
+    const nginx = lbua(['analyze', incidentsLog, '--emit-rules', 'nginx']);
+    expect(nginx.stdout).toMatch(/limit_req_zone \$binary_remote_addr zone=lbua_per_ip:\d+m rate=\d+r\/m;/);
+    expect(nginx.stdout).toContain('deny 45.155.205.0/24;');
+    const haproxy = lbua(['analyze', incidentsLog, '--emit-rules', 'haproxy']);
+    expect(haproxy.stdout).toMatch(/http-request deny deny_status 429 if \{ sc_http_req_rate\(0\) gt \d+ \}/);
+    const waf = JSON.parse(lbua(['analyze', incidentsLog, '--emit-rules', 'aws-waf']).stdout) as { Rules: { Statement: { RateBasedStatement?: { AggregateKeyType: string } } }[]; IPSet: { Addresses: string[] } };
+    expect(waf.Rules.some((r) => r.Statement.RateBasedStatement?.AggregateKeyType === 'IP')).toBe(true);
+    expect(waf.IPSet.Addresses).toContain('45.155.205.0/24');
+  });
+
+  it('is deterministic', () => {
+    expect(lbua(['analyze', incidentsLog, '--output', 'json']).stdout).toBe(incidentRun.stdout);
+  });
+});
+
+describe('the same traffic without incidents', () => {
+  it('yields no high or critical finding (office NAT, crawlers, monitor and app included) and exits 0 with --fail-on high', () => {
+    const report = json(cleanRun) as { findings: Finding[] };
+    expect(report.findings.filter((f) => f.severity === 'high' || f.severity === 'critical')).toEqual([]);
+    expect(cleanRun.code).toBe(0);
+  });
+});
+
+describe('detector options', () => {
+  it('turns detectors off, chooses them, overrides options and rejects unknown ones', () => {
+    const only = json(lbua(['analyze', incidentsLog, '--output', 'json', '--detectors', 'scanner'])) as { findings: Finding[] };
+    expect(new Set(only.findings.map((f) => f.detector))).toEqual(new Set(['scanner']));
+    const off = json(lbua(['analyze', incidentsLog, '--output', 'json', '--no-detector', 'scanner', '--no-detector', 'burst'])) as { findings: Finding[] };
+    expect(off.findings.some((f) => f.detector === 'scanner' || f.detector === 'burst')).toBe(false);
+    const strict = json(lbua(['analyze', incidentsLog, '--output', 'json', '--detectors', 'scanner', '--detector-opt', 'scanner.minSensitive=1000', '--detector-opt', 'scanner.minErrors=100000'])) as { findings: Finding[] };
+    expect(strict.findings.filter((f) => f.title.includes('sensitive-file') && f.subject.value === '193.32.162.77' && !/attack-pattern requests/.test(f.title))).toEqual([]);
+    expect(lbua(['analyze', incidentsLog, '--detectors', 'nope']).code).toBe(2);
+    expect(lbua(['analyze', incidentsLog, '--detector-opt', 'burst.nope=1']).code).toBe(2);
+    expect(lbua(['analyze', incidentsLog, '--fail-on', 'severe']).code).toBe(2);
+  });
+
+  it('lists the detectors with their options', () => {
+    const r = lbua(['detectors']);
+    for (const id of ['burst', 'api-abuse', 'credential-stuffing', 'scanner', 'error-spike', 'lingering-endpoint', 'regional-creep', 'looping-session', 'client-mix', 'surge']) expect(r.stdout).toContain(`${id} —`);
+    expect(r.stdout).toContain('burst.minRate = ');
+  });
+});
