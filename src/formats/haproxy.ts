@@ -2,32 +2,41 @@
  * HAProxy HTTP log format (`option httplog`), with or without the syslog prefix, plus the `option httpslog` extras.
  * Fields: https://docs.haproxy.org/2.8/configuration.html#8.2.3 (HTTP), #8.2.4 (HTTPS), #8.4 (timers)
  *
- * `[syslog: Mmm dd HH:MM:SS host haproxy[pid]: ]client:port [accept_date] frontend backend/server
- *  TR/Tw/Tc/Tr/Ta status bytes req_cookie res_cookie termination_state actconn/feconn/beconn/srv_conn/retries
- *  srv_queue/backend_queue [{captured request headers}] [{captured response headers}] "request"
- *  [httpslog: fc_err/ssl_fc_err/ssl_c_err/ssl_c_ca_err/ssl_fc_is_resumed sni/ssl_version/ssl_cipher]`
+ *   [syslog: Mmm dd HH:MM:SS host haproxy[pid]: ]client:port [date] frontend[~] backend/server
+ *   TR/Tw/Tc/Tr/Ta status bytes_read req_cookie res_cookie termination_state
+ *   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue [{req headers}] [{res headers}] "request"
+ *   [httpslog: fc_err/ssl_fc_err/ssl_c_err/ssl_c_ca_err/ssl_fc_is_resumed sni/ssl_version/ssl_cipher]
  *
  * Traps (each has a fixture in fixtures/formats/haproxy/):
- * - the accept date `[06/Feb/2009:12:14:14.655]` is local time with ms and no zone: read as UTC (run HAProxy in UTC
- *   or shift with --from/--to accordingly); the syslog header has no year and is ignored;
- * - timers are ms, -1 = phase never reached → null; older versions log Tq/Tw/Tc/Tr/Tt; `+` prefixes (logasap) are
- *   stripped; duration_ms = Ta (or Tt), backend_ms = Tr;
- * - termination state `----` (normal end) → error_reason null; anything else (`SC--`, `CR--`, `cD`) is kept;
- * - `<NOSRV>`: no server was selected; backend is then `backend/<NOSRV>` and backend_status null;
- * - a frontend name ending in `~` means TLS: lb is the name without `~` and scheme is https;
- * - 0, 1 or 2 `{...}` header-capture groups; `"<BADREQ>"` for unparsable requests (method/path null);
- * - TCP-log lines (3 timers, no request), `Connect from`, `Proxy X started.` and SSL handshake errors are not
- *   HTTP requests: rejected with a reason.
+ * - the date `[06/Feb/2009:12:14:14.655]` (accept date up to 1.8, request date `%tr` since 1.9) is local time with
+ *   ms and NO zone: lbua reads it as UTC (run HAProxy with TZ=UTC, or shift --from/--to by the server's offset);
+ *   the syslog header has no year and is ignored;
+ * - timers are ms, -1 = phase never reached → null; older versions log Tq/Tw/Tc/Tr/Tt; `+` prefixes (option
+ *   logasap) are stripped; duration_ms = Ta (Tt), backend_ms = Tr;
+ * - status -1 (no response was sent, e.g. the client aborted) → status null, still a record;
+ * - termination state: the first two characters say how the session ended (`--` = normally), the last two are
+ *   cookie-persistence flags (`NN`, `VN`, ...). error_reason keeps the whole state when the session did not end
+ *   normally (`SC--`, `CD--`, `sH--`, `cD`) and is null for `----`, `--NN`, `--VN` ...;
+ * - `<NOSRV>`: no server was selected; backend is then the backend name alone (no `/server`), backend_status null;
+ * - backend_status = the status when a server answered (Tr ≥ 0), else null (HAProxy logs one status);
+ * - a frontend name ending in `~` means TLS: lb is the name without `~` and scheme is https (also with httpslog);
+ * - 0, 1 or 2 `{...}` header-capture groups; their order depends on the `capture` lines, so they are skipped;
+ * - `"<BADREQ>"` for unparsable requests (method/path null); HAProxy cuts long lines (default 1024 bytes), so the
+ *   quoted request may have no closing quote: kept as far as it goes;
+ * - the client can be `-` (unix socket) → client_ip null; IPv6 clients are written without brackets (`::1:41234`);
+ * - retries (`+` after a redispatch) and queue/connection counters have no place in the record and are not kept;
+ * - TCP-log lines (3 timers, no request), `Connect from` lines, `Proxy X started.` and TLS handshake errors are
+ *   not HTTP requests: rejected with a reason.
  */
-import { clfToEpochMs, intField, msField } from '../core/units';
+import { clfToEpochMs, parseDigits } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { scanGroups, type Token } from './shared/groups';
+import { BRACED, BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldEndsWith, fieldRaw, fieldStart, groupScan, scanGroupFields } from './shared/groups';
+import { fieldText } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
-import { parseError } from './shared/result';
+import { hostWithoutPort, parseError } from './shared/result';
 
-const DATE = /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)?$/;
-const TIMERS = /^\+?-?\d+(?:\/\+?-?\d+){2,4}$/;
 const SHAPE = /\S+:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)?\] \S+ \S+\/\S+ /;
+const LOOSE_SHAPE = /(?:^|\s)haproxy\[\d+\]: |^\S+:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:/;
 
 const haproxy: FormatParser = {
   id: 'haproxy',
@@ -37,59 +46,68 @@ const haproxy: FormatParser = {
   samples: [
     'Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1"',
     '117.136.40.129:14853 [14/Jan/2015:12:48:57.127] https-in~ xx_server_https/xxx_node_8002 170/0/0/3/173 200 739 - - --NN 0/0/0/0/0 0/0 "GET /xxx/xxx HTTP/1.1"',
+    '10.0.1.2:33317 [06/Feb/2009:12:14:14.655] https-in~ static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1" 0/0/0/0/1 1wt.eu/TLSv1.3/TLS_AES_256_GCM_SHA384',
   ],
-  detect: (line) => (SHAPE.test(line) ? 0.95 : /(?:^|\s)haproxy\[\d+\]: |^\S+:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:/.test(line) ? 0.6 : 0),
+  // Shape only (detection samples): a TCP-only file still goes to haproxy, so each line gets haproxy's reason.
+  detect: (line) => (SHAPE.test(line) ? 0.95 : LOOSE_SHAPE.test(line) ? 0.6 : 0),
   parse: parseHaproxy,
 };
 export default haproxy;
 
+/** Scratch space, overwritten by every call and never read across calls (parsing is synchronous). */
+const G = groupScan(48);
+/** TR/Tw/Tc/Tr/Ta of the current line, -1 for "not reached". */
+const T = new Float64Array(5);
+const TR_INDEX = 3;
+const TA_INDEX = 4;
+
 function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
-  if (line.trim() === '') return { kind: 'skip', reason: 'blank' };
-  const t = scanGroups(line);
-  if (t === null) return parseError(line, ctx, 'unterminated quote, bracket or brace');
+  const { off, kinds } = G;
+  const n = scanGroupFields(line, G);
+  if (n === 0) return { kind: 'skip', reason: 'blank' };
+  if (n < 0) return parseError(line, ctx, 'unterminated quote, bracket or brace');
   let d = -1;
-  for (let i = 1; i < Math.min(t.length, 10); i++) {
-    const tok = t[i];
-    if (tok?.kind === 'b' && DATE.test(tok.text)) {
+  for (let i = 1; i < n && i < 10; i++) {
+    if (kinds[i] === BRACKETED && isDate(line, fieldStart(off, i), fieldEnd(off, i))) {
       d = i;
       break;
     }
   }
   if (d < 0) return parseError(line, ctx, nonAccessReason(line));
-  const fe = t[d + 1];
-  const beSrv = t[d + 2];
-  if (!fe || !beSrv) return parseError(line, ctx, 'truncated HAProxy line after the accept date');
-  if (fe.text.endsWith(':')) return parseError(line, ctx, `HAProxy connection message, not an access-log line ("${fe.text} ${beSrv.text}…")`);
-  // Timers: normally right after backend/server; some configs log one extra field (a host) first.
-  let ti = d + 3;
-  while (ti < Math.min(t.length, d + 6) && !TIMERS.test(t[ti]?.text ?? '')) ti++;
-  const timersTok = t[ti];
-  if (!timersTok || !TIMERS.test(timersTok.text)) return parseError(line, ctx, 'no HAProxy timers (TR/Tw/Tc/Tr/Ta) field', 'timers');
-  const timers = timersTok.text.split('/');
-  if (timers.length < 5) return parseError(line, ctx, 'HAProxy TCP log line (no HTTP request)');
-  const status = intField(t[ti + 1]?.text);
-  if (status === null || Number.isNaN(status)) {
-    if (t[ti + 1]?.text === '-1') return parseError(line, ctx, 'status -1: HAProxy logged no response', 'status_code');
-    return parseError(line, ctx, 'status is not an integer', 'status_code');
+  if (d + 2 >= n) return parseError(line, ctx, 'truncated HAProxy line after the date');
+  if (fieldEndsWith(line, off, d + 1, 58 /* : */)) {
+    return parseError(line, ctx, /SSL|TLS|handshake|heartbeat/.test(line) ? 'HAProxy TLS handshake message, not an HTTP request' : 'HAProxy connection message, not an HTTP request');
   }
-  const bytesText = (t[ti + 2]?.text ?? '').replace(/^\+/, '');
-  const bytesOut = intField(bytesText);
-  if (Number.isNaN(bytesOut)) return parseError(line, ctx, 'bytes_read is not an integer', 'bytes_read');
-  const term = t[ti + 5]?.text ?? null;
-  // After srv_queue/backend_queue: 0–2 {captures}, then the quoted request.
+  // Timers normally follow backend/server; some configs log one or two extra fields (a host) first.
+  let ti = d + 3;
+  let parts = -1;
+  for (; ti < n && ti <= d + 5; ti++) {
+    parts = kinds[ti] === WORD ? readTimers(line, fieldStart(off, ti), fieldEnd(off, ti)) : -1;
+    if (parts > 0) break;
+  }
+  if (parts < 0) return parseError(line, ctx, 'no HAProxy timers (TR/Tw/Tc/Tr/Ta) field', 'timers');
+  if (parts === 3) return parseError(line, ctx, 'HAProxy TCP log line (no HTTP request)');
+  if (parts !== 5) return parseError(line, ctx, `timers field has ${parts} parts, expected TR/Tw/Tc/Tr/Ta`, 'timers');
+  const status = statusAt(line, off, ti + 1, n);
+  if (Number.isNaN(status)) return parseError(line, ctx, `status_code is not an integer, got ${got(line, off, ti + 1, n)}`, 'status_code');
+  const bytesOut = bytesAt(line, off, ti + 2, n);
+  if (Number.isNaN(bytesOut)) return parseError(line, ctx, `bytes_read is not an integer, got ${got(line, off, ti + 2, n)}`, 'bytes_read');
   let ri = ti + 8;
-  while (t[ri]?.kind === 'c') ri++;
-  const reqTok = t[ri];
-  if (!reqTok || reqTok.kind !== 'q') return parseError(line, ctx, 'no quoted HTTP request (is this a TCP log?)', 'http_request');
-  const tls = parseHttpsExtras(t, ri + 1);
-  const client = splitHostPort(t[d - 1]?.text);
-  const [backendName, server] = splitBackend(beSrv.text);
-  const Tr = msField(timers[3]);
-  const total = msField(timers[4]);
-  const req = reqTok.text === '<BADREQ>' ? parseRequestLine('') : parseRequestLine(reqTok.text);
-  const frontend = fe.text.endsWith('~') ? fe.text.slice(0, -1) : fe.text;
-  const startMs = clfToEpochMs(t[d]?.text ?? '', 0);
-  if (Number.isNaN(startMs)) return parseError(line, ctx, 'accept date is not dd/Mon/yyyy:HH:MM:SS.mmm', 'accept_date');
+  while (ri < n && ri <= ti + 10 && kinds[ri] === BRACED) ri++;
+  if (ri >= n || (kinds[ri] !== QUOTED && kinds[ri] !== CUT)) return parseError(line, ctx, 'no quoted HTTP request after the counters', 'http_request');
+  const reqText = fieldText(line, off, ri) ?? '';
+  const req = parseRequestLine(reqText === '<BADREQ>' ? '' : reqText);
+  const client = splitHostPort(fieldRaw(line, off, d - 1));
+  const be = fieldRaw(line, off, d + 2);
+  const slash = be.indexOf('/');
+  const server = slash < 0 ? null : be.slice(slash + 1);
+  const noServer = server === null || server === '' || server === '<NOSRV>';
+  const fe = fieldRaw(line, off, d + 1);
+  const tlsFrontend = fe.charCodeAt(fe.length - 1) === 126; /* ~ */
+  const tls = ri + 2 < n && kinds[ri + 1] === WORD && kinds[ri + 2] === WORD ? httpsExtras(fieldRaw(line, off, ri + 2)) : null;
+  const Tr = T[TR_INDEX] ?? -1;
+  const Ta = T[TA_INDEX] ?? -1;
+  const startMs = clfToEpochMs(line.slice(fieldStart(off, d), fieldEnd(off, d)), 0);
   return {
     kind: 'record',
     record: {
@@ -98,51 +116,117 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
       clientIp: client.ip === '-' ? null : client.ip,
       clientPort: client.port,
       method: req.method,
-      scheme: req.scheme ?? (fe.text.endsWith('~') || tls.protocol !== null ? 'https' : 'http'),
-      host: req.host ?? tls.sni,
+      scheme: req.scheme ?? (tlsFrontend || tls !== null ? 'https' : 'http'),
+      host: hostWithoutPort(req.host) ?? tls?.sni ?? null,
       path: req.path,
       query: req.query,
       protocol: req.protocol,
       status,
-      backendStatus: Tr !== null && server !== null ? status : null,
-      backend: server === null ? `${backendName}/<NOSRV>` : `${backendName}/${server}`,
-      durationMs: total,
-      backendMs: Tr,
+      backendStatus: !noServer && Tr >= 0 ? status : null,
+      backend: noServer ? (slash < 0 ? be : be.slice(0, slash)) : be,
+      durationMs: Ta >= 0 ? Ta : null,
+      backendMs: Tr >= 0 ? Tr : null,
       bytesIn: null,
       bytesOut,
       userAgent: null,
       referer: null,
-      tlsProtocol: tls.protocol,
-      tlsCipher: tls.cipher,
+      tlsProtocol: tls?.protocol ?? null,
+      tlsCipher: tls?.cipher ?? null,
       traceId: null,
-      errorReason: term === null || /^-+$/.test(term) ? null : term,
-      lb: frontend,
+      errorReason: terminationState(line, off, ti + 5, n),
+      lb: tlsFrontend ? fe.slice(0, -1) : fe,
       source: ctx.source,
     },
   };
 }
 
-function splitBackend(s: string): [string, string | null] {
-  const slash = s.indexOf('/');
-  if (slash < 0) return [s, null];
-  const server = s.slice(slash + 1);
-  return [s.slice(0, slash), server === '<NOSRV>' || server === '' ? null : server];
+/** Field k as quoted text for an error message, at most 32 characters. */
+function got(line: string, off: Int32Array, k: number, n: number): string {
+  if (k >= n) return 'nothing';
+  const text = fieldRaw(line, off, k);
+  return JSON.stringify(text.length > 32 ? `${text.slice(0, 31)}…` : text);
 }
 
-/** httpslog: `fc_err/ssl_fc_err/ssl_c_err/ssl_c_ca_err/resumed sni/version/cipher` after the request. */
-function parseHttpsExtras(t: readonly Token[], i: number): { protocol: string | null; cipher: string | null; sni: string | null } {
-  const sslTok = t[i + 1]?.text ?? '';
-  const parts = sslTok.split('/');
-  if (parts.length === 3 && /^(?:TLS|SSL)v/.test(parts[1] ?? '')) {
-    return { sni: parts[0] === '-' || parts[0] === '' ? null : (parts[0] ?? null), protocol: parts[1] ?? null, cipher: parts[2] === '-' ? null : (parts[2] ?? null) };
+/** `dd/Mon/yyyy:HH:MM:SS` with optional `.mmm`, no zone (the bracket content in [s, e)). */
+function isDate(line: string, s: number, e: number): boolean {
+  const len = e - s;
+  return (len === 20 || (len > 21 && line.charCodeAt(s + 20) === 46)) && line.charCodeAt(s + 2) === 47 && line.charCodeAt(s + 6) === 47 && line.charCodeAt(s + 11) === 58;
+}
+
+/**
+ * Reads `a/b/c[/d/e]` (each `[+]-?digits`) into T; returns the number of parts, or -1 when the text is not a
+ * timers field. Negative values (-1) mean "not reached".
+ */
+function readTimers(line: string, s: number, e: number): number {
+  let k = 0;
+  let i = s;
+  while (i < e) {
+    if (k >= 5) return -1;
+    if (line.charCodeAt(i) === 43 /* + */) i++;
+    let neg = false;
+    if (line.charCodeAt(i) === 45 /* - */) {
+      neg = true;
+      i++;
+    }
+    const ds = i;
+    let v = 0;
+    while (i < e) {
+      const c = line.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    if (i === ds) return -1;
+    T[k++] = neg ? -1 : v;
+    if (i < e) {
+      if (line.charCodeAt(i) !== 47 /* / */ || i === e - 1) return -1;
+      i++;
+    }
   }
-  return { protocol: null, cipher: null, sni: null };
+  return k >= 3 ? k : -1;
 }
 
-/** Why a line without an accept date is not an access-log line. */
+/** Status code in field k: an integer, or -1 (no response sent) → null; NaN for anything else. */
+function statusAt(line: string, off: Int32Array, k: number, n: number): number | null {
+  if (k >= n) return Number.NaN;
+  const s = fieldStart(off, k);
+  const e = fieldEnd(off, k);
+  if (e - s === 2 && line.charCodeAt(s) === 45 && line.charCodeAt(s + 1) === 49) return null;
+  return parseDigits(line, s, e);
+}
+
+/** bytes_read in field k, `+` prefix (logasap) allowed. */
+function bytesAt(line: string, off: Int32Array, k: number, n: number): number {
+  if (k >= n) return Number.NaN;
+  const s = fieldStart(off, k);
+  return parseDigits(line, line.charCodeAt(s) === 43 ? s + 1 : s, fieldEnd(off, k));
+}
+
+/** The termination state unless the session ended normally (first two characters `--`). */
+function terminationState(line: string, off: Int32Array, k: number, n: number): string | null {
+  if (k >= n) return null;
+  const s = fieldStart(off, k);
+  const e = fieldEnd(off, k);
+  if (e - s < 2 || e - s > 4) return null;
+  if (line.charCodeAt(s) === 45 && line.charCodeAt(s + 1) === 45) return null;
+  return line.slice(s, e);
+}
+
+/** httpslog `sni/ssl_version/ssl_cipher` (the field after the error counters); null when absent or not TLS. */
+function httpsExtras(text: string): { sni: string | null; protocol: string | null; cipher: string | null } | null {
+  const a = text.indexOf('/');
+  const b = a < 0 ? -1 : text.indexOf('/', a + 1);
+  if (b < 0 || text.indexOf('/', b + 1) >= 0) return null;
+  const protocol = text.slice(a + 1, b);
+  if (!protocol.startsWith('TLSv') && !protocol.startsWith('SSLv')) return null;
+  const dash = (s: string): string | null => (s === '-' || s === '' ? null : s);
+  return { sni: dash(text.slice(0, a)), protocol, cipher: dash(text.slice(b + 1)) };
+}
+
+/** Why a line without a date group is not an access-log line (error path only, so regexes are fine). */
 function nonAccessReason(line: string): string {
   if (/Connect from \S+ to \S+/.test(line)) return 'HAProxy default-format connection line ("Connect from ..."), not an HTTP log';
   if (/ (?:Proxy|Stopping|Pausing|Server|backend|frontend) .*(?:started|stopped|is DOWN|is UP|in \d+ ms)/.test(line)) return 'HAProxy status message, not an access-log line';
-  if (/haproxy\[\d+\]:/.test(line)) return 'HAProxy message without an accept date, not an access-log line';
-  return 'not an HAProxy HTTP log line (no [accept_date])';
+  if (/haproxy\[\d+\]:/.test(line)) return 'HAProxy message without a date, not an access-log line';
+  return 'not an HAProxy HTTP log line (no [dd/Mon/yyyy:HH:MM:SS.mmm] date)';
 }

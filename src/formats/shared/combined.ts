@@ -1,103 +1,219 @@
 /**
  * The NCSA common/combined family shared by Apache (`clf`) and nginx: an optional virtual host, the client, ident
  * and user, `[time]`, `"request"`, status, bytes, then optionally `"referer" "user agent"` and a format-specific
- * tail. Parsed from group tokens (see groups.ts).
+ * tail. Works on the offsets of groups.ts (one scan per line, substrings only for the fields kept).
+ *
+ * Before the timestamp, fields are grouped first: a word ending in `,` continues into the next one
+ * (`10.0.0.2, 10.0.0.1, 127.0.0.1` is one X-Forwarded-For style list), a quoted field is one group. Then
+ *   3 groups  `client ident user`                     (common/combined)
+ *   4 groups  `vhost[:port] client ident user`         (vhost_combined, nginx `$host` first)
+ *   5+        `vhost client-list remote ident user`    (the list's first entry is the client)
+ *   2 groups  `vhost client` when only the second is an address (AWStats `%virtualname %host`), else
+ *             `client user` (ident omitted).
+ * The client is the first entry of its list (the originating client as the proxies reported it).
  */
-import { clfToEpochMs, intField } from '../../core/units';
-import type { Token } from './groups';
+import { clfToEpochMs } from '../../core/units';
+import { fieldInt, fieldText } from './scan';
+import { BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldRaw, fieldStart, type GroupScan } from './groups';
 
 /** The common part of a combined-family line. */
 export interface CombinedLine {
   readonly vhost: string | null;
   readonly client: string | null;
-  readonly user: string | null;
-  readonly startOrEndMs: number;
+  readonly clientPort: number | null;
+  /** `[time]` in epoch ms: the request start for Apache `%t`, the log time (request end) for nginx `$time_local`. */
+  readonly timeMs: number;
+  /** The request line, escapes undone; "" when logged as `-` or `""`. */
   readonly request: string;
-  readonly status: number | null;
+  readonly status: number;
+  /** Response bytes; null for "-" (Apache %b of 0 bytes; nginx never writes "-" there) or when absent. */
   readonly bytes: number | null;
   readonly referer: string | null;
   readonly userAgent: string | null;
-  /** Tokens after the user agent (or after bytes for the common format). */
-  readonly tail: readonly Token[];
+  /** Index of the first field after the user agent (after the bytes for the common format). */
+  readonly tail: number;
 }
 
-const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-
-/** True for something that looks like an IPv4/IPv6 address (or "-"/unix socket markers we accept as client). */
-export function looksLikeIp(s: string): boolean {
-  return IPV4.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s));
+/** Why a line is not a combined-family record; `field` is set when the layout matched but that field is bad. */
+export interface CombinedError {
+  readonly reason: string;
+  readonly field: 'time' | 'request' | 'status' | 'bytes' | null;
 }
 
-/**
- * Parses the common prefix; returns a reason string when the tokens are not of this family.
- * `bytes` is null for "-" (Apache %b of 0 bytes; nginx never writes "-" there).
- */
-export function parseCombined(tokens: readonly Token[]): CombinedLine | string {
-  const first = tokens[0]?.text ?? '';
+/** How far into the line the timestamp may be (vhost, address lists, ident, user). */
+const MAX_TIME_INDEX = 12;
+
+/** Parses the common prefix of the `n` scanned fields; returns the reason when the line is not of this family. */
+export function parseCombined(line: string, g: GroupScan, n: number): CombinedLine | CombinedError {
+  const { off, kinds } = g;
   let ti = -1;
-  for (let i = 1; i < Math.min(tokens.length, 12); i++) {
-    const t = tokens[i];
-    if (t && t.kind === 'b' && t.text.length >= 20 && t.text.charCodeAt(2) === 47 && t.text.charCodeAt(6) === 47) {
-      ti = i;
-      break;
+  for (let i = 1; i < n && i < MAX_TIME_INDEX; i++) {
+    if (kinds[i] === BRACKETED && fieldEnd(off, i) - fieldStart(off, i) >= 20) {
+      const s = fieldStart(off, i);
+      if (line.charCodeAt(s + 2) === 47 && line.charCodeAt(s + 6) === 47) {
+        ti = i;
+        break;
+      }
     }
   }
-  if (ti < 0) {
-    if (/^\d{4}\/\d{2}\/\d{2}$/.test(first) && tokens[2]?.kind === 'b' && /^[a-z]+$/.test(tokens[2].text)) return 'nginx error-log line, not an access-log line';
-    if (tokens[0]?.kind === 'b' && /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:/.test(first)) return 'timestamp before the client address: a custom layout (e.g. nginx-proxy-manager), not common/combined';
-    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(first)) return 'ISO timestamp first: a custom layout, not common/combined';
-    if (tokens[0]?.kind === 'b' && /^[A-Z][a-z]{2} [A-Z][a-z]{2} /.test(first)) return 'Apache error-log line, not an access-log line';
-    if (tokens[0]?.kind === 'b' && tokens[1]?.kind === 'b' && /:(?:alert|error|warn|notice|info|debug|crit|emerg)/.test(tokens[1]?.text ?? '')) return 'Apache error-log line, not an access-log line';
-    return 'no [dd/Mon/yyyy:HH:MM:SS zone] timestamp';
+  if (ti < 0) return { reason: notCombinedReason(line, g, n), field: null };
+  if (ti < 2) return { reason: `expected client, ident and user before the timestamp, found ${ti} field(s)`, field: null };
+  const ts = fieldStart(off, ti);
+  const timeMs = clfToEpochMs(line.slice(ts, fieldEnd(off, ti)));
+  if (Number.isNaN(timeMs)) return { reason: `timestamp is not dd/Mon/yyyy:HH:MM:SS ±zzzz, got ${got(line, off, ti)}`, field: 'time' };
+  // The zone is part of both formats; a zone-less time (HAProxy's accept date) is never read as UTC here.
+  if (line.charCodeAt(fieldEnd(off, ti) - 6) !== 32) return { reason: `timestamp has no ±zzzz zone offset, got ${got(line, off, ti)}`, field: 'time' };
+  const rk = kinds[ti + 1];
+  if (ti + 1 >= n || (rk !== QUOTED && rk !== CUT)) return { reason: 'no quoted request line after the timestamp', field: 'request' };
+  if (rk === CUT) return { reason: 'the request line has no closing quote (line cut short?)', field: 'request' };
+  const status = ti + 2 < n && kinds[ti + 2] === WORD ? fieldInt(line, off, ti + 2) : null;
+  if (status === null || Number.isNaN(status)) return { reason: `status is not an integer, got ${ti + 2 < n ? got(line, off, ti + 2) : 'nothing'}`, field: 'status' };
+  let bytes: number | null = null;
+  if (ti + 3 < n) {
+    bytes = kinds[ti + 3] === WORD ? fieldInt(line, off, ti + 3) : Number.NaN;
+    if (Number.isNaN(bytes)) return { reason: `response size is not an integer or "-", got ${got(line, off, ti + 3)}`, field: 'bytes' };
   }
-  if (ti < 2) return `expected client, ident and user before the timestamp, found ${ti} field(s)`;
-  const time = clfToEpochMs(tokens[ti]?.text ?? '');
-  if (Number.isNaN(time)) return 'timestamp is not dd/Mon/yyyy:HH:MM:SS ±zzzz';
-  const req = tokens[ti + 1];
-  if (!req || req.kind !== 'q') return 'no quoted request line after the timestamp';
-  const statusTok = tokens[ti + 2];
-  const status = intField(statusTok?.text);
-  if (statusTok === undefined || statusTok.kind !== 'w' || status === null || Number.isNaN(status)) return 'status is not an integer';
-  const bytesTok = tokens[ti + 3];
-  const bytes = bytesTok === undefined ? null : intField(bytesTok.text);
-  if (bytesTok !== undefined && (bytesTok.kind !== 'w' || Number.isNaN(bytes))) return 'response size is not an integer or "-"';
-  const pre = tokens.slice(0, ti);
-  // Two fields: "vhost client" (AWStats %virtualname %host) or "client user" (ident omitted).
-  const twoVhost = pre.length === 2 && looksLikeIp(pre[1]?.text ?? '') && !looksLikeIp(pre[0]?.text ?? '');
-  const addr = pre.length === 2 ? (twoVhost ? pre.map((t) => t.text) : [pre[0]?.text ?? '-']) : pre.slice(0, pre.length - 2).map((t) => t.text);
-  const user = pre.length === 2 && twoVhost ? '-' : (pre[pre.length - 1]?.text ?? '-');
-  let vhost: string | null = null;
-  let client: string | null = null;
-  if (addr.length === 1) client = addr[0] ?? null;
-  else {
-    // vhost (or vhost:port) first, then the client, possibly an X-Forwarded-For style list "a, b, c".
-    const first = addr[0] ?? '';
-    const rest = addr.slice(1);
-    if (!looksLikeIp(first.replace(/,$/, ''))) vhost = first;
-    const list = vhost === null ? addr : rest;
-    client = (list[0] ?? '').replace(/,$/, '') || null;
-  }
-  if (client === '-') client = null;
+  // "referer" "user agent", possibly after one extra number (a custom %D/%O/%I before them).
+  let r = ti + 4;
+  if (r + 2 < n && kinds[r] === WORD && kinds[r + 1] === QUOTED && isQuotedOrCut(kinds[r + 2]) && !Number.isNaN(fieldInt(line, off, r) ?? Number.NaN)) r++;
   let referer: string | null = null;
   let userAgent: string | null = null;
-  let next = ti + 4;
-  const r = tokens[next];
-  const u = tokens[next + 1];
-  if (r && r.kind === 'q' && u && u.kind === 'q') {
-    referer = r.text === '-' || r.text === '' ? null : r.text;
-    userAgent = u.text === '-' || u.text === '' ? null : u.text;
-    next += 2;
+  let tail = ti + 4;
+  if (r + 1 < n && kinds[r] === QUOTED && isQuotedOrCut(kinds[r + 1])) {
+    referer = fieldText(line, off, r);
+    userAgent = fieldText(line, off, r + 1);
+    tail = r + 2;
   }
+  const who = clientAndVhost(line, g, ti);
+  if (typeof who === 'string') return { reason: who, field: null };
   return {
-    vhost,
-    client,
-    user: user === '-' ? null : user,
-    startOrEndMs: time,
-    request: req.text,
+    vhost: who.vhost,
+    client: who.client,
+    clientPort: who.port,
+    timeMs,
+    request: fieldText(line, off, ti + 1) ?? '',
     status,
     bytes,
     referer,
     userAgent,
-    tail: tokens.slice(next),
+    tail,
   };
+}
+
+/** Field k as quoted text for an error message, at most 32 characters. */
+function got(line: string, off: Int32Array, k: number): string {
+  const text = fieldRaw(line, off, k);
+  return JSON.stringify(text.length > 32 ? `${text.slice(0, 31)}…` : text);
+}
+
+function isQuotedOrCut(kind: number | undefined): boolean {
+  return kind === QUOTED || kind === CUT;
+}
+
+interface Who {
+  vhost: string | null;
+  client: string | null;
+  port: number | null;
+}
+
+/** Splits the fields before the timestamp (see the header) into virtual host and client. */
+function clientAndVhost(line: string, g: GroupScan, ti: number): Who | string {
+  const { off, kinds } = g;
+  // Group boundaries: groupStart[j] is the first field of group j.
+  const groupStart: number[] = [];
+  for (let i = 0; i < ti; i++) {
+    const continues = i > 0 && kinds[i - 1] === WORD && kinds[i] !== QUOTED && line.charCodeAt(fieldEnd(off, i - 1) - 1) === 44; /* , */
+    if (!continues) groupStart.push(i);
+  }
+  const groups = groupStart.length;
+  let vhost = -1;
+  let client: number;
+  if (groups === 1) return `expected client, ident and user before the timestamp, found ${ti} field(s)`;
+  if (groups === 2) {
+    const a = groupStart[0] ?? 0;
+    const b = groupStart[1] ?? 1;
+    const vhostFirst = looksLikeAddress(line, fieldStart(off, b), firstItemEnd(line, off, kinds, b)) && !looksLikeAddress(line, fieldStart(off, a), firstItemEnd(line, off, kinds, a));
+    if (vhostFirst) vhost = a;
+    client = vhostFirst ? b : a;
+  } else if (groups === 3) {
+    client = groupStart[0] ?? 0;
+  } else {
+    vhost = groupStart[0] ?? 0;
+    client = groupStart[1] ?? 1;
+    if (fieldEnd(off, client) === fieldStart(off, client) + 1 && line.charCodeAt(fieldStart(off, client)) === 45) {
+      // `client - John Begood [`: a user name with a space (Apache logs %u as sent), not a vhost.
+      client = vhost;
+      vhost = -1;
+    }
+  }
+  const vhostText = vhost < 0 ? null : fieldText(line, off, vhost);
+  let cs = fieldStart(off, client);
+  let ce = firstItemEnd(line, off, kinds, client);
+  while (cs < ce && line.charCodeAt(cs) === 32) cs++;
+  if (ce <= cs || (ce === cs + 1 && line.charCodeAt(cs) === 45)) return { vhost: vhostText, client: null, port: null };
+  // "ip:port" / "[v6]:port" → split; a bare IPv6 address has several colons and no port.
+  let port: number | null = null;
+  const colon = line.lastIndexOf(':', ce - 1);
+  if (colon > cs && colon < ce - 1) {
+    const p = fieldIntRange(line, colon + 1, ce);
+    const bracketed = line.charCodeAt(cs) === 91 && line.charCodeAt(colon - 1) === 93;
+    if (!Number.isNaN(p) && p <= 65535 && (bracketed || line.indexOf(':', cs) === colon)) {
+      port = p;
+      ce = bracketed ? colon - 1 : colon;
+      if (bracketed) cs++;
+    }
+  }
+  return { vhost: vhostText, client: line.slice(cs, ce), port };
+}
+
+/** End of the first list item of the group starting at field k (a quoted list stops at its first comma). */
+function firstItemEnd(line: string, off: Int32Array, kinds: Uint8Array, k: number): number {
+  const s = fieldStart(off, k);
+  const e = fieldEnd(off, k);
+  if (kinds[k] === QUOTED) {
+    const comma = line.indexOf(',', s);
+    return comma >= 0 && comma < e ? comma : e;
+  }
+  return line.charCodeAt(e - 1) === 44 ? e - 1 : e;
+}
+
+/** IPv4 dotted quad, or something made only of hex digits, ':' and '.' with a ':' (IPv6). */
+function looksLikeAddress(line: string, s: number, e: number): boolean {
+  let dots = 0;
+  let colons = 0;
+  let hexLetters = false;
+  for (let i = s; i < e; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (c === 58) colons++;
+    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) hexLetters = true;
+    else if (c < 48 || c > 57) return false;
+  }
+  return colons >= 2 || (colons === 0 && dots === 3 && !hexLetters);
+}
+
+function fieldIntRange(line: string, s: number, e: number): number {
+  if (e <= s) return Number.NaN;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Why a line without a `[dd/Mon/yyyy:...]` group is not of this family (error path only, so regexes are fine). */
+function notCombinedReason(line: string, g: GroupScan, n: number): string {
+  const first = n > 0 ? fieldRaw(line, g.off, 0) : '';
+  const firstBracket = n > 0 && g.kinds[0] === BRACKETED;
+  if (/^\d{4}\/\d{2}\/\d{2}$/.test(first) && n > 2 && g.kinds[2] === BRACKETED && /^[a-z]+$/.test(fieldRaw(line, g.off, 2))) return 'nginx error-log line, not an access-log line';
+  if (firstBracket && /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:/.test(first)) {
+    if (n > 1 && g.kinds[1] === BRACKETED && /:(?:alert|error|warn|notice|info|debug|crit|emerg)$/.test(fieldRaw(line, g.off, 1))) return 'Apache error-log line, not an access-log line';
+    return 'timestamp before the client address: a custom layout (e.g. nginx-proxy-manager), not common/combined';
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(first)) return 'ISO timestamp first: a custom layout, not common/combined';
+  if (firstBracket && /^[A-Z][a-z]{2} [A-Z][a-z]{2} /.test(first)) return 'Apache error-log line, not an access-log line';
+  if (firstBracket && n > 1 && g.kinds[1] === BRACKETED && /:(?:alert|error|warn|notice|info|debug|crit|emerg)$/.test(fieldRaw(line, g.off, 1))) return 'Apache error-log line, not an access-log line';
+  return 'no [dd/Mon/yyyy:HH:MM:SS zone] timestamp';
 }
