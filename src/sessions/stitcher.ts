@@ -57,6 +57,8 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 export const SEQUENCE_CAP = 50;
 const TIMES_CAP = 2000;
 const DISTINCT_CAP = 500;
+/** Returned by push when nothing closed: no array per record on the hot path. */
+const NONE: readonly Session[] = Object.freeze([]);
 
 interface Open {
   readonly ip: string;
@@ -141,7 +143,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       const ip = r.clientIp ?? '-';
       const ua = r.userAgent;
       const t = r.startMs;
-      const out: Session[] = [];
+      let out: Session[] | null = null;
       if (t > maxSeen) maxSeen = t;
       const watermark = maxSeen - lateness;
       if (t + timeout < watermark) stats.late++;
@@ -175,10 +177,10 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       add(target, r);
       if (watermark - lastSweep >= SWEEP_EVERY_MS) {
         lastSweep = watermark;
-        sweep(watermark, out);
+        sweep(watermark, (out ??= []));
       }
-      if (open > maxOpen) forceClose(out);
-      return out;
+      if (open > maxOpen) forceClose((out ??= []));
+      return out ?? NONE;
     },
     flush() {
       const out: Session[] = [];
