@@ -21,7 +21,7 @@ export default defineDetector({
     minRequests: 'requests a bucket needs to count',
     maxP: 'Mann–Kendall p-value below which the trend is significant',
     minRise: 'relative p95 rise over the period (fitted by the slope) to fire, e.g. 0.5 = +50%',
-    maxOtherRise: 'relative rise of the median region above which it is a global slowdown, not regional',
+    maxOtherRise: 'rise of the median region tolerated as noise; beyond it, a region must out-rise the median by minRise (a global slowdown is not regional)',
   },
   create(o, ctx) {
     const bucketMs = o.bucketMinutes * 60_000;
@@ -64,9 +64,10 @@ export default defineDetector({
         }
         const countryRises = trends.filter((t) => !t.key.startsWith('AS')).map((t) => t.rise);
         const typical = median(countryRises);
-        if (typical > o.maxOtherRise) return out;
+        // When every region drifts (a global slowdown, other incidents), a region must rise that much more.
+        const required = o.minRise + Math.max(0, typical - o.maxOtherRise);
         for (const t of trends) {
-          if (t.p > o.maxP || t.rise < o.minRise || t.slope <= 0) continue;
+          if (t.p > o.maxP || t.rise < required || t.slope <= 0) continue;
           const isAsn = t.key.startsWith('AS');
           const severity: Severity = t.rise >= 2 ? 'high' : 'medium';
           out.push({
