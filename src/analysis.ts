@@ -11,7 +11,9 @@ import { orderInputsByTime, runInputs, type InputSummary, type PipelineOptions }
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import { BehaviourProfile, type EndpointRow, type GroupRow } from './profile/behaviour';
 import { GeoView } from './profile/geo-view';
-import type { Report, ReportInput, ReportLatency, ReportTopRow } from './report/types';
+import { Timeline } from './profile/timeline';
+import type { Report, ReportFinding, ReportInput, ReportLatency, ReportTopRow } from './report/types';
+import { attachEvidenceText } from './report/evidence';
 import { VERSION } from './version';
 import { createEnricher } from './enrich/index';
 import type { EnrichedRecord } from './enrich/types';
@@ -19,7 +21,7 @@ import type { GeoLookup } from './enrich/geo/index';
 import { createStitcher } from './sessions/stitcher';
 import { SessionSummary, type SessionsSection } from './sessions/summary';
 import type { Session } from './sessions/types';
-import { createDetectorStage, type DetectorSelection } from './detect/stage';
+import { createDetectorStage, selectedDetectors, type DetectorSelection } from './detect/stage';
 
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
@@ -37,6 +39,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly summaryOnly?: boolean;
   /** Detectors to run (null/absent = none). */
   readonly detectors?: DetectorSelection | null;
+  /** Read evidence lines again after the run and put their text in the findings (not possible for stdin). */
+  readonly evidenceText?: boolean;
 }
 
 /**
@@ -56,7 +60,17 @@ export interface AnalysisStage {
 export type StageFactory = (options: AnalyzeOptions) => AnalysisStage;
 
 /** The extra stages of `lbua analyze`, in report order (geo views, detectors and the timeline register here). */
-export const STAGES: readonly StageFactory[] = [geoStage];
+export const STAGES: readonly StageFactory[] = [timelineStage, geoStage];
+
+/** Requests per bucket by status class with latency p50/p95 (the HTML report's timeline). */
+function timelineStage(): AnalysisStage {
+  const timeline = new Timeline();
+  return {
+    id: 'timeline',
+    observe: (r) => timeline.observe(r),
+    finish: () => ({ timeline: timeline.result() }),
+  };
+}
 
 /** Country and ASN views (only when geo data is loaded). */
 function geoStage(options: AnalyzeOptions): AnalysisStage {
@@ -137,6 +151,8 @@ export async function analyze(
   const readOrder = ordered.map((input) => given.get(input) ?? 0);
   const byGiven: InputSummary[] = [];
   summaries.forEach((s, i) => (byGiven[readOrder[i] ?? i] = s));
+  const withEvidence = async (findings: ReportFinding[]): Promise<ReportFinding[]> =>
+    options.evidenceText === true && findings.length > 0 ? attachEvidenceText(findings, inputs, options.maxLineLength) : findings;
   const sections: Record<string, unknown> = {};
   for (const s of stages) Object.assign(sections, s.finish());
   const { summary: traf, top } = traffic.result(options.top);
@@ -159,6 +175,10 @@ export async function analyze(
       strict: options.strict,
       session_timeout_minutes: timeoutMs / 60_000,
       session_key: sessionKey,
+      detectors: !full || !options.detectors ? 'none' : selectedDetectors(options.detectors).join(','),
+      detector_opts: options.detectors ? Object.entries(options.detectors.overrides).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || null : null,
+      geo: full && options.geo ? options.geo.info().map((d) => d.split(':')[0]).join('; ') : 'none',
+      routes: options.routes && options.routes.length > 0 ? options.routes.join(' ') : null,
     },
     inputs: byGiven.map(inputJson),
     summary: {
@@ -188,7 +208,7 @@ export async function analyze(
     ...sections,
     warnings: diags.warnings(),
     warnings_total: diags.total,
-    findings: detectors ? detectors.finish() : [],
+    findings: detectors ? await withEvidence(detectors.finish()) : [],
   };
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors };

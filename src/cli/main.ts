@@ -14,6 +14,7 @@ import { registerSessions } from './commands/sessions';
 import { registerProfile } from './commands/profile';
 import { registerGeo } from './commands/geo';
 import { registerDetectors } from './commands/detectors';
+import { registerReport } from './commands/report';
 import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSessions(program, setExit);
   registerProfile(program, setExit);
   registerGeo(program, setExit);
+  registerReport(program);
   registerDetectors(program);
   registerFormats(program);
   registerGenerate(program);

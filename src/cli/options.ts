@@ -38,15 +38,15 @@ export function parseFormatOption(v: string | undefined): string {
 }
 
 /** Output kinds of `lbua analyze`. */
-export type OutputKind = 'table' | 'json';
+export type OutputKind = 'table' | 'json' | 'html';
 
-/** `--output`; when absent: from the -o file extension, else table on a terminal and JSON when piped. */
+/** `--output`; when absent: from the -o file extension (.json, .html/.htm), else table on a terminal and JSON when piped. */
 export function parseOutputOption(v: string | undefined, outFile: string | null, stdoutIsTTY: boolean): OutputKind {
   if (v !== undefined) {
-    if (v === 'table' || v === 'json') return v;
-    fail('OPTION_INVALID', `--output must be table or json, got ${JSON.stringify(v)}`);
+    if (v === 'table' || v === 'json' || v === 'html') return v;
+    fail('OPTION_INVALID', `--output must be table, json or html, got ${JSON.stringify(v)}`);
   }
-  if (outFile !== null) return outFile.endsWith('.json') ? 'json' : 'table';
+  if (outFile !== null) return /\.json$/i.test(outFile) ? 'json' : /\.html?$/i.test(outFile) ? 'html' : 'table';
   return stdoutIsTTY ? 'table' : 'json';
 }
 

@@ -34,9 +34,14 @@ export function validateSelection(sel: DetectorSelection): void {
 }
 
 /** The detectors stage: observe records and sessions, then produce report findings. */
+/** Ids of the detectors a selection runs, in registry order. */
+export function selectedDetectors(sel: DetectorSelection): string[] {
+  return Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id));
+}
+
 export function createDetectorStage(sel: DetectorSelection, geo: boolean): { observe(r: EnrichedRecord): void; observeSession(s: Session): void; finish(): ReportFinding[] } {
   validateSelection(sel);
-  const ids = Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id));
+  const ids = selectedDetectors(sel);
   const instances: Detector[] = ids.map((id) => {
     const def = DETECTORS[id];
     if (!def) throw new Error(`detector ${id} vanished`);

@@ -71,7 +71,11 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     const sev = f.severity.toUpperCase().padEnd(8);
     const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
     lines.push(`  ${colored} ${safe(f.title, 140)}  ${st.dim(`[${f.detector}] ${f.window.start.slice(11, 16)}–${f.window.end.slice(11, 16)}`)}`);
-    if (opts.evidence) for (const e of f.evidence) lines.push(st.dim(`           ${safe(e.file, 100)}:${e.line}`));
+    if (opts.evidence) {
+      for (const e of f.evidence) {
+        lines.push(st.dim(`           ${safe(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
+      }
+    }
   }
   void SEV_ORDER;
   return lines.join('\n');

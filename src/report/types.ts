@@ -66,7 +66,8 @@ export interface ReportFinding {
   readonly metrics: Readonly<Record<string, number | string | null>>;
   /** How the numbers were judged. */
   readonly explanation?: string;
-  readonly evidence: readonly { readonly file: string; readonly line: number }[];
+  /** Log lines behind the finding; `text` is the line itself (capped, control characters removed) when it could be read again. */
+  readonly evidence: readonly { readonly file: string; readonly line: number; readonly text?: string }[];
   readonly actions: readonly Readonly<Record<string, unknown>>[];
   /** Ids of findings about the same incident. */
   readonly related?: readonly string[];

@@ -5,6 +5,7 @@ import { stripControl } from '../../core/text';
 import { analyze } from '../../analysis';
 import { expandInputs } from '../../input/expand';
 import { renderJson } from '../../report/json';
+import { renderHtml } from '../../report/html/index';
 import { renderTable } from '../../report/table';
 import { colorEnabled } from '../../report/style';
 import { openOut } from '../output';
@@ -74,7 +75,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
-    .option('--output <kind>', 'table or json (default: table on a terminal, json when piped or -o *.json)')
+    .option('--output <kind>', 'table, json or html (default: from the -o extension; else table on a terminal, json when piped)')
     .option('-o, --out <file>', 'write the report to a file')
     .option('--top <n>', 'rows in each top-N table (default 10)')
     .option('--max-warnings <n>', 'malformed lines reported in full (default 20; all are counted)')
@@ -90,8 +91,12 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       const failOn = parseSeverity(raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
       const selection = detectorSelection(raw);
+      const outFile = raw.out ?? null;
+      const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);
       const options = {
         ...readOptions(raw),
+        // JSON and HTML reports are read later, away from the logs: they carry the evidence lines themselves.
+        evidenceText: kind !== 'table' || raw.evidence === true,
         detectors: selection,
         top: parsePositiveInt('top', raw.top, 10),
         maxWarnings: parseNonNegativeInt('max-warnings', raw.maxWarnings, 20),
@@ -99,8 +104,6 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         summaryOnly: raw.summaryOnly === true,
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
       };
-      const outFile = raw.out ?? null;
-      const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);
       if (selection) validateSelection(selection);
       const inputs = expandInputs(args);
       const out = await openOut(outFile);
@@ -116,6 +119,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       progress.done();
       if (emit !== null) out.write(renderRules(report.findings, emit));
       else if (kind === 'json') out.write(renderJson(report));
+      else if (kind === 'html') out.write(renderHtml(report));
       else {
         const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
         out.write(renderTable(report, { color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true }));

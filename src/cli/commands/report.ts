@@ -1,0 +1,70 @@
+/**
+ * `lbua report saved.json -o report.html`: renders a JSON report saved earlier (cron keeps JSON and renders on
+ * demand). The file may be gzipped or come on stdin; a file that is not an lbua report exits 2 with one line.
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { fail } from '../../core/types';
+import { errCode } from '../../input/expand';
+import { renderHtml } from '../../report/html/index';
+import type { Report } from '../../report/types';
+import { openOut } from '../output';
+
+/** Reports larger than this are not lbua reports (a 1M-line run's JSON is well under 1 MB). */
+const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+
+interface RawReportOptions {
+  readonly out?: string;
+  readonly output?: string;
+}
+
+/** Reads and checks a saved report. Throws LbuaError (exit 2) when it is unreadable or not a report. */
+export function loadReport(path: string): Report {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path === '-' ? 0 : path);
+  } catch (e) {
+    fail('INPUT_UNREADABLE', `${path}: cannot read (${errCode(e)})`);
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_REPORT_BYTES });
+    } catch (e) {
+      fail('INPUT_UNREADABLE', `${path}: damaged gzip (${errCode(e)})`);
+    }
+  }
+  if (bytes.length > MAX_REPORT_BYTES) fail('INPUT_UNREADABLE', `${path}: too large for an lbua report`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    fail('INPUT_UNREADABLE', `${path}: not JSON (${e instanceof Error ? e.message : String(e)})`, 'save one with `lbua analyze ... --output json -o report.json`');
+  }
+  const schema = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>)['schema'] : undefined;
+  if (schema !== 'lbua.report/1') {
+    fail(
+      'INPUT_UNREADABLE',
+      typeof schema === 'string' && schema.startsWith('lbua.report/') ? `${path}: report schema ${schema} is newer than this lbua understands` : `${path}: not an lbua report (no "schema": "lbua.report/1")`,
+      'save one with `lbua analyze ... --output json -o report.json`',
+    );
+  }
+  return doc as Report;
+}
+
+/** Adds the command. */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('render a saved JSON report (from `analyze --output json`) as a self-contained HTML page')
+    .argument('<report.json>', 'a saved report (may be gzipped; - for stdin)')
+    .option('-o, --out <file>', 'write the page to a file (default stdout)')
+    .option('--output <kind>', 'html (the only kind; JSON is what you already have)', 'html')
+    .action(async (path: string, raw: RawReportOptions) => {
+      if (raw.output !== 'html') fail('OPTION_INVALID', `--output must be html, got ${JSON.stringify(raw.output)}`);
+      const report = loadReport(path);
+      const out = await openOut(raw.out ?? null);
+      out.write(renderHtml(report));
+      await out.close();
+    });
+}

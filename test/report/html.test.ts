@@ -1,0 +1,184 @@
+/**
+ * The HTML report without a browser: hostile log content stays text, the CSP allows exactly the page's own style
+ * and script, output is deterministic, `lbua report` renders a saved JSON report to the same bytes, the page size
+ * does not grow with the input, and bad saved reports exit 2 with one line.
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lbua } from '../helpers/cli';
+import { hostileAlbLines, XSS_PATH, XSS_UA } from '../helpers/hostile';
+import { renderHtml, readFindings } from '../../src/report/html/index';
+import { esc, h, raw } from '../../src/report/html/escape';
+import type { Report } from '../../src/report/types';
+
+const tmp = mkdtempSync(join(tmpdir(), 'lbua-html-'));
+const log = join(tmp, 'hostile.log');
+const gen = lbua(['generate', '-n', '20000', '--hours', '2', '--seed', '11', '--start', '2026-03-10T06:00:00Z', '-o', log]);
+appendFileSync(log, `${hostileAlbLines(Date.parse('2026-03-10T08:00:00Z'), 3, 400).join('\n')}\n`);
+const savedJson = join(tmp, 'saved.json');
+const direct = join(tmp, 'direct.html');
+const runJson = lbua(['analyze', log, '-o', savedJson]);
+const runHtml = lbua(['analyze', log, '--output', 'html', '-o', direct]);
+const rendered = join(tmp, 'rendered.html');
+const runReport = lbua(['report', savedJson, '-o', rendered]);
+
+describe('lbua analyze --output html / lbua report', () => {
+  it('runs', () => {
+    expect([gen.code, runJson.code, runHtml.code, runReport.code]).toEqual([0, 0, 0, 0]);
+    expect(runHtml.stdout).toBe('');
+  });
+
+  const page = readFileSync(direct, 'utf8');
+
+  it('renders a saved JSON report to the same bytes as analyze --output html', () => {
+    expect(readFileSync(rendered, 'utf8')).toBe(page);
+  });
+
+  it('is deterministic: a second run gives byte-identical HTML', () => {
+    const again = join(tmp, 'again.html');
+    expect(lbua(['analyze', log, '-o', again]).code).toBe(0);
+    expect(readFileSync(again, 'utf8')).toBe(page);
+  });
+
+  it('shows the hostile user agent and path as escaped text, never as markup', () => {
+    expect(page).toContain(esc(XSS_UA));
+    expect(page).toContain(esc(XSS_PATH));
+    expect(page).not.toContain('<script>window');
+    expect(page).not.toMatch(/<img|<svg onload|<svg\/onload/i);
+    expect(page.match(/<script\b/g)).toHaveLength(1);
+    // No attribute value can start a URL from log content.
+    expect(page).not.toMatch(/(?:href|src|action)\s*=\s*["']?\s*javascript:/i);
+  });
+
+  it('carries the evidence lines themselves (so the page is useful away from the logs)', () => {
+    const saved = JSON.parse(readFileSync(savedJson, 'utf8')) as Report;
+    const withText = saved.findings.flatMap((f) => f.evidence).filter((e) => typeof e.text === 'string');
+    expect(withText.length).toBeGreaterThan(0);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    for (const e of withText.slice(0, 20)) expect(e.text).toBe(lines[e.line - 1]);
+  });
+
+  it('sets a CSP that allows only its own style and script, by hash', () => {
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(page)?.[1] ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const css = /<style>([\s\S]*?)<\/style>/.exec(page)?.[1] ?? '';
+    const js = /<script>([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
+    const sha = (s: string): string => createHash('sha256').update(s).digest('base64');
+    expect(csp).toContain(`style-src 'sha256-${sha(css)}'`);
+    expect(csp).toContain(`script-src 'sha256-${sha(js)}'`);
+    // No inline style attributes (the CSP would block them) and no network references.
+    expect(page).not.toMatch(/\sstyle="/);
+    expect(page).not.toMatch(/(?:src|href)="(?:https?:)?\/\//);
+  });
+
+  it('has every section, the timeline drawn, and one mark per finding', () => {
+    for (const id of ['timeline', 'findings', 'sessions', 'endpoints', 'regions', 'clients', 'diagnostics']) expect(page).toContain(`<section id="${id}">`);
+    const saved = JSON.parse(readFileSync(savedJson, 'utf8')) as Report;
+    expect(saved.findings.length).toBeGreaterThan(0);
+    expect(page.match(/ data-finding="/g)).toHaveLength(saved.findings.length);
+    expect(page.match(/<article class="finding/g)).toHaveLength(saved.findings.length);
+    expect(page).toMatch(/<path class="bar s2xx" d="M[\d.]+ [\d.]+h/);
+  });
+
+  it('stays small: the page does not grow with the input', () => {
+    const big = join(tmp, 'big.log.gz');
+    expect(lbua(['generate', '-n', '120000', '--hours', '2', '--seed', '11', '--start', '2026-03-10T06:00:00Z', '-o', big]).code).toBe(0);
+    const bigHtml = join(tmp, 'big.html');
+    const smallHtml = join(tmp, 'small.html');
+    const small = join(tmp, 'small.log.gz');
+    expect(lbua(['generate', '-n', '20000', '--hours', '2', '--seed', '11', '--start', '2026-03-10T06:00:00Z', '-o', small]).code).toBe(0);
+    expect(lbua(['analyze', big, '-o', bigHtml]).code).toBe(0);
+    expect(lbua(['analyze', small, '-o', smallHtml]).code).toBe(0);
+    const a = statSync(smallHtml).size;
+    const b = statSync(bigHtml).size;
+    expect(b).toBeLessThan(600_000);
+    expect(b / a).toBeLessThan(1.3);
+  });
+});
+
+describe('lbua report: bad input', () => {
+  it.each([
+    ['missing file', join(tmp, 'nope.json'), /cannot read/],
+    ['not JSON', 'not-json', /not JSON/],
+    ['JSON but not a report', 'other-json', /not an lbua report/],
+    ['a newer schema', 'newer', /newer than this lbua understands/],
+  ])('%s → exit 2 with one line', (_name, which, message) => {
+    const files: Record<string, string> = { 'not-json': 'hello', 'other-json': '{"a":1}', newer: '{"schema":"lbua.report/9"}' };
+    let path = which;
+    if (files[which] !== undefined) {
+      path = join(tmp, `${which}.json`);
+      writeFileSync(path, files[which] ?? '');
+    }
+    const r = lbua(['report', path]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')[0]).toMatch(message);
+  });
+
+  it('renders a partial report (older lbua, --summary-only) without failing', () => {
+    const p = join(tmp, 'summary-only.json');
+    expect(lbua(['analyze', log, '--summary-only', '--output', 'json', '-o', p]).code).toBe(0);
+    const r = lbua(['report', p]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('This report has no timeline');
+    expect(r.stdout).toContain('This report has no sessions section');
+  });
+
+  it('renders a hand-edited hostile report safely: wrong types dropped, strings escaped', () => {
+    const base = JSON.parse(readFileSync(savedJson, 'utf8')) as Record<string, unknown>;
+    const evil = {
+      ...base,
+      findings: [
+        { id: '"><script>alert(1)</script>', severity: '" onmouseover="alert(1)', title: '<b>t</b>', window: { start: '2026-03-10T06:00:00Z', end: '2026-03-10T06:10:00Z' }, evidence: 'x', actions: [{ type: '<i>', why: '</pre><script>alert(2)</script>' }], related: ['"><x'] },
+        { id: 'no-window' },
+        42,
+      ],
+      timeline: { bucket_seconds: 'x' },
+      tool: { version: '</title><script>alert(3)</script>' },
+    };
+    const p = join(tmp, 'evil.json');
+    writeFileSync(p, JSON.stringify(evil));
+    const r = lbua(['report', p]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/<script\b/g)).toHaveLength(1);
+    expect(r.stdout).not.toContain('onmouseover="alert');
+    expect(r.stdout.match(/<article class="finding/g)).toHaveLength(1);
+    expect(r.stdout).toContain('&lt;/pre&gt;&lt;script&gt;alert(2)');
+  });
+});
+
+describe('html building blocks', () => {
+  it('esc escapes markup and quotes and strips control and bidi characters', () => {
+    expect(esc(`<a href="x" title='y'>&\`\u001b[31m\u202e`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;[31m');
+  });
+
+  it('h`` escapes interpolations unless they are Html, joins arrays, drops null and booleans', () => {
+    expect(h`<p>${'<b>'}${raw('<i>')}${['<', raw('>')]}${null}${false}${3}</p>`.html).toBe('<p>&lt;b&gt;<i>&lt;>3</p>');
+  });
+
+  it('readFindings keeps well-formed findings and drops the rest', () => {
+    const f = readFindings([
+      { id: 'a1', detector: 'burst', severity: 'high', window: { start: '2026-03-10T06:00:00Z', end: '2026-03-10T06:01:00Z' }, evidence: [{ file: 'f', line: 3, text: 'l' }], actions: [], metrics: { x: 1, y: {} } },
+      { id: 'b', window: { start: 'yesterday', end: 'today' } },
+      null,
+    ]);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ id: 'a1', severity: 'high', metrics: { x: 1, y: null }, evidence: [{ file: 'f', line: 3, text: 'l' }] });
+  });
+
+  it('renders an empty report', () => {
+    const empty = {
+      schema: 'lbua.report/1', tool: { name: 'lbua', version: '0' }, options: {}, inputs: [], summary: {
+        requests: 0, unique_clients: 0, time_range: null, requests_per_minute: { peak: 0, peak_minute: null, median: 0, mean: 0 },
+        status_classes: {}, top_status: [], bytes: { in: 0, out: 0 },
+        latency_ms: { total: { count: 0, p50: null, p95: null, p99: null, max: null }, backend: { count: 0, p50: null, p95: null, p99: null, max: null } },
+      }, top: {}, warnings: [], warnings_total: 0, findings: [], timeline: { bucket_seconds: 60, start: null, end: null, buckets: [] },
+    } as unknown as Report;
+    const out = renderHtml(empty);
+    expect(out).toContain('No timed requests to draw.');
+    expect(out).toContain('No findings');
+  });
+});
