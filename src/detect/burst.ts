@@ -57,7 +57,10 @@ export default defineDetector({
     natAgents: 'distinct user agents (with static assets) that mark an address as a shared NAT',
   },
   create(o, ctx) {
-    const minutes = new Map<number, Map<Kind, Map<string, Cell>>>();
+    /** Per minute: one map per kind, indexed like KINDS. */
+    const minutes = new Map<number, Map<string, Cell>[]>();
+    let lastMinute = Number.NaN;
+    let lastKinds: Map<string, Cell>[] | null = null;
     const history = new Map<string, number>();
     const runs = new Map<string, Run>();
     const findings: Finding[] = [];
@@ -76,18 +79,28 @@ export default defineDetector({
       return n;
     };
 
-    const cellOf = (m: Map<Kind, Map<string, Cell>>, kind: Kind, key: string): Cell => {
-      let byKey = m.get(kind);
-      if (byKey === undefined) {
-        byKey = new Map();
-        m.set(kind, byKey);
-      }
+    /** Counts one request in the cell of (kind, key) for its minute. */
+    const touch = (byKey: Map<string, Cell>, kind: number, key: string, r: EnrichedRecord, ip: string): void => {
       let c = byKey.get(key);
       if (c === undefined) {
         c = { n: 0, ips: null, agents: null, statics: 0, bots: 0, evidence: [] };
-        byKey.set(key, c);
+        byKey.set(kind === 0 ? detach(key) : key, c);
       }
-      return c;
+      c.n++;
+      // Network cells count their member addresses from the first request; per-address details only matter
+      // once a cell could become a burst.
+      if (kind !== 0) {
+        c.ips ??= new Set();
+        if (c.ips.size < 5000 && !c.ips.has(ip)) c.ips.add(detach(ip));
+      }
+      if (c.n >= o.minRate / 4) {
+        c.ips ??= new Set([detach(ip)]);
+        c.agents ??= new Set();
+        if (c.agents.size < 64 && r.userAgent !== null && !c.agents.has(r.userAgent)) c.agents.add(detach(r.userAgent));
+      }
+      if (r.isStatic) c.statics++;
+      if (r.agent.agentClass === 'bot') c.bots++;
+      pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
     };
 
     const closeRun = (key: string, run: Run): void => {
@@ -122,10 +135,10 @@ export default defineDetector({
       });
     };
 
-    const judgeMinute = (m: number, kinds: Map<Kind, Map<string, Cell>>): void => {
-      for (const kind of KINDS) {
-        const cells = kinds.get(kind);
-        if (!cells) continue;
+    const judgeMinute = (m: number, kinds: readonly Map<string, Cell>[]): void => {
+      for (const [ki, kind] of KINDS.entries()) {
+        const cells = kinds[ki];
+        if (!cells || cells.size === 0) continue;
         const counts = [...cells.values()].map((c) => c.n);
         const med = median(counts);
         const dev = mad(counts, med);
@@ -175,6 +188,10 @@ export default defineDetector({
       for (const m of ready) {
         const kinds = minutes.get(m);
         minutes.delete(m);
+        if (kinds === lastKinds) {
+          lastKinds = null;
+          lastMinute = Number.NaN;
+        }
         if (kinds) judgeMinute(m, kinds);
         judged = m;
       }
@@ -182,35 +199,23 @@ export default defineDetector({
 
     return {
       observe(r: EnrichedRecord) {
-        if (r.clientIp === null) return;
+        const ip = r.clientIp;
+        if (ip === null) return;
         const m = Math.floor(r.startMs / 60_000);
         if (m <= judged) return; // later than the lateness allowance: already judged
-        let kinds = minutes.get(m);
-        if (kinds === undefined) {
-          kinds = new Map();
+        let kinds = m === lastMinute ? lastKinds : minutes.get(m);
+        if (kinds === undefined || kinds === null) {
+          kinds = [new Map(), new Map(), new Map(), new Map()];
           minutes.set(m, kinds);
         }
-        const net = netOf(r.clientIp);
-        const keys: [Kind, string | null][] = [['ip', r.clientIp], ['narrow', net.narrow], ['wide', net.wide], ['asn', ctx.geo && r.geo?.asn != null ? String(r.geo.asn) : null]];
-        for (const [kind, key] of keys) {
-          if (key === null) continue;
-          const c = cellOf(kinds, kind, key);
-          c.n++;
-          // Network cells count their member addresses from the first request; per-address details only matter
-          // once a cell could become a burst.
-          if (kind !== 'ip') {
-            c.ips ??= new Set();
-            if (c.ips.size < 5000 && !c.ips.has(r.clientIp)) c.ips.add(detach(r.clientIp));
-          }
-          if (c.n >= o.minRate / 4) {
-            c.ips ??= new Set([detach(r.clientIp)]);
-            c.agents ??= new Set();
-            if (c.agents.size < 64 && r.userAgent !== null && !c.agents.has(r.userAgent)) c.agents.add(detach(r.userAgent));
-          }
-          if (r.isStatic) c.statics++;
-          if (r.agent.agentClass === 'bot') c.bots++;
-          pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-        }
+        lastMinute = m;
+        lastKinds = kinds;
+        const net = netOf(ip);
+        touch(kinds[0] as Map<string, Cell>, 0, ip, r, ip);
+        if (net.narrow !== null) touch(kinds[1] as Map<string, Cell>, 1, net.narrow, r, ip);
+        if (net.wide !== null) touch(kinds[2] as Map<string, Cell>, 2, net.wide, r, ip);
+        const asn = ctx.geo ? r.geo?.asn : null;
+        if (asn !== null && asn !== undefined) touch(kinds[3] as Map<string, Cell>, 3, String(asn), r, ip);
         if (m > maxMinute) {
           maxMinute = m;
           judgeUntil(maxMinute - o.latenessMinutes - 1);
