@@ -1,0 +1,298 @@
+/**
+ * Every detector on its own: silent on ordinary traffic, on near misses just under its thresholds and on the
+ * legitimate look-alikes; firing on the clear case with the right subject, severity, window, metrics and
+ * evidence. Plus the registry contract and determinism.
+ */
+import { DETECTORS } from '../../src/detect/registry';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EnrichedRecord } from '../../src/enrich/types';
+import { classifyAgent } from '../../src/enrich/user-agent';
+import { background, detect, geo, MINUTE, overlaps, rec, steady } from './harness';
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const BG = background({ minutes: 60, clients: 150, perClientPerMinute: 2, seed: 7 });
+
+/** A client hammering one page. */
+function hammer(ip: string, startMinute: number, minutes: number, perMinute: number, extra: Partial<EnrichedRecord> = {}): EnrichedRecord[] {
+  return steady(startMinute, minutes, perMinute, (_i, t) => rec(t, { clientIp: ip, userAgent: CHROME, path: '/search', route: '/search', endpoint: 'GET /search', ...extra }));
+}
+
+describe('registry', () => {
+  const ids = Object.keys(DETECTORS);
+
+  it('registers every detector file, once, with kebab-case ids, a title, a description and documented options', () => {
+    const files = readdirSync(join(__dirname, '..', '..', 'src', 'detect')).filter((f) => f.endsWith('.ts') && !['types.ts', 'registry.ts', 'stage.ts', 'shared.ts'].includes(f));
+    expect(ids.sort()).toEqual(files.map((f) => f.replace(/\.ts$/, '')).sort());
+    for (const id of ids) {
+      const d = DETECTORS[id];
+      expect(d?.id).toBe(id);
+      expect(id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(d?.title.length).toBeGreaterThan(3);
+      expect(d?.description.length).toBeGreaterThan(20);
+      for (const key of Object.keys(d?.defaultOptions ?? {})) expect(d?.optionDocs[key]?.length ?? 0).toBeGreaterThan(5);
+    }
+  });
+
+  it.each(ids)('%s: no findings and no error on an empty stream', (id) => {
+    expect(detect(id, [], { geo: true })).toEqual([]);
+  });
+
+  it.each(ids)('%s: silent on an hour of ordinary traffic', (id) => {
+    expect(detect(id, BG, { geo: true })).toEqual([]);
+  });
+});
+
+describe('burst', () => {
+  it('fires on one address far above its peers, critical, window = the burst, exact peak', () => {
+    const fs = detect('burst', [...BG, ...hammer('185.220.101.45', 40, 5, 600)]);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ severity: 'critical', subject: { type: 'ip', value: '185.220.101.45' }, window: { start: '2026-03-10T09:40:00.000Z', end: '2026-03-10T09:45:00.000Z' } });
+    expect(fs[0]?.metrics).toMatchObject({ peak_rpm: 600, requests: 3000, minutes: 5, addresses: 1 });
+    expect(fs[0]?.evidence.length).toBe(5);
+    expect(fs[0]?.actions.map((a) => a['type'])).toEqual(['rate-limit', 'block']);
+  });
+
+  it('is silent just under minRate, and fires there once minRate is lowered (--detector-opt)', () => {
+    const records = [...BG, ...hammer('185.220.101.45', 40, 5, 110)];
+    expect(detect('burst', records)).toEqual([]);
+    expect(detect('burst', records, { overrides: { minRate: 100 } }).map((f) => f.subject.value)).toEqual(['185.220.101.45']);
+  });
+
+  it('reports a botnet spread over one /24 as the /24, not as its addresses', () => {
+    const bots = Array.from({ length: 40 }, (_, i) => hammer(`45.155.205.${10 + i}`, 30, 6, 20)).flat();
+    const fs = detect('burst', [...BG, ...bots]);
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['cidr 45.155.205.0/24']);
+    expect(fs[0]?.metrics['addresses']).toBe(40);
+    expect(fs[0]?.severity).toMatch(/critical|high/);
+  });
+
+  it('calls heavy traffic behind one NAT (many agents, static assets) low, with no block', () => {
+    const agents = ['Chrome/120', 'Chrome/121', 'Firefox/125', 'Safari/17', 'Edge/120', 'Chrome/122', 'Opera/100'].map((v) => `Mozilla/5.0 (Windows NT 10.0) ${v}`);
+    const office = steady(20, 10, 300, (i, t) => {
+      const path = i % 3 === 0 ? '/static/app.js' : '/products/17';
+      return rec(t, { clientIp: '62.1.2.3', userAgent: agents[i % agents.length] ?? null, path, route: path, endpoint: `GET ${path}`, isStatic: i % 3 === 0 });
+    });
+    const fs = detect('burst', [...BG, ...office]);
+    expect(fs.map((f) => [f.subject.value, f.severity])).toEqual([['62.1.2.3', 'low']]);
+    expect(fs[0]?.actions).toEqual([]);
+  });
+});
+
+describe('api-abuse', () => {
+  it('fires on a steady 1 req/s held for 50 minutes (under any 10 r/s limit)', () => {
+    const fs = detect('api-abuse', [...BG, ...hammer('52.10.20.30', 5, 50, 60, { path: '/api/v1/products/7', route: '/api/v1/products/:id', endpoint: 'GET /api/v1/products/:id' })]);
+    expect(fs.map((f) => f.subject.value)).toEqual(['52.10.20.30']);
+    expect(overlaps(fs[0]!, 5, 55)).toBe(true);
+  });
+
+  it('is silent when the same rate lasts only 30 minutes', () => {
+    expect(detect('api-abuse', [...BG, ...hammer('52.10.20.30', 5, 30, 60)])).toEqual([]);
+  });
+
+  it('fires on sequential identifier enumeration and not on 30 sequential ids', () => {
+    const enumerate = (n: number): EnrichedRecord[] => steady(10, 10, Math.ceil(n / 10), (i, t) => rec(t, { clientIp: '52.1.1.1', path: `/api/v1/users/${1000 + i}`, route: '/api/v1/users/:id', endpoint: 'GET /api/v1/users/:id' })).slice(0, n);
+    const hit = detect('api-abuse', [...BG, ...enumerate(200)]);
+    expect(hit.map((f) => f.subject.value)).toEqual(['52.1.1.1']);
+    expect(JSON.stringify(hit[0]?.metrics)).toMatch(/sequential|ids/);
+    expect(detect('api-abuse', [...BG, ...enumerate(30)])).toEqual([]);
+  });
+});
+
+describe('credential-stuffing', () => {
+  const login = (ip: string, t: number, status: number, ua = CHROME): EnrichedRecord =>
+    rec(t, { clientIp: ip, userAgent: ua, method: 'POST', path: '/api/v1/login', route: '/api/v1/login', endpoint: 'POST /api/v1/login', status });
+  const normalLogins = steady(0, 60, 4, (i, t) => login(`81.20.${i % 50}.${1 + (i % 200)}`, t, i % 10 === 0 ? 401 : 200));
+
+  it('fires on failures spread over many clients and networks (distributed)', () => {
+    const stuffing = steady(30, 10, 100, (i, t) => login(`${20 + (i % 200)}.${i % 97}.${i % 13}.${1 + (i % 250)}`, t, 401));
+    const fs = detect('credential-stuffing', [...BG, ...normalLogins, ...stuffing]);
+    const ep = fs.find((f) => f.subject.type === 'endpoint');
+    expect(ep?.subject.value).toBe('POST /api/v1/login');
+    expect(ep?.severity).toMatch(/high|critical/);
+    expect(overlaps(ep!, 30, 40)).toBe(true);
+    expect(ep?.metrics['failures']).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('fires on one client brute-forcing, as that client', () => {
+    const fs = detect('credential-stuffing', [...BG, ...normalLogins, ...steady(20, 5, 40, (_i, t) => login('193.1.2.3', t, 401))]);
+    expect(fs.some((f) => f.subject.type === 'ip' && f.subject.value === '193.1.2.3')).toBe(true);
+  });
+
+  it('is silent on ordinary login failures (10%)', () => {
+    expect(detect('credential-stuffing', [...BG, ...normalLogins])).toEqual([]);
+  });
+});
+
+describe('scanner', () => {
+  const probes = ['/.env', '/.git/config', '/wp-login.php', '/phpmyadmin/', '/backup.zip', '/actuator/env', '/server-status', '/config.php.bak'];
+  it('fires on sensitive-file probes with many 404s, blocking the address', () => {
+    const scan = steady(15, 3, 40, (i, t) => {
+      const path = `${probes[i % probes.length] ?? '/'}${i >= probes.length ? `?v=${i}` : ''}`;
+      return rec(t, { clientIp: '193.32.162.77', userAgent: 'Mozilla/5.0 zgrab/0.x', path, route: path, endpoint: `GET ${path}`, status: 404 });
+    });
+    const fs = detect('scanner', [...BG, ...scan]);
+    expect(fs.map((f) => f.subject.value)).toEqual(['193.32.162.77']);
+    expect(fs[0]?.actions.some((a) => a['type'] === 'block')).toBe(true);
+    expect(fs[0]?.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('is silent on a client with a few ordinary 404s', () => {
+    const few = steady(15, 5, 2, (i, t) => rec(t, { clientIp: '81.1.1.1', path: `/products/old-${i}`, route: '/products/:id', endpoint: 'GET /products/:id', status: 404 }));
+    expect(detect('scanner', [...BG, ...few])).toEqual([]);
+  });
+});
+
+describe('error-spike', () => {
+  it('fires on a target that fails while others do not, with a capacity action', () => {
+    // The target serves all hour and fails half its requests for ten minutes; another target stays healthy.
+    const failing = steady(0, 60, 60, (i, t) => {
+      const bad = t >= 30 * MINUTE && t < 40 * MINUTE && i % 2 === 1;
+      return rec(t, { clientIp: `81.30.1.${1 + (i % 200)}`, backend: '10.0.2.63:8080', status: bad ? 503 : 200, backendStatus: bad ? 503 : 200 });
+    });
+    const healthy = steady(0, 60, 60, (i, t) => rec(t, { clientIp: `81.31.1.${1 + (i % 200)}`, backend: '10.0.2.64:8080' }));
+    const fs = detect('error-spike', [...BG, ...failing, ...healthy]);
+    expect(fs.filter((f) => f.subject.type === 'target').map((f) => f.subject.value)).toEqual(['10.0.2.63:8080']);
+    const target = fs.find((f) => f.subject.type === 'target');
+    expect(target?.severity).toBe('critical');
+    expect(target?.metrics['errors']).toBe(300);
+    expect(overlaps(target!, 30, 40)).toBe(true);
+    expect(target?.actions.some((a) => a['type'] === 'capacity')).toBe(true);
+  });
+
+  it('is silent on scattered 5xx (1%)', () => {
+    const scattered = steady(0, 60, 60, (i, t) => rec(t, { clientIp: `81.30.1.${1 + (i % 200)}`, backend: '10.0.2.64:8080', status: i % 100 === 0 ? 502 : 200 }));
+    expect(detect('error-spike', [...BG, ...scattered])).toEqual([]);
+  });
+});
+
+describe('lingering-endpoint', () => {
+  const traffic = (slowFrom: number, slowMs: number): EnrichedRecord[] =>
+    steady(0, 60, 30, (i, t) => rec(t, { clientIp: `81.40.1.${1 + (i % 200)}`, path: '/api/v1/recommendations', route: '/api/v1/recommendations', endpoint: 'GET /api/v1/recommendations', durationMs: t >= slowFrom * MINUTE ? slowMs + (i % 7) * 10 : 20 + (i % 7) * 3, backendMs: null }));
+
+  it('fires when an endpoint gets slow against its own earlier level', () => {
+    const fs = detect('lingering-endpoint', [...BG, ...traffic(35, 600)]);
+    expect(fs.map((f) => f.subject.value)).toEqual(['GET /api/v1/recommendations']);
+    expect(overlaps(fs[0]!, 35, 60)).toBe(true);
+  });
+
+  it('is silent on an endpoint that is slow all along', () => {
+    expect(detect('lingering-endpoint', [...BG, ...traffic(0, 600)])).toEqual([]);
+  });
+});
+
+describe('regional-creep', () => {
+  const hours = 6;
+  const records = (jpRise: number): EnrichedRecord[] => {
+    const out: EnrichedRecord[] = [];
+    const countries: [string, number][] = [['US', 7922], ['DE', 3320], ['GB', 5607], ['FR', 3215], ['JP', 17676]];
+    for (const [ci, [country, asn]] of countries.entries()) {
+      out.push(...steady(0, hours * 60, 4, (i, t) => {
+        const progress = t / (hours * 60 * MINUTE);
+        const base = 40 + (i % 10) * 6;
+        const ms = country === 'JP' ? base * (1 + jpRise * progress) : base;
+        return rec(t, { clientIp: `81.${50 + ci}.${i % 200}.${1 + (i % 250)}`, path: '/api/v1/cart', route: '/api/v1/cart', endpoint: 'GET /api/v1/cart', durationMs: ms, geo: geo(country, asn) });
+      }));
+    }
+    return out;
+  };
+
+  it('fires on one country whose latency rises steadily over hours while the others stay flat', () => {
+    const fs = detect('regional-creep', records(3), { geo: true });
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`).sort()).toEqual(['asn 17676', 'country JP']);
+    expect(fs.find((f) => f.subject.type === 'country')?.severity).toBe('high');
+  });
+
+  it('is silent on a rise under minRise, and without geo data', () => {
+    expect(detect('regional-creep', records(0.3), { geo: true })).toEqual([]);
+    expect(detect('regional-creep', records(3), { geo: false })).toEqual([]);
+  });
+});
+
+describe('looping-session', () => {
+  it('fires on a session repeating a two-step cycle', () => {
+    const loop = steady(10, 2, 150, (i, t) => {
+      const path = i % 2 ? '/login' : '/account';
+      return rec(t, { clientIp: '86.133.61.99', path, route: path, endpoint: `GET ${path}`, status: 302 });
+    });
+    const fs = detect('looping-session', [...BG, ...loop]);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]?.subject.type).toBe('session');
+    expect(fs[0]?.metrics).toMatchObject({ cycle_length: 2, client_ip: '86.133.61.99' });
+    expect(Number(fs[0]?.metrics['repeats'])).toBeGreaterThanOrEqual(140);
+  });
+
+  it('is silent on a short back-and-forth (under minRepeats)', () => {
+    const few = steady(10, 1, 12, (i, t) => {
+      const path = i % 2 ? '/login' : '/account';
+      return rec(t, { clientIp: '86.133.61.99', path, route: path, endpoint: `GET ${path}`, status: 302 });
+    });
+    expect(detect('looping-session', [...BG, ...few])).toEqual([]);
+  });
+});
+
+describe('client-mix', () => {
+  // Six hours of short visits (10 new visitors a minute, 3 requests each); optionally a scripted client that
+  // starts arriving in the last two hours.
+  const visits = (toolPerMinute: number): EnrichedRecord[] => {
+    const out: EnrichedRecord[] = [];
+    for (let m = 0; m < 360; m++) {
+      for (let v = 0; v < 10; v++) {
+        const ip = `81.${60 + (m % 50)}.${v}.${1 + (m % 250)}`;
+        const ua = [CHROME, 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15'][v % 2] ?? CHROME;
+        for (let k = 0; k < 3; k++) out.push(rec(m * MINUTE + v * 1000 + k * 5000, { clientIp: ip, userAgent: ua, agent: classifyAgent(ua) }));
+      }
+      if (m >= 240) {
+        for (let v = 0; v < toolPerMinute; v++) {
+          const tool = 'python-requests/2.31.0';
+          out.push(rec(m * MINUTE + v * 2000, { clientIp: `34.${m % 50}.${v}.${1 + (m % 250)}`, userAgent: tool, agent: classifyAgent(tool), path: '/api/v1/products/17', route: '/api/v1/products/:id', endpoint: 'GET /api/v1/products/:id' }));
+        }
+      }
+    }
+    return out;
+  };
+
+  it('flags a scripted client that was absent becoming common (medium, with an investigate action)', () => {
+    const fs = detect('client-mix', visits(6));
+    const family = fs.find((f) => f.metrics['dimension'] === 'family');
+    expect(family?.severity).toBe('medium');
+    expect(family?.title).toMatch(/python-requests|tool/i);
+    expect(Number(family?.metrics['share_after'])).toBeGreaterThan(0.3);
+    expect(family?.actions.map((a) => a['type'])).toEqual(['investigate']);
+  });
+
+  it('is silent when the mix stays the same', () => {
+    expect(detect('client-mix', visits(0))).toEqual([]);
+  });
+});
+
+describe('surge', () => {
+  it('calls a surge spread over many ordinary clients and countries likely legitimate (info)', () => {
+    const campaign = background({ minutes: 10, clients: 600, perClientPerMinute: 2, seed: 9, withGeo: true }).map((r) => ({ ...r, startMs: r.startMs + 40 * MINUTE, clientIp: `9${r.clientIp?.slice(1) ?? ''}` }));
+    const fs = detect('surge', [...background({ minutes: 60, clients: 150, perClientPerMinute: 2, seed: 7, withGeo: true }), ...campaign], { geo: true });
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ severity: 'info', subject: { type: 'global', value: 'all' } });
+    expect(fs[0]?.title).toMatch(/likely legitimate/);
+  });
+
+  it('does not call a surge from a handful of clients legitimate', () => {
+    const few = Array.from({ length: 3 }, (_, i) => hammer(`185.1.1.${i + 1}`, 40, 10, 400)).flat();
+    const fs = detect('surge', [...background({ minutes: 60, clients: 150, perClientPerMinute: 2, seed: 7, withGeo: true }), ...few], { geo: true });
+    expect(fs).toHaveLength(1);
+    expect(fs[0]?.severity).not.toBe('info');
+    expect(fs[0]?.title).not.toMatch(/likely legitimate/);
+    expect(overlaps(fs[0]!, 40, 50)).toBe(true);
+  });
+
+  it('is silent on a rise under its factor', () => {
+    const extra = background({ minutes: 10, clients: 150, perClientPerMinute: 2, seed: 9 }).map((r) => ({ ...r, startMs: r.startMs + 40 * MINUTE, clientIp: `9${r.clientIp?.slice(1) ?? ''}` }));
+    expect(detect('surge', [...BG, ...extra])).toEqual([]);
+  });
+});
+
+describe('determinism', () => {
+  it.each(['burst', 'scanner', 'credential-stuffing'])('%s: the same input gives identical findings, ids included', (id) => {
+    const input = [...BG, ...hammer('185.220.101.45', 40, 5, 600)];
+    expect(JSON.stringify(detect(id, input))).toBe(JSON.stringify(detect(id, [...input].reverse())));
+  });
+});
