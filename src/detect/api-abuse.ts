@@ -20,7 +20,7 @@ interface RouteIds {
 
 interface Client {
   agent: string | null;
-  /** Distinct user agents as hashes. */
+  /** Distinct user agents as hashes (the first agent included). */
   agents: Set<number>;
   requests: number;
   statics: number;
@@ -55,12 +55,13 @@ export default defineDetector({
         if (r.clientIp === null || r.agent.agentClass === 'bot') return;
         let c = clients.get(r.clientIp);
         if (!c) {
-          c = { agent: r.userAgent === null ? null : detach(r.userAgent), agents: new Set(), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
+          c = { agent: r.userAgent === null ? null : detach(r.userAgent), agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
           clients.set(detach(r.clientIp), c);
           capMap(clients, 50_000);
         }
         c.requests++;
-        if (c.agents.size < 16 && r.userAgent !== null) c.agents.add(hash32(r.userAgent));
+        // Most clients keep one agent: a native string compare with the first one skips hashing.
+        if (r.userAgent !== null && r.userAgent !== c.agent && c.agents.size < 16) c.agents.add(hash32(r.userAgent));
         if (r.isStatic) {
           c.statics++;
           return;
@@ -88,7 +89,13 @@ export default defineDetector({
       finish() {
         const out: Finding[] = [];
         const distinctPerRoute = new Map<string, number[]>();
-        for (const c of clients.values()) for (const [route, ri] of c.routes) distinctPerRoute.set(route, [...(distinctPerRoute.get(route) ?? []), ri.ids.size]);
+        for (const c of clients.values()) {
+          for (const [route, ri] of c.routes) {
+            const xs = distinctPerRoute.get(route);
+            if (xs) xs.push(ri.ids.size);
+            else distinctPerRoute.set(route, [ri.ids.size]);
+          }
+        }
         const peerMedian = new Map([...distinctPerRoute.entries()].map(([route, xs]) => [route, median(xs)]));
         for (const [ip, c] of clients) {
           const counts = [...c.perMinute.values()];

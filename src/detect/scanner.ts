@@ -43,6 +43,17 @@ export default defineDetector({
   },
   create(o, ctx) {
     const clients = new Map<string, Client>();
+    /** Pattern verdicts per path (paths repeat: the regexes run once per distinct path, not per request). */
+    const verdicts = new Map<string, number>();
+    const verdict = (path: string): number => {
+      let v = verdicts.get(path);
+      if (v === undefined) {
+        v = (SENSITIVE.test(path) ? 1 : 0) | (ATTACK.test(path) ? 2 : 0);
+        if (verdicts.size >= 20_000) verdicts.clear();
+        verdicts.set(detach(path), v);
+      }
+      return v;
+    };
     return {
       observe(r: EnrichedRecord) {
         if (r.clientIp === null) return;
@@ -60,14 +71,14 @@ export default defineDetector({
         if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
         if (c.paths.size < 200) c.paths.add(hash32(path));
         else c.pathsOverflow = true;
-        const target = r.query ? `${path}?${r.query}` : path;
-        const sensitive = SENSITIVE.test(path);
-        const attack = ATTACK.test(target);
+        const v = verdict(path);
+        const sensitive = (v & 1) !== 0;
+        const attack = (v & 2) !== 0 || (r.query !== null && ATTACK.test(r.query));
         if (sensitive) c.sensitive++;
         if (attack) c.attacks++;
         if (sensitive || attack || (st !== null && st >= 400)) {
           pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-          if ((sensitive || attack) && c.samples.length < 5) c.samples.push(detach(target.slice(0, 80)));
+          if ((sensitive || attack) && c.samples.length < 5) c.samples.push(detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)));
         }
       },
       finish() {
