@@ -2,7 +2,8 @@
 /*
  * npm run bench — end-to-end throughput of `lbua analyze --output json` on a seeded 1,000,000-line ALB log (gzipped),
  * next to `zcat FILE | wc -l` on the same file as the floor. Prints lines/s, MB/s (uncompressed) and peak RSS.
- * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "extra analyze args"]
+ * Then writes the HTML report of the same file and prints its size.
+ * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "extra analyze args"] [--no-html]
  */
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
@@ -58,3 +59,14 @@ console.log(`floor  zcat | wc -l : ${floor.ms.toFixed(0)} ms  = ${fmt(counted / 
 console.log(`lbua analyze ${['--output', 'json', ...extra].join(' ')} (best of ${runs}; median ${median.ms.toFixed(0)} ms):`);
 console.log(`                      ${best.ms.toFixed(0)} ms  = ${fmt(counted / (best.ms / 1000))} lines/s, ${(rawBytes / 1e6 / (best.ms / 1000)).toFixed(0)} MB/s, peak RSS ${Math.max(...results.map((r) => r.rssMb)).toFixed(0)} MB`);
 console.log(`ratio to floor: ${(best.ms / floor.ms).toFixed(2)}x`);
+
+// The HTML report must stay small as input grows (issue: under 2 MB for this log).
+if (!argv.includes('--no-html')) {
+  const html = join(outDir, `alb-${lines}.html`);
+  const t = time(() => spawnSync(process.execPath, [bin, 'analyze', ...extra, file, '-o', html], { maxBuffer: 1 << 30 }));
+  if (t.r.status !== 0) {
+    process.stderr.write(t.r.stderr.toString());
+    process.exit(1);
+  }
+  console.log(`HTML report: ${(statSync(html).size / 1024).toFixed(0)} KB (${html}, ${(t.ms / 1000).toFixed(1)} s)`);
+}
