@@ -8,6 +8,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
+import { detach } from '../core/text';
 
 /** Per-minute counts; `e`, `lb` and evidence only exist for minutes with errors (most minutes have none). */
 interface Cell {
@@ -28,17 +29,24 @@ export default defineDetector({
     minErrors: 'errors in a minute before it can be a spike',
     factor: 'times above the subject baseline error rate to fire',
     minRate: 'error rate a spike minute must reach at least',
-    maxSubjects: 'targets and endpoints tracked (the busiest first seen)',
+    maxSubjects: 'targets, and endpoints, tracked (each; the first seen)',
   },
   create(o, ctx) {
-    const series = new Map<string, Map<number, Cell>>();
-    const add = (key: string, m: number, err: boolean, lb: boolean, ref: EnrichedRecord['source']): void => {
-      let s = series.get(key);
+    // One map per kind keyed by the raw value: no key string is built per record.
+    const global = new Map<number, Cell>();
+    const targets = new Map<string, Map<number, Cell>>();
+    const endpoints = new Map<string, Map<number, Cell>>();
+    const seriesOf = (byValue: Map<string, Map<number, Cell>>, value: string): Map<number, Cell> | null => {
+      let s = byValue.get(value);
       if (!s) {
-        if (series.size >= o.maxSubjects * 2 + 1) return;
+        if (byValue.size >= o.maxSubjects) return null;
         s = new Map();
-        series.set(key, s);
+        byValue.set(detach(value), s);
       }
+      return s;
+    };
+    const add = (s: Map<number, Cell> | null, m: number, err: boolean, lb: boolean, ref: EnrichedRecord['source']): void => {
+      if (s === null) return;
       let c = s.get(m);
       if (!c) {
         c = { n: 0, e: 0, lb: 0, evidence: null };
@@ -58,15 +66,18 @@ export default defineDetector({
         const err = st !== null && (st >= 500 || st === 460 || st === 463);
         const lb = err && st !== null && LB_CODES.has(st) && r.backendStatus === null;
         const m = Math.floor(r.startMs / 60_000);
-        add('global|all', m, err, lb, r.source);
-        if (r.backend !== null) add(`target|${r.backend}`, m, err, lb, r.source);
-        add(`endpoint|${r.endpoint}`, m, err, lb, r.source);
+        add(global, m, err, lb, r.source);
+        if (r.backend !== null) add(seriesOf(targets, r.backend), m, err, lb, r.source);
+        add(seriesOf(endpoints, r.endpoint), m, err, lb, r.source);
       },
       finish() {
         const out: Finding[] = [];
-        for (const [key, minutes] of series) {
-          const kind = key.slice(0, key.indexOf('|'));
-          const value = key.slice(key.indexOf('|') + 1);
+        const all: [string, string, Map<number, Cell>][] = [
+          ...(global.size > 0 ? [['global', 'all', global] as [string, string, Map<number, Cell>]] : []),
+          ...[...targets].map(([v, m]): [string, string, Map<number, Cell>] => ['target', v, m]),
+          ...[...endpoints].map(([v, m]): [string, string, Map<number, Cell>] => ['endpoint', v, m]),
+        ];
+        for (const [kind, value, minutes] of all) {
           const ms = [...minutes.keys()].sort((a, b) => a - b);
           const rates = ms.map((m) => {
             const c = minutes.get(m);

@@ -105,6 +105,8 @@ export class GeoView {
   private special = 0;
   private minMs = Number.POSITIVE_INFINITY;
   private maxMs = Number.NEGATIVE_INFINITY;
+  /** "AS<n>" strings by number, built once per ASN rather than once per record. */
+  private readonly asnLabels = new Map<number, string>();
 
   constructor(private readonly dataInfo: readonly string[], private readonly maxAsns = 300) {}
 
@@ -123,7 +125,12 @@ export class GeoView {
     if (t > this.maxMs) this.maxMs = t;
     if (g.country !== null) this.add(this.entity(this.countries, g.country, null, null), r);
     if (g.asn !== null) {
-      const key = this.asns.has(`AS${g.asn}`) || this.asns.size < this.maxAsns ? `AS${g.asn}` : 'other';
+      let label = this.asnLabels.get(g.asn);
+      if (label === undefined) {
+        label = `AS${g.asn}`;
+        if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
+      }
+      const key = this.asns.has(label) || this.asns.size < this.maxAsns ? label : 'other';
       this.add(this.entity(this.asns, key, key === 'other' ? null : g.asOrg, key === 'other' ? null : g.network), r);
     }
   }
