@@ -118,6 +118,20 @@ describe('lbua report: bad input', () => {
     expect(r.stderr.trim().split('\n')[0]).toMatch(message);
   });
 
+  it('says so in the header when inputs were damaged or had malformed lines, and lists the diagnostics', () => {
+    const bad = join(tmp, 'bad.log');
+    writeFileSync(bad, 'garbage line one\n<script>alert(1)</script> not a log line\n');
+    const gz = readFileSync(join(__dirname, '..', '..', 'fixtures', 'samples', 'alb-sample.log.gz'));
+    const truncated = join(tmp, 'truncated.log.gz');
+    writeFileSync(truncated, gz.subarray(0, Math.floor(gz.length / 2)));
+    const r = lbua(['analyze', truncated, bad, '--output', 'html']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Input problems: 1 damaged input (read up to the damage), 2 malformed lines.');
+    expect(r.stdout).toContain('INPUT_DAMAGED');
+    expect(r.stdout).toContain('DETECT_NO_FORMAT');
+    expect(r.stdout.match(/<script\b/g)).toHaveLength(1);
+  });
+
   it('renders a partial report (older lbua, --summary-only) without failing', () => {
     const p = join(tmp, 'summary-only.json');
     expect(lbua(['analyze', log, '--summary-only', '--output', 'json', '-o', p]).code).toBe(0);

@@ -52,6 +52,7 @@ details>summary{cursor:pointer;color:var(--accent);margin:6px 0}
 ul.actions{margin:6px 0;padding-left:18px}
 progress{width:80px;height:8px;vertical-align:middle}
 .up{color:var(--s5xx)}.down{color:var(--s2xx)}
+.warn{border:1px solid var(--s4xx);border-left:6px solid var(--s4xx);border-radius:6px;padding:6px 12px;background:var(--panel)}
 footer{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 @media (max-width:700px){main{padding:8px}.grid2{grid-template-columns:1fr}}
 @media print{nav,.copy,#tip{display:none}body{font-size:11px}main{max-width:none;padding:0}

@@ -119,6 +119,8 @@ function header(r: Report, findings: readonly ReportFinding[]): Html {
   const inputs = rows(r.inputs);
   const malformed = inputs.reduce((a, i) => a + (num(i['malformed']) ?? 0), 0);
   const options = Object.entries(obj(r.options) ?? {}).filter(([, v]) => v !== null && v !== '');
+  const damaged = inputs.filter((i) => obj(i['damaged']) !== null).length;
+  const problems = [damaged ? `${int(damaged)} damaged input${damaged === 1 ? '' : 's'} (read up to the damage)` : '', malformed ? `${int(malformed)} malformed line${malformed === 1 ? '' : 's'}` : ''].filter(Boolean);
   return h`<header>
 <h1>lbua report</h1>
 <p class="meta">${range ? `${when(str(range['start']))} → ${when(str(range['end']))} UTC` : 'no timed requests'} · ${int(inputs.length)} input${inputs.length === 1 ? '' : 's'} · lbua ${str(at(r, 'tool', 'version')) ?? '?'}</p>
@@ -135,6 +137,7 @@ ${cards([
     ['findings', int(findings.length), bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')],
     ['malformed lines', int(malformed)],
   ])}
+${problems.length ? h`<p class="warn">Input problems: ${problems.join(', ')}. Every line is accounted for; see <a href="#diagnostics">Diagnostics</a>.</p>` : ''}
 <h4>Inputs</h4>
 ${table([
     textCol('path', 'path'),
