@@ -71,7 +71,7 @@ function detectorSelection(raw: RawAnalyzeOptions): DetectorSelection | null {
 export function registerAnalyze(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('analyze')
-    .description('summarize traffic: inputs, rates, status mix, latency percentiles, top clients/paths/hosts/agents/backends')
+    .description('the incident report: findings with evidence and actions, traffic summary, sessions, endpoints, regions, clients — as tables, JSON or HTML')
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
