@@ -301,8 +301,10 @@ function clientsSection(r: Report): Html {
     { label: 'client', show: (x) => h`<span class="mono">${str(x['key']) ?? '–'}</span>` }, numCol('requests', 'requests'), numCol('share', 'share', (v) => pct(v)),
   ], rows(at(r, 'top', 'clients')))}</div>
 <div><h4>Client classes</h4>${table([
-    textCol('class', 'key', false), numCol('requests', 'requests'), numCol('sessions', 'sessions'), numCol('error rate', 'error_rate', (v) => pct(v, 2)), numCol('p95', 'p95_ms', ms),
-  ], rows(p?.['client_classes']))}</div></div>
+    textCol('class', 'key', false), numCol('requests (by agent)', 'requests'), numCol('sessions', 'sessions'), numCol('requests in sessions', 'session_requests'),
+    numCol('error rate', 'error_rate', (v) => pct(v, 2)), numCol('p95', 'p95_ms', ms),
+  ], rows(p?.['client_classes']))}
+<p class="muted">A request's class comes from its user agent; a session's from its behaviour too, so "suspect" exists only for sessions.</p></div></div>
 <h4>Suspects and bots</h4>${table([
     { label: 'client', show: (x) => h`<span class="mono">${str(x['client_ip']) ?? '–'}</span>` },
     textCol('class', 'class', false),
