@@ -64,8 +64,8 @@ export default defineDetector({
         if (ms.length === 0) return out;
         const first = ms[0] ?? 0;
         const last = ms[ms.length - 1] ?? 0;
-        const counts: number[] = [];
-        for (let m = first; m <= last; m++) counts.push(minutes.get(m)?.n ?? 0);
+        // Sparse walk: minutes far from any traffic are skipped, so a stray timestamp years away costs nothing.
+        const count = (m: number): number => minutes.get(m)?.n ?? 0;
         let run: { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number } | null = null;
         const flush = (): void => {
           if (!run || run.end - run.start + 1 < o.minMinutes) {
@@ -106,16 +106,29 @@ export default defineDetector({
               : organic ? [{ type: 'capacity', subject: 'all targets', why: 'organic surge: make sure capacity (autoscaling) keeps up' }] : [],
           });
         };
-        for (let i = 0; i < counts.length; i++) {
-          const m = first + i;
-          const history = counts.slice(Math.max(0, i - o.baselineMinutes), i);
-          if (history.length < o.baselineMinutes / 2) continue;
+        let next = 0; // index in ms of the first active minute >= m
+        for (let m = first; m <= last; m++) {
+          while ((ms[next] ?? Number.POSITIVE_INFINITY) < m) next++;
+          const nextActive = ms[next] ?? last;
+          const prevActive = next > 0 ? (ms[next - 1] ?? first) : first;
+          if (m < nextActive && m - prevActive > o.baselineMinutes) {
+            // Inside a gap whose baseline window holds no traffic: nothing can start here. A drop run lasts to the
+            // gap's end (every minute in it is 0); anything else ends.
+            if (run !== null && (run as { kind: string }).kind === 'drop') (run as { end: number }).end = nextActive - 1;
+            else flush();
+            m = nextActive - 1;
+            continue;
+          }
+          const span = Math.min(o.baselineMinutes, m - first);
+          if (span < o.baselineMinutes / 2) continue;
+          const history: number[] = [];
+          for (let h = m - span; h < m; h++) history.push(count(h));
           const base: number = run !== null ? (run as { base: number }).base : median(history);
           if (base < o.minBaseline) {
             flush();
             continue;
           }
-          const n = counts[i] ?? 0;
+          const n = count(m);
           const kind: 'surge' | 'drop' | null = n >= o.factor * base ? 'surge' : n <= o.dropFactor * base ? 'drop' : null;
           if (kind && run && run.kind === kind && run.end === m - 1) {
             run.end = m;

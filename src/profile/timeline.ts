@@ -2,16 +2,16 @@
  * The report's timeline: requests per bucket stacked by status class, with latency p50/p95 per bucket.
  *
  * Bucket width adapts to the period so the series stays at most MAX_BUCKETS long (a 6-hour log gets 1-minute
- * buckets, a week 15-minute ones): when the span outgrows the current width, buckets are merged into the next
- * width on the ladder (counts add, latency sketches merge). Memory is bounded by MAX_BUCKETS sketches, whatever
- * the input size or period.
+ * buckets, a week 15-minute ones, decades yearly ones): when the span outgrows the current width, buckets are
+ * merged into the next width on the ladder (counts add, latency sketches merge). Memory is bounded by MAX_BUCKETS
+ * sketches, whatever the input size or period.
  */
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch } from '../core/quantile';
 import { isoTime } from '../core/units';
 
 /** Bucket widths in seconds, finest first. */
-export const BUCKET_LADDER = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800] as const;
+export const BUCKET_LADDER = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800, 2_592_000, 31_536_000] as const;
 
 /** Longest series kept (12 hours of minutes). */
 export const MAX_BUCKETS = 720;

@@ -124,13 +124,15 @@ export class TrafficProfile {
     const perMin = [...this.perMinute.entries()].sort((a, b) => a[0] - b[0]);
     // Minutes with no requests inside the range count as zero for the median.
     const span = perMin.length ? (perMin[perMin.length - 1]?.[0] ?? 0) - (perMin[0]?.[0] ?? 0) + 1 : 0;
-    const counts = perMin.map((e) => e[1]);
-    while (counts.length < span) counts.push(0);
-    counts.sort((a, b) => a - b);
+    // The empty minutes are not materialized (a stray timestamp years away must not allocate millions of zeros):
+    // the k-th smallest of the whole range is 0 while k < zeros, else the (k - zeros)-th active count.
+    const active = perMin.map((e) => e[1]).sort((a, b) => a - b);
+    const zeros = span - active.length;
+    const kth = (k: number): number => (k < zeros ? 0 : (active[k - zeros] ?? 0));
     let peak = 0;
     let peakMinute: number | null = null;
     for (const [m, c] of perMin) if (c > peak) { peak = c; peakMinute = m * 60_000; }
-    const median = counts.length ? (counts.length % 2 ? (counts[(counts.length - 1) / 2] ?? 0) : ((counts[counts.length / 2 - 1] ?? 0) + (counts[counts.length / 2] ?? 0)) / 2) : 0;
+    const median = span ? (span % 2 ? kth((span - 1) / 2) : (kth(span / 2 - 1) + kth(span / 2)) / 2) : 0;
     const status_classes: Record<string, number> = {};
     for (const c of CLASSES) {
       const n = classes.get(c);

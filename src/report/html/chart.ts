@@ -134,7 +134,7 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
   });
 
   const minutes = t.bucket_seconds / 60;
-  const per = minutes < 60 ? `${minutes} min` : `${minutes / 60} h`;
+  const per = minutes < 60 ? `${minutes} min` : minutes < 1440 ? `${minutes / 60} h` : `${Math.round(minutes / 1440)} d`;
   return h`<figure class="chart">
 <svg id="timeline-svg" viewBox="0 0 ${W} ${height}" role="img" aria-label="Requests per ${per} by status class with latency p50 and p95; finding windows marked" preserveAspectRatio="xMidYMid meet">
 <g class="grid-layer">${grid}</g>

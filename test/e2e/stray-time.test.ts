@@ -1,0 +1,26 @@
+/**
+ * A stray timestamp far from the rest (a broken clock, a hostile line) must not make the run slow or big: nothing
+ * walks or allocates every minute of the range. Before the fix, one line dated 1996 next to a 2026 log took
+ * minutes in the surge detector and allocated a zero per empty minute for the median rate.
+ */
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { json, lbua } from '../helpers/cli';
+
+describe('a stray timestamp thirty years away', () => {
+  it('is analyzed quickly, with a bounded timeline and a median rate that counts the empty minutes', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'lbua-stray-'));
+    const log = join(tmp, 'stray.log');
+    expect(lbua(['generate', '-n', '3000', '--hours', '1', '--seed', '2', '-o', log]).code).toBe(0);
+    appendFileSync(log, 'http 1996-03-10T09:00:00.100000Z app/shop/50dc6c495c0c9188 198.51.100.7:4000 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://shop.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 1996-03-10T09:00:00.000000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1 "-" "-" "-"\n');
+    const r = lbua(['analyze', log, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const report = json(r) as { summary: { time_range: { start: string }; requests_per_minute: { median: number; peak: number } }; timeline: { bucket_seconds: number; buckets: unknown[] } };
+    expect(report.summary.time_range.start).toBe('1996-03-10T09:00:00.000Z');
+    expect(report.summary.requests_per_minute.median).toBe(0);
+    expect(report.summary.requests_per_minute.peak).toBeGreaterThan(10);
+    expect(report.timeline.buckets.length).toBeLessThanOrEqual(720);
+    expect(report.timeline.bucket_seconds).toBe(2_592_000);
+  }, 30_000);
+});
