@@ -3,11 +3,14 @@
  * Order of work per record: traffic summary → enrich → behaviour profile → extra stages → session stitcher; closed
  * sessions go to the session summary, the profile and every stage that wants sessions.
  */
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
 import { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { orderInputsByTime, runInputs, type InputSummary, type PipelineOptions } from './pipeline';
+import { runSummaryParallel } from './pipeline-parallel';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import { BehaviourProfile, type EndpointRow, type GroupRow } from './profile/behaviour';
 import { GeoView } from './profile/geo-view';
@@ -37,6 +40,11 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly sessionKey?: 'ip' | 'ip+ua';
   /** Turn off enrichment, sessions and profiles (foundation-only summary; used for benchmarks). */
   readonly summaryOnly?: boolean;
+  /**
+   * Worker threads for the summary-only run: a number (1 = none), or 'auto' (absent): up to 4 on a multi-core
+   * machine when the inputs are files of 8 MB or more together.
+   */
+  readonly jobs?: number | 'auto';
   /** Detectors to run (null/absent = none). */
   readonly detectors?: DetectorSelection | null;
   /** Read evidence lines again after the run and put their text in the findings (not possible for stdin). */
@@ -111,8 +119,13 @@ export async function analyze(
   onProgress?: (current: InputSummary) => void,
 ): Promise<AnalysisOutcome> {
   const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
-  const traffic = new TrafficProfile();
   const full = options.summaryOnly !== true;
+  const jobs = full ? 1 : summaryJobs(inputs, options.jobs ?? 'auto');
+  if (jobs > 1) {
+    const run = await runSummaryParallel(inputs, options, jobs, diags, onProgress);
+    return buildReport(inputs, inputs, run.summaries, run.traffic, diags, options, { full: false, detectors: null, built: {} });
+  }
+  const traffic = new TrafficProfile();
   const stages = full ? stageFactories.map((f) => f(options)) : [];
   const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
   const behaviour = new BehaviourProfile();
@@ -146,16 +159,8 @@ export async function analyze(
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   });
   if (stitcher !== null) closeSessions(stitcher.flush());
-  // Report inputs in the order they were given (they were read in time order).
-  const given = new Map(inputs.map((input, i) => [input, i]));
-  const readOrder = ordered.map((input) => given.get(input) ?? 0);
-  const byGiven: InputSummary[] = [];
-  summaries.forEach((s, i) => (byGiven[readOrder[i] ?? i] = s));
-  const withEvidence = async (findings: ReportFinding[]): Promise<ReportFinding[]> =>
-    options.evidenceText === true && findings.length > 0 ? attachEvidenceText(findings, inputs, options.maxLineLength) : findings;
   const sections: Record<string, unknown> = {};
   for (const s of stages) Object.assign(sections, s.finish());
-  const { summary: traf, top } = traffic.result(options.top);
   const builtIn: Record<string, unknown> = {};
   if (full && stitcher !== null && enrich !== null) {
     const sessionsSection: SessionsSection = summary.result(options.top, {
@@ -164,6 +169,39 @@ export async function analyze(
     builtIn['sessions'] = sessionsSection;
     builtIn['profiles'] = profilesSection(behaviour, options.top, enrich.routes.collapsed());
   }
+  Object.assign(builtIn, sections);
+  return buildReport(inputs, ordered, summaries, traffic, diags, options, { full, detectors, built: builtIn });
+}
+
+/** What the full run adds to the report. */
+interface RunParts {
+  readonly full: boolean;
+  readonly detectors: ReturnType<typeof createDetectorStage> | null;
+  /** Sections after `top` (sessions, profiles, then each stage's), in report order. */
+  readonly built: Record<string, unknown>;
+}
+
+/** The report document from a run's results. `ordered` is the order the inputs were read in. */
+async function buildReport(
+  inputs: readonly InputSpec[],
+  ordered: readonly InputSpec[],
+  summaries: readonly InputSummary[],
+  traffic: TrafficProfile,
+  diags: DiagnosticLog,
+  options: AnalyzeOptions,
+  parts: RunParts,
+): Promise<AnalysisOutcome> {
+  const { full, detectors, built } = parts;
+  const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
+  const sessionKey = options.sessionKey ?? 'ip+ua';
+  // Report inputs in the order they were given (they were read in time order).
+  const given = new Map(inputs.map((input, i) => [input, i]));
+  const readOrder = ordered.map((input) => given.get(input) ?? 0);
+  const byGiven: InputSummary[] = [];
+  summaries.forEach((s, i) => (byGiven[readOrder[i] ?? i] = s));
+  const withEvidence = async (findings: ReportFinding[]): Promise<ReportFinding[]> =>
+    options.evidenceText === true && findings.length > 0 ? attachEvidenceText(findings, inputs, options.maxLineLength) : findings;
+  const { summary: traf, top } = traffic.result(options.top);
   const report: Report = {
     schema: 'lbua.report/1',
     tool: { name: 'lbua', version: VERSION },
@@ -204,8 +242,7 @@ export async function analyze(
       backends: top.backends.map(rowJson),
       error_paths: top.error_paths.map(rowJson),
     },
-    ...builtIn,
-    ...sections,
+    ...built,
     warnings: diags.warnings(),
     warnings_total: diags.total,
     findings: detectors ? await withEvidence(detectors.finish()) : [],
@@ -213,6 +250,7 @@ export async function analyze(
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors };
 }
+
 
 function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[]): ProfilesSection {
   const rows = p.endpointRows();
@@ -257,4 +295,22 @@ function latencyJson(l: LatencyStats): ReportLatency {
 
 function rowJson(r: TopRow): ReportTopRow {
   return { key: r.key, requests: r.requests, share: r.share };
+}
+
+/** Worker threads for a summary-only run (1 = run on the main thread). */
+function summaryJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number {
+  if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
+  const cores = availableParallelism();
+  if (cores < 2) return 1;
+  let bytes = 0;
+  for (const input of inputs) {
+    // stdin's size is unknown: it keeps the single-thread path unless --jobs asks otherwise.
+    if (input.stdin) return 1;
+    try {
+      bytes += statSync(input.path).size;
+    } catch {
+      // Unreadable: the read reports it.
+    }
+  }
+  return bytes >= 8 * 1024 * 1024 ? Math.min(cores, 4) : 1;
 }

@@ -10,20 +10,23 @@ export class DiagnosticLog {
   private readonly kept: Diagnostic[] = [];
   private lineKept = 0;
   total = 0;
-  errors = 0;
 
-  constructor(private readonly limit: number, private readonly onKept?: (d: Diagnostic) => void) {}
+  constructor(readonly limit: number, private readonly onKept?: (d: Diagnostic) => void) {}
 
   /** Records one diagnostic. */
   add(d: Diagnostic): void {
     this.total++;
-    if (d.severity === 'error') this.errors++;
     if (d.source !== null) {
       if (this.lineKept >= this.limit) return;
       this.lineKept++;
     }
     this.kept.push(d);
     this.onKept?.(d);
+  }
+
+  /** Counts `n` line-level diagnostics that were not kept (beyond the limit, counted in a worker thread). */
+  countUnkept(n: number): void {
+    this.total += n;
   }
 
   /** The kept diagnostics in report form. */

@@ -114,7 +114,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   return summary;
 }
 
-function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink): void {
+export function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink): void {
   const { from, to, strict } = options;
   let lineNo = batch.firstLine;
   for (const text of batch.lines) {
@@ -152,7 +152,7 @@ function processBatch(batch: LineBatch, format: FormatParser | null, file: strin
 }
 
 /** If most lines failed, the format is probably wrong: say so and suggest the detected one. */
-function checkMismatch(summary: InputSummary, format: FormatParser | null, sample: readonly string[], file: string, sink: PipelineSink): void {
+export function checkMismatch(summary: InputSummary, format: FormatParser | null, sample: readonly string[], file: string, sink: PipelineSink): void {
   const considered = summary.lines - summary.skipped;
   if (format === null || considered < 2 || summary.malformed * 2 <= considered) return;
   const det = detectFormat(sample);

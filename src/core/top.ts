@@ -5,6 +5,12 @@ interface Cell {
   n: number;
 }
 
+/** A TopCounter as plain data. */
+export interface TopSnapshot {
+  readonly entries: readonly (readonly [string, number])[];
+  readonly maxError: number;
+}
+
 /**
  * Bounded heavy-hitter counter. Exact while the number of distinct keys stays under `capacity`; beyond that it
  * prunes the least frequent keys (Misra–Gries style), so memory is bounded and every key with a share above
@@ -66,6 +72,19 @@ export class TopCounter {
   /** All entries (unsorted). */
   *entries(): IterableIterator<[string, number]> {
     for (const [k, c] of this.counts) yield [k, c.n];
+  }
+
+  /** Plain-data form (for merging partial counts made in worker threads). */
+  snapshot(): TopSnapshot {
+    return { entries: [...this.entries()], maxError: this.maxError };
+  }
+
+  /** Adds another counter's counts. Exact while no pruning happens; otherwise within the summed maxError. */
+  merge(s: TopSnapshot): void {
+    for (const [k, n] of s.entries) this.add(k, n);
+    this.maxError += s.maxError;
+    this.lastKey = null;
+    this.lastCell = null;
   }
 
   private prune(): void {

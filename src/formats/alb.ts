@@ -17,7 +17,21 @@ import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
 
-const TYPES = new Set(['http', 'https', 'h2', 'grpcs', 'ws', 'wss']);
+/** True when line[s, e) is one of the ALB request types: http, https, h2, grpcs, ws, wss (no substring made). */
+function isAlbType(line: string, s: number, e: number): boolean {
+  switch (e - s) {
+    case 2:
+      return line.startsWith('h2', s) || line.startsWith('ws', s);
+    case 3:
+      return line.startsWith('wss', s);
+    case 4:
+      return line.startsWith('http', s);
+    case 5:
+      return line.startsWith('https', s) || line.startsWith('grpcs', s);
+    default:
+      return false;
+  }
+}
 /** Index of each field we read, in AWS's documented order (0-based). */
 const F = {
   type: 0, time: 1, elb: 2, client: 3, target: 4, requestSec: 5, targetSec: 6, responseSec: 7,
@@ -54,8 +68,8 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   const nf = scanFields(line, f);
   if (nf === 0) return { kind: 'skip', reason: 'blank' };
   if (nf < 0) return parseError(line, ctx, 'unterminated quoted field');
-  const type = line.slice(f[0], f[1]);
-  if (!TYPES.has(type)) {
+  if (!isAlbType(line, f[0] ?? 0, f[1] ?? 0)) {
+    const type = line.slice(f[0], f[1]);
     if (CONNECTION_LOG.test(line)) return parseError(line, ctx, 'ALB connection-log line, not an access-log line');
     return parseError(line, ctx, `not an ALB access-log line (type "${type.slice(0, 16)}")`);
   }

@@ -5,8 +5,8 @@
  * 100,000 distinct keys (heavy hitters stay exact to within `maxError`).
  */
 import type { EpochMs, LogRecord } from '../core/types';
-import { QuantileSketch, percentiles } from '../core/quantile';
-import { TopCounter, topEntries } from '../core/top';
+import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
+import { TopCounter, topEntries, type TopSnapshot } from '../core/top';
 import { detach } from '../core/text';
 
 /** One row of a top table. */
@@ -45,6 +45,21 @@ export interface TopTables {
   readonly user_agents: readonly TopRow[];
   readonly backends: readonly TopRow[];
   readonly error_paths: readonly TopRow[];
+}
+
+/** A TrafficProfile as plain data: partial profiles made in worker threads are merged from this. */
+export interface TrafficState {
+  readonly requests: number;
+  readonly clients: ReadonlyMap<string, number>;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly perMinute: ReadonlyMap<number, number>;
+  readonly statuses: Float64Array;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly total: QuantileSketchJson;
+  readonly backend: QuantileSketchJson;
+  readonly tops: readonly TopSnapshot[];
 }
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other', 'none'] as const;
@@ -103,6 +118,50 @@ export class TrafficProfile {
     this.topAgents.add(r.userAgent ?? '-');
     if (r.backend !== null) this.topBackends.add(r.backend);
     if (st !== null && st >= 400) this.topErrorPaths.add(`${st} ${path}`);
+  }
+
+  /** This profile as plain data (structured-clone safe). */
+  state(): TrafficState {
+    this.flushMinute();
+    const clients = new Map<string, number>();
+    for (const [k, c] of this.clients) clients.set(k, c.n);
+    return {
+      requests: this.requests, clients, minMs: this.minMs, maxMs: this.maxMs, perMinute: new Map(this.perMinute),
+      statuses: this.statuses.slice(), bytesIn: this.bytesIn, bytesOut: this.bytesOut,
+      total: this.total.toJSON(), backend: this.backend.toJSON(), tops: this.counters().map((t) => t.snapshot()),
+    };
+  }
+
+  /**
+   * Adds a partial profile. Every figure is a count, a minimum or maximum, a sum of integers or a mergeable
+   * sketch, so the result equals one profile fed every record (top tables: exactly, until a table is pruned).
+   */
+  merge(s: TrafficState): void {
+    this.flushMinute();
+    this.requests += s.requests;
+    for (const [k, n] of s.clients) {
+      const c = this.clients.get(k);
+      if (c !== undefined) c.n += n;
+      else this.clients.set(k, { n });
+    }
+    this.minMs = Math.min(this.minMs, s.minMs);
+    this.maxMs = Math.max(this.maxMs, s.maxMs);
+    for (const [m, n] of s.perMinute) this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + n);
+    s.statuses.forEach((n, i) => {
+      if (n !== 0) this.statuses[i] = (this.statuses[i] ?? 0) + n;
+    });
+    this.bytesIn += s.bytesIn;
+    this.bytesOut += s.bytesOut;
+    this.total.merge(QuantileSketch.fromJSON(s.total));
+    this.backend.merge(QuantileSketch.fromJSON(s.backend));
+    this.counters().forEach((t, i) => {
+      const snap = s.tops[i];
+      if (snap) t.merge(snap);
+    });
+  }
+
+  private counters(): TopCounter[] {
+    return [this.topPaths, this.topHosts, this.topAgents, this.topBackends, this.topErrorPaths];
   }
 
   private flushMinute(): void {

@@ -42,6 +42,11 @@ describe('LineSplitter', () => {
     expect(splitAll([Buffer.from('\ufeffa\r\nb\r\nc')])).toEqual(['a', 'b', 'c']);
   });
 
+  it('strips a BOM split across chunks, and only on line 1', () => {
+    const bytes = Buffer.from('\ufeffa\n\ufeffb\n');
+    for (const cut of [1, 2, 3]) expect(splitAll([bytes.subarray(0, 0), bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(['a', '\ufeffb']);
+  });
+
   it('turns invalid UTF-8 into replacement characters', () => {
     expect(splitAll([Buffer.from([0x61, 0xff, 0x62, 0x0a])])).toEqual(['a\ufffdb']);
   });

@@ -21,35 +21,40 @@ const EMPTY: RequestLine = { method: null, scheme: null, host: null, path: null,
 export function parseRequestLine(req: string): RequestLine {
   if (req === '' || req === '-' || req === '- - -' || req === '- - - ') return EMPTY;
   const first = req.indexOf(' ');
-  if (first < 0) return isMethodToken(req) ? { ...EMPTY, method: req } : EMPTY;
+  if (first < 0) return isMethodToken(req) ? { method: req, scheme: null, host: null, path: null, query: null, protocol: null } : EMPTY;
   const last = req.lastIndexOf(' ');
-  let target: string;
+  let targetEnd = req.length;
   let protocol: string | null = null;
-  const tail = req.slice(last + 1);
-  if (last > first && tail.startsWith('HTTP/')) {
-    target = req.slice(first + 1, last);
-    protocol = tail;
-  } else if (last > first && (tail === '-' || tail === '')) {
-    target = req.slice(first + 1, last);
-  } else {
-    target = req.slice(first + 1);
+  if (last > first) {
+    if (req.startsWith('HTTP/', last + 1)) {
+      targetEnd = last;
+      protocol = req.slice(last + 1);
+    } else if (last === req.length - 1 || (last === req.length - 2 && req.charCodeAt(last + 1) === 45)) {
+      // "GET /x -" or "GET /x ": no protocol logged.
+      targetEnd = last;
+    }
   }
-  const method = nullDash(req.slice(0, first));
+  const method = first === 0 || (first === 1 && req.charCodeAt(0) === 45) ? null : req.slice(0, first);
   // Garbage sent to a plain-text port ("\x16\x03\x01...", binary probes): no method token → nothing usable.
   if (method !== null && !isMethodToken(method)) return EMPTY;
-  const t = splitTarget(target);
-  return { method, scheme: t.scheme, host: t.host, path: t.path, query: t.query, protocol };
+  return targetParts(req.slice(first + 1, targetEnd), method, protocol);
 }
 
 /** "scheme://host:port/path?q" or "/path?q" → parts; path keeps its encoding. */
 export function splitTarget(target: string): Pick<RequestLine, 'scheme' | 'host' | 'path' | 'query'> {
-  if (target === '' || target === '-') return { scheme: null, host: null, path: null, query: null };
+  return targetParts(target, null, null);
+}
+
+function targetParts(target: string, method: string | null, protocol: string | null): RequestLine {
+  if (target === '' || target === '-') return { method, scheme: null, host: null, path: null, query: null, protocol };
   let scheme: string | null = null;
   let host: string | null = null;
-  let rest = target;
-  const sep = target.indexOf('://');
-  if (sep > 0 && sep < 10 && target.charCodeAt(0) !== 47) {
-    scheme = target.slice(0, sep).toLowerCase();
+  let restStart = 0;
+  // An absolute URI has "://" within its first few characters; a path starts with "/".
+  const sep = target.charCodeAt(0) === 47 ? -1 : target.indexOf('://');
+  if (sep > 0 && sep < 10) {
+    scheme = target.slice(0, sep);
+    if (hasUpper(scheme)) scheme = scheme.toLowerCase();
     const hostStart = sep + 3;
     let hostEnd = hostStart;
     while (hostEnd < target.length) {
@@ -57,14 +62,24 @@ export function splitTarget(target: string): Pick<RequestLine, 'scheme' | 'host'
       if (c === 47 || c === 63 || c === 35) break;
       hostEnd++;
     }
-    host = target.slice(hostStart, hostEnd) || null;
-    rest = target.slice(hostEnd);
-    if (host !== null && host.endsWith('-') && rest === '') host = host.slice(0, -1) || null; // ALB "http://host:80-"
+    host = hostEnd > hostStart ? target.slice(hostStart, hostEnd) : null;
+    restStart = hostEnd;
+    // ALB "http://host:80-"
+    if (host !== null && hostEnd === target.length && host.endsWith('-')) host = host.slice(0, -1) || null;
   }
-  const q = rest.indexOf('?');
-  const path = q < 0 ? rest : rest.slice(0, q);
-  const query = q < 0 ? null : rest.slice(q + 1);
-  return { scheme, host, path: path === '' ? (scheme ? '/' : null) : path, query };
+  const q = target.indexOf('?', restStart);
+  const pathEnd = q < 0 ? target.length : q;
+  const path = pathEnd > restStart ? target.slice(restStart, pathEnd) : scheme ? '/' : null;
+  const query = q < 0 ? null : target.slice(q + 1);
+  return { method, scheme, host, path, query, protocol };
+}
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
 
 /** An HTTP method token: 1–24 letters, digits, '-' or '_' (RFC 9110 tchar subset used in practice). */
@@ -75,10 +90,6 @@ function isMethodToken(s: string): boolean {
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return false;
   }
   return true;
-}
-
-function nullDash(s: string): string | null {
-  return s === '-' || s === '' ? null : s;
 }
 
 /** "1.2.3.4:80", "[2001:db8::1]:443", "2001:db8::1:443"? → ip and port. `-` → nulls. */

@@ -1,0 +1,451 @@
+/**
+ * The traffic summary on worker threads (`lbua analyze --summary-only`, the foundation's job).
+ *
+ * The main thread reads and gunzips (zlib inflates on libuv's thread pool), cuts the decoded bytes into pieces
+ * of whole lines, numbers them, detects each input's format from its first lines exactly as the sequential
+ * pipeline does, and hands the pieces round-robin to the workers (pipeline-worker.ts). Each worker parses its
+ * pieces into a partial traffic profile; at the end the partials are merged. Every figure of the summary is a
+ * count, a min/max, an integer sum or a mergeable sketch, so the report is the same as the sequential one
+ * (tests compare them byte for byte); diagnostics are put back in line order before they are kept.
+ *
+ * The result does not depend on the number of workers, with one exception: a top table with more than 100,000
+ * distinct keys is pruned (see TopCounter), and where it is pruned depends on how records were split.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnostic } from './core/types';
+import { LbuaError } from './core/types';
+import { excerpt } from './core/text';
+import type { DiagnosticLog } from './diagnostics';
+import type { InputSpec } from './input/expand';
+import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
+import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
+import { getFormat } from './formats/registry';
+import type { FormatParser } from './formats/types';
+import { checkMismatch, type InputSummary, type PipelineOptions } from './pipeline';
+import { TrafficProfile, type TrafficState } from './profile/traffic';
+
+/** What a worker is started with. */
+export interface WorkerInit {
+  readonly options: PipelineOptions;
+  readonly maxWarnings: number;
+}
+
+/** Messages to a worker. */
+export type ToWorker =
+  | { readonly t: 'input'; readonly index: number; readonly file: string; readonly format: string | null }
+  | {
+      readonly t: 'piece';
+      readonly input: number;
+      /** Number of the first line in the piece. */
+      readonly firstLine: number;
+      /** The piece starts with a line that was over the length limit (its bytes were dropped). */
+      readonly tooLongFirst: boolean;
+      /** Last piece of an input: the bytes may end without a newline. */
+      readonly final: boolean;
+      readonly bytes: Uint8Array;
+    }
+  | { readonly t: 'end' };
+
+/** A worker's partial result. */
+export interface WorkerResult {
+  readonly t: 'result';
+  readonly traffic: TrafficState;
+  readonly inputs: readonly { readonly index: number; readonly summary: InputSummary }[];
+  /** The worker's first line-level diagnostics, with the input they belong to. */
+  readonly kept: readonly { readonly input: number; readonly d: Diagnostic }[];
+  /** Line-level diagnostics counted but not kept. */
+  readonly dropped: number;
+}
+
+/** Pieces a worker may have queued before the reader waits for it (bounds memory to a few MB per worker). */
+const IN_FLIGHT = 4;
+/** Pieces are cut at a newline once they reach this size. */
+const PIECE_BYTES = 256 * 1024;
+
+/** Progress callback: the input being read, with its lines so far. */
+export type ProgressFn = (current: InputSummary) => void;
+
+/** Runs the traffic summary over `inputs` on `jobs` worker threads. */
+export async function runSummaryParallel(
+  inputs: readonly InputSpec[],
+  options: PipelineOptions,
+  jobs: number,
+  diags: DiagnosticLog,
+  onProgress?: ProgressFn,
+): Promise<{ summaries: InputSummary[]; traffic: TrafficProfile }> {
+  const forced = options.format === 'auto' ? null : getFormat(options.format);
+  if (options.format !== 'auto' && !forced) {
+    throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
+  }
+  const pool = new Pool(jobs, { options, maxWarnings: diags.limit });
+  try {
+    const reads: InputRead[] = [];
+    for (const [index, input] of inputs.entries()) reads.push(await readInput(index, input, forced ?? null, options, pool, onProgress));
+    const results = await pool.finish();
+    const traffic = new TrafficProfile();
+    for (const r of results) traffic.merge(r.traffic);
+    const summaries = reads.map((read) => mergeSummaries(read, results));
+    // Diagnostics in the order the sequential pipeline emits them: per input, what the reader found before the
+    // lines, the lines' own in line order, then damage and format mismatch.
+    const lineDiags = results
+      .flatMap((r) => r.kept)
+      .sort((a, b) => a.input - b.input || (a.d.source?.line ?? 0) - (b.d.source?.line ?? 0));
+    let k = 0;
+    for (const [i, read] of reads.entries()) {
+      for (const d of read.before) diags.add(d);
+      for (; k < lineDiags.length && lineDiags[k]?.input === i; k++) diags.add(lineDiags[k]?.d as Diagnostic);
+      const summary = summaries[i] as InputSummary;
+      if (read.outcome.damage) {
+        diags.add({
+          code: 'INPUT_DAMAGED', severity: 'warning', source: null,
+          message: `${read.file}: ${read.outcome.damage.message} at compressed byte offset ${read.outcome.damage.offset}; ${summary.lines} complete lines before it were read`,
+        });
+      }
+      checkMismatch(summary, read.format, read.sample, read.file, { record: () => undefined, diagnostic: (d) => diags.add(d) });
+    }
+    diags.countUnkept(results.reduce((n, r) => n + r.dropped, 0));
+    return { summaries, traffic };
+  } finally {
+    await pool.close();
+  }
+}
+
+interface InputRead {
+  readonly index: number;
+  readonly file: string;
+  readonly outcome: ReadOutcome;
+  readonly format: FormatParser | null;
+  readonly sample: readonly string[];
+  /** Diagnostics raised before the first line (no format found). */
+  readonly before: readonly Diagnostic[];
+  readonly lines: number;
+}
+
+async function readInput(index: number, input: InputSpec, forced: FormatParser | null, options: PipelineOptions, pool: Pool, onProgress?: ProgressFn): Promise<InputRead> {
+  const file = input.stdin ? '<stdin>' : input.path;
+  const outcome: ReadOutcome = { gzip: false, damage: null };
+  const chunker = new PieceChunker(options.maxLineLength);
+  const sampler = new LineSplitter(options.maxLineLength);
+  const sample: string[] = [];
+  const before: Diagnostic[] = [];
+  let format = forced;
+  let announced = false;
+  const pending: Piece[] = [];
+  const progress: InputSummary = {
+    path: file, format: forced?.id ?? null, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0, malformed: 0,
+    damaged: null, firstMs: null, lastMs: null,
+  };
+  const announce = (): void => {
+    if (format === null && forced === null) {
+      format = detectFormat(sample).format;
+      if (format === null && sample.length > 0) {
+        before.push({
+          code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
+          message: 'no known format parses the first lines of this input; every line counted as malformed',
+          excerpt: excerpt(sample[0] ?? ''), hint: 'run `lbua formats` for the supported formats, or pass --format',
+        });
+      }
+    }
+    progress.format = format?.id ?? null;
+    pool.broadcast({ t: 'input', index, file, format: format?.id ?? null });
+    announced = true;
+  };
+  const send = async (p: Piece): Promise<void> => {
+    await pool.send({ t: 'piece', input: index, firstLine: p.firstLine, tooLongFirst: p.tooLongFirst, final: p.final, bytes: p.bytes }, p.bytes);
+    progress.lines = p.firstLine + p.lines - 1;
+    onProgress?.(progress);
+  };
+  for await (const chunk of readDecodedChunks(input.stdin ? '-' : input.path, outcome)) {
+    if (!announced) {
+      // Detection sees the same first lines the sequential pipeline would give it.
+      const batch = sampler.push(chunk);
+      if (batch) for (const l of batch.lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+      pending.push(...chunker.push(chunk));
+      if (sample.length < DETECT_SAMPLE_LINES) continue;
+      announce();
+      for (const p of pending.splice(0)) await send(p);
+      continue;
+    }
+    for (const p of chunker.push(chunk)) await send(p);
+  }
+  if (!announced) {
+    // A short input: the sample is whatever it has (its unterminated last line included).
+    if (!outcome.damage) {
+      const last = sampler.end();
+      if (last) for (const l of last.lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+    }
+    announce();
+    for (const p of pending.splice(0)) await send(p);
+  }
+  for (const p of chunker.end(outcome.damage === null)) await send(p);
+  return { index, file, outcome, format, sample, before, lines: chunker.lines };
+}
+
+function mergeSummaries(read: InputRead, results: readonly WorkerResult[]): InputSummary {
+  const s: InputSummary = {
+    path: read.file, format: read.format?.id ?? null, gzip: read.outcome.gzip, lines: 0, records: 0, filtered: 0,
+    skipped: 0, malformed: 0, damaged: read.outcome.damage, firstMs: null, lastMs: null,
+  };
+  for (const r of results) {
+    const part = r.inputs.find((x) => x.index === read.index)?.summary;
+    if (!part) continue;
+    s.lines += part.lines;
+    s.records += part.records;
+    s.filtered += part.filtered;
+    s.skipped += part.skipped;
+    s.malformed += part.malformed;
+    if (part.firstMs !== null && (s.firstMs === null || part.firstMs < s.firstMs)) s.firstMs = part.firstMs;
+    if (part.lastMs !== null && (s.lastMs === null || part.lastMs > s.lastMs)) s.lastMs = part.lastMs;
+  }
+  if (s.lines !== read.lines) throw new Error(`internal: ${read.file}: workers counted ${s.lines} lines, the reader ${read.lines}`);
+  return s;
+}
+
+/**
+ * The lines of one piece, as a worker sees them: the flagged too-long first line as null, then the piece's bytes
+ * split with LineSplitter's rules (a final piece may end without a newline).
+ */
+export function pieceBatches(p: Pick<Piece, 'firstLine' | 'tooLongFirst' | 'final' | 'bytes'>, maxLineLength: number): LineBatch[] {
+  const out: LineBatch[] = [];
+  let first = p.firstLine;
+  if (p.tooLongFirst) out.push({ firstLine: first++, lines: [null] });
+  const splitter = new LineSplitter(maxLineLength, first);
+  const batch = splitter.push(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength));
+  if (batch) out.push(batch);
+  if (p.final) {
+    const last = splitter.end();
+    if (last) out.push(last);
+  }
+  return out;
+}
+
+/** A piece of whole lines in its own ArrayBuffer (so it can be transferred, not copied, to a worker). */
+export interface Piece {
+  readonly firstLine: number;
+  readonly lines: number;
+  readonly tooLongFirst: boolean;
+  readonly final: boolean;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Decoded bytes → pieces of whole lines, with the same rules as LineSplitter for lines that span chunks: a line
+ * whose bytes pass the limit is dropped (and flagged, so the worker reports it) instead of being buffered.
+ */
+export class PieceChunker {
+  /** Bytes of the incomplete line `nextLine` (at most the limit), or tooLong when it passed the limit. */
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private tooLong = false;
+  private nextLine = 1;
+  /** The piece being filled: whole lines from accFirst; accTooLong = its first line was dropped as too long. */
+  private acc: Buffer[] = [];
+  private accLen = 0;
+  private accLines = 0;
+  private accFirst = 1;
+  private accTooLong = false;
+
+  constructor(private readonly maxLineLength: number, private readonly pieceBytes = PIECE_BYTES) {}
+
+  /** Lines cut so far. */
+  get lines(): number {
+    return this.nextLine - 1;
+  }
+
+  /** Adds decoded bytes; returns the pieces that are complete. */
+  push(buf: Buffer): Piece[] {
+    const out: Piece[] = [];
+    const lastNl = buf.lastIndexOf(10);
+    if (lastNl < 0) {
+      this.hold(buf);
+      return out;
+    }
+    let start = 0;
+    if (this.carryLen > 0 || this.tooLong) {
+      const firstNl = buf.indexOf(10);
+      if (this.tooLong || this.carryLen + firstNl > this.maxLineLength) {
+        this.startTooLong(out);
+        start = firstNl + 1;
+      } else {
+        this.begin();
+        for (const c of this.carry) this.acc.push(c);
+        this.accLen += this.carryLen;
+      }
+      this.carry = [];
+      this.carryLen = 0;
+      this.tooLong = false;
+    }
+    this.begin();
+    const n = countLf(buf, start, lastNl + 1);
+    if (lastNl + 1 > start) {
+      this.acc.push(buf.subarray(start, lastNl + 1));
+      this.accLen += lastNl + 1 - start;
+    }
+    this.accLines += n;
+    this.nextLine += n;
+    if (this.accLen >= this.pieceBytes) this.flush(out, false);
+    this.hold(buf.subarray(lastNl + 1));
+    return out;
+  }
+
+  /**
+   * End of input: the rest as pieces, the last marked final. A clean input may end with a line without a newline;
+   * a damaged one drops its partial last line (it may be cut mid-field), as the sequential reader does.
+   */
+  end(clean: boolean): Piece[] {
+    const out: Piece[] = [];
+    if (!clean) {
+      // Nothing of the cut line is kept.
+    } else if (this.tooLong) {
+      this.startTooLong(out);
+    } else if (this.carryLen > 0) {
+      this.begin();
+      for (const c of this.carry) this.acc.push(c);
+      this.accLen += this.carryLen;
+      this.accLines++;
+      this.nextLine++;
+    }
+    this.carry = [];
+    this.carryLen = 0;
+    this.tooLong = false;
+    this.flush(out, true);
+    return out;
+  }
+
+  private get accEmpty(): boolean {
+    return this.accLen === 0 && this.accLines === 0 && !this.accTooLong;
+  }
+
+  /** Marks where an empty piece starts. */
+  private begin(): void {
+    if (this.accEmpty) this.accFirst = this.nextLine;
+  }
+
+  /** Line `nextLine` is too long: close the piece being filled, start the next one with that line flagged. */
+  private startTooLong(out: Piece[]): void {
+    this.flush(out, false);
+    this.accTooLong = true;
+    this.accFirst = this.nextLine;
+    this.nextLine++;
+  }
+
+  private flush(out: Piece[], final: boolean): void {
+    if (this.accEmpty) return;
+    const bytes = new Uint8Array(new ArrayBuffer(this.accLen));
+    let at = 0;
+    for (const b of this.acc) {
+      bytes.set(b, at);
+      at += b.length;
+    }
+    out.push({ firstLine: this.accFirst, lines: this.accLines + (this.accTooLong ? 1 : 0), tooLongFirst: this.accTooLong, final, bytes });
+    this.acc = [];
+    this.accLen = 0;
+    this.accLines = 0;
+    this.accTooLong = false;
+  }
+
+  private hold(rest: Buffer): void {
+    if (rest.length === 0 || this.tooLong) return;
+    if (this.carryLen + rest.length > this.maxLineLength) {
+      this.tooLong = true;
+      this.carry = [];
+      this.carryLen = 0;
+      return;
+    }
+    // Copy: the decoder may reuse its buffer.
+    this.carry.push(Buffer.from(rest));
+    this.carryLen += rest.length;
+  }
+}
+
+function countLf(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, from); i >= 0 && i < to; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** The worker threads, fed round-robin with bounded queues. */
+class Pool {
+  private readonly workers: Worker[] = [];
+  private readonly inFlight: number[] = [];
+  private readonly waiting: ((() => void) | null)[] = [];
+  private readonly failures: Error[] = [];
+  private next = 0;
+
+  constructor(jobs: number, init: WorkerInit) {
+    const script = workerScript();
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(script, { workerData: init });
+      this.workers.push(w);
+      this.inFlight.push(0);
+      this.waiting.push(null);
+      w.on('message', (m: { t: string }) => {
+        if (m.t !== 'ack') return;
+        this.inFlight[i] = (this.inFlight[i] ?? 1) - 1;
+        const wake = this.waiting[i];
+        this.waiting[i] = null;
+        wake?.();
+      });
+      w.on('error', (e) => {
+        this.failures.push(e);
+        const wake = this.waiting[i];
+        this.waiting[i] = null;
+        wake?.();
+      });
+    }
+  }
+
+  broadcast(m: ToWorker): void {
+    for (const w of this.workers) w.postMessage(m);
+  }
+
+  /** Sends a piece to the next worker, waiting while that worker has IN_FLIGHT pieces queued. */
+  async send(m: ToWorker, bytes: Uint8Array): Promise<void> {
+    const i = this.next;
+    this.next = (this.next + 1) % this.workers.length;
+    this.check();
+    while ((this.inFlight[i] ?? 0) >= IN_FLIGHT) {
+      await new Promise<void>((r) => (this.waiting[i] = r));
+      this.check();
+    }
+    this.inFlight[i] = (this.inFlight[i] ?? 0) + 1;
+    this.workers[i]?.postMessage(m, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Ends every worker and collects their partial results, in worker order. */
+  async finish(): Promise<WorkerResult[]> {
+    this.check();
+    const results = await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<WorkerResult>((resolve, reject) => {
+            w.on('message', (m: { t: string }) => {
+              if (m.t === 'result') resolve(m as WorkerResult);
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => reject(new Error(`worker exited (${code}) before sending its result`)));
+            w.postMessage({ t: 'end' } satisfies ToWorker);
+          }),
+      ),
+    );
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private check(): void {
+    const e = this.failures[0];
+    if (e) throw e;
+  }
+}
+
+/** The compiled worker script (tests run from src/ under ts-jest: use the build in dist/). */
+function workerScript(): string {
+  const here = join(__dirname, 'pipeline-worker.js');
+  if (existsSync(here)) return here;
+  return join(__dirname, '..', 'dist', 'pipeline-worker.js');
+}
