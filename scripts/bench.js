@@ -5,8 +5,9 @@
  * lbua's reader costs before any parsing). Prints lines/s, MB/s (uncompressed) and peak RSS for each configuration:
  *   --summary-only            the foundation (traffic summary; worker threads on a multi-core machine)
  *   --summary-only --jobs 1   the same on the main thread only
- *   --detectors none          + sessions, route templates, profiles, geo, timeline
- *   (default)                 + all detectors
+ *   --detectors none          + sessions, route templates, profiles, geo, timeline (main thread)
+ *   (default)                 + all detectors (split over two workers on a multi-core machine)
+ *   --jobs 1                  the same on the main thread only
  * Then writes the HTML report of the same file and prints its size.
  * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "analyze args" (one configuration only)] [--no-html]
  */
@@ -57,7 +58,7 @@ const rate = (ms) => `${fmt(counted / (ms / 1000)).padStart(9)} lines/s ${(rawBy
 console.log(`file: ${file} (${counted.toLocaleString('en-US')} lines, ${(gzBytes / 1e6).toFixed(1)} MB gz, ${(rawBytes / 1e6).toFixed(1)} MB raw)`);
 console.log(`floor  zcat | wc -l              ${floor.ms.toFixed(0).padStart(6)} ms ${rate(floor.ms)}`);
 console.log(`floor  node gunzip + count lines ${nodeFloor.ms.toFixed(0).padStart(6)} ms ${rate(nodeFloor.ms)}`);
-const configs = extra.length > 0 ? [extra] : [['--summary-only'], ['--summary-only', '--jobs', '1'], ['--detectors', 'none'], []];
+const configs = extra.length > 0 ? [extra] : [['--summary-only'], ['--summary-only', '--jobs', '1'], ['--detectors', 'none'], [], ['--jobs', '1']];
 console.log(`lbua analyze --output json ... (best of ${runs}; peak RSS is the largest of the runs)`);
 for (const args of configs) {
   const results = [];

@@ -1,15 +1,18 @@
 /**
- * The traffic summary on worker threads (`lbua analyze --summary-only`, the foundation's job).
+ * Runs on worker threads, two ways:
  *
- * The main thread reads and gunzips (zlib inflates on libuv's thread pool), cuts the decoded bytes into pieces
- * of whole lines, numbers them, detects each input's format from its first lines exactly as the sequential
- * pipeline does, and hands the pieces round-robin to the workers (pipeline-worker.ts). Each worker parses its
- * pieces into a partial traffic profile; at the end the partials are merged. Every figure of the summary is a
- * count, a min/max, an integer sum or a mergeable sketch, so the report is the same as the sequential one
- * (tests compare them byte for byte); diagnostics are put back in line order before they are kept.
+ * - shard (`--summary-only`): pieces of the input go round-robin to up to 4 workers; each parses its pieces into a
+ *   partial traffic profile, and the partials are merged. Every figure of the summary is a count, a min/max, an
+ *   integer sum or a mergeable sketch, so the report is the one the main thread makes alone (except a top table
+ *   with more than 100,000 distinct keys, which is pruned where the records happened to fall).
+ * - split (a full run): every piece goes to two workers. Both parse and enrich every record in the same order; the
+ *   primary computes the traffic summary, profiles, sessions, stages and the detectors that read sessions, the
+ *   other the detectors that read records alone (the costly half). Each part sees exactly what a single-thread run
+ *   sees, so the report is byte-identical (tests compare them).
  *
- * The result does not depend on the number of workers, with one exception: a top table with more than 100,000
- * distinct keys is pruned (see TopCounter), and where it is pruned depends on how records were split.
+ * The main thread reads and gunzips (zlib inflates on libuv's thread pool), cuts the decoded bytes into pieces of
+ * whole lines, numbers them, and detects each input's format from its first lines exactly as the sequential
+ * pipeline does. Diagnostics are put back in line order before they are kept.
  */
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -25,10 +28,18 @@ import { getFormat } from './formats/registry';
 import type { FormatParser } from './formats/types';
 import { checkMismatch, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
+import type { AnalyzeOptions, CoreRole } from './analysis-core';
+import type { GeoOptions } from './enrich/geo/index';
+import type { Finding } from './detect/types';
 
-/** What a worker is started with. */
+/** How a run is spread over workers. */
+export type ParallelPlan = { readonly kind: 'shard'; readonly jobs: number } | { readonly kind: 'split' };
+
+/** What a worker is started with (structured-clone safe: geo is reopened from its source). */
 export interface WorkerInit {
-  readonly options: PipelineOptions;
+  readonly options: Omit<AnalyzeOptions, 'geo'>;
+  readonly role: CoreRole;
+  readonly geo: GeoOptions | null;
   readonly maxWarnings: number;
 }
 
@@ -51,7 +62,10 @@ export type ToWorker =
 /** A worker's partial result. */
 export interface WorkerResult {
   readonly t: 'result';
-  readonly traffic: TrafficState;
+  readonly traffic: TrafficState | null;
+  readonly built: Record<string, unknown>;
+  readonly findings: { readonly id: string; readonly findings: Finding[] }[];
+  readonly detectorsRan: boolean;
   readonly inputs: readonly { readonly index: number; readonly summary: InputSummary }[];
   /** The worker's first line-level diagnostics, with the input they belong to. */
   readonly kept: readonly { readonly input: number; readonly d: Diagnostic }[];
@@ -67,29 +81,44 @@ const PIECE_BYTES = 256 * 1024;
 /** Progress callback: the input being read, with its lines so far. */
 export type ProgressFn = (current: InputSummary) => void;
 
-/** Runs the traffic summary over `inputs` on `jobs` worker threads. */
-export async function runSummaryParallel(
+/** What a parallel run produced. */
+export interface ParallelResult {
+  readonly summaries: InputSummary[];
+  readonly traffic: TrafficProfile;
+  readonly built: Record<string, unknown>;
+  /** Raw findings of each part, per detector. */
+  readonly findings: readonly (readonly { readonly id: string; readonly findings: Finding[] }[])[];
+  readonly detectorsRan: boolean;
+}
+
+/** Runs the analysis of `inputs` (in this order) on worker threads, as `plan` says. */
+export async function runParallel(
   inputs: readonly InputSpec[],
-  options: PipelineOptions,
-  jobs: number,
+  options: AnalyzeOptions,
+  plan: ParallelPlan,
   diags: DiagnosticLog,
   onProgress?: ProgressFn,
-): Promise<{ summaries: InputSummary[]; traffic: TrafficProfile }> {
+): Promise<ParallelResult> {
   const forced = options.format === 'auto' ? null : getFormat(options.format);
   if (options.format !== 'auto' && !forced) {
     throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
   }
-  const pool = new Pool(jobs, { options, maxWarnings: diags.limit });
+  const { geo, ...cloneable } = options;
+  const init = (role: CoreRole): WorkerInit => ({ options: cloneable, role, geo: geo?.source ?? null, maxWarnings: diags.limit });
+  const inits = plan.kind === 'shard' ? Array.from({ length: plan.jobs }, () => init('summary')) : [init('primary'), init('detectors')];
+  const pool = new Pool(inits, plan.kind === 'split');
   try {
     const reads: InputRead[] = [];
     for (const [index, input] of inputs.entries()) reads.push(await readInput(index, input, forced ?? null, options, pool, onProgress));
     const results = await pool.finish();
+    // In a split run both workers read every line: the primary's accounting is the run's.
+    const accounting = plan.kind === 'split' ? results.slice(0, 1) : results;
     const traffic = new TrafficProfile();
-    for (const r of results) traffic.merge(r.traffic);
-    const summaries = reads.map((read) => mergeSummaries(read, results));
+    for (const r of accounting) if (r.traffic) traffic.merge(r.traffic);
+    const summaries = reads.map((read) => mergeSummaries(read, accounting));
     // Diagnostics in the order the sequential pipeline emits them: per input, what the reader found before the
     // lines, the lines' own in line order, then damage and format mismatch.
-    const lineDiags = results
+    const lineDiags = accounting
       .flatMap((r) => r.kept)
       .sort((a, b) => a.input - b.input || (a.d.source?.line ?? 0) - (b.d.source?.line ?? 0));
     let k = 0;
@@ -105,8 +134,14 @@ export async function runSummaryParallel(
       }
       checkMismatch(summary, read.format, read.sample, read.file, { record: () => undefined, diagnostic: (d) => diags.add(d) });
     }
-    diags.countUnkept(results.reduce((n, r) => n + r.dropped, 0));
-    return { summaries, traffic };
+    diags.countUnkept(accounting.reduce((n, r) => n + r.dropped, 0));
+    return {
+      summaries,
+      traffic,
+      built: results[0]?.built ?? {},
+      findings: results.map((r) => r.findings),
+      detectorsRan: results.some((r) => r.detectorsRan),
+    };
   } finally {
     await pool.close();
   }
@@ -153,7 +188,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
     announced = true;
   };
   const send = async (p: Piece): Promise<void> => {
-    await pool.send({ t: 'piece', input: index, firstLine: p.firstLine, tooLongFirst: p.tooLongFirst, final: p.final, bytes: p.bytes }, p.bytes);
+    await pool.send({ t: 'piece', input: index, firstLine: p.firstLine, tooLongFirst: p.tooLongFirst, final: p.final, bytes: p.bytes });
     progress.lines = p.firstLine + p.lines - 1;
     onProgress?.(progress);
   };
@@ -366,7 +401,7 @@ function countLf(buf: Buffer, from: number, to: number): number {
   return n;
 }
 
-/** The worker threads, fed round-robin with bounded queues. */
+/** The worker threads with bounded queues: pieces go round-robin, or to every worker (broadcast). */
 class Pool {
   private readonly workers: Worker[] = [];
   private readonly inFlight: number[] = [];
@@ -374,9 +409,9 @@ class Pool {
   private readonly failures: Error[] = [];
   private next = 0;
 
-  constructor(jobs: number, init: WorkerInit) {
+  constructor(inits: readonly WorkerInit[], private readonly broadcastPieces: boolean) {
     const script = workerScript();
-    for (let i = 0; i < jobs; i++) {
+    for (const [i, init] of inits.entries()) {
       const w = new Worker(script, { workerData: init });
       this.workers.push(w);
       this.inFlight.push(0);
@@ -384,15 +419,11 @@ class Pool {
       w.on('message', (m: { t: string }) => {
         if (m.t !== 'ack') return;
         this.inFlight[i] = (this.inFlight[i] ?? 1) - 1;
-        const wake = this.waiting[i];
-        this.waiting[i] = null;
-        wake?.();
+        this.wake(i);
       });
       w.on('error', (e) => {
         this.failures.push(e);
-        const wake = this.waiting[i];
-        this.waiting[i] = null;
-        wake?.();
+        this.wake(i);
       });
     }
   }
@@ -401,23 +432,40 @@ class Pool {
     for (const w of this.workers) w.postMessage(m);
   }
 
-  /** Sends a piece to the next worker, waiting while that worker has IN_FLIGHT pieces queued. */
-  async send(m: ToWorker, bytes: Uint8Array): Promise<void> {
-    const i = this.next;
-    this.next = (this.next + 1) % this.workers.length;
+  /** Sends a piece (to the next worker, or to all), waiting while a worker has IN_FLIGHT pieces queued. */
+  async send(m: Extract<ToWorker, { t: 'piece' }>): Promise<void> {
+    if (!this.broadcastPieces) {
+      const i = this.next;
+      this.next = (this.next + 1) % this.workers.length;
+      await this.post(i, m);
+      return;
+    }
+    // Each worker gets its own copy but the last, which gets the original.
+    for (let i = 0; i < this.workers.length; i++) {
+      await this.post(i, i === this.workers.length - 1 ? m : { ...m, bytes: m.bytes.slice() });
+    }
+  }
+
+  private async post(i: number, m: Extract<ToWorker, { t: 'piece' }>): Promise<void> {
     this.check();
     while ((this.inFlight[i] ?? 0) >= IN_FLIGHT) {
       await new Promise<void>((r) => (this.waiting[i] = r));
       this.check();
     }
     this.inFlight[i] = (this.inFlight[i] ?? 0) + 1;
-    this.workers[i]?.postMessage(m, [bytes.buffer as ArrayBuffer]);
+    this.workers[i]?.postMessage(m, [m.bytes.buffer as ArrayBuffer]);
   }
 
-  /** Ends every worker and collects their partial results, in worker order. */
+  private wake(i: number): void {
+    const wake = this.waiting[i];
+    this.waiting[i] = null;
+    wake?.();
+  }
+
+  /** Ends every worker and collects their results, in worker order. */
   async finish(): Promise<WorkerResult[]> {
     this.check();
-    const results = await Promise.all(
+    return Promise.all(
       this.workers.map(
         (w) =>
           new Promise<WorkerResult>((resolve, reject) => {
@@ -430,7 +478,6 @@ class Pool {
           }),
       ),
     );
-    return results;
   }
 
   async close(): Promise<void> {

@@ -1,38 +1,41 @@
 /**
- * Worker thread of the parallel summary (pipeline-parallel.ts): receives pieces of decoded input (whole lines,
- * numbered by the main thread), parses them with the input's format and counts them into its own partial traffic
- * profile and per-input totals. At the end it sends those back as plain data; the main thread merges the
- * partials of all workers. Runs the same processBatch as the sequential pipeline, so every line is accounted for
- * the same way.
+ * Worker thread of a parallel run (pipeline-parallel.ts): receives pieces of decoded input (whole lines, numbered by
+ * the main thread), parses them with the input's format and feeds the records to its part of the analysis
+ * (analysis-core.ts: the summary shard, the primary part or the detectors part). At the end it sends its results
+ * back as plain data. It runs the same processBatch as the sequential pipeline, so every line is accounted for the
+ * same way.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Diagnostic } from './core/types';
 import { getFormat } from './formats/registry';
 import type { FormatParser } from './formats/types';
-import { processBatch, type InputSummary, type PipelineOptions } from './pipeline';
-import { TrafficProfile } from './profile/traffic';
+import { processBatch, type InputSummary, type PipelineOptions, type PipelineSink } from './pipeline';
 import { pieceBatches, type ToWorker, type WorkerInit, type WorkerResult } from './pipeline-parallel';
+import { createCore, type Core } from './analysis-core';
+import { openGeo } from './enrich/geo/index';
 
-function main(): void {
+async function start(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('pipeline-worker must run in a worker thread');
   const init = workerData as WorkerInit;
   const options: PipelineOptions = init.options;
-  const traffic = new TrafficProfile();
   const inputs = new Map<number, { file: string; format: FormatParser | null; summary: InputSummary }>();
   const kept: { input: number; d: Diagnostic }[] = [];
   let dropped = 0;
   let current = -1;
-  const sink = {
-    record: (r: Parameters<TrafficProfile['observe']>[0]) => traffic.observe(r),
-    diagnostic: (d: Diagnostic) => {
-      // The first maxWarnings line-level diagnostics of this worker include every one of them that can be among
-      // the run's first maxWarnings (pieces arrive in input and line order); the rest are only counted.
-      if (kept.length < init.maxWarnings) kept.push({ input: current, d });
-      else dropped++;
-    },
-  };
-  port.on('message', (m: ToWorker) => {
+  let core: Core | null = null;
+  const queue: ToWorker[] = [];
+
+  const handle = (c: Core, m: ToWorker): void => {
+    const sink: PipelineSink = {
+      record: (r) => c.record(r),
+      diagnostic: (d) => {
+        // The first maxWarnings line-level diagnostics of this worker include every one of them that can be among
+        // the run's first maxWarnings (pieces arrive in input and line order); the rest are only counted.
+        if (kept.length < init.maxWarnings) kept.push({ input: current, d });
+        else dropped++;
+      },
+    };
     if (m.t === 'input') {
       const summary: InputSummary = {
         path: m.file, format: m.format, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0, malformed: 0,
@@ -49,15 +52,34 @@ function main(): void {
       port.postMessage({ t: 'ack' });
       return;
     }
+    const done = c.finish();
     const result: WorkerResult = {
       t: 'result',
-      traffic: traffic.state(),
+      traffic: done.traffic ? done.traffic.state() : null,
+      built: done.built,
+      findings: done.findings,
+      detectorsRan: done.detectorsRan,
       inputs: [...inputs].map(([index, v]) => ({ index, summary: v.summary })),
       kept,
       dropped,
     };
     port.postMessage(result);
+  };
+
+  // Messages that arrive while the geo data opens wait in order.
+  port.on('message', (m: ToWorker) => {
+    if (core === null) queue.push(m);
+    else handle(core, m);
   });
+  const geo = init.geo ? await openGeo(init.geo) : null;
+  const ready = createCore({ ...init.options, geo }, init.role);
+  for (const m of queue.splice(0)) handle(ready, m);
+  core = ready;
 }
 
-main();
+start().catch((e: unknown) => {
+  // Rethrown outside the promise so the main thread gets the worker's 'error' event.
+  setImmediate(() => {
+    throw e;
+  });
+});

@@ -33,24 +33,44 @@ export function validateSelection(sel: DetectorSelection): void {
   }
 }
 
-/** The detectors stage: observe records and sessions, then produce report findings. */
 /** Ids of the detectors a selection runs, in registry order. */
 export function selectedDetectors(sel: DetectorSelection): string[] {
   return Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id));
 }
 
-export function createDetectorStage(sel: DetectorSelection, geo: boolean): { observe(r: EnrichedRecord): void; observeSession(s: Session): void; finish(): ReportFinding[] } {
+/**
+ * Which of the selected detectors a stage runs: all of them, only those that read sessions, or only those that
+ * read records alone (a run split over two threads gives each one part; see pipeline-parallel.ts).
+ */
+export type DetectorPart = 'all' | 'sessions' | 'records';
+
+/** The detectors stage: observe records and sessions, then produce report findings. */
+export interface DetectorStage {
+  observe(r: EnrichedRecord): void;
+  observeSession(s: Session): void;
+  /** Raw findings of each detector, in registry order. */
+  raw(): { readonly id: string; readonly findings: Finding[] }[];
+  /** Report findings (sorted, with ids and cross-references). */
+  finish(): ReportFinding[];
+}
+
+/** One instance of each selected detector, in registry order. */
+function instancesOf(sel: DetectorSelection, geo: boolean): { id: string; d: Detector }[] {
   validateSelection(sel);
-  const ids = selectedDetectors(sel);
-  const instances: Detector[] = ids.map((id) => {
+  return selectedDetectors(sel).map((id) => {
     const def = DETECTORS[id];
     if (!def) throw new Error(`detector ${id} vanished`);
     const options: Record<string, number> = { ...def.defaultOptions };
     for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
-    return def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo });
+    return { id, d: def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo }) };
   });
-  const withRecords = instances.filter((d) => d.observe !== undefined);
-  const withSessions = instances.filter((d) => d.observeSession !== undefined);
+}
+
+export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: DetectorPart = 'all'): DetectorStage {
+  const instances = instancesOf(sel, geo).filter(({ d }) => part === 'all' || (part === 'sessions') === (d.observeSession !== undefined));
+  const withRecords = instances.map((x) => x.d).filter((d) => d.observe !== undefined);
+  const withSessions = instances.map((x) => x.d).filter((d) => d.observeSession !== undefined);
+  const raw = (): { id: string; findings: Finding[] }[] => instances.map(({ id, d }) => ({ id, findings: d.finish() }));
   return {
     observe(r) {
       for (const d of withRecords) d.observe?.(r);
@@ -58,10 +78,26 @@ export function createDetectorStage(sel: DetectorSelection, geo: boolean): { obs
     observeSession(s) {
       for (const d of withSessions) d.observeSession?.(s);
     },
+    raw,
     finish() {
-      return toReport(instances.flatMap((d) => d.finish()));
+      return toReport(raw().flatMap((x) => x.findings));
     },
   };
+}
+
+/** The selected detectors that read sessions, and those that read records alone. */
+export function detectorParts(sel: DetectorSelection, geo: boolean): { sessions: string[]; records: string[] } {
+  const out = { sessions: [] as string[], records: [] as string[] };
+  for (const x of instancesOf(sel, geo)) (x.d.observeSession !== undefined ? out.sessions : out.records).push(x.id);
+  return out;
+}
+
+/** Report findings from the raw findings of parts of a run, put back in registry order first. */
+export function mergeRaw(parts: readonly (readonly { readonly id: string; readonly findings: readonly Finding[] }[])[]): ReportFinding[] {
+  const order = Object.keys(DETECTORS);
+  const byId = new Map<string, readonly Finding[]>();
+  for (const p of parts) for (const x of p) byId.set(x.id, x.findings);
+  return toReport(order.flatMap((id) => byId.get(id) ?? []));
 }
 
 /** Sorts, ids and cross-references findings. */

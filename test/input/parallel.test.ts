@@ -13,6 +13,7 @@ import { PieceChunker, pieceBatches } from '../../src/pipeline-parallel';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
+import { openGeo } from '../../src/enrich/geo/index';
 import { json, lbua, ROOT } from '../helpers/cli';
 
 /** Lines by number from the sequential splitter. */
@@ -117,7 +118,11 @@ describe('summary on worker threads', () => {
   const inputs = expandInputs([mixed, nginx, unknown, truncated, join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz')]);
   const base: AnalyzeOptions = { format: 'auto', strict: false, maxLineLength: 65_536, from: null, to: null, top: 10, maxWarnings: 20, summaryOnly: true };
 
-  const run = async (options: AnalyzeOptions): Promise<string> => renderJson((await analyze(inputs, options)).report);
+  const run = async (options: AnalyzeOptions): Promise<string> => {
+    const outcome = await analyze(inputs, options);
+    expect(outcome.workers).toBe(options.jobs === 1 ? 0 : options.jobs);
+    return renderJson(outcome.report);
+  };
 
   it('gives the same report as the main thread, byte for byte, with 2 and 3 workers', async () => {
     const one = await run({ ...base, jobs: 1 });
@@ -148,6 +153,31 @@ describe('summary on worker threads', () => {
     expect(await run({ ...base, ...window, jobs: 2 })).toBe(one);
     expect((JSON.parse(one) as { summary: { requests: number } }).summary.requests).toBeGreaterThan(1000);
   }, 60_000);
+
+  it('a full run split over two workers (detectors in the second) gives the same report, findings and all', async () => {
+    const incidents = join(tmp, 'incidents.log.gz');
+    expect(lbua(['generate', '-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all', '-o', incidents]).code).toBe(0);
+    const geo = await openGeo({ geoipPath: null, asnPath: null, noBundled: false });
+    const fullOptions: AnalyzeOptions = {
+      ...base, summaryOnly: false, geo, evidenceText: true,
+      detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 },
+    };
+    const many = expandInputs([incidents, mixed, nginx, unknown, truncated]);
+    const full = async (jobs: number): Promise<string> => {
+      const outcome = await analyze(many, { ...fullOptions, jobs });
+      expect(outcome.workers).toBe(jobs === 1 ? 0 : 2);
+      return renderJson(outcome.report);
+    };
+    const one = await full(1);
+    const report = JSON.parse(one) as { findings: { detector: string; evidence: { text?: string }[] }[]; sessions: unknown; geo: unknown; timeline: unknown };
+    // Findings from both parts of the split (session detectors in the primary, record detectors in the other).
+    const detectors = new Set(report.findings.map((f) => f.detector));
+    for (const d of ['burst', 'scanner', 'credential-stuffing', 'looping-session']) expect(detectors).toContain(d);
+    expect(report.findings[0]?.evidence[0]?.text).toBeDefined();
+    expect(report.sessions).toBeDefined();
+    expect(report.geo).toBeDefined();
+    expect(await full(2)).toBe(one);
+  }, 120_000);
 
   it('is chosen with --jobs from the CLI, and --jobs 0 is a usage error', () => {
     const args = ['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--summary-only', '--output', 'json'];

@@ -19,6 +19,8 @@ export interface GeoLookup {
   info(): readonly string[];
   /** True when city/region can be present (a City database was given). */
   readonly hasCity: boolean;
+  /** How it was opened (so a worker thread can open the same data); absent for lookups made otherwise. */
+  readonly source?: GeoOptions;
 }
 
 /** Options for opening geo data. */
@@ -67,6 +69,7 @@ export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
   };
   return {
     hasCity,
+    source: { geoipPath: options.geoipPath, asnPath: options.asnPath, noBundled: options.noBundled },
     lookup(ip) {
       let g = cache.get(ip);
       if (g === undefined) {

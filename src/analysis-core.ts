@@ -1,0 +1,206 @@
+/**
+ * The analysis itself, record by record: traffic summary → enrich → behaviour profile → extra stages → detectors →
+ * session stitcher; closed sessions go to the session summary, the profile, every stage that wants sessions and the
+ * session detectors. `createCore` builds it for a whole run, or for one part of a run split over two threads (see
+ * pipeline-parallel.ts): each part sees every record in the same order, so it computes what it would alone.
+ */
+import type { LogRecord } from './core/types';
+import type { PipelineOptions } from './pipeline';
+import { TrafficProfile } from './profile/traffic';
+import { BehaviourProfile, type EndpointRow, type GroupRow } from './profile/behaviour';
+import { GeoView } from './profile/geo-view';
+import { Timeline } from './profile/timeline';
+import { createEnricher } from './enrich/index';
+import type { EnrichedRecord } from './enrich/types';
+import type { GeoLookup } from './enrich/geo/index';
+import { createStitcher } from './sessions/stitcher';
+import { SessionSummary, type SessionsSection } from './sessions/summary';
+import type { Session } from './sessions/types';
+import { createDetectorStage, type DetectorPart, type DetectorSelection } from './detect/stage';
+import type { Finding } from './detect/types';
+
+/** Options of an analysis run (normalized by cli/options.ts). */
+export interface AnalyzeOptions extends PipelineOptions {
+  readonly top: number;
+  /** Line-level diagnostics kept in the report. */
+  readonly maxWarnings: number;
+  /** User route patterns (--route). */
+  readonly routes?: readonly string[];
+  /** Opened geo data, or null. */
+  readonly geo?: GeoLookup | null;
+  /** Session inactivity timeout (default 30 min) and key. */
+  readonly sessionTimeoutMs?: number;
+  readonly sessionKey?: 'ip' | 'ip+ua';
+  /** Turn off enrichment, sessions and profiles (foundation-only summary; used for benchmarks). */
+  readonly summaryOnly?: boolean;
+  /**
+   * Worker threads: a number (1 = none), or 'auto' (absent): when the input files add up to 8 MB or more on a
+   * multi-core machine, up to 4 for --summary-only, 2 for a full run (see pipeline-parallel.ts).
+   */
+  readonly jobs?: number | 'auto';
+  /** Detectors to run (null/absent = none). */
+  readonly detectors?: DetectorSelection | null;
+  /** Read evidence lines again after the run and put their text in the findings (not possible for stdin). */
+  readonly evidenceText?: boolean;
+}
+
+/**
+ * A stage after enrichment (geo views, detectors, timeline). Each sees every enriched record in input order and
+ * contributes named sections to the report when the run ends. Stages hold their state in closures.
+ */
+export interface AnalysisStage {
+  readonly id: string;
+  observe(r: EnrichedRecord): void;
+  /** Receives every session when it closes (sessions are stitched once, here). */
+  observeSession?(s: Session): void;
+  /** Report sections, keyed by section name (added after the built-in ones, in stage order). */
+  finish(): Readonly<Record<string, unknown>>;
+}
+
+/** Builds the run's stages (order matters for report key order). */
+export type StageFactory = (options: AnalyzeOptions) => AnalysisStage;
+
+/** The extra stages of `lbua analyze`, in report order (geo views, detectors and the timeline register here). */
+export const STAGES: readonly StageFactory[] = [timelineStage, geoStage];
+
+/** Requests per bucket by status class with latency p50/p95 (the HTML report's timeline). */
+function timelineStage(): AnalysisStage {
+  const timeline = new Timeline();
+  return {
+    id: 'timeline',
+    observe: (r) => timeline.observe(r),
+    finish: () => ({ timeline: timeline.result() }),
+  };
+}
+
+/** Country and ASN views (only when geo data is loaded). */
+function geoStage(options: AnalyzeOptions): AnalysisStage {
+  const geo = options.geo ?? null;
+  const view = geo ? new GeoView(geo.info()) : null;
+  return {
+    id: 'geo',
+    observe: (r) => view?.observe(r),
+    observeSession: (s) => view?.observeSession(s),
+    finish: () => (view ? { geo: view.result(options.top) } : {}),
+  };
+}
+
+/** The `profiles` report section. */
+export interface ProfilesSection {
+  readonly endpoints_top: readonly EndpointRow[];
+  readonly endpoints_slowest: readonly EndpointRow[];
+  readonly client_classes: readonly GroupRow[];
+  readonly agent_families: readonly GroupRow[];
+  readonly protocols: Readonly<Record<string, number>>;
+  readonly tls: Readonly<Record<string, number>>;
+  readonly collapsed_routes: readonly string[];
+}
+
+/**
+ * What a run computes: 'all' (one thread), 'summary' (the traffic summary alone), or one part of a split run:
+ * 'primary' (traffic, enrichment, profiles, stages, sessions and the session detectors) or 'detectors' (enrichment
+ * and the detectors that read records only).
+ */
+export type CoreRole = 'all' | 'summary' | 'primary' | 'detectors';
+
+/** What a run (or a part of one) produced. */
+export interface CoreResult {
+  /** The traffic summary (null for the 'detectors' part). */
+  readonly traffic: TrafficProfile | null;
+  /** Sections after `top`, in report order: sessions, profiles, then each stage's. */
+  readonly built: Record<string, unknown>;
+  /** Raw findings per detector in registry order (empty when no detectors ran). */
+  readonly findings: { readonly id: string; readonly findings: Finding[] }[];
+  /** True when detectors were selected at all (findings then come from them). */
+  readonly detectorsRan: boolean;
+}
+
+/** A run's record consumer and its end. */
+export interface Core {
+  record(r: LogRecord): void;
+  finish(): CoreResult;
+}
+
+/** Builds the analysis for `role`. */
+export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactories: readonly StageFactory[] = STAGES): Core {
+  const full = role !== 'summary';
+  const primary = role === 'all' || role === 'primary' || role === 'summary';
+  const traffic = primary ? new TrafficProfile() : null;
+  const stages = full && role !== 'detectors' ? stageFactories.map((f) => f(options)) : [];
+  const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
+  const profiles = full && role !== 'detectors';
+  const behaviour = new BehaviourProfile();
+  const summary = new SessionSummary();
+  const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
+  const sessionKey = options.sessionKey ?? 'ip+ua';
+  const stitcher = full && role !== 'detectors' ? createStitcher({ timeoutMs, key: sessionKey }) : null;
+  const sessionStages = stages.filter((s) => s.observeSession !== undefined);
+  const part: DetectorPart = role === 'primary' ? 'sessions' : role === 'detectors' ? 'records' : 'all';
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, part) : null;
+  const closeSessions = (closed: readonly Session[]): void => {
+    for (const sess of closed) {
+      summary.observe(sess);
+      behaviour.observeSession(sess);
+      for (const s of sessionStages) s.observeSession?.(sess);
+      detectors?.observeSession(sess);
+    }
+  };
+  return {
+    record(r) {
+      traffic?.observe(r);
+      if (enrich === null) return;
+      const e = enrich(r);
+      if (profiles) behaviour.observe(e);
+      for (const s of stages) s.observe(e);
+      detectors?.observe(e);
+      if (stitcher === null) return;
+      const closed = stitcher.push(e);
+      if (closed.length > 0) closeSessions(closed);
+    },
+    finish() {
+      if (stitcher !== null) closeSessions(stitcher.flush());
+      const sections: Record<string, unknown> = {};
+      for (const s of stages) Object.assign(sections, s.finish());
+      const built: Record<string, unknown> = {};
+      if (profiles && stitcher !== null && enrich !== null) {
+        const sessionsSection: SessionsSection = summary.result(options.top, {
+          timeoutMs, key: sessionKey, late: stitcher.stats.late, forced: stitcher.stats.forced, peakOpen: stitcher.stats.peakOpen,
+        });
+        built['sessions'] = sessionsSection;
+        built['profiles'] = profilesSection(behaviour, options.top, enrich.routes.collapsed());
+      }
+      Object.assign(built, sections);
+      return { traffic, built, findings: detectors ? detectors.raw() : [], detectorsRan: detectors !== null };
+    },
+  };
+}
+
+function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[]): ProfilesSection {
+  const rows = p.endpointRows();
+  const byRequests = [...rows].sort((a, b) => b.requests - a.requests || (a.endpoint < b.endpoint ? -1 : 1));
+  const minRequests = Math.max(20, Math.ceil(p.requests * 0.001));
+  const slowest = rows
+    .filter((r) => r.requests >= minRequests && r.p95_ms !== null)
+    .sort((a, b) => (b.p95_ms ?? 0) - (a.p95_ms ?? 0) || (a.endpoint < b.endpoint ? -1 : 1));
+  const groups = (which: 'classes' | 'families'): GroupRow[] =>
+    p.groupRows(which).sort((a, b) => b.requests + b.session_requests - (a.requests + a.session_requests) || (a.key < b.key ? -1 : 1));
+  const shares = (series: Map<number, Map<string, number>>): Record<string, number> => {
+    const totals = new Map<string, number>();
+    let all = 0;
+    for (const counts of series.values()) for (const [k, n] of counts) {
+      totals.set(k, (totals.get(k) ?? 0) + n);
+      all += n;
+    }
+    return Object.fromEntries([...totals.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => [k, all ? Math.round((n / all) * 10_000) / 10_000 : 0]));
+  };
+  return {
+    endpoints_top: byRequests.slice(0, topN),
+    endpoints_slowest: slowest.slice(0, topN),
+    client_classes: groups('classes'),
+    agent_families: groups('families').slice(0, topN),
+    protocols: shares(p.protocols),
+    tls: shares(p.tls),
+    collapsed_routes: collapsed,
+  };
+}
+
