@@ -4,6 +4,8 @@
  * (robust z-score: (count − median) / (1.4826 × MAD)). Consecutive hot minutes form one finding. A botnet spread
  * over one /24 surfaces as the /24 (its member addresses are folded into it), and heavy legitimate traffic behind
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
+ * An ASN or /16 (/48) is big by nature (an ISP's users): it only learns its own rate for its first minutes
+ * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
  * Memory: per-minute counts for the minutes inside the lateness window, a baseline for at most 200,000 entities.
  */
 import { detach } from '../core/text';
@@ -47,7 +49,7 @@ export default defineDetector({
   id: 'burst',
   title: 'Request bursts',
   description: 'Flags IPs, networks (/24, /16, IPv6 /64, /48) and ASNs whose request rate jumps far above their own earlier rate and their peers in the same minute.',
-  defaultOptions: { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5 },
+  defaultOptions: { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5, warmupMinutes: 5 },
   optionDocs: {
     minRate: 'requests per minute an entity must reach before it can be a burst',
     factor: 'times above max(own baseline, peer median) to fire',
@@ -55,6 +57,7 @@ export default defineDetector({
     alpha: 'EWMA weight of the newest quiet minute in the own-baseline',
     latenessMinutes: 'minutes of out-of-order input tolerated before a minute is judged',
     natAgents: 'distinct user agents (with static assets) that mark an address as a shared NAT',
+    warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
   },
   create(o, ctx) {
     /** Per minute: one map per kind, indexed like KINDS. */
@@ -62,6 +65,8 @@ export default defineDetector({
     let lastMinute = Number.NaN;
     let lastKinds: Map<string, Cell>[] | null = null;
     const history = new Map<string, number>();
+    /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
+    const learned = new Map<string, number>();
     const runs = new Map<string, Run>();
     const findings: Finding[] = [];
     const normalRate = new QuantileSketch();
@@ -147,7 +152,12 @@ export default defineDetector({
           const base = history.get(key) ?? 0;
           const ratio = c.n / Math.max(base, med, 1);
           const z = robustZ(c.n, med, dev, 1);
-          const hot = c.n >= o.minRate && ratio >= o.factor && z >= o.zMin;
+          // An ISP's ASN or /16 carries thousands of ordinary users: compared with the median ASN it is always
+          // "bursting". Such aggregates first learn their own rate for a few minutes; after that the own-rate
+          // baseline decides.
+          const warming = (kind === 'asn' || kind === 'wide') && (learned.get(key) ?? 0) < o.warmupMinutes;
+          if (warming) learned.set(key, (learned.get(key) ?? 0) + 1);
+          const hot = !warming && c.n >= o.minRate && ratio >= o.factor && z >= o.zMin;
           const run = runs.get(key);
           if (hot) {
             if (run && run.lastMinute >= m - 2) {
@@ -175,6 +185,7 @@ export default defineDetector({
         }
       }
       capMap(history, 200_000);
+      capMap(learned, 200_000);
       for (const [key, run] of runs) {
         if (run.lastMinute < m - 2) {
           closeRun(key, run);

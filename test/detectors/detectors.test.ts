@@ -67,6 +67,34 @@ describe('burst', () => {
     expect(fs[0]?.severity).toMatch(/critical|high/);
   });
 
+  /** `perMinute(m)` requests a minute from 600 addresses of one ISP (AS7018), spread over 40 /16s and many /24s. */
+  const isp = (minutes: number, perMinute: (m: number) => number): EnrichedRecord[] => {
+    const out: EnrichedRecord[] = [];
+    for (let m = 0; m < minutes; m++) {
+      const n = perMinute(m);
+      for (let i = 0; i < n; i++) {
+        const a = (m * 7919 + i) % 600;
+        out.push(rec(m * MINUTE + Math.floor((i * MINUTE) / n), { clientIp: `${70 + (a % 40)}.${10 + Math.floor(a / 40)}.${a % 13}.${1 + (a % 200)}`, userAgent: CHROME, geo: geo('US', 7018) }));
+      }
+    }
+    return out;
+  };
+  const BG_GEO = background({ minutes: 60, clients: 150, perClientPerMinute: 2, seed: 7, withGeo: true });
+
+  it('does not call a big ISP a burst because its ASN is far above the other ASNs from the first minute', () => {
+    const records = [...BG_GEO, ...isp(60, () => 600)];
+    expect(detect('burst', records, { geo: true })).toEqual([]);
+    // Without the warm-up the ASN fires from the first minute: what this guards against.
+    expect(detect('burst', records, { geo: true, overrides: { warmupMinutes: 0 } }).map((f) => `${f.severity} ${f.subject.type} ${f.subject.value}`)).toEqual(['high asn 7018']);
+  });
+
+  it('fires on an ASN that rises far above its own learned rate', () => {
+    const fs = detect('burst', [...BG_GEO, ...isp(45, (m) => (m >= 30 && m < 35 ? 1200 : 40))], { geo: true });
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['asn 7018']);
+    expect(fs[0]).toMatchObject({ window: { start: '2026-03-10T09:30:00.000Z', end: '2026-03-10T09:35:00.000Z' } });
+    expect(fs[0]?.severity).toMatch(/critical|high/);
+  });
+
   it('calls heavy traffic behind one NAT (many agents, static assets) low, with no block', () => {
     const agents = ['Chrome/120', 'Chrome/121', 'Firefox/125', 'Safari/17', 'Edge/120', 'Chrome/122', 'Opera/100'].map((v) => `Mozilla/5.0 (Windows NT 10.0) ${v}`);
     const office = steady(20, 10, 300, (i, t) => {
