@@ -123,15 +123,18 @@ export default defineDetector({
             const enumerating = ri.sequential >= o.minSequential;
             const many = ri.ids.size >= o.minDistinctIds && ri.ids.size >= o.distinctFactor * Math.max(peers, 1);
             if (!enumerating && !many) continue;
+            // Many people behind one address browse many products between them: context, not abuse (a sequential
+            // walk is still one, whoever sits behind the address).
+            const nat = !enumerating && peopleLike;
             out.push({
-              ...base, severity: enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
+              ...base, severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
               title: enumerating
                 ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(ri.ids.size, 0)} distinct)`
-                : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median`,
+                : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
               metrics: { route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
               explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
               evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
-              actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
+              actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
             });
           }
         }

@@ -125,6 +125,24 @@ describe('api-abuse', () => {
     expect(JSON.stringify(hit[0]?.metrics)).toMatch(/sequential|ids/);
     expect(detect('api-abuse', [...BG, ...enumerate(30)])).toEqual([]);
   });
+
+  it('calls many distinct resources from one agent medium, and from many people behind one NAT low with no action', () => {
+    const agents = ['Chrome/120', 'Chrome/121', 'Firefox/125', 'Safari/17', 'Edge/120', 'Chrome/122'].map((v) => `Mozilla/5.0 (Windows NT 10.0) ${v}`);
+    // 400 distinct product ids in shuffled order (no sequential walk), from one address.
+    const browse = (ip: string, people: boolean): EnrichedRecord[] =>
+      steady(5, 40, 12, (i, t) => {
+        const asset = people && i % 4 === 0;
+        const path = asset ? '/static/app.js' : `/api/v1/products/${(i * 7919) % 400}`;
+        return rec(t, { clientIp: ip, userAgent: people ? (agents[i % agents.length] ?? null) : CHROME, path, route: asset ? path : '/api/v1/products/:id', endpoint: `GET ${asset ? path : '/api/v1/products/:id'}`, isStatic: asset });
+      });
+    const scraper = detect('api-abuse', [...BG, ...browse('52.9.9.9', false)]);
+    expect(scraper.map((f) => [f.subject.value, f.severity])).toEqual([['52.9.9.9', 'medium']]);
+    expect(scraper[0]?.actions.length).toBe(1);
+    const office = detect('api-abuse', [...BG, ...browse('62.1.2.3', true)]);
+    expect(office.map((f) => [f.subject.value, f.severity])).toEqual([['62.1.2.3', 'low']]);
+    expect(office[0]?.title).toMatch(/people behind one NAT/);
+    expect(office[0]?.actions).toEqual([]);
+  });
 });
 
 describe('credential-stuffing', () => {
