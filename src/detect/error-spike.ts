@@ -1,6 +1,8 @@
 /**
  * Error spikes: 5xx answers (and load-balancer-generated 460/463/502/503/504 where no target answered) per minute,
  * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes).
+ * One incident, one finding: when one target fails while the others do not, the endpoint (and overall) spikes whose
+ * errors came mostly from it are folded into the target's finding, which names them.
  * Memory: per subject per minute a small counter cell (targets and endpoints capped at 300 subjects each).
  */
 import type { SourceRef } from '../core/types';
@@ -16,6 +18,24 @@ interface Cell {
   e: number;
   lb: number;
   evidence: SourceRef[] | null;
+  /** Errors by target (endpoint and global series only; minutes with errors only). */
+  byTarget: Map<string, number> | null;
+}
+
+/** Consecutive hot minutes of one subject. */
+interface Run {
+  readonly kind: 'global' | 'target' | 'endpoint';
+  readonly value: string;
+  readonly base: number;
+  start: number;
+  last: number;
+  errors: number;
+  requests: number;
+  lb: number;
+  peak: number;
+  peakRate: number;
+  evidence: SourceRef[];
+  byTarget: Map<string, number>;
 }
 
 const LB_CODES = new Set([460, 463, 502, 503, 504]);
@@ -45,11 +65,11 @@ export default defineDetector({
       }
       return s;
     };
-    const add = (s: Map<number, Cell> | null, m: number, err: boolean, lb: boolean, ref: EnrichedRecord['source']): void => {
+    const add = (s: Map<number, Cell> | null, m: number, err: boolean, lb: boolean, r: EnrichedRecord, byTarget: boolean): void => {
       if (s === null) return;
       let c = s.get(m);
       if (!c) {
-        c = { n: 0, e: 0, lb: 0, evidence: null };
+        c = { n: 0, e: 0, lb: 0, evidence: null, byTarget: null };
         s.set(m, c);
       }
       c.n++;
@@ -57,7 +77,13 @@ export default defineDetector({
         c.e++;
         if (lb) c.lb++;
         c.evidence ??= [];
-        pushEvidence(c.evidence, ref, ctx.evidenceLimit);
+        pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
+        if (byTarget && r.backend !== null) {
+          c.byTarget ??= new Map();
+          const n = c.byTarget.get(r.backend);
+          if (n === undefined && c.byTarget.size < 64) c.byTarget.set(detach(r.backend), 1);
+          else if (n !== undefined) c.byTarget.set(r.backend, n + 1);
+        }
       }
     };
     return {
@@ -66,69 +92,105 @@ export default defineDetector({
         const err = st !== null && (st >= 500 || st === 460 || st === 463);
         const lb = err && st !== null && LB_CODES.has(st) && r.backendStatus === null;
         const m = Math.floor(r.startMs / 60_000);
-        add(global, m, err, lb, r.source);
-        if (r.backend !== null) add(seriesOf(targets, r.backend), m, err, lb, r.source);
-        add(seriesOf(endpoints, r.endpoint), m, err, lb, r.source);
+        add(global, m, err, lb, r, true);
+        if (r.backend !== null) add(seriesOf(targets, r.backend), m, err, lb, r, false);
+        add(seriesOf(endpoints, r.endpoint), m, err, lb, r, true);
       },
       finish() {
-        const out: Finding[] = [];
-        const all: [string, string, Map<number, Cell>][] = [
-          ...(global.size > 0 ? [['global', 'all', global] as [string, string, Map<number, Cell>]] : []),
-          ...[...targets].map(([v, m]): [string, string, Map<number, Cell>] => ['target', v, m]),
-          ...[...endpoints].map(([v, m]): [string, string, Map<number, Cell>] => ['endpoint', v, m]),
+        const runs: Run[] = [];
+        const all: [Run['kind'], string, Map<number, Cell>][] = [
+          ...(global.size > 0 ? [['global', 'all', global] as [Run['kind'], string, Map<number, Cell>]] : []),
+          ...[...targets].map(([v, m]): [Run['kind'], string, Map<number, Cell>] => ['target', v, m]),
+          ...[...endpoints].map(([v, m]): [Run['kind'], string, Map<number, Cell>] => ['endpoint', v, m]),
         ];
         for (const [kind, value, minutes] of all) {
           const ms = [...minutes.keys()].sort((a, b) => a - b);
-          const rates = ms.map((m) => {
+          const base = median(ms.map((m) => {
             const c = minutes.get(m);
             return c && c.n ? c.e / c.n : 0;
-          });
-          const base = median(rates);
-          let run: { start: number; last: number; errors: number; requests: number; lb: number; peak: number; peakRate: number; evidence: SourceRef[] } | null = null;
-          const flush = (): void => {
-            if (!run) return;
-            const rate = run.errors / Math.max(run.requests, 1);
-            const severity: Severity = run.peakRate >= 0.5 ? 'critical' : run.peakRate >= 0.2 ? 'high' : 'medium';
-            const subjectType: SubjectType = kind === 'global' ? 'global' : kind === 'target' ? 'target' : 'endpoint';
-            const label = kind === 'global' ? 'all traffic' : value;
-            const lbShare = run.errors ? run.lb / run.errors : 0;
-            out.push({
-              detector: 'error-spike', severity, confidence: r2(Math.min(0.99, 0.6 + Math.min(run.peakRate / Math.max(base, 0.001), 100) / 250 + Math.min(run.errors, 500) / 2000)),
-              title: `${label}: ${fmt(run.peakRate * 100)}% errors at peak (${fmt(run.peak, 0)}/min), baseline ${fmt(base * 100, 2)}%${lbShare >= 0.5 ? ' — mostly generated by the load balancer (no target answered)' : ''}`,
-              subject: { type: subjectType, value: kind === 'global' ? 'all' : value }, startMs: run.start * 60_000, endMs: (run.last + 1) * 60_000,
-              metrics: { peak_errors_per_minute: run.peak, peak_error_rate: r2(run.peakRate), error_rate: r2(rate), baseline_error_rate: Math.round(base * 10_000) / 10_000, errors: run.errors, requests: run.requests, lb_generated_share: r2(lbShare) },
-              explanation: 'Per-minute 5xx rate against the median per-minute rate of the same subject over the whole period.',
-              evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
-              actions: [kind === 'target'
-                ? { type: 'capacity', subject: value, why: 'this target failed while others did not: check its health, deploys and capacity' }
-                : { type: 'investigate', subject: label, window: `${new Date(run.start * 60_000).toISOString()}/${new Date((run.last + 1) * 60_000).toISOString()}`, why: 'look for a release or dependency failure in this window' }],
-            });
-            run = null;
-          };
+          }));
+          let run: Run | null = null;
           for (const m of ms) {
             const c = minutes.get(m);
             if (!c) continue;
             const rate = c.n ? c.e / c.n : 0;
-            const hot = c.e >= o.minErrors && rate >= o.minRate && rate >= o.factor * base;
-            if (hot) {
-              if (run && run.last >= m - 2) {
-                run.last = m;
-                run.errors += c.e;
-                run.requests += c.n;
-                run.lb += c.lb;
-                run.peak = Math.max(run.peak, c.e);
-                run.peakRate = Math.max(run.peakRate, rate);
-                for (const e of c.evidence ?? []) pushEvidence(run.evidence, e, ctx.evidenceLimit);
-              } else {
-                flush();
-                run = { start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])] };
+            if (!(c.e >= o.minErrors && rate >= o.minRate && rate >= o.factor * base)) continue;
+            if (run && run.last >= m - 2) {
+              run.last = m;
+              run.errors += c.e;
+              run.requests += c.n;
+              run.lb += c.lb;
+              run.peak = Math.max(run.peak, c.e);
+              run.peakRate = Math.max(run.peakRate, rate);
+              for (const e of c.evidence ?? []) pushEvidence(run.evidence, e, ctx.evidenceLimit);
+            } else {
+              if (run) runs.push(run);
+              run = { kind, value, base, start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])], byTarget: new Map() };
+            }
+            for (const [t, n] of c.byTarget ?? []) run.byTarget.set(t, (run.byTarget.get(t) ?? 0) + n);
+          }
+          if (run) runs.push(run);
+        }
+        // A target that failed on its own: its error rate in its window is far above the median of the other
+        // targets' rates in that window (a release that breaks an endpoint everywhere fails every target alike).
+        const specific = runs.filter((t) => {
+          if (t.kind !== 'target') return false;
+          const others: number[] = [];
+          for (const [v, series] of targets) {
+            if (v === t.value) continue;
+            let e = 0;
+            let n = 0;
+            for (let m = t.start; m <= t.last; m++) {
+              const c = series.get(m);
+              if (c) {
+                e += c.e;
+                n += c.n;
               }
             }
+            if (n > 0) others.push(e / n);
           }
-          flush();
-        }
-        return out;
+          return others.length > 0 && t.errors / Math.max(t.requests, 1) >= 3 * median(others) + 0.02;
+        });
+        const folded = new Map<Run, Run[]>();
+        const kept = runs.filter((r) => {
+          if (r.kind === 'target') return true;
+          const over = specific.filter((t) => t.start <= r.last && r.start <= t.last);
+          const explained = over.reduce((sum, t) => sum + (r.byTarget.get(t.value) ?? 0), 0);
+          if (over.length === 0 || explained < 0.7 * r.errors) return true;
+          const into = over.reduce((a, b) => ((r.byTarget.get(b.value) ?? 0) > (r.byTarget.get(a.value) ?? 0) ? b : a));
+          const list = folded.get(into);
+          if (list) list.push(r);
+          else folded.set(into, [r]);
+          return false;
+        });
+        return kept.map((run) => toFinding(run, folded.get(run) ?? [], ctx.evidenceLimit));
       },
     };
   },
 });
+
+function toFinding(run: Run, folded: readonly Run[], evidenceLimit = 5): Finding {
+  const { kind, value, base } = run;
+  const rate = run.errors / Math.max(run.requests, 1);
+  const severity: Severity = run.peakRate >= 0.5 ? 'critical' : run.peakRate >= 0.2 ? 'high' : 'medium';
+  const subjectType: SubjectType = kind === 'global' ? 'global' : kind === 'target' ? 'target' : 'endpoint';
+  const label = kind === 'global' ? 'all traffic' : value;
+  const lbShare = run.errors ? run.lb / run.errors : 0;
+  const endpoints = [...new Set(folded.filter((f) => f.kind === 'endpoint').map((f) => f.value))].sort();
+  const alsoGlobal = folded.some((f) => f.kind === 'global');
+  const seen = endpoints.length > 0 ? `; it shows on ${fmt(endpoints.length, 0)} endpoint${endpoints.length === 1 ? '' : 's'}${alsoGlobal ? ' and in all traffic' : ''}` : alsoGlobal ? '; it shows in all traffic' : '';
+  return {
+    detector: 'error-spike', severity, confidence: r2(Math.min(0.99, 0.6 + Math.min(run.peakRate / Math.max(base, 0.001), 100) / 250 + Math.min(run.errors, 500) / 2000)),
+    title: `${label}: ${fmt(run.peakRate * 100)}% errors at peak (${fmt(run.peak, 0)}/min), baseline ${fmt(base * 100, 2)}%${lbShare >= 0.5 ? ' — mostly generated by the load balancer (no target answered)' : ''}${seen}`,
+    subject: { type: subjectType, value: kind === 'global' ? 'all' : value }, startMs: run.start * 60_000, endMs: (run.last + 1) * 60_000,
+    metrics: {
+      peak_errors_per_minute: run.peak, peak_error_rate: r2(run.peakRate), error_rate: r2(rate), baseline_error_rate: Math.round(base * 10_000) / 10_000, errors: run.errors, requests: run.requests, lb_generated_share: r2(lbShare),
+      ...(folded.length > 0 ? { endpoints_affected: endpoints.length, endpoints: endpoints.slice(0, 10).join(', ') || null } : {}),
+    },
+    explanation: `Per-minute 5xx rate against the median per-minute rate of the same subject over the whole period.${folded.length > 0 ? ' The other targets stayed healthy in this window, and most errors of the endpoints listed came from this target: they are this incident, not separate ones.' : ''}`,
+    evidence: sortEvidence(run.evidence).slice(0, evidenceLimit),
+    actions: [kind === 'target'
+      ? { type: 'capacity', subject: value, why: 'this target failed while others did not: check its health, deploys and capacity' }
+      : { type: 'investigate', subject: label, window: `${new Date(run.start * 60_000).toISOString()}/${new Date((run.last + 1) * 60_000).toISOString()}`, why: 'look for a release or dependency failure in this window' }],
+  };
+}

@@ -206,6 +206,29 @@ describe('error-spike', () => {
     expect(target?.actions.some((a) => a['type'] === 'capacity')).toBe(true);
   });
 
+  /** Two endpoints on two targets for an hour; `bad(target, endpoint, t)` says which requests fail. */
+  const twoByTwo = (bad: (target: string, endpoint: string, t: number) => boolean): EnrichedRecord[] =>
+    steady(0, 60, 240, (i, t) => {
+      const target = i % 2 === 0 ? '10.0.2.63:8080' : '10.0.2.64:8080';
+      const path = (i >> 1) % 2 === 0 ? '/api/v1/cart' : '/api/v1/search';
+      const endpoint = `GET ${path}`;
+      const fail = bad(target, endpoint, t) && Math.floor(i / 4) % 2 === 0;
+      return rec(t, { clientIp: `81.32.1.${1 + (i % 200)}`, backend: target, path, route: path, endpoint, status: fail ? 503 : 200, backendStatus: fail ? 503 : 200 });
+    });
+  const window = (t: number): boolean => t >= 30 * MINUTE && t < 40 * MINUTE;
+
+  it('folds the endpoint and overall spikes caused by one failing target into the target\'s finding', () => {
+    const fs = detect('error-spike', [...BG, ...twoByTwo((target, _e, t) => target === '10.0.2.63:8080' && window(t))]);
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['target 10.0.2.63:8080']);
+    expect(fs[0]?.metrics).toMatchObject({ endpoints_affected: 2, endpoints: 'GET /api/v1/cart, GET /api/v1/search' });
+    expect(fs[0]?.title).toMatch(/shows on 2 endpoints and in all traffic/);
+  });
+
+  it('keeps an endpoint that fails on every target as its own finding', () => {
+    const fs = detect('error-spike', [...BG, ...twoByTwo((_t, endpoint, t) => endpoint === 'GET /api/v1/search' && window(t))]);
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toContain('endpoint GET /api/v1/search');
+  });
+
   it('is silent on scattered 5xx (1%)', () => {
     const scattered = steady(0, 60, 60, (i, t) => rec(t, { clientIp: `81.30.1.${1 + (i % 200)}`, backend: '10.0.2.64:8080', status: i % 100 === 0 ? 502 : 200 }));
     expect(detect('error-spike', [...BG, ...scattered])).toEqual([]);
