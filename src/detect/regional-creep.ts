@@ -2,7 +2,9 @@
  * Regional latency creep: a gradual rise of latency for one country or ASN over hours — the "rising tide" no single
  * bucket shows. Per region, the p95 of each 15-minute bucket; the trend is the Theil–Sen slope and its significance
  * the Mann–Kendall test; it fires when one region rises significantly while the median region stays flat.
- * Silent without geo data. Memory: per region (countries; ASNs capped at 500) per bucket a 160-bin histogram.
+ * An ASN that creeps with its country (90%+ of its requests from a country that creeps too) is named in the
+ * country's finding instead of a finding of its own: one incident, one finding.
+ * Silent without geo data. Memory: per region (countries; ASNs capped at 800) per bucket a 160-bin histogram.
  */
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -26,6 +28,8 @@ export default defineDetector({
   create(o, ctx) {
     const bucketMs = o.bucketMinutes * 60_000;
     const regions = new Map<string, Map<number, CoarseHistogram>>();
+    /** Requests per ASN per country (ASNs that have a histogram only). */
+    const asnCountries = new Map<string, Map<string, number>>();
     const add = (key: string, b: number, ms: number): void => {
       let m = regions.get(key);
       if (!m) {
@@ -45,7 +49,18 @@ export default defineDetector({
         if (!ctx.geo || r.geo === null || r.durationMs === null || r.isStatic) return;
         const b = Math.floor(r.startMs / bucketMs);
         if (r.geo.country !== null) add(r.geo.country, b, r.durationMs);
-        if (r.geo.asn !== null) add(`AS${r.geo.asn}`, b, r.durationMs);
+        if (r.geo.asn !== null) {
+          const asn = `AS${r.geo.asn}`;
+          add(asn, b, r.durationMs);
+          if (r.geo.country !== null && regions.has(asn)) {
+            let byCountry = asnCountries.get(asn);
+            if (!byCountry) {
+              byCountry = new Map();
+              asnCountries.set(asn, byCountry);
+            }
+            byCountry.set(r.geo.country, (byCountry.get(r.geo.country) ?? 0) + 1);
+          }
+        }
       },
       finish() {
         const out: Finding[] = [];
@@ -66,16 +81,32 @@ export default defineDetector({
         const typical = median(countryRises);
         // When every region drifts (a global slowdown, other incidents), a region must rise that much more.
         const required = o.minRise + Math.max(0, typical - o.maxOtherRise);
-        for (const t of trends) {
-          if (t.p > o.maxP || t.rise < required || t.slope <= 0) continue;
+        const firing = trends.filter((t) => !(t.p > o.maxP || t.rise < required || t.slope <= 0));
+        const firingCountries = new Set(firing.filter((t) => !t.key.startsWith('AS')).map((t) => t.key));
+        /** The creeping country an ASN belongs to (90%+ of its requests), if any. */
+        const homeOf = (asn: string): string | null => {
+          const byCountry = asnCountries.get(asn);
+          if (!byCountry) return null;
+          const total = [...byCountry.values()].reduce((a, b) => a + b, 0);
+          for (const [country, n] of byCountry) if (firingCountries.has(country) && n >= 0.9 * total) return country;
+          return null;
+        };
+        const withCountry = new Map<string, string[]>();
+        for (const t of firing) {
+          const home = t.key.startsWith('AS') ? homeOf(t.key) : null;
+          if (home !== null) withCountry.set(home, [...(withCountry.get(home) ?? []), t.key]);
+        }
+        for (const t of firing) {
           const isAsn = t.key.startsWith('AS');
+          if (isAsn && homeOf(t.key) !== null) continue;
+          const asns = isAsn ? [] : (withCountry.get(t.key) ?? []).sort();
           const severity: Severity = t.rise >= 2 ? 'high' : 'medium';
           out.push({
             detector: 'regional-creep', severity, confidence: r2(Math.min(0.99, 0.6 + (1 - t.p) / 5 + Math.min(t.rise, 4) / 20)),
-            title: `${t.key}: p95 latency crept from ~${fmt(t.first, 0)} ms to ~${fmt(t.last, 0)} ms (+${fmt(t.rise * 100, 0)}%) over ${fmt((t.end - t.start) / 3_600_000)} h while the median region moved ${fmt(typical * 100, 0)}%`,
+            title: `${t.key}: p95 latency crept from ~${fmt(t.first, 0)} ms to ~${fmt(t.last, 0)} ms (+${fmt(t.rise * 100, 0)}%) over ${fmt((t.end - t.start) / 3_600_000)} h while the median region moved ${fmt(typical * 100, 0)}%${asns.length > 0 ? `; its networks ${asns.join(', ')} crept with it` : ''}`,
             subject: { type: isAsn ? 'asn' : 'country', value: isAsn ? t.key.slice(2) : t.key },
             startMs: t.start, endMs: t.end,
-            metrics: { p95_start_ms: r2(t.first), p95_end_ms: r2(t.last), rise: r2(t.rise), slope_ms_per_hour: r2((t.slope * 3_600_000) / bucketMs), mann_kendall_p: t.p, buckets: t.buckets, median_region_rise: r2(typical) },
+            metrics: { p95_start_ms: r2(t.first), p95_end_ms: r2(t.last), rise: r2(t.rise), slope_ms_per_hour: r2((t.slope * 3_600_000) / bucketMs), mann_kendall_p: t.p, buckets: t.buckets, median_region_rise: r2(typical), ...(asns.length > 0 ? { asns: asns.map((a) => a.slice(2)).join(', ') } : {}) },
             explanation: `p95 per ${o.bucketMinutes}-minute bucket; Theil–Sen slope (median of pairwise slopes) and the Mann–Kendall trend test, compared with the median country's rise.`,
             evidence: [],
             actions: [{ type: 'capacity', subject: isAsn ? `AS${t.key.slice(2)}` : t.key, why: 'latency for this region/network rose steadily: check the CDN/edge or regional capacity and routing (peering) toward it' }],

@@ -268,8 +268,22 @@ describe('regional-creep', () => {
 
   it('fires on one country whose latency rises steadily over hours while the others stay flat', () => {
     const fs = detect('regional-creep', records(3), { geo: true });
-    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`).sort()).toEqual(['asn 17676', 'country JP']);
-    expect(fs.find((f) => f.subject.type === 'country')?.severity).toBe('high');
+    // JP's only network creeps with it: one finding, the country, naming the network.
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['country JP']);
+    expect(fs[0]?.severity).toBe('high');
+    expect(fs[0]?.metrics['asns']).toBe('17676');
+    expect(fs[0]?.title).toMatch(/its networks AS17676 crept with it/);
+  });
+
+  it('reports a network that creeps inside a country that does not, as the network', () => {
+    // 4 of DE's 104 requests a minute come from AS8881, which slows down: too few to move DE's p95.
+    const slowNet = steady(0, hours * 60, 4, (i, t) => {
+      const base = 40 + (i % 10) * 6;
+      return rec(t, { clientIp: `81.60.${i % 200}.${1 + (i % 250)}`, path: '/api/v1/cart', route: '/api/v1/cart', endpoint: 'GET /api/v1/cart', durationMs: base * (1 + 3 * (t / (hours * 60 * MINUTE))), geo: geo('DE', 8881) });
+    });
+    const extraDe = steady(0, hours * 60, 96, (i, t) => rec(t, { clientIp: `81.61.${i % 200}.${1 + (i % 250)}`, path: '/api/v1/cart', route: '/api/v1/cart', endpoint: 'GET /api/v1/cart', durationMs: 40 + (i % 10) * 6, geo: geo('DE', 3320) }));
+    const fs = detect('regional-creep', [...records(0), ...slowNet, ...extraDe], { geo: true });
+    expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['asn 8881']);
   });
 
   it('is silent on a rise under minRise, and without geo data', () => {
