@@ -6,7 +6,7 @@
 import type { EpochMs } from '../core/types';
 import { API, HEALTH, PAGES, POOLS, type Endpoint } from './catalog';
 import { Rng } from './random';
-import { startHumanSession, type Actor, type Sim } from './scenario';
+import { diurnal, humanSessionsPerSecond, startHumanSession, type Actor, type Sim } from './scenario';
 import type { GenRequest } from './types';
 
 /** What should be found for an injected incident. */
@@ -41,8 +41,11 @@ function spread(sim: Sim, rng: Rng, t0: EpochMs, t1: EpochMs, count: number, mak
   }
 }
 
-/** All incident kinds, laid out over a scenario of `hours` (≥ 6) starting at startMs. */
-export function allIncidents(startMs: EpochMs, hours: number, seed: number): Incident[] {
+/**
+ * All incident kinds, laid out over a scenario of `hours` (≥ 6) starting at startMs. Attacks have fixed sizes; the
+ * legitimate surge is relative to the scenario's ordinary traffic (`requests` over `hours`).
+ */
+export function allIncidents(startMs: EpochMs, hours: number, seed: number, requests = 150_000): Incident[] {
   const at = (h: number): EpochMs => startMs + h * HOUR;
   const span = hours * HOUR;
   const rng = new Rng(seed * 7919 + 17);
@@ -185,7 +188,8 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number): Inc
     list.push({
       id: 'legit-surge', description: 'a campaign: 4x ordinary visitors from everywhere for 20 minutes',
       actor: { start: (sim) => {
-        const perSecond = 2.5;
+        // Three times the ordinary arrivals of that hour come on top of them.
+        const perSecond = 3 * humanSessionsPerSecond(requests, hours) * diurnal(t0);
         for (let t = t0; t < t1; t += 1000) {
           const n = Math.floor(perSecond + rng.next());
           for (let k = 0; k < n; k++) {

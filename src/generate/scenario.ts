@@ -93,13 +93,18 @@ export function diurnal(t: EpochMs): number {
 /** Mean requests per human session (calibrated from the model below). */
 const REQUESTS_PER_SESSION = 11;
 
+/** Mean human sessions started per second (before the diurnal factor) for a scenario of `requests` over `hours`. */
+export function humanSessionsPerSecond(requests: number, hours: number): number {
+  // Humans make ~85% of requests; the fixed actors make the rest.
+  return (requests * 0.85) / (hours * 3600 * 0.625 * REQUESTS_PER_SESSION);
+}
+
 /** Generates the scenario's requests in start-time order. */
 export function* generateRequests(opts: ScenarioOptions): Generator<GenRequest> {
   const rng = new Rng(opts.seed);
   const endMs = opts.startMs + opts.hours * 3_600_000;
   const sim = new Sim(rng, opts.startMs, endMs);
-  // Humans make ~85% of requests; the fixed actors make the rest.
-  const sessionsPerSec = (opts.requests * 0.85) / (opts.hours * 3600 * 0.625 * REQUESTS_PER_SESSION);
+  const sessionsPerSec = humanSessionsPerSecond(opts.requests, opts.hours);
   // Arrivals: one event per simulated second spawns a Poisson number of sessions.
   let second = opts.startMs;
   const spawnSecond = (s: Sim, t: EpochMs): void => {

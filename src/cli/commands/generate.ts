@@ -42,7 +42,7 @@ export function registerGenerate(program: Command): void {
       if (!(hours > 0 && hours <= 24 * 31)) fail('OPTION_INVALID', `--hours must be between 0 and 744, got ${JSON.stringify(raw.hours)}`);
       const seed = parsePositiveInt('seed', raw.seed, 1);
       const startMs = parseTimeOption('start', raw.start ?? '2026-03-10T06:00:00Z') ?? 0;
-      const known = allIncidents(startMs, hours, seed);
+      const known = allIncidents(startMs, hours, seed, requests);
       const wanted = raw.incident ?? [];
       if (wanted.includes('list')) {
         process.stdout.write(`${known.map((i) => `${i.id.padEnd(20)} ${i.description}`).join('\n')}\n`);
