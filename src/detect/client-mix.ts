@@ -2,6 +2,7 @@
  * Client-mix shifts: the share of user-agent families, device types, HTTP protocol versions and TLS versions in the
  * first vs the last third of the period, with a chi-square test of homogeneity and the Jensen–Shannon divergence.
  * A new browser version gaining share is information; a scripted tool or unknown client gaining share is suspicious.
+ * A device type that gains what a family gained (the same sessions) is not reported twice.
  * Memory: per dimension per 10-minute bucket a count per category (categories capped at 200 per dimension).
  */
 import type { EnrichedRecord } from '../enrich/types';
@@ -63,6 +64,7 @@ export default defineDetector({
         if (span < 3) return out;
         const firstEnd = minB + Math.floor(span / 3);
         const lastStart = maxB - Math.floor(span / 3) + 1;
+        let familyGain: number | null = null;
         for (const dim of DIMS) {
           const byBucket = series.get(dim);
           if (!byBucket) continue;
@@ -85,6 +87,11 @@ export default defineDetector({
           const changes = keys.map((k, i) => ({ key: k, before: (a[i] ?? 0) / ta, after: (b[i] ?? 0) / tb })).sort((x, y) => y.after - y.before - (x.after - x.before) || (x.key < y.key ? -1 : 1));
           const riser = changes[0];
           if (!riser || riser.after - riser.before < o.minShareChange) continue;
+          // The same sessions seen twice: a device type gaining what one family gained (a tool's sessions are
+          // device "tool") is that family's shift, already reported (families are judged first).
+          const gain = riser.after - riser.before;
+          if (dim === 'device' && familyGain !== null && Math.abs(gain - familyGain) <= 0.3 * familyGain) continue;
+          if (dim === 'family') familyGain = gain;
           const suspicious = riser.key.startsWith('tool:') || ['Unknown', 'Other', 'none', 'tool', 'unknown'].includes(riser.key);
           const severity: Severity = suspicious ? 'medium' : 'info';
           const subjectType: SubjectType = dim === 'tls' ? 'tls' : dim === 'protocol' ? 'protocol' : 'user_agent';

@@ -342,6 +342,8 @@ describe('client-mix', () => {
     expect(family?.title).toMatch(/python-requests|tool/i);
     expect(Number(family?.metrics['share_after'])).toBeGreaterThan(0.3);
     expect(family?.actions.map((a) => a['type'])).toEqual(['investigate']);
+    // Its sessions are also device "tool": the same shift, not a second finding.
+    expect(fs.map((f) => f.metrics['dimension'])).toEqual(['family']);
   });
 
   it('is silent when the mix stays the same', () => {
