@@ -33,7 +33,8 @@ export interface TrafficSummary {
   readonly requests_per_minute: { readonly peak: number; readonly peak_minute: EpochMs | null; readonly median: number; readonly mean: number };
   readonly status_classes: Readonly<Record<string, number>>;
   readonly top_status: readonly { readonly status: number | null; readonly requests: number }[];
-  readonly bytes: { readonly in: number; readonly out: number };
+  /** Sums over the records that logged them; null when no record did (CLF logs no request size). */
+  readonly bytes: { readonly in: number | null; readonly out: number | null };
   readonly latency: { readonly total: LatencyStats; readonly backend: LatencyStats };
 }
 
@@ -57,6 +58,8 @@ export interface TrafficState {
   readonly statuses: Float64Array;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  readonly bytesInLogged: number;
+  readonly bytesOutLogged: number;
   readonly total: QuantileSketchJson;
   readonly backend: QuantileSketchJson;
   readonly tops: readonly TopSnapshot[];
@@ -78,6 +81,8 @@ export class TrafficProfile {
   /** Requests per status code 0..999; index 1000 = no status. */
   private readonly statuses = new Float64Array(1001);
   private bytesIn = 0;
+  private bytesInLogged = 0;
+  private bytesOutLogged = 0;
   private bytesOut = 0;
   private readonly total = new QuantileSketch();
   private readonly backend = new QuantileSketch();
@@ -103,8 +108,14 @@ export class TrafficProfile {
     const st = r.status;
     const si = st === null || st < 0 || st > 999 ? 1000 : st;
     this.statuses[si] = (this.statuses[si] ?? 0) + 1;
-    if (r.bytesIn !== null) this.bytesIn += r.bytesIn;
-    if (r.bytesOut !== null) this.bytesOut += r.bytesOut;
+    if (r.bytesIn !== null) {
+      this.bytesIn += r.bytesIn;
+      this.bytesInLogged++;
+    }
+    if (r.bytesOut !== null) {
+      this.bytesOut += r.bytesOut;
+      this.bytesOutLogged++;
+    }
     if (r.durationMs !== null) this.total.add(r.durationMs);
     if (r.backendMs !== null) this.backend.add(r.backendMs);
     if (r.clientIp !== null) {
@@ -127,7 +138,7 @@ export class TrafficProfile {
     for (const [k, c] of this.clients) clients.set(k, c.n);
     return {
       requests: this.requests, clients, minMs: this.minMs, maxMs: this.maxMs, perMinute: new Map(this.perMinute),
-      statuses: this.statuses.slice(), bytesIn: this.bytesIn, bytesOut: this.bytesOut,
+      statuses: this.statuses.slice(), bytesIn: this.bytesIn, bytesOut: this.bytesOut, bytesInLogged: this.bytesInLogged, bytesOutLogged: this.bytesOutLogged,
       total: this.total.toJSON(), backend: this.backend.toJSON(), tops: this.counters().map((t) => t.snapshot()),
     };
   }
@@ -151,6 +162,8 @@ export class TrafficProfile {
       if (n !== 0) this.statuses[i] = (this.statuses[i] ?? 0) + n;
     });
     this.bytesIn += s.bytesIn;
+    this.bytesInLogged += s.bytesInLogged;
+    this.bytesOutLogged += s.bytesOutLogged;
     this.bytesOut += s.bytesOut;
     this.total.merge(QuantileSketch.fromJSON(s.total));
     this.backend.merge(QuantileSketch.fromJSON(s.backend));
@@ -210,7 +223,7 @@ export class TrafficProfile {
         requests_per_minute: { peak, peak_minute: peakMinute, median, mean: span ? round2(this.requests / span) : 0 },
         status_classes,
         top_status,
-        bytes: { in: this.bytesIn, out: this.bytesOut },
+        bytes: { in: this.bytesInLogged ? this.bytesIn : null, out: this.bytesOutLogged ? this.bytesOut : null },
         latency: { total: percentiles(this.total), backend: percentiles(this.backend) },
       },
       top: {

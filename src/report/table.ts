@@ -111,7 +111,8 @@ function pct(n: number, total: number): string {
   return total ? `${((n / total) * 100).toFixed(1)}%` : '0%';
 }
 
-function bytes(n: number): string {
+function bytes(n: number | null): string {
+  if (n === null) return 'not logged';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = n;
   let u = 0;

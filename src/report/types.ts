@@ -50,7 +50,8 @@ export interface ReportSummary {
   readonly requests_per_minute: { readonly peak: number; readonly peak_minute: string | null; readonly median: number; readonly mean: number };
   readonly status_classes: Readonly<Record<string, number>>;
   readonly top_status: readonly { readonly status: number | null; readonly requests: number }[];
-  readonly bytes: { readonly in: number; readonly out: number };
+  /** null when no record logged that size. */
+  readonly bytes: { readonly in: number | null; readonly out: number | null };
   readonly latency_ms: { readonly total: ReportLatency; readonly backend: ReportLatency };
 }
 

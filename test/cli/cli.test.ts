@@ -12,7 +12,7 @@ const ALB = 'https 2026-03-10T09:00:00.250000Z app/shop/50dc6c495c0c9188 203.0.1
 interface Report {
   schema: string;
   inputs: { path: string; format: string; lines: number; records: number; malformed: number; damaged: { offset: number } | null }[];
-  summary: { requests: number; unique_clients: number; time_range: { start: string; end: string } | null; latency_ms: { total: { p50: number | null } } };
+  summary: { requests: number; unique_clients: number; time_range: { start: string; end: string } | null; latency_ms: { total: { p50: number | null } }; bytes: { in: number | null; out: number | null } };
   warnings: { file: string | null; line: number | null; code: string; message: string }[];
   findings: unknown[];
 }
@@ -179,6 +179,14 @@ describe('lbua analyze', () => {
     const rep = json(lbua(['analyze', join(fixtures, 'alb', 'basic.log'), join(fixtures, 'nginx', 'ingress.log'), join(fixtures, 'haproxy', 'syslog.log'), join(fixtures, 'clf', 'basic.log.gz'), join(fixtures, 'elb', 'basic.log'), '--output', 'json'])) as Report;
     expect(rep.inputs.map((i) => i.format)).toEqual(['alb', 'nginx', 'haproxy', 'clf', 'elb']);
     expect(rep.summary.requests).toBe(6 + 3 + 3 + 3 + 4);
+  });
+
+  it('reports a byte total that no record logged as null, not 0 (Apache logs no request size)', () => {
+    const clf = json(lbua(['analyze', join(ROOT, 'fixtures', 'formats', 'clf', 'basic.log'), '--output', 'json'])) as Report;
+    expect(clf.summary.bytes.in).toBeNull();
+    expect(clf.summary.bytes.out).toBeGreaterThan(0);
+    const table = lbua(['analyze', join(ROOT, 'fixtures', 'formats', 'clf', 'basic.log'), '--output', 'table', '--summary-only']);
+    expect(table.stdout).toMatch(/in not logged, out /);
   });
 
   it('filters by --from/--to on request start time', () => {
