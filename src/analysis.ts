@@ -4,7 +4,7 @@
  * sessions go to the session summary, the profile and every stage that wants sessions.
  */
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
 import { DiagnosticLog } from './diagnostics';
@@ -165,6 +165,8 @@ function parallelPlan(inputs: readonly InputSpec[], options: AnalyzeOptions, sta
   if (jobs < 2) return null;
   if (options.summaryOnly === true) return { kind: 'shard', jobs };
   if (stageFactories !== STAGES || !options.detectors) return null;
+  // Two parts hold two heaps (about 1.5x the memory): on a small machine, auto stays on one thread.
+  if ((options.jobs ?? 'auto') === 'auto' && totalmem() < 4 * 1024 ** 3) return null;
   const geo = options.geo ?? null;
   if (geo !== null && geo.source === undefined) return null;
   if (detectorParts(options.detectors, geo !== null).records.length === 0) return null;

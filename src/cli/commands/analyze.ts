@@ -76,7 +76,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
-    .option('--jobs <n>', 'worker threads (default: with 2+ cores and 8 MB of input or more, 2 for a full run, up to 4 for --summary-only; 1 = none)')
+    .option('--jobs <n>', 'worker threads (default: with 2+ cores and 8 MB of input or more, 2 for a full run (4 GB of memory or more), up to 4 for --summary-only; 1 = none)')
     .option('--output <kind>', 'table, json or html (default: from the -o extension; else table on a terminal, json when piped)')
     .option('-o, --out <file>', 'write the report to a file')
     .option('--top <n>', 'rows in each top-N table (default 10)')
