@@ -101,7 +101,8 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
 }
 
 /** Sorts, ids and cross-references findings. */
-export function toReport(findings: readonly Finding[]): ReportFinding[] {
+export function toReport(all: readonly Finding[]): ReportFinding[] {
+  const findings = foldAttackSurges(all);
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   const withIds = findings.map((f) => ({
     f,
@@ -128,6 +129,36 @@ export function toReport(findings: readonly Finding[]): ReportFinding[] {
       related,
     };
   });
+}
+
+/**
+ * One incident, one finding, across detectors: a site-wide surge that is mostly one network (top_network_share of
+ * 50% or more) while a burst of that network, or of an address in it, overlaps it, is that burst. The surge's
+ * figures go into the burst finding (site_peak_rpm, site_ratio) instead of a second finding.
+ */
+export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
+  const bursts = findings.filter((f) => f.detector === 'burst' && (f.subject.type === 'ip' || f.subject.type === 'cidr'));
+  const site = new Map<Finding, { peak: number; ratio: number }>();
+  const kept = findings.filter((f) => {
+    const top = f.metrics['top_network'];
+    if (f.detector !== 'surge' || typeof top !== 'string' || Number(f.metrics['top_network_share'] ?? 0) < 0.5) return true;
+    const b = bursts.find((x) => x.startMs < f.endMs && f.startMs < x.endMs && (x.subject.value === top || (x.subject.type === 'ip' && inCidr(x.subject.value, top))));
+    if (!b) return true;
+    const peak = Number(f.metrics['peak_rpm'] ?? 0);
+    const prev = site.get(b);
+    if (!prev || peak > prev.peak) site.set(b, { peak, ratio: Number(f.metrics['ratio'] ?? 0) });
+    return false;
+  });
+  return kept.map((f) => {
+    const s = site.get(f);
+    return s ? { ...f, metrics: { ...f.metrics, site_peak_rpm: s.peak, site_ratio: s.ratio } } : f;
+  });
+}
+
+/** True when an IPv4/IPv6 address text falls in a /24, /16, /64 or /48 written as lbua writes networks. */
+function inCidr(ip: string, cidr: string): boolean {
+  const prefix = cidr.replace(/(\.0)+\/\d+$/, '.').replace(/::\/\d+$/, ':');
+  return prefix !== cidr && ip.startsWith(prefix);
 }
 
 /** Subjects that can describe one incident: an address inside a network, or global with anything. */

@@ -4,11 +4,13 @@
  * evidence. Plus the registry contract and determinism.
  */
 import { DETECTORS } from '../../src/detect/registry';
+import { foldAttackSurges } from '../../src/detect/stage';
+import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { classifyAgent } from '../../src/enrich/user-agent';
-import { background, detect, geo, MINUTE, overlaps, rec, steady } from './harness';
+import { background, detect, geo, MINUTE, overlaps, rec, steady, T0 } from './harness';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BG = background({ minutes: 60, clients: 150, perClientPerMinute: 2, seed: 7 });
@@ -379,5 +381,30 @@ describe('determinism', () => {
   it.each(['burst', 'scanner', 'credential-stuffing'])('%s: the same input gives identical findings, ids included', (id) => {
     const input = [...BG, ...hammer('185.220.101.45', 40, 5, 600)];
     expect(JSON.stringify(detect(id, input))).toBe(JSON.stringify(detect(id, [...input].reverse())));
+  });
+});
+
+describe('findings across detectors', () => {
+  const finding = (detector: string, type: 'ip' | 'cidr' | 'global', value: string, startMin: number, endMin: number, metrics: Record<string, number | string | null>): Finding => ({
+    detector, severity: 'medium', confidence: 0.9, title: `${detector} ${value}`, subject: { type, value }, startMs: T0 + startMin * MINUTE, endMs: T0 + endMin * MINUTE, metrics, explanation: '', evidence: [], actions: [],
+  });
+  const surge = (top: string, share: number, start = 40): Finding => finding('surge', 'global', 'all', start, start + 8, { kind: 'surge', peak_rpm: 1200, ratio: 3.7, top_network: top, top_network_share: share });
+
+  it('folds a site surge that is mostly one bursting network (or an address in it) into that burst', () => {
+    const ipBurst = finding('burst', 'ip', '185.220.101.45', 41, 49, { peak_rpm: 700 });
+    const netBurst = finding('burst', 'cidr', '45.155.205.0/24', 41, 49, { peak_rpm: 1200 });
+    for (const [burst, top] of [[ipBurst, '185.220.101.0/24'], [netBurst, '45.155.205.0/24']] as const) {
+      const out = foldAttackSurges([burst, surge(top, 0.63)]);
+      expect(out.map((f) => f.detector)).toEqual(['burst']);
+      expect(out[0]?.metrics).toMatchObject({ site_peak_rpm: 1200, site_ratio: 3.7 });
+    }
+  });
+
+  it('keeps a surge spread over many networks, one whose top network is not bursting, and one at another time', () => {
+    const ipBurst = finding('burst', 'ip', '185.220.101.45', 41, 49, { peak_rpm: 700 });
+    expect(foldAttackSurges([ipBurst, surge('185.220.101.0/24', 0.07)])).toHaveLength(2);
+    expect(foldAttackSurges([ipBurst, surge('45.155.205.0/24', 0.7)])).toHaveLength(2);
+    expect(foldAttackSurges([ipBurst, surge('185.220.101.0/24', 0.7, 120)])).toHaveLength(2);
+    expect(foldAttackSurges([ipBurst, surge('185.22.0.0/16', 0.7)])).toHaveLength(2);
   });
 });
