@@ -102,7 +102,7 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
 
 /** Sorts, ids and cross-references findings. */
 export function toReport(all: readonly Finding[]): ReportFinding[] {
-  const findings = foldAttackSurges(all);
+  const findings = foldLoopBursts(foldAttackSurges(all));
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   const withIds = findings.map((f) => ({
     f,
@@ -152,6 +152,30 @@ export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
   return kept.map((f) => {
     const s = site.get(f);
     return s ? { ...f, metrics: { ...f.metrics, site_peak_rpm: s.peak, site_ratio: s.ratio } } : f;
+  });
+}
+
+/**
+ * A client stuck in a loop (a redirect loop, a retry storm) also bursts; blocking it would be wrong: the loop is
+ * the finding. An address burst overlapping a looping session of that address that made most (70%+) of the burst's
+ * requests is folded into the looping finding (burst_peak_rpm, burst_ratio).
+ */
+export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
+  const loops = findings.filter((f) => f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string');
+  const burstOf = new Map<Finding, { peak: number; ratio: number }>();
+  const kept = findings.filter((f) => {
+    if (f.detector !== 'burst' || f.subject.type !== 'ip') return true;
+    const requests = Number(f.metrics['requests'] ?? 0);
+    const loop = loops.find((l) => l.metrics['client_ip'] === f.subject.value && l.startMs < f.endMs && f.startMs < l.endMs && Number(l.metrics['requests'] ?? 0) >= 0.7 * requests);
+    if (!loop) return true;
+    const peak = Number(f.metrics['peak_rpm'] ?? 0);
+    const prev = burstOf.get(loop);
+    if (!prev || peak > prev.peak) burstOf.set(loop, { peak, ratio: Number(f.metrics['ratio'] ?? 0) });
+    return false;
+  });
+  return kept.map((f) => {
+    const b = burstOf.get(f);
+    return b ? { ...f, metrics: { ...f.metrics, burst_peak_rpm: b.peak, burst_ratio: b.ratio } } : f;
   });
 }
 

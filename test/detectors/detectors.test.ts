@@ -4,7 +4,7 @@
  * evidence. Plus the registry contract and determinism.
  */
 import { DETECTORS } from '../../src/detect/registry';
-import { foldAttackSurges } from '../../src/detect/stage';
+import { foldAttackSurges, foldLoopBursts } from '../../src/detect/stage';
 import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -406,5 +406,16 @@ describe('findings across detectors', () => {
     expect(foldAttackSurges([ipBurst, surge('45.155.205.0/24', 0.7)])).toHaveLength(2);
     expect(foldAttackSurges([ipBurst, surge('185.220.101.0/24', 0.7, 120)])).toHaveLength(2);
     expect(foldAttackSurges([ipBurst, surge('185.22.0.0/16', 0.7)])).toHaveLength(2);
+  });
+
+  it('folds the burst of a client stuck in a loop into the looping finding (no block for a redirect loop)', () => {
+    const loop = finding('looping-session', 'global', 'session', 126, 127, { requests: 300, client_ip: '86.133.61.99' });
+    const burst = finding('burst', 'ip', '86.133.61.99', 126, 127, { peak_rpm: 300, ratio: 37.5, requests: 300 });
+    const out = foldLoopBursts([burst, loop]);
+    expect(out.map((f) => f.detector)).toEqual(['looping-session']);
+    expect(out[0]?.metrics).toMatchObject({ burst_peak_rpm: 300, burst_ratio: 37.5 });
+    // A burst of another address, or one the loop explains only a little of, stays.
+    expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.98', 126, 127, { requests: 300 }), loop])).toHaveLength(2);
+    expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.99', 120, 130, { requests: 3000 }), loop])).toHaveLength(2);
   });
 });
