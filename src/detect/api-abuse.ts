@@ -112,7 +112,7 @@ export default defineDetector({
             out.push({
               ...base, severity, confidence: r2(Math.min(0.95, 0.6 + steadyMinutes / 600)),
               title: `${ip}: steady ${fmt(mean, 0)} req/min for ${fmt(steadyMinutes, 0)} minutes (CV ${fmt(cv, 2)}) — under a 10 r/s limit, far above people`,
-              metrics: { mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: counts.reduce((a, b) => a + b, 0), user_agent: c.agent },
+              metrics: { kind: 'steady', mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: counts.reduce((a, b) => a + b, 0), user_agent: c.agent },
               explanation: 'Per-minute counts of one client: many minutes at a high, nearly constant rate (low coefficient of variation) that no burst rule sees.',
               evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
               actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
@@ -131,7 +131,7 @@ export default defineDetector({
               title: enumerating
                 ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(ri.ids.size, 0)} distinct)`
                 : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
-              metrics: { route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
+              metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
               explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
               evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
               actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],

@@ -102,7 +102,7 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
 
 /** Sorts, ids and cross-references findings. */
 export function toReport(all: readonly Finding[]): ReportFinding[] {
-  const findings = foldLoopBursts(foldAttackSurges(all));
+  const findings = foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all)));
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   const withIds = findings.map((f) => ({
     f,
@@ -176,6 +176,29 @@ export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
   return kept.map((f) => {
     const b = burstOf.get(f);
     return b ? { ...f, metrics: { ...f.metrics, burst_peak_rpm: b.peak, burst_ratio: b.ratio } } : f;
+  });
+}
+
+/**
+ * An address that bursts while fetching unusually many distinct resources is one incident: the api-abuse
+ * "many resources" finding of that address, overlapping its burst, is folded into the burst (distinct_ids, route).
+ * Enumeration and steady low-and-slow findings stay: they say something the burst does not.
+ */
+export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
+  const bursts = findings.filter((f) => f.detector === 'burst' && f.subject.type === 'ip');
+  const scraped = new Map<Finding, { ids: number; route: string }>();
+  const kept = findings.filter((f) => {
+    if (f.detector !== 'api-abuse' || f.metrics['kind'] !== 'many-resources') return true;
+    const b = bursts.find((x) => x.subject.value === f.subject.value && x.startMs < f.endMs && f.startMs < x.endMs);
+    if (!b) return true;
+    const ids = Number(f.metrics['distinct_ids'] ?? 0);
+    const prev = scraped.get(b);
+    if (!prev || ids > prev.ids) scraped.set(b, { ids, route: String(f.metrics['route'] ?? '') });
+    return false;
+  });
+  return kept.map((f) => {
+    const x = scraped.get(f);
+    return x ? { ...f, title: `${f.title}, fetching ${x.ids.toLocaleString('en-US')} distinct ${x.route}`, metrics: { ...f.metrics, distinct_ids: x.ids, route: x.route } } : f;
   });
 }
 

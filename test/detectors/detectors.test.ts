@@ -4,7 +4,7 @@
  * evidence. Plus the registry contract and determinism.
  */
 import { DETECTORS } from '../../src/detect/registry';
-import { foldAttackSurges, foldLoopBursts } from '../../src/detect/stage';
+import { foldAttackSurges, foldLoopBursts, foldScrapeIntoBursts } from '../../src/detect/stage';
 import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -417,5 +417,16 @@ describe('findings across detectors', () => {
     // A burst of another address, or one the loop explains only a little of, stays.
     expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.98', 126, 127, { requests: 300 }), loop])).toHaveLength(2);
     expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.99', 120, 130, { requests: 3000 }), loop])).toHaveLength(2);
+  });
+
+  it('folds the many-resources finding of a bursting address into its burst, and keeps enumeration', () => {
+    const burst = finding('burst', 'ip', '185.220.101.45', 41, 49, { peak_rpm: 700, requests: 5600 });
+    const many = finding('api-abuse', 'ip', '185.220.101.45', 41, 48, { kind: 'many-resources', distinct_ids: 2000, route: '/api/v1/products/:id' });
+    const out = foldScrapeIntoBursts([burst, many]);
+    expect(out.map((f) => f.detector)).toEqual(['burst']);
+    expect(out[0]?.title).toMatch(/fetching 2,000 distinct \/api\/v1\/products\/:id$/);
+    expect(out[0]?.metrics).toMatchObject({ distinct_ids: 2000, route: '/api/v1/products/:id' });
+    expect(foldScrapeIntoBursts([burst, { ...many, metrics: { ...many.metrics, kind: 'enumeration' } }])).toHaveLength(2);
+    expect(foldScrapeIntoBursts([burst, { ...many, startMs: T0 + 200 * MINUTE, endMs: T0 + 210 * MINUTE }])).toHaveLength(2);
   });
 });
