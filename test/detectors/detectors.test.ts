@@ -5,6 +5,7 @@
  */
 import { DETECTORS } from '../../src/detect/registry';
 import { foldAttackSurges, foldLoopBursts, foldScrapeIntoBursts } from '../../src/detect/stage';
+import { inCidr } from '../../src/detect/actions/rules';
 import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -428,5 +429,18 @@ describe('findings across detectors', () => {
     expect(out[0]?.metrics).toMatchObject({ distinct_ids: 2000, route: '/api/v1/products/:id' });
     expect(foldScrapeIntoBursts([burst, { ...many, metrics: { ...many.metrics, kind: 'enumeration' } }])).toHaveLength(2);
     expect(foldScrapeIntoBursts([burst, { ...many, startMs: T0 + 200 * MINUTE, endMs: T0 + 210 * MINUTE }])).toHaveLength(2);
+  });
+});
+
+describe('block rules', () => {
+  it('knows which addresses a network covers (IPv4 and IPv6, prefix boundaries)', () => {
+    expect(inCidr('45.155.205.17', '45.155.205.0/24')).toBe(true);
+    expect(inCidr('45.155.206.17', '45.155.205.0/24')).toBe(false);
+    expect(inCidr('45.155.206.17', '45.155.0.0/16')).toBe(true);
+    expect(inCidr('185.220.101.45', '185.22.0.0/16')).toBe(false);
+    expect(inCidr('2001:db8:1:2::7', '2001:db8:1::/48')).toBe(true);
+    expect(inCidr('2001:db8:2::7', '2001:db8:1::/48')).toBe(false);
+    expect(inCidr('45.155.205.17', '2001:db8::/32')).toBe(false);
+    expect(inCidr('not an ip', '45.155.205.0/24')).toBe(false);
   });
 });

@@ -69,11 +69,14 @@ describe('scenario with injected incidents', () => {
     const nginx = lbua(['analyze', incidentsLog, '--emit-rules', 'nginx']);
     expect(nginx.stdout).toMatch(/limit_req_zone \$binary_remote_addr zone=lbua_per_ip:\d+m rate=\d+r\/m;/);
     expect(nginx.stdout).toContain('deny 45.155.205.0/24;');
+    // The botnet's addresses are inside the denied /24: no line each.
+    expect(nginx.stdout).not.toMatch(/deny 45\.155\.205\.\d+;/);
     const haproxy = lbua(['analyze', incidentsLog, '--emit-rules', 'haproxy']);
     expect(haproxy.stdout).toMatch(/http-request deny deny_status 429 if \{ sc_http_req_rate\(0\) gt \d+ \}/);
     const waf = JSON.parse(lbua(['analyze', incidentsLog, '--emit-rules', 'aws-waf']).stdout) as { Rules: { Statement: { RateBasedStatement?: { AggregateKeyType: string } } }[]; IPSet: { Addresses: string[] } };
     expect(waf.Rules.some((r) => r.Statement.RateBasedStatement?.AggregateKeyType === 'IP')).toBe(true);
     expect(waf.IPSet.Addresses).toContain('45.155.205.0/24');
+    expect(waf.IPSet.Addresses.filter((a) => a.startsWith('45.155.205.'))).toEqual(['45.155.205.0/24']);
   });
 
   it('is deterministic', () => {
