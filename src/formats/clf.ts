@@ -27,7 +27,7 @@
 import type { FormatParser, ParseContext, ParseResult } from './types';
 import { groupScan, scanGroupFields } from './shared/groups';
 import { parseCombined } from './shared/combined';
-import { parseNginxTail } from './shared/nginx-tail';
+import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { parseRequestLine } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
 
@@ -92,9 +92,6 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
 
 /** 0.8 for a common/combined line, 0.3 when it carries nginx timing/upstream fields (see the header), else 0. */
 function detectClf(line: string): number {
-  const n = scanGroupFields(line, G);
-  if (n <= 0) return 0;
-  const c = parseCombined(line, G, n);
-  if ('reason' in c || c.client === null) return 0;
-  return parseNginxTail(line, G, c.tail, n).layout === 'none' ? 0.8 : 0.3;
+  const shape = combinedShape(line, G);
+  return shape === null ? 0 : shape === 'combined' ? 0.8 : 0.3;
 }

@@ -32,7 +32,7 @@ import { roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
 import { groupScan, scanGroupFields } from './shared/groups';
 import { parseCombined } from './shared/combined';
-import { parseNginxTail } from './shared/nginx-tail';
+import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { parseRequestLine } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
 
@@ -98,9 +98,6 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
 
 /** 0.95 with nginx timing/upstream fields, 0.75 for a bare combined line (clf says 0.8 there), else 0. */
 function detectNginx(line: string): number {
-  const n = scanGroupFields(line, G);
-  if (n <= 0) return 0;
-  const c = parseCombined(line, G, n);
-  if ('reason' in c || c.client === null) return 0;
-  return parseNginxTail(line, G, c.tail, n).layout === 'none' ? 0.75 : 0.95;
+  const shape = combinedShape(line, G);
+  return shape === null ? 0 : shape === 'combined' ? 0.75 : 0.95;
 }

@@ -12,7 +12,7 @@
  *             `client user` (ident omitted).
  * The client is the first entry of its list (the originating client as the proxies reported it).
  */
-import { clfToEpochMs } from '../../core/units';
+import { clfToEpochMs, parseDigits } from '../../core/units';
 import { fieldInt, fieldText } from './scan';
 import { BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldRaw, fieldStart, type GroupScan } from './groups';
 
@@ -155,7 +155,7 @@ function clientAndVhost(line: string, g: GroupScan, ti: number): Who | string {
   let port: number | null = null;
   const colon = line.lastIndexOf(':', ce - 1);
   if (colon > cs && colon < ce - 1) {
-    const p = fieldIntRange(line, colon + 1, ce);
+    const p = parseDigits(line, colon + 1, ce);
     const bracketed = line.charCodeAt(cs) === 91 && line.charCodeAt(colon - 1) === 93;
     if (!Number.isNaN(p) && p <= 65535 && (bracketed || line.indexOf(':', cs) === colon)) {
       port = p;
@@ -190,17 +190,6 @@ function looksLikeAddress(line: string, s: number, e: number): boolean {
     else if (c < 48 || c > 57) return false;
   }
   return colons >= 2 || (colons === 0 && dots === 3 && !hexLetters);
-}
-
-function fieldIntRange(line: string, s: number, e: number): number {
-  if (e <= s) return Number.NaN;
-  let v = 0;
-  for (let i = s; i < e; i++) {
-    const d = line.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return v;
 }
 
 /** Why a line without a `[dd/Mon/yyyy:...]` group is not of this family (error path only, so regexes are fine). */

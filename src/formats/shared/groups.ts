@@ -10,7 +10,7 @@
  * are a group only when they start a field and the bracket is followed by a space or the end (an IPv6
  * `[::1]:80` stays one word).
  */
-import { ESCAPED } from './scan';
+import { ESCAPED, closingQuote } from './scan';
 
 /** Field kinds stored in the kinds array. */
 export const WORD = 0;
@@ -103,16 +103,6 @@ export function scanGroupFields(line: string, g: GroupScan): number {
     i = j;
   }
   return k;
-}
-
-/** Index of the quote closing a field that starts at `start`, honouring backslash escapes; -1 if none. */
-function closingQuote(line: string, start: number): number {
-  for (let j = start; j < line.length; j++) {
-    const c = line.charCodeAt(j);
-    if (c === 92) j++;
-    else if (c === 34) return j;
-  }
-  return -1;
 }
 
 /** Start offset of field k. */

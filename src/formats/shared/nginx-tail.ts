@@ -11,7 +11,8 @@
  */
 import { roundMs } from '../../core/units';
 import { fieldInt, fieldSecondsMs, fieldText } from './scan';
-import { BRACKETED, QUOTED, WORD, fieldEnd, fieldStart, type GroupScan } from './groups';
+import { BRACKETED, QUOTED, WORD, fieldEnd, fieldStart, scanGroupFields, type GroupScan } from './groups';
+import { parseCombined } from './combined';
 
 /** What the tail told us; all null when nothing nginx-specific was found. */
 export interface NginxTail {
@@ -240,4 +241,16 @@ function parseKeyValues(line: string, from: number): NginxTail | null {
 /** Letters, digits, `_` and `-` (so Apache's `X-Forwarded-For="..."` is read as an unknown key, not a value). */
 function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
+
+/**
+ * What format detection needs to know of a line: `combined` for a bare common/combined line, `nginx` when it also
+ * carries nginx timing/upstream fields, null when it is neither. clf and nginx score from this.
+ */
+export function combinedShape(line: string, g: GroupScan): 'combined' | 'nginx' | null {
+  const n = scanGroupFields(line, g);
+  if (n <= 0) return null;
+  const c = parseCombined(line, g, n);
+  if ('reason' in c || c.client === null) return null;
+  return parseNginxTail(line, g, c.tail, n).layout === 'none' ? 'combined' : 'nginx';
 }

@@ -5,6 +5,7 @@
  * exclude their quotes; a closing quote not followed by a space still ends the field (ALB's `"-"1` quirk); a
  * backslash escapes the next character inside quotes (the field is then marked as escaped: bit 30 of its end).
  */
+import { parseDigits } from '../../core/units';
 
 /** Flag set on a field's end offset when its quoted text contains backslash escapes. */
 export const ESCAPED = 1 << 30;
@@ -49,7 +50,8 @@ export function scanFields(line: string, out: Int32Array): number {
   return k;
 }
 
-function closingQuote(line: string, start: number): number {
+/** Index of the quote closing a quoted field whose text starts at `start`, honouring backslash escapes; -1 if none. */
+export function closingQuote(line: string, start: number): number {
   for (let j = start; j < line.length; j++) {
     const c = line.charCodeAt(j);
     if (c === 92) j++;
@@ -73,13 +75,7 @@ export function fieldInt(line: string, off: Int32Array, k: number): number | nul
   const s = off[2 * k] ?? 0;
   const e = (off[2 * k + 1] ?? 0) & ~ESCAPED;
   if (e <= s || (e === s + 1 && line.charCodeAt(s) === 45)) return null;
-  let v = 0;
-  for (let i = s; i < e; i++) {
-    const d = line.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return v;
+  return parseDigits(line, s, e);
 }
 
 /**

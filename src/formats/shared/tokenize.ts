@@ -7,6 +7,7 @@
  * Uses String#indexOf (vectorized in V8) to find delimiters instead of a per-character loop.
  * Returns null when a quote is not closed.
  */
+import { closingQuote } from './scan';
 export function tokenize(line: string, maxFields = 64): string[] | null {
   const out: string[] = [];
   const n = line.length;
@@ -38,16 +39,6 @@ export function tokenize(line: string, maxFields = 64): string[] | null {
   }
   if (i < n && line.slice(i).trim() !== '') out.push(line.slice(i).trim());
   return out;
-}
-
-/** Index of the quote closing a field that starts at `start`, honouring backslash escapes; -1 if none. */
-function closingQuote(line: string, start: number): number {
-  for (let j = start; j < line.length; j++) {
-    const c = line.charCodeAt(j);
-    if (c === 92) j++;
-    else if (c === 34) return j;
-  }
-  return -1;
 }
 
 /** Undoes `\"` and `\\` (Apache); leaves `\xHH` sequences as written. */
