@@ -9,6 +9,7 @@
  * Memory: per-minute counts for the minutes inside the lateness window, a baseline for at most 200,000 entities.
  */
 import { detach } from '../core/text';
+import { inCidr } from '../enrich/geo/ip';
 import type { SourceRef } from '../core/types';
 import { QuantileSketch } from '../core/quantile';
 import { isoTime } from '../core/units';
@@ -253,21 +254,16 @@ function foldNetworks(fs: Finding[]): Finding[] {
   const num = (f: Finding, k: string): number => (typeof f.metrics[k] === 'number' ? (f.metrics[k] as number) : 0);
   return fs.filter((f) => {
     if (f.subject.type === 'ip') {
-      return !nets.some((n) => num(n, 'addresses') >= 5 && overlaps(n, f) && inNetwork(f.subject.value, n.subject.value));
+      return !nets.some((n) => num(n, 'addresses') >= 5 && overlaps(n, f) && inCidr(f.subject.value, n.subject.value));
     }
     if (f.subject.type === 'cidr' && num(f, 'addresses') <= 1) return false;
     // A network whose burst is mostly one bursting address is that address's finding, not a second one.
-    if (f.subject.type === 'cidr' && fs.some((i) => i.subject.type === 'ip' && overlaps(i, f) && inNetwork(i.subject.value, f.subject.value) && num(i, 'requests') >= 0.8 * num(f, 'requests'))) return false;
+    if (f.subject.type === 'cidr' && fs.some((i) => i.subject.type === 'ip' && overlaps(i, f) && inCidr(i.subject.value, f.subject.value) && num(i, 'requests') >= 0.8 * num(f, 'requests'))) return false;
     if (f.subject.type === 'cidr' && /\/(16|48)$/.test(f.subject.value)) {
       return !nets.some((n) => n !== f && /\/(24|64)$/.test(n.subject.value) && overlaps(n, f) && num(n, 'requests') >= 0.8 * num(f, 'requests'));
     }
     if (f.subject.type === 'asn') return !nets.some((n) => overlaps(n, f) && num(n, 'requests') >= 0.8 * num(f, 'requests'));
     return true;
   });
-}
-
-function inNetwork(ip: string, cidr: string): boolean {
-  const n = networksOf(ip);
-  return n.narrow === cidr || n.wide === cidr;
 }
 

@@ -10,6 +10,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import type { ReportFinding } from '../report/types';
 import type { Session } from '../sessions/types';
 import { DETECTORS } from './registry';
+import { inCidr } from '../enrich/geo/ip';
 import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
 
 /** Which detectors run and with which option overrides. */
@@ -132,27 +133,49 @@ export function toReport(all: readonly Finding[]): ReportFinding[] {
 }
 
 /**
+ * Folds findings into others: `targetOf(f)` names the kept finding `f` belongs to (or undefined: `f` stays); when
+ * several fold into one target, the one with the largest `rank` is handed to `merge(target, folded)`.
+ */
+function foldInto(
+  findings: readonly Finding[],
+  targetOf: (f: Finding) => Finding | undefined,
+  rank: (f: Finding) => number,
+  merge: (target: Finding, folded: Finding) => Finding,
+): Finding[] {
+  const best = new Map<Finding, Finding>();
+  const kept = findings.filter((f) => {
+    const target = targetOf(f);
+    if (target === undefined) return true;
+    const prev = best.get(target);
+    if (prev === undefined || rank(f) > rank(prev)) best.set(target, f);
+    return false;
+  });
+  return kept.map((f) => {
+    const folded = best.get(f);
+    return folded === undefined ? f : merge(f, folded);
+  });
+}
+
+const metric = (f: Finding, key: string): number => Number(f.metrics[key] ?? 0);
+const overlap = (a: Finding, b: Finding): boolean => a.startMs < b.endMs && b.startMs < a.endMs;
+
+/**
  * One incident, one finding, across detectors: a site-wide surge that is mostly one network (top_network_share of
  * 50% or more) while a burst of that network, or of an address in it, overlaps it, is that burst. The surge's
  * figures go into the burst finding (site_peak_rpm, site_ratio) instead of a second finding.
  */
 export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
   const bursts = findings.filter((f) => f.detector === 'burst' && (f.subject.type === 'ip' || f.subject.type === 'cidr'));
-  const site = new Map<Finding, { peak: number; ratio: number }>();
-  const kept = findings.filter((f) => {
-    const top = f.metrics['top_network'];
-    if (f.detector !== 'surge' || typeof top !== 'string' || Number(f.metrics['top_network_share'] ?? 0) < 0.5) return true;
-    const b = bursts.find((x) => x.startMs < f.endMs && f.startMs < x.endMs && (x.subject.value === top || (x.subject.type === 'ip' && inCidr(x.subject.value, top))));
-    if (!b) return true;
-    const peak = Number(f.metrics['peak_rpm'] ?? 0);
-    const prev = site.get(b);
-    if (!prev || peak > prev.peak) site.set(b, { peak, ratio: Number(f.metrics['ratio'] ?? 0) });
-    return false;
-  });
-  return kept.map((f) => {
-    const s = site.get(f);
-    return s ? { ...f, metrics: { ...f.metrics, site_peak_rpm: s.peak, site_ratio: s.ratio } } : f;
-  });
+  return foldInto(
+    findings,
+    (f) => {
+      const top = f.metrics['top_network'];
+      if (f.detector !== 'surge' || typeof top !== 'string' || metric(f, 'top_network_share') < 0.5) return undefined;
+      return bursts.find((b) => overlap(b, f) && (b.subject.value === top || (b.subject.type === 'ip' && inCidr(b.subject.value, top))));
+    },
+    (f) => metric(f, 'peak_rpm'),
+    (burst, surge) => ({ ...burst, metrics: { ...burst.metrics, site_peak_rpm: metric(surge, 'peak_rpm'), site_ratio: metric(surge, 'ratio') } }),
+  );
 }
 
 /**
@@ -162,21 +185,13 @@ export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
  */
 export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
   const loops = findings.filter((f) => f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string');
-  const burstOf = new Map<Finding, { peak: number; ratio: number }>();
-  const kept = findings.filter((f) => {
-    if (f.detector !== 'burst' || f.subject.type !== 'ip') return true;
-    const requests = Number(f.metrics['requests'] ?? 0);
-    const loop = loops.find((l) => l.metrics['client_ip'] === f.subject.value && l.startMs < f.endMs && f.startMs < l.endMs && Number(l.metrics['requests'] ?? 0) >= 0.7 * requests);
-    if (!loop) return true;
-    const peak = Number(f.metrics['peak_rpm'] ?? 0);
-    const prev = burstOf.get(loop);
-    if (!prev || peak > prev.peak) burstOf.set(loop, { peak, ratio: Number(f.metrics['ratio'] ?? 0) });
-    return false;
-  });
-  return kept.map((f) => {
-    const b = burstOf.get(f);
-    return b ? { ...f, metrics: { ...f.metrics, burst_peak_rpm: b.peak, burst_ratio: b.ratio } } : f;
-  });
+  return foldInto(
+    findings,
+    (f) => (f.detector !== 'burst' || f.subject.type !== 'ip' ? undefined
+      : loops.find((l) => l.metrics['client_ip'] === f.subject.value && overlap(l, f) && metric(l, 'requests') >= 0.7 * metric(f, 'requests'))),
+    (f) => metric(f, 'peak_rpm'),
+    (loop, burst) => ({ ...loop, metrics: { ...loop.metrics, burst_peak_rpm: metric(burst, 'peak_rpm'), burst_ratio: metric(burst, 'ratio') } }),
+  );
 }
 
 /**
@@ -186,26 +201,17 @@ export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
  */
 export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
   const bursts = findings.filter((f) => f.detector === 'burst' && f.subject.type === 'ip');
-  const scraped = new Map<Finding, { ids: number; route: string }>();
-  const kept = findings.filter((f) => {
-    if (f.detector !== 'api-abuse' || f.metrics['kind'] !== 'many-resources') return true;
-    const b = bursts.find((x) => x.subject.value === f.subject.value && x.startMs < f.endMs && f.startMs < x.endMs);
-    if (!b) return true;
-    const ids = Number(f.metrics['distinct_ids'] ?? 0);
-    const prev = scraped.get(b);
-    if (!prev || ids > prev.ids) scraped.set(b, { ids, route: String(f.metrics['route'] ?? '') });
-    return false;
-  });
-  return kept.map((f) => {
-    const x = scraped.get(f);
-    return x ? { ...f, title: `${f.title}, fetching ${x.ids.toLocaleString('en-US')} distinct ${x.route}`, metrics: { ...f.metrics, distinct_ids: x.ids, route: x.route } } : f;
-  });
-}
-
-/** True when an IPv4/IPv6 address text falls in a /24, /16, /64 or /48 written as lbua writes networks. */
-function inCidr(ip: string, cidr: string): boolean {
-  const prefix = cidr.replace(/(\.0)+\/\d+$/, '.').replace(/::\/\d+$/, ':');
-  return prefix !== cidr && ip.startsWith(prefix);
+  return foldInto(
+    findings,
+    (f) => (f.detector !== 'api-abuse' || f.metrics['kind'] !== 'many-resources' ? undefined
+      : bursts.find((b) => b.subject.value === f.subject.value && overlap(b, f))),
+    (f) => metric(f, 'distinct_ids'),
+    (burst, scrape) => {
+      const ids = metric(scrape, 'distinct_ids');
+      const route = String(scrape.metrics['route'] ?? '');
+      return { ...burst, title: `${burst.title}, fetching ${ids.toLocaleString('en-US')} distinct ${route}`, metrics: { ...burst.metrics, distinct_ids: ids, route } };
+    },
+  );
 }
 
 /** Subjects that can describe one incident: an address inside a network, or global with anything. */
@@ -213,11 +219,7 @@ function relatedSubjects(a: Finding, b: Finding): boolean {
   if (a.subject.type === 'global' || b.subject.type === 'global') return true;
   const ip = a.subject.type === 'ip' ? a.subject.value : b.subject.type === 'ip' ? b.subject.value : null;
   const net = a.subject.type === 'cidr' ? a.subject.value : b.subject.type === 'cidr' ? b.subject.value : null;
-  if (ip !== null && net !== null) {
-    const prefix = net.replace(/(\.0)+\/\d+$/, '.').replace(/::\/\d+$/, ':');
-    return ip.startsWith(prefix);
-  }
-  return false;
+  return ip !== null && net !== null && inCidr(ip, net);
 }
 
 /** Severity threshold test for --fail-on. */

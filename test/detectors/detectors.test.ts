@@ -5,7 +5,7 @@
  */
 import { DETECTORS } from '../../src/detect/registry';
 import { foldAttackSurges, foldLoopBursts, foldScrapeIntoBursts } from '../../src/detect/stage';
-import { inCidr } from '../../src/detect/actions/rules';
+import { inCidr } from '../../src/enrich/geo/ip';
 import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

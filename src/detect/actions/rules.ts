@@ -3,7 +3,7 @@
  * rate-based rules (JSON, with the aggregation key IP / FORWARDED_IP / ASN-scoped via a custom key) and IP sets.
  */
 import type { ReportFinding } from '../../report/types';
-import { parseIp } from '../../enrich/geo/ip';
+import { inCidr } from '../../enrich/geo/ip';
 
 /** Supported rule targets. */
 export type RuleTarget = 'nginx' | 'haproxy' | 'aws-waf';
@@ -30,26 +30,6 @@ function collect(findings: readonly ReportFinding[]): { limits: RateLimit[]; ips
   return { limits, ips: [...ips].filter((ip) => !nets.some((c) => inCidr(ip, c))).sort(), cidrs: nets.sort() };
 }
 
-/** True when `ip` lies in `cidr` ("a.b.c.0/24", "2001:db8::/48"); false for anything unparsable. */
-export function inCidr(ip: string, cidr: string): boolean {
-  const slash = cidr.indexOf('/');
-  if (slash < 0) return false;
-  const net = parseIp(cidr.slice(0, slash));
-  const addr = parseIp(ip);
-  const bits = Number(cidr.slice(slash + 1));
-  if (net === null || addr === null || net.v !== addr.v || !Number.isInteger(bits)) return false;
-  if (net.v === 4 && addr.v === 4) {
-    if (bits < 0 || bits > 32) return false;
-    const shift = 32 - bits;
-    return shift === 32 || Math.floor(net.n / 2 ** shift) === Math.floor(addr.n / 2 ** shift);
-  }
-  if (net.v === 6 && addr.v === 6) {
-    if (bits < 0 || bits > 128) return false;
-    const shift = BigInt(128 - bits);
-    return net.n >> shift === addr.n >> shift;
-  }
-  return false;
-}
 
 /** Comment-safe text (no newlines, no comment terminators). */
 function c(s: string): string {

@@ -143,3 +143,24 @@ export function specialRange(ip: ParsedIp): string | null {
   for (const r of V6) if (ip.n >> BigInt(128 - r.bits) === r.base >> BigInt(128 - r.bits)) return r.label;
   return null;
 }
+
+/** True when `ip` lies in `cidr` ("a.b.c.0/24", "2001:db8::/48"); false for anything unparsable. */
+export function inCidr(ip: string, cidr: string): boolean {
+  const slash = cidr.indexOf('/');
+  if (slash < 0) return false;
+  const net = parseIp(cidr.slice(0, slash));
+  const addr = parseIp(ip);
+  const bits = Number(cidr.slice(slash + 1));
+  if (net === null || addr === null || net.v !== addr.v || !Number.isInteger(bits)) return false;
+  if (net.v === 4 && addr.v === 4) {
+    if (bits < 0 || bits > 32) return false;
+    const shift = 32 - bits;
+    return shift === 32 || Math.floor(net.n / 2 ** shift) === Math.floor(addr.n / 2 ** shift);
+  }
+  if (net.v === 6 && addr.v === 6) {
+    if (bits < 0 || bits > 128) return false;
+    const shift = BigInt(128 - bits);
+    return net.n >> shift === addr.n >> shift;
+  }
+  return false;
+}
