@@ -18,15 +18,12 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from './core/types';
-import { LbuaError } from './core/types';
-import { excerpt } from './core/text';
 import type { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
 import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
-import { getFormat } from './formats/registry';
 import type { FormatParser } from './formats/types';
-import { checkMismatch, type InputSummary, type PipelineOptions } from './pipeline';
+import { addToSample, checkMismatch, damagedDiagnostic, emptySummary, forcedFormat, noFormatDiagnostic, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
 import type { AnalyzeOptions, CoreRole } from './analysis-core';
 import type { GeoOptions } from './enrich/geo/index';
@@ -99,17 +96,14 @@ export async function runParallel(
   diags: DiagnosticLog,
   onProgress?: ProgressFn,
 ): Promise<ParallelResult> {
-  const forced = options.format === 'auto' ? null : getFormat(options.format);
-  if (options.format !== 'auto' && !forced) {
-    throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
-  }
+  const forced = forcedFormat(options);
   const { geo, ...cloneable } = options;
   const init = (role: CoreRole): WorkerInit => ({ options: cloneable, role, geo: geo?.source ?? null, maxWarnings: diags.limit });
   const inits = plan.kind === 'shard' ? Array.from({ length: plan.jobs }, () => init('summary')) : [init('primary'), init('detectors')];
   const pool = new Pool(inits, plan.kind === 'split');
   try {
     const reads: InputRead[] = [];
-    for (const [index, input] of inputs.entries()) reads.push(await readInput(index, input, forced ?? null, options, pool, onProgress));
+    for (const [index, input] of inputs.entries()) reads.push(await readInput(index, input, forced, options, pool, onProgress));
     const results = await pool.finish();
     // In a split run both workers read every line: the primary's accounting is the run's.
     const accounting = plan.kind === 'split' ? results.slice(0, 1) : results;
@@ -126,12 +120,7 @@ export async function runParallel(
       for (const d of read.before) diags.add(d);
       for (; k < lineDiags.length && lineDiags[k]?.input === i; k++) diags.add(lineDiags[k]?.d as Diagnostic);
       const summary = summaries[i] as InputSummary;
-      if (read.outcome.damage) {
-        diags.add({
-          code: 'INPUT_DAMAGED', severity: 'warning', source: null,
-          message: `${read.file}: ${read.outcome.damage.message} at compressed byte offset ${read.outcome.damage.offset}; ${summary.lines} complete lines before it were read`,
-        });
-      }
+      if (read.outcome.damage) diags.add(damagedDiagnostic(read.file, read.outcome.damage, summary.lines));
       checkMismatch(summary, read.format, read.sample, read.file, { record: () => undefined, diagnostic: (d) => diags.add(d) });
     }
     diags.countUnkept(accounting.reduce((n, r) => n + r.dropped, 0));
@@ -168,20 +157,11 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
   let format = forced;
   let announced = false;
   const pending: Piece[] = [];
-  const progress: InputSummary = {
-    path: file, format: forced?.id ?? null, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0, malformed: 0,
-    damaged: null, firstMs: null, lastMs: null,
-  };
+  const progress = emptySummary(file, forced?.id ?? null);
   const announce = (): void => {
     if (format === null && forced === null) {
       format = detectFormat(sample).format;
-      if (format === null && sample.length > 0) {
-        before.push({
-          code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
-          message: 'no known format parses the first lines of this input; every line counted as malformed',
-          excerpt: excerpt(sample[0] ?? ''), hint: 'run `lbua formats` for the supported formats, or pass --format',
-        });
-      }
+      if (format === null && sample.length > 0) before.push(noFormatDiagnostic(file, sample));
     }
     progress.format = format?.id ?? null;
     pool.broadcast({ t: 'input', index, file, format: format?.id ?? null });
@@ -196,7 +176,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
     if (!announced) {
       // Detection sees the same first lines the sequential pipeline would give it.
       const batch = sampler.push(chunk);
-      if (batch) for (const l of batch.lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+      if (batch) addToSample(sample, batch.lines);
       pending.push(...chunker.push(chunk));
       if (sample.length < DETECT_SAMPLE_LINES) continue;
       announce();
@@ -209,7 +189,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
     // A short input: the sample is whatever it has (its unterminated last line included).
     if (!outcome.damage) {
       const last = sampler.end();
-      if (last) for (const l of last.lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+      if (last) addToSample(sample, last.lines);
     }
     announce();
     for (const p of pending.splice(0)) await send(p);
@@ -219,10 +199,9 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
 }
 
 function mergeSummaries(read: InputRead, results: readonly WorkerResult[]): InputSummary {
-  const s: InputSummary = {
-    path: read.file, format: read.format?.id ?? null, gzip: read.outcome.gzip, lines: 0, records: 0, filtered: 0,
-    skipped: 0, malformed: 0, damaged: read.outcome.damage, firstMs: null, lastMs: null,
-  };
+  const s = emptySummary(read.file, read.format?.id ?? null);
+  s.gzip = read.outcome.gzip;
+  s.damaged = read.outcome.damage;
   for (const r of results) {
     const part = r.inputs.find((x) => x.index === read.index)?.summary;
     if (!part) continue;

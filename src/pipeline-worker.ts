@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Diagnostic } from './core/types';
 import { getFormat } from './formats/registry';
 import type { FormatParser } from './formats/types';
-import { processBatch, type InputSummary, type PipelineOptions, type PipelineSink } from './pipeline';
+import { emptySummary, processBatch, type InputSummary, type PipelineOptions, type PipelineSink } from './pipeline';
 import { pieceBatches, type ToWorker, type WorkerInit, type WorkerResult } from './pipeline-parallel';
 import { createCore, type Core } from './analysis-core';
 import { openGeo } from './enrich/geo/index';
@@ -25,22 +25,20 @@ async function start(): Promise<void> {
   let current = -1;
   let core: Core | null = null;
   const queue: ToWorker[] = [];
+  // One sink for the whole run (records only arrive once the core exists).
+  const sink: PipelineSink = {
+    record: (r) => core?.record(r),
+    diagnostic: (d) => {
+      // The first maxWarnings line-level diagnostics of this worker include every one of them that can be among
+      // the run's first maxWarnings (pieces arrive in input and line order); the rest are only counted.
+      if (kept.length < init.maxWarnings) kept.push({ input: current, d });
+      else dropped++;
+    },
+  };
 
   const handle = (c: Core, m: ToWorker): void => {
-    const sink: PipelineSink = {
-      record: (r) => c.record(r),
-      diagnostic: (d) => {
-        // The first maxWarnings line-level diagnostics of this worker include every one of them that can be among
-        // the run's first maxWarnings (pieces arrive in input and line order); the rest are only counted.
-        if (kept.length < init.maxWarnings) kept.push({ input: current, d });
-        else dropped++;
-      },
-    };
     if (m.t === 'input') {
-      const summary: InputSummary = {
-        path: m.file, format: m.format, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0, malformed: 0,
-        damaged: null, firstMs: null, lastMs: null,
-      };
+      const summary = emptySummary(m.file, m.format);
       inputs.set(m.index, { file: m.file, format: m.format === null ? null : (getFormat(m.format) ?? null), summary });
       return;
     }
@@ -73,8 +71,8 @@ async function start(): Promise<void> {
   });
   const geo = init.geo ? await openGeo(init.geo) : null;
   const ready = createCore({ ...init.options, geo }, init.role);
-  for (const m of queue.splice(0)) handle(ready, m);
   core = ready;
+  for (const m of queue.splice(0)) handle(ready, m);
 }
 
 start().catch((e: unknown) => {

@@ -54,22 +54,51 @@ export async function runInputs(
   options: PipelineOptions,
   sink: PipelineSink,
 ): Promise<InputSummary[]> {
-  const forced = options.format === 'auto' ? null : getFormat(options.format);
-  if (options.format !== 'auto' && !forced) {
-    throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
-  }
+  const forced = forcedFormat(options);
   const summaries: InputSummary[] = [];
-  for (const input of inputs) summaries.push(await runInput(input, forced ?? null, options, sink));
+  for (const input of inputs) summaries.push(await runInput(input, forced, options, sink));
   return summaries;
+}
+
+/** The format --format forces (null for auto); LbuaError OPTION_INVALID for an unknown one. */
+export function forcedFormat(options: PipelineOptions): FormatParser | null {
+  if (options.format === 'auto') return null;
+  const f = getFormat(options.format);
+  if (!f) throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
+  return f;
+}
+
+/** Totals of an input before its first line. */
+export function emptySummary(path: string, format: string | null): InputSummary {
+  return { path, format, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0, malformed: 0, damaged: null, firstMs: null, lastMs: null };
+}
+
+/** Adds the non-blank lines of `lines` to the detection sample until it has DETECT_SAMPLE_LINES. */
+export function addToSample(sample: string[], lines: readonly (string | null)[]): void {
+  for (const l of lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+}
+
+/** No format parses the input's first lines. */
+export function noFormatDiagnostic(file: string, sample: readonly string[]): Diagnostic {
+  return {
+    code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
+    message: 'no known format parses the first lines of this input; every line counted as malformed',
+    excerpt: excerpt(sample[0] ?? ''), hint: 'run `lbua formats` for the supported formats, or pass --format',
+  };
+}
+
+/** The input broke off (truncated or corrupt gzip) after `lines` complete lines. */
+export function damagedDiagnostic(file: string, damage: { readonly message: string; readonly offset: number }, lines: number): Diagnostic {
+  return {
+    code: 'INPUT_DAMAGED', severity: 'warning', source: null,
+    message: `${file}: ${damage.message} at compressed byte offset ${damage.offset}; ${lines} complete lines before it were read`,
+  };
 }
 
 async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink): Promise<InputSummary> {
   const file = input.stdin ? '<stdin>' : input.path;
   const outcome: ReadOutcome = { gzip: false, damage: null };
-  const summary: InputSummary = {
-    path: file, format: forced?.id ?? null, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0,
-    malformed: 0, damaged: null, firstMs: null, lastMs: null,
-  };
+  const summary = emptySummary(file, forced?.id ?? null);
   const batches = readLineBatches(input.stdin ? '-' : input.path, outcome, { maxLineLength: options.maxLineLength });
   // Buffer the first batches until we have a detection sample.
   const pending: LineBatch[] = [];
@@ -78,7 +107,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   let it = await batches.next();
   while (!it.done && sample.length < DETECT_SAMPLE_LINES) {
     pending.push(it.value);
-    for (const l of it.value.lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+    addToSample(sample, it.value.lines);
     if (sample.length >= DETECT_SAMPLE_LINES) break;
     it = await batches.next();
   }
@@ -86,13 +115,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
     const det = detectFormat(sample);
     format = det.format;
     summary.format = format?.id ?? null;
-    if (format === null && sample.length > 0) {
-      sink.diagnostic({
-        code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
-        message: 'no known format parses the first lines of this input; every line counted as malformed',
-        excerpt: excerpt(sample[0] ?? ''), hint: 'run `lbua formats` for the supported formats, or pass --format',
-      });
-    }
+    if (format === null && sample.length > 0) sink.diagnostic(noFormatDiagnostic(file, sample));
   }
   const process = async (batch: LineBatch): Promise<void> => {
     processBatch(batch, format, file, options, summary, sink);
@@ -104,12 +127,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   }
   summary.gzip = outcome.gzip;
   summary.damaged = outcome.damage;
-  if (outcome.damage) {
-    sink.diagnostic({
-      code: 'INPUT_DAMAGED', severity: 'warning', source: null,
-      message: `${file}: ${outcome.damage.message} at compressed byte offset ${outcome.damage.offset}; ${summary.lines} complete lines before it were read`,
-    });
-  }
+  if (outcome.damage) sink.diagnostic(damagedDiagnostic(file, outcome.damage, summary.lines));
   checkMismatch(summary, format, sample, file, sink);
   return summary;
 }
@@ -187,12 +205,12 @@ async function firstTime(path: string, forced: FormatParser | null, options: Pip
   try {
     const lines: string[] = [];
     for (let n = await it.next(); !n.done && lines.length < DETECT_SAMPLE_LINES; n = await it.next()) {
-      for (const l of n.value.lines) if (l !== null && l.trim() !== '') lines.push(l);
+      addToSample(lines, n.value.lines);
     }
-    const format = forced ?? detectFormat(lines.slice(0, DETECT_SAMPLE_LINES)).format;
+    const format = forced ?? detectFormat(lines).format;
     let min = Number.POSITIVE_INFINITY;
     if (format) {
-      for (const [i, l] of lines.slice(0, DETECT_SAMPLE_LINES).entries()) {
+      for (const [i, l] of lines.entries()) {
         const r = format.parse(l, { source: { file: path, line: i + 1 }, strict: false });
         if (r.kind === 'record' && r.record.startMs < min) min = r.record.startMs;
       }

@@ -169,7 +169,7 @@ export default defineDetector({
   },
 });
 
-function toFinding(run: Run, folded: readonly Run[], evidenceLimit = 5): Finding {
+function toFinding(run: Run, folded: readonly Run[], evidenceLimit: number): Finding {
   const { kind, value, base } = run;
   const rate = run.errors / Math.max(run.requests, 1);
   const severity: Severity = run.peakRate >= 0.5 ? 'critical' : run.peakRate >= 0.2 ? 'high' : 'medium';

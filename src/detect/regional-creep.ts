@@ -91,14 +91,17 @@ export default defineDetector({
           for (const [country, n] of byCountry) if (firingCountries.has(country) && n >= 0.9 * total) return country;
           return null;
         };
+        const homes = new Map<string, string>();
         const withCountry = new Map<string, string[]>();
         for (const t of firing) {
           const home = t.key.startsWith('AS') ? homeOf(t.key) : null;
-          if (home !== null) withCountry.set(home, [...(withCountry.get(home) ?? []), t.key]);
+          if (home === null) continue;
+          homes.set(t.key, home);
+          withCountry.set(home, [...(withCountry.get(home) ?? []), t.key]);
         }
         for (const t of firing) {
           const isAsn = t.key.startsWith('AS');
-          if (isAsn && homeOf(t.key) !== null) continue;
+          if (homes.has(t.key)) continue;
           const asns = isAsn ? [] : (withCountry.get(t.key) ?? []).sort();
           const severity: Severity = t.rise >= 2 ? 'high' : 'medium';
           out.push({

@@ -163,8 +163,7 @@ export class LineSplitter {
   }
 
   /** Adds a chunk; returns the complete lines it finished, if any. */
-  push(chunk: Buffer): LineBatch | null {
-    const buf = chunk;
+  push(buf: Buffer): LineBatch | null {
     const lastNl = buf.lastIndexOf(10);
     if (lastNl < 0) {
       this.hold(buf);

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { LineSplitter, readLineBatches, type ReadOutcome } from '../../src/input/lines';
 import { expandGlob, expandInputs } from '../../src/input/expand';
 import { LbuaError } from '../../src/core/types';
+import { cutAt } from '../helpers/chunks';
 
 function splitAll(chunks: Buffer[], max = 1 << 16): (string | null)[] {
   const s = new LineSplitter(max);
@@ -16,24 +17,12 @@ function splitAll(chunks: Buffer[], max = 1 << 16): (string | null)[] {
   return out;
 }
 
-function chunked(buf: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
-}
-
 describe('LineSplitter', () => {
   it('gives the same lines for any chunking, including multi-byte characters split across chunks', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, '')), { maxLength: 20 }), fc.array(fc.nat(2000), { maxLength: 10 }), (lines, cuts) => {
         const text = lines.map((l) => `${l}\n`).join('');
-        expect(splitAll(chunked(Buffer.from(text), cuts))).toEqual(lines);
+        expect(splitAll(cutAt(Buffer.from(text), cuts))).toEqual(lines);
       }),
     );
   });

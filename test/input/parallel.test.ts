@@ -15,6 +15,7 @@ import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
 import { openGeo } from '../../src/enrich/geo/index';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { cutAt } from '../helpers/chunks';
 
 /** Lines by number from the sequential splitter. */
 function sequential(chunks: readonly Buffer[], max: number, clean: boolean): (string | null)[] {
@@ -44,18 +45,6 @@ function viaPieces(chunks: readonly Buffer[], max: number, clean: boolean, piece
   }
   expect(pieces.slice(0, -1).every((p) => !p.final)).toBe(true);
   return { lines, counted: chunker.lines };
-}
-
-function cutAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
 }
 
 describe('PieceChunker', () => {
