@@ -1,7 +1,6 @@
 /** Terminal renderers for the sessions and profiles sections (pure functions of the report). */
-import Table from 'cli-table3';
 import type { Report } from './types';
-import { safe, type Style } from './style';
+import { heading, safe, textTable, type Style } from './style';
 
 /** Narrow runtime checks for optional sections (reports may be older or partial). */
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -19,12 +18,6 @@ function s(v: unknown, max = 60): string {
 function pct(v: unknown): string {
   return typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-';
 }
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
-}
-function heading(st: Style, title: string): string {
-  return `\n${st.bold(st.cyan(title))}`;
-}
 
 /** Endpoint profile (top by requests, slowest by p95) and the client-class mix. */
 export function renderProfiles(report: Report, st: Style, width: number): string {
@@ -34,7 +27,7 @@ export function renderProfiles(report: Report, st: Style, width: number): string
   const ep = (title: string, rows: Record<string, unknown>[]): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const t = table(['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients']);
+    const t = textTable(['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients']);
     for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['requests']), pct(r['share']), n(r['p50_ms']), n(r['p95_ms']), n(r['p99_ms']), n(r['backend_p95_ms']), pct(r['error_rate']), n(r['clients'])]);
     out.push(t.toString());
   };
@@ -43,7 +36,7 @@ export function renderProfiles(report: Report, st: Style, width: number): string
   const classes = arr(p['client_classes']);
   if (classes.length > 0) {
     out.push(heading(st, 'Client classes'));
-    const t = table(['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms']);
+    const t = textTable(['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms']);
     for (const r of classes) t.push([s(r['key']), n(r['requests']), n(r['sessions']), n(r['session_requests']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms'])]);
     out.push(t.toString());
   }
@@ -69,7 +62,7 @@ export function renderSessions(report: Report, st: Style, width: number): string
   out.push(`  classes: ${arr(ss['classes']).map((c) => `${s(c['class'])} ${n(c['sessions'])} (${pct(c['share'])})`).join('  ')}`);
   const pair = (title: string, rows: Record<string, unknown>[]): void => {
     if (rows.length === 0) return;
-    const t = table([title, 'sessions']);
+    const t = textTable([title, 'sessions']);
     for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['sessions'])]);
     out.push(t.toString());
   };
@@ -77,14 +70,14 @@ export function renderSessions(report: Report, st: Style, width: number): string
   pair('top exit', arr(ss['top_exit']).slice(0, 5));
   const tr = arr(ss['top_transitions']).slice(0, 8);
   if (tr.length > 0) {
-    const t = table(['from', 'to', 'count']);
+    const t = textTable(['from', 'to', 'count']);
     for (const r of tr) t.push([s(r['from'], 45), s(r['to'], 45), n(r['count'])]);
     out.push(t.toString());
   }
   const nh = arr(ss['top_non_human']).slice(0, 8);
   if (nh.length > 0) {
     out.push(st.bold('Busiest non-human sessions'));
-    const t = table(['client', 'class', 'requests', 'user agent', 'why']);
+    const t = textTable(['client', 'class', 'requests', 'user agent', 'why']);
     for (const r of nh) t.push([s(r['client_ip'], 40), s(r['class']), n(r['requests']), s(r['user_agent'], 40), Array.isArray(r['reasons']) ? safe(r['reasons'].join('; '), 70) : '-']);
     out.push(t.toString());
   }
@@ -108,7 +101,7 @@ export function renderGeo(report: Report, st: Style, width: number): string {
   const tableOf = (title: string, rows: Record<string, unknown>[], named: boolean): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const t = table([named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third']);
+    const t = textTable([named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third']);
     for (const r of rows) {
       t.push([s(r['key']), ...(named ? [s(r['name'], Math.min(40, width / 3)), s(r['network'])] : []), n(r['requests']), pct(r['share']), n(r['clients']), n(r['sessions']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms']), n(r['backend_p95_ms']), chg(r['change'])]);
     }

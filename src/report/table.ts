@@ -2,9 +2,9 @@
  * Terminal reporter: findings first (most severe first), then inputs, summary, latency and top tables.
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
-import Table from 'cli-table3';
 import type { Report, ReportLatency, ReportTopRow } from './types';
-import { makeStyle, safe, type Style } from './style';
+import { heading, makeStyle, safe, textTable, type Style } from './style';
+import { inCidr } from '../enrich/geo/ip';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 
 /** Rendering options for the terminal. */
@@ -16,8 +16,6 @@ export interface TableOptions {
   readonly evidence: boolean;
 }
 
-const SEV_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
-
 /** Renders the report as text tables. */
 export function renderTable(report: Report, opts: TableOptions): string {
   const st = makeStyle(opts.color);
@@ -25,14 +23,14 @@ export function renderTable(report: Report, opts: TableOptions): string {
   const keyWidth = Math.max(30, Math.min(90, opts.columns - 30));
   out.push(renderFindings(report, st, opts));
   out.push(heading(st, 'Inputs'));
-  const inputs = table(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
+  const inputs = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
   for (const i of report.inputs) {
     inputs.push([safe(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : '']);
   }
   out.push(inputs.toString());
   const s = report.summary;
   out.push(heading(st, 'Traffic'));
-  const kv = table(['', '']);
+  const kv = textTable();
   kv.push(['period', s.time_range ? `${s.time_range.start} → ${s.time_range.end}` : '-']);
   kv.push(['requests', num(s.requests)]);
   kv.push(['unique clients', num(s.unique_clients)]);
@@ -71,26 +69,50 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     const sev = f.severity.toUpperCase().padEnd(8);
     const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
     lines.push(`  ${colored} ${safe(f.title, 140)}  ${st.dim(`[${f.detector}] ${f.window.start.slice(11, 16)}–${f.window.end.slice(11, 16)}`)}`);
+    for (const a of f.actions) lines.push(`           ${st.cyan('→')} ${describeAction(a)}`);
     if (opts.evidence) {
       for (const e of f.evidence) {
         lines.push(st.dim(`           ${safe(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
       }
     }
   }
-  void SEV_ORDER;
+  if (report.findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'))) {
+    lines.push(st.dim('  Rules for these actions: add --emit-rules nginx|haproxy|aws-waf'));
+  }
   return lines.join('\n');
 }
 
-function heading(st: Style, title: string): string {
-  return `\n${st.bold(st.cyan(title))}`;
+/** One line for a proposed action (log-derived parts made terminal-safe). */
+export function describeAction(a: Readonly<Record<string, unknown>>): string {
+  const text = (v: unknown, max = 60): string => safe(typeof v === 'string' || typeof v === 'number' ? String(v) : '-', max);
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => text(x, 45)) : []);
+  switch (a['type']) {
+    case 'rate-limit':
+      return `rate-limit ${text(a['limit_per_minute'])}/min per ${text(a['key'])} on ${text(a['scope'], 80)}`;
+    case 'block': {
+      const cidrs = list(a['cidrs']);
+      // Addresses inside a listed network are not repeated (the rule emitters drop them too).
+      const ips = list(a['ips']).filter((ip) => !cidrs.some((c) => inCidr(ip, c)));
+      const parts = [...cidrs, ...ips];
+      const shown = parts.slice(0, 4).join(', ');
+      return `block ${shown}${parts.length > 4 ? ` and ${num(parts.length - 4)} more` : ''}`;
+    }
+    case 'capacity':
+      return `capacity: ${text(a['subject'], 80)}`;
+    case 'investigate': {
+      const w = typeof a['window'] === 'string' ? a['window'].split('/') : [];
+      const span = w.length === 2 ? ` ${w[0]?.slice(11, 16)}–${w[1]?.slice(11, 16)}` : '';
+      return `investigate ${text(a['subject'], 80)}${span}`;
+    }
+    default:
+      return text(a['type']);
+  }
 }
 
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
-}
+
 
 function topTable(rows: readonly ReportTopRow[], width: number): string {
-  const t = table(['#', 'key', 'requests', 'share']);
+  const t = textTable(['#', 'key', 'requests', 'share']);
   rows.forEach((r, i) => t.push([String(i + 1), safe(r.key, width), num(r.requests), `${(r.share * 100).toFixed(1)}%`]));
   return t.toString();
 }

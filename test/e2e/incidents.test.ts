@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { renderTable } from '../../src/report/table';
+import type { Report } from '../../src/report/types';
 
 interface Finding { detector: string; severity: string; subject: { type: string; value: string }; window: { start: string; end: string }; title: string; actions: { type: string }[]; evidence: { file: string; line: number }[] }
 interface Expected { incident: string; detector: string; subjectType: string; subject: string | null; start: string; end: string }
@@ -77,6 +79,19 @@ describe('scenario with injected incidents', () => {
     expect(waf.Rules.some((r) => r.Statement.RateBasedStatement?.AggregateKeyType === 'IP')).toBe(true);
     expect(waf.IPSet.Addresses).toContain('45.155.205.0/24');
     expect(waf.IPSet.Addresses.filter((a) => a.startsWith('45.155.205.'))).toEqual(['45.155.205.0/24']);
+  });
+
+  it('prints each finding with its actions in the terminal view', () => {
+    const text = renderTable(json(incidentRun) as Report, { color: false, columns: 120, evidence: false });
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes('45.155.205.0/24:') && l.includes('[burst]'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^ +→ rate-limit \d+\/min per ip on 45\.155\.205\.0\/24$/);
+    // The addresses inside the blocked /24 are not listed again.
+    expect(lines[at + 2]).toMatch(/^ +→ block 45\.155\.205\.0\/24$/);
+    expect(text).toMatch(/→ investigate GET \/api\/v1\/recommendations \d\d:\d\d–\d\d:\d\d/);
+    expect(text).toContain('Rules for these actions: add --emit-rules nginx|haproxy|aws-waf');
+    expect(lines.filter((l) => /^ +→ /.test(l)).length).toBe(report.findings.reduce((n, f) => n + f.actions.length, 0));
   });
 
   it('is deterministic', () => {
