@@ -10,7 +10,11 @@ export function stripControl(s: string): string {
 
 /** A one-line excerpt of at most `max` characters, control characters stripped. */
 export function excerpt(s: string, max = 120): string {
-  const clean = stripControl(s.replace(/[\r\n\t]/g, ' '));
+  const tidy = (t: string): string => stripControl(t.replace(/[\r\n\t]/g, ' '));
+  // Only the head is cleaned, unless control characters ate so much of it that it is too short.
+  const head = s.length > 4 * max ? s.slice(0, 4 * max) : s;
+  let clean = tidy(head);
+  if (clean.length <= max && head.length < s.length) clean = tidy(s);
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 

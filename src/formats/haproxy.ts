@@ -35,7 +35,9 @@ import { fieldText } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
 
-const SHAPE = /\S+:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)?\] \S+ \S+\/\S+ /;
+// `\S:` rather than `\S+:`: the same matches for test(), but unanchored `\S+` backtracks quadratically on long
+// lines of other formats (70 µs per 700-character ALB line, 3.5 ms per input during detection).
+const SHAPE = /\S:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)?\] \S+ \S+\/\S+ /;
 const LOOSE_SHAPE = /(?:^|\s)haproxy\[\d+\]: |^\S+:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:/;
 
 const haproxy: FormatParser = {
