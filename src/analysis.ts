@@ -9,6 +9,7 @@ import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
 import { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
+import { selectByFileName } from './input/window';
 import { orderInputsByTime, runInputs, type InputSummary } from './pipeline';
 import { runParallel, type ParallelPlan } from './pipeline-parallel';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
@@ -31,13 +32,16 @@ export interface AnalysisOutcome {
 
 /** Runs the pipeline and builds the report. `onDiagnostic` sees each kept diagnostic as it happens. */
 export async function analyze(
-  inputs: readonly InputSpec[],
+  given: readonly InputSpec[],
   options: AnalyzeOptions,
   onDiagnostic?: (d: Diagnostic) => void,
   stageFactories: readonly StageFactory[] = STAGES,
   onProgress?: (current: InputSummary) => void,
 ): Promise<AnalysisOutcome> {
   const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
+  const selection = selectByFileName(given, options);
+  if (selection.diagnostic) diags.add(selection.diagnostic);
+  const inputs = selection.inputs;
   const full = options.summaryOnly !== true;
   const ordered = full ? await orderInputsByTime(inputs, options) : inputs;
   const plan = parallelPlan(inputs, options, stageFactories);

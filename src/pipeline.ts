@@ -21,6 +21,8 @@ export interface PipelineOptions {
   /** Keep records with startMs >= from (inclusive) and < to (exclusive). */
   readonly from: EpochMs | null;
   readonly to: EpochMs | null;
+  /** Read every file even when its AWS file name puts it outside from/to (input/window.ts). */
+  readonly allFiles?: boolean;
 }
 
 /** Per-input totals: every line is accounted for (lines = records + filtered + skipped + malformed). */

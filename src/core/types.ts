@@ -60,6 +60,7 @@ export interface LogRecord {
 export type DiagnosticCode =
   | 'INPUT_UNREADABLE'
   | 'INPUT_DAMAGED'
+  | 'INPUT_SKIPPED'
   | 'LINE_TOO_LONG'
   | 'PARSE_NO_MATCH'
   | 'PARSE_BAD_FIELD'
@@ -71,7 +72,8 @@ export type DiagnosticCode =
 /** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */
 export interface Diagnostic {
   readonly code: DiagnosticCode;
-  readonly severity: 'error' | 'warning';
+  /** info: a note on what the run did (e.g. files skipped by name), not a problem with the input. */
+  readonly severity: 'error' | 'warning' | 'info';
   /** One line, lowercase start, no trailing period. */
   readonly message: string;
   readonly source: SourceRef | null;

@@ -31,6 +31,13 @@ export function safe(s: string | null | undefined, max = 80): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
+/** Like safe(), but a long text keeps its end (file paths: the file name is the part that tells them apart). */
+export function safeTail(s: string | null | undefined, max = 80): string {
+  if (s === null || s === undefined) return '-';
+  const clean = stripControl(s.replace(/[\r\n\t]/g, ' '));
+  return clean.length > max ? `…${clean.slice(clean.length - max + 1)}` : clean;
+}
+
 /** Whether colour should be used on a stream. */
 export function colorEnabled(stream: { isTTY?: boolean }, noColorFlag: boolean): boolean {
   if (noColorFlag) return false;

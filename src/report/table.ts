@@ -3,7 +3,7 @@
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
 import type { Report, ReportLatency, ReportTopRow } from './types';
-import { heading, makeStyle, safe, textTable, type Style } from './style';
+import { heading, makeStyle, safe, safeTail, textTable, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 
@@ -25,7 +25,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
   out.push(heading(st, 'Inputs'));
   const inputs = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
   for (const i of report.inputs) {
-    inputs.push([safe(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : '']);
+    inputs.push([safeTail(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : '']);
   }
   out.push(inputs.toString());
   const s = report.summary;
@@ -72,7 +72,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     for (const a of f.actions) lines.push(`           ${st.cyan('→')} ${describeAction(a)}`);
     if (opts.evidence) {
       for (const e of f.evidence) {
-        lines.push(st.dim(`           ${safe(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
+        lines.push(st.dim(`           ${safeTail(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
       }
     }
   }

@@ -19,7 +19,7 @@ export interface ReportInput {
 export interface ReportWarning {
   readonly file: string | null;
   readonly line: number | null;
-  readonly severity: 'error' | 'warning';
+  readonly severity: 'error' | 'warning' | 'info';
   readonly code: string;
   readonly message: string;
   readonly excerpt?: string;

@@ -1,6 +1,9 @@
 /** Options shared by the commands that read logs. */
 import type { Command } from 'commander';
 import type { PipelineOptions } from '../../pipeline';
+import type { DiagnosticLog } from '../../diagnostics';
+import { expandInputs, type InputSpec } from '../../input/expand';
+import { selectByFileName } from '../../input/window';
 import { checkRange, parseFormatOption, parsePositiveInt, parseTimeOption } from '../options';
 
 /** Raw commander values of the shared reading options. */
@@ -10,6 +13,7 @@ export interface RawReadOptions {
   readonly to?: string;
   readonly strict?: boolean;
   readonly maxLineLength?: string;
+  readonly allFiles?: boolean;
 }
 
 /** Declares --format, --from, --to, --strict, --max-line-length. */
@@ -19,7 +23,8 @@ export function addReadOptions(cmd: Command): Command {
     .option('--from <time>', 'only requests starting at or after this ISO 8601 time (UTC unless a zone is given)')
     .option('--to <time>', 'only requests starting before this ISO 8601 time')
     .option('--strict', 'exit 2 if any line is malformed or any input is damaged')
-    .option('--max-line-length <n>', 'longest line accepted, in characters (default 65536)');
+    .option('--max-line-length <n>', 'longest line accepted, in characters (default 65536)')
+    .option('--all-files', 'with --from/--to, also read the AWS log files whose names put them outside the window');
 }
 
 /** Normalizes the shared reading options. */
@@ -33,5 +38,13 @@ export function readOptions(raw: RawReadOptions): PipelineOptions {
     maxLineLength: parsePositiveInt('max-line-length', raw.maxLineLength, 64 * 1024),
     from,
     to,
+    allFiles: raw.allFiles === true,
   };
+}
+
+/** The inputs `args` name, less the AWS log files whose names put them outside --from/--to (noted in `diags`). */
+export function selectInputs(args: readonly string[], options: PipelineOptions, diags: DiagnosticLog): InputSpec[] {
+  const selection = selectByFileName(expandInputs(args), options);
+  if (selection.diagnostic) diags.add(selection.diagnostic);
+  return selection.inputs;
 }

@@ -5,12 +5,12 @@ import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { createEnricher } from '../../enrich/index';
-import { errCode, expandInputs } from '../../input/expand';
+import { errCode } from '../../input/expand';
 import { orderInputsByTime, runInputs } from '../../pipeline';
 import { BehaviourProfile, mergeProfiles, type ProfileJson } from '../../profile/behaviour';
 import { createStitcher } from '../../sessions/stitcher';
 import { openOut } from '../output';
-import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
@@ -37,8 +37,8 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
       }
       const options = readOptions(raw);
       const b = behaviourOptions(raw);
-      const inputs = await orderInputsByTime(expandInputs(args), options);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options);
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const profile = new BehaviourProfile();

@@ -4,10 +4,9 @@ import { recordToJson } from '../../core/record-json';
 import { formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
-import { expandInputs } from '../../input/expand';
 import { runInputs } from '../../pipeline';
 import { openOut, OutputClosed } from '../output';
-import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
 interface RawRecordsOptions extends RawReadOptions, RawGeoOptions {
@@ -27,10 +26,10 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
     .action(async (args: string[], raw: RawRecordsOptions & { out?: string }) => {
       const options = readOptions(raw);
       const maxWarnings = raw.maxWarnings === undefined ? 20 : Number(raw.maxWarnings);
-      const inputs = expandInputs(args);
+      const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+      const inputs = selectInputs(args, options, diags);
       const geo = await geoFromOptions(raw);
       const out = await openOut(raw.out ?? null);
-      const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
       let summaries;
       try {
         summaries = await runInputs(inputs, options, {

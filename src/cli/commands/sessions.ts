@@ -4,14 +4,13 @@ import { formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { createEnricher } from '../../enrich/index';
-import { expandInputs } from '../../input/expand';
 import { orderInputsByTime, runInputs } from '../../pipeline';
 import { createStitcher } from '../../sessions/stitcher';
 import { sessionToJson } from '../../sessions/summary';
 import type { Session } from '../../sessions/types';
 import { openOut, OutputClosed } from '../output';
 import { parseNonNegativeInt } from '../options';
-import { addReadOptions, readOptions, type RawReadOptions } from './common';
+import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
@@ -33,9 +32,9 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const options = readOptions(raw);
       const b = behaviourOptions(raw);
       const minRequests = parseNonNegativeInt('min-requests', raw.minRequests, 1);
-      const inputs = await orderInputsByTime(expandInputs(args), options);
-      const out = await openOut(raw.out ?? null);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options);
+      const out = await openOut(raw.out ?? null);
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const emit = (closed: readonly Session[]): void => {

@@ -1,0 +1,98 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { awsLogEndMs, LONGEST_REQUEST_MS, selectByFileName } from '../../src/input/window';
+import { json, lbua } from '../helpers/cli';
+
+const ALB_NAME = '123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.1234567890abcdef_20140215T2340Z_172.160.001.192_20sg8hgm.log.gz';
+const ELB_NAME = '123456789012_elasticloadbalancing_us-west-2_my-loadbalancer_20140215T2340Z_172.160.001.192_20sg8hgm.log';
+const NLB_NAME = '123456789012_elasticloadbalancing_us-east-2_net.my-loadbalancer.1234567890abcdef_20181220T2340Z_2a3b4c5d.log.gz';
+const at = (iso: string): number => Date.parse(iso);
+const spec = (path: string) => ({ path, stdin: false });
+
+describe('AWS log file names', () => {
+  it('give the end of their interval for ALB, Classic ELB and NLB names (the examples of the AWS docs)', () => {
+    expect(awsLogEndMs(`AWSLogs/123456789012/elasticloadbalancing/us-east-2/2014/02/15/${ALB_NAME}`)).toBe(at('2014-02-15T23:40:00Z'));
+    expect(awsLogEndMs(ELB_NAME)).toBe(at('2014-02-15T23:40:00Z'));
+    expect(awsLogEndMs(NLB_NAME)).toBe(at('2018-12-20T23:40:00Z'));
+  });
+
+  it('give nothing for other names or impossible times', () => {
+    expect(awsLogEndMs('access.log.gz')).toBeNull();
+    expect(awsLogEndMs('alb-20140215T2340Z.log.gz')).toBeNull();
+    expect(awsLogEndMs(ALB_NAME.replace('T2340Z', 'T2561Z'))).toBeNull();
+    expect(awsLogEndMs(ALB_NAME.replace('.log.gz', '.txt'))).toBeNull();
+  });
+});
+
+describe('selectByFileName', () => {
+  const named = (hhmm: string) => spec(ALB_NAME.replace('T2340Z', `T${hhmm}Z`));
+  const files = [named('2200'), named('2225'), named('2230'), named('2340'), spec('other.log'), { path: '-', stdin: true }];
+
+  it('keeps everything without a window or with --all-files', () => {
+    expect(selectByFileName(files, { from: null, to: null }).inputs).toEqual(files);
+    expect(selectByFileName(files, { from: at('2014-02-15T23:00:00Z'), to: null, allFiles: true }).skipped).toBe(0);
+  });
+
+  it('skips files that end more than 15 minutes before --from, keeps the rest and every other input', () => {
+    const s = selectByFileName(files, { from: at('2014-02-15T22:45:00Z'), to: null });
+    expect(s.inputs.map((i) => i.path)).toEqual([named('2230').path, named('2340').path, 'other.log', '-']);
+    expect(s.skipped).toBe(2);
+    expect(s.diagnostic).toMatchObject({ code: 'INPUT_SKIPPED', severity: 'info', source: null });
+    expect(s.diagnostic?.message).toBe('skipped 2 of 6 files whose AWS file names put them outside --from/--to');
+  });
+
+  it('skips files toward --to only past the longest request (plus a 60-minute interval and the margin)', () => {
+    const to = at('2014-02-15T16:00:00Z');
+    const bound = to + LONGEST_REQUEST_MS + 75 * 60_000; // a file ending here could still hold a request started before --to
+    const end = (ms: number) => spec(ALB_NAME.replace('20140215T2340Z', new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z'));
+    const s = selectByFileName([end(bound - 5 * 60_000), end(bound)], { from: null, to });
+    expect(s.inputs).toHaveLength(1);
+    expect(s.skipped).toBe(1);
+  });
+});
+
+describe('lbua over an S3 export tree with --from/--to', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lbua-window-'));
+  const log = join(root, 'gen.log');
+  lbua(['generate', '-n', '6000', '--hours', '6', '--seed', '4', '-o', log]);
+  // One file per 5-minute interval, named after its end as AWS does (entries by their `time` field).
+  const dir = join(root, 'AWSLogs', '123456789012', 'elasticloadbalancing', 'us-east-1', '2026', '03', '10');
+  mkdirSync(dir, { recursive: true });
+  const byEnd = new Map<string, string[]>();
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const t = Date.parse(line.split(' ')[1] ?? '');
+    const end = new Date(Math.floor(t / 300_000) * 300_000 + 300_000).toISOString();
+    const key = `${end.slice(0, 4)}${end.slice(5, 7)}${end.slice(8, 10)}T${end.slice(11, 13)}${end.slice(14, 16)}Z`;
+    byEnd.set(key, [...(byEnd.get(key) ?? []), line]);
+  }
+  for (const [end, lines] of byEnd) {
+    const file = join(dir, `123456789012_elasticloadbalancing_us-east-1_app.shop.50dc6c495c0c9188_${end}_10.0.1.17_2abc3def.log.gz`);
+    writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
+  }
+  const window = ['--from', '2026-03-10T08:00:00Z', '--to', '2026-03-10T08:30:00Z'];
+
+  it('reads only the files that can hold the window, with the same result as reading all of them', () => {
+    const some = lbua(['analyze', join(root, 'AWSLogs'), ...window, '--output', 'json']);
+    const all = lbua(['analyze', join(root, 'AWSLogs'), ...window, '--all-files', '--output', 'json']);
+    const [a, b] = [json(some) as Record<string, unknown>, json(all) as Record<string, unknown>];
+    expect(byEnd.size).toBe(72);
+    expect((a['inputs'] as unknown[]).length).toBe(52);
+    expect((b['inputs'] as unknown[]).length).toBe(72);
+    expect(a['summary']).toEqual(b['summary']);
+    expect(a['findings']).toEqual(b['findings']);
+    expect((a['summary'] as { requests: number }).requests).toBeGreaterThan(0);
+    expect(a['warnings']).toEqual([expect.objectContaining({ code: 'INPUT_SKIPPED', severity: 'info', message: 'skipped 20 of 72 files whose AWS file names put them outside --from/--to' })]);
+  });
+
+  it('skips the same files for lbua records, and says so on stderr', () => {
+    const some = lbua(['records', join(root, 'AWSLogs'), ...window]);
+    const all = lbua(['records', join(root, 'AWSLogs'), ...window, '--all-files']);
+    expect(some.stdout).toBe(all.stdout);
+    expect(some.stdout.split('\n').length).toBeGreaterThan(10);
+    expect(some.stderr).toContain('info INPUT_SKIPPED: skipped 20 of 72 files');
+    expect(all.stderr).not.toContain('INPUT_SKIPPED');
+  });
+});
