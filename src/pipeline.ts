@@ -82,10 +82,13 @@ export function addToSample(sample: string[], lines: readonly (string | null)[])
 
 /** No format parses the input's first lines. */
 export function noFormatDiagnostic(file: string, sample: readonly string[]): Diagnostic {
+  // UTF-16 (Windows exports) decodes as text with a NUL between ASCII characters.
+  const utf16 = sample.slice(0, 5).some((l) => (l.match(/\u0000/g)?.length ?? 0) * 3 > l.length);
   return {
     code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
-    message: 'no known format parses the first lines of this input; every line counted as malformed',
-    excerpt: excerpt(sample[0] ?? ''), hint: 'run `lbua formats` for the supported formats, or pass --format',
+    message: `no known format parses the first lines of this input${utf16 ? ' (it looks like UTF-16 text)' : ''}; every line counted as malformed`,
+    excerpt: excerpt(sample[0] ?? ''),
+    hint: utf16 ? 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8' : 'run `lbua formats` for the supported formats, or pass --format',
   };
 }
 

@@ -146,7 +146,7 @@ function bytes(n: number | null): string {
 }
 
 function lat(l: ReportLatency): string {
-  if (l.count === 0) return '-';
+  if (l.count === 0) return 'not logged';
   const f = (v: number | null): string => (v === null ? '-' : `${num(v)} ms`);
   return `p50 ${f(l.p50)}, p95 ${f(l.p95)}, p99 ${f(l.p99)}, max ${f(l.max)} (${num(l.count)} timed)`;
 }

@@ -149,6 +149,15 @@ describe('lbua analyze', () => {
     expect(recs[1]?.user_agent).toBe('\ufffd');
   });
 
+  it('says how to convert a UTF-16 export instead of only "no known format"', () => {
+    const f = join(tmp, 'utf16.log');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${albAt(0)}\n${albAt(1)}\n`, 'utf16le')]));
+    const r = lbua(['analyze', f, '--output', 'json']);
+    const rep = json(r) as { warnings: { code: string; message: string; hint?: string }[] };
+    expect(rep.warnings[0]).toMatchObject({ code: 'DETECT_NO_FORMAT', hint: 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8' });
+    expect(rep.warnings[0]?.message).toContain('looks like UTF-16');
+  });
+
   it('exits 2 with one line for a missing path', () => {
     const r = lbua(['analyze', join(tmp, 'nope.log')]);
     expect(r.code).toBe(2);
