@@ -10,7 +10,7 @@ import { isoTime } from './core/units';
 import { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
-import { orderInputsByTime, runInputs, type InputSummary } from './pipeline';
+import { orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
 import { runParallel, type ParallelPlan } from './pipeline-parallel';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import type { Report, ReportFinding, ReportInput, ReportLatency, ReportTopRow } from './report/types';
@@ -43,10 +43,11 @@ export async function analyze(
   if (selection.diagnostic) diags.add(selection.diagnostic);
   const inputs = selection.inputs;
   const full = options.summaryOnly !== true;
-  const ordered = full ? await orderInputsByTime(inputs, options) : inputs;
+  const detected: DetectedFormats = new Map();
+  const ordered = full ? await orderInputsByTime(inputs, options, detected) : inputs;
   const plan = parallelPlan(inputs, options, stageFactories);
   if (plan !== null) {
-    const run = await runParallel(ordered, options, plan, diags, onProgress);
+    const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
     return buildReport(plan.kind === 'shard' ? plan.jobs : 2, inputs, ordered, run.summaries, run.traffic, diags, options, {
       full, built: run.built, findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
     });
@@ -56,7 +57,7 @@ export async function analyze(
     record: (r) => core.record(r),
     diagnostic: (d) => diags.add(d),
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
-  });
+  }, detected);
   const result = core.finish();
   return buildReport(0, inputs, ordered, summaries, result.traffic ?? new TrafficProfile(), diags, options, {
     full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),

@@ -21,9 +21,9 @@ import type { Diagnostic } from './core/types';
 import type { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
-import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
+import { DETECT_SAMPLE_LINES } from './formats/detect';
 import type { FormatParser } from './formats/types';
-import { addToSample, checkMismatch, damagedDiagnostic, emptySummary, forcedFormat, noFormatDiagnostic, type InputSummary, type PipelineOptions } from './pipeline';
+import { addToSample, checkMismatch, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormatDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
 import type { AnalyzeOptions, CoreRole } from './analysis-core';
 import type { GeoOptions } from './enrich/geo/index';
@@ -95,6 +95,7 @@ export async function runParallel(
   plan: ParallelPlan,
   diags: DiagnosticLog,
   onProgress?: ProgressFn,
+  detected?: DetectedFormats,
 ): Promise<ParallelResult> {
   const forced = forcedFormat(options);
   const { geo, ...cloneable } = options;
@@ -103,7 +104,7 @@ export async function runParallel(
   const pool = new Pool(inits, plan.kind === 'split');
   try {
     const reads: InputRead[] = [];
-    for (const [index, input] of inputs.entries()) reads.push(await readInput(index, input, forced, options, pool, onProgress));
+    for (const [index, input] of inputs.entries()) reads.push(await readInput(index, input, forced, options, pool, onProgress, detected));
     const results = await pool.finish();
     // In a split run both workers read every line: the primary's accounting is the run's.
     const accounting = plan.kind === 'split' ? results.slice(0, 1) : results;
@@ -147,7 +148,7 @@ interface InputRead {
   readonly lines: number;
 }
 
-async function readInput(index: number, input: InputSpec, forced: FormatParser | null, options: PipelineOptions, pool: Pool, onProgress?: ProgressFn): Promise<InputRead> {
+async function readInput(index: number, input: InputSpec, forced: FormatParser | null, options: PipelineOptions, pool: Pool, onProgress?: ProgressFn, detected?: DetectedFormats): Promise<InputRead> {
   const file = input.stdin ? '<stdin>' : input.path;
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const chunker = new PieceChunker(options.maxLineLength);
@@ -160,7 +161,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
   const progress = emptySummary(file, forced?.id ?? null);
   const announce = (): void => {
     if (format === null && forced === null) {
-      format = detectFormat(sample).format;
+      format = knownOrDetect(input, sample, detected);
       if (format === null && sample.length > 0) before.push(noFormatDiagnostic(file, sample));
     }
     progress.format = format?.id ?? null;

@@ -55,12 +55,19 @@ export async function runInputs(
   inputs: readonly InputSpec[],
   options: PipelineOptions,
   sink: PipelineSink,
+  detected?: DetectedFormats,
 ): Promise<InputSummary[]> {
   const forced = forcedFormat(options);
   const summaries: InputSummary[] = [];
-  for (const input of inputs) summaries.push(await runInput(input, forced, options, sink));
+  for (const input of inputs) summaries.push(await runInput(input, forced, options, sink, detected));
   return summaries;
 }
+
+/**
+ * Formats already detected for inputs (by path), from the same first lines a read would sample: the pass that
+ * orders inputs by time fills it, so the read that follows does not detect again.
+ */
+export type DetectedFormats = Map<string, FormatParser | null>;
 
 /** The format --format forces (null for auto); LbuaError OPTION_INVALID for an unknown one. */
 export function forcedFormat(options: PipelineOptions): FormatParser | null {
@@ -100,7 +107,7 @@ export function damagedDiagnostic(file: string, damage: { readonly message: stri
   };
 }
 
-async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink): Promise<InputSummary> {
+async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink, detected?: DetectedFormats): Promise<InputSummary> {
   const file = input.stdin ? '<stdin>' : input.path;
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const summary = emptySummary(file, forced?.id ?? null);
@@ -117,8 +124,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
     it = await batches.next();
   }
   if (format === null) {
-    const det = detectFormat(sample);
-    format = det.format;
+    format = knownOrDetect(input, sample, detected);
     summary.format = format?.id ?? null;
     if (format === null && sample.length > 0) sink.diagnostic(noFormatDiagnostic(file, sample));
   }
@@ -193,18 +199,19 @@ export function checkMismatch(summary: InputSummary, format: FormatParser | null
  * file; stdin keeps its place at the front (it cannot be peeked without consuming it). Unreadable files keep
  * their place (the real read reports them).
  */
-export async function orderInputsByTime(inputs: readonly InputSpec[], options: PipelineOptions): Promise<InputSpec[]> {
+export async function orderInputsByTime(inputs: readonly InputSpec[], options: PipelineOptions, detected?: DetectedFormats): Promise<InputSpec[]> {
   if (inputs.length < 2) return [...inputs];
   const forced = options.format === 'auto' ? null : (getFormat(options.format) ?? null);
   const keyed: { input: InputSpec; first: number; index: number }[] = [];
   for (const [index, input] of inputs.entries()) {
-    keyed.push({ input, first: input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input.path, forced, options), index });
+    keyed.push({ input, first: input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input, forced, options, detected), index });
   }
   keyed.sort((a, b) => a.first - b.first || (a.input.path < b.input.path ? -1 : a.input.path > b.input.path ? 1 : a.index - b.index));
   return keyed.map((k) => k.input);
 }
 
-async function firstTime(path: string, forced: FormatParser | null, options: PipelineOptions): Promise<number> {
+async function firstTime(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, detected?: DetectedFormats): Promise<number> {
+  const path = input.path;
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const it = readLineBatches(path, outcome, { maxLineLength: options.maxLineLength });
   try {
@@ -212,7 +219,7 @@ async function firstTime(path: string, forced: FormatParser | null, options: Pip
     for (let n = await it.next(); !n.done && lines.length < DETECT_SAMPLE_LINES; n = await it.next()) {
       addToSample(lines, n.value.lines);
     }
-    const format = forced ?? detectFormat(lines).format;
+    const format = forced ?? knownOrDetect(input, lines, detected);
     let min = Number.POSITIVE_INFINITY;
     if (format) {
       for (const [i, l] of lines.entries()) {
@@ -226,4 +233,14 @@ async function firstTime(path: string, forced: FormatParser | null, options: Pip
   } finally {
     await it.return(undefined);
   }
+}
+
+/** The format detected earlier for `input` (same sample), else detected now and remembered. */
+export function knownOrDetect(input: InputSpec, sample: readonly string[], detected?: DetectedFormats): FormatParser | null {
+  if (input.stdin) return detectFormat(sample).format;
+  const known = detected?.get(input.path);
+  if (known !== undefined) return known;
+  const format = detectFormat(sample).format;
+  detected?.set(input.path, format);
+  return format;
 }

@@ -26,7 +26,7 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
     let parsed = 0;
     let shape = 0;
     for (const [i, line] of lines.entries()) {
-      const r = fmt.parse(line, { source: { file: '<detect>', line: i + 1 }, strict: false });
+      const r = fmt.parse(line, { source: { file: '<detect>', line: i + 1 }, strict: false, detecting: true });
       if (r.kind === 'record') parsed++;
       else if (r.kind === 'skip') parsed += 0.5;
       shape += fmt.detect(line);

@@ -12,6 +12,8 @@ export interface ParseContext {
   readonly source: SourceRef;
   /** Treat recoverable oddities (e.g. unknown trailing ALB fields) as errors. */
   readonly strict: boolean;
+  /** Set by format detection, which only counts what parses: error results need no excerpt. */
+  readonly detecting?: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@ import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { createEnricher } from '../../enrich/index';
 import { errCode } from '../../input/expand';
-import { orderInputsByTime, runInputs } from '../../pipeline';
+import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
 import { BehaviourProfile, mergeProfiles, type ProfileJson } from '../../profile/behaviour';
 import { createStitcher } from '../../sessions/stitcher';
 import { openOut } from '../output';
@@ -38,7 +38,8 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
       const options = readOptions(raw);
       const b = behaviourOptions(raw);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options);
+      const detected: DetectedFormats = new Map();
+      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const profile = new BehaviourProfile();
@@ -49,7 +50,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
           for (const s of stitcher.push(e)) profile.observeSession(s);
         },
         diagnostic: (d) => diags.add(d),
-      });
+      }, detected);
       for (const s of stitcher.flush()) profile.observeSession(s);
       out.write(`${JSON.stringify(profile.toJSON(), null, 2)}\n`);
       await out.close();

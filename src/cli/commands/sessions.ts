@@ -4,7 +4,7 @@ import { formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { createEnricher } from '../../enrich/index';
-import { orderInputsByTime, runInputs } from '../../pipeline';
+import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
 import { createStitcher } from '../../sessions/stitcher';
 import { sessionToJson } from '../../sessions/summary';
 import type { Session } from '../../sessions/types';
@@ -33,7 +33,8 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const b = behaviourOptions(raw);
       const minRequests = parseNonNegativeInt('min-requests', raw.minRequests, 1);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options);
+      const detected: DetectedFormats = new Map();
+      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
       const out = await openOut(raw.out ?? null);
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
@@ -49,7 +50,7 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
             await out.drain();
             if (out.closed) throw new OutputClosed();
           },
-        });
+        }, detected);
       } catch (e) {
         if (e instanceof OutputClosed) return;
         throw e;

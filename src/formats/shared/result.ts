@@ -19,7 +19,7 @@ export function parseError(
       message,
       source: ctx.source,
       ...(field ? { field } : {}),
-      excerpt: excerpt(line),
+      ...(ctx.detecting === true ? {} : { excerpt: excerpt(line) }),
     },
   };
 }

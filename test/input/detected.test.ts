@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { getFormat } from '../../src/formats/registry';
+import { orderInputsByTime, runInputs, type DetectedFormats, type PipelineOptions } from '../../src/pipeline';
+import { ROOT } from '../helpers/cli';
+
+const options: PipelineOptions = { format: 'auto', strict: false, maxLineLength: 65536, from: null, to: null };
+const spec = (path: string) => ({ path, stdin: false });
+
+describe('formats detected while ordering inputs by time', () => {
+  const alb = spec(join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'));
+  const clf = spec(join(ROOT, 'fixtures', 'formats', 'clf', 'basic.log'));
+
+  it('are remembered by path', async () => {
+    const detected: DetectedFormats = new Map();
+    await orderInputsByTime([alb, clf], options, detected);
+    expect([...detected].map(([p, f]) => [p, f?.id])).toEqual([[alb.path, 'alb'], [clf.path, 'clf']]);
+  });
+
+  it('are used by the read that follows instead of detecting again', async () => {
+    const detected: DetectedFormats = new Map([[alb.path, getFormat('clf') ?? null]]);
+    const [summary] = await runInputs([alb], options, { record: () => undefined, diagnostic: () => undefined }, detected);
+    // Proof of reuse: the (planted) remembered format wins over what the lines say.
+    expect(summary).toMatchObject({ format: 'clf', records: 0 });
+    const [fresh] = await runInputs([alb], options, { record: () => undefined, diagnostic: () => undefined });
+    expect(fresh).toMatchObject({ format: 'alb', malformed: 0 });
+  });
+});
