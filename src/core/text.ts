@@ -8,13 +8,17 @@ export function stripControl(s: string): string {
   return s.replace(CONTROL, '');
 }
 
+/** `s` on one line: tabs and line breaks as spaces, other control characters stripped. */
+export function oneLine(s: string): string {
+  return stripControl(s.replace(/[\r\n\t]/g, ' '));
+}
+
 /** A one-line excerpt of at most `max` characters, control characters stripped. */
 export function excerpt(s: string, max = 120): string {
-  const tidy = (t: string): string => stripControl(t.replace(/[\r\n\t]/g, ' '));
   // Only the head is cleaned, unless control characters ate so much of it that it is too short.
   const head = s.length > 4 * max ? s.slice(0, 4 * max) : s;
-  let clean = tidy(head);
-  if (clean.length <= max && head.length < s.length) clean = tidy(s);
+  let clean = oneLine(head);
+  if (clean.length <= max && head.length < s.length) clean = oneLine(s);
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 

@@ -133,3 +133,15 @@ export function clfToEpochMs(s: string, assumeOffsetMin = 0): EpochMs {
 export function isoTime(ms: EpochMs): string {
   return new Date(Math.floor(ms)).toISOString();
 }
+
+/** A byte count for people, in binary units as most tools show them: "512 B", "2.7 MiB", "6.5 GiB". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}

@@ -1,7 +1,7 @@
 /** The only module that imports chalk. Colour is on only when the caller says so (TTY, no NO_COLOR, no --no-color). */
 import chalk from 'chalk';
 import Table from 'cli-table3';
-import { stripControl } from '../core/text';
+import { oneLine } from '../core/text';
 
 /** Styling functions; identity when colour is off. */
 export interface Style {
@@ -27,14 +27,14 @@ export function makeStyle(color: boolean): Style {
 /** Log-derived text made safe for a terminal: control characters stripped, cut to `max` characters. */
 export function safe(s: string | null | undefined, max = 80): string {
   if (s === null || s === undefined) return '-';
-  const clean = stripControl(s.replace(/[\r\n\t]/g, ' '));
+  const clean = oneLine(s);
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
 /** Like safe(), but a long text keeps its end (file paths: the file name is the part that tells them apart). */
 export function safeTail(s: string | null | undefined, max = 80): string {
   if (s === null || s === undefined) return '-';
-  const clean = stripControl(s.replace(/[\r\n\t]/g, ' '));
+  const clean = oneLine(s);
   return clean.length > max ? `…${clean.slice(clean.length - max + 1)}` : clean;
 }
 

@@ -5,6 +5,7 @@
 import type { Report, ReportLatency, ReportTopRow } from './types';
 import { heading, makeStyle, safe, safeTail, textTable, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
+import { formatBytes } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 
 /** Rendering options for the terminal. */
@@ -134,15 +135,7 @@ function pct(n: number, total: number): string {
 }
 
 function bytes(n: number | null): string {
-  if (n === null) return 'not logged';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+  return n === null ? 'not logged' : formatBytes(n);
 }
 
 function lat(l: ReportLatency): string {

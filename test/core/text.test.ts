@@ -1,5 +1,6 @@
 import { excerpt } from '../../src/core/text';
 import { getFormat } from '../../src/formats/registry';
+import { formatBytes } from '../../src/core/units';
 
 describe('excerpt', () => {
   it('cuts long lines to max characters with an ellipsis, control characters stripped, tabs and newlines as spaces', () => {
@@ -25,5 +26,14 @@ describe('haproxy shape detection', () => {
     expect(haproxy?.detect('10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 "GET / HTTP/1.1"')).toBe(0.95);
     expect(haproxy?.detect('Feb  6 12:14:14 lb haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 "GET / HTTP/1.1"')).toBe(0.95);
     expect(haproxy?.detect('http 2018-07-02T22:23:00.186641Z app/lb/50dc 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://x:80/ HTTP/1.1" "curl/7.46.0"')).toBe(0);
+  });
+});
+
+describe('formatBytes', () => {
+  it('uses binary units with one decimal, the same in the terminal and HTML reports', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(2_798_420)).toBe('2.7 MiB');
+    expect(formatBytes(6.5 * 1024 ** 3)).toBe('6.5 GiB');
+    expect(formatBytes(3 * 1024 ** 5)).toBe('3072.0 TiB');
   });
 });

@@ -1,5 +1,6 @@
 /** HTML escaping and number formatting for the HTML report. Every string that reaches the page goes through esc(). */
 import { stripControl } from '../../core/text';
+import { formatBytes } from '../../core/units';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -36,17 +37,9 @@ export function pct(v: number | null | undefined, digits = 1): string {
   return `${Math.round(v * 100 * f) / f}%`;
 }
 
-/** Bytes → "1.2 GB". */
+/** Bytes → "1.2 GiB" (the terminal report uses the same units); "–" when not logged. */
 export function bytes(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let x = v;
-  let i = 0;
-  while (x >= 1000 && i < units.length - 1) {
-    x /= 1000;
-    i++;
-  }
-  return `${i === 0 ? x : Math.round(x * 10) / 10} ${units[i]}`;
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : formatBytes(v);
 }
 
 /** Seconds → "45 s", "12 min", "3.5 h". */
