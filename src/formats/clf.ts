@@ -25,11 +25,11 @@
  * nginx combined log is the format label (`--format nginx` sets it).
  */
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { groupScan, scanGroupFields } from './shared/groups';
-import { parseCombined } from './shared/combined';
+import { groupScan } from './shared/groups';
+import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { parseRequestLine } from './shared/request';
-import { hostWithoutPort, parseError } from './shared/result';
+import { hostWithoutPort } from './shared/result';
 
 const clf: FormatParser = {
   id: 'clf',
@@ -50,13 +50,9 @@ export default clf;
 const G = groupScan(64);
 
 function parseClf(line: string, ctx: ParseContext): ParseResult {
-  const n = scanGroupFields(line, G);
-  if (n === 0) return { kind: 'skip', reason: 'blank' };
-  if (line.charCodeAt(0) === 35 /* # */) return { kind: 'skip', reason: 'comment' };
-  if (n < 0) return parseError(line, ctx, 'unterminated quote or bracket');
-  const c = parseCombined(line, G, n);
-  if ('reason' in c) return parseError(line, ctx, c.field === null ? `not a common/combined log line: ${c.reason}` : c.reason, c.field ?? undefined);
-  if (c.client === null) return parseError(line, ctx, 'client address is missing', 'remote_host');
+  const read = readCombined(line, ctx, G, 'not a common/combined log line', 'remote_host');
+  if (!read.ok) return read.result;
+  const { c } = read;
   const req = parseRequestLine(c.request);
   return {
     kind: 'record',

@@ -30,11 +30,11 @@
  */
 import { roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { groupScan, scanGroupFields } from './shared/groups';
-import { parseCombined } from './shared/combined';
+import { groupScan } from './shared/groups';
+import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { parseRequestLine } from './shared/request';
-import { hostWithoutPort, parseError } from './shared/result';
+import { hostWithoutPort } from './shared/result';
 
 const nginx: FormatParser = {
   id: 'nginx',
@@ -55,13 +55,9 @@ export default nginx;
 const G = groupScan(64);
 
 function parseNginx(line: string, ctx: ParseContext): ParseResult {
-  const n = scanGroupFields(line, G);
-  if (n === 0) return { kind: 'skip', reason: 'blank' };
-  if (line.charCodeAt(0) === 35 /* # */) return { kind: 'skip', reason: 'comment' };
-  if (n < 0) return parseError(line, ctx, 'unterminated quote or bracket');
-  const c = parseCombined(line, G, n);
-  if ('reason' in c) return parseError(line, ctx, c.field === null ? `not an nginx combined-style line: ${c.reason}` : c.reason, c.field ?? undefined);
-  if (c.client === null) return parseError(line, ctx, 'client address is missing', 'remote_addr');
+  const read = readCombined(line, ctx, G, 'not an nginx combined-style line', 'remote_addr');
+  if (!read.ok) return read.result;
+  const { c, n } = read;
   const t = parseNginxTail(line, G, c.tail, n);
   const req = parseRequestLine(c.request);
   return {

@@ -14,7 +14,9 @@
  */
 import { clfToEpochMs, parseDigits } from '../../core/units';
 import { fieldInt, fieldText } from './scan';
-import { BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldRaw, fieldStart, type GroupScan } from './groups';
+import { BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldRaw, fieldStart, scanGroupFields, type GroupScan } from './groups';
+import type { ParseContext, ParseResult } from '../types';
+import { parseError } from './result';
 
 /** The common part of a combined-family line. */
 export interface CombinedLine {
@@ -205,4 +207,22 @@ function notCombinedReason(line: string, g: GroupScan, n: number): string {
   if (firstBracket && /^[A-Z][a-z]{2} [A-Z][a-z]{2} /.test(first)) return 'Apache error-log line, not an access-log line';
   if (firstBracket && n > 1 && g.kinds[1] === BRACKETED && /:(?:alert|error|warn|notice|info|debug|crit|emerg)$/.test(fieldRaw(line, g.off, 1))) return 'Apache error-log line, not an access-log line';
   return 'no [dd/Mon/yyyy:HH:MM:SS zone] timestamp';
+}
+
+/** A combined-family line read up to its tail, or what the parser returns instead (skip or error). */
+export type CombinedRead = { readonly ok: true; readonly c: CombinedLine; readonly n: number } | { readonly ok: false; readonly result: ParseResult };
+
+/**
+ * The start every combined-family parser shares: scan `line` into `g`, skip blank and `#` lines, read the common
+ * part. `family` starts the reason of a line that is not of the family; `clientField` names the client field.
+ */
+export function readCombined(line: string, ctx: ParseContext, g: GroupScan, family: string, clientField: string): CombinedRead {
+  const n = scanGroupFields(line, g);
+  if (n === 0) return { ok: false, result: { kind: 'skip', reason: 'blank' } };
+  if (line.charCodeAt(0) === 35 /* # */) return { ok: false, result: { kind: 'skip', reason: 'comment' } };
+  if (n < 0) return { ok: false, result: parseError(line, ctx, 'unterminated quote or bracket') };
+  const c = parseCombined(line, g, n);
+  if ('reason' in c) return { ok: false, result: parseError(line, ctx, c.field === null ? `${family}: ${c.reason}` : c.reason, c.field ?? undefined) };
+  if (c.client === null) return { ok: false, result: parseError(line, ctx, 'client address is missing', clientField) };
+  return { ok: true, c, n };
 }
