@@ -2,7 +2,7 @@
  * Terminal reporter: findings first (most severe first), then inputs, summary, latency and top tables.
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
-import type { Report, ReportLatency, ReportTopRow } from './types';
+import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
 import { heading, makeStyle, safe, safeTail, textTable, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes } from '../core/units';
@@ -24,11 +24,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
   const keyWidth = Math.max(30, Math.min(90, opts.columns - 30));
   out.push(renderFindings(report, st, opts));
   out.push(heading(st, 'Inputs'));
-  const inputs = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
-  for (const i of report.inputs) {
-    inputs.push([safeTail(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : '']);
-  }
-  out.push(inputs.toString());
+  out.push(renderInputs(report.inputs, st, keyWidth));
   const s = report.summary;
   out.push(heading(st, 'Traffic'));
   const kv = textTable();
@@ -53,6 +49,44 @@ export function renderTable(report: Report, opts: TableOptions): string {
   }
   for (const section of extraSections(report)) out.push(section(st, keyWidth));
   return `${out.filter((x) => x !== '').join('\n')}\n`;
+}
+
+/** Inputs listed one per row beyond which the table shows totals per format and only the inputs with problems. */
+const INPUT_ROWS = 12;
+
+/**
+ * The inputs table. An S3 export tree has hundreds of files a day: then each format gets one row of totals, and
+ * only the inputs with malformed lines or damage are listed (the JSON and HTML reports list every input).
+ */
+function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: number): string {
+  const t = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
+  const row = (i: ReportInput): string[] => [safeTail(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : ''];
+  if (inputs.length <= INPUT_ROWS) {
+    for (const i of inputs) t.push(row(i));
+    return t.toString();
+  }
+  const byFormat = new Map<string, { files: number; lines: number; records: number; malformed: number; skipped: number; filtered: number; gzip: number }>();
+  for (const i of inputs) {
+    const key = i.format ?? '?';
+    const a = byFormat.get(key) ?? { files: 0, lines: 0, records: 0, malformed: 0, skipped: 0, filtered: 0, gzip: 0 };
+    a.files++;
+    a.lines += i.lines;
+    a.records += i.records;
+    a.malformed += i.malformed;
+    a.skipped += i.skipped;
+    a.filtered += i.filtered;
+    if (i.gzip) a.gzip++;
+    byFormat.set(key, a);
+  }
+  // Formats by name; inputs no format parses ("?") last.
+  const order = (f: string): string => (f === '?' ? '\uffff' : f);
+  for (const [format, a] of [...byFormat].sort(([x], [y]) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0))) {
+    t.push([`${num(a.files)} file${a.files === 1 ? '' : 's'}`, format, num(a.lines), num(a.records), a.malformed ? st.yellow(num(a.malformed)) : '0', num(a.skipped), num(a.filtered), a.gzip ? `${num(a.gzip)} gzip` : '']);
+  }
+  const problems = inputs.filter((i) => i.malformed > 0 || i.damaged !== null || i.format === null);
+  for (const i of problems.slice(0, INPUT_ROWS)) t.push(row(i));
+  const note = problems.length > INPUT_ROWS ? `${num(problems.length - INPUT_ROWS)} more inputs with problems; ` : '';
+  return `${t.toString()}\n${st.dim(`  ${num(inputs.length)} inputs: totals per format${problems.length ? ', then the inputs with problems' : ''} (${note}--output json lists every input)`)}`;
 }
 
 /** Renderers for the later report sections (pure functions of the report; each returns '' when absent). */

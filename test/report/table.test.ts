@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { textTable } from '../../src/report/style';
-import { describeAction } from '../../src/report/table';
+import { describeAction, renderTable } from '../../src/report/table';
+import type { Report, ReportInput } from '../../src/report/types';
+import { json, lbua, ROOT } from '../helpers/cli';
 
 describe('terminal tables', () => {
   it('right-aligns columns of numbers and keeps text (and IPv4 addresses) left-aligned, with a rule under the header only', () => {
@@ -35,5 +38,36 @@ describe('describeAction', () => {
 
   it('strips control characters from log-derived subjects', () => {
     expect(describeAction({ type: 'investigate', subject: 'GET /\u001b[31mx', window: '', why: 'x' })).not.toContain('\u001b');
+  });
+});
+
+describe('the inputs table', () => {
+  const sample = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json', '--summary-only'])) as Report;
+  const input = (k: number, over: Partial<ReportInput> = {}): ReportInput => ({
+    path: `AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/03/10/file-${String(k).padStart(3, '0')}.log.gz`,
+    format: 'alb', gzip: true, lines: 100, records: 100, filtered: 0, skipped: 0, malformed: 0, damaged: null, first_time: null, last_time: null, ...over,
+  });
+  const render = (inputs: ReportInput[]): string[] => renderTable({ ...sample, inputs }, { color: false, columns: 140, evidence: false }).split('\n');
+
+  it('lists up to 12 inputs one per row', () => {
+    const lines = render(Array.from({ length: 12 }, (_, k) => input(k)));
+    expect(lines.filter((l) => l.includes('file-0'))).toHaveLength(12);
+  });
+
+  it('beyond that, shows totals per format and only the inputs with problems', () => {
+    const inputs = Array.from({ length: 300 }, (_, k) => input(k));
+    inputs[7] = input(7, { records: 97, malformed: 3 });
+    inputs[250] = input(250, { records: 40, lines: 40, damaged: { message: 'unexpected end', offset: 1234 } });
+    inputs.push(input(300, { path: 'notes.txt', format: null, gzip: false, lines: 5, records: 0, malformed: 5 }));
+    const lines = render(inputs);
+    const section = lines.slice(lines.indexOf('Inputs'), lines.indexOf('Traffic'));
+    const rows = section.filter((l) => l.startsWith('│') && !l.includes('format'));
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toMatch(/^│ 300 files +│ alb +│ +29,940 │ +29,937 │ +3 │ +0 │ +0 │ 300 gzip +│$/);
+    expect(rows[1]).toMatch(/^│ 1 file +│ \? +│ +5 │ +0 │ +5 │/);
+    expect(rows[2]).toContain('file-007.log.gz');
+    expect(rows[3]).toContain('damaged at byte 1234');
+    expect(rows[4]).toContain('notes.txt');
+    expect(section).toContain('  301 inputs: totals per format, then the inputs with problems (--output json lists every input)');
   });
 });
