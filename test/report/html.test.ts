@@ -195,4 +195,14 @@ describe('html building blocks', () => {
     expect(out).toContain('No timed requests to draw.');
     expect(out).toContain('No findings');
   });
+
+  it('lists a few inputs openly and folds many (an S3 tree) into a sortable table', () => {
+    const report = JSON.parse(readFileSync(savedJson, 'utf8')) as Report;
+    const input = report.inputs[0];
+    const many = { ...report, inputs: Array.from({ length: 40 }, (_, k) => ({ ...input, path: `node-${k}.log.gz` })) } as Report;
+    expect(readFileSync(direct, 'utf8')).toContain('<h4>Inputs</h4><table>');
+    const folded = renderHtml(many);
+    expect(folded).toContain('<details><summary>Inputs (40)</summary><table class="sortable">');
+    expect(new Set(folded.match(/node-\d+\.log\.gz/g)).size).toBe(40);
+  });
 });

@@ -46,6 +46,22 @@ const numCol = (label: string, key: string, fmt: (v: number | null) => string = 
 });
 const textCol = (label: string, key: string, wide = true): Col => ({ label, wide, show: (r) => str(r[key]) ?? '–', sortBy: (r) => str(r[key]) });
 
+/** Inputs listed in the open page; more (an S3 tree) go in a folded, sortable table. */
+const OPEN_INPUTS = 12;
+
+function inputsTable(inputs: readonly Row[]): Html {
+  const t = table([
+    textCol('path', 'path'),
+    { label: 'format', show: (i) => str(i['format']) ?? 'unknown' },
+    { label: 'gzip', show: (i) => (i['gzip'] === true ? 'yes' : 'no') },
+    numCol('lines', 'lines'), numCol('records', 'records'), numCol('skipped', 'skipped'), numCol('filtered', 'filtered'), numCol('malformed', 'malformed'),
+    { label: 'damage', wide: true, show: (i) => { const d = obj(i['damaged']); return d ? `${str(d['message']) ?? ''} at byte ${int(num(d['offset']))}` : '–'; } },
+    { label: 'first', show: (i) => when(str(i['first_time'])) },
+    { label: 'last', show: (i) => when(str(i['last_time'])) },
+  ], inputs, { sortable: inputs.length > OPEN_INPUTS });
+  return inputs.length > OPEN_INPUTS ? h`<details><summary>Inputs (${int(inputs.length)})</summary>${t}</details>` : h`<h4>Inputs</h4>${t}`;
+}
+
 function cards(items: readonly (readonly [string, string, string?])[]): Html {
   return h`<div class="cards">${items.map(([k, v, sub]) => h`<div class="card"><b>${v}</b>${sub ? h`<small>${sub}</small>` : ''}<span>${k}</span></div>`)}</div>`;
 }
@@ -138,16 +154,7 @@ ${cards([
     ['malformed lines', int(malformed)],
   ])}
 ${problems.length ? h`<p class="warn">Input problems: ${problems.join(', ')}. Every line is accounted for; see <a href="#diagnostics">Diagnostics</a>.</p>` : ''}
-<h4>Inputs</h4>
-${table([
-    textCol('path', 'path'),
-    { label: 'format', show: (i) => str(i['format']) ?? 'unknown' },
-    { label: 'gzip', show: (i) => (i['gzip'] === true ? 'yes' : 'no') },
-    numCol('lines', 'lines'), numCol('records', 'records'), numCol('skipped', 'skipped'), numCol('filtered', 'filtered'), numCol('malformed', 'malformed'),
-    { label: 'damage', wide: true, show: (i) => { const d = obj(i['damaged']); return d ? `${str(d['message']) ?? ''} at byte ${int(num(d['offset']))}` : '–'; } },
-    { label: 'first', show: (i) => when(str(i['first_time'])) },
-    { label: 'last', show: (i) => when(str(i['last_time'])) },
-  ], inputs)}
+${inputsTable(inputs)}
 <details><summary>Options used</summary><dl class="metrics">${options.map(([k, v]) => h`<div><dt>${k}</dt><dd class="mono">${value(v)}</dd></div>`)}</dl></details>
 </header>`;
 }
