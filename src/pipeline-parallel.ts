@@ -23,7 +23,7 @@ import type { InputSpec } from './input/expand';
 import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
 import { DETECT_SAMPLE_LINES } from './formats/detect';
 import type { FormatParser } from './formats/types';
-import { addToSample, checkMismatch, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormatDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
+import { addToSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormatDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
 import type { AnalyzeOptions, CoreRole } from './analysis-core';
 import type { GeoOptions } from './enrich/geo/index';
@@ -164,6 +164,8 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
       format = knownOrDetect(input, sample, detected);
       if (format === null && sample.length > 0) before.push(noFormatDiagnostic(file, sample));
     }
+    const cr = crLineEndingsDiagnostic(file, sample);
+    if (cr) before.push(cr);
     progress.format = format?.id ?? null;
     pool.broadcast({ t: 'input', index, file, format: format?.id ?? null });
     announced = true;

@@ -99,6 +99,19 @@ export function noFormatDiagnostic(file: string, sample: readonly string[]): Dia
   };
 }
 
+/**
+ * Lines end in a bare CR (classic Mac): only LF and CRLF end lines, so the input reads as one long line and its
+ * requests are lost or malformed. Load balancers escape control characters, so a CR inside a line means this.
+ */
+export function crLineEndingsDiagnostic(file: string, sample: readonly string[]): Diagnostic | null {
+  if (!sample.slice(0, 3).some((l) => l.includes('\r'))) return null;
+  return {
+    code: 'INPUT_CR_LINE_ENDINGS', severity: 'warning', source: null,
+    message: `${file}: lines end in a bare CR, not LF or CRLF; the input reads as few long lines`,
+    hint: "convert it first, e.g. tr '\\r' '\\n'",
+  };
+}
+
 /** The input broke off (truncated or corrupt gzip) after `lines` complete lines. */
 export function damagedDiagnostic(file: string, damage: { readonly message: string; readonly offset: number }, lines: number): Diagnostic {
   return {
@@ -128,6 +141,8 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
     summary.format = format?.id ?? null;
     if (format === null && sample.length > 0) sink.diagnostic(noFormatDiagnostic(file, sample));
   }
+  const cr = crLineEndingsDiagnostic(file, sample);
+  if (cr) sink.diagnostic(cr);
   const process = async (batch: LineBatch): Promise<void> => {
     processBatch(batch, format, file, options, summary, sink);
     if (sink.afterBatch) await sink.afterBatch(summary);

@@ -61,6 +61,7 @@ export type DiagnosticCode =
   | 'INPUT_UNREADABLE'
   | 'INPUT_DAMAGED'
   | 'INPUT_SKIPPED'
+  | 'INPUT_CR_LINE_ENDINGS'
   | 'LINE_TOO_LONG'
   | 'PARSE_NO_MATCH'
   | 'PARSE_BAD_FIELD'

@@ -149,6 +149,15 @@ describe('lbua analyze', () => {
     expect(recs[1]?.user_agent).toBe('\ufffd');
   });
 
+  it('warns when lines end in a bare CR (classic Mac), whose requests would read as one line, with one or two workers', () => {
+    const f = join(tmp, 'cr-only.log');
+    writeFileSync(f, `${albAt(0)}\r${albAt(1)}\r${albAt(2)}\r`);
+    for (const jobs of ['1', '2']) {
+      const rep = json(lbua(['analyze', f, '--output', 'json', '--jobs', jobs])) as { warnings: { code: string; message: string; hint?: string }[] };
+      expect(rep.warnings).toContainEqual(expect.objectContaining({ code: 'INPUT_CR_LINE_ENDINGS', hint: "convert it first, e.g. tr '\\r' '\\n'" }));
+    }
+  });
+
   it('says how to convert a UTF-16 export instead of only "no known format"', () => {
     const f = join(tmp, 'utf16.log');
     writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${albAt(0)}\n${albAt(1)}\n`, 'utf16le')]));
