@@ -125,7 +125,8 @@ export interface Core {
 export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactories: readonly StageFactory[] = STAGES): Core {
   const full = role !== 'summary';
   const primary = role === 'all' || role === 'primary' || role === 'summary';
-  const traffic = primary ? new TrafficProfile() : null;
+  // After enrichment (full runs) the keys the summary counts are standalone strings: no copy needed.
+  const traffic = primary ? new TrafficProfile(full) : null;
   const stages = full && role !== 'detectors' ? stageFactories.map((f) => f(options)) : [];
   const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
   const profiles = full && role !== 'detectors';
@@ -147,9 +148,13 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
   };
   return {
     record(r) {
-      traffic?.observe(r);
-      if (enrich === null) return;
+      if (enrich === null) {
+        traffic?.observe(r);
+        return;
+      }
+      // Enriched first: its strings are the shared standalone copies every later map keys on.
       const e = enrich(r);
+      traffic?.observe(e);
       if (profiles) behaviour.observe(e);
       for (const s of stages) s.observe(e);
       detectors?.observe(e);

@@ -21,7 +21,11 @@ export class TopCounter {
   /** Upper bound of the undercount of any key, after pruning. */
   maxError = 0;
 
-  constructor(private readonly capacity = 100_000) {}
+  /**
+   * `copyKeys` false: the caller passes standalone strings (an EnrichedRecord's shared copies, never slices of an
+   * input line), kept as they are.
+   */
+  constructor(private readonly capacity = 100_000, private readonly copyKeys = true) {}
 
   /** The last key added and its cell: consecutive records often share a host, backend or agent. */
   private lastKey: string | null = null;
@@ -37,7 +41,7 @@ export class TopCounter {
     if (c !== undefined) c.n += n;
     else {
       c = { n };
-      this.counts.set(detach(key), c);
+      this.counts.set(this.copyKeys ? detach(key) : key, c);
       if (this.counts.size > this.capacity) {
         this.prune();
         this.lastKey = null;

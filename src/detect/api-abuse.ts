@@ -55,8 +55,8 @@ export default defineDetector({
         if (r.clientIp === null || r.agent.agentClass === 'bot') return;
         let c = clients.get(r.clientIp);
         if (!c) {
-          c = { agent: r.userAgent === null ? null : detach(r.userAgent), agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
-          clients.set(detach(r.clientIp), c);
+          c = { agent: r.userAgent, agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
+          clients.set(r.clientIp, c);
           capMap(clients, 50_000);
         }
         c.requests++;

@@ -8,7 +8,6 @@
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
  * Memory: per-minute counts for the minutes inside the lateness window, a baseline for at most 200,000 entities.
  */
-import { detach } from '../core/text';
 import { inCidr } from '../enrich/geo/ip';
 import type { SourceRef } from '../core/types';
 import { QuantileSketch } from '../core/quantile';
@@ -80,7 +79,7 @@ export default defineDetector({
       if (n === undefined) {
         n = networksOf(ip);
         if (nets.size > 100_000) nets.clear();
-        nets.set(detach(ip), n);
+        nets.set(ip, n);
       }
       return n;
     };
@@ -90,19 +89,19 @@ export default defineDetector({
       let c = byKey.get(key);
       if (c === undefined) {
         c = { n: 0, ips: null, agents: null, statics: 0, bots: 0, evidence: [] };
-        byKey.set(kind === 0 ? detach(key) : key, c);
+        byKey.set(key, c);
       }
       c.n++;
       // Network cells count their member addresses from the first request; per-address details only matter
       // once a cell could become a burst.
       if (kind !== 0) {
         c.ips ??= new Set();
-        if (c.ips.size < 5000 && !c.ips.has(ip)) c.ips.add(detach(ip));
+        if (c.ips.size < 5000) c.ips.add(ip);
       }
       if (c.n >= o.minRate / 4) {
-        c.ips ??= new Set([detach(ip)]);
+        c.ips ??= new Set([ip]);
         c.agents ??= new Set();
-        if (c.agents.size < 64 && r.userAgent !== null && !c.agents.has(r.userAgent)) c.agents.add(detach(r.userAgent));
+        if (c.agents.size < 64 && r.userAgent !== null) c.agents.add(r.userAgent);
       }
       if (r.isStatic) c.statics++;
       if (r.agent.agentClass === 'bot') c.bots++;

@@ -65,13 +65,13 @@ export default defineDetector({
         mm.attempts++;
         if (failed) {
           mm.failures++;
-          if (mm.clients.size < 5000) mm.clients.set(detach(r.clientIp), (mm.clients.get(r.clientIp) ?? 0) + 1);
+          if (mm.clients.size < 5000) mm.clients.set(r.clientIp, (mm.clients.get(r.clientIp) ?? 0) + 1);
           pushEvidence(mm.evidence, r.source, ctx.evidenceLimit);
         }
         let c = clients.get(r.clientIp);
         if (!c) {
           c = { attempts: 0, failures: 0, first: r.startMs, last: r.startMs, endpoint: r.endpoint, evidence: [] };
-          clients.set(detach(r.clientIp), c);
+          clients.set(r.clientIp, c);
           capMap(clients, 100_000);
         }
         c.attempts++;

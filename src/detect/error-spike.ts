@@ -81,7 +81,7 @@ export default defineDetector({
         if (byTarget && r.backend !== null) {
           c.byTarget ??= new Map();
           const n = c.byTarget.get(r.backend);
-          if (n === undefined && c.byTarget.size < 64) c.byTarget.set(detach(r.backend), 1);
+          if (n === undefined && c.byTarget.size < 64) c.byTarget.set(r.backend, 1);
           else if (n !== undefined) c.byTarget.set(r.backend, n + 1);
         }
       }

@@ -43,14 +43,17 @@ export default defineDetector({
   },
   create(o, ctx) {
     const clients = new Map<string, Client>();
-    /** Pattern verdicts per path (paths repeat: the regexes run once per distinct path, not per request). */
+    /**
+     * Per path: its pattern verdict (bits 0–1) and its 32-bit hash (above them), so the regexes and the hash run
+     * once per distinct path, not per request.
+     */
     const verdicts = new Map<string, number>();
     const verdict = (path: string): number => {
       let v = verdicts.get(path);
       if (v === undefined) {
-        v = (SENSITIVE.test(path) ? 1 : 0) | (ATTACK.test(path) ? 2 : 0);
+        v = ((SENSITIVE.test(path) ? 1 : 0) | (ATTACK.test(path) ? 2 : 0)) + 4 * hash32(path);
         if (verdicts.size >= 20_000) verdicts.clear();
-        verdicts.set(detach(path), v);
+        verdicts.set(path, v);
       }
       return v;
     };
@@ -59,8 +62,8 @@ export default defineDetector({
         if (r.clientIp === null) return;
         let c = clients.get(r.clientIp);
         if (c === undefined) {
-          c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent === null ? null : detach(r.userAgent), evidence: [], samples: [] };
-          clients.set(detach(r.clientIp), c);
+          c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, evidence: [], samples: [] };
+          clients.set(r.clientIp, c);
           capMap(clients, 100_000);
         }
         c.requests++;
@@ -69,9 +72,9 @@ export default defineDetector({
         const path = r.path ?? '';
         const st = r.status;
         if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
-        if (c.paths.size < 200) c.paths.add(hash32(path));
-        else c.pathsOverflow = true;
         const v = verdict(path);
+        if (c.paths.size < 200) c.paths.add(Math.floor(v / 4));
+        else c.pathsOverflow = true;
         const sensitive = (v & 1) !== 0;
         const attack = (v & 2) !== 0 || (r.query !== null && ATTACK.test(r.query));
         if (sensitive) c.sensitive++;

@@ -4,7 +4,6 @@
  * likely legitimate surge (campaign, launch), not as an attack; a concentrated one points at the sources.
  * Memory: per minute a count, a 1 KB HyperLogLog of clients, at most 256 network counters and the countries seen.
  */
-import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, networksOf, r2 } from './shared';
@@ -49,7 +48,7 @@ export default defineDetector({
           if (net === undefined) {
             net = networksOf(r.clientIp).narrow ?? r.clientIp;
             if (nets.size > 50_000) nets.clear();
-            nets.set(detach(r.clientIp), net);
+            nets.set(r.clientIp, net);
           }
           const c = s.nets.get(net);
           if (c !== undefined) s.nets.set(net, c + 1);

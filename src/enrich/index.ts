@@ -4,6 +4,8 @@ import type { EnrichedRecord } from './types';
 import { createRouteTemplater, isStaticAsset, type RouteOptions, type RouteTemplater } from './route-template';
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
+import type { GeoInfo } from './types';
+import { detach } from '../core/text';
 
 /** Per-run enricher (holds caches). */
 export interface Enricher {
@@ -12,11 +14,55 @@ export interface Enricher {
   readonly routes: RouteTemplater;
 }
 
-/** Builds the enricher for a run. Endpoint strings are interned per (route, method) so later maps hash them once. */
+/** A client address as a standalone string, with its geo facts (looked up once per address while cached). */
+interface ClientEntry {
+  readonly ip: string;
+  readonly geo: GeoInfo | null;
+}
+
+/** Bounded table of standalone copies: the same object for the same value while the table holds it. */
+function interner(capacity: number): (s: string | null) => string | null {
+  const table = new Map<string, string>();
+  let last: string | null = null;
+  let lastOwn: string | null = null;
+  return (s) => {
+    if (s === null) return null;
+    if (s === last) return lastOwn;
+    let own = table.get(s);
+    if (own === undefined) {
+      if (table.size >= capacity) table.clear();
+      own = detach(s);
+      table.set(own, own);
+    }
+    last = s;
+    lastOwn = own;
+    return own;
+  };
+}
+
+/**
+ * Builds the enricher for a run. Endpoint strings are interned per (route, method) so later maps hash them once.
+ * The strings later stages key their maps on (client address, user agent, path, host, backend) come out as
+ * standalone copies shared by every record with the same value (see EnrichedRecord): the caches that classify
+ * them hold those copies, so interning costs no extra lookup for address, agent and path.
+ */
 export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null }): Enricher {
   const routes = createRouteTemplater(options.routes);
   const agents = createAgentClassifier();
   const geo = options.geo;
+  const clients = new Map<string, ClientEntry>();
+  const clientOf = (ip: string): ClientEntry => {
+    let c = clients.get(ip);
+    if (c === undefined) {
+      if (clients.size >= 200_000) clients.clear();
+      const own = detach(ip);
+      c = { ip: own, geo: geo ? geo.lookup(own) : null };
+      clients.set(own, c);
+    }
+    return c;
+  };
+  const hosts = interner(10_000);
+  const backends = interner(10_000);
   const endpoints = new Map<string, Map<string, string>>();
   const endpointOf = (method: string, route: string): string => {
     let byMethod = endpoints.get(route);
@@ -33,20 +79,21 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     return ep;
   };
   const enrich = (r: LogRecord): EnrichedRecord => {
-    const path = r.path ?? '-';
-    const route = routes.template(path);
+    const p = routes.entry(r.path ?? '-');
+    const client = r.clientIp === null ? null : clientOf(r.clientIp);
+    const agent = r.userAgent === null ? null : agents.entry(r.userAgent);
     // An explicit literal (one fixed shape) allocates far faster than spreading the record.
     return {
-      startMs: r.startMs, format: r.format, clientIp: r.clientIp, clientPort: r.clientPort, method: r.method, scheme: r.scheme,
-      host: r.host, path: r.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
-      backend: r.backend, durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
-      userAgent: r.userAgent, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
+      startMs: r.startMs, format: r.format, clientIp: client === null ? null : client.ip, clientPort: r.clientPort, method: r.method, scheme: r.scheme,
+      host: hosts(r.host), path: r.path === null ? null : p.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
+      backend: backends(r.backend), durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
+      userAgent: agent === null ? null : agent.ua, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
       errorReason: r.errorReason, lb: r.lb, source: r.source,
-      route,
-      endpoint: endpointOf(r.method ?? '-', route),
-      isStatic: isStaticAsset(path),
-      agent: agents.classify(r.userAgent),
-      geo: geo && r.clientIp !== null ? geo.lookup(r.clientIp) : null,
+      route: p.route,
+      endpoint: endpointOf(r.method ?? '-', p.route),
+      isStatic: isStaticAsset(p.path),
+      agent: agent === null ? agents.classify(null) : agent.info,
+      geo: client === null ? null : client.geo,
     };
   };
   return Object.assign(enrich, { routes });

@@ -21,9 +21,17 @@ export interface RouteOptions {
   readonly maxDistinct?: number;
 }
 
+/** A path's template, with the path itself as a standalone string (the cache's own copy). */
+export interface PathEntry {
+  readonly path: string;
+  readonly route: string;
+}
+
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
 export interface RouteTemplater {
   template(path: string): string;
+  /** The template and the cached standalone copy of `path` (the same object for every record with that path). */
+  entry(path: string): PathEntry;
   /** Positions the cardinality guard collapsed, e.g. "/shop/:var (4,210 distinct values)". */
   collapsed(): readonly string[];
 }
@@ -109,12 +117,12 @@ function matchPattern(p: UserPattern, segs: readonly string[]): boolean {
 export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, maxParents = 10_000): RouteTemplater {
   const patterns = options.patterns.map(compilePattern);
   const maxDistinct = options.maxDistinct ?? 1000;
-  const cache = new Map<string, string>();
+  const cache = new Map<string, PathEntry>();
   /** parent template + position → distinct values seen (capped), or null once collapsed. */
   const guard = new Map<string, Set<string> | null>();
   const collapsedNotes = new Map<string, number>();
   let lastPath: string | null = null;
-  let lastRoute = '';
+  let lastEntry: PathEntry = { path: '', route: '' };
 
   const build = (path: string): string => {
     const segs = path.split('/').slice(1);
@@ -153,19 +161,23 @@ export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, 
     return out === '' ? '/' : out;
   };
 
+  const entry = (path: string): PathEntry => {
+    if (path === lastPath) return lastEntry;
+    let e = cache.get(path);
+    if (e === undefined) {
+      const route = build(path);
+      if (cache.size >= cacheSize) cache.clear();
+      const own = detach(path);
+      e = { path: own, route };
+      cache.set(own, e);
+    }
+    lastPath = path;
+    lastEntry = e;
+    return e;
+  };
   return {
-    template(path) {
-      if (path === lastPath) return lastRoute;
-      let route = cache.get(path);
-      if (route === undefined) {
-        route = build(path);
-        if (cache.size >= cacheSize) cache.clear();
-        cache.set(detach(path), route);
-      }
-      lastPath = path;
-      lastRoute = route;
-      return route;
-    },
+    template: (path) => entry(path).route,
+    entry,
     collapsed() {
       return [...collapsedNotes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([r, n]) => `${r} (more than ${n.toLocaleString('en-US')} distinct values)`);
     },

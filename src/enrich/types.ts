@@ -41,7 +41,12 @@ export interface GeoInfo {
   readonly special: string | null;
 }
 
-/** A record with everything later stages need. */
+/**
+ * A record with everything later stages need. Its `clientIp`, `userAgent`, `path`, `host` and `backend` are
+ * standalone strings (never slices of the input line) and, while the enricher's caches hold them, the same object
+ * for every record with the same value: maps may keep them as keys without copying them (no detach), and lookups
+ * with them compare by identity first.
+ */
 export interface EnrichedRecord extends LogRecord {
   /** Path with identifiers collapsed: "/api/v1/products/:id". */
   readonly route: string;

@@ -12,6 +12,14 @@ import type { AgentInfo, DeviceType } from './types';
 /** A classifier with a per-run cache (agents repeat a lot). */
 export interface AgentClassifier {
   classify(ua: string | null): AgentInfo;
+  /** The class and the cached standalone copy of `ua` (the same object for every record with that agent). */
+  entry(ua: string): AgentEntry;
+}
+
+/** A user agent's class, with the agent itself as a standalone string (the cache's own copy). */
+export interface AgentEntry {
+  readonly ua: string;
+  readonly info: AgentInfo;
 }
 
 /** Scripted HTTP clients and libraries: [pattern, family]. */
@@ -124,22 +132,24 @@ function versionAfter(ua: string, family: string): string | null {
 
 /** Creates a classifier with a bounded per-run cache (cleared when it reaches `capacity` entries). */
 export function createAgentClassifier(capacity = 20_000): AgentClassifier {
-  const cache = new Map<string, AgentInfo>();
+  const cache = new Map<string, AgentEntry>();
   let lastUa: string | null = null;
-  let lastInfo: AgentInfo = NONE;
+  let lastEntry: AgentEntry = { ua: '', info: NONE };
+  const entry = (ua: string): AgentEntry => {
+    if (ua === lastUa) return lastEntry;
+    let e = cache.get(ua);
+    if (e === undefined) {
+      if (cache.size >= capacity) cache.clear();
+      const own = detach(ua);
+      e = { ua: own, info: classifyAgent(own) };
+      cache.set(own, e);
+    }
+    lastUa = ua;
+    lastEntry = e;
+    return e;
+  };
   return {
-    classify(ua) {
-      if (ua === lastUa) return lastInfo;
-      if (ua === null) return NONE;
-      let info = cache.get(ua);
-      if (info === undefined) {
-        info = classifyAgent(ua);
-        if (cache.size >= capacity) cache.clear();
-        cache.set(detach(ua), info);
-      }
-      lastUa = ua;
-      lastInfo = info;
-      return info;
-    },
+    classify: (ua) => (ua === null ? NONE : entry(ua).info),
+    entry,
   };
 }

@@ -86,11 +86,22 @@ export class TrafficProfile {
   private bytesOut = 0;
   private readonly total = new QuantileSketch();
   private readonly backend = new QuantileSketch();
-  private readonly topPaths = new TopCounter();
-  private readonly topHosts = new TopCounter();
-  private readonly topAgents = new TopCounter();
-  private readonly topBackends = new TopCounter();
+  private readonly topPaths: TopCounter;
+  private readonly topHosts: TopCounter;
+  private readonly topAgents: TopCounter;
+  private readonly topBackends: TopCounter;
   private readonly topErrorPaths = new TopCounter();
+
+  /**
+   * `standalone`: the records' client, path, host, agent and backend strings are standalone copies (enriched
+   * records), so they are kept as keys without copying.
+   */
+  constructor(private readonly standalone = false) {
+    this.topPaths = new TopCounter(100_000, !standalone);
+    this.topHosts = new TopCounter(100_000, !standalone);
+    this.topAgents = new TopCounter(100_000, !standalone);
+    this.topBackends = new TopCounter(100_000, !standalone);
+  }
 
   /** Adds one record. */
   observe(r: LogRecord): void {
@@ -121,7 +132,7 @@ export class TrafficProfile {
     if (r.clientIp !== null) {
       const c = this.clients.get(r.clientIp);
       if (c !== undefined) c.n++;
-      else this.clients.set(detach(r.clientIp), { n: 1 });
+      else this.clients.set(this.standalone ? r.clientIp : detach(r.clientIp), { n: 1 });
     }
     const path = r.path ?? '-';
     this.topPaths.add(path);

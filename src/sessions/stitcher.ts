@@ -16,7 +16,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { EpochMs, SourceRef } from '../core/types';
-import { detach } from '../core/text';
 import type { AgentInfo, EnrichedRecord } from '../enrich/types';
 import { classifySession } from './classify';
 import type { Session } from './types';
@@ -150,7 +149,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       let list = byIp.get(ip);
       if (list === undefined) {
         list = [];
-        byIp.set(detach(ip), list);
+        byIp.set(ip, list);
       }
       // Sessions this record may join: those within `timeout` of it.
       let target: Open | null = null;
@@ -199,7 +198,7 @@ export function bySessionOrder(a: Session, b: Session): number {
 function newOpen(ip: string, r: EnrichedRecord): Open {
   const t = r.startMs;
   return {
-    ip: detach(ip), ua: r.userAgent === null ? null : detach(r.userAgent), agent: r.agent,
+    ip, ua: r.userAgent, agent: r.agent,
     country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null,
     startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
     seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false,

@@ -1,0 +1,55 @@
+/**
+ * The enricher swaps the parsed address, agent, path, host and backend for the cached standalone copies it keeps
+ * (EnrichedRecord): the values must come out exactly as parsed, through its last-value shortcuts and its caches.
+ * (That the copies are shared objects cannot be observed from JavaScript; the bench measures what it saves.)
+ * Records come from the real ALB parser, so every field starts as a slice of its own line.
+ */
+import { createEnricher } from '../../src/enrich/index';
+import alb from '../../src/formats/alb';
+import type { LogRecord } from '../../src/core/types';
+
+const line = (ip: string, path: string, ua: string): string =>
+  `https 2026-03-10T09:00:00.100000Z app/shop/50dc6c495c0c9188 ${ip}:41000 10.0.1.17:8080 0.000 0.020 0.000 200 200 300 5000 "GET https://shop.example.com:443${path} HTTP/1.1" "${ua}" TLS_AES_128_GCM_SHA256 TLSv1.3 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-1" "shop.example.com" "-" 1 2026-03-10T09:00:00.080000Z "forward" "-" "-" "10.0.1.17:8080" "200" "-" "-"`;
+
+function parse(text: string, n: number): LogRecord {
+  const r = alb.parse(text, { source: { file: 't.log', line: n }, strict: false });
+  if (r.kind !== 'record') throw new Error(`not a record: ${JSON.stringify(r)}`);
+  return r.record;
+}
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+describe('createEnricher: shared standalone strings', () => {
+  it('gives back exactly the parsed values whatever the order values repeat in (last-value and cache paths)', () => {
+    const enrich = createEnricher({ routes: { patterns: [] }, geo: null });
+    const ips = ['198.51.100.20', '198.51.100.99', '2001:db8::7'];
+    const paths = ['/api/v1/products/8812', '/cart', '/static/app.js', '/api/v1/products/17'];
+    const agents = [CHROME, 'curl/8.5.0'];
+    for (let i = 0; i < 60; i++) {
+      // Runs of equal values (the last-value fast path) and alternations (the caches).
+      const ip = ips[Math.floor(i / 4) % ips.length] ?? '';
+      const path = paths[(i * 7) % paths.length] ?? '';
+      const ua = agents[Math.floor(i / 3) % agents.length] ?? '';
+      const r = parse(line(ip, path, ua), i + 1);
+      const e = enrich(r);
+      expect([e.clientIp, e.path, e.userAgent, e.host, e.backend]).toEqual([ip, path, ua, 'shop.example.com', '10.0.1.17:8080']);
+      expect(e.route).toBe(path.startsWith('/api/v1/products/') ? '/api/v1/products/:id' : path);
+      expect(e.endpoint).toBe(`GET ${e.route}`);
+      expect(e.agent.family).toBe(ua === CHROME ? 'Chrome' : 'curl');
+      expect(e.isStatic).toBe(path.endsWith('.js'));
+    }
+  });
+
+  it('changes no parsed value, and null stays null', () => {
+    const enrich = createEnricher({ routes: { patterns: [] }, geo: null });
+    const r = parse(line('2001:db8::7', '/static/app.js', CHROME), 1);
+    const e = enrich(r);
+    for (const [k, v] of Object.entries(r)) expect((e as unknown as Record<string, unknown>)[k]).toEqual(v);
+    const bare: LogRecord = { ...r, clientIp: null, userAgent: null, path: null, host: null, backend: null };
+    const eb = enrich(bare);
+    expect([eb.clientIp, eb.userAgent, eb.path, eb.host, eb.backend]).toEqual([null, null, null, null, null]);
+    expect(eb.route).toBe('/');
+    expect(eb.agent.family).toBe('none');
+    expect(eb.geo).toBeNull();
+  });
+});
