@@ -154,7 +154,10 @@ run('corpus conformance', () => {
     expect(files.map(([f, n]) => `${f}/${n}`).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  describe.each(files)('%s/%s', (folder, file) => {
+  // Without the corpus there are no files: jest refuses `.each` on an empty table even inside describe.skip, and
+  // the block's body (which reads the file) must not run, so no block is declared at all.
+  const eachFile = files.length > 0 ? describe.each(files) : (_title: string, _body: (folder: string, file: string) => void): void => undefined;
+  eachFile('%s/%s', (folder, file) => {
     const res = parseCorpusFile(join(CORPUS ?? '', folder, file));
     const key = `${folder}/${file}`;
 
