@@ -134,6 +134,22 @@ export function isoTime(ms: EpochMs): string {
   return new Date(Math.floor(ms)).toISOString();
 }
 
+/**
+ * A window as short text: "06:27–06:35" when the report's period lies within one UTC day (`withDate` false);
+ * otherwise with dates, "2015-05-19 19:00–19:20" within one day and "2015-05-17 10:00–2015-05-20 21:10" across days,
+ * so a window of a multi-day log never reads as a few hours. Takes ISO 8601 UTC strings.
+ */
+export function windowText(startIso: string, endIso: string, withDate: boolean): string {
+  const [sd, st, ed, et] = [startIso.slice(0, 10), startIso.slice(11, 16), endIso.slice(0, 10), endIso.slice(11, 16)];
+  if (!withDate) return `${st}–${et}`;
+  return sd === ed ? `${sd} ${st}–${et}` : `${sd} ${st}–${ed} ${et}`;
+}
+
+/** True when an ISO 8601 UTC period spans more than one UTC day (window text then needs dates). */
+export function spansDays(range: { readonly start: string; readonly end: string } | null): boolean {
+  return range !== null && range.start.slice(0, 10) !== range.end.slice(0, 10);
+}
+
 /** A byte count for people, in binary units as most tools show them: "512 B", "2.7 MiB", "6.5 GiB". */
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

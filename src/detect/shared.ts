@@ -41,11 +41,6 @@ export function r2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** "10:00–10:12" style window text for titles. */
-export function hhmm(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 16);
-}
-
 /** Keeps at most `cap` entries in an insertion-ordered map by deleting the oldest. */
 export function capMap<K, V>(m: Map<K, V>, cap: number): void {
   if (m.size <= cap) return;

@@ -5,7 +5,7 @@
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
 import { heading, makeStyle, safe, safeTail, textTable, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
-import { formatBytes } from '../core/units';
+import { formatBytes, spansDays, windowText } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 
 /** Rendering options for the terminal. */
@@ -100,11 +100,12 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     lines.push(st.green('  No findings.'));
     return lines.join('\n');
   }
+  const withDate = spansDays(report.summary.time_range);
   for (const f of report.findings) {
     const sev = f.severity.toUpperCase().padEnd(8);
     const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
-    lines.push(`  ${colored} ${safe(f.title, 140)}  ${st.dim(`[${f.detector}] ${f.window.start.slice(11, 16)}–${f.window.end.slice(11, 16)}`)}`);
-    for (const a of f.actions) lines.push(`           ${st.cyan('→')} ${describeAction(a)}`);
+    lines.push(`  ${colored} ${safe(f.title, 140)}  ${st.dim(`[${f.detector}] ${windowText(f.window.start, f.window.end, withDate)}`)}`);
+    for (const a of f.actions) lines.push(`           ${st.cyan('→')} ${describeAction(a, withDate)}`);
     if (opts.evidence) {
       for (const e of f.evidence) {
         lines.push(st.dim(`           ${safeTail(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
@@ -117,8 +118,8 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
   return lines.join('\n');
 }
 
-/** One line for a proposed action (log-derived parts made terminal-safe). */
-export function describeAction(a: Readonly<Record<string, unknown>>): string {
+/** One line for a proposed action (log-derived parts made terminal-safe); `withDate`: windows carry their dates. */
+export function describeAction(a: Readonly<Record<string, unknown>>, withDate = false): string {
   const text = (v: unknown, max = 60): string => safe(typeof v === 'string' || typeof v === 'number' ? String(v) : '-', max);
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => text(x, 45)) : []);
   switch (a['type']) {
@@ -136,7 +137,7 @@ export function describeAction(a: Readonly<Record<string, unknown>>): string {
       return `capacity: ${text(a['subject'], 80)}`;
     case 'investigate': {
       const w = typeof a['window'] === 'string' ? a['window'].split('/') : [];
-      const span = w.length === 2 ? ` ${w[0]?.slice(11, 16)}–${w[1]?.slice(11, 16)}` : '';
+      const span = w.length === 2 ? ` ${windowText(w[0] ?? '', w[1] ?? '', withDate)}` : '';
       return `investigate ${text(a['subject'], 80)}${span}`;
     }
     default:

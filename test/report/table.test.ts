@@ -71,3 +71,26 @@ describe('the inputs table', () => {
     expect(section).toContain('  301 inputs: totals per format, then the inputs with problems (--output json lists every input)');
   });
 });
+
+describe('finding windows in the table', () => {
+  const base = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json', '--summary-only'])) as Report;
+  const finding = {
+    id: 'x', detector: 'client-mix', severity: 'info', confidence: 0.9, title: 'device mix shifted', subject: { type: 'global', value: 'all' },
+    window: { start: '2015-05-17T10:00:00.000Z', end: '2015-05-20T21:10:00.000Z' }, metrics: {}, explanation: '', evidence: [],
+    actions: [{ type: 'investigate', subject: 'GET /a/:id', window: '2015-05-19T19:00:00.000Z/2015-05-19T19:20:00.000Z', why: 'x' }], related: [],
+  };
+  const render = (range: { start: string; end: string }): string =>
+    renderTable({ ...base, summary: { ...base.summary, time_range: range }, findings: [finding] } as unknown as Report, { color: false, columns: 160, evidence: false });
+
+  it('carry their dates when the log spans several days, so a 3-day window does not read as 11 hours', () => {
+    const out = render({ start: '2015-05-17T10:05:00.000Z', end: '2015-05-20T21:05:59.000Z' });
+    expect(out).toContain('[client-mix] 2015-05-17 10:00–2015-05-20 21:10');
+    expect(out).toContain('→ investigate GET /a/:id 2015-05-19 19:00–19:20');
+  });
+
+  it('are times alone when the whole log lies in one UTC day', () => {
+    const out = render({ start: '2015-05-17T00:05:00.000Z', end: '2015-05-17T23:59:00.000Z' });
+    expect(out).toContain('[client-mix] 10:00–21:10');
+    expect(out).toContain('→ investigate GET /a/:id 19:00–19:20');
+  });
+});

@@ -10,6 +10,7 @@ import type { ReportFinding } from '../types';
 import type { TimelineSection } from '../../profile/timeline';
 import { TIMELINE_CLASSES } from '../../profile/timeline';
 import { h, int, ms, raw, type Html } from './escape';
+import { spansDays, windowText } from '../../core/units';
 
 const W = 1000;
 const LEFT = 60;
@@ -108,6 +109,7 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
     grid.push(h`<text class="tick lat" x="${W - RIGHT + 6}" y="${n(y + 4)}">${ms(f * latMax)}</text>`);
   }
   const multiDay = span > 86_400_000;
+  const withDate = spansDays({ start: new Date(start).toISOString(), end: new Date(start + span).toISOString() });
   const stepMs = t.bucket_seconds * 1000;
   const every = Math.max(1, Math.ceil(buckets.length / 8));
   const ticks: Html[] = [];
@@ -120,7 +122,7 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
   const windows = byStart.map((f, i) => {
     const x0 = x(Date.parse(f.window.start));
     const x1 = Math.max(x0 + 3, x(Date.parse(f.window.end)));
-    const tip = `${f.severity.toUpperCase()} · ${f.title} · ${f.window.start.slice(11, 16)}–${f.window.end.slice(11, 16)} UTC`;
+    const tip = `${f.severity.toUpperCase()} · ${f.title} · ${windowText(f.window.start, f.window.end, withDate)} UTC`;
     const laneY = 10 + (laneOf[i] ?? 0) * LANE_H;
     const long = x1 - x0 > PLOT_W * 0.4 ? ' long' : '';
     return h`<a class="f" href="#f-${f.id}"><rect class="win sev-${f.severity}${long}" x="${n(x0)}" y="${plotTop}" width="${n(x1 - x0)}" height="${PLOT_H}"/><rect class="mark sev-${f.severity}" x="${n(x0)}" y="${laneY}" width="${n(x1 - x0)}" height="${LANE_H - 2}" rx="2" data-tip="${tip}" data-finding="${f.id}"><title>${tip}</title></rect></a>`;
