@@ -58,7 +58,7 @@ export function renderSessions(report: Report, st: Style, width: number): string
   const out: string[] = [heading(st, `Sessions (${n(ss['count'])}, timeout ${n(ss['timeout_minutes'])} min, key ${s(ss['key'])})`)];
   const d = isObj(ss['duration_s']) ? ss['duration_s'] : {};
   const l = isObj(ss['requests_per_session']) ? ss['requests_per_session'] : {};
-  out.push(`  duration s: p50 ${n(d['p50'])}, p95 ${n(d['p95'])}, p99 ${n(d['p99'])}, max ${n(d['max'])}   requests/session: p50 ${n(l['p50'])}, p95 ${n(l['p95'])}, max ${n(l['max'])}   bounce rate ${pct(ss['bounce_rate'])}`);
+  out.push(`  duration s: p50 ${n(d['p50'])}, p95 ${n(d['p95'])}, p99 ${n(d['p99'])}, max ${n(d['max'])}   requests/session: p50 ${n(l['p50'])}, p95 ${n(l['p95'])}, max ${n(l['max'])}   bounce rate ${pct(ss['bounce_rate'])}${typeof ss['static_only'] === 'number' && ss['static_only'] > 0 ? `   static assets only ${n(ss['static_only'])}` : ''}`);
   out.push(`  classes: ${arr(ss['classes']).map((c) => `${s(c['class'])} ${n(c['sessions'])} (${pct(c['share'])})`).join('  ')}`);
   const pair = (title: string, rows: Record<string, unknown>[]): void => {
     if (rows.length === 0) return;

@@ -31,6 +31,8 @@ export interface SessionsSection {
   readonly duration_s: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
   readonly requests_per_session: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
   readonly bounce_rate: number;
+  /** Sessions of static assets only (no page, so no entry or exit endpoint; not in top_entry/top_exit). */
+  readonly static_only: number;
   readonly classes: readonly { readonly class: string; readonly sessions: number; readonly requests: number; readonly share: number }[];
   readonly top_entry: readonly { readonly endpoint: string; readonly sessions: number }[];
   readonly top_exit: readonly { readonly endpoint: string; readonly sessions: number }[];
@@ -43,6 +45,7 @@ export interface SessionsSection {
 export class SessionSummary {
   private count = 0;
   private bounces = 0;
+  private staticOnly = 0;
   private readonly duration = new QuantileSketch();
   private readonly length = new QuantileSketch();
   private readonly classes = new Map<string, { sessions: number; requests: number }>();
@@ -63,8 +66,12 @@ export class SessionSummary {
     c.sessions++;
     c.requests += s.requests;
     this.classes.set(s.clientClass, c);
-    this.entries.add(s.entry);
-    this.exits.add(s.exit);
+    // A session of static assets only has no page to enter or leave by ('-'): counted apart, not as an endpoint.
+    if (s.requests === s.staticAssets) this.staticOnly++;
+    else {
+      this.entries.add(s.entry);
+      this.exits.add(s.exit);
+    }
     for (let i = 1; i < s.sequence.length; i++) {
       const a = s.sequence[i - 1];
       const b = s.sequence[i];
@@ -96,6 +103,7 @@ export class SessionSummary {
       duration_s: pct(this.duration),
       requests_per_session: pct(this.length),
       bounce_rate: this.count ? Math.round((this.bounces / this.count) * 10_000) / 10_000 : 0,
+      static_only: this.staticOnly,
       classes: [...this.classes.entries()]
         .sort((a, b) => b[1].sessions - a[1].sessions || (a[0] < b[0] ? -1 : 1))
         .map(([cls, c]) => ({ class: cls, sessions: c.sessions, requests: c.requests, share: total ? Math.round((c.sessions / total) * 10_000) / 10_000 : 0 })),

@@ -220,6 +220,7 @@ ${cards([
     ['duration p50 / p95 / p99', pctl(s['duration_s'], seconds)],
     ['requests per session p50 / p95 / p99', pctl(s['requests_per_session'], (x: number | null) => (x === null ? '–' : String(Math.round(x))))],
     ['bounce rate', pct(num(s['bounce_rate']))],
+    ['static assets only', int(num(s['static_only']))],
     ['timeout', `${int(num(s['timeout_minutes']))} min, key ${str(s['key']) ?? '?'}`],
   ])}
 <div class="grid2"><div><h4>Bots vs people</h4>${table([
