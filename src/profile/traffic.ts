@@ -231,7 +231,7 @@ export class TrafficProfile {
         requests: this.requests,
         unique_clients: this.clients.size,
         time_range: this.requests ? { start: this.minMs, end: this.maxMs } : null,
-        requests_per_minute: { peak, peak_minute: peakMinute, median, mean: span ? round2(this.requests / span) : 0 },
+        requests_per_minute: { peak, peak_minute: peakMinute, median, mean: span ? roundRate(this.requests / span) : 0 },
         status_classes,
         top_status,
         bytes: { in: this.bytesInLogged ? this.bytesIn : null, out: this.bytesOutLogged ? this.bytesOut : null },
@@ -254,6 +254,11 @@ function round4(x: number): number {
 }
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** Two decimals, or three significant digits below 1 (a sparse log over years averages 0.0022/min, not 0). */
+function roundRate(x: number): number {
+  return x >= 1 || x === 0 ? round2(x) : Number(x.toPrecision(3));
 }
 
 function* mapCounts(m: Map<string, { n: number }>): IterableIterator<[string, number]> {

@@ -31,7 +31,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
   kv.push(['period', s.time_range ? `${s.time_range.start} → ${s.time_range.end}` : '-']);
   kv.push(['requests', num(s.requests)]);
   kv.push(['unique clients', num(s.unique_clients)]);
-  kv.push(['requests/min', `peak ${num(s.requests_per_minute.peak)}${s.requests_per_minute.peak_minute ? ` at ${s.requests_per_minute.peak_minute.slice(0, 16)}Z` : ''}, median ${num(s.requests_per_minute.median)}, mean ${num(s.requests_per_minute.mean)}`]);
+  kv.push(['requests/min', `peak ${num(s.requests_per_minute.peak)}${s.requests_per_minute.peak_minute ? ` at ${s.requests_per_minute.peak_minute.slice(0, 16)}Z` : ''}, median ${num(s.requests_per_minute.median)}, mean ${s.requests_per_minute.mean < 1 ? String(s.requests_per_minute.mean) : num(s.requests_per_minute.mean)}`]);
   kv.push(['status classes', Object.entries(s.status_classes).map(([k, v]) => `${colorClass(st, k)} ${num(v)} (${pct(v, s.requests)})`).join('  ')]);
   kv.push(['top status', s.top_status.slice(0, 8).map((x) => `${x.status ?? '-'}: ${num(x.requests)}`).join('  ')]);
   kv.push(['bytes', `in ${bytes(s.bytes.in)}, out ${bytes(s.bytes.out)}`]);
