@@ -67,18 +67,28 @@ describe('scenario with injected incidents', () => {
     expect(incidentRun.code).toBe(1);
   });
 
-  it('writes rate-limit and block rules for nginx, HAProxy and AWS WAF', () => {
+  it('writes rate-limit and block rules for nginx, HAProxy and AWS WAF, each limit scoped to what it was proposed for', () => {
     const nginx = lbua(['analyze', incidentsLog, '--emit-rules', 'nginx']);
-    expect(nginx.stdout).toMatch(/limit_req_zone \$binary_remote_addr zone=lbua_per_ip:\d+m rate=\d+r\/m;/);
+    // The credential-stuffing login limit applies to the login endpoint only; no limit applies to every request.
+    expect(nginx.stdout).toMatch(/"~\^POST:\/api\/v1\/login\$" \$binary_remote_addr;\n {4}default "";\n\}\nlimit_req_zone \$lbua_key_\d+ zone=lbua_\d+:10m rate=10r\/m;/);
+    expect(nginx.stdout).toMatch(/geo \$lbua_in_\d+ \{\n {4}default 0;\n {4}45\.155\.205\.0\/24 1;\n\}/);
+    expect(nginx.stdout).not.toMatch(/limit_req_zone \$binary_remote_addr/);
     expect(nginx.stdout).toContain('deny 45.155.205.0/24;');
     // The botnet's addresses are inside the denied /24: no line each.
     expect(nginx.stdout).not.toMatch(/deny 45\.155\.205\.\d+;/);
     const haproxy = lbua(['analyze', incidentsLog, '--emit-rules', 'haproxy']);
-    expect(haproxy.stdout).toMatch(/http-request deny deny_status 429 if \{ sc_http_req_rate\(0\) gt \d+ \}/);
-    const waf = JSON.parse(lbua(['analyze', incidentsLog, '--emit-rules', 'aws-waf']).stdout) as { Rules: { Statement: { RateBasedStatement?: { AggregateKeyType: string } } }[]; IPSet: { Addresses: string[] } };
-    expect(waf.Rules.some((r) => r.Statement.RateBasedStatement?.AggregateKeyType === 'IP')).toBe(true);
-    expect(waf.IPSet.Addresses).toContain('45.155.205.0/24');
-    expect(waf.IPSet.Addresses.filter((a) => a.startsWith('45.155.205.'))).toEqual(['45.155.205.0/24']);
+    expect(haproxy.stdout).toMatch(/http-request deny deny_status 429 if lbua_\d+ \{ sc_http_req_rate\(0\) gt \d+ \}/);
+    expect(haproxy.stdout).not.toMatch(/deny_status 429 if \{/);
+    const waf = JSON.parse(lbua(['analyze', incidentsLog, '--emit-rules', 'aws-waf']).stdout) as {
+      Rules: { Statement: { RateBasedStatement?: { AggregateKeyType: string; ScopeDownStatement?: unknown } } }[];
+      IPSets: { Name: string; Addresses: string[] }[];
+    };
+    const rate = waf.Rules.map((r) => r.Statement.RateBasedStatement).filter((r) => r !== undefined);
+    expect(rate.some((r) => r.AggregateKeyType === 'IP')).toBe(true);
+    expect(rate.every((r) => r.ScopeDownStatement !== undefined)).toBe(true);
+    const block = waf.IPSets.find((s) => s.Name.startsWith('lbua-block'))?.Addresses ?? [];
+    expect(block).toContain('45.155.205.0/24');
+    expect(block.filter((a) => a.startsWith('45.155.205.'))).toEqual(['45.155.205.0/24']);
   });
 
   it('prints each finding with its actions in the terminal view', () => {
