@@ -206,3 +206,29 @@ describe('html building blocks', () => {
     expect(new Set(folded.match(/node-\d+\.log\.gz/g)).size).toBe(40);
   });
 });
+
+describe('timeline of a format that logs no latency', () => {
+  it('draws no latency axis or lines (no invented 0–1 ms scale) and says latency is not logged; ALB pages keep both', () => {
+    const clf = join(tmp, 'clf.log');
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = new Date(Date.parse('2026-03-10T06:00:00Z') + i * 20_000).toISOString();
+      const stamp = `${t.slice(8, 10)}/Mar/2026:${t.slice(11, 19)} +0000`;
+      lines.push(`198.51.100.${i % 50} - - [${stamp}] "GET /p/${i % 7} HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"`);
+    }
+    writeFileSync(clf, `${lines.join('\n')}\n`);
+    const out = join(tmp, 'clf.html');
+    expect(lbua(['analyze', clf, '-o', out]).code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    const svg = html.slice(html.indexOf('<svg id="timeline-svg"'), html.indexOf('</figure>'));
+    expect(svg).toContain('req/');
+    expect(svg).not.toContain('class="lat');
+    expect(svg).not.toContain('tick lat');
+    expect(svg).toContain('latency not logged by this format');
+    const albPage = readFileSync(direct, 'utf8');
+    const alb = albPage.slice(albPage.indexOf('<svg id="timeline-svg"'), albPage.indexOf('</figure>'));
+    expect(alb).toContain('<path class="lat p95" d="M');
+    expect(alb).toContain('class="tick lat"');
+    expect(alb).not.toContain('latency not logged');
+  });
+});

@@ -68,6 +68,8 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
   const x = (ms: number): number => LEFT + (Math.min(end, Math.max(start, ms)) - start) / span * PLOT_W;
   const yMax = niceCeil(Math.max(...buckets.map((b) => b.requests)));
   const latMax = niceCeil(Math.max(0, ...buckets.map((b) => b.p95_ms ?? 0)));
+  // Formats without timings (Apache/CLF) get no latency axis, lines or legend: a 0–1 ms scale would be invented.
+  const hasLatency = buckets.some((b) => b.p95_ms !== null || b.p50_ms !== null);
   const yReq = (v: number): number => plotTop + PLOT_H - (v / yMax) * PLOT_H;
   const yLat = (v: number): number => plotTop + PLOT_H - (Math.min(v, latMax) / latMax) * PLOT_H;
 
@@ -106,7 +108,7 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
     const y = plotTop + PLOT_H - f * PLOT_H;
     grid.push(h`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${n(y)}" y2="${n(y)}"/>`);
     grid.push(h`<text class="tick" x="${LEFT - 6}" y="${n(y + 4)}" text-anchor="end">${int(f * yMax)}</text>`);
-    grid.push(h`<text class="tick lat" x="${W - RIGHT + 6}" y="${n(y + 4)}">${ms(f * latMax)}</text>`);
+    if (hasLatency) grid.push(h`<text class="tick lat" x="${W - RIGHT + 6}" y="${n(y + 4)}">${ms(f * latMax)}</text>`);
   }
   const multiDay = span > 86_400_000;
   const withDate = spansDays({ start: new Date(start).toISOString(), end: new Date(start + span).toISOString() });
@@ -141,17 +143,17 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
 <svg id="timeline-svg" viewBox="0 0 ${W} ${height}" role="img" aria-label="Requests per ${per} by status class with latency p50 and p95; finding windows marked" preserveAspectRatio="xMidYMid meet">
 <g class="grid-layer">${grid}</g>
 <g class="bars">${bars}</g>
-<path class="lat p95" d="${line('p95_ms')}"/>
-<path class="lat p50" d="${line('p50_ms')}"/>
+${hasLatency ? h`<path class="lat p95" d="${line('p95_ms')}"/>
+<path class="lat p50" d="${line('p50_ms')}"/>` : ''}
 <line class="axis" x1="${LEFT}" x2="${W - RIGHT}" y1="${plotTop + PLOT_H}" y2="${plotTop + PLOT_H}"/>
 <g>${ticks}</g>
 <g class="hits">${hits}</g>
 <g class="marks">${windows}</g>
-<text class="tick" x="${LEFT - 6}" y="${plotTop - 10}" text-anchor="end">req/${per}</text>
-<text class="tick lat" x="${W - RIGHT + 6}" y="${plotTop - 10}">latency</text>
+<text class="tick" x="2" y="${plotTop - 10}">req/${per}</text>
+${hasLatency ? h`<text class="tick lat" x="${W - RIGHT + 6}" y="${plotTop - 10}">latency</text>` : ''}
 </svg>
 <figcaption>${raw(TIMELINE_CLASSES.map((c) => `<span class="key"><svg viewBox="0 0 10 10" class="sw"><rect class="s${c}" width="10" height="10"/></svg>${c}</span>`).join(''))}
-<span class="key"><svg viewBox="0 0 16 10" class="sw wide"><path class="lat p50" d="M0 5H16"/></svg>p50</span><span class="key"><svg viewBox="0 0 16 10" class="sw wide"><path class="lat p95" d="M0 5H16"/></svg>p95</span>
+${hasLatency ? raw('<span class="key"><svg viewBox="0 0 16 10" class="sw wide"><path class="lat p50" d="M0 5H16"/></svg>p50</span><span class="key"><svg viewBox="0 0 16 10" class="sw wide"><path class="lat p95" d="M0 5H16"/></svg>p95</span>') : raw('<span class="key">latency not logged by this format</span>')}
 <span class="key"><svg viewBox="0 0 10 10" class="sw"><rect class="mark sev-high" width="10" height="10"/></svg>finding window (hover to name, click to open)</span>
 · ${per} buckets, UTC</figcaption>
 </figure>`;
