@@ -6,6 +6,7 @@
 import type { Session } from '../sessions/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
+import { NO_REQUEST } from '../enrich/index';
 
 /** The shortest cycle (length 1–3) that explains most of the sequence, with its repeat count. */
 export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: number; coverage: number } | null {
@@ -80,6 +81,8 @@ export default defineDetector({
         if (seq.length < o.minRepeats) return;
         const c = findCycle(seq);
         if (!c || c.repeats < o.minRepeats || c.coverage < o.minCoverage) return;
+        // Requests with no HTTP request line (TLS bytes to a plain-HTTP port, garbage) repeat, but are no flow.
+        if (c.cycle.every((e) => e === NO_REQUEST)) return;
         // A health check polled every 30 s repeats too, but slowly and successfully: not a loop. A scraper hammering
         // one endpoint successfully is a rate problem (burst/api-abuse), not a loop: one-endpoint cycles need errors.
         const errorShare = (s.errors4xx + s.errors5xx) / Math.max(s.requests, 1);

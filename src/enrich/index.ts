@@ -14,6 +14,10 @@ export interface Enricher {
   readonly routes: RouteTemplater;
 }
 
+/** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
+const NO_PATH = { path: '-', route: '-' } as const;
+export const NO_REQUEST = '-';
+
 /** A client address as a standalone string, with its geo facts (looked up once per address while cached). */
 interface ClientEntry {
   readonly ip: string;
@@ -79,7 +83,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     return ep;
   };
   const enrich = (r: LogRecord): EnrichedRecord => {
-    const p = routes.entry(r.path ?? '-');
+    // No path (a request line that is not HTTP, e.g. TLS bytes sent to a plain-HTTP port): no route either.
+    const p = r.path === null ? NO_PATH : routes.entry(r.path);
     const client = r.clientIp === null ? null : clientOf(r.clientIp);
     const agent = r.userAgent === null ? null : agents.entry(r.userAgent);
     // An explicit literal (one fixed shape) allocates far faster than spreading the record.
@@ -90,7 +95,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
       userAgent: agent === null ? null : agent.ua, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
       errorReason: r.errorReason, lb: r.lb, source: r.source,
       route: p.route,
-      endpoint: endpointOf(r.method ?? '-', p.route),
+      endpoint: r.path === null ? NO_REQUEST : endpointOf(r.method ?? '-', p.route),
       isStatic: isStaticAsset(p.path),
       agent: agent === null ? agents.classify(null) : agent.info,
       geo: client === null ? null : client.geo,

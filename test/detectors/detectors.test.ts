@@ -315,6 +315,15 @@ describe('looping-session', () => {
     });
     expect(detect('looping-session', [...BG, ...few])).toEqual([]);
   });
+
+  it('is silent on repeated requests with no HTTP request line (TLS bytes to a plain-HTTP port), which are no flow', () => {
+    // As the enricher makes them: no method, no path, route and endpoint '-' (corpus apache2 logs, 1.2.3.4).
+    const tls = steady(10, 1, 40, (_i, t) => rec(t, { clientIp: '1.2.3.4', method: null, path: null, route: '-', endpoint: '-', status: 400, userAgent: null }));
+    expect(detect('looping-session', [...BG, ...tls])).toEqual([]);
+    // The same client looping on a real endpoint with errors still fires.
+    const real = steady(10, 1, 40, (_i, t) => rec(t, { clientIp: '1.2.3.4', path: '/api/x', route: '/api/x', endpoint: 'GET /api/x', status: 500, userAgent: null }));
+    expect(detect('looping-session', [...BG, ...real])).toHaveLength(1);
+  });
 });
 
 describe('client-mix', () => {

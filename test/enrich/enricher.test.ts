@@ -48,7 +48,10 @@ describe('createEnricher: shared standalone strings', () => {
     const bare: LogRecord = { ...r, clientIp: null, userAgent: null, path: null, host: null, backend: null };
     const eb = enrich(bare);
     expect([eb.clientIp, eb.userAgent, eb.path, eb.host, eb.backend]).toEqual([null, null, null, null, null]);
-    expect(eb.route).toBe('/');
+    // No path: no route and no endpoint, not a made-up "GET /".
+    expect(eb.route).toBe('-');
+    expect(eb.endpoint).toBe('-');
+    expect(eb.isStatic).toBe(false);
     expect(eb.agent.family).toBe('none');
     expect(eb.geo).toBeNull();
   });
