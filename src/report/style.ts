@@ -59,24 +59,89 @@ const NUMERIC = /^[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?$|^[-+]?\d+(?:\.\d+)?%?$/;
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
- * A terminal table: a rule under the header row (when there is one), none between data rows, no colour codes of its
- * own. Columns whose cells are all numbers (or "-") are right-aligned, so magnitudes line up.
+ * Words of `text` in lines of at most `width` characters (a word longer than that gets a line of its own). A NUL
+ * marks where the dim detector/window part starts; it stays with the word after it.
  */
-export function textTable(head: string[] = []): TextTable {
+export function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    const len = (cur + (cur ? ' ' : '') + word).replace('\u0000', '').length;
+    if (cur !== '' && len > width) {
+      out.push(cur);
+      cur = word;
+    } else cur = cur === '' ? word : `${cur} ${word}`;
+  }
+  if (cur !== '') out.push(cur);
+  return out;
+}
+
+/** Visible width of a cell (colour codes do not count). */
+const visible = (s: string): number => s.replace(ANSI, '').length;
+
+/** `s` cut to `w` visible characters with "…" (colour codes are dropped from a cut cell). */
+function cut(s: string, w: number): string {
+  if (visible(s) <= w) return s;
+  const plain = s.replace(ANSI, '');
+  return `${plain.slice(0, Math.max(0, w - 1))}…`;
+}
+
+/**
+ * Column widths that fit `maxWidth` (borders and padding included). Numbers are never cut. The widest text columns
+ * are narrowed first, down to 24 characters (or their header); then columns are hidden from the right (at least
+ * two stay); only then are text columns narrowed further, down to 8. Returns the widths of the columns kept.
+ */
+export function fitColumns(natural: readonly number[], numeric: readonly boolean[], head: readonly string[], maxWidth: number): number[] {
+  const w = [...natural];
+  const total = (): number => w.reduce((a, x) => a + x + 2, 0) + w.length + 1;
+  const narrow = (least: number): void => {
+    const floor = (c: number): number => Math.min(natural[c] ?? 0, Math.max(least, (head[c] ?? '').length));
+    while (total() > maxWidth) {
+      let widest = -1;
+      for (let c = 0; c < w.length; c++) if (!numeric[c] && (w[c] ?? 0) > floor(c) && (widest < 0 || (w[c] ?? 0) > (w[widest] ?? 0))) widest = c;
+      if (widest < 0) return;
+      w[widest] = (w[widest] ?? 0) - 1;
+    }
+  };
+  narrow(24);
+  while (total() > maxWidth && w.length > 2) w.pop();
+  narrow(8);
+  return w;
+}
+
+/**
+ * A terminal table: a rule under the header row (when there is one), none between data rows, no colour codes of its
+ * own. Columns whose cells are all numbers (or "-") are right-aligned, so magnitudes line up. With `maxWidth` (the
+ * terminal's width) a wider table is narrowed to fit (fitColumns), and hidden columns are named under it.
+ */
+export function textTable(head: string[] = [], maxWidth = Number.POSITIVE_INFINITY): TextTable {
   const rows: string[][] = [];
   return {
     push: (row) => void rows.push(row),
     toString: () => {
       const width = Math.max(head.length, ...rows.map((r) => r.length));
       const colAligns: ('left' | 'right')[] = [];
+      const natural: number[] = [];
       for (let c = 0; c < width; c++) {
         const cells = rows.map((r) => (r[c] ?? '').replace(ANSI, ''));
         const numeric = cells.some((x) => NUMERIC.test(x)) && cells.every((x) => x === '-' || x === '' || NUMERIC.test(x));
         colAligns.push(numeric ? 'right' : 'left');
+        natural.push(Math.max(visible(head[c] ?? ''), ...rows.map((r) => visible(r[c] ?? ''))));
       }
-      const t = new Table({ head, colAligns, style: { head: [], border: [], compact: true } });
-      for (const r of rows) t.push(r);
-      return t.toString();
+      const fit = Number.isFinite(maxWidth) ? fitColumns(natural, colAligns.map((a) => a === 'right'), head, maxWidth) : natural;
+      const kept = fit.length;
+      // A key/value table (no header) wraps its narrowed values; a table with a header cuts them with "…".
+      const wrap = head.length === 0 && fit.some((x, c) => x < (natural[c] ?? 0));
+      const shape = (r: readonly string[]): string[] => r.slice(0, kept).map((x, c) => (!wrap && (fit[c] ?? 0) < (natural[c] ?? 0) ? cut(x, fit[c] ?? 0) : x));
+      const t = new Table({
+        head: shape(head), colAligns: colAligns.slice(0, kept), style: { head: [], border: [], compact: true },
+        ...(wrap ? { colWidths: fit.map((x) => x + 2), wordWrap: true } : {}),
+      });
+      for (const r of rows) t.push(shape(r));
+      const hidden = head.slice(kept);
+      if (kept === width) return t.toString();
+      const note = `(${hidden.length > 0 ? `hidden at this width: ${hidden.join(', ')}` : `${width - kept} more columns hidden at this width`}; --output json has them)`;
+      return [t.toString(), ...wrapWords(note, Math.max(20, maxWidth - 2)).map((l) => `  ${l}`)].join('\n');
     },
   };
 }

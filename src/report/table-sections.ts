@@ -20,14 +20,14 @@ function pct(v: unknown): string {
 }
 
 /** Endpoint profile (top by requests, slowest by p95) and the client-class mix. */
-export function renderProfiles(report: Report, st: Style, width: number): string {
+export function renderProfiles(report: Report, st: Style, width: number, fit = Number.POSITIVE_INFINITY): string {
   const p = report['profiles'];
   if (!isObj(p)) return '';
   const out: string[] = [];
   const ep = (title: string, rows: Record<string, unknown>[]): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const t = textTable(['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients']);
+    const t = textTable(['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients'], fit);
     for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['requests']), pct(r['share']), n(r['p50_ms']), n(r['p95_ms']), n(r['p99_ms']), n(r['backend_p95_ms']), pct(r['error_rate']), n(r['clients'])]);
     out.push(t.toString());
   };
@@ -36,7 +36,7 @@ export function renderProfiles(report: Report, st: Style, width: number): string
   const classes = arr(p['client_classes']);
   if (classes.length > 0) {
     out.push(heading(st, 'Client classes'));
-    const t = textTable(['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms']);
+    const t = textTable(['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms'], fit);
     for (const r of classes) t.push([s(r['key']), n(r['requests']), n(r['sessions']), n(r['session_requests']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms'])]);
     out.push(t.toString());
   }
@@ -52,7 +52,7 @@ export function renderProfiles(report: Report, st: Style, width: number): string
 }
 
 /** Sessions: counts, percentiles, bounce rate, classes, entries/exits, transitions, busiest non-human sessions. */
-export function renderSessions(report: Report, st: Style, width: number): string {
+export function renderSessions(report: Report, st: Style, width: number, fit = Number.POSITIVE_INFINITY): string {
   const ss = report['sessions'];
   if (!isObj(ss)) return '';
   const out: string[] = [heading(st, `Sessions (${n(ss['count'])}, timeout ${n(ss['timeout_minutes'])} min, key ${s(ss['key'])})`)];
@@ -62,7 +62,7 @@ export function renderSessions(report: Report, st: Style, width: number): string
   out.push(`  classes: ${arr(ss['classes']).map((c) => `${s(c['class'])} ${n(c['sessions'])} (${pct(c['share'])})`).join('  ')}`);
   const pair = (title: string, rows: Record<string, unknown>[]): void => {
     if (rows.length === 0) return;
-    const t = textTable([title, 'sessions']);
+    const t = textTable([title, 'sessions'], fit);
     for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['sessions'])]);
     out.push(t.toString());
   };
@@ -70,14 +70,14 @@ export function renderSessions(report: Report, st: Style, width: number): string
   pair('top exit', arr(ss['top_exit']).slice(0, 5));
   const tr = arr(ss['top_transitions']).slice(0, 8);
   if (tr.length > 0) {
-    const t = textTable(['from', 'to', 'count']);
+    const t = textTable(['from', 'to', 'count'], fit);
     for (const r of tr) t.push([s(r['from'], 45), s(r['to'], 45), n(r['count'])]);
     out.push(t.toString());
   }
   const nh = arr(ss['top_non_human']).slice(0, 8);
   if (nh.length > 0) {
     out.push(st.bold('Busiest non-human sessions'));
-    const t = textTable(['client', 'class', 'requests', 'user agent', 'why']);
+    const t = textTable(['client', 'class', 'requests', 'user agent', 'why'], fit);
     for (const r of nh) t.push([s(r['client_ip'], 40), s(r['class']), n(r['requests']), s(r['user_agent'], 40), Array.isArray(r['reasons']) ? safe(r['reasons'].join('; '), 70) : '-']);
     out.push(t.toString());
   }
@@ -85,7 +85,7 @@ export function renderSessions(report: Report, st: Style, width: number): string
 }
 
 /** Countries and networks with the change between the first and last third of the period. */
-export function renderGeo(report: Report, st: Style, width: number): string {
+export function renderGeo(report: Report, st: Style, width: number, fit = Number.POSITIVE_INFINITY): string {
   const g = report['geo'];
   if (!isObj(g)) return '';
   const out: string[] = [];
@@ -101,7 +101,7 @@ export function renderGeo(report: Report, st: Style, width: number): string {
   const tableOf = (title: string, rows: Record<string, unknown>[], named: boolean): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const t = textTable([named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third']);
+    const t = textTable([named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third'], fit);
     for (const r of rows) {
       t.push([s(r['key']), ...(named ? [s(r['name'], Math.min(40, width / 3)), s(r['network'])] : []), n(r['requests']), pct(r['share']), n(r['clients']), n(r['sessions']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms']), n(r['backend_p95_ms']), chg(r['change'])]);
     }

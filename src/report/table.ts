@@ -3,7 +3,7 @@
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
-import { heading, makeStyle, safe, safeTail, textTable, type Style } from './style';
+import { heading, makeStyle, safe, safeTail, textTable, wrapWords, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
@@ -15,6 +15,11 @@ export interface TableOptions {
   readonly columns: number;
   /** Show evidence lines under each finding. */
   readonly evidence: boolean;
+  /**
+   * Fit everything to this width (a terminal's): tables narrow their text columns and hide the rightmost ones
+   * they cannot fit, long finding lines wrap with an indent. Absent: natural widths (pipes, files).
+   */
+  readonly fit?: number;
 }
 
 /** Renders the report as text tables. */
@@ -22,12 +27,13 @@ export function renderTable(report: Report, opts: TableOptions): string {
   const st = makeStyle(opts.color);
   const out: string[] = [];
   const keyWidth = Math.max(30, Math.min(90, opts.columns - 30));
+  const fit = opts.fit ?? Number.POSITIVE_INFINITY;
   out.push(renderFindings(report, st, opts));
   out.push(heading(st, 'Inputs'));
-  out.push(renderInputs(report.inputs, st, keyWidth));
+  out.push(renderInputs(report.inputs, st, keyWidth, fit));
   const s = report.summary;
   out.push(heading(st, 'Traffic'));
-  const kv = textTable();
+  const kv = textTable([], fit);
   kv.push(['period', s.time_range ? `${s.time_range.start} → ${s.time_range.end}` : '-']);
   kv.push(['requests', num(s.requests)]);
   kv.push(['unique clients', num(s.unique_clients)]);
@@ -45,10 +51,11 @@ export function renderTable(report: Report, opts: TableOptions): string {
   for (const [key, rows] of Object.entries(report.top)) {
     if (rows.length === 0) continue;
     out.push(heading(st, titles[key] ?? key));
-    out.push(topTable(rows, keyWidth));
+    out.push(topTable(rows, keyWidth, fit));
   }
-  for (const section of extraSections(report)) out.push(section(st, keyWidth));
-  return `${out.filter((x) => x !== '').join('\n')}\n`;
+  for (const section of extraSections(report)) out.push(section(st, keyWidth, fit));
+  const text = out.filter((x) => x !== '').join('\n');
+  return `${opts.fit === undefined ? text : text.split('\n').flatMap((l) => fitLine(l, opts.fit ?? 80)).join('\n')}\n`;
 }
 
 /** Inputs listed one per row beyond which the table shows totals per format and only the inputs with problems. */
@@ -58,8 +65,8 @@ const INPUT_ROWS = 12;
  * The inputs table. An S3 export tree has hundreds of files a day: then each format gets one row of totals, and
  * only the inputs with malformed lines or damage are listed (the JSON and HTML reports list every input).
  */
-function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: number): string {
-  const t = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note']);
+function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: number, fit: number): string {
+  const t = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note'], fit);
   const row = (i: ReportInput): string[] => [safeTail(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : ''];
   if (inputs.length <= INPUT_ROWS) {
     for (const i of inputs) t.push(row(i));
@@ -90,8 +97,8 @@ function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: numbe
 }
 
 /** Renderers for the later report sections (pure functions of the report; each returns '' when absent). */
-function extraSections(report: Report): ((st: Style, w: number) => string)[] {
-  return [(st, w) => renderProfiles(report, st, w), (st, w) => renderGeo(report, st, w), (st, w) => renderSessions(report, st, w)];
+function extraSections(report: Report): ((st: Style, w: number, fit: number) => string)[] {
+  return [(st, w, fit) => renderProfiles(report, st, w, fit), (st, w, fit) => renderGeo(report, st, w, fit), (st, w, fit) => renderSessions(report, st, w, fit)];
 }
 
 function renderFindings(report: Report, st: Style, opts: TableOptions): string {
@@ -104,8 +111,22 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
   for (const f of report.findings) {
     const sev = f.severity.toUpperCase().padEnd(8);
     const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
-    lines.push(`  ${colored} ${safe(f.title, 140)}  ${st.dim(`[${f.detector}] ${windowText(f.window.start, f.window.end, withDate)}`)}`);
-    for (const a of f.actions) lines.push(`           ${st.cyan('→')} ${describeAction(a, withDate)}`);
+    const where = `[${f.detector}] ${windowText(f.window.start, f.window.end, withDate)}`;
+    const title = safe(f.title, 140);
+    if (opts.fit === undefined) lines.push(`  ${colored} ${title}  ${st.dim(where)}`);
+    else {
+      // Wrapped at the terminal's width, continuation lines under the title; the detector and window stay whole.
+      const body = wrapWords(`${title}  \u0000${where}`, Math.max(30, opts.fit - 11));
+      body.forEach((l, i) => {
+        const text = l.includes('\u0000') ? l.replace(/\u0000(.*)$/, (_m, w: string) => st.dim(w)) : l;
+        lines.push(i === 0 ? `  ${colored} ${text}` : `           ${text}`);
+      });
+    }
+    for (const a of f.actions) {
+      const text = describeAction(a, withDate);
+      const parts = opts.fit === undefined ? [text] : wrapWords(text, Math.max(30, opts.fit - 13));
+      parts.forEach((p, i) => lines.push(i === 0 ? `           ${st.cyan('→')} ${p}` : `             ${p}`));
+    }
     if (opts.evidence) {
       for (const e of f.evidence) {
         lines.push(st.dim(`           ${safeTail(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
@@ -117,6 +138,27 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
   }
   return lines.join('\n');
 }
+
+/** A line of running text wrapped to `width` (table rows, already fitted, are left alone), indent kept. */
+function fitLine(line: string, width: number): string[] {
+  if (/^[┌│├└]/.test(line) || visibleLength(line) <= width) return [line];
+  const indent = /^ */.exec(line)?.[0] ?? '';
+  const words = line.slice(indent.length).split(' ');
+  const out: string[] = [];
+  let cur = '';
+  for (const w of words) {
+    const next = cur === '' ? w : `${cur} ${w}`;
+    if (cur !== '' && visibleLength(indent) + (out.length === 0 ? 0 : 2) + visibleLength(next) > width) {
+      out.push(`${out.length === 0 ? indent : `${indent}  `}${cur}`);
+      cur = w;
+    } else cur = next;
+  }
+  if (cur !== '') out.push(`${out.length === 0 ? indent : `${indent}  `}${cur}`);
+  return out;
+}
+
+// eslint-disable-next-line no-control-regex
+const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 /** One line for a proposed action (log-derived parts made terminal-safe); `withDate`: windows carry their dates. */
 export function describeAction(a: Readonly<Record<string, unknown>>, withDate = false): string {
@@ -147,8 +189,8 @@ export function describeAction(a: Readonly<Record<string, unknown>>, withDate = 
 
 
 
-function topTable(rows: readonly ReportTopRow[], width: number): string {
-  const t = textTable(['#', 'key', 'requests', 'share']);
+function topTable(rows: readonly ReportTopRow[], width: number, fit: number): string {
+  const t = textTable(['#', 'key', 'requests', 'share'], fit);
   rows.forEach((r, i) => t.push([String(i + 1), safe(r.key, width), num(r.requests), `${(r.share * 100).toFixed(1)}%`]));
   return t.toString();
 }

@@ -94,3 +94,38 @@ describe('finding windows in the table', () => {
     expect(out).toContain('→ investigate GET /a/:id 19:00–19:20');
   });
 });
+
+describe('fitting a terminal', () => {
+  const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+  const natural = renderTable(report, { color: false, columns: 120, evidence: false });
+
+  it.each([80, 100])('keeps every line within %i columns: text columns narrowed, rightmost columns hidden and named', (cols) => {
+    const out = renderTable(report, { color: false, columns: cols, evidence: false, fit: cols });
+    const long = out.split('\n').filter((l) => l.length > cols);
+    expect(long).toEqual([]);
+    expect(out).toMatch(/\(hidden at this width: [a-z0-9 ,→]+; --output json has them\)/);
+    // Every section is still there.
+    for (const h of ['Inputs', 'Traffic', 'Top clients', 'Endpoints (by requests)', 'Countries', 'Sessions']) expect(out).toContain(`\n${h}`);
+  });
+
+  it('changes nothing without fit (pipes and files keep natural widths) or when everything fits', () => {
+    expect(natural).not.toContain('hidden at this width');
+    expect(renderTable(report, { color: false, columns: 120, evidence: false, fit: 1000 })).toBe(natural);
+  });
+
+  it('wraps a long finding under its title, detector and window kept whole', () => {
+    const f = {
+      id: 'x', detector: 'regional-creep', severity: 'high', confidence: 0.9, subject: { type: 'country', value: 'JP' },
+      title: 'JP: p95 latency crept from ~260 ms to ~1,312 ms (+405%) over 3 h while the median region moved 100%; its networks AS17676, AS4713 crept with it',
+      window: { start: '2026-03-10T06:00:00.000Z', end: '2026-03-10T09:00:00.000Z' }, metrics: {}, evidence: [], related: [],
+      actions: [{ type: 'capacity', subject: 'JP', why: 'x' }],
+    };
+    const out = renderTable({ ...report, findings: [f] } as unknown as Report, { color: false, columns: 80, evidence: false, fit: 80 }).split('\n');
+    const at = out.findIndex((l) => l.startsWith('  HIGH     JP: p95 latency'));
+    expect(at).toBeGreaterThan(0);
+    expect(out.slice(at, at + 4).every((l) => l.length <= 80)).toBe(true);
+    expect(out[at + 1]).toMatch(/^ {11}\S/);
+    expect(out.slice(at, at + 4).join('\n')).toContain('[regional-creep] 06:00–09:00');
+    expect(out.slice(at, at + 4).some((l) => /^ {11}→ capacity: JP$/.test(l))).toBe(true);
+  });
+});

@@ -125,7 +125,10 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       else if (kind === 'html') out.write(renderHtml(report));
       else {
         const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
-        out.write(renderTable(report, { color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true }));
+        out.write(renderTable(report, {
+          color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
+          ...(process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
+        }));
         const hidden = report.warnings_total - report.warnings.length;
         if (hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
       }
