@@ -42,14 +42,22 @@ export function mannKendall(ys: readonly number[]): { s: number; z: number; p: n
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sign((ys[j] ?? 0) - (ys[i] ?? 0));
   const variance = (n * (n - 1) * (2 * n + 5)) / 18;
   const z = variance > 0 ? (s > 0 ? (s - 1) / Math.sqrt(variance) : s < 0 ? (s + 1) / Math.sqrt(variance) : 0) : 0;
-  return { s, z, p: 2 * (1 - normalCdf(Math.abs(z))) };
+  return { s, z, p: 2 * normalSf(Math.abs(z)) };
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26). */
 export function normalCdf(z: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(z) / Math.SQRT2);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
-  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+  return z >= 0 ? 1 - normalSf(z) : normalSf(-z);
+}
+
+/**
+ * Upper tail 1 − Φ(z), computed directly (Abramowitz–Stegun 7.1.26 for erfc) rather than as 1 − Φ(z), which
+ * cancels to exactly 0 beyond z ≈ 8: a p-value of a very strong shift stays a tiny positive number, not 0.
+ */
+export function normalSf(z: number): number {
+  if (z < 0) return 1 - normalSf(-z);
+  const t = 1 / (1 + 0.3275911 * z / Math.SQRT2);
+  return 0.5 * ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
 }
 
 /** Chi-square test of homogeneity for two count vectors over the same categories: statistic, df, p-value. */
@@ -75,7 +83,7 @@ export function chiSquare2(a: readonly number[], b: readonly number[]): { chi2: 
 export function chiSquareSf(x: number, k: number): number {
   if (x <= 0) return 1;
   const z = (Math.cbrt(x / k) - (1 - 2 / (9 * k))) / Math.sqrt(2 / (9 * k));
-  return 1 - normalCdf(z);
+  return normalSf(z);
 }
 
 /** Jensen–Shannon divergence (base 2, 0..1) of two count vectors. */

@@ -58,7 +58,8 @@ export function when(iso: string | null | undefined): string {
 
 /** A metric value of any type, for display. */
 export function value(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : String(Math.round(v * 1000) / 1000);
+  // A tiny non-integer (a p-value of 3e-41) keeps two significant digits instead of reading 0.
+  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : Math.abs(v) < 0.001 ? v.toPrecision(2) : String(Math.round(v * 1000) / 1000);
   if (v === null || v === undefined) return '–';
   return typeof v === 'string' ? v : JSON.stringify(v);
 }

@@ -1,0 +1,32 @@
+/** Tail probabilities behind the detectors' p-values (chi-square for client-mix, Mann–Kendall for regional-creep). */
+import { chiSquare2, mannKendall, normalCdf, normalSf } from '../../src/detect/stats/robust';
+
+describe('normal tail', () => {
+  it.each([
+    [0, 0.5], [1, 0.158655], [1.96, 0.0249979], [3, 0.0013499],
+  ])('1 − Φ(%s) ≈ %s', (z, want) => {
+    expect(normalSf(z)).toBeCloseTo(want, 6);
+    expect(normalCdf(z) + normalSf(z)).toBeCloseTo(1, 12);
+    expect(normalCdf(-z)).toBeCloseTo(normalSf(z), 8);
+  });
+
+  it('stays a tiny positive number far in the tail instead of cancelling to 0 (true values: Q(8) = 6.22e-16, Q(12) = 1.78e-33)', () => {
+    expect(normalSf(8) / 6.221e-16).toBeGreaterThan(0.95);
+    expect(normalSf(8) / 6.221e-16).toBeLessThan(1.05);
+    expect(normalSf(12) / 1.776e-33).toBeGreaterThan(0.95);
+    expect(normalSf(12) / 1.776e-33).toBeLessThan(1.05);
+    expect(1 - normalCdf(12)).toBe(0); // what a p-value computed as 1 − Φ would have said
+  });
+
+  it('gives a strong client-mix shift and a steady trend a positive p-value, and no shift p ≈ 1', () => {
+    // chi² = 320 on 1 df: z ≈ 12.9 in the Wilson–Hilferty approximation, where 1 − Φ(z) is exactly 0 in doubles.
+    const strong = chiSquare2([700, 300], [300, 700]);
+    expect(strong.chi2).toBeCloseTo(320, 6);
+    expect(strong.p).toBeGreaterThan(0);
+    expect(strong.p).toBeLessThan(1e-30);
+    expect(chiSquare2([500, 500], [500, 500]).p).toBe(1);
+    const trend = mannKendall(Array.from({ length: 60 }, (_, i) => i));
+    expect(trend.p).toBeGreaterThan(0);
+    expect(trend.p).toBeLessThan(1e-10);
+  });
+});
