@@ -69,8 +69,9 @@ export class SessionSummary {
     // A session of static assets only has no page to enter or leave by ('-'): counted apart, not as an endpoint.
     if (s.requests === s.staticAssets) this.staticOnly++;
     else {
-      this.entries.add(s.entry);
-      this.exits.add(s.exit);
+      // '-': no request line to name (requests that were not HTTP), so no endpoint to list.
+      if (s.entry !== '-') this.entries.add(s.entry);
+      if (s.exit !== '-') this.exits.add(s.exit);
     }
     for (let i = 1; i < s.sequence.length; i++) {
       const a = s.sequence[i - 1];

@@ -24,9 +24,11 @@ describe('SessionSummary', () => {
       records.push(rec(10_000 + i, { clientIp: ip, path: '/' }), rec(20_000 + i, { clientIp: ip, path: '/app.js' }), rec(30_000 + i, { clientIp: ip, path: '/cart' }));
     }
     records.push(rec(40_000, { clientIp: '192.0.2.9', method: 'POST', path: '/api/v1/orders', userAgent: 'okhttp/4.12.0' }));
+    // TLS bytes sent to a plain-HTTP port: no request line, endpoint '-' (as the enricher makes it), not an entry.
+    records.push(rec(50_000, { clientIp: '1.2.3.4', method: null, path: null, route: '-', endpoint: '-', status: 400, userAgent: null }));
     records.sort((a, b) => a.startMs - b.startMs);
     const s = section(records);
-    expect(s.count).toBe(8);
+    expect(s.count).toBe(9);
     expect(s.static_only).toBe(5);
     expect(s.top_entry).toEqual([{ endpoint: 'GET /', sessions: 2 }, { endpoint: 'POST /api/v1/orders', sessions: 1 }]);
     expect(s.top_exit).toEqual([{ endpoint: 'GET /cart', sessions: 2 }, { endpoint: 'POST /api/v1/orders', sessions: 1 }]);
