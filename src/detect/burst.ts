@@ -73,6 +73,7 @@ export default defineDetector({
     let maxMinute = Number.NEGATIVE_INFINITY;
     let judged = Number.NEGATIVE_INFINITY;
     const nets = new Map<string, { narrow: string | null; wide: string | null }>();
+    const asnKeys = new Map<number, string>();
 
     const netOf = (ip: string): { narrow: string | null; wide: string | null } => {
       let n = nets.get(ip);
@@ -226,7 +227,15 @@ export default defineDetector({
         if (net.narrow !== null) touch(kinds[1] as Map<string, Cell>, 1, net.narrow, r, ip);
         if (net.wide !== null) touch(kinds[2] as Map<string, Cell>, 2, net.wide, r, ip);
         const asn = ctx.geo ? r.geo?.asn : null;
-        if (asn !== null && asn !== undefined) touch(kinds[3] as Map<string, Cell>, 3, String(asn), r, ip);
+        if (asn !== null && asn !== undefined) {
+          // One key string per ASN, not one per record.
+          let key = asnKeys.get(asn);
+          if (key === undefined) {
+            key = String(asn);
+            if (asnKeys.size < 100_000) asnKeys.set(asn, key);
+          }
+          touch(kinds[3] as Map<string, Cell>, 3, key, r, ip);
+        }
         if (m > maxMinute) {
           maxMinute = m;
           judgeUntil(maxMinute - o.latenessMinutes - 1);
