@@ -1,8 +1,8 @@
 /**
  * --emit-rules: every rate limit applies to its own scope (address, network, endpoint, ASN), never to the whole
  * site. The configs are checked by the real servers where they are installed (`nginx -t`, `haproxy -c`; .ci/run
- * installs both), and nginx is run on loopback to show that a visitor loading a page with its assets is not limited
- * while the scoped login limit answers 429. Without the binaries those two parts are skipped and say so.
+ * installs both), and both are run on loopback to show that a visitor loading a page with its assets is not limited
+ * while the scoped login limit answers 429. Without the binaries those parts are skipped and say so.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -179,14 +179,50 @@ function status(port: number, method: string, path: string): Promise<number> {
   });
 });
 
-(HAPROXY ? it : it.skip)('haproxy -c accepts the rules', () => {
-  const rules = renderRules(FINDINGS, 'haproxy');
+/** The frontend and backend parts of the HAProxy output in a minimal config that answers 200 itself. */
+function haproxyCfg(rules: string, port: number): string {
   const [front = '', back = ''] = (rules.split('# frontend section:')[1] ?? '').split(/^# one stick table per endpoint limit.*$/m);
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-haproxy-'));
-  const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, `defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend f\n  bind 127.0.0.1:18713\n${front}\n  default_backend b\nbackend b\n  server s 127.0.0.1:9\n${back}\n`);
-  const r = spawnSync(HAPROXY ?? '', ['-c', '-f', cfg], { encoding: 'utf8' });
-  rmSync(dir, { recursive: true, force: true });
-  expect(`${r.stdout}${r.stderr}`).toContain('Configuration file is valid');
-  expect(r.status).toBe(0);
+  return `defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend f\n  bind 127.0.0.1:${port}\n${front}\n  http-request return status 200 content-type text/plain string ok\n${back}\n`;
+}
+
+(HAPROXY ? describe : describe.skip)('haproxy accepts and enforces the rules', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lbua-haproxy-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('haproxy -c passes', () => {
+    const cfg = join(dir, 'check.cfg');
+    writeFileSync(cfg, haproxyCfg(renderRules(FINDINGS, 'haproxy'), 18713));
+    const r = spawnSync(HAPROXY ?? '', ['-c', '-f', cfg], { encoding: 'utf8' });
+    expect(`${r.stdout}${r.stderr}`).toContain('Configuration file is valid');
+    expect(r.status).toBe(0);
+  });
+
+  it('limits the login endpoint and nothing else: 30 asset requests pass, logins beyond 10 a minute get 429', async () => {
+    const port = 18714;
+    const cfg = join(dir, 'run.cfg');
+    writeFileSync(cfg, haproxyCfg(renderRules(FINDINGS, 'haproxy'), port));
+    const proc = spawn(HAPROXY ?? '', ['-f', cfg, '-db'], { stdio: 'ignore' });
+    try {
+      let up = false;
+      for (let i = 0; i < 50 && !up; i++) {
+        up = await status(port, 'GET', '/').then(() => true, () => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up).toBe(true);
+      const assets: number[] = [];
+      for (let i = 0; i < 30; i++) assets.push(await status(port, 'GET', '/static/app.css'));
+      expect(assets.every((s) => s === 200)).toBe(true);
+      const logins: number[] = [];
+      for (let i = 0; i < 14; i++) logins.push(await status(port, 'POST', '/api/v1/login'));
+      expect(logins.slice(0, 10)).toEqual(Array(10).fill(200));
+      expect(logins.slice(10)).toEqual(Array(4).fill(429));
+      expect(await status(port, 'GET', '/static/app.css')).toBe(200);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+  });
 });
