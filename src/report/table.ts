@@ -66,8 +66,9 @@ const INPUT_ROWS = 12;
  * only the inputs with malformed lines or damage are listed (the JSON and HTML reports list every input).
  */
 function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: number, fit: number): string {
-  const t = textTable(['file', 'format', 'lines', 'records', 'malformed', 'skipped', 'filtered', 'note'], fit);
-  const row = (i: ReportInput): string[] => [safeTail(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', num(i.skipped), num(i.filtered), i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : ''];
+  // The note (damage) comes before the blank and filtered counts: on a narrow terminal those are hidden first.
+  const t = textTable(['file', 'format', 'lines', 'records', 'malformed', 'note', 'skipped', 'filtered'], fit);
+  const row = (i: ReportInput): string[] => [safeTail(i.path, keyWidth), i.format ?? '?', num(i.lines), num(i.records), i.malformed ? st.yellow(num(i.malformed)) : '0', i.damaged ? st.red(`damaged at byte ${i.damaged.offset}`) : i.gzip ? 'gzip' : '', num(i.skipped), num(i.filtered)];
   if (inputs.length <= INPUT_ROWS) {
     for (const i of inputs) t.push(row(i));
     return t.toString();
@@ -88,7 +89,7 @@ function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: numbe
   // Formats by name; inputs no format parses ("?") last.
   const order = (f: string): string => (f === '?' ? '\uffff' : f);
   for (const [format, a] of [...byFormat].sort(([x], [y]) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0))) {
-    t.push([`${num(a.files)} file${a.files === 1 ? '' : 's'}`, format, num(a.lines), num(a.records), a.malformed ? st.yellow(num(a.malformed)) : '0', num(a.skipped), num(a.filtered), a.gzip ? `${num(a.gzip)} gzip` : '']);
+    t.push([`${num(a.files)} file${a.files === 1 ? '' : 's'}`, format, num(a.lines), num(a.records), a.malformed ? st.yellow(num(a.malformed)) : '0', a.gzip ? `${num(a.gzip)} gzip` : '', num(a.skipped), num(a.filtered)]);
   }
   const problems = inputs.filter((i) => i.malformed > 0 || i.damaged !== null || i.format === null);
   for (const i of problems.slice(0, INPUT_ROWS)) t.push(row(i));

@@ -63,7 +63,7 @@ describe('the inputs table', () => {
     const section = lines.slice(lines.indexOf('Inputs'), lines.indexOf('Traffic'));
     const rows = section.filter((l) => l.startsWith('│') && !l.includes('format'));
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toMatch(/^│ 300 files +│ alb +│ +29,940 │ +29,937 │ +3 │ +0 │ +0 │ 300 gzip +│$/);
+    expect(rows[0]).toMatch(/^│ 300 files +│ alb +│ +29,940 │ +29,937 │ +3 │ 300 gzip +│ +0 │ +0 │$/);
     expect(rows[1]).toMatch(/^│ 1 file +│ \? +│ +5 │ +0 │ +5 │/);
     expect(rows[2]).toContain('file-007.log.gz');
     expect(rows[3]).toContain('damaged at byte 1234');
