@@ -58,26 +58,26 @@ const NUMERIC = /^[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?$|^[-+]?\d+(?:\.\d+)?%?$/;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
+/** Visible width of text (colour codes do not count). */
+export const visible = (s: string): number => s.replace(ANSI, '').length;
+
 /**
- * Words of `text` in lines of at most `width` characters (a word longer than that gets a line of its own). A NUL
- * marks where the dim detector/window part starts; it stays with the word after it.
+ * Words of `text` in lines of at most `width` visible characters, `next` for the lines after the first (a word
+ * longer than that gets a line of its own).
  */
-export function wrapWords(text: string, width: number): string[] {
+export function wrapWords(text: string, width: number, next = width): string[] {
   const out: string[] = [];
   let cur = '';
   for (const word of text.split(' ')) {
-    const len = (cur + (cur ? ' ' : '') + word).replace('\u0000', '').length;
-    if (cur !== '' && len > width) {
+    const joined = cur === '' ? word : `${cur} ${word}`;
+    if (cur !== '' && visible(joined) > (out.length === 0 ? width : next)) {
       out.push(cur);
       cur = word;
-    } else cur = cur === '' ? word : `${cur} ${word}`;
+    } else cur = joined;
   }
   if (cur !== '') out.push(cur);
   return out;
 }
-
-/** Visible width of a cell (colour codes do not count). */
-const visible = (s: string): number => s.replace(ANSI, '').length;
 
 /** `s` cut to `w` visible characters with "…" (colour codes are dropped from a cut cell). */
 function cut(s: string, w: number): string {
@@ -91,7 +91,7 @@ function cut(s: string, w: number): string {
  * are narrowed first, down to 24 characters (or their header); then columns are hidden from the right (at least
  * two stay); only then are text columns narrowed further, down to 8. Returns the widths of the columns kept.
  */
-export function fitColumns(natural: readonly number[], numeric: readonly boolean[], head: readonly string[], maxWidth: number): number[] {
+function fitColumns(natural: readonly number[], numeric: readonly boolean[], head: readonly string[], maxWidth: number): number[] {
   const w = [...natural];
   const total = (): number => w.reduce((a, x) => a + x + 2, 0) + w.length + 1;
   const narrow = (least: number): void => {

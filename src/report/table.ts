@@ -3,7 +3,7 @@
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
-import { heading, makeStyle, safe, safeTail, textTable, wrapWords, type Style } from './style';
+import { heading, makeStyle, safe, safeTail, textTable, visible, wrapWords, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
@@ -116,12 +116,9 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     const title = safe(f.title, 140);
     if (opts.fit === undefined) lines.push(`  ${colored} ${title}  ${st.dim(where)}`);
     else {
-      // Wrapped at the terminal's width, continuation lines under the title; the detector and window stay whole.
-      const body = wrapWords(`${title}  \u0000${where}`, Math.max(30, opts.fit - 11));
-      body.forEach((l, i) => {
-        const text = l.includes('\u0000') ? l.replace(/\u0000(.*)$/, (_m, w: string) => st.dim(w)) : l;
-        lines.push(i === 0 ? `  ${colored} ${text}` : `           ${text}`);
-      });
+      // Wrapped at the terminal's width, continuation lines under the title.
+      const body = wrapWords(`${title}  ${st.dim(where)}`, Math.max(30, opts.fit - 11));
+      body.forEach((l, i) => lines.push(i === 0 ? `  ${colored} ${l}` : `           ${l}`));
     }
     for (const a of f.actions) {
       const text = describeAction(a, withDate);
@@ -142,24 +139,10 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
 
 /** A line of running text wrapped to `width` (table rows, already fitted, are left alone), indent kept. */
 function fitLine(line: string, width: number): string[] {
-  if (/^[┌│├└]/.test(line) || visibleLength(line) <= width) return [line];
+  if (/^[┌│├└]/.test(line) || visible(line) <= width) return [line];
   const indent = /^ */.exec(line)?.[0] ?? '';
-  const words = line.slice(indent.length).split(' ');
-  const out: string[] = [];
-  let cur = '';
-  for (const w of words) {
-    const next = cur === '' ? w : `${cur} ${w}`;
-    if (cur !== '' && visibleLength(indent) + (out.length === 0 ? 0 : 2) + visibleLength(next) > width) {
-      out.push(`${out.length === 0 ? indent : `${indent}  `}${cur}`);
-      cur = w;
-    } else cur = next;
-  }
-  if (cur !== '') out.push(`${out.length === 0 ? indent : `${indent}  `}${cur}`);
-  return out;
+  return wrapWords(line.slice(indent.length), width - indent.length, width - indent.length - 2).map((l, i) => `${i === 0 ? indent : `${indent}  `}${l}`);
 }
-
-// eslint-disable-next-line no-control-regex
-const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 /** One line for a proposed action (log-derived parts made terminal-safe); `withDate`: windows carry their dates. */
 export function describeAction(a: Readonly<Record<string, unknown>>, withDate = false): string {

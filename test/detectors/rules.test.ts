@@ -135,6 +135,15 @@ function status(port: number, method: string, path: string): Promise<number> {
   });
 }
 
+/** True once a server just started on `port` answers (5 s at most). */
+async function answers(port: number): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (await status(port, 'GET', '/').then(() => true, () => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 (NGINX ? describe : describe.skip)('nginx accepts and enforces the rules', () => {
   let dir = '';
   beforeAll(() => {
@@ -156,12 +165,7 @@ function status(port: number, method: string, path: string): Promise<number> {
     writeFileSync(join(dir, 'run.conf'), nginxConf(renderRules(FINDINGS, 'nginx'), dir, port));
     const proc = spawn(NGINX ?? '', ['-p', dir, '-c', join(dir, 'run.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
     try {
-      let up = false;
-      for (let i = 0; i < 50 && !up; i++) {
-        up = await status(port, 'GET', '/index.html').then(() => true, () => false);
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up).toBe(true);
+      expect(await answers(port)).toBe(true);
       const pages: number[] = [];
       for (let i = 0; i < 40; i++) pages.push(await status(port, 'GET', i % 2 ? '/static/app.css' : '/index.html'));
       expect(pages.every((s) => s === 200)).toBe(true);
@@ -206,12 +210,7 @@ function haproxyCfg(rules: string, port: number): string {
     writeFileSync(cfg, haproxyCfg(renderRules(FINDINGS, 'haproxy'), port));
     const proc = spawn(HAPROXY ?? '', ['-f', cfg, '-db'], { stdio: 'ignore' });
     try {
-      let up = false;
-      for (let i = 0; i < 50 && !up; i++) {
-        up = await status(port, 'GET', '/').then(() => true, () => false);
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up).toBe(true);
+      expect(await answers(port)).toBe(true);
       const assets: number[] = [];
       for (let i = 0; i < 30; i++) assets.push(await status(port, 'GET', '/static/app.css'));
       expect(assets.every((s) => s === 200)).toBe(true);

@@ -121,14 +121,22 @@ function describe(l: Limit): string {
   return `${l.n}. ${c(l.scopeText)}: ${l.limit} req/min ${per} — ${c(l.why)} (${c(l.finding)})`;
 }
 
+/** Comment lines for a limit `server` cannot express (an ASN, or a scope that is no address, network or endpoint), or null. */
+function unsupported(l: Limit, server: string): string[] | null {
+  if (l.key !== 'asn' && l.scope.kind !== 'asn' && l.scope.kind !== 'unknown') return null;
+  const why = l.scope.kind === 'unknown' ? 'its scope is neither an address, a network nor an endpoint' : `${server} has no ASN key (use the AWS WAF rule, or block its networks)`;
+  return [`# ${describe(l)}`, `#    not emitted: ${why}`];
+}
+
 function nginx(limits: readonly Limit[], blocked: readonly string[]): string {
   const http: string[] = [];
   const server: string[] = [];
   const skipped: string[] = [];
   for (const l of limits) {
     const s = l.scope;
-    if (l.key === 'asn' || s.kind === 'asn' || s.kind === 'unknown') {
-      skipped.push(`# ${describe(l)}`, `#    not emitted: ${s.kind === 'unknown' ? 'its scope is neither an address, a network nor an endpoint' : 'nginx has no ASN key (use the AWS WAF rule, or block its networks)'}`);
+    const no = unsupported(l, 'nginx');
+    if (no !== null || s.kind === 'asn' || s.kind === 'unknown') {
+      skipped.push(...(no ?? []));
       continue;
     }
     const clientKey = l.key === 'forwarded-ip' ? '$http_x_forwarded_for' : '$binary_remote_addr';
@@ -166,8 +174,9 @@ function haproxy(limits: readonly Limit[], blocked: readonly string[]): string {
   if (tracked) front.push('stick-table type ip size 1m expire 10m store http_req_rate(1m)', 'http-request track-sc0 src');
   for (const l of limits) {
     const s = l.scope;
-    if (l.key === 'asn' || s.kind === 'asn' || s.kind === 'unknown') {
-      skipped.push(`# ${describe(l)}`, `#    not emitted: ${s.kind === 'unknown' ? 'its scope is neither an address, a network nor an endpoint' : 'HAProxy has no ASN key (use the AWS WAF rule, or block its networks)'}`);
+    const no = unsupported(l, 'HAProxy');
+    if (no !== null || s.kind === 'asn' || s.kind === 'unknown') {
+      skipped.push(...(no ?? []));
       continue;
     }
     front.push(`# ${describe(l)}`);
