@@ -60,7 +60,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     if (c === undefined) {
       if (clients.size >= 200_000) clients.clear();
       const own = detach(ip);
-      c = { ip: own, geo: geo ? geo.lookup(own) : null };
+      // This table is the pipeline's per-address cache: the geo lookup's own cache would hold the same again.
+      c = { ip: own, geo: geo ? geo.resolve(own) : null };
       clients.set(own, c);
     }
     return c;

@@ -15,6 +15,8 @@ import { fail } from '../../core/types';
 export interface GeoLookup {
   /** Geo facts for an address; null for strings that are not IP addresses. */
   lookup(ip: string): GeoInfo | null;
+  /** The same without the per-address cache, for a caller that caches addresses itself (the enricher). */
+  resolve(ip: string): GeoInfo | null;
   /** Where the data comes from, with licences and dates. */
   info(): readonly string[];
   /** True when city/region can be present (a City database was given). */
@@ -70,6 +72,7 @@ export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
   return {
     hasCity,
     source: { geoipPath: options.geoipPath, asnPath: options.asnPath, noBundled: options.noBundled },
+    resolve: lookupUncached,
     lookup(ip) {
       let g = cache.get(ip);
       if (g === undefined) {
