@@ -107,6 +107,13 @@ describe('renderRules', () => {
     expect(waf.IPSets).toContainEqual({ Name: 'lbua-rate-3', IPAddressVersion: 'IPV6', Addresses: ['2001:db8:5::/48'] });
   });
 
+  it('says so when no finding proposed a rule, instead of writing only a header', () => {
+    const none = [finding('capacity only', [{ type: 'capacity', subject: '10.0.3.17:8080', why: 'x' }])];
+    expect(renderRules(none, 'nginx')).toBe('# lbua: no finding proposed a rate limit or a block, so there are no rules to write.\n');
+    expect(renderRules([], 'haproxy')).toContain('no rules to write');
+    expect(JSON.parse(renderRules(none, 'aws-waf'))).toEqual({ Rules: [], IPSets: [], Notes: ['no finding proposed a rate limit or a block, so there are no rules to write'] });
+  });
+
   it('writes no rule for a hostile scope or block entry, only a note', () => {
     const hostile = [finding('h', [limit('GET /x";}deny all;#', 10), { type: 'block', ips: ['1.2.3.4; deny all', '198.51.100.9'], cidrs: [], why: 'x' }])];
     const out = renderRules(hostile, 'nginx');

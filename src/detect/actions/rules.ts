@@ -263,11 +263,18 @@ function awsWaf(limits: readonly Limit[], blocked: readonly string[]): string {
   return `${JSON.stringify({ Rules: rules, IPSets: sets, Notes: notes }, null, 2)}\n`;
 }
 
+const NOTHING = 'no finding proposed a rate limit or a block, so there are no rules to write';
+
 /** Renders rules for one target. */
 export function renderRules(findings: readonly ReportFinding[], target: RuleTarget): string {
   const { limits, ips, cidrs } = collect(findings);
   // Block lists hold addresses and networks only: anything else a finding carried is not written into a config.
   const blocked = [...cidrs, ...ips].filter(isAddress);
+  if (limits.length === 0 && blocked.length === 0) {
+    return target === 'aws-waf'
+      ? `${JSON.stringify({ Rules: [], IPSets: [], Notes: [NOTHING] }, null, 2)}\n`
+      : `# lbua: ${NOTHING}.\n`;
+  }
   if (target === 'nginx') return nginx(limits, blocked);
   if (target === 'haproxy') return haproxy(limits, blocked);
   return awsWaf(limits, blocked);
