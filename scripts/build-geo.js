@@ -28,10 +28,15 @@ async function readRanges(file, v6) {
     starts.push(v6 ? BigInt(start) : Number(start));
     ends.push(v6 ? BigInt(end) : Number(end));
     asns.push(a);
-    if (org && !orgs.has(a)) orgs.set(a, org);
+    // Some names are wrapped in a second pair of quotes in the source ("Rightel ..." with the quotes): not part of the name.
+    const name = typeof org === 'string' ? org.replace(/^"+|"+$/g, '').trim() : '';
+    if (name && !orgs.has(a)) orgs.set(a, name);
   }
   return { starts, ends, asns, orgs };
 }
+
+/** Bumped when this script's output changes, so an existing build is redone (2: organisation names unquoted). */
+const BUILD = 2;
 
 async function main() {
   mkdirSync(out, { recursive: true });
@@ -40,7 +45,7 @@ async function main() {
     const info = JSON.parse(readFileSync(join(out, 'geo-info.json'), 'utf8'));
     const asnVersion = JSON.parse(readFileSync(join(asnDir, 'package.json'), 'utf8')).version;
     const countryVersion = JSON.parse(readFileSync(join(countryDir, 'package.json'), 'utf8')).version;
-    if (info.asn.package.endsWith(`@${asnVersion}`) && info.country.package.endsWith(`@${countryVersion}`) && !process.argv.includes('--force')) return;
+    if (info.build === BUILD && info.asn.package.endsWith(`@${asnVersion}`) && info.country.package.endsWith(`@${countryVersion}`) && !process.argv.includes('--force')) return;
   } catch {
     // not built yet
   }
@@ -74,6 +79,7 @@ async function main() {
   };
   writeFileSync(join(out, 'asn-orgs.json'), JSON.stringify(orgs));
   writeFileSync(join(out, 'geo-info.json'), JSON.stringify({
+    build: BUILD,
     v4: v4.starts.length,
     v6: v6.starts.length,
     asn: { package: `@ip-location-db/asn@${asnPkg.version}`, date: dateOf(asnPkg.version), license: 'CC-BY-4.0', attribution: 'IP to ASN data by RouteViews (routeviews.org) and DB-IP (https://db-ip.com), via ip-location-db' },

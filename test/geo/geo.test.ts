@@ -64,6 +64,14 @@ describe('bundled data (offline, no account)', () => {
     expect(geo?.info().join('\n')).toMatch(/ip-location-db.*data of \d{4}-\d{2}-\d{2}/);
   });
 
+  it('names organisations without the extra quotes some source rows carry', async () => {
+    const geo = await openGeo({ geoipPath: null, asnPath: null, noBundled: false });
+    // AS57218's rows read """Rightel Communication Service Company PJS""" in the source CSV.
+    expect(geo?.lookup('5.62.192.1')?.asOrg).toBe('Rightel Communication Service Company PJS');
+    const orgs = JSON.parse(readFileSync(join(ROOT, 'dist', 'geo', 'asn-orgs.json'), 'utf8')) as Record<string, string>;
+    expect(Object.values(orgs).filter((o) => o.startsWith('"') || o.endsWith('"'))).toEqual([]);
+  });
+
   it('starts fast with bounded memory (figures in the README)', () => {
     const script = `const t=process.hrtime.bigint(); const {loadBundled}=require(${JSON.stringify(join(ROOT, 'dist', 'enrich', 'geo', 'bundled.js'))}); const g=loadBundled(); g.country('8.8.8.8'); console.log(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6, rss:process.memoryUsage().rss}));`;
     const r = JSON.parse(require('node:child_process').execFileSync(process.execPath, ['-e', script]).toString()) as { ms: number; rss: number };
