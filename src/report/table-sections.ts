@@ -19,6 +19,17 @@ function pct(v: unknown): string {
   return typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-';
 }
 
+/** Latency columns: dropped from a table when no row has a value (formats that log no timings, such as CLF). */
+const TIMING_COLUMNS: ReadonlySet<string> = new Set(['p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'p95 first→last third']);
+
+/** A table of `rows` under `head`, without the timing columns that are '-' in every row. */
+function tableWithout(head: readonly string[], rows: readonly (readonly string[])[], fit: number): string {
+  const keep = head.map((h, i) => !TIMING_COLUMNS.has(h) || rows.some((r) => r[i] !== '-'));
+  const t = textTable(head.filter((_, i) => keep[i]), fit);
+  for (const r of rows) t.push(r.filter((_, i) => keep[i]));
+  return t.toString();
+}
+
 /** Endpoint profile (top by requests, slowest by p95) and the client-class mix. */
 export function renderProfiles(report: Report, st: Style, width: number, fit = Number.POSITIVE_INFINITY): string {
   const p = report['profiles'];
@@ -27,18 +38,16 @@ export function renderProfiles(report: Report, st: Style, width: number, fit = N
   const ep = (title: string, rows: Record<string, unknown>[]): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const t = textTable(['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients'], fit);
-    for (const r of rows) t.push([s(r['endpoint'], Math.min(width, 70)), n(r['requests']), pct(r['share']), n(r['p50_ms']), n(r['p95_ms']), n(r['p99_ms']), n(r['backend_p95_ms']), pct(r['error_rate']), n(r['clients'])]);
-    out.push(t.toString());
+    const head = ['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients'];
+    out.push(tableWithout(head, rows.map((r) => [s(r['endpoint'], Math.min(width, 70)), n(r['requests']), pct(r['share']), n(r['p50_ms']), n(r['p95_ms']), n(r['p99_ms']), n(r['backend_p95_ms']), pct(r['error_rate']), n(r['clients'])]), fit));
   };
   ep('Endpoints (by requests)', arr(p['endpoints_top']));
   ep('Slowest endpoints (by p95)', arr(p['endpoints_slowest']));
   const classes = arr(p['client_classes']);
   if (classes.length > 0) {
     out.push(heading(st, 'Client classes'));
-    const t = textTable(['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms'], fit);
-    for (const r of classes) t.push([s(r['key']), n(r['requests']), n(r['sessions']), n(r['session_requests']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms'])]);
-    out.push(t.toString());
+    const head = ['class', 'requests (agent)', 'sessions', 'session requests', 'error rate', 'p50 ms', 'p95 ms'];
+    out.push(tableWithout(head, classes.map((r) => [s(r['key']), n(r['requests']), n(r['sessions']), n(r['session_requests']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms'])]), fit));
   }
   const mix = (title: string, v: unknown): void => {
     if (!isObj(v) || Object.keys(v).length === 0) return;
@@ -101,11 +110,9 @@ export function renderGeo(report: Report, st: Style, width: number, fit = Number
   const tableOf = (title: string, rows: Record<string, unknown>[], named: boolean): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const t = textTable([named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third'], fit);
-    for (const r of rows) {
-      t.push([s(r['key']), ...(named ? [s(r['name'], Math.min(40, width / 3)), s(r['network'])] : []), n(r['requests']), pct(r['share']), n(r['clients']), n(r['sessions']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms']), n(r['backend_p95_ms']), chg(r['change'])]);
-    }
-    out.push(t.toString());
+    const head = [named ? 'network' : 'country', ...(named ? ['organisation', 'class'] : []), 'requests', 'share', 'clients', 'sessions', 'errors', 'p50 ms', 'p95 ms', 'backend p95', 'p95 first→last third'];
+    const cells = rows.map((r) => [s(r['key']), ...(named ? [s(r['name'], Math.min(40, width / 3)), s(r['network'])] : []), n(r['requests']), pct(r['share']), n(r['clients']), n(r['sessions']), pct(r['error_rate']), n(r['p50_ms']), n(r['p95_ms']), n(r['backend_p95_ms']), chg(r['change'])]);
+    out.push(tableWithout(head, cells, fit));
   };
   tableOf('Countries', arr(g['countries']), false);
   tableOf('Networks (ASN)', arr(g['asns']), true);

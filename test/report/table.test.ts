@@ -129,3 +129,29 @@ describe('fitting a terminal', () => {
     expect(out.slice(at, at + 4).some((l) => /^ {11}→ capacity: JP$/.test(l))).toBe(true);
   });
 });
+
+describe('latency columns', () => {
+  const headerOf = (out: string, title: string): string => {
+    const lines = out.split('\n');
+    const at = lines.indexOf(title);
+    expect(at).toBeGreaterThan(0);
+    return lines[at + 2] ?? '';
+  };
+
+  it('are left out of the endpoint, class and country tables when no request logged a time (CLF)', () => {
+    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'formats', 'clf', 'basic.log'), '--output', 'json'])) as Report;
+    const out = renderTable(report, { color: false, columns: 200, evidence: false });
+    const endpoints = headerOf(out, 'Endpoints (by requests)');
+    expect(endpoints).toMatch(/endpoint .*requests .*errors .*clients/);
+    expect(endpoints).not.toContain('p95 ms');
+    expect(headerOf(out, 'Client classes')).not.toContain('p50 ms');
+    expect(out).not.toContain('backend p95');
+  });
+
+  it('stay when requests logged their times (ALB)', () => {
+    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+    const out = renderTable(report, { color: false, columns: 400, evidence: false });
+    expect(headerOf(out, 'Endpoints (by requests)')).toMatch(/p50 ms .*p95 ms .*p99 ms .*backend p95/);
+    expect(headerOf(out, 'Countries')).toMatch(/p95 first→last third/);
+  });
+});
