@@ -36,7 +36,7 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
   });
   const ranked = [...scores].sort((a, b) => b.score - a.score || b.shape - a.shape);
   const best = ranked[0];
-  // When nothing parses (a file of non-request lines, e.g. HAProxy TCP logs), a format whose shape matches still
+  // When nothing parses (a file of non-request lines, e.g. HAProxy status messages), a format whose shape matches still
   // wins, so each line is rejected with that format's specific reason.
   const winner = best && (best.score > 0 || best.shape >= 0.5) ? best.fmt : null;
   return {

@@ -1,11 +1,14 @@
 /**
- * HAProxy HTTP log format (`option httplog`), with or without the syslog prefix, plus the `option httpslog` extras.
- * Fields: https://docs.haproxy.org/2.8/configuration.html#8.2.3 (HTTP), #8.2.4 (HTTPS), #8.4 (timers)
+ * HAProxy HTTP log format (`option httplog`), with or without the syslog prefix, plus the `option httpslog` extras,
+ * and the TCP log format (`option tcplog`) of TCP-mode proxies.
+ * Fields: https://docs.haproxy.org/2.8/configuration.html#8.2.2 (TCP), #8.2.3 (HTTP), #8.2.4 (HTTPS), #8.4 (timers)
  *
  *   [syslog: Mmm dd HH:MM:SS host haproxy[pid]: ]client:port [date] frontend[~] backend/server
  *   TR/Tw/Tc/Tr/Ta status bytes_read req_cookie res_cookie termination_state
  *   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue [{req headers}] [{res headers}] "request"
  *   [httpslog: fc_err/ssl_fc_err/ssl_c_err/ssl_c_ca_err/ssl_fc_is_resumed sni/ssl_version/ssl_cipher]
+ *   tcplog: client:port [date] frontend backend/server Tw/Tc/Tt bytes_read termination_state
+ *   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue
  *
  * Traps (each has a fixture in fixtures/formats/haproxy/):
  * - the date `[06/Feb/2009:12:14:14.655]` (accept date up to 1.8, request date `%tr` since 1.9) is local time with
@@ -25,8 +28,10 @@
  *   quoted request may have no closing quote: kept as far as it goes;
  * - the client can be `-` (unix socket) → client_ip null; IPv6 clients are written without brackets (`::1:41234`);
  * - retries (`+` after a redispatch) and queue/connection counters have no place in the record and are not kept;
- * - TCP-log lines (3 timers, no request), `Connect from` lines, `Proxy X started.` and TLS handshake errors are
- *   not HTTP requests: rejected with a reason.
+ * - TCP-log lines (3 timers Tw/Tc/Tt, no request) are one record per connection, as for ELB's TCP listeners:
+ *   no method, path or status (status and backend_status null), duration_ms = Tt (the whole connection),
+ *   backend_ms null (TCP has no response time), bytes_out = bytes_read, error_reason = the termination state;
+ * - `Connect from` lines, `Proxy X started.` and TLS handshake errors are not requests: rejected with a reason.
  */
 import { clfToEpochMs, parseDigits } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
@@ -42,15 +47,16 @@ const LOOSE_SHAPE = /(?:^|\s)haproxy\[\d+\]: |^\S+:\d+ \[\d{2}\/[A-Z][a-z]{2}\/\
 
 const haproxy: FormatParser = {
   id: 'haproxy',
-  title: 'HAProxy HTTP log',
-  description: 'HAProxy `option httplog` / `httpslog` lines, with or without the syslog prefix',
+  title: 'HAProxy HTTP and TCP log',
+  description: 'HAProxy `option httplog` / `httpslog` / `tcplog` lines, with or without the syslog prefix',
   docsUrl: 'https://docs.haproxy.org/2.8/configuration.html#8.2.3',
   samples: [
     'Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1"',
     '117.136.40.129:14853 [14/Jan/2015:12:48:57.127] https-in~ xx_server_https/xxx_node_8002 170/0/0/3/173 200 739 - - --NN 0/0/0/0/0 0/0 "GET /xxx/xxx HTTP/1.1"',
     '10.0.1.2:33317 [06/Feb/2009:12:14:14.655] https-in~ static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1" 0/0/0/0/1 1wt.eu/TLSv1.3/TLS_AES_256_GCM_SHA384',
+    'Feb  6 12:12:56 localhost haproxy[14387]: 10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1 0/0/5007 212 -- 0/0/0/0/3 0/0',
   ],
-  // Shape only (detection samples): a TCP-only file still goes to haproxy, so each line gets haproxy's reason.
+  // Shape only (detection samples): a file of status messages still goes to haproxy, so each line gets its reason.
   detect: (line) => (SHAPE.test(line) ? 0.95 : LOOSE_SHAPE.test(line) ? 0.6 : 0),
   parse: parseHaproxy,
 };
@@ -88,7 +94,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
     if (parts > 0) break;
   }
   if (parts < 0) return parseError(line, ctx, 'no HAProxy timers (TR/Tw/Tc/Tr/Ta) field', 'timers');
-  if (parts === 3) return parseError(line, ctx, 'HAProxy TCP log line (no HTTP request)');
+  if (parts === 3) return tcpRecord(line, ctx, d, ti, n);
   if (parts !== 5) return parseError(line, ctx, `timers field has ${parts} parts, expected TR/Tw/Tc/Tr/Ta`, 'timers');
   const status = statusAt(line, off, ti + 1, n);
   if (Number.isNaN(status)) return parseError(line, ctx, `status_code is not an integer, got ${got(line, off, ti + 1, n)}`, 'status_code');
@@ -100,10 +106,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
   const reqText = fieldText(line, off, ri) ?? '';
   const req = parseRequestLine(reqText === '<BADREQ>' ? '' : reqText);
   const client = splitHostPort(fieldRaw(line, off, d - 1));
-  const be = fieldRaw(line, off, d + 2);
-  const slash = be.indexOf('/');
-  const server = slash < 0 ? null : be.slice(slash + 1);
-  const noServer = server === null || server === '' || server === '<NOSRV>';
+  const { backend, noServer } = backendOf(fieldRaw(line, off, d + 2));
   const fe = fieldRaw(line, off, d + 1);
   const tlsFrontend = fe.charCodeAt(fe.length - 1) === 126; /* ~ */
   const tls = ri + 2 < n && kinds[ri + 1] === WORD && kinds[ri + 2] === WORD ? httpsExtras(fieldRaw(line, off, ri + 2)) : null;
@@ -125,7 +128,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
       protocol: req.protocol,
       status,
       backendStatus: !noServer && Tr >= 0 ? status : null,
-      backend: noServer ? (slash < 0 ? be : be.slice(0, slash)) : be,
+      backend,
       durationMs: Ta >= 0 ? Ta : null,
       backendMs: Tr >= 0 ? Tr : null,
       bytesIn: null,
@@ -136,6 +139,48 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
       tlsCipher: tls?.cipher ?? null,
       traceId: null,
       errorReason: terminationState(line, off, ti + 5, n),
+      lb: tlsFrontend ? fe.slice(0, -1) : fe,
+      source: ctx.source,
+    },
+  };
+}
+
+/** `backend/server` → the backend as logged; `<NOSRV>` (no server selected): the backend name alone. */
+function backendOf(be: string): { backend: string; noServer: boolean } {
+  const slash = be.indexOf('/');
+  const server = slash < 0 ? null : be.slice(slash + 1);
+  const noServer = server === null || server === '' || server === '<NOSRV>';
+  return { backend: noServer ? (slash < 0 ? be : be.slice(0, slash)) : be, noServer };
+}
+
+/**
+ * A TCP-log line (`option tcplog`): one connection, no HTTP request. The timers field at `ti` was read into T
+ * (Tw/Tc/Tt); bytes_read, the termination state and the counters follow it.
+ */
+function tcpRecord(line: string, ctx: ParseContext, d: number, ti: number, n: number): ParseResult {
+  const { off } = G;
+  const bytesOut = bytesAt(line, off, ti + 1, n);
+  if (Number.isNaN(bytesOut)) return parseError(line, ctx, `bytes_read is not an integer, got ${got(line, off, ti + 1, n)}`, 'bytes_read');
+  const client = splitHostPort(fieldRaw(line, off, d - 1));
+  const fe = fieldRaw(line, off, d + 1);
+  const tlsFrontend = fe.charCodeAt(fe.length - 1) === 126; /* ~ */
+  const Tt = T[2] ?? -1;
+  return {
+    kind: 'record',
+    record: {
+      startMs: clfToEpochMs(line.slice(fieldStart(off, d), fieldEnd(off, d)), 0),
+      format: 'haproxy',
+      clientIp: client.ip === '-' ? null : client.ip,
+      clientPort: client.port,
+      method: null, scheme: null, host: null, path: null, query: null, protocol: null,
+      status: null, backendStatus: null,
+      backend: backendOf(fieldRaw(line, off, d + 2)).backend,
+      durationMs: Tt >= 0 ? Tt : null,
+      backendMs: null,
+      bytesIn: null,
+      bytesOut,
+      userAgent: null, referer: null, tlsProtocol: null, tlsCipher: null, traceId: null,
+      errorReason: terminationState(line, off, ti + 2, n),
       lb: tlsFrontend ? fe.slice(0, -1) : fe,
       source: ctx.source,
     },
