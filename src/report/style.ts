@@ -150,3 +150,13 @@ export function textTable(head: string[] = [], maxWidth = Number.POSITIVE_INFINI
 export function heading(st: Style, title: string): string {
   return `\n${st.bold(st.cyan(title))}`;
 }
+
+/**
+ * A share (0..1) as a percentage with one decimal. A share that is not zero never reads "0.0%" and one short of
+ * everything never reads "100.0%": 3 server errors in 10,000 requests are "<0.1%", not nothing.
+ */
+export function percent(share: number): string {
+  if (share > 0 && share < 0.0005) return '<0.1%';
+  if (share < 1 && share >= 0.9995) return '>99.9%';
+  return `${(share * 100).toFixed(1)}%`;
+}

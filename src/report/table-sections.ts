@@ -1,6 +1,6 @@
 /** Terminal renderers for the sessions and profiles sections (pure functions of the report). */
 import type { Report } from './types';
-import { heading, safe, textTable, type Style } from './style';
+import { heading, percent, safe, textTable, type Style } from './style';
 
 /** Narrow runtime checks for optional sections (reports may be older or partial). */
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -16,7 +16,7 @@ function s(v: unknown, max = 60): string {
   return typeof v === 'string' ? safe(v, max) : '-';
 }
 function pct(v: unknown): string {
-  return typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '-';
+  return typeof v === 'number' ? percent(v) : '-';
 }
 
 /** Latency columns: dropped from a table when no row has a value (formats that log no timings, such as CLF). */

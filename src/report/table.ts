@@ -3,7 +3,7 @@
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
 import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
-import { heading, makeStyle, safe, safeTail, textTable, visible, wrapWords, type Style } from './style';
+import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWords, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
@@ -175,7 +175,7 @@ export function describeAction(a: Readonly<Record<string, unknown>>, withDate = 
 
 function topTable(rows: readonly ReportTopRow[], width: number, fit: number): string {
   const t = textTable(['#', 'key', 'requests', 'share'], fit);
-  rows.forEach((r, i) => t.push([String(i + 1), safe(r.key, width), num(r.requests), `${(r.share * 100).toFixed(1)}%`]));
+  rows.forEach((r, i) => t.push([String(i + 1), safe(r.key, width), num(r.requests), percent(r.share)]));
   return t.toString();
 }
 
@@ -192,7 +192,7 @@ export function num(n: number): string {
 }
 
 function pct(n: number, total: number): string {
-  return total ? `${((n / total) * 100).toFixed(1)}%` : '0%';
+  return total ? percent(n / total) : '0%';
 }
 
 function bytes(n: number | null): string {

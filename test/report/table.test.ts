@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { textTable } from '../../src/report/style';
+import { percent, textTable } from '../../src/report/style';
+import { pct } from '../../src/report/html/escape';
 import { describeAction, renderTable } from '../../src/report/table';
 import type { Report, ReportInput } from '../../src/report/types';
 import { json, lbua, ROOT } from '../helpers/cli';
@@ -153,5 +154,20 @@ describe('latency columns', () => {
     const out = renderTable(report, { color: false, columns: 400, evidence: false });
     expect(headerOf(out, 'Endpoints (by requests)')).toMatch(/p50 ms .*p95 ms .*p99 ms .*backend p95/);
     expect(headerOf(out, 'Countries')).toMatch(/p95 first→last third/);
+  });
+});
+
+describe('percentages', () => {
+  it('never show a share that is not zero as 0%, nor one short of all as 100% (terminal and HTML)', () => {
+    expect([0, 0.0003, 0.0005, 0.123, 0.9997, 1].map(percent)).toEqual(['0.0%', '<0.1%', '0.1%', '12.3%', '>99.9%', '100.0%']);
+    expect([0, 0.0003, 0.5, 0.9997, 1].map((v) => pct(v))).toEqual(['0%', '<0.1%', '50%', '>99.9%', '100%']);
+    expect(pct(0.00003, 2)).toBe('<0.01%');
+  });
+
+  it('3 server errors in 10,000 requests read "<0.1%" in the status classes', () => {
+    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+    const s = report.summary;
+    const rare = { ...report, summary: { ...s, requests: 10_000, status_classes: { '2xx': 9_997, '5xx': 3 } } } as Report;
+    expect(renderTable(rare, { color: false, columns: 200, evidence: false })).toMatch(/2xx 9,997 \(>99\.9%\) +5xx 3 \(<0\.1%\)/);
   });
 });

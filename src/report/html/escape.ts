@@ -30,10 +30,13 @@ export function ms(v: number | null | undefined): string {
   return `${Math.round(v / 6000) / 10} min`;
 }
 
-/** Share 0..1 → "12.3%". */
+/** Share 0..1 → "12.3%"; a share that is not zero never reads "0%" ("<0.1%"), nor one short of all "100%". */
 export function pct(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   const f = 10 ** digits;
+  const least = 0.5 / (100 * f);
+  if (v > 0 && v < least) return `<${1 / f}%`;
+  if (v < 1 && v >= 1 - least) return `>${100 - 1 / f}%`;
   return `${Math.round(v * 100 * f) / f}%`;
 }
 
