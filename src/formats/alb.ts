@@ -9,13 +9,14 @@
  *   and missing trailing fields (older logs stop after ssl_protocol) are null;
  * - the request URI is logged as the client sent it and can contain raw spaces: split on first and last space;
  * - incomplete requests are logged as `"- http://host:80- -"` or `"- - -"`;
- * - connection-log lines (mTLS) sometimes end up in the same bucket: rejected with a clear reason.
+ * - connection-log lines (mTLS) sometimes end up in the same bucket: rejected with a clear reason;
+ * - the bucket's `ELBAccessLogTestFile` ("Enable AccessLog for ELB: ...") is skipped, not malformed.
  */
 import { isoToEpochMs, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
 import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, parseError } from './shared/result';
+import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
 
 /** True when line[s, e) is one of the ALB request types: http, https, h2, grpcs, ws, wss (no substring made). */
 function isAlbType(line: string, s: number, e: number): boolean {
@@ -69,6 +70,7 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if (nf === 0) return { kind: 'skip', reason: 'blank' };
   if (nf < 0) return parseError(line, ctx, 'unterminated quoted field');
   if (!isAlbType(line, f[0] ?? 0, f[1] ?? 0)) {
+    if (isAwsTestFileLine(line)) return { kind: 'skip', reason: 'header' };
     const type = line.slice(f[0], f[1]);
     if (CONNECTION_LOG.test(line)) return parseError(line, ctx, 'ALB connection-log line, not an access-log line');
     return parseError(line, ctx, `not an ALB access-log line (type "${type.slice(0, 16)}")`);

@@ -10,13 +10,14 @@
  * - the timestamp is when the request was *received* (the start), unlike ALB's `time`;
  * - times are seconds with microsecond precision and dropped trailing zeros (`0.00001`); -1 = not dispatched → null;
  * - TCP/SSL listeners log `-` status codes, request `"- - - "` (trailing space inside the quotes) and UA `"-"`;
- * - lines start with a digit (no type word), which is how they differ from ALB lines.
+ * - lines start with a digit (no type word), which is how they differ from ALB lines;
+ * - the bucket's `ELBAccessLogTestFile` ("Enable AccessLog for ELB: ...") is skipped, not malformed.
  */
 import { isoToEpochMs, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
 import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, parseError } from './shared/result';
+import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
 
 const F = {
   time: 0, elb: 1, client: 2, backend: 3, requestSec: 4, backendSec: 5, responseSec: 6, elbStatus: 7,
@@ -50,7 +51,10 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
   if (line.charCodeAt(0) === 35 /* # */) return { kind: 'skip', reason: 'comment' };
   if (nf < 0) return parseError(line, ctx, 'unterminated quoted field');
   const startMs = isoToEpochMs(line.slice(f[0], f[1]));
-  if (Number.isNaN(startMs)) return parseError(line, ctx, 'not a Classic ELB line (first field is not an ISO-8601 UTC timestamp)', 'timestamp');
+  if (Number.isNaN(startMs)) {
+    if (isAwsTestFileLine(line)) return { kind: 'skip', reason: 'header' };
+    return parseError(line, ctx, 'not a Classic ELB line (first field is not an ISO-8601 UTC timestamp)', 'timestamp');
+  }
   if (nf < MIN_FIELDS) return parseError(line, ctx, `truncated ELB line: ${nf} fields, expected at least ${MIN_FIELDS}`);
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
     return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');

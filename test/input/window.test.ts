@@ -96,3 +96,18 @@ describe('lbua over an S3 export tree with --from/--to', () => {
     expect(all.stderr).not.toContain('INPUT_SKIPPED');
   });
 });
+
+describe('the test file Elastic Load Balancing writes when access logs are turned on', () => {
+  it('is skipped in an S3 export tree, not reported as a file no format parses', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lbua-testfile-'));
+    const dir = join(root, 'AWSLogs', '123456789012', 'elasticloadbalancing', 'us-east-1', '2026', '03', '10');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(root, 'AWSLogs', '123456789012', 'ELBAccessLogTestFile'), 'Enable AccessLog for ELB: shop at 2026-03-10T08:55:01.412Z\n');
+    lbua(['generate', '-n', '300', '--hours', '1', '--seed', '5', '-o', join(dir, 'x.log.gz')]);
+    const r = lbua(['analyze', join(root, 'AWSLogs'), '--output', 'json']);
+    expect(r.code).toBe(0);
+    const report = json(r) as { inputs: { path: string; format: string | null; lines: number; skipped: number; malformed: number }[]; warnings: { code: string }[] };
+    expect(report.inputs.find((i) => i.path.endsWith('ELBAccessLogTestFile'))).toMatchObject({ format: 'alb', lines: 1, skipped: 1, malformed: 0 });
+    expect(report.warnings.map((w) => w.code)).not.toContain('DETECT_NO_FORMAT');
+  });
+});

@@ -34,3 +34,12 @@ export function hostWithoutPort(host: string | null): string | null {
   if (host.charCodeAt(0) !== 91 && host.indexOf(':') !== colon) return host; // bare IPv6
   return host.slice(0, colon) || null;
 }
+
+/**
+ * The line of `ELBAccessLogTestFile`, which Elastic Load Balancing writes under AWSLogs/<account>/ when access logs
+ * are turned on ("Enable AccessLog for ELB: <name> at <time>"): not a request, skipped, so walking an S3 export tree
+ * reports no malformed input for it.
+ */
+export function isAwsTestFileLine(line: string): boolean {
+  return line.startsWith('Enable AccessLog for ELB:');
+}
