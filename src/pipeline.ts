@@ -101,13 +101,18 @@ export function noFormatDiagnostic(file: string, sample: readonly string[]): Dia
 
 /**
  * Lines end in a bare CR (classic Mac): only LF and CRLF end lines, so the input reads as one long line and its
- * requests are lost or malformed. Load balancers escape control characters, so a CR inside a line means this.
+ * requests are lost or malformed. Said only when the text between the CRs is lines a format parses: binary data
+ * holds CR bytes too, and is not helped by converting them.
  */
 export function crLineEndingsDiagnostic(file: string, sample: readonly string[]): Diagnostic | null {
-  if (!sample.slice(0, 3).some((l) => l.includes('\r'))) return null;
+  const crLine = sample.slice(0, 3).find((l) => l.includes('\r'));
+  if (crLine === undefined) return null;
+  const pieces = crLine.split('\r', DETECT_SAMPLE_LINES + 1).slice(0, DETECT_SAMPLE_LINES).filter((l) => l.trim() !== '');
+  const format = pieces.length >= 2 ? detectFormat(pieces).format : null;
+  if (format === null) return null;
   return {
     code: 'INPUT_CR_LINE_ENDINGS', severity: 'warning', source: null,
-    message: `${file}: lines end in a bare CR, not LF or CRLF; the input reads as few long lines`,
+    message: `${file}: lines end in a bare CR, not LF or CRLF; the input reads as few long lines (split at the CRs, they are ${format.id} lines)`,
     hint: "convert it first, e.g. tr '\\r' '\\n'",
   };
 }

@@ -155,7 +155,20 @@ describe('lbua analyze', () => {
     for (const jobs of ['1', '2']) {
       const rep = json(lbua(['analyze', f, '--output', 'json', '--jobs', jobs])) as { warnings: { code: string; message: string; hint?: string }[] };
       expect(rep.warnings).toContainEqual(expect.objectContaining({ code: 'INPUT_CR_LINE_ENDINGS', hint: "convert it first, e.g. tr '\\r' '\\n'" }));
+      expect(rep.warnings.find((w) => w.code === 'INPUT_CR_LINE_ENDINGS')?.message).toContain('split at the CRs, they are alb lines');
     }
+  });
+
+  it('does not blame CR line endings for binary input that happens to hold CR bytes', () => {
+    const f = join(tmp, 'binary.bin');
+    const bytes = Buffer.alloc(4096);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 251;
+    bytes[100] = 13;
+    bytes[900] = 13;
+    writeFileSync(f, bytes);
+    const rep = json(lbua(['analyze', f, '--output', 'json'])) as { warnings: { code: string }[] };
+    expect(rep.warnings.map((w) => w.code)).toContain('DETECT_NO_FORMAT');
+    expect(rep.warnings.map((w) => w.code)).not.toContain('INPUT_CR_LINE_ENDINGS');
   });
 
   it('says how to convert a UTF-16 export instead of only "no known format"', () => {
