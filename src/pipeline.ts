@@ -87,15 +87,31 @@ export function addToSample(sample: string[], lines: readonly (string | null)[])
   for (const l of lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
 }
 
+/**
+ * Compressed formats lbua does not read, by the start of their data as decoded text (bytes over 0x7F read as
+ * U+FFFD): named in the no-format error with the command that decompresses them.
+ */
+const OTHER_COMPRESSION: readonly { readonly name: string; readonly magic: RegExp; readonly cat: string }[] = [
+  { name: 'bzip2', magic: /^BZh[1-9]1AY&SY/, cat: 'bzcat' },
+  { name: 'xz', magic: /^\uFFFD7zXZ\u0000/, cat: 'xzcat' },
+  { name: 'zstd', magic: /^\(\uFFFD\/\uFFFD/, cat: 'zstdcat' },
+  { name: 'lz4', magic: /^\u0004"M\u0018/, cat: 'lz4cat' },
+  { name: 'zip', magic: /^PK\u0003\u0004/, cat: 'unzip -p' },
+];
+
 /** No format parses the input's first lines. */
 export function noFormatDiagnostic(file: string, sample: readonly string[]): Diagnostic {
   // UTF-16 (Windows exports) decodes as text with a NUL between ASCII characters.
   const utf16 = sample.slice(0, 5).some((l) => (l.match(/\u0000/g)?.length ?? 0) * 3 > l.length);
+  const packed = OTHER_COMPRESSION.find((c) => c.magic.test(sample[0] ?? ''));
+  const what = packed ? ` (it looks like ${packed.name}-compressed data; lbua reads gzip and plain text)` : utf16 ? ' (it looks like UTF-16 text)' : '';
   return {
     code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
-    message: `no known format parses the first lines of this input${utf16 ? ' (it looks like UTF-16 text)' : ''}; every line counted as malformed`,
+    message: `no known format parses the first lines of this input${what}; every line counted as malformed`,
     excerpt: excerpt(sample[0] ?? ''),
-    hint: utf16 ? 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8' : 'run `lbua formats` for the supported formats, or pass --format',
+    hint: packed
+      ? `decompress it on the way in, e.g. ${packed.cat} FILE | lbua analyze -`
+      : utf16 ? 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8' : 'run `lbua formats` for the supported formats, or pass --format',
   };
 }
 

@@ -17,21 +17,26 @@ export interface Detection {
 export const DETECT_SAMPLE_LINES = 50;
 
 /**
- * Scores every format by the fraction of sample lines it fully parses, with `detect()` shape confidence
- * as tie-breaker. Blank lines are ignored. Returns format null when nothing parses any line.
+ * Scores every format by the fraction of sample lines it fully parses (a skipped line counts half), with
+ * `detect()` shape confidence as tie-breaker. Blank lines are ignored. Returns format null when nothing parses any
+ * line.
  */
 export function detectFormat(sample: readonly string[], formats: readonly FormatParser[] = allFormats()): Detection {
   const lines = sample.filter((l) => l.trim() !== '');
   const scores = formats.map((fmt) => {
-    let parsed = 0;
+    let records = 0;
+    let skips = 0;
     let shape = 0;
     for (const [i, line] of lines.entries()) {
       const r = fmt.parse(line, { source: { file: '<detect>', line: i + 1 }, strict: false, detecting: true });
-      if (r.kind === 'record') parsed++;
-      else if (r.kind === 'skip') parsed += 0.5;
+      if (r.kind === 'record') records++;
+      else if (r.kind === 'skip') skips++;
       shape += fmt.detect(line);
     }
     const n = Math.max(1, lines.length);
+    // Skipped lines (comments, headers, the AWS test file) count half, and alone only when they are most of the
+    // sample: binary data has the odd line that starts with '#'.
+    const parsed = records > 0 || skips * 2 >= n ? records + skips / 2 : 0;
     return { id: fmt.id, fmt, score: parsed / n, shape: shape / n };
   });
   const ranked = [...scores].sort((a, b) => b.score - a.score || b.shape - a.shape);

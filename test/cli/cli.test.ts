@@ -171,6 +171,27 @@ describe('lbua analyze', () => {
     expect(rep.warnings.map((w) => w.code)).not.toContain('INPUT_CR_LINE_ENDINGS');
   });
 
+  it.each([
+    ['bzip2', Buffer.from('BZh91AY&SY\u0001\u0002', 'latin1'), 'bzcat'],
+    ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04]), 'xzcat'],
+    ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa4, 0x5d, 0x13, 0x02]), 'zstdcat'],
+    ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7]), 'lz4cat'],
+    ['zip', Buffer.from('PK\u0003\u0004\u0014\u0000', 'latin1'), 'unzip -p'],
+  ])('names %s-compressed input and how to decompress it on the way in', (name, magic, cat) => {
+    const f = join(tmp, `packed.${name}`);
+    // Compressed data: no format parses it, and a stray line starting with '#' must not make it an ELB log.
+    const junk = Buffer.alloc(3000);
+    for (let i = 0; i < junk.length; i++) junk[i] = (i * 131 + 7) % 256;
+    junk[1200] = 10;
+    junk[1201] = 35;
+    writeFileSync(f, Buffer.concat([magic, junk]));
+    const rep = json(lbua(['analyze', f, '--output', 'json'])) as { inputs: { format: string | null }[]; warnings: { code: string; message: string; hint?: string }[] };
+    expect(rep.inputs[0]?.format).toBeNull();
+    const w = rep.warnings.find((x) => x.code === 'DETECT_NO_FORMAT');
+    expect(w?.message).toContain(`it looks like ${name}-compressed data; lbua reads gzip and plain text`);
+    expect(w?.hint).toBe(`decompress it on the way in, e.g. ${cat} FILE | lbua analyze -`);
+  });
+
   it('says how to convert a UTF-16 export instead of only "no known format"', () => {
     const f = join(tmp, 'utf16.log');
     writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${albAt(0)}\n${albAt(1)}\n`, 'utf16le')]));
