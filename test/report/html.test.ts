@@ -232,3 +232,26 @@ describe('timeline of a format that logs no latency', () => {
     expect(alb).not.toContain('latency not logged');
   });
 });
+
+describe('a log that times no request (CLF)', () => {
+  const clf = join(tmp, 'clf.html');
+  const run = lbua(['analyze', join(__dirname, '..', '..', 'fixtures', 'formats', 'clf', 'basic.log'), '--output', 'html', '-o', clf]);
+  const html = readFileSync(clf, 'utf8');
+  const endpoints = /<table class="sortable" id="endpoints-table">.*?<\/thead>/s.exec(html)?.[0] ?? '';
+
+  it('has one "latency: not logged" card, and no latency columns of dashes', () => {
+    expect(run.code).toBe(0);
+    expect(html).toContain('<b>not logged</b><span>latency</span>');
+    expect(html).not.toContain('p95 latency');
+    expect(endpoints).toContain('>requests<');
+    expect(endpoints).not.toMatch(/>p(50|95|99)</);
+    expect(html).not.toContain('backend p95');
+    expect(html).toContain('Latency is not logged by this format.');
+  });
+
+  it('keeps them where requests are timed (ALB)', () => {
+    const alb = readFileSync(direct, 'utf8');
+    expect(alb).toContain('p95 latency');
+    expect(/<table class="sortable" id="endpoints-table">.*?<\/thead>/s.exec(alb)?.[0]).toMatch(/>p95<.*>backend p95</s);
+  });
+});

@@ -28,10 +28,13 @@ interface Col {
   readonly sortBy?: (r: Row) => number | string | null;
   /** Long text column (wraps). */
   readonly wide?: boolean;
+  /** A timing column: left out when no row has a value (formats that log no timings, such as CLF). */
+  readonly timing?: boolean;
 }
 
-function table(cols: readonly Col[], data: readonly Row[], opts: { sortable?: boolean; id?: string; empty?: string } = {}): Html {
+function table(all: readonly Col[], data: readonly Row[], opts: { sortable?: boolean; id?: string; empty?: string } = {}): Html {
   if (data.length === 0) return h`<p class="muted">${opts.empty ?? 'Nothing to show.'}</p>`;
+  const cols = all.filter((c) => !c.timing || data.some((r) => String(c.show(r)) !== '–'));
   const head = cols.map((c) => h`<th${raw(c.numeric ? ' class="n"' : '')}${opts.sortable ? raw(` data-sort="${c.numeric ? 'num' : 'text'}"`) : ''}>${c.label}</th>`);
   const body = data.map((r) => h`<tr>${cols.map((c) => {
     const v = opts.sortable && c.sortBy ? c.sortBy(r) : null;
@@ -44,6 +47,8 @@ function table(cols: readonly Col[], data: readonly Row[], opts: { sortable?: bo
 const numCol = (label: string, key: string, fmt: (v: number | null) => string = int): Col => ({
   label, numeric: true, show: (r) => fmt(num(r[key])), sortBy: (r) => num(r[key]),
 });
+/** A latency column (see Col.timing). */
+const msCol = (label: string, key: string): Col => ({ ...numCol(label, key, ms), timing: true });
 const textCol = (label: string, key: string, wide = true): Col => ({ label, wide, show: (r) => str(r[key]) ?? '–', sortBy: (r) => str(r[key]) });
 
 /** Inputs listed in the open page; more (an S3 tree) go in a folded, sortable table. */
@@ -124,6 +129,11 @@ export function readTimeline(v: unknown): TimelineSection | null {
 // ---------------------------------------------------------------------------------------------------------------
 // Sections.
 
+/** True when some request logged its duration (CLF and nginx combined log none). */
+function timed(r: Report): boolean {
+  return (num(at(r, 'summary', 'latency_ms', 'total', 'count')) ?? 0) > 0 || (num(at(r, 'summary', 'latency_ms', 'backend', 'count')) ?? 0) > 0;
+}
+
 function header(r: Report, findings: readonly ReportFinding[]): Html {
   const s = r.summary;
   const range = obj(at(r, 'summary', 'time_range'));
@@ -146,9 +156,13 @@ ${cards([
     ['peak requests/min', int(num(at(r, 'summary', 'requests_per_minute', 'peak')))],
     ['4xx', pct(requests ? errors4 / requests : null)],
     ['5xx', pct(requests ? errors5 / requests : null)],
-    ['p50 latency', ms(num(at(r, 'summary', 'latency_ms', 'total', 'p50')))],
-    ['p95 latency', ms(num(at(r, 'summary', 'latency_ms', 'total', 'p95')))],
-    ['p99 latency', ms(num(at(r, 'summary', 'latency_ms', 'total', 'p99')))],
+    ...(timed(r)
+      ? ([
+        ['p50 latency', ms(num(at(r, 'summary', 'latency_ms', 'total', 'p50')))],
+        ['p95 latency', ms(num(at(r, 'summary', 'latency_ms', 'total', 'p95')))],
+        ['p99 latency', ms(num(at(r, 'summary', 'latency_ms', 'total', 'p99')))],
+      ] as const)
+      : ([['latency', 'not logged']] as const)),
     ['bytes out', bytes(num(at(r, 'summary', 'bytes', 'out')))],
     ['findings', int(findings.length), bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')],
     ['malformed lines', int(malformed)],
@@ -239,13 +253,13 @@ ${cards([
 
 function endpointCols(): Col[] {
   const endpoint: Col = { label: 'endpoint', wide: true, show: (x) => h`<span class="mono">${str(x['endpoint']) ?? '–'}</span>`, sortBy: (x) => str(x['endpoint']) };
-  const fivexx: Col = { label: '5xx', numeric: true, show: (x) => int(num(at(x, 'status', '5xx'))), sortBy: (x) => num(at(x, 'status', '5xx')) ?? 0 };
+  const fivexx: Col = { label: '5xx', numeric: true, show: (x) => int(num(at(x, 'status', '5xx')) ?? 0), sortBy: (x) => num(at(x, 'status', '5xx')) ?? 0 };
   return [
     endpoint,
     numCol('requests', 'requests'),
     numCol('share', 'share', (v) => pct(v)),
-    numCol('p50', 'p50_ms', ms), numCol('p95', 'p95_ms', ms), numCol('p99', 'p99_ms', ms),
-    numCol('backend p95', 'backend_p95_ms', ms),
+    msCol('p50', 'p50_ms'), msCol('p95', 'p95_ms'), msCol('p99', 'p99_ms'),
+    msCol('backend p95', 'backend_p95_ms'),
     numCol('error rate', 'error_rate', (v) => pct(v, 2)),
     fivexx,
     numCol('clients', 'clients'),
@@ -259,7 +273,7 @@ function endpointsSection(r: Report): Html {
   const collapsed = strs(p?.['collapsed_routes']);
   return h`<section id="endpoints"><h2>Endpoints</h2>
 ${p === null ? h`<p class="muted">This report has no endpoint profile.</p>` : h`<p class="muted">Click a column to sort.</p>${table(endpointCols(), top, { sortable: true, id: 'endpoints-table' })}
-<div class="grid2"><div><h4>Slowest (p95, endpoints with enough traffic)</h4>${table(endpointCols().filter((c) => ['endpoint', 'requests', 'p95', 'p99', 'backend p95'].includes(c.label)), rows(p['endpoints_slowest']).slice(0, 10))}</div>
+<div class="grid2"><div><h4>Slowest (p95, endpoints with enough traffic)</h4>${table(endpointCols().filter((c) => ['endpoint', 'requests', 'p95', 'p99', 'backend p95'].includes(c.label)), rows(p['endpoints_slowest']).slice(0, 10), { empty: timed(r) ? 'No endpoint with enough traffic.' : 'Latency is not logged by this format.' })}</div>
 <div><h4>Most failing (of the busiest endpoints)</h4>${table(endpointCols().filter((c) => ['endpoint', 'requests', 'error rate', '5xx'].includes(c.label)), failing, { empty: 'No errors among the top endpoints.' })}</div></div>
 ${collapsed.length ? h`<p class="muted">Routes collapsed for cardinality: ${collapsed.join(', ')}</p>` : ''}`}
 <h4>Paths with most errors</h4>${table([textCol('status and path', 'key'), numCol('requests', 'requests'), numCol('share of all requests', 'share', (v) => pct(v, 2))], rows(at(r, 'top', 'error_paths')))}
@@ -269,7 +283,7 @@ ${collapsed.length ? h`<p class="muted">Routes collapsed for cardinality: ${coll
 function change(x: Row): Html {
   const c = obj(x['change']);
   const v = num(c?.['p95_change']);
-  if (c === null) return h`–`;
+  if (c === null || (num(c['p95_ms_first']) === null && num(c['p95_ms_last']) === null)) return h`–`;
   const cls = v === null ? '' : v > 0.2 ? 'up' : v < -0.2 ? 'down' : '';
   return h`<span class="${cls}">${ms(num(c['p95_ms_first']))} → ${ms(num(c['p95_ms_last']))}${v === null ? '' : ` (${v >= 0 ? '+' : ''}${pct(v, 0)})`}</span>`;
 }
@@ -283,9 +297,9 @@ function regionsSection(r: Report): Html {
   };
   const common: Col[] = [
     numCol('requests', 'requests'), numCol('share', 'share', (v) => pct(v)), numCol('clients', 'clients'),
-    numCol('error rate', 'error_rate', (v) => pct(v, 2)), numCol('p50', 'p50_ms', ms), numCol('p95', 'p95_ms', ms),
+    numCol('error rate', 'error_rate', (v) => pct(v, 2)), msCol('p50', 'p50_ms'), msCol('p95', 'p95_ms'),
     { label: 'requests first → last third', numeric: true, show: shift },
-    { label: 'p95 first → last third', numeric: true, show: change, sortBy: (x) => num(at(x, 'change', 'p95_change')) },
+    { label: 'p95 first → last third', numeric: true, show: change, sortBy: (x) => num(at(x, 'change', 'p95_change')), timing: true },
   ];
   return h`<section id="regions"><h2>Regions and networks</h2>
 <p class="muted">Changes compare the first third of the period with the last third.</p>
@@ -310,7 +324,7 @@ function clientsSection(r: Report): Html {
   ], rows(at(r, 'top', 'clients')))}</div>
 <div><h4>Client classes</h4>${table([
     textCol('class', 'key', false), numCol('requests (by agent)', 'requests'), numCol('sessions', 'sessions'), numCol('requests in sessions', 'session_requests'),
-    numCol('error rate', 'error_rate', (v) => pct(v, 2)), numCol('p95', 'p95_ms', ms),
+    numCol('error rate', 'error_rate', (v) => pct(v, 2)), msCol('p95', 'p95_ms'),
   ], rows(p?.['client_classes']))}
 <p class="muted">A request's class comes from its user agent; a session's from its behaviour too, so "suspect" exists only for sessions.</p></div></div>
 <h4>Suspects and bots</h4>${table([
