@@ -82,7 +82,11 @@ export interface GeoRow {
   readonly p95_ms: number | null;
   readonly backend_p50_ms: number | null;
   readonly backend_p95_ms: number | null;
-  readonly change: ThirdsChange;
+  /**
+   * Null for "other": ASNs past the cap join it as they first appear, so its first third holds fewer of them than
+   * its last and the two do not compare.
+   */
+  readonly change: ThirdsChange | null;
 }
 
 /** The `geo` report section. */
@@ -130,8 +134,8 @@ export class GeoView {
         label = `AS${g.asn}`;
         if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
       }
-      const key = this.asns.has(label) || this.asns.size < this.maxAsns ? label : 'other';
-      this.add(this.entity(this.asns, key, key === 'other' ? null : g.asOrg, key === 'other' ? null : g.network), r);
+      const key = this.asns.has(label) || this.asns.size < this.maxAsns ? label : OTHER;
+      this.add(this.entity(this.asns, key, key === OTHER ? null : g.asOrg, key === OTHER ? null : g.network), r);
     }
   }
 
@@ -187,8 +191,8 @@ export class GeoView {
     const countries = rows(this.countries);
     const asns = rows(this.asns);
     const risers = [...countries, ...asns]
-      .filter((r) => r.change.requests_first >= 100 && r.change.requests_last >= 100 && r.change.p95_change !== null && r.change.p95_change > 0.1)
-      .sort((a, b) => (b.change.p95_change ?? 0) - (a.change.p95_change ?? 0) || (a.key < b.key ? -1 : 1));
+      .filter((r) => r.change !== null && r.change.requests_first >= 100 && r.change.requests_last >= 100 && r.change.p95_change !== null && r.change.p95_change > 0.1)
+      .sort((a, b) => (b.change?.p95_change ?? 0) - (a.change?.p95_change ?? 0) || (a.key < b.key ? -1 : 1));
     return {
       data: this.dataInfo,
       located_requests: this.located,
@@ -219,7 +223,7 @@ export class GeoView {
       key, name: e.name, network: e.network, requests: e.requests, share: this.located ? round4(e.requests / this.located) : 0,
       clients: e.clients.count(), sessions: e.sessions, error_rate: e.requests ? round4(e.errors / e.requests) : 0,
       p50_ms: tp.p50, p95_ms: tp.p95, backend_p50_ms: bp.p50, backend_p95_ms: bp.p95,
-      change: {
+      change: key === OTHER ? null : {
         requests_first: first.requests, requests_last: last.requests, error_rate_first: rate(first), error_rate_last: rate(last),
         p50_ms_first: histQuantile(first.hist, 0.5), p50_ms_last: histQuantile(last.hist, 0.5), p95_ms_first: p95f, p95_ms_last: p95l,
         p95_change: p95f !== null && p95l !== null && p95f > 0 ? round4(p95l / p95f - 1) : null,
@@ -227,6 +231,9 @@ export class GeoView {
     };
   }
 }
+
+/** The ASN row of every ASN past the cap. */
+const OTHER = 'other';
 
 function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;
