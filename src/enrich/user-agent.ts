@@ -45,6 +45,19 @@ const TOOLS: readonly (readonly [RegExp, string])[] = [
   [/^Elastic-|^Go |^Dart\/|^reqwest/i, 'library'],
 ];
 
+/**
+ * The name an unlisted crawler gives itself: the product after "compatible;" ("Mozilla/5.0 (compatible; Ezooms/1.0;
+ * ...)" → Ezooms, "archive.org_bot"), else the agent's first product token ("UniversalFeedParser/4.2"), else a word
+ * ending in bot, spider or crawler; null when it names none.
+ */
+function botName(ua: string): string | null {
+  const compatible = /compatible; ?([A-Za-z][\w.-]*(?: [A-Za-z][\w.-]*)?)(?:\/[\w.]+)?(?:[;) +]|$)/.exec(ua)?.[1];
+  if (compatible !== undefined && compatible.length <= 40) return compatible;
+  const product = /^([A-Za-z][\w.-]*(?: [A-Za-z][\w.-]*){0,2})\/\d/.exec(ua)?.[1];
+  if (product !== undefined && product !== 'Mozilla' && product.length <= 40) return product;
+  return /([A-Za-z][\w.-]*(?:bot|spider|crawler))/i.exec(ua)?.[1] ?? null;
+}
+
 /** Mobile app clients: native HTTP stacks with an app token first. */
 const APP = /(?:CFNetwork\/|Dalvik\/|Alamofire\/|^[A-Za-z][\w.-]*\/[\d.]+ \((?:iPhone|iPad|Android|iOS|Linux; U; Android))/;
 
@@ -108,8 +121,8 @@ export function classifyAgent(ua: string | null): AgentInfo {
   }
   const crawler = CRAWLERS.find(([re]) => re.test(ua));
   if (crawler || isbot(ua)) {
-    const name = crawler?.[1] ?? (/([A-Za-z][\w-]*(?:bot|spider|crawler))/i.exec(ua)?.[1] ?? 'crawler');
-    return { family: name, version: null, os, device: 'bot', agentClass: 'bot', claims: name };
+    const name = crawler?.[1] ?? botName(ua);
+    return { family: name ?? 'crawler', version: null, os, device: 'bot', agentClass: 'bot', claims: name };
   }
   for (const [re, family] of BROWSERS) {
     const m = re.exec(ua);

@@ -29,6 +29,21 @@ describe('user agents', () => {
     expect(classifyAgent('Mozilla/5.0 (Windows NT 10.0)').claims).toBeNull();
   });
 
+  // Agents from the Elastic 10,000-line Apache log: crawlers the bot list knows but lbua has no name for.
+  it.each([
+    ['Mozilla/5.0 (compatible; Ezooms/1.0; help@moz.com)', 'Ezooms'],
+    ['Mozilla/5.0 (compatible; archive.org_bot +http://www.archive.org/details/archive.org_bot)', 'archive.org_bot'],
+    ['Mozilla/5.0 (compatible; MJ12bot/v1.4.4; http://www.majestic12.co.uk/bot.php?+)', 'MJ12bot'],
+    ['UniversalFeedParser/4.2-pre-314-svn +http://feedparser.org/', 'UniversalFeedParser'],
+    ['Tiny Tiny RSS/1.11 (http://tt-rss.org/)', 'Tiny Tiny RSS'],
+  ])('names an unlisted crawler by the name it gives itself: %s → %s', (ua, name) => {
+    expect(classifyAgent(ua)).toMatchObject({ agentClass: 'bot', family: name, claims: name });
+  });
+
+  it('claims nothing by name for a crawler that gives none (family "crawler")', () => {
+    expect(classifyAgent('Mozilla/5.0 (Windows NT 6.1) HeadlessChrome/120.0 Safari/537.36')).toMatchObject({ agentClass: 'bot', family: 'crawler', claims: null });
+  });
+
   it('treats a missing user agent as a tool', () => {
     expect(classifyAgent(null).agentClass).toBe('tool');
     expect(classifyAgent('-').family).toBe('none');
