@@ -247,6 +247,7 @@ describe('a log that times no request (CLF)', () => {
     expect(endpoints).not.toMatch(/>p(50|95|99)</);
     expect(html).not.toContain('backend p95');
     expect(html).toContain('Latency is not logged by this format.');
+    expect(html).toContain('No request logged a TLS version (plain HTTP, or a format that does not log it).');
   });
 
   it('keeps them where requests are timed (ALB)', () => {

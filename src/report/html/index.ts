@@ -340,7 +340,7 @@ function clientsSection(r: Report): Html {
   ], rows(p?.['agent_families']))}</div>
 <div><h4>User agents</h4>${table([textCol('user agent', 'key'), numCol('requests', 'requests')], rows(at(r, 'top', 'user_agents')))}</div>
 <div><h4>Protocols</h4>${table([textCol('protocol', 'k', false), numCol('share', 'v', (v) => pct(v))], Object.entries(obj(p?.['protocols']) ?? {}).map(([k, v]) => ({ k, v })))}</div>
-<div><h4>TLS</h4>${table([textCol('version', 'k', false), numCol('share', 'v', (v) => pct(v))], Object.entries(obj(p?.['tls']) ?? {}).map(([k, v]) => ({ k, v })))}</div></div>
+<div><h4>TLS</h4>${table([textCol('version', 'k', false), numCol('share', 'v', (v) => pct(v))], Object.entries(obj(p?.['tls']) ?? {}).map(([k, v]) => ({ k, v })), { empty: 'No request logged a TLS version (plain HTTP, or a format that does not log it).' })}</div></div>
 </section>`;
 }
 
