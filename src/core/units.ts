@@ -137,10 +137,13 @@ export function isoTime(ms: EpochMs): string {
 /**
  * A window as short text: "06:27–06:35" when the report's period lies within one UTC day (`withDate` false);
  * otherwise with dates, "2015-05-19 19:00–19:20" within one day and "2015-05-17 10:00–2015-05-20 21:10" across days,
- * so a window of a multi-day log never reads as a few hours. Takes ISO 8601 UTC strings.
+ * so a window of a multi-day log never reads as a few hours; a window within one minute has seconds ("07:03:00–07:03:44").
+ * Takes ISO 8601 UTC strings.
  */
 export function windowText(startIso: string, endIso: string, withDate: boolean): string {
-  const [sd, st, ed, et] = [startIso.slice(0, 10), startIso.slice(11, 16), endIso.slice(0, 10), endIso.slice(11, 16)];
+  // Within one minute, "07:03–07:03" says nothing: show seconds.
+  const len = startIso.slice(11, 16) === endIso.slice(11, 16) && startIso.slice(0, 10) === endIso.slice(0, 10) ? 19 : 16;
+  const [sd, st, ed, et] = [startIso.slice(0, 10), startIso.slice(11, len), endIso.slice(0, 10), endIso.slice(11, len)];
   if (!withDate) return `${st}–${et}`;
   return sd === ed ? `${sd} ${st}–${et}` : `${sd} ${st}–${ed} ${et}`;
 }
