@@ -5,6 +5,7 @@
  * Standard input cannot be read twice, so its evidence keeps file and line only.
  */
 import { excerpt } from '../core/text';
+import { detectFormat } from '../formats/detect';
 import type { InputSpec } from '../input/expand';
 import { readLineBatches, type ReadOutcome } from '../input/lines';
 import type { ReportFinding } from './types';
@@ -52,4 +53,23 @@ export async function attachEvidenceText(
       return text === undefined ? { file: e.file, line: e.line } : { file: e.file, line: e.line, text };
     }),
   }));
+}
+
+/**
+ * An evidence line as the part an on-call engineer reads — time, client, request, status (and the target of a server
+ * error), duration, agent — for the
+ * terminal, where a raw ALB line cut to the screen width shows only its type, timestamps and load balancer name.
+ * The line is parsed with whichever format parses it; null when none does (the caller shows it raw).
+ */
+export function evidenceSummary(text: string): string | null {
+  const parsed = detectFormat([text]).format?.parse(text, { source: { file: '', line: 0 }, strict: false, detecting: true });
+  if (parsed?.kind !== 'record') return null;
+  const r = parsed.record;
+  const time = Number.isFinite(r.startMs) ? new Date(r.startMs).toISOString().slice(11, 23) : '-';
+  const request = r.path === null ? '(no request line)' : `${r.method ?? '-'} ${r.path}${r.query === null ? '' : '?…'}`;
+  const ms = r.durationMs === null ? '' : `  ${r.durationMs < 10 ? r.durationMs.toFixed(1) : Math.round(r.durationMs).toLocaleString('en-US')} ms`;
+  const agent = r.userAgent === null ? '' : `  "${r.userAgent}"`;
+  // A server error names the target that answered (or failed to).
+  const target = r.backend !== null && r.status !== null && r.status >= 500 ? ` from ${r.backend}` : '';
+  return `${time}  ${r.clientIp ?? '-'}  ${request} → ${r.status ?? '-'}${target}${ms}${agent}`;
 }

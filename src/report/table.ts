@@ -7,6 +7,7 @@ import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWo
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
+import { evidenceSummary } from './evidence';
 
 /** Rendering options for the terminal. */
 export interface TableOptions {
@@ -127,7 +128,9 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     }
     if (opts.evidence) {
       for (const e of f.evidence) {
-        lines.push(st.dim(`           ${safeTail(e.file, 100)}:${e.line}`) + (e.text === undefined ? '' : `  ${safe(e.text, Math.max(40, opts.columns - 30))}`));
+        const where = `${safeTail(e.file, 100)}:${e.line}`;
+        const text = e.text === undefined ? '' : (evidenceSummary(e.text) ?? e.text);
+        lines.push(st.dim(`           ${where}`) + (text === '' ? '' : `  ${safe(text, Math.max(40, opts.columns - 15 - where.length))}`));
       }
     }
   }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { percent, textTable } from '../../src/report/style';
 import { pct } from '../../src/report/html/escape';
 import { describeAction, renderTable } from '../../src/report/table';
+import { evidenceSummary } from '../../src/report/evidence';
 import type { Report, ReportInput } from '../../src/report/types';
 import { json, lbua, ROOT } from '../helpers/cli';
 
@@ -169,5 +170,27 @@ describe('percentages', () => {
     const s = report.summary;
     const rare = { ...report, summary: { ...s, requests: 10_000, status_classes: { '2xx': 9_997, '5xx': 3 } } } as Report;
     expect(renderTable(rare, { color: false, columns: 200, evidence: false })).toMatch(/2xx 9,997 \(>99\.9%\) +5xx 3 \(<0\.1%\)/);
+  });
+});
+
+describe('evidence in the terminal (--evidence)', () => {
+  const alb = 'https 2026-03-10T07:59:02.950000Z app/shop/50dc6c495c0c9188 162.55.4.200:38616 10.0.2.63:8080 0.000 0.046 0.000 503 503 310 120 "GET https://shop.example.com:443/products/5880?ref=x HTTP/2.0" "Mozilla/5.0 (X11; Linux x86_64)" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "shop.example.com" "-" 0 2026-03-10T07:59:02.904000Z "forward" "-" "-" "10.0.2.63:8080" "503" "-" "-"';
+
+  it('shows the request, not the head of the raw line: time, client, request, status, target of a 5xx, duration, agent', () => {
+    expect(evidenceSummary(alb)).toBe('07:59:02.904  162.55.4.200  GET /products/5880?… → 503 from 10.0.2.63:8080  46 ms  "Mozilla/5.0 (X11; Linux x86_64)"');
+    expect(evidenceSummary('127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326')).toBe('20:55:36.000  127.0.0.1  GET /apache_pb.gif → 200');
+    expect(evidenceSummary('not a log line at all')).toBeNull();
+  });
+
+  it('is what analyze --evidence prints under each finding, control characters stripped', () => {
+    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+    const evil = alb.replace('Mozilla/5.0 (X11; Linux x86_64)', 'curl\u001b[2J');
+    const withFinding = {
+      ...report,
+      findings: [{ id: 'x', detector: 'error-spike', severity: 'high', confidence: 0.9, title: 'test', subject: { type: 'target', value: '10.0.2.63:8080' }, window: { start: '2026-03-10T07:59:00.000Z', end: '2026-03-10T08:01:00.000Z' }, metrics: {}, evidence: [{ file: 'x.log', line: 7, text: evil }], actions: [] }],
+    } as unknown as Report;
+    const out = renderTable(withFinding, { color: false, columns: 200, evidence: true });
+    expect(out).toContain('x.log:7  07:59:02.904  162.55.4.200  GET /products/5880?… → 503 from 10.0.2.63:8080  46 ms  "curl[2J"');
+    expect(out).not.toContain('\u001b');
   });
 });
