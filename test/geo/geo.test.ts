@@ -151,6 +151,19 @@ withCorpus('MaxMind test databases', () => {
   });
 });
 
+describe('lbua geo in the terminal', () => {
+  it('says a special-purpose address is not on the internet, without an ASN or network class', () => {
+    const r = lbua(['geo', '8.8.8.8', '10.1.2.3', '2001:db8::1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      '8.8.8.8  US  AS15169 Google LLC  [hosting]',
+      '10.1.2.3  (private range, not routed on the internet)',
+      '2001:db8::1  (documentation range, not routed on the internet)',
+      '',
+    ]);
+  });
+});
+
 describe('end to end', () => {
   const sample = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 

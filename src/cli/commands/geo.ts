@@ -37,7 +37,12 @@ export function registerGeo(program: Command, setExit: (code: number) => void): 
             process.stdout.write(`${safe(r.ip, 60)}  not an IP address\n`);
             continue;
           }
-          const where = r.special ? `(${r.special} range)` : [r.country ?? '??', r.region, r.city].filter(Boolean).join(' / ');
+          // A special-purpose range (private, documentation, loopback, ...) is not on the internet: no ASN or class.
+          if (r.special) {
+            process.stdout.write(`${safe(r.ip, 60)}  (${r.special} range, not routed on the internet)\n`);
+            continue;
+          }
+          const where = [r.country ?? '??', r.region, r.city].filter(Boolean).join(' / ');
           const net = r.asn !== null && r.asn !== undefined ? `AS${r.asn} ${safe(r.asOrg ?? '', 60)}` : 'no ASN';
           process.stdout.write(`${safe(r.ip, 60)}  ${where}  ${net}  [${r.network}]\n`);
         }
