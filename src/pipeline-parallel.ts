@@ -23,7 +23,7 @@ import type { InputSpec } from './input/expand';
 import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
 import { DETECT_SAMPLE_LINES } from './formats/detect';
 import type { FormatParser } from './formats/types';
-import { addToSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormatDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
+import { addToSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormat, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
 import type { AnalyzeOptions, CoreRole } from './analysis-core';
 import type { GeoOptions } from './enrich/geo/index';
@@ -42,7 +42,7 @@ export interface WorkerInit {
 
 /** Messages to a worker. */
 export type ToWorker =
-  | { readonly t: 'input'; readonly index: number; readonly file: string; readonly format: string | null }
+  | { readonly t: 'input'; readonly index: number; readonly file: string; readonly format: string | null; readonly notALog: boolean }
   | {
       readonly t: 'piece';
       readonly input: number;
@@ -156,18 +156,23 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
   const sample: string[] = [];
   const before: Diagnostic[] = [];
   let format = forced;
+  let notALog = false;
   let announced = false;
   const pending: Piece[] = [];
   const progress = emptySummary(file, forced?.id ?? null);
   const announce = (): void => {
     if (format === null && forced === null) {
       format = knownOrDetect(input, sample, detected);
-      if (format === null && sample.length > 0) before.push(noFormatDiagnostic(file, sample));
+      if (format === null && sample.length > 0) {
+        const nf = noFormat(input, file, sample);
+        before.push(nf.diagnostic);
+        notALog = nf.notALog;
+      }
     }
     const cr = crLineEndingsDiagnostic(file, sample);
     if (cr) before.push(cr);
     progress.format = format?.id ?? null;
-    pool.broadcast({ t: 'input', index, file, format: format?.id ?? null });
+    pool.broadcast({ t: 'input', index, file, format: format?.id ?? null, notALog });
     announced = true;
   };
   const send = async (p: Piece): Promise<void> => {

@@ -19,7 +19,7 @@ async function start(): Promise<void> {
   if (port === null) throw new Error('pipeline-worker must run in a worker thread');
   const init = workerData as WorkerInit;
   const options: PipelineOptions = init.options;
-  const inputs = new Map<number, { file: string; format: FormatParser | null; summary: InputSummary }>();
+  const inputs = new Map<number, { file: string; format: FormatParser | null; notALog: boolean; summary: InputSummary }>();
   const kept: { input: number; d: Diagnostic }[] = [];
   let dropped = 0;
   let current = -1;
@@ -39,14 +39,14 @@ async function start(): Promise<void> {
   const handle = (c: Core, m: ToWorker): void => {
     if (m.t === 'input') {
       const summary = emptySummary(m.file, m.format);
-      inputs.set(m.index, { file: m.file, format: m.format === null ? null : (getFormat(m.format) ?? null), summary });
+      inputs.set(m.index, { file: m.file, format: m.format === null ? null : (getFormat(m.format) ?? null), notALog: m.notALog, summary });
       return;
     }
     if (m.t === 'piece') {
       const input = inputs.get(m.input);
       if (input === undefined) throw new Error(`piece for unannounced input ${m.input}`);
       current = m.input;
-      for (const batch of pieceBatches(m, options.maxLineLength)) processBatch(batch, input.format, input.file, options, input.summary, sink);
+      for (const batch of pieceBatches(m, options.maxLineLength)) processBatch(batch, input.format, input.file, options, input.summary, sink, input.notALog);
       port.postMessage({ t: 'ack' });
       return;
     }

@@ -99,6 +99,23 @@ const OTHER_COMPRESSION: readonly { readonly name: string; readonly magic: RegEx
   { name: 'zip', magic: /^PK\u0003\u0004/, cat: 'unzip -p' },
 ];
 
+/**
+ * No format parses an input's first lines. A file found by walking a directory is most likely not a log (a
+ * manifest, a CloudTrail file in the same AWSLogs tree): one warning, and its lines count as skipped (`notALog`).
+ * A file named on the command line, or compressed data lbua does not read, is an error with every line malformed.
+ */
+export function noFormat(input: InputSpec, file: string, sample: readonly string[]): { readonly diagnostic: Diagnostic; readonly notALog: boolean } {
+  if (input.walked !== true || OTHER_COMPRESSION.some((c) => c.magic.test(sample[0] ?? ''))) return { diagnostic: noFormatDiagnostic(file, sample), notALog: false };
+  return {
+    notALog: true,
+    diagnostic: {
+      code: 'INPUT_NOT_A_LOG', severity: 'warning', source: { file, line: 1 },
+      message: 'no known format parses the first lines of this file found under a directory; its lines are counted as skipped',
+      hint: 'to read its lines as a log, name the file itself, with --format if need be',
+    },
+  };
+}
+
 /** No format parses the input's first lines. */
 export function noFormatDiagnostic(file: string, sample: readonly string[]): Diagnostic {
   // UTF-16 (Windows exports) decodes as text with a NUL between ASCII characters.
@@ -150,6 +167,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   const pending: LineBatch[] = [];
   const sample: string[] = [];
   let format = forced;
+  let notALog = false;
   let it = await batches.next();
   while (!it.done && sample.length < DETECT_SAMPLE_LINES) {
     pending.push(it.value);
@@ -160,12 +178,16 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   if (format === null) {
     format = knownOrDetect(input, sample, detected);
     summary.format = format?.id ?? null;
-    if (format === null && sample.length > 0) sink.diagnostic(noFormatDiagnostic(file, sample));
+    if (format === null && sample.length > 0) {
+      const nf = noFormat(input, file, sample);
+      sink.diagnostic(nf.diagnostic);
+      notALog = nf.notALog;
+    }
   }
   const cr = crLineEndingsDiagnostic(file, sample);
   if (cr) sink.diagnostic(cr);
   const process = async (batch: LineBatch): Promise<void> => {
-    processBatch(batch, format, file, options, summary, sink);
+    processBatch(batch, format, file, options, summary, sink, notALog);
     if (sink.afterBatch) await sink.afterBatch(summary);
   };
   for (const b of pending) await process(b);
@@ -179,7 +201,11 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   return summary;
 }
 
-export function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink): void {
+/**
+ * Parses a batch of lines into records for `sink`, counting each line in `summary`. Without a format every line is
+ * malformed, or skipped when `notALog` (a file found under a directory that no format parses).
+ */
+export function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink, notALog = false): void {
   const { from, to, strict } = options;
   let lineNo = batch.firstLine;
   for (const text of batch.lines) {
@@ -191,7 +217,7 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
       continue;
     }
     if (format === null) {
-      if (text.trim() === '') summary.skipped++;
+      if (notALog || text.trim() === '') summary.skipped++;
       else summary.malformed++;
       continue;
     }

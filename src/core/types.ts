@@ -67,6 +67,7 @@ export type DiagnosticCode =
   | 'PARSE_BAD_FIELD'
   | 'PARSE_TRAILING_FIELDS'
   | 'DETECT_NO_FORMAT'
+  | 'INPUT_NOT_A_LOG'
   | 'FORMAT_MISMATCH'
   | 'OPTION_INVALID';
 

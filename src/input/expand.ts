@@ -11,6 +11,11 @@ import { fail } from '../core/types';
 export interface InputSpec {
   readonly path: string;
   readonly stdin: boolean;
+  /**
+   * Found by walking a directory rather than named or matched by a pattern: if no format parses it, it is
+   * probably not a log (a manifest, a CloudTrail file in the same AWSLogs tree), so its lines count as skipped.
+   */
+  readonly walked?: boolean;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -20,11 +25,11 @@ export function expandInputs(args: readonly string[]): InputSpec[] {
   if (args.length === 0) fail('OPTION_INVALID', 'no input given (pass files, directories, globs, or - for stdin)');
   const out: InputSpec[] = [];
   const seen = new Set<string>();
-  const add = (path: string): void => {
+  const add = (path: string, walked = false): void => {
     const key = resolve(path);
     if (seen.has(key)) return;
     seen.add(key);
-    out.push({ path, stdin: false });
+    out.push(walked ? { path, stdin: false, walked } : { path, stdin: false });
   };
   for (const arg of args) {
     if (arg === '-') {
@@ -35,14 +40,14 @@ export function expandInputs(args: readonly string[]): InputSpec[] {
     if (st === null && GLOB_CHARS.test(arg)) {
       const matches = expandGlob(arg);
       if (matches.length === 0) fail('INPUT_UNREADABLE', `${arg}: no file matches this pattern`);
-      matches.forEach(add);
+      for (const m of matches) add(m);
       continue;
     }
     if (st === null) fail('INPUT_UNREADABLE', `${arg}: no such file or directory`);
     if (st.isDirectory()) {
       const files = walk(arg);
       if (files.length === 0) fail('INPUT_UNREADABLE', `${arg}: directory holds no files`);
-      files.forEach(add);
+      for (const f of files) add(f, true);
     } else {
       add(arg);
     }

@@ -111,3 +111,32 @@ describe('the test file Elastic Load Balancing writes when access logs are turne
     expect(report.warnings.map((w) => w.code)).not.toContain('DETECT_NO_FORMAT');
   });
 });
+
+describe('files under a directory that no format parses', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lbua-notlog-'));
+  const dir = join(root, 'AWSLogs', '123456789012');
+  mkdirSync(join(dir, 'CloudTrail'), { recursive: true });
+  mkdirSync(join(dir, 'elasticloadbalancing'), { recursive: true });
+  lbua(['generate', '-n', '300', '--hours', '1', '--seed', '6', '-o', join(dir, 'elasticloadbalancing', 'x.log.gz')]);
+  const trail = join(dir, 'CloudTrail', 'trail.json');
+  writeFileSync(trail, '{"Records": [\n{"eventName": "GetObject"},\n{"eventName": "PutObject"}\n]}\n');
+  // Compressed data lbua does not read is still an error: it is probably a log.
+  writeFileSync(join(dir, 'elasticloadbalancing', 'y.log.zst'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa4, 0x5d, 0x13, 0x02, 0x0a, 0x41]));
+  type Rep = { inputs: { path: string; format: string | null; lines: number; skipped: number; malformed: number; records: number }[]; warnings: { code: string; severity: string; file?: string }[] };
+
+  it.each(['1', '2'])('are one warning each, their lines skipped, not malformed (--jobs %s)', (jobs) => {
+    const r = lbua(['analyze', join(root, 'AWSLogs'), '--output', 'json', '--jobs', jobs]);
+    const rep = json(r) as Rep;
+    expect(rep.inputs.find((i) => i.path === trail)).toMatchObject({ format: null, lines: 4, skipped: 4, malformed: 0 });
+    expect(rep.inputs.find((i) => i.path.endsWith('y.log.zst'))).toMatchObject({ format: null, lines: 2, skipped: 0, malformed: 2 });
+    expect(rep.warnings.filter((w) => w.code === 'INPUT_NOT_A_LOG')).toEqual([expect.objectContaining({ severity: 'warning', file: trail })]);
+    expect(rep.warnings.filter((w) => w.code === 'DETECT_NO_FORMAT')).toHaveLength(1);
+    expect(rep.inputs.find((i) => i.path.endsWith('x.log.gz'))?.records).toBeGreaterThan(0);
+  });
+
+  it('are read as a log, and fail, when named on the command line', () => {
+    const rep = json(lbua(['analyze', trail, '--output', 'json'])) as Rep;
+    expect(rep.inputs[0]).toMatchObject({ lines: 4, skipped: 0, malformed: 4 });
+    expect(rep.warnings.map((w) => w.code)).toEqual(['DETECT_NO_FORMAT']);
+  });
+});
