@@ -116,12 +116,27 @@ export function noFormat(input: InputSpec, file: string, sample: readonly string
   };
 }
 
+/** A line that is one JSON object (JSON access-log layouts: nginx escape=json, Traefik, Caddy, Envoy). */
+function isJsonObject(line: string): boolean {
+  const t = line.trim();
+  if (!t.startsWith('{') || !t.endsWith('}')) return false;
+  try {
+    const v: unknown = JSON.parse(t);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
 /** No format parses the input's first lines. */
 export function noFormatDiagnostic(file: string, sample: readonly string[]): Diagnostic {
   // UTF-16 (Windows exports) decodes as text with a NUL between ASCII characters.
   const utf16 = sample.slice(0, 5).some((l) => (l.match(/\u0000/g)?.length ?? 0) * 3 > l.length);
   const packed = OTHER_COMPRESSION.find((c) => c.magic.test(sample[0] ?? ''));
-  const what = packed ? ` (it looks like ${packed.name}-compressed data; lbua reads gzip and plain text)` : utf16 ? ' (it looks like UTF-16 text)' : '';
+  const jsonLines = !packed && !utf16 && isJsonObject(sample[0] ?? '');
+  const what = packed
+    ? ` (it looks like ${packed.name}-compressed data; lbua reads gzip and plain text)`
+    : utf16 ? ' (it looks like UTF-16 text)' : jsonLines ? ' (it looks like JSON lines, a layout no lbua format reads yet)' : '';
   return {
     code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
     message: `no known format parses the first lines of this input${what}; every line counted as malformed`,

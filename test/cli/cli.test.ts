@@ -171,6 +171,13 @@ describe('lbua analyze', () => {
     expect(rep.warnings.map((w) => w.code)).not.toContain('INPUT_CR_LINE_ENDINGS');
   });
 
+  it('says a JSON-lines log is a layout no format reads yet', () => {
+    const f = join(tmp, 'access.json');
+    writeFileSync(f, '{"ip":"1.2.3.4","path":"/x","status":"200"}\n{"ip":"1.2.3.5","path":"/y","status":"404"}\n');
+    const rep = json(lbua(['analyze', f, '--output', 'json'])) as { warnings: { code: string; message: string }[] };
+    expect(rep.warnings[0]?.message).toContain('(it looks like JSON lines, a layout no lbua format reads yet)');
+  });
+
   it.each([
     ['bzip2', Buffer.from('BZh91AY&SY\u0001\u0002', 'latin1'), 'bzcat'],
     ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04]), 'xzcat'],
