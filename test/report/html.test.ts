@@ -60,6 +60,11 @@ describe('lbua analyze --output html / lbua report', () => {
     for (const e of withText.slice(0, 20)) expect(e.text).toBe(lines[e.line - 1]);
   });
 
+  it('heads each evidence line with what it says: time, client, request, status', () => {
+    const block = /<pre class="evidence">(.*?)<\/pre>/s.exec(page)?.[1] ?? '';
+    expect(block).toMatch(/hostile\.log:\d+  \d\d:\d\d:\d\d\.\d{3}  [\d.:a-f]+  [A-Z]+ \/\S* → \d{3}/);
+  });
+
   it('sets a CSP that allows only its own style and script, by hash', () => {
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(page)?.[1] ?? '';
     expect(csp).toContain("default-src 'none'");

@@ -16,6 +16,7 @@ import { CSS, JS } from './assets';
 import { timelineSvg } from './chart';
 import { bytes, h, int, ms, pct, raw, seconds, value, when, type Html } from './escape';
 import { at, num, obj, rows, str, strs } from './read';
+import { evidenceSummary } from '../evidence';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -129,6 +130,13 @@ export function readTimeline(v: unknown): TimelineSection | null {
 // ---------------------------------------------------------------------------------------------------------------
 // Sections.
 
+/** An evidence entry: file:line and what the line says (time, client, request, status, ...), then the line itself. */
+function evidenceText(e: { readonly file: string; readonly line: number; readonly text?: string }): string {
+  if (e.text === undefined) return `${e.file}:${e.line}\n`;
+  const summary = evidenceSummary(e.text);
+  return `${e.file}:${e.line}${summary === null ? '' : `  ${summary}`}\n    ${e.text}\n`;
+}
+
 /** True when some request logged its duration (CLF and nginx combined log none). */
 function timed(r: Report): boolean {
   return (num(at(r, 'summary', 'latency_ms', 'total', 'count')) ?? 0) > 0 || (num(at(r, 'summary', 'latency_ms', 'backend', 'count')) ?? 0) > 0;
@@ -203,7 +211,7 @@ function findingArticle(f: ReportFinding): Html {
 <p class="meta">${f.detector} · ${f.subject.type} <span class="mono">${f.subject.value}</span> · ${when(f.window.start)} → ${when(f.window.end)} UTC (${durMin} min) · confidence ${pct(f.confidence, 0)}</p>
 ${f.explanation ? h`<p class="muted">${f.explanation}</p>` : ''}
 ${metrics.length ? h`<dl class="metrics">${metrics.map(([k, v]) => h`<div><dt>${k}</dt><dd>${value(v)}</dd></div>`)}</dl>` : ''}
-${f.evidence.length ? h`<h4>Evidence</h4><pre class="evidence">${f.evidence.map((e) => `${e.file}:${e.line}${e.text === undefined ? '' : `\n  ${e.text}`}\n`)}</pre>` : ''}
+${f.evidence.length ? h`<h4>Evidence</h4><pre class="evidence">${f.evidence.map(evidenceText)}</pre>` : ''}
 ${f.actions.length ? h`<h4>Actions</h4><ul class="actions">${f.actions.map(action)}</ul>` : ''}
 ${hasRules ? rulesBlock([f], 'Rules for this finding (nginx, HAProxy, AWS WAF)') : ''}
 ${f.related && f.related.length ? h`<p class="meta">Related: ${f.related.map((id) => h`<a href="#f-${id.replace(/[^\w-]/g, '')}">${id}</a> `)}</p>` : ''}
