@@ -261,3 +261,16 @@ describe('a log that times no request (CLF)', () => {
     expect(/<table class="sortable" id="endpoints-table">.*?<\/thead>/s.exec(alb)?.[0]).toMatch(/>p95<.*>backend p95</s);
   });
 });
+
+describe('finding windows in the HTML report', () => {
+  it('show seconds when a window lies within one minute, minutes otherwise', () => {
+    const saved = JSON.parse(readFileSync(savedJson, 'utf8')) as Report;
+    const finding = (start: string, end: string): Report['findings'][number] => ({
+      id: `w${start.slice(14, 16)}`, detector: 'looping-session', severity: 'medium', confidence: 0.9, title: 'loop', subject: { type: 'session', value: 'abc' },
+      window: { start, end }, metrics: {}, evidence: [], actions: [],
+    } as unknown as Report['findings'][number]);
+    const page = renderHtml({ ...saved, findings: [finding('2026-03-10T07:03:00.000Z', '2026-03-10T07:03:44.851Z'), finding('2026-03-10T06:27:00.000Z', '2026-03-10T06:35:00.000Z')] });
+    expect(page).toContain('2026-03-10 07:03:00 → 07:03:44 UTC (45 s)');
+    expect(page).toContain('2026-03-10 06:27 → 2026-03-10 06:35 UTC (8 min)');
+  });
+});

@@ -43,8 +43,8 @@ figcaption{color:var(--muted);font-size:12px;display:flex;flex-wrap:wrap;gap:12p
 .badge{display:inline-block;border-radius:3px;padding:0 6px;font-size:11px;font-weight:700;text-transform:uppercase;color:#fff;background:var(--info);margin-right:6px;vertical-align:1px}
 .badge.sev-critical{background:var(--critical)}.badge.sev-high{background:var(--high)}.badge.sev-medium{background:var(--medium);color:#1d232b}.badge.sev-low{background:var(--low)}
 .meta{color:var(--muted);font-size:12.5px;margin:4px 0}
-dl.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:2px 18px;margin:8px 0}dl.metrics dt{overflow-wrap:anywhere}
-dl.metrics div{display:flex;justify-content:space-between;gap:8px;border-bottom:1px dotted var(--line)}dl.metrics dt{color:var(--muted)}dl.metrics dd{margin:0;font-variant-numeric:tabular-nums}
+dl.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:2px 18px;margin:8px 0}dl.metrics dt{flex:none;white-space:nowrap}
+dl.metrics div{display:flex;justify-content:space-between;gap:8px;border-bottom:1px dotted var(--line)}dl.metrics dt{color:var(--muted)}dl.metrics dd{margin:0;font-variant-numeric:tabular-nums;min-width:0;overflow-wrap:anywhere;text-align:right}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:8px;overflow:auto;max-height:320px;white-space:pre;margin:6px 0}
 pre.evidence{white-space:pre-wrap;overflow-wrap:anywhere}
 .rules{position:relative}.copy{position:absolute;right:6px;top:6px;font-size:11px;padding:2px 8px;cursor:pointer;border:1px solid var(--line);border-radius:4px;background:var(--panel);color:var(--fg)}

@@ -203,12 +203,17 @@ function action(a: Row): Html {
 }
 
 function findingArticle(f: ReportFinding): Html {
-  const durMin = Math.round((Date.parse(f.window.end) - Date.parse(f.window.start)) / 60_000);
+  const durMs = Date.parse(f.window.end) - Date.parse(f.window.start);
+  // Within one minute, minutes say nothing ("07:03 → 07:03 (1 min)"): seconds.
+  const sameMinute = f.window.start.slice(0, 16) === f.window.end.slice(0, 16);
+  const windowText = sameMinute
+    ? `${when(f.window.start)}:${f.window.start.slice(17, 19)} → ${f.window.end.slice(11, 19)} UTC (${Math.round(durMs / 1000)} s)`
+    : `${when(f.window.start)} → ${when(f.window.end)} UTC (${Math.round(durMs / 60_000)} min)`;
   const metrics = Object.entries(f.metrics);
   const hasRules = f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block');
   return h`<article class="finding sev-${f.severity}" id="f-${f.id}" data-detector="${f.detector}" data-subject="${f.subject.value}">
 <h3><span class="badge sev-${f.severity}">${f.severity}</span>${f.title}</h3>
-<p class="meta">${f.detector} · ${f.subject.type} <span class="mono">${f.subject.value}</span> · ${when(f.window.start)} → ${when(f.window.end)} UTC (${durMin} min) · confidence ${pct(f.confidence, 0)}</p>
+<p class="meta">${f.detector} · ${f.subject.type} <span class="mono">${f.subject.value}</span> · ${windowText} · confidence ${pct(f.confidence, 0)}</p>
 ${f.explanation ? h`<p class="muted">${f.explanation}</p>` : ''}
 ${metrics.length ? h`<dl class="metrics">${metrics.map(([k, v]) => h`<div><dt>${k}</dt><dd>${value(v)}</dd></div>`)}</dl>` : ''}
 ${f.evidence.length ? h`<h4>Evidence</h4><pre class="evidence">${f.evidence.map(evidenceText)}</pre>` : ''}
