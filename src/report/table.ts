@@ -92,7 +92,9 @@ function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: numbe
   for (const [format, a] of [...byFormat].sort(([x], [y]) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0))) {
     t.push([`${num(a.files)} file${a.files === 1 ? '' : 's'}`, format, num(a.lines), num(a.records), a.malformed ? st.yellow(num(a.malformed)) : '0', a.gzip ? `${num(a.gzip)} gzip` : '', num(a.skipped), num(a.filtered)]);
   }
-  const problems = inputs.filter((i) => i.malformed > 0 || i.damaged !== null || i.format === null);
+  // A file no format parses is a problem through its malformed lines; one found under a directory and skipped as
+  // not a log (INPUT_NOT_A_LOG) is not, and stays in the "?" total.
+  const problems = inputs.filter((i) => i.malformed > 0 || i.damaged !== null);
   for (const i of problems.slice(0, INPUT_ROWS)) t.push(row(i));
   const note = problems.length > INPUT_ROWS ? `${num(problems.length - INPUT_ROWS)} more inputs with problems; ` : '';
   return `${t.toString()}\n${st.dim(`  ${num(inputs.length)} inputs: totals per format${problems.length ? ', then the inputs with problems' : ''} (${note}--output json lists every input)`)}`;

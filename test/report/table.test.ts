@@ -72,6 +72,17 @@ describe('the inputs table', () => {
     expect(rows[4]).toContain('notes.txt');
     expect(section).toContain('  301 inputs: totals per format, then the inputs with problems (--output json lists every input)');
   });
+
+  it('counts files skipped as not a log (found under a directory) in the "?" total, not among the problems', () => {
+    const inputs = Array.from({ length: 20 }, (_, k) => input(k));
+    inputs.push(input(20, { path: 'AWSLogs/1/CloudTrail/trail.json', format: null, gzip: false, lines: 40, records: 0, skipped: 40, malformed: 0 }));
+    const lines = render(inputs);
+    const section = lines.slice(lines.indexOf('Inputs'), lines.indexOf('Traffic'));
+    const rows = section.filter((l) => l.startsWith('│') && !l.includes('format'));
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatch(/^│ 1 file +│ \? +│ +40 │ +0 │ +0 │ +│ +40 │/);
+    expect(section.join('\n')).not.toContain('trail.json');
+  });
 });
 
 describe('finding windows in the table', () => {
