@@ -23,7 +23,7 @@ import type { InputSpec } from './input/expand';
 import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
 import { DETECT_SAMPLE_LINES } from './formats/detect';
 import type { FormatParser } from './formats/types';
-import { addToSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormat, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
+import { addToSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormat, notALogDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
 import type { AnalyzeOptions, CoreRole } from './analysis-core';
 import type { GeoOptions } from './enrich/geo/index';
@@ -124,6 +124,8 @@ export async function runParallel(
       if (read.outcome.damage) diags.add(damagedDiagnostic(read.file, read.outcome.damage, summary.lines));
       checkMismatch(summary, read.format, read.sample, read.file, { record: () => undefined, diagnostic: (d) => diags.add(d) });
     }
+    const notLogs = notALogDiagnostic(reads.filter((r) => r.notALog).map((r) => r.file));
+    if (notLogs) diags.add(notLogs);
     diags.countUnkept(accounting.reduce((n, r) => n + r.dropped, 0));
     return {
       summaries,
@@ -145,6 +147,8 @@ interface InputRead {
   readonly sample: readonly string[];
   /** Diagnostics raised before the first line (no format found). */
   readonly before: readonly Diagnostic[];
+  /** Found under a directory and no format parses it: its lines are skipped (see pipeline.noFormat). */
+  readonly notALog: boolean;
   readonly lines: number;
 }
 
@@ -165,7 +169,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
       format = knownOrDetect(input, sample, detected);
       if (format === null && sample.length > 0) {
         const nf = noFormat(input, file, sample);
-        before.push(nf.diagnostic);
+        if (nf.diagnostic) before.push(nf.diagnostic);
         notALog = nf.notALog;
       }
     }
@@ -203,7 +207,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
     for (const p of pending.splice(0)) await send(p);
   }
   for (const p of chunker.end(outcome.damage === null)) await send(p);
-  return { index, file, outcome, format, sample, before, lines: chunker.lines };
+  return { index, file, outcome, format, sample, before, lines: chunker.lines, notALog };
 }
 
 function mergeSummaries(read: InputRead, results: readonly WorkerResult[]): InputSummary {

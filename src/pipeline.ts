@@ -59,7 +59,14 @@ export async function runInputs(
 ): Promise<InputSummary[]> {
   const forced = forcedFormat(options);
   const summaries: InputSummary[] = [];
-  for (const input of inputs) summaries.push(await runInput(input, forced, options, sink, detected));
+  const notLogs: string[] = [];
+  for (const input of inputs) {
+    const { summary, notALog } = await runInput(input, forced, options, sink, detected);
+    summaries.push(summary);
+    if (notALog) notLogs.push(summary.path);
+  }
+  const d = notALogDiagnostic(notLogs);
+  if (d) sink.diagnostic(d);
   return summaries;
 }
 
@@ -101,18 +108,25 @@ const OTHER_COMPRESSION: readonly { readonly name: string; readonly magic: RegEx
 
 /**
  * No format parses an input's first lines. A file found by walking a directory is most likely not a log (a
- * manifest, a CloudTrail file in the same AWSLogs tree): one warning, and its lines count as skipped (`notALog`).
- * A file named on the command line, or compressed data lbua does not read, is an error with every line malformed.
+ * manifest, a CloudTrail file in the same AWSLogs tree): its lines count as skipped (`notALog`), and such files are
+ * named together in one warning after the run (notALogDiagnostic), so a tree full of them does not crowd out the
+ * line errors of real logs. A file named on the command line, or compressed data lbua does not read, is an error
+ * with every line malformed.
  */
-export function noFormat(input: InputSpec, file: string, sample: readonly string[]): { readonly diagnostic: Diagnostic; readonly notALog: boolean } {
+export function noFormat(input: InputSpec, file: string, sample: readonly string[]): { readonly diagnostic: Diagnostic | null; readonly notALog: boolean } {
   if (input.walked !== true || OTHER_COMPRESSION.some((c) => c.magic.test(sample[0] ?? ''))) return { diagnostic: noFormatDiagnostic(file, sample), notALog: false };
+  return { diagnostic: null, notALog: true };
+}
+
+/** The one warning naming the files found under directories that no format parses (null when there are none). */
+export function notALogDiagnostic(files: readonly string[]): Diagnostic | null {
+  if (files.length === 0) return null;
+  const shown = files.slice(0, 5).join(', ');
+  const more = files.length > 5 ? ` and ${files.length - 5} more` : '';
   return {
-    notALog: true,
-    diagnostic: {
-      code: 'INPUT_NOT_A_LOG', severity: 'warning', source: { file, line: 1 },
-      message: 'no known format parses the first lines of this file found under a directory; its lines are counted as skipped',
-      hint: 'to read its lines as a log, name the file itself, with --format if need be',
-    },
+    code: 'INPUT_NOT_A_LOG', severity: 'warning', source: null,
+    message: `${files.length === 1 ? '1 file' : `${files.length} files`} found under a directory ${files.length === 1 ? 'matches' : 'match'} no log format lbua knows; their lines are counted as skipped: ${shown}${more}`,
+    hint: 'to read one as a log, name the file itself, with --format if need be',
   };
 }
 
@@ -173,7 +187,7 @@ export function damagedDiagnostic(file: string, damage: { readonly message: stri
   };
 }
 
-async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink, detected?: DetectedFormats): Promise<InputSummary> {
+async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink, detected?: DetectedFormats): Promise<{ summary: InputSummary; notALog: boolean }> {
   const file = input.stdin ? '<stdin>' : input.path;
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const summary = emptySummary(file, forced?.id ?? null);
@@ -195,7 +209,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
     summary.format = format?.id ?? null;
     if (format === null && sample.length > 0) {
       const nf = noFormat(input, file, sample);
-      sink.diagnostic(nf.diagnostic);
+      if (nf.diagnostic) sink.diagnostic(nf.diagnostic);
       notALog = nf.notALog;
     }
   }
@@ -213,7 +227,7 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   summary.damaged = outcome.damage;
   if (outcome.damage) sink.diagnostic(damagedDiagnostic(file, outcome.damage, summary.lines));
   checkMismatch(summary, format, sample, file, sink);
-  return summary;
+  return { summary, notALog };
 }
 
 /**
