@@ -73,6 +73,8 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     if (isAwsTestFileLine(line)) return { kind: 'skip', reason: 'header' };
     const type = line.slice(f[0], f[1]);
     if (CONNECTION_LOG.test(line)) return parseError(line, ctx, 'ALB connection-log line, not an access-log line');
+    // NLB TLS-listener logs ("tls 2.0 <time> net/<name>/...") share buckets with ALB logs.
+    if (type === 'tls' && / net\//.test(line)) return parseError(line, ctx, 'Network Load Balancer (NLB) TLS access-log line: lbua reads ALB, not NLB, access logs');
     return parseError(line, ctx, `not an ALB access-log line (type "${type.slice(0, 16)}")`);
   }
   if (nf < MIN_FIELDS) return parseError(line, ctx, `truncated ALB line: ${nf} fields, expected at least ${MIN_FIELDS}`);
