@@ -128,17 +128,28 @@ function unsupported(l: Limit, server: string): string[] | null {
   return [`# ${describe(l)}`, `#    not emitted: ${why}`];
 }
 
+/** A limit nginx and HAProxy can express: an address or endpoint scope, keyed on the client. */
+interface ServerLimit {
+  readonly l: Limit;
+  readonly s: Extract<Scope, { kind: 'addresses' | 'endpoint' }>;
+}
+
+/** The limits `server` (nginx or HAProxy) can express; the comment lines for the others are added to `skipped`. */
+function serverLimits(limits: readonly Limit[], server: string, skipped: string[]): ServerLimit[] {
+  const out: ServerLimit[] = [];
+  for (const l of limits) {
+    const no = unsupported(l, server);
+    if (no !== null) skipped.push(...no);
+    else if (l.scope.kind === 'addresses' || l.scope.kind === 'endpoint') out.push({ l, s: l.scope });
+  }
+  return out;
+}
+
 function nginx(limits: readonly Limit[], blocked: readonly string[]): string {
   const http: string[] = [];
   const server: string[] = [];
   const skipped: string[] = [];
-  for (const l of limits) {
-    const s = l.scope;
-    const no = unsupported(l, 'nginx');
-    if (no !== null || s.kind === 'asn' || s.kind === 'unknown') {
-      skipped.push(...(no ?? []));
-      continue;
-    }
+  for (const { l, s } of serverLimits(limits, 'nginx', skipped)) {
     const clientKey = l.key === 'forwarded-ip' ? '$http_x_forwarded_for' : '$binary_remote_addr';
     http.push(`# ${describe(l)}`);
     if (s.kind === 'addresses') {
@@ -172,13 +183,7 @@ function haproxy(limits: readonly Limit[], blocked: readonly string[]): string {
   const tracked = limits.some((l) => l.scope.kind === 'addresses' && l.key !== 'asn');
   if (blocked.length > 0) front.push(`acl lbua_blocked src ${blocked.join(' ')}`, 'http-request deny if lbua_blocked');
   if (tracked) front.push('stick-table type ip size 1m expire 10m store http_req_rate(1m)', 'http-request track-sc0 src');
-  for (const l of limits) {
-    const s = l.scope;
-    const no = unsupported(l, 'HAProxy');
-    if (no !== null || s.kind === 'asn' || s.kind === 'unknown') {
-      skipped.push(...(no ?? []));
-      continue;
-    }
+  for (const { l, s } of serverLimits(limits, 'HAProxy', skipped)) {
     front.push(`# ${describe(l)}`);
     if (s.kind === 'addresses') {
       front.push(`acl lbua_${l.n} src ${s.cidrs.join(' ')}`, `http-request deny deny_status 429 if lbua_${l.n} { sc_http_req_rate(0) gt ${l.limit} }`);
