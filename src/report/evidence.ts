@@ -6,6 +6,8 @@
  */
 import { excerpt } from '../core/text';
 import { detectFormat } from '../formats/detect';
+import { getFormat } from '../formats/registry';
+import { isoTime } from '../core/units';
 import type { InputSpec } from '../input/expand';
 import { readLineBatches, type ReadOutcome } from '../input/lines';
 import type { ReportFinding } from './types';
@@ -55,17 +57,23 @@ export async function attachEvidenceText(
   }));
 }
 
+/** The format each input of a report was read with, by path: an evidence line is parsed with its file's format. */
+export function inputFormats(inputs: readonly { readonly path: string; readonly format: string | null }[]): ReadonlyMap<string, string | null> {
+  return new Map(inputs.map((i) => [i.path, i.format]));
+}
+
 /**
  * An evidence line as the part an on-call engineer reads — time, client, request, status (and the target of a server
- * error), duration, agent — for the
- * terminal, where a raw ALB line cut to the screen width shows only its type, timestamps and load balancer name.
- * The line is parsed with whichever format parses it; null when none does (the caller shows it raw).
+ * error), duration, agent — where a raw ALB line cut to the screen width shows only its type, timestamps and load
+ * balancer name. Parsed with `format` (the id its input was read with), or, for a report that does not say, with
+ * whichever format parses it; null when it does not parse (the caller shows it raw).
  */
-export function evidenceSummary(text: string): string | null {
-  const parsed = detectFormat([text]).format?.parse(text, { source: { file: '', line: 0 }, strict: false, detecting: true });
+export function evidenceSummary(text: string, format: string | null = null): string | null {
+  const parser = (format === null ? undefined : getFormat(format)) ?? detectFormat([text]).format;
+  const parsed = parser?.parse(text, { source: { file: '', line: 0 }, strict: false, detecting: true });
   if (parsed?.kind !== 'record') return null;
   const r = parsed.record;
-  const time = Number.isFinite(r.startMs) ? new Date(r.startMs).toISOString().slice(11, 23) : '-';
+  const time = Number.isFinite(r.startMs) ? isoTime(r.startMs).slice(11, 23) : '-';
   const request = r.path === null ? '(no request line)' : `${r.method ?? '-'} ${r.path}${r.query === null ? '' : '?…'}`;
   const ms = r.durationMs === null ? '' : `  ${r.durationMs < 10 ? r.durationMs.toFixed(1) : Math.round(r.durationMs).toLocaleString('en-US')} ms`;
   const agent = r.userAgent === null ? '' : `  "${r.userAgent}"`;

@@ -7,7 +7,7 @@ import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWo
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
-import { evidenceSummary } from './evidence';
+import { evidenceSummary, inputFormats } from './evidence';
 
 /** Rendering options for the terminal. */
 export interface TableOptions {
@@ -112,6 +112,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     return lines.join('\n');
   }
   const withDate = spansDays(report.summary.time_range);
+  const formats = inputFormats(report.inputs);
   for (const f of report.findings) {
     const sev = f.severity.toUpperCase().padEnd(8);
     const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
@@ -131,7 +132,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     if (opts.evidence) {
       for (const e of f.evidence) {
         const where = `${safeTail(e.file, 100)}:${e.line}`;
-        const text = e.text === undefined ? '' : (evidenceSummary(e.text) ?? e.text);
+        const text = e.text === undefined ? '' : (evidenceSummary(e.text, formats.get(e.file) ?? null) ?? e.text);
         lines.push(st.dim(`           ${where}`) + (text === '' ? '' : `  ${safe(text, Math.max(40, opts.columns - 15 - where.length))}`));
       }
     }

@@ -16,7 +16,7 @@ import { CSS, JS } from './assets';
 import { timelineSvg } from './chart';
 import { bytes, h, int, ms, pct, raw, seconds, value, when, type Html } from './escape';
 import { at, num, obj, rows, str, strs } from './read';
-import { evidenceSummary } from '../evidence';
+import { evidenceSummary, inputFormats } from '../evidence';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -131,9 +131,9 @@ export function readTimeline(v: unknown): TimelineSection | null {
 // Sections.
 
 /** An evidence entry: file:line and what the line says (time, client, request, status, ...), then the line itself. */
-function evidenceText(e: { readonly file: string; readonly line: number; readonly text?: string }): string {
+function evidenceText(e: { readonly file: string; readonly line: number; readonly text?: string }, formats: ReadonlyMap<string, string | null>): string {
   if (e.text === undefined) return `${e.file}:${e.line}\n`;
-  const summary = evidenceSummary(e.text);
+  const summary = evidenceSummary(e.text, formats.get(e.file) ?? null);
   return `${e.file}:${e.line}${summary === null ? '' : `  ${summary}`}\n    ${e.text}\n`;
 }
 
@@ -202,7 +202,7 @@ function action(a: Row): Html {
   return h`<li><b>${type}</b>${fields.length ? h` <span class="mono">${fields.join(' · ')}</span>` : ''}${why ? h`<br><span class="muted">${why}</span>` : ''}</li>`;
 }
 
-function findingArticle(f: ReportFinding): Html {
+function findingArticle(f: ReportFinding, formats: ReadonlyMap<string, string | null>): Html {
   const durMs = Date.parse(f.window.end) - Date.parse(f.window.start);
   // Within one minute, minutes say nothing ("07:03 → 07:03 (1 min)"): seconds.
   const sameMinute = f.window.start.slice(0, 16) === f.window.end.slice(0, 16);
@@ -216,20 +216,22 @@ function findingArticle(f: ReportFinding): Html {
 <p class="meta">${f.detector} · ${f.subject.type} <span class="mono">${f.subject.value}</span> · ${windowText} · confidence ${pct(f.confidence, 0)}</p>
 ${f.explanation ? h`<p class="muted">${f.explanation}</p>` : ''}
 ${metrics.length ? h`<dl class="metrics">${metrics.map(([k, v]) => h`<div><dt>${k}</dt><dd>${value(v)}</dd></div>`)}</dl>` : ''}
-${f.evidence.length ? h`<h4>Evidence</h4><pre class="evidence">${f.evidence.map(evidenceText)}</pre>` : ''}
+${f.evidence.length ? h`<h4>Evidence</h4><pre class="evidence">${f.evidence.map((e) => evidenceText(e, formats))}</pre>` : ''}
 ${f.actions.length ? h`<h4>Actions</h4><ul class="actions">${f.actions.map(action)}</ul>` : ''}
 ${hasRules ? rulesBlock([f], 'Rules for this finding (nginx, HAProxy, AWS WAF)') : ''}
 ${f.related && f.related.length ? h`<p class="meta">Related: ${f.related.map((id) => h`<a href="#f-${id.replace(/[^\w-]/g, '')}">${id}</a> `)}</p>` : ''}
 </article>`;
 }
 
-function findingsSection(findings: readonly ReportFinding[]): Html {
+function findingsSection(findings: readonly ReportFinding[], r: Report): Html {
+  // Evidence lines are parsed with the format their input was read with (a saved report may lack it: then detected).
+  const formats = inputFormats(rows(r.inputs).flatMap((i) => { const path = str(i['path']); return path === null ? [] : [{ path, format: str(i['format']) }]; }));
   const sorted = [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
   const anyRules = findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'));
   return h`<section id="findings"><h2>Findings <span class="muted">(${int(findings.length)})</span></h2>
 ${findings.length === 0 ? h`<p class="muted">No findings: nothing unusual was detected (or detectors were off).</p>` : ''}
 ${anyRules ? rulesBlock(findings, 'All proposed rules (nginx, HAProxy, AWS WAF)') : ''}
-<div id="findings-list">${sorted.map(findingArticle)}</div></section>`;
+<div id="findings-list">${sorted.map((f) => findingArticle(f, formats))}</div></section>`;
 }
 
 function pctl(v: unknown, fmt: (x: number | null) => string): string {
@@ -405,7 +407,7 @@ export function renderHtml(report: Report): string {
 <main>
 ${header(report, findings)}
 ${timelineSection(report, findings)}
-${findingsSection(findings)}
+${findingsSection(findings, report)}
 ${sessionsSection(report, findings)}
 ${endpointsSection(report)}
 ${regionsSection(report)}
