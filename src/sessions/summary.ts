@@ -7,6 +7,7 @@ import { QuantileSketch, percentiles } from '../core/quantile';
 import { TopCounter } from '../core/top';
 import { isoTime } from '../core/units';
 import type { Session } from './types';
+import { NO_REQUEST } from '../enrich/index';
 
 /** A kept session, as shown in reports. */
 export interface SessionBrief {
@@ -70,8 +71,8 @@ export class SessionSummary {
     if (s.requests === s.staticAssets) this.staticOnly++;
     else {
       // '-': no request line to name (requests that were not HTTP), so no endpoint to list.
-      if (s.entry !== '-') this.entries.add(s.entry);
-      if (s.exit !== '-') this.exits.add(s.exit);
+      if (s.entry !== NO_REQUEST) this.entries.add(s.entry);
+      if (s.exit !== NO_REQUEST) this.exits.add(s.exit);
     }
     for (let i = 1; i < s.sequence.length; i++) {
       const a = s.sequence[i - 1];
