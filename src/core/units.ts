@@ -142,10 +142,27 @@ export function isoTime(ms: EpochMs): string {
  */
 export function windowText(startIso: string, endIso: string, withDate: boolean): string {
   // Within one minute, "07:03–07:03" says nothing: show seconds.
-  const len = startIso.slice(11, 16) === endIso.slice(11, 16) && startIso.slice(0, 10) === endIso.slice(0, 10) ? 19 : 16;
+  const len = sameMinute(startIso, endIso) ? 19 : 16;
   const [sd, st, ed, et] = [startIso.slice(0, 10), startIso.slice(11, len), endIso.slice(0, 10), endIso.slice(11, len)];
   if (!withDate) return `${st}–${et}`;
   return sd === ed ? `${sd} ${st}–${et}` : `${sd} ${st}–${ed} ${et}`;
+}
+
+/** True when two ISO 8601 UTC times fall in the same minute (a window then reads in seconds). */
+export function sameMinute(startIso: string, endIso: string): boolean {
+  return startIso.slice(0, 16) === endIso.slice(0, 16);
+}
+
+/**
+ * A share (0..1) too close to 0 or 1 to show with `digits` decimals of a percent without reading as "0%" or "100%":
+ * "<0.1%" / ">99.9%" (for digits 1), else null (show the rounded value).
+ */
+export function boundedShare(share: number, digits: number): string | null {
+  const step = 1 / 10 ** digits;
+  const least = step / 200;
+  if (share > 0 && share < least) return `<${step}%`;
+  if (share < 1 && share >= 1 - least) return `>${100 - step}%`;
+  return null;
 }
 
 /** True when an ISO 8601 UTC period spans more than one UTC day (window text then needs dates). */

@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import { oneLine } from '../core/text';
+import { boundedShare } from '../core/units';
 
 /** Styling functions; identity when colour is off. */
 export interface Style {
@@ -156,7 +157,5 @@ export function heading(st: Style, title: string): string {
  * everything never reads "100.0%": 3 server errors in 10,000 requests are "<0.1%", not nothing.
  */
 export function percent(share: number): string {
-  if (share > 0 && share < 0.0005) return '<0.1%';
-  if (share < 1 && share >= 0.9995) return '>99.9%';
-  return `${(share * 100).toFixed(1)}%`;
+  return boundedShare(share, 1) ?? `${(share * 100).toFixed(1)}%`;
 }

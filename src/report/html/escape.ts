@@ -1,6 +1,6 @@
 /** HTML escaping and number formatting for the HTML report. Every string that reaches the page goes through esc(). */
 import { stripControl } from '../../core/text';
-import { formatBytes } from '../../core/units';
+import { boundedShare, formatBytes } from '../../core/units';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -34,10 +34,7 @@ export function ms(v: number | null | undefined): string {
 export function pct(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   const f = 10 ** digits;
-  const least = 0.5 / (100 * f);
-  if (v > 0 && v < least) return `<${1 / f}%`;
-  if (v < 1 && v >= 1 - least) return `>${100 - 1 / f}%`;
-  return `${Math.round(v * 100 * f) / f}%`;
+  return boundedShare(v, digits) ?? `${Math.round(v * 100 * f) / f}%`;
 }
 
 /** Bytes → "1.2 GiB" (the terminal report uses the same units); "–" when not logged. */

@@ -16,6 +16,7 @@ import { CSS, JS } from './assets';
 import { timelineSvg } from './chart';
 import { bytes, h, int, ms, pct, raw, seconds, value, when, type Html } from './escape';
 import { at, num, obj, rows, str, strs } from './read';
+import { sameMinute } from '../../core/units';
 import { evidenceSummary, inputFormats } from '../evidence';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -205,8 +206,7 @@ function action(a: Row): Html {
 function findingArticle(f: ReportFinding, formats: ReadonlyMap<string, string | null>): Html {
   const durMs = Date.parse(f.window.end) - Date.parse(f.window.start);
   // Within one minute, minutes say nothing ("07:03 → 07:03 (1 min)"): seconds.
-  const sameMinute = f.window.start.slice(0, 16) === f.window.end.slice(0, 16);
-  const windowText = sameMinute
+  const windowText = sameMinute(f.window.start, f.window.end)
     ? `${when(f.window.start)}:${f.window.start.slice(17, 19)} → ${f.window.end.slice(11, 19)} UTC (${Math.round(durMs / 1000)} s)`
     : `${when(f.window.start)} → ${when(f.window.end)} UTC (${Math.round(durMs / 60_000)} min)`;
   const metrics = Object.entries(f.metrics);
