@@ -114,7 +114,8 @@ const OTHER_COMPRESSION: readonly { readonly name: string; readonly magic: RegEx
  * with every line malformed.
  */
 export function noFormat(input: InputSpec, file: string, sample: readonly string[]): { readonly diagnostic: Diagnostic | null; readonly notALog: boolean } {
-  if (input.walked !== true || OTHER_COMPRESSION.some((c) => c.magic.test(sample[0] ?? ''))) return { diagnostic: noFormatDiagnostic(file, sample), notALog: false };
+  const packed = OTHER_COMPRESSION.find((c) => c.magic.test(sample[0] ?? '')) ?? null;
+  if (input.walked !== true || packed !== null) return { diagnostic: noFormatDiagnostic(file, sample, packed), notALog: false };
   return { diagnostic: null, notALog: true };
 }
 
@@ -142,11 +143,10 @@ function isJsonObject(line: string): boolean {
   }
 }
 
-/** No format parses the input's first lines. */
-export function noFormatDiagnostic(file: string, sample: readonly string[]): Diagnostic {
+/** No format parses the input's first lines (`packed`: the compression its data starts with, if one). */
+function noFormatDiagnostic(file: string, sample: readonly string[], packed: (typeof OTHER_COMPRESSION)[number] | null): Diagnostic {
   // UTF-16 (Windows exports) decodes as text with a NUL between ASCII characters.
   const utf16 = sample.slice(0, 5).some((l) => (l.match(/\u0000/g)?.length ?? 0) * 3 > l.length);
-  const packed = OTHER_COMPRESSION.find((c) => c.magic.test(sample[0] ?? ''));
   const jsonLines = !packed && !utf16 && isJsonObject(sample[0] ?? '');
   const what = packed
     ? ` (it looks like ${packed.name}-compressed data; lbua reads gzip and plain text)`
