@@ -107,8 +107,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
   const req = parseRequestLine(reqText === '<BADREQ>' ? '' : reqText);
   const client = splitHostPort(fieldRaw(line, off, d - 1));
   const { backend, noServer } = backendOf(fieldRaw(line, off, d + 2));
-  const fe = fieldRaw(line, off, d + 1);
-  const tlsFrontend = fe.charCodeAt(fe.length - 1) === 126; /* ~ */
+  const fe = frontendOf(fieldRaw(line, off, d + 1));
   const tls = ri + 2 < n && kinds[ri + 1] === WORD && kinds[ri + 2] === WORD ? httpsExtras(fieldRaw(line, off, ri + 2)) : null;
   const Tr = T[TR_INDEX] ?? -1;
   const Ta = T[TA_INDEX] ?? -1;
@@ -121,7 +120,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
       clientIp: client.ip === '-' ? null : client.ip,
       clientPort: client.port,
       method: req.method,
-      scheme: req.scheme ?? (tlsFrontend || tls !== null ? 'https' : 'http'),
+      scheme: req.scheme ?? (fe.tls || tls !== null ? 'https' : 'http'),
       host: hostWithoutPort(req.host) ?? tls?.sni ?? null,
       path: req.path,
       query: req.query,
@@ -139,10 +138,16 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
       tlsCipher: tls?.cipher ?? null,
       traceId: null,
       errorReason: terminationState(line, off, ti + 5, n),
-      lb: tlsFrontend ? fe.slice(0, -1) : fe,
+      lb: fe.lb,
       source: ctx.source,
     },
   };
+}
+
+/** The frontend field: a name ending in `~` is a TLS frontend; lb is the name without it. */
+function frontendOf(fe: string): { lb: string; tls: boolean } {
+  const tls = fe.charCodeAt(fe.length - 1) === 126; /* ~ */
+  return { lb: tls ? fe.slice(0, -1) : fe, tls };
 }
 
 /** `backend/server` → the backend as logged; `<NOSRV>` (no server selected): the backend name alone. */
@@ -162,8 +167,7 @@ function tcpRecord(line: string, ctx: ParseContext, d: number, ti: number, n: nu
   const bytesOut = bytesAt(line, off, ti + 1, n);
   if (Number.isNaN(bytesOut)) return parseError(line, ctx, `bytes_read is not an integer, got ${got(line, off, ti + 1, n)}`, 'bytes_read');
   const client = splitHostPort(fieldRaw(line, off, d - 1));
-  const fe = fieldRaw(line, off, d + 1);
-  const tlsFrontend = fe.charCodeAt(fe.length - 1) === 126; /* ~ */
+  const fe = frontendOf(fieldRaw(line, off, d + 1));
   const Tt = T[2] ?? -1;
   return {
     kind: 'record',
@@ -181,7 +185,7 @@ function tcpRecord(line: string, ctx: ParseContext, d: number, ti: number, n: nu
       bytesOut,
       userAgent: null, referer: null, tlsProtocol: null, tlsCipher: null, traceId: null,
       errorReason: terminationState(line, off, ti + 2, n),
-      lb: tlsFrontend ? fe.slice(0, -1) : fe,
+      lb: fe.lb,
       source: ctx.source,
     },
   };
