@@ -86,12 +86,12 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number, requ
       expected: { incident: 'scanner', detector: 'scanner', subjectType: 'ip', subject: '193.32.162.77', startMs: t0, endMs: t1 },
     });
   }
-  // 4. Distributed credential stuffing: 200 addresses in many networks, failed logins.
+  // 4. Distributed credential stuffing: 1,500 failed logins from 1,000 addresses, each in its own /16.
   {
     const t0 = at(hours * 0.55);
     const t1 = t0 + 15 * MIN;
     list.push({
-      id: 'credential-stuffing', description: 'failed logins on POST /api/v1/login from 200 addresses in 40 networks',
+      id: 'credential-stuffing', description: '1,500 failed logins on POST /api/v1/login in 15 minutes from 1,000 addresses in 1,000 networks',
       actor: { start: (sim) => spread(sim, rng, t0, t1, 1500, (i, t, s) => s.request(t, { ip: `${91 + (i % 40)}.${(i * 7) % 250}.${(i * 13) % 250}.${(i % 5) + 2}`, ua: BROWSER }, fixed('/api/v1/login', 'POST', 110), { status: 401, targetStatus: 401 })) },
       expected: { incident: 'credential-stuffing', detector: 'credential-stuffing', subjectType: 'endpoint', subject: 'POST /api/v1/login', startMs: t0, endMs: t1 },
     });
