@@ -214,9 +214,13 @@ export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
   );
 }
 
-/** Subjects that can describe one incident: an address inside a network, or global with anything. */
+/**
+ * Subjects that can describe one incident: an address inside a network, global with anything, or a country with a
+ * finding that names it as its cause (metrics.country).
+ */
 function relatedSubjects(a: Finding, b: Finding): boolean {
   if (a.subject.type === 'global' || b.subject.type === 'global') return true;
+  if ((a.subject.type === 'country' && b.metrics['country'] === a.subject.value) || (b.subject.type === 'country' && a.metrics['country'] === b.subject.value)) return true;
   const ip = a.subject.type === 'ip' ? a.subject.value : b.subject.type === 'ip' ? b.subject.value : null;
   const net = a.subject.type === 'cidr' ? a.subject.value : b.subject.type === 'cidr' ? b.subject.value : null;
   return ip !== null && net !== null && inCidr(ip, net);

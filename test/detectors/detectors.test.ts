@@ -4,7 +4,7 @@
  * evidence. Plus the registry contract and determinism.
  */
 import { DETECTORS } from '../../src/detect/registry';
-import { foldAttackSurges, foldLoopBursts, foldScrapeIntoBursts } from '../../src/detect/stage';
+import { foldAttackSurges, foldLoopBursts, foldScrapeIntoBursts, toReport } from '../../src/detect/stage';
 import { inCidr } from '../../src/enrich/geo/ip';
 import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
@@ -251,6 +251,37 @@ describe('lingering-endpoint', () => {
   it('is silent on an endpoint that is slow all along', () => {
     expect(detect('lingering-endpoint', [...BG, ...traffic(0, 600)])).toEqual([]);
   });
+
+  // 30 req/min on one endpoint from five countries; `slowIn` clients get 600 ms from minute 35 on.
+  const regional = (slowIn: (country: string) => boolean, countries = ['US', 'DE', 'GB', 'FR', 'JP']): EnrichedRecord[] =>
+    steady(0, 60, 30, (i, t) => {
+      const country = countries[i % countries.length] ?? 'US';
+      const slow = t >= 35 * MINUTE && slowIn(country);
+      return rec(t, {
+        clientIp: `81.41.${i % countries.length}.${1 + (i % 200)}`, path: '/api/v1/orders', route: '/api/v1/orders', endpoint: 'GET /api/v1/orders',
+        durationMs: slow ? 600 + (i % 7) * 10 : 20 + (i % 7) * 3, backendMs: null, geo: geo(country, 1000 + (i % countries.length)),
+      });
+    });
+
+  it('names the country when only its clients see the endpoint slower, and keeps it as context (low)', () => {
+    const fs = detect('lingering-endpoint', regional((c) => c === 'JP'), { geo: true });
+    expect(fs).toHaveLength(1);
+    expect(fs[0]?.severity).toBe('low');
+    expect(fs[0]?.title).toMatch(/GET \/api\/v1\/orders: p95 .* — only for clients in JP \(100% of the requests over 150 ms, 20% of all\)/);
+    expect(fs[0]?.metrics).toMatchObject({ country: 'JP', country_share_of_slow: 1, country_share_of_requests: 0.2 });
+    expect(fs[0]?.actions[0]).toMatchObject({ type: 'investigate', subject: 'JP' });
+  });
+
+  it('keeps the endpoint as the cause when every country sees it slower, or the slow country is most of its traffic', () => {
+    const everywhere = detect('lingering-endpoint', regional(() => true), { geo: true });
+    expect(everywhere.map((f) => [f.severity, f.metrics['country']])).toEqual([['high', undefined]]);
+    // Three countries of five (60% of the requests) are slow: that is the endpoint, not a region.
+    const most = detect('lingering-endpoint', regional((c) => ['US', 'DE', 'GB'].includes(c)), { geo: true });
+    expect(most.map((f) => [f.severity, f.metrics['country']])).toEqual([['high', undefined]]);
+    // One country with 40% of the requests, but the others slow too (20% over the threshold): not regional.
+    const both = detect('lingering-endpoint', regional((c) => c === 'JP' || c === 'US', ['US', 'JP', 'JP', 'DE', 'FR']), { geo: true });
+    expect(both.map((f) => f.metrics['country'])).toEqual([undefined]);
+  });
 });
 
 describe('regional-creep', () => {
@@ -395,10 +426,21 @@ describe('determinism', () => {
 });
 
 describe('findings across detectors', () => {
-  const finding = (detector: string, type: 'ip' | 'cidr' | 'global', value: string, startMin: number, endMin: number, metrics: Record<string, number | string | null>): Finding => ({
+  const finding = (detector: string, type: 'ip' | 'cidr' | 'global' | 'country' | 'endpoint', value: string, startMin: number, endMin: number, metrics: Record<string, number | string | null>): Finding => ({
     detector, severity: 'medium', confidence: 0.9, title: `${detector} ${value}`, subject: { type, value }, startMs: T0 + startMin * MINUTE, endMs: T0 + endMin * MINUTE, metrics, explanation: '', evidence: [], actions: [],
   });
   const surge = (top: string, share: number, start = 40): Finding => finding('surge', 'global', 'all', start, start + 8, { kind: 'surge', peak_rpm: 1200, ratio: 3.7, top_network: top, top_network_share: share });
+
+  it('cross-references an endpoint slow only for one country with that country\'s finding, and no other', () => {
+    const creep = finding('regional-creep', 'country', 'JP', 0, 480, { rise: 2.3 });
+    const jpOnly = finding('lingering-endpoint', 'endpoint', 'GET /api/v1/orders', 400, 420, { country: 'JP' });
+    const slow = finding('lingering-endpoint', 'endpoint', 'GET /api/v1/recommendations', 400, 440, {});
+    const [orders, recs, jp] = toReport([creep, jpOnly, slow]).sort((a, b) => (a.subject.value < b.subject.value ? -1 : 1));
+    expect([orders?.subject.value, recs?.subject.value, jp?.subject.value]).toEqual(['GET /api/v1/orders', 'GET /api/v1/recommendations', 'JP']);
+    expect(orders?.related).toEqual([jp?.id]);
+    expect(jp?.related).toEqual([orders?.id]);
+    expect(recs?.related).toEqual([]);
+  });
 
   it('folds a site surge that is mostly one bursting network (or an address in it) into that burst', () => {
     const ipBurst = finding('burst', 'ip', '185.220.101.45', 41, 49, { peak_rpm: 700 });
