@@ -1,6 +1,9 @@
 /**
  * Traffic surges and drops overall: minutes far above or below the recent level (robust baseline: median of the
- * previous hour's minutes). A surge spread over many countries, networks and ordinary clients is reported as a
+ * previous hour's minutes). A surge is `minMinutes` consecutive minutes at `factor` x the baseline, or a sustained
+ * rise: `sustainedMinutes` or more whose 5-minute centred mean reaches `sustainedFactor` x and stays at 80% of that
+ * (a campaign that keeps traffic near 3x for 20 minutes, with noisy minutes, may never hold 3x three minutes in a
+ * row); a sustained rise around a run at `factor` x is reported as that run. A surge spread over many countries, networks and ordinary clients is reported as a
  * likely legitimate surge (campaign, launch), not as an attack; a concentrated one points at the sources.
  * Memory: per minute a count, a 1 KB HyperLogLog of clients, at most 256 network counters and the countries seen.
  */
@@ -22,9 +25,11 @@ export default defineDetector({
   id: 'surge',
   title: 'Traffic surges and drops',
   description: 'Flags minutes where total traffic rises far above or falls far below its recent level, and says whether a surge looks organic or concentrated.',
-  defaultOptions: { factor: 3, dropFactor: 0.25, minMinutes: 3, baselineMinutes: 60, minBaseline: 20, organicTopShare: 0.1 },
+  defaultOptions: { factor: 3, sustainedFactor: 2.5, sustainedMinutes: 10, dropFactor: 0.25, minMinutes: 3, baselineMinutes: 60, minBaseline: 20, organicTopShare: 0.1 },
   optionDocs: {
     factor: 'times the baseline (median of the previous hour) a surge minute reaches',
+    sustainedFactor: 'times the baseline the 5-minute mean of a sustained surge reaches',
+    sustainedMinutes: 'minutes a sustained surge lasts at least',
     dropFactor: 'fraction of the baseline below which a minute is a drop',
     minMinutes: 'consecutive minutes needed',
     baselineMinutes: 'minutes of history in the baseline',
@@ -65,14 +70,21 @@ export default defineDetector({
         const last = ms[ms.length - 1] ?? 0;
         // Sparse walk: minutes far from any traffic are skipped, so a stray timestamp years away costs nothing.
         const count = (m: number): number => minutes.get(m)?.n ?? 0;
-        let run: { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number } | null = null;
+        type Run = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number };
+        const runs: Run[] = [];
+        const sustained: Run[] = [];
+        let run: Run | null = null;
+        /** The current sustained run (kind 'surge'). */
+        let held: Run | null = null;
         const flush = (): void => {
-          if (!run || run.end - run.start + 1 < o.minMinutes) {
-            run = null;
-            return;
-          }
-          const r = run;
+          if (run && run.end - run.start + 1 >= o.minMinutes) runs.push(run);
           run = null;
+        };
+        const flushHeld = (): void => {
+          if (held && held.end - held.start + 1 >= o.sustainedMinutes) sustained.push(held);
+          held = null;
+        };
+        const emit = (r: Run): void => {
           const netCounts = new Map<string, number>();
           const countries = new Set<string>();
           const clients = new HyperLogLog();
@@ -115,19 +127,39 @@ export default defineDetector({
             // gap's end (every minute in it is 0); anything else ends.
             if (run !== null && (run as { kind: string }).kind === 'drop') (run as { end: number }).end = nextActive - 1;
             else flush();
+            flushHeld();
             m = nextActive - 1;
             continue;
           }
           const span = Math.min(o.baselineMinutes, m - first);
           if (span < o.baselineMinutes / 2) continue;
-          const history: number[] = [];
-          for (let h = m - span; h < m; h++) history.push(count(h));
-          const base: number = run !== null ? (run as { base: number }).base : median(history);
+          let fresh: number | null = null;
+          const baseline = (): number => {
+            if (fresh === null) {
+              const history: number[] = [];
+              for (let h = m - span; h < m; h++) history.push(count(h));
+              fresh = median(history);
+            }
+            return fresh;
+          };
+          const n = count(m);
+          const heldBase: number = held !== null ? (held as Run).base : baseline();
+          const mean = (count(m - 2) + count(m - 1) + n + count(m + 1) + count(m + 2)) / 5;
+          // Hysteresis: a sustained run starts at sustainedFactor and goes on while the mean stays at 80% of it.
+          if (heldBase >= o.minBaseline && mean >= (held !== null ? 0.8 : 1) * o.sustainedFactor * heldBase) {
+            if (held !== null && (held as Run).end === m - 1) {
+              (held as Run).end = m;
+              (held as Run).peak = Math.max((held as Run).peak, n);
+            } else {
+              flushHeld();
+              held = { kind: 'surge', start: m, end: m, peak: n, base: heldBase };
+            }
+          } else flushHeld();
+          const base: number = run !== null ? (run as { base: number }).base : baseline();
           if (base < o.minBaseline) {
             flush();
             continue;
           }
-          const n = count(m);
           const kind: 'surge' | 'drop' | null = n >= o.factor * base ? 'surge' : n <= o.dropFactor * base ? 'drop' : null;
           if (kind && run && run.kind === kind && run.end === m - 1) {
             run.end = m;
@@ -138,6 +170,12 @@ export default defineDetector({
           }
         }
         flush();
+        flushHeld();
+        // A sustained rise that holds a run at `factor` x is that run's incident: the run, with its sharper window,
+        // is the finding (one incident, one finding).
+        const all: Run[] = [...runs, ...sustained.filter((h) => !runs.some((r) => r.kind === 'surge' && r.start <= h.end && h.start <= r.end))];
+        all.sort((a, b) => a.start - b.start || (a.kind < b.kind ? -1 : 1));
+        for (const r of all) emit(r);
         return out;
       },
     };
