@@ -19,7 +19,7 @@ export default defineDetector({
   id: 'client-mix',
   title: 'Client-mix shifts',
   description: 'Flags significant changes in the share of user-agent families, device types, HTTP versions or TLS versions between the start and the end of the period.',
-  defaultOptions: { maxP: 1e-6, minJs: 0.02, minShareChange: 0.05, minRequests: 500 },
+  defaultOptions: { maxP: 1e-6, minJs: 0.02, minShareChange: 0.05, minRequests: 200 },
   optionDocs: {
     maxP: 'chi-square p-value below which the mix changed',
     minJs: 'Jensen–Shannon divergence (0..1) the change must reach',

@@ -392,6 +392,22 @@ describe('client-mix', () => {
   it('is silent when the mix stays the same', () => {
     expect(detect('client-mix', visits(0))).toEqual([]);
   });
+
+  it('judges a small site (about 250 sessions in each third) and ignores one-off agents there', () => {
+    // One visitor every 30 s for six hours; in the last two hours a scripted client every minute, and a handful of
+    // one-off agents throughout.
+    const small = (tool: boolean): EnrichedRecord[] => {
+      const out: EnrichedRecord[] = [];
+      for (let i = 0; i < 720; i++) {
+        const ua = i % 97 === 0 ? `OddBrowser/${i}` : i % 2 ? CHROME : 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
+        for (let k = 0; k < 3; k++) out.push(rec(i * 30_000 + k * 5000, { clientIp: `81.70.${i % 250}.${1 + (i % 200)}`, userAgent: ua, agent: classifyAgent(ua) }));
+        if (tool && i >= 480 && i % 2 === 0) out.push(rec(i * 30_000 + 1000, { clientIp: `34.70.${i % 250}.9`, userAgent: 'Go-http-client/1.1', agent: classifyAgent('Go-http-client/1.1') }));
+      }
+      return out;
+    };
+    expect(detect('client-mix', small(false))).toEqual([]);
+    expect(detect('client-mix', small(true)).map((f) => [f.severity, f.subject.value])).toEqual([['medium', 'Go-http-client']]);
+  });
 });
 
 describe('surge', () => {

@@ -25,6 +25,12 @@ describe('normal tail', () => {
     expect(strong.p).toBeGreaterThan(0);
     expect(strong.p).toBeLessThan(1e-30);
     expect(chiSquare2([500, 500], [500, 500]).p).toBe(1);
+    // Rare categories (expected under 5) are pooled: three one-off agents on a 200-session sample are no shift.
+    const sparse = chiSquare2([100, 100, 2, 0, 0], [100, 100, 0, 1, 1]);
+    expect(sparse.df).toBe(2);
+    expect(sparse.p).toBeGreaterThan(0.5);
+    // A shift of a common category still shows.
+    expect(chiSquare2([200, 0, 0], [100, 100, 0]).p).toBeLessThan(1e-15);
     const trend = mannKendall(Array.from({ length: 60 }, (_, i) => i));
     expect(trend.p).toBeGreaterThan(0);
     expect(trend.p).toBeLessThan(1e-10);

@@ -65,18 +65,33 @@ export function chiSquare2(a: readonly number[], b: readonly number[]): { chi2: 
   const ta = a.reduce((x, y) => x + y, 0);
   const tb = b.reduce((x, y) => x + y, 0);
   const total = ta + tb;
-  let chi2 = 0;
-  let df = -1;
+  if (total === 0) return { chi2: 0, df: 1, p: 1 };
+  // Categories expected fewer than 5 times in either sample are pooled into one (Cochran's rule): sparse cells
+  // would otherwise inflate the statistic on small samples.
+  const cols: [number, number][] = [];
+  let pooledA = 0;
+  let pooledB = 0;
   for (let i = 0; i < a.length; i++) {
-    const col = (a[i] ?? 0) + (b[i] ?? 0);
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    const col = x + y;
     if (col === 0) continue;
-    df++;
+    if (Math.min((col * ta) / total, (col * tb) / total) < 5) {
+      pooledA += x;
+      pooledB += y;
+    } else cols.push([x, y]);
+  }
+  if (pooledA + pooledB > 0) cols.push([pooledA, pooledB]);
+  let chi2 = 0;
+  for (const [x, y] of cols) {
+    const col = x + y;
     const ea = (col * ta) / total;
     const eb = (col * tb) / total;
-    if (ea > 0) chi2 += ((a[i] ?? 0) - ea) ** 2 / ea;
-    if (eb > 0) chi2 += ((b[i] ?? 0) - eb) ** 2 / eb;
+    if (ea > 0) chi2 += (x - ea) ** 2 / ea;
+    if (eb > 0) chi2 += (y - eb) ** 2 / eb;
   }
-  return { chi2, df: Math.max(df, 1), p: chiSquareSf(chi2, Math.max(df, 1)) };
+  const df = Math.max(cols.length - 1, 1);
+  return { chi2, df, p: chiSquareSf(chi2, df) };
 }
 
 /** Survival function of the chi-square distribution (Wilson–Hilferty normal approximation). */
