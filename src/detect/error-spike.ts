@@ -1,6 +1,7 @@
 /**
  * Error spikes: 5xx answers (and load-balancer-generated 460/463/502/503/504 where no target answered) per minute,
- * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes).
+ * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes). A
+ * minute with fewer than minErrors errors (a quiet target at night) is judged with the 5 minutes around it.
  * One incident, one finding: when one target fails while the others do not, the endpoint (and overall) spikes whose
  * errors came mostly from it are folded into the target's finding, which names them.
  * Memory: per subject per minute a small counter cell (targets and endpoints capped at 300 subjects each).
@@ -46,7 +47,7 @@ export default defineDetector({
   description: 'Flags minutes where a target, an endpoint or the whole site returns far more 5xx (or load-balancer-generated errors) than its own baseline.',
   defaultOptions: { minErrors: 20, factor: 5, minRate: 0.05, maxSubjects: 300 },
   optionDocs: {
-    minErrors: 'errors in a minute before it can be a spike',
+    minErrors: 'errors in a minute (or in the 5 minutes around a quieter one) before it can be a spike',
     factor: 'times above the subject baseline error rate to fire',
     minRate: 'error rate a spike minute must reach at least',
     maxSubjects: 'targets, and endpoints, tracked (each; the first seen)',
@@ -110,11 +111,27 @@ export default defineDetector({
             return c && c.n ? c.e / c.n : 0;
           }));
           let run: Run | null = null;
+          const spiking = (e: number, n: number): boolean => n > 0 && e >= o.minErrors && e / n >= o.minRate && e / n >= o.factor * base;
           for (const m of ms) {
             const c = minutes.get(m);
             if (!c) continue;
             const rate = c.n ? c.e / c.n : 0;
-            if (!(c.e >= o.minErrors && rate >= o.minRate && rate >= o.factor * base)) continue;
+            // A minute with too few requests to reach minErrors alone (a target at night) is judged with the
+            // 5 minutes around it: it must be a spiking minute by rate, in a spiking 5-minute window.
+            let hot = spiking(c.e, c.n);
+            if (!hot && c.e > 0 && c.e < o.minErrors && rate >= o.minRate && rate >= o.factor * base) {
+              let we = 0;
+              let wn = 0;
+              for (let k = m - 2; k <= m + 2; k++) {
+                const w = minutes.get(k);
+                if (w) {
+                  we += w.e;
+                  wn += w.n;
+                }
+              }
+              hot = spiking(we, wn);
+            }
+            if (!hot) continue;
             if (run && run.last >= m - 2) {
               run.last = m;
               run.errors += c.e;

@@ -209,6 +209,24 @@ describe('error-spike', () => {
     expect(target?.actions.some((a) => a['type'] === 'capacity')).toBe(true);
   });
 
+  it('fires on a quiet target (12 requests a minute) failing 60% for ten minutes, never 20 errors in one minute', () => {
+    const quiet = (bad: (i: number, t: number) => boolean): EnrichedRecord[] =>
+      steady(0, 60, 12, (i, t) => {
+        const fail = bad(i, t);
+        return rec(t, { clientIp: `81.33.1.${1 + (i % 200)}`, backend: '10.0.2.65:8080', status: fail ? 503 : 200, backendStatus: fail ? 503 : 200 });
+      });
+    const healthy = steady(0, 60, 12, (i, t) => rec(t, { clientIp: `81.34.1.${1 + (i % 200)}`, backend: '10.0.2.66:8080' }));
+    const fs = detect('error-spike', [...BG, ...healthy, ...quiet((i, t) => t >= 30 * MINUTE && t < 40 * MINUTE && i % 5 < 3)]);
+    const target = fs.find((f) => f.subject.type === 'target');
+    expect(target?.subject.value).toBe('10.0.2.65:8080');
+    expect(target?.metrics).toMatchObject({ errors: 72, peak_errors_per_minute: 8 });
+    expect(overlaps(target!, 30, 40)).toBe(true);
+    expect(Date.parse(target!.window.end) - Date.parse(target!.window.start)).toBe(10 * MINUTE);
+    // One error a minute (8%) for ten minutes, or a 60% minute alone, is no spike on a quiet target.
+    expect(detect('error-spike', [...BG, ...healthy, ...quiet((i, t) => t >= 30 * MINUTE && t < 40 * MINUTE && i % 12 === 0)])).toEqual([]);
+    expect(detect('error-spike', [...BG, ...healthy, ...quiet((i, t) => t >= 30 * MINUTE && t < 31 * MINUTE && i % 5 < 3)])).toEqual([]);
+  });
+
   /** Two endpoints on two targets for an hour; `bad(target, endpoint, t)` says which requests fail. */
   const twoByTwo = (bad: (target: string, endpoint: string, t: number) => boolean): EnrichedRecord[] =>
     steady(0, 60, 240, (i, t) => {
