@@ -65,6 +65,27 @@ export const POOLS: readonly (readonly [string, readonly string[], number])[] = 
   ['AU', ['1.145.72', '120.21.44', '49.186.9'], 3],
 ];
 
+/**
+ * Each pool prefix stands for the aligned block of POOL_BLOCK /24s around it (a /19, inside one ISP's allocation:
+ * every block maps to one country and ASN in the bundled data): ordinary visitors of an ISP come from many /24s,
+ * not a handful, as on the internet.
+ */
+export const POOL_BLOCK = 32;
+
+/** A random address in the block of pool prefix `prefix` ("a.b.c"). */
+export function poolAddress(r: Rng, prefix: string): string {
+  const [a, b, c] = prefix.split('.');
+  const base = Number(c) & ~(POOL_BLOCK - 1);
+  return `${a}.${b}.${base + r.int(0, POOL_BLOCK - 1)}.${r.int(2, 254)}`;
+}
+
+/** True when `ip` is in the block of pool prefix `prefix`. */
+export function inPool(ip: string, prefix: string): boolean {
+  const p = prefix.split('.');
+  const q = ip.split('.');
+  return q.length === 4 && q[0] === p[0] && q[1] === p[1] && (Number(q[2]) & ~(POOL_BLOCK - 1)) === (Number(p[2]) & ~(POOL_BLOCK - 1));
+}
+
 /** Desktop and mobile browsers (weights). */
 export const BROWSERS: readonly (readonly [string, number])[] = [
   ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 30],
