@@ -1,7 +1,8 @@
 /**
  * Traffic surges and drops overall: minutes far above or below the recent level (robust baseline: median of the
  * previous hour's minutes). A surge is `minMinutes` consecutive minutes at `factor` x the baseline, or a sustained
- * rise: `sustainedMinutes` or more whose 5-minute centred mean reaches `sustainedFactor` x and stays at 80% of that
+ * rise: `sustainedMinutes` or more whose 5-minute centred mean reaches `sustainedFactor` x (and 5 standard errors
+ * above the baseline, by the spread of the previous hour's minutes) and stays at 80% of that
  * (a campaign that keeps traffic near 3x for 20 minutes, with noisy minutes, may never hold 3x three minutes in a
  * row); a sustained rise around a run at `factor` x is reported as that run. A surge spread over many countries, networks and ordinary clients is reported as a
  * likely legitimate surge (campaign, launch), not as an attack; a concentrated one points at the sources.
@@ -11,7 +12,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, networksOf, r2 } from './shared';
 import { HyperLogLog } from '../core/hll';
-import { median } from './stats/robust';
+import { mad, median } from './stats/robust';
 
 interface MinuteStats {
   n: number;
@@ -25,7 +26,7 @@ export default defineDetector({
   id: 'surge',
   title: 'Traffic surges and drops',
   description: 'Flags minutes where total traffic rises far above or falls far below its recent level, and says whether a surge looks organic or concentrated.',
-  defaultOptions: { factor: 3, sustainedFactor: 2.5, sustainedMinutes: 10, dropFactor: 0.25, minMinutes: 3, baselineMinutes: 60, minBaseline: 20, organicTopShare: 0.1 },
+  defaultOptions: { factor: 3, sustainedFactor: 2, sustainedMinutes: 10, dropFactor: 0.25, minMinutes: 3, baselineMinutes: 60, minBaseline: 20, organicTopShare: 0.1 },
   optionDocs: {
     factor: 'times the baseline (median of the previous hour) a surge minute reaches',
     sustainedFactor: 'times the baseline the 5-minute mean of a sustained surge reaches',
@@ -34,7 +35,7 @@ export default defineDetector({
     minMinutes: 'consecutive minutes needed',
     baselineMinutes: 'minutes of history in the baseline',
     minBaseline: 'baseline requests per minute needed to judge (quiet sites are skipped)',
-    organicTopShare: 'largest single-network share below which a surge looks organic',
+    organicTopShare: 'largest single-network share of the rise below which a surge looks organic',
   },
   create(o, ctx) {
     const minutes = new Map<number, MinuteStats>();
@@ -70,7 +71,8 @@ export default defineDetector({
         const last = ms[ms.length - 1] ?? 0;
         // Sparse walk: minutes far from any traffic are skipped, so a stray timestamp years away costs nothing.
         const count = (m: number): number => minutes.get(m)?.n ?? 0;
-        type Run = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number };
+        /** `threshold`: the 5-minute mean a sustained run started above (it goes on while above 80% of it). */
+        type Run = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number; threshold?: number };
         const runs: Run[] = [];
         const sustained: Run[] = [];
         let run: Run | null = null;
@@ -97,20 +99,34 @@ export default defineDetector({
             for (const c of s.countries) countries.add(c);
             clients.merge(s.clients);
           }
-          const top = [...netCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
-          const topShare = top && total ? top[1] / total : 0;
-          const organic = r.kind === 'surge' && topShare <= o.organicTopShare && netCounts.size >= 20;
-          const severity: Severity = r.kind === 'drop' ? (r.peak / Math.max(r.base, 1) < 0.1 ? 'high' : 'medium') : organic ? 'info' : 'medium';
+          // Who made the rise: each network's requests in the run beyond its own rate in the hour before (a steady
+          // client that was there all along is not part of a surge). The network with the largest rise is named.
+          const before = new Map<string, number>();
+          let beforeMinutes = 0;
+          for (let m = Math.max(first, r.start - o.baselineMinutes); m < r.start; m++) {
+            beforeMinutes++;
+            for (const [k, n] of minutes.get(m)?.nets ?? []) before.set(k, (before.get(k) ?? 0) + n);
+          }
+          const len = r.end - r.start + 1;
+          const rises = [...netCounts.entries()].map(([k, n]): [string, number] => [k, n - (beforeMinutes > 0 ? ((before.get(k) ?? 0) * len) / beforeMinutes : 0)]);
+          const risen = rises.reduce((sum, [, d]) => sum + Math.max(d, 0), 0);
+          const top = rises.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+          const topShare = top && total ? (netCounts.get(top[0]) ?? 0) / total : 0;
+          const topRiseShare = top && risen > 0 ? Math.max(top[1], 0) / risen : 0;
+          const organic = r.kind === 'surge' && topRiseShare <= o.organicTopShare && netCounts.size >= 20;
+          // A drop is high only on a site busy enough (100+ requests a minute) that minutes of near silence are not
+          // the lulls of ordinary traffic, whose requests come in sessions.
+          const severity: Severity = r.kind === 'drop' ? (r.peak / Math.max(r.base, 1) < 0.1 && r.base >= 100 ? 'high' : 'medium') : organic ? 'info' : 'medium';
           const ratio = r.peak / Math.max(r.base, 1);
           out.push({
             detector: 'surge', severity, confidence: r2(Math.min(0.95, 0.55 + (r.end - r.start) / 60 + (r.kind === 'surge' ? Math.min(ratio, 10) / 40 : 0.2))),
             title: r.kind === 'drop'
               ? `traffic dropped to ${fmt(r.peak, 0)} req/min from a baseline of ${fmt(r.base, 0)} (${fmt(ratio * 100, 0)}%) for ${r.end - r.start + 1} min`
-              : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(netCounts.size, 0)}${netCounts.size >= 256 ? '+' : ''} networks${countries.size ? ` in ${countries.size} countries` : ''} and ~${fmt(clients.count(), 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it`}`,
+              : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(netCounts.size, 0)}${netCounts.size >= 256 ? '+' : ''} networks${countries.size ? ` in ${countries.size} countries` : ''} and ~${fmt(clients.count(), 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it${topRiseShare > topShare + 0.05 ? ` (${fmt(topRiseShare * 100, 0)}% of the rise)` : ''}`}`,
             subject: { type: 'global', value: 'all' },
             startMs: r.start * 60_000, endMs: (r.end + 1) * 60_000,
-            metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: netCounts.size, countries: countries.size, clients: clients.count(), top_network: top?.[0] ?? null, top_network_share: r2(topShare) },
-            explanation: 'Requests per minute against the median of the previous hour; a surge is organic when no single /24 (or /64) carries more than a small share of it.',
+            metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: netCounts.size, countries: countries.size, clients: clients.count(), top_network: top?.[0] ?? null, top_network_share: r2(topShare), top_network_rise_share: r2(topRiseShare) },
+            explanation: 'Requests per minute against the median of the previous hour; a surge is organic when no single /24 (or /64) carries more than a small share of the rise (its requests beyond its own rate in the hour before).',
             evidence: [],
             actions: r.kind === 'drop'
               ? [{ type: 'investigate', subject: 'all traffic', window: `${new Date(r.start * 60_000).toISOString()}/${new Date((r.end + 1) * 60_000).toISOString()}`, why: 'traffic fell sharply: check DNS, the load balancer, upstream outages or a broken release' }]
@@ -133,28 +149,32 @@ export default defineDetector({
           }
           const span = Math.min(o.baselineMinutes, m - first);
           if (span < o.baselineMinutes / 2) continue;
-          let fresh: number | null = null;
-          const baseline = (): number => {
+          let fresh: { median: number; spread: number } | null = null;
+          const history = (): { median: number; spread: number } => {
             if (fresh === null) {
-              const history: number[] = [];
-              for (let h = m - span; h < m; h++) history.push(count(h));
-              fresh = median(history);
+              const xs: number[] = [];
+              for (let h = m - span; h < m; h++) xs.push(count(h));
+              const med = median(xs);
+              fresh = { median: med, spread: 1.4826 * mad(xs, med) };
             }
             return fresh;
           };
+          const baseline = (): number => history().median;
           const n = count(m);
-          const heldBase: number = held !== null ? (held as Run).base : baseline();
           const mean = (count(m - 2) + count(m - 1) + n + count(m + 1) + count(m + 2)) / 5;
-          // Hysteresis: a sustained run starts at sustainedFactor and goes on while the mean stays at 80% of it.
-          if (heldBase >= o.minBaseline && mean >= (held !== null ? 0.8 : 1) * o.sustainedFactor * heldBase) {
-            if (held !== null && (held as Run).end === m - 1) {
-              (held as Run).end = m;
-              (held as Run).peak = Math.max((held as Run).peak, n);
-            } else {
-              flushHeld();
-              held = { kind: 'surge', start: m, end: m, peak: n, base: heldBase };
-            }
-          } else flushHeld();
+          // A sustained run starts where the 5-minute mean reaches sustainedFactor x the baseline and 5 standard
+          // errors above it (sigma / sqrt 5, sigma = 1.4826 MAD of the previous hour's minutes: a small site's minutes
+          // swing 2x on their own), and goes on while the mean stays at 80% of that.
+          const held0 = held as Run | null;
+          if (held0 !== null && held0.end === m - 1 && mean >= 0.8 * (held0.threshold ?? 0)) {
+            held0.end = m;
+            held0.peak = Math.max(held0.peak, n);
+          } else {
+            flushHeld();
+            const h = history();
+            const threshold = Math.max(o.sustainedFactor * h.median, h.median + (5 * h.spread) / Math.sqrt(5));
+            if (h.median >= o.minBaseline && mean >= threshold) held = { kind: 'surge', start: m, end: m, peak: n, base: h.median, threshold };
+          }
           const base: number = run !== null ? (run as { base: number }).base : baseline();
           if (base < o.minBaseline) {
             flush();

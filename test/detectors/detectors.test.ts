@@ -464,8 +464,22 @@ describe('surge', () => {
     expect(Date.parse(fs[0]!.window.end) - Date.parse(fs[0]!.window.start)).toBeGreaterThanOrEqual(15 * MINUTE);
   });
 
-  it('is silent on traffic at twice its level for 20 minutes', () => {
-    expect(detect('surge', campaign(() => 1))).toEqual([]);
+  it('judges who made the rise: a steady heavy client there all along does not make a campaign look concentrated', () => {
+    // One address at 100 req/min for the whole 100 minutes: 12% of the campaign's requests, none of its rise.
+    const steadyClient = steady(0, 100, 100, (_i, t) => rec(t, { clientIp: '162.55.4.200', userAgent: CHROME, path: '/search', route: '/search', endpoint: 'GET /search' }));
+    const fs = detect('surge', [...campaign((m) => (m % 3 === 0 ? 2.3 : 1.5)), ...steadyClient]);
+    expect(fs.map((f) => f.severity)).toEqual(['info']);
+    expect(Number(fs[0]?.metrics['top_network_rise_share'])).toBeLessThan(0.1);
+  });
+
+  it('is silent on traffic at 1.6 times its level for 20 minutes', () => {
+    expect(detect('surge', campaign(() => 0.6))).toEqual([]);
+  });
+
+  it('finds traffic at 2.4 times its level for 20 minutes (a campaign at night)', () => {
+    const fs = detect('surge', campaign(() => 1.4));
+    expect(fs.map((f) => [f.severity, f.subject.value])).toEqual([['info', 'all']]);
+    expect(overlaps(fs[0]!, 60, 80)).toBe(true);
   });
 
   it('is silent on a rise under its factor', () => {
