@@ -1,10 +1,13 @@
 /**
  * Regional latency creep: a gradual rise of latency for one country or ASN over hours — the "rising tide" no single
- * bucket shows. Per region, the p95 of each 15-minute bucket; the trend is the Theil–Sen slope and its significance
- * the Mann–Kendall test; it fires when one region rises significantly while the median region stays flat.
+ * bucket shows. Per region, the p95 of each 15-minute bucket divided by the p95 of all other traffic in that bucket
+ * (so a slowdown everyone sees, or a late incident on one endpoint, cancels out); the trend of that ratio is the Theil–Sen
+ * slope and its significance the Mann–Kendall test; it fires when one region's p95 rises significantly (p < 0.001)
+ * and against the others too (p < 0.05), while the median region stays flat.
  * An ASN that creeps with its country (90%+ of its requests from a country that creeps too) is named in the
  * country's finding instead of a finding of its own: one incident, one finding.
- * Silent without geo data. Memory: per region (countries; ASNs capped at 800) per bucket a 160-bin histogram.
+ * Silent without geo data. Memory: per region (countries; ASNs capped at 800), and for all traffic, per bucket a
+ * 160-bin histogram.
  */
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -16,18 +19,21 @@ export default defineDetector({
   id: 'regional-creep',
   title: 'Regional latency creep',
   description: 'Flags a country or ASN whose latency rises steadily over hours (Theil–Sen slope, Mann–Kendall test) while other regions stay flat.',
-  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, maxP: 0.001, minRise: 0.5, maxOtherRise: 0.15 },
+  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, maxP: 0.001, maxRelativeP: 0.05, minRise: 0.5, maxOtherRise: 0.15 },
   optionDocs: {
     bucketMinutes: 'bucket length in minutes',
     minBuckets: 'buckets (with enough requests) a region needs',
     minRequests: 'requests a bucket needs to count',
-    maxP: 'Mann–Kendall p-value below which the trend is significant',
-    minRise: 'relative p95 rise over the period (fitted by the slope) to fire, e.g. 0.5 = +50%',
+    maxP: 'Mann–Kendall p-value below which the trend of the region\'s p95 is significant',
+    maxRelativeP: 'Mann–Kendall p-value below which its trend against all other traffic is significant too',
+    minRise: 'relative p95 rise over the period (fitted by the slope), of the region and against all traffic, to fire, e.g. 0.5 = +50%',
     maxOtherRise: 'rise of the median region tolerated as noise; beyond it, a region must out-rise the median by minRise (a global slowdown is not regional)',
   },
   create(o, ctx) {
     const bucketMs = o.bucketMinutes * 60_000;
     const regions = new Map<string, Map<number, CoarseHistogram>>();
+    /** All traffic the regions see, per bucket: without a region's own requests, the reference its p95 is divided by. */
+    const all = new Map<number, CoarseHistogram>();
     /** Requests per ASN per country (ASNs that have a histogram only). */
     const asnCountries = new Map<string, Map<string, number>>();
     const add = (key: string, b: number, ms: number): void => {
@@ -48,6 +54,12 @@ export default defineDetector({
       observe(r: EnrichedRecord) {
         if (!ctx.geo || r.geo === null || r.durationMs === null || r.isStatic) return;
         const b = Math.floor(r.startMs / bucketMs);
+        let h = all.get(b);
+        if (!h) {
+          h = new CoarseHistogram();
+          all.set(b, h);
+        }
+        h.add(r.durationMs);
         if (r.geo.country !== null) add(r.geo.country, b, r.durationMs);
         if (r.geo.asn !== null) {
           const asn = `AS${r.geo.asn}`;
@@ -64,24 +76,36 @@ export default defineDetector({
       },
       finish() {
         const out: Finding[] = [];
-        const trends: { key: string; rise: number; slope: number; p: number; first: number; last: number; buckets: number; start: number; end: number }[] = [];
+        /** Theil–Sen fit of ys over xs: its start (median of the first quarter), slope and relative rise. */
+        const fit = (xs: readonly number[], ys: readonly number[], floor: number): { start: number; slope: number; rise: number } => {
+          const slope = theilSen(xs, ys);
+          const start = Math.max(median(ys.slice(0, Math.max(2, Math.floor(ys.length / 4)))), floor);
+          return { start, slope, rise: (slope * ((xs[xs.length - 1] ?? 0) - (xs[0] ?? 0))) / start };
+        };
+        const trends: { key: string; rise: number; relRise: number; allRise: number; slope: number; rawSlope: number; p: number; relP: number; first: number; last: number; buckets: number; start: number; end: number }[] = [];
         for (const [key, buckets] of regions) {
-          const bs = [...buckets.entries()].filter(([, h]) => h.count >= o.minRequests).sort((a, b) => a[0] - b[0]);
+          // The reference of each bucket: all other traffic (the region's own requests taken out of the total).
+          const bs = [...buckets.entries()]
+            .filter(([, h]) => h.count >= o.minRequests)
+            .map(([b, h]): [number, CoarseHistogram, number] => [b, h, all.get(b)?.without(h).quantile(0.95) ?? 0])
+            .filter(([, , ref]) => ref > 0)
+            .sort((a, b) => a[0] - b[0]);
           if (bs.length < o.minBuckets) continue;
           const xs = bs.map(([b]) => b);
           const ys = bs.map(([, h]) => h.quantile(0.95) ?? 0);
-          const slope = theilSen(xs, ys);
-          const mk = mannKendall(ys);
-          const startFit = median(ys.slice(0, Math.max(2, Math.floor(ys.length / 4))));
-          const fittedStart = Math.max(startFit, 1);
-          const rise = (slope * ((xs[xs.length - 1] ?? 0) - (xs[0] ?? 0))) / fittedStart;
-          trends.push({ key, rise, slope, p: mk.p, first: fittedStart, last: fittedStart + slope * ((xs[xs.length - 1] ?? 0) - (xs[0] ?? 0)), buckets: bs.length, start: (xs[0] ?? 0) * bucketMs, end: ((xs[xs.length - 1] ?? 0) + 1) * bucketMs });
+          const refs = bs.map(([, , ref]) => ref);
+          const ratios = ys.map((y, i) => y / (refs[i] ?? 1));
+          const raw = fit(xs, ys, 1);
+          const rel = fit(xs, ratios, 0.01);
+          const ref = fit(xs, refs, 1);
+          const span = (xs[xs.length - 1] ?? 0) - (xs[0] ?? 0);
+          trends.push({ key, rise: raw.rise, relRise: rel.rise, allRise: ref.rise, slope: rel.slope, rawSlope: raw.slope, p: mannKendall(ys).p, relP: mannKendall(ratios).p, first: raw.start, last: raw.start + raw.slope * span, buckets: bs.length, start: (xs[0] ?? 0) * bucketMs, end: ((xs[xs.length - 1] ?? 0) + 1) * bucketMs });
         }
-        const countryRises = trends.filter((t) => !t.key.startsWith('AS')).map((t) => t.rise);
+        const countryRises = trends.filter((t) => !t.key.startsWith('AS')).map((t) => t.relRise);
         const typical = median(countryRises);
         // When every region drifts (a global slowdown, other incidents), a region must rise that much more.
         const required = o.minRise + Math.max(0, typical - o.maxOtherRise);
-        const firing = trends.filter((t) => !(t.p > o.maxP || t.rise < required || t.slope <= 0));
+        const firing = trends.filter((t) => !(t.p > o.maxP || t.relP > o.maxRelativeP || t.relRise < required || t.slope <= 0 || t.rise < o.minRise));
         const firingCountries = new Set(firing.filter((t) => !t.key.startsWith('AS')).map((t) => t.key));
         /** The creeping country an ASN belongs to (90%+ of its requests), if any. */
         const homeOf = (asn: string): string | null => {
@@ -106,11 +130,11 @@ export default defineDetector({
           const severity: Severity = t.rise >= 2 ? 'high' : 'medium';
           out.push({
             detector: 'regional-creep', severity, confidence: r2(Math.min(0.99, 0.6 + (1 - t.p) / 5 + Math.min(t.rise, 4) / 20)),
-            title: `${t.key}: p95 latency crept from ~${fmt(t.first, 0)} ms to ~${fmt(t.last, 0)} ms (+${fmt(t.rise * 100, 0)}%) over ${fmt((t.end - t.start) / 3_600_000)} h while the median region moved ${fmt(typical * 100, 0)}%${asns.length > 0 ? `; its networks ${asns.join(', ')} crept with it` : ''}`,
+            title: `${t.key}: p95 latency crept from ~${fmt(t.first, 0)} ms to ~${fmt(t.last, 0)} ms (+${fmt(t.rise * 100, 0)}%) over ${fmt((t.end - t.start) / 3_600_000)} h, +${fmt(t.relRise * 100, 0)}% against all other traffic (whose p95 moved ${fmt(t.allRise * 100, 0)}%)${asns.length > 0 ? `; its networks ${asns.join(', ')} crept with it` : ''}`,
             subject: { type: isAsn ? 'asn' : 'country', value: isAsn ? t.key.slice(2) : t.key },
             startMs: t.start, endMs: t.end,
-            metrics: { p95_start_ms: r2(t.first), p95_end_ms: r2(t.last), rise: r2(t.rise), slope_ms_per_hour: r2((t.slope * 3_600_000) / bucketMs), mann_kendall_p: t.p, buckets: t.buckets, median_region_rise: r2(typical), ...(asns.length > 0 ? { asns: asns.map((a) => a.slice(2)).join(', ') } : {}) },
-            explanation: `p95 per ${o.bucketMinutes}-minute bucket; Theil–Sen slope (median of pairwise slopes) and the Mann–Kendall trend test, compared with the median country's rise.`,
+            metrics: { p95_start_ms: r2(t.first), p95_end_ms: r2(t.last), rise: r2(t.rise), relative_rise: r2(t.relRise), all_traffic_rise: r2(t.allRise), slope_ms_per_hour: r2((t.rawSlope * 3_600_000) / bucketMs), mann_kendall_p: t.p, relative_mann_kendall_p: t.relP, buckets: t.buckets, median_region_rise: r2(typical), ...(asns.length > 0 ? { asns: asns.map((a) => a.slice(2)).join(', ') } : {}) },
+            explanation: `p95 per ${o.bucketMinutes}-minute bucket divided by the p95 of all other traffic in the same bucket; Theil–Sen slope (median of pairwise slopes) and the Mann–Kendall trend test of the p95 and of that ratio, compared with the median country's.`,
             evidence: [],
             actions: [{ type: 'capacity', subject: isAsn ? `AS${t.key.slice(2)}` : t.key, why: 'latency for this region/network rose steadily: check the CDN/edge or regional capacity and routing (peering) toward it' }],
           });

@@ -338,6 +338,22 @@ describe('regional-creep', () => {
     expect(fs.map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['asn 8881']);
   });
 
+  it('judges a region against all other traffic: a network rising a little more than a slowdown everyone sees is not regional', () => {
+    // Every country's latency doubles over six hours; AS8881 (in DE) rises 2.8x. Its rise beats the median country's
+    // by more than minRise (the old test fired), but against all other traffic it is only +40%.
+    const rising = (factor: number) => (i: number, t: number): number => (40 + (i % 10) * 6) * (1 + factor * (t / (hours * 60 * MINUTE)));
+    const everyone: EnrichedRecord[] = [];
+    for (const [ci, [country, asn]] of ([['US', 7922], ['DE', 3320], ['GB', 5607], ['FR', 3215], ['JP', 17676]] as [string, number][]).entries()) {
+      everyone.push(...steady(0, hours * 60, 60, (i, t) => rec(t, { clientIp: `81.${70 + ci}.${i % 200}.${1 + (i % 250)}`, durationMs: rising(1)(i, t), geo: geo(country, asn) })));
+    }
+    // 3 requests a minute: 5% of DE's, too few to move DE's p95.
+    const net = steady(0, hours * 60, 3, (i, t) => rec(t, { clientIp: `81.80.${i % 200}.${1 + (i % 250)}`, durationMs: rising(1.8)(i, t), geo: geo('DE', 8881) }));
+    expect(detect('regional-creep', [...everyone, ...net], { geo: true })).toEqual([]);
+    // The same network rising 4x while the others double is regional.
+    const fast = steady(0, hours * 60, 3, (i, t) => rec(t, { clientIp: `81.80.${i % 200}.${1 + (i % 250)}`, durationMs: rising(4)(i, t), geo: geo('DE', 8881) }));
+    expect(detect('regional-creep', [...everyone, ...fast], { geo: true }).map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['asn 8881']);
+  });
+
   it('is silent on a rise under minRise, and without geo data', () => {
     expect(detect('regional-creep', records(0.3), { geo: true })).toEqual([]);
     expect(detect('regional-creep', records(3), { geo: false })).toEqual([]);

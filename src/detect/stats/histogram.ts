@@ -21,6 +21,17 @@ export class CoarseHistogram {
     this.count += o.count;
   }
 
+  /** A new histogram of what this one holds beyond `part` (a histogram of a subset of the same values). */
+  without(part: CoarseHistogram): CoarseHistogram {
+    const out = new CoarseHistogram();
+    for (let i = 0; i < BINS; i++) {
+      const n = Math.max(0, (this.bins[i] ?? 0) - (part.bins[i] ?? 0));
+      out.bins[i] = n;
+      out.count += n;
+    }
+    return out;
+  }
+
   /** Value at quantile q (geometric bin midpoint); null when empty. */
   quantile(q: number): number | null {
     if (this.count === 0) return null;
