@@ -3,7 +3,7 @@
  * bucket shows. Per region, the p95 of each 15-minute bucket divided by the p95 of all other traffic in that bucket
  * (so a slowdown everyone sees, or a late incident on one endpoint, cancels out); the trend of that ratio is the Theil–Sen
  * slope and its significance the Mann–Kendall test; it fires when one region's p95 rises significantly (p < 0.001)
- * and against the others too (p < 0.05), while the median region stays flat.
+ * and against the others too (p < 0.1), while the median region stays flat.
  * An ASN that creeps with its country (90%+ of its requests from a country that creeps too) is named in the
  * country's finding instead of a finding of its own: one incident, one finding.
  * Silent without geo data. Memory: per region (countries; ASNs capped at 800), and for all traffic, per bucket a
@@ -19,7 +19,7 @@ export default defineDetector({
   id: 'regional-creep',
   title: 'Regional latency creep',
   description: 'Flags a country or ASN whose latency rises steadily over hours (Theil–Sen slope, Mann–Kendall test) while other regions stay flat.',
-  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, maxP: 0.001, maxRelativeP: 0.05, minRise: 0.5, maxOtherRise: 0.15 },
+  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, maxP: 0.001, maxRelativeP: 0.1, minRise: 0.5, maxOtherRise: 0.15 },
   optionDocs: {
     bucketMinutes: 'bucket length in minutes',
     minBuckets: 'buckets (with enough requests) a region needs',
