@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/*
+ * npm run sweep — detection quality across traffic sizes and periods: for each seed and each size/period, generates
+ * (with the project's own generator) a log with every incident injected and the same traffic without them, runs
+ * `lbua analyze --output json` on both, and prints per scenario:
+ *   missed   injected incidents no finding matches (detector, subject type and subject, window within a minute)
+ *   clean    findings on the clean log (high and critical ones make the sweep fail)
+ *   extra    findings on the incident log that match no injected incident
+ * Exits 1 when an incident is missed at a size where all are expected, or when a clean log gets a high or critical
+ * finding. Logs are written to bench-out/sweep/ (gitignored) and kept for a look.
+ * Usage: node scripts/sweep.js [--seeds 1,2,3] [--scenarios 60000x3,150000x8,100000x24] [--small 20000x3]
+ *   --small: sizes where missing an incident is reported but not a failure (too little traffic for some detectors).
+ */
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { mkdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const seeds = opt('seeds', '1,2,3').split(',').map(Number);
+const parse = (s) => s.split(',').filter(Boolean).map((x) => x.split('x').map(Number));
+const scenarios = [...parse(opt('scenarios', '60000x3,150000x8,100000x24')).map((s) => [...s, false]), ...parse(opt('small', '20000x3')).map((s) => [...s, true])];
+const root = join(__dirname, '..');
+const bin = join(root, 'bin', 'lbua.js');
+const dir = join(root, 'bench-out', 'sweep');
+mkdirSync(dir, { recursive: true });
+
+const lbua = (args) => execFileSync(process.execPath, [bin, ...args], { maxBuffer: 1 << 30 }).toString();
+// --fail-on is not used: exit 1 would be an error for execFileSync; the JSON says everything.
+const findings = (file) => JSON.parse(lbua(['analyze', '--output', 'json', file])).findings;
+const matches = (f, e) =>
+  f.detector === e.detector && f.subject.type === e.subjectType && (e.subject === null || f.subject.value === e.subject) &&
+  Date.parse(f.window.start) < Date.parse(e.end) + 60_000 && Date.parse(e.start) < Date.parse(f.window.end) + 60_000;
+
+let failed = false;
+for (const seed of seeds) {
+  for (const [n, hours, small] of scenarios) {
+    const name = `s${seed}-n${n}-h${hours}`;
+    const inc = join(dir, `${name}-incidents.log.gz`);
+    const clean = join(dir, `${name}-clean.log.gz`);
+    const expectedFile = join(dir, `${name}-expected.json`);
+    const common = ['-n', String(n), '--hours', String(hours), '--seed', String(seed)];
+    lbua(['generate', ...common, '--incident', 'all', '--expected', expectedFile, '-o', inc]);
+    lbua(['generate', ...common, '-o', clean]);
+    const expected = JSON.parse(readFileSync(expectedFile, 'utf8'));
+    const got = findings(inc);
+    const quiet = findings(clean);
+    const missed = expected.filter((e) => !got.some((f) => matches(f, e))).map((e) => e.incident);
+    const loud = quiet.filter((f) => f.severity === 'high' || f.severity === 'critical');
+    const extra = got.filter((f) => !expected.some((e) => matches(f, e)));
+    const bad = (missed.length > 0 && !small) || loud.length > 0;
+    failed ||= bad;
+    console.log(`${bad ? 'FAIL' : 'ok  '} ${name.padEnd(18)} missed ${missed.length ? missed.join(', ') : '-'}${small && missed.length ? ' (small: not a failure)' : ''}; clean ${quiet.length ? quiet.map((f) => `${f.severity} ${f.detector}`).join(', ') : '-'}`);
+    for (const f of [...loud, ...extra]) console.log(`       ${quiet.includes(f) ? 'clean' : 'extra'} ${f.severity} ${f.detector}: ${f.title}`);
+  }
+}
+process.exit(failed ? 1 : 0);
