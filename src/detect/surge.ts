@@ -72,14 +72,15 @@ export default defineDetector({
         // Sparse walk: minutes far from any traffic are skipped, so a stray timestamp years away costs nothing.
         const count = (m: number): number => minutes.get(m)?.n ?? 0;
         /** `threshold`: the 5-minute mean a sustained run started above (it goes on while above 80% of it). */
-        type Run = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number; threshold?: number };
+        /** `streak`: hot minutes in a row up to `end`; `longest`: the longest such streak (a run may bridge one quiet minute). */
+        type Run = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number; threshold?: number; streak: number; longest: number };
         const runs: Run[] = [];
         const sustained: Run[] = [];
         let run: Run | null = null;
         /** The current sustained run (kind 'surge'). */
         let held: Run | null = null;
         const flush = (): void => {
-          if (run && run.end - run.start + 1 >= o.minMinutes) runs.push(run);
+          if (run && run.longest >= o.minMinutes) runs.push(run);
           run = null;
         };
         const flushHeld = (): void => {
@@ -141,8 +142,12 @@ export default defineDetector({
           if (m < nextActive && m - prevActive > o.baselineMinutes) {
             // Inside a gap whose baseline window holds no traffic: nothing can start here. A drop run lasts to the
             // gap's end (every minute in it is 0); anything else ends.
-            if (run !== null && (run as { kind: string }).kind === 'drop') (run as { end: number }).end = nextActive - 1;
-            else flush();
+            const cur = run as Run | null;
+            if (cur !== null && cur.kind === 'drop' && m - cur.end <= 2) {
+              cur.streak = (m - cur.end === 1 ? cur.streak : 0) + (nextActive - m);
+              cur.longest = Math.max(cur.longest, cur.streak);
+              cur.end = nextActive - 1;
+            } else flush();
             flushHeld();
             m = nextActive - 1;
             continue;
@@ -173,7 +178,7 @@ export default defineDetector({
             flushHeld();
             const h = history();
             const threshold = Math.max(o.sustainedFactor * h.median, h.median + (5 * h.spread) / Math.sqrt(5));
-            if (h.median >= o.minBaseline && mean >= threshold) held = { kind: 'surge', start: m, end: m, peak: n, base: h.median, threshold };
+            if (h.median >= o.minBaseline && mean >= threshold) held = { kind: 'surge', start: m, end: m, peak: n, base: h.median, threshold, streak: 0, longest: 0 };
           }
           const base: number = run !== null ? (run as { base: number }).base : baseline();
           if (base < o.minBaseline) {
@@ -181,12 +186,16 @@ export default defineDetector({
             continue;
           }
           const kind: 'surge' | 'drop' | null = n >= o.factor * base ? 'surge' : n <= o.dropFactor * base ? 'drop' : null;
-          if (kind && run && run.kind === kind && run.end === m - 1) {
-            run.end = m;
-            run.peak = kind === 'surge' ? Math.max(run.peak, n) : Math.min(run.peak, n);
-          } else {
+          // A run bridges one quiet minute: a lull with one busier minute in it is one drop, not two.
+          const cur = run as Run | null;
+          if (kind && cur && cur.kind === kind && m - cur.end <= 2) {
+            cur.streak = m - cur.end === 1 ? cur.streak + 1 : 1;
+            cur.longest = Math.max(cur.longest, cur.streak);
+            cur.end = m;
+            cur.peak = kind === 'surge' ? Math.max(cur.peak, n) : Math.min(cur.peak, n);
+          } else if (cur === null || kind !== null || m - cur.end >= 2) {
             flush();
-            if (kind) run = { kind, start: m, end: m, peak: n, base };
+            if (kind) run = { kind, start: m, end: m, peak: n, base, streak: 1, longest: 1 };
           }
         }
         flush();

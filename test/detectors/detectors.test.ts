@@ -498,6 +498,26 @@ describe('surge', () => {
     expect(overlaps(fs[0]!, 60, 80)).toBe(true);
   });
 
+  it('reports an outage of a busy site as one high drop, bridging a minute that is briefly busier', () => {
+    // ~300 req/min for 100 minutes, nothing from minute 60 to 70 but a trickle at minute 64.
+    const site = background({ minutes: 100, clients: 150, perClientPerMinute: 2, seed: 7 }).filter((r) => {
+      const m = Math.floor((r.startMs - T0) / MINUTE);
+      return m < 60 || m >= 70 || (m === 64 && r.startMs % 3 === 0);
+    });
+    const fs = detect('surge', site);
+    expect(fs.map((f) => [f.severity, f.metrics['kind']])).toEqual([['high', 'drop']]);
+    expect(overlaps(fs[0]!, 60, 70)).toBe(true);
+    expect(Date.parse(fs[0]!.window.end) - Date.parse(fs[0]!.window.start)).toBe(10 * MINUTE);
+  });
+
+  it('keeps a lull of a small site (under 100 req/min) at medium', () => {
+    const small = background({ minutes: 100, clients: 15, perClientPerMinute: 2, seed: 7 }).filter((r) => {
+      const m = Math.floor((r.startMs - T0) / MINUTE);
+      return m < 60 || m >= 66;
+    });
+    expect(detect('surge', small).map((f) => [f.severity, f.metrics['kind']])).toEqual([['medium', 'drop']]);
+  });
+
   it('is silent on a rise under its factor', () => {
     const extra = background({ minutes: 10, clients: 150, perClientPerMinute: 2, seed: 9 }).map((r) => ({ ...r, startMs: r.startMs + 40 * MINUTE, clientIp: `9${r.clientIp?.slice(1) ?? ''}` }));
     expect(detect('surge', [...BG, ...extra])).toEqual([]);
