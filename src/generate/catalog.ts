@@ -86,6 +86,21 @@ export function inPool(ip: string, prefix: string): boolean {
   return q.length === 4 && q[0] === p[0] && q[1] === p[1] && (Number(q[2]) & ~(POOL_BLOCK - 1)) === (Number(p[2]) & ~(POOL_BLOCK - 1));
 }
 
+/**
+ * Each country's residential IPv6 /32 (one ISP; every /64 in it maps to that country and ASN in the bundled data,
+ * checked with `lbua geo`). IPV6_SHARE of visitors come over IPv6, each from a /64 of its own.
+ */
+export const POOLS6: Readonly<Record<string, string>> = {
+  US: '2601:647', DE: '2003:e0', GB: '2a00:23c7', FR: '2a01:cb00', JP: '2400:4050', BR: '2804:d59', IN: '2409:4040', CA: '2607:fea8', AU: '2001:8003',
+};
+export const IPV6_SHARE = 0.2;
+
+/** A random address in the IPv6 /32 `prefix` ("a:b"). */
+export function pool6Address(r: Rng, prefix: string): string {
+  const hextet = (lo: number): string => r.int(lo, 0xffff).toString(16);
+  return `${prefix}:${hextet(0x100)}:${hextet(0x100)}::${hextet(1)}`;
+}
+
 /** Desktop and mobile browsers (weights). */
 export const BROWSERS: readonly (readonly [string, number])[] = [
   ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 30],

@@ -4,7 +4,7 @@
  * Times are offsets from the scenario start, so any start date works.
  */
 import type { EpochMs } from '../core/types';
-import { API, HEALTH, PAGES, POOLS, inPool, type Endpoint } from './catalog';
+import { API, HEALTH, PAGES, POOLS, POOLS6, inPool, type Endpoint } from './catalog';
 import { Rng } from './random';
 import { diurnal, humanSessionsPerSecond, startHumanSession, type Actor, type Sim } from './scenario';
 import type { GenRequest } from './types';
@@ -129,7 +129,7 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number, requ
     list.push({
       id: 'regional-creep', description: 'latency for clients in Japan rises steadily to 4x over the period',
       actor: { start: (sim) => sim.mutators.push((req) => {
-        if (req.targetMs !== null && jp.some((prefix) => inPool(req.clientIp, prefix))) {
+        if (req.targetMs !== null && (jp.some((prefix) => inPool(req.clientIp, prefix)) || req.clientIp.startsWith(`${POOLS6['JP'] ?? '-'}:`))) {
           const f = 1 + 3 * ((req.startMs - startMs) / span);
           req.targetMs = Math.round(req.targetMs * f + 40 * f);
         }

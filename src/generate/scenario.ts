@@ -5,7 +5,7 @@
  * by the number of concurrently active sessions. Incidents (later work) are extra actors scheduled on the same queue.
  */
 import type { EpochMs } from '../core/types';
-import { API, APP_UA, ASSETS, BROWSERS, CRAWLERS, HEALTH, MONITOR, OFFICE_NAT, PAGES, POOLS, TARGETS, poolAddress, type Endpoint } from './catalog';
+import { API, APP_UA, ASSETS, BROWSERS, CRAWLERS, HEALTH, IPV6_SHARE, MONITOR, OFFICE_NAT, PAGES, POOLS, POOLS6, TARGETS, pool6Address, poolAddress, type Endpoint } from './catalog';
 import { MinHeap } from './heap';
 import { Rng } from './random';
 import type { GenRequest } from './types';
@@ -149,8 +149,10 @@ function poisson(rng: Rng, lambda: number): number {
 /** A person's visit: pages with think time, assets on the first view, some XHR calls. */
 export function startHumanSession(sim: Sim, t0: EpochMs, ip: string | null, ua?: string): void {
   const r = sim.rng;
-  const [, prefixes] = r.weighted(POOLS.map((p) => [p, p[2]] as const));
-  const client = { ip: ip ?? poolAddress(r, r.pick(prefixes)), ua: ua ?? r.weighted(BROWSERS), port: r.int(20000, 65000) };
+  const [country, prefixes] = r.weighted(POOLS.map((p) => [p, p[2]] as const));
+  const v6 = POOLS6[country];
+  const address = (): string => (v6 !== undefined && r.chance(IPV6_SHARE) ? pool6Address(r, v6) : poolAddress(r, r.pick(prefixes)));
+  const client = { ip: ip ?? address(), ua: ua ?? r.weighted(BROWSERS), port: r.int(20000, 65000) };
   let pages = 1 + Math.floor(r.exp(3.2));
   let t = t0;
   let first = true;
