@@ -6,24 +6,43 @@
  * and against the others too (p < 0.1), while the median region stays flat.
  * An ASN that creeps with its country (90%+ of its requests from a country that creeps too) is named in the
  * country's finding instead of a finding of its own: one incident, one finding.
+ * A bucket counts only with 5+ distinct clients: a hosting ASN whose traffic is a monitor and, for a while, a few
+ * scripts changes its mix, not its latency.
  * Silent without geo data. Memory: per region (countries; ASNs capped at 800), and for all traffic, per bucket a
- * 160-bin histogram.
+ * 160-bin histogram (and, per region, the first 16 client hashes).
  */
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2 } from './shared';
 import { mannKendall, median, theilSen } from './stats/robust';
 import { CoarseHistogram } from './stats/histogram';
+import { hash32 } from '../core/hll';
+
+/** Distinct clients a bucket counts up to (enough to tell many users from a monitor and a few scripts). */
+const CLIENT_CAP = 16;
+
+/** A region's bucket: its latency histogram and its first CLIENT_CAP distinct clients (by hash). */
+class RegionBucket extends CoarseHistogram {
+  private readonly clients = new Uint32Array(CLIENT_CAP);
+  distinct = 0;
+
+  addClient(h: number): void {
+    if (this.distinct >= CLIENT_CAP) return;
+    for (let i = 0; i < this.distinct; i++) if (this.clients[i] === h) return;
+    this.clients[this.distinct++] = h;
+  }
+}
 
 export default defineDetector({
   id: 'regional-creep',
   title: 'Regional latency creep',
   description: 'Flags a country or ASN whose latency rises steadily over hours (Theil–Sen slope, Mann–Kendall test) while other regions stay flat.',
-  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, maxP: 0.001, maxRelativeP: 0.1, minRise: 0.5, maxOtherRise: 0.15 },
+  defaultOptions: { bucketMinutes: 15, minBuckets: 8, minRequests: 30, minClients: 5, maxP: 0.001, maxRelativeP: 0.1, minRise: 0.5, maxOtherRise: 0.15 },
   optionDocs: {
     bucketMinutes: 'bucket length in minutes',
     minBuckets: 'buckets (with enough requests) a region needs',
     minRequests: 'requests a bucket needs to count',
+    minClients: 'distinct clients a bucket needs to count (a region is its users, not a monitor and a few scripts)',
     maxP: 'Mann–Kendall p-value below which the trend of the region\'s p95 is significant',
     maxRelativeP: 'Mann–Kendall p-value below which its trend against all other traffic is significant too',
     minRise: 'relative p95 rise over the period (fitted by the slope), of the region and against all traffic, to fire, e.g. 0.5 = +50%',
@@ -31,12 +50,12 @@ export default defineDetector({
   },
   create(o, ctx) {
     const bucketMs = o.bucketMinutes * 60_000;
-    const regions = new Map<string, Map<number, CoarseHistogram>>();
+    const regions = new Map<string, Map<number, RegionBucket>>();
     /** All traffic the regions see, per bucket: without a region's own requests, the reference its p95 is divided by. */
     const all = new Map<number, CoarseHistogram>();
     /** Requests per ASN per country (ASNs that have a histogram only). */
     const asnCountries = new Map<string, Map<string, number>>();
-    const add = (key: string, b: number, ms: number): void => {
+    const add = (key: string, b: number, ms: number, client: number): void => {
       let m = regions.get(key);
       if (!m) {
         if (key.startsWith('AS') && regions.size > 800) return;
@@ -45,10 +64,11 @@ export default defineDetector({
       }
       let h = m.get(b);
       if (!h) {
-        h = new CoarseHistogram();
+        h = new RegionBucket();
         m.set(b, h);
       }
       h.add(ms);
+      h.addClient(client);
     };
     return {
       observe(r: EnrichedRecord) {
@@ -60,10 +80,11 @@ export default defineDetector({
           all.set(b, h);
         }
         h.add(r.durationMs);
-        if (r.geo.country !== null) add(r.geo.country, b, r.durationMs);
+        const client = r.clientIp === null ? 0 : hash32(r.clientIp);
+        if (r.geo.country !== null) add(r.geo.country, b, r.durationMs, client);
         if (r.geo.asn !== null) {
           const asn = `AS${r.geo.asn}`;
-          add(asn, b, r.durationMs);
+          add(asn, b, r.durationMs, client);
           if (r.geo.country !== null && regions.has(asn)) {
             let byCountry = asnCountries.get(asn);
             if (!byCountry) {
@@ -86,7 +107,7 @@ export default defineDetector({
         for (const [key, buckets] of regions) {
           // The reference of each bucket: all other traffic (the region's own requests taken out of the total).
           const bs = [...buckets.entries()]
-            .filter(([, h]) => h.count >= o.minRequests)
+            .filter(([, h]) => h.count >= o.minRequests && h.distinct >= Math.min(o.minClients, CLIENT_CAP))
             .map(([b, h]): [number, CoarseHistogram, number] => [b, h, all.get(b)?.without(h).quantile(0.95) ?? 0])
             .filter(([, , ref]) => ref > 0)
             .sort((a, b) => a[0] - b[0]);

@@ -354,6 +354,20 @@ describe('regional-creep', () => {
     expect(detect('regional-creep', [...everyone, ...fast], { geo: true }).map((f) => `${f.subject.type} ${f.subject.value}`)).toEqual(['asn 8881']);
   });
 
+  it('does not call a hosting network creeping when its traffic is a monitor and a growing handful of scripts', () => {
+    // AS16509: a monitor twice a minute (5 ms) all along, plus 3 scripts, each slower than the last (50 to 170 ms),
+    // that join one by one: the network's p95 climbs step by step with its mix, not with its latency, and it never
+    // has 5 clients. US has 300 ordinary requests a minute besides (the network is under 2% of them).
+    const usExtra = steady(0, hours * 60, 300, (i, t) => rec(t, { clientIp: `81.62.${i % 200}.${1 + (i % 250)}`, durationMs: 40 + (i % 10) * 6, geo: geo('US', 7922) }));
+    const hosting = steady(0, hours * 60, 2, (i, t) => rec(t, { clientIp: '52.5.190.19', durationMs: 5 + (i % 3), geo: geo('US', 16509) }));
+    const scripts: EnrichedRecord[] = [];
+    for (let k = 0; k < 3; k++) {
+      const from = Math.round(((k + 1) * hours * 60) / 4);
+      scripts.push(...steady(from, hours * 60 - from, 1, (i, t) => rec(t, { clientIp: `3.80.${k}.${10 + k}`, durationMs: 50 + 60 * k + (i % 5) * 5, geo: geo('US', 16509) })));
+    }
+    expect(detect('regional-creep', [...records(0), ...usExtra, ...hosting, ...scripts], { geo: true })).toEqual([]);
+  });
+
   it('is silent on a rise under minRise, and without geo data', () => {
     expect(detect('regional-creep', records(0.3), { geo: true })).toEqual([]);
     expect(detect('regional-creep', records(3), { geo: false })).toEqual([]);
