@@ -79,11 +79,10 @@ export function poolAddress(r: Rng, prefix: string): string {
   return `${a}.${b}.${base + r.int(0, POOL_BLOCK - 1)}.${r.int(2, 254)}`;
 }
 
-/** True when `ip` is in the block of pool prefix `prefix`. */
-export function inPool(ip: string, prefix: string): boolean {
-  const p = prefix.split('.');
-  const q = ip.split('.');
-  return q.length === 4 && q[0] === p[0] && q[1] === p[1] && (Number(q[2]) & ~(POOL_BLOCK - 1)) === (Number(p[2]) & ~(POOL_BLOCK - 1));
+/** The block of pool prefix `prefix` as a CIDR ("a.b.c" → its /19). */
+export function poolCidr(prefix: string): string {
+  const [a, b, c] = prefix.split('.');
+  return `${a}.${b}.${Number(c) & ~(POOL_BLOCK - 1)}.0/${24 - Math.log2(POOL_BLOCK)}`;
 }
 
 /**

@@ -4,7 +4,8 @@
  * Times are offsets from the scenario start, so any start date works.
  */
 import type { EpochMs } from '../core/types';
-import { API, HEALTH, PAGES, POOLS, POOLS6, inPool, type Endpoint } from './catalog';
+import { API, HEALTH, PAGES, POOLS, POOLS6, poolCidr, type Endpoint } from './catalog';
+import { inCidr } from '../enrich/geo/ip';
 import { Rng } from './random';
 import { diurnal, humanSessionsPerSecond, startHumanSession, type Actor, type Sim } from './scenario';
 import type { GenRequest } from './types';
@@ -125,11 +126,11 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number, requ
   }
   // 7. Regional creep: Japan's latency rises steadily over the whole period (x4 by the end).
   {
-    const jp = POOLS.find((p) => p[0] === 'JP')?.[1] ?? [];
+    const jp = [...(POOLS.find((p) => p[0] === 'JP')?.[1] ?? []).map(poolCidr), `${POOLS6['JP'] ?? '2400:4050'}::/32`];
     list.push({
       id: 'regional-creep', description: 'latency for clients in Japan rises steadily to 4x over the period',
       actor: { start: (sim) => sim.mutators.push((req) => {
-        if (req.targetMs !== null && (jp.some((prefix) => inPool(req.clientIp, prefix)) || req.clientIp.startsWith(`${POOLS6['JP'] ?? '-'}:`))) {
+        if (req.targetMs !== null && jp.some((net) => inCidr(req.clientIp, net))) {
           const f = 1 + 3 * ((req.startMs - startMs) / span);
           req.targetMs = Math.round(req.targetMs * f + 40 * f);
         }
