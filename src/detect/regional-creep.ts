@@ -9,27 +9,30 @@
  * A bucket counts only with 5+ distinct clients: a hosting ASN whose traffic is a monitor and, for a while, a few
  * scripts changes its mix, not its latency.
  * Silent without geo data. Memory: per region (countries; ASNs capped at 800), and for all traffic, per bucket a
- * 160-bin histogram (and, per region, the first 16 client hashes).
+ * 160-bin histogram (and, per region, its first 16 clients).
  */
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2 } from './shared';
 import { mannKendall, median, theilSen } from './stats/robust';
 import { CoarseHistogram } from './stats/histogram';
-import { hash32 } from '../core/hll';
-
 /** Distinct clients a bucket counts up to (enough to tell many users from a monitor and a few scripts). */
 const CLIENT_CAP = 16;
 
-/** A region's bucket: its latency histogram and its first CLIENT_CAP distinct clients (by hash). */
+/**
+ * A region's bucket: its latency histogram and its first CLIENT_CAP distinct clients (the enricher's shared address
+ * strings, so a repeat is found by identity).
+ */
 class RegionBucket extends CoarseHistogram {
-  private readonly clients = new Uint32Array(CLIENT_CAP);
-  distinct = 0;
+  private readonly clients: string[] = [];
 
-  addClient(h: number): void {
-    if (this.distinct >= CLIENT_CAP) return;
-    for (let i = 0; i < this.distinct; i++) if (this.clients[i] === h) return;
-    this.clients[this.distinct++] = h;
+  get distinct(): number {
+    return this.clients.length;
+  }
+
+  addClient(ip: string | null): void {
+    if (ip === null || this.clients.length >= CLIENT_CAP || this.clients.includes(ip)) return;
+    this.clients.push(ip);
   }
 }
 
@@ -55,7 +58,7 @@ export default defineDetector({
     const all = new Map<number, CoarseHistogram>();
     /** Requests per ASN per country (ASNs that have a histogram only). */
     const asnCountries = new Map<string, Map<string, number>>();
-    const add = (key: string, b: number, ms: number, client: number): void => {
+    const add = (key: string, b: number, bin: number, client: string | null): void => {
       let m = regions.get(key);
       if (!m) {
         if (key.startsWith('AS') && regions.size > 800) return;
@@ -67,7 +70,7 @@ export default defineDetector({
         h = new RegionBucket();
         m.set(b, h);
       }
-      h.add(ms);
+      h.addBin(bin);
       h.addClient(client);
     };
     return {
@@ -79,12 +82,12 @@ export default defineDetector({
           h = new CoarseHistogram();
           all.set(b, h);
         }
-        h.add(r.durationMs);
-        const client = r.clientIp === null ? 0 : hash32(r.clientIp);
-        if (r.geo.country !== null) add(r.geo.country, b, r.durationMs, client);
+        const bin = CoarseHistogram.binOf(r.durationMs);
+        h.addBin(bin);
+        if (r.geo.country !== null) add(r.geo.country, b, bin, r.clientIp);
         if (r.geo.asn !== null) {
           const asn = `AS${r.geo.asn}`;
-          add(asn, b, r.durationMs, client);
+          add(asn, b, bin, r.clientIp);
           if (r.geo.country !== null && regions.has(asn)) {
             let byCountry = asnCountries.get(asn);
             if (!byCountry) {

@@ -8,9 +8,18 @@ export class CoarseHistogram {
   readonly bins = new Uint32Array(BINS);
   count = 0;
 
+  /** The bin of a duration in ms (for adding one value to several histograms with one logarithm). */
+  static binOf(ms: number): number {
+    return ms <= BASE ? 0 : Math.min(BINS - 1, Math.floor(Math.log(ms / BASE) / RATIO) + 1);
+  }
+
   /** Adds a duration in ms. */
   add(ms: number): void {
-    const i = ms <= BASE ? 0 : Math.min(BINS - 1, Math.floor(Math.log(ms / BASE) / RATIO) + 1);
+    this.addBin(CoarseHistogram.binOf(ms));
+  }
+
+  /** Adds a value by its bin (binOf). */
+  addBin(i: number): void {
     this.bins[i] = (this.bins[i] ?? 0) + 1;
     this.count++;
   }
