@@ -118,8 +118,8 @@ export default defineDetector({
             const rate = c.n ? c.e / c.n : 0;
             // A minute with too few requests to reach minErrors alone (a target at night) is judged with the
             // 5 minutes around it: it must be a spiking minute by rate, in a spiking 5-minute window.
-            let hot = spiking(c.e, c.n);
-            if (!hot && c.e > 0 && c.e < o.minErrors && rate >= o.minRate && rate >= o.factor * base) {
+            if (!(c.e > 0 && rate >= o.minRate && rate >= o.factor * base)) continue;
+            if (c.e < o.minErrors) {
               let we = 0;
               let wn = 0;
               for (let k = m - 2; k <= m + 2; k++) {
@@ -129,9 +129,8 @@ export default defineDetector({
                   wn += w.n;
                 }
               }
-              hot = spiking(we, wn);
+              if (!spiking(we, wn)) continue;
             }
-            if (!hot) continue;
             if (run && run.last >= m - 2) {
               run.last = m;
               run.errors += c.e;

@@ -71,14 +71,16 @@ export default defineDetector({
         const last = ms[ms.length - 1] ?? 0;
         // Sparse walk: minutes far from any traffic are skipped, so a stray timestamp years away costs nothing.
         const count = (m: number): number => minutes.get(m)?.n ?? 0;
-        /** `threshold`: the 5-minute mean a sustained run started above (it goes on while above 80% of it). */
-        /** `streak`: hot minutes in a row up to `end`; `longest`: the longest such streak (a run may bridge one quiet minute). */
-        type Run = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number; threshold?: number; streak: number; longest: number };
+        /** What a finding is made of. */
+        type Span = { kind: 'surge' | 'drop'; start: number; end: number; peak: number; base: number };
+        /** Minutes at factor x (or dropFactor x): `streak` hot minutes in a row up to `end`, `longest` the longest (a run bridges one quiet minute). */
+        type Run = Span & { streak: number; longest: number };
+        /** A sustained rise: `threshold` is the 5-minute mean it started above (it goes on while above 80% of it). */
+        type Held = Span & { threshold: number };
         const runs: Run[] = [];
-        const sustained: Run[] = [];
+        const sustained: Held[] = [];
         let run: Run | null = null;
-        /** The current sustained run (kind 'surge'). */
-        let held: Run | null = null;
+        let held: Held | null = null;
         const flush = (): void => {
           if (run && run.longest >= o.minMinutes) runs.push(run);
           run = null;
@@ -87,7 +89,7 @@ export default defineDetector({
           if (held && held.end - held.start + 1 >= o.sustainedMinutes) sustained.push(held);
           held = null;
         };
-        const emit = (r: Run): void => {
+        const emit = (r: Span): void => {
           const netCounts = new Map<string, number>();
           const countries = new Set<string>();
           const clients = new HyperLogLog();
@@ -164,23 +166,22 @@ export default defineDetector({
             }
             return fresh;
           };
-          const baseline = (): number => history().median;
           const n = count(m);
           const mean = (count(m - 2) + count(m - 1) + n + count(m + 1) + count(m + 2)) / 5;
           // A sustained run starts where the 5-minute mean reaches sustainedFactor x the baseline and 5 standard
           // errors above it (sigma / sqrt 5, sigma = 1.4826 MAD of the previous hour's minutes: a small site's minutes
           // swing 2x on their own), and goes on while the mean stays at 80% of that.
-          const held0 = held as Run | null;
-          if (held0 !== null && held0.end === m - 1 && mean >= 0.8 * (held0.threshold ?? 0)) {
+          const held0 = held as Held | null;
+          if (held0 !== null && held0.end === m - 1 && mean >= 0.8 * held0.threshold) {
             held0.end = m;
             held0.peak = Math.max(held0.peak, n);
           } else {
             flushHeld();
             const h = history();
             const threshold = Math.max(o.sustainedFactor * h.median, h.median + (5 * h.spread) / Math.sqrt(5));
-            if (h.median >= o.minBaseline && mean >= threshold) held = { kind: 'surge', start: m, end: m, peak: n, base: h.median, threshold, streak: 0, longest: 0 };
+            if (h.median >= o.minBaseline && mean >= threshold) held = { kind: 'surge', start: m, end: m, peak: n, base: h.median, threshold };
           }
-          const base: number = run !== null ? (run as { base: number }).base : baseline();
+          const base: number = run !== null ? (run as Run).base : history().median;
           if (base < o.minBaseline) {
             flush();
             continue;
@@ -202,7 +203,7 @@ export default defineDetector({
         flushHeld();
         // A sustained rise that holds a run at `factor` x is that run's incident: the run, with its sharper window,
         // is the finding (one incident, one finding).
-        const all: Run[] = [...runs, ...sustained.filter((h) => !runs.some((r) => r.kind === 'surge' && r.start <= h.end && h.start <= r.end))];
+        const all: Span[] = [...runs, ...sustained.filter((h) => !runs.some((r) => r.kind === 'surge' && r.start <= h.end && h.start <= r.end))];
         all.sort((a, b) => a.start - b.start || (a.kind < b.kind ? -1 : 1));
         for (const r of all) emit(r);
         return out;
