@@ -17,10 +17,7 @@ const { existsSync, mkdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
+const opt = require('./args').option;
 const lines = Number(opt('lines', '1000000'));
 const runs = Number(opt('runs', '3'));
 const extra = opt('args', '').split(' ').filter(Boolean);

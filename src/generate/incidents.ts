@@ -21,6 +21,22 @@ export interface Expected {
   readonly endMs: EpochMs;
 }
 
+/** The parts of a report finding that say which incident it is (ReportFinding has them). */
+export interface FindingKey {
+  readonly detector: string;
+  readonly subject: { readonly type: string; readonly value: string };
+  readonly window: { readonly start: string; readonly end: string };
+}
+
+/**
+ * Whether a report finding is what `e` expects: its detector, subject type and subject (when known in advance), and
+ * a window overlapping e's, with a minute's slack each side. Used by the end-to-end tests and `npm run sweep`.
+ */
+export function findsIncident(f: FindingKey, e: Expected): boolean {
+  return f.detector === e.detector && f.subject.type === e.subjectType && (e.subject === null || f.subject.value === e.subject) &&
+    Date.parse(f.window.start) < e.endMs + MIN && e.startMs < Date.parse(f.window.end) + MIN;
+}
+
 /** An incident: an actor plus what it should produce. */
 export interface Incident {
   readonly id: string;

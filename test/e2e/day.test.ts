@@ -5,32 +5,18 @@
  * of ~60 requests a minute, a 2.4x rise). Each must be found with the right detector, subject and window; the clean
  * day must give no finding at all. (`npm run sweep` runs more seeds and sizes.)
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { findsIncident, generateScenario, type Expected, type Finding } from '../helpers/scenario';
 
-interface Finding { detector: string; severity: string; subject: { type: string; value: string }; window: { start: string; end: string }; title: string }
-interface Expected { incident: string; detector: string; subjectType: string; subject: string | null; start: string; end: string }
-
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-day-'));
-const incidentsLog = join(tmp, 'day.log.gz');
-const cleanLog = join(tmp, 'clean-day.log.gz');
-const expectedFile = join(tmp, 'expected.json');
-const common = ['-n', '100000', '--hours', '24', '--seed', '1', '--start', '2026-03-10T06:00:00Z'];
-const g1 = lbua(['generate', ...common, '--incident', 'all', '--expected', expectedFile, '-o', incidentsLog]);
-const g2 = lbua(['generate', ...common, '-o', cleanLog]);
+const { incidentsLog, cleanLog, codes, expected } = generateScenario(['-n', '100000', '--hours', '24', '--seed', '1', '--start', '2026-03-10T06:00:00Z']);
 
 describe('a day of traffic (nightly report)', () => {
   it('generates both days', () => {
-    expect([g1.code, g2.code]).toEqual([0, 0]);
+    expect(codes).toEqual([0, 0]);
   });
 
-  const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected[];
   const report = json(lbua(['analyze', incidentsLog, '--output', 'json'])) as { findings: Finding[] };
-  const found = (e: Expected): Finding[] =>
-    report.findings.filter((f) => f.detector === e.detector && f.subject.type === e.subjectType && (e.subject === null || f.subject.value === e.subject) &&
-      Date.parse(f.window.start) < Date.parse(e.end) + 60_000 && Date.parse(e.start) < Date.parse(f.window.end) + 60_000);
+  const found = (e: Expected): Finding[] => report.findings.filter((f) => findsIncident(f, e));
 
   it.each(expected.map((e) => [e.incident, e] as const))('finds %s', (_id, e) => {
     expect(found(e).length).toBeGreaterThan(0);
@@ -39,7 +25,7 @@ describe('a day of traffic (nightly report)', () => {
   it('finds the target failing in the evening and the campaign at night as such', () => {
     const target = expected.find((e) => e.incident === 'target-5xx');
     const campaign = expected.find((e) => e.incident === 'legit-surge');
-    expect([target?.start, campaign?.start]).toEqual(['2026-03-10T21:36:00.000Z', '2026-03-11T02:24:00.000Z']);
+    expect([target?.startMs, campaign?.startMs].map((t) => new Date(t ?? 0).toISOString())).toEqual(['2026-03-10T21:36:00.000Z', '2026-03-11T02:24:00.000Z']);
     expect(found(target!).map((f) => f.severity)).toContain('critical');
     const surge = found(campaign!);
     expect(surge.map((f) => f.severity)).toEqual(['info']);

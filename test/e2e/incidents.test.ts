@@ -3,32 +3,20 @@
  * class injected; `lbua analyze --output json` must find each with the right detector, subject and window — and the
  * same traffic without incidents must yield no high or critical finding.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { findsIncident, generateScenario, type Finding } from '../helpers/scenario';
 import { renderTable } from '../../src/report/table';
 import type { Report } from '../../src/report/types';
 
-interface Finding { detector: string; severity: string; subject: { type: string; value: string }; window: { start: string; end: string }; title: string; actions: { type: string }[]; evidence: { file: string; line: number }[] }
-interface Expected { incident: string; detector: string; subjectType: string; subject: string | null; start: string; end: string }
-
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-e2e-'));
-const incidentsLog = join(tmp, 'incidents.log.gz');
-const cleanLog = join(tmp, 'clean.log.gz');
-const expectedFile = join(tmp, 'expected.json');
-const common = ['-n', '150000', '--hours', '8', '--seed', '5', '--start', '2026-03-10T06:00:00Z'];
-const g1 = lbua(['generate', ...common, '--incident', 'all', '--expected', expectedFile, '-o', incidentsLog]);
-const g2 = lbua(['generate', ...common, '-o', cleanLog]);
+const { incidentsLog, cleanLog, codes, expected } = generateScenario(['-n', '150000', '--hours', '8', '--seed', '5', '--start', '2026-03-10T06:00:00Z']);
 const incidentRun = lbua(['analyze', incidentsLog, '--output', 'json', '--fail-on', 'high']);
 const cleanRun = lbua(['analyze', cleanLog, '--output', 'json', '--fail-on', 'high']);
 
 describe('scenario with injected incidents', () => {
   it('generates both scenarios', () => {
-    expect([g1.code, g2.code]).toEqual([0, 0]);
+    expect(codes).toEqual([0, 0]);
   });
 
-  const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected[];
   const report = json(incidentRun) as { findings: Finding[] };
 
   it('injects every incident class', () => {
@@ -41,7 +29,7 @@ describe('scenario with injected incidents', () => {
   it.each(expected.map((e) => [e.incident, e] as const))('finds %s with the right detector, subject and window', (_id, e) => {
     const hits = report.findings.filter((f) => f.detector === e.detector && f.subject.type === e.subjectType && (e.subject === null || f.subject.value === e.subject));
     expect(hits.length).toBeGreaterThan(0);
-    const overlapping = hits.filter((f) => Date.parse(f.window.start) < Date.parse(e.end) + 60_000 && Date.parse(e.start) < Date.parse(f.window.end) + 60_000);
+    const overlapping = hits.filter((f) => findsIncident(f, e));
     expect(overlapping.length).toBeGreaterThan(0);
   });
 
