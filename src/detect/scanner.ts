@@ -1,17 +1,34 @@
 /**
- * Scanners and probing: clients requesting sensitive files (.env, .git/, wp-login.php, phpMyAdmin, backups,
- * actuator, ...), path traversal or injection patterns, or collecting many 404/403s over many distinct paths.
- * Memory: per client (bounded to 100,000, idle ones dropped first) counters and up to 200 distinct paths.
+ * Scanners and probing: clients requesting sensitive files (.env, .git/, backups, credentials, actuator/env, ...),
+ * admin and CMS pages the site does not have (wp-login.php, phpMyAdmin, /administrator/ answered 4xx), path
+ * traversal or injection patterns, or collecting many 404/403s over many distinct paths. Beyond single clients:
+ * - exposure: a file that must never be public (SECRET) answered 2xx with a body, unless the answer is the site's
+ *   catch-all page (the size of its home page, or one size for most probed paths);
+ * - the internet's background of probes: many addresses, each too brief to call a scanner, as one low finding.
+ * Memory: per client (bounded to 100,000, idle ones dropped first) counters and up to 200 distinct paths; up to
+ * 1,000 exposed paths and 100 home-page sizes.
  */
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { capMap, fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { hash32 } from '../core/hll';
+import { isoTime } from '../core/units';
 import { detach } from '../core/text';
 
-/** Paths nobody legitimate asks a typical web application for. */
-export const SENSITIVE = /(?:^|\/)(?:\.env(?:\.\w+)?|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store|\.aws\/|\.ssh\/|\.htaccess|\.htpasswd|wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|adminer\.php|phpinfo\.php|server-status|actuator(?:\/|$)|jolokia|\.well-known\/security\.txt.bak|config\.(?:yml|yaml|php)(?:\.\w+)?$|web\.config|backups?(?:\/|\.(?:zip|tar|gz|sql|tgz)|$)|\.(?:bak|old|sql|sql\.gz|tar\.gz|zip|tgz|swp)$|id_rsa|\.?credentials(?:\.\w+)?$|vendor\/phpunit|cgi-bin\/|shell\.php|eval-stdin\.php|boaform|HNAP1|owa\/auth|remote\/login|\.vscode\/|composer\.(?:json|lock)$|docker-compose\.ya?ml$)/i;
+/**
+ * Files whose content must never be public: repositories, environment and credential files, keys, dumps and
+ * backups, runtime internals. Asking for one is probing whatever the answer; a 2xx answer with a body may be an
+ * exposure.
+ */
+export const SECRET = /(?:^|\/)(?:\.env(?:\.\w+)?$|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store$|\.aws\/|\.ssh\/|\.htaccess$|\.htpasswd$|\.vscode\/|id_[rd]sa|\.?credentials(?:\.\w+)?$|wp-config\.php.+$|config\.(?:yml|yaml)$|config\.(?:php|yml|yaml)\.\w+$|web\.config$|docker-compose\.ya?ml$|composer\.(?:json|lock)$|phpinfo\.php$|server-status$|actuator\/(?:env|heapdump|threaddump|configprops|beans|mappings|loggers)|jolokia|vendor\/phpunit|eval-stdin\.php$|shell\.php$|\.well-known\/security\.txt\.bak$|(?:backups?|dump|db|database|site|www|wwwroot|htdocs|public_html)\.(?:zip|tar|tar\.gz|tgz|gz|7z|rar|sql)$|\.(?:bak|old|sql|sql\.gz|swp)$)/i;
+/**
+ * Admin and CMS surfaces and backup folders: a site that has them serves them to its own users, so they count as
+ * probes only when the server does not have them (answered 4xx).
+ */
+export const PROBE = /(?:^|\/)(?:wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php$|phpmyadmin|pma\/|adminer\.php|administrator\/|admin\.php$|actuator(?:\/|$)|config\.php$|backups?(?:\/|$)|cgi-bin\/|boaform|HNAP1|owa\/auth|remote\/login)/i;
+/** Every path either list names (what a scanner asks for). */
+export const SENSITIVE = new RegExp(`${SECRET.source}|${PROBE.source}`, 'i');
 /** Traversal and injection in path or query (raw or percent-encoded). */
 export const ATTACK = /(?:\.\.\/|\.\.%2f|%2e%2e|\/etc\/passwd|\bunion(?:\s|%20|\+)+select\b|'(?:\s|%20)*or(?:\s|%20)+'?1|<script|%3cscript|\$\{jndi:|\$%7bjndi|\bsleep\(\d|;(?:\s|%20)*(?:cat|wget|curl)(?:\s|%20)|\bcmd=|\bexec\(|base64_decode|\/bin\/sh|%00)/i;
 
@@ -30,32 +47,71 @@ interface Client {
   samples: string[];
 }
 
+/** A SECRET path answered 2xx with a body. */
+interface Exposure {
+  requests: number;
+  status: number;
+  clients: Set<string>;
+  /** Response sizes (bytes) with their counts (at most 20 sizes). */
+  sizes: Map<number, number>;
+  first: number;
+  last: number;
+  evidence: SourceRef[];
+}
+
+/** Verdict bits per path (the rest of the number is the path's 32-bit hash). */
+const IS_SECRET = 1;
+const IS_ATTACK = 2;
+const IS_PROBE = 4;
+const FLAGS = 8;
+/** Sensitive requests from one address that make it a busy scanner (high) rather than part of the background. */
+const BUSY_SCANNER = 10;
+
+/** The most frequent key of a count map (ties: the smaller key). */
+function mode(m: ReadonlyMap<number, number>): [number, number] | null {
+  let best: [number, number] | null = null;
+  for (const [k, n] of m) if (best === null || n > best[1] || (n === best[1] && k < best[0])) best = [k, n];
+  return best;
+}
+
 export default defineDetector({
   id: 'scanner',
   title: 'Scanners and probing',
-  description: 'Flags clients that request sensitive files, send traversal or injection patterns, or collect many 404/403 answers over many distinct paths.',
-  defaultOptions: { minSensitive: 3, minErrors: 20, errorRatio: 0.5, minDistinctPaths: 15 },
+  description: 'Flags clients that request sensitive files or admin pages the site does not have, send traversal or injection patterns, or collect many 404/403 answers over many distinct paths; sensitive files answered with a body (possible exposure); and probes spread over many addresses.',
+  defaultOptions: { minSensitive: 3, minErrors: 20, errorRatio: 0.5, minDistinctPaths: 15, minProbeClients: 5 },
   optionDocs: {
     minSensitive: 'sensitive-file requests that make a scanner',
     minErrors: '404/403 answers needed for the error-ratio rule',
     errorRatio: 'share of 404/403 among the client requests for the error-ratio rule',
     minDistinctPaths: 'distinct paths needed for the error-ratio rule',
+    minProbeClients: 'addresses, each below the scanner rules, whose probes are reported together as background probing',
   },
   create(o, ctx) {
     const clients = new Map<string, Client>();
     /**
-     * Per path: its pattern verdict (bits 0–1) and its 32-bit hash (above them), so the regexes and the hash run
-     * once per distinct path, not per request.
+     * Per path: its pattern verdict (the IS_ bits) and its 32-bit hash (above them), so the regexes and the hash
+     * run once per distinct path, not per request.
      */
     const verdicts = new Map<string, number>();
     const verdict = (path: string): number => {
       let v = verdicts.get(path);
       if (v === undefined) {
-        v = ((SENSITIVE.test(path) ? 1 : 0) | (ATTACK.test(path) ? 2 : 0)) + 4 * hash32(path);
+        v = (SECRET.test(path) ? IS_SECRET : 0) | (ATTACK.test(path) ? IS_ATTACK : 0) | (PROBE.test(path) ? IS_PROBE : 0);
+        v += FLAGS * hash32(path);
         if (verdicts.size >= 20_000) verdicts.clear();
         verdicts.set(path, v);
       }
       return v;
+    };
+    const exposures = new Map<string, Exposure>();
+    /** Sizes of 2xx answers to probed paths (SECRET or PROBE), and of the home page: what a catch-all answer looks like. */
+    const probedSizes = new Map<number, number>();
+    const probedPaths = new Set<number>();
+    const homeSizes = new Map<number, number>();
+    const countSize = (m: Map<number, number>, bytes: number): void => {
+      const n = m.get(bytes);
+      if (n !== undefined) m.set(bytes, n + 1);
+      else if (m.size < 100) m.set(bytes, 1);
     };
     return {
       observe(r: EnrichedRecord) {
@@ -73,25 +129,54 @@ export default defineDetector({
         const st = r.status;
         if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
         const v = verdict(path);
-        if (c.paths.size < 200) c.paths.add(Math.floor(v / 4));
+        if (c.paths.size < 200) c.paths.add(Math.floor(v / FLAGS));
         else c.pathsOverflow = true;
-        const sensitive = (v & 1) !== 0;
-        const attack = (v & 2) !== 0 || (r.query !== null && ATTACK.test(r.query));
+        const missing = st !== null && st >= 400 && st < 500;
+        const sensitive = (v & IS_SECRET) !== 0 || ((v & IS_PROBE) !== 0 && missing);
+        const attack = (v & IS_ATTACK) !== 0 || (r.query !== null && ATTACK.test(r.query));
         if (sensitive) c.sensitive++;
         if (attack) c.attacks++;
         if (sensitive || attack || (st !== null && st >= 400)) {
           pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
           if ((sensitive || attack) && c.samples.length < 5) c.samples.push(detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)));
         }
+        if (st === null || st < 200 || st >= 300) return;
+        const bytes = r.bytesOut ?? -1;
+        if (path === '/') countSize(homeSizes, bytes);
+        if ((v & (IS_SECRET | IS_PROBE)) === 0) return;
+        countSize(probedSizes, bytes);
+        if (probedPaths.size < 1000) probedPaths.add(Math.floor(v / FLAGS));
+        if ((v & IS_SECRET) === 0 || bytes === 0) return;
+        const key = `${r.method ?? '-'} ${path}`;
+        let e = exposures.get(key);
+        if (e === undefined) {
+          if (exposures.size >= 1000) return;
+          e = { requests: 0, status: st, clients: new Set(), sizes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
+          exposures.set(detach(key), e);
+        }
+        e.requests++;
+        if (e.clients.size < 1000) e.clients.add(r.clientIp);
+        if (e.sizes.size < 20 || e.sizes.has(bytes)) e.sizes.set(bytes, (e.sizes.get(bytes) ?? 0) + 1);
+        if (r.startMs < e.first) e.first = r.startMs;
+        if (r.startMs > e.last) e.last = r.startMs;
+        pushEvidence(e.evidence, r.source, ctx.evidenceLimit);
       },
       finish() {
         const out: Finding[] = [];
+        const scanners: [string, Client, boolean][] = [];
+        const background: [string, Client][] = [];
         for (const [ip, c] of clients) {
           const ratio = c.requests ? c.notFound / c.requests : 0;
           const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && c.paths.size >= o.minDistinctPaths;
-          if (c.sensitive < o.minSensitive && c.attacks === 0 && !byErrors) continue;
-          if (c.attacks === 0 && c.sensitive < o.minSensitive && !byErrors) continue;
-          const severity: Severity = c.attacks >= 3 || c.sensitive >= 10 ? 'high' : c.attacks > 0 || c.sensitive >= o.minSensitive ? 'medium' : 'low';
+          // A few sensitive paths and nothing else: the background every public site gets.
+          if (c.attacks === 0 && !byErrors && c.sensitive > 0 && c.sensitive < BUSY_SCANNER) background.push([ip, c]);
+          if (c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive) scanners.push([ip, c, byErrors]);
+        }
+        const folded = background.length >= o.minProbeClients;
+        for (const [ip, c, byErrors] of scanners) {
+          if (folded && c.attacks === 0 && !byErrors && c.sensitive < BUSY_SCANNER) continue;
+          const ratio = c.requests ? c.notFound / c.requests : 0;
+          const severity: Severity = c.attacks >= 3 || c.sensitive >= BUSY_SCANNER ? 'high' : c.attacks > 0 || byErrors ? 'medium' : 'low';
           out.push({
             detector: 'scanner',
             severity,
@@ -101,13 +186,90 @@ export default defineDetector({
             startMs: c.first,
             endMs: c.last + 1,
             metrics: { requests: c.requests, errors_4xx: c.notFound, error_ratio: r2(ratio), distinct_paths: c.paths.size, sensitive: c.sensitive, attacks: c.attacks, user_agent: c.agent, samples: c.samples.join(' | ') },
-            explanation: 'Sensitive paths and attack patterns are matched against a maintained list; the error rule needs many distinct paths answered 4xx, which ordinary clients do not produce.',
+            explanation: 'Sensitive paths and attack patterns are matched against a maintained list (admin and CMS pages only when answered 4xx, i.e. the site does not have them); the error rule needs many distinct paths answered 4xx, which ordinary clients do not produce.',
             evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
             actions: [{ type: 'block', ips: [ip], cidrs: [], why: 'probing for sensitive files / injection' }],
           });
         }
+        out.push(...exposed(exposures, probedSizes, probedPaths.size, homeSizes, ctx.evidenceLimit));
+        if (folded) out.push(backgroundProbes(background, ctx.evidenceLimit));
         return out;
       },
     };
   },
 });
+
+/**
+ * One finding per SECRET path answered 2xx with a body. An answer the size of the home page, or of most 2xx answers
+ * to three or more probed paths, is the site's catch-all page (a single-page app answers every path with its
+ * shell): low, not an exposure.
+ */
+function exposed(exposures: ReadonlyMap<string, Exposure>, probedSizes: ReadonlyMap<number, number>, probedPaths: number, homeSizes: ReadonlyMap<number, number>, evidenceLimit: number): Finding[] {
+  const probed = mode(probedSizes);
+  let probedTotal = 0;
+  for (const n of probedSizes.values()) probedTotal += n;
+  const catchAllSize = probed !== null && probedPaths >= 3 && probed[1] >= 0.8 * probedTotal ? probed[0] : null;
+  const near = (a: number, b: number): boolean => Math.abs(a - b) <= Math.max(16, b * 0.02);
+  const out: Finding[] = [];
+  for (const [endpoint, e] of exposures) {
+    const [bytes = -1] = mode(e.sizes) ?? [];
+    const home = [...homeSizes.entries()].some(([size, n]) => n >= 2 && size > 0 && near(bytes, size));
+    const catchAll = home || (catchAllSize !== null && near(bytes, catchAllSize));
+    const path = endpoint.slice(endpoint.indexOf(' ') + 1);
+    const size = bytes >= 0 ? `${fmt(bytes, 0)} bytes` : 'a body';
+    const window = `${isoTime(e.first)}–${isoTime(e.last + 1)}`;
+    out.push({
+      detector: 'scanner',
+      severity: catchAll ? 'low' : 'high',
+      confidence: catchAll ? 0.5 : 0.8,
+      title: catchAll
+        ? `${endpoint} answered ${e.status} with the site's catch-all page (${size}, ${home ? 'as the home page' : 'as most probed paths'}) — likely not exposed`
+        : `${endpoint} answered ${e.status} with ${size} to ${fmt(e.clients.size, 0)} client${e.clients.size === 1 ? '' : 's'} — a file that should never be public may be exposed`,
+      subject: { type: 'endpoint', value: endpoint },
+      startMs: e.first,
+      endMs: e.last + 1,
+      metrics: { requests: e.requests, clients: e.clients.size, status: e.status, bytes_out: bytes >= 0 ? bytes : null, catch_all: catchAll ? 1 : 0 },
+      explanation: 'Repository, environment, credential, backup and runtime-internals files are matched against a list; a 2xx answer with a body may hand them out. An answer the size of the home page, or of most answers to three or more probed paths, is taken for a catch-all page.',
+      evidence: sortEvidence(e.evidence).slice(0, evidenceLimit),
+      actions: [{
+        type: 'investigate', subject: endpoint, window,
+        why: catchAll
+          ? `fetch ${path} once to confirm it is the catch-all page`
+          : `fetch ${path} yourself: if it is served, remove it from the document root or deny it at the load balancer, and rotate any secret it holds`,
+      }],
+    });
+  }
+  return out;
+}
+
+/** The internet's background of probes: many addresses, each asking for a sensitive path or two. */
+function backgroundProbes(clients: readonly [string, Client][], evidenceLimit: number): Finding {
+  const byPath = new Map<string, number>();
+  let requests = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const evidence: SourceRef[] = [];
+  for (const [, c] of clients) {
+    requests += c.sensitive;
+    first = Math.min(first, c.first);
+    last = Math.max(last, c.last);
+    for (const s of c.samples) byPath.set(s, (byPath.get(s) ?? 0) + 1);
+    for (const e of c.evidence) evidence.push(e);
+  }
+  const top = [...byPath.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const paths = top.slice(0, 4).map(([p, n]) => `${p} ×${n}`).join(', ');
+  const addresses = clients.map(([ip]) => ip).sort();
+  return {
+    detector: 'scanner',
+    severity: 'low',
+    confidence: 0.7,
+    title: `${fmt(clients.length, 0)} addresses probed for sensitive files or admin pages, each too briefly to call a scanner (${fmt(requests, 0)} requests: ${paths}${top.length > 4 ? ', …' : ''})`,
+    subject: { type: 'global', value: 'probes' },
+    startMs: first,
+    endMs: last + 1,
+    metrics: { addresses: clients.length, requests, distinct_paths: byPath.size, sample_addresses: addresses.slice(0, 10).join(' ') },
+    explanation: 'Addresses with sensitive-file or admin-page probes below the per-address scanner rules, counted together: the background every public site receives. Nothing was answered with a sensitive file unless an exposure finding says so.',
+    evidence: sortEvidence(evidence).slice(0, evidenceLimit),
+    actions: [],
+  };
+}

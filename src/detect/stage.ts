@@ -112,7 +112,7 @@ export function toReport(all: readonly Finding[]): ReportFinding[] {
   withIds.sort((a, b) => rank(a.f.severity) - rank(b.f.severity) || a.f.startMs - b.f.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return withIds.map(({ f, id }) => {
     const related = withIds
-      .filter((o) => o.id !== id && o.f.startMs < f.endMs && f.startMs < o.f.endMs && (o.f.subject.value === f.subject.value || (o.f.detector === f.detector && (f.subject.type === 'global' || o.f.subject.type === 'global' || (['country', 'asn'].includes(o.f.subject.type) && ['country', 'asn'].includes(f.subject.type)))) || (o.f.detector !== f.detector && relatedSubjects(f, o.f))))
+      .filter((o) => o.id !== id && o.f.startMs < f.endMs && f.startMs < o.f.endMs && (o.f.subject.value === f.subject.value || (o.f.detector === f.detector ? sameKindOfSubject(f, o.f) : relatedSubjects(f, o.f))))
       .map((o) => o.id)
       .slice(0, 10);
     return {
@@ -214,12 +214,27 @@ export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
   );
 }
 
+/** Groups of subject types whose findings from one detector in one window describe one change. */
+const SUBJECT_GROUPS: readonly (readonly string[])[] = [['country', 'asn'], ['user_agent', 'tls', 'protocol']];
+
+/**
+ * Two findings of one detector in overlapping windows describe one incident when either is global (an overall run
+ * and its parts), when both are regions (a country and its networks), or both are client-mix dimensions (a family
+ * and the device type that comes with it).
+ */
+function sameKindOfSubject(a: Finding, b: Finding): boolean {
+  if (a.subject.type === 'global' || b.subject.type === 'global') return true;
+  return SUBJECT_GROUPS.some((g) => g.includes(a.subject.type) && g.includes(b.subject.type));
+}
+
 /**
  * Subjects that can describe one incident: an address inside a network, global with anything, or a country with a
  * finding that names it as its cause (metrics.country).
  */
 function relatedSubjects(a: Finding, b: Finding): boolean {
-  if (a.subject.type === 'global' || b.subject.type === 'global') return true;
+  // An overall surge or error spike touches everything in its window; the scanner's background of probes (global:
+  // many unrelated addresses over the whole log) touches nothing in particular.
+  if (a.subject.type === 'global' || b.subject.type === 'global') return !(a.subject.type === 'global' && a.detector === 'scanner') && !(b.subject.type === 'global' && b.detector === 'scanner');
   if ((a.subject.type === 'country' && b.metrics['country'] === a.subject.value) || (b.subject.type === 'country' && a.metrics['country'] === b.subject.value)) return true;
   const ip = a.subject.type === 'ip' ? a.subject.value : b.subject.type === 'ip' ? b.subject.value : null;
   const net = a.subject.type === 'cidr' ? a.subject.value : b.subject.type === 'cidr' ? b.subject.value : null;

@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { classifyAgent } from '../../src/enrich/user-agent';
-import { background, detect, geo, MINUTE, overlaps, rec, steady, T0 } from './harness';
+import { at, background, detect, geo, MINUTE, overlaps, rec, steady, T0 } from './harness';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BG = background({ minutes: 60, clients: 150, perClientPerMinute: 2, seed: 7 });
@@ -189,6 +189,67 @@ describe('scanner', () => {
   it('is silent on a client with a few ordinary 404s', () => {
     const few = steady(15, 5, 2, (i, t) => rec(t, { clientIp: '81.1.1.1', path: `/products/old-${i}`, route: '/products/:id', endpoint: 'GET /products/:id', status: 404 }));
     expect(detect('scanner', [...BG, ...few])).toEqual([]);
+  });
+
+  /** `n` requests for `path` answered `status` with `bytes`, from `ip`, from minute `start`. */
+  const ask = (ip: string, path: string, status: number, bytes: number, start: number, n = 1): EnrichedRecord[] =>
+    steady(start, 1, n, (_i, t) => rec(t, { clientIp: ip, path, route: path, endpoint: `GET ${path}`, status, backendStatus: status, bytesOut: bytes }));
+
+  it('reports a secret file answered 200 with a body as a possible exposure (high), whoever asked', () => {
+    const fs = detect('scanner', [...BG, ...ask('81.2.3.4', '/.env', 200, 412, 20), ...ask('81.2.3.5', '/.env', 200, 412, 30)]);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ severity: 'high', subject: { type: 'endpoint', value: 'GET /.env' }, metrics: { requests: 2, clients: 2, status: 200, bytes_out: 412, catch_all: 0 } });
+    expect(fs[0]?.title).toContain('may be exposed');
+    expect(fs[0]?.actions).toEqual([expect.objectContaining({ type: 'investigate', subject: 'GET /.env' })]);
+    expect(fs[0]?.window).toEqual({ start: at(20), end: new Date(T0 + 30 * MINUTE + 1).toISOString() });
+    expect(fs[0]?.evidence).toHaveLength(2);
+  });
+
+  it('takes a secret answered with the home page\'s size, or with the size most probed paths get, for a catch-all page (low)', () => {
+    const home = ask('81.9.9.9', '/', 200, 5123, 5, 3);
+    const sameAsHome = detect('scanner', [...BG, ...home, ...ask('81.2.3.4', '/.git/config', 200, 5123, 20)]);
+    expect(sameAsHome.map((f) => [f.severity, f.subject.value, f.metrics['catch_all']])).toEqual([['low', 'GET /.git/config', 1]]);
+    expect(sameAsHome[0]?.title).toContain('catch-all page');
+    // An app shell that answers every probed path with 2,900 bytes.
+    const shell = ['/.env', '/wp-login.php', '/phpmyadmin/', '/actuator'].flatMap((p, i) => ask(`81.2.3.${10 + i}`, p, 200, 2900, 10 + i));
+    expect(detect('scanner', [...BG, ...shell]).map((f) => [f.severity, f.subject.value])).toEqual([['low', 'GET /.env']]);
+  });
+
+  it('is silent on a 0-byte or 404 answer to a secret, and on admin pages the site has (WordPress answering wp-login.php)', () => {
+    expect(detect('scanner', [...BG, ...ask('81.2.3.4', '/.env', 200, 0, 20), ...ask('81.2.3.5', '/.env', 404, 150, 21)])).toEqual([]);
+    const admin = ask('81.3.3.3', '/wp-admin/', 200, 30_000, 10, 40).concat(ask('81.3.3.3', '/wp-login.php', 200, 4000, 12, 5));
+    expect(detect('scanner', [...BG, ...admin])).toEqual([]);
+  });
+
+  it('is silent on a visitor browsing real pages under a backup folder (answered 200)', () => {
+    const pages = ['/scripts/backup/', '/scripts/backup/recover', '/misc/backup/', '/scripts/backup/'].flatMap((p, i) => ask('81.4.4.4', p, 200, 8000, 10 + i));
+    expect(detect('scanner', [...BG, ...pages])).toEqual([]);
+  });
+
+  it('counts admin pages the site does not have (404) as probes: three make a low scanner', () => {
+    const cms = ['/wp-login.php', '/administrator/', '/admin.php'].flatMap((p, i) => ask('195.250.34.144', p, 404, 290, 10 + i));
+    const fs = detect('scanner', [...BG, ...cms]);
+    expect(fs.map((f) => [f.severity, f.subject.type, f.subject.value, f.metrics['sensitive']])).toEqual([['low', 'ip', '195.250.34.144', 3]]);
+  });
+
+  it('reports probes spread over many addresses, each below the scanner rules, as one low background finding', () => {
+    const paths = ['/wp-login.php', '/.env', '/wp-admin/', '/phpmyadmin/'];
+    const probes = Array.from({ length: 8 }, (_v, i) => ask(`${100 + i}.7.7.7`, paths[i % paths.length] ?? '/', 404, 200, 5 + i * 6, 1 + (i % 3))).flat();
+    const fs = detect('scanner', [...BG, ...probes]);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ severity: 'low', subject: { type: 'global', value: 'probes' }, metrics: { addresses: 8, requests: 15 }, actions: [] });
+    expect(fs[0]?.title).toMatch(/^8 addresses probed for sensitive files or admin pages/);
+    expect(overlaps(fs[0] as NonNullable<typeof fs[0]>, 5, 48)).toBe(true);
+    // Four such addresses are below minProbeClients (5): the one with three probes is reported alone, the rest not.
+    const few = detect('scanner', [...BG, ...probes.filter((r) => ['100.7.7.7', '101.7.7.7', '102.7.7.7', '103.7.7.7'].includes(r.clientIp ?? ''))]);
+    expect(few.map((f) => [f.severity, f.subject.value])).toEqual([['low', '102.7.7.7']]);
+  });
+
+  it('still reports a busy scanner on its own (high) beside the background', () => {
+    const probes = Array.from({ length: 6 }, (_v, i) => ask(`${100 + i}.7.7.7`, '/wp-login.php', 404, 200, 5 + i)).flat();
+    const busy = ['/.env', '/.git/config', '/backup.sql', '/.aws/credentials', '/actuator/env'].flatMap((p, i) => ask('193.32.162.77', p, 404, 150, 30 + i, 3));
+    const fs = detect('scanner', [...BG, ...probes, ...busy]);
+    expect(fs.map((f) => [f.severity, f.subject.value])).toEqual([['high', '193.32.162.77'], ['low', 'probes']]);
   });
 });
 
@@ -560,6 +621,20 @@ describe('findings across detectors', () => {
     expect(orders?.related).toEqual([jp?.id]);
     expect(jp?.related).toEqual([orders?.id]);
     expect(recs?.related).toEqual([]);
+  });
+
+  it('cross-references client-mix shifts of one window (a family and the device type that comes with it), not the scanner\'s background with everything', () => {
+    const family = finding('client-mix', 'endpoint', 'x', 0, 480, {});
+    const fam = { ...family, subject: { type: 'user_agent' as const, value: 'Chrome' } };
+    const device = { ...family, subject: { type: 'user_agent' as const, value: 'desktop' } };
+    const tls = { ...family, subject: { type: 'tls' as const, value: 'TLSv1.3' } };
+    const probes = finding('scanner', 'global', 'probes', 0, 480, {});
+    const burst = finding('burst', 'ip', '185.220.101.45', 41, 49, {});
+    const out = toReport([fam, device, tls, probes, burst]);
+    const by = (v: string) => out.find((f) => f.subject.value === v);
+    expect(by('Chrome')?.related.sort()).toEqual([by('desktop')?.id, by('TLSv1.3')?.id].sort());
+    expect(by('probes')?.related).toEqual([]);
+    expect(by('185.220.101.45')?.related).toEqual([]);
   });
 
   it('folds a site surge that is mostly one bursting network (or an address in it) into that burst', () => {
