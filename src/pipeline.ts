@@ -34,7 +34,7 @@ export interface InputSummary {
   records: number;
   /** Parsed, but outside --from/--to. */
   filtered: number;
-  /** Blank, comment or header lines. */
+  /** Blank, comment or header lines, and the logging process's own messages (HAProxy's "Proxy started"). */
   skipped: number;
   malformed: number;
   damaged: { readonly message: string; readonly offset: number } | null;
@@ -264,6 +264,7 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
       sink.record(r.record);
     } else if (r.kind === 'skip') {
       summary.skipped++;
+      if (r.note) sink.diagnostic(r.note);
     } else {
       summary.malformed++;
       sink.diagnostic(r.diagnostic);

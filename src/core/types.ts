@@ -69,6 +69,7 @@ export type DiagnosticCode =
   | 'DETECT_NO_FORMAT'
   | 'INPUT_NOT_A_LOG'
   | 'FORMAT_MISMATCH'
+  | 'LB_EVENT'
   | 'OPTION_INVALID';
 
 /** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */

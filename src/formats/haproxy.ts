@@ -39,6 +39,7 @@ import { BRACED, BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldEndsWith, fieldRaw
 import { fieldText } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, parseError } from './shared/result';
+import { stripControl } from '../core/text';
 
 // `\S:` rather than `\S+:`: the same matches for test(), but unanchored `\S+` backtracks quadratically on long
 // lines of other formats (70 µs per 700-character ALB line, 3.5 ms per input during detection).
@@ -81,7 +82,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
       break;
     }
   }
-  if (d < 0) return parseError(line, ctx, nonAccessReason(line));
+  if (d < 0) return statusMessage(line, ctx) ?? parseError(line, ctx, nonAccessReason(line));
   if (d + 2 >= n) return parseError(line, ctx, 'truncated HAProxy line after the date');
   if (fieldEndsWith(line, off, d + 1, 58 /* : */)) {
     return parseError(line, ctx, /SSL|TLS|handshake|heartbeat/.test(line) ? 'HAProxy TLS handshake message, not an HTTP request' : 'HAProxy connection message, not an HTTP request');
@@ -274,10 +275,34 @@ function httpsExtras(text: string): { sni: string | null; protocol: string | nul
   return { sni: dash(text.slice(0, a)), protocol, cipher: dash(text.slice(b + 1)) };
 }
 
+/** HAProxy's own messages in the same log: proxies starting and stopping, servers and backends changing state. */
+const STATUS = /(?:^|: )(?:Proxy \S+ (?:started|stopped|resumed)|(?:Stopping|Pausing|Resuming) (?:proxy|frontend|backend) \S+|(?:Server|backend|frontend) \S+ (?:is (?:DOWN|UP)|is going DOWN|was DOWN|has no server available|is now in maintenance)|Health check for (?:backup )?server \S+ (?:failed|succeeded))/;
+/** The ones that explain errors: a server going down or coming back, a backend left without servers, a failed check. */
+const STATE_CHANGE = /(?:Server|backend) \S+ (?:is (?:DOWN|UP)|is going DOWN|has no server available)|Health check for (?:backup )?server \S+ failed/;
+
+/**
+ * A status message (error path only, so regexes are fine) is a skipped line, not a malformed one: HAProxy writes them
+ * to the same log. A state change comes back as an info note at its line, in HAProxy's words (syslog time first).
+ */
+function statusMessage(line: string, ctx: ParseContext): ParseResult | null {
+  const m = STATUS.exec(line);
+  if (m === null) return null;
+  if (ctx.detecting || !STATE_CHANGE.test(line)) return { kind: 'skip', reason: 'message' };
+  const syslog = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)/.exec(line);
+  const text = stripControl(line.slice(m.index + (line[m.index] === ':' ? 2 : 0))).replace(/\s+/g, ' ').trim();
+  return {
+    kind: 'skip',
+    reason: 'message',
+    note: {
+      code: 'LB_EVENT', severity: 'info', source: ctx.source,
+      message: `haproxy${syslog ? ` at ${(syslog[1] ?? '').replace(/ +/g, ' ')}` : ''}: ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`,
+    },
+  };
+}
+
 /** Why a line without a date group is not an access-log line (error path only, so regexes are fine). */
 function nonAccessReason(line: string): string {
   if (/Connect from \S+ to \S+/.test(line)) return 'HAProxy default-format connection line ("Connect from ..."), not an HTTP log';
-  if (/ (?:Proxy|Stopping|Pausing|Server|backend|frontend) .*(?:started|stopped|is DOWN|is UP|in \d+ ms)/.test(line)) return 'HAProxy status message, not an access-log line';
   if (/haproxy\[\d+\]:/.test(line)) return 'HAProxy message without a date, not an access-log line';
   return 'not an HAProxy HTTP log line (no [dd/Mon/yyyy:HH:MM:SS.mmm] date)';
 }

@@ -4,7 +4,11 @@ import type { Diagnostic, LogRecord, SourceRef } from '../core/types';
 /** Outcome of parsing one line: a record, a line to skip silently, or a reported error. */
 export type ParseResult =
   | { readonly kind: 'record'; readonly record: LogRecord; readonly warnings?: readonly Diagnostic[] }
-  | { readonly kind: 'skip'; readonly reason: 'blank' | 'comment' | 'header' }
+  /**
+   * 'message': a line the logging process writes besides its access log (HAProxy's "Proxy started", "Server is
+   * DOWN"); `note` says what it reported when that matters to an investigation (a server changing state).
+   */
+  | { readonly kind: 'skip'; readonly reason: 'blank' | 'comment' | 'header' | 'message'; readonly note?: Diagnostic }
   | { readonly kind: 'error'; readonly diagnostic: Diagnostic };
 
 /** What a parser knows about the line besides its text. */

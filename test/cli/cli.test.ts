@@ -50,6 +50,19 @@ describe('lbua analyze', () => {
     expect(Array.isArray(rep.findings)).toBe(true);
   });
 
+  it('counts HAProxy\'s own status messages as skipped, and reports a server changing state as an info note at its line', () => {
+    const file = join(ROOT, 'fixtures', 'formats', 'haproxy', 'syslog.log');
+    const rep = json(lbua(['analyze', file, '--output', 'json'])) as Report;
+    expect(rep.inputs[0]).toMatchObject({ format: 'haproxy', lines: 9, records: 3, skipped: 6, malformed: 0 });
+    const notes = rep.warnings.filter((w) => w.code === 'LB_EVENT');
+    expect(notes.map((w) => w.line)).toEqual([5, 6, 8]);
+    expect(notes[0]?.message).toMatch(/^haproxy at Apr 4 09:14:22: Server app_backend\/web01 is DOWN, reason: Layer4 connection problem/);
+    expect(notes[1]?.message).toBe('haproxy at Apr 4 09:14:22: backend app_backend has no server available!');
+    // On a terminal run the notes go to stderr with file:line, like every diagnostic.
+    const t = lbua(['analyze', file, '--output', 'table']);
+    expect(t.stderr).toContain(`${file}:6: info LB_EVENT: haproxy at Apr 4 09:14:22: backend app_backend has no server available!`);
+  });
+
   it('is deterministic: the same input gives byte-identical JSON', () => {
     const a = lbua(['analyze', SAMPLE, '--output', 'json']);
     const b = lbua(['analyze', SAMPLE, '--output', 'json']);

@@ -7,7 +7,7 @@ import type { FormatParser, ParseResult } from '../../src/formats/types';
 /** One expected entry per input line. */
 export type LineOutcome =
   | { line: number; kind: 'record'; record: Record<string, unknown> }
-  | { line: number; kind: 'skip'; reason: string }
+  | { line: number; kind: 'skip'; reason: string; note?: string }
   | { line: number; kind: 'error'; code: string; field: string | null; message: string };
 
 /** Reads a file (gz by magic bytes) and splits it into lines (LF or CRLF; a final newline ends the last line). */
@@ -26,7 +26,7 @@ export function outcome(result: ParseResult, line: number): LineOutcome {
     case 'record':
       return { line, kind: 'record', record: recordToJson(result.record) };
     case 'skip':
-      return { line, kind: 'skip', reason: result.reason };
+      return { line, kind: 'skip', reason: result.reason, ...(result.note ? { note: `${result.note.code}: ${result.note.message}` } : {}) };
     case 'error':
       return {
         line,
