@@ -632,7 +632,7 @@ describe('findings across detectors', () => {
     const burst = finding('burst', 'ip', '185.220.101.45', 41, 49, {});
     const out = toReport([fam, device, tls, probes, burst]);
     const by = (v: string) => out.find((f) => f.subject.value === v);
-    expect(by('Chrome')?.related.sort()).toEqual([by('desktop')?.id, by('TLSv1.3')?.id].sort());
+    expect([...(by('Chrome')?.related ?? [])].sort()).toEqual([by('desktop')?.id, by('TLSv1.3')?.id].sort());
     expect(by('probes')?.related).toEqual([]);
     expect(by('185.220.101.45')?.related).toEqual([]);
   });
