@@ -146,7 +146,8 @@ export default defineDetector({
         if ((v & (IS_SECRET | IS_PROBE)) === 0) return;
         countSize(probedSizes, bytes);
         if (probedPaths.size < 1000) probedPaths.add(Math.floor(v / FLAGS));
-        if ((v & IS_SECRET) === 0 || bytes === 0) return;
+        // No body (0, or not logged: CLF writes '-' for nothing sent) hands nothing out.
+        if ((v & IS_SECRET) === 0 || bytes <= 0) return;
         const key = `${r.method ?? '-'} ${path}`;
         let e = exposures.get(key);
         if (e === undefined) {
@@ -216,7 +217,7 @@ function exposed(exposures: ReadonlyMap<string, Exposure>, probedSizes: Readonly
     const home = [...homeSizes.entries()].some(([size, n]) => n >= 2 && size > 0 && near(bytes, size));
     const catchAll = home || (catchAllSize !== null && near(bytes, catchAllSize));
     const path = endpoint.slice(endpoint.indexOf(' ') + 1);
-    const size = bytes >= 0 ? `${fmt(bytes, 0)} bytes` : 'a body';
+    const size = `${fmt(bytes, 0)} bytes`;
     const window = `${isoTime(e.first)}–${isoTime(e.last + 1)}`;
     out.push({
       detector: 'scanner',
@@ -228,7 +229,7 @@ function exposed(exposures: ReadonlyMap<string, Exposure>, probedSizes: Readonly
       subject: { type: 'endpoint', value: endpoint },
       startMs: e.first,
       endMs: e.last + 1,
-      metrics: { requests: e.requests, clients: e.clients.size, status: e.status, bytes_out: bytes >= 0 ? bytes : null, catch_all: catchAll ? 1 : 0 },
+      metrics: { requests: e.requests, clients: e.clients.size, status: e.status, bytes_out: bytes, catch_all: catchAll ? 1 : 0 },
       explanation: 'Repository, environment, credential, backup and runtime-internals files are matched against a list; a 2xx answer with a body may hand them out. An answer the size of the home page, or of most answers to three or more probed paths, is taken for a catch-all page.',
       evidence: sortEvidence(e.evidence).slice(0, evidenceLimit),
       actions: [{

@@ -217,6 +217,8 @@ describe('scanner', () => {
 
   it('is silent on a 0-byte or 404 answer to a secret, and on admin pages the site has (WordPress answering wp-login.php)', () => {
     expect(detect('scanner', [...BG, ...ask('81.2.3.4', '/.env', 200, 0, 20), ...ask('81.2.3.5', '/.env', 404, 150, 21)])).toEqual([]);
+    // CLF's '-' for bytes sent: nothing was sent.
+    expect(detect('scanner', [...BG, rec(20 * MINUTE, { clientIp: '81.2.3.6', path: '/.git/config', route: '/.git/config', endpoint: 'GET /.git/config', status: 200, bytesOut: null })])).toEqual([]);
     const admin = ask('81.3.3.3', '/wp-admin/', 200, 30_000, 10, 40).concat(ask('81.3.3.3', '/wp-login.php', 200, 4000, 12, 5));
     expect(detect('scanner', [...BG, ...admin])).toEqual([]);
   });
