@@ -27,8 +27,6 @@ export const SECRET = /(?:^|\/)(?:\.env(?:\.\w+)?$|\.git(?:\/|$)|\.svn\/|\.hg\/|
  * probes only when the server does not have them (answered 4xx).
  */
 export const PROBE = /(?:^|\/)(?:wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php$|phpmyadmin|pma\/|adminer\.php|administrator\/|admin\.php$|actuator(?:\/|$)|config\.php$|backups?(?:\/|$)|cgi-bin\/|boaform|HNAP1|owa\/auth|remote\/login)/i;
-/** Every path either list names (what a scanner asks for). */
-export const SENSITIVE = new RegExp(`${SECRET.source}|${PROBE.source}`, 'i');
 /** Traversal and injection in path or query (raw or percent-encoded). */
 export const ATTACK = /(?:\.\.\/|\.\.%2f|%2e%2e|\/etc\/passwd|\bunion(?:\s|%20|\+)+select\b|'(?:\s|%20)*or(?:\s|%20)+'?1|<script|%3cscript|\$\{jndi:|\$%7bjndi|\bsleep\(\d|;(?:\s|%20)*(?:cat|wget|curl)(?:\s|%20)|\bcmd=|\bexec\(|base64_decode|\/bin\/sh|%00)/i;
 
@@ -164,19 +162,17 @@ export default defineDetector({
       },
       finish() {
         const out: Finding[] = [];
-        const scanners: [string, Client, boolean][] = [];
-        const background: [string, Client][] = [];
-        for (const [ip, c] of clients) {
+        const judged = [...clients].map(([ip, c]) => {
           const ratio = c.requests ? c.notFound / c.requests : 0;
           const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && c.paths.size >= o.minDistinctPaths;
           // A few sensitive paths and nothing else: the background every public site gets.
-          if (c.attacks === 0 && !byErrors && c.sensitive > 0 && c.sensitive < BUSY_SCANNER) background.push([ip, c]);
-          if (c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive) scanners.push([ip, c, byErrors]);
-        }
+          const quiet = c.attacks === 0 && !byErrors && c.sensitive < BUSY_SCANNER;
+          return { ip, c, ratio, byErrors, quiet };
+        });
+        const background = judged.filter((j) => j.quiet && j.c.sensitive > 0);
         const folded = background.length >= o.minProbeClients;
-        for (const [ip, c, byErrors] of scanners) {
-          if (folded && c.attacks === 0 && !byErrors && c.sensitive < BUSY_SCANNER) continue;
-          const ratio = c.requests ? c.notFound / c.requests : 0;
+        for (const { ip, c, ratio, byErrors, quiet } of judged) {
+          if (!(c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive) || (folded && quiet)) continue;
           const severity: Severity = c.attacks >= 3 || c.sensitive >= BUSY_SCANNER ? 'high' : c.attacks > 0 || byErrors ? 'medium' : 'low';
           out.push({
             detector: 'scanner',
@@ -244,13 +240,13 @@ function exposed(exposures: ReadonlyMap<string, Exposure>, probedSizes: Readonly
 }
 
 /** The internet's background of probes: many addresses, each asking for a sensitive path or two. */
-function backgroundProbes(clients: readonly [string, Client][], evidenceLimit: number): Finding {
+function backgroundProbes(clients: readonly { readonly ip: string; readonly c: Client }[], evidenceLimit: number): Finding {
   const byPath = new Map<string, number>();
   let requests = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   const evidence: SourceRef[] = [];
-  for (const [, c] of clients) {
+  for (const { c } of clients) {
     requests += c.sensitive;
     first = Math.min(first, c.first);
     last = Math.max(last, c.last);
@@ -259,7 +255,7 @@ function backgroundProbes(clients: readonly [string, Client][], evidenceLimit: n
   }
   const top = [...byPath.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const paths = top.slice(0, 4).map(([p, n]) => `${p} ×${n}`).join(', ');
-  const addresses = clients.map(([ip]) => ip).sort();
+  const addresses = clients.map(({ ip }) => ip).sort();
   return {
     detector: 'scanner',
     severity: 'low',

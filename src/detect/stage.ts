@@ -227,14 +227,19 @@ function sameKindOfSubject(a: Finding, b: Finding): boolean {
   return SUBJECT_GROUPS.some((g) => g.includes(a.subject.type) && g.includes(b.subject.type));
 }
 
+/** True unless the finding is global about something other than all traffic (subject value 'all'). */
+function allTrafficOrNotGlobal(f: Finding): boolean {
+  return f.subject.type !== 'global' || f.subject.value === 'all';
+}
+
 /**
  * Subjects that can describe one incident: an address inside a network, global with anything, or a country with a
  * finding that names it as its cause (metrics.country).
  */
 function relatedSubjects(a: Finding, b: Finding): boolean {
-  // An overall surge or error spike touches everything in its window; the scanner's background of probes (global:
-  // many unrelated addresses over the whole log) touches nothing in particular.
-  if (a.subject.type === 'global' || b.subject.type === 'global') return !(a.subject.type === 'global' && a.detector === 'scanner') && !(b.subject.type === 'global' && b.detector === 'scanner');
+  // A global finding about all traffic (an overall surge or error spike) touches everything in its window; one
+  // about a population (the scanner's background of probes: many unrelated addresses) touches nothing in particular.
+  if (a.subject.type === 'global' || b.subject.type === 'global') return allTrafficOrNotGlobal(a) && allTrafficOrNotGlobal(b);
   if ((a.subject.type === 'country' && b.metrics['country'] === a.subject.value) || (b.subject.type === 'country' && a.metrics['country'] === b.subject.value)) return true;
   const ip = a.subject.type === 'ip' ? a.subject.value : b.subject.type === 'ip' ? b.subject.value : null;
   const net = a.subject.type === 'cidr' ? a.subject.value : b.subject.type === 'cidr' ? b.subject.value : null;
