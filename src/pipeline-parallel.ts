@@ -17,6 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { appendAll } from './core/arrays';
 import type { Diagnostic } from './core/types';
 import type { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
@@ -189,7 +190,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
       // Detection sees the same first lines the sequential pipeline would give it.
       const batch = sampler.push(chunk);
       if (batch) addToSample(sample, batch.lines);
-      pending.push(...chunker.push(chunk));
+      appendAll(pending, chunker.push(chunk));
       if (sample.length < DETECT_SAMPLE_LINES) continue;
       announce();
       for (const p of pending.splice(0)) await send(p);

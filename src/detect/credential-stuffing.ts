@@ -6,6 +6,7 @@
  * (bounded to 100,000 clients).
  */
 import { detach } from '../core/text';
+import { maxOf } from '../core/arrays';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -110,7 +111,7 @@ export default defineDetector({
             if (!run) return;
             const ips = [...run.clients.keys()];
             const nets = new Set(ips.map((ip) => networksOf(ip).narrow));
-            const top = Math.max(...run.clients.values());
+            const top = maxOf(run.clients.values(), 0);
             const distributed = ips.length >= o.distributedClients && top < run.failures * 0.5;
             if (!distributed && ips.every((ip) => bruteIps.has(ip))) {
               run = null;

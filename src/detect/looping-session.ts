@@ -3,6 +3,7 @@
  * redirect loops and retry storms. Works on closed sessions (sequence capped at 50), so memory is what the
  * stitcher already bounds plus the findings.
  */
+import { maxOf } from '../core/arrays';
 import type { Session } from '../sessions/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
@@ -58,7 +59,7 @@ export default defineDetector({
             merged.push({
               ...first,
               title: `${cur.length} sessions from ${clients.length} clients loop on ${String(first.metrics['cycle'])} (${fmt(requests, 0)} requests)`,
-              endMs: Math.max(...cur.map((f) => f.endMs)),
+              endMs: maxOf(cur.map((f) => f.endMs)),
               metrics: { ...first.metrics, sessions: cur.length, clients: clients.length, requests, client_ip: clients.slice(0, 10).join(' ') },
               severity: cur.reduce<Severity>((s, f) => (['critical', 'high', 'medium', 'low', 'info'].indexOf(f.severity) < ['critical', 'high', 'medium', 'low', 'info'].indexOf(s) ? f.severity : s), 'info'),
             });
@@ -67,7 +68,7 @@ export default defineDetector({
         };
         for (const f of list) {
           const last = cur[cur.length - 1];
-          if (last && f.startMs > Math.max(...cur.map((x) => x.endMs))) flush();
+          if (last && f.startMs > maxOf(cur.map((x) => x.endMs))) flush();
           cur.push(f);
           void last;
         }

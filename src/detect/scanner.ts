@@ -8,6 +8,7 @@
  * Memory: per client (bounded to 100,000, idle ones dropped first) counters and up to 200 distinct paths; up to
  * 1,000 exposed paths and 100 home-page sizes.
  */
+import { appendAll } from '../core/arrays';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -188,7 +189,7 @@ export default defineDetector({
             actions: [{ type: 'block', ips: [ip], cidrs: [], why: 'probing for sensitive files / injection' }],
           });
         }
-        out.push(...exposed(exposures, probedSizes, probedPaths.size, homeSizes, ctx.evidenceLimit));
+        appendAll(out, exposed(exposures, probedSizes, probedPaths.size, homeSizes, ctx.evidenceLimit));
         if (folded) out.push(backgroundProbes(background, ctx.evidenceLimit));
         return out;
       },

@@ -5,6 +5,7 @@
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { appendAll } from '../core/arrays';
 import { fail } from '../core/types';
 
 /** One input to read. `path` is as the user gave it (or as found under a directory); "-" is stdin. */
@@ -77,7 +78,7 @@ function walk(dir: string): string[] {
     const p = join(dir, name);
     const st = statOrNull(p);
     if (st === null) continue;
-    if (st.isDirectory()) out.push(...walk(p));
+    if (st.isDirectory()) appendAll(out, walk(p));
     else if (st.isFile()) out.push(p);
   }
   return out;
@@ -93,7 +94,8 @@ export function expandGlob(pattern: string): string[] {
     const next: string[] = [];
     for (const base of bases) {
       if (part === '**') {
-        next.push(base, ...allDirs(base));
+        next.push(base);
+        appendAll(next, allDirs(base));
         continue;
       }
       if (!GLOB_CHARS.test(part)) {
@@ -133,7 +135,7 @@ function allDirs(base: string): string[] {
     if (name.startsWith('.')) continue;
     const p = base === '.' ? name : join(base, name);
     const st = statOrNull(p);
-    if (st?.isDirectory()) out.push(p, ...allDirs(p));
+    if (st?.isDirectory()) appendAll(out, [p, ...allDirs(p)]);
   }
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
 import { HyperLogLog } from '../core/hll';
+import { maxOf } from '../core/arrays';
 import { detach } from '../core/text';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
@@ -229,7 +230,7 @@ export class BehaviourProfile {
       const tp = percentiles(e.total);
       const bp = percentiles(e.backend);
       const errors = (e.status[3] ?? 0) + (e.status[4] ?? 0);
-      const peak = Math.max(0, ...e.buckets.values());
+      const peak = maxOf(e.buckets.values(), 0);
       return {
         endpoint, requests: e.requests, share: this.requests ? round4(e.requests / this.requests) : 0,
         p50_ms: tp.p50, p95_ms: tp.p95, p99_ms: tp.p99, backend_p95_ms: bp.p95,

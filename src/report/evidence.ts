@@ -4,6 +4,7 @@
  * only up to its last wanted line, and the wanted lines are attached (capped, control characters removed).
  * Standard input cannot be read twice, so its evidence keeps file and line only.
  */
+import { maxOf } from '../core/arrays';
 import { excerpt } from '../core/text';
 import { detectFormat } from '../formats/detect';
 import { getFormat } from '../formats/registry';
@@ -31,7 +32,7 @@ export async function attachEvidenceText(
   for (const input of inputs) {
     const lines = input.stdin ? undefined : wanted.get(input.path);
     if (!lines || found.has(input.path)) continue;
-    const last = Math.max(...lines);
+    const last = maxOf(lines);
     const texts = new Map<number, string>();
     found.set(input.path, texts);
     const outcome: ReadOutcome = { gzip: false, damage: null };

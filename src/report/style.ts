@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import { oneLine } from '../core/text';
+import { maxOf } from '../core/arrays';
 import { boundedShare } from '../core/units';
 
 /** Styling functions; identity when colour is off. */
@@ -120,7 +121,7 @@ export function textTable(head: string[] = [], maxWidth = Number.POSITIVE_INFINI
   return {
     push: (row) => void rows.push(row),
     toString: () => {
-      const width = Math.max(head.length, ...rows.map((r) => r.length));
+      const width = Math.max(head.length, maxOf(rows.map((r) => r.length), 0));
       const colAligns: ('left' | 'right')[] = [];
       const natural: number[] = [];
       for (let c = 0; c < width; c++) {

@@ -15,6 +15,7 @@
  * 8 bytes × TIMES_CAP and the capped sequence.
  */
 import { createHash } from 'node:crypto';
+import { appendAll } from '../core/arrays';
 import type { EpochMs, SourceRef } from '../core/types';
 import type { AgentInfo, EnrichedRecord } from '../enrich/types';
 import { classifySession } from './classify';
@@ -117,12 +118,12 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       if (kept === 0) byIp.delete(ip);
       else list.length = kept;
     }
-    out.push(...closed.sort(bySessionOrder));
+    appendAll(out, closed.sort(bySessionOrder));
   };
 
   const forceClose = (out: Session[]): void => {
     const all: Open[] = [];
-    for (const list of byIp.values()) all.push(...list);
+    for (const list of byIp.values()) appendAll(all, list);
     all.sort((a, b) => a.endMs - b.endMs || a.startMs - b.startMs || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : (a.ua ?? '') < (b.ua ?? '') ? -1 : 1));
     const n = Math.ceil(all.length / 10);
     const victims = new Set(all.slice(0, n));
@@ -131,7 +132,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       if (keep.length === 0) byIp.delete(ip);
       else byIp.set(ip, keep);
     }
-    out.push(...all.slice(0, n).map((o) => finalize(o, useUa)).sort(bySessionOrder));
+    appendAll(out, all.slice(0, n).map((o) => finalize(o, useUa)).sort(bySessionOrder));
     open -= n;
     stats.forced += n;
   };

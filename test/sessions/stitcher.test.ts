@@ -13,8 +13,8 @@ const MIN = 60_000;
 function stitch(records: readonly EnrichedRecord[], timeoutMs = 30 * MIN, key: 'ip' | 'ip+ua' = 'ip+ua'): Session[] {
   const s = createStitcher({ timeoutMs, key });
   const out: Session[] = [];
-  for (const r of records) out.push(...s.push(r));
-  out.push(...s.flush());
+  for (const r of records) for (const x of s.push(r)) out.push(x);
+  for (const x of s.flush()) out.push(x);
   return out.sort(bySessionOrder);
 }
 
@@ -24,6 +24,15 @@ function view(ss: readonly Session[]): unknown[] {
 }
 
 describe('session stitcher', () => {
+  it('closes more sessions at once than a call can take arguments (a botnet: 150,000 clients in one minute)', () => {
+    const s = createStitcher({ timeoutMs: 30 * MIN, key: 'ip' });
+    let closed = 0;
+    for (let i = 0; i < 150_000; i++) closed += s.push(rec(i % 60_000, { clientIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` })).length;
+    const flushed = s.flush();
+    expect(closed + flushed.length).toBe(150_000);
+    expect(flushed.length).toBeGreaterThan(125_000);
+  });
+
   it('keeps a gap of exactly the timeout in one session and splits one millisecond beyond', () => {
     const same = stitch([rec(0), rec(30 * MIN)]);
     expect(same).toHaveLength(1);

@@ -16,6 +16,7 @@
  * accounted), https://docs.haproxy.org/3.0/configuration.html#4.2-http-request%20track-sc1,
  * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html
  */
+import { appendAll } from '../../core/arrays';
 import type { ReportFinding } from '../../report/types';
 import { inCidr, parseIp } from '../../enrich/geo/ip';
 
@@ -139,7 +140,7 @@ function serverLimits(limits: readonly Limit[], server: string, skipped: string[
   const out: ServerLimit[] = [];
   for (const l of limits) {
     const no = unsupported(l, server);
-    if (no !== null) skipped.push(...no);
+    if (no !== null) appendAll(skipped, no);
     else if (l.scope.kind === 'addresses' || l.scope.kind === 'endpoint') out.push({ l, s: l.scope });
   }
   return out;
@@ -153,7 +154,8 @@ function nginx(limits: readonly Limit[], blocked: readonly string[]): string {
     const clientKey = l.key === 'forwarded-ip' ? '$http_x_forwarded_for' : '$binary_remote_addr';
     http.push(`# ${describe(l)}`);
     if (s.kind === 'addresses') {
-      http.push(`geo $lbua_in_${l.n} {`, '    default 0;', ...s.cidrs.map((x) => `    ${x} 1;`), '}');
+      http.push(`geo $lbua_in_${l.n} {`, '    default 0;');
+      appendAll(http, s.cidrs.map((x) => `    ${x} 1;`)).push('}');
       http.push(`map $lbua_in_${l.n} $lbua_key_${l.n} {`, `    1 ${clientKey};`, '    default "";', '}');
     } else {
       const method = s.method === null ? '[A-Z]+' : s.method;
@@ -168,10 +170,10 @@ function nginx(limits: readonly Limit[], blocked: readonly string[]): string {
     '# empty, and limit_req does not count requests with an empty key. Behind a load balancer, make $binary_remote_addr',
     '# the client first: set_real_ip_from <load balancer subnets>; real_ip_header X-Forwarded-For;',
   ];
-  if (http.length > 0) lines.push('', '# http { } context:', ...http);
-  lines.push(...skipped);
+  if (http.length > 0) appendAll(lines, ['', '# http { } context:', ...http]);
+  appendAll(lines, skipped);
   if (server.length + blocked.length > 0) lines.push('', '# server { } or location { } context:');
-  if (server.length > 0) lines.push(...server, 'limit_req_status 429;');
+  if (server.length > 0) appendAll(lines, server).push('limit_req_status 429;');
   for (const x of blocked) lines.push(`deny ${x};`);
   return `${lines.join('\n')}\n`;
 }
@@ -199,8 +201,8 @@ function haproxy(limits: readonly Limit[], blocked: readonly string[]): string {
     }
   }
   const lines = ['# lbua: rules proposed from the findings; review before use.', '# Each limit applies only inside its scope (an address, a network, or an endpoint with its own table).'];
-  if (front.length > 0) lines.push('', '# frontend section:', ...front);
-  lines.push(...skipped);
+  if (front.length > 0) appendAll(lines, ['', '# frontend section:', ...front]);
+  appendAll(lines, skipped);
   if (backends.length > 0) lines.push('', '# one stick table per endpoint limit (a request is counted in the first one it matches):', ...backends);
   return `${lines.join('\n')}\n`;
 }
@@ -233,7 +235,7 @@ function awsWaf(limits: readonly Limit[], blocked: readonly string[]): string {
   let priority = 10;
   if (blocked.length > 0) {
     const bs = ipSets('lbua-block', blocked);
-    sets.push(...bs);
+    appendAll(sets, bs);
     rules.push({ Name: 'lbua-block', Priority: priority++, Action: { Block: {} }, Statement: ipSetMatch(bs, false), VisibilityConfig: visibility('lbua-block') });
   }
   for (const l of limits) {
@@ -243,7 +245,7 @@ function awsWaf(limits: readonly Limit[], blocked: readonly string[]): string {
     let scopeDown: Record<string, unknown> | null = null;
     if (s.kind === 'addresses') {
       const ss = ipSets(name, s.cidrs);
-      sets.push(...ss);
+      appendAll(sets, ss);
       scopeDown = ipSetMatch(ss, forwarded);
     } else if (s.kind === 'endpoint') {
       const path = { RegexMatchStatement: { RegexString: routeRegex(s.route), FieldToMatch: { UriPath: {} }, TextTransformations: ANY } };

@@ -3,6 +3,7 @@
  * over the bundled offline data; private, loopback, documentation and other special ranges are labelled, not
  * located. Results are cached per address (bounded: the cache is cleared at 200,000 entries).
  */
+import { appendAll } from '../../core/arrays';
 import { detach } from '../../core/text';
 import type { GeoInfo } from '../types';
 import { loadBundled, bundledInfo, type BundledGeo, type BundledInfo } from './bundled';
@@ -86,7 +87,7 @@ export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
       const lines: string[] = [];
       if (location) lines.push(`location: ${options.geoipPath ?? ''} (${location.type})`);
       if (asnDb) lines.push(`ASN: ${options.asnPath ?? ''} (${asnDb.type})`);
-      if (bundled) lines.push(...bundledAttribution(bundled.info).map((l) => `bundled ${l}`));
+      if (bundled) appendAll(lines, bundledAttribution(bundled.info).map((l) => `bundled ${l}`));
       return lines;
     },
   };

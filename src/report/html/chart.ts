@@ -6,6 +6,7 @@
  * the finding on hover, shades its window in the plot and links to it (short critical and high windows are
  * always faintly shaded).
  */
+import { maxOf } from '../../core/arrays';
 import type { ReportFinding } from '../types';
 import type { TimelineSection } from '../../profile/timeline';
 import { TIMELINE_CLASSES } from '../../profile/timeline';
@@ -62,12 +63,12 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
   const bw = PLOT_W / buckets.length;
   const byStart = [...findings].sort((a, b) => (a.window.start < b.window.start ? -1 : a.window.start > b.window.start ? 1 : 0));
   const laneOf = lanes(byStart);
-  const laneCount = Math.max(1, ...laneOf.map((l) => l + 1));
+  const laneCount = Math.max(1, maxOf(laneOf.map((l) => l + 1), 1));
   const plotTop = 10 + laneCount * LANE_H + 22;
   const height = plotTop + PLOT_H + AXIS_H;
   const x = (ms: number): number => LEFT + (Math.min(end, Math.max(start, ms)) - start) / span * PLOT_W;
-  const yMax = niceCeil(Math.max(...buckets.map((b) => b.requests)));
-  const latMax = niceCeil(Math.max(0, ...buckets.map((b) => b.p95_ms ?? 0)));
+  const yMax = niceCeil(maxOf(buckets.map((b) => b.requests), 0));
+  const latMax = niceCeil(Math.max(0, maxOf(buckets.map((b) => b.p95_ms ?? 0), 0)));
   // Formats without timings (Apache/CLF) get no latency axis, lines or legend: a 0–1 ms scale would be invented.
   const hasLatency = buckets.some((b) => b.p95_ms !== null || b.p50_ms !== null);
   const yReq = (v: number): number => plotTop + PLOT_H - (v / yMax) * PLOT_H;
