@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/cli/main.js')
-  .main(process.argv)
-  .then((code) => { process.exitCode = code; });
+// Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 an unexpected error (a bug).
+const cli = require('../dist/cli/main.js');
+const crash = (e) => {
+  process.exitCode = cli.reportCrash(e);
+  // Whatever was still running (a read, a timer) must not carry on after a crash.
+  setImmediate(() => process.exit(process.exitCode));
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+cli.main(process.argv).then((code) => { process.exitCode = code; }, crash);

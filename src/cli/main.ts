@@ -1,6 +1,7 @@
 /**
- * The `lbua` command. Maps errors to exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
- * Known errors (LbuaError, commander usage errors) print one line; anything else is a bug and keeps its stack.
+ * The `lbua` command. Maps errors to exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error,
+ * 3 an unexpected error (a bug: one line on stderr; the stack only with LBUA_DEBUG=1), so a cron job can tell a
+ * crash from an alert. Known errors (LbuaError, commander usage errors) print one line.
  */
 import { Command, CommanderError } from 'commander';
 import { LbuaError } from '../core/types';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
+    crashForTests(process.env['LBUA_TEST_CRASH']);
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -57,8 +59,33 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (e.diagnostic.hint) process.stderr.write(`lbua: hint: ${e.diagnostic.hint}\n`);
       return 2;
     }
-    throw e;
+    return reportCrash(e);
   }
   if (process.env['LBUA_BENCH_STATS']) process.stderr.write(`maxrss_kb=${process.resourceUsage().maxRSS}\n`);
   return exitCode;
+}
+
+/** Exit code of an unexpected error (a bug in lbua, not a finding and not bad input). */
+export const EXIT_CRASH = 3;
+
+/**
+ * Reports an unexpected error as one line on stderr (the stack too with LBUA_DEBUG=1) and returns EXIT_CRASH.
+ * Also used by bin/lbua.js for errors that escape main() (an uncaught exception in a callback).
+ */
+export function reportCrash(e: unknown): number {
+  const debug = process.env['LBUA_DEBUG'] === '1';
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const first = stripControl(what.split('\n')[0] ?? '').slice(0, 500);
+  process.stderr.write(`lbua: internal error: ${first}${debug ? '' : ' (a bug in lbua; run with LBUA_DEBUG=1 for the stack)'}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${stripControl(e.stack)}\n`);
+  return EXIT_CRASH;
+}
+
+/**
+ * LBUA_TEST_CRASH=sync|async makes the run fail the way a bug would (thrown inside main, or thrown later from a
+ * timer, outside any promise), so the tests can check what a user sees on a crash. Unset in normal use.
+ */
+function crashForTests(mode: string | undefined): void {
+  if (mode === 'sync') throw new TypeError('crash requested by LBUA_TEST_CRASH\u001b[2J');
+  if (mode === 'async') setTimeout(() => { throw new RangeError('crash requested by LBUA_TEST_CRASH (async)'); }, 0);
 }
