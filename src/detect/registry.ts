@@ -24,3 +24,8 @@ export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptio
   'client-mix': clientMix,
   surge,
 };
+
+/** The detector with this id; undefined for anything else, including `__proto__`, `constructor` and other inherited names. */
+export function getDetector(id: string): DetectorDefinition<DetectorOptions> | undefined {
+  return Object.hasOwn(DETECTORS, id) ? DETECTORS[id] : undefined;
+}

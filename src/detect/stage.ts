@@ -9,7 +9,7 @@ import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import type { ReportFinding } from '../report/types';
 import type { Session } from '../sessions/types';
-import { DETECTORS } from './registry';
+import { DETECTORS, getDetector } from './registry';
 import { inCidr } from '../enrich/geo/ip';
 import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
 
@@ -25,12 +25,12 @@ export interface DetectorSelection {
 
 /** Validates a selection against the registry (LbuaError OPTION_INVALID on unknown ids/options). */
 export function validateSelection(sel: DetectorSelection): void {
-  for (const id of [...(sel.only ?? []), ...sel.disabled]) if (!DETECTORS[id]) fail('OPTION_INVALID', `unknown detector ${JSON.stringify(id)}`, 'run `lbua detectors` to list them');
+  for (const id of [...(sel.only ?? []), ...sel.disabled]) if (!getDetector(id)) fail('OPTION_INVALID', `unknown detector ${JSON.stringify(id)}`, 'run `lbua detectors` to list them');
   for (const key of Object.keys(sel.overrides)) {
     const [id = '', opt = ''] = key.split('.');
-    const def = DETECTORS[id];
+    const def = getDetector(id);
     if (!def) fail('OPTION_INVALID', `--detector-opt ${key}: unknown detector ${JSON.stringify(id)}`);
-    if (!(opt in def.defaultOptions)) fail('OPTION_INVALID', `--detector-opt ${key}: ${id} has no option ${JSON.stringify(opt)} (options: ${Object.keys(def.defaultOptions).join(', ')})`);
+    if (!Object.hasOwn(def.defaultOptions, opt)) fail('OPTION_INVALID', `--detector-opt ${key}: ${id} has no option ${JSON.stringify(opt)} (options: ${Object.keys(def.defaultOptions).join(', ')})`);
   }
 }
 
@@ -59,7 +59,7 @@ export interface DetectorStage {
 function instancesOf(sel: DetectorSelection, geo: boolean): { id: string; d: Detector }[] {
   validateSelection(sel);
   return selectedDetectors(sel).map((id) => {
-    const def = DETECTORS[id];
+    const def = getDetector(id);
     if (!def) throw new Error(`detector ${id} vanished`);
     const options: Record<string, number> = { ...def.defaultOptions };
     for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
