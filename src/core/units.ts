@@ -129,9 +129,17 @@ export function clfToEpochMs(s: string, assumeOffsetMin = 0): EpochMs {
   return daysFromCivil(y, mo + 1, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + se * 1000 + roundMs(ms) - offsetMin * 60_000;
 }
 
-/** Epoch ms → "2026-03-10T09:00:00.123Z". */
+/** Largest |ms| a JavaScript Date holds (±100,000,000 days around 1970). */
+const DATE_LIMIT_MS = 8.64e15;
+
+/**
+ * Epoch ms → "2026-03-10T09:00:00.123Z". Total: a value no Date can hold (NaN, ±Infinity, beyond ±275,760 years)
+ * gives "invalid-time" instead of throwing. Parsed records never carry one (formats/shared/check.ts); this keeps
+ * a formatter from turning a bug elsewhere into a crash.
+ */
 export function isoTime(ms: EpochMs): string {
-  return new Date(Math.floor(ms)).toISOString();
+  const t = Math.floor(ms);
+  return t >= -DATE_LIMIT_MS && t <= DATE_LIMIT_MS ? new Date(t).toISOString() : 'invalid-time';
 }
 
 /**

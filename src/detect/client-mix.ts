@@ -5,6 +5,7 @@
  * A device type that gains what a family gained (the same sessions) is not reported twice.
  * Memory: per dimension per 10-minute bucket a count per category (categories capped at 200 per dimension).
  */
+import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
@@ -103,7 +104,7 @@ export default defineDetector({
             metrics: { dimension: dim, share_before: r2(riser.before), share_after: r2(riser.after), chi2: r2(chi2), df, p_value: p, js_divergence: r2(js) },
             explanation: 'Category counts in the first vs the last third of the period: chi-square test of homogeneity and Jensen–Shannon divergence of the two distributions.',
             evidence: [],
-            actions: suspicious ? [{ type: 'investigate', subject: riser.key.replace(/^tool:/, ''), window: `${new Date(lastStart * BUCKET_MS).toISOString()}/${new Date((maxB + 1) * BUCKET_MS).toISOString()}`, why: 'a client type that was rare became common: check who runs it and what it fetches' }] : [],
+            actions: suspicious ? [{ type: 'investigate', subject: riser.key.replace(/^tool:/, ''), window: `${isoTime(lastStart * BUCKET_MS)}/${isoTime((maxB + 1) * BUCKET_MS)}`, why: 'a client type that was rare became common: check who runs it and what it fetches' }] : [],
           });
         }
         return out;

@@ -6,6 +6,7 @@
  * errors came mostly from it are folded into the target's finding, which names them.
  * Memory: per subject per minute a small counter cell (targets and endpoints capped at 300 subjects each).
  */
+import { isoTime } from '../core/units';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
@@ -207,6 +208,6 @@ function toFinding(run: Run, folded: readonly Run[], evidenceLimit: number): Fin
     evidence: sortEvidence(run.evidence).slice(0, evidenceLimit),
     actions: [kind === 'target'
       ? { type: 'capacity', subject: value, why: 'this target failed while others did not: check its health, deploys and capacity' }
-      : { type: 'investigate', subject: label, window: `${new Date(run.start * 60_000).toISOString()}/${new Date((run.last + 1) * 60_000).toISOString()}`, why: 'look for a release or dependency failure in this window' }],
+      : { type: 'investigate', subject: label, window: `${isoTime(run.start * 60_000)}/${isoTime((run.last + 1) * 60_000)}`, why: 'look for a release or dependency failure in this window' }],
   };
 }

@@ -7,6 +7,7 @@
  * Memory: per endpoint (capped at 300) per bucket a 160-bin coarse latency histogram (±5%) and, with geo data,
  * 7 counts per country (the bucket's first 16 countries; the rest counted together).
  */
+import { isoTime } from '../core/units';
 import { detach } from '../core/text';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
@@ -135,7 +136,7 @@ export default defineDetector({
               const threshold = Math.max(o.factor * run.base, run.base + o.minIncreaseMs);
               const regional = regionalCause(run.buckets, threshold);
               const severity: Severity = regional !== null ? 'low' : ratio >= 5 ? 'high' : 'medium';
-              const window = `${new Date(run.start * bucketMs).toISOString()}/${new Date((run.last + 1) * bucketMs).toISOString()}`;
+              const window = `${isoTime(run.start * bucketMs)}/${isoTime((run.last + 1) * bucketMs)}`;
               out.push({
                 detector: 'lingering-endpoint', severity, confidence: r2(Math.min(0.95, 0.5 + run.count / 20 + Math.min(ratio, 10) / 40)),
                 title: `${endpoint}: p95 ${fmt(run.peak, 0)} ms, ${fmt(ratio)}x its earlier ${fmt(run.base, 0)} ms for ${run.count * o.bucketMinutes} min` +

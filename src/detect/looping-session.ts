@@ -3,6 +3,7 @@
  * redirect loops and retry storms. Works on closed sessions (sequence capped at 50), so memory is what the
  * stitcher already bounds plus the findings.
  */
+import { isoTime } from '../core/units';
 import { maxOf } from '../core/arrays';
 import type { Session } from '../sessions/types';
 import { defineDetector, type Finding, type Severity } from './types';
@@ -98,7 +99,7 @@ export default defineDetector({
           metrics: { repeats: totalRepeats, cycle_length: c.cycle.length, coverage: r2(c.coverage), requests: s.requests, errors: s.errors4xx + s.errors5xx, client_ip: s.clientIp, user_agent: s.userAgent, cycle: c.cycle.join(' → ') },
           explanation: 'The session\'s ordered endpoint sequence is explained by one short cycle repeated back to back.',
           evidence: sortEvidence(s.evidence).slice(0, ctx.evidenceLimit),
-          actions: [{ type: 'investigate', subject: c.cycle.join(' → '), window: `${new Date(s.startMs).toISOString()}/${new Date(s.endMs).toISOString()}`, why: 'a redirect loop or a client retrying without backoff' }],
+          actions: [{ type: 'investigate', subject: c.cycle.join(' → '), window: `${isoTime(s.startMs)}/${isoTime(s.endMs)}`, why: 'a redirect loop or a client retrying without backoff' }],
         });
       },
       finish: () => group(out),

@@ -8,6 +8,7 @@
  * likely legitimate surge (campaign, launch), not as an attack; a concentrated one points at the sources.
  * Memory: per minute a count, a 1 KB HyperLogLog of clients, at most 256 network counters and the countries seen.
  */
+import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, networksOf, r2 } from './shared';
@@ -132,7 +133,7 @@ export default defineDetector({
             explanation: 'Requests per minute against the median of the previous hour; a surge is organic when no single /24 (or /64) carries more than a small share of the rise (its requests beyond its own rate in the hour before).',
             evidence: [],
             actions: r.kind === 'drop'
-              ? [{ type: 'investigate', subject: 'all traffic', window: `${new Date(r.start * 60_000).toISOString()}/${new Date((r.end + 1) * 60_000).toISOString()}`, why: 'traffic fell sharply: check DNS, the load balancer, upstream outages or a broken release' }]
+              ? [{ type: 'investigate', subject: 'all traffic', window: `${isoTime(r.start * 60_000)}/${isoTime((r.end + 1) * 60_000)}`, why: 'traffic fell sharply: check DNS, the load balancer, upstream outages or a broken release' }]
               : organic ? [{ type: 'capacity', subject: 'all targets', why: 'organic surge: make sure capacity (autoscaling) keeps up' }] : [],
           });
         };

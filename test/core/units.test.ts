@@ -1,5 +1,5 @@
 /** Small unit helpers the reports lean on. */
-import { spansDays, windowText } from '../../src/core/units';
+import { isoTime, spansDays, windowText } from '../../src/core/units';
 
 describe('windowText', () => {
   it('is times alone within one UTC day, dates when the period spans days', () => {
@@ -19,5 +19,13 @@ describe('windowText', () => {
     expect(spansDays({ start: '2026-03-10T00:00:00.000Z', end: '2026-03-10T23:59:59.999Z' })).toBe(false);
     expect(spansDays({ start: '2026-03-10T23:00:00.000Z', end: '2026-03-11T01:00:00.000Z' })).toBe(true);
     expect(spansDays(null)).toBe(false);
+  });
+});
+
+describe('isoTime is total', () => {
+  it('formats any number without throwing', () => {
+    expect(isoTime(0)).toBe('1970-01-01T00:00:00.000Z');
+    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 8.7e15, -9e15, 1e308]) expect(isoTime(v)).toBe('invalid-time');
+    expect(isoTime(8.64e15)).toBe('+275760-09-13T00:00:00.000Z');
   });
 });

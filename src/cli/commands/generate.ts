@@ -1,4 +1,5 @@
 /** `lbua generate`: writes a seeded, realistic ALB log (the project's own scenario generator). */
+import { isoTime } from '../../core/units';
 import type { Command } from 'commander';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { allIncidents } from '../../generate/incidents';
@@ -51,7 +52,7 @@ export function registerGenerate(program: Command): void {
       for (const w of wanted) if (w !== 'all' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
       const incidents = known.filter((i) => wanted.includes('all') || wanted.includes(i.id));
       if (raw.expected !== undefined) {
-        writeFileSync(raw.expected, `${JSON.stringify(incidents.map((i) => ({ ...i.expected, start: new Date(i.expected.startMs).toISOString(), end: new Date(i.expected.endMs).toISOString(), description: i.description })), null, 2)}\n`);
+        writeFileSync(raw.expected, `${JSON.stringify(incidents.map((i) => ({ ...i.expected, start: isoTime(i.expected.startMs), end: isoTime(i.expected.endMs), description: i.description })), null, 2)}\n`);
       }
       const file = raw.out ?? null;
       const gzip = raw.gzip === true || (file !== null && file.endsWith('.gz'));

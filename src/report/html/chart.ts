@@ -11,7 +11,7 @@ import type { ReportFinding } from '../types';
 import type { TimelineSection } from '../../profile/timeline';
 import { TIMELINE_CLASSES } from '../../profile/timeline';
 import { h, int, ms, raw, type Html } from './escape';
-import { spansDays, windowText } from '../../core/units';
+import { spansDays, windowText, isoTime } from '../../core/units';
 
 const W = 1000;
 const LEFT = 60;
@@ -36,7 +36,7 @@ function n(v: number): string {
 }
 
 function label(t: number, multiDay: boolean): string {
-  const iso = new Date(t).toISOString();
+  const iso = isoTime(t);
   return multiDay ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
 }
 
@@ -112,7 +112,7 @@ export function timelineSvg(t: TimelineSection, findings: readonly ReportFinding
     if (hasLatency) grid.push(h`<text class="tick lat" x="${W - RIGHT + 6}" y="${n(y + 4)}">${ms(f * latMax)}</text>`);
   }
   const multiDay = span > 86_400_000;
-  const withDate = spansDays({ start: new Date(start).toISOString(), end: new Date(start + span).toISOString() });
+  const withDate = spansDays({ start: isoTime(start), end: isoTime(start + span) });
   const stepMs = t.bucket_seconds * 1000;
   const every = Math.max(1, Math.ceil(buckets.length / 8));
   const ticks: Html[] = [];
