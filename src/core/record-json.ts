@@ -18,6 +18,7 @@ export function recordToJson(r: LogRecord & GeoFields): Record<string, unknown> 
     format: r.format,
     client_ip: r.clientIp,
     client_port: r.clientPort,
+    client_host: r.clientHost,
     method: r.method,
     scheme: r.scheme,
     host: r.host,

@@ -26,6 +26,12 @@ export interface LogRecord {
   readonly format: string;
   readonly clientIp: string | null;
   readonly clientPort: number | null;
+  /**
+   * The client's host name, when the log has a name where the address goes (Apache `%h` with HostnameLookups on,
+   * `localhost`); clientIp is then null. A client field that is neither an address nor a host name is a malformed
+   * line (formats/shared/check.ts).
+   */
+  readonly clientHost: string | null;
   readonly method: string | null;
   readonly scheme: string | null;
   readonly host: string | null;

@@ -90,7 +90,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     const agent = r.userAgent === null ? null : agents.entry(r.userAgent);
     // An explicit literal (one fixed shape) allocates far faster than spreading the record.
     return {
-      startMs: r.startMs, format: r.format, clientIp: client === null ? null : client.ip, clientPort: r.clientPort, method: r.method, scheme: r.scheme,
+      startMs: r.startMs, format: r.format, clientIp: client === null ? null : client.ip, clientPort: r.clientPort, clientHost: r.clientHost, method: r.method, scheme: r.scheme,
       host: hosts(r.host), path: r.path === null ? null : p.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
       backend: backends(r.backend), durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
       userAgent: agent === null ? null : agent.ua, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,

@@ -109,6 +109,7 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
       format: 'alb',
       clientIp: client.ip,
       clientPort: client.port,
+      clientHost: null,
       method: req.method,
       scheme: req.scheme,
       host: hostWithoutPort(req.host),

@@ -61,6 +61,7 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
       format: 'clf',
       clientIp: c.client,
       clientPort: c.clientPort,
+      clientHost: null,
       method: req.method,
       scheme: req.scheme,
       host: hostWithoutPort(req.host ?? c.vhost),

@@ -80,6 +80,7 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
       format: 'elb',
       clientIp: client.ip,
       clientPort: client.port,
+      clientHost: null,
       method: req.method,
       scheme: req.scheme,
       host: hostWithoutPort(req.host),

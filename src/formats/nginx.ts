@@ -67,6 +67,7 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
       format: 'nginx',
       clientIp: c.client,
       clientPort: c.clientPort,
+      clientHost: null,
       method: req.method,
       scheme: req.scheme,
       host: hostWithoutPort(req.host ?? c.vhost),

@@ -1,18 +1,19 @@
 /** Every format lbua knows, by id. Adding a format = one file + one line here (see test/formats/registry.test.ts). */
 import type { FormatParser } from './types';
+import { checked } from './shared/check';
 import alb from './alb';
 import elb from './elb';
 import nginx from './nginx';
 import haproxy from './haproxy';
 import clf from './clf';
 
-/** The registry, in the order auto-detection breaks exact ties. */
+/** The registry, in the order auto-detection breaks exact ties. Every record a format parses goes through checkRecord (check.ts). */
 export const FORMATS = {
-  alb,
-  elb,
-  nginx,
-  haproxy,
-  clf,
+  alb: checked(alb),
+  elb: checked(elb),
+  nginx: checked(nginx),
+  haproxy: checked(haproxy),
+  clf: checked(clf),
 } as const satisfies Record<string, FormatParser>;
 
 /** A format id. */

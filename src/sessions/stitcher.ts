@@ -140,7 +140,8 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
   return {
     stats,
     push(r) {
-      const ip = r.clientIp ?? '-';
+      // A log with host names where addresses go (Apache HostnameLookups) keys sessions by the name.
+      const ip = r.clientIp ?? r.clientHost ?? '-';
       const ua = r.userAgent;
       const t = r.startMs;
       let out: Session[] | null = null;

@@ -284,7 +284,7 @@ describe('lbua records', () => {
     expect(r.code).toBe(0);
     const rec = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
     expect(Object.keys(rec)).toEqual([
-      'time', 'format', 'client_ip', 'client_port', 'method', 'scheme', 'host', 'path', 'query', 'protocol', 'status',
+      'time', 'format', 'client_ip', 'client_port', 'client_host', 'method', 'scheme', 'host', 'path', 'query', 'protocol', 'status',
       'backend_status', 'backend', 'duration_ms', 'backend_ms', 'bytes_in', 'bytes_out', 'user_agent', 'referer',
       'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'country', 'asn', 'as_org', 'source',
     ]);

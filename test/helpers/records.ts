@@ -13,7 +13,7 @@ export function rec(offsetMs: number, o: Partial<EnrichedRecord> & { line?: numb
   const ua = o.userAgent === undefined ? 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' : o.userAgent;
   const route = o.route ?? path;
   return {
-    startMs: T0 + offsetMs, format: 'alb', clientIp: '203.0.113.7', clientPort: 5000, method, scheme: 'https', host: 'shop.example.com',
+    startMs: T0 + offsetMs, format: 'alb', clientIp: '203.0.113.7', clientPort: 5000, clientHost: null, method, scheme: 'https', host: 'shop.example.com',
     path, query: null, protocol: 'HTTP/1.1', status: 200, backendStatus: 200, backend: '10.0.1.17:8080', durationMs: 20, backendMs: 19,
     bytesIn: 300, bytesOut: 5000, userAgent: ua, referer: null, tlsProtocol: 'TLSv1.3', tlsCipher: null, traceId: null, errorReason: null,
     lb: 'app/shop', route, endpoint: `${method} ${route}`, isStatic: isStaticAsset(path), agent: classifyAgent(ua), geo: null,
