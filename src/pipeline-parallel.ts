@@ -22,9 +22,8 @@ import type { Diagnostic } from './core/types';
 import type { DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { LineSplitter, readDecodedChunks, type LineBatch, type ReadOutcome } from './input/lines';
-import { DETECT_SAMPLE_LINES } from './formats/detect';
 import type { FormatParser } from './formats/types';
-import { addToSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormat, notALogDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
+import { DetectionSample, checkMismatch, crLineEndingsDiagnostic, damagedDiagnostic, emptySummary, forcedFormat, knownOrDetect, noFormat, notALogDiagnostic, type DetectedFormats, type InputSummary, type PipelineOptions } from './pipeline';
 import { TrafficProfile, type TrafficState } from './profile/traffic';
 import type { AnalyzeOptions, CoreRole } from './analysis-core';
 import type { GeoOptions } from './enrich/geo/index';
@@ -158,7 +157,8 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const chunker = new PieceChunker(options.maxLineLength);
   const sampler = new LineSplitter(options.maxLineLength);
-  const sample: string[] = [];
+  const sampled = new DetectionSample();
+  const sample = sampled.lines;
   const before: Diagnostic[] = [];
   let format = forced;
   let notALog = false;
@@ -189,9 +189,17 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
     if (!announced) {
       // Detection sees the same first lines the sequential pipeline would give it.
       const batch = sampler.push(chunk);
-      if (batch) addToSample(sample, batch.lines);
+      if (batch) sampled.add(batch.lines);
       appendAll(pending, chunker.push(chunk));
-      if (sample.length < DETECT_SAMPLE_LINES) continue;
+      if (!sampled.complete) continue;
+      if (sampled.onlyBlank) {
+        // Only blank lines so far (as in the sequential reader): the workers count them without a format; the
+        // input is announced again once a sample is found.
+        pool.broadcast({ t: 'input', index, file, format: null, notALog: false });
+        for (const p of pending.splice(0)) await send(p);
+        sampled.restart();
+        continue;
+      }
       announce();
       for (const p of pending.splice(0)) await send(p);
       continue;
@@ -202,7 +210,7 @@ async function readInput(index: number, input: InputSpec, forced: FormatParser |
     // A short input: the sample is whatever it has (its unterminated last line included).
     if (!outcome.damage) {
       const last = sampler.end();
-      if (last) addToSample(sample, last.lines);
+      if (last) sampled.add(last.lines);
     }
     announce();
     for (const p of pending.splice(0)) await send(p);

@@ -38,8 +38,11 @@ async function start(): Promise<void> {
 
   const handle = (c: Core, m: ToWorker): void => {
     if (m.t === 'input') {
-      const summary = emptySummary(m.file, m.format);
-      inputs.set(m.index, { file: m.file, format: m.format === null ? null : (getFormat(m.format) ?? null), notALog: m.notALog, summary });
+      const format = m.format === null ? null : (getFormat(m.format) ?? null);
+      // Announced again once its format is known (its first lines were blank): same totals, the format from now on.
+      const known = inputs.get(m.index);
+      if (known !== undefined) inputs.set(m.index, { ...known, format, notALog: m.notALog, summary: { ...known.summary, format: m.format } });
+      else inputs.set(m.index, { file: m.file, format, notALog: m.notALog, summary: emptySummary(m.file, m.format) });
       return;
     }
     if (m.t === 'piece') {

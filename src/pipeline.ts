@@ -89,9 +89,51 @@ export function emptySummary(path: string, format: string | null): InputSummary 
   return { path, format, gzip: false, lines: 0, records: 0, filtered: 0, skipped: 0, malformed: 0, damaged: null, firstMs: null, lastMs: null };
 }
 
-/** Adds the non-blank lines of `lines` to the detection sample until it has DETECT_SAMPLE_LINES. */
-export function addToSample(sample: string[], lines: readonly (string | null)[]): void {
-  for (const l of lines) if (l !== null && sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+/** Lines read at most (blank ones included) before a format is chosen from whatever sample they gave. */
+export const DETECT_MAX_LINES = 10_000;
+/** Characters read at most before a format is chosen: the lines held back until then are bounded by this. */
+export const DETECT_MAX_CHARS = 4 * 1024 * 1024;
+
+/**
+ * The first non-blank lines of an input, for format detection: complete at DETECT_SAMPLE_LINES of them, or once
+ * DETECT_MAX_LINES lines or DETECT_MAX_CHARS characters have gone by, so the lines held back until a format is
+ * chosen stay bounded (1 GiB of newlines gzipped to 1 MB is a few batches, not a heap of empty strings). Both
+ * readers (sequential and parallel) feed it the same batches, so they choose from the same sample.
+ */
+export class DetectionSample {
+  readonly lines: string[] = [];
+  private seen = 0;
+  private chars = 0;
+
+  /** Adds a batch of lines (null: a line over the length limit). */
+  add(lines: readonly (string | null)[]): void {
+    const sample = this.lines;
+    for (const l of lines) {
+      this.seen++;
+      if (l === null) continue;
+      this.chars += l.length + 1;
+      if (sample.length < DETECT_SAMPLE_LINES && l.trim() !== '') sample.push(l);
+    }
+  }
+
+  /** True once the sample has enough lines, or enough input went by without them. */
+  get complete(): boolean {
+    return this.lines.length >= DETECT_SAMPLE_LINES || this.seen >= DETECT_MAX_LINES || this.chars >= DETECT_MAX_CHARS;
+  }
+
+  /**
+   * Complete with no line to detect from: everything so far was blank (or over the length limit), which reads the
+   * same under any format; the reader counts those lines without a format and samples on (`restart`).
+   */
+  get onlyBlank(): boolean {
+    return this.lines.length === 0;
+  }
+
+  /** Samples on after the reader counted the blank lines held so far. */
+  restart(): void {
+    this.seen = 0;
+    this.chars = 0;
+  }
 }
 
 /**
@@ -192,16 +234,21 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const summary = emptySummary(file, forced?.id ?? null);
   const batches = readLineBatches(input.stdin ? '-' : input.path, outcome, { maxLineLength: options.maxLineLength });
-  // Buffer the first batches until we have a detection sample.
+  // Buffer the first batches until we have a detection sample (bounded: DetectionSample).
   const pending: LineBatch[] = [];
-  const sample: string[] = [];
+  const sampled = new DetectionSample();
+  const sample = sampled.lines;
   let format = forced;
   let notALog = false;
   let it = await batches.next();
-  while (!it.done && sample.length < DETECT_SAMPLE_LINES) {
+  while (!it.done) {
     pending.push(it.value);
-    addToSample(sample, it.value.lines);
-    if (sample.length >= DETECT_SAMPLE_LINES) break;
+    sampled.add(it.value.lines);
+    if (sampled.complete) {
+      if (!sampled.onlyBlank) break;
+      for (const b of pending.splice(0)) processBatch(b, null, file, options, summary, sink);
+      sampled.restart();
+    }
     it = await batches.next();
   }
   if (format === null) {
@@ -307,10 +354,12 @@ async function firstTime(input: InputSpec, forced: FormatParser | null, options:
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const it = readLineBatches(path, outcome, { maxLineLength: options.maxLineLength });
   try {
-    const lines: string[] = [];
-    for (let n = await it.next(); !n.done && lines.length < DETECT_SAMPLE_LINES; n = await it.next()) {
-      addToSample(lines, n.value.lines);
+    const sampled = new DetectionSample();
+    for (let n = await it.next(); !n.done; n = await it.next()) {
+      sampled.add(n.value.lines);
+      if (sampled.complete) break;
     }
+    const lines = sampled.lines;
     const format = forced ?? knownOrDetect(input, lines, detected);
     let min = Number.POSITIVE_INFINITY;
     if (format) {
