@@ -22,7 +22,6 @@
 import { appendAll } from '../../core/arrays';
 import { terminalSafeJson } from '../../core/text';
 import type { ReportFinding } from '../../report/types';
-import { inCidr } from '../../enrich/geo/ip';
 import { canonicalNet, cidrText, commentText as c, MAX_ASN, METHOD, rateOf, routeRegex, routeWritable, type Net } from './rule-values';
 
 export { routeRegex } from './rule-values';
@@ -48,7 +47,7 @@ interface Limit {
 }
 
 /** Values the findings proposed that no rule may hold, counted per reason, with the findings that proposed them. */
-type Dropped = Map<string, { count: number; findings: Set<string>; more: boolean }>;
+type Dropped = Map<keyof typeof REASONS, { count: number; findings: Set<string>; more: boolean }>;
 
 const UNKNOWN: Scope = { kind: 'unknown' };
 
@@ -98,7 +97,7 @@ function drop(dropped: Dropped, reason: keyof typeof REASONS, finding: string): 
 function droppedLines(dropped: Dropped): string[] {
   const out: string[] = [];
   for (const [reason, d] of dropped) {
-    const [one, many] = REASONS[reason as keyof typeof REASONS];
+    const [one, many] = REASONS[reason];
     out.push(`left out: ${d.count} ${d.count === 1 ? one : many} (from ${[...d.findings].map((f) => `"${f}"`).join(', ')}${d.more ? ' and others' : ''})`);
   }
   return out;
@@ -139,10 +138,13 @@ function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked
       }
     }
   }
-  // An address inside a blocked network needs no line of its own. Networks first, then addresses, each sorted.
+  // An address inside a blocked network needs no line of its own: its network at each blocked prefix length is
+  // looked up (a few lengths, so linear in the addresses). Networks first, then addresses, each sorted.
   const byText = (x: Net, y: Net): number => (x.text < y.text ? -1 : x.text > y.text ? 1 : 0);
   const nets = [...cidrs.values()].sort(byText);
-  const hosts = [...ips.values()].filter((ip) => !nets.some((n) => inCidr(ip.text, n.text))).sort(byText);
+  const lengths = [...new Set(nets.map((n) => `${n.v}/${n.bits}`))].map((k) => k.split('/').map(Number));
+  const covered = (ip: Net): boolean => lengths.some(([v, bits]) => v === ip.v && cidrs.has(canonicalNet(`${ip.text}/${bits}`)?.text ?? ''));
+  const hosts = [...ips.values()].filter((ip) => !covered(ip)).sort(byText);
   return { limits: [...limits.values()], blocked: [...nets, ...hosts], dropped };
 }
 
