@@ -1,16 +1,35 @@
 /** Text helpers safe for hostile log content. */
 
+/**
+ * What must not reach a terminal raw: C0 controls but tab and line feed (ESC starts every escape sequence), DEL, C1
+ * controls (U+009B is a one-byte CSI and U+009D an OSC in some terminals), the line and paragraph separators
+ * U+2028/U+2029, and the bidi controls that reorder what is shown (ALM U+061C, LRM/RLM U+200E/U+200F, embeddings and
+ * overrides U+202A–U+202E, isolates U+2066–U+2069).
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** The same set less C0 (JSON.stringify escapes C0 itself), for {@link terminalSafeJson}; one test without /g. */
+const JSON_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
 
-/** Removes control characters (incl. ESC, so no terminal escape sequences) and bidi overrides. */
+/** Removes control characters (incl. ESC and C1, so no terminal escape sequences), line separators and bidi controls. */
 export function stripControl(s: string): string {
   return s.replace(CONTROL, '');
 }
 
-/** `s` on one line: tabs and line breaks as spaces, other control characters stripped. */
+/** `s` on one line: tabs and line breaks (also U+2028/U+2029) as spaces, other control characters stripped. */
 export function oneLine(s: string): string {
-  return stripControl(s.replace(/[\r\n\t]/g, ' '));
+  return stripControl(s.replace(/[\r\n\t\u2028\u2029]/g, ' '));
+}
+
+/**
+ * JSON text (from JSON.stringify) that is safe to print on a terminal: JSON.stringify escapes C0 controls but
+ * leaves DEL, C1 controls, U+2028/U+2029 and bidi controls raw; these become \uXXXX escapes. Outside strings JSON
+ * text is ASCII, so only string contents change: the document stays valid JSON with identical values.
+ */
+export function terminalSafeJson(json: string): string {
+  if (!JSON_RAW.test(json)) return json;
+  return json.replace(JSON_RAW_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A one-line excerpt of at most `max` characters, control characters stripped. */

@@ -5,15 +5,14 @@
  * while the scoped login limit answers 429. Without the binaries those parts are skipped and say so.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScope, renderRules, routeRegex } from '../../src/detect/actions/rules';
 import type { ReportFinding } from '../../src/report/types';
+import { HAPROXY, NGINX, haproxyCfg, nginxConf } from '../helpers/rule-servers';
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
-const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p)) ?? null;
 if (NGINX === null) console.log('nginx config tests skipped: no nginx binary (.ci/run installs nginx-light)');
 if (HAPROXY === null) console.log('haproxy config test skipped: no haproxy binary (.ci/run installs haproxy)');
 
@@ -119,17 +118,51 @@ describe('renderRules', () => {
     const out = renderRules(hostile, 'nginx');
     expect(out).not.toMatch(/^[^#].*deny all/m);
     expect(out).toContain('deny 198.51.100.9;');
-    expect(out).toContain('not emitted: its scope is neither an address, a network nor an endpoint');
+    expect(out).toContain('# left out: 1 rate limit whose scope is not a valid address, network, endpoint (path characters only) or ASN (from "h")');
+    expect(out).toContain('# left out: 1 block-list value that is not a valid IPv4 or IPv6 address or network (from "h")');
     expect(out).not.toContain('limit_req zone=');
   });
-});
 
-/** The http and server parts of the nginx output, inside a minimal config that serves `www`. */
-function nginxConf(rules: string, dir: string, port: number): string {
-  const http = rules.split('# http { } context:')[1]?.split('# server { } or location { } context:')[0] ?? '';
-  const server = rules.split('# server { } or location { } context:')[1] ?? '';
-  return `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n  client_body_temp_path ${dir};\n  proxy_temp_path ${dir};\n  fastcgi_temp_path ${dir};\n  uwsgi_temp_path ${dir};\n  scgi_temp_path ${dir};\n${http}\n  server {\n    listen 127.0.0.1:${port};\n    root ${dir}/www;\n${server}\n  }\n}\n`;
-}
+  it('says what it left out when nothing was valid, instead of "no finding proposed"', () => {
+    const all = [finding('h', [limit('1.2.3.4', Number.NaN), { type: 'block', ips: ['1.2.3.4;'], cidrs: ['0.0.0.0/0'], why: 'x' }])];
+    expect(renderRules(all, 'nginx')).toBe([
+      '# lbua: no rules to write: every rate limit and block the findings proposed was left out.',
+      '# left out: 1 rate limit whose rate is not a whole number of requests a minute from 1 to 1,000,000 (from "h")',
+      '# left out: 2 block-list values that are not valid IPv4 or IPv6 addresses or networks (from "h")',
+      '',
+    ].join('\n'));
+    expect(JSON.parse(renderRules(all, 'aws-waf'))).toMatchObject({ Rules: [], IPSets: [] });
+  });
+
+  it.each([
+    ['203.000.113.007', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['203.0.113.7/32', '203.0.113.7'],
+    ['45.155.205.77/24', '45.155.205.0/24'],
+    ['2001:DB8:0:0::1', '2001:db8::1'],
+    ['2001:db8:5:ffff::/48', '2001:db8:5::/48'],
+    ['::ffff:10.1.2.3/120', '10.1.2.0/24'],
+  ])('writes the address %s in its canonical form %s', (given, canonical) => {
+    expect(parseScope(given)).toEqual({ kind: 'addresses', cidrs: [canonical] });
+    expect(renderRules([finding('t', [{ type: 'block', ips: [given], cidrs: [], why: 'x' }])], 'nginx')).toContain(`\ndeny ${canonical};\n`);
+  });
+
+  it.each([
+    'fe80::1%eth0', '[2001:db8::1]', '203.0.113.7:443', ' 203.0.113.7', '203.0.113.7/33', '2001:db8::/129', '0.0.0.0/0', '::/0',
+    '203.0.113.256', '1.2.3', '2001:db8::1::2', '::ffff:1.2.3.4/95', `${'1'.repeat(100)}.1.1.1`,
+  ])('refuses %j as an address', (text) => {
+    expect(parseScope(text)).toEqual({ kind: 'unknown' });
+    expect(renderRules([finding('t', [{ type: 'block', ips: [text], cidrs: [], why: 'x' }])], 'nginx')).not.toMatch(/^deny/m);
+  });
+
+  it.each([
+    ['GET /a;b', 'a semicolon'], ['/a b', 'a space'], ['/a$b', 'a dollar'], ['/a#b', 'a hash'], ['/a\\b', 'a backslash'],
+    ['/a"b', 'a quote'], ["/a'b", 'a quote'], ['/a{1}', 'braces'], ['/caf\u00e9', 'non-ASCII'], ['/a\u009bb', 'a C1 control'],
+    [`/${'a'.repeat(600)}`, 'a regex longer than AWS WAF takes'], ['AS4294967296', 'an ASN past 32 bits'], ['get /a', 'a lowercase method'],
+  ])('refuses the scope %j (%s)', (text) => {
+    expect(parseScope(text)).toEqual({ kind: 'unknown' });
+  });
+});
 
 function status(port: number, method: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -189,12 +222,6 @@ async function answers(port: number): Promise<boolean> {
     }
   });
 });
-
-/** The frontend and backend parts of the HAProxy output in a minimal config that answers 200 itself. */
-function haproxyCfg(rules: string, port: number): string {
-  const [front = '', back = ''] = (rules.split('# frontend section:')[1] ?? '').split(/^# one stick table per endpoint limit.*$/m);
-  return `defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend f\n  bind 127.0.0.1:${port}\n${front}\n  http-request return status 200 content-type text/plain string ok\n${back}\n`;
-}
 
 (HAPROXY ? describe : describe.skip)('haproxy accepts and enforces the rules', () => {
   let dir = '';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fail, formatDiagnostic } from '../../core/types';
-import { stripControl } from '../../core/text';
+import { stripControl, terminalSafeJson } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { createEnricher } from '../../enrich/index';
 import { errCode } from '../../input/expand';
@@ -31,7 +31,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
     .action(async (args: string[], raw: RawProfileOptions) => {
       const out = await openOut(raw.out ?? null);
       if (raw.merge === true) {
-        out.write(`${JSON.stringify(mergeProfiles(args.map(readProfile)), null, 2)}\n`);
+        out.write(`${terminalSafeJson(JSON.stringify(mergeProfiles(args.map(readProfile)), null, 2))}\n`);
         await out.close();
         return;
       }
@@ -52,7 +52,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
         diagnostic: (d) => diags.add(d),
       }, detected);
       for (const s of stitcher.flush()) profile.observeSession(s);
-      out.write(`${JSON.stringify(profile.toJSON(), null, 2)}\n`);
+      out.write(`${terminalSafeJson(JSON.stringify(profile.toJSON(), null, 2))}\n`);
       await out.close();
       if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
     });

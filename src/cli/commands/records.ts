@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { recordToJson } from '../../core/record-json';
 import { formatDiagnostic } from '../../core/types';
-import { stripControl } from '../../core/text';
+import { stripControl, terminalSafeJson } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { runInputs } from '../../pipeline';
 import { openOut, OutputClosed } from '../output';
@@ -35,12 +35,12 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
         summaries = await runInputs(inputs, options, {
           record: (r) => {
             if (geo === null || r.clientIp === null) {
-              out.write(`${JSON.stringify(recordToJson(r))}\n`);
+              out.write(`${terminalSafeJson(JSON.stringify(recordToJson(r)))}\n`);
               return;
             }
             const g = geo.lookup(r.clientIp);
             const fields = { country: g?.country ?? null, asn: g?.asn ?? null, asOrg: g?.asOrg ?? null, ...(geo.hasCity ? { city: g?.city ?? null, region: g?.region ?? null } : {}) };
-            out.write(`${JSON.stringify(recordToJson({ ...r, ...fields }))}\n`);
+            out.write(`${terminalSafeJson(JSON.stringify(recordToJson({ ...r, ...fields })))}\n`);
           },
           diagnostic: (d) => diags.add(d),
           afterBatch: async () => {

@@ -1,7 +1,7 @@
 /** `lbua sessions`: sessions stitched from the inputs, as NDJSON (snake_case), in close order. */
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/types';
-import { stripControl } from '../../core/text';
+import { stripControl, terminalSafeJson } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { createEnricher } from '../../enrich/index';
 import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
@@ -39,7 +39,7 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const emit = (closed: readonly Session[]): void => {
-        for (const s of closed) if (s.requests >= minRequests) out.write(`${JSON.stringify(sessionToJson(s))}\n`);
+        for (const s of closed) if (s.requests >= minRequests) out.write(`${terminalSafeJson(JSON.stringify(sessionToJson(s)))}\n`);
       };
       let summaries;
       try {

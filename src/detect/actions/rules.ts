@@ -12,13 +12,19 @@
  *     own stick tables (backend sections) tracked only for matching requests (sc1). No ASN key in HAProxy.
  *   - AWS WAF: one rate-based rule per limit with a scope-down statement (IP set reference, method + URI-path
  *     regex, or ASN match), 60-second evaluation window; IP sets one per address family, as CreateIPSet takes them.
+ * Log content is hostile: every address, network, route, rate and ASN is validated and written in a canonical form
+ * (rule-values.ts), anything else is left out with a comment saying how many values were and from which findings,
+ * and log text (titles, reasons) appears only in comments, as one line of printable characters.
  * Docs: https://nginx.org/en/docs/http/ngx_http_limit_req_module.html (requests with an empty key are not
  * accounted), https://docs.haproxy.org/3.0/configuration.html#4.2-http-request%20track-sc1,
  * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html
  */
 import { appendAll } from '../../core/arrays';
+import { terminalSafeJson } from '../../core/text';
 import type { ReportFinding } from '../../report/types';
-import { inCidr, parseIp } from '../../enrich/geo/ip';
+import { canonicalNet, cidrText, commentText as c, MAX_ASN, METHOD, rateOf, routeRegex, routeWritable, type Net } from './rule-values';
+
+export { routeRegex } from './rule-values';
 
 /** Supported rule targets. */
 export type RuleTarget = 'nginx' | 'haproxy' | 'aws-waf';
@@ -33,100 +39,124 @@ type Scope =
 interface Limit {
   /** 1-based, in order of first appearance (names the zone, table or rule). */
   readonly n: number;
-  readonly key: string;
-  readonly scopeText: string;
-  readonly scope: Scope;
+  readonly key: 'ip' | 'forwarded-ip' | 'asn';
+  readonly scope: Exclude<Scope, { kind: 'unknown' }>;
   limit: number;
   readonly why: string;
   readonly finding: string;
 }
 
-const METHOD = /^[A-Z]{3,10}$/;
+/** Values the findings proposed that no rule may hold, counted per reason, with the findings that proposed them. */
+type Dropped = Map<keyof typeof REASONS, { count: number; findings: Set<string>; more: boolean }>;
 
-/** Reads a rate-limit action's scope: an address or CIDR, "METHOD /route/:id", "/route/:id", or "AS<n>". */
-export function parseScope(text: string): Scope {
-  const t = text.trim();
-  const asn = /^AS(\d{1,10})$/i.exec(t);
-  if (asn) return { kind: 'asn', asn: Number(asn[1]) };
-  const [addr, bits, extra] = t.split('/');
-  if (extra === undefined && addr !== undefined && parseIp(addr) !== null && (bits === undefined || /^\d{1,3}$/.test(bits)) && !/\s/.test(t)) {
-    return { kind: 'addresses', cidrs: [t] };
-  }
-  const sp = t.indexOf(' ');
-  if (sp > 0 && METHOD.test(t.slice(0, sp)) && t[sp + 1] === '/' && configSafe(routeRegex(t.slice(sp + 1)))) {
-    return { kind: 'endpoint', method: t.slice(0, sp), route: t.slice(sp + 1) };
-  }
-  if (t.startsWith('/') && configSafe(routeRegex(t))) return { kind: 'endpoint', method: null, route: t };
-  return { kind: 'unknown' };
-}
+const UNKNOWN: Scope = { kind: 'unknown' };
 
 /**
- * Anchored regex for a route template: a ":id", ":uuid", ":var"… placeholder matches within one path segment, and
- * what follows it in the segment (":hash.js") stays literal.
+ * Reads a rate-limit action's scope: an address or CIDR, "METHOD /route/:id", "/route/:id", or "AS<n>" — each
+ * validated and, for addresses, canonicalized ({@link canonicalNet}); anything else is `unknown`.
  */
-export function routeRegex(route: string): string {
-  const segs = route.split('/').slice(1);
-  if (segs.length === 0 || (segs.length === 1 && segs[0] === '')) return '^/$';
-  const lit = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `^/${segs.map((s) => {
-    const ph = /^:[A-Za-z_]+/.exec(s);
-    return ph ? `[^/]+${lit(s.slice(ph[0].length))}` : lit(s);
-  }).join('/')}$`;
+export function parseScope(text: string): Scope {
+  const asn = /^AS(\d{1,10})$/i.exec(text);
+  if (asn) {
+    const n = Number(asn[1]);
+    return n <= MAX_ASN ? { kind: 'asn', asn: n } : UNKNOWN;
+  }
+  const net = canonicalNet(text);
+  if (net !== null) return { kind: 'addresses', cidrs: [net.text] };
+  const sp = text.indexOf(' ');
+  if (sp > 0 && METHOD.test(text.slice(0, sp)) && routeWritable(text.slice(sp + 1))) {
+    return { kind: 'endpoint', method: text.slice(0, sp), route: text.slice(sp + 1) };
+  }
+  if (routeWritable(text)) return { kind: 'endpoint', method: null, route: text };
+  return UNKNOWN;
 }
 
-function collect(findings: readonly ReportFinding[]): { limits: Limit[]; ips: string[]; cidrs: string[] } {
+/** The canonical text of a scope (what merges two limits, and what the comments show). */
+function scopeText(s: Limit['scope']): string {
+  if (s.kind === 'addresses') return s.cidrs.join(' ');
+  if (s.kind === 'asn') return `AS${s.asn}`;
+  return s.method === null ? s.route : `${s.method} ${s.route}`;
+}
+
+const REASONS = {
+  block: ['block-list value that is not a valid IPv4 or IPv6 address or network', 'block-list values that are not valid IPv4 or IPv6 addresses or networks'],
+  scope: ['rate limit whose scope is not a valid address, network, endpoint (path characters only) or ASN', 'rate limits whose scope is not a valid address, network, endpoint (path characters only) or ASN'],
+  rate: ['rate limit whose rate is not a whole number of requests a minute from 1 to 1,000,000', 'rate limits whose rate is not a whole number of requests a minute from 1 to 1,000,000'],
+} as const;
+
+function drop(dropped: Dropped, reason: keyof typeof REASONS, finding: string): void {
+  const d = dropped.get(reason) ?? { count: 0, findings: new Set<string>(), more: false };
+  const title = c(finding, 80);
+  d.count++;
+  if (d.findings.size < 3) d.findings.add(title);
+  else if (!d.findings.has(title)) d.more = true;
+  dropped.set(reason, d);
+}
+
+/** One line per reason: how many values were left out, and (up to 3) the findings that proposed them. */
+function droppedLines(dropped: Dropped): string[] {
+  const out: string[] = [];
+  for (const [reason, d] of dropped) {
+    const [one, many] = REASONS[reason];
+    out.push(`left out: ${d.count} ${d.count === 1 ? one : many} (from ${[...d.findings].map((f) => `"${f}"`).join(', ')}${d.more ? ' and others' : ''})`);
+  }
+  return out;
+}
+
+function keyOf(v: unknown): Limit['key'] {
+  return v === 'asn' || v === 'forwarded-ip' ? v : 'ip';
+}
+
+function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked: Net[]; dropped: Dropped } {
   const limits = new Map<string, Limit>();
-  const ips = new Set<string>();
-  const cidrs = new Set<string>();
+  const ips = new Map<string, Net>();
+  const cidrs = new Map<string, Net>();
+  const dropped: Dropped = new Map();
   for (const f of findings) {
     for (const a of f.actions) {
-      if (a['type'] === 'rate-limit' && typeof a['limit_per_minute'] === 'number') {
-        const key = String(a['key'] ?? 'ip');
-        const scopeText = String(a['scope'] ?? '');
-        const id = `${key}\u0000${scopeText}`;
-        const seen = limits.get(id);
-        if (seen) seen.limit = Math.min(seen.limit, a['limit_per_minute']);
-        else limits.set(id, { n: limits.size + 1, key, scopeText, scope: parseScope(scopeText), limit: a['limit_per_minute'], why: String(a['why'] ?? ''), finding: f.title });
+      if (a['type'] === 'rate-limit') {
+        const scope = parseScope(typeof a['scope'] === 'string' ? a['scope'] : '');
+        const rate = rateOf(a['limit_per_minute']);
+        if (scope.kind === 'unknown') drop(dropped, 'scope', f.title);
+        else if (rate === null) drop(dropped, 'rate', f.title);
+        else {
+          const key = keyOf(a['key']);
+          const id = `${key} ${scopeText(scope)}`;
+          const seen = limits.get(id);
+          if (seen) seen.limit = Math.min(seen.limit, rate);
+          else limits.set(id, { n: limits.size + 1, key, scope, limit: rate, why: typeof a['why'] === 'string' ? a['why'] : '', finding: f.title });
+        }
       }
       if (a['type'] === 'block') {
-        for (const ip of Array.isArray(a['ips']) ? a['ips'] : []) if (typeof ip === 'string') ips.add(ip);
-        for (const c of Array.isArray(a['cidrs']) ? a['cidrs'] : []) if (typeof c === 'string') cidrs.add(c);
+        for (const list of [a['ips'], a['cidrs']]) {
+          for (const v of Array.isArray(list) ? list : []) {
+            const net = typeof v === 'string' ? canonicalNet(v) : null;
+            if (net === null) drop(dropped, 'block', f.title);
+            else (net.bits === (net.v === 4 ? 32 : 128) ? ips : cidrs).set(net.text, net);
+          }
+        }
       }
     }
   }
-  // An address inside a blocked network needs no line of its own.
-  const nets = [...cidrs];
-  return { limits: [...limits.values()], ips: [...ips].filter((ip) => !nets.some((c) => inCidr(ip, c))).sort(), cidrs: nets.sort() };
-}
-
-/** Comment-safe text (no newlines, no comment terminators). */
-function c(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').replace(/\*\//g, '* /').slice(0, 200);
-}
-
-/**
- * Log-derived text that may go into a config file as it is: printable ASCII without quotes, braces, semicolons,
- * '#' or spaces. A route that is not (a hostile path) gets a comment instead of a rule.
- */
-function configSafe(s: string): boolean {
-  return /^[\x21-\x7e]+$/.test(s) && !/["'`{};#]/.test(s);
-}
-
-/** True for an IPv4/IPv6 address or CIDR (what a block list or an address scope may hold). */
-function isAddress(s: string): boolean {
-  return parseScope(s).kind === 'addresses' && configSafe(s);
+  // An address inside a blocked network needs no line of its own: its network at each blocked prefix length is
+  // looked up (a few lengths, so linear in the addresses). Networks first, then addresses, each sorted.
+  const byText = (x: Net, y: Net): number => (x.text < y.text ? -1 : x.text > y.text ? 1 : 0);
+  const nets = [...cidrs.values()].sort(byText);
+  const lengths = [...new Set(nets.map((n) => `${n.v}/${n.bits}`))].map((k) => k.split('/').map(Number));
+  const covered = (ip: Net): boolean => lengths.some(([v, bits]) => v === ip.v && cidrs.has(canonicalNet(`${ip.text}/${bits}`)?.text ?? ''));
+  const hosts = [...ips.values()].filter((ip) => !covered(ip)).sort(byText);
+  return { limits: [...limits.values()], blocked: [...nets, ...hosts], dropped };
 }
 
 function describe(l: Limit): string {
   const per = l.key === 'asn' ? 'for the whole network' : l.key === 'forwarded-ip' ? 'per forwarded client address' : 'per client address';
-  return `${l.n}. ${c(l.scopeText)}: ${l.limit} req/min ${per} — ${c(l.why)} (${c(l.finding)})`;
+  return `${l.n}. ${scopeText(l.scope)}: ${l.limit} req/min ${per} — ${c(l.why)} (${c(l.finding)})`;
 }
 
-/** Comment lines for a limit `server` cannot express (an ASN, or a scope that is no address, network or endpoint), or null. */
+/** Comment lines for a limit `server` cannot express (an ASN scope or key), or null. */
 function unsupported(l: Limit, server: string): string[] | null {
-  if (l.key !== 'asn' && l.scope.kind !== 'asn' && l.scope.kind !== 'unknown') return null;
-  const why = l.scope.kind === 'unknown' ? 'its scope is neither an address, a network nor an endpoint' : `${server} has no ASN key (use the AWS WAF rule, or block its networks)`;
-  return [`# ${describe(l)}`, `#    not emitted: ${why}`];
+  if (l.key !== 'asn' && l.scope.kind !== 'asn') return null;
+  return [`# ${describe(l)}`, `#    not emitted: ${server} has no ASN key (use the AWS WAF rule, or block its networks)`];
 }
 
 /** A limit nginx and HAProxy can express: an address or endpoint scope, keyed on the client. */
@@ -146,7 +176,12 @@ function serverLimits(limits: readonly Limit[], server: string, skipped: string[
   return out;
 }
 
-function nginx(limits: readonly Limit[], blocked: readonly string[]): string {
+/** The comment lines saying what was left out, after the skipped limits. */
+function leftOut(skipped: string[], dropped: Dropped): string[] {
+  return appendAll(skipped, droppedLines(dropped).map((l) => `# ${l}`));
+}
+
+function nginx(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped): string {
   const http: string[] = [];
   const server: string[] = [];
   const skipped: string[] = [];
@@ -171,19 +206,24 @@ function nginx(limits: readonly Limit[], blocked: readonly string[]): string {
     '# the client first: set_real_ip_from <load balancer subnets>; real_ip_header X-Forwarded-For;',
   ];
   if (http.length > 0) appendAll(lines, ['', '# http { } context:', ...http]);
-  appendAll(lines, skipped);
+  appendAll(lines, leftOut(skipped, dropped));
   if (server.length + blocked.length > 0) lines.push('', '# server { } or location { } context:');
   if (server.length > 0) appendAll(lines, server).push('limit_req_status 429;');
-  for (const x of blocked) lines.push(`deny ${x};`);
+  for (const x of blocked) lines.push(`deny ${x.text};`);
   return `${lines.join('\n')}\n`;
 }
 
-function haproxy(limits: readonly Limit[], blocked: readonly string[]): string {
+/** Values per `acl` line: HAProxy reads at most 64 words on a line (and says "truncating" past them). */
+const ACL_VALUES = 50;
+
+function haproxy(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped): string {
   const front: string[] = [];
   const backends: string[] = [];
   const skipped: string[] = [];
   const tracked = limits.some((l) => l.scope.kind === 'addresses' && l.key !== 'asn');
-  if (blocked.length > 0) front.push(`acl lbua_blocked src ${blocked.join(' ')}`, 'http-request deny if lbua_blocked');
+  // Lines of the same acl name add to one list.
+  for (let i = 0; i < blocked.length; i += ACL_VALUES) front.push(`acl lbua_blocked src ${blocked.slice(i, i + ACL_VALUES).map((x) => x.text).join(' ')}`);
+  if (blocked.length > 0) front.push('http-request deny if lbua_blocked');
   if (tracked) front.push('stick-table type ip size 1m expire 10m store http_req_rate(1m)', 'http-request track-sc0 src');
   for (const { l, s } of serverLimits(limits, 'HAProxy', skipped)) {
     front.push(`# ${describe(l)}`);
@@ -202,7 +242,7 @@ function haproxy(limits: readonly Limit[], blocked: readonly string[]): string {
   }
   const lines = ['# lbua: rules proposed from the findings; review before use.', '# Each limit applies only inside its scope (an address, a network, or an endpoint with its own table).'];
   if (front.length > 0) appendAll(lines, ['', '# frontend section:', ...front]);
-  appendAll(lines, skipped);
+  appendAll(lines, leftOut(skipped, dropped));
   if (backends.length > 0) lines.push('', '# one stick table per endpoint limit (a request is counted in the first one it matches):', ...backends);
   return `${lines.join('\n')}\n`;
 }
@@ -212,11 +252,10 @@ const XFF = { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'MATCH' };
 const arn = (name: string): string => `arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/${name}/ID`;
 const visibility = (name: string): Record<string, unknown> => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: name });
 
-/** IP sets for addresses, one per family (an AWS IP set holds one IPAddressVersion). */
-function ipSets(name: string, addrs: readonly string[]): { Name: string; IPAddressVersion: 'IPV4' | 'IPV6'; Addresses: string[] }[] {
-  const cidr = (a: string): string => (a.includes('/') ? a : a.includes(':') ? `${a}/128` : `${a}/32`);
-  const v6 = addrs.filter((a) => a.includes(':')).map(cidr);
-  const v4 = addrs.filter((a) => !a.includes(':')).map(cidr);
+/** IP sets for addresses, one per family (an AWS IP set holds one IPAddressVersion), in CIDR notation. */
+function ipSets(name: string, addrs: readonly Net[]): { Name: string; IPAddressVersion: 'IPV4' | 'IPV6'; Addresses: string[] }[] {
+  const v6 = addrs.filter((a) => a.v === 6).map(cidrText);
+  const v4 = addrs.filter((a) => a.v === 4).map(cidrText);
   return [
     ...(v4.length > 0 ? [{ Name: v6.length > 0 ? `${name}-v4` : name, IPAddressVersion: 'IPV4' as const, Addresses: v4 }] : []),
     ...(v6.length > 0 ? [{ Name: v4.length > 0 ? `${name}-v6` : name, IPAddressVersion: 'IPV6' as const, Addresses: v6 }] : []),
@@ -228,7 +267,8 @@ function ipSetMatch(sets: readonly { Name: string }[], forwarded: boolean): Reco
   return refs.length === 1 ? (refs[0] ?? {}) : { OrStatement: { Statements: refs } };
 }
 
-function awsWaf(limits: readonly Limit[], blocked: readonly string[]): string {
+/** The WAF JSON: names are "lbua-…" with a number (the API's `^[\w-]{1,128}$`); log text only in the lbua-only Notes. */
+function awsWaf(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped): string {
   const rules: Record<string, unknown>[] = [];
   const sets: ReturnType<typeof ipSets> = [];
   const notes: string[] = [];
@@ -242,20 +282,16 @@ function awsWaf(limits: readonly Limit[], blocked: readonly string[]): string {
     const s = l.scope;
     const name = `lbua-rate-${l.n}`;
     const forwarded = l.key === 'forwarded-ip';
-    let scopeDown: Record<string, unknown> | null = null;
+    let scopeDown: Record<string, unknown>;
     if (s.kind === 'addresses') {
-      const ss = ipSets(name, s.cidrs);
+      const ss = ipSets(name, s.cidrs.map((x) => canonicalNet(x)).filter((x): x is Net => x !== null));
       appendAll(sets, ss);
       scopeDown = ipSetMatch(ss, forwarded);
     } else if (s.kind === 'endpoint') {
       const path = { RegexMatchStatement: { RegexString: routeRegex(s.route), FieldToMatch: { UriPath: {} }, TextTransformations: ANY } };
       scopeDown = s.method === null ? path : { AndStatement: { Statements: [{ ByteMatchStatement: { SearchString: s.method, FieldToMatch: { Method: {} }, TextTransformations: ANY, PositionalConstraint: 'EXACTLY' } }, path] } };
-    } else if (s.kind === 'asn') {
+    } else {
       scopeDown = { AsnMatchStatement: { AsnList: [s.asn], ...(forwarded ? { ForwardedIPConfig: XFF } : {}) } };
-    }
-    if (scopeDown === null) {
-      notes.push(`${describe(l)}: not emitted, its scope is neither an address, a network, an endpoint nor an ASN`);
-      continue;
     }
     const aggregate = l.key === 'asn'
       ? { AggregateKeyType: 'CUSTOM_KEYS', CustomKeys: [{ ASN: {} }] }
@@ -267,22 +303,30 @@ function awsWaf(limits: readonly Limit[], blocked: readonly string[]): string {
     });
     notes.push(describe(l));
   }
-  return `${JSON.stringify({ Rules: rules, IPSets: sets, Notes: notes }, null, 2)}\n`;
+  appendAll(notes, droppedLines(dropped));
+  return wafJson(rules, sets, notes);
+}
+
+function wafJson(rules: readonly unknown[], sets: readonly unknown[], notes: readonly string[]): string {
+  return `${terminalSafeJson(JSON.stringify({ Rules: rules, IPSets: sets, Notes: notes }, null, 2))}\n`;
 }
 
 const NOTHING = 'no finding proposed a rate limit or a block, so there are no rules to write';
+const ALL_LEFT_OUT = 'no rules to write: every rate limit and block the findings proposed was left out';
 
-/** Renders rules for one target. */
+/**
+ * Renders rules for one target. Every address, network, route, rate and ASN is validated first; a value that is
+ * not valid is left out, and a comment (a note for AWS WAF) says how many were and from which findings.
+ */
 export function renderRules(findings: readonly ReportFinding[], target: RuleTarget): string {
-  const { limits, ips, cidrs } = collect(findings);
-  // Block lists hold addresses and networks only: anything else a finding carried is not written into a config.
-  const blocked = [...cidrs, ...ips].filter(isAddress);
+  const { limits, blocked, dropped } = collect(findings);
   if (limits.length === 0 && blocked.length === 0) {
+    const head = dropped.size === 0 ? NOTHING : ALL_LEFT_OUT;
     return target === 'aws-waf'
-      ? `${JSON.stringify({ Rules: [], IPSets: [], Notes: [NOTHING] }, null, 2)}\n`
-      : `# lbua: ${NOTHING}.\n`;
+      ? wafJson([], [], [head, ...droppedLines(dropped)])
+      : `${[`# lbua: ${head}.`, ...droppedLines(dropped).map((l) => `# ${l}`)].join('\n')}\n`;
   }
-  if (target === 'nginx') return nginx(limits, blocked);
-  if (target === 'haproxy') return haproxy(limits, blocked);
-  return awsWaf(limits, blocked);
+  if (target === 'nginx') return nginx(limits, blocked, dropped);
+  if (target === 'haproxy') return haproxy(limits, blocked, dropped);
+  return awsWaf(limits, blocked, dropped);
 }
