@@ -60,6 +60,8 @@ export interface LogRecord {
 export type DiagnosticCode =
   | 'INPUT_UNREADABLE'
   | 'INPUT_DAMAGED'
+  | 'INPUT_TRAILING_DATA'
+  | 'INPUT_LINK_LOOP'
   | 'INPUT_SKIPPED'
   | 'INPUT_CR_LINE_ENDINGS'
   | 'LINE_TOO_LONG'
