@@ -66,12 +66,13 @@ export async function* readLineBatches(
  * when the file cannot be opened. Stopping early (return()) releases the file.
  *
  * A file that shrinks while it is read (log rotation with copytruncate) is damage too: reading stops where the
- * file now ends, and the size at open against the bytes read says so.
+ * file now ends, short of the size it had at open, and the damage says so. A file that grows is read as far as
+ * it goes.
  */
 export async function* readDecodedChunks(path: string, outcome: ReadOutcome): AsyncGenerator<Buffer> {
   const name = path === '-' ? '<stdin>' : path;
   let handle: FileHandle | null = null;
-  /** Size at open of a regular file; null for stdin, pipes and devices. */
+  /** Size at open of a regular file; null for stdin, pipes and devices. Reading less than this is damage. */
   let sizeAtOpen: number | null = null;
   let rawIter: AsyncIterator<Buffer>;
   try {
@@ -80,7 +81,7 @@ export async function* readDecodedChunks(path: string, outcome: ReadOutcome): As
       handle = await open(path, 'r');
       const st = await handle.stat();
       if (st.isFile()) sizeAtOpen = st.size;
-      rawIter = fileChunks(handle);
+      rawIter = fileChunks(handle, sizeAtOpen !== null);
     }
   } catch (e) {
     await handle?.close().catch(() => undefined);
@@ -138,26 +139,34 @@ export async function* readDecodedChunks(path: string, outcome: ReadOutcome): As
   }
 }
 
-/** The file's bytes in chunks, read in order from the current position. */
-async function* fileChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+/**
+ * The file's bytes in chunks, read in order. A short read of a regular file is its end (no further read to
+ * learn it: 100,000 small files are 100,000 fewer round trips); a pipe or device is read until a read gives 0.
+ */
+async function* fileChunks(handle: FileHandle, regular: boolean): AsyncGenerator<Buffer> {
   for (;;) {
     const buf = Buffer.allocUnsafe(CHUNK);
     const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
     if (bytesRead === 0) return;
-    // A short read (a small file, the end of one) is copied rather than keeping the whole chunk alive.
-    yield bytesRead === CHUNK ? buf : bytesRead < CHUNK / 4 ? Buffer.from(buf.subarray(0, bytesRead)) : buf.subarray(0, bytesRead);
+    if (bytesRead === CHUNK) {
+      yield buf;
+      continue;
+    }
+    // A short read is copied rather than keeping the whole chunk alive.
+    yield bytesRead < CHUNK / 4 ? Buffer.from(buf.subarray(0, bytesRead)) : buf.subarray(0, bytesRead);
+    if (regular) return;
   }
 }
 
-/** Damage when the file now holds fewer bytes than it held at open or than were read from it. */
+/** Damage when the file ended before the size it had at open: it shrank while it was read. */
 async function checkShrink(handle: FileHandle, sizeAtOpen: number, read: number, outcome: ReadOutcome): Promise<void> {
+  if (read >= sizeAtOpen) return;
   let now: number;
   try {
     now = (await handle.stat()).size;
   } catch {
     return;
   }
-  if (now >= sizeAtOpen && now >= read) return;
   const what = `the file shrank from ${sizeAtOpen} to ${now} bytes while it was read (rotated with copytruncate?)`;
   outcome.damage = outcome.damage
     ? { message: `${outcome.damage.message}; ${what}`, offset: outcome.damage.offset }

@@ -108,16 +108,17 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
       };
       if (selection) validateSelection(selection);
-      const inputs = expandInputs(args);
+      const expanded = expandInputs(args);
       const out = await openOut(outFile);
       // Table mode: diagnostics go to stderr as they happen; JSON mode: they are in the document's `warnings`.
       const progress = createProgress(process.stderr);
       const { report, hadInputErrors } = await analyze(
-        inputs,
+        expanded.inputs,
         options,
         kind === 'table' ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
         undefined,
         progress.update,
+        expanded.diagnostics,
       );
       progress.done();
       if (emit !== null) out.write(renderRules(report.findings, emit));

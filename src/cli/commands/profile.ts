@@ -39,7 +39,8 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
       const b = behaviourOptions(raw);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
       const detected: DetectedFormats = new Map();
-      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
+      const selected = selectInputs(args, options, diags);
+      const inputs = await orderInputsByTime(selected.inputs, options, detected);
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
       const profile = new BehaviourProfile();
@@ -54,7 +55,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
       for (const s of stitcher.flush()) profile.observeSession(s);
       out.write(`${JSON.stringify(profile.toJSON(), null, 2)}\n`);
       await out.close();
-      if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
+      if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
     });
 }
 

@@ -27,12 +27,12 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
       const options = readOptions(raw);
       const maxWarnings = raw.maxWarnings === undefined ? 20 : Number(raw.maxWarnings);
       const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const inputs = selectInputs(args, options, diags);
+      const selected = selectInputs(args, options, diags);
       const geo = await geoFromOptions(raw);
       const out = await openOut(raw.out ?? null);
       let summaries;
       try {
-        summaries = await runInputs(inputs, options, {
+        summaries = await runInputs(selected.inputs, options, {
           record: (r) => {
             if (geo === null || r.clientIp === null) {
               out.write(`${JSON.stringify(recordToJson(r))}\n`);
@@ -55,6 +55,6 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
       await out.close();
       const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
       if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);
-      if (options.strict && (malformed > 0 || summaries.some((s) => s.damaged))) setExit(2);
+      if (options.strict && (malformed > 0 || summaries.some((s) => s.damaged) || selected.unreadable)) setExit(2);
     });
 }

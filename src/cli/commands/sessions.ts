@@ -34,7 +34,8 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const minRequests = parseNonNegativeInt('min-requests', raw.minRequests, 1);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
       const detected: DetectedFormats = new Map();
-      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
+      const selected = selectInputs(args, options, diags);
+      const inputs = await orderInputsByTime(selected.inputs, options, detected);
       const out = await openOut(raw.out ?? null);
       const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
       const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
@@ -58,6 +59,6 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       emit(stitcher.flush());
       await out.close();
       if (stitcher.stats.late > 0) process.stderr.write(`lbua: ${stitcher.stats.late} record(s) arrived later than the 10-minute lateness allowance\n`);
-      if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
+      if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
     });
 }
