@@ -72,7 +72,8 @@ export type DiagnosticCode =
   | 'INPUT_NOT_A_LOG'
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
-  | 'OPTION_INVALID';
+  | 'OPTION_INVALID'
+  | 'OUTPUT_UNWRITABLE';
 
 /** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */
 export interface Diagnostic {
