@@ -158,7 +158,7 @@ function stdoutSink(): OpenOut {
   let size = 0;
   const flush = (): void => {
     if (buf.length === 0) return;
-    const data = buf.length === 1 ? (buf[0] as string | Uint8Array) : joinChunks(buf);
+    const data = joinChunks(buf);
     buf = [];
     size = 0;
     if (closed || failure !== null) return;
@@ -305,8 +305,13 @@ function fileSink(name: string, handle: FileHandle, atomic: { temp: string; targ
 
 /** One string or buffer from pieces (strings joined as strings). */
 function joinChunks(parts: readonly (string | Uint8Array)[]): string | Uint8Array {
-  if (parts.every((p) => typeof p === 'string')) return (parts as readonly string[]).join('');
-  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+  if (parts.length === 1) return parts[0] ?? '';
+  const text: string[] = [];
+  for (const p of parts) {
+    if (typeof p !== 'string') return Buffer.concat(parts.map((q) => (typeof q === 'string' ? Buffer.from(q) : q)));
+    text.push(p);
+  }
+  return text.join('');
 }
 
 /** Resolves on the first of the events (never rejects: 'error' is handled by the stream's own listener). */

@@ -38,24 +38,22 @@ const SYNC_CHUNK = 1024;
 
 type Crc32 = (data: Uint8Array, value?: number) => number;
 
-let crcTable: Int32Array | null = null;
 /** CRC-32 (IEEE) in JavaScript, for Node versions before 20.15 whose zlib has no crc32(). */
-function jsCrc32(data: Uint8Array, value = 0): number {
-  if (crcTable === null) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
+function jsCrc32(): Crc32 {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
   }
-  const t = crcTable;
-  let c = ~value;
-  for (let i = 0; i < data.length; i++) c = (t[(c ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
-  return ~c >>> 0;
+  return (data, value = 0) => {
+    let c = ~value;
+    for (let i = 0; i < data.length; i++) c = (table[(c ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
+    return ~c >>> 0;
+  };
 }
 
-const crc32: Crc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (zlib.crc32 as Crc32) : jsCrc32;
+const crc32: Crc32 = typeof zlib.crc32 === 'function' ? zlib.crc32 : jsCrc32();
 
 /** Message for a zlib error. */
 export function zlibDamageMessage(e: unknown): string {
@@ -225,18 +223,22 @@ export async function* gunzipChunks(first: Buffer, source: AsyncIterator<Buffer>
  * inflates to more than SYNC_MAX_OUTPUT, or is corrupt (the streaming path then decides).
  */
 function inflateWhole(bytes: Buffer): { out: Buffer; used: number } | null {
+  let r: unknown;
   try {
-    const r = zlib.inflateRawSync(bytes, { info: true, chunkSize: SYNC_CHUNK, finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: SYNC_MAX_OUTPUT }) as unknown as {
-      buffer: Buffer;
-      engine: { bytesWritten: number };
-    };
-    // Input left over with output room to spare: the deflate stream ended (the trailer follows).
-    const used = r.engine.bytesWritten;
-    return used < bytes.length ? { out: r.buffer, used } : null;
+    // With `info`, the result is { buffer, engine } (the typings say Buffer): engine.bytesWritten is what was consumed.
+    r = zlib.inflateRawSync(bytes, { info: true, chunkSize: SYNC_CHUNK, finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: SYNC_MAX_OUTPUT });
   } catch {
     return null;
   }
+  if (typeof r !== 'object' || r === null || !('buffer' in r) || !(r.buffer instanceof Buffer) || !('engine' in r)) return null;
+  const engine = r.engine;
+  if (typeof engine !== 'object' || engine === null || !('bytesWritten' in engine) || typeof engine.bytesWritten !== 'number') return null;
+  // Input left over with output room to spare: the deflate stream ended (the trailer follows).
+  return engine.bytesWritten < bytes.length ? { out: r.buffer, used: engine.bytesWritten } : null;
 }
+
+/** Stream options reach the Transform under zlib's own (the typings list only zlib's). */
+const INFLATE_OPTIONS: zlib.ZlibOptions & { readonly readableHighWaterMark: number } = { chunkSize: CHUNK, readableHighWaterMark: 1 };
 
 /**
  * One member's deflate data through a streaming InflateRaw. Output is taken from 'data' events into a queue (the
@@ -245,7 +247,7 @@ function inflateWhole(bytes: Buffer): { out: Buffer; used: number } | null {
 class StreamInflater {
   // A readable high-water mark of 1 byte: while the inflater is paused with output waiting, zlib makes no further
   // call (so no error can come and discard that output).
-  private readonly z = zlib.createInflateRaw({ chunkSize: CHUNK, readableHighWaterMark: 1 } as zlib.ZlibOptions);
+  private readonly z = zlib.createInflateRaw(INFLATE_OPTIONS);
   private readonly queue: Buffer[] = [];
   private queued = 0;
   private wake: (() => void) | null = null;
@@ -297,8 +299,7 @@ class StreamInflater {
       this.signal();
     });
     for (;;) {
-      while (this.queue.length > 0) {
-        const b = this.queue.shift() as Buffer;
+      for (let b = this.queue.shift(); b !== undefined; b = this.queue.shift()) {
         this.queued -= b.length;
         yield b;
       }

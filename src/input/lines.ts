@@ -9,7 +9,6 @@
  */
 import { isAscii } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { LbuaError, type Diagnostic } from '../core/types';
 import { errCode } from './expand';
 import { gunzipChunks, zlibDamageMessage, type GunzipState } from './gunzip';
@@ -76,7 +75,7 @@ export async function* readDecodedChunks(path: string, outcome: ReadOutcome): As
   let sizeAtOpen: number | null = null;
   let rawIter: AsyncIterator<Buffer>;
   try {
-    if (path === '-') rawIter = (process.stdin as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    if (path === '-') rawIter = stdinChunks();
     else {
       handle = await open(path, 'r');
       const st = await handle.stat();
@@ -137,6 +136,11 @@ export async function* readDecodedChunks(path: string, outcome: ReadOutcome): As
       await handle.close().catch(() => undefined);
     }
   }
+}
+
+/** stdin's bytes in chunks. */
+async function* stdinChunks(): AsyncGenerator<Buffer> {
+  for await (const chunk of process.stdin) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
 }
 
 /**
