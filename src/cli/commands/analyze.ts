@@ -136,7 +136,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         }
         if (failOn !== null && report.findings.some((f) => atOrAbove(f.severity, failOn))) setExit(1);
         if (options.strict && hadInputErrors) {
-          process.stderr.write('lbua: --strict: input had malformed lines or damage\n');
+          process.stderr.write('lbua: --strict: input had malformed lines, damage or unreadable paths\n');
           setExit(2);
         }
       });
