@@ -74,7 +74,7 @@ export async function openOut(file: string | null): Promise<OpenOut> {
     unhook();
     const code = errCode(e);
     const hint = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-      ? `lbua writes a temporary file beside ${basename(plan.path)} and renames it over it when complete, so its directory must be writable`
+      ? `lbua writes a temporary file beside ${basename(plan.path)} and renames it over ${basename(plan.path)} when complete, so the directory must be writable`
       : undefined;
     return fail('OUTPUT_UNWRITABLE', `${file}: cannot write (${code})`, hint);
   }

@@ -172,7 +172,7 @@ describe('-o FILE replaces the file only when the new content is complete', () =
     chmodSync(sub, 0o555);
     const r = lbuaAsUser(['analyze', SAMPLE, '-o', target]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`lbua: ${target}: cannot write (EACCES)\nlbua: hint: lbua writes a temporary file beside r.json and renames it over it when complete, so its directory must be writable\n`);
+    expect(r.stderr).toBe(`lbua: ${target}: cannot write (EACCES)\nlbua: hint: lbua writes a temporary file beside r.json and renames it over r.json when complete, so the directory must be writable\n`);
     expect(readFileSync(target, 'utf8')).toBe(OLD);
   });
 
