@@ -30,15 +30,33 @@ export interface AnalysisOutcome {
   readonly workers: number;
 }
 
-/** Runs the pipeline and builds the report. `onDiagnostic` sees each kept diagnostic as it happens. */
+/**
+ * Runs the pipeline and builds the report. `onDiagnostic` sees each kept diagnostic as it happens.
+ * `inputDiagnostics` are what expanding the inputs found (links not followed, unreadable subdirectories): they
+ * come first in the report's warnings, and an unreadable path counts as an input error (--strict).
+ */
 export async function analyze(
   given: readonly InputSpec[],
   options: AnalyzeOptions,
   onDiagnostic?: (d: Diagnostic) => void,
   stageFactories: readonly StageFactory[] = STAGES,
   onProgress?: (current: InputSummary) => void,
+  inputDiagnostics: readonly Diagnostic[] = [],
+): Promise<AnalysisOutcome> {
+  const outcome = await analyzeInputs(given, options, onDiagnostic, stageFactories, onProgress, inputDiagnostics);
+  return inputDiagnostics.some((d) => d.code === 'INPUT_UNREADABLE') ? { ...outcome, hadInputErrors: true } : outcome;
+}
+
+async function analyzeInputs(
+  given: readonly InputSpec[],
+  options: AnalyzeOptions,
+  onDiagnostic: ((d: Diagnostic) => void) | undefined,
+  stageFactories: readonly StageFactory[],
+  onProgress: ((current: InputSummary) => void) | undefined,
+  inputDiagnostics: readonly Diagnostic[],
 ): Promise<AnalysisOutcome> {
   const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
+  for (const d of inputDiagnostics) diags.add(d);
   const selection = selectByFileName(given, options);
   if (selection.diagnostic) diags.add(selection.diagnostic);
   const inputs = selection.inputs;

@@ -121,7 +121,8 @@ export async function runParallel(
       for (const d of read.before) diags.add(d);
       for (; k < lineDiags.length && lineDiags[k]?.input === i; k++) diags.add(lineDiags[k]?.d as Diagnostic);
       const summary = summaries[i] as InputSummary;
-      if (read.outcome.damage) diags.add(damagedDiagnostic(read.file, read.outcome.damage, summary.lines));
+      if (read.outcome.damage) diags.add(damagedDiagnostic(read.file, read.outcome.damage, summary.lines, read.outcome.gzip));
+      for (const d of read.outcome.notes ?? []) diags.add(d);
       checkMismatch(summary, read.format, read.sample, read.file, { record: () => undefined, diagnostic: (d) => diags.add(d) });
     }
     const notLogs = notALogDiagnostic(reads.filter((r) => r.notALog).map((r) => r.file));

@@ -221,11 +221,11 @@ export function crLineEndingsDiagnostic(file: string, sample: readonly string[])
   };
 }
 
-/** The input broke off (truncated or corrupt gzip) after `lines` complete lines. */
-export function damagedDiagnostic(file: string, damage: { readonly message: string; readonly offset: number }, lines: number): Diagnostic {
+/** The input broke off (truncated or corrupt gzip, a file that shrank while read) after `lines` complete lines. */
+export function damagedDiagnostic(file: string, damage: { readonly message: string; readonly offset: number }, lines: number, gzip = true): Diagnostic {
   return {
     code: 'INPUT_DAMAGED', severity: 'warning', source: null,
-    message: `${file}: ${damage.message} at compressed byte offset ${damage.offset}; ${lines} complete lines before it were read`,
+    message: `${file}: ${damage.message} at ${gzip ? 'compressed ' : ''}byte offset ${damage.offset}; ${lines} complete lines before it were read`,
   };
 }
 
@@ -272,7 +272,8 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
   }
   summary.gzip = outcome.gzip;
   summary.damaged = outcome.damage;
-  if (outcome.damage) sink.diagnostic(damagedDiagnostic(file, outcome.damage, summary.lines));
+  if (outcome.damage) sink.diagnostic(damagedDiagnostic(file, outcome.damage, summary.lines, outcome.gzip));
+  for (const d of outcome.notes ?? []) sink.diagnostic(d);
   checkMismatch(summary, format, sample, file, sink);
   return { summary, notALog };
 }

@@ -66,6 +66,8 @@ export interface LogRecord {
 export type DiagnosticCode =
   | 'INPUT_UNREADABLE'
   | 'INPUT_DAMAGED'
+  | 'INPUT_TRAILING_DATA'
+  | 'INPUT_LINK_LOOP'
   | 'INPUT_SKIPPED'
   | 'INPUT_CR_LINE_ENDINGS'
   | 'LINE_TOO_LONG'
@@ -76,7 +78,8 @@ export type DiagnosticCode =
   | 'INPUT_NOT_A_LOG'
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
-  | 'OPTION_INVALID';
+  | 'OPTION_INVALID'
+  | 'OUTPUT_UNWRITABLE';
 
 /** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */
 export interface Diagnostic {

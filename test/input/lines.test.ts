@@ -102,7 +102,7 @@ describe('expandInputs', () => {
   writeFileSync(join(dir, '.hidden'), '');
 
   it('walks directories sorted, skipping hidden files, and de-duplicates', () => {
-    const got = expandInputs([dir, join(dir, 'a.log')]).map((i) => i.path.split('/').pop());
+    const got = expandInputs([dir, join(dir, 'a.log')]).inputs.map((i) => i.path.split('/').pop());
     expect(got).toEqual(['a.log', 'b.log']);
   });
 

@@ -104,7 +104,7 @@ describe('summary on worker threads', () => {
   writeFileSync(unknown, 'hello\nthis is not a log\n\nat all\n');
   const nginx = join(tmp, 'nginx.log');
   copyFileSync(join(ROOT, 'fixtures', 'formats', 'nginx', 'basic.log'), nginx);
-  const inputs = expandInputs([mixed, nginx, unknown, truncated, join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz')]);
+  const inputs = expandInputs([mixed, nginx, unknown, truncated, join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz')]).inputs;
   const base: AnalyzeOptions = { format: 'auto', strict: false, maxLineLength: 65_536, from: null, to: null, top: 10, maxWarnings: 20, summaryOnly: true };
 
   const run = async (options: AnalyzeOptions): Promise<string> => {
@@ -151,7 +151,7 @@ describe('summary on worker threads', () => {
       ...base, summaryOnly: false, geo, evidenceText: true,
       detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 },
     };
-    const many = expandInputs([incidents, mixed, nginx, unknown, truncated]);
+    const many = expandInputs([incidents, mixed, nginx, unknown, truncated]).inputs;
     const full = async (jobs: number): Promise<string> => {
       const outcome = await analyze(many, { ...fullOptions, jobs });
       expect(outcome.workers).toBe(jobs === 1 ? 0 : 2);

@@ -8,7 +8,7 @@ import { renderJson } from '../../report/json';
 import { renderHtml } from '../../report/html/index';
 import { renderTable } from '../../report/table';
 import { colorEnabled } from '../../report/style';
-import { openOut } from '../output';
+import { withOut } from '../output';
 import { createProgress } from '../progress';
 import { parseNonNegativeInt, parseOutputOption, parsePositiveInt } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
@@ -108,35 +108,37 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
       };
       if (selection) validateSelection(selection);
-      const inputs = expandInputs(args);
-      const out = await openOut(outFile);
-      // Table mode: diagnostics go to stderr as they happen; JSON mode: they are in the document's `warnings`.
-      const progress = createProgress(process.stderr);
-      const { report, hadInputErrors } = await analyze(
-        inputs,
-        options,
-        kind === 'table' ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
-        undefined,
-        progress.update,
-      );
-      progress.done();
-      if (emit !== null) out.write(renderRules(report.findings, emit));
-      else if (kind === 'json') out.write(renderJson(report));
-      else if (kind === 'html') out.write(renderHtml(report));
-      else {
-        const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
-        out.write(renderTable(report, {
-          color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
-          ...(process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
-        }));
-        const hidden = report.warnings_total - report.warnings.length;
-        if (hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
-      }
-      await out.close();
-      if (failOn !== null && report.findings.some((f) => atOrAbove(f.severity, failOn))) setExit(1);
-      if (options.strict && hadInputErrors) {
-        process.stderr.write('lbua: --strict: input had malformed lines or damage\n');
-        setExit(2);
-      }
+      const expanded = expandInputs(args);
+      // Opened first (an unwritable -o fails before the run); a run that fails leaves the old file as it was.
+      await withOut(outFile, async (out) => {
+        // Table mode: diagnostics go to stderr as they happen; JSON mode: they are in the document's `warnings`.
+        const progress = createProgress(process.stderr);
+        const { report, hadInputErrors } = await analyze(
+          expanded.inputs,
+          options,
+          kind === 'table' ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
+          undefined,
+          progress.update,
+          expanded.diagnostics,
+        );
+        progress.done();
+        if (emit !== null) out.write(renderRules(report.findings, emit));
+        else if (kind === 'json') out.write(renderJson(report));
+        else if (kind === 'html') out.write(renderHtml(report));
+        else {
+          const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
+          out.write(renderTable(report, {
+            color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
+            ...(process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
+          }));
+          const hidden = report.warnings_total - report.warnings.length;
+          if (hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
+        }
+        if (failOn !== null && report.findings.some((f) => atOrAbove(f.severity, failOn))) setExit(1);
+        if (options.strict && hadInputErrors) {
+          process.stderr.write('lbua: --strict: input had malformed lines, damage or unreadable paths\n');
+          setExit(2);
+        }
+      });
     });
 }

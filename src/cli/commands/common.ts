@@ -42,9 +42,20 @@ export function readOptions(raw: RawReadOptions): PipelineOptions {
   };
 }
 
-/** The inputs `args` name, less the AWS log files whose names put them outside --from/--to (noted in `diags`). */
-export function selectInputs(args: readonly string[], options: PipelineOptions, diags: DiagnosticLog): InputSpec[] {
-  const selection = selectByFileName(expandInputs(args), options);
+/** The inputs `args` name and whether some path under them could not be read (an input error under --strict). */
+export interface SelectedInputs {
+  readonly inputs: InputSpec[];
+  readonly unreadable: boolean;
+}
+
+/**
+ * The inputs `args` name, less the AWS log files whose names put them outside --from/--to; what the expansion
+ * found (links not followed, unreadable subdirectories) and the files skipped by name are noted in `diags`.
+ */
+export function selectInputs(args: readonly string[], options: PipelineOptions, diags: DiagnosticLog): SelectedInputs {
+  const expanded = expandInputs(args);
+  for (const d of expanded.diagnostics) diags.add(d);
+  const selection = selectByFileName(expanded.inputs, options);
   if (selection.diagnostic) diags.add(selection.diagnostic);
-  return selection.inputs;
+  return { inputs: selection.inputs, unreadable: expanded.diagnostics.some((d) => d.code === 'INPUT_UNREADABLE') };
 }

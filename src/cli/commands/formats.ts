@@ -1,6 +1,7 @@
 /** `lbua formats`: id, one-line description, docs link and a sample line for each format. */
 import type { Command } from 'commander';
 import { allFormats } from '../../formats/registry';
+import { withOut } from '../output';
 
 /** Adds the command. */
 export function registerFormats(program: Command): void {
@@ -8,10 +9,10 @@ export function registerFormats(program: Command): void {
     .command('formats')
     .description('list the supported log formats with a sample line each')
     .option('--output <kind>', 'table or json', 'table')
-    .action((opts: { output: string }) => {
+    .action(async (opts: { output: string }) => {
       const formats = allFormats();
       if (opts.output === 'json') {
-        process.stdout.write(`${JSON.stringify(formats.map((f) => ({ id: f.id, title: f.title, description: f.description, docs: f.docsUrl, sample: f.samples[0] ?? null })), null, 2)}\n`);
+        await withOut(null, (out) => out.write(`${JSON.stringify(formats.map((f) => ({ id: f.id, title: f.title, description: f.description, docs: f.docsUrl, sample: f.samples[0] ?? null })), null, 2)}\n`));
         return;
       }
       const lines: string[] = [];
@@ -22,6 +23,6 @@ export function registerFormats(program: Command): void {
         lines.push('');
       }
       lines.push('Default: --format auto (samples the first lines of each input and picks the format that parses them best).');
-      process.stdout.write(`${lines.join('\n')}\n`);
+      await withOut(null, (out) => out.write(`${lines.join('\n')}\n`));
     });
 }

@@ -1,15 +1,14 @@
 /** `lbua generate`: writes a seeded, realistic ALB log (the project's own scenario generator). */
-import { isoTime } from '../../core/units';
 import type { Command } from 'commander';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { isoTime } from '../../core/units';
 import { allIncidents } from '../../generate/incidents';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import type { Writable } from 'node:stream';
 import { albLine } from '../../generate/alb-line';
 import { generateRequests } from '../../generate/scenario';
 import { parsePositiveInt, parseTimeOption } from '../options';
 import { fail } from '../../core/types';
+import { OutputClosed, withOut } from '../output';
 
 interface RawGenerate {
   readonly requests?: string;
@@ -46,49 +45,41 @@ export function registerGenerate(program: Command): void {
       const known = allIncidents(startMs, hours, seed, requests);
       const wanted = raw.incident ?? [];
       if (wanted.includes('list')) {
-        process.stdout.write(`${known.map((i) => `${i.id.padEnd(20)} ${i.description}`).join('\n')}\n`);
+        await withOut(null, (out) => out.write(`${known.map((i) => `${i.id.padEnd(20)} ${i.description}`).join('\n')}\n`));
         return;
       }
       for (const w of wanted) if (w !== 'all' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
       const incidents = known.filter((i) => wanted.includes('all') || wanted.includes(i.id));
-      if (raw.expected !== undefined) {
-        writeFileSync(raw.expected, `${JSON.stringify(incidents.map((i) => ({ ...i.expected, start: isoTime(i.expected.startMs), end: isoTime(i.expected.endMs), description: i.description })), null, 2)}\n`);
-      }
       const file = raw.out ?? null;
       const gzip = raw.gzip === true || (file !== null && file.endsWith('.gz'));
-      const sink: Writable = file === null ? process.stdout : createWriteStream(file);
-      let out: Writable = sink;
-      if (gzip) {
-        const gz = createGzip({ level: 6 });
-        gz.pipe(sink);
-        out = gz;
-      }
-      // The reader may go away (`| head`): stop quietly.
-      let closed = false;
-      sink.on('error', () => {
-        closed = true;
-      });
-      let buf = '';
-      for (const req of generateRequests({ seed, startMs, hours, requests, actors: incidents.map((i) => i.actor) })) {
-        if (closed) return;
-        buf += `${albLine(req)}\n`;
-        if (buf.length > 1 << 16) {
-          if (!out.write(buf)) {
-            await new Promise<void>((resolve) => {
-              const done = (): void => {
-                out.off('drain', done);
-                sink.off('error', done);
-                resolve();
-              };
-              out.on('drain', done);
-              sink.on('error', done);
-            });
+      await withOut(file, async (out) => {
+        const gz = gzip ? createGzip({ level: 6 }) : null;
+        gz?.on('data', (b: Buffer) => out.write(b));
+        const put = async (text: string): Promise<void> => {
+          if (gz === null) out.write(text);
+          else if (!gz.write(text)) await once(gz, 'drain');
+          // A failed write throws here (exit 2); a reader that went away (`| head`) stops quietly.
+          await out.drain();
+          if (out.closed) throw new OutputClosed();
+        };
+        let buf = '';
+        for (const req of generateRequests({ seed, startMs, hours, requests, actors: incidents.map((i) => i.actor) })) {
+          buf += `${albLine(req)}\n`;
+          if (buf.length > 1 << 16) {
+            await put(buf);
+            buf = '';
           }
-          buf = '';
         }
+        if (gz === null) out.write(buf);
+        else {
+          const ended = once(gz, 'end');
+          gz.end(buf);
+          await ended;
+        }
+      });
+      if (raw.expected !== undefined) {
+        const expected = incidents.map((i) => ({ ...i.expected, start: isoTime(i.expected.startMs), end: isoTime(i.expected.endMs), description: i.description }));
+        await withOut(raw.expected, (out) => out.write(`${JSON.stringify(expected, null, 2)}\n`));
       }
-      if (closed) return;
-      out.end(buf);
-      if (file !== null) await once(sink, 'finish');
     });
 }

@@ -9,7 +9,7 @@ import { errCode } from '../../input/expand';
 import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
 import { BehaviourProfile, mergeProfiles, type ProfileJson } from '../../profile/behaviour';
 import { createStitcher } from '../../sessions/stitcher';
-import { openOut } from '../output';
+import { withOut } from '../output';
 import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
@@ -29,32 +29,32 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
     .option('--merge', 'merge saved profiles (lbua.profile/1 JSON files) instead of reading logs')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (args: string[], raw: RawProfileOptions) => {
-      const out = await openOut(raw.out ?? null);
-      if (raw.merge === true) {
-        out.write(`${terminalSafeJson(JSON.stringify(mergeProfiles(args.map(readProfile)), null, 2))}\n`);
-        await out.close();
-        return;
-      }
-      const options = readOptions(raw);
-      const b = behaviourOptions(raw);
-      const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const detected: DetectedFormats = new Map();
-      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
-      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
-      const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
-      const profile = new BehaviourProfile();
-      const summaries = await runInputs(inputs, options, {
-        record: (r) => {
-          const e = enrich(r);
-          profile.observe(e);
-          for (const s of stitcher.push(e)) profile.observeSession(s);
-        },
-        diagnostic: (d) => diags.add(d),
-      }, detected);
-      for (const s of stitcher.flush()) profile.observeSession(s);
-      out.write(`${terminalSafeJson(JSON.stringify(profile.toJSON(), null, 2))}\n`);
-      await out.close();
-      if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
+      await withOut(raw.out ?? null, async (out) => {
+        if (raw.merge === true) {
+          out.write(`${terminalSafeJson(JSON.stringify(mergeProfiles(args.map(readProfile)), null, 2))}\n`);
+          return;
+        }
+        const options = readOptions(raw);
+        const b = behaviourOptions(raw);
+        const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
+        const detected: DetectedFormats = new Map();
+        const selected = selectInputs(args, options, diags);
+        const inputs = await orderInputsByTime(selected.inputs, options, detected);
+        const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
+        const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
+        const profile = new BehaviourProfile();
+        const summaries = await runInputs(inputs, options, {
+          record: (r) => {
+            const e = enrich(r);
+            profile.observe(e);
+            for (const s of stitcher.push(e)) profile.observeSession(s);
+          },
+          diagnostic: (d) => diags.add(d),
+        }, detected);
+        for (const s of stitcher.flush()) profile.observeSession(s);
+        out.write(`${terminalSafeJson(JSON.stringify(profile.toJSON(), null, 2))}\n`);
+        if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
+      });
     });
 }
 

@@ -5,7 +5,7 @@ import { formatDiagnostic } from '../../core/types';
 import { stripControl, terminalSafeJson } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { runInputs } from '../../pipeline';
-import { openOut, OutputClosed } from '../output';
+import { OutputClosed, withOut } from '../output';
 import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
@@ -27,12 +27,10 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
       const options = readOptions(raw);
       const maxWarnings = raw.maxWarnings === undefined ? 20 : Number(raw.maxWarnings);
       const diags = new DiagnosticLog(Number.isFinite(maxWarnings) ? maxWarnings : 20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-      const inputs = selectInputs(args, options, diags);
+      const selected = selectInputs(args, options, diags);
       const geo = await geoFromOptions(raw);
-      const out = await openOut(raw.out ?? null);
-      let summaries;
-      try {
-        summaries = await runInputs(inputs, options, {
+      await withOut(raw.out ?? null, async (out) => {
+        const summaries = await runInputs(selected.inputs, options, {
           record: (r) => {
             if (geo === null || r.clientIp === null) {
               out.write(`${terminalSafeJson(JSON.stringify(recordToJson(r)))}\n`);
@@ -44,17 +42,14 @@ export function registerRecords(program: Command, setExit: (code: number) => voi
           },
           diagnostic: (d) => diags.add(d),
           afterBatch: async () => {
+            // A failed write throws here (exit 2); a reader that went away stops the run quietly.
             await out.drain();
             if (out.closed) throw new OutputClosed();
           },
         });
-      } catch (e) {
-        if (e instanceof OutputClosed) return;
-        throw e;
-      }
-      await out.close();
-      const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
-      if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);
-      if (options.strict && (malformed > 0 || summaries.some((s) => s.damaged))) setExit(2);
+        const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
+        if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);
+        if (options.strict && (malformed > 0 || summaries.some((s) => s.damaged) || selected.unreadable)) setExit(2);
+      });
     });
 }

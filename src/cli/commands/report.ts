@@ -9,7 +9,7 @@ import { fail } from '../../core/types';
 import { errCode } from '../../input/expand';
 import { renderHtml } from '../../report/html/index';
 import type { Report } from '../../report/types';
-import { openOut } from '../output';
+import { withOut } from '../output';
 
 /** Reports larger than this are not lbua reports (a 1M-line run's JSON is well under 1 MB). */
 const MAX_REPORT_BYTES = 256 * 1024 * 1024;
@@ -63,8 +63,6 @@ export function registerReport(program: Command): void {
     .action(async (path: string, raw: RawReportOptions) => {
       if (raw.output !== 'html') fail('OPTION_INVALID', `--output must be html, got ${JSON.stringify(raw.output)}`);
       const report = loadReport(path);
-      const out = await openOut(raw.out ?? null);
-      out.write(renderHtml(report));
-      await out.close();
+      await withOut(raw.out ?? null, (out) => out.write(renderHtml(report)));
     });
 }

@@ -8,7 +8,7 @@ import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeli
 import { createStitcher } from '../../sessions/stitcher';
 import { sessionToJson } from '../../sessions/summary';
 import type { Session } from '../../sessions/types';
-import { openOut, OutputClosed } from '../output';
+import { OutputClosed, withOut } from '../output';
 import { parseNonNegativeInt } from '../options';
 import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
@@ -34,30 +34,26 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const minRequests = parseNonNegativeInt('min-requests', raw.minRequests, 1);
       const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
       const detected: DetectedFormats = new Map();
-      const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
-      const out = await openOut(raw.out ?? null);
-      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
-      const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
-      const emit = (closed: readonly Session[]): void => {
-        for (const s of closed) if (s.requests >= minRequests) out.write(`${terminalSafeJson(JSON.stringify(sessionToJson(s)))}\n`);
-      };
-      let summaries;
-      try {
-        summaries = await runInputs(inputs, options, {
+      const selected = selectInputs(args, options, diags);
+      const inputs = await orderInputsByTime(selected.inputs, options, detected);
+      await withOut(raw.out ?? null, async (out) => {
+        const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
+        const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
+        const emit = (closed: readonly Session[]): void => {
+          for (const s of closed) if (s.requests >= minRequests) out.write(`${terminalSafeJson(JSON.stringify(sessionToJson(s)))}\n`);
+        };
+        const summaries = await runInputs(inputs, options, {
           record: (r) => emit(stitcher.push(enrich(r))),
           diagnostic: (d) => diags.add(d),
           afterBatch: async () => {
+            // A failed write throws here (exit 2); a reader that went away stops the run quietly.
             await out.drain();
             if (out.closed) throw new OutputClosed();
           },
         }, detected);
-      } catch (e) {
-        if (e instanceof OutputClosed) return;
-        throw e;
-      }
-      emit(stitcher.flush());
-      await out.close();
-      if (stitcher.stats.late > 0) process.stderr.write(`lbua: ${stitcher.stats.late} record(s) arrived later than the 10-minute lateness allowance\n`);
-      if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
+        emit(stitcher.flush());
+        if (stitcher.stats.late > 0) process.stderr.write(`lbua: ${stitcher.stats.late} record(s) arrived later than the 10-minute lateness allowance\n`);
+        if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
+      });
     });
 }
