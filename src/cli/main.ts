@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { LbuaError } from '../core/types';
 import { stripControl } from '../core/text';
 import { VERSION } from '../version';
+import { withOut } from './output';
 import { registerAnalyze } from './commands/analyze';
 import { registerRecords } from './commands/records';
 import { registerFormats } from './commands/formats';
@@ -21,6 +22,7 @@ import { bundledAttribution } from '../enrich/geo/index';
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
+  let helpText = '';
   let exitCode = 0;
   const setExit = (code: number): void => {
     exitCode = Math.max(exitCode, code);
@@ -30,7 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Forensic analyzer for load-balancer access logs (AWS ALB/ELB, nginx, HAProxy, Apache)')
     .option('-V, --version', 'print the version and the data attributions')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) })
+    // Help and version text go out through the checked writer after parsing (a full disk is exit 2, not a crash).
+    .configureOutput({ outputError: (str, write) => write(str), writeOut: (str) => { helpText += str; } })
     .showHelpAfterError('(run lbua --help for usage)');
   registerAnalyze(program, setExit);
   registerRecords(program, setExit);
@@ -41,17 +44,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerDetectors(program);
   registerFormats(program);
   registerGenerate(program);
+  // Diagnostics to a reader that went away (`2>&1 | head`) are dropped, not a crash.
+  process.stderr.on('error', () => undefined);
   const first = argv[2];
-  if (first === '-V' || first === '--version') {
-    process.stdout.write(`lbua ${VERSION}\n${bundledAttribution().map((l) => `bundled ${l}`).join('\n')}\n`);
-    return 0;
-  }
   try {
     crashForTests(process.env['LBUA_TEST_CRASH']);
+    if (first === '-V' || first === '--version') {
+      await withOut(null, (out) => out.write(`lbua ${VERSION}\n${bundledAttribution().map((l) => `bundled ${l}`).join('\n')}\n`));
+      return 0;
+    }
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        return writeHelp(helpText);
+      }
       return 2;
     }
     if (e instanceof LbuaError) {
@@ -88,4 +95,16 @@ export function reportCrash(e: unknown): number {
 function crashForTests(mode: string | undefined): void {
   if (mode === 'sync') throw new TypeError('crash requested by LBUA_TEST_CRASH\u001b[2J');
   if (mode === 'async') setTimeout(() => { throw new RangeError('crash requested by LBUA_TEST_CRASH (async)'); }, 0);
+}
+
+/** Writes help text to stdout through the checked writer: 0, or 2 with one line when stdout cannot take it. */
+async function writeHelp(text: string): Promise<number> {
+  try {
+    await withOut(null, (out) => out.write(text));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof LbuaError)) throw e;
+    process.stderr.write(`lbua: ${stripControl(e.diagnostic.message)}\n`);
+    return 2;
+  }
 }

@@ -4,7 +4,7 @@
  * inherited object properties are usage errors (2).
  */
 import { join } from 'node:path';
-import { lbua, ROOT } from '../helpers/cli';
+import { BIN, lbua, ROOT } from '../helpers/cli';
 
 const SAMPLE = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 
@@ -35,5 +35,19 @@ describe('option values naming inherited properties', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^lbua: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('help, version and diagnostics to an output that fails', () => {
+  const full = require('node:fs').existsSync('/dev/full') as boolean;
+  (full ? it : it.skip).each([['-V'], ['--help'], ['analyze', '--help']])('lbua %s > /dev/full is exit 2 with one line', (...args) => {
+    const r = require('node:child_process').spawnSync('bash', ['-c', `node "${BIN}" ${args.join(' ')} > /dev/full`], { encoding: 'utf8' }) as { status: number; stderr: string };
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^lbua: <stdout>: cannot write \(ENOSPC\)$/);
+  });
+
+  it('diagnostics to a reader that went away are dropped quietly (2>&1 >/dev/null | head -0)', () => {
+    const r = require('node:child_process').spawnSync('bash', ['-c', `node "${BIN}" records "${join(ROOT, 'fixtures', 'formats', 'clf', 'malformed.log')}" 2>&1 >/dev/null | head -0; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8' }) as { stdout: string };
+    expect(r.stdout.trim()).toBe('status 0');
   });
 });
