@@ -14,6 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { AGENT_CLASSIFY_CHARS, classifyAgent, crawlerWord, createAgentClassifier, ieVersion } from '../../src/enrich/user-agent';
 import { ROUTE_PATH_CHARS, ROUTE_REST, ROUTE_SEGMENTS, createRouteTemplater, isEmail, routeHead, segmentTemplate } from '../../src/enrich/route-template';
 import { ATTACK, PROBE, SECRET } from '../../src/detect/scanner';
+import { LONG_KEY_CHARS, longKey } from '../../src/core/text';
+import { TopCounter } from '../../src/core/top';
+import { createEnricher } from '../../src/enrich/index';
+import { getFormat } from '../../src/formats/registry';
 import { json, lbua } from '../helpers/cli';
 
 const KB = 1024;
@@ -185,6 +189,41 @@ describe('hostile paths and queries in the scanner patterns', () => {
     const old = new RegExp(SECRET.source.replace('wp-config\\.php.|', 'wp-config\\.php.+$|'), 'i');
     const path = fc.array(fc.constantFrom('/', 'wp-config.php', '.', 'bak', '~', 'x', '.env', '.git', 'config.php', '.sql', 'a'), { maxLength: 12 }).map((a) => a.join(''));
     fc.assert(fc.property(path, (p) => SECRET.test(p) === old.test(p)), { numRuns: 3000 });
+  });
+});
+
+describe('distinct long values (V8 hashes a string of 16,384 characters or more by its length alone)', () => {
+  it('counts 40,000 distinct 20 KB values in a table within a ceiling, each under its own key', () => {
+    const t = new TopCounter();
+    const base = 'xbo'.repeat(7 * KB);
+    const ms = elapsed(() => {
+      for (let i = 0; i < 40_000; i++) t.add(`${i}${base}`);
+    });
+    expect(t.size).toBe(40_000);
+    expect(t.get(`17${base}`)).toBe(1);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('hands on an agent, path and host longer than LONG_KEY_CHARS as their long key; distinct ones stay distinct', () => {
+    const clf = getFormat('clf');
+    const enrich = createEnricher({ routes: { patterns: [] }, geo: null });
+    const long = 'a'.repeat(20 * KB);
+    const out = [0, 1, 0].map((i) => {
+      const r = clf?.parse(`1.2.3.4 - - [10/Mar/2026:09:00:00 +0000] "GET /p${i}${long}/x.js HTTP/1.1" 200 1 "-" "ua${i}${long}"`, { source: { file: 'x', line: 1 }, strict: false });
+      if (r?.kind !== 'record') throw new Error('not a record');
+      return enrich(r.record);
+    });
+    const [a, b, c] = out;
+    expect(a?.userAgent).toBe(longKey(`ua0${long}`));
+    expect(a?.userAgent?.length).toBeLessThan(LONG_KEY_CHARS + 16);
+    expect(a?.path).toBe(longKey(`/p0${long}/x.js`));
+    expect(a?.userAgent).not.toBe(b?.userAgent);
+    expect(a?.path).not.toBe(b?.path);
+    expect(c?.userAgent).toBe(a?.userAgent);
+    // Judged on the whole path: a static asset, and a route from its head.
+    expect(a?.isStatic).toBe(true);
+    expect(a?.route).toBe(`/${ROUTE_REST}`);
+    expect(longKey('short')).toBe('short');
   });
 });
 
