@@ -41,10 +41,11 @@ export function detach(s: string): string {
 export const LONG_KEY_CHARS = 4096;
 
 /**
- * `s`, or when longer than LONG_KEY_CHARS, its first LONG_KEY_CHARS characters, `…#` and 12 hex digits of the SHA-1 of
- * the whole: distinct long values stay distinct keys (up to a 48-bit hash), each short enough to be hashed in full.
+ * `s`, or when longer than LONG_KEY_CHARS, its head, `…#` and 12 hex digits of the SHA-1 of the whole, LONG_KEY_CHARS
+ * characters in all: distinct long values stay distinct keys (up to a 48-bit hash), each short enough to be hashed in
+ * full, and a long key is its own long key (a worker's keys merge as they are).
  */
 export function longKey(s: string): string {
   if (s.length <= LONG_KEY_CHARS) return s;
-  return `${s.slice(0, LONG_KEY_CHARS)}…#${createHash('sha1').update(s).digest('hex').slice(0, 12)}`;
+  return `${s.slice(0, LONG_KEY_CHARS - 14)}…#${createHash('sha1').update(s).digest('hex').slice(0, 12)}`;
 }
