@@ -1,4 +1,4 @@
-import { detach } from './text';
+import { detach, longKey } from './text';
 
 /** A mutable count cell, so an existing key costs one map lookup, not a get and a set. */
 interface Cell {
@@ -31,8 +31,9 @@ export class TopCounter {
   private lastKey: string | null = null;
   private lastCell: Cell | null = null;
 
-  /** Adds `n` (default 1) to `key`. */
-  add(key: string, n = 1): void {
+  /** Adds `n` (default 1) to `value` (counted under its longKey: a value past LONG_KEY_CHARS is cut and hashed). */
+  add(value: string, n = 1): void {
+    const key = longKey(value);
     if (key === this.lastKey && this.lastCell !== null) {
       this.lastCell.n += n;
       return;
@@ -63,9 +64,9 @@ export class TopCounter {
     return this.maxError > 0;
   }
 
-  /** Count for one key (0 when absent). */
-  get(key: string): number {
-    return this.counts.get(key)?.n ?? 0;
+  /** Count for one value (0 when absent). */
+  get(value: string): number {
+    return this.counts.get(longKey(value))?.n ?? 0;
   }
 
   /** The top `n` keys by count, ties broken by key (deterministic). */

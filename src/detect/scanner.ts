@@ -7,6 +7,9 @@
  * - the internet's background of probes: many addresses, each too brief to call a scanner, as one low finding.
  * Memory: per client (bounded to 100,000, idle ones dropped first) counters and up to 200 distinct paths; up to
  * 1,000 exposed paths and 100 home-page sizes.
+ * Time: the patterns run on the whole path and query (no cut an attacker could hide behind) and are linear in them:
+ * no quantified run is retried from each position (`wp-config.php` followed by anything is a fixed-length test, not
+ * `.+$`, which rescanned the rest of the path after every occurrence).
  */
 import { appendAll } from '../core/arrays';
 import type { SourceRef } from '../core/types';
@@ -22,7 +25,7 @@ import { detach } from '../core/text';
  * backups, runtime internals. Asking for one is probing whatever the answer; a 2xx answer with a body may be an
  * exposure.
  */
-export const SECRET = /(?:^|\/)(?:\.env(?:\.\w+)?$|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store$|\.aws\/|\.ssh\/|\.htaccess$|\.htpasswd$|\.vscode\/|id_[rd]sa|\.?credentials(?:\.\w+)?$|wp-config\.php.+$|config\.(?:yml|yaml)$|config\.(?:php|yml|yaml)\.\w+$|web\.config$|docker-compose\.ya?ml$|composer\.(?:json|lock)$|phpinfo\.php$|server-status$|actuator\/(?:env|heapdump|threaddump|configprops|beans|mappings|loggers)|jolokia|vendor\/phpunit|eval-stdin\.php$|shell\.php$|\.well-known\/security\.txt\.bak$|(?:backups?|dump|db|database|site|www|wwwroot|htdocs|public_html)\.(?:zip|tar|tar\.gz|tgz|gz|7z|rar|sql)$|\.(?:bak|old|sql|sql\.gz|swp)$)/i;
+export const SECRET = /(?:^|\/)(?:\.env(?:\.\w+)?$|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store$|\.aws\/|\.ssh\/|\.htaccess$|\.htpasswd$|\.vscode\/|id_[rd]sa|\.?credentials(?:\.\w+)?$|wp-config\.php.|config\.(?:yml|yaml)$|config\.(?:php|yml|yaml)\.\w+$|web\.config$|docker-compose\.ya?ml$|composer\.(?:json|lock)$|phpinfo\.php$|server-status$|actuator\/(?:env|heapdump|threaddump|configprops|beans|mappings|loggers)|jolokia|vendor\/phpunit|eval-stdin\.php$|shell\.php$|\.well-known\/security\.txt\.bak$|(?:backups?|dump|db|database|site|www|wwwroot|htdocs|public_html)\.(?:zip|tar|tar\.gz|tgz|gz|7z|rar|sql)$|\.(?:bak|old|sql|sql\.gz|swp)$)/i;
 /**
  * Admin and CMS surfaces and backup folders: a site that has them serves them to its own users, so they count as
  * probes only when the server does not have them (answered 4xx).

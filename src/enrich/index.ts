@@ -5,7 +5,7 @@ import { createRouteTemplater, isStaticAsset, type RouteOptions, type RouteTempl
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import type { GeoInfo } from './types';
-import { detach } from '../core/text';
+import { detach, longKey } from '../core/text';
 
 /** Per-run enricher (holds caches). */
 export interface Enricher {
@@ -48,7 +48,8 @@ function interner(capacity: number): (s: string | null) => string | null {
  * Builds the enricher for a run. Endpoint strings are interned per (route, method) so later maps hash them once.
  * The strings later stages key their maps on (client address, user agent, path, host, backend) come out as
  * standalone copies shared by every record with the same value (see EnrichedRecord): the caches that classify
- * them hold those copies, so interning costs no extra lookup for address, agent and path.
+ * them hold those copies, so interning costs no extra lookup for address, agent and path. An agent, path, host or
+ * backend longer than LONG_KEY_CHARS comes out as its longKey (its head and a hash of the whole).
  */
 export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null }): Enricher {
   const routes = createRouteTemplater(options.routes);
@@ -85,19 +86,20 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   };
   const enrich = (r: LogRecord): EnrichedRecord => {
     // No path (a request line that is not HTTP, e.g. TLS bytes sent to a plain-HTTP port): no route either.
-    const p = r.path === null ? NO_PATH : routes.entry(r.path);
+    // A value past LONG_KEY_CHARS goes on as its long key: every later map keys on these strings.
+    const p = r.path === null ? NO_PATH : routes.entry(longKey(r.path));
     const client = r.clientIp === null ? null : clientOf(r.clientIp);
-    const agent = r.userAgent === null ? null : agents.entry(r.userAgent);
+    const agent = r.userAgent === null ? null : agents.entry(longKey(r.userAgent));
     // An explicit literal (one fixed shape) allocates far faster than spreading the record.
     return {
       startMs: r.startMs, format: r.format, clientIp: client === null ? null : client.ip, clientPort: r.clientPort, clientHost: r.clientHost, method: r.method, scheme: r.scheme,
-      host: hosts(r.host), path: r.path === null ? null : p.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
-      backend: backends(r.backend), durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
+      host: hosts(r.host === null ? null : longKey(r.host)), path: r.path === null ? null : p.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
+      backend: backends(r.backend === null ? null : longKey(r.backend)), durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
       userAgent: agent === null ? null : agent.ua, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
       errorReason: r.errorReason, lb: r.lb, source: r.source,
       route: p.route,
       endpoint: r.path === null ? NO_REQUEST : endpointOf(r.method ?? '-', p.route),
-      isStatic: isStaticAsset(p.path),
+      isStatic: isStaticAsset(r.path ?? p.path),
       agent: agent === null ? agents.classify(null) : agent.info,
       geo: client === null ? null : client.geo,
     };

@@ -10,6 +10,8 @@
  * position that still explodes (more than `maxDistinct` distinct values under one parent) into `:var` and reports it.
  * Memory: the template cache holds at most `cacheSize` paths; the guard keeps at most `maxDistinct`+1 values for at
  * most `maxParents` parents.
+ * Hostile paths: a route is built from at most ROUTE_PATH_CHARS characters and ROUTE_SEGMENTS segments of a path (the
+ * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
 import { detach } from '../core/text';
 
@@ -49,21 +51,71 @@ export function isStaticAsset(path: string): boolean {
   return STATIC_EXT.has(path.slice(dot + 1).toLowerCase());
 }
 
+/**
+ * The part of a path a route is built from: its first ROUTE_PATH_CHARS characters, cut back to whole segments, and at
+ * most ROUTE_SEGMENTS segments. What is left shows as `/…` in the route, so every longer path with the same head
+ * shares one endpoint (and the cardinality guard's keys, the route so far, stay short).
+ */
+export const ROUTE_PATH_CHARS = 2048;
+export const ROUTE_SEGMENTS = 64;
+/** The route's last segment when the path was longer than the part templated. */
+export const ROUTE_REST = '…';
+/** Extensions peeled off one segment ("1234.jpg" → ":id.jpg"; "x.tar.gz" two); deeper ones are part of the stem. */
+const MAX_EXTENSIONS = 8;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]{16,}$/i;
-const EMAIL = /^[^@/\s]+(?:@|%40)[^@/\s]+\.[a-z]{2,}$/i;
+/** The domain after an address's "@" (anchored: `[^@/\s]+` gives back one dot at a time, each tried once). */
+const DOMAIN = /^[^@/\s]+\.[a-z]{2,}$/i;
+const SPACE_OR_SLASH = /[\s/]/;
 const DATE = /^(?:\d{4}-\d{2}-\d{2}|\d{4}\d{2}\d{2}|\d{4}\/\d{2}\/\d{2})$/;
 const NUMERIC = /^\d+$|^\d+\.\d+$|^-\d+$/;
 
 /** Template for one segment, or null to keep it as is. */
 export function segmentTemplate(seg: string): string | null {
-  if (seg.length === 0) return null;
-  // "1234.jpg", "<uuid>.json": template the stem, keep the extension.
-  const dot = seg.lastIndexOf('.');
-  if (dot > 0 && dot >= seg.length - 6 && /^\.[A-Za-z0-9]{1,5}$/.test(seg.slice(dot))) {
-    const stem = segmentTemplate(seg.slice(0, dot));
-    if (stem !== null) return `${stem}${seg.slice(dot)}`;
+  if (seg.lastIndexOf('.') <= 0) return wholeSegment(seg);
+  // "1234.jpg", "<uuid>.json": template the stem, keep the extension. The innermost stem that templates wins, as a
+  // recursion over the stems would find it (a loop: a segment of ten thousand ".ab" must not recurse that deep).
+  const stems: number[] = [];
+  for (let end = seg.length; stems.length < MAX_EXTENSIONS; ) {
+    const dot = seg.lastIndexOf('.', end - 1);
+    if (dot <= 0 || dot < end - 6 || !isExtension(seg, dot + 1, end)) break;
+    stems.push(dot);
+    end = dot;
   }
+  // stem k is seg up to stems[k - 1] (stem 0 is seg); the deepest one is judged whole.
+  const stem = (k: number): string => (k === 0 ? seg : seg.slice(0, stems[k - 1]));
+  let t = wholeSegment(stem(stems.length));
+  for (let k = stems.length - 1; k >= 0; k--) {
+    t = t === null ? wholeSegment(stem(k)) : `${t}${seg.slice(stems[k], k === 0 ? seg.length : stems[k - 1])}`;
+  }
+  return t;
+}
+
+/** 1 to 5 letters or digits in seg[from, to): an extension. */
+function isExtension(seg: string, from: number, to: number): boolean {
+  if (to - from < 1 || to - from > 5) return false;
+  for (let i = from; i < to; i++) {
+    const c = seg.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
+}
+
+/** An address "local@domain.tld" (or "%40"): what `^[^@/\s]+(?:@|%40)[^@/\s]+\.[a-z]{2,}$` matches, in linear time. */
+export function isEmail(seg: string): boolean {
+  if (SPACE_OR_SLASH.test(seg)) return false;
+  const at = seg.indexOf('@');
+  // With an "@", it is the separator ("%40" before it would leave an "@" in the domain, after it one in the name).
+  if (at >= 0) return at > 0 && seg.indexOf('@', at + 1) < 0 && DOMAIN.test(seg.slice(at + 1));
+  // The first "%40" after a non-empty name leaves the longest domain: if any split matches, that one does.
+  const pct = seg.indexOf('%40', 1);
+  return pct > 0 && DOMAIN.test(seg.slice(pct + 3));
+}
+
+/** Template for a segment taken whole (no extension peeled off), or null. */
+function wholeSegment(seg: string): string | null {
+  if (seg.length === 0) return null;
   const c = seg.charCodeAt(0);
   if (c >= 48 && c <= 57) {
     if (NUMERIC.test(seg)) return seg.length === 8 && DATE.test(seg) ? ':date' : ':id';
@@ -72,7 +124,7 @@ export function segmentTemplate(seg: string): string | null {
   if (c === 45 && NUMERIC.test(seg)) return ':id';
   if (seg.length >= 36 && UUID.test(seg)) return ':uuid';
   if (seg.length >= 16 && HEX.test(seg) && /\d/.test(seg)) return ':hash';
-  if (seg.includes('@') || seg.includes('%40')) return EMAIL.test(seg) ? ':email' : null;
+  if (seg.includes('@') || seg.includes('%40')) return isEmail(seg) ? ':email' : null;
   if (seg.length >= 20 && isOpaqueToken(seg)) return ':token';
   return null;
 }
@@ -88,6 +140,24 @@ function isOpaqueToken(seg: string): boolean {
   // Slugs ("red-rain-jacket-2024") have many separators and few digits; tokens mix cases and digits.
   if (dashes > seg.length / 8 && digits < seg.length / 4) return false;
   return digits >= 2 && (upper + lower) >= 4 && (upper >= 2 || digits >= seg.length / 4);
+}
+
+/**
+ * The head of `path` a route is built from: the whole path when it is within ROUTE_PATH_CHARS and ROUTE_SEGMENTS,
+ * else its first ROUTE_SEGMENTS segments within ROUTE_PATH_CHARS characters, cut at a "/" (empty when the first
+ * segment alone is longer).
+ */
+export function routeHead(path: string): string {
+  let cut = path.length;
+  // The n-th "/" after the leading one starts segment n + 1.
+  for (let slash = path.indexOf('/', 1), n = 1; slash >= 0 && slash <= ROUTE_PATH_CHARS; slash = path.indexOf('/', slash + 1), n++) {
+    if (n === ROUTE_SEGMENTS) {
+      cut = slash;
+      break;
+    }
+  }
+  if (cut > ROUTE_PATH_CHARS) cut = path.lastIndexOf('/', ROUTE_PATH_CHARS);
+  return cut >= path.length ? path : cut <= 0 ? '' : path.slice(0, cut);
 }
 
 interface UserPattern {
@@ -125,8 +195,12 @@ export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, 
   let lastEntry: PathEntry = { path: '', route: '' };
 
   const build = (path: string): string => {
-    const segs = path.split('/').slice(1);
-    for (const p of patterns) if (matchPattern(p, segs)) return p.text;
+    if (patterns.length > 0) {
+      const all = path.split('/').slice(1);
+      for (const p of patterns) if (matchPattern(p, all)) return p.text;
+    }
+    const head = routeHead(path);
+    const segs = head.split('/').slice(1);
     let out = '';
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i] ?? '';
@@ -158,6 +232,7 @@ export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, 
       }
       out += `/${seg}`;
     }
+    if (head.length < path.length) out += `/${ROUTE_REST}`;
     return out === '' ? '/' : out;
   };
 

@@ -4,6 +4,8 @@
  * (Unlicense) for crawlers. Order matters: scripted HTTP tools and app clients are recognised first (isbot also
  * flags curl or okhttp, but those are tools and apps, not crawlers), then crawlers, then browsers.
  * A crawler's user agent is only a claim: `claims` names what it says it is; nothing here verifies it.
+ * Hostile agents: only the first AGENT_CLASSIFY_CHARS characters are classified, and every pattern runs in time linear
+ * in its input (no quantified runs that can be retried from each position), so a long agent costs what it is long.
  */
 import { isbot } from 'isbot';
 import { detach } from '../core/text';
@@ -21,6 +23,12 @@ export interface AgentEntry {
   readonly ua: string;
   readonly info: AgentInfo;
 }
+
+/**
+ * Characters of a user agent that classification reads. Real agents are far shorter (the longest in the corpus has
+ * 294 characters); the rest of a longer one is kept in the record but not classified.
+ */
+export const AGENT_CLASSIFY_CHARS = 512;
 
 /** Scripted HTTP clients and libraries: [pattern, family]. */
 const TOOLS: readonly (readonly [RegExp, string])[] = [
@@ -55,7 +63,46 @@ function botName(ua: string): string | null {
   if (compatible !== undefined && compatible.length <= 40) return compatible;
   const product = /^([A-Za-z][\w.-]*(?: [A-Za-z][\w.-]*){0,2})\/\d/.exec(ua)?.[1];
   if (product !== undefined && product !== 'Mozilla' && product.length <= 40) return product;
-  return /([A-Za-z][\w.-]*(?:bot|spider|crawler))/i.exec(ua)?.[1] ?? null;
+  return crawlerWord(ua);
+}
+
+/** The endings that make a word a crawler's name. */
+const CRAWLER_ENDING = /bot|spider|crawler/i;
+
+/**
+ * The first word (a run of letters, digits, `_`, `.` and `-`) with a crawler ending after its first letter, from that
+ * letter to the last such ending in the word: what `/([A-Za-z][\w.-]*(?:bot|spider|crawler))/i` finds, in linear
+ * time (that regex retries a long run from each of its letters, quadratic in its length).
+ */
+export function crawlerWord(ua: string): string | null {
+  for (let from = 0; from < ua.length; ) {
+    const hit = ua.slice(from).search(CRAWLER_ENDING);
+    if (hit < 0) return null;
+    let start = from + hit;
+    let end = start;
+    while (start > 0 && isWordChar(ua.charCodeAt(start - 1))) start--;
+    while (end < ua.length && isWordChar(ua.charCodeAt(end))) end++;
+    while (start < end && !isLetter(ua.charCodeAt(start))) start++;
+    // Endings cannot overlap one another, so the one that starts last also ends last (the regex's greedy run).
+    let last = -1;
+    for (let q = start + 1; q < end; ) {
+      const m = CRAWLER_ENDING.exec(ua.slice(q, end));
+      if (m === null) break;
+      last = q + m.index + m[0].length;
+      q += m.index + 1;
+    }
+    if (last > 0) return ua.slice(start, last);
+    from = end;
+  }
+  return null;
+}
+
+function isWordChar(c: number): boolean {
+  return isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** Mobile app clients: native HTTP stacks with an app token first. */
@@ -90,9 +137,38 @@ const BROWSERS: readonly (readonly [RegExp, string])[] = [
   [/SamsungBrowser\/(\d+)/, 'Samsung Internet'],
   [/Firefox\/(\d+)|FxiOS\/(\d+)/, 'Firefox'],
   [/CriOS\/(\d+)|Chrome\/(\d+)/, 'Chrome'],
-  [/Version\/(\d+)[\d.]* (?:Mobile\/\w+ )?Safari\//, 'Safari'],
-  [/MSIE (\d+)|Trident\/.*rv:(\d+)/, 'Internet Explorer'],
+  // `(\d+)[\d.]*` would split a long digit run every way before failing; after the digits comes a dot or nothing.
+  [/Version\/(\d+)(?:\.[\d.]*)? (?:Mobile\/\w+ )?Safari\//, 'Safari'],
 ];
+
+const MSIE = /MSIE (\d+)/;
+
+/**
+ * Internet Explorer's major version ("MSIE 10.0", or IE 11's "Trident/7.0; rv:11.0"), whichever comes first, as
+ * `/MSIE (\d+)|Trident\/.*rv:(\d+)/` finds it; null when neither is there. That regex retries `.*` after every
+ * "Trident/" (quadratic). The greedy `.*` stops at a line break, and when it finds no "rv:" and digits after the first
+ * "Trident/" of a line it finds none after a later one: so the text after the first "Trident/" of each line is searched
+ * once, backwards, for the last "rv:" with digits.
+ */
+export function ieVersion(ua: string): string | null {
+  const msie = MSIE.exec(ua);
+  for (let t = ua.indexOf('Trident/'); t >= 0 && (msie === null || t < msie.index); ) {
+    let end = t + 8;
+    while (end < ua.length && !isLineBreak(ua.charCodeAt(end))) end++;
+    for (let i = ua.lastIndexOf('rv:', end - 4); i >= t + 8; i = i === 0 ? -1 : ua.lastIndexOf('rv:', i - 1)) {
+      let j = i + 3;
+      while (j < end && ua.charCodeAt(j) >= 48 && ua.charCodeAt(j) <= 57) j++;
+      if (j > i + 3) return ua.slice(i + 3, j);
+    }
+    t = end < ua.length ? ua.indexOf('Trident/', end + 1) : -1;
+  }
+  return msie === null ? null : msie[1] ?? null;
+}
+
+/** What `.` does not match. */
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
 
 const OSES: readonly (readonly [RegExp, string])[] = [
   [/iPhone|iPad|iPod|iOS/, 'iOS'],
@@ -107,8 +183,9 @@ const UNKNOWN: AgentInfo = { family: 'Unknown', version: null, os: 'Other', devi
 const NONE: AgentInfo = { family: 'none', version: null, os: 'Other', device: 'unknown', agentClass: 'tool', claims: null };
 
 /** Classifies one user agent (no cache). */
-export function classifyAgent(ua: string | null): AgentInfo {
-  if (ua === null || ua.trim() === '' || ua === '-') return NONE;
+export function classifyAgent(agent: string | null): AgentInfo {
+  if (agent === null || agent === '-' || agent.trim() === '') return NONE;
+  const ua = agent.length > AGENT_CLASSIFY_CHARS ? agent.slice(0, AGENT_CLASSIFY_CHARS) : agent;
   const os = OSES.find(([re]) => re.test(ua))?.[1] ?? 'Other';
   for (const [re, family] of TOOLS) {
     if (re.test(ua)) {
@@ -128,6 +205,8 @@ export function classifyAgent(ua: string | null): AgentInfo {
     const m = re.exec(ua);
     if (m) return { family, version: m[1] ?? m[2] ?? null, os, device: deviceOf(ua), agentClass: 'human', claims: null };
   }
+  const ie = ieVersion(ua);
+  if (ie !== null) return { family: 'Internet Explorer', version: ie, os, device: deviceOf(ua), agentClass: 'human', claims: null };
   if (/^Mozilla\/5\.0/.test(ua)) return { ...UNKNOWN, family: 'Other browser', os, device: deviceOf(ua) };
   return { ...UNKNOWN, os, family: 'Other' };
 }
