@@ -48,6 +48,7 @@ export async function analyze(
   const plan = parallelPlan(inputs, options, stageFactories);
   if (plan !== null) {
     const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
+    addCapNotes(diags, run.caps, run.traffic);
     return buildReport(plan.kind === 'shard' ? plan.jobs : 2, inputs, ordered, run.summaries, run.traffic, diags, options, {
       full, built: run.built, findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
     });
@@ -59,9 +60,19 @@ export async function analyze(
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   }, detected);
   const result = core.finish();
+  addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic ?? new TrafficProfile(), diags, options, {
     full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
   });
+}
+
+/**
+ * One CAP_REACHED note per capped structure whose cap was reached (the traffic summary's read from the merged
+ * summary; parts of a split run that both enrich report the same note once), in a fixed order.
+ */
+function addCapNotes(diags: DiagnosticLog, notes: readonly string[], traffic: TrafficProfile | null): void {
+  const all = new Set([...notes, ...(traffic?.capNotes() ?? [])]);
+  for (const message of [...all].sort()) diags.add({ code: 'CAP_REACHED', severity: 'info', message, source: null });
 }
 
 /** What the run adds to the report besides the summary. */

@@ -64,6 +64,8 @@ export interface WorkerResult {
   readonly built: Record<string, unknown>;
   readonly findings: { readonly id: string; readonly findings: Finding[] }[];
   readonly detectorsRan: boolean;
+  /** CAP_REACHED messages of the worker's capped structures (its traffic summary's excepted). */
+  readonly caps: readonly string[];
   readonly inputs: readonly { readonly index: number; readonly summary: InputSummary }[];
   /** The worker's first line-level diagnostics, with the input they belong to. */
   readonly kept: readonly { readonly input: number; readonly d: Diagnostic }[];
@@ -87,6 +89,8 @@ export interface ParallelResult {
   /** Raw findings of each part, per detector. */
   readonly findings: readonly (readonly { readonly id: string; readonly findings: Finding[] }[])[];
   readonly detectorsRan: boolean;
+  /** CAP_REACHED messages of every worker (the traffic summary's are read from the merged summary). */
+  readonly caps: readonly string[];
 }
 
 /** Runs the analysis of `inputs` (in this order) on worker threads, as `plan` says. */
@@ -109,7 +113,7 @@ export async function runParallel(
     const results = await pool.finish();
     // In a split run both workers read every line: the primary's accounting is the run's.
     const accounting = plan.kind === 'split' ? results.slice(0, 1) : results;
-    const traffic = new TrafficProfile();
+    const traffic = new TrafficProfile(false, options.limits);
     for (const r of accounting) if (r.traffic) traffic.merge(r.traffic);
     const summaries = reads.map((read) => mergeSummaries(read, accounting));
     // Diagnostics in the order the sequential pipeline emits them: per input, what the reader found before the
@@ -134,6 +138,7 @@ export async function runParallel(
       built: results[0]?.built ?? {},
       findings: results.map((r) => r.findings),
       detectorsRan: results.some((r) => r.detectorsRan),
+      caps: results.flatMap((r) => r.caps),
     };
   } finally {
     await pool.close();

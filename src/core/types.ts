@@ -70,7 +70,9 @@ export type DiagnosticCode =
   | 'INPUT_NOT_A_LOG'
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
-  | 'OPTION_INVALID';
+  | 'OPTION_INVALID'
+  /** A structure keyed by input values reached its cap (core/limits.ts): what it evicted and what that means. */
+  | 'CAP_REACHED';
 
 /** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */
 export interface Diagnostic {

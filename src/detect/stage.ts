@@ -12,6 +12,8 @@ import type { Session } from '../sessions/types';
 import { DETECTORS } from './registry';
 import { inCidr } from '../enrich/geo/ip';
 import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
+import { CapLog } from '../core/capped';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 
 /** Which detectors run and with which option overrides. */
 export interface DetectorSelection {
@@ -55,20 +57,26 @@ export interface DetectorStage {
   finish(): ReportFinding[];
 }
 
+/** The run's caps, and where detectors register their CAP_REACHED notes. */
+export interface DetectorRun {
+  readonly limits: Limits;
+  readonly caps: CapLog;
+}
+
 /** One instance of each selected detector, in registry order. */
-function instancesOf(sel: DetectorSelection, geo: boolean): { id: string; d: Detector }[] {
+function instancesOf(sel: DetectorSelection, geo: boolean, run: DetectorRun = { limits: DEFAULT_LIMITS, caps: new CapLog() }): { id: string; d: Detector }[] {
   validateSelection(sel);
   return selectedDetectors(sel).map((id) => {
     const def = DETECTORS[id];
     if (!def) throw new Error(`detector ${id} vanished`);
     const options: Record<string, number> = { ...def.defaultOptions };
     for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
-    return { id, d: def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo }) };
+    return { id, d: def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps }) };
   });
 }
 
-export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: DetectorPart = 'all'): DetectorStage {
-  const instances = instancesOf(sel, geo).filter(({ d }) => part === 'all' || (part === 'sessions') === (d.observeSession !== undefined));
+export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: DetectorPart = 'all', run?: DetectorRun): DetectorStage {
+  const instances = instancesOf(sel, geo, run).filter(({ d }) => part === 'all' || (part === 'sessions') === (d.observeSession !== undefined));
   const withRecords = instances.map((x) => x.d).filter((d) => d.observe !== undefined);
   const withSessions = instances.map((x) => x.d).filter((d) => d.observeSession !== undefined);
   const raw = (): { id: string; findings: Finding[] }[] => instances.map(({ id, d }) => ({ id, findings: d.finish() }));
