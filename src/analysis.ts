@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
-import { DiagnosticLog } from './diagnostics';
+import { capDiagnostic, DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
 import { orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
@@ -72,7 +72,7 @@ export async function analyze(
  */
 function addCapNotes(diags: DiagnosticLog, notes: readonly string[], traffic: TrafficProfile | null): void {
   const all = new Set([...notes, ...(traffic?.capNotes() ?? [])]);
-  for (const message of [...all].sort()) diags.add({ code: 'CAP_REACHED', severity: 'info', message, source: null });
+  for (const message of [...all].sort()) diags.add(capDiagnostic(message));
 }
 
 /** What the run adds to the report besides the summary. */

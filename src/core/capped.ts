@@ -91,6 +91,12 @@ export class CappedMap<V> {
     this.stats.inserted++;
   }
 
+  /** Sets the entry of `key`: replaces a kept one, else adds it (see add). */
+  set(key: string, v: V): void {
+    if (this.map.has(key)) this.map.set(key, v);
+    else this.add(key, v);
+  }
+
   /** Removes an entry (not counted as an eviction). */
   delete(key: string): boolean {
     if (!this.map.delete(key)) return false;

@@ -25,6 +25,8 @@ export interface Limits {
   readonly authClients: number;
   /** Authentication endpoints credential-stuffing keeps a per-minute series of. */
   readonly authEndpoints: number;
+  /** (client, minute) failure counts credential-stuffing keeps in all, for the clients and networks of a spike. */
+  readonly authClientMinutes: number;
   /** Sessions open at once (the stalest are closed early beyond it). */
   readonly openSessions: number;
   /** User-agent families kept by the behaviour profile and the client-mix detector (then "(other)"). */
@@ -44,6 +46,7 @@ export const DEFAULT_LIMITS: Limits = {
   scannerClients: 100_000,
   authClients: 100_000,
   authEndpoints: 300,
+  authClientMinutes: 1_000_000,
   openSessions: 200_000,
   families: 1_000,
   cacheKeyChars: 4_000_000,

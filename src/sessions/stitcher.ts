@@ -165,32 +165,36 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       if (t > maxSeen) maxSeen = t;
       const watermark = maxSeen - lateness;
       if (t + timeout < watermark) stats.late++;
-      let list = byIp.get(ip);
-      if (list === undefined) {
-        list = [];
-        byIp.set(ip, list);
-      }
-      // Sessions this record may join: those within `timeout` of it.
+      const list = byIp.get(ip);
       let target: Open | null = null;
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i];
-        if (s === undefined || (useUa && s.ua !== ua)) continue;
-        if (t >= s.startMs - timeout && t <= s.endMs + timeout) {
-          if (target === null) target = s;
-          else {
-            const before = target.detail + s.detail;
-            merge(target, s);
-            detail += target.detail - before;
-            list.splice(i, 1);
-            i--;
-            open--;
+      if (list === undefined) {
+        // A one-element list (most addresses have one session at a time).
+        target = newOpen(ip, r);
+        byIp.set(ip, [target]);
+      } else {
+        // Sessions this record may join: those within `timeout` of it.
+        for (let i = 0; i < list.length; i++) {
+          const s = list[i];
+          if (s === undefined || (useUa && s.ua !== ua)) continue;
+          if (t >= s.startMs - timeout && t <= s.endMs + timeout) {
+            if (target === null) target = s;
+            else {
+              const before = target.detail + s.detail;
+              merge(target, s);
+              detail += target.detail - before;
+              list.splice(i, 1);
+              i--;
+              open--;
+            }
           }
         }
+        if (target === null) {
+          target = newOpen(ip, r);
+          list.push(target);
+          list.sort((a, b) => a.startMs - b.startMs);
+        }
       }
-      if (target === null) {
-        target = newOpen(ip, r);
-        list.push(target);
-        list.sort((a, b) => a.startMs - b.startMs);
+      if (target.requests === 0) {
         open++;
         if (open > stats.peakOpen) stats.peakOpen = open;
       }
@@ -257,10 +261,13 @@ function add(s: Open, r: EnrichedRecord): void {
   if (r.bytesOut !== null) s.bytes += r.bytesOut;
   if (s.times.length < TIMES_CAP) {
     if (s.times.length > 0 && t < (s.times[s.times.length - 1] ?? 0)) s.timesSorted = false;
-    s.times.push(t);
+    // One-element arrays first (most sessions have one request): a first push would reserve 17 slots.
+    if (s.times.length === 0) s.times = [t];
+    else s.times.push(t);
     s.detail++;
   }
-  if (s.evidence.length < 3) s.evidence.push(r.source);
+  if (s.evidence.length === 0) s.evidence = [r.source];
+  else if (s.evidence.length < 3) s.evidence.push(r.source);
   if (r.isStatic) {
     s.statics++;
     return;
@@ -307,7 +314,12 @@ function insertCapped(s: Open, t: number, ep: string): void {
   const n = s.seqT.length;
   const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
   const lastE = s.seqE[n - 1] ?? '';
-  if (n === 0 || t > lastT || (t === lastT && ep >= lastE)) {
+  if (n === 0) {
+    s.seqT = [t];
+    s.seqE = [ep];
+    return;
+  }
+  if (t > lastT || (t === lastT && ep >= lastE)) {
     if (n >= SEQUENCE_CAP) return;
     s.seqT.push(t);
     s.seqE.push(ep);

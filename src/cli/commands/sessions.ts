@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
-import { DiagnosticLog } from '../../diagnostics';
+import { capDiagnostic, DiagnosticLog } from '../../diagnostics';
+import { CapLog } from '../../core/capped';
+import { limitsFromEnv } from '../../core/limits';
 import { createEnricher } from '../../enrich/index';
 import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
 import { createStitcher } from '../../sessions/stitcher';
@@ -36,8 +38,11 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const detected: DetectedFormats = new Map();
       const inputs = await orderInputsByTime(selectInputs(args, options, diags), options, detected);
       const out = await openOut(raw.out ?? null);
-      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
-      const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
+      const limits = limitsFromEnv();
+      const caps = new CapLog();
+      const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw), limits, caps });
+      const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey, maxOpen: limits.openSessions });
+      caps.watch(() => stitcher.capNote());
       const emit = (closed: readonly Session[]): void => {
         for (const s of closed) if (s.requests >= minRequests) out.write(`${JSON.stringify(sessionToJson(s))}\n`);
       };
@@ -56,6 +61,7 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
         throw e;
       }
       emit(stitcher.flush());
+      for (const message of caps.notes()) diags.add(capDiagnostic(message));
       await out.close();
       if (stitcher.stats.late > 0) process.stderr.write(`lbua: ${stitcher.stats.late} record(s) arrived later than the 10-minute lateness allowance\n`);
       if (options.strict && summaries.some((s) => s.malformed > 0 || s.damaged)) setExit(2);
