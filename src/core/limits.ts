@@ -33,6 +33,11 @@ export interface Limits {
   readonly families: number;
   /** Characters of cached keys per enricher cache (paths, agents; hosts and backends a tenth of it). */
   readonly cacheKeyChars: number;
+  /**
+   * Addresses cached with their geo facts by the enricher (the burst detector caches a half as many networks, surge a
+   * quarter). Caches are cleared when full: that changes no number, only speed.
+   */
+  readonly addressCache: number;
 }
 
 /** The defaults. */
@@ -50,6 +55,7 @@ export const DEFAULT_LIMITS: Limits = {
   openSessions: 200_000,
   families: 1_000,
   cacheKeyChars: 4_000_000,
+  addressCache: 200_000,
 };
 
 /**

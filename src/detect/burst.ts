@@ -120,7 +120,7 @@ export default defineDetector({
       let n = nets.get(ip);
       if (n === undefined) {
         n = networksOf(ip);
-        if (nets.size > 100_000) nets.clear();
+        if (nets.size > ctx.limits.addressCache / 2) nets.clear();
         nets.set(ip, n);
       }
       return n;

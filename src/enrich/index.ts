@@ -72,7 +72,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   const clientOf = (ip: string): ClientEntry => {
     let c = clients.get(ip);
     if (c === undefined) {
-      if (clients.size >= 200_000) clients.clear();
+      if (clients.size >= limits.addressCache) clients.clear();
       const own = detach(ip);
       // This table is the pipeline's per-address cache: the geo lookup's own cache would hold the same again.
       c = { ip: own, geo: geo ? geo.resolve(own) : null };

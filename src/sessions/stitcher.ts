@@ -223,11 +223,12 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
     capNote() {
       if (stats.forced === 0) return null;
       const n = (x: number): string => x.toLocaleString('en-US');
-      const idle = Math.max(0, Math.floor(minIdleForced / 60_000));
+      const idleS = Math.max(0, Math.floor(minIdleForced / 1000));
+      const idle = idleS < 120 ? `${n(idleS)} seconds` : `${n(Math.floor(idleS / 60))} minutes`;
       const why = detailCloses > 0
-        ? `at most ${n(maxOpen)} sessions open at once, and ${n(maxDetail)} timestamps and distinct endpoints held by them together (reached ${n(detailCloses)} times)`
-        : `at most ${n(maxOpen)} sessions open at once`;
-      return `sessions: capped at ${why}; ${n(stats.forced)} sessions were closed early, the stalest first (each idle for at least ${n(idle)} of the ${n(timeout / 60_000)} minutes of the timeout); a client that came back after that starts a new session, so session counts can be high and durations short for those clients (sessions.stitching.forced_closes)`;
+        ? `${n(maxOpen)} sessions open at once and ${n(maxDetail)} timestamps and distinct endpoints held by them together (the latter reached ${n(detailCloses)} times)`
+        : `${n(maxOpen)} sessions open at once`;
+      return `sessions: capped at ${why}; ${n(stats.forced)} sessions were closed early, the stalest first (each idle for at least ${idle} of the ${n(timeout / 60_000)}-minute timeout); a client that came back after that starts a new session, so session counts can be high and durations short for those clients (sessions.stitching.forced_closes)`;
     },
   };
 }
