@@ -174,9 +174,11 @@ export class CappedMap<V> {
   }
 }
 
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
 /** 1234567 → "1,234,567" (fractional weights keep two decimals). */
 export function count(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return COUNT.format(n);
 }
 
 /**

@@ -44,7 +44,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   topKeys: 100_000,
   topKeyChars: 8_000_000,
-  burstCellsPerMinute: 20_000,
+  burstCellsPerMinute: 10_000,
   burstBaselines: 200_000,
   apiAbuseClients: 50_000,
   apiAbuseRoutesPerClient: 64,
