@@ -142,6 +142,7 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
   const behaviour = new BehaviourProfile(undefined, limits.families);
   if (profiles) caps.watch(() => behaviour.capNote());
   const summary = new SessionSummary();
+  if (profiles) caps.watch(() => summary.capNote());
   const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
   const sessionKey = options.sessionKey ?? 'ip+ua';
   const stitcher = full && role !== 'detectors' ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions }) : null;

@@ -73,6 +73,13 @@ export interface WorkerResult {
   readonly dropped: number;
 }
 
+/**
+ * Old-generation heap of each worker (MB). Its state is bounded by the caps (core/limits.ts: a few hundred MB at
+ * worst); below 2 GB V8 also grows the heap by a smaller factor, so a worker holds about 1.5x its live state instead
+ * of up to 4x, and two workers stay near the single-thread peak.
+ */
+export const WORKER_OLD_SPACE_MB = 1024;
+
 /** Pieces a worker may have queued before the reader waits for it (bounds memory to a few MB per worker). */
 const IN_FLIGHT = 4;
 /** Pieces are cut at a newline once they reach this size. */
@@ -409,7 +416,7 @@ class Pool {
   constructor(inits: readonly WorkerInit[], private readonly broadcastPieces: boolean) {
     const script = workerScript();
     for (const [i, init] of inits.entries()) {
-      const w = new Worker(script, { workerData: init });
+      const w = new Worker(script, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB } });
       this.workers.push(w);
       this.inFlight.push(0);
       this.waiting.push(null);

@@ -11,9 +11,9 @@
  * Memory: at most `maxOpen` open sessions (default 200,000), each holding at most SEQUENCE_CAP endpoints, TIMES_CAP
  * timestamps, DISTINCT_CAP distinct endpoints and 3 evidence references, and at most `maxDetail` timestamps and
  * distinct endpoints in all open sessions together (default DETAIL_BUDGET). Beyond either, the stalest tenth (by last
- * request) is closed early, counted in `stats.forced` and reported (CAP_REACHED). Measured: about 1.3 KB per open
- * single-request session (test/sessions), so the defaults bound the stitcher near 260 MB + 8 bytes × DETAIL_BUDGET
- * however many distinct clients the input has and however long their sessions.
+ * request) is closed early, counted in `stats.forced` and reported (CAP_REACHED). Measured: about 0.7 KB per open
+ * single-request session with 200,000 open (test/sessions states the bound), so the defaults bound the stitcher near
+ * 140 MB + 8–40 bytes × DETAIL_BUDGET however many distinct clients the input has and however long their sessions.
  */
 import { createHash } from 'node:crypto';
 import { appendAll } from '../core/arrays';
@@ -46,7 +46,7 @@ export interface StitcherStats {
 }
 
 /** Timestamps and distinct endpoints all open sessions may hold together (8–40 bytes each). */
-export const DETAIL_BUDGET = 8_000_000;
+export const DETAIL_BUDGET = 4_000_000;
 
 /** Stitches records into sessions; emits sessions that can no longer grow. */
 export interface SessionStitcher {
@@ -121,7 +121,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
   const stats: StitcherStats = { late: 0, forced: 0, peakOpen: 0 };
   const useUa = options.key === 'ip+ua';
 
-  /** Closes every open session whose last request is before `until` (sweep) or at or before it (forced). */
+  /** Closes every open session `stale` picks, in session order; returns how many. */
   const closeWhere = (stale: (s: Open) => boolean, out: Session[]): number => {
     const closed: Session[] = [];
     for (const [ip, list] of byIp) {
