@@ -18,6 +18,8 @@ import { SessionSummary, type SessionsSection } from './sessions/summary';
 import type { Session } from './sessions/types';
 import { createDetectorStage, type DetectorPart, type DetectorSelection } from './detect/stage';
 import type { Finding } from './detect/types';
+import { CapLog } from './core/capped';
+import { DEFAULT_LIMITS, type Limits } from './core/limits';
 
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
@@ -42,6 +44,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly detectors?: DetectorSelection | null;
   /** Read evidence lines again after the run and put their text in the findings (not possible for stdin). */
   readonly evidenceText?: boolean;
+  /** Caps on state keyed by input values (default DEFAULT_LIMITS; tests lower them). */
+  readonly limits?: Limits;
 }
 
 /**
@@ -57,8 +61,8 @@ export interface AnalysisStage {
   finish(): Readonly<Record<string, unknown>>;
 }
 
-/** Builds the run's stages (order matters for report key order). */
-export type StageFactory = (options: AnalyzeOptions) => AnalysisStage;
+/** Builds the run's stages (order matters for report key order); a stage with capped state registers it in `caps`. */
+export type StageFactory = (options: AnalyzeOptions, caps: CapLog) => AnalysisStage;
 
 /** The extra stages of `lbua analyze`, in report order (geo views, detectors and the timeline register here). */
 export const STAGES: readonly StageFactory[] = [timelineStage, geoStage];
@@ -75,6 +79,7 @@ function timelineStage(): AnalysisStage {
 
 /** Country and ASN views (only when geo data is loaded). */
 function geoStage(options: AnalyzeOptions): AnalysisStage {
+  // ASNs past the 300th are counted in an "other" row the report shows: the table says so itself.
   const geo = options.geo ?? null;
   const view = geo ? new GeoView(geo.info()) : null;
   return {
@@ -113,6 +118,8 @@ export interface CoreResult {
   readonly findings: { readonly id: string; readonly findings: Finding[] }[];
   /** True when detectors were selected at all (findings then come from them). */
   readonly detectorsRan: boolean;
+  /** CAP_REACHED messages of every capped structure but the traffic summary's (read from the merged summary). */
+  readonly caps: readonly string[];
 }
 
 /** A run's record consumer and its end. */
@@ -125,19 +132,24 @@ export interface Core {
 export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactories: readonly StageFactory[] = STAGES): Core {
   const full = role !== 'summary';
   const primary = role === 'all' || role === 'primary' || role === 'summary';
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const caps = new CapLog();
   // After enrichment (full runs) the keys the summary counts are standalone strings: no copy needed.
-  const traffic = primary ? new TrafficProfile(full) : null;
-  const stages = full && role !== 'detectors' ? stageFactories.map((f) => f(options)) : [];
-  const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null }) : null;
+  const traffic = primary ? new TrafficProfile(full, limits) : null;
+  const stages = full && role !== 'detectors' ? stageFactories.map((f) => f(options, caps)) : [];
+  const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null, limits, caps }) : null;
   const profiles = full && role !== 'detectors';
-  const behaviour = new BehaviourProfile();
+  const behaviour = new BehaviourProfile(undefined, limits.families);
+  if (profiles) caps.watch(() => behaviour.capNote());
   const summary = new SessionSummary();
+  if (profiles) caps.watch(() => summary.capNote());
   const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
   const sessionKey = options.sessionKey ?? 'ip+ua';
-  const stitcher = full && role !== 'detectors' ? createStitcher({ timeoutMs, key: sessionKey }) : null;
+  const stitcher = full && role !== 'detectors' ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions }) : null;
+  if (stitcher !== null) caps.watch(() => stitcher.capNote());
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
   const part: DetectorPart = role === 'primary' ? 'sessions' : role === 'detectors' ? 'records' : 'all';
-  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, part) : null;
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, part, { limits, caps }) : null;
   const closeSessions = (closed: readonly Session[]): void => {
     for (const sess of closed) {
       summary.observe(sess);
@@ -175,7 +187,7 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
         built['profiles'] = profilesSection(behaviour, options.top, enrich.routes.collapsed());
       }
       Object.assign(built, sections);
-      return { traffic, built, findings: detectors ? detectors.raw() : [], detectorsRan: detectors !== null };
+      return { traffic, built, findings: detectors ? detectors.raw() : [], detectorsRan: detectors !== null, caps: caps.notes() };
     },
   };
 }

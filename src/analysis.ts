@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
-import { DiagnosticLog } from './diagnostics';
+import { capDiagnostic, DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
 import { orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
@@ -66,6 +66,7 @@ async function analyzeInputs(
   const plan = parallelPlan(inputs, options, stageFactories);
   if (plan !== null) {
     const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
+    addCapNotes(diags, run.caps, run.traffic);
     return buildReport(plan.kind === 'shard' ? plan.jobs : 2, inputs, ordered, run.summaries, run.traffic, diags, options, {
       full, built: run.built, findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
     });
@@ -77,9 +78,19 @@ async function analyzeInputs(
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   }, detected);
   const result = core.finish();
+  addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic ?? new TrafficProfile(), diags, options, {
     full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
   });
+}
+
+/**
+ * One CAP_REACHED note per capped structure whose cap was reached (the traffic summary's read from the merged
+ * summary; parts of a split run that both enrich report the same note once), in a fixed order.
+ */
+function addCapNotes(diags: DiagnosticLog, notes: readonly string[], traffic: TrafficProfile | null): void {
+  const all = new Set([...notes, ...(traffic?.capNotes() ?? [])]);
+  for (const message of [...all].sort()) diags.add(capDiagnostic(message));
 }
 
 /** What the run adds to the report besides the summary. */

@@ -5,6 +5,11 @@
 import type { Diagnostic } from './core/types';
 import type { ReportWarning } from './report/types';
 
+/** The CAP_REACHED note of a capped structure whose cap was reached (core/capped.ts). */
+export function capDiagnostic(message: string): Diagnostic {
+  return { code: 'CAP_REACHED', severity: 'info', message, source: null };
+}
+
 /** Bounded diagnostic log. */
 export class DiagnosticLog {
   private readonly kept: Diagnostic[] = [];

@@ -63,12 +63,21 @@ export interface WorkerResult {
   readonly built: Record<string, unknown>;
   readonly findings: { readonly id: string; readonly findings: Finding[] }[];
   readonly detectorsRan: boolean;
+  /** CAP_REACHED messages of the worker's capped structures (its traffic summary's excepted). */
+  readonly caps: readonly string[];
   readonly inputs: readonly { readonly index: number; readonly summary: InputSummary }[];
   /** The worker's first line-level diagnostics, with the input they belong to. */
   readonly kept: readonly { readonly input: number; readonly d: Diagnostic }[];
   /** Line-level diagnostics counted but not kept. */
   readonly dropped: number;
 }
+
+/**
+ * Old-generation heap of each worker (MB). Its state is bounded by the caps (core/limits.ts: a few hundred MB at
+ * worst); below 2 GB V8 also grows the heap by a smaller factor, so a worker holds about 1.5x its live state instead
+ * of up to 4x, and two workers stay near the single-thread peak.
+ */
+export const WORKER_OLD_SPACE_MB = 1024;
 
 /** Pieces a worker may have queued before the reader waits for it (bounds memory to a few MB per worker). */
 const IN_FLIGHT = 4;
@@ -86,6 +95,8 @@ export interface ParallelResult {
   /** Raw findings of each part, per detector. */
   readonly findings: readonly (readonly { readonly id: string; readonly findings: Finding[] }[])[];
   readonly detectorsRan: boolean;
+  /** CAP_REACHED messages of every worker (the traffic summary's are read from the merged summary). */
+  readonly caps: readonly string[];
 }
 
 /** Runs the analysis of `inputs` (in this order) on worker threads, as `plan` says. */
@@ -108,7 +119,7 @@ export async function runParallel(
     const results = await pool.finish();
     // In a split run both workers read every line: the primary's accounting is the run's.
     const accounting = plan.kind === 'split' ? results.slice(0, 1) : results;
-    const traffic = new TrafficProfile();
+    const traffic = new TrafficProfile(false, options.limits);
     for (const r of accounting) if (r.traffic) traffic.merge(r.traffic);
     const summaries = reads.map((read) => mergeSummaries(read, accounting));
     // Diagnostics in the order the sequential pipeline emits them: per input, what the reader found before the
@@ -134,6 +145,7 @@ export async function runParallel(
       built: results[0]?.built ?? {},
       findings: results.map((r) => r.findings),
       detectorsRan: results.some((r) => r.detectorsRan),
+      caps: results.flatMap((r) => r.caps),
     };
   } finally {
     await pool.close();
@@ -413,7 +425,7 @@ class Pool {
   constructor(inits: readonly WorkerInit[], private readonly broadcastPieces: boolean) {
     const script = workerScript();
     for (const [i, init] of inits.entries()) {
-      const w = new Worker(script, { workerData: init });
+      const w = new Worker(script, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB } });
       this.workers.push(w);
       this.inFlight.push(0);
       this.waiting.push(null);

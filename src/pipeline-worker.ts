@@ -60,6 +60,7 @@ async function start(): Promise<void> {
       built: done.built,
       findings: done.findings,
       detectorsRan: done.detectorsRan,
+      caps: done.caps,
       inputs: [...inputs].map(([index, v]) => ({ index, summary: v.summary })),
       kept,
       dropped,

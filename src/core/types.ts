@@ -79,7 +79,9 @@ export type DiagnosticCode =
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
   | 'OPTION_INVALID'
-  | 'OUTPUT_UNWRITABLE';
+  | 'OUTPUT_UNWRITABLE'
+  /** A structure keyed by input values reached its cap (core/limits.ts): what it evicted and what that means. */
+  | 'CAP_REACHED';
 
 /** A problem with the input or the invocation. Errors are data; LbuaError is the thrown form. */
 export interface Diagnostic {

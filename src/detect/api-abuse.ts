@@ -1,13 +1,16 @@
 /**
  * API abuse below rate limits: clients that hold a steady, high request rate for a long time (what a typical
  * 10 r/s limit never trips), walk identifiers sequentially (/items/1000, /items/1001, ...), or fetch far more
- * distinct resources than their peers. Memory: per client (capped at 50,000) per-minute counts for the period
- * (at most one entry per active minute) and, per route, the last identifier and up to 2,000 distinct identifiers.
+ * distinct resources than their peers. Memory: per client (at most Limits.apiAbuseClients; the least active evicted,
+ * said once as CAP_REACHED) per-minute counts for the period (at most one entry per active minute) and, for at most
+ * Limits.apiAbuseRoutesPerClient routes (those with the fewest identifiers evicted), the last identifier and up to
+ * 2,000 distinct identifiers.
  */
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
-import { capMap, fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { CappedMap, capMessage, count } from '../core/capped';
 import { hash32 } from '../core/hll';
 import { detach } from '../core/text';
 import { median } from './stats/robust';
@@ -26,7 +29,8 @@ interface Client {
   statics: number;
   agentClass: string;
   perMinute: Map<number, number>;
-  routes: Map<string, RouteIds>;
+  /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
+  routes: CappedMap<RouteIds> | null;
   first: number;
   last: number;
   evidence: SourceRef[];
@@ -49,15 +53,24 @@ export default defineDetector({
     distinctFactor: 'times the peer median of distinct identifiers for the many-resources rule',
   },
   create(o, ctx) {
-    const clients = new Map<string, Client>();
+    const clients = new CappedMap<Client>({ cap: ctx.limits.apiAbuseClients, weight: (c) => c.requests });
+    /** Routes evicted from clients' route maps, and the most identifiers one had. */
+    const routesCapped = { evicted: 0, maxCut: 0 };
+    ctx.caps.watch(() => {
+      const m = capMessage('api-abuse: per-client state', `${count(ctx.limits.apiAbuseClients)} clients`, clients.stats, 'requests',
+        `a client is judged on all its requests only if it has more than ${count(clients.stats.maxError)} (every steady, enumerating or many-resource client does), and the peer median of distinct identifiers is over the clients kept`);
+      const r = routesCapped.evicted === 0 ? null
+        : `${count(routesCapped.evicted)} routes of clients with more than ${count(ctx.limits.apiAbuseRoutesPerClient)} routes were dropped (each with at most ${count(routesCapped.maxCut)} identifiers)`;
+      if (m === null && r === null) return null;
+      return m === null ? `api-abuse: per-client routes capped; ${r}` : r === null ? m : `${m}; ${r}`;
+    });
     return {
       observe(r: EnrichedRecord) {
         if (r.clientIp === null || r.agent.agentClass === 'bot') return;
         let c = clients.get(r.clientIp);
         if (!c) {
-          c = { agent: r.userAgent, agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
-          clients.set(r.clientIp, c);
-          capMap(clients, 50_000);
+          c = { agent: r.userAgent, agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: null, first: r.startMs, last: r.startMs, evidence: [] };
+          clients.add(r.clientIp, c);
         }
         c.requests++;
         // Most clients keep one agent: a native string compare with the first one skips hashing.
@@ -73,10 +86,18 @@ export default defineDetector({
         const id = r.path === null ? null : TRAILING_ID.exec(r.path);
         if (id) {
           const n = Number(id[1]);
+          c.routes ??= new CappedMap<RouteIds>({
+            cap: ctx.limits.apiAbuseRoutesPerClient,
+            weight: (x) => x.ids.size + x.sequential,
+            onEvict: (_route, x) => {
+              routesCapped.evicted++;
+              routesCapped.maxCut = Math.max(routesCapped.maxCut, x.ids.size + x.sequential);
+            },
+          });
           let ri = c.routes.get(r.route);
           if (!ri) {
             ri = { last: Number.NaN, sequential: 0, ids: new Set() };
-            c.routes.set(detach(r.route), ri);
+            c.routes.add(detach(r.route), ri);
           }
           if (n === ri.last + 1) {
             ri.sequential++;
@@ -90,7 +111,7 @@ export default defineDetector({
         const out: Finding[] = [];
         const distinctPerRoute = new Map<string, number[]>();
         for (const c of clients.values()) {
-          for (const [route, ri] of c.routes) {
+          for (const [route, ri] of c.routes ?? []) {
             const xs = distinctPerRoute.get(route);
             if (xs) xs.push(ri.ids.size);
             else distinctPerRoute.set(route, [ri.ids.size]);
@@ -118,7 +139,7 @@ export default defineDetector({
               actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
             });
           }
-          for (const [route, ri] of c.routes) {
+          for (const [route, ri] of c.routes ?? []) {
             const peers = peerMedian.get(route) ?? 0;
             const enumerating = ri.sequential >= o.minSequential;
             const many = ri.ids.size >= o.minDistinctIds && ri.ids.size >= o.distinctFactor * Math.max(peers, 1);

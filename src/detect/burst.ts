@@ -6,7 +6,9 @@
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
  * An ASN or /16 (/48) is big by nature (an ISP's users): it only learns its own rate for its first minutes
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
- * Memory: per-minute counts for the minutes inside the lateness window, a baseline for at most 200,000 entities.
+ * Memory: per-minute counts for the minutes inside the lateness window, at most Limits.burstCellsPerMinute entities
+ * per kind and minute (the lightest evicted, their counts kept for the peer statistics), and a baseline for at most
+ * Limits.burstBaselines entities (the lowest evicted); each cap says so when reached (CAP_REACHED).
  */
 import { inCidr } from '../enrich/geo/ip';
 import type { SourceRef } from '../core/types';
@@ -14,20 +16,32 @@ import { QuantileSketch } from '../core/quantile';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
-import { capMap, fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { CappedMap, count } from '../core/capped';
 import { ewma, mad, median, robustZ } from './stats/robust';
 
 type Kind = 'ip' | 'narrow' | 'wide' | 'asn';
 const KINDS: readonly Kind[] = ['ip', 'narrow', 'wide', 'asn'];
 
-/** Per entity per minute. The sets are created only once the count could matter (a quarter of minRate). */
+/**
+ * Per entity per minute. The sets are created only once they hold two values (the member addresses of a network) or
+ * once the count could matter (a quarter of minRate): most cells see one request.
+ */
 interface Cell {
   n: number;
+  /** The first address, until a second one makes `ips` a set. */
+  ip0: string | null;
   ips: Set<string> | null;
   agents: Set<string> | null;
   statics: number;
   bots: number;
   evidence: SourceRef[];
+}
+
+/** One kind's cells in one minute, and the counts of the cells its cap evicted (count → cells). */
+interface MinuteKind {
+  readonly cells: CappedMap<Cell>;
+  evicted: Map<number, number> | null;
 }
 
 interface Run {
@@ -60,13 +74,40 @@ export default defineDetector({
     warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
   },
   create(o, ctx) {
-    /** Per minute: one map per kind, indexed like KINDS. */
-    const minutes = new Map<number, Map<string, Cell>[]>();
+    /** Per minute: one capped map per kind, indexed like KINDS. */
+    const minutes = new Map<number, MinuteKind[]>();
     let lastMinute = Number.NaN;
-    let lastKinds: Map<string, Cell>[] | null = null;
-    const history = new Map<string, number>();
+    let lastKinds: MinuteKind[] | null = null;
+    /** Own-rate baselines (EWMA of quiet minutes): the lowest are evicted past the cap. */
+    const history = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
     /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
-    const learned = new Map<string, number>();
+    const learned = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
+    /** What the per-minute caps evicted: cells, the most requests one had, the largest error bound of a minute. */
+    const cellsCapped = { evicted: 0, maxCut: 0, maxError: 0 };
+    const newMinute = (): MinuteKind[] =>
+      KINDS.map(() => {
+        const mk: MinuteKind = {
+          cells: new CappedMap<Cell>({
+            cap: ctx.limits.burstCellsPerMinute,
+            weight: (c) => c.n,
+            onEvict: (_key, c) => {
+              mk.evicted ??= new Map();
+              mk.evicted.set(c.n, (mk.evicted.get(c.n) ?? 0) + 1);
+            },
+          }),
+          evicted: null,
+        };
+        return mk;
+      });
+    ctx.caps.watch(() => {
+      if (cellsCapped.evicted === 0) return null;
+      return `burst: per-minute counters capped at ${count(ctx.limits.burstCellsPerMinute)} entities per kind (address, /24, /16, ASN) and minute; ${count(cellsCapped.evicted)} entity-minutes evicted (the lightest, each with at most ${count(cellsCapped.maxCut)} requests in its minute when evicted), their counts kept in the peer median and MAD; an entity's count in a minute is low by at most ${count(cellsCapped.maxError)}, so a burst is missed only if it stays within that of minRate (${count(o.minRate)}/min)`;
+    });
+    ctx.caps.watch(() => {
+      const st = history.stats.evicted > 0 ? history.stats : learned.stats;
+      if (st.evicted === 0) return null;
+      return `burst: own-rate baselines capped at ${count(ctx.limits.burstBaselines)} entities; ${count(history.stats.evicted + learned.stats.evicted)} evicted (the lowest, at most ${count(Math.max(history.stats.maxCut, learned.stats.maxCut))} req/min or warm-up minutes); an evicted entity that comes back is judged against its peers of the minute until it has a baseline again, and an ASN or /16 learns its rate again`;
+    });
     const runs = new Map<string, Run>();
     const findings: Finding[] = [];
     const normalRate = new QuantileSketch();
@@ -79,34 +120,30 @@ export default defineDetector({
       let n = nets.get(ip);
       if (n === undefined) {
         n = networksOf(ip);
-        if (nets.size > 100_000) nets.clear();
+        if (nets.size > ctx.limits.addressCache / 2) nets.clear();
         nets.set(ip, n);
       }
       return n;
     };
 
     /** Counts one request in the cell of (kind, key) for its minute. */
-    const touch = (byKey: Map<string, Cell>, kind: number, key: string, r: EnrichedRecord, ip: string): void => {
+    const touch = (byKey: CappedMap<Cell>, kind: number, key: string, r: EnrichedRecord, ip: string): void => {
       let c = byKey.get(key);
       if (c === undefined) {
-        c = { n: 0, ips: null, agents: null, statics: 0, bots: 0, evidence: [] };
-        byKey.set(key, c);
-      }
+        // A one-element evidence list: most cells never get a second request.
+        c = { n: 0, ip0: null, ips: null, agents: null, statics: 0, bots: 0, evidence: ctx.evidenceLimit > 0 ? [r.source] : [] };
+        byKey.add(key, c);
+      } else pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
       c.n++;
       // Network cells count their member addresses from the first request; per-address details only matter
       // once a cell could become a burst.
-      if (kind !== 0) {
-        c.ips ??= new Set();
-        if (c.ips.size < 5000) c.ips.add(ip);
-      }
+      if (kind !== 0 || c.n >= o.minRate / 4) addIp(c, ip);
       if (c.n >= o.minRate / 4) {
-        c.ips ??= new Set([ip]);
         c.agents ??= new Set();
         if (c.agents.size < 64 && r.userAgent !== null) c.agents.add(r.userAgent);
       }
       if (r.isStatic) c.statics++;
       if (r.agent.agentClass === 'bot') c.bots++;
-      pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
     };
 
     const closeRun = (key: string, run: Run): void => {
@@ -141,11 +178,22 @@ export default defineDetector({
       });
     };
 
-    const judgeMinute = (m: number, kinds: readonly Map<string, Cell>[]): void => {
+    const judgeMinute = (m: number, kinds: readonly MinuteKind[]): void => {
       for (const [ki, kind] of KINDS.entries()) {
-        const cells = kinds[ki];
-        if (!cells || cells.size === 0) continue;
+        const mk = kinds[ki];
+        if (!mk || (mk.cells.size === 0 && mk.evicted === null)) continue;
+        const cells = mk.cells;
         const counts = [...cells.values()].map((c) => c.n);
+        // Cells the cap evicted are still peers: their counts join the median and MAD (and the normal rate).
+        if (mk.evicted !== null) {
+          for (const [n, cellsEvicted] of mk.evicted) {
+            for (let i = 0; i < cellsEvicted; i++) counts.push(n);
+            if (kind === 'ip') for (let i = 0; i < cellsEvicted; i++) normalRate.add(n);
+          }
+          cellsCapped.evicted += cells.stats.evicted;
+          cellsCapped.maxCut = Math.max(cellsCapped.maxCut, cells.stats.maxCut);
+          cellsCapped.maxError = Math.max(cellsCapped.maxError, cells.stats.maxError);
+        }
         const med = median(counts);
         const dev = mad(counts, med);
         for (const [value, c] of cells) {
@@ -167,7 +215,7 @@ export default defineDetector({
               run.requests += c.n;
               run.z = Math.max(run.z, z);
               run.ratio = Math.max(run.ratio, ratio);
-              for (const ip of c.ips ?? []) if (run.ips.size < 5000) run.ips.add(ip);
+              for (const ip of cellIps(c)) if (run.ips.size < 5000) run.ips.add(ip);
               for (const a of c.agents ?? []) if (run.agents.size < 64) run.agents.add(a);
               run.statics += c.statics;
               run.bots += c.bots;
@@ -177,7 +225,7 @@ export default defineDetector({
                 closeRun(key, run);
                 runs.delete(key);
               }
-              runs.set(key, { startMinute: m, lastMinute: m, peak: c.n, requests: c.n, baseline: Math.max(base, med), z, ratio, ips: new Set(c.ips ?? []), agents: new Set(c.agents ?? []), statics: c.statics, bots: c.bots, evidence: [...c.evidence] });
+              runs.set(key, { startMinute: m, lastMinute: m, peak: c.n, requests: c.n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellIps(c)), agents: new Set(c.agents ?? []), statics: c.statics, bots: c.bots, evidence: [...c.evidence] });
             }
           } else {
             history.set(key, ewma(history.has(key) ? base : null, c.n, o.alpha));
@@ -185,8 +233,6 @@ export default defineDetector({
           }
         }
       }
-      capMap(history, 200_000);
-      capMap(learned, 200_000);
       for (const [key, run] of runs) {
         if (run.lastMinute < m - 2) {
           closeRun(key, run);
@@ -217,15 +263,15 @@ export default defineDetector({
         if (m <= judged) return; // later than the lateness allowance: already judged
         let kinds = m === lastMinute ? lastKinds : minutes.get(m);
         if (kinds === undefined || kinds === null) {
-          kinds = [new Map(), new Map(), new Map(), new Map()];
+          kinds = newMinute();
           minutes.set(m, kinds);
         }
         lastMinute = m;
         lastKinds = kinds;
         const net = netOf(ip);
-        touch(kinds[0] as Map<string, Cell>, 0, ip, r, ip);
-        if (net.narrow !== null) touch(kinds[1] as Map<string, Cell>, 1, net.narrow, r, ip);
-        if (net.wide !== null) touch(kinds[2] as Map<string, Cell>, 2, net.wide, r, ip);
+        touch((kinds[0] as MinuteKind).cells, 0, ip, r, ip);
+        if (net.narrow !== null) touch((kinds[1] as MinuteKind).cells, 1, net.narrow, r, ip);
+        if (net.wide !== null) touch((kinds[2] as MinuteKind).cells, 2, net.wide, r, ip);
         const asn = ctx.geo ? r.geo?.asn : null;
         if (asn !== null && asn !== undefined) {
           // One key string per ASN, not one per record.
@@ -234,7 +280,7 @@ export default defineDetector({
             key = String(asn);
             if (asnKeys.size < 100_000) asnKeys.set(asn, key);
           }
-          touch(kinds[3] as Map<string, Cell>, 3, key, r, ip);
+          touch((kinds[3] as MinuteKind).cells, 3, key, r, ip);
         }
         if (m > maxMinute) {
           maxMinute = m;
@@ -250,6 +296,19 @@ export default defineDetector({
     };
   },
 });
+
+/** Adds a member address to a cell (at most 5,000). */
+function addIp(c: Cell, ip: string): void {
+  if (c.ips !== null) {
+    if (c.ips.size < 5000) c.ips.add(ip);
+  } else if (c.ip0 === null) c.ip0 = ip;
+  else if (c.ip0 !== ip) c.ips = new Set([c.ip0, ip]);
+}
+
+/** A cell's member addresses, first seen first. */
+function cellIps(c: Cell): Iterable<string> {
+  return c.ips ?? (c.ip0 === null ? [] : [c.ip0]);
+}
 
 /**
  * One incident, one finding: addresses inside a bursting network with several members are folded into the network

@@ -3,7 +3,8 @@
  * first vs the last third of the period, with a chi-square test of homogeneity and the Jensen–Shannon divergence.
  * A new browser version gaining share is information; a scripted tool or unknown client gaining share is suspicious.
  * A device type that gains what a family gained (the same sessions) is not reported twice.
- * Memory: per dimension per 10-minute bucket a count per category (categories capped at 200 per dimension).
+ * Memory: per dimension per 10-minute bucket a count per category (categories capped at MAX_CATEGORIES per
+ * dimension, the rest counted as "(other)": family names and protocol strings are input; said as CAP_REACHED).
  */
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
@@ -15,6 +16,9 @@ import { chiSquare2, jensenShannon } from './stats/robust';
 type Dim = 'family' | 'device' | 'protocol' | 'tls';
 const DIMS: readonly Dim[] = ['family', 'device', 'protocol', 'tls'];
 const BUCKET_MS = 10 * 60_000;
+/** Categories per dimension (the rest count as OTHER). */
+const MAX_CATEGORIES = 200;
+const OTHER = '(other)';
 
 export default defineDetector({
   id: 'client-mix',
@@ -27,11 +31,29 @@ export default defineDetector({
     minShareChange: 'share points a category must gain to be named',
     minRequests: 'requests (sessions, for families and devices) needed in each third',
   },
-  create(o) {
+  create(o, ctx) {
     const series = new Map<Dim, Map<number, Map<string, number>>>();
+    /** Categories seen per dimension (at most MAX_CATEGORIES), and counts folded into OTHER. */
+    const categories = new Map<Dim, Set<string>>();
+    let folded = 0;
+    ctx.caps.watch(() => (folded === 0 ? null
+      : `client-mix: categories capped at ${MAX_CATEGORIES} per dimension (family, device, protocol, TLS); ${folded.toLocaleString('en-US')} requests or sessions of later categories are counted as "${OTHER}", which can itself be named as a shift`));
     let minB = Number.POSITIVE_INFINITY;
     let maxB = Number.NEGATIVE_INFINITY;
-    const bump = (dim: Dim, b: number, key: string): void => {
+    const bump = (dim: Dim, b: number, category: string): void => {
+      let seen = categories.get(dim);
+      if (seen === undefined) {
+        seen = new Set();
+        categories.set(dim, seen);
+      }
+      let key = category;
+      if (!seen.has(key)) {
+        if (seen.size < MAX_CATEGORIES) seen.add(key);
+        else {
+          key = OTHER;
+          folded++;
+        }
+      }
       let byBucket = series.get(dim);
       if (!byBucket) {
         byBucket = new Map();

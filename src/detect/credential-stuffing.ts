@@ -2,15 +2,17 @@
  * Credential stuffing and brute force on authentication endpoints (POST to login/signin/token/auth/session paths,
  * or any endpoint answering mostly 401/403): failure spikes per minute against the endpoint's own baseline, from
  * one client (brute force) or spread over many clients and networks (stuffing).
- * Memory: per auth endpoint per minute counts inside the lateness window plus per-client failure counters
- * (bounded to 100,000 clients).
+ * Memory: per auth endpoint (at most Limits.authEndpoints, those with the fewest failures evicted) per-minute counts
+ * and the failing clients of each minute (at most 5,000 per minute and Limits.authClientMinutes in all), plus
+ * per-client login counters (at most Limits.authClients, the least active evicted); each cap says so when reached.
  */
 import { detach } from '../core/text';
 import { maxOf } from '../core/arrays';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
-import { capMap, fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { CappedMap, capMessage, count } from '../core/capped';
 import { median } from './stats/robust';
 
 const AUTH_PATH = /(?:^|\/)(?:login|log-in|signin|sign-in|sign_in|logon|auth(?:enticate|orize)?|oauth2?\/token|token|session|sessions|password|passwd|wp-login\.php|j_security_check|api\/v\d+\/(?:login|auth|token|session))(?:\/|$|\.)/i;
@@ -20,6 +22,12 @@ interface Minute {
   failures: number;
   clients: Map<string, number>;
   evidence: SourceRef[];
+}
+
+/** An authentication endpoint's minutes, and its failures (its weight against the cap). */
+interface Series {
+  readonly minutes: Map<number, Minute>;
+  failures: number;
 }
 
 interface Client {
@@ -44,8 +52,29 @@ export default defineDetector({
     distributedClients: 'distinct clients in the spike that make it distributed stuffing',
   },
   create(o, ctx) {
-    const perEndpoint = new Map<string, Map<number, Minute>>();
-    const clients = new Map<string, Client>();
+    /** (client, minute) entries held, and failures not attributed to a client once the budget was spent. */
+    let clientMinutes = 0;
+    const perEndpoint = new CappedMap<Series>({
+      cap: ctx.limits.authEndpoints,
+      weight: (e) => e.failures,
+      onEvict: (_endpoint, e) => {
+        for (const mm of e.minutes.values()) clientMinutes -= mm.clients.size;
+      },
+    });
+    const clients = new CappedMap<Client>({ cap: ctx.limits.authClients, weight: (c) => c.attempts + c.failures });
+    let unattributed = 0;
+    let unattributedFrom = Number.POSITIVE_INFINITY;
+    ctx.caps.watch(() => {
+      const parts: string[] = [];
+      const c = capMessage('clients', `${count(ctx.limits.authClients)}`, clients.stats, 'login attempts and failures',
+        `brute force is judged on all of a client's attempts only if it has more than ${count(clients.stats.maxError)}`);
+      if (c !== null) parts.push(c);
+      const e = capMessage('endpoints', `${count(ctx.limits.authEndpoints)}`, perEndpoint.stats, 'failed logins',
+        'an evicted endpoint that comes back starts a new per-minute series');
+      if (e !== null) parts.push(e);
+      if (unattributed > 0) parts.push(`failing clients per minute: capped at ${count(ctx.limits.authClientMinutes)} (client, minute) counts in all; ${count(unattributed)} failed logins from ${new Date(unattributedFrom).toISOString()} on are counted without their client, so the clients, networks and top-client share of a spike after that are lower bounds`);
+      return parts.length === 0 ? null : `credential-stuffing: ${parts.join('; ')}`;
+    });
     return {
       observe(r: EnrichedRecord) {
         if (r.clientIp === null || r.path === null) return;
@@ -53,11 +82,12 @@ export default defineDetector({
         if (!isAuth) return;
         const failed = r.status === 401 || r.status === 403 || r.status === 429;
         const m = Math.floor(r.startMs / 60_000);
-        let minutes = perEndpoint.get(r.endpoint);
-        if (!minutes) {
-          minutes = new Map();
-          perEndpoint.set(detach(r.endpoint), minutes);
+        let series = perEndpoint.get(r.endpoint);
+        if (!series) {
+          series = { minutes: new Map(), failures: 0 };
+          perEndpoint.add(detach(r.endpoint), series);
         }
+        const minutes = series.minutes;
         let mm = minutes.get(m);
         if (!mm) {
           mm = { attempts: 0, failures: 0, clients: new Map(), evidence: [] };
@@ -66,14 +96,22 @@ export default defineDetector({
         mm.attempts++;
         if (failed) {
           mm.failures++;
-          if (mm.clients.size < 5000) mm.clients.set(r.clientIp, (mm.clients.get(r.clientIp) ?? 0) + 1);
+          series.failures++;
+          const n = mm.clients.get(r.clientIp);
+          if (n !== undefined) mm.clients.set(r.clientIp, n + 1);
+          else if (mm.clients.size < 5000 && clientMinutes < ctx.limits.authClientMinutes) {
+            mm.clients.set(r.clientIp, 1);
+            clientMinutes++;
+          } else if (mm.clients.size < 5000) {
+            unattributed++;
+            unattributedFrom = Math.min(unattributedFrom, r.startMs);
+          }
           pushEvidence(mm.evidence, r.source, ctx.evidenceLimit);
         }
         let c = clients.get(r.clientIp);
         if (!c) {
           c = { attempts: 0, failures: 0, first: r.startMs, last: r.startMs, endpoint: r.endpoint, evidence: [] };
-          clients.set(r.clientIp, c);
-          capMap(clients, 100_000);
+          clients.add(r.clientIp, c);
         }
         c.attempts++;
         c.first = Math.min(c.first, r.startMs);
@@ -103,7 +141,7 @@ export default defineDetector({
             });
           }
         }
-        for (const [endpoint, minutes] of perEndpoint) {
+        for (const [endpoint, { minutes }] of perEndpoint) {
           const ms = [...minutes.keys()].sort((a, b) => a - b);
           const base = median(ms.map((m) => minutes.get(m)?.failures ?? 0));
           let run: { start: number; last: number; failures: number; attempts: number; peak: number; clients: Map<string, number>; evidence: SourceRef[] } | null = null;

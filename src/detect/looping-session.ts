@@ -1,7 +1,8 @@
 /**
  * Looping sessions: sessions whose endpoint sequence repeats the same short cycle (1–3 endpoints) many times —
  * redirect loops and retry storms. Works on closed sessions (sequence capped at 50), so memory is what the
- * stitcher already bounds plus the findings.
+ * stitcher already bounds plus the findings: at most MAX_LOOPING looping sessions are kept as findings (a botnet
+ * stuck in a redirect loop makes one per session); later ones are counted per cycle and said (CAP_REACHED).
  */
 import { isoTime } from '../core/units';
 import { maxOf } from '../core/arrays';
@@ -29,6 +30,9 @@ export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: n
   return best;
 }
 
+/** Looping sessions kept as findings (each about 1 KB until grouped). */
+const MAX_LOOPING = 100_000;
+
 export default defineDetector({
   id: 'looping-session',
   title: 'Looping sessions',
@@ -42,14 +46,29 @@ export default defineDetector({
   },
   create(o, ctx) {
     const out: Finding[] = [];
+    /** Looping sessions past MAX_LOOPING: sessions and requests per cycle. */
+    const uncounted = new Map<string, { sessions: number; requests: number }>();
+    ctx.caps.watch(() => {
+      if (uncounted.size === 0) return null;
+      let sessions = 0;
+      for (const u of uncounted.values()) sessions += u.sessions;
+      const cycles = [...uncounted.entries()].sort((a, b) => b[1].sessions - a[1].sessions || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([c, u]) => `${c} (${fmt(u.sessions, 0)})`);
+      return `looping-session: capped at ${fmt(MAX_LOOPING, 0)} looping sessions kept as findings; ${fmt(sessions, 0)} later ones are not in the sessions, clients and requests of their cycle's finding (${cycles.join(', ')}${uncounted.size > 3 ? ', …' : ''})`;
+    });
     /** Sessions looping on the same cycle at overlapping times are one incident: one finding that counts them. */
     const group = (fs: Finding[]): Finding[] => {
       const byCycle = new Map<string, Finding[]>();
-      for (const f of fs) byCycle.set(String(f.metrics['cycle']), [...(byCycle.get(String(f.metrics['cycle'])) ?? []), f]);
+      for (const f of fs) {
+        const key = String(f.metrics['cycle']);
+        const list = byCycle.get(key);
+        if (list === undefined) byCycle.set(key, [f]);
+        else list.push(f);
+      }
       const merged: Finding[] = [];
       for (const list of byCycle.values()) {
         list.sort((a, b) => a.startMs - b.startMs);
         let cur: Finding[] = [];
+        let curEnd = Number.NEGATIVE_INFINITY;
         const flush = (): void => {
           const first = cur[0];
           if (!first) return;
@@ -60,18 +79,18 @@ export default defineDetector({
             merged.push({
               ...first,
               title: `${cur.length} sessions from ${clients.length} clients loop on ${String(first.metrics['cycle'])} (${fmt(requests, 0)} requests)`,
-              endMs: maxOf(cur.map((f) => f.endMs)),
+              endMs: curEnd,
               metrics: { ...first.metrics, sessions: cur.length, clients: clients.length, requests, client_ip: clients.slice(0, 10).join(' ') },
               severity: cur.reduce<Severity>((s, f) => (['critical', 'high', 'medium', 'low', 'info'].indexOf(f.severity) < ['critical', 'high', 'medium', 'low', 'info'].indexOf(s) ? f.severity : s), 'info'),
             });
           }
           cur = [];
+          curEnd = Number.NEGATIVE_INFINITY;
         };
         for (const f of list) {
-          const last = cur[cur.length - 1];
-          if (last && f.startMs > maxOf(cur.map((x) => x.endMs))) flush();
+          if (cur.length > 0 && f.startMs > curEnd) flush();
           cur.push(f);
-          void last;
+          curEnd = Math.max(curEnd, f.endMs);
         }
         flush();
       }
@@ -92,6 +111,15 @@ export default defineDetector({
         if (c.cycle.length === 1 && errorShare < o.minErrorShare) return;
         const totalRepeats = Math.round((c.repeats * (seq.length + s.sequenceCut)) / seq.length);
         const severity: Severity = s.requests >= 500 ? 'high' : s.requests >= 100 ? 'medium' : 'low';
+        if (out.length >= MAX_LOOPING) {
+          const cycle = c.cycle.join(' → ');
+          const key = uncounted.has(cycle) || uncounted.size < 1000 ? cycle : '(other cycles)';
+          const u = uncounted.get(key) ?? { sessions: 0, requests: 0 };
+          u.sessions++;
+          u.requests += s.requests;
+          uncounted.set(key, u);
+          return;
+        }
         out.push({
           detector: 'looping-session', severity, confidence: r2(Math.min(0.99, 0.5 + c.coverage / 4 + Math.min(c.repeats, 50) / 100)),
           title: `session of ${s.clientIp}: ${c.cycle.join(' → ')} repeated ~${fmt(totalRepeats, 0)} times (${fmt(s.requests, 0)} requests, ${fmt(s.errors4xx + s.errors5xx, 0)} errors)`,

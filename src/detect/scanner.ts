@@ -5,8 +5,10 @@
  * - exposure: a file that must never be public (SECRET) answered 2xx with a body, unless the answer is the site's
  *   catch-all page (the size of its home page, or one size for most probed paths);
  * - the internet's background of probes: many addresses, each too brief to call a scanner, as one low finding.
- * Memory: per client (bounded to 100,000, idle ones dropped first) counters and up to 200 distinct paths; up to
- * 1,000 exposed paths and 100 home-page sizes.
+ * Memory: per client (at most Limits.scannerClients; the least active evicted first, a probing request weighing a
+ * hundred ordinary ones; evicted probers still count in the background finding) counters and up to 200 distinct
+ * paths; up to 1,000 exposed paths and 100 home-page sizes; a verdict cache of 20,000 paths (and Limits.cacheKeyChars
+ * characters).
  * Time: the patterns run on the whole path and query (no cut an attacker could hide behind) and are linear in them:
  * no quantified run is retried from each position (`wp-config.php` followed by anything is a fixed-length test, not
  * `.+$`, which rescanned the rest of the path after every occurrence).
@@ -15,7 +17,8 @@ import { appendAll } from '../core/arrays';
 import type { SourceRef } from '../core/types';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
-import { capMap, fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { CappedMap, capMessage, count } from '../core/capped';
 import { hash32 } from '../core/hll';
 import { isoTime } from '../core/units';
 import { detach } from '../core/text';
@@ -68,6 +71,16 @@ const IS_PROBE = 4;
 const FLAGS = 8;
 /** Sensitive requests from one address that make it a busy scanner (high) rather than part of the background. */
 const BUSY_SCANNER = 10;
+/** How much a sensitive or attack request weighs against an ordinary one when the client cap evicts the lightest. */
+const PROBE_WEIGHT = 100;
+
+/** Probing clients evicted by the cap, counted together for the background finding. */
+interface Evicted {
+  addresses: number;
+  requests: number;
+  first: number;
+  last: number;
+}
 
 /** The most frequent key of a count map (ties: the smaller key). */
 function mode(m: ReadonlyMap<number, number>): [number, number] | null {
@@ -89,19 +102,37 @@ export default defineDetector({
     minProbeClients: 'addresses, each below the scanner rules, whose probes are reported together as background probing',
   },
   create(o, ctx) {
-    const clients = new Map<string, Client>();
+    const evicted: Evicted = { addresses: 0, requests: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+    const clients = new CappedMap<Client>({
+      cap: ctx.limits.scannerClients,
+      weight: (c) => c.requests + PROBE_WEIGHT * (c.sensitive + c.attacks),
+      onEvict: (_ip, c) => {
+        if (c.sensitive === 0 && c.attacks === 0) return;
+        evicted.addresses++;
+        evicted.requests += c.sensitive;
+        evicted.first = Math.min(evicted.first, c.first);
+        evicted.last = Math.max(evicted.last, c.last);
+      },
+    });
+    ctx.caps.watch(() => capMessage('scanner: per-client counters', `${count(ctx.limits.scannerClients)} clients`, clients.stats, 'requests (a probe weighing 100)',
+      `a client is judged on all its requests only if it weighs more than ${count(clients.stats.maxError)}; ${count(evicted.addresses)} evicted clients had probed (${count(evicted.requests)} sensitive requests), counted in the background-probes finding`));
     /**
      * Per path: its pattern verdict (the IS_ bits) and its 32-bit hash (above them), so the regexes and the hash
      * run once per distinct path, not per request.
      */
     const verdicts = new Map<string, number>();
+    let verdictChars = 0;
     const verdict = (path: string): number => {
       let v = verdicts.get(path);
       if (v === undefined) {
         v = (SECRET.test(path) ? IS_SECRET : 0) | (ATTACK.test(path) ? IS_ATTACK : 0) | (PROBE.test(path) ? IS_PROBE : 0);
         v += FLAGS * hash32(path);
-        if (verdicts.size >= 20_000) verdicts.clear();
+        if (verdicts.size >= 20_000 || verdictChars + path.length > ctx.limits.cacheKeyChars) {
+          verdicts.clear();
+          verdictChars = 0;
+        }
         verdicts.set(path, v);
+        verdictChars += path.length;
       }
       return v;
     };
@@ -121,8 +152,7 @@ export default defineDetector({
         let c = clients.get(r.clientIp);
         if (c === undefined) {
           c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, evidence: [], samples: [] };
-          clients.set(r.clientIp, c);
-          capMap(clients, 100_000);
+          clients.add(r.clientIp, c);
         }
         c.requests++;
         if (r.startMs < c.first) c.first = r.startMs;
@@ -174,7 +204,7 @@ export default defineDetector({
           return { ip, c, ratio, byErrors, quiet };
         });
         const background = judged.filter((j) => j.quiet && j.c.sensitive > 0);
-        const folded = background.length >= o.minProbeClients;
+        const folded = background.length + evicted.addresses >= o.minProbeClients;
         for (const { ip, c, ratio, byErrors, quiet } of judged) {
           if (!(c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive) || (folded && quiet)) continue;
           const severity: Severity = c.attacks >= 3 || c.sensitive >= BUSY_SCANNER ? 'high' : c.attacks > 0 || byErrors ? 'medium' : 'low';
@@ -193,7 +223,7 @@ export default defineDetector({
           });
         }
         appendAll(out, exposed(exposures, probedSizes, probedPaths.size, homeSizes, ctx.evidenceLimit));
-        if (folded) out.push(backgroundProbes(background, ctx.evidenceLimit));
+        if (folded) out.push(backgroundProbes(background, evicted, ctx.evidenceLimit));
         return out;
       },
     };
@@ -243,12 +273,15 @@ function exposed(exposures: ReadonlyMap<string, Exposure>, probedSizes: Readonly
   return out;
 }
 
-/** The internet's background of probes: many addresses, each asking for a sensitive path or two. */
-function backgroundProbes(clients: readonly { readonly ip: string; readonly c: Client }[], evidenceLimit: number): Finding {
+/**
+ * The internet's background of probes: many addresses, each asking for a sensitive path or two (with the probing
+ * clients the cap evicted: counted, without their paths).
+ */
+function backgroundProbes(clients: readonly { readonly ip: string; readonly c: Client }[], evicted: Evicted, evidenceLimit: number): Finding {
   const byPath = new Map<string, number>();
-  let requests = 0;
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
+  let requests = evicted.requests;
+  let first = evicted.first;
+  let last = evicted.last;
   const evidence: SourceRef[] = [];
   for (const { c } of clients) {
     requests += c.sensitive;
@@ -260,15 +293,16 @@ function backgroundProbes(clients: readonly { readonly ip: string; readonly c: C
   const top = [...byPath.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const paths = top.slice(0, 4).map(([p, n]) => `${p} ×${n}`).join(', ');
   const addresses = clients.map(({ ip }) => ip).sort();
+  const total = clients.length + evicted.addresses;
   return {
     detector: 'scanner',
     severity: 'low',
     confidence: 0.7,
-    title: `${fmt(clients.length, 0)} addresses probed for sensitive files or admin pages, each too briefly to call a scanner (${fmt(requests, 0)} requests: ${paths}${top.length > 4 ? ', …' : ''})`,
+    title: `${fmt(total, 0)} addresses probed for sensitive files or admin pages, each too briefly to call a scanner (${fmt(requests, 0)} requests${paths ? `: ${paths}` : ''}${top.length > 4 ? ', …' : ''})`,
     subject: { type: 'global', value: 'probes' },
     startMs: first,
     endMs: last + 1,
-    metrics: { addresses: clients.length, requests, distinct_paths: byPath.size, sample_addresses: addresses.slice(0, 10).join(' ') },
+    metrics: { addresses: total, requests, distinct_paths: byPath.size, sample_addresses: addresses.slice(0, 10).join(' ') },
     explanation: 'Addresses with sensitive-file or admin-page probes below the per-address scanner rules, counted together: the background every public site receives. Nothing was answered with a sensitive file unless an exposure finding says so.',
     evidence: sortEvidence(evidence).slice(0, evidenceLimit),
     actions: [],

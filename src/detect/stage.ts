@@ -12,6 +12,8 @@ import type { Session } from '../sessions/types';
 import { DETECTORS, getDetector } from './registry';
 import { inCidr } from '../enrich/geo/ip';
 import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
+import { CapLog } from '../core/capped';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 
 /** Which detectors run and with which option overrides. */
 export interface DetectorSelection {
@@ -55,20 +57,26 @@ export interface DetectorStage {
   finish(): ReportFinding[];
 }
 
+/** The run's caps, and where detectors register their CAP_REACHED notes. */
+export interface DetectorRun {
+  readonly limits: Limits;
+  readonly caps: CapLog;
+}
+
 /** One instance of each selected detector, in registry order. */
-function instancesOf(sel: DetectorSelection, geo: boolean): { id: string; d: Detector }[] {
+function instancesOf(sel: DetectorSelection, geo: boolean, run: DetectorRun = { limits: DEFAULT_LIMITS, caps: new CapLog() }): { id: string; d: Detector }[] {
   validateSelection(sel);
   return selectedDetectors(sel).map((id) => {
     const def = getDetector(id);
     if (!def) throw new Error(`detector ${id} vanished`);
     const options: Record<string, number> = { ...def.defaultOptions };
     for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
-    return { id, d: def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo }) };
+    return { id, d: def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps }) };
   });
 }
 
-export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: DetectorPart = 'all'): DetectorStage {
-  const instances = instancesOf(sel, geo).filter(({ d }) => part === 'all' || (part === 'sessions') === (d.observeSession !== undefined));
+export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: DetectorPart = 'all', run?: DetectorRun): DetectorStage {
+  const instances = instancesOf(sel, geo, run).filter(({ d }) => part === 'all' || (part === 'sessions') === (d.observeSession !== undefined));
   const withRecords = instances.map((x) => x.d).filter((d) => d.observe !== undefined);
   const withSessions = instances.map((x) => x.d).filter((d) => d.observeSession !== undefined);
   const raw = (): { id: string; findings: Finding[] }[] => instances.map(({ id, d }) => ({ id, findings: d.finish() }));
@@ -110,11 +118,15 @@ export function toReport(all: readonly Finding[]): ReportFinding[] {
     id: createHash('sha1').update(`${f.detector}|${f.subject.type}|${f.subject.value}|${f.startMs}|${f.endMs}`).digest('hex').slice(0, 16),
   }));
   withIds.sort((a, b) => rank(a.f.severity) - rank(b.f.severity) || a.f.startMs - b.f.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return withIds.map(({ f, id }) => {
-    const related = withIds
-      .filter((o) => o.id !== id && o.f.startMs < f.endMs && f.startMs < o.f.endMs && (o.f.subject.value === f.subject.value || (o.f.detector === f.detector ? sameKindOfSubject(f, o.f) : relatedSubjects(f, o.f))))
-      .map((o) => o.id)
-      .slice(0, 10);
+  const candidatesOf = relatedCandidates(withIds.map((x) => x.f));
+  return withIds.map(({ f, id }, i) => {
+    const related: string[] = [];
+    for (const j of candidatesOf(i)) {
+      const o = withIds[j];
+      if (o === undefined || o.id === id) continue;
+      if (relatedPair(f, o.f)) related.push(o.id);
+      if (related.length === 10) break;
+    }
     return {
       id,
       detector: f.detector,
@@ -212,6 +224,56 @@ export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
       return { ...burst, title: `${burst.title}, fetching ${ids.toLocaleString('en-US')} distinct ${route}`, metrics: { ...burst.metrics, distinct_ids: ids, route } };
     },
   );
+}
+
+/**
+ * Two findings describe one incident: overlapping windows and the same subject, or (same detector) subjects of one
+ * kind, or (different detectors) related subjects.
+ */
+export function relatedPair(f: Finding, o: Finding): boolean {
+  if (!(o.startMs < f.endMs && f.startMs < o.endMs)) return false;
+  return o.subject.value === f.subject.value || (o.detector === f.detector ? sameKindOfSubject(f, o) : relatedSubjects(f, o));
+}
+
+/**
+ * For finding i, the indices (ascending) of every finding that can be related to it: the same subject value, global
+ * findings, findings of its subject group, the country findings it names or that name it, networks of an address and
+ * addresses of a network. A superset of the related ones, found through indexes: a botnet's 100,000 per-address
+ * findings are not compared pairwise.
+ */
+export function relatedCandidates(fs: readonly Finding[]): (i: number) => number[] {
+  const byValue = new Map<string, number[]>();
+  const byCountryMetric = new Map<string, number[]>();
+  const byType = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, i: number): void => {
+    const list = m.get(k);
+    if (list === undefined) m.set(k, [i]);
+    else list.push(i);
+  };
+  fs.forEach((f, i) => {
+    push(byValue, f.subject.value, i);
+    push(byType, f.subject.type, i);
+    const c = f.metrics['country'];
+    if (typeof c === 'string') push(byCountryMetric, c, i);
+  });
+  const all = fs.map((_f, i) => i);
+  const ofType = (t: string): readonly number[] => byType.get(t) ?? [];
+  return (i) => {
+    const f = fs[i];
+    if (f === undefined) return [];
+    if (f.subject.type === 'global') return all;
+    const out = new Set<number>(byValue.get(f.subject.value) ?? []);
+    const add = (xs: readonly number[]): void => {
+      for (const x of xs) out.add(x);
+    };
+    add(ofType('global'));
+    for (const g of SUBJECT_GROUPS) if (g.includes(f.subject.type)) for (const t of g) add(ofType(t));
+    if (f.subject.type === 'country') add(byCountryMetric.get(f.subject.value) ?? []);
+    if (typeof f.metrics['country'] === 'string') add(ofType('country'));
+    if (f.subject.type === 'ip') add(ofType('cidr'));
+    if (f.subject.type === 'cidr') add(ofType('ip'));
+    return [...out].sort((a, b) => a - b);
+  };
 }
 
 /** Groups of subject types whose findings from one detector in one window describe one change. */

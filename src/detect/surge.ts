@@ -54,7 +54,7 @@ export default defineDetector({
           let net = nets.get(r.clientIp);
           if (net === undefined) {
             net = networksOf(r.clientIp).narrow ?? r.clientIp;
-            if (nets.size > 50_000) nets.clear();
+            if (nets.size > ctx.limits.addressCache / 4) nets.clear();
             nets.set(r.clientIp, net);
           }
           const c = s.nets.get(net);

@@ -3,6 +3,8 @@
  * whose state lives in its closure; `finish()` returns findings. Everything is in event time.
  */
 import type { EpochMs, SourceRef } from '../core/types';
+import type { CapLog } from '../core/capped';
+import type { Limits } from '../core/limits';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 
@@ -45,6 +47,10 @@ export interface DetectorContext {
   readonly evidenceLimit: number;
   /** Whether geo data is loaded (ASN/country detectors are silent otherwise). */
   readonly geo: boolean;
+  /** Caps on state keyed by input values (per client, network, endpoint, ...). */
+  readonly limits: Limits;
+  /** Where a detector with capped state registers its CAP_REACHED note. */
+  readonly caps: CapLog;
 }
 
 /** Per-run instance. */

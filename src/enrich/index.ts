@@ -6,6 +6,8 @@ import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import type { GeoInfo } from './types';
 import { detach, longKey } from '../core/text';
+import type { CapLog } from '../core/capped';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 
 /** Per-run enricher (holds caches). */
 export interface Enricher {
@@ -24,9 +26,13 @@ interface ClientEntry {
   readonly geo: GeoInfo | null;
 }
 
-/** Bounded table of standalone copies: the same object for the same value while the table holds it. */
-function interner(capacity: number): (s: string | null) => string | null {
+/**
+ * Bounded table of standalone copies: the same object for the same value while the table holds it. Cleared when it
+ * holds `capacity` values or `maxChars` characters (a cache: clearing it changes no number, only speed).
+ */
+function interner(capacity: number, maxChars: number): (s: string | null) => string | null {
   const table = new Map<string, string>();
+  let chars = 0;
   let last: string | null = null;
   let lastOwn: string | null = null;
   return (s) => {
@@ -34,9 +40,13 @@ function interner(capacity: number): (s: string | null) => string | null {
     if (s === last) return lastOwn;
     let own = table.get(s);
     if (own === undefined) {
-      if (table.size >= capacity) table.clear();
+      if (table.size >= capacity || chars + s.length > maxChars) {
+        table.clear();
+        chars = 0;
+      }
       own = detach(s);
       table.set(own, own);
+      chars += own.length;
     }
     last = s;
     lastOwn = own;
@@ -50,16 +60,20 @@ function interner(capacity: number): (s: string | null) => string | null {
  * standalone copies shared by every record with the same value (see EnrichedRecord): the caches that classify
  * them hold those copies, so interning costs no extra lookup for address, agent and path. An agent, path, host or
  * backend longer than LONG_KEY_CHARS comes out as its longKey (its head and a hash of the whole).
+ * Memory: every cache is bounded by entries and by characters of keys (Limits.cacheKeyChars; hosts and backends a
+ * tenth of it), and cleared when full; the route templater's cardinality guard has its own caps (route-template.ts).
  */
-export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null }): Enricher {
-  const routes = createRouteTemplater(options.routes);
-  const agents = createAgentClassifier();
+export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null; limits?: Limits; caps?: CapLog }): Enricher {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const routes = createRouteTemplater(options.routes, { maxChars: limits.cacheKeyChars });
+  options.caps?.watch(() => routes.capNote());
+  const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
   const geo = options.geo;
   const clients = new Map<string, ClientEntry>();
   const clientOf = (ip: string): ClientEntry => {
     let c = clients.get(ip);
     if (c === undefined) {
-      if (clients.size >= 200_000) clients.clear();
+      if (clients.size >= limits.addressCache) clients.clear();
       const own = detach(ip);
       // This table is the pipeline's per-address cache: the geo lookup's own cache would hold the same again.
       c = { ip: own, geo: geo ? geo.resolve(own) : null };
@@ -67,13 +81,18 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     }
     return c;
   };
-  const hosts = interner(10_000);
-  const backends = interner(10_000);
+  const hosts = interner(10_000, limits.cacheKeyChars / 10);
+  const backends = interner(10_000, limits.cacheKeyChars / 10);
   const endpoints = new Map<string, Map<string, string>>();
+  let endpointChars = 0;
   const endpointOf = (method: string, route: string): string => {
     let byMethod = endpoints.get(route);
     if (byMethod === undefined) {
-      if (endpoints.size > 100_000) endpoints.clear();
+      if (endpoints.size > 100_000 || endpointChars > limits.cacheKeyChars) {
+        endpoints.clear();
+        endpointChars = 0;
+      }
+      endpointChars += route.length;
       byMethod = new Map();
       endpoints.set(route, byMethod);
     }
@@ -81,6 +100,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     if (ep === undefined) {
       ep = `${method} ${route}`;
       byMethod.set(`${method}`, ep);
+      endpointChars += ep.length;
     }
     return ep;
   };

@@ -8,8 +8,10 @@
  *   /archive/2024-03-10              → /archive/:date
  * User patterns (`--route '/users/:name/repos'`) win over the built-in rules. A cardinality guard collapses a
  * position that still explodes (more than `maxDistinct` distinct values under one parent) into `:var` and reports it.
- * Memory: the template cache holds at most `cacheSize` paths; the guard keeps at most `maxDistinct`+1 values for at
- * most `maxParents` parents.
+ * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared);
+ * the guard keeps at most `maxDistinct` values for at most `maxParents` parents, and at most `maxValues` values and
+ * `maxChars` characters of values in all: a parent whose new value would pass that budget is collapsed early
+ * (freeing its values), and the run says so (CAP_REACHED).
  * Hostile paths: a route is built from at most ROUTE_PATH_CHARS characters and ROUTE_SEGMENTS segments of a path (the
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
@@ -36,6 +38,16 @@ export interface RouteTemplater {
   entry(path: string): PathEntry;
   /** Positions the cardinality guard collapsed, e.g. "/shop/:var (4,210 distinct values)". */
   collapsed(): readonly string[];
+  /** The CAP_REACHED message when the guard's caps were reached, else null. */
+  capNote(): string | null;
+}
+
+/** Bounds of a templater's state (see the file comment). */
+export interface RouteBounds {
+  readonly cacheSize?: number;
+  readonly maxParents?: number;
+  readonly maxValues?: number;
+  readonly maxChars?: number;
 }
 
 const STATIC_EXT = new Set([
@@ -184,13 +196,27 @@ function matchPattern(p: UserPattern, segs: readonly string[]): boolean {
 }
 
 /** Creates a templater. */
-export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, maxParents = 10_000): RouteTemplater {
+export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds = {}): RouteTemplater {
+  const { cacheSize = 50_000, maxParents = 10_000, maxValues = 300_000, maxChars = 4_000_000 } = bounds;
   const patterns = options.patterns.map(compilePattern);
   const maxDistinct = options.maxDistinct ?? 1000;
   const cache = new Map<string, PathEntry>();
+  let cacheChars = 0;
   /** parent template + position → distinct values seen (capped), or null once collapsed. */
   const guard = new Map<string, Set<string> | null>();
   const collapsedNotes = new Map<string, number>();
+  /** Values (and their characters) the guard holds in all; parents collapsed early to stay within them. */
+  let values = 0;
+  let valueChars = 0;
+  let parentsRefused = 0;
+  let budgetCollapses = 0;
+  const collapse = (key: string, seen: Set<string>): void => {
+    values -= seen.size;
+    for (const v of seen) valueChars -= v.length;
+    guard.set(key, null);
+    cache.clear();
+    cacheChars = 0;
+  };
   let lastPath: string | null = null;
   let lastEntry: PathEntry = { path: '', route: '' };
 
@@ -212,23 +238,29 @@ export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, 
       // Cardinality guard: values at this position under this parent.
       const key = `${out}#${i}`;
       let seen = guard.get(key);
-      if (seen === undefined && guard.size < maxParents) {
-        seen = new Set();
-        guard.set(key, seen);
+      if (seen === undefined) {
+        if (guard.size < maxParents) {
+          seen = new Set();
+          guard.set(key, seen);
+        } else parentsRefused++;
       }
       if (seen === null) {
         out += '/:var';
         continue;
       }
       if (seen !== undefined && !seen.has(seg)) {
-        if (seen.size >= maxDistinct) {
-          guard.set(key, null);
-          cache.clear();
+        const overBudget = values >= maxValues || valueChars + seg.length > maxChars;
+        if (seen.size >= maxDistinct || overBudget) {
+          const distinct = seen.size;
+          collapse(key, seen);
           out += '/:var';
-          collapsedNotes.set(out, maxDistinct);
+          collapsedNotes.set(out, overBudget ? distinct : maxDistinct);
+          if (overBudget) budgetCollapses++;
           continue;
         }
         seen.add(detach(seg));
+        values++;
+        valueChars += seg.length;
       }
       out += `/${seg}`;
     }
@@ -241,10 +273,14 @@ export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, 
     let e = cache.get(path);
     if (e === undefined) {
       const route = build(path);
-      if (cache.size >= cacheSize) cache.clear();
+      if (cache.size >= cacheSize || cacheChars + path.length > maxChars) {
+        cache.clear();
+        cacheChars = 0;
+      }
       const own = detach(path);
       e = { path: own, route };
       cache.set(own, e);
+      cacheChars += own.length;
     }
     lastPath = path;
     lastEntry = e;
@@ -255,6 +291,14 @@ export function createRouteTemplater(options: RouteOptions, cacheSize = 50_000, 
     entry,
     collapsed() {
       return [...collapsedNotes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([r, n]) => `${r} (more than ${n.toLocaleString('en-US')} distinct values)`);
+    },
+    capNote() {
+      if (parentsRefused === 0 && budgetCollapses === 0) return null;
+      const n = (x: number): string => x.toLocaleString('en-US');
+      const parts: string[] = [];
+      if (parentsRefused > 0) parts.push(`${n(parentsRefused)} path segments under positions past the first ${n(maxParents)} were templated by the built-in rules only (never collapsed to :var)`);
+      if (budgetCollapses > 0) parts.push(`${n(budgetCollapses)} positions were collapsed to :var before reaching ${n(maxDistinct)} distinct values, to stay within ${n(maxValues)} values and ${n(maxChars)} characters in all (listed in profiles.collapsed_routes)`);
+      return `route templater: cardinality guard capped; ${parts.join('; ')}`;
     },
   };
 }

@@ -222,19 +222,27 @@ function versionAfter(ua: string, family: string): string | null {
   return m?.[1] ?? null;
 }
 
-/** Creates a classifier with a bounded per-run cache (cleared when it reaches `capacity` entries). */
-export function createAgentClassifier(capacity = 20_000): AgentClassifier {
+/**
+ * Creates a classifier with a bounded per-run cache (cleared when it reaches `capacity` entries or `maxChars`
+ * characters of agents: a hostile agent can be 64 KB long).
+ */
+export function createAgentClassifier(capacity = 20_000, maxChars = Number.POSITIVE_INFINITY): AgentClassifier {
   const cache = new Map<string, AgentEntry>();
+  let chars = 0;
   let lastUa: string | null = null;
   let lastEntry: AgentEntry = { ua: '', info: NONE };
   const entry = (ua: string): AgentEntry => {
     if (ua === lastUa) return lastEntry;
     let e = cache.get(ua);
     if (e === undefined) {
-      if (cache.size >= capacity) cache.clear();
+      if (cache.size >= capacity || chars + ua.length > maxChars) {
+        cache.clear();
+        chars = 0;
+      }
       const own = detach(ua);
       e = { ua: own, info: classifyAgent(own) };
       cache.set(own, e);
+      chars += own.length;
     }
     lastUa = ua;
     lastEntry = e;

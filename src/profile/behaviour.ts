@@ -3,7 +3,8 @@
  * protocol and TLS mix over time. Counts and sketches only (no rows), so profiles are small, mergeable
  * (`mergeProfiles`) and serializable (`lbua profile -o profile.json`, schema `lbua.profile/1`) for baselines.
  * Memory: at most `maxEndpoints` endpoints (then "(other)"), each ~3 KB (two quantile sketches, a 1 KB
- * HyperLogLog of clients, per-bucket counts over the period).
+ * HyperLogLog of clients, per-bucket counts over the period); at most `maxFamilies` agent families (then "(other)":
+ * a crawler's self-given name is input) and, per bucket, MAX_MIX protocol and TLS versions (then "(other)").
  */
 import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
 import { HyperLogLog } from '../core/hll';
@@ -16,6 +17,8 @@ import type { Session } from '../sessions/types';
 /** Time bucket of the rate and mix series. */
 export const PROFILE_BUCKET_MS = 5 * 60_000;
 const OTHER = '(other)';
+/** Protocol and TLS versions counted per bucket (the rest as "(other)"): the values are input. */
+const MAX_MIX = 32;
 
 /** Per-endpoint statistics. */
 interface EndpointStats {
@@ -95,7 +98,38 @@ export class BehaviourProfile {
   minMs = Number.POSITIVE_INFINITY;
   maxMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly maxEndpoints = 5000) {}
+  /** Requests, sessions and mix counts folded into "(other)" by the caps. */
+  private folded = { endpoints: 0, families: 0, mix: 0 };
+
+  constructor(private readonly maxEndpoints = 5000, private readonly maxFamilies = 1000) {}
+
+  /** The CAP_REACHED message when a cap folded anything into "(other)", else null. */
+  capNote(): string | null {
+    const f = this.folded;
+    if (f.endpoints + f.families + f.mix === 0) return null;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    const parts: string[] = [];
+    if (f.endpoints > 0) parts.push(`${n(f.endpoints)} requests to endpoints past the first ${n(this.maxEndpoints)} are profiled together as "(other)"`);
+    if (f.families > 0) parts.push(`${n(f.families)} requests and sessions of user-agent families past the first ${n(this.maxFamilies)} are counted as "(other)"`);
+    if (f.mix > 0) parts.push(`${n(f.mix)} requests with a protocol or TLS version past the first ${MAX_MIX} of their 5-minute bucket are counted as "(other)"`);
+    return `behaviour profile: capped; ${parts.join('; ')}`;
+  }
+
+  /** The group of `key` in a class or family map, or "(other)" past the family cap. */
+  private group(map: Map<string, GroupStats>, key: string, n: number): GroupStats {
+    let g = map.get(key);
+    if (g !== undefined) return g;
+    let k = key;
+    if (map === this.families && map.size >= this.maxFamilies) {
+      k = OTHER;
+      this.folded.families += n;
+      g = map.get(k);
+      if (g !== undefined) return g;
+    }
+    g = newGroup();
+    map.set(k === OTHER ? k : detach(k), g);
+    return g;
+  }
 
   /** Adds one record. */
   observe(r: EnrichedRecord): void {
@@ -107,6 +141,7 @@ export class BehaviourProfile {
     let ep = this.endpoints.get(r.endpoint);
     if (ep === undefined) {
       const key = this.endpoints.size < this.maxEndpoints ? detach(r.endpoint) : OTHER;
+      if (key === OTHER) this.folded.endpoints++;
       ep = this.endpoints.get(key);
       if (ep === undefined) {
         ep = newEndpoint();
@@ -123,20 +158,27 @@ export class BehaviourProfile {
     if (r.clientIp !== null) ep.clients.add(r.clientIp);
     ep.buckets.set(bucket, (ep.buckets.get(bucket) ?? 0) + 1);
     const error = st !== null && st >= 400;
-    addToGroup(this.classes, r.agent.agentClass, error, r.durationMs);
-    addToGroup(this.families, r.agent.family, error, r.durationMs);
-    bump(this.protocols, bucket, r.protocol ?? 'unknown');
-    if (r.scheme === 'https' || r.tlsProtocol !== null) bump(this.tls, bucket, r.tlsProtocol ?? 'unknown');
+    addToGroup(this.group(this.classes, r.agent.agentClass, 1), error, r.durationMs);
+    addToGroup(this.group(this.families, r.agent.family, 1), error, r.durationMs);
+    this.mix(this.protocols, bucket, r.protocol ?? 'unknown');
+    if (r.scheme === 'https' || r.tlsProtocol !== null) this.mix(this.tls, bucket, r.tlsProtocol ?? 'unknown');
+  }
+
+  /** Counts a protocol or TLS version in its bucket; past MAX_MIX versions in the bucket, as "(other)". */
+  private mix(m: Map<number, Map<string, number>>, bucket: number, key: string): void {
+    const inner = m.get(bucket);
+    if (inner !== undefined && inner.size >= MAX_MIX && !inner.has(key)) {
+      this.folded.mix++;
+      bump(m, bucket, OTHER);
+      return;
+    }
+    bump(m, bucket, key);
   }
 
   /** Adds a closed session (sessions and their requests are counted by session class, incl. `suspect`). */
   observeSession(s: Session): void {
     for (const [map, key] of [[this.classes, s.clientClass], [this.families, s.agentFamily]] as const) {
-      let g = map.get(key);
-      if (g === undefined) {
-        g = newGroup();
-        map.set(key, g);
-      }
+      const g = this.group(map, key, 1);
       g.sessions++;
       g.sessionRequests += s.requests;
       g.sessionErrors += s.errors4xx + s.errors5xx;
@@ -289,12 +331,7 @@ function cloneEndpoint(e: EndpointStats): EndpointStats {
   };
 }
 
-function addToGroup(map: Map<string, GroupStats>, key: string, error: boolean, durationMs: number | null): void {
-  let g = map.get(key);
-  if (g === undefined) {
-    g = newGroup();
-    map.set(key, g);
-  }
+function addToGroup(g: GroupStats, error: boolean, durationMs: number | null): void {
   g.requests++;
   if (error) g.errors++;
   if (durationMs !== null) g.total.add(durationMs);

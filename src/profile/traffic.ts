@@ -1,13 +1,17 @@
 /**
  * The traffic summary behind `lbua analyze`: totals, time range, request rate per minute, status mix, bytes,
  * latency percentiles (streaming sketch, ±1% relative error) and bounded top-N tables.
- * Memory grows with distinct keys (clients, paths, minutes), never with lines; each top table is capped at
- * 100,000 distinct keys (heavy hitters stay exact to within `maxError`).
+ * Memory grows with distinct keys (clients, paths, minutes), never with lines, and is bounded: each top table
+ * (clients included) is capped at Limits.topKeys keys and Limits.topKeyChars characters of keys (heavy hitters stay
+ * exact to within `maxError`); unique clients are counted exactly while the clients table holds them all, and by a
+ * HyperLogLog (16 KB, about ±1%) beyond.
  */
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
-import { TopCounter, topEntries, type TopSnapshot } from '../core/top';
-import { detach } from '../core/text';
+import { TopCounter, type TopSnapshot } from '../core/top';
+import { HyperLogLog } from '../core/hll';
+import { capMessage, count } from '../core/capped';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 
 /** One row of a top table. */
 export interface TopRow {
@@ -51,7 +55,9 @@ export interface TopTables {
 /** A TrafficProfile as plain data: partial profiles made in worker threads are merged from this. */
 export interface TrafficState {
   readonly requests: number;
-  readonly clients: ReadonlyMap<string, number>;
+  readonly clients: TopSnapshot;
+  /** HyperLogLog registers of every client address. */
+  readonly distinct: Uint8Array;
   readonly minMs: number;
   readonly maxMs: number;
   readonly perMinute: ReadonlyMap<number, number>;
@@ -65,13 +71,18 @@ export interface TrafficState {
   readonly tops: readonly TopSnapshot[];
 }
 
+/** HyperLogLog precision of unique_clients: 2^14 registers (16 KB), standard error about 0.8%. */
+const DISTINCT_P = 14;
+
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other', 'none'] as const;
 
 /** Accumulates the traffic summary; feed with observe(), read with result(). */
 export class TrafficProfile {
   private requests = 0;
-  /** Exact per-client counts: memory grows with distinct clients (about 80 bytes each). */
-  private readonly clients = new Map<string, { n: number }>();
+  /** Per-client counts (about 80 bytes each), capped like the other top tables. */
+  private readonly clients: TopCounter;
+  /** Every client address, for unique_clients once the clients table is pruned. */
+  private readonly distinct = new HyperLogLog(undefined, DISTINCT_P);
   private minMs = Number.POSITIVE_INFINITY;
   private maxMs = Number.NEGATIVE_INFINITY;
   private readonly perMinute = new Map<number, number>();
@@ -90,17 +101,20 @@ export class TrafficProfile {
   private readonly topHosts: TopCounter;
   private readonly topAgents: TopCounter;
   private readonly topBackends: TopCounter;
-  private readonly topErrorPaths = new TopCounter();
+  private readonly topErrorPaths: TopCounter;
 
   /**
    * `standalone`: the records' client, path, host, agent and backend strings are standalone copies (enriched
    * records), so they are kept as keys without copying.
    */
-  constructor(private readonly standalone = false) {
-    this.topPaths = new TopCounter(100_000, !standalone);
-    this.topHosts = new TopCounter(100_000, !standalone);
-    this.topAgents = new TopCounter(100_000, !standalone);
-    this.topBackends = new TopCounter(100_000, !standalone);
+  constructor(standalone = false, private readonly limits: Limits = DEFAULT_LIMITS) {
+    const table = (copy: boolean): TopCounter => new TopCounter(limits.topKeys, copy, limits.topKeyChars);
+    this.clients = table(!standalone);
+    this.topPaths = table(!standalone);
+    this.topHosts = table(!standalone);
+    this.topAgents = table(!standalone);
+    this.topBackends = table(!standalone);
+    this.topErrorPaths = table(true);
   }
 
   /** Adds one record. */
@@ -129,11 +143,8 @@ export class TrafficProfile {
     }
     if (r.durationMs !== null) this.total.add(r.durationMs);
     if (r.backendMs !== null) this.backend.add(r.backendMs);
-    if (r.clientIp !== null) {
-      const c = this.clients.get(r.clientIp);
-      if (c !== undefined) c.n++;
-      else this.clients.set(this.standalone ? r.clientIp : detach(r.clientIp), { n: 1 });
-    }
+    // A key new to the table (or back after eviction) is hashed once; repeats cost nothing more.
+    if (r.clientIp !== null && this.clients.add(r.clientIp)) this.distinct.add(r.clientIp);
     const path = r.path ?? '-';
     this.topPaths.add(path);
     if (r.host !== null) this.topHosts.add(r.host);
@@ -145,10 +156,8 @@ export class TrafficProfile {
   /** This profile as plain data (structured-clone safe). */
   state(): TrafficState {
     this.flushMinute();
-    const clients = new Map<string, number>();
-    for (const [k, c] of this.clients) clients.set(k, c.n);
     return {
-      requests: this.requests, clients, minMs: this.minMs, maxMs: this.maxMs, perMinute: new Map(this.perMinute),
+      requests: this.requests, clients: this.clients.snapshot(), distinct: this.distinct.registers.slice(), minMs: this.minMs, maxMs: this.maxMs, perMinute: new Map(this.perMinute),
       statuses: this.statuses.slice(), bytesIn: this.bytesIn, bytesOut: this.bytesOut, bytesInLogged: this.bytesInLogged, bytesOutLogged: this.bytesOutLogged,
       total: this.total.toJSON(), backend: this.backend.toJSON(), tops: this.counters().map((t) => t.snapshot()),
     };
@@ -161,11 +170,8 @@ export class TrafficProfile {
   merge(s: TrafficState): void {
     this.flushMinute();
     this.requests += s.requests;
-    for (const [k, n] of s.clients) {
-      const c = this.clients.get(k);
-      if (c !== undefined) c.n += n;
-      else this.clients.set(k, { n });
-    }
+    this.clients.merge(s.clients);
+    this.distinct.merge(new HyperLogLog(s.distinct));
     this.minMs = Math.min(this.minMs, s.minMs);
     this.maxMs = Math.max(this.maxMs, s.maxMs);
     for (const [m, n] of s.perMinute) this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + n);
@@ -186,6 +192,28 @@ export class TrafficProfile {
 
   private counters(): TopCounter[] {
     return [this.topPaths, this.topHosts, this.topAgents, this.topBackends, this.topErrorPaths];
+  }
+
+  /** Clients counted: exact while the clients table was never pruned, else the HyperLogLog estimate. */
+  private uniqueClients(): number {
+    return this.clients.stats.evicted === 0 ? this.clients.size : this.distinct.count();
+  }
+
+  /** CAP_REACHED messages of the tables whose cap was reached (one per table). */
+  capNotes(): string[] {
+    const cap = `${count(this.limits.topKeys)} keys or ${count(this.limits.topKeyChars)} characters of keys`;
+    const tables: [string, TopCounter, string][] = [
+      ['clients', this.clients, `unique_clients is an estimate (HyperLogLog, about ±1%: ${count(this.uniqueClients())})`],
+      ['paths', this.topPaths, ''], ['hosts', this.topHosts, ''], ['user_agents', this.topAgents, ''],
+      ['backends', this.topBackends, ''], ['error_paths', this.topErrorPaths, ''],
+    ];
+    const out: string[] = [];
+    for (const [name, t, extra] of tables) {
+      const m = capMessage(`top ${name} table`, cap, t.stats, 'requests',
+        `every key with more than ${count(t.maxError)} requests is kept and its count is low by at most that; shares are of all requests${extra ? `; ${extra}` : ''}`);
+      if (m !== null) out.push(m);
+    }
+    return out;
   }
 
   private flushMinute(): void {
@@ -229,7 +257,7 @@ export class TrafficProfile {
     return {
       summary: {
         requests: this.requests,
-        unique_clients: this.clients.size,
+        unique_clients: this.uniqueClients(),
         time_range: this.requests ? { start: this.minMs, end: this.maxMs } : null,
         requests_per_minute: { peak, peak_minute: peakMinute, median, mean: span ? roundRate(this.requests / span) : 0 },
         status_classes,
@@ -238,7 +266,7 @@ export class TrafficProfile {
         latency: { total: percentiles(this.total), backend: percentiles(this.backend) },
       },
       top: {
-        clients: topEntries(mapCounts(this.clients), topN).map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 })),
+        clients: rows(this.clients),
         paths: rows(this.topPaths),
         hosts: rows(this.topHosts),
         user_agents: rows(this.topAgents),
@@ -261,6 +289,3 @@ function roundRate(x: number): number {
   return x >= 1 || x === 0 ? round2(x) : Number(x.toPrecision(3));
 }
 
-function* mapCounts(m: Map<string, { n: number }>): IterableIterator<[string, number]> {
-  for (const [k, c] of m) yield [k, c.n];
-}

@@ -8,11 +8,12 @@
  * (latest event time seen − lateness) has passed its last request + timeout — so, within the lateness bound,
  * sessions depend only on the set of records, never on their order.
  *
- * Memory: at most `maxOpen` open sessions (default 200,000; the stalest are closed early beyond that, counted in
- * `stats.forced`), each holding at most SEQUENCE_CAP endpoints, TIMES_CAP timestamps, DISTINCT_CAP distinct
- * endpoints and 3 evidence references. Measured: about 1.3 KB per open single-request session (test/sessions), so the
- * default cap bounds the stitcher near 260 MB however many distinct clients the input has; long sessions add up to
- * 8 bytes × TIMES_CAP and the capped sequence.
+ * Memory: at most `maxOpen` open sessions (default 200,000), each holding at most SEQUENCE_CAP endpoints, TIMES_CAP
+ * timestamps, DISTINCT_CAP distinct endpoints and 3 evidence references, and at most `maxDetail` timestamps and
+ * distinct endpoints in all open sessions together (default DETAIL_BUDGET). Beyond either, the stalest tenth (by last
+ * request) is closed early, counted in `stats.forced` and reported (CAP_REACHED). Measured: about 0.7 KB per open
+ * single-request session with 200,000 open (test/sessions states the bound), so the defaults bound the stitcher near
+ * 140 MB + 8–40 bytes × DETAIL_BUDGET however many distinct clients the input has and however long their sessions.
  */
 import { createHash } from 'node:crypto';
 import { appendAll } from '../core/arrays';
@@ -30,6 +31,8 @@ export interface StitcherOptions {
   readonly latenessMs?: number;
   /** Open sessions kept before the stalest are closed early (default 200,000). */
   readonly maxOpen?: number;
+  /** Timestamps and distinct endpoints held by all open sessions before the stalest are closed early. */
+  readonly maxDetail?: number;
 }
 
 /** Counters about the stitching itself. */
@@ -42,6 +45,9 @@ export interface StitcherStats {
   peakOpen: number;
 }
 
+/** Timestamps and distinct endpoints all open sessions may hold together (8–40 bytes each). */
+export const DETAIL_BUDGET = 4_000_000;
+
 /** Stitches records into sessions; emits sessions that can no longer grow. */
 export interface SessionStitcher {
   /** Adds a record; returns the sessions it closed (possibly none). */
@@ -49,6 +55,8 @@ export interface SessionStitcher {
   /** Closes everything still open (end of input). */
   flush(): readonly Session[];
   readonly stats: StitcherStats;
+  /** The CAP_REACHED message once sessions were closed early, else null. */
+  capNote(): string | null;
 }
 
 /** How often (in event time) idle sessions are looked for; closing later never changes a session's contents. */
@@ -85,6 +93,8 @@ interface Open {
   firstEp: string | null;
   distinct: Set<string> | null;
   distinctOverflow: boolean;
+  /** Timestamps and distinct endpoints held (counted against the stitcher's detail budget). */
+  detail: number;
   entryT: number;
   entryE: string;
   exitT: number;
@@ -97,6 +107,12 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
   const timeout = options.timeoutMs;
   const lateness = options.latenessMs ?? 10 * 60_000;
   const maxOpen = options.maxOpen ?? 200_000;
+  const maxDetail = options.maxDetail ?? DETAIL_BUDGET;
+  /** Timestamps and distinct endpoints held by the open sessions. */
+  let detail = 0;
+  /** Shortest idle time (event time) of a session closed early, and closings caused by the detail budget. */
+  let minIdleForced = Number.POSITIVE_INFINITY;
+  let detailCloses = 0;
   /** ip → open sessions of that address (all agents), sorted by start: no per-record key string, no inner maps. */
   const byIp = new Map<string, Open[]>();
   let open = 0;
@@ -105,13 +121,15 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
   const stats: StitcherStats = { late: 0, forced: 0, peakOpen: 0 };
   const useUa = options.key === 'ip+ua';
 
-  const sweep = (watermark: number, out: Session[]): void => {
+  /** Closes every open session `stale` picks, in session order; returns how many. */
+  const closeWhere = (stale: (s: Open) => boolean, out: Session[]): number => {
     const closed: Session[] = [];
     for (const [ip, list] of byIp) {
       let kept = 0;
       for (const s of list) {
-        if (s.endMs + timeout < watermark) {
+        if (stale(s)) {
           closed.push(finalize(s, useUa));
+          detail -= s.detail;
           open--;
         } else list[kept++] = s;
       }
@@ -119,22 +137,22 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       else list.length = kept;
     }
     appendAll(out, closed.sort(bySessionOrder));
+    return closed.length;
   };
 
+  const sweep = (watermark: number, out: Session[]): void => {
+    closeWhere((s) => s.endMs + timeout < watermark, out);
+  };
+
+  /** Closes the stalest tenth of the open sessions (by last request; every session tied with the last one goes too). */
   const forceClose = (out: Session[]): void => {
-    const all: Open[] = [];
-    for (const list of byIp.values()) appendAll(all, list);
-    all.sort((a, b) => a.endMs - b.endMs || a.startMs - b.startMs || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : (a.ua ?? '') < (b.ua ?? '') ? -1 : 1));
-    const n = Math.ceil(all.length / 10);
-    const victims = new Set(all.slice(0, n));
-    for (const [ip, list] of byIp) {
-      const keep = list.filter((s) => !victims.has(s));
-      if (keep.length === 0) byIp.delete(ip);
-      else byIp.set(ip, keep);
-    }
-    appendAll(out, all.slice(0, n).map((o) => finalize(o, useUa)).sort(bySessionOrder));
-    open -= n;
-    stats.forced += n;
+    const ends = new Float64Array(open);
+    let i = 0;
+    for (const list of byIp.values()) for (const s of list) ends[i++] = s.endMs;
+    ends.sort();
+    const cut = ends[Math.max(0, Math.ceil(open / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
+    minIdleForced = Math.min(minIdleForced, maxSeen - cut);
+    stats.forced += closeWhere((s) => s.endMs <= cut, out);
   };
 
   return {
@@ -148,46 +166,70 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       if (t > maxSeen) maxSeen = t;
       const watermark = maxSeen - lateness;
       if (t + timeout < watermark) stats.late++;
-      let list = byIp.get(ip);
-      if (list === undefined) {
-        list = [];
-        byIp.set(ip, list);
-      }
-      // Sessions this record may join: those within `timeout` of it.
+      const list = byIp.get(ip);
       let target: Open | null = null;
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i];
-        if (s === undefined || (useUa && s.ua !== ua)) continue;
-        if (t >= s.startMs - timeout && t <= s.endMs + timeout) {
-          if (target === null) target = s;
-          else {
-            merge(target, s);
-            list.splice(i, 1);
-            i--;
-            open--;
+      if (list === undefined) {
+        // A one-element list (most addresses have one session at a time).
+        target = newOpen(ip, r);
+        byIp.set(ip, [target]);
+      } else {
+        // Sessions this record may join: those within `timeout` of it.
+        for (let i = 0; i < list.length; i++) {
+          const s = list[i];
+          if (s === undefined || (useUa && s.ua !== ua)) continue;
+          if (t >= s.startMs - timeout && t <= s.endMs + timeout) {
+            if (target === null) target = s;
+            else {
+              const before = target.detail + s.detail;
+              merge(target, s);
+              detail += target.detail - before;
+              list.splice(i, 1);
+              i--;
+              open--;
+            }
           }
         }
+        if (target === null) {
+          target = newOpen(ip, r);
+          list.push(target);
+          list.sort((a, b) => a.startMs - b.startMs);
+        }
       }
-      if (target === null) {
-        target = newOpen(ip, r);
-        list.push(target);
-        list.sort((a, b) => a.startMs - b.startMs);
+      if (target.requests === 0) {
         open++;
         if (open > stats.peakOpen) stats.peakOpen = open;
       }
+      const held = target.detail;
       add(target, r);
+      detail += target.detail - held;
       if (watermark - lastSweep >= SWEEP_EVERY_MS) {
         lastSweep = watermark;
         sweep(watermark, (out ??= []));
       }
       if (open > maxOpen) forceClose((out ??= []));
+      else if (detail > maxDetail) {
+        // Down to 90% of the budget (the stalest may hold little), so the next closing waits for a tenth of it.
+        detailCloses++;
+        while (detail > 0.9 * maxDetail && open > 0) forceClose((out ??= []));
+      }
       return out ?? NONE;
     },
     flush() {
       const out: Session[] = [];
       sweep(Number.POSITIVE_INFINITY, out);
       open = 0;
+      detail = 0;
       return out.sort(bySessionOrder);
+    },
+    capNote() {
+      if (stats.forced === 0) return null;
+      const n = (x: number): string => x.toLocaleString('en-US');
+      const idleS = Math.max(0, Math.floor(minIdleForced / 1000));
+      const idle = idleS < 120 ? `${n(idleS)} seconds` : `${n(Math.floor(idleS / 60))} minutes`;
+      const why = detailCloses > 0
+        ? `${n(maxOpen)} sessions open at once and ${n(maxDetail)} timestamps and distinct endpoints held by them together (the latter reached ${n(detailCloses)} times)`
+        : `${n(maxOpen)} sessions open at once`;
+      return `sessions: capped at ${why}; ${n(stats.forced)} sessions were closed early, the stalest first (each idle for at least ${idle} of the ${n(timeout / 60_000)}-minute timeout); a client that came back after that starts a new session, so session counts can be high and durations short for those clients (sessions.stitching.forced_closes)`;
     },
   };
 }
@@ -203,7 +245,7 @@ function newOpen(ip: string, r: EnrichedRecord): Open {
     ip, ua: r.userAgent, agent: r.agent,
     country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null,
     startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
-    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false,
+    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false, detail: 0,
     entryT: Number.POSITIVE_INFINITY, entryE: '', exitT: Number.NEGATIVE_INFINITY, exitE: '', evidence: [],
   };
 }
@@ -221,9 +263,13 @@ function add(s: Open, r: EnrichedRecord): void {
   if (r.bytesOut !== null) s.bytes += r.bytesOut;
   if (s.times.length < TIMES_CAP) {
     if (s.times.length > 0 && t < (s.times[s.times.length - 1] ?? 0)) s.timesSorted = false;
-    s.times.push(t);
+    // One-element arrays first (most sessions have one request): a first push would reserve 17 slots.
+    if (s.times.length === 0) s.times = [t];
+    else s.times.push(t);
+    s.detail++;
   }
-  if (s.evidence.length < 3) s.evidence.push(r.source);
+  if (s.evidence.length === 0) s.evidence = [r.source];
+  else if (s.evidence.length < 3) s.evidence.push(r.source);
   if (r.isStatic) {
     s.statics++;
     return;
@@ -250,10 +296,15 @@ function addDistinct(s: Open, ep: string): void {
     return;
   }
   if (ep === s.firstEp) return;
-  if (s.distinct === null) s.distinct = new Set([s.firstEp]);
+  if (s.distinct === null) {
+    s.distinct = new Set([s.firstEp]);
+    s.detail++;
+  }
   if (s.distinct.has(ep)) return;
-  if (s.distinct.size < DISTINCT_CAP) s.distinct.add(ep);
-  else s.distinctOverflow = true;
+  if (s.distinct.size < DISTINCT_CAP) {
+    s.distinct.add(ep);
+    s.detail++;
+  } else s.distinctOverflow = true;
 }
 
 function distinctCount(s: Open): number {
@@ -265,7 +316,12 @@ function insertCapped(s: Open, t: number, ep: string): void {
   const n = s.seqT.length;
   const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
   const lastE = s.seqE[n - 1] ?? '';
-  if (n === 0 || t > lastT || (t === lastT && ep >= lastE)) {
+  if (n === 0) {
+    s.seqT = [t];
+    s.seqE = [ep];
+    return;
+  }
+  if (t > lastT || (t === lastT && ep >= lastE)) {
     if (n >= SEQUENCE_CAP) return;
     s.seqT.push(t);
     s.seqE.push(ep);
@@ -296,7 +352,12 @@ function merge(into: Open, from: Open): void {
   into.bytes += from.bytes;
   from.seqT.forEach((t, i) => insertCapped(into, t, from.seqE[i] ?? ''));
   into.seqSeen += from.seqSeen;
-  for (const t of from.times) if (into.times.length < TIMES_CAP) into.times.push(t);
+  for (const t of from.times) {
+    if (into.times.length < TIMES_CAP) {
+      into.times.push(t);
+      into.detail++;
+    }
+  }
   into.timesSorted = false;
   if (from.firstEp !== null) addDistinct(into, from.firstEp);
   if (from.distinct !== null) for (const ep of from.distinct) addDistinct(into, ep);

@@ -1,13 +1,18 @@
 /**
  * The `sessions` section of the report: counts and percentiles, bounce rate, client classes, top entry and exit
  * endpoints, the most common endpoint-to-endpoint transitions, and the busiest suspect/tool sessions with reasons.
- * Memory: three bounded top counters and a fixed number of kept sessions.
+ * Memory: three bounded top counters (20,000 entry and exit endpoints, 50,000 transitions, and at most
+ * MAX_KEY_CHARS characters of keys each: a route can be long) and a fixed number of kept sessions.
  */
 import { QuantileSketch, percentiles } from '../core/quantile';
 import { TopCounter } from '../core/top';
+import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
 import type { Session } from './types';
 import { NO_REQUEST } from '../enrich/index';
+
+/** Characters of keys per top counter of the section. */
+const MAX_KEY_CHARS = 8_000_000;
 
 /** A kept session, as shown in reports. */
 export interface SessionBrief {
@@ -50,9 +55,9 @@ export class SessionSummary {
   private readonly duration = new QuantileSketch();
   private readonly length = new QuantileSketch();
   private readonly classes = new Map<string, { sessions: number; requests: number }>();
-  private readonly entries = new TopCounter(20_000);
-  private readonly exits = new TopCounter(20_000);
-  private readonly transitions = new TopCounter(50_000);
+  private readonly entries = new TopCounter(20_000, true, MAX_KEY_CHARS);
+  private readonly exits = new TopCounter(20_000, true, MAX_KEY_CHARS);
+  private readonly transitions = new TopCounter(50_000, true, MAX_KEY_CHARS);
   private kept: Session[] = [];
 
   constructor(private readonly keep = 50) {}
@@ -83,6 +88,16 @@ export class SessionSummary {
       this.kept.push(s);
       if (this.kept.length > this.keep * 4) this.trim();
     }
+  }
+
+  /** The CAP_REACHED message when a top counter of the section evicted keys, else null. */
+  capNote(): string | null {
+    const parts: string[] = [];
+    for (const [name, t, cap] of [['top_entry', this.entries, 20_000], ['top_exit', this.exits, 20_000], ['top_transitions', this.transitions, 50_000]] as const) {
+      const m = capMessage(name, `${count(cap)} keys or ${count(MAX_KEY_CHARS)} characters`, t.stats, 'sessions', `kept counts are low by at most ${count(t.maxError)}`);
+      if (m !== null) parts.push(m);
+    }
+    return parts.length === 0 ? null : `session summary: ${parts.join('; ')}`;
   }
 
   private trim(): void {

@@ -18,6 +18,7 @@ import { fail } from '../../core/types';
 import { atOrAbove, validateSelection, type DetectorSelection } from '../../detect/stage';
 import { SEVERITIES, type Severity } from '../../detect/types';
 import { renderRules, type RuleTarget } from '../../detect/actions/rules';
+import { limitsFromEnv } from '../../core/limits';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
@@ -106,6 +107,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         summaryOnly: raw.summaryOnly === true,
         jobs: raw.jobs === undefined ? ('auto' as const) : parsePositiveInt('jobs', raw.jobs, 1),
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
+        limits: limitsFromEnv(),
       };
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl, terminalSafeJson } from '../../core/text';
-import { DiagnosticLog } from '../../diagnostics';
+import { capDiagnostic, DiagnosticLog } from '../../diagnostics';
+import { CapLog } from '../../core/capped';
+import { limitsFromEnv } from '../../core/limits';
 import { createEnricher } from '../../enrich/index';
 import { errCode } from '../../input/expand';
 import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
@@ -40,9 +42,13 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
         const detected: DetectedFormats = new Map();
         const selected = selectInputs(args, options, diags);
         const inputs = await orderInputsByTime(selected.inputs, options, detected);
-        const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
-        const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
-        const profile = new BehaviourProfile();
+        const limits = limitsFromEnv();
+        const caps = new CapLog();
+        const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw), limits, caps });
+        const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey, maxOpen: limits.openSessions });
+        caps.watch(() => stitcher.capNote());
+        const profile = new BehaviourProfile(undefined, limits.families);
+        caps.watch(() => profile.capNote());
         const summaries = await runInputs(inputs, options, {
           record: (r) => {
             const e = enrich(r);
@@ -52,6 +58,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
           diagnostic: (d) => diags.add(d),
         }, detected);
         for (const s of stitcher.flush()) profile.observeSession(s);
+        for (const message of caps.notes()) diags.add(capDiagnostic(message));
         out.write(`${terminalSafeJson(JSON.stringify(profile.toJSON(), null, 2))}\n`);
         if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
       });

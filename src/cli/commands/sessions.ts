@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/types';
 import { stripControl, terminalSafeJson } from '../../core/text';
-import { DiagnosticLog } from '../../diagnostics';
+import { capDiagnostic, DiagnosticLog } from '../../diagnostics';
+import { CapLog } from '../../core/capped';
+import { limitsFromEnv } from '../../core/limits';
 import { createEnricher } from '../../enrich/index';
 import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
 import { createStitcher } from '../../sessions/stitcher';
@@ -37,8 +39,11 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
       const selected = selectInputs(args, options, diags);
       const inputs = await orderInputsByTime(selected.inputs, options, detected);
       await withOut(raw.out ?? null, async (out) => {
-        const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw) });
-        const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey });
+        const limits = limitsFromEnv();
+        const caps = new CapLog();
+        const enrich = createEnricher({ routes: { patterns: b.routes }, geo: await geoFromOptions(raw), limits, caps });
+        const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey, maxOpen: limits.openSessions });
+        caps.watch(() => stitcher.capNote());
         const emit = (closed: readonly Session[]): void => {
           for (const s of closed) if (s.requests >= minRequests) out.write(`${terminalSafeJson(JSON.stringify(sessionToJson(s)))}\n`);
         };
@@ -52,6 +57,7 @@ export function registerSessions(program: Command, setExit: (code: number) => vo
           },
         }, detected);
         emit(stitcher.flush());
+        for (const message of caps.notes()) diags.add(capDiagnostic(message));
         if (stitcher.stats.late > 0) process.stderr.write(`lbua: ${stitcher.stats.late} record(s) arrived later than the 10-minute lateness allowance\n`);
         if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
       });
