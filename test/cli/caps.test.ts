@@ -63,7 +63,7 @@ describe('caps on input-keyed state (CAP_REACHED)', () => {
   it('prints the notes on stderr in table mode', () => {
     const t = lbua(['analyze', '--jobs', '1', '--output', 'table', file], { env: SMALL });
     expect(t.code).toBe(0);
-    expect(t.stderr).toMatch(/^info CAP_REACHED: burst: per-minute counters capped at 40 entities per kind/m);
+    expect(t.stderr).toMatch(/^info CAP_REACHED: burst: per-minute counters capped at 20 entities per kind/m);
     expect(t.stderr).toMatch(/^info CAP_REACHED: sessions: capped at 400 sessions open at once/m);
   });
 
