@@ -8,7 +8,7 @@
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { existsSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const M = require('./fuzz-mutate');
 const R = require('./fuzz-run');
@@ -16,7 +16,7 @@ const R = require('./fuzz-run');
 /**
  * @typedef {import('./fuzz-run').CaseFailure & { group: string, caseName: string, repro: string | null }} Found
  * @typedef {import('./fuzz-run').Harness & { workDir: string, reproDir: string, bisectBudget: number, reprosPerKind: number,
- *   found: Found[], reserved: Map<string, number>, cases: Map<string, { cases: number, runs: number, lines: number }>, log: (s: string) => void }} Session
+ *   found: Found[], reserved: Map<string, number>, cases: Map<string, { cases: number, runs: number, lines: number, cpuMs: number }>, log: (s: string) => void }} Session
  */
 
 /**
@@ -33,18 +33,22 @@ function session(o) {
   };
 }
 
-/** @param {Session} s @param {string} group @param {number} runs @param {number} lines */
+/**
+ * @param {Session} s @param {string} group @param {number} lines
+ * @param {readonly { cpuMs: number | null, wallMs: number }[]} runs
+ */
 function tally(s, group, runs, lines) {
-  const t = s.cases.get(group) ?? { cases: 0, runs: 0, lines: 0 };
+  const t = s.cases.get(group) ?? { cases: 0, runs: 0, lines: 0, cpuMs: 0 };
   t.cases++;
-  t.runs += runs;
+  t.runs += runs.length;
   t.lines += lines;
+  t.cpuMs += runs.reduce((n, r) => n + (r.cpuMs ?? r.wallMs), 0);
   s.cases.set(group, t);
 }
 
 /**
- * Runs one input and records its failures; a batch of lines that fails is minimized to a reproducer (up to
- * `reprosPerKind` per group, kind and command).
+ * Runs one input and records its failures; a failing input is minimized to a reproducer (up to `reprosPerKind` per
+ * group and failure signature, see `signature`).
  * @param {Session} s
  * @param {{ group: string, name: string, bytes: Buffer, input: import('./fuzz-run').InputFacts, commands: readonly import('./fuzz-run').CommandName[],
  *   format: string | null, lines?: readonly import('./fuzz-mutate').FuzzLine[], ext?: string }} c
@@ -53,7 +57,7 @@ async function runInput(s, c) {
   const file = join(s.workDir, `${c.name}${c.ext ?? '.log'}`);
   writeFileSync(file, c.bytes);
   const res = await R.runCase(s, { file, input: c.input, commands: c.commands, format: c.format });
-  tally(s, c.group, res.runs.length, c.input.lines);
+  tally(s, c.group, res.runs, c.input.lines);
   for (const f of res.failures) {
     // Reserved before the await, so that concurrent cases do not all minimize the same failure.
     const key = `${c.group}|${signature(f)}`;
@@ -134,7 +138,8 @@ function show(/** @type {string} */ text) {
  * leave detection to lbua; then the whole-file shapes (`shapes`: 'all', some names, or null for none) of 500 lines.
  * @param {Session} s
  * @param {{ format: string, seed: number, total: number, batchSize: number, commands: readonly import('./fuzz-run').CommandName[],
- *   shapeCommands: readonly import('./fuzz-run').CommandName[], shapes: 'all' | readonly string[] | null }} o
+ *   shapeCommands: readonly import('./fuzz-run').CommandName[], shapes: 'all' | readonly string[] | null, hugeBudget?: number }} o
+ *   hugeBudget: bytes of huge fields per batch (default 2 MiB)
  * @returns {Promise<string | null>} a note when the shared corpus is absent
  */
 async function fuzzFormat(s, o) {
@@ -143,7 +148,7 @@ async function fuzzFormat(s, o) {
   const batches = [];
   for (let done = 0, b = 0; done < o.total; b++) {
     const n = Math.min(o.batchSize, o.total - done);
-    batches.push({ b, lines: M.mutateBatch(seeds, n, rng) });
+    batches.push({ b, lines: M.mutateBatch(seeds, n, rng, o.hugeBudget === undefined ? {} : { hugeBudget: o.hugeBudget }) });
     done += n;
   }
   /** @type {Promise<void>[]} */
@@ -182,9 +187,11 @@ const ATTACKERS = ['185.220.101.45', '193.32.162.77'];
  * @param {{ clients: readonly string[], commands: readonly import('./fuzz-run').CommandName[] }} o
  */
 async function fuzzAttack(s, o) {
-  const base = join(s.workDir, 'attack-base-s7.log');
+  const base = join(s.workDir, '..', 'attack-base-s7.log');
   if (!existsSync(base)) {
-    execFileSync(process.execPath, [join(s.root, 'bin', 'lbua.js'), 'generate', '-n', '1500', '--hours', '1', '--incident', 'ip-burst', '--incident', 'scanner', '--seed', '7', '-o', base]);
+    const part = `${base}.${process.pid}.part`;
+    execFileSync(process.execPath, [join(s.root, 'bin', 'lbua.js'), 'generate', '-n', '1500', '--hours', '1', '--incident', 'ip-burst', '--incident', 'scanner', '--seed', '7', '-o', part]);
+    renameSync(part, base);
   }
   const text = readFileSync(base).toString('latin1');
   await Promise.all(o.clients.map((client, i) => {
@@ -208,17 +215,18 @@ const ATTACK_CLIENTS = [
 ];
 
 /** Kinds in a stable order for the summary. */
-const KINDS = ['stack-trace', 'exit-code', 'stall', 'slow', 'memory', 'bad-json', 'accounting', 'line-count', 'damage-unreported', 'count-mismatch', 'control-table', 'control-stderr', 'control-ndjson', 'bad-rules'];
+const KINDS = ['stack-trace', 'exit-code', 'stall', 'slow', 'memory', 'bad-json', 'accounting', 'line-count', 'damage-unreported', 'count-mismatch', 'time-window', 'bad-client', 'control-table', 'control-stderr', 'control-ndjson', 'bad-rules'];
 
 /**
- * The summary table: per group, cases, lbua runs, lines, and failing runs by kind.
+ * The summary table: per group, cases, lbua runs, lines, CPU seconds of the runs (wall for a killed one), and failing
+ * runs by kind.
  * @param {Session} s
  * @returns {string}
  */
 function summary(s) {
   const kinds = KINDS.filter((k) => s.found.some((f) => f.kind === k));
-  const head = ['group', 'cases', 'runs', 'lines', ...kinds];
-  const rows = [...s.cases.entries()].map(([g, t]) => [g, String(t.cases), String(t.runs), String(t.lines), ...kinds.map((k) => String(s.found.filter((f) => f.group === g && f.kind === k).length || '-'))]);
+  const head = ['group', 'cases', 'runs', 'lines', 'cpu s', ...kinds];
+  const rows = [...s.cases.entries()].map(([g, t]) => [g, String(t.cases), String(t.runs), String(t.lines), (t.cpuMs / 1000).toFixed(0), ...kinds.map((k) => String(s.found.filter((f) => f.group === g && f.kind === k).length || '-'))]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (/** @type {string[]} */ r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i] ?? 0) : c.padStart(w[i] ?? 0))).join('  ');
   return [fmt(head), ...rows.map(fmt)].join('\n');

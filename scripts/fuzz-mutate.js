@@ -303,6 +303,15 @@ const MUTATORS = [
     },
   },
   {
+    // Every decimal (not inside an address) at once: nginx $request_time, ALB and ELB processing times.
+    name: 'extreme-timing', weight: 4,
+    apply(s, rng) {
+      const by = rng.pick(['9000000000000.0', '8700000000000.000', '1e309', '-0.000', 'NaN', '99999999999999999999.999', '-1.5']);
+      const out = s.replace(/(?<![\d.])\d+\.\d+(?![\d.])/g, by);
+      return out === s ? null : out;
+    },
+  },
+  {
     name: 'extreme-date', weight: 8,
     apply(s, rng) {
       const all = [...matches(s, ISO_RE).map((m) => ({ m, iso: true })), ...matches(s, CLF_RE).map((m) => ({ m, iso: false })), ...matches(s, SYSLOG_RE).map((m) => ({ m, iso: false }))];

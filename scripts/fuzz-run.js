@@ -15,12 +15,15 @@
  *   control-table   a control character (C0 but \n\t, ESC, DEL, C1, bidi override) in the table report
  *   control-stderr  the same on stderr (diagnostics reach the terminal)
  *   control-ndjson  a raw C1 control character (U+0080–U+009F) in records/sessions NDJSON
+ *   time-window     a record time (records NDJSON, inputs[] first/last time) outside 1990 .. now + 1 year
+ *   bad-client      a record whose client_ip is not an IPv4 or IPv6 address (or keeps a zone id)
  *   bad-rules       emitted rules with a control character, or that `nginx -t` / `haproxy -c` reject (when installed)
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
+const { isIP } = require('node:net');
 const { join } = require('node:path');
 
 /** The harness's commands: lbua arguments (the input is appended) and how stdout is judged. */
@@ -82,7 +85,11 @@ function runLbua(o) {
     child.stderr?.on('data', (b) => err.push(b));
     if (o.stdin && child.stdin) {
       child.stdin.on('error', () => {});
-      createReadStream(o.file).on('error', () => child.stdin?.end()).pipe(child.stdin);
+      // The harness's own input must be there: a missing file is a harness error, never an empty stdin for lbua.
+      createReadStream(o.file).on('error', (e) => {
+        child.kill('SIGKILL');
+        throw e;
+      }).pipe(child.stdin);
     }
     let killed = false;
     const timer = setTimeout(() => {
@@ -128,7 +135,10 @@ function showControl(s, re) {
 function judge(command, r, input, limits, env) {
   /** @type {Failure[]} */
   const failures = [];
-  const fail = (/** @type {string} */ kind, /** @type {string} */ detail) => failures.push({ kind, detail });
+  // One failure per kind and run: the first occurrence tells what broke.
+  const fail = (/** @type {string} */ kind, /** @type {string} */ detail) => {
+    if (!failures.some((f) => f.kind === kind)) failures.push({ kind, detail });
+  };
   const spec = COMMANDS[command];
   const bound = boundMs(input, limits);
   if (r.killed) fail('stall', `killed after ${(r.wallMs / 1000).toFixed(1)} s (bound ${(bound / 1000).toFixed(1)} s × kill factor ${limits.killFactor}) on ${input.lines} lines`);
@@ -162,6 +172,7 @@ function judge(command, r, input, limits, env) {
       try {
         const o = JSON.parse(line);
         count += command === 'sessions' ? Number(o.requests) : 1;
+        if (command === 'records') recordProblems(o, fail);
       } catch {
         fail('bad-json', `NDJSON line is not JSON: ${JSON.stringify(line.slice(0, 120))}`);
         break;
@@ -221,7 +232,25 @@ function accounting(doc, input, fail) {
     if (!(i.lines === sum)) fail('accounting', `${i.path}: lines ${i.lines} ≠ records ${i.records} + filtered ${i.filtered} + skipped ${i.skipped} + malformed ${i.malformed} (${sum})`);
     if (input.expectLines !== null && i.lines !== input.expectLines) fail('line-count', `${i.path}: lines ${i.lines}, the input has ${input.expectLines}${i.damaged ? ` (damaged: ${i.damaged.message ?? JSON.stringify(i.damaged)})` : ''}`);
     if (input.damaged === true && !i.damaged) fail('damage-unreported', `${i.path}: damaged gzip read as intact (${i.lines} lines)`);
+    for (const t of [i.first_time, i.last_time]) if (t !== null && t !== undefined && !inWindow(t)) fail('time-window', `${i.path}: a record at ${t}, outside 1990..now+1y`);
   }
+}
+
+/** The sane window for a request time (README "Bad input": 1990 to now + 1 year). */
+const WINDOW = { from: Date.parse('1990-01-01T00:00:00Z'), to: Date.now() + 366 * 86_400_000 };
+/** @param {unknown} t */
+const inWindow = (t) => typeof t === 'string' && Date.parse(t) >= WINDOW.from && Date.parse(t) <= WINDOW.to;
+
+/**
+ * A record of `lbua records` must be what it claims: a time in the sane window, a client that is an IPv4 or IPv6
+ * address without a zone id. Reported once per run (the first offending record).
+ * @param {Record<string, unknown>} o @param {(kind: string, detail: string) => void} fail
+ */
+function recordProblems(o, fail) {
+  const src = JSON.stringify(o['source'] ?? null);
+  if (!inWindow(o['time'])) fail('time-window', `record time ${JSON.stringify(o['time'])} outside 1990..now+1y at ${src}`);
+  const ip = o['client_ip'];
+  if (typeof ip !== 'string' || isIP(ip) === 0 || ip.includes('%')) fail('bad-client', `client_ip ${JSON.stringify(ip)} is not an IPv4/IPv6 address at ${src}`);
 }
 
 /** The records a report counted (sum over inputs). @param {unknown} doc */
@@ -317,7 +346,10 @@ async function runCase(h, c) {
     const j = judge(command, r, c.input, h.limits, { tools: h.tools });
     runs.push({ command, wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssKb: r.maxRssKb });
     for (const f of j.failures) failures.push({ command, args: [...args, spec.stdin ? '-' : c.file], ...f, wallMs: r.wallMs, cpuMs: r.cpuMs });
-    counts.set(command, command === 'analyze-json' || command === 'analyze-stdin' ? (j.doc === null ? null : reportRecords(j.doc)) : j.count);
+    // Counts are compared only between runs that finished normally (a crash or a kill is already its own failure).
+    const finished = !r.killed && (r.code === 0 || r.code === 1) && !j.failures.some((f) => f.kind === 'stack-trace');
+    const n = command === 'analyze-json' || command === 'analyze-stdin' ? (j.doc === null ? null : reportRecords(j.doc)) : j.count;
+    counts.set(command, finished ? n : null);
   })));
   const base = counts.get('analyze-json');
   if (base !== undefined && base !== null) {

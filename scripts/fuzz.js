@@ -23,11 +23,12 @@
  * across commands, keep control characters out of tables, stderr and NDJSON (C1), and stay within
  * max(2 s, 1 ms × lines) × --time-factor of CPU (killed at --kill-factor times that). scripts/fuzz-run.js lists the
  * failure kinds. A failing batch is minimized (ddmin) to the line(s) that cause it: the reproducer and a .txt with
- * its command line and the origin and mutators of each line go to bench-out/fuzz/repro/. Exits 1 on any failure.
+ * its command line and the origin and mutators of each line go to bench-out/fuzz/repro/. Exits 1 on any failure,
+ * 3 on an error of the harness itself.
  *
  * Usage: node scripts/fuzz.js [--seed 1] [--lines-per-format 20000] [--batch 2000] [--formats alb,nginx]
  *          [--time-factor 1] [--kill-factor 5] [--max-rss-mb 1024] [--jobs 2] [--commands analyze-json,records]
- *          [--bisect-budget 40] [--repros-per-kind 2] [--no-shapes] [--no-attack]
+ *          [--bisect-budget 40] [--repros-per-kind 1] [--no-shapes] [--no-attack]
  *        node scripts/fuzz.js --replay FILE [--format id]   (every command on one file, e.g. a reproducer)
  */
 'use strict';
@@ -60,11 +61,11 @@ function fatal(m) {
 }
 
 async function main() {
-  const workDir = join(root, 'bench-out', 'fuzz', 'work');
-  rmSync(workDir, { recursive: true, force: true });
+  // One folder per run: two runs at once (a replay beside a long fuzz) must not delete each other's inputs.
+  const workDir = join(root, 'bench-out', 'fuzz', `work-${process.pid}`);
   const s = L.session({
     root, workDir, reproDir: join(root, 'bench-out', 'fuzz', 'repro'), jobs: Number(opt('jobs', '2')), limits,
-    bisectBudget: Number(opt('bisect-budget', '40')), reprosPerKind: Number(opt('repros-per-kind', '2')),
+    bisectBudget: Number(opt('bisect-budget', '40')), reprosPerKind: replay !== '' ? 0 : Number(opt('repros-per-kind', '1')),
     log: (l) => process.stdout.write(`${l}\n`),
   });
   process.stdout.write(`fuzz: seed ${seed}, ${perFormat} lines per format in batches of ${batch}, commands ${commands.join(',')}; time bound max(2 s, 1 ms × lines) × ${limits.timeFactor} CPU, RSS cap ${limits.maxRssMb} MB\n`);
@@ -93,9 +94,14 @@ async function main() {
   const repros = s.found.filter((f) => f.repro !== null);
   process.stdout.write(repros.length > 0 ? `; reproducers:\n${repros.map((f) => `  ${f.kind.padEnd(17)} ${f.command.padEnd(13)} ${f.repro} (+ .txt)`).join('\n')}\n` : '\n');
   rmSync(s.tools.dir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
   process.exit(s.found.length > 0 ? 1 : 0);
 }
 
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`fuzz: harness error: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(3);
+});
 main().catch((e) => {
   process.stderr.write(`fuzz: harness error: ${e instanceof Error ? e.stack : String(e)}\n`);
   process.exit(3);

@@ -42,7 +42,6 @@ const maxRssMb = Number(opt('max-rss-mb', '1024'));
 const capMs = Number(opt('time-cap-min', '10')) * 60_000;
 const extra = opt('args', '').split(' ').filter(Boolean);
 const only = opt('only', '').split(',').filter(Boolean);
-const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 mkdirSync(dir, { recursive: true });
 
 const T0 = Date.parse('2026-03-10T00:00:00Z');
@@ -153,16 +152,31 @@ const SCENARIOS = [
   },
 ];
 
-/** Runs lbua on a scenario; resolves to the measured figures. */
+/** Peak RSS (kB) and CPU (s) of a live process from /proc, or null where /proc is not there. */
+function procStats(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { rssKb: hwm ? Number(hwm[1]) : null, cpuS: (Number(f[11]) + Number(f[12])) / 100 }; // utime, stime in ticks (100/s)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs lbua on a scenario; resolves to the measured figures. Peak RSS and CPU are sampled from /proc every second (so
+ * a run killed at the time cap or aborted out of memory still has them) and read at exit by scripts/fuzz-probe.js.
+ */
 function run(sc) {
   return new Promise((resolve) => {
     const input = join(dir, sc.input);
     const outFile = join(dir, `out-${sc.name}.json`);
     const out = openSync(outFile, 'w');
-    const lbua = [bin, 'analyze', '--output', 'json', ...extra, sc.stdin ? '-' : relative(root, input)];
-    const cmd = timeBin ? [timeBin, '-f', 'stress-time maxrss_kb=%M user_s=%U sys_s=%S', process.execPath, ...lbua] : [process.execPath, ...lbua];
+    const args = ['-r', join(__dirname, 'fuzz-probe.js'), bin, 'analyze', '--output', 'json', ...extra, sc.stdin ? '-' : relative(root, input)];
     const t0 = Date.now();
-    const child = spawn(cmd[0], cmd.slice(1), { cwd: root, env: { ...process.env, TZ: 'UTC', NO_COLOR: '1', LBUA_BENCH_STATS: '1' }, stdio: [sc.stdin ? 'pipe' : 'ignore', out, 'pipe'], detached: true });
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' }, stdio: [sc.stdin ? 'pipe' : 'ignore', out, 'pipe'] });
     if (sc.stdin) {
       child.stdin.on('error', () => {});
       pipeline(createReadStream(input), createGunzip(), child.stdin).catch(() => {});
@@ -174,31 +188,28 @@ function run(sc) {
       if (head.length < 8192) head += s;
       tail = (tail + s).slice(-16384);
     });
+    let sampled = null;
+    const poll = setInterval(() => {
+      // A dying process (a zombie, or dumping core) has no VmHWM any more: keep the largest seen.
+      const now = procStats(child.pid);
+      if (now) sampled = { rssKb: Math.max(now.rssKb ?? 0, sampled?.rssKb ?? 0) || null, cpuS: Math.max(now.cpuS, sampled?.cpuS ?? 0) };
+    }, 1000);
     let killed = false;
     const timer = setTimeout(() => {
       killed = true;
-      // The run is its own process group (detached): kill lbua under /usr/bin/time too, by the group's id.
-      try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      child.kill('SIGKILL');
     }, capMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       closeSync(out);
       const wallMs = Date.now() - t0;
-      const all = head.length < 8192 ? head : `${head}\n…\n${tail}`;
-      const t = /stress-time maxrss_kb=(\d+) user_s=([\d.]+) sys_s=([\d.]+)/.exec(tail);
-      const m = /maxrss_kb=(\d+)/.exec(tail);
-      const exit = /Command exited with non-zero status (\d+)/.exec(tail);
-      const sig = /Command terminated by signal (\d+)/.exec(tail);
+      const probe = /lbua-fuzz-probe cpu_ms=(\d+) maxrss_kb=(\d+)/.exec(tail);
       resolve({
-        code: timeBin ? (sig ? null : exit ? Number(exit[1]) : code) : code,
-        signal: sig ? `signal ${sig[1]}` : signal, killed, wallMs,
-        cpuS: t ? Number(t[2]) + Number(t[3]) : null,
-        rssMb: t ? Number(t[1]) / 1024 : m ? Number(m[1]) / 1024 : null,
-        stderr: all.replace(/^stress-time .*$/m, '').replace(/^Command (exited|terminated).*$/m, ''),
+        code, signal, killed, wallMs,
+        cpuS: probe ? Number(probe[1]) / 1000 : sampled?.cpuS ?? null,
+        rssMb: probe ? Number(probe[2]) / 1024 : sampled?.rssKb != null ? sampled.rssKb / 1024 : null,
+        stderr: (head.length < 8192 ? head : `${head}\n…\n${tail}`).replace(/^lbua-fuzz-probe .*$/m, ''),
         outFile,
       });
     });
@@ -247,7 +258,7 @@ async function main() {
     const gen = sc.stdin ? 'stdin' : `${(sizeOf(input) / 1e6).toFixed(1)} MB`;
     const row = {
       scenario: sc.name, input: gen, exit: r.killed ? 'killed' : String(r.code ?? r.signal), json: doc ? 'valid' : 'no',
-      rss: r.rssMb === null ? '?' : `${r.rssMb.toFixed(0)} MB`, cpu: r.cpuS === null ? '?' : `${r.cpuS.toFixed(1)} s`, wall: `${(r.wallMs / 1000).toFixed(1)} s`,
+      rss: r.rssMb === null ? '?' : `${r.killed ? '≥' : ''}${r.rssMb.toFixed(0)} MB`, cpu: r.cpuS === null ? '?' : `${r.killed ? '≥' : ''}${r.cpuS.toFixed(1)} s`, wall: `${(r.wallMs / 1000).toFixed(1)} s`,
       lines: doc ? `${sum('lines')} = ${sum('records')} rec + ${sum('skipped')} skip + ${sum('malformed')} bad + ${sum('filtered')} filt` : '-',
       result: problems.length ? `FAIL ${problems.join('; ')}` : 'ok',
     };

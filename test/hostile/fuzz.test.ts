@@ -5,6 +5,8 @@
  * minimized reproducer under bench-out/fuzz/test-repro/ (with a .txt holding the command line and each line's origin
  * and mutators); `node scripts/fuzz.js --replay FILE` reruns every command on it.
  * The harness itself is tested first: its judge must flag each broken promise on a hand-made run.
+ * Cost when nothing fails: about 50 lbua runs, 20 s on two idle cores (huge fields rationed to 512 KB per batch;
+ * the full fuzz adds CR-only/CRLF/BOM/UTF-16 copies, stdin, forced formats, the AWS WAF rules and more seeds).
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -31,12 +33,13 @@ describe('fuzz harness judge', () => {
   const env = { tools: { nginx: null, haproxy: null, dir: '/nonexistent' } };
   const report1 = (inputs: unknown[]): string => JSON.stringify({ inputs });
   const good = { path: 'x.log', lines: 3, records: 1, filtered: 0, skipped: 1, malformed: 1, damaged: null };
+  const rec = (o: Record<string, unknown> = {}): string => JSON.stringify({ time: '2026-03-10T09:00:00.000Z', client_ip: '2001:db8::1', source: { file: 'x.log', line: 1 }, ...o });
   const kinds = (command: R.CommandName, r: Partial<R.RunResult>, facts: R.InputFacts = input): string[] =>
     R.judge(command, { ...ok, ...r }, facts, limits, env).failures.map((f) => f.kind);
 
   it('passes a clean run', () => {
     expect(kinds('analyze-json', { stdout: report1([good]) })).toEqual([]);
-    expect(kinds('records', { stdout: '{"a":1}\n{"b":"\\u009b"}\n' })).toEqual([]);
+    expect(kinds('records', { stdout: `${rec()}\n${rec({ user_agent: '\\u009b' })}\n` })).toEqual([]);
   });
   it.each([
     ['a stack trace', 'analyze-json', { stdout: report1([good]), stderr: "RangeError: Invalid time value\n    at Date.toISOString (<anonymous>)\n    at isoTime (/x/dist/core/units.js:12:20)\n", code: 1 }, ['stack-trace']],
@@ -51,6 +54,10 @@ describe('fuzz harness judge', () => {
     ['ESC in a table', 'analyze-table', { stdout: 'client \u001b[2J' }, ['control-table']],
     ['C1 in a table', 'analyze-table', { stdout: 'client \u009b31m' }, ['control-table']],
     ['a bidi override on stderr', 'records', { stderr: 'x.log:1: error PARSE_NO_MATCH: \u202e' }, ['control-stderr']],
+    ['a record time before 1990', 'records', { stdout: `${rec({ time: '0001-01-01T00:00:00.000Z' })}\n` }, ['time-window']],
+    ['a report whose last request is in year 9999', 'analyze-json', { stdout: report1([{ ...good, first_time: null, last_time: '9999-12-31T23:59:59.000Z' }]) }, ['time-window']],
+    ['a client with a zone id', 'records', { stdout: `${rec({ client_ip: 'fe80::1%25;}server{listen' })}\n` }, ['bad-client']],
+    ['a host name as client', 'records', { stdout: `${rec({ client_ip: 'evil.example.com' })}\n` }, ['bad-client']],
     ['raw C1 in NDJSON', 'sessions', { stdout: '{"requests":1,"key":"\u009d"}\n' }, ['control-ndjson']],
     ['ESC in nginx rules', 'rules-nginx', { stdout: 'deny fe80::1%\u001b]52;c;;\n' }, ['bad-rules']],
     ['ESC in an AWS WAF description', 'rules-waf', { stdout: JSON.stringify({ Description: 'fe80::1%\u001b[2J' }) }, ['bad-rules']],
@@ -103,7 +110,7 @@ describe(`fuzz slice (seed ${SEED}, ${LINES} lines per format)`, () => {
     const from = s.found.length;
     const note = await L.fuzzFormat(s, {
       format, seed: SEED, total: LINES, batchSize: LINES, commands: ['analyze-json', 'analyze-table', 'records', 'sessions', 'profile'],
-      shapeCommands: ['analyze-json'], shapes: ['gzip-truncated', 'gzip-bad-crc', 'cr-only'],
+      shapeCommands: ['analyze-json'], shapes: ['gzip-truncated', 'gzip-bad-crc'], hugeBudget: 512 * 1024,
     });
     if (note !== null) console.warn(`fuzz slice: ${note}`);
     expect(report(s, from)).toEqual([]);
@@ -115,11 +122,11 @@ describe(`fuzz slice (seed ${SEED}, ${LINES} lines per format)`, () => {
     expect(report(s, from)).toEqual([]);
   }, SLOW);
 
-  it('attack logs whose attacker is a hostile client field: tables and emitted rules', async () => {
+  it('attack logs whose attacker is a hostile client field: emitted nginx and HAProxy rules', async () => {
     const from = s.found.length;
     const missing = [s.tools.nginx === null ? 'nginx' : null, s.tools.haproxy === null ? 'haproxy' : null].filter((x) => x !== null);
     if (missing.length > 0) console.warn(`fuzz slice: ${missing.join(' and ')} not installed: emitted rules are checked for control characters only`);
-    await L.fuzzAttack(s, { clients: L.ATTACK_CLIENTS.slice(0, 2), commands: ['rules-nginx', 'rules-haproxy', 'analyze-table'] });
+    await L.fuzzAttack(s, { clients: L.ATTACK_CLIENTS.slice(0, 2), commands: ['rules-nginx', 'rules-haproxy'] });
     expect(report(s, from)).toEqual([]);
   }, SLOW);
 });
