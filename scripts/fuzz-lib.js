@@ -4,13 +4,15 @@
  * (test/hostile/fuzz.test.ts): batches of mutated lines per format, whole-file shapes, and attack logs whose
  * attacker is a hostile client field (so the emitted rules carry it). A failing batch is minimized (ddmin) to the
  * line(s) that cause the failure, written with its command line as a reproducer.
- * Mutators: scripts/fuzz-mutate.js; running and judging: scripts/fuzz-run.js.
+ * Mutators: scripts/fuzz-mutate.js (values in fuzz-values.js, whole-file shapes in fuzz-shapes.js); running and
+ * judging: scripts/fuzz-run.js.
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const M = require('./fuzz-mutate');
+const S = require('./fuzz-shapes');
 const R = require('./fuzz-run');
 
 /**
@@ -159,7 +161,7 @@ async function fuzzFormat(s, o) {
   });
   if (o.shapes !== null && batches[0]) {
     const shapeLines = batches[0].lines.slice(0, 500);
-    for (const sh of M.batchShapes(shapeLines, rng)) {
+    for (const sh of S.batchShapes(shapeLines, rng)) {
       if (o.shapes !== 'all' && !o.shapes.includes(sh.name)) continue;
       work.push(runInput(s, { group: o.format, name: `${o.format}-s${o.seed}-${sh.name}`, bytes: sh.bytes, input: { lines: sh.lines, expectLines: sh.expectLines, damaged: sh.damaged }, commands: o.shapeCommands, format: null, ext: sh.name.startsWith('gzip') ? '.log.gz' : '.log' }));
     }
@@ -174,7 +176,7 @@ async function fuzzFormat(s, o) {
  */
 async function fuzzShapes(s, o) {
   const rng = M.makeRng(o.seed * 104729);
-  await Promise.all(M.commonShapes(rng).map((sh) => runInput(s, { group: 'shapes', name: `shape-${sh.name}`, bytes: sh.bytes, input: { lines: sh.lines, expectLines: sh.expectLines, damaged: null }, commands: o.commands, format: null, ext: sh.name.endsWith('.gz') ? '.log.gz' : '.log' })));
+  await Promise.all(S.commonShapes(rng).map((sh) => runInput(s, { group: 'shapes', name: `shape-${sh.name}`, bytes: sh.bytes, input: { lines: sh.lines, expectLines: sh.expectLines, damaged: null }, commands: o.commands, format: null, ext: sh.name.endsWith('.gz') ? '.log.gz' : '.log' })));
 }
 
 /** The attacker addresses of the generated attack log (lbua generate --incident ip-burst --incident scanner --seed 7). */

@@ -10,7 +10,6 @@
 'use strict';
 const { existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
-const { gzipSync } = require('node:zlib');
 
 /** Formats and the shared-corpus folders whose lines seed them. */
 const CORPUS_DIRS = /** @type {Readonly<Record<string, readonly string[]>>} */ ({
@@ -85,45 +84,10 @@ function seedLines(root, format) {
   return { lines, note };
 }
 
-/** UTF-8 bytes of `s` as a latin1 string (so a mutated line can hold any character). */
-const u8 = (/** @type {string} */ s) => Buffer.from(s, 'utf8').toString('latin1');
-/** A latin1 line as bytes. */
-const toBytes = (/** @type {string} */ s) => Buffer.from(s, 'latin1');
-
-const EXTREME_NUMBERS = [
-  '9000000000000.0', '9'.repeat(310), '-0', '1e309', 'NaN', '-1', '-999999', 'Infinity', '-Infinity', '0x1F', '1_000',
-  '000000000000000000001', '4294967296', '9007199254740993', '1e-400', '.5', '5.', '+5', '8.7e12', '8700000000.000',
-  '1.7976931348623157e308', '-9000000000000.0', '0.0000001', '', u8('١٢٣'),
-];
-const HOSTILE_CLIENTS = [
-  u8('fe80::1%\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J'), 'fe80::1%25;}server{listen', 'fe80::1%eth0', 'evil.example.com',
-  'localhost', '', '-', '999.999.999.999', '1.2.3', '::ffff:1.2.3.4', '1.2.3.4.5', '0x7f000001', '01.02.03.04', '::',
-  u8('2001:db8::1%\u009b31m'), `fe80::1%${'a'.repeat(5000)}`, '1.2.3.4\x00', u8('١.٢.٣.٤'), '1.1.1.1;deny all;',
-  '10.0.0.1 } server { listen 81', "1.2.3.4'\"", 'fe80::1%"; }', '256.1.1.1', '1.2.3.4/0',
-];
-const CONTROL_PAYLOADS = [
-  '\x1b[2J', '\x1b]52;c;Zm9v\x07', '\x07', '\x08\x08\x08', '\x7f', u8('\u009b31m'), u8('\u009d0;title\u009c'), '\x9b',
-  '\x1b', u8('\u202e'), u8('\u2028'), '\x1bP+q\x1b\\', '\x0c', '\x0b',
-];
-const INVALID_UTF8 = ['\xff', '\xc3', '\xed\xa0\x80', '\xf4\x90\x80\x80', '\xc0\xaf', '\xe2\x82', '\xfe\xfe\xff\xff', '\x80'];
-const HUGE_SIZES = [4096, 8192, 16384, 61440, 65000, 65536, 70000];
-const HUGE_UNITS = ['xbo', 'x.', 'x-', 'ab12', 'X', 'a/', '%41', 'Mozilla/5.0 (', '(', 'a', 'x.y-', 'Bot', '0123456789abcdef', 'A1/'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const ISO_DATES = [
-  '0001-01-01T00:00:00.000000Z', '9999-12-31T23:59:59.999999Z', '2026-13-01T00:00:00.000000Z', '2026-02-30T25:61:61Z',
-  '1970-01-01T00:00:00.000000Z', '2026-02-30T25:61:61.000000Z', '+275760-09-13T00:00:00.000Z', '1969-12-31T23:59:59.999999Z',
-  '2026-03-10T09:00:00.000000+99:99', '2026-03-10T09:-6:00.000000Z', '10000-01-01T00:00:00.000000Z', '2026-03-10T09:00:00.9999999999999Z',
-];
-const CLF_DATES = [
-  '10/Dec/2018:15:-6:49', '01/Jan/0001:00:00:00 +0000', '31/Dec/9999:23:59:59 +0000', '32/Foo/2026:25:61:61 +9999',
-  '10/Dec/2018:15:06:49 -9999', '00/Jan/1900:00:00:00 +0000', '10/Dec/2018:15:-6:49.497', '31/Feb/2026:24:00:00 +0000',
-  '10/Dec/20180:15:06:49 +0000',
-];
-const DATE_PARTS = ['-6', '00', '99', '61', '13', '0001', '9999', '', 'Foo', '1e3', u8('٣'), '-0', '+1', '999999999'];
-const ISO_RE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
-const CLF_RE = /\d{2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d{3})?(?: [+-]\d{4})?/g;
-const SYSLOG_RE = /\b[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\b/g;
-const NUMBER_RE = /-?\d+(?:\.\d+)?/g;
+const {
+  toBytes, EXTREME_NUMBERS, HOSTILE_CLIENTS, CONTROL_PAYLOADS, INVALID_UTF8, HUGE_SIZES, HUGE_UNITS, MONTHS, ISO_DATES,
+  CLF_DATES, DATE_PARTS, ISO_RE, CLF_RE, SYSLOG_RE, NUMBER_RE,
+} = require('./fuzz-values');
 
 /**
  * Spans [start, end) of the fields of a line: runs of non-spaces, a "quoted string" or a [bracketed] one as one field.
@@ -435,71 +399,4 @@ function countLines(b) {
   return b.length > 0 && b[b.length - 1] !== 10 ? n + 1 : n;
 }
 
-/**
- * A whole input: its bytes, the line count lbua must report (null when it cannot be known: a damaged gzip), and
- * the number of lines the time bound is computed from.
- * @typedef {{ name: string, bytes: Buffer, expectLines: number | null, lines: number, damaged: boolean }} Shape
- */
-
-/**
- * Whole-file shapes that do not depend on a format: empty, blank lines, gzip of them, NUL, random bytes, one long line.
- * @param {Rng} rng
- * @returns {Shape[]}
- */
-function commonShapes(rng) {
-  const blank = Buffer.alloc(100_000, 10);
-  const random = Buffer.from(Array.from({ length: 65536 }, () => rng.int(0, 255)));
-  const longLine = Buffer.from(`${'x'.repeat(100 * 1024)}`);
-  /** @type {(name: string, bytes: Buffer, lines?: number | null) => Shape} */
-  const shape = (name, bytes, lines) => {
-    const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? null : bytes;
-    const n = lines === undefined ? (plain ? countLines(plain) : 0) : lines;
-    return { name, bytes, expectLines: n, lines: n ?? 0, damaged: false };
-  };
-  return [
-    shape('empty', Buffer.alloc(0)),
-    shape('blank-lines', blank),
-    shape('blank-crlf', Buffer.from('\r\n'.repeat(50_000))),
-    shape('spaces-lines', Buffer.from(' \t \n'.repeat(20_000))),
-    shape('blank-lines.gz', gzipSync(Buffer.alloc(1024 * 1024, 10)), 1024 * 1024),
-    shape('empty.gz', gzipSync(Buffer.alloc(0)), 0),
-    shape('nul-only', Buffer.alloc(65536, 0)),
-    shape('random-bytes', random),
-    shape('one-100k-line', longLine),
-    shape('one-100k-line-nl', Buffer.concat([longLine, Buffer.from('\n')])),
-    shape('cr-only-blank', Buffer.alloc(100_000, 13)),
-    shape('gzip-magic-only', Buffer.from([0x1f, 0x8b]), null),
-  ];
-}
-
-/**
- * Whole-file shapes made from a format's batch: gzip, truncated gzip, gzip with a flipped CRC (every line intact),
- * CR-only line ends, CRLF, a UTF-8 BOM, UTF-16, gzip with trailing garbage.
- * @param {readonly FuzzLine[]} lines
- * @param {Rng} rng
- * @returns {Shape[]}
- */
-function batchShapes(lines, rng) {
-  const plain = batchBytes(lines);
-  const n = countLines(plain);
-  const gz = gzipSync(plain);
-  const crc = Buffer.from(gz);
-  crc[crc.length - 8] = (crc[crc.length - 8] ?? 0) ^ 0xff;
-  const cut = gz.subarray(0, rng.int(Math.floor(gz.length / 4), gz.length - 9));
-  const text = plain.toString('latin1');
-  /** @type {(name: string, bytes: Buffer, expectLines: number | null, damaged?: boolean) => Shape} */
-  const shape = (name, bytes, expectLines, damaged = false) => ({ name, bytes, expectLines, lines: n, damaged });
-  const utf16 = (/** @type {string} */ name, /** @type {Buffer} */ bytes) => shape(name, bytes, countLines(bytes));
-  return [
-    shape('gzip', gz, n),
-    shape('gzip-truncated', cut, null, true),
-    shape('gzip-bad-crc', crc, n, true),
-    shape('gzip-trailing-garbage', Buffer.concat([gz, Buffer.from('garbage\n')]), null, true),
-    shape('cr-only', toBytes(text.replace(/\n/g, '\r')), countLines(toBytes(text.replace(/\n/g, '\r')))),
-    shape('crlf', toBytes(text.replace(/\n/g, '\r\n')), n),
-    shape('bom', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), plain]), n),
-    utf16('utf16le', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plain.toString('latin1'), 'utf16le')])),
-  ];
-}
-
-module.exports = { FORMATS, CORPUS_DIRS, MUTATORS, makeRng, seedLines, mutateBatch, batchBytes, countLines, commonShapes, batchShapes, fields, toBytes };
+module.exports = { FORMATS, CORPUS_DIRS, MUTATORS, makeRng, seedLines, mutateBatch, batchBytes, countLines, fields, toBytes };
