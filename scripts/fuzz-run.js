@@ -237,6 +237,9 @@ function accounting(doc, input, fail) {
 }
 
 /** The sane window for a request time (README "Bad input": 1990 to now + 1 year). */
+/** A host name as lbua keeps one in client_host (RFC 1123 labels, `_` allowed, at least one letter). */
+const HOST_NAME = /^(?=.*[A-Za-z])(?=.{1,253}$)[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*$/;
+
 const WINDOW = { from: Date.parse('1990-01-01T00:00:00Z'), to: Date.now() + 366 * 86_400_000 };
 /** @param {unknown} t */
 const inWindow = (t) => typeof t === 'string' && Date.parse(t) >= WINDOW.from && Date.parse(t) <= WINDOW.to;
@@ -250,6 +253,12 @@ function recordProblems(o, fail) {
   const src = JSON.stringify(o['source'] ?? null);
   if (!inWindow(o['time'])) fail('time-window', `record time ${JSON.stringify(o['time'])} outside 1990..now+1y at ${src}`);
   const ip = o['client_ip'];
+  const host = o['client_host'];
+  // No address: the log has none for this line ('-', a Unix socket) or a host name in its place (client_host).
+  if (ip === null) {
+    if (host !== null && (typeof host !== 'string' || !HOST_NAME.test(host))) fail('bad-client', `client_host ${JSON.stringify(host)} is not a host name at ${src}`);
+    return;
+  }
   if (typeof ip !== 'string' || isIP(ip) === 0 || ip.includes('%')) fail('bad-client', `client_ip ${JSON.stringify(ip)} is not an IPv4/IPv6 address at ${src}`);
 }
 

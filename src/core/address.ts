@@ -5,7 +5,7 @@
  * config syntax). Anything else (a hostname, a port, garbage) is not an address.
  */
 
-/** True when s[from, to) is a dotted-quad IPv4 address (octets 0–255, 1–3 digits each). */
+/** True when s[from, to) is a dotted-quad IPv4 address (octets 0–255, 1–3 digits each, no leading zero). */
 function isIpv4At(s: string, from: number, to: number): boolean {
   let parts = 0;
   let digits = 0;
@@ -18,6 +18,8 @@ function isIpv4At(s: string, from: number, to: number): boolean {
       digits = 0;
       value = 0;
     } else if (c >= 48 && c <= 57) {
+      // A leading zero ("01") reads as octal to inet_aton and as decimal elsewhere: not an address anyone logs.
+      if (digits === 1 && value === 0) return false;
       value = value * 10 + (c - 48);
       if (++digits > 3 || value > 255) return false;
     } else return false;

@@ -58,6 +58,7 @@ describe('fuzz harness judge', () => {
     ['a report whose last request is in year 9999', 'analyze-json', { stdout: report1([{ ...good, first_time: null, last_time: '9999-12-31T23:59:59.000Z' }]) }, ['time-window']],
     ['a client with a zone id', 'records', { stdout: `${rec({ client_ip: 'fe80::1%25;}server{listen' })}\n` }, ['bad-client']],
     ['a host name as client', 'records', { stdout: `${rec({ client_ip: 'evil.example.com' })}\n` }, ['bad-client']],
+    ['a client_host that is not a host name', 'records', { stdout: `${rec({ client_ip: null, client_host: 'x;}server{' })}\n` }, ['bad-client']],
     ['raw C1 in NDJSON', 'sessions', { stdout: '{"requests":1,"key":"\u009d"}\n' }, ['control-ndjson']],
     ['ESC in nginx rules', 'rules-nginx', { stdout: 'deny fe80::1%\u001b]52;c;;\n' }, ['bad-rules']],
     ['ESC in an AWS WAF description', 'rules-waf', { stdout: JSON.stringify({ Description: 'fe80::1%\u001b[2J' }) }, ['bad-rules']],
