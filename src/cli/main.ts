@@ -8,6 +8,7 @@ import { LbuaError } from '../core/types';
 import { stripControl } from '../core/text';
 import { VERSION } from '../version';
 import { withOut } from './output';
+import { limitHeapGrowth } from './heap';
 import { registerAnalyze } from './commands/analyze';
 import { registerRecords } from './commands/records';
 import { registerFormats } from './commands/formats';
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Diagnostics to a reader that went away (`2>&1 | head`) are dropped, not a crash.
   process.stderr.on('error', () => undefined);
   const first = argv[2];
+  const stopHeapWatch = limitHeapGrowth();
   try {
     crashForTests(process.env['LBUA_TEST_CRASH']);
     if (first === '-V' || first === '--version') {
@@ -67,6 +69,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     return reportCrash(e);
+  } finally {
+    stopHeapWatch();
   }
   if (process.env['LBUA_BENCH_STATS']) process.stderr.write(`maxrss_kb=${process.resourceUsage().maxRSS}\n`);
   return exitCode;
