@@ -16,35 +16,29 @@ import { QuantileSketch } from '../core/quantile';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
-import { fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { CappedMap, count } from '../core/capped';
+import { CellPool, type CellTable } from '../core/cells';
 import { ewma, mad, median, robustZ } from './stats/robust';
 
 type Kind = 'ip' | 'narrow' | 'wide' | 'asn';
 const KINDS: readonly Kind[] = ['ip', 'narrow', 'wide', 'asn'];
 
 /**
- * Per entity per minute. The sets are created only once they hold two values (the member addresses of a network) or
- * once the count could matter (a quarter of minRate): most cells see one request.
+ * Per entity per minute, one slot of a CellTable (core/cells.ts): counters in typed arrays, the member addresses and
+ * agents in reference columns, created only once they hold two values (the member addresses of a network) or once
+ * the count could matter (a quarter of minRate): most cells see one request.
  */
-interface Cell {
-  n: number;
-  /** The first address, until a second one makes `ips` a set. */
-  ip0: string | null;
-  ips: Set<string> | null;
-  agents: Set<string> | null;
-  statics: number;
-  bots: number;
-  evidence: SourceRef[];
-}
-
-/** One kind's cells in one minute, and the counts of the cells its cap evicted (count → cells). */
-interface MinuteKind {
-  readonly cells: CappedMap<Cell>;
-  evicted: Map<number, number> | null;
-}
+const N = 0;
+const STATICS = 1;
+const BOTS = 2;
+/** Reference columns: the first address (until a second makes IPS a set), the address set, the agent set. */
+const IP0 = 0;
+const IPS = 1;
+const AGENTS = 2;
 
 interface Run {
+  readonly kind: Kind;
   startMinute: number;
   lastMinute: number;
   peak: number;
@@ -74,31 +68,18 @@ export default defineDetector({
     warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
   },
   create(o, ctx) {
-    /** Per minute: one capped map per kind, indexed like KINDS. */
-    const minutes = new Map<number, MinuteKind[]>();
+    /** Per minute: one capped cell table per kind, indexed like KINDS. */
+    const minutes = new Map<number, CellTable[]>();
     let lastMinute = Number.NaN;
-    let lastKinds: MinuteKind[] | null = null;
-    /** Own-rate baselines (EWMA of quiet minutes): the lowest are evicted past the cap. */
+    let lastKinds: CellTable[] | null = null;
+    /** Own-rate baselines (EWMA of quiet minutes), keyed by the entity (an address, a network or an ASN: their forms never collide); the lowest are evicted past the cap. */
     const history = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
     /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
     const learned = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
     /** What the per-minute caps evicted: cells, the most requests one had, the largest error bound of a minute. */
     const cellsCapped = { evicted: 0, maxCut: 0, maxError: 0 };
-    const newMinute = (): MinuteKind[] =>
-      KINDS.map(() => {
-        const mk: MinuteKind = {
-          cells: new CappedMap<Cell>({
-            cap: ctx.limits.burstCellsPerMinute,
-            weight: (c) => c.n,
-            onEvict: (_key, c) => {
-              mk.evicted ??= new Map();
-              mk.evicted.set(c.n, (mk.evicted.get(c.n) ?? 0) + 1);
-            },
-          }),
-          evicted: null,
-        };
-        return mk;
-      });
+    const pool = new CellPool({ ints: 3, refs: 3, evidence: ctx.evidenceLimit, cap: ctx.limits.burstCellsPerMinute });
+    const newMinute = (): CellTable[] => KINDS.map(() => pool.take());
     ctx.caps.watch(() => {
       if (cellsCapped.evicted === 0) return null;
       return `burst: per-minute counters capped at ${count(ctx.limits.burstCellsPerMinute)} entities per kind (address, /24, /16, ASN) and minute; ${count(cellsCapped.evicted)} entity-minutes evicted (the lightest, each with at most ${count(cellsCapped.maxCut)} requests in its minute when evicted), their counts kept in the peer median and MAD; an entity's count in a minute is low by at most ${count(cellsCapped.maxError)}, so a burst is missed only if it stays within that of minRate (${count(o.minRate)}/min)`;
@@ -113,41 +94,29 @@ export default defineDetector({
     const normalRate = new QuantileSketch();
     let maxMinute = Number.NEGATIVE_INFINITY;
     let judged = Number.NEGATIVE_INFINITY;
-    const nets = new Map<string, { narrow: string | null; wide: string | null }>();
-    const asnKeys = new Map<number, string>();
-
-    const netOf = (ip: string): { narrow: string | null; wide: string | null } => {
-      let n = nets.get(ip);
-      if (n === undefined) {
-        n = networksOf(ip);
-        if (nets.size > ctx.limits.addressCache / 2) nets.clear();
-        nets.set(ip, n);
-      }
-      return n;
-    };
-
-    /** Counts one request in the cell of (kind, key) for its minute. */
-    const touch = (byKey: CappedMap<Cell>, kind: number, key: string, r: EnrichedRecord, ip: string): void => {
-      let c = byKey.get(key);
-      if (c === undefined) {
-        // A one-element evidence list: most cells never get a second request.
-        c = { n: 0, ip0: null, ips: null, agents: null, statics: 0, bots: 0, evidence: ctx.evidenceLimit > 0 ? [r.source] : [] };
-        byKey.add(key, c);
-      } else pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-      c.n++;
+    /** Counts one request in the cell of `key` for its minute (kind 0: the address itself). */
+    const touch = (t: CellTable, kind: number, key: string, r: EnrichedRecord, ip: string): void => {
+      const s = t.slot(key);
+      // A one-element evidence list: most cells never get a second request.
+      t.addEvidence(s, r.source);
+      const ns = t.ints[N] as Int32Array;
+      const n = (ns[s] ?? 0) + 1;
+      ns[s] = n;
       // Network cells count their member addresses from the first request; per-address details only matter
       // once a cell could become a burst.
-      if (kind !== 0 || c.n >= o.minRate / 4) addIp(c, ip);
-      if (c.n >= o.minRate / 4) {
-        c.agents ??= new Set();
-        if (c.agents.size < 64 && r.userAgent !== null) c.agents.add(r.userAgent);
+      const early = n >= o.minRate / 4;
+      if (kind !== 0 || early) addIp(t, s, ip);
+      if (early) {
+        const agents = t.refs[AGENTS] as (Set<string> | null)[];
+        const set = (agents[s] ??= new Set());
+        if (set.size < 64 && r.userAgent !== null) set.add(r.userAgent);
       }
-      if (r.isStatic) c.statics++;
-      if (r.agent.agentClass === 'bot') c.bots++;
+      if (r.isStatic) bump(t.ints[STATICS] as Int32Array, s);
+      if (r.agent.agentClass === 'bot') bump(t.ints[BOTS] as Int32Array, s);
     };
 
-    const closeRun = (key: string, run: Run): void => {
-      const [kind, value] = [key.slice(0, key.indexOf('|')) as Kind, key.slice(key.indexOf('|') + 1)];
+    const closeRun = (value: string, run: Run): void => {
+      const kind = run.kind;
       const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
       const nat = kind === 'ip' && run.agents.size >= o.natAgents && run.statics >= run.requests * 0.15;
       const crawler = run.bots >= run.requests * 0.9;
@@ -178,15 +147,16 @@ export default defineDetector({
       });
     };
 
-    const judgeMinute = (m: number, kinds: readonly MinuteKind[]): void => {
+    const judgeMinute = (m: number, kinds: readonly CellTable[]): void => {
       for (const [ki, kind] of KINDS.entries()) {
-        const mk = kinds[ki];
-        if (!mk || (mk.cells.size === 0 && mk.evicted === null)) continue;
-        const cells = mk.cells;
-        const counts = [...cells.values()].map((c) => c.n);
+        const cells = kinds[ki];
+        if (!cells || (cells.size === 0 && cells.evicted === null)) continue;
+        const ns = cells.ints[N] as Int32Array;
+        const counts: number[] = [];
+        for (let s = 0; s < cells.size; s++) counts.push(ns[s] ?? 0);
         // Cells the cap evicted are still peers: their counts join the median and MAD (and the normal rate).
-        if (mk.evicted !== null) {
-          for (const [n, cellsEvicted] of mk.evicted) {
+        if (cells.evicted !== null) {
+          for (const [n, cellsEvicted] of cells.evicted) {
             for (let i = 0; i < cellsEvicted; i++) counts.push(n);
             if (kind === 'ip') for (let i = 0; i < cellsEvicted; i++) normalRate.add(n);
           }
@@ -196,40 +166,45 @@ export default defineDetector({
         }
         const med = median(counts);
         const dev = mad(counts, med);
-        for (const [value, c] of cells) {
-          const key = `${kind}|${value}`;
+        const agentsOf = cells.refs[AGENTS] as (Set<string> | null)[];
+        for (let s = 0; s < cells.size; s++) {
+          const key = cells.keys[s] as string;
+          const n = ns[s] ?? 0;
           const base = history.get(key) ?? 0;
-          const ratio = c.n / Math.max(base, med, 1);
-          const z = robustZ(c.n, med, dev, 1);
+          const ratio = n / Math.max(base, med, 1);
+          const z = robustZ(n, med, dev, 1);
           // An ISP's ASN or /16 carries thousands of ordinary users: compared with the median ASN it is always
           // "bursting". Such aggregates first learn their own rate for a few minutes; after that the own-rate
           // baseline decides.
           const warming = (kind === 'asn' || kind === 'wide') && (learned.get(key) ?? 0) < o.warmupMinutes;
           if (warming) learned.set(key, (learned.get(key) ?? 0) + 1);
-          const hot = !warming && c.n >= o.minRate && ratio >= o.factor && z >= o.zMin;
+          const hot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
           const run = runs.get(key);
           if (hot) {
+            const statics = (cells.ints[STATICS] as Int32Array)[s] ?? 0;
+            const bots = (cells.ints[BOTS] as Int32Array)[s] ?? 0;
+            const agents = agentsOf[s] ?? null;
             if (run && run.lastMinute >= m - 2) {
               run.lastMinute = m;
-              run.peak = Math.max(run.peak, c.n);
-              run.requests += c.n;
+              run.peak = Math.max(run.peak, n);
+              run.requests += n;
               run.z = Math.max(run.z, z);
               run.ratio = Math.max(run.ratio, ratio);
-              for (const ip of cellIps(c)) if (run.ips.size < 5000) run.ips.add(ip);
-              for (const a of c.agents ?? []) if (run.agents.size < 64) run.agents.add(a);
-              run.statics += c.statics;
-              run.bots += c.bots;
-              for (const e of c.evidence) pushEvidence(run.evidence, e, ctx.evidenceLimit);
+              for (const ip of cellIps(cells, s)) if (run.ips.size < 5000) run.ips.add(ip);
+              for (const a of agents ?? []) if (run.agents.size < 64) run.agents.add(a);
+              run.statics += statics;
+              run.bots += bots;
+              for (const e of cells.evidence(s)) pushEvidence(run.evidence, e, ctx.evidenceLimit);
             } else {
               if (run) {
                 closeRun(key, run);
                 runs.delete(key);
               }
-              runs.set(key, { startMinute: m, lastMinute: m, peak: c.n, requests: c.n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellIps(c)), agents: new Set(c.agents ?? []), statics: c.statics, bots: c.bots, evidence: [...c.evidence] });
+              runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellIps(cells, s)), agents: new Set(agents ?? []), statics, bots, evidence: cells.evidence(s) });
             }
           } else {
-            history.set(key, ewma(history.has(key) ? base : null, c.n, o.alpha));
-            if (kind === 'ip') normalRate.add(c.n);
+            history.set(key, ewma(history.has(key) ? base : null, n, o.alpha));
+            if (kind === 'ip') normalRate.add(n);
           }
         }
       }
@@ -239,6 +214,7 @@ export default defineDetector({
           runs.delete(key);
         }
       }
+      for (const t of kinds) pool.give(t);
     };
 
     const judgeUntil = (limit: number): void => {
@@ -268,20 +244,12 @@ export default defineDetector({
         }
         lastMinute = m;
         lastKinds = kinds;
-        const net = netOf(ip);
-        touch((kinds[0] as MinuteKind).cells, 0, ip, r, ip);
-        if (net.narrow !== null) touch((kinds[1] as MinuteKind).cells, 1, net.narrow, r, ip);
-        if (net.wide !== null) touch((kinds[2] as MinuteKind).cells, 2, net.wide, r, ip);
-        const asn = ctx.geo ? r.geo?.asn : null;
-        if (asn !== null && asn !== undefined) {
-          // One key string per ASN, not one per record.
-          let key = asnKeys.get(asn);
-          if (key === undefined) {
-            key = String(asn);
-            if (asnKeys.size < 100_000) asnKeys.set(asn, key);
-          }
-          touch((kinds[3] as MinuteKind).cells, 3, key, r, ip);
-        }
+        const c = r.client;
+        touch(kinds[0] as CellTable, 0, ip, r, ip);
+        if (c !== null && c.narrow !== null) touch(kinds[1] as CellTable, 1, c.narrow, r, ip);
+        if (c !== null && c.wide !== null) touch(kinds[2] as CellTable, 2, c.wide, r, ip);
+        const asn = ctx.geo && c !== null ? c.asnKey : null;
+        if (asn !== null) touch(kinds[3] as CellTable, 3, asn, r, ip);
         if (m > maxMinute) {
           maxMinute = m;
           judgeUntil(maxMinute - o.latenessMinutes - 1);
@@ -297,17 +265,30 @@ export default defineDetector({
   },
 });
 
+function bump(col: Int32Array, s: number): void {
+  col[s] = (col[s] ?? 0) + 1;
+}
+
 /** Adds a member address to a cell (at most 5,000). */
-function addIp(c: Cell, ip: string): void {
-  if (c.ips !== null) {
-    if (c.ips.size < 5000) c.ips.add(ip);
-  } else if (c.ip0 === null) c.ip0 = ip;
-  else if (c.ip0 !== ip) c.ips = new Set([c.ip0, ip]);
+function addIp(t: CellTable, s: number, ip: string): void {
+  const ips = t.refs[IPS] as (Set<string> | null)[];
+  const set = ips[s] ?? null;
+  if (set !== null) {
+    if (set.size < 5000) set.add(ip);
+    return;
+  }
+  const first = t.refs[IP0] as (string | null)[];
+  const ip0 = first[s] ?? null;
+  if (ip0 === null) first[s] = ip;
+  else if (ip0 !== ip) ips[s] = new Set([ip0, ip]);
 }
 
 /** A cell's member addresses, first seen first. */
-function cellIps(c: Cell): Iterable<string> {
-  return c.ips ?? (c.ip0 === null ? [] : [c.ip0]);
+function cellIps(t: CellTable, s: number): Iterable<string> {
+  const set = (t.refs[IPS] as (Set<string> | null)[])[s] ?? null;
+  if (set !== null) return set;
+  const ip0 = (t.refs[IP0] as (string | null)[])[s] ?? null;
+  return ip0 === null ? [] : [ip0];
 }
 
 /**

@@ -1,25 +1,8 @@
 /** Helpers shared by detectors: networks of an address, evidence lists, runs of consecutive buckets, formatting. */
 import type { SourceRef } from '../core/types';
-import { parseIp } from '../enrich/geo/ip';
 
-/** Networks of an address: IPv4 /24 and /16, IPv6 /64 and /48; null parts for non-addresses. */
-export function networksOf(ip: string): { narrow: string | null; wide: string | null } {
-  if (!ip.includes(':')) {
-    const a = ip.lastIndexOf('.');
-    const b = a > 0 ? ip.lastIndexOf('.', a - 1) : -1;
-    if (a < 0 || b < 0) return { narrow: null, wide: null };
-    return { narrow: `${ip.slice(0, a)}.0/24`, wide: `${ip.slice(0, b)}.0.0/16` };
-  }
-  const p = parseIp(ip);
-  if (p === null) return { narrow: null, wide: null };
-  if (p.v === 4) return networksOf([24, 16, 8, 0].map((s) => (p.n >>> s) & 255).join('.'));
-  const hex = (bits: number): string => {
-    const groups: string[] = [];
-    for (let i = 0; i < bits / 16; i++) groups.push(Number((p.n >> BigInt(112 - i * 16)) & 0xffffn).toString(16));
-    return `${groups.join(':')}::/${bits}`;
-  };
-  return { narrow: hex(64), wide: hex(48) };
-}
+/** Networks of an address (computed once per address by the enricher: prefer `r.client`). */
+export { networksOf } from '../enrich/client';
 
 /** Keeps the first `limit` source references (earliest seen). */
 export function pushEvidence(list: SourceRef[], ref: SourceRef, limit: number): void {

@@ -4,7 +4,7 @@ import type { EnrichedRecord } from './types';
 import { createRouteTemplater, isStaticAsset, type RouteOptions, type RouteTemplater } from './route-template';
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
-import type { GeoInfo } from './types';
+import { clientFacts, createIntern, type ClientFacts } from './client';
 import { detach, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
@@ -20,11 +20,6 @@ export interface Enricher {
 const NO_PATH = { path: '-', route: '-' } as const;
 export const NO_REQUEST = '-';
 
-/** A client address as a standalone string, with its geo facts (looked up once per address while cached). */
-interface ClientEntry {
-  readonly ip: string;
-  readonly geo: GeoInfo | null;
-}
 
 /**
  * Bounded table of standalone copies: the same object for the same value while the table holds it. Cleared when it
@@ -69,14 +64,15 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   options.caps?.watch(() => routes.capNote());
   const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
   const geo = options.geo;
-  const clients = new Map<string, ClientEntry>();
-  const clientOf = (ip: string): ClientEntry => {
+  const clients = new Map<string, ClientFacts>();
+  const networks = createIntern(limits.addressCache / 4);
+  const clientOf = (ip: string): ClientFacts => {
     let c = clients.get(ip);
     if (c === undefined) {
       if (clients.size >= limits.addressCache) clients.clear();
       const own = detach(ip);
       // This table is the pipeline's per-address cache: the geo lookup's own cache would hold the same again.
-      c = { ip: own, geo: geo ? geo.resolve(own) : null };
+      c = clientFacts(own, geo ? geo.resolve(own) : null, networks);
       clients.set(own, c);
     }
     return c;
@@ -122,6 +118,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
       isStatic: isStaticAsset(r.path ?? p.path),
       agent: agent === null ? agents.classify(null) : agent.info,
       geo: client === null ? null : client.geo,
+      client,
     };
   };
   return Object.assign(enrich, { routes });

@@ -3,6 +3,7 @@
  * (route template, static-asset flag, user-agent family/class, geo/ASN). Built once per record by enrich().
  */
 import type { LogRecord } from '../core/types';
+import type { ClientFacts } from './client';
 
 /** Client classes: self-declared crawlers, scripted tools, behaviourally suspect clients, and people. */
 export type ClientClass = 'human' | 'bot' | 'tool' | 'suspect';
@@ -57,4 +58,6 @@ export interface EnrichedRecord extends LogRecord {
   readonly agent: AgentInfo;
   /** Null when no geo data is loaded. */
   readonly geo: GeoInfo | null;
+  /** The client address's facts (computed once per address), null when the record has no client address. */
+  readonly client: ClientFacts | null;
 }

@@ -1,0 +1,181 @@
+/**
+ * A capped, columnar table of counter cells keyed by string: the per-window state of a keyed series (one minute of
+ * requests per address, per network, per ASN). Each cell is a slot: its counters live in typed arrays (one per
+ * column), its few references (first addresses, agents) in plain arrays, its evidence in one flat array, `k` per slot.
+ * Counting a request into an existing cell allocates nothing; a new cell allocates nothing either until a column
+ * must grow (doubling). A table is reset and reused when its window is judged (see CellPool).
+ *
+ * The cap policy is CappedMap's (core/capped.ts), on column 0 as the weight: a full table evicts its lightest cells
+ * (ties: the oldest inserted first) down to `keep` × the cap; the evicted cells' weights are kept as a histogram
+ * (weight → cells) for statistics over all cells (a peer median), and counted (CapStats). Slots keep insertion order
+ * (eviction compacts them in place), so iterating a table is iterating in first-seen order, as a Map would.
+ */
+import type { SourceRef } from './types';
+import { noCapStats, type CapStats } from './capped';
+
+/** Shape of a table: integer columns (column 0 is the weight), reference columns, evidence kept per cell. */
+export interface CellShape {
+  readonly ints: number;
+  readonly refs: number;
+  readonly evidence: number;
+  /** Cells kept at most. */
+  readonly cap: number;
+  /** Fraction of the cap kept after a pruning (default 0.5). */
+  readonly keep?: number;
+}
+
+export class CellTable {
+  private readonly index = new Map<string, number>();
+  /** Slot → key, in insertion order. */
+  readonly keys: string[] = [];
+  /** Integer columns; `ints[0][slot]` is the cell's weight (its requests). */
+  readonly ints: Int32Array[];
+  /** Reference columns (null when unset). */
+  readonly refs: unknown[][];
+  /** Evidence, `shape.evidence` per slot, and how many each slot holds. */
+  private ev: (SourceRef | undefined)[] = [];
+  private evN: Uint8Array;
+  private capacity = 64;
+  /** Weights of evicted cells: weight → cells (null until the first pruning). */
+  evicted: Map<number, number> | null = null;
+  readonly stats: CapStats = noCapStats();
+
+  constructor(readonly shape: CellShape) {
+    this.ints = Array.from({ length: shape.ints }, () => new Int32Array(this.capacity));
+    this.refs = Array.from({ length: shape.refs }, () => []);
+    this.evN = new Uint8Array(this.capacity);
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The slot of `key`, or -1. */
+  find(key: string): number {
+    return this.index.get(key) ?? -1;
+  }
+
+  /** The slot of `key`, added (its counters zero) when absent; a full table is pruned first. */
+  slot(key: string): number {
+    const at = this.index.get(key);
+    if (at !== undefined) return at;
+    if (this.keys.length >= this.shape.cap) this.prune();
+    const s = this.keys.length;
+    if (s >= this.capacity) this.grow();
+    this.keys.push(key);
+    this.index.set(key, s);
+    for (const col of this.ints) col[s] = 0;
+    for (const col of this.refs) col[s] = null;
+    this.evN[s] = 0;
+    this.stats.inserted++;
+    return s;
+  }
+
+  /** Adds a source reference to a slot's evidence while it holds fewer than `shape.evidence` (the first kept). */
+  addEvidence(s: number, ref: SourceRef): void {
+    const k = this.shape.evidence;
+    const n = this.evN[s] ?? 0;
+    if (n < k) {
+      this.ev[s * k + n] = ref;
+      this.evN[s] = n + 1;
+    }
+  }
+
+  /** A slot's evidence, first kept first. */
+  evidence(s: number): SourceRef[] {
+    const k = this.shape.evidence;
+    const out: SourceRef[] = [];
+    for (let i = 0; i < (this.evN[s] ?? 0); i++) {
+      const e = this.ev[s * k + i];
+      if (e !== undefined) out.push(e);
+    }
+    return out;
+  }
+
+  /** Empties the table for reuse (keeps its columns' capacity). */
+  reset(): void {
+    this.index.clear();
+    this.keys.length = 0;
+    for (const col of this.refs) col.length = 0;
+    this.ev.length = 0;
+    this.evicted = null;
+    Object.assign(this.stats, noCapStats());
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    for (let c = 0; c < this.ints.length; c++) {
+      const next = new Int32Array(cap);
+      next.set(this.ints[c] as Int32Array);
+      this.ints[c] = next;
+    }
+    const evN = new Uint8Array(cap);
+    evN.set(this.evN);
+    this.evN = evN;
+    this.capacity = cap;
+  }
+
+  /** Evicts the lightest cells (ties: oldest first) down to keep × cap, compacting slots in order. */
+  private prune(): void {
+    const n = this.keys.length;
+    if (n === 0) return;
+    const w = this.ints[0] as Int32Array;
+    const order = new Uint32Array(n);
+    for (let j = 0; j < n; j++) order[j] = j;
+    order.sort((a, b) => (w[a] ?? 0) - (w[b] ?? 0) || a - b);
+    const target = Math.min(n - 1, Math.floor(this.shape.cap * (this.shape.keep ?? 0.5)));
+    const evict = new Uint8Array(n);
+    let cut = 0;
+    for (let j = 0; j < n - target; j++) {
+      const at = order[j] ?? 0;
+      evict[at] = 1;
+      cut = w[at] ?? 0;
+    }
+    // The histogram fills in slot order (first inserted first), as a Map's eviction callback would see them.
+    const hist = (this.evicted ??= new Map());
+    for (let at = 0; at < n; at++) {
+      if (evict[at] !== 1) continue;
+      const weight = w[at] ?? 0;
+      hist.set(weight, (hist.get(weight) ?? 0) + 1);
+      this.stats.evicted++;
+      this.stats.evictedWeight += weight;
+    }
+    const k = this.shape.evidence;
+    let to = 0;
+    this.index.clear();
+    for (let from = 0; from < n; from++) {
+      if (evict[from] === 1) continue;
+      if (to !== from) {
+        this.keys[to] = this.keys[from] as string;
+        for (const col of this.ints) col[to] = col[from] ?? 0;
+        for (const col of this.refs) col[to] = col[from];
+        const en = this.evN[from] ?? 0;
+        for (let i = 0; i < en; i++) this.ev[to * k + i] = this.ev[from * k + i];
+        this.evN[to] = en;
+      }
+      this.index.set(this.keys[to] as string, to);
+      to++;
+    }
+    this.keys.length = to;
+    for (const col of this.refs) col.length = to;
+    this.ev.length = to * k;
+    this.stats.maxError += cut;
+    this.stats.maxCut = Math.max(this.stats.maxCut, cut);
+    this.stats.prunes++;
+  }
+}
+
+/** Tables of one shape, reused: `take()` a reset table, `give()` it back when its window is judged. */
+export class CellPool {
+  private readonly free: CellTable[] = [];
+  constructor(private readonly shape: CellShape) {}
+
+  take(): CellTable {
+    return this.free.pop() ?? new CellTable(this.shape);
+  }
+
+  give(t: CellTable): void {
+    t.reset();
+    if (this.free.length < 64) this.free.push(t);
+  }
+}

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { CappedMap } from '../../src/core/capped';
+import { CellPool, CellTable } from '../../src/core/cells';
+
+/** Counts `keys` into a CellTable and into a CappedMap of counters with the same cap: the same cells survive. */
+function both(keys: readonly string[], cap: number): { table: CellTable; map: CappedMap<{ n: number }>; hist: Map<number, number> } {
+  const table = new CellTable({ ints: 1, refs: 0, evidence: 2, cap });
+  const hist = new Map<number, number>();
+  const map = new CappedMap<{ n: number }>({ cap, weight: (c) => c.n, onEvict: (_k, c) => hist.set(c.n, (hist.get(c.n) ?? 0) + 1) });
+  keys.forEach((k, i) => {
+    const s = table.slot(k);
+    const col = table.ints[0] as Int32Array;
+    col[s] = (col[s] ?? 0) + 1;
+    table.addEvidence(s, { file: 'f', line: i + 1 });
+    let c = map.get(k);
+    if (c === undefined) {
+      c = { n: 0 };
+      map.add(k, c);
+    }
+    c.n++;
+  });
+  return { table, map, hist };
+}
+
+describe('CellTable', () => {
+  it('keeps the cells a CappedMap keeps, in the same order, with the same counts, evicted histogram and stats', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 400 }), fc.integer({ min: 2, max: 30 }), (ks, cap) => {
+        const keys = ks.map((k) => `k${k % 7 === 0 ? 0 : k}`);
+        const { table, map, hist } = both(keys, cap);
+        const rows = table.keys.map((k, s) => [k, (table.ints[0] as Int32Array)[s]]);
+        expect(rows).toEqual([...map.entries()].map(([k, c]) => [k, c.n]));
+        expect(table.evicted === null ? [] : [...table.evicted]).toEqual([...hist]);
+        expect(table.stats).toEqual(map.stats);
+      }),
+    );
+  });
+
+  it('keeps the first evidence of each cell through prunings', () => {
+    const { table } = both(['a', 'b', 'a', 'c', 'a', 'd', 'e', 'a', 'f'], 4);
+    const s = table.find('a');
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(table.evidence(s)).toEqual([{ file: 'f', line: 1 }, { file: 'f', line: 3 }]);
+    expect(table.find('b')).toBe(-1);
+  });
+
+  it('is empty and reusable after the pool takes it back', () => {
+    const pool = new CellPool({ ints: 1, refs: 1, evidence: 1, cap: 10 });
+    const t = pool.take();
+    for (let i = 0; i < 200; i++) t.slot(`k${i % 9}`);
+    t.refs[0]![0] = 'x';
+    pool.give(t);
+    const again = pool.take();
+    expect(again).toBe(t);
+    expect(again.size).toBe(0);
+    expect(again.evicted).toBeNull();
+    const s = again.slot('z');
+    expect([again.ints[0]![s], again.refs[0]![s], again.evidence(s)]).toEqual([0, null, []]);
+  });
+});
