@@ -4,24 +4,24 @@
  * minute with fewer than minErrors errors (a quiet target at night) is judged with the 5 minutes around it.
  * One incident, one finding: when one target fails while the others do not, the endpoint (and overall) spikes whose
  * errors came mostly from it are folded into the target's finding, which names them.
- * Memory: per subject per minute a small counter cell (targets and endpoints capped at 300 subjects each).
+ * The counting is the SubjectMinutes aggregate (aggregate/subject-minutes.ts); this file is its judge, a pure
+ * function of that state: the busiest `maxSubjects` targets and endpoints are judged (ties by name), whatever order
+ * the input came in.
  */
 import { isoTime } from '../core/units';
 import type { SourceRef } from '../core/types';
-import type { EnrichedRecord } from '../enrich/types';
+import { count } from '../core/capped';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
-import { detach } from '../core/text';
+import { SubjectMinutes, type MinuteCell } from '../aggregate/subject-minutes';
 
-/** Per-minute counts; `e`, `lb` and evidence only exist for minutes with errors (most minutes have none). */
-interface Cell {
-  n: number;
-  e: number;
-  lb: number;
-  evidence: SourceRef[] | null;
-  /** Errors by target (endpoint and global series only; minutes with errors only). */
-  byTarget: Map<string, number> | null;
+/** Options of the judge. */
+export interface ErrorSpikeOptions {
+  readonly minErrors: number;
+  readonly factor: number;
+  readonly minRate: number;
+  readonly maxSubjects: number;
 }
 
 /** Consecutive hot minutes of one subject. */
@@ -40,8 +40,6 @@ interface Run {
   byTarget: Map<string, number>;
 }
 
-const LB_CODES = new Set([460, 463, 502, 503, 504]);
-
 export default defineDetector({
   id: 'error-spike',
   title: 'Error spikes',
@@ -51,140 +49,110 @@ export default defineDetector({
     minErrors: 'errors in a minute (or in the 5 minutes around a quieter one) before it can be a spike',
     factor: 'times above the subject baseline error rate to fire',
     minRate: 'error rate a spike minute must reach at least',
-    maxSubjects: 'targets, and endpoints, tracked (each; the first seen)',
+    maxSubjects: 'targets, and endpoints, judged (each; the busiest)',
   },
   create(o, ctx) {
-    // One map per kind keyed by the raw value: no key string is built per record.
-    const global = new Map<number, Cell>();
-    const targets = new Map<string, Map<number, Cell>>();
-    const endpoints = new Map<string, Map<number, Cell>>();
-    const seriesOf = (byValue: Map<string, Map<number, Cell>>, value: string): Map<number, Cell> | null => {
-      let s = byValue.get(value);
-      if (!s) {
-        if (byValue.size >= o.maxSubjects) return null;
-        s = new Map();
-        byValue.set(detach(value), s);
-      }
-      return s;
-    };
-    const add = (s: Map<number, Cell> | null, m: number, err: boolean, lb: boolean, r: EnrichedRecord, byTarget: boolean): void => {
-      if (s === null) return;
-      let c = s.get(m);
-      if (!c) {
-        c = { n: 0, e: 0, lb: 0, evidence: null, byTarget: null };
-        s.set(m, c);
-      }
-      c.n++;
-      if (err) {
-        c.e++;
-        if (lb) c.lb++;
-        c.evidence ??= [];
-        pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-        if (byTarget && r.backend !== null) {
-          c.byTarget ??= new Map();
-          const n = c.byTarget.get(r.backend);
-          if (n === undefined && c.byTarget.size < 64) c.byTarget.set(r.backend, 1);
-          else if (n !== undefined) c.byTarget.set(r.backend, n + 1);
-        }
-      }
-    };
+    // Four times the judged subjects are kept, so the busiest keep their whole series while lighter ones come and go.
+    const state = new SubjectMinutes(o.maxSubjects * 4, ctx.evidenceLimit);
+    ctx.caps.watch(() => {
+      const ev = state.targets.stats.evicted + state.endpoints.stats.evicted;
+      if (ev === 0) return null;
+      return `error-spike: per-minute series kept for at most ${count(o.maxSubjects * 4)} targets and as many endpoints (the busiest ${count(o.maxSubjects)} of each are judged); ${count(ev)} lighter series evicted (each with at most ${count(Math.max(state.targets.stats.maxCut, state.endpoints.stats.maxCut))} requests when evicted)`;
+    });
     return {
-      observe(r: EnrichedRecord) {
-        const st = r.status;
-        const err = st !== null && (st >= 500 || st === 460 || st === 463);
-        const lb = err && st !== null && LB_CODES.has(st) && r.backendStatus === null;
-        const m = Math.floor(r.startMs / 60_000);
-        add(global, m, err, lb, r, true);
-        if (r.backend !== null) add(seriesOf(targets, r.backend), m, err, lb, r, false);
-        add(seriesOf(endpoints, r.endpoint), m, err, lb, r, true);
-      },
-      finish() {
-        const runs: Run[] = [];
-        const all: [Run['kind'], string, Map<number, Cell>][] = [
-          ...(global.size > 0 ? [['global', 'all', global] as [Run['kind'], string, Map<number, Cell>]] : []),
-          ...[...targets].map(([v, m]): [Run['kind'], string, Map<number, Cell>] => ['target', v, m]),
-          ...[...endpoints].map(([v, m]): [Run['kind'], string, Map<number, Cell>] => ['endpoint', v, m]),
-        ];
-        for (const [kind, value, minutes] of all) {
-          const ms = [...minutes.keys()].sort((a, b) => a - b);
-          const base = median(ms.map((m) => {
-            const c = minutes.get(m);
-            return c && c.n ? c.e / c.n : 0;
-          }));
-          let run: Run | null = null;
-          const spiking = (e: number, n: number): boolean => n > 0 && e >= o.minErrors && e / n >= o.minRate && e / n >= o.factor * base;
-          for (const m of ms) {
-            const c = minutes.get(m);
-            if (!c) continue;
-            const rate = c.n ? c.e / c.n : 0;
-            // A minute with too few requests to reach minErrors alone (a target at night) is judged with the
-            // 5 minutes around it: it must be a spiking minute by rate, in a spiking 5-minute window.
-            if (!(c.e > 0 && rate >= o.minRate && rate >= o.factor * base)) continue;
-            if (c.e < o.minErrors) {
-              let we = 0;
-              let wn = 0;
-              for (let k = m - 2; k <= m + 2; k++) {
-                const w = minutes.get(k);
-                if (w) {
-                  we += w.e;
-                  wn += w.n;
-                }
-              }
-              if (!spiking(we, wn)) continue;
-            }
-            if (run && run.last >= m - 2) {
-              run.last = m;
-              run.errors += c.e;
-              run.requests += c.n;
-              run.lb += c.lb;
-              run.peak = Math.max(run.peak, c.e);
-              run.peakRate = Math.max(run.peakRate, rate);
-              for (const e of c.evidence ?? []) pushEvidence(run.evidence, e, ctx.evidenceLimit);
-            } else {
-              if (run) runs.push(run);
-              run = { kind, value, base, start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])], byTarget: new Map() };
-            }
-            for (const [t, n] of c.byTarget ?? []) run.byTarget.set(t, (run.byTarget.get(t) ?? 0) + n);
-          }
-          if (run) runs.push(run);
-        }
-        // A target that failed on its own: its error rate in its window is far above the median of the other
-        // targets' rates in that window (a release that breaks an endpoint everywhere fails every target alike).
-        const specific = runs.filter((t) => {
-          if (t.kind !== 'target') return false;
-          const others: number[] = [];
-          for (const [v, series] of targets) {
-            if (v === t.value) continue;
-            let e = 0;
-            let n = 0;
-            for (let m = t.start; m <= t.last; m++) {
-              const c = series.get(m);
-              if (c) {
-                e += c.e;
-                n += c.n;
-              }
-            }
-            if (n > 0) others.push(e / n);
-          }
-          return others.length > 0 && t.errors / Math.max(t.requests, 1) >= 3 * median(others) + 0.02;
-        });
-        const folded = new Map<Run, Run[]>();
-        const kept = runs.filter((r) => {
-          if (r.kind === 'target') return true;
-          const over = specific.filter((t) => t.start <= r.last && r.start <= t.last);
-          const explained = over.reduce((sum, t) => sum + (r.byTarget.get(t.value) ?? 0), 0);
-          if (over.length === 0 || explained < 0.7 * r.errors) return true;
-          const into = over.reduce((a, b) => ((r.byTarget.get(b.value) ?? 0) > (r.byTarget.get(a.value) ?? 0) ? b : a));
-          const list = folded.get(into);
-          if (list) list.push(r);
-          else folded.set(into, [r]);
-          return false;
-        });
-        return kept.map((run) => toFinding(run, folded.get(run) ?? [], ctx.evidenceLimit));
-      },
+      observe: (r) => state.add(r),
+      finish: () => judgeErrorSpikes(state, o, ctx.evidenceLimit),
     };
   },
 });
+
+/** The findings of an error-series state. */
+export function judgeErrorSpikes(state: SubjectMinutes, o: ErrorSpikeOptions, evidenceLimit: number): Finding[] {
+  const runs: Run[] = [];
+  const targets = state.busiest('target', o.maxSubjects).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const endpoints = state.busiest('endpoint', o.maxSubjects).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const all: [Run['kind'], string, Map<number, MinuteCell>][] = [
+    ...(state.global.cells.size > 0 ? [['global', 'all', state.global.cells] as [Run['kind'], string, Map<number, MinuteCell>]] : []),
+    ...targets.map(([v, s]): [Run['kind'], string, Map<number, MinuteCell>] => ['target', v, s.cells]),
+    ...endpoints.map(([v, s]): [Run['kind'], string, Map<number, MinuteCell>] => ['endpoint', v, s.cells]),
+  ];
+  for (const [kind, value, minutes] of all) {
+    const ms = [...minutes.keys()].sort((a, b) => a - b);
+    const base = median(ms.map((m) => {
+      const c = minutes.get(m);
+      return c && c.n ? c.e / c.n : 0;
+    }));
+    let run: Run | null = null;
+    const spiking = (e: number, n: number): boolean => n > 0 && e >= o.minErrors && e / n >= o.minRate && e / n >= o.factor * base;
+    for (const m of ms) {
+      const c = minutes.get(m);
+      if (!c) continue;
+      const rate = c.n ? c.e / c.n : 0;
+      // A minute with too few requests to reach minErrors alone (a target at night) is judged with the
+      // 5 minutes around it: it must be a spiking minute by rate, in a spiking 5-minute window.
+      if (!(c.e > 0 && rate >= o.minRate && rate >= o.factor * base)) continue;
+      if (c.e < o.minErrors) {
+        let we = 0;
+        let wn = 0;
+        for (let k = m - 2; k <= m + 2; k++) {
+          const w = minutes.get(k);
+          if (w) {
+            we += w.e;
+            wn += w.n;
+          }
+        }
+        if (!spiking(we, wn)) continue;
+      }
+      if (run && run.last >= m - 2) {
+        run.last = m;
+        run.errors += c.e;
+        run.requests += c.n;
+        run.lb += c.lb;
+        run.peak = Math.max(run.peak, c.e);
+        run.peakRate = Math.max(run.peakRate, rate);
+        for (const e of c.evidence ?? []) pushEvidence(run.evidence, e, evidenceLimit);
+      } else {
+        if (run) runs.push(run);
+        run = { kind, value, base, start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])], byTarget: new Map() };
+      }
+      for (const [t, n] of c.byTarget ?? []) run.byTarget.set(t, (run.byTarget.get(t) ?? 0) + n);
+    }
+    if (run) runs.push(run);
+  }
+  // A target that failed on its own: its error rate in its window is far above the median of the other
+  // targets' rates in that window (a release that breaks an endpoint everywhere fails every target alike).
+  const specific = runs.filter((t) => {
+    if (t.kind !== 'target') return false;
+    const others: number[] = [];
+    for (const [v, { cells: series }] of targets) {
+      if (v === t.value) continue;
+      let e = 0;
+      let n = 0;
+      for (let m = t.start; m <= t.last; m++) {
+        const c = series.get(m);
+        if (c) {
+          e += c.e;
+          n += c.n;
+        }
+      }
+      if (n > 0) others.push(e / n);
+    }
+    return others.length > 0 && t.errors / Math.max(t.requests, 1) >= 3 * median(others) + 0.02;
+  });
+  const folded = new Map<Run, Run[]>();
+  const kept = runs.filter((r) => {
+    if (r.kind === 'target') return true;
+    const over = specific.filter((t) => t.start <= r.last && r.start <= t.last);
+    const explained = over.reduce((sum, t) => sum + (r.byTarget.get(t.value) ?? 0), 0);
+    if (over.length === 0 || explained < 0.7 * r.errors) return true;
+    const into = over.reduce((a, b) => ((r.byTarget.get(b.value) ?? 0) > (r.byTarget.get(a.value) ?? 0) ? b : a));
+    const list = folded.get(into);
+    if (list) list.push(r);
+    else folded.set(into, [r]);
+    return false;
+  });
+  return kept.map((run) => toFinding(run, folded.get(run) ?? [], evidenceLimit));
+}
 
 function toFinding(run: Run, folded: readonly Run[], evidenceLimit: number): Finding {
   const { kind, value, base } = run;

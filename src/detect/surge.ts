@@ -53,7 +53,7 @@ export default defineDetector({
         if (r.clientIp !== null) {
           let net = nets.get(r.clientIp);
           if (net === undefined) {
-            net = networksOf(r.clientIp).narrow ?? r.clientIp;
+            net = r.client?.narrow ?? networksOf(r.clientIp).narrow ?? r.clientIp;
             if (nets.size > ctx.limits.addressCache / 4) nets.clear();
             nets.set(r.clientIp, net);
           }

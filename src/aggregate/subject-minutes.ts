@@ -1,0 +1,200 @@
+/**
+ * Requests and errors per minute of each subject: all traffic, each target, each endpoint. Per (subject, minute):
+ * requests, errors (5xx, and the load balancer's 460/463), errors the load balancer made itself (no target
+ * answered), the first evidence of the errors and, for endpoints and all traffic, errors by target. The error-spike
+ * judge reads it (detect/error-spike.ts).
+ * Memory: cells exist only for minutes a subject had requests; at most `maxSubjects` targets and as many endpoints
+ * are kept (the busiest: the lightest are evicted, CappedMap's policy, and counted), at most 64 targets per cell.
+ * Mergeable and serializable (aggregate/types.ts): below the caps, merged shards equal one pass.
+ */
+import type { SourceRef } from '../core/types';
+import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
+import { detach } from '../core/text';
+import type { EnrichedRecord } from '../enrich/types';
+import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+
+/** One subject's minute; `evidence` and `byTarget` exist only for minutes with errors. */
+export interface MinuteCell {
+  n: number;
+  e: number;
+  lb: number;
+  evidence: SourceRef[] | null;
+  byTarget: Map<string, number> | null;
+}
+
+/** A subject's series: its cells by minute, and its requests in all (its weight against the cap). */
+export interface Subject {
+  readonly cells: Map<number, MinuteCell>;
+  requests: number;
+  /** The minute and cell last counted into (input is mostly in time order: most records need no lookup). */
+  lastMinute: number;
+  lastCell: MinuteCell | null;
+}
+
+export type SubjectKind = 'global' | 'target' | 'endpoint';
+
+/** Load-balancer codes that mean no target answered (with no backend status). */
+const LB_CODES = new Set([460, 463, 502, 503, 504]);
+/** Targets counted per error cell. */
+const CELL_TARGETS = 64;
+
+/** Serialized form: per kind, [subject, [[minute, n, e, lb, [[file, line]...] | null, [[target, n]...] | null]...]]. */
+export interface SubjectMinutesJson {
+  readonly kind: 'subject-minutes';
+  readonly maxSubjects: number;
+  readonly evidenceLimit: number;
+  readonly subjects: Readonly<Record<SubjectKind, readonly (readonly [string, readonly (readonly [number, number, number, number, readonly (readonly [string, number])[] | null, readonly (readonly [string, number])[] | null])[]])[]>>;
+  readonly stats: Readonly<Record<'target' | 'endpoint', CapStats>>;
+}
+
+/** True for an answer the error series counts as an error. */
+export function isError(status: number | null): boolean {
+  return status !== null && (status >= 500 || status === 460 || status === 463);
+}
+
+export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJson> {
+  readonly global: Subject = newSubject();
+  readonly targets: CappedMap<Subject>;
+  readonly endpoints: CappedMap<Subject>;
+
+  constructor(readonly maxSubjects: number, readonly evidenceLimit: number) {
+    this.targets = new CappedMap<Subject>({ cap: maxSubjects, weight: (s) => s.requests });
+    this.endpoints = new CappedMap<Subject>({ cap: maxSubjects, weight: (s) => s.requests });
+  }
+
+  /** Counts one record. */
+  add(r: EnrichedRecord): void {
+    const st = r.status;
+    const err = isError(st);
+    const lb = err && st !== null && LB_CODES.has(st) && r.backendStatus === null;
+    const m = Math.floor(r.startMs / 60_000);
+    this.count(this.global, m, err, lb, r, true);
+    if (r.backend !== null) this.count(subjectOf(this.targets, r.backend), m, err, lb, r, false);
+    this.count(subjectOf(this.endpoints, r.endpoint), m, err, lb, r, true);
+  }
+
+  private count(s: Subject, m: number, err: boolean, lb: boolean, r: EnrichedRecord, byTarget: boolean): void {
+    let c = s.lastMinute === m ? s.lastCell : s.cells.get(m);
+    if (c === undefined || c === null) {
+      c = { n: 0, e: 0, lb: 0, evidence: null, byTarget: null };
+      s.cells.set(m, c);
+    }
+    s.lastMinute = m;
+    s.lastCell = c;
+    s.requests++;
+    c.n++;
+    if (!err) return;
+    c.e++;
+    if (lb) c.lb++;
+    c.evidence ??= [];
+    if (c.evidence.length < this.evidenceLimit) c.evidence.push(r.source);
+    if (byTarget && r.backend !== null) {
+      c.byTarget ??= new Map();
+      const n = c.byTarget.get(r.backend);
+      if (n === undefined && c.byTarget.size < CELL_TARGETS) c.byTarget.set(r.backend, 1);
+      else if (n !== undefined) c.byTarget.set(r.backend, n + 1);
+    }
+  }
+
+  /** Subjects of a kind, the busiest first (ties: by name), at most `n`. */
+  busiest(kind: 'target' | 'endpoint', n: number): [string, Subject][] {
+    const all = [...(kind === 'target' ? this.targets : this.endpoints)];
+    return all.sort((a, b) => b[1].requests - a[1].requests || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, n);
+  }
+
+  merge(other: SubjectMinutes, order: EvidenceOrder): void {
+    mergeSubject(this.global, other.global, this.evidenceLimit, order);
+    for (const kind of ['targets', 'endpoints'] as const) {
+      const into = this[kind];
+      for (const [key, s] of other[kind]) {
+        const mine = into.get(key);
+        if (mine === undefined) into.add(key, cloneSubject(s));
+        else mergeSubject(mine, s, this.evidenceLimit, order);
+      }
+      // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
+      addCapStats(into.stats, { ...other[kind].stats, inserted: 0 });
+    }
+  }
+
+  toJSON(): SubjectMinutesJson {
+    const series = (entries: Iterable<[string, Subject]>): [string, [number, number, number, number, [string, number][] | null, [string, number][] | null][]][] =>
+      [...entries].map(([key, s]) => [key, [...s.cells].sort((a, b) => a[0] - b[0]).map(([m, c]) => [
+        m, c.n, c.e, c.lb,
+        c.evidence === null ? null : c.evidence.map((e): [string, number] => [e.file, e.line]),
+        c.byTarget === null ? null : [...c.byTarget],
+      ])]);
+    return {
+      kind: 'subject-minutes',
+      maxSubjects: this.maxSubjects,
+      evidenceLimit: this.evidenceLimit,
+      subjects: { global: this.global.requests > 0 ? series([['all', this.global]]) : [], target: series(this.targets), endpoint: series(this.endpoints) },
+      stats: { target: { ...this.targets.stats }, endpoint: { ...this.endpoints.stats } },
+    };
+  }
+
+  static fromJSON(j: SubjectMinutesJson): SubjectMinutes {
+    const out = new SubjectMinutes(j.maxSubjects, j.evidenceLimit);
+    const load = (s: Subject, cells: SubjectMinutesJson['subjects']['global'][number][1]): void => {
+      for (const [m, n, e, lb, ev, bt] of cells) {
+        s.cells.set(m, { n, e, lb, evidence: ev === null ? null : ev.map(([file, line]) => ({ file, line })), byTarget: bt === null ? null : new Map(bt) });
+        s.requests += n;
+      }
+    };
+    for (const [, cells] of j.subjects.global) load(out.global, cells);
+    for (const [kind, into] of [['target', out.targets], ['endpoint', out.endpoints]] as const) {
+      for (const [key, cells] of j.subjects[kind]) {
+        const s = newSubject();
+        load(s, cells);
+        into.add(key, s);
+      }
+      Object.assign(into.stats, noCapStats(), j.stats[kind]);
+    }
+    return out;
+  }
+}
+
+function newSubject(): Subject {
+  return { cells: new Map(), requests: 0, lastMinute: Number.NaN, lastCell: null };
+}
+
+/** The subject of `key` (added, as a standalone key, when absent; the cap evicts the lightest). */
+function subjectOf(map: CappedMap<Subject>, key: string): Subject {
+  let s = map.get(key);
+  if (s === undefined) {
+    s = newSubject();
+    map.add(detach(key), s);
+  }
+  return s;
+}
+
+function cloneSubject(s: Subject): Subject {
+  const out = newSubject();
+  for (const [m, c] of s.cells) out.cells.set(m, { n: c.n, e: c.e, lb: c.lb, evidence: c.evidence === null ? null : [...c.evidence], byTarget: c.byTarget === null ? null : new Map(c.byTarget) });
+  out.requests = s.requests;
+  return out;
+}
+
+function mergeSubject(into: Subject, from: Subject, k: number, order: EvidenceOrder): void {
+  for (const [m, c] of from.cells) {
+    const mine = into.cells.get(m);
+    if (mine === undefined) {
+      into.cells.set(m, { n: c.n, e: c.e, lb: c.lb, evidence: c.evidence === null ? null : [...c.evidence], byTarget: c.byTarget === null ? null : new Map(c.byTarget) });
+      continue;
+    }
+    mine.n += c.n;
+    mine.e += c.e;
+    mine.lb += c.lb;
+    if (c.evidence !== null) mine.evidence = mergeEvidence(mine.evidence ?? [], c.evidence, k, order);
+    if (c.byTarget !== null) {
+      mine.byTarget ??= new Map();
+      for (const [t, n] of c.byTarget) {
+        const had = mine.byTarget.get(t);
+        if (had !== undefined) mine.byTarget.set(t, had + n);
+        else if (mine.byTarget.size < CELL_TARGETS) mine.byTarget.set(t, n);
+      }
+    }
+  }
+  into.requests += from.requests;
+  into.lastMinute = Number.NaN;
+  into.lastCell = null;
+}
