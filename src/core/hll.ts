@@ -34,7 +34,11 @@ export class HyperLogLog {
 
   /** Adds a value. */
   add(value: string): void {
-    const h = hash32(value);
+    this.addHash(hash32(value));
+  }
+
+  /** Adds a value by its hash32 (computed once per distinct value by whoever holds it). */
+  addHash(h: number): void {
     const p = this.p;
     const idx = h >>> (32 - p);
     const rest = (h << p) | (1 << (p - 1));

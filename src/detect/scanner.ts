@@ -7,8 +7,8 @@
  * - the internet's background of probes: many addresses, each too brief to call a scanner, as one low finding.
  * Memory: per client (at most Limits.scannerClients; the least active evicted first, a probing request weighing a
  * hundred ordinary ones; evicted probers still count in the background finding) counters and up to 200 distinct
- * paths; up to 1,000 exposed paths and 100 home-page sizes; a verdict cache of 20,000 paths (and Limits.cacheKeyChars
- * characters).
+ * paths; up to 1,000 exposed paths and 100 home-page sizes (the path patterns run once per distinct path, in the
+ * enricher: enrich/path-class.ts).
  * Time: the patterns run on the whole path and query (no cut an attacker could hide behind) and are linear in them:
  * no quantified run is retried from each position (`wp-config.php` followed by anything is a fixed-length test, not
  * `.+$`, which rescanned the rest of the path after every occurrence).
@@ -19,23 +19,11 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { CappedMap, capMessage, count } from '../core/capped';
-import { hash32 } from '../core/hll';
+import { ATTACK, FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
 import { isoTime } from '../core/units';
 import { detach } from '../core/text';
 
-/**
- * Files whose content must never be public: repositories, environment and credential files, keys, dumps and
- * backups, runtime internals. Asking for one is probing whatever the answer; a 2xx answer with a body may be an
- * exposure.
- */
-export const SECRET = /(?:^|\/)(?:\.env(?:\.\w+)?$|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store$|\.aws\/|\.ssh\/|\.htaccess$|\.htpasswd$|\.vscode\/|id_[rd]sa|\.?credentials(?:\.\w+)?$|wp-config\.php.|config\.(?:yml|yaml)$|config\.(?:php|yml|yaml)\.\w+$|web\.config$|docker-compose\.ya?ml$|composer\.(?:json|lock)$|phpinfo\.php$|server-status$|actuator\/(?:env|heapdump|threaddump|configprops|beans|mappings|loggers)|jolokia|vendor\/phpunit|eval-stdin\.php$|shell\.php$|\.well-known\/security\.txt\.bak$|(?:backups?|dump|db|database|site|www|wwwroot|htdocs|public_html)\.(?:zip|tar|tar\.gz|tgz|gz|7z|rar|sql)$|\.(?:bak|old|sql|sql\.gz|swp)$)/i;
-/**
- * Admin and CMS surfaces and backup folders: a site that has them serves them to its own users, so they count as
- * probes only when the server does not have them (answered 4xx).
- */
-export const PROBE = /(?:^|\/)(?:wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php$|phpmyadmin|pma\/|adminer\.php|administrator\/|admin\.php$|actuator(?:\/|$)|config\.php$|backups?(?:\/|$)|cgi-bin\/|boaform|HNAP1|owa\/auth|remote\/login)/i;
-/** Traversal and injection in path or query (raw or percent-encoded). */
-export const ATTACK = /(?:\.\.\/|\.\.%2f|%2e%2e|\/etc\/passwd|\bunion(?:\s|%20|\+)+select\b|'(?:\s|%20)*or(?:\s|%20)+'?1|<script|%3cscript|\$\{jndi:|\$%7bjndi|\bsleep\(\d|;(?:\s|%20)*(?:cat|wget|curl)(?:\s|%20)|\bcmd=|\bexec\(|base64_decode|\/bin\/sh|%00)/i;
+export { SECRET, PROBE, ATTACK } from '../enrich/path-class';
 
 interface Client {
   requests: number;
@@ -64,11 +52,6 @@ interface Exposure {
   evidence: SourceRef[];
 }
 
-/** Verdict bits per path (the rest of the number is the path's 32-bit hash). */
-const IS_SECRET = 1;
-const IS_ATTACK = 2;
-const IS_PROBE = 4;
-const FLAGS = 8;
 /** Sensitive requests from one address that make it a busy scanner (high) rather than part of the background. */
 const BUSY_SCANNER = 10;
 /** How much a sensitive or attack request weighs against an ordinary one when the client cap evicts the lightest. */
@@ -116,26 +99,6 @@ export default defineDetector({
     });
     ctx.caps.watch(() => capMessage('scanner: per-client counters', `${count(ctx.limits.scannerClients)} clients`, clients.stats, 'requests (a probe weighing 100)',
       `a client is judged on all its requests only if it weighs more than ${count(clients.stats.maxError)}; ${count(evicted.addresses)} evicted clients had probed (${count(evicted.requests)} sensitive requests), counted in the background-probes finding`));
-    /**
-     * Per path: its pattern verdict (the IS_ bits) and its 32-bit hash (above them), so the regexes and the hash
-     * run once per distinct path, not per request.
-     */
-    const verdicts = new Map<string, number>();
-    let verdictChars = 0;
-    const verdict = (path: string): number => {
-      let v = verdicts.get(path);
-      if (v === undefined) {
-        v = (SECRET.test(path) ? IS_SECRET : 0) | (ATTACK.test(path) ? IS_ATTACK : 0) | (PROBE.test(path) ? IS_PROBE : 0);
-        v += FLAGS * hash32(path);
-        if (verdicts.size >= 20_000 || verdictChars + path.length > ctx.limits.cacheKeyChars) {
-          verdicts.clear();
-          verdictChars = 0;
-        }
-        verdicts.set(path, v);
-        verdictChars += path.length;
-      }
-      return v;
-    };
     const exposures = new Map<string, Exposure>();
     /** Sizes of 2xx answers to probed paths (SECRET or PROBE), and of the home page: what a catch-all answer looks like. */
     const probedSizes = new Map<number, number>();
@@ -160,7 +123,8 @@ export default defineDetector({
         const path = r.path ?? '';
         const st = r.status;
         if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
-        const v = verdict(path);
+        // The path's class (pattern bits and hash), computed once per distinct path by the enricher.
+        const v = r.pathClass;
         if (c.paths.size < 200) c.paths.add(Math.floor(v / FLAGS));
         else c.pathsOverflow = true;
         const missing = st !== null && st >= 400 && st < 500;

@@ -60,7 +60,8 @@ export default defineDetector({
           const c = s.nets.get(net);
           if (c !== undefined) s.nets.set(net, c + 1);
           else if (s.nets.size < 256) s.nets.set(net, 1);
-          s.clients.add(r.clientIp);
+          if (r.client !== null) s.clients.addHash(r.client.hash);
+          else s.clients.add(r.clientIp);
         }
         if (ctx.geo && r.geo?.country) s.countries.add(r.geo.country);
       },

@@ -6,6 +6,7 @@
  */
 import { parseIp } from './geo/ip';
 import type { GeoInfo } from './types';
+import { hash32 } from '../core/hll';
 
 /** A client address and what is known about it. */
 export interface ClientFacts {
@@ -19,6 +20,8 @@ export interface ClientFacts {
   readonly geo: GeoInfo | null;
   /** The ASN as a decimal string (the key ASN series use), or null. */
   readonly asnKey: string | null;
+  /** hash32 of the address (distinct-client sketches add it without hashing the address again). */
+  readonly hash: number;
 }
 
 /** Networks of an address: IPv4 /24 and /16, IPv6 /64 and /48; null parts for non-addresses. */
@@ -65,5 +68,6 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: Intern = (s
     wide: wide === null ? null : intern(wide),
     geo,
     asnKey: asn === null ? null : intern(String(asn)),
+    hash: hash32(ip),
   };
 }

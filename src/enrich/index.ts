@@ -4,6 +4,7 @@ import type { EnrichedRecord } from './types';
 import { createRouteTemplater, isStaticAsset, type RouteOptions, type RouteTemplater } from './route-template';
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
+import { NO_PATH_CLASS } from './path-class';
 import { clientFacts, createIntern, type ClientFacts } from './client';
 import { detach, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
@@ -17,7 +18,7 @@ export interface Enricher {
 }
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH = { path: '-', route: '-' } as const;
+const NO_PATH = { path: '-', route: '-', cls: NO_PATH_CLASS } as const;
 export const NO_REQUEST = '-';
 
 
@@ -119,6 +120,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
       agent: agent === null ? agents.classify(null) : agent.info,
       geo: client === null ? null : client.geo,
       client,
+      pathClass: p.cls,
     };
   };
   return Object.assign(enrich, { routes });

@@ -16,6 +16,7 @@
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
 import { detach } from '../core/text';
+import { classifyPath, NO_PATH_CLASS } from './path-class';
 
 /** Options for templating. */
 export interface RouteOptions {
@@ -29,6 +30,8 @@ export interface RouteOptions {
 export interface PathEntry {
   readonly path: string;
   readonly route: string;
+  /** The path's class for the scanner (enrich/path-class.ts). */
+  readonly cls: number;
 }
 
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
@@ -218,7 +221,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     cacheChars = 0;
   };
   let lastPath: string | null = null;
-  let lastEntry: PathEntry = { path: '', route: '' };
+  let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS };
 
   const build = (path: string): string => {
     if (patterns.length > 0) {
@@ -278,7 +281,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
         cacheChars = 0;
       }
       const own = detach(path);
-      e = { path: own, route };
+      e = { path: own, route, cls: classifyPath(own) };
       cache.set(own, e);
       cacheChars += own.length;
     }

@@ -60,4 +60,6 @@ export interface EnrichedRecord extends LogRecord {
   readonly geo: GeoInfo | null;
   /** The client address's facts (computed once per address), null when the record has no client address. */
   readonly client: ClientFacts | null;
+  /** The path's class for the scanner (pattern bits and hash, enrich/path-class.ts; computed once per distinct path). */
+  readonly pathClass: number;
 }

@@ -155,7 +155,8 @@ export class BehaviourProfile {
     ep.status[slot] = (ep.status[slot] ?? 0) + 1;
     if (r.durationMs !== null) ep.total.add(r.durationMs);
     if (r.backendMs !== null) ep.backend.add(r.backendMs);
-    if (r.clientIp !== null) ep.clients.add(r.clientIp);
+    if (r.client !== null) ep.clients.addHash(r.client.hash);
+    else if (r.clientIp !== null) ep.clients.add(r.clientIp);
     ep.buckets.set(bucket, (ep.buckets.get(bucket) ?? 0) + 1);
     const error = st !== null && st >= 400;
     addToGroup(this.group(this.classes, r.agent.agentClass, 1), error, r.durationMs);

@@ -375,10 +375,11 @@ function merge(into: Open, from: Open): void {
 
 function finalize(s: Open, useUa: boolean): Session {
   const key = useUa ? `${s.ip}|${s.ua ?? ''}` : s.ip;
-  const times = s.timesSorted ? s.times : [...s.times].sort((a, b) => a - b);
+  // Typed-array sorts are numeric without a comparator call per comparison (and allocate no boxed copy).
+  const times = s.timesSorted ? s.times : Float64Array.from(s.times).sort();
   const gaps: number[] = [];
   for (let i = 1; i < times.length; i++) gaps.push((times[i] ?? 0) - (times[i - 1] ?? 0));
-  const sortedGaps = [...gaps].sort((a, b) => a - b);
+  const sortedGaps = Float64Array.from(gaps).sort();
   const median = sortedGaps.length === 0 ? null : ((sortedGaps[(sortedGaps.length - 1) >> 1] ?? 0) + (sortedGaps[sortedGaps.length >> 1] ?? 0)) / 2;
   const distinct = distinctCount(s);
   const verdict = classifySession(s.agent, {
