@@ -29,6 +29,9 @@ interface Client {
   statics: number;
   agentClass: string;
   perMinute: Map<number, number>;
+  /** The minute being counted and its count (added to perMinute when the client's next request is in another minute). */
+  curMinute: number;
+  curCount: number;
   /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
   routes: CappedMap<RouteIds> | null;
   first: number;
@@ -36,7 +39,12 @@ interface Client {
   evidence: SourceRef[];
 }
 
-const TRAILING_ID = /\/(\d{1,12})(?:\/|$)/;
+/** Adds the minute being counted to the client's per-minute counts. */
+function flushMinute(c: Client): void {
+  if (c.curCount === 0) return;
+  c.perMinute.set(c.curMinute, (c.perMinute.get(c.curMinute) ?? 0) + c.curCount);
+  c.curCount = 0;
+}
 
 export default defineDetector({
   id: 'api-abuse',
@@ -69,7 +77,7 @@ export default defineDetector({
         if (r.clientIp === null || r.agent.agentClass === 'bot') return;
         let c = clients.get(r.clientIp);
         if (!c) {
-          c = { agent: r.userAgent, agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), routes: null, first: r.startMs, last: r.startMs, evidence: [] };
+          c = { agent: r.userAgent, agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), curMinute: Number.NaN, curCount: 0, routes: null, first: r.startMs, last: r.startMs, evidence: [] };
           clients.add(r.clientIp, c);
         }
         c.requests++;
@@ -82,10 +90,15 @@ export default defineDetector({
         c.first = Math.min(c.first, r.startMs);
         c.last = Math.max(c.last, r.startMs);
         const m = Math.floor(r.startMs / 60_000);
-        c.perMinute.set(m, (c.perMinute.get(m) ?? 0) + 1);
-        const id = r.path === null ? null : TRAILING_ID.exec(r.path);
-        if (id) {
-          const n = Number(id[1]);
+        if (m === c.curMinute) c.curCount++;
+        else {
+          flushMinute(c);
+          c.curMinute = m;
+          c.curCount = 1;
+        }
+        // The trailing identifier of the path, found once per distinct path by the enricher (-1: none).
+        const n = r.pathId;
+        if (n >= 0) {
           c.routes ??= new CappedMap<RouteIds>({
             cap: ctx.limits.apiAbuseRoutesPerClient,
             weight: (x) => x.ids.size + x.sequential,
@@ -119,6 +132,7 @@ export default defineDetector({
         }
         const peerMedian = new Map([...distinctPerRoute.entries()].map(([route, xs]) => [route, median(xs)]));
         for (const [ip, c] of clients) {
+          flushMinute(c);
           const counts = [...c.perMinute.values()];
           const steadyMinutes = counts.filter((n) => n >= o.steadyMinRpm && n <= o.steadyMaxRpm).length;
           const mean = counts.reduce((a, b) => a + b, 0) / Math.max(counts.length, 1);

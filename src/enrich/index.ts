@@ -18,7 +18,7 @@ export interface Enricher {
 }
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH = { path: '-', route: '-', cls: NO_PATH_CLASS } as const;
+const NO_PATH = { path: '-', route: '-', cls: NO_PATH_CLASS, id: -1 } as const;
 export const NO_REQUEST = '-';
 
 
@@ -121,6 +121,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
       geo: client === null ? null : client.geo,
       client,
       pathClass: p.cls,
+      pathId: p.id,
     };
   };
   return Object.assign(enrich, { routes });

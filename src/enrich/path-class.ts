@@ -34,3 +34,12 @@ export function classifyPath(path: string): number {
 
 /** The class of a record without a path (the scanner counts it as the empty path). */
 export const NO_PATH_CLASS = classifyPath('');
+
+/** An identifier segment: all digits, 1–12 of them (`/items/1001`, `/items/1001/reviews`). */
+const TRAILING_ID = /\/(\d{1,12})(?:\/|$)/;
+
+/** The identifier api-abuse follows in a path (its first identifier segment), or -1. */
+export function pathIdentifier(path: string): number {
+  const m = TRAILING_ID.exec(path);
+  return m === null ? -1 : Number(m[1]);
+}

@@ -16,7 +16,7 @@
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
 import { detach } from '../core/text';
-import { classifyPath, NO_PATH_CLASS } from './path-class';
+import { classifyPath, NO_PATH_CLASS, pathIdentifier } from './path-class';
 
 /** Options for templating. */
 export interface RouteOptions {
@@ -32,6 +32,8 @@ export interface PathEntry {
   readonly route: string;
   /** The path's class for the scanner (enrich/path-class.ts). */
   readonly cls: number;
+  /** The path's identifier for api-abuse, or -1 (enrich/path-class.ts). */
+  readonly id: number;
 }
 
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
@@ -221,7 +223,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     cacheChars = 0;
   };
   let lastPath: string | null = null;
-  let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS };
+  let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS, id: -1 };
 
   const build = (path: string): string => {
     if (patterns.length > 0) {
@@ -281,7 +283,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
         cacheChars = 0;
       }
       const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own) };
+      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own) };
       cache.set(own, e);
       cacheChars += own.length;
     }

@@ -62,4 +62,6 @@ export interface EnrichedRecord extends LogRecord {
   readonly client: ClientFacts | null;
   /** The path's class for the scanner (pattern bits and hash, enrich/path-class.ts; computed once per distinct path). */
   readonly pathClass: number;
+  /** The path's first identifier segment (`/items/1001` → 1001) for api-abuse, or -1 (computed once per distinct path). */
+  readonly pathId: number;
 }

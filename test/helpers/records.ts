@@ -3,7 +3,7 @@ import type { EnrichedRecord } from '../../src/enrich/types';
 import { classifyAgent } from '../../src/enrich/user-agent';
 import { isStaticAsset } from '../../src/enrich/route-template';
 import { clientFacts } from '../../src/enrich/client';
-import { classifyPath } from '../../src/enrich/path-class';
+import { classifyPath, pathIdentifier } from '../../src/enrich/path-class';
 
 /** Base time of test records: 2026-03-10T09:00:00Z. */
 export const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
@@ -22,8 +22,9 @@ export function rec(offsetMs: number, o: Partial<EnrichedRecord> & { line?: numb
     ...o,
     client: null,
     pathClass: classifyPath(path),
+    pathId: pathIdentifier(path),
     source: { file: 'test.log', line: o.line ?? 1 },
   };
   // The client's facts follow its address (and geo) unless the test sets them.
-  return { ...r, client: o.client !== undefined ? o.client : r.clientIp === null ? null : clientFacts(r.clientIp, r.geo), pathClass: o.pathClass ?? classifyPath(r.path ?? '') };
+  return { ...r, client: o.client !== undefined ? o.client : r.clientIp === null ? null : clientFacts(r.clientIp, r.geo), pathClass: o.pathClass ?? classifyPath(r.path ?? ''), pathId: o.pathId ?? (r.path === null ? -1 : pathIdentifier(r.path)) };
 }
