@@ -13,6 +13,7 @@ import { detach } from '../core/text';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
+import { fmt } from '../core/format';
 
 /** Time bucket of the rate and mix series. */
 export const PROFILE_BUCKET_MS = 5 * 60_000;
@@ -107,7 +108,7 @@ export class BehaviourProfile {
   capNote(): string | null {
     const f = this.folded;
     if (f.endpoints + f.families + f.mix === 0) return null;
-    const n = (x: number): string => x.toLocaleString('en-US');
+    const n = (x: number): string => fmt(x, 3);
     const parts: string[] = [];
     if (f.endpoints > 0) parts.push(`${n(f.endpoints)} requests to endpoints past the first ${n(this.maxEndpoints)} are profiled together as "(other)"`);
     if (f.families > 0) parts.push(`${n(f.families)} requests and sessions of user-agent families past the first ${n(this.maxFamilies)} are counted as "(other)"`);

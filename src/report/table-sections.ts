@@ -1,6 +1,7 @@
 /** Terminal renderers for the sessions and profiles sections (pure functions of the report). */
 import type { Report } from './types';
 import { heading, percent, safe, textTable, type Style } from './style';
+import { fmt } from '../core/format';
 
 /** Narrow runtime checks for optional sections (reports may be older or partial). */
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -10,7 +11,7 @@ function arr(v: unknown): Record<string, unknown>[] {
   return Array.isArray(v) ? v.filter(isObj) : [];
 }
 function n(v: unknown): string {
-  return typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : '-';
+  return typeof v === 'number' ? fmt(v) : '-';
 }
 function s(v: unknown, max = 60): string {
   return typeof v === 'string' ? safe(v, max) : '-';

@@ -6,6 +6,7 @@ import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
 import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWords, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
+import { fmt } from '../core/format';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 import { evidenceSummary, inputFormats } from './evidence';
 
@@ -194,7 +195,7 @@ function colorClass(st: Style, cls: string): string {
 
 /** 1234567 → "1,234,567". */
 export function num(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return fmt(n);
 }
 
 function pct(n: number, total: number): string {
