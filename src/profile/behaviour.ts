@@ -14,6 +14,9 @@ import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import { fmt } from '../core/format';
+import type { EndpointRow, GroupRow } from '../core/report-types';
+
+export type { EndpointRow, GroupRow } from '../core/report-types';
 
 /** Time bucket of the rate and mix series. */
 export const PROFILE_BUCKET_MS = 5 * 60_000;
@@ -296,33 +299,6 @@ export class BehaviourProfile {
       };
     });
   }
-}
-
-/** A row of the endpoint profile table. */
-export interface EndpointRow {
-  readonly endpoint: string;
-  readonly requests: number;
-  readonly share: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-  readonly p99_ms: number | null;
-  readonly backend_p95_ms: number | null;
-  readonly error_rate: number;
-  readonly status: Readonly<Record<string, number>>;
-  readonly bytes_out: number;
-  readonly clients: number;
-  readonly peak_per_5min: number;
-}
-
-/** A row of the class or family table. */
-export interface GroupRow {
-  readonly key: string;
-  readonly requests: number;
-  readonly sessions: number;
-  readonly session_requests: number;
-  readonly error_rate: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
 }
 
 function cloneEndpoint(e: EndpointStats): EndpointStats {

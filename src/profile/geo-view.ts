@@ -11,6 +11,9 @@ import { HyperLogLog } from '../core/hll';
 import { CoarseHistogram } from '../core/histogram';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
+import type { GeoRow, GeoSection } from '../core/report-types';
+
+export type { GeoRow, GeoSection, ThirdsChange } from '../core/report-types';
 
 const BUCKET_MS = 15 * 60_000;
 
@@ -30,52 +33,6 @@ interface EntityStats {
   backend: QuantileSketch;
   clients: HyperLogLog;
   buckets: Map<number, BucketStats>;
-}
-
-/** Change between the first and the last third of the period. */
-export interface ThirdsChange {
-  readonly requests_first: number;
-  readonly requests_last: number;
-  readonly error_rate_first: number | null;
-  readonly error_rate_last: number | null;
-  readonly p50_ms_first: number | null;
-  readonly p50_ms_last: number | null;
-  readonly p95_ms_first: number | null;
-  readonly p95_ms_last: number | null;
-  /** Relative change of p95, last vs first third (0.25 = +25%). */
-  readonly p95_change: number | null;
-}
-
-/** One row of the country or ASN table. */
-export interface GeoRow {
-  readonly key: string;
-  readonly name: string | null;
-  readonly network: string | null;
-  readonly requests: number;
-  readonly share: number;
-  readonly clients: number;
-  readonly sessions: number;
-  readonly error_rate: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-  readonly backend_p50_ms: number | null;
-  readonly backend_p95_ms: number | null;
-  /**
-   * Null for "other": ASNs past the cap join it as they first appear, so its first third holds fewer of them than
-   * its last and the two do not compare.
-   */
-  readonly change: ThirdsChange | null;
-}
-
-/** The `geo` report section. */
-export interface GeoSection {
-  readonly data: readonly string[];
-  readonly located_requests: number;
-  readonly special_requests: number;
-  readonly countries: readonly GeoRow[];
-  readonly asns: readonly GeoRow[];
-  /** Entities whose p95 rose most between the first and last third (at least 100 requests in each). */
-  readonly latency_risers: readonly GeoRow[];
 }
 
 /** Accumulates the country and ASN views. */

@@ -17,7 +17,7 @@ import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options
 import { fail } from '../../core/types';
 import { atOrAbove, validateSelection, type DetectorSelection } from '../../detect/stage';
 import { SEVERITIES, type Severity } from '../../detect/types';
-import { renderRules, type RuleTarget } from '../../detect/actions/rules';
+import { renderRules, type RuleTarget } from '../../report/rules';
 import { limitsFromEnv } from '../../core/limits';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
