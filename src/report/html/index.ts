@@ -9,7 +9,7 @@
  * hash), no network, no forms, no base URL. Output is deterministic (no clock, locale-independent numbers).
  */
 import { createHash } from 'node:crypto';
-import { TIMELINE_CLASSES, type Report, type ReportFinding, type TimelineBucket, type TimelineClass, type TimelineSection } from '../types';
+import { TIMELINE_CLASSES, type Report, type ReportFinding, type Reporter, type TimelineBucket, type TimelineClass, type TimelineSection } from '../types';
 import { renderRules, type RuleTarget } from '../rules';
 import { CSS, JS } from './assets';
 import { timelineSvg } from './chart';
@@ -420,3 +420,11 @@ ${diagnosticsSection(report)}
 `;
   return page.html;
 }
+
+/** `--output html`: one self-contained page. */
+export const htmlReporter: Reporter = {
+  id: 'html',
+  description: 'one self-contained HTML page',
+  extensions: ['.html', '.htm'],
+  render: (report) => renderHtml(report),
+};
