@@ -7,7 +7,8 @@
 import type { LogRecord } from './core/types';
 import type { PipelineOptions } from './pipeline';
 import { TrafficProfile } from './profile/traffic';
-import { BehaviourProfile, type EndpointRow, type GroupRow } from './profile/behaviour';
+import { BehaviourProfile, type GroupRow } from './profile/behaviour';
+import type { ProfilesSection } from './core/report-types';
 import { GeoView } from './profile/geo-view';
 import { Timeline } from './profile/timeline';
 import { createEnricher } from './enrich/index';
@@ -88,17 +89,6 @@ function geoStage(options: AnalyzeOptions): AnalysisStage {
     observeSession: (s) => view?.observeSession(s),
     finish: () => (view ? { geo: view.result(options.top) } : {}),
   };
-}
-
-/** The `profiles` report section. */
-export interface ProfilesSection {
-  readonly endpoints_top: readonly EndpointRow[];
-  readonly endpoints_slowest: readonly EndpointRow[];
-  readonly client_classes: readonly GroupRow[];
-  readonly agent_families: readonly GroupRow[];
-  readonly protocols: Readonly<Record<string, number>>;
-  readonly tls: Readonly<Record<string, number>>;
-  readonly collapsed_routes: readonly string[];
 }
 
 /**

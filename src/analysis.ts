@@ -13,13 +13,14 @@ import { selectByFileName } from './input/window';
 import { orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
 import { runParallel, type ParallelPlan } from './pipeline-parallel';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
-import type { Report, ReportFinding, ReportInput, ReportLatency, ReportTopRow } from './report/types';
+import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow } from './core/report-types';
 import { attachEvidenceText } from './report/evidence';
 import { VERSION } from './version';
 import { detectorParts, mergeRaw, selectedDetectors } from './detect/stage';
 import { createCore, STAGES, type AnalyzeOptions, type StageFactory } from './analysis-core';
 
-export { STAGES, type AnalysisStage, type AnalyzeOptions, type ProfilesSection, type StageFactory } from './analysis-core';
+export { STAGES, type AnalysisStage, type AnalyzeOptions, type StageFactory } from './analysis-core';
+export type { ProfilesSection } from './core/report-types';
 
 /** The report plus run facts the CLI needs for its exit code. */
 export interface AnalysisOutcome {
@@ -68,7 +69,7 @@ async function analyzeInputs(
     const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
     addCapNotes(diags, run.caps, run.traffic);
     return buildReport(plan.kind === 'shard' ? plan.jobs : 2, inputs, ordered, run.summaries, run.traffic, diags, options, {
-      full, built: run.built, findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
+      full, built: sectionsOf(run.built), findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
     });
   }
   const core = createCore(options, full ? 'all' : 'summary', stageFactories);
@@ -80,7 +81,7 @@ async function analyzeInputs(
   const result = core.finish();
   addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic ?? new TrafficProfile(), diags, options, {
-    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
+    full, built: sectionsOf(result.built), findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
   });
 }
 
@@ -97,7 +98,7 @@ function addCapNotes(diags: DiagnosticLog, notes: readonly string[], traffic: Tr
 interface RunParts {
   readonly full: boolean;
   /** Sections after `top` (sessions, profiles, then each stage's), in report order. */
-  readonly built: Record<string, unknown>;
+  readonly built: ReportSections;
   readonly findings: () => ReportFinding[];
 }
 
@@ -172,6 +173,15 @@ async function buildReport(
   return { report, hadInputErrors, workers };
 }
 
+
+/**
+ * The sections a run built, typed. analysis-core keeps them as a name → value record (each stage adds its own by
+ * name); their types are declared in core/report-types.ts, and tests check real runs' reports against them
+ * (parseReport in test/report/parse.test.ts), which a new section must pass.
+ */
+function sectionsOf(built: Readonly<Record<string, unknown>>): ReportSections {
+  return built as ReportSections;
+}
 
 function inputJson(s: InputSummary): ReportInput {
   return {

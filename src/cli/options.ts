@@ -2,6 +2,7 @@
 import { fail } from '../core/types';
 import type { EpochMs } from '../core/types';
 import { getFormat } from '../formats/registry';
+import { isOutputKind, outputKindList, reporterForFile, type OutputKind } from '../report/registry';
 
 /** `--from/--to` value → epoch ms. Accepts ISO 8601 dates or date-times; no zone means UTC. */
 export function parseTimeOption(name: string, v: string | undefined): EpochMs | null {
@@ -37,16 +38,19 @@ export function parseFormatOption(v: string | undefined): string {
   return v;
 }
 
-/** Output kinds of `lbua analyze`. */
-export type OutputKind = 'table' | 'json' | 'html';
+/** Output kinds of `lbua analyze` and `lbua report`: the reporters' ids (report/registry.ts). */
+export type { OutputKind } from '../report/registry';
 
-/** `--output`; when absent: from the -o file extension (.json, .html/.htm), else table on a terminal and JSON when piped. */
+/**
+ * `--output`; when absent: from the -o file extension (a reporter's `extensions`: .json, .html/.htm), else table on
+ * a terminal and JSON when piped.
+ */
 export function parseOutputOption(v: string | undefined, outFile: string | null, stdoutIsTTY: boolean): OutputKind {
   if (v !== undefined) {
-    if (v === 'table' || v === 'json' || v === 'html') return v;
-    fail('OPTION_INVALID', `--output must be table, json or html, got ${JSON.stringify(v)}`);
+    if (isOutputKind(v)) return v;
+    fail('OPTION_INVALID', `--output must be ${outputKindList()}, got ${JSON.stringify(v)}`);
   }
-  if (outFile !== null) return /\.json$/i.test(outFile) ? 'json' : /\.html?$/i.test(outFile) ? 'html' : 'table';
+  if (outFile !== null) return reporterForFile(outFile) ?? 'table';
   return stdoutIsTTY ? 'table' : 'json';
 }
 

@@ -80,6 +80,7 @@ export type DiagnosticCode =
   | 'LB_EVENT'
   | 'OPTION_INVALID'
   | 'OUTPUT_UNWRITABLE'
+  | 'REPORT_INVALID'
   /** A structure keyed by input values reached its cap (core/limits.ts): what it evicted and what that means. */
   | 'CAP_REACHED';
 

@@ -14,7 +14,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
-import { CoarseHistogram } from './stats/histogram';
+import { CoarseHistogram } from '../core/histogram';
 
 interface Bucket {
   hist: CoarseHistogram;

@@ -15,7 +15,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2 } from './shared';
 import { mannKendall, median, theilSen } from './stats/robust';
-import { CoarseHistogram } from './stats/histogram';
+import { CoarseHistogram } from '../core/histogram';
 /** Distinct clients a bucket counts up to (enough to tell many users from a monitor and a few scripts). */
 const CLIENT_CAP = 16;
 

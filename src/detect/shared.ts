@@ -14,16 +14,8 @@ export function sortEvidence(list: readonly SourceRef[]): SourceRef[] {
   return [...list].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
-/**
- * Formatters for 0–3 fraction digits, made once: toLocaleString builds one per call (about 50 µs each, which a
- * botnet's hundred thousand findings turn into seconds).
- */
-const FORMATS = [0, 1, 2, 3].map((d) => new Intl.NumberFormat('en-US', { maximumFractionDigits: d }));
-
-/** 1234.5 → "1,234.5". */
-export function fmt(n: number, digits = 1): string {
-  return (FORMATS[digits] ?? new Intl.NumberFormat('en-US', { maximumFractionDigits: digits })).format(n);
-}
+/** Number formatting lives in core (one set for detectors and reporters); re-exported for the detectors. */
+export { fmt } from '../core/format';
 
 /** Rounds to 2 decimals (metrics stay short in JSON). */
 export function r2(n: number): number {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { fail } from '../core/types';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
-import type { ReportFinding } from '../report/types';
+import type { ReportFinding } from '../core/report-types';
 import type { Session } from '../sessions/types';
 import { DETECTORS, getDetector } from './registry';
 import { inCidr } from '../enrich/geo/ip';

@@ -13,6 +13,10 @@ import { detach } from '../core/text';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
+import { fmt } from '../core/format';
+import type { EndpointRow, GroupRow } from '../core/report-types';
+
+export type { EndpointRow, GroupRow } from '../core/report-types';
 
 /** Time bucket of the rate and mix series. */
 export const PROFILE_BUCKET_MS = 5 * 60_000;
@@ -107,7 +111,7 @@ export class BehaviourProfile {
   capNote(): string | null {
     const f = this.folded;
     if (f.endpoints + f.families + f.mix === 0) return null;
-    const n = (x: number): string => x.toLocaleString('en-US');
+    const n = (x: number): string => fmt(x, 3);
     const parts: string[] = [];
     if (f.endpoints > 0) parts.push(`${n(f.endpoints)} requests to endpoints past the first ${n(this.maxEndpoints)} are profiled together as "(other)"`);
     if (f.families > 0) parts.push(`${n(f.families)} requests and sessions of user-agent families past the first ${n(this.maxFamilies)} are counted as "(other)"`);
@@ -296,33 +300,6 @@ export class BehaviourProfile {
       };
     });
   }
-}
-
-/** A row of the endpoint profile table. */
-export interface EndpointRow {
-  readonly endpoint: string;
-  readonly requests: number;
-  readonly share: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-  readonly p99_ms: number | null;
-  readonly backend_p95_ms: number | null;
-  readonly error_rate: number;
-  readonly status: Readonly<Record<string, number>>;
-  readonly bytes_out: number;
-  readonly clients: number;
-  readonly peak_per_5min: number;
-}
-
-/** A row of the class or family table. */
-export interface GroupRow {
-  readonly key: string;
-  readonly requests: number;
-  readonly sessions: number;
-  readonly session_requests: number;
-  readonly error_rate: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
 }
 
 function cloneEndpoint(e: EndpointStats): EndpointStats {

@@ -8,38 +8,19 @@
  */
 import { QuantileSketch, percentiles } from '../core/quantile';
 import { HyperLogLog } from '../core/hll';
+import { CoarseHistogram } from '../core/histogram';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
+import type { GeoRow, GeoSection } from '../core/report-types';
+
+export type { GeoRow, GeoSection, ThirdsChange } from '../core/report-types';
 
 const BUCKET_MS = 15 * 60_000;
-const BINS = 160;
-const BASE = 0.1;
-const RATIO = Math.log(1.1);
-
-/** Coarse latency histogram bin of a duration. */
-function bin(ms: number): number {
-  if (ms <= BASE) return 0;
-  return Math.min(BINS - 1, Math.floor(Math.log(ms / BASE) / RATIO) + 1);
-}
-
-/** Value at quantile q of a coarse histogram (bin midpoint); null when empty. */
-function histQuantile(h: Uint32Array, q: number): number | null {
-  let total = 0;
-  for (const c of h) total += c;
-  if (total === 0) return null;
-  const rank = q * (total - 1);
-  let seen = 0;
-  for (let i = 0; i < BINS; i++) {
-    seen += h[i] ?? 0;
-    if (seen > rank) return i === 0 ? BASE : Math.round(BASE * Math.exp((i - 0.5) * RATIO) * 10) / 10;
-  }
-  return null;
-}
 
 interface BucketStats {
   requests: number;
   errors: number;
-  hist: Uint32Array;
+  readonly hist: CoarseHistogram;
 }
 
 interface EntityStats {
@@ -52,52 +33,6 @@ interface EntityStats {
   backend: QuantileSketch;
   clients: HyperLogLog;
   buckets: Map<number, BucketStats>;
-}
-
-/** Change between the first and the last third of the period. */
-export interface ThirdsChange {
-  readonly requests_first: number;
-  readonly requests_last: number;
-  readonly error_rate_first: number | null;
-  readonly error_rate_last: number | null;
-  readonly p50_ms_first: number | null;
-  readonly p50_ms_last: number | null;
-  readonly p95_ms_first: number | null;
-  readonly p95_ms_last: number | null;
-  /** Relative change of p95, last vs first third (0.25 = +25%). */
-  readonly p95_change: number | null;
-}
-
-/** One row of the country or ASN table. */
-export interface GeoRow {
-  readonly key: string;
-  readonly name: string | null;
-  readonly network: string | null;
-  readonly requests: number;
-  readonly share: number;
-  readonly clients: number;
-  readonly sessions: number;
-  readonly error_rate: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-  readonly backend_p50_ms: number | null;
-  readonly backend_p95_ms: number | null;
-  /**
-   * Null for "other": ASNs past the cap join it as they first appear, so its first third holds fewer of them than
-   * its last and the two do not compare.
-   */
-  readonly change: ThirdsChange | null;
-}
-
-/** The `geo` report section. */
-export interface GeoSection {
-  readonly data: readonly string[];
-  readonly located_requests: number;
-  readonly special_requests: number;
-  readonly countries: readonly GeoRow[];
-  readonly asns: readonly GeoRow[];
-  /** Entities whose p95 rose most between the first and last third (at least 100 requests in each). */
-  readonly latency_risers: readonly GeoRow[];
 }
 
 /** Accumulates the country and ASN views. */
@@ -170,15 +105,12 @@ export class GeoView {
     const b = Math.floor(r.startMs / BUCKET_MS);
     let bs = e.buckets.get(b);
     if (bs === undefined) {
-      bs = { requests: 0, errors: 0, hist: new Uint32Array(BINS) };
+      bs = { requests: 0, errors: 0, hist: new CoarseHistogram() };
       e.buckets.set(b, bs);
     }
     bs.requests++;
     if (err) bs.errors++;
-    if (r.durationMs !== null) {
-      const i = bin(r.durationMs);
-      bs.hist[i] = (bs.hist[i] ?? 0) + 1;
-    }
+    if (r.durationMs !== null) bs.hist.add(r.durationMs);
   }
 
   /** The section: top N countries and ASNs by requests, and the biggest p95 risers. */
@@ -206,26 +138,26 @@ export class GeoView {
   private row(key: string, e: EntityStats, firstEnd: number, lastStart: number): GeoRow {
     const tp = percentiles(e.total);
     const bp = percentiles(e.backend);
-    const first = { requests: 0, errors: 0, hist: new Uint32Array(BINS) };
-    const last = { requests: 0, errors: 0, hist: new Uint32Array(BINS) };
+    const first = { requests: 0, errors: 0, hist: new CoarseHistogram() };
+    const last = { requests: 0, errors: 0, hist: new CoarseHistogram() };
     for (const [b, s] of e.buckets) {
       const mid = (b + 0.5) * BUCKET_MS;
       const target = mid < firstEnd ? first : mid >= lastStart ? last : null;
       if (target === null) continue;
       target.requests += s.requests;
       target.errors += s.errors;
-      for (let i = 0; i < BINS; i++) target.hist[i] = (target.hist[i] ?? 0) + (s.hist[i] ?? 0);
+      target.hist.merge(s.hist);
     }
     const rate = (x: { requests: number; errors: number }): number | null => (x.requests ? round4(x.errors / x.requests) : null);
-    const p95f = histQuantile(first.hist, 0.95);
-    const p95l = histQuantile(last.hist, 0.95);
+    const p95f = quantile1(first.hist, 0.95);
+    const p95l = quantile1(last.hist, 0.95);
     return {
       key, name: e.name, network: e.network, requests: e.requests, share: this.located ? round4(e.requests / this.located) : 0,
       clients: e.clients.count(), sessions: e.sessions, error_rate: e.requests ? round4(e.errors / e.requests) : 0,
       p50_ms: tp.p50, p95_ms: tp.p95, backend_p50_ms: bp.p50, backend_p95_ms: bp.p95,
       change: key === OTHER ? null : {
         requests_first: first.requests, requests_last: last.requests, error_rate_first: rate(first), error_rate_last: rate(last),
-        p50_ms_first: histQuantile(first.hist, 0.5), p50_ms_last: histQuantile(last.hist, 0.5), p95_ms_first: p95f, p95_ms_last: p95l,
+        p50_ms_first: quantile1(first.hist, 0.5), p50_ms_last: quantile1(last.hist, 0.5), p95_ms_first: p95f, p95_ms_last: p95l,
         p95_change: p95f !== null && p95l !== null && p95f > 0 ? round4(p95l / p95f - 1) : null,
       },
     };
@@ -234,6 +166,12 @@ export class GeoView {
 
 /** The ASN row of every ASN past the cap. */
 const OTHER = 'other';
+
+/** A coarse histogram's quantile rounded to 0.1 ms (the bin midpoint; bins are ±5% wide). */
+function quantile1(h: CoarseHistogram, q: number): number | null {
+  const v = h.quantile(q);
+  return v === null ? null : Math.round(v * 10) / 10;
+}
 
 function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;

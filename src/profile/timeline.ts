@@ -9,35 +9,15 @@
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch } from '../core/quantile';
 import { isoTime } from '../core/units';
+import { TIMELINE_CLASSES, type TimelineBucket, type TimelineClass, type TimelineSection } from '../core/report-types';
+
+export { TIMELINE_CLASSES, type TimelineBucket, type TimelineClass, type TimelineSection } from '../core/report-types';
 
 /** Bucket widths in seconds, finest first. */
 export const BUCKET_LADDER = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800, 2_592_000, 31_536_000] as const;
 
 /** Longest series kept (12 hours of minutes). */
 export const MAX_BUCKETS = 720;
-
-/** Status classes in stacking order. */
-export const TIMELINE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'other'] as const;
-export type TimelineClass = (typeof TIMELINE_CLASSES)[number];
-
-/** One bucket in the report. */
-export interface TimelineBucket {
-  readonly start: string;
-  readonly requests: number;
-  readonly status: Readonly<Record<TimelineClass, number>>;
-  /** Total latency (duration_ms) percentiles in the bucket; null when no request logged one. */
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-}
-
-/** The `timeline` report section. */
-export interface TimelineSection {
-  readonly bucket_seconds: number;
-  readonly start: string | null;
-  readonly end: string | null;
-  /** Every bucket from start to end, empty ones included. */
-  readonly buckets: readonly TimelineBucket[];
-}
 
 interface Bucket {
   /** Counts by TIMELINE_CLASSES index. */

@@ -2,26 +2,24 @@
  * Terminal reporter: findings first (most severe first), then inputs, summary, latency and top tables.
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
-import type { Report, ReportInput, ReportLatency, ReportTopRow } from './types';
+import type { RenderOptions, Report, Reporter, ReportInput, ReportLatency, ReportTopRow } from './types';
 import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWords, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
+import { fmt } from '../core/format';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 import { evidenceSummary, inputFormats } from './evidence';
 
-/** Rendering options for the terminal. */
-export interface TableOptions {
-  readonly color: boolean;
-  /** Terminal width (used to cap column widths). */
-  readonly columns: number;
-  /** Show evidence lines under each finding. */
-  readonly evidence: boolean;
-  /**
-   * Fit everything to this width (a terminal's): tables narrow their text columns and hide the rightmost ones
-   * they cannot fit, long finding lines wrap with an indent. Absent: natural widths (pipes, files).
-   */
-  readonly fit?: number;
-}
+/** Rendering options for the terminal (the reporters' options: all of them are the table's). */
+export type TableOptions = RenderOptions;
+
+/** `--output table`: text tables for a terminal (colour, fitted to its width) or a file. */
+export const tableReporter: Reporter = {
+  id: 'table',
+  description: 'text tables for a terminal',
+  extensions: [],
+  render: (report, options) => renderTable(report, options),
+};
 
 /** Renders the report as text tables. */
 export function renderTable(report: Report, opts: TableOptions): string {
@@ -194,7 +192,7 @@ function colorClass(st: Style, cls: string): string {
 
 /** 1234567 → "1,234,567". */
 export function num(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return fmt(n);
 }
 
 function pct(n: number, total: number): string {

@@ -21,6 +21,7 @@ import type { EpochMs, SourceRef } from '../core/types';
 import type { AgentInfo, EnrichedRecord } from '../enrich/types';
 import { classifySession } from './classify';
 import type { Session } from './types';
+import { fmt } from '../core/format';
 
 /** Stitcher options. */
 export interface StitcherOptions {
@@ -223,7 +224,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
     },
     capNote() {
       if (stats.forced === 0) return null;
-      const n = (x: number): string => x.toLocaleString('en-US');
+      const n = (x: number): string => fmt(x, 3);
       const idleS = Math.max(0, Math.floor(minIdleForced / 1000));
       const idle = idleS < 120 ? `${n(idleS)} seconds` : `${n(Math.floor(idleS / 60))} minutes`;
       const why = detailCloses > 0

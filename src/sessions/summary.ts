@@ -10,42 +10,12 @@ import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
 import type { Session } from './types';
 import { NO_REQUEST } from '../enrich/index';
+import type { SessionBrief, SessionsSection } from '../core/report-types';
+
+export type { SessionBrief, SessionsSection } from '../core/report-types';
 
 /** Characters of keys per top counter of the section. */
 const MAX_KEY_CHARS = 8_000_000;
-
-/** A kept session, as shown in reports. */
-export interface SessionBrief {
-  readonly id: string;
-  readonly client_ip: string;
-  readonly user_agent: string | null;
-  readonly class: string;
-  readonly start: string;
-  readonly end: string;
-  readonly requests: number;
-  readonly pages: number;
-  readonly static_assets: number;
-  readonly errors: number;
-  readonly reasons: readonly string[];
-}
-
-/** The report section. */
-export interface SessionsSection {
-  readonly count: number;
-  readonly timeout_minutes: number;
-  readonly key: string;
-  readonly duration_s: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
-  readonly requests_per_session: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null; readonly max: number | null };
-  readonly bounce_rate: number;
-  /** Sessions of static assets only (no page, so no entry or exit endpoint; not in top_entry/top_exit). */
-  readonly static_only: number;
-  readonly classes: readonly { readonly class: string; readonly sessions: number; readonly requests: number; readonly share: number }[];
-  readonly top_entry: readonly { readonly endpoint: string; readonly sessions: number }[];
-  readonly top_exit: readonly { readonly endpoint: string; readonly sessions: number }[];
-  readonly top_transitions: readonly { readonly from: string; readonly to: string; readonly count: number }[];
-  readonly top_non_human: readonly SessionBrief[];
-  readonly stitching: { readonly late_records: number; readonly forced_closes: number; readonly peak_open: number };
-}
 
 /** Accumulates the section from closed sessions. */
 export class SessionSummary {

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderRules, type RuleTarget } from '../../src/detect/actions/rules';
+import { renderRules, type RuleTarget } from '../../src/report/rules';
 import type { ReportFinding } from '../../src/report/types';
 import { HAPROXY, NGINX, haproxyCheck, nginxCheck } from '../helpers/rule-servers';
 

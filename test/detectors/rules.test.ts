@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseScope, renderRules, routeRegex } from '../../src/detect/actions/rules';
+import { parseScope, renderRules, routeRegex } from '../../src/report/rules';
 import type { ReportFinding } from '../../src/report/types';
 import { HAPROXY, NGINX, haproxyCfg, nginxConf } from '../helpers/rule-servers';
 

@@ -146,26 +146,28 @@ describe('lbua report: bad input', () => {
     expect(r.stdout).toContain('This report has no sessions section');
   });
 
-  it('renders a hand-edited hostile report safely: wrong types dropped, strings escaped', () => {
+  it('renders a hand-edited hostile report safely: markup in strings escaped', () => {
     const base = JSON.parse(readFileSync(savedJson, 'utf8')) as Record<string, unknown>;
-    const evil = {
-      ...base,
-      findings: [
-        { id: '"><script>alert(1)</script>', severity: '" onmouseover="alert(1)', title: '<b>t</b>', window: { start: '2026-03-10T06:00:00Z', end: '2026-03-10T06:10:00Z' }, evidence: 'x', actions: [{ type: '<i>', why: '</pre><script>alert(2)</script>' }], related: ['"><x'] },
-        { id: 'no-window' },
-        42,
-      ],
-      timeline: { bucket_seconds: 'x' },
-      tool: { version: '</title><script>alert(3)</script>' },
-    };
+    const finding = { id: '"><script>alert(1)</script>', detector: 'x', severity: 'high', confidence: 1, title: '<b>t</b>', subject: { type: 'ip', value: '"><x' }, window: { start: '2026-03-10T06:00:00Z', end: '2026-03-10T06:10:00Z' }, metrics: {}, evidence: [], actions: [{ type: '<i>', why: '</pre><script>alert(2)</script>' }], related: ['"><x'] };
+    const evil = { ...base, findings: [finding], tool: { name: 'lbua', version: '</title><script>alert(3)</script>' } };
     const p = join(tmp, 'evil.json');
     writeFileSync(p, JSON.stringify(evil));
     const r = lbua(['report', p]);
     expect(r.code).toBe(0);
     expect(r.stdout.match(/<script\b/g)).toHaveLength(1);
-    expect(r.stdout).not.toContain('onmouseover="alert');
     expect(r.stdout.match(/<article class="finding/g)).toHaveLength(1);
     expect(r.stdout).toContain('&lt;/pre&gt;&lt;script&gt;alert(2)');
+    expect(r.stdout).toContain('&lt;/title&gt;&lt;script&gt;alert(3)');
+  });
+
+  it('refuses a hand-edited report with fields of the wrong type (exit 2, one line with the path)', () => {
+    const base = JSON.parse(readFileSync(savedJson, 'utf8')) as Record<string, unknown>;
+    const p = join(tmp, 'wrong-types.json');
+    writeFileSync(p, JSON.stringify({ ...base, findings: [{ id: 'no-window' }, 42], timeline: { bucket_seconds: 'x' } }));
+    const r = lbua(['report', p]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe(`lbua: ${p}: timeline.bucket_seconds is not a number`);
   });
 });
 

@@ -4,9 +4,7 @@ import { formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { analyze } from '../../analysis';
 import { expandInputs } from '../../input/expand';
-import { renderJson } from '../../report/json';
-import { renderHtml } from '../../report/html/index';
-import { renderTable } from '../../report/table';
+import { outputKindList, REPORTERS } from '../../report/registry';
 import { colorEnabled } from '../../report/style';
 import { withOut } from '../output';
 import { createProgress } from '../progress';
@@ -17,7 +15,7 @@ import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options
 import { fail } from '../../core/types';
 import { atOrAbove, validateSelection, type DetectorSelection } from '../../detect/stage';
 import { SEVERITIES, type Severity } from '../../detect/types';
-import { renderRules, type RuleTarget } from '../../detect/actions/rules';
+import { renderRules, type RuleTarget } from '../../report/rules';
 import { limitsFromEnv } from '../../core/limits';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
@@ -78,7 +76,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
     .option('--jobs <n>', 'worker threads (default: with 2+ cores and 8 MB of input or more, 2 for a full run (4 GB of memory or more), up to 4 for --summary-only; 1 = none)')
-    .option('--output <kind>', 'table, json or html (default: from the -o extension; else table on a terminal, json when piped)')
+    .option('--output <kind>', `${outputKindList()} (default: from the -o extension; else table on a terminal, json when piped)`)
     .option('-o, --out <file>', 'write the report to a file')
     .option('--top <n>', 'rows in each top-N table (default 10)')
     .option('--max-warnings <n>', 'malformed lines reported in full (default 20; all are counted)')
@@ -125,16 +123,15 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         );
         progress.done();
         if (emit !== null) out.write(renderRules(report.findings, emit));
-        else if (kind === 'json') out.write(renderJson(report));
-        else if (kind === 'html') out.write(renderHtml(report));
         else {
-          const color = outFile === null && colorEnabled(process.stdout, raw.color === false);
-          out.write(renderTable(report, {
+          const color = kind === 'table' && outFile === null && colorEnabled(process.stdout, raw.color === false);
+          out.write(REPORTERS[kind].render(report, {
             color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
             ...(process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
           }));
+          // Table mode shows diagnostics on stderr as they come; the documents carry them all in `warnings`.
           const hidden = report.warnings_total - report.warnings.length;
-          if (hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
+          if (kind === 'table' && hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
         }
         if (failOn !== null && report.findings.some((f) => atOrAbove(f.severity, failOn))) setExit(1);
         if (options.strict && hadInputErrors) {

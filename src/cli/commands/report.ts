@@ -1,13 +1,16 @@
 /**
  * `lbua report saved.json -o report.html`: renders a JSON report saved earlier (cron keeps JSON and renders on
- * demand). The file may be gzipped or come on stdin; a file that is not an lbua report exits 2 with one line.
+ * demand), as HTML or any other reporter's output. The file may be gzipped or come on stdin; it is checked once
+ * (parseReport): a file that is not an lbua report, or has a field of the wrong type, exits 2 with one line.
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fail } from '../../core/types';
 import { errCode } from '../../input/expand';
-import { renderHtml } from '../../report/html/index';
+import { parseReport } from '../../report/parse';
+import { isOutputKind, outputKindList, REPORTERS } from '../../report/registry';
+import { colorEnabled } from '../../report/style';
 import type { Report } from '../../report/types';
 import { withOut } from '../output';
 
@@ -41,28 +44,26 @@ export function loadReport(path: string): Report {
   } catch (e) {
     fail('INPUT_UNREADABLE', `${path}: not JSON (${e instanceof Error ? e.message : String(e)})`, 'save one with `lbua analyze ... --output json -o report.json`');
   }
-  const schema = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>)['schema'] : undefined;
-  if (schema !== 'lbua.report/1') {
-    fail(
-      'INPUT_UNREADABLE',
-      typeof schema === 'string' && schema.startsWith('lbua.report/') ? `${path}: report schema ${schema} is newer than this lbua understands` : `${path}: not an lbua report (no "schema": "lbua.report/1")`,
-      'save one with `lbua analyze ... --output json -o report.json`',
-    );
-  }
-  return doc as Report;
+  return parseReport(doc, path);
 }
 
 /** Adds the command. */
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('render a saved JSON report (from `analyze --output json`) as a self-contained HTML page')
+    .description('render a saved JSON report (from `analyze --output json`), by default as a self-contained HTML page')
     .argument('<report.json>', 'a saved report (may be gzipped; - for stdin)')
-    .option('-o, --out <file>', 'write the page to a file (default stdout)')
-    .option('--output <kind>', 'html (the only kind; JSON is what you already have)', 'html')
+    .option('-o, --out <file>', 'write the output to a file (default stdout)')
+    .option('--output <kind>', `${outputKindList()} (default html)`, 'html')
     .action(async (path: string, raw: RawReportOptions) => {
-      if (raw.output !== 'html') fail('OPTION_INVALID', `--output must be html, got ${JSON.stringify(raw.output)}`);
+      const kind = raw.output ?? 'html';
+      if (!isOutputKind(kind)) fail('OPTION_INVALID', `--output must be ${outputKindList()}, got ${JSON.stringify(raw.output)}`);
       const report = loadReport(path);
-      await withOut(raw.out ?? null, (out) => out.write(renderHtml(report)));
+      const out = raw.out ?? null;
+      const color = kind === 'table' && out === null && colorEnabled(process.stdout, false);
+      await withOut(out, (o) => o.write(REPORTERS[kind].render(report, {
+        color, columns: process.stdout.columns ?? 120, evidence: false,
+        ...(out === null && process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
+      })));
     });
 }

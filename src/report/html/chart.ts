@@ -7,9 +7,7 @@
  * always faintly shaded).
  */
 import { maxOf } from '../../core/arrays';
-import type { ReportFinding } from '../types';
-import type { TimelineSection } from '../../profile/timeline';
-import { TIMELINE_CLASSES } from '../../profile/timeline';
+import { TIMELINE_CLASSES, type ReportFinding, type TimelineSection } from '../types';
 import { h, int, ms, raw, type Html } from './escape';
 import { spansDays, windowText, isoTime } from '../../core/units';
 

@@ -9,9 +9,8 @@
  * hash), no network, no forms, no base URL. Output is deterministic (no clock, locale-independent numbers).
  */
 import { createHash } from 'node:crypto';
-import type { Report, ReportFinding } from '../types';
-import { renderRules, type RuleTarget } from '../../detect/actions/rules';
-import { TIMELINE_CLASSES, type TimelineBucket, type TimelineClass, type TimelineSection } from '../../profile/timeline';
+import { TIMELINE_CLASSES, type Report, type ReportFinding, type Reporter, type TimelineBucket, type TimelineClass, type TimelineSection } from '../types';
+import { renderRules, type RuleTarget } from '../rules';
 import { CSS, JS } from './assets';
 import { timelineSvg } from './chart';
 import { bytes, h, int, ms, pct, raw, seconds, value, when, type Html } from './escape';
@@ -421,3 +420,11 @@ ${diagnosticsSection(report)}
 `;
   return page.html;
 }
+
+/** `--output html`: one self-contained page. */
+export const htmlReporter: Reporter = {
+  id: 'html',
+  description: 'one self-contained HTML page',
+  extensions: ['.html', '.htm'],
+  render: (report) => renderHtml(report),
+};

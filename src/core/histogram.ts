@@ -1,4 +1,7 @@
-/** A small fixed-size latency histogram: 160 logarithmic bins of ×1.1 from 0.1 ms (±5% per bin), 640 bytes. */
+/**
+ * A small fixed-size latency histogram: 160 logarithmic bins of ×1.1 from 0.1 ms (±5% per bin), 640 bytes. The one
+ * coarse histogram of lbua: the geo view (profile/) and the latency detectors (detect/) both count with it.
+ */
 const BINS = 160;
 const BASE = 0.1;
 const RATIO = Math.log(1.1);

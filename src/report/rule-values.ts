@@ -10,8 +10,8 @@
  * `\\`, `\ `, `\#`, `\'`, `\"`, `\t`, `\r`, `\n`, `\xNN` into characters (others, like `\.`, stay as written); AWS WAF
  * takes a RegexString of at most 512 characters and IP set addresses in CIDR notation, any prefix but /0.
  */
-import { formatIp, parseIpv4, parseIpv6 } from '../../enrich/geo/ip';
-import { oneLine } from '../../core/text';
+import { formatIp, parseIpv4, parseIpv6 } from '../enrich/geo/ip';
+import { oneLine } from '../core/text';
 
 /** An address or network in canonical form (`text`: no "/32" or "/128" for one address). */
 export interface Net {

@@ -19,9 +19,9 @@
  * accounted), https://docs.haproxy.org/3.0/configuration.html#4.2-http-request%20track-sc1,
  * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html
  */
-import { appendAll } from '../../core/arrays';
-import { terminalSafeJson } from '../../core/text';
-import type { ReportFinding } from '../../report/types';
+import { appendAll } from '../core/arrays';
+import { terminalSafeJson } from '../core/text';
+import type { ReportFinding } from './types';
 import { canonicalNet, cidrText, commentText as c, MAX_ASN, METHOD, rateOf, routeRegex, routeWritable, type Net } from './rule-values';
 
 export { routeRegex } from './rule-values';
