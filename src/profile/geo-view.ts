@@ -33,6 +33,9 @@ interface EntityStats {
   backend: QuantileSketch;
   clients: HyperLogLog;
   buckets: Map<number, BucketStats>;
+  /** The bucket last counted into, and its stats. */
+  lastBucket: number;
+  last: BucketStats | null;
 }
 
 /** Accumulates the country and ASN views. */
@@ -89,7 +92,7 @@ export class GeoView {
   private entity(map: Map<string, EntityStats>, key: string, name: string | null, network: string | null): EntityStats {
     let e = map.get(key);
     if (e === undefined) {
-      e = { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map() };
+      e = { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null };
       map.set(key, e);
     }
     return e;
@@ -101,13 +104,17 @@ export class GeoView {
     if (err) e.errors++;
     if (r.durationMs !== null) e.total.add(r.durationMs);
     if (r.backendMs !== null) e.backend.add(r.backendMs);
-    if (r.clientIp !== null) e.clients.add(r.clientIp);
+    if (r.client !== null) e.clients.addHash(r.client.hash);
+    else if (r.clientIp !== null) e.clients.add(r.clientIp);
     const b = Math.floor(r.startMs / BUCKET_MS);
-    let bs = e.buckets.get(b);
-    if (bs === undefined) {
+    // Input is mostly in time order: the bucket of the entity's previous record usually is this one.
+    let bs = b === e.lastBucket ? e.last : e.buckets.get(b);
+    if (bs === undefined || bs === null) {
       bs = { requests: 0, errors: 0, hist: new CoarseHistogram() };
       e.buckets.set(b, bs);
     }
+    e.lastBucket = b;
+    e.last = bs;
     bs.requests++;
     if (err) bs.errors++;
     if (r.durationMs !== null) bs.hist.add(r.durationMs);
