@@ -219,7 +219,9 @@ async function main() {
       const r = measure(node, [bin, 'analyze', '--output', 'json', '--jobs', j, file], { env: { NODE_OPTIONS: nodeOptions } });
       const ok = r.status === 0;
       results.heap256[`jobs${j}`] = { completed: ok, status: r.status, signal: r.signal, cpu: r.cpu, cpuRatio: r.cpu / floorCpu, wall: r.wall, rssMb: r.rssMb };
-      const why = ok ? 'completed' : `FAILED (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''})`;
+      const reason = (/FATAL ERROR: [^\n]*/.exec(r.stderr) ?? [r.stderr.trim().split('\n').slice(-1)[0] ?? ''])[0];
+      results.heap256[`jobs${j}`].reason = ok ? null : reason;
+      const why = ok ? 'completed' : `FAILED (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}: ${reason})`;
       say(`  default --jobs ${j}  ${why}  CPU ${fx(r.cpu)} s (${fx(r.cpu / floorCpu)}x the median floor)  wall ${fx(r.wall)} s  peak RSS ${mb(r.rssMb)}`);
     }
   }
