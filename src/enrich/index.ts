@@ -1,7 +1,7 @@
 /** enrich(record) = the composition of the per-concern enrichers: route template, static flag, agent, geo. */
 import type { LogRecord } from '../core/types';
 import type { EnrichedRecord } from './types';
-import { createRouteTemplater, isStaticAsset, type RouteOptions, type RouteTemplater } from './route-template';
+import { createRouteTemplater, isStaticAsset, type PathEntry, type RouteOptions, type RouteTemplater } from './route-template';
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
@@ -18,7 +18,7 @@ export interface Enricher {
 }
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH = { path: '-', route: '-', cls: NO_PATH_CLASS, id: -1 } as const;
+const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null });
 export const NO_REQUEST = '-';
 
 
@@ -101,6 +101,14 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     }
     return ep;
   };
+  /** The endpoint of a path entry and method, remembered on the entry for the method it saw last. */
+  const endpointOfPath = (p: PathEntry, method: string): string => {
+    if (p.epMethod === method && p.ep !== null) return p.ep;
+    const ep = endpointOf(method, p.route);
+    p.epMethod = method;
+    p.ep = ep;
+    return ep;
+  };
   const enrich = (r: LogRecord): EnrichedRecord => {
     // No path (a request line that is not HTTP, e.g. TLS bytes sent to a plain-HTTP port): no route either.
     // A value past LONG_KEY_CHARS goes on as its long key: every later map keys on these strings.
@@ -115,7 +123,7 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
       userAgent: agent === null ? null : agent.ua, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
       errorReason: r.errorReason, lb: r.lb, source: r.source,
       route: p.route,
-      endpoint: r.path === null ? NO_REQUEST : endpointOf(r.method ?? '-', p.route),
+      endpoint: r.path === null ? NO_REQUEST : endpointOfPath(p, r.method ?? '-'),
       isStatic: isStaticAsset(r.path ?? p.path),
       agent: agent === null ? agents.classify(null) : agent.info,
       geo: client === null ? null : client.geo,

@@ -34,6 +34,9 @@ export interface PathEntry {
   readonly cls: number;
   /** The path's identifier for api-abuse, or -1 (enrich/path-class.ts). */
   readonly id: number;
+  /** The endpoint of the last method seen with this path (the enricher's cache: most paths see one method). */
+  epMethod: string | null;
+  ep: string | null;
 }
 
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
@@ -223,7 +226,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     cacheChars = 0;
   };
   let lastPath: string | null = null;
-  let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS, id: -1 };
+  let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null };
 
   const build = (path: string): string => {
     if (patterns.length > 0) {
@@ -283,7 +286,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
         cacheChars = 0;
       }
       const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own) };
+      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), epMethod: null, ep: null };
       cache.set(own, e);
       cacheChars += own.length;
     }
