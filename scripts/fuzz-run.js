@@ -227,12 +227,15 @@ function accounting(doc, input, fail) {
     fail('bad-json', 'report without inputs[]');
     return;
   }
+  const listed = /** @type {{ warnings?: unknown }} */ (doc).warnings;
+  /** @type {{ code?: unknown, message?: unknown }[]} */
+  const warnings = Array.isArray(listed) ? listed : [];
   for (const i of inputs) {
     const sum = i.records + i.filtered + i.skipped + i.malformed;
     if (!(i.lines === sum)) fail('accounting', `${i.path}: lines ${i.lines} ≠ records ${i.records} + filtered ${i.filtered} + skipped ${i.skipped} + malformed ${i.malformed} (${sum})`);
     if (input.expectLines !== null && i.lines !== input.expectLines) fail('line-count', `${i.path}: lines ${i.lines}, the input has ${input.expectLines}${i.damaged ? ` (damaged: ${i.damaged.message ?? JSON.stringify(i.damaged)})` : ''}`);
     // Data after the end of the gzip data is a warning (INPUT_TRAILING_DATA, as gzip -d does), not damage: every line was read.
-    const trailing = Array.isArray(doc.warnings) && doc.warnings.some((w) => w && w.code === 'INPUT_TRAILING_DATA' && String(w.message).startsWith(`${i.path}:`));
+    const trailing = warnings.some((w) => w !== null && typeof w === 'object' && w.code === 'INPUT_TRAILING_DATA' && String(w.message).startsWith(`${i.path}:`));
     if (input.damaged === true && !i.damaged && !trailing) fail('damage-unreported', `${i.path}: damaged gzip read as intact (${i.lines} lines)`);
     for (const t of [i.first_time, i.last_time]) if (t !== null && t !== undefined && !inWindow(t)) fail('time-window', `${i.path}: a record at ${t}, outside 1990..now+1y`);
   }
