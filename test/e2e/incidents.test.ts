@@ -2,9 +2,15 @@
  * End to end: the project's seeded scenario generator writes 8 hours of realistic ALB traffic with every incident
  * class injected; `lbua analyze --output json` must find each with the right detector, subject and window — and the
  * same traffic without incidents must yield no high or critical finding.
+ *
+ * Each `lbua analyze` of the 150,000-line log costs seconds, so it runs once per distinct set of options: the rules
+ * for the three targets are rendered from the JSON report's findings (one --emit-rules run shows that is what the
+ * CLI writes), and the detector options are checked on a smaller generated log with every incident.
  */
 import { json, lbua } from '../helpers/cli';
+import { generatedLog } from '../helpers/generated';
 import { findsIncident, generateScenario, type Finding } from '../helpers/scenario';
+import { renderRules } from '../../src/detect/actions/rules';
 import { renderTable } from '../../src/report/table';
 import type { Report } from '../../src/report/types';
 
@@ -55,8 +61,15 @@ describe('scenario with injected incidents', () => {
     expect(incidentRun.code).toBe(1);
   });
 
+  it('--emit-rules writes the rules of the report\'s findings', () => {
+    const waf = lbua(['analyze', incidentsLog, '--emit-rules', 'aws-waf']);
+    expect(waf.code).toBe(0);
+    expect(waf.stdout).toBe(renderRules((json(incidentRun) as Report).findings, 'aws-waf'));
+  });
+
   it('writes rate-limit and block rules for nginx, HAProxy and AWS WAF, each limit scoped to what it was proposed for', () => {
-    const nginx = lbua(['analyze', incidentsLog, '--emit-rules', 'nginx']);
+    const rules = (target: 'nginx' | 'haproxy' | 'aws-waf'): { stdout: string } => ({ stdout: renderRules((json(incidentRun) as Report).findings, target) });
+    const nginx = rules('nginx');
     // The credential-stuffing login limit applies to the login endpoint only; no limit applies to every request.
     expect(nginx.stdout).toMatch(/"~\^POST:\/api\/v1\/login\$" \$binary_remote_addr;\n {4}default "";\n\}\nlimit_req_zone \$lbua_key_\d+ zone=lbua_\d+:10m rate=10r\/m;/);
     expect(nginx.stdout).toMatch(/geo \$lbua_in_\d+ \{\n {4}default 0;\n {4}45\.155\.205\.0\/24 1;\n\}/);
@@ -64,10 +77,10 @@ describe('scenario with injected incidents', () => {
     expect(nginx.stdout).toContain('deny 45.155.205.0/24;');
     // The botnet's addresses are inside the denied /24: no line each.
     expect(nginx.stdout).not.toMatch(/deny 45\.155\.205\.\d+;/);
-    const haproxy = lbua(['analyze', incidentsLog, '--emit-rules', 'haproxy']);
+    const haproxy = rules('haproxy');
     expect(haproxy.stdout).toMatch(/http-request deny deny_status 429 if lbua_\d+ \{ sc_http_req_rate\(0\) gt \d+ \}/);
     expect(haproxy.stdout).not.toMatch(/deny_status 429 if \{/);
-    const waf = JSON.parse(lbua(['analyze', incidentsLog, '--emit-rules', 'aws-waf']).stdout) as {
+    const waf = JSON.parse(rules('aws-waf').stdout) as {
       Rules: { Statement: { RateBasedStatement?: { AggregateKeyType: string; ScopeDownStatement?: unknown } } }[];
       IPSets: { Name: string; Addresses: string[] }[];
     };
@@ -92,8 +105,8 @@ describe('scenario with injected incidents', () => {
     expect(lines.filter((l) => /^ +→ /.test(l)).length).toBe(report.findings.reduce((n, f) => n + f.actions.length, 0));
   });
 
-  it('is deterministic', () => {
-    expect(lbua(['analyze', incidentsLog, '--output', 'json']).stdout).toBe(incidentRun.stdout);
+  it('is deterministic: a second run, on the main thread, gives the same bytes', () => {
+    expect(lbua(['analyze', incidentsLog, '--output', 'json', '--jobs', '1']).stdout).toBe(incidentRun.stdout);
   });
 });
 
@@ -106,16 +119,27 @@ describe('the same traffic without incidents', () => {
 });
 
 describe('detector options', () => {
+  // Every incident in 3 hours (the log test/input/parallel.test.ts splits over workers): the options act the same on any size.
+  const small = generatedLog(['-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all'], '.log.gz');
+  const prober = (f: Finding): boolean => f.detector === 'scanner' && f.subject.value === '193.32.162.77';
+
   it('turns detectors off, chooses them, overrides options and rejects unknown ones', () => {
-    const only = json(lbua(['analyze', incidentsLog, '--output', 'json', '--detectors', 'scanner'])) as { findings: Finding[] };
-    expect(new Set(only.findings.map((f) => f.detector))).toEqual(new Set(['scanner']));
-    const off = json(lbua(['analyze', incidentsLog, '--output', 'json', '--no-detector', 'scanner', '--no-detector', 'burst'])) as { findings: Finding[] };
+    expect(small.code).toBe(0);
+    const only = json(lbua(['analyze', small.path, '--output', 'json', '--detectors', 'scanner,burst'])) as { findings: Finding[] };
+    // Both fire on this log (so turning them off or raising their thresholds takes findings away), and nothing else runs.
+    expect(new Set(only.findings.map((f) => f.detector))).toEqual(new Set(['scanner', 'burst']));
+    const off = json(lbua(['analyze', small.path, '--output', 'json', '--no-detector', 'scanner', '--no-detector', 'burst'])) as { findings: Finding[] };
+    expect(off.findings.length).toBeGreaterThan(0);
     expect(off.findings.some((f) => f.detector === 'scanner' || f.detector === 'burst')).toBe(false);
-    const strict = json(lbua(['analyze', incidentsLog, '--output', 'json', '--detectors', 'scanner', '--detector-opt', 'scanner.minSensitive=1000', '--detector-opt', 'scanner.minErrors=100000'])) as { findings: Finding[] };
-    expect(strict.findings.filter((f) => f.title.includes('sensitive-file') && f.subject.value === '193.32.162.77' && !/attack-pattern requests/.test(f.title))).toEqual([]);
-    expect(lbua(['analyze', incidentsLog, '--detectors', 'nope']).code).toBe(2);
-    expect(lbua(['analyze', incidentsLog, '--detector-opt', 'burst.nope=1']).code).toBe(2);
-    expect(lbua(['analyze', incidentsLog, '--fail-on', 'severe']).code).toBe(2);
+    const strict = json(lbua(['analyze', small.path, '--output', 'json', '--detectors', 'scanner,burst', '--detector-opt', 'burst.minRate=1000000', '--detector-opt', 'scanner.minSensitive=1000', '--detector-opt', 'scanner.minErrors=100000'])) as { findings: Finding[] };
+    // No address reaches a million requests a minute: the override reached the burst detector.
+    expect(strict.findings.filter((f) => f.detector === 'burst')).toEqual([]);
+    // The scanner's thresholds are for sensitive files and errors; its attack-pattern requests make it a prober regardless.
+    expect(only.findings.filter(prober).map((f) => f.title)).toEqual([expect.stringMatching(/ sensitive-file and [1-9]\d* attack-pattern requests/)]);
+    expect(strict.findings.filter(prober).map((f) => f.title)).toEqual(only.findings.filter(prober).map((f) => f.title));
+    expect(lbua(['analyze', small.path, '--detectors', 'nope']).code).toBe(2);
+    expect(lbua(['analyze', small.path, '--detector-opt', 'burst.nope=1']).code).toBe(2);
+    expect(lbua(['analyze', small.path, '--fail-on', 'severe']).code).toBe(2);
   });
 
   it('lists the detectors with their options', () => {

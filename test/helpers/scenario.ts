@@ -1,8 +1,6 @@
 /** Generated scenarios for end-to-end tests: a log with every incident injected, its clean twin, and what to find. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { lbua } from './cli';
+import { readFileSync } from 'node:fs';
+import { generatedLog } from './generated';
 import type { Expected } from '../../src/generate/incidents';
 import type { ReportFinding } from '../../src/report/types';
 
@@ -20,12 +18,17 @@ export interface Scenario {
   readonly expected: Expected[];
 }
 
+/**
+ * The scenario for ARGS, generated once per test run (test/helpers/generated.ts): the files are shared with every
+ * test file that asks for the same ARGS, so they must not be changed.
+ */
 export function generateScenario(args: readonly string[]): Scenario {
-  const tmp = mkdtempSync(join(tmpdir(), 'lbua-e2e-'));
-  const incidentsLog = join(tmp, 'incidents.log.gz');
-  const cleanLog = join(tmp, 'clean.log.gz');
-  const expectedFile = join(tmp, 'expected.json');
-  const g1 = lbua(['generate', ...args, '--incident', 'all', '--expected', expectedFile, '-o', incidentsLog]);
-  const g2 = lbua(['generate', ...args, '-o', cleanLog]);
-  return { incidentsLog, cleanLog, codes: [g1.code, g2.code], expected: JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected[] };
+  const incidents = generatedLog([...args, '--incident', 'all'], '.log.gz', true);
+  const clean = generatedLog(args, '.log.gz');
+  return {
+    incidentsLog: incidents.path,
+    cleanLog: clean.path,
+    codes: [incidents.code, clean.code],
+    expected: JSON.parse(readFileSync(incidents.expected ?? '', 'utf8')) as Expected[],
+  };
 }

@@ -16,6 +16,7 @@ import { renderJson } from '../../src/report/json';
 import { openGeo } from '../../src/enrich/geo/index';
 import { json, lbua, ROOT } from '../helpers/cli';
 import { cutAt } from '../helpers/chunks';
+import { generatedLog } from '../helpers/generated';
 
 /** Lines by number from the sequential splitter. */
 function sequential(chunks: readonly Buffer[], max: number, clean: boolean): (string | null)[] {
@@ -144,8 +145,10 @@ describe('summary on worker threads', () => {
   }, 60_000);
 
   it('a full run split over two workers (detectors in the second) gives the same report, findings and all', async () => {
-    const incidents = join(tmp, 'incidents.log.gz');
-    expect(lbua(['generate', '-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all', '-o', incidents]).code).toBe(0);
+    // Shared with test/e2e/incidents.test.ts (generated once per run).
+    const generated = generatedLog(['-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all'], '.log.gz');
+    expect(generated.code).toBe(0);
+    const incidents = generated.path;
     const geo = await openGeo({ geoipPath: null, asnPath: null, noBundled: false });
     const fullOptions: AnalyzeOptions = {
       ...base, summaryOnly: false, geo, evidenceText: true,

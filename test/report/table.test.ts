@@ -6,6 +6,28 @@ import { evidenceSummary } from '../../src/report/evidence';
 import type { Report, ReportInput } from '../../src/report/types';
 import { json, lbua, ROOT } from '../helpers/cli';
 
+const SAMPLE = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
+const reports = new Map<string, Report>();
+/** Freezes a parsed JSON value all the way down. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+/**
+ * `lbua analyze SAMPLE --output json` (with --summary-only), run once per kind and shared by the tests, frozen: they
+ * copy what they change, and a renderer that changed its input would throw.
+ */
+function sampleReport(kind: 'full' | 'summary-only'): Report {
+  const done = reports.get(kind);
+  if (done !== undefined) return done;
+  const report = deepFreeze(json(lbua(['analyze', SAMPLE, '--output', 'json', ...(kind === 'summary-only' ? ['--summary-only'] : [])])) as Report);
+  reports.set(kind, report);
+  return report;
+}
+
 describe('terminal tables', () => {
   it('right-aligns columns of numbers and keeps text (and IPv4 addresses) left-aligned, with a rule under the header only', () => {
     const t = textTable(['key', 'requests', 'share']);
@@ -44,7 +66,7 @@ describe('describeAction', () => {
 });
 
 describe('the inputs table', () => {
-  const sample = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json', '--summary-only'])) as Report;
+  const sample = sampleReport('summary-only');
   const input = (k: number, over: Partial<ReportInput> = {}): ReportInput => ({
     path: `AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/03/10/file-${String(k).padStart(3, '0')}.log.gz`,
     format: 'alb', gzip: true, lines: 100, records: 100, filtered: 0, skipped: 0, malformed: 0, damaged: null, first_time: null, last_time: null, ...over,
@@ -86,7 +108,7 @@ describe('the inputs table', () => {
 });
 
 describe('finding windows in the table', () => {
-  const base = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json', '--summary-only'])) as Report;
+  const base = sampleReport('summary-only');
   const finding = {
     id: 'x', detector: 'client-mix', severity: 'info', confidence: 0.9, title: 'device mix shifted', subject: { type: 'global', value: 'all' },
     window: { start: '2015-05-17T10:00:00.000Z', end: '2015-05-20T21:10:00.000Z' }, metrics: {}, explanation: '', evidence: [],
@@ -109,7 +131,7 @@ describe('finding windows in the table', () => {
 });
 
 describe('fitting a terminal', () => {
-  const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+  const report = sampleReport('full');
   const natural = renderTable(report, { color: false, columns: 120, evidence: false });
 
   it.each([80, 100])('keeps every line within %i columns: text columns narrowed, rightmost columns hidden and named', (cols) => {
@@ -162,7 +184,7 @@ describe('latency columns', () => {
   });
 
   it('stay when requests logged their times (ALB)', () => {
-    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+    const report = sampleReport('full');
     const out = renderTable(report, { color: false, columns: 400, evidence: false });
     expect(headerOf(out, 'Endpoints (by requests)')).toMatch(/p50 ms .*p95 ms .*p99 ms .*backend p95/);
     expect(headerOf(out, 'Countries')).toMatch(/p95 first→last third/);
@@ -177,7 +199,7 @@ describe('percentages', () => {
   });
 
   it('3 server errors in 10,000 requests read "<0.1%" in the status classes', () => {
-    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+    const report = sampleReport('full');
     const s = report.summary;
     const rare = { ...report, summary: { ...s, requests: 10_000, status_classes: { '2xx': 9_997, '5xx': 3 } } } as Report;
     expect(renderTable(rare, { color: false, columns: 200, evidence: false })).toMatch(/2xx 9,997 \(>99\.9%\) +5xx 3 \(<0\.1%\)/);
@@ -194,7 +216,7 @@ describe('evidence in the terminal (--evidence)', () => {
   });
 
   it('is what analyze --evidence prints under each finding, control characters stripped', () => {
-    const report = json(lbua(['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--output', 'json'])) as Report;
+    const report = sampleReport('full');
     const evil = alb.replace('Mozilla/5.0 (X11; Linux x86_64)', 'curl\u001b[2J');
     const withFinding = {
       ...report,
