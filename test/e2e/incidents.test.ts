@@ -10,7 +10,7 @@
 import { json, lbua } from '../helpers/cli';
 import { generatedLog } from '../helpers/generated';
 import { findsIncident, generateScenario, type Finding } from '../helpers/scenario';
-import { renderRules } from '../../src/detect/actions/rules';
+import { renderRules } from '../../src/report/rules';
 import { renderTable } from '../../src/report/table';
 import type { Report } from '../../src/report/types';
 
