@@ -22,7 +22,7 @@
  *   symlink-loop     a directory with two logs (5 lines each) and the links `sub/up -> ..` and `self -> .`: each file
  *                    read once (10 lines), the links not followed and said so; no endless walk.
  *
- * Usage: node scripts/stress.js [--only clients-1m,gzip-bomb] [--no-5m] [--max-rss-mb 1024] [--time-cap-min 10]
+ * Usage: node scripts/stress.js [--only clients-1m,gzip-bomb] [--no-5m] [--max-rss-mb 1280] [--time-cap-min 10]
  *          [--args "extra analyze args"]
  */
 'use strict';
@@ -38,7 +38,7 @@ const argv = process.argv.slice(2);
 const root = join(__dirname, '..');
 const dir = join(root, 'bench-out', 'stress');
 const bin = join(root, 'bin', 'lbua.js');
-const maxRssMb = Number(opt('max-rss-mb', '1024'));
+const maxRssMb = Number(opt('max-rss-mb', '1280'));
 const capMs = Number(opt('time-cap-min', '10')) * 60_000;
 const extra = opt('args', '').split(' ').filter(Boolean);
 const only = opt('only', '').split(',').filter(Boolean);
