@@ -81,6 +81,14 @@ export class CellTable {
     }
   }
 
+  /** Replaces a slot's evidence (at most `shape.evidence` references kept). */
+  setEvidence(s: number, refs: readonly SourceRef[]): void {
+    const k = this.shape.evidence;
+    const n = Math.min(k, refs.length);
+    for (let i = 0; i < n; i++) this.ev[s * k + i] = refs[i];
+    this.evN[s] = n;
+  }
+
   /** A slot's evidence, first kept first. */
   evidence(s: number): SourceRef[] {
     const k = this.shape.evidence;

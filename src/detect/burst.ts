@@ -6,6 +6,7 @@
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
  * An ASN or /16 (/48) is big by nature (an ISP's users): it only learns its own rate for its first minutes
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
+ * Counting is the EntityMinutes aggregate (aggregate/entity-minutes.ts); this file judges each minute it closes.
  * Memory: per-minute counts for the minutes inside the lateness window, at most Limits.burstCellsPerMinute entities
  * per kind and minute (the lightest evicted, their counts kept for the peer statistics), and a baseline for at most
  * Limits.burstBaselines entities (the lowest evicted); each cap says so when reached (CAP_REACHED).
@@ -18,24 +19,12 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { CappedMap, count } from '../core/capped';
-import { CellPool, type CellTable } from '../core/cells';
+import type { CellTable } from '../core/cells';
+import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind } from '../aggregate/entity-minutes';
 import { ewma, mad, median, robustZ } from './stats/robust';
 
-type Kind = 'ip' | 'narrow' | 'wide' | 'asn';
-const KINDS: readonly Kind[] = ['ip', 'narrow', 'wide', 'asn'];
-
-/**
- * Per entity per minute, one slot of a CellTable (core/cells.ts): counters in typed arrays, the member addresses and
- * agents in reference columns, created only once they hold two values (the member addresses of a network) or once
- * the count could matter (a quarter of minRate): most cells see one request.
- */
-const N = 0;
-const STATICS = 1;
-const BOTS = 2;
-/** Reference columns: the first address (until a second makes IPS a set), the address set, the agent set. */
-const IP0 = 0;
-const IPS = 1;
-const AGENTS = 2;
+type Kind = EntityKind;
+const KINDS = ENTITY_KINDS;
 
 interface Run {
   readonly kind: Kind;
@@ -68,18 +57,14 @@ export default defineDetector({
     warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
   },
   create(o, ctx) {
-    /** Per minute: one capped cell table per kind, indexed like KINDS. */
-    const minutes = new Map<number, CellTable[]>();
-    let lastMinute = Number.NaN;
-    let lastKinds: CellTable[] | null = null;
+    // Counting is the EntityMinutes aggregate; everything below is the judge of its closed minutes.
+    const state = new EntityMinutes({ cap: ctx.limits.burstCellsPerMinute, evidenceLimit: ctx.evidenceLimit, asn: ctx.geo });
     /** Own-rate baselines (EWMA of quiet minutes), keyed by the entity (an address, a network or an ASN: their forms never collide); the lowest are evicted past the cap. */
     const history = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
     /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
     const learned = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
     /** What the per-minute caps evicted: cells, the most requests one had, the largest error bound of a minute. */
     const cellsCapped = { evicted: 0, maxCut: 0, maxError: 0 };
-    const pool = new CellPool({ ints: 3, refs: 3, evidence: ctx.evidenceLimit, cap: ctx.limits.burstCellsPerMinute });
-    const newMinute = (): CellTable[] => KINDS.map(() => pool.take());
     ctx.caps.watch(() => {
       if (cellsCapped.evicted === 0) return null;
       return `burst: per-minute counters capped at ${count(ctx.limits.burstCellsPerMinute)} entities per kind (address, /24, /16, ASN) and minute; ${count(cellsCapped.evicted)} entity-minutes evicted (the lightest, each with at most ${count(cellsCapped.maxCut)} requests in its minute when evicted), their counts kept in the peer median and MAD; an entity's count in a minute is low by at most ${count(cellsCapped.maxError)}, so a burst is missed only if it stays within that of minRate (${count(o.minRate)}/min)`;
@@ -92,29 +77,6 @@ export default defineDetector({
     const runs = new Map<string, Run>();
     const findings: Finding[] = [];
     const normalRate = new QuantileSketch();
-    let maxMinute = Number.NEGATIVE_INFINITY;
-    let judged = Number.NEGATIVE_INFINITY;
-    /** Counts one request in the cell of `key` for its minute (kind 0: the address itself). */
-    const touch = (t: CellTable, kind: number, key: string, r: EnrichedRecord, ip: string): void => {
-      const s = t.slot(key);
-      // A one-element evidence list: most cells never get a second request.
-      t.addEvidence(s, r.source);
-      const ns = t.ints[N] as Int32Array;
-      const n = (ns[s] ?? 0) + 1;
-      ns[s] = n;
-      // Network cells count their member addresses from the first request; per-address details only matter
-      // once a cell could become a burst.
-      const early = n >= o.minRate / 4;
-      if (kind !== 0 || early) addIp(t, s, ip);
-      if (early) {
-        const agents = t.refs[AGENTS] as (Set<string> | null)[];
-        const set = (agents[s] ??= new Set());
-        if (set.size < 64 && r.userAgent !== null) set.add(r.userAgent);
-      }
-      if (r.isStatic) bump(t.ints[STATICS] as Int32Array, s);
-      if (r.agent.agentClass === 'bot') bump(t.ints[BOTS] as Int32Array, s);
-    };
-
     const closeRun = (value: string, run: Run): void => {
       const kind = run.kind;
       const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
@@ -166,7 +128,6 @@ export default defineDetector({
         }
         const med = median(counts);
         const dev = mad(counts, med);
-        const agentsOf = cells.refs[AGENTS] as (Set<string> | null)[];
         for (let s = 0; s < cells.size; s++) {
           const key = cells.keys[s] as string;
           const n = ns[s] ?? 0;
@@ -183,15 +144,15 @@ export default defineDetector({
           if (hot) {
             const statics = (cells.ints[STATICS] as Int32Array)[s] ?? 0;
             const bots = (cells.ints[BOTS] as Int32Array)[s] ?? 0;
-            const agents = agentsOf[s] ?? null;
+            const agents = cellAgents(cells, s);
             if (run && run.lastMinute >= m - 2) {
               run.lastMinute = m;
               run.peak = Math.max(run.peak, n);
               run.requests += n;
               run.z = Math.max(run.z, z);
               run.ratio = Math.max(run.ratio, ratio);
-              for (const ip of cellIps(cells, s)) if (run.ips.size < 5000) run.ips.add(ip);
-              for (const a of agents ?? []) if (run.agents.size < 64) run.agents.add(a);
+              for (const ip of cellMembers(cells, s)) if (run.ips.size < 5000) run.ips.add(ip);
+              for (const a of agents) if (run.agents.size < 64) run.agents.add(a);
               run.statics += statics;
               run.bots += bots;
               for (const e of cells.evidence(s)) pushEvidence(run.evidence, e, ctx.evidenceLimit);
@@ -200,7 +161,7 @@ export default defineDetector({
                 closeRun(key, run);
                 runs.delete(key);
               }
-              runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellIps(cells, s)), agents: new Set(agents ?? []), statics, bots, evidence: cells.evidence(s) });
+              runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s) });
             }
           } else {
             history.set(key, ewma(history.has(key) ? base : null, n, o.alpha));
@@ -214,49 +175,17 @@ export default defineDetector({
           runs.delete(key);
         }
       }
-      for (const t of kinds) pool.give(t);
-    };
-
-    const judgeUntil = (limit: number): void => {
-      const ready = [...minutes.keys()].filter((m) => m <= limit).sort((a, b) => a - b);
-      for (const m of ready) {
-        const kinds = minutes.get(m);
-        minutes.delete(m);
-        if (kinds === lastKinds) {
-          lastKinds = null;
-          lastMinute = Number.NaN;
-        }
-        if (kinds) judgeMinute(m, kinds);
-        judged = m;
-      }
     };
 
     return {
       observe(r: EnrichedRecord) {
-        const ip = r.clientIp;
-        if (ip === null) return;
-        const m = Math.floor(r.startMs / 60_000);
-        if (m <= judged) return; // later than the lateness allowance: already judged
-        let kinds = m === lastMinute ? lastKinds : minutes.get(m);
-        if (kinds === undefined || kinds === null) {
-          kinds = newMinute();
-          minutes.set(m, kinds);
-        }
-        lastMinute = m;
-        lastKinds = kinds;
-        const c = r.client;
-        touch(kinds[0] as CellTable, 0, ip, r, ip);
-        if (c !== null && c.narrow !== null) touch(kinds[1] as CellTable, 1, c.narrow, r, ip);
-        if (c !== null && c.wide !== null) touch(kinds[2] as CellTable, 2, c.wide, r, ip);
-        const asn = ctx.geo && c !== null ? c.asnKey : null;
-        if (asn !== null) touch(kinds[3] as CellTable, 3, asn, r, ip);
-        if (m > maxMinute) {
-          maxMinute = m;
-          judgeUntil(maxMinute - o.latenessMinutes - 1);
-        }
+        const before = state.maxMinute;
+        state.add(r);
+        // A new latest minute closes the minutes past the lateness allowance.
+        if (state.maxMinute > before) state.closeUntil(state.maxMinute - o.latenessMinutes - 1, judgeMinute);
       },
       finish() {
-        judgeUntil(Number.POSITIVE_INFINITY);
+        state.closeUntil(Number.POSITIVE_INFINITY, judgeMinute);
         for (const [key, run] of runs) closeRun(key, run);
         runs.clear();
         return foldNetworks(findings);
@@ -264,32 +193,6 @@ export default defineDetector({
     };
   },
 });
-
-function bump(col: Int32Array, s: number): void {
-  col[s] = (col[s] ?? 0) + 1;
-}
-
-/** Adds a member address to a cell (at most 5,000). */
-function addIp(t: CellTable, s: number, ip: string): void {
-  const ips = t.refs[IPS] as (Set<string> | null)[];
-  const set = ips[s] ?? null;
-  if (set !== null) {
-    if (set.size < 5000) set.add(ip);
-    return;
-  }
-  const first = t.refs[IP0] as (string | null)[];
-  const ip0 = first[s] ?? null;
-  if (ip0 === null) first[s] = ip;
-  else if (ip0 !== ip) ips[s] = new Set([ip0, ip]);
-}
-
-/** A cell's member addresses, first seen first. */
-function cellIps(t: CellTable, s: number): Iterable<string> {
-  const set = (t.refs[IPS] as (Set<string> | null)[])[s] ?? null;
-  if (set !== null) return set;
-  const ip0 = (t.refs[IP0] as (string | null)[])[s] ?? null;
-  return ip0 === null ? [] : [ip0];
-}
 
 /**
  * One incident, one finding: addresses inside a bursting network with several members are folded into the network

@@ -1,0 +1,257 @@
+/**
+ * Requests per minute of each entity a request comes from: its address, its /24 and /16 (IPv6 /64 and /48), and its
+ * ASN (with geo data). One CellTable (core/cells.ts) per kind and minute holds, per entity: requests, static-asset
+ * requests, requests from self-declared bots, its member addresses and agents (up to 5,000 and 64), and the first
+ * evidence. The burst judge reads a minute
+ * once it is closed (detect/burst.ts).
+ * Windows: minutes stay open while input may still arrive for them; `closeUntil(m)` hands over every open minute up
+ * to m, in order, and a record for a minute already closed is dropped (counted in `late`).
+ * Memory: the open minutes only; per kind and minute at most `cap` cells (the lightest evicted, their counts kept as
+ * a histogram for the peer statistics). Closed tables go back to a pool.
+ * Mergeable (open minutes of two shards: counts add, member sets unite up to their caps, evidence keeps the k
+ * earliest) and serializable.
+ */
+import type { SourceRef } from '../core/types';
+import { CellPool, CellTable } from '../core/cells';
+import type { EnrichedRecord } from '../enrich/types';
+import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+
+export type EntityKind = 'ip' | 'narrow' | 'wide' | 'asn';
+export const ENTITY_KINDS: readonly EntityKind[] = ['ip', 'narrow', 'wide', 'asn'];
+
+/** Integer columns of a cell. */
+export const N = 0;
+export const STATICS = 1;
+export const BOTS = 2;
+/**
+ * Reference columns: the first member address (until a second makes IPS a set), the address set, the first agent
+ * (until a second makes AGENTS a set), the agent set. Storing a first value costs no allocation: most cells see one
+ * request.
+ */
+const IP0 = 0;
+const IPS = 1;
+const AGENT0 = 2;
+const AGENTS = 3;
+/** Member addresses and agents kept per cell. */
+const MAX_IPS = 5000;
+const MAX_AGENTS = 64;
+
+/** How the aggregate counts. */
+export interface EntityMinutesOptions {
+  /** Cells per kind and minute. */
+  readonly cap: number;
+  readonly evidenceLimit: number;
+  /** Count ASNs (only with geo data). */
+  readonly asn: boolean;
+}
+
+/** One cell as JSON: [key, n, statics, bots, members, agents, evidence]. */
+type CellJson = readonly [string, number, number, number, readonly string[], readonly string[], readonly (readonly [string, number])[]];
+
+export interface EntityMinutesJson {
+  readonly kind: 'entity-minutes';
+  readonly options: EntityMinutesOptions;
+  readonly closed: number | null;
+  readonly late: number;
+  /** Open minutes: [minute, per kind: [cells, evicted histogram [[weight, cells]...]]]. */
+  readonly minutes: readonly (readonly [number, readonly (readonly [readonly CellJson[], readonly (readonly [number, number])[]])[]])[];
+}
+
+export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson> {
+  private readonly minutes = new Map<number, CellTable[]>();
+  private readonly pool: CellPool;
+  private lastMinute = Number.NaN;
+  private lastTables: CellTable[] | null = null;
+  /** The last minute handed over (records for it or earlier are late). */
+  private closed = Number.NEGATIVE_INFINITY;
+  /** The latest minute counted. */
+  maxMinute = Number.NEGATIVE_INFINITY;
+  /** Records dropped for arriving after their minute was closed. */
+  late = 0;
+
+  constructor(readonly options: EntityMinutesOptions) {
+    this.pool = new CellPool({ ints: 3, refs: 4, evidence: options.evidenceLimit, cap: options.cap });
+  }
+
+  /** Counts one record (nothing for a record without a client address). */
+  add(r: EnrichedRecord): void {
+    const ip = r.clientIp;
+    if (ip === null) return;
+    const m = Math.floor(r.startMs / 60_000);
+    if (m <= this.closed) {
+      this.late++;
+      return;
+    }
+    const tables = m === this.lastMinute && this.lastTables !== null ? this.lastTables : this.tablesOf(m);
+    this.lastMinute = m;
+    this.lastTables = tables;
+    if (m > this.maxMinute) this.maxMinute = m;
+    const c = r.client;
+    this.touch(tables[0] as CellTable, 0, ip, r, ip);
+    if (c !== null && c.narrow !== null) this.touch(tables[1] as CellTable, 1, c.narrow, r, ip);
+    if (c !== null && c.wide !== null) this.touch(tables[2] as CellTable, 2, c.wide, r, ip);
+    const asn = this.options.asn && c !== null ? c.asnKey : null;
+    if (asn !== null) this.touch(tables[3] as CellTable, 3, asn, r, ip);
+  }
+
+  private tablesOf(m: number): CellTable[] {
+    let t = this.minutes.get(m);
+    if (t === undefined) {
+      t = ENTITY_KINDS.map(() => this.pool.take());
+      this.minutes.set(m, t);
+    }
+    return t;
+  }
+
+  /** Counts one request in the cell of `key` for its minute (kind 0: the address itself). */
+  private touch(t: CellTable, kind: number, key: string, r: EnrichedRecord, ip: string): void {
+    const s = t.slot(key);
+    t.addEvidence(s, r.source);
+    const ns = t.ints[N] as Int32Array;
+    const n = (ns[s] ?? 0) + 1;
+    ns[s] = n;
+    // Every request counts its address and agent (a first one is a pointer store; a set only once a second
+    // differs), so the cell is the same whichever shard or order its requests came in.
+    if (kind === 0) {
+      if (n === 1) (t.refs[IP0] as (string | null)[])[s] = ip;
+    } else addMember(t, s, ip);
+    if (r.userAgent !== null) addAgent(t, s, r.userAgent);
+    if (r.isStatic) bump(t.ints[STATICS] as Int32Array, s);
+    if (r.agent.agentClass === 'bot') bump(t.ints[BOTS] as Int32Array, s);
+  }
+
+  /**
+   * Hands over every open minute up to `limit`, in order: `judge(minute, tables)` reads the tables (indexed like
+   * ENTITY_KINDS), which go back to the pool after it returns.
+   */
+  closeUntil(limit: number, judge: (minute: number, tables: readonly CellTable[]) => void): void {
+    const ready = [...this.minutes.keys()].filter((m) => m <= limit).sort((a, b) => a - b);
+    for (const m of ready) {
+      const tables = this.minutes.get(m);
+      this.minutes.delete(m);
+      if (tables === this.lastTables) {
+        this.lastTables = null;
+        this.lastMinute = Number.NaN;
+      }
+      if (tables) {
+        judge(m, tables);
+        for (const t of tables) this.pool.give(t);
+      }
+      this.closed = m;
+    }
+  }
+
+  merge(other: EntityMinutes, order: EvidenceOrder): void {
+    for (const [m, theirs] of other.minutes) {
+      const mine = this.tablesOf(m);
+      theirs.forEach((t, k) => mergeTable(mine[k] as CellTable, t, this.options.evidenceLimit, order));
+      if (m > this.maxMinute) this.maxMinute = m;
+    }
+    this.late += other.late;
+    this.lastTables = null;
+    this.lastMinute = Number.NaN;
+  }
+
+  toJSON(): EntityMinutesJson {
+    const minutes = [...this.minutes].sort((a, b) => a[0] - b[0]).map(([m, tables]): [number, [CellJson[], [number, number][]][]] => [m, tables.map((t) => [
+      t.keys.map((key, s): CellJson => [
+        key, (t.ints[N] as Int32Array)[s] ?? 0, (t.ints[STATICS] as Int32Array)[s] ?? 0, (t.ints[BOTS] as Int32Array)[s] ?? 0,
+        [...cellMembers(t, s)], [...cellAgents(t, s)], t.evidence(s).map((e): [string, number] => [e.file, e.line]),
+      ]),
+      t.evicted === null ? [] : [...t.evicted],
+    ])]);
+    return { kind: 'entity-minutes', options: this.options, closed: Number.isFinite(this.closed) ? this.closed : null, late: this.late, minutes };
+  }
+
+  static fromJSON(j: EntityMinutesJson): EntityMinutes {
+    const out = new EntityMinutes(j.options);
+    out.closed = j.closed ?? Number.NEGATIVE_INFINITY;
+    out.late = j.late;
+    for (const [m, kinds] of j.minutes) {
+      const tables = out.tablesOf(m);
+      kinds.forEach(([cells, evicted], k) => {
+        const t = tables[k] as CellTable;
+        for (const [key, n, statics, bots, members, agents, evidence] of cells) {
+          const s = t.slot(key);
+          (t.ints[N] as Int32Array)[s] = n;
+          (t.ints[STATICS] as Int32Array)[s] = statics;
+          (t.ints[BOTS] as Int32Array)[s] = bots;
+          for (const ip of members) addMember(t, s, ip);
+          for (const a of agents) addAgent(t, s, a);
+          for (const [file, line] of evidence) t.addEvidence(s, { file, line });
+        }
+        if (evicted.length > 0) t.evicted = new Map(evicted);
+      });
+      if (m > out.maxMinute) out.maxMinute = m;
+    }
+    return out;
+  }
+}
+
+function bump(col: Int32Array, s: number): void {
+  col[s] = (col[s] ?? 0) + 1;
+}
+
+/** Adds a member address to a cell (at most MAX_IPS). */
+function addMember(t: CellTable, s: number, ip: string): void {
+  const ips = t.refs[IPS] as (Set<string> | null)[];
+  const set = ips[s] ?? null;
+  if (set !== null) {
+    if (set.size < MAX_IPS) set.add(ip);
+    return;
+  }
+  const first = t.refs[IP0] as (string | null)[];
+  const ip0 = first[s] ?? null;
+  if (ip0 === null) first[s] = ip;
+  else if (ip0 !== ip) ips[s] = new Set([ip0, ip]);
+}
+
+/** A cell's member addresses, first seen first. */
+export function cellMembers(t: CellTable, s: number): Iterable<string> {
+  const set = (t.refs[IPS] as (Set<string> | null)[])[s] ?? null;
+  if (set !== null) return set;
+  const ip0 = (t.refs[IP0] as (string | null)[])[s] ?? null;
+  return ip0 === null ? [] : [ip0];
+}
+
+/** Adds an agent to a cell (at most MAX_AGENTS). */
+function addAgent(t: CellTable, s: number, agent: string): void {
+  const sets = t.refs[AGENTS] as (Set<string> | null)[];
+  const set = sets[s] ?? null;
+  if (set !== null) {
+    if (set.size < MAX_AGENTS) set.add(agent);
+    return;
+  }
+  const first = t.refs[AGENT0] as (string | null)[];
+  const a0 = first[s] ?? null;
+  if (a0 === null) first[s] = agent;
+  else if (a0 !== agent) sets[s] = new Set([a0, agent]);
+}
+
+/** A cell's distinct agents, first seen first. */
+export function cellAgents(t: CellTable, s: number): Iterable<string> {
+  const set = (t.refs[AGENTS] as (Set<string> | null)[])[s] ?? null;
+  if (set !== null) return set;
+  const a0 = (t.refs[AGENT0] as (string | null)[])[s] ?? null;
+  return a0 === null ? [] : [a0];
+}
+
+/** Adds table `from` into `into` (the same kind and minute of another shard). */
+function mergeTable(into: CellTable, from: CellTable, k: number, order: EvidenceOrder): void {
+  for (let s = 0; s < from.size; s++) {
+    const key = from.keys[s] as string;
+    const d = into.slot(key);
+    for (const c of [N, STATICS, BOTS]) {
+      const col = into.ints[c] as Int32Array;
+      col[d] = (col[d] ?? 0) + ((from.ints[c] as Int32Array)[s] ?? 0);
+    }
+    for (const ip of cellMembers(from, s)) addMember(into, d, ip);
+    for (const a of cellAgents(from, s)) addAgent(into, d, a);
+    const merged: SourceRef[] = mergeEvidence(into.evidence(d), from.evidence(s), k, order);
+    into.setEvidence(d, merged);
+  }
+  if (from.evicted !== null) {
+    into.evicted ??= new Map();
+    for (const [w, n] of from.evicted) into.evicted.set(w, (into.evicted.get(w) ?? 0) + n);
+  }
+}

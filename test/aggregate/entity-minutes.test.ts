@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { EntityMinutes, type EntityMinutesOptions } from '../../src/aggregate/entity-minutes';
+import { evidenceOrder } from '../../src/aggregate/types';
+import type { EnrichedRecord } from '../../src/enrich/types';
+import { rec } from '../helpers/records';
+
+const OPTIONS: EntityMinutesOptions = { cap: 100_000, evidenceLimit: 3, asn: false };
+const AGENTS = ['curl/8.5.0', 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', 'python-requests/2.31.0'];
+
+/** Records over 20 minutes: background clients in a few networks and one address that bursts in minutes 10–12. */
+function records(n: number, seed: number): EnrichedRecord[] {
+  let x = seed >>> 0 || 1;
+  const rnd = (): number => ((x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+  const out: EnrichedRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = Math.floor((i / n) * 20);
+    const burst = m >= 10 && m <= 12 && rnd() < 0.6;
+    const ip = burst ? '198.51.100.9' : `203.0.${113 + Math.floor(rnd() * 3)}.${1 + Math.floor(rnd() * 40)}`;
+    out.push(rec(m * 60_000 + Math.floor(rnd() * 59_000), { clientIp: ip, userAgent: AGENTS[Math.floor(rnd() * 3)] ?? null, path: rnd() < 0.2 ? '/app.js' : '/' }));
+  }
+  return out;
+}
+
+function count(rs: readonly EnrichedRecord[]): EntityMinutes {
+  const s = new EntityMinutes(OPTIONS);
+  for (const r of rs) s.add(r);
+  return s;
+}
+
+/** The records of one input file, numbered from line 1. */
+function asFile(rs: readonly EnrichedRecord[], file: string): EnrichedRecord[] {
+  return rs.map((r, i) => ({ ...r, source: { file, line: i + 1 } }));
+}
+
+describe('EntityMinutes (the burst state)', () => {
+  const all = records(3000, 11);
+  const order = evidenceOrder(['a.log', 'b.log']);
+
+  it('two inputs counted apart and merged equal one pass over both (any split of the records between them)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: all.length, maxLength: all.length }), (side) => {
+        const a = asFile(all.filter((_, i) => side[i]), 'a.log');
+        const b = asFile(all.filter((_, i) => !side[i]), 'b.log');
+        const merged = count(a);
+        merged.merge(count(b), order);
+        expect(merged.toJSON()).toEqual(count([...a, ...b]).toJSON());
+        // Merged the other way round: the same state (evidence by input order, members and agents as sets).
+        const other = count(b);
+        other.merge(count(a), order);
+        const norm = (j: ReturnType<EntityMinutes['toJSON']>): unknown => j.minutes.map(([m, kinds]) => [m, kinds.map(([cells]) => cells.map(([key, n, st, bots, members, agents, ev]) => [key, n, st, bots, [...members].sort(), [...agents].sort(), ev]).sort((p, q) => (String(p[0]) < String(q[0]) ? -1 : 1)))]);
+        expect(norm(other.toJSON())).toEqual(norm(merged.toJSON()));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('hands over closed minutes in order and drops what comes for them later', () => {
+    const s = count(all.slice(0, 1500));
+    const seen: number[] = [];
+    s.closeUntil(s.maxMinute - 3, (m, tables) => {
+      seen.push(m);
+      expect(tables).toHaveLength(4);
+    });
+    expect(seen).toEqual([...seen].sort((p, q) => p - q));
+    expect(seen.length).toBeGreaterThan(0);
+    const before = s.late;
+    s.add(all[0] as EnrichedRecord);
+    expect(s.late).toBe(before + 1);
+  });
+
+  it('round-trips through JSON', () => {
+    const s = count(asFile(all, 'a.log'));
+    const back = EntityMinutes.fromJSON(JSON.parse(JSON.stringify(s.toJSON())));
+    expect(back.toJSON()).toEqual(s.toJSON());
+  });
+});
