@@ -60,9 +60,9 @@ export default defineDetector({
     // Counting is the EntityMinutes aggregate; everything below is the judge of its closed minutes.
     const state = new EntityMinutes({ cap: ctx.limits.burstCellsPerMinute, evidenceLimit: ctx.evidenceLimit, asn: ctx.geo });
     /** Own-rate baselines (EWMA of quiet minutes), keyed by the entity (an address, a network or an ASN: their forms never collide); the lowest are evicted past the cap. */
-    const history = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
+    const history = new CappedMap<{ v: number }>({ cap: ctx.limits.burstBaselines, weight: (b) => b.v });
     /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
-    const learned = new CappedMap<number>({ cap: ctx.limits.burstBaselines, weight: (v) => v });
+    const learned = new CappedMap<{ v: number }>({ cap: ctx.limits.burstBaselines, weight: (b) => b.v });
     /** What the per-minute caps evicted: cells, the most requests one had, the largest error bound of a minute. */
     const cellsCapped = { evicted: 0, maxCut: 0, maxError: 0 };
     ctx.caps.watch(() => {
@@ -131,14 +131,23 @@ export default defineDetector({
         for (let s = 0; s < cells.size; s++) {
           const key = cells.keys[s] as string;
           const n = ns[s] ?? 0;
-          const base = history.get(key) ?? 0;
+          // One lookup per cell: the baseline (and the warm-up count) are boxes updated in place.
+          const own = history.get(key);
+          const base = own?.v ?? 0;
           const ratio = n / Math.max(base, med, 1);
           const z = robustZ(n, med, dev, 1);
           // An ISP's ASN or /16 carries thousands of ordinary users: compared with the median ASN it is always
           // "bursting". Such aggregates first learn their own rate for a few minutes; after that the own-rate
           // baseline decides.
-          const warming = (kind === 'asn' || kind === 'wide') && (learned.get(key) ?? 0) < o.warmupMinutes;
-          if (warming) learned.set(key, (learned.get(key) ?? 0) + 1);
+          let warming = false;
+          if (kind === 'asn' || kind === 'wide') {
+            const l = learned.get(key);
+            warming = (l?.v ?? 0) < o.warmupMinutes;
+            if (warming) {
+              if (l !== undefined) l.v++;
+              else learned.add(key, { v: 1 });
+            }
+          }
           const hot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
           const run = runs.get(key);
           if (hot) {
@@ -164,7 +173,8 @@ export default defineDetector({
               runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s) });
             }
           } else {
-            history.set(key, ewma(history.has(key) ? base : null, n, o.alpha));
+            if (own !== undefined) own.v = ewma(base, n, o.alpha);
+            else history.add(key, { v: ewma(null, n, o.alpha) });
             if (kind === 'ip') normalRate.add(n);
           }
         }
