@@ -64,6 +64,15 @@ export default defineDetector({
     const clients = new CappedMap<Client>({ cap: ctx.limits.apiAbuseClients, weight: (c) => c.requests });
     /** Routes evicted from clients' route maps, and the most identifiers one had. */
     const routesCapped = { evicted: 0, maxCut: 0 };
+    /** One set of options (and functions) shared by every client's route map, not one per client. */
+    const routeCap = {
+      cap: ctx.limits.apiAbuseRoutesPerClient,
+      weight: (x: RouteIds): number => x.ids.size + x.sequential,
+      onEvict: (_route: string, x: RouteIds): void => {
+        routesCapped.evicted++;
+        routesCapped.maxCut = Math.max(routesCapped.maxCut, x.ids.size + x.sequential);
+      },
+    };
     ctx.caps.watch(() => {
       const m = capMessage('api-abuse: per-client state', `${count(ctx.limits.apiAbuseClients)} clients`, clients.stats, 'requests',
         `a client is judged on all its requests only if it has more than ${count(clients.stats.maxError)} (every steady, enumerating or many-resource client does), and the peer median of distinct identifiers is over the clients kept`);
@@ -99,14 +108,7 @@ export default defineDetector({
         // The trailing identifier of the path, found once per distinct path by the enricher (-1: none).
         const n = r.pathId;
         if (n >= 0) {
-          c.routes ??= new CappedMap<RouteIds>({
-            cap: ctx.limits.apiAbuseRoutesPerClient,
-            weight: (x) => x.ids.size + x.sequential,
-            onEvict: (_route, x) => {
-              routesCapped.evicted++;
-              routesCapped.maxCut = Math.max(routesCapped.maxCut, x.ids.size + x.sequential);
-            },
-          });
+          c.routes ??= new CappedMap<RouteIds>(routeCap);
           let ri = c.routes.get(r.route);
           if (!ri) {
             ri = { last: Number.NaN, sequential: 0, ids: new Set() };
