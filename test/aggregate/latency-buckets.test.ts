@@ -3,14 +3,18 @@ import { CoarseHistogram } from '../../src/core/histogram';
 import { EndpointLatency, type EndpointLatencyJson } from '../../src/aggregate/endpoint-latency';
 import { addHash, mergeHashes, type LatencyBucketsJson } from '../../src/aggregate/latency-buckets';
 import { Ladder, LADDER_COUNTRIES, OTHER } from '../../src/aggregate/ladder';
+import { RegionLatency } from '../../src/aggregate/region-latency';
 import { evidenceOrder } from '../../src/aggregate/types';
 import { judgeLingeringEndpoints } from '../../src/detect/lingering-endpoint';
+import { judgeRegionalCreep } from '../../src/detect/regional-creep';
 import lingering from '../../src/detect/lingering-endpoint';
+import regional from '../../src/detect/regional-creep';
 import type { EnrichedRecord, GeoInfo } from '../../src/enrich/types';
 import { rec } from '../helpers/records';
 
 const MINUTE = 60_000;
 const LINGERING = lingering.defaultOptions;
+const REGIONAL = regional.defaultOptions;
 
 function random(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -64,6 +68,29 @@ function endpointTraffic(seed: number): EnrichedRecord[] {
 
 function countEndpoints(records: readonly EnrichedRecord[], maxEndpoints = 1200, evidenceLimit = 5): EndpointLatency {
   const s = EndpointLatency.create({ bucketMs: 5 * MINUTE, maxEndpoints, evidenceLimit, geo: true });
+  for (const r of records) s.add(r);
+  return s;
+}
+
+/** Six hours of eight countries, one ASN each plus a second, small DE network; JP's latency triples over the period. */
+function regionTraffic(seed: number): EnrichedRecord[] {
+  const rnd = random(seed);
+  const out: EnrichedRecord[] = [];
+  for (let m = 0; m < 360; m++) {
+    for (const [ci, [country, asn]] of COUNTRIES.entries()) {
+      for (let k = 0; k < 4; k++) {
+        const base = 40 + rnd() * 60;
+        const ms = country === 'JP' ? base * (1 + (3 * m) / 360) : base;
+        out.push(rec(m * MINUTE + ci * 1000 + k * 100, { clientIp: `81.${50 + ci}.${Math.floor(rnd() * 20)}.${1 + Math.floor(rnd() * 250)}`, path: '/api/v1/cart', route: '/api/v1/cart', endpoint: 'GET /api/v1/cart', durationMs: ms, geo: geo(country, asn) }));
+      }
+    }
+    if (m % 3 === 0) out.push(rec(m * MINUTE + 30_000, { clientIp: `81.61.0.${1 + (m % 7)}`, durationMs: 50, geo: geo(rnd() < 0.95 ? 'DE' : 'AT', 8881) }));
+  }
+  return numbered(out, 5000);
+}
+
+function countRegions(records: readonly EnrichedRecord[], maxAsns = 3200): RegionLatency {
+  const s = RegionLatency.create({ bucketMs: 15 * MINUTE, maxAsns, clients: 16 });
   for (const r of records) s.add(r);
   return s;
 }
@@ -211,5 +238,52 @@ describe('CoarseHistogram JSON', () => {
         expect(a.toJSON()).toEqual(h.toJSON());
       }),
     );
+  });
+});
+
+describe('RegionLatency (the regional-creep state)', () => {
+  const records = regionTraffic(5);
+  const judge = (s: RegionLatency): ReturnType<typeof judgeRegionalCreep> => judgeRegionalCreep(s, REGIONAL);
+
+  it('finds JP creeping, with its network', () => {
+    const found = judge(countRegions(records));
+    expect(found.map((f) => [f.subject.type, f.subject.value, f.metrics['asns']])).toEqual([['country', 'JP', '17676']]);
+  });
+
+  it('merged shards give the state and the findings of one pass, wherever the input is cut and in whatever order they merge', () => {
+    const whole = countRegions(records);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: records.length }), fc.integer({ min: 0, max: records.length }), fc.boolean(), (i, j, reversed) => {
+        const merged = mergedParts(records, i, j, (p) => countRegions(p), reversed);
+        expect(merged.toJSON()).toEqual(whole.toJSON());
+        expect(judge(merged)).toEqual(judge(whole));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('round-trips through JSON', () => {
+    const s = countRegions(records);
+    const back = RegionLatency.fromJSON(JSON.parse(JSON.stringify(s.toJSON())) as ReturnType<RegionLatency['toJSON']>);
+    expect(back.toJSON()).toEqual(s.toJSON());
+    expect(judge(back)).toEqual(judge(s));
+  });
+
+  it('counts the same state (histograms, distinct clients, home countries) whatever order the records come in', () => {
+    const s = countRegions(records).toJSON();
+    const t = countRegions(shuffled(records, 9)).toJSON();
+    for (const k of ['all', 'countries', 'asns'] as const) expect(contents(t[k])).toEqual(contents(s[k]));
+    expect(judge(countRegions(shuffled(records, 9)))).toEqual(judge(countRegions(records)));
+  });
+
+  it('keeps the busiest ASNs, whatever order they arrive in', () => {
+    // 30 one-request ASNs and two busy ones, kept at most 8: both busy ones are kept, first or last.
+    const light = Array.from({ length: 30 }, (_, i) => rec(i * 1000, { clientIp: `81.90.0.${i + 1}`, durationMs: 30, geo: geo('FR', 60_000 + i) }));
+    const busy = Array.from({ length: 40 }, (_, i) => rec(i * 1000, { clientIp: `81.91.0.${i + 1}`, durationMs: 30, geo: geo('FR', i % 2 ? 3215 : 5410) }));
+    for (const rs of [[...busy, ...light], [...light, ...busy], shuffled([...light, ...busy], 3)]) {
+      const s = countRegions(rs, 8);
+      expect(s.asns.busiest(2).map(([k]) => k)).toEqual(['3215', '5410']);
+      expect(s.asns.series.stats.evicted).toBeGreaterThan(0);
+    }
   });
 });
