@@ -17,6 +17,7 @@ import type { FormatParser, ParseContext, ParseResult } from './types';
 import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
+import { newRecord } from './shared/record';
 
 /** True when line[s, e) is one of the ALB request types: http, https, h2, grpcs, ws, wss (no substring made). */
 function isAlbType(line: string, s: number, e: number): boolean {
@@ -102,35 +103,34 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     startMs = endMs - (durationMs ?? 0);
   }
   const req = parseRequestLine(fieldText(line, f, F.request) ?? '');
-  return {
-    kind: 'record',
-    record: {
-      startMs,
-      format: 'alb',
-      clientIp: client.ip,
-      clientPort: client.port,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status,
-      backendStatus: Number.isNaN(backendStatus) ? null : backendStatus,
-      backend: fieldText(line, f, F.target),
-      durationMs,
-      backendMs: targetMs,
-      bytesIn,
-      bytesOut,
-      userAgent: fieldText(line, f, F.userAgent),
-      referer: null,
-      tlsProtocol: fieldText(line, f, F.sslProtocol),
-      tlsCipher: fieldText(line, f, F.sslCipher),
-      traceId: nf > F.traceId ? fieldText(line, f, F.traceId) : null,
-      errorReason: nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
-      lb: fieldText(line, f, F.elb),
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters).
+  const record = newRecord(
+    startMs,
+    'alb',
+    client.ip,
+    client.port,
+    null, // clientHost
+    req.method,
+    req.scheme,
+    hostWithoutPort(req.host),
+    req.path,
+    req.query,
+    req.protocol,
+    status,
+    Number.isNaN(backendStatus) ? null : backendStatus,
+    fieldText(line, f, F.target), // backend
+    durationMs,
+    targetMs, // backendMs
+    bytesIn,
+    bytesOut,
+    fieldText(line, f, F.userAgent),
+    null, // referer
+    fieldText(line, f, F.sslProtocol),
+    fieldText(line, f, F.sslCipher),
+    nf > F.traceId ? fieldText(line, f, F.traceId) : null,
+    nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
+    fieldText(line, f, F.elb), // lb
+    ctx.source,
+  );
+  return { kind: 'record', record };
 }

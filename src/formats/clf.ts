@@ -30,6 +30,7 @@ import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { parseRequestLine } from './shared/request';
 import { hostWithoutPort } from './shared/result';
+import { newRecord } from './shared/record';
 
 const clf: FormatParser = {
   id: 'clf',
@@ -54,37 +55,36 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
   if (!read.ok) return read.result;
   const { c } = read;
   const req = parseRequestLine(c.request);
-  return {
-    kind: 'record',
-    record: {
-      startMs: c.timeMs,
-      format: 'clf',
-      clientIp: c.client,
-      clientPort: c.clientPort,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host ?? c.vhost),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status: c.status,
-      backendStatus: null,
-      backend: null,
-      durationMs: null,
-      backendMs: null,
-      bytesIn: null,
-      bytesOut: c.bytes,
-      userAgent: c.userAgent,
-      referer: c.referer,
-      tlsProtocol: null,
-      tlsCipher: null,
-      traceId: null,
-      errorReason: null,
-      lb: null,
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters).
+  const record = newRecord(
+    c.timeMs, // startMs
+    'clf',
+    c.client,
+    c.clientPort,
+    null, // clientHost
+    req.method,
+    req.scheme,
+    hostWithoutPort(req.host ?? c.vhost),
+    req.path,
+    req.query,
+    req.protocol,
+    c.status,
+    null, // backendStatus
+    null, // backend
+    null, // durationMs
+    null, // backendMs
+    null, // bytesIn
+    c.bytes, // bytesOut
+    c.userAgent,
+    c.referer,
+    null, // tlsProtocol
+    null, // tlsCipher
+    null, // traceId
+    null, // errorReason
+    null, // lb
+    ctx.source,
+  );
+  return { kind: 'record', record };
 }
 
 /** 0.8 for a common/combined line, 0.3 when it carries nginx timing/upstream fields (see the header), else 0. */

@@ -18,6 +18,7 @@ import type { FormatParser, ParseContext, ParseResult } from './types';
 import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { parseRequestLine, splitHostPort } from './shared/request';
 import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
+import { newRecord } from './shared/record';
 
 const F = {
   time: 0, elb: 1, client: 2, backend: 3, requestSec: 4, backendSec: 5, responseSec: 6, elbStatus: 7,
@@ -73,35 +74,34 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
   if (Number.isNaN(reqMs) || Number.isNaN(backendMs) || Number.isNaN(respMs)) return parseError(line, ctx, 'processing times are not numbers', 'backend_processing_time');
   const durationMs = reqMs !== null && backendMs !== null && respMs !== null ? roundMs(reqMs + backendMs + respMs) : null;
   const req = parseRequestLine(nf > F.request ? (fieldText(line, f, F.request) ?? '') : '');
-  return {
-    kind: 'record',
-    record: {
-      startMs,
-      format: 'elb',
-      clientIp: client.ip,
-      clientPort: client.port,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status,
-      backendStatus,
-      backend: fieldText(line, f, F.backend),
-      durationMs,
-      backendMs,
-      bytesIn,
-      bytesOut,
-      userAgent: nf > F.userAgent ? fieldText(line, f, F.userAgent) : null,
-      referer: null,
-      tlsProtocol: nf > F.sslProtocol ? fieldText(line, f, F.sslProtocol) : null,
-      tlsCipher: nf > F.sslCipher ? fieldText(line, f, F.sslCipher) : null,
-      traceId: null,
-      errorReason: null,
-      lb: fieldText(line, f, F.elb),
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters).
+  const record = newRecord(
+    startMs,
+    'elb',
+    client.ip,
+    client.port,
+    null, // clientHost
+    req.method,
+    req.scheme,
+    hostWithoutPort(req.host),
+    req.path,
+    req.query,
+    req.protocol,
+    status,
+    backendStatus,
+    fieldText(line, f, F.backend),
+    durationMs,
+    backendMs,
+    bytesIn,
+    bytesOut,
+    nf > F.userAgent ? fieldText(line, f, F.userAgent) : null,
+    null, // referer
+    nf > F.sslProtocol ? fieldText(line, f, F.sslProtocol) : null,
+    nf > F.sslCipher ? fieldText(line, f, F.sslCipher) : null,
+    null, // traceId
+    null, // errorReason
+    fieldText(line, f, F.elb), // lb
+    ctx.source,
+  );
+  return { kind: 'record', record };
 }
