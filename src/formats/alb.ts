@@ -12,11 +12,11 @@
  * - connection-log lines (mTLS) sometimes end up in the same bucket: rejected with a clear reason;
  * - the bucket's `ELBAccessLogTestFile` ("Enable AccessLog for ELB: ...") is skipped, not malformed.
  */
-import { isoToEpochMs, roundMs } from '../core/units';
+import { parseDigits, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
-import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
+import { fieldInt, fieldIso, fieldPortColon, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
+import { requestField, splitHostPort } from './shared/request';
+import { isAwsTestFileLine, parseError } from './shared/result';
 import { newRecord } from './shared/record';
 
 /** True when line[s, e) is one of the ALB request types: http, https, h2, grpcs, ws, wss (no substring made). */
@@ -82,8 +82,21 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
     return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');
   }
-  const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
-  if (client.ip === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
+  // client:port as splitHostPort cuts it, sliced once (no field substring, no result object).
+  let clientIp: string | null;
+  let clientPort: number | null;
+  const pc = fieldPortColon(line, f, F.client);
+  if (pc === -2) {
+    const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
+    clientIp = client.ip;
+    clientPort = client.port;
+  } else {
+    const cs = f[2 * F.client] ?? 0;
+    const ce = f[2 * F.client + 1] ?? 0;
+    clientIp = line.slice(cs, pc < 0 ? ce : pc);
+    clientPort = pc < 0 ? null : parseDigits(line, pc + 1, ce);
+  }
+  if (clientIp === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = fieldInt(line, f, F.elbStatus);
   if (Number.isNaN(status)) return parseError(line, ctx, 'field `elb_status_code` is not an integer', 'elb_status_code');
   const backendStatus = fieldInt(line, f, F.targetStatus);
@@ -96,26 +109,20 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if (Number.isNaN(reqMs) || Number.isNaN(targetMs) || Number.isNaN(respMs)) return parseError(line, ctx, 'processing times are not numbers', 'target_processing_time');
   const durationMs = reqMs !== null && targetMs !== null && respMs !== null ? roundMs(reqMs + targetMs + respMs) : null;
   // The start is request_creation_time; older logs without it: response time minus the duration.
-  let startMs = nf > F.requestCreationTime ? isoToEpochMs(line.slice(f[2 * F.requestCreationTime], f[2 * F.requestCreationTime + 1])) : Number.NaN;
+  let startMs = nf > F.requestCreationTime ? fieldIso(line, f, F.requestCreationTime) : Number.NaN;
   if (Number.isNaN(startMs)) {
-    const endMs = isoToEpochMs(line.slice(f[2 * F.time], f[2 * F.time + 1]));
+    const endMs = fieldIso(line, f, F.time);
     if (Number.isNaN(endMs)) return parseError(line, ctx, 'field `time` is not an ISO-8601 UTC timestamp', 'time');
     startMs = endMs - (durationMs ?? 0);
   }
-  const req = parseRequestLine(fieldText(line, f, F.request) ?? '');
-  // Arguments in LogRecord's field order (newRecord's parameters).
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     startMs,
     'alb',
-    client.ip,
-    client.port,
+    clientIp,
+    clientPort,
     null, // clientHost
-    req.method,
-    req.scheme,
-    hostWithoutPort(req.host),
-    req.path,
-    req.query,
-    req.protocol,
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
     status,
     Number.isNaN(backendStatus) ? null : backendStatus,
     fieldText(line, f, F.target), // backend
@@ -132,5 +139,7 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     fieldText(line, f, F.elb), // lb
     ctx.source,
   );
+  requestField(record, line, f, F.request);
   return { kind: 'record', record };
 }
+

@@ -28,7 +28,7 @@ import type { FormatParser, ParseContext, ParseResult } from './types';
 import { groupScan } from './shared/groups';
 import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
-import { parseRequestLine } from './shared/request';
+import { requestInto } from './shared/request';
 import { hostWithoutPort } from './shared/result';
 import { newRecord } from './shared/record';
 
@@ -54,20 +54,14 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
   const read = readCombined(line, ctx, G, 'not a common/combined log line', 'remote_host');
   if (!read.ok) return read.result;
   const { c } = read;
-  const req = parseRequestLine(c.request);
-  // Arguments in LogRecord's field order (newRecord's parameters).
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     c.timeMs, // startMs
     'clf',
     c.client,
     c.clientPort,
     null, // clientHost
-    req.method,
-    req.scheme,
-    hostWithoutPort(req.host ?? c.vhost),
-    req.path,
-    req.query,
-    req.protocol,
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
     c.status,
     null, // backendStatus
     null, // backend
@@ -84,6 +78,8 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
     null, // lb
     ctx.source,
   );
+  requestInto(record, c.request, 0, c.request.length, false);
+  record.host = hostWithoutPort(record.host ?? c.vhost);
   return { kind: 'record', record };
 }
 

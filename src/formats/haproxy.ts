@@ -37,8 +37,8 @@ import { clfToEpochMs, parseDigits } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
 import { BRACED, BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldEndsWith, fieldRaw, fieldStart, groupScan, scanGroupFields } from './shared/groups';
 import { fieldText } from './shared/scan';
-import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, parseError } from './shared/result';
+import { requestInto, splitHostPort } from './shared/request';
+import { parseError } from './shared/result';
 import { newRecord } from './shared/record';
 import { stripControl } from '../core/text';
 
@@ -106,7 +106,6 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
   while (ri < n && ri <= ti + 10 && kinds[ri] === BRACED) ri++;
   if (ri >= n || (kinds[ri] !== QUOTED && kinds[ri] !== CUT)) return parseError(line, ctx, 'no quoted HTTP request after the counters', 'http_request');
   const reqText = fieldText(line, off, ri) ?? '';
-  const req = parseRequestLine(reqText === '<BADREQ>' ? '' : reqText);
   const client = splitHostPort(fieldRaw(line, off, d - 1));
   const { backend, noServer } = backendOf(fieldRaw(line, off, d + 2));
   const fe = frontendOf(fieldRaw(line, off, d + 1));
@@ -114,19 +113,14 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
   const Tr = T[TR_INDEX] ?? -1;
   const Ta = T[TA_INDEX] ?? -1;
   const startMs = clfToEpochMs(line.slice(fieldStart(off, d), fieldEnd(off, d)), 0);
-  // Arguments in LogRecord's field order (newRecord's parameters).
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     startMs,
     'haproxy',
     client.ip === '-' ? null : client.ip,
     client.port,
     null, // clientHost
-    req.method,
-    req.scheme ?? (fe.tls || tls !== null ? 'https' : 'http'),
-    hostWithoutPort(req.host) ?? tls?.sni ?? null,
-    req.path,
-    req.query,
-    req.protocol,
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
     status,
     !noServer && Tr >= 0 ? status : null, // backendStatus
     backend,
@@ -143,6 +137,9 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
     fe.lb,
     ctx.source,
   );
+  if (reqText !== '<BADREQ>') requestInto(record, reqText, 0, reqText.length, true);
+  record.scheme ??= fe.tls || tls !== null ? 'https' : 'http';
+  record.host ??= tls?.sni ?? null;
   return { kind: 'record', record };
 }
 

@@ -33,7 +33,7 @@ import type { FormatParser, ParseContext, ParseResult } from './types';
 import { groupScan } from './shared/groups';
 import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
-import { parseRequestLine } from './shared/request';
+import { requestInto } from './shared/request';
 import { hostWithoutPort } from './shared/result';
 import { newRecord } from './shared/record';
 
@@ -60,20 +60,14 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
   if (!read.ok) return read.result;
   const { c, n } = read;
   const t = parseNginxTail(line, G, c.tail, n);
-  const req = parseRequestLine(c.request);
-  // Arguments in LogRecord's field order (newRecord's parameters).
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     t.requestMs !== null ? roundMs(c.timeMs - t.requestMs) : c.timeMs, // startMs
     'nginx',
     c.client,
     c.clientPort,
     null, // clientHost
-    req.method,
-    req.scheme,
-    hostWithoutPort(req.host ?? c.vhost),
-    req.path,
-    req.query,
-    req.protocol,
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
     c.status,
     t.upstreamStatus, // backendStatus
     t.upstreamAddr, // backend
@@ -90,6 +84,8 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
     null, // lb
     ctx.source,
   );
+  requestInto(record, c.request, 0, c.request.length, false);
+  record.host = hostWithoutPort(record.host ?? c.vhost);
   return { kind: 'record', record };
 }
 

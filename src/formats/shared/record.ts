@@ -7,6 +7,9 @@
  */
 import type { DurationMs, EpochMs, LogRecord, SourceRef } from '../../core/types';
 
+/** A record its parser is still filling (request parts, host): LogRecord with writable fields. */
+export type FreshRecord = { -readonly [K in keyof LogRecord]: LogRecord[K] };
+
 /**
  * A LogRecord with its enrichment slots, in LogRecord's field order. Positional (no options object) so building a
  * record allocates the record alone.
@@ -38,7 +41,7 @@ export function newRecord(
   errorReason: string | null,
   lb: string | null,
   source: SourceRef,
-): LogRecord {
+): FreshRecord {
   const r = {
     startMs, format, clientIp, clientPort, clientHost, method, scheme, host, path, query, protocol, status, backendStatus, backend,
     durationMs, backendMs, bytesIn, bytesOut, userAgent, referer, tlsProtocol, tlsCipher, traceId, errorReason, lb, source,
