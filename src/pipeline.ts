@@ -3,7 +3,7 @@
  * Read this file first. Everything is synchronous per line except reading; the `for await` over line batches is
  * the only suspension point, which gives backpressure for free.
  */
-import type { Diagnostic, EpochMs, LogRecord } from './core/types';
+import type { Diagnostic, EpochMs, LogRecord, SourceRef } from './core/types';
 import { LbuaError } from './core/types';
 import { excerpt } from './core/text';
 import type { InputSpec } from './input/expand';
@@ -285,6 +285,8 @@ async function runInput(input: InputSpec, forced: FormatParser | null, options: 
 export function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink, notALog = false): void {
   const { from, to, strict } = options;
   let lineNo = batch.firstLine;
+  // One parse context for the batch, its source set for each line (parsers keep the source, never the context).
+  const ctx: { source: SourceRef; strict: boolean } = { source: { file, line: lineNo }, strict };
   for (const text of batch.lines) {
     const source = { file, line: lineNo++ };
     summary.lines++;
@@ -298,7 +300,8 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
       else summary.malformed++;
       continue;
     }
-    const r = format.parse(text, { source, strict });
+    ctx.source = source;
+    const r = format.parse(text, ctx);
     if (r.kind === 'record') {
       const t = r.record.startMs;
       if ((from !== null && t < from) || (to !== null && t >= to)) {

@@ -87,10 +87,14 @@ export class QuantileSketch {
     const rank = q * (this.count - 1);
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
-    for (const [k, c] of this.entries()) {
+    // The non-empty buckets in ascending order, read in place (no [k, count] pairs: sketches are asked often).
+    const bins = this.bins;
+    for (let i = 0; i < bins.length; i++) {
+      const c = bins[i] ?? 0;
+      if (c === 0) continue;
       seen += c;
       if (seen > rank) {
-        const v = (2 * Math.pow(this.gamma, k)) / (this.gamma + 1);
+        const v = (2 * Math.pow(this.gamma, i + this.offset)) / (this.gamma + 1);
         return Math.min(this.max, Math.max(this.min, v));
       }
     }

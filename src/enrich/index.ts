@@ -9,13 +9,20 @@ import { clientFacts, createIntern, type ClientFacts } from './client';
 import { detach, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
+import { copyRecord, hasSlots } from '../formats/shared/record';
 
-/** Per-run enricher (holds caches). */
+/**
+ * Per-run enricher (holds caches). It fills the enrichment slots of a record built by a parser in place and returns
+ * that same object (one object per line, not two); a record built elsewhere is copied into the parsers' shape first.
+ */
 export interface Enricher {
   (r: LogRecord): EnrichedRecord;
   /** The route templater (for its cardinality-guard notes). */
   readonly routes: RouteTemplater;
 }
+
+/** An EnrichedRecord while enrich fills it: the parser's record (formats/shared/record.ts), writable. */
+type Filling = { -readonly [K in keyof EnrichedRecord]: EnrichedRecord[K] };
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
 const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null });
@@ -112,25 +119,31 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   const enrich = (r: LogRecord): EnrichedRecord => {
     // No path (a request line that is not HTTP, e.g. TLS bytes sent to a plain-HTTP port): no route either.
     // A value past LONG_KEY_CHARS goes on as its long key: every later map keys on these strings.
-    const p = r.path === null ? NO_PATH : routes.entry(longKey(r.path));
+    const path = r.path;
+    const p = path === null ? NO_PATH : routes.entry(longKey(path));
     const client = r.clientIp === null ? null : clientOf(r.clientIp);
     const agent = r.userAgent === null ? null : agents.entry(longKey(r.userAgent));
-    // An explicit literal (one fixed shape) allocates far faster than spreading the record.
-    return {
-      startMs: r.startMs, format: r.format, clientIp: client === null ? null : client.ip, clientPort: r.clientPort, clientHost: r.clientHost, method: r.method, scheme: r.scheme,
-      host: hosts(r.host === null ? null : longKey(r.host)), path: r.path === null ? null : p.path, query: r.query, protocol: r.protocol, status: r.status, backendStatus: r.backendStatus,
-      backend: backends(r.backend === null ? null : longKey(r.backend)), durationMs: r.durationMs, backendMs: r.backendMs, bytesIn: r.bytesIn, bytesOut: r.bytesOut,
-      userAgent: agent === null ? null : agent.ua, referer: r.referer, tlsProtocol: r.tlsProtocol, tlsCipher: r.tlsCipher, traceId: r.traceId,
-      errorReason: r.errorReason, lb: r.lb, source: r.source,
-      route: p.route,
-      endpoint: r.path === null ? NO_REQUEST : endpointOfPath(p, r.method ?? '-'),
-      isStatic: isStaticAsset(r.path ?? p.path),
-      agent: agent === null ? agents.classify(null) : agent.info,
-      geo: client === null ? null : client.geo,
-      client,
-      pathClass: p.cls,
-      pathId: p.id,
-    };
+    // The parser's record, filled in place (its slots: formats/shared/record.ts); any other record is copied into
+    // that shape first, so the caller's object is left as it was.
+    const e = (hasSlots(r) ? r : copyRecord(r)) as Filling;
+    // Every value is computed from the record as parsed before any field is written.
+    const route = p.route;
+    const endpoint = path === null ? NO_REQUEST : endpointOfPath(p, r.method ?? '-');
+    const isStatic = isStaticAsset(path ?? p.path);
+    e.clientIp = client === null ? null : client.ip;
+    e.host = hosts(r.host === null ? null : longKey(r.host));
+    e.path = path === null ? null : p.path;
+    e.backend = backends(r.backend === null ? null : longKey(r.backend));
+    e.userAgent = agent === null ? null : agent.ua;
+    e.route = route;
+    e.endpoint = endpoint;
+    e.isStatic = isStatic;
+    e.agent = agent === null ? agents.classify(null) : agent.info;
+    e.geo = client === null ? null : client.geo;
+    e.client = client;
+    e.pathClass = p.cls;
+    e.pathId = p.id;
+    return e;
   };
   return Object.assign(enrich, { routes });
 }

@@ -1,6 +1,7 @@
 /**
  * A record after enrichment: the parsed LogRecord plus derived facts every later stage shares
- * (route template, static-asset flag, user-agent family/class, geo/ASN). Built once per record by enrich().
+ * (route template, static-asset flag, user-agent family/class, geo/ASN). enrich() fills them in the record object the
+ * parser built (its slots: formats/shared/record.ts), so a line has one record object, not two.
  */
 import type { LogRecord } from '../core/types';
 import type { ClientFacts } from './client';

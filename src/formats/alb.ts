@@ -12,11 +12,12 @@
  * - connection-log lines (mTLS) sometimes end up in the same bucket: rejected with a clear reason;
  * - the bucket's `ELBAccessLogTestFile` ("Enable AccessLog for ELB: ...") is skipped, not malformed.
  */
-import { isoToEpochMs, roundMs } from '../core/units';
+import { parseDigits, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
-import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
+import { fieldInt, fieldIso, fieldPortColon, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
+import { requestField, splitHostPort } from './shared/request';
+import { isAwsTestFileLine, parseError } from './shared/result';
+import { newRecord } from './shared/record';
 
 /** True when line[s, e) is one of the ALB request types: http, https, h2, grpcs, ws, wss (no substring made). */
 function isAlbType(line: string, s: number, e: number): boolean {
@@ -81,8 +82,21 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
     return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');
   }
-  const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
-  if (client.ip === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
+  // client:port as splitHostPort cuts it, sliced once (no field substring, no result object).
+  let clientIp: string | null;
+  let clientPort: number | null;
+  const pc = fieldPortColon(line, f, F.client);
+  if (pc === -2) {
+    const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
+    clientIp = client.ip;
+    clientPort = client.port;
+  } else {
+    const cs = f[2 * F.client] ?? 0;
+    const ce = f[2 * F.client + 1] ?? 0;
+    clientIp = line.slice(cs, pc < 0 ? ce : pc);
+    clientPort = pc < 0 ? null : parseDigits(line, pc + 1, ce);
+  }
+  if (clientIp === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = fieldInt(line, f, F.elbStatus);
   if (Number.isNaN(status)) return parseError(line, ctx, 'field `elb_status_code` is not an integer', 'elb_status_code');
   const backendStatus = fieldInt(line, f, F.targetStatus);
@@ -95,42 +109,37 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if (Number.isNaN(reqMs) || Number.isNaN(targetMs) || Number.isNaN(respMs)) return parseError(line, ctx, 'processing times are not numbers', 'target_processing_time');
   const durationMs = reqMs !== null && targetMs !== null && respMs !== null ? roundMs(reqMs + targetMs + respMs) : null;
   // The start is request_creation_time; older logs without it: response time minus the duration.
-  let startMs = nf > F.requestCreationTime ? isoToEpochMs(line.slice(f[2 * F.requestCreationTime], f[2 * F.requestCreationTime + 1])) : Number.NaN;
+  let startMs = nf > F.requestCreationTime ? fieldIso(line, f, F.requestCreationTime) : Number.NaN;
   if (Number.isNaN(startMs)) {
-    const endMs = isoToEpochMs(line.slice(f[2 * F.time], f[2 * F.time + 1]));
+    const endMs = fieldIso(line, f, F.time);
     if (Number.isNaN(endMs)) return parseError(line, ctx, 'field `time` is not an ISO-8601 UTC timestamp', 'time');
     startMs = endMs - (durationMs ?? 0);
   }
-  const req = parseRequestLine(fieldText(line, f, F.request) ?? '');
-  return {
-    kind: 'record',
-    record: {
-      startMs,
-      format: 'alb',
-      clientIp: client.ip,
-      clientPort: client.port,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status,
-      backendStatus: Number.isNaN(backendStatus) ? null : backendStatus,
-      backend: fieldText(line, f, F.target),
-      durationMs,
-      backendMs: targetMs,
-      bytesIn,
-      bytesOut,
-      userAgent: fieldText(line, f, F.userAgent),
-      referer: null,
-      tlsProtocol: fieldText(line, f, F.sslProtocol),
-      tlsCipher: fieldText(line, f, F.sslCipher),
-      traceId: nf > F.traceId ? fieldText(line, f, F.traceId) : null,
-      errorReason: nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
-      lb: fieldText(line, f, F.elb),
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
+  const record = newRecord(
+    startMs,
+    'alb',
+    clientIp,
+    clientPort,
+    null, // clientHost
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
+    status,
+    Number.isNaN(backendStatus) ? null : backendStatus,
+    fieldText(line, f, F.target), // backend
+    durationMs,
+    targetMs, // backendMs
+    bytesIn,
+    bytesOut,
+    fieldText(line, f, F.userAgent),
+    null, // referer
+    fieldText(line, f, F.sslProtocol),
+    fieldText(line, f, F.sslCipher),
+    nf > F.traceId ? fieldText(line, f, F.traceId) : null,
+    nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
+    fieldText(line, f, F.elb), // lb
+    ctx.source,
+  );
+  requestField(record, line, f, F.request);
+  return { kind: 'record', record };
 }
+

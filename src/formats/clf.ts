@@ -28,8 +28,9 @@ import type { FormatParser, ParseContext, ParseResult } from './types';
 import { groupScan } from './shared/groups';
 import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
-import { parseRequestLine } from './shared/request';
+import { requestInto } from './shared/request';
 import { hostWithoutPort } from './shared/result';
+import { newRecord } from './shared/record';
 
 const clf: FormatParser = {
   id: 'clf',
@@ -53,38 +54,33 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
   const read = readCombined(line, ctx, G, 'not a common/combined log line', 'remote_host');
   if (!read.ok) return read.result;
   const { c } = read;
-  const req = parseRequestLine(c.request);
-  return {
-    kind: 'record',
-    record: {
-      startMs: c.timeMs,
-      format: 'clf',
-      clientIp: c.client,
-      clientPort: c.clientPort,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host ?? c.vhost),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status: c.status,
-      backendStatus: null,
-      backend: null,
-      durationMs: null,
-      backendMs: null,
-      bytesIn: null,
-      bytesOut: c.bytes,
-      userAgent: c.userAgent,
-      referer: c.referer,
-      tlsProtocol: null,
-      tlsCipher: null,
-      traceId: null,
-      errorReason: null,
-      lb: null,
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
+  const record = newRecord(
+    c.timeMs, // startMs
+    'clf',
+    c.client,
+    c.clientPort,
+    null, // clientHost
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
+    c.status,
+    null, // backendStatus
+    null, // backend
+    null, // durationMs
+    null, // backendMs
+    null, // bytesIn
+    c.bytes, // bytesOut
+    c.userAgent,
+    c.referer,
+    null, // tlsProtocol
+    null, // tlsCipher
+    null, // traceId
+    null, // errorReason
+    null, // lb
+    ctx.source,
+  );
+  requestInto(record, c.request, 0, c.request.length, false);
+  record.host = hostWithoutPort(record.host ?? c.vhost);
+  return { kind: 'record', record };
 }
 
 /** 0.8 for a common/combined line, 0.3 when it carries nginx timing/upstream fields (see the header), else 0. */

@@ -13,11 +13,12 @@
  * - lines start with a digit (no type word), which is how they differ from ALB lines;
  * - the bucket's `ELBAccessLogTestFile` ("Enable AccessLog for ELB: ...") is skipped, not malformed.
  */
-import { isoToEpochMs, roundMs } from '../core/units';
+import { parseDigits, roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { fieldInt, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
-import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, isAwsTestFileLine, parseError } from './shared/result';
+import { fieldInt, fieldIso, fieldPortColon, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
+import { requestField, splitHostPort } from './shared/request';
+import { isAwsTestFileLine, parseError } from './shared/result';
+import { newRecord } from './shared/record';
 
 const F = {
   time: 0, elb: 1, client: 2, backend: 3, requestSec: 4, backendSec: 5, responseSec: 6, elbStatus: 7,
@@ -50,7 +51,7 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
   if (nf === 0) return { kind: 'skip', reason: 'blank' };
   if (line.charCodeAt(0) === 35 /* # */) return { kind: 'skip', reason: 'comment' };
   if (nf < 0) return parseError(line, ctx, 'unterminated quoted field');
-  const startMs = isoToEpochMs(line.slice(f[0], f[1]));
+  const startMs = fieldIso(line, f, 0);
   if (Number.isNaN(startMs)) {
     if (isAwsTestFileLine(line)) return { kind: 'skip', reason: 'header' };
     return parseError(line, ctx, 'not a Classic ELB line (first field is not an ISO-8601 UTC timestamp)', 'timestamp');
@@ -59,8 +60,21 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
     return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');
   }
-  const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
-  if (client.ip === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
+  // client:port as splitHostPort cuts it, sliced once (no field substring, no result object).
+  let clientIp: string | null;
+  let clientPort: number | null;
+  const pc = fieldPortColon(line, f, F.client);
+  if (pc === -2) {
+    const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
+    clientIp = client.ip;
+    clientPort = client.port;
+  } else {
+    const cs = f[2 * F.client] ?? 0;
+    const ce = f[2 * F.client + 1] ?? 0;
+    clientIp = line.slice(cs, pc < 0 ? ce : pc);
+    clientPort = pc < 0 ? null : parseDigits(line, pc + 1, ce);
+  }
+  if (clientIp === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = fieldInt(line, f, F.elbStatus);
   const backendStatus = fieldInt(line, f, F.backendStatus);
   if (Number.isNaN(status) || Number.isNaN(backendStatus)) return parseError(line, ctx, 'status codes are not integers', 'elb_status_code');
@@ -72,36 +86,30 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
   const respMs = fieldSecondsMs(line, f, F.responseSec);
   if (Number.isNaN(reqMs) || Number.isNaN(backendMs) || Number.isNaN(respMs)) return parseError(line, ctx, 'processing times are not numbers', 'backend_processing_time');
   const durationMs = reqMs !== null && backendMs !== null && respMs !== null ? roundMs(reqMs + backendMs + respMs) : null;
-  const req = parseRequestLine(nf > F.request ? (fieldText(line, f, F.request) ?? '') : '');
-  return {
-    kind: 'record',
-    record: {
-      startMs,
-      format: 'elb',
-      clientIp: client.ip,
-      clientPort: client.port,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status,
-      backendStatus,
-      backend: fieldText(line, f, F.backend),
-      durationMs,
-      backendMs,
-      bytesIn,
-      bytesOut,
-      userAgent: nf > F.userAgent ? fieldText(line, f, F.userAgent) : null,
-      referer: null,
-      tlsProtocol: nf > F.sslProtocol ? fieldText(line, f, F.sslProtocol) : null,
-      tlsCipher: nf > F.sslCipher ? fieldText(line, f, F.sslCipher) : null,
-      traceId: null,
-      errorReason: null,
-      lb: fieldText(line, f, F.elb),
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
+  const record = newRecord(
+    startMs,
+    'elb',
+    clientIp,
+    clientPort,
+    null, // clientHost
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestField
+    status,
+    backendStatus,
+    fieldText(line, f, F.backend),
+    durationMs,
+    backendMs,
+    bytesIn,
+    bytesOut,
+    nf > F.userAgent ? fieldText(line, f, F.userAgent) : null,
+    null, // referer
+    nf > F.sslProtocol ? fieldText(line, f, F.sslProtocol) : null,
+    nf > F.sslCipher ? fieldText(line, f, F.sslCipher) : null,
+    null, // traceId
+    null, // errorReason
+    fieldText(line, f, F.elb), // lb
+    ctx.source,
+  );
+  if (nf > F.request) requestField(record, line, f, F.request);
+  return { kind: 'record', record };
 }

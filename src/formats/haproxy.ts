@@ -37,8 +37,9 @@ import { clfToEpochMs, parseDigits } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
 import { BRACED, BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldEndsWith, fieldRaw, fieldStart, groupScan, scanGroupFields } from './shared/groups';
 import { fieldText } from './shared/scan';
-import { parseRequestLine, splitHostPort } from './shared/request';
-import { hostWithoutPort, parseError } from './shared/result';
+import { requestInto, splitHostPort } from './shared/request';
+import { parseError } from './shared/result';
+import { newRecord } from './shared/record';
 import { stripControl } from '../core/text';
 
 // `\S:` rather than `\S+:`: the same matches for test(), but unanchored `\S+` backtracks quadratically on long
@@ -105,7 +106,6 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
   while (ri < n && ri <= ti + 10 && kinds[ri] === BRACED) ri++;
   if (ri >= n || (kinds[ri] !== QUOTED && kinds[ri] !== CUT)) return parseError(line, ctx, 'no quoted HTTP request after the counters', 'http_request');
   const reqText = fieldText(line, off, ri) ?? '';
-  const req = parseRequestLine(reqText === '<BADREQ>' ? '' : reqText);
   const client = splitHostPort(fieldRaw(line, off, d - 1));
   const { backend, noServer } = backendOf(fieldRaw(line, off, d + 2));
   const fe = frontendOf(fieldRaw(line, off, d + 1));
@@ -113,37 +113,34 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
   const Tr = T[TR_INDEX] ?? -1;
   const Ta = T[TA_INDEX] ?? -1;
   const startMs = clfToEpochMs(line.slice(fieldStart(off, d), fieldEnd(off, d)), 0);
-  return {
-    kind: 'record',
-    record: {
-      startMs,
-      format: 'haproxy',
-      clientIp: client.ip === '-' ? null : client.ip,
-      clientPort: client.port,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme ?? (fe.tls || tls !== null ? 'https' : 'http'),
-      host: hostWithoutPort(req.host) ?? tls?.sni ?? null,
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status,
-      backendStatus: !noServer && Tr >= 0 ? status : null,
-      backend,
-      durationMs: Ta >= 0 ? Ta : null,
-      backendMs: Tr >= 0 ? Tr : null,
-      bytesIn: null,
-      bytesOut,
-      userAgent: null,
-      referer: null,
-      tlsProtocol: tls?.protocol ?? null,
-      tlsCipher: tls?.cipher ?? null,
-      traceId: null,
-      errorReason: terminationState(line, off, ti + 5, n),
-      lb: fe.lb,
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
+  const record = newRecord(
+    startMs,
+    'haproxy',
+    client.ip === '-' ? null : client.ip,
+    client.port,
+    null, // clientHost
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
+    status,
+    !noServer && Tr >= 0 ? status : null, // backendStatus
+    backend,
+    Ta >= 0 ? Ta : null, // durationMs
+    Tr >= 0 ? Tr : null, // backendMs
+    null, // bytesIn
+    bytesOut,
+    null, // userAgent
+    null, // referer
+    tls?.protocol ?? null,
+    tls?.cipher ?? null,
+    null, // traceId
+    terminationState(line, off, ti + 5, n), // errorReason
+    fe.lb,
+    ctx.source,
+  );
+  if (reqText !== '<BADREQ>') requestInto(record, reqText, 0, reqText.length, true);
+  record.scheme ??= fe.tls || tls !== null ? 'https' : 'http';
+  record.host ??= tls?.sni ?? null;
+  return { kind: 'record', record };
 }
 
 /** The frontend field: a name ending in `~` is a TLS frontend; lb is the name without it. */
@@ -171,27 +168,26 @@ function tcpRecord(line: string, ctx: ParseContext, d: number, ti: number, n: nu
   const client = splitHostPort(fieldRaw(line, off, d - 1));
   const fe = frontendOf(fieldRaw(line, off, d + 1));
   const Tt = T[2] ?? -1;
-  return {
-    kind: 'record',
-    record: {
-      startMs: clfToEpochMs(line.slice(fieldStart(off, d), fieldEnd(off, d)), 0),
-      format: 'haproxy',
-      clientIp: client.ip === '-' ? null : client.ip,
-      clientPort: client.port,
-      clientHost: null,
-      method: null, scheme: null, host: null, path: null, query: null, protocol: null,
-      status: null, backendStatus: null,
-      backend: backendOf(fieldRaw(line, off, d + 2)).backend,
-      durationMs: Tt >= 0 ? Tt : null,
-      backendMs: null,
-      bytesIn: null,
-      bytesOut,
-      userAgent: null, referer: null, tlsProtocol: null, tlsCipher: null, traceId: null,
-      errorReason: terminationState(line, off, ti + 2, n),
-      lb: fe.lb,
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters).
+  const record = newRecord(
+    clfToEpochMs(line.slice(fieldStart(off, d), fieldEnd(off, d)), 0), // startMs
+    'haproxy',
+    client.ip === '-' ? null : client.ip,
+    client.port,
+    null, // clientHost
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol
+    null, null, // status, backendStatus
+    backendOf(fieldRaw(line, off, d + 2)).backend,
+    Tt >= 0 ? Tt : null, // durationMs
+    null, // backendMs
+    null, // bytesIn
+    bytesOut,
+    null, null, null, null, null, // userAgent, referer, tlsProtocol, tlsCipher, traceId
+    terminationState(line, off, ti + 2, n), // errorReason
+    fe.lb,
+    ctx.source,
+  );
+  return { kind: 'record', record };
 }
 
 /** Field k as quoted text for an error message, at most 32 characters. */

@@ -33,8 +33,9 @@ import type { FormatParser, ParseContext, ParseResult } from './types';
 import { groupScan } from './shared/groups';
 import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
-import { parseRequestLine } from './shared/request';
+import { requestInto } from './shared/request';
 import { hostWithoutPort } from './shared/result';
+import { newRecord } from './shared/record';
 
 const nginx: FormatParser = {
   id: 'nginx',
@@ -59,38 +60,33 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
   if (!read.ok) return read.result;
   const { c, n } = read;
   const t = parseNginxTail(line, G, c.tail, n);
-  const req = parseRequestLine(c.request);
-  return {
-    kind: 'record',
-    record: {
-      startMs: t.requestMs !== null ? roundMs(c.timeMs - t.requestMs) : c.timeMs,
-      format: 'nginx',
-      clientIp: c.client,
-      clientPort: c.clientPort,
-      clientHost: null,
-      method: req.method,
-      scheme: req.scheme,
-      host: hostWithoutPort(req.host ?? c.vhost),
-      path: req.path,
-      query: req.query,
-      protocol: req.protocol,
-      status: c.status,
-      backendStatus: t.upstreamStatus,
-      backend: t.upstreamAddr,
-      durationMs: t.requestMs,
-      backendMs: t.upstreamMs,
-      bytesIn: t.requestLength,
-      bytesOut: c.bytes,
-      userAgent: c.userAgent,
-      referer: c.referer,
-      tlsProtocol: null,
-      tlsCipher: null,
-      traceId: t.requestId,
-      errorReason: null,
-      lb: null,
-      source: ctx.source,
-    },
-  };
+  // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
+  const record = newRecord(
+    t.requestMs !== null ? roundMs(c.timeMs - t.requestMs) : c.timeMs, // startMs
+    'nginx',
+    c.client,
+    c.clientPort,
+    null, // clientHost
+    null, null, null, null, null, null, // method, scheme, host, path, query, protocol: requestInto
+    c.status,
+    t.upstreamStatus, // backendStatus
+    t.upstreamAddr, // backend
+    t.requestMs, // durationMs
+    t.upstreamMs, // backendMs
+    t.requestLength, // bytesIn
+    c.bytes, // bytesOut
+    c.userAgent,
+    c.referer,
+    null, // tlsProtocol
+    null, // tlsCipher
+    t.requestId, // traceId
+    null, // errorReason
+    null, // lb
+    ctx.source,
+  );
+  requestInto(record, c.request, 0, c.request.length, false);
+  record.host = hostWithoutPort(record.host ?? c.vhost);
+  return { kind: 'record', record };
 }
 
 /** 0.95 with nginx timing/upstream fields, 0.75 for a bare combined line (clf says 0.8 there), else 0. */

@@ -125,9 +125,12 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
   /** Closes every open session `stale` picks, in session order; returns how many. */
   const closeWhere = (stale: (s: Open) => boolean, out: Session[]): number => {
     const closed: Session[] = [];
-    for (const [ip, list] of byIp) {
+    // forEach, not for-of: no [key, value] pair per open address on every sweep (deleting the current key is safe).
+    byIp.forEach((list, ip) => {
       let kept = 0;
-      for (const s of list) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i];
+        if (s === undefined) continue;
         if (stale(s)) {
           closed.push(finalize(s, useUa));
           detail -= s.detail;
@@ -136,7 +139,7 @@ export function createStitcher(options: StitcherOptions): SessionStitcher {
       }
       if (kept === 0) byIp.delete(ip);
       else list.length = kept;
-    }
+    });
     appendAll(out, closed.sort(bySessionOrder));
     return closed.length;
   };

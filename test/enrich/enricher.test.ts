@@ -7,6 +7,7 @@
 import { createEnricher } from '../../src/enrich/index';
 import alb from '../../src/formats/alb';
 import type { LogRecord } from '../../src/core/types';
+import { recordToJson } from '../../src/core/record-json';
 
 const line = (ip: string, path: string, ua: string): string =>
   `https 2026-03-10T09:00:00.100000Z app/shop/50dc6c495c0c9188 ${ip}:41000 10.0.1.17:8080 0.000 0.020 0.000 200 200 300 5000 "GET https://shop.example.com:443${path} HTTP/1.1" "${ua}" TLS_AES_128_GCM_SHA256 TLSv1.3 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-1" "shop.example.com" "-" 1 2026-03-10T09:00:00.080000Z "forward" "-" "-" "10.0.1.17:8080" "200" "-" "-"`;
@@ -43,8 +44,12 @@ describe('createEnricher: shared standalone strings', () => {
   it('changes no parsed value, and null stays null', () => {
     const enrich = createEnricher({ routes: { patterns: [] }, geo: null });
     const r = parse(line('2001:db8::7', '/static/app.js', CHROME), 1);
+    // A copy of the values as parsed: enrich fills the parser's record in place.
+    const parsed: Record<string, unknown> = { ...r };
     const e = enrich(r);
-    for (const [k, v] of Object.entries(r)) expect((e as unknown as Record<string, unknown>)[k]).toEqual(v);
+    expect(e).toBe(r);
+    for (const [k, v] of Object.entries(parsed)) if (v !== undefined) expect((e as unknown as Record<string, unknown>)[k]).toEqual(v);
+    expect(recordToJson(e)).toEqual(recordToJson(parsed as unknown as LogRecord));
     const bare: LogRecord = { ...r, clientIp: null, userAgent: null, path: null, host: null, backend: null };
     const eb = enrich(bare);
     expect([eb.clientIp, eb.userAgent, eb.path, eb.host, eb.backend]).toEqual([null, null, null, null, null]);
@@ -54,5 +59,26 @@ describe('createEnricher: shared standalone strings', () => {
     expect(eb.isStatic).toBe(false);
     expect(eb.agent.family).toBe('none');
     expect(eb.geo).toBeNull();
+  });
+
+  it('fills a parsed record in place, and copies a record built elsewhere (leaving it as it was), with the same values', () => {
+    const enrich = createEnricher({ routes: { patterns: [] }, geo: null });
+    const text = line('198.51.100.20', '/api/v1/products/8812?x=1', CHROME);
+    // A record built outside the parsers: the LogRecord fields alone, frozen so a write to it would throw.
+    const parsed = parse(text, 7);
+    // JSON keeps no undefined slot: the copy has the LogRecord fields alone.
+    const bare: LogRecord = Object.freeze(JSON.parse(JSON.stringify(parsed)) as LogRecord);
+    expect(Object.hasOwn(bare, 'route')).toBe(false);
+    const fromPlain = enrich(bare);
+    expect(fromPlain).not.toBe(bare);
+    expect(Object.hasOwn(bare, 'route')).toBe(false);
+    expect(bare).toStrictEqual(JSON.parse(JSON.stringify(parsed)));
+    const r = parse(text, 7);
+    const e = enrich(r);
+    expect(e).toBe(r);
+    expect(Object.keys(fromPlain)).toEqual(Object.keys(e));
+    expect({ ...fromPlain }).toStrictEqual({ ...e });
+    expect(e.route).toBe('/api/v1/products/:id');
+    expect(e.pathId).toBe(8812);
   });
 });

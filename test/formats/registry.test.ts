@@ -20,4 +20,24 @@ describe('format registry', () => {
     expect(f.description.length).toBeGreaterThan(10);
     expect(existsSync(join(ROOT, 'fixtures', 'formats', key))).toBe(true);
   });
+
+  it('every format builds its records in one shape: the same keys in the same order, enrichment slots empty', () => {
+    // One hidden class for every format's records, and enrich() fills the slots in place (formats/shared/record.ts).
+    const shapes = new Set<string>();
+    let records = 0;
+    for (const f of Object.values(FORMATS)) {
+      for (const [i, sample] of f.samples.entries()) {
+        const r = f.parse(sample, { source: { file: 's.log', line: i + 1 }, strict: false });
+        if (r.kind !== 'record') continue;
+        records++;
+        shapes.add(Object.keys(r.record).join(','));
+        for (const slot of ['route', 'endpoint', 'isStatic', 'agent', 'geo', 'client', 'pathClass', 'pathId']) {
+          expect(Object.hasOwn(r.record, slot)).toBe(true);
+          expect((r.record as unknown as Record<string, unknown>)[slot]).toBeUndefined();
+        }
+      }
+    }
+    expect(records).toBeGreaterThanOrEqual(Object.keys(FORMATS).length);
+    expect([...shapes]).toHaveLength(1);
+  });
 });

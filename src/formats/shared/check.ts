@@ -10,6 +10,7 @@ import type { Diagnostic, LogRecord } from '../../core/types';
 import { clientAddress, isHostName } from '../../core/address';
 import { excerpt } from '../../core/text';
 import type { FormatParser, ParseContext, ParseResult } from '../types';
+import { withClient } from './record';
 
 const DAY_MS = 86_400_000;
 /** Earliest request start accepted: 1990-01-01T00:00:00Z (no load balancer logged before). */
@@ -54,10 +55,10 @@ export function checkRecord(r: LogRecord, line: string, ctx: ParseContext): LogR
   if (client === null) return r;
   const ip = clientAddress(client);
   if (ip === client) return r;
-  if (ip !== null) return { ...r, clientIp: ip };
+  if (ip !== null) return withClient(r, ip, r.clientHost);
   // nginx logs `unix:` for a client on a Unix socket: a local client with no address.
-  if (client === 'unix:') return { ...r, clientIp: null };
-  if (isHostName(client)) return { ...r, clientIp: null, clientHost: client };
+  if (client === 'unix:') return withClient(r, null, r.clientHost);
+  if (isHostName(client)) return withClient(r, null, client);
   return bad(line, ctx, 'client_ip', `client "${excerpt(client, 60)}" is not an IPv4 or IPv6 address or a host name`);
 }
 

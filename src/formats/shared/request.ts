@@ -1,5 +1,6 @@
 /** Request-line and URL splitting shared by all HTTP formats. */
 import { parseDigits } from '../../core/units';
+import { ESCAPED, fieldText } from './scan';
 
 /** Parts of `"METHOD target PROTOCOL"`. */
 export interface RequestLine {
@@ -11,7 +12,15 @@ export interface RequestLine {
   readonly protocol: string | null;
 }
 
-const EMPTY: RequestLine = { method: null, scheme: null, host: null, path: null, query: null, protocol: null };
+/** The request parts as they are written (parseRequestLine's result, or the fields of a record being built). */
+export interface RequestParts {
+  method: string | null;
+  scheme: string | null;
+  host: string | null;
+  path: string | null;
+  query: string | null;
+  protocol: string | null;
+}
 
 /**
  * Splits a request line on its first and last space, so raw spaces inside the URI survive
@@ -19,59 +28,152 @@ const EMPTY: RequestLine = { method: null, scheme: null, host: null, path: null,
  * A request line without a protocol ("GET /") is accepted (HTTP/0.9, truncated logs).
  */
 export function parseRequestLine(req: string): RequestLine {
-  if (req === '' || req === '-' || req === '- - -' || req === '- - - ') return EMPTY;
-  const first = req.indexOf(' ');
-  if (first < 0) return isMethodToken(req) ? { method: req, scheme: null, host: null, path: null, query: null, protocol: null } : EMPTY;
-  const last = req.lastIndexOf(' ');
-  let targetEnd = req.length;
+  const out: RequestParts = { method: null, scheme: null, host: null, path: null, query: null, protocol: null };
+  requestInto(out, req, 0, req.length, false);
+  return out;
+}
+
+/**
+ * parseRequestLine of text[s, e), written into `out` (all six parts; none is left as it was), without a substring
+ * or a result object per call: a parser passes the line and the request field's offsets, and the record it built.
+ * `stripPort`: the host as hostWithoutPort (shared/result.ts) gives it, sliced once. Common method, scheme and
+ * protocol tokens come out as constants.
+ */
+export function requestInto(out: RequestParts, text: string, s: number, e: number, stripPort: boolean): void {
+  out.method = null;
+  out.scheme = null;
+  out.host = null;
+  out.path = null;
+  out.query = null;
+  out.protocol = null;
+  const len = e - s;
+  if (len === 0 || (len === 1 && text.charCodeAt(s) === 45) || (len === 5 && text.startsWith('- - -', s)) || (len === 6 && text.startsWith('- - - ', s))) return;
+  let first = text.indexOf(' ', s);
+  if (first >= e) first = -1;
+  if (first < 0) {
+    if (isMethodToken(text, s, e)) out.method = methodText(text, s, e);
+    return;
+  }
+  const last = text.lastIndexOf(' ', e - 1);
+  let targetEnd = e;
   let protocol: string | null = null;
   if (last > first) {
-    if (req.startsWith('HTTP/', last + 1)) {
+    if (e - last > 5 && text.startsWith('HTTP/', last + 1)) {
       targetEnd = last;
-      protocol = req.slice(last + 1);
-    } else if (last === req.length - 1 || (last === req.length - 2 && req.charCodeAt(last + 1) === 45)) {
+      protocol = protocolText(text, last + 1, e);
+    } else if (last === e - 1 || (last === e - 2 && text.charCodeAt(last + 1) === 45)) {
       // "GET /x -" or "GET /x ": no protocol logged.
       targetEnd = last;
     }
   }
-  const method = first === 0 || (first === 1 && req.charCodeAt(0) === 45) ? null : req.slice(0, first);
+  const hasMethod = !(first === s || (first === s + 1 && text.charCodeAt(s) === 45));
   // Garbage sent to a plain-text port ("\x16\x03\x01...", binary probes): no method token → nothing usable.
-  if (method !== null && !isMethodToken(method)) return EMPTY;
-  return targetParts(req.slice(first + 1, targetEnd), method, protocol);
+  if (hasMethod && !isMethodToken(text, s, first)) return;
+  out.method = hasMethod ? methodText(text, s, first) : null;
+  out.protocol = protocol;
+  targetInto(out, text, first + 1, targetEnd, stripPort);
 }
 
 /** "scheme://host:port/path?q" or "/path?q" → parts; path keeps its encoding. */
 export function splitTarget(target: string): Pick<RequestLine, 'scheme' | 'host' | 'path' | 'query'> {
-  return targetParts(target, null, null);
+  const out: RequestParts = { method: null, scheme: null, host: null, path: null, query: null, protocol: null };
+  targetInto(out, target, 0, target.length, false);
+  return { scheme: out.scheme, host: out.host, path: out.path, query: out.query };
 }
 
-function targetParts(target: string, method: string | null, protocol: string | null): RequestLine {
-  if (target === '' || target === '-') return { method, scheme: null, host: null, path: null, query: null, protocol };
-  let scheme: string | null = null;
-  let host: string | null = null;
-  let restStart = 0;
+/** The target text[ts, te) of a request line → scheme, host, path and query of `out`. */
+function targetInto(out: RequestParts, text: string, ts: number, te: number, stripPort: boolean): void {
+  if (te === ts || (te === ts + 1 && text.charCodeAt(ts) === 45)) return;
+  let restStart = ts;
   // An absolute URI has "://" within its first few characters; a path starts with "/".
-  const sep = target.charCodeAt(0) === 47 ? -1 : target.indexOf('://');
+  let sep = -1;
+  if (text.charCodeAt(ts) !== 47) {
+    const at = text.indexOf('://', ts);
+    if (at >= 0 && at + 3 <= te) sep = at - ts;
+  }
+  let scheme: string | null = null;
   if (sep > 0 && sep < 10) {
-    scheme = target.slice(0, sep);
-    if (hasUpper(scheme)) scheme = scheme.toLowerCase();
-    const hostStart = sep + 3;
+    scheme = schemeText(text, ts, ts + sep);
+    const hostStart = ts + sep + 3;
     let hostEnd = hostStart;
-    while (hostEnd < target.length) {
-      const c = target.charCodeAt(hostEnd);
+    while (hostEnd < te) {
+      const c = text.charCodeAt(hostEnd);
       if (c === 47 || c === 63 || c === 35) break;
       hostEnd++;
     }
-    host = hostEnd > hostStart ? target.slice(hostStart, hostEnd) : null;
     restStart = hostEnd;
-    // ALB "http://host:80-"
-    if (host !== null && hostEnd === target.length && host.endsWith('-')) host = host.slice(0, -1) || null;
+    if (hostEnd > hostStart) {
+      let he = hostEnd;
+      // ALB "http://host:80-"
+      if (hostEnd === te && text.charCodeAt(hostEnd - 1) === 45) he--;
+      if (stripPort) he = hostEndWithoutPort(text, hostStart, he);
+      out.host = he > hostStart ? text.slice(hostStart, he) : null;
+    }
+    out.scheme = scheme;
   }
-  const q = target.indexOf('?', restStart);
-  const pathEnd = q < 0 ? target.length : q;
-  const path = pathEnd > restStart ? target.slice(restStart, pathEnd) : scheme ? '/' : null;
-  const query = q < 0 ? null : target.slice(q + 1);
-  return { method, scheme, host, path, query, protocol };
+  let q = text.indexOf('?', restStart);
+  if (q >= te) q = -1;
+  const pathEnd = q < 0 ? te : q;
+  out.path = pathEnd > restStart ? text.slice(restStart, pathEnd) : scheme !== null ? '/' : null;
+  out.query = q < 0 ? null : text.slice(q + 1, te);
+}
+
+/**
+ * Where the host text[s, e) ends without its ":port", as hostWithoutPort (shared/result.ts) cuts it: a bracketed
+ * IPv6 address and a bare IPv6 address keep every colon.
+ */
+function hostEndWithoutPort(text: string, s: number, e: number): number {
+  if (e <= s) return e;
+  const colon = text.lastIndexOf(':', e - 1);
+  if (colon < s) return e;
+  if (text.charCodeAt(s) === 91) {
+    const close = text.lastIndexOf(']', e - 1);
+    if (close > colon) return e;
+  } else if (text.indexOf(':', s) !== colon) {
+    return e; // bare IPv6
+  }
+  return colon;
+}
+
+/** The method text[s, e) (a method token), a constant for the common ones. */
+function methodText(text: string, s: number, e: number): string {
+  switch (e - s) {
+    case 3:
+      if (text.startsWith('GET', s)) return 'GET';
+      if (text.startsWith('PUT', s)) return 'PUT';
+      break;
+    case 4:
+      if (text.startsWith('POST', s)) return 'POST';
+      if (text.startsWith('HEAD', s)) return 'HEAD';
+      break;
+    case 6:
+      if (text.startsWith('DELETE', s)) return 'DELETE';
+      break;
+    case 7:
+      if (text.startsWith('OPTIONS', s)) return 'OPTIONS';
+      break;
+    default:
+      break;
+  }
+  return text.slice(s, e);
+}
+
+/** The protocol text[s, e) (it starts with "HTTP/"), a constant for the common ones. */
+function protocolText(text: string, s: number, e: number): string {
+  if (e - s === 8) {
+    if (text.startsWith('HTTP/1.1', s)) return 'HTTP/1.1';
+    if (text.startsWith('HTTP/2.0', s)) return 'HTTP/2.0';
+    if (text.startsWith('HTTP/1.0', s)) return 'HTTP/1.0';
+  }
+  return text.slice(s, e);
+}
+
+/** The scheme text[s, e), lowercased, a constant for http and https. */
+function schemeText(text: string, s: number, e: number): string {
+  if (e - s === 5 && text.startsWith('https', s)) return 'https';
+  if (e - s === 4 && text.startsWith('http', s)) return 'http';
+  const scheme = text.slice(s, e);
+  return hasUpper(scheme) ? scheme.toLowerCase() : scheme;
 }
 
 function hasUpper(s: string): boolean {
@@ -82,10 +184,10 @@ function hasUpper(s: string): boolean {
   return false;
 }
 
-/** An HTTP method token: 1–24 letters, digits, '-' or '_' (RFC 9110 tchar subset used in practice). */
-function isMethodToken(s: string): boolean {
-  if (s.length === 0 || s.length > 24) return false;
-  for (let i = 0; i < s.length; i++) {
+/** An HTTP method token in s[from, to): 1–24 letters, digits, '-' or '_' (RFC 9110 tchar subset used in practice). */
+function isMethodToken(s: string, from: number, to: number): boolean {
+  if (to <= from || to - from > 24) return false;
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return false;
   }
@@ -108,4 +210,19 @@ export function splitHostPort(s: string | undefined): { ip: string | null; port:
   const port = parseDigits(s, colon + 1, s.length);
   if (Number.isNaN(port) || port > 65535) return { ip: s, port: null };
   return { ip: s.slice(0, colon), port };
+}
+
+/**
+ * The request of field k into `out`, as parseRequestLine of its text with the host's port cut (hostWithoutPort):
+ * read in place, or from the unescaped text when the field has backslash escapes.
+ */
+export function requestField(out: RequestParts, line: string, f: Int32Array, k: number): void {
+  const raw = f[2 * k + 1] ?? 0;
+  if ((raw & ESCAPED) === 0) {
+    const s = f[2 * k] ?? 0;
+    requestInto(out, line, s, Math.max(s, raw), true);
+    return;
+  }
+  const text = fieldText(line, f, k) ?? '';
+  requestInto(out, text, 0, text.length, true);
 }

@@ -5,7 +5,7 @@
  * exclude their quotes; a closing quote not followed by a space still ends the field (ALB's `"-"1` quirk); a
  * backslash escapes the next character inside quotes (the field is then marked as escaped: bit 30 of its end).
  */
-import { parseDigits } from '../../core/units';
+import { isoToEpochMsAt, parseDigits } from '../../core/units';
 
 /** Flag set on a field's end offset when its quoted text contains backslash escapes. */
 export const ESCAPED = 1 << 30;
@@ -70,6 +70,22 @@ export function fieldText(line: string, off: Int32Array, k: number): string | nu
   return raw & ESCAPED ? text.replace(/\\(["\\])/g, '$1') : text;
 }
 
+/**
+ * For field k holding "address:port", where splitHostPort (shared/request.ts) would cut it, without a substring or
+ * a result object: the index of the colon before a valid port (address = line[start, colon)), -1 when the whole
+ * field is the address (no colon, or no valid port after the last one), or -2 when the field takes splitHostPort
+ * itself: escaped, bracketed ("[v6]:port"), or shorter than 2 characters ("-", empty).
+ */
+export function fieldPortColon(line: string, off: Int32Array, k: number): number {
+  const s = off[2 * k] ?? 0;
+  const raw = off[2 * k + 1] ?? 0;
+  if ((raw & ESCAPED) !== 0 || raw - s < 2 || line.charCodeAt(s) === 91 /* [ */) return -2;
+  const colon = line.lastIndexOf(':', raw - 1);
+  if (colon < s) return -1;
+  const port = parseDigits(line, colon + 1, raw);
+  return Number.isNaN(port) || port > 65535 ? -1 : colon;
+}
+
 /** Unsigned integer in field k; null for "-"/empty; NaN for anything else. */
 export function fieldInt(line: string, off: Int32Array, k: number): number | null {
   const s = off[2 * k] ?? 0;
@@ -120,4 +136,9 @@ export function fieldIs(line: string, off: Int32Array, k: number, text: string):
 export function fieldQuoted(line: string, off: Int32Array, k: number): boolean {
   const s = off[2 * k] ?? 0;
   return s > 0 && line.charCodeAt(s - 1) === 34;
+}
+
+/** The ISO time of field k (as isoToEpochMs of its text, without the substring). */
+export function fieldIso(line: string, f: Int32Array, k: number): number {
+  return isoToEpochMsAt(line, f[2 * k] ?? 0, Math.min(f[2 * k + 1] ?? 0, line.length));
 }
