@@ -2,7 +2,9 @@
 /*
  * Converts the bundled IP-to-ASN CSVs (@ip-location-db/asn: RouteViews + DB-IP, CC-BY-4.0) into compact binary
  * tables that load in milliseconds: dist/geo/asn-v4.bin (start,end,asn as uint32), dist/geo/asn-v6.bin (start,end as
- * 2×uint64 each, asn as uint32), dist/geo/asn-orgs.json (ASN → organisation) and dist/geo/geo-info.json (sources, licences, data dates). Runs in `prepare`.
+ * 2×uint64 each, asn as uint32), dist/geo/asn-orgs.bin (ASN → organisation: count n as uint32, n ASNs ascending as
+ * uint32, n end offsets as uint32, then the names as UTF-8, so a name is read only when looked up), the same as
+ * dist/geo/asn-orgs.json (for people and tests) and dist/geo/geo-info.json (sources, licences, data dates). Runs in `prepare`.
  * The country data (@ip-location-db/geo-whois-asn-country-mmdb) is an mmdb already and is read in place.
  */
 'use strict';
@@ -35,8 +37,28 @@ async function readRanges(file, v6) {
   return { starts, ends, asns, orgs };
 }
 
-/** Bumped when this script's output changes, so an existing build is redone (2: organisation names unquoted). */
-const BUILD = 2;
+/**
+ * Bumped when this script's output changes, so an existing build is redone (2: organisation names unquoted;
+ * 3: asn-orgs.bin added).
+ */
+const BUILD = 3;
+
+/** The ASN → name table as asn-orgs.bin (see the header); `orgs` is sorted by ASN. */
+function orgTable(orgs) {
+  const entries = Object.entries(orgs).map(([a, name]) => [Number(a), name]).sort((x, y) => x[0] - y[0]);
+  const names = entries.map(([, name]) => Buffer.from(name, 'utf8'));
+  const head = new Uint32Array(1 + entries.length * 2);
+  head[0] = entries.length;
+  let end = 0;
+  entries.forEach(([a, name], i) => {
+    // A name must read back as itself (no lone surrogates): the loader decodes the bytes as UTF-8.
+    if (names[i].toString('utf8') !== name) throw new Error(`organisation name of AS${a} is not valid UTF-16`);
+    end += names[i].length;
+    head[1 + i] = a;
+    head[1 + entries.length + i] = end;
+  });
+  return Buffer.concat([Buffer.from(head.buffer), ...names]);
+}
 
 async function main() {
   mkdirSync(out, { recursive: true });
@@ -78,6 +100,7 @@ async function main() {
     return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
   };
   writeFileSync(join(out, 'asn-orgs.json'), JSON.stringify(orgs));
+  writeFileSync(join(out, 'asn-orgs.bin'), orgTable(orgs));
   writeFileSync(join(out, 'geo-info.json'), JSON.stringify({
     build: BUILD,
     v4: v4.starts.length,

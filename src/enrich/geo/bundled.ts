@@ -1,11 +1,12 @@
 /**
  * The bundled, offline geo data: IP → country from @ip-location-db/geo-whois-asn-country-mmdb (an mmdb read with
  * the `maxmind` package) and IP → ASN/organisation from @ip-location-db/asn, converted at install time by
- * scripts/build-geo.js into binary range tables under dist/geo/ (binary search, no parsing at start-up).
+ * scripts/build-geo.js into binary range tables under dist/geo/ (binary search, no parsing at start-up; organisation
+ * names decoded one at a time, when looked up).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Reader, type Response } from 'maxmind';
+import type { Reader, Response } from 'maxmind';
 import type { ParsedIp } from './ip';
 
 /** Facts about the bundled data, for `lbua geo --info` and `--version`. */
@@ -43,37 +44,88 @@ export function bundledInfo(): BundledInfo | null {
   }
 }
 
-/** Loads the bundled data; null when it is missing (run `npm run build`). */
+/** The tables, read on first use. */
+interface Tables {
+  readonly reader: Reader<Response>;
+  readonly v4: Uint32Array;
+  readonly r6: BigUint64Array;
+  readonly a6: Uint32Array;
+  /** ASNs ascending, the end offset of each one's name in `names`, and the names as UTF-8 (asn-orgs.bin). */
+  readonly orgAsns: Uint32Array;
+  readonly orgEnds: Uint32Array;
+  readonly names: Buffer;
+}
+
+/** A view of `n` elements of `T` at byte `at` of `b`, copied only when `at` is not aligned for `T`. */
+function view<T>(b: Buffer, at: number, n: number, size: number, make: (buf: ArrayBufferLike, offset: number, length: number) => T): T {
+  const offset = b.byteOffset + at;
+  if (offset % size === 0) return make(b.buffer, offset, n);
+  return make(b.buffer.slice(offset, offset + n * size), 0, n);
+}
+
+function readTables(dir: string, countryFile: string, meta: BundledInfo): Tables {
+  const b4 = readFileSync(join(dir, 'asn-v4.bin'));
+  const b6 = readFileSync(join(dir, 'asn-v6.bin'));
+  const bo = readFileSync(join(dir, 'asn-orgs.bin'));
+  // Loaded here, not at start-up: `maxmind` is only needed once an address is looked up.
+  const { Reader: MmdbReader } = require('maxmind') as typeof import('maxmind');
+  const n6 = meta.v6;
+  const nOrgs = view(bo, 0, 1, 4, (buf, o, n) => new Uint32Array(buf, o, n))[0] ?? 0;
+  return {
+    reader: new MmdbReader<Response>(readFileSync(countryFile)),
+    v4: view(b4, 0, Math.floor(b4.byteLength / 4), 4, (buf, o, n) => new Uint32Array(buf, o, n)),
+    r6: view(b6, 0, n6 * 4, 8, (buf, o, n) => new BigUint64Array(buf, o, n)),
+    a6: view(b6, n6 * 32, n6, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
+    orgAsns: view(bo, 4, nOrgs, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
+    orgEnds: view(bo, 4 + nOrgs * 4, nOrgs, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
+    names: bo.subarray(4 + nOrgs * 8),
+  };
+}
+
+/** The organisation name of `asn` (binary search in asn-orgs.bin; the name is decoded only now). */
+function orgOf(t: Tables, asn: number): string | null {
+  let lo = 0;
+  let hi = t.orgAsns.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const a = t.orgAsns[mid] ?? 0;
+    if (asn < a) hi = mid - 1;
+    else if (asn > a) lo = mid + 1;
+    else return t.names.toString('utf8', mid === 0 ? 0 : (t.orgEnds[mid - 1] ?? 0), t.orgEnds[mid] ?? 0);
+  }
+  return null;
+}
+
+/**
+ * Opens the bundled data; null when it is missing (run `npm run build`). Cheap: only the meta file is read now;
+ * the tables (about 20 MB: the country mmdb and the ASN ranges, read without copying) are read at the first
+ * lookup, so a run that looks nothing up (no public client address, --summary-only) never reads them.
+ */
 export function loadBundled(): BundledGeo | null {
   let meta: BundledInfo;
-  let orgs: Readonly<Record<string, string>>;
-  let b4: Buffer;
-  let b6: Buffer;
-  let reader: Reader<Response>;
+  let dir: string;
+  let countryFile: string;
   try {
-    const dir = bundledDir();
+    dir = bundledDir();
     meta = JSON.parse(readFileSync(join(dir, 'geo-info.json'), 'utf8')) as BundledInfo;
-    orgs = JSON.parse(readFileSync(join(dir, 'asn-orgs.json'), 'utf8')) as Record<string, string>;
-    b4 = readFileSync(join(dir, 'asn-v4.bin'));
-    b6 = readFileSync(join(dir, 'asn-v6.bin'));
-    const countryDir = dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json'));
-    reader = new Reader<Response>(readFileSync(join(countryDir, 'geo-whois-asn-country.mmdb')));
+    countryFile = join(dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), 'geo-whois-asn-country.mmdb');
+    for (const f of [join(dir, 'asn-v4.bin'), join(dir, 'asn-v6.bin'), join(dir, 'asn-orgs.bin'), countryFile]) if (!existsSync(f)) return null;
   } catch {
     return null;
   }
-  const v4 = new Uint32Array(b4.buffer, b4.byteOffset, b4.byteLength / 4);
-  const n6 = meta.v6;
-  const r6 = new BigUint64Array(b6.buffer.slice(b6.byteOffset, b6.byteOffset + n6 * 32));
-  const a6 = new Uint32Array(b6.buffer.slice(b6.byteOffset + n6 * 32, b6.byteOffset + n6 * 36));
-  const orgOf = (asn: number): string | null => orgs[String(asn)] ?? null;
+  // This lookup's own lazily read, then unchanged, tables (per opened lookup, not per module).
+  let loaded: Tables | null = null;
+  const tables = (): Tables => (loaded ??= readTables(dir, countryFile, meta));
   return {
     info: { country: meta.country, asn: meta.asn, v4: meta.v4, v6: meta.v6 },
     country(ip) {
-      const r: unknown = reader.get(ip);
+      const r: unknown = tables().reader.get(ip);
       return typeof r === 'object' && r !== null && 'country_code' in r && typeof r.country_code === 'string' ? r.country_code : null;
     },
     asn(ip) {
+      const t = tables();
       if (ip.v === 4) {
+        const v4 = t.v4;
         let lo = 0;
         let hi = meta.v4 - 1;
         while (lo <= hi) {
@@ -83,21 +135,22 @@ export function loadBundled(): BundledGeo | null {
           else if (ip.n > (v4[mid * 3 + 1] ?? 0)) lo = mid + 1;
           else {
             const asn = v4[mid * 3 + 2] ?? 0;
-            return { asn, org: orgOf(asn) };
+            return { asn, org: orgOf(t, asn) };
           }
         }
         return null;
       }
+      const r6 = t.r6;
       const at = (i: number, k: number): bigint => ((r6[i * 4 + k] ?? 0n) << 64n) | (r6[i * 4 + k + 1] ?? 0n);
       let lo = 0;
-      let hi = n6 - 1;
+      let hi = meta.v6 - 1;
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
         if (ip.n < at(mid, 0)) hi = mid - 1;
         else if (ip.n > at(mid, 2)) lo = mid + 1;
         else {
-          const asn = a6[mid] ?? 0;
-          return { asn, org: orgOf(asn) };
+          const asn = t.a6[mid] ?? 0;
+          return { asn, org: orgOf(t, asn) };
         }
       }
       return null;
