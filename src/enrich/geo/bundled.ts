@@ -17,10 +17,16 @@ export interface BundledInfo {
   readonly v6: number;
 }
 
+/** geo-info.json: the info plus the country codes that country-v4.bin's indexes name (0: none). */
+interface BundledMeta extends BundledInfo {
+  readonly countryCodes?: readonly (string | null)[];
+}
+
 /** Loaded bundled tables. */
 export interface BundledGeo {
   readonly info: BundledInfo;
-  country(ip: string): string | null;
+  /** Country code of an address (`text`: its canonical form). */
+  country(ip: ParsedIp, text: string): string | null;
   asn(ip: ParsedIp): { asn: number; org: string | null } | null;
 }
 
@@ -46,7 +52,9 @@ export function bundledInfo(): BundledInfo | null {
 
 /** The tables, read on first use. */
 interface Tables {
-  readonly reader: Reader<Response>;
+  /** Country: IPv4 range starts ascending, and each range's index into the meta's countryCodes. */
+  readonly c4: Uint32Array;
+  readonly c4codes: Uint16Array;
   readonly v4: Uint32Array;
   readonly r6: BigUint64Array;
   readonly a6: Uint32Array;
@@ -63,16 +71,18 @@ function view<T>(b: Buffer, at: number, n: number, size: number, make: (buf: Arr
   return make(b.buffer.slice(offset, offset + n * size), 0, n);
 }
 
-function readTables(dir: string, countryFile: string, meta: BundledInfo): Tables {
+function readTables(dir: string, meta: BundledInfo): Tables {
   const b4 = readFileSync(join(dir, 'asn-v4.bin'));
   const b6 = readFileSync(join(dir, 'asn-v6.bin'));
   const bo = readFileSync(join(dir, 'asn-orgs.bin'));
-  // Loaded here, not at start-up: `maxmind` is only needed once an address is looked up.
-  const { Reader: MmdbReader } = require('maxmind') as typeof import('maxmind');
+  const bc = readFileSync(join(dir, 'country-v4.bin'));
+  const u32 = (buf: ArrayBufferLike, o: number, n: number): Uint32Array => new Uint32Array(buf, o, n);
   const n6 = meta.v6;
-  const nOrgs = view(bo, 0, 1, 4, (buf, o, n) => new Uint32Array(buf, o, n))[0] ?? 0;
+  const nOrgs = view(bo, 0, 1, 4, u32)[0] ?? 0;
+  const nc = view(bc, 0, 1, 4, u32)[0] ?? 0;
   return {
-    reader: new MmdbReader<Response>(readFileSync(countryFile)),
+    c4: view(bc, 4, nc, 4, u32),
+    c4codes: view(bc, 4 + nc * 4, nc, 2, (buf, o, n) => new Uint16Array(buf, o, n)),
     v4: view(b4, 0, Math.floor(b4.byteLength / 4), 4, (buf, o, n) => new Uint32Array(buf, o, n)),
     r6: view(b6, 0, n6 * 4, 8, (buf, o, n) => new BigUint64Array(buf, o, n)),
     a6: view(b6, n6 * 32, n6, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
@@ -80,6 +90,23 @@ function readTables(dir: string, countryFile: string, meta: BundledInfo): Tables
     orgEnds: view(bo, 4 + nOrgs * 4, nOrgs, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
     names: bo.subarray(4 + nOrgs * 8),
   };
+}
+
+/** Index into countryCodes of the range holding IPv4 `n` (the last range starting at or before it). */
+function countryIndex(t: Tables, n: number): number {
+  let lo = 0;
+  let hi = t.c4.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((t.c4[mid] ?? 0) <= n) lo = mid;
+    else hi = mid - 1;
+  }
+  return (t.c4[lo] ?? 0) <= n ? (t.c4codes[lo] ?? 0) : 0;
+}
+
+/** The country code of an mmdb record (the package's records are { country_code }). */
+function countryOf(r: unknown): string | null {
+  return typeof r === 'object' && r !== null && 'country_code' in r && typeof r.country_code === 'string' ? r.country_code : null;
 }
 
 /** The organisation name of `asn` (binary search in asn-orgs.bin; the name is decoded only now). */
@@ -98,29 +125,41 @@ function orgOf(t: Tables, asn: number): string | null {
 
 /**
  * Opens the bundled data; null when it is missing (run `npm run build`). Cheap: only the meta file is read now;
- * the tables (about 20 MB: the country mmdb and the ASN ranges, read without copying) are read at the first
- * lookup, so a run that looks nothing up (no public client address, --summary-only) never reads them.
+ * the tables (about 14 MB: the ASN ranges and IPv4 country ranges, read without copying) are read at the first
+ * lookup, so a run that looks nothing up (no public client address) never reads them, and the country mmdb (8 MB,
+ * with the `maxmind` reader) at the first IPv6 address.
  */
 export function loadBundled(): BundledGeo | null {
-  let meta: BundledInfo;
+  let meta: BundledMeta;
   let dir: string;
   let countryFile: string;
   try {
     dir = bundledDir();
-    meta = JSON.parse(readFileSync(join(dir, 'geo-info.json'), 'utf8')) as BundledInfo;
+    meta = JSON.parse(readFileSync(join(dir, 'geo-info.json'), 'utf8')) as BundledMeta;
     countryFile = join(dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), 'geo-whois-asn-country.mmdb');
-    for (const f of [join(dir, 'asn-v4.bin'), join(dir, 'asn-v6.bin'), join(dir, 'asn-orgs.bin'), countryFile]) if (!existsSync(f)) return null;
+    const files = [join(dir, 'asn-v4.bin'), join(dir, 'asn-v6.bin'), join(dir, 'asn-orgs.bin'), join(dir, 'country-v4.bin'), countryFile];
+    if (meta.countryCodes === undefined || files.some((f) => !existsSync(f))) return null;
   } catch {
     return null;
   }
+  const codes = meta.countryCodes;
   // This lookup's own lazily read, then unchanged, tables (per opened lookup, not per module).
   let loaded: Tables | null = null;
-  const tables = (): Tables => (loaded ??= readTables(dir, countryFile, meta));
+  let mmdb: Reader<Response> | null = null;
+  const tables = (): Tables => (loaded ??= readTables(dir, meta));
+  const reader = (): Reader<Response> => {
+    if (mmdb === null) {
+      // Loaded here, not at start-up: `maxmind` is needed for IPv6 addresses only.
+      const { Reader: MmdbReader } = require('maxmind') as typeof import('maxmind');
+      mmdb = new MmdbReader<Response>(readFileSync(countryFile));
+    }
+    return mmdb;
+  };
   return {
     info: { country: meta.country, asn: meta.asn, v4: meta.v4, v6: meta.v6 },
-    country(ip) {
-      const r: unknown = tables().reader.get(ip);
-      return typeof r === 'object' && r !== null && 'country_code' in r && typeof r.country_code === 'string' ? r.country_code : null;
+    country(ip, text) {
+      if (ip.v === 4) return codes[countryIndex(tables(), ip.n)] ?? null;
+      return countryOf(reader().get(text));
     },
     asn(ip) {
       const t = tables();
