@@ -2,8 +2,13 @@
 /*
  * Converts the bundled IP-to-ASN CSVs (@ip-location-db/asn: RouteViews + DB-IP, CC-BY-4.0) into compact binary
  * tables that load in milliseconds: dist/geo/asn-v4.bin (start,end,asn as uint32), dist/geo/asn-v6.bin (start,end as
- * 2×uint64 each, asn as uint32), dist/geo/asn-orgs.json (ASN → organisation) and dist/geo/geo-info.json (sources, licences, data dates). Runs in `prepare`.
- * The country data (@ip-location-db/geo-whois-asn-country-mmdb) is an mmdb already and is read in place.
+ * 2×uint64 each, asn as uint32), dist/geo/asn-orgs.bin (ASN → organisation: count n as uint32, n ASNs ascending as
+ * uint32, n end offsets as uint32, then the names as UTF-8, so a name is read only when looked up), the same as
+ * dist/geo/asn-orgs.json (for people and tests) and dist/geo/geo-info.json (sources, licences, data dates). Runs in `prepare`.
+ * The country data (@ip-location-db/geo-whois-asn-country-mmdb) is an mmdb: its IPv4 part is also written as
+ * dist/geo/country-v4.bin (count n as uint32, n range starts ascending as uint32, n country indexes as uint16 into
+ * geo-info.json's countryCodes, 0 = none), the mmdb's own answer for every address (its search tree walked leaf by
+ * leaf, each leaf's data read with the mmdb reader); IPv6 addresses are looked up in the mmdb itself.
  */
 'use strict';
 const { createReadStream, mkdirSync, writeFileSync, readFileSync } = require('node:fs');
@@ -35,8 +40,86 @@ async function readRanges(file, v6) {
   return { starts, ends, asns, orgs };
 }
 
-/** Bumped when this script's output changes, so an existing build is redone (2: organisation names unquoted). */
-const BUILD = 2;
+/**
+ * Bumped when this script's output changes, so an existing build is redone (2: organisation names unquoted;
+ * 3: asn-orgs.bin added; 4: country-v4.bin added).
+ */
+const BUILD = 4;
+
+/** The ASN → name table as asn-orgs.bin (see the header); `orgs` is sorted by ASN. */
+function orgTable(orgs) {
+  const entries = Object.entries(orgs).map(([a, name]) => [Number(a), name]).sort((x, y) => x[0] - y[0]);
+  const names = entries.map(([, name]) => Buffer.from(name, 'utf8'));
+  const head = new Uint32Array(1 + entries.length * 2);
+  head[0] = entries.length;
+  let end = 0;
+  entries.forEach(([a, name], i) => {
+    // A name must read back as itself (no lone surrogates): the loader decodes the bytes as UTF-8.
+    if (names[i].toString('utf8') !== name) throw new Error(`organisation name of AS${a} is not valid UTF-16`);
+    end += names[i].length;
+    head[1 + i] = a;
+    head[1 + entries.length + i] = end;
+  });
+  return Buffer.concat([Buffer.from(head.buffer), ...names]);
+}
+
+/**
+ * The IPv4 part of the country mmdb as ranges: walks the search tree from the IPv4 start node (as the reader does
+ * for an IPv4 address) and asks the reader for the country of the first address of each leaf, once per data
+ * record. Adjacent ranges with the same country are merged. Returns the table file and the country codes.
+ */
+function countryTable(mmdbFile) {
+  const { Reader } = require('maxmind');
+  const db = readFileSync(mmdbFile);
+  const reader = new Reader(db);
+  const { nodeCount, recordSize, nodeByteSize, ipVersion } = reader.metadata;
+  const record = (node, right) => {
+    const o = node * nodeByteSize;
+    if (recordSize === 24) return db.readUIntBE(o + (right ? 3 : 0), 3);
+    if (recordSize === 28) return right ? ((db[o + 3] & 0x0f) << 24) | db.readUIntBE(o + 4, 3) : ((db[o + 3] & 0xf0) << 20) | db.readUIntBE(o, 3);
+    if (recordSize === 32) return db.readUInt32BE(o + (right ? 4 : 0));
+    throw new Error(`unsupported mmdb record size ${recordSize}`);
+  };
+  let start = 0;
+  if (ipVersion === 6) for (let i = 0; i < 96 && start < nodeCount; i++) start = record(start, false);
+  const codes = [null];
+  const indexOf = new Map([[null, 0]]);
+  const byRecord = new Map();
+  const dotted = (n) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+  const starts = [];
+  const idx = [];
+  // Depth-first, left before right: leaves come in address order.
+  const stack = [[start, 0, 0]];
+  while (stack.length > 0) {
+    const [node, prefix, depth] = stack.pop();
+    if (node < nodeCount && depth < 32) {
+      stack.push([record(node, true), prefix + 2 ** (31 - depth), depth + 1]);
+      stack.push([record(node, false), prefix, depth + 1]);
+      continue;
+    }
+    let code = null;
+    if (node > nodeCount) {
+      if (!byRecord.has(node)) {
+        const r = reader.get(dotted(prefix));
+        byRecord.set(node, r !== null && typeof r === 'object' && typeof r.country_code === 'string' ? r.country_code : null);
+      }
+      code = byRecord.get(node);
+    }
+    if (!indexOf.has(code)) {
+      indexOf.set(code, codes.length);
+      codes.push(code);
+    }
+    const i = indexOf.get(code);
+    if (idx.length > 0 && idx[idx.length - 1] === i) continue;
+    starts.push(prefix);
+    idx.push(i);
+  }
+  if (codes.length > 65535) throw new Error('too many country codes');
+  const head = new Uint32Array(1 + starts.length);
+  head[0] = starts.length;
+  head.set(starts, 1);
+  return { table: Buffer.concat([Buffer.from(head.buffer), Buffer.from(new Uint16Array(idx).buffer)]), codes, ranges: starts.length };
+}
 
 async function main() {
   mkdirSync(out, { recursive: true });
@@ -78,14 +161,19 @@ async function main() {
     return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
   };
   writeFileSync(join(out, 'asn-orgs.json'), JSON.stringify(orgs));
+  writeFileSync(join(out, 'asn-orgs.bin'), orgTable(orgs));
+  const country = countryTable(join(countryDir, 'geo-whois-asn-country.mmdb'));
+  writeFileSync(join(out, 'country-v4.bin'), country.table);
   writeFileSync(join(out, 'geo-info.json'), JSON.stringify({
     build: BUILD,
     v4: v4.starts.length,
     v6: v6.starts.length,
+    countryV4: country.ranges,
+    countryCodes: country.codes,
     asn: { package: `@ip-location-db/asn@${asnPkg.version}`, date: dateOf(asnPkg.version), license: 'CC-BY-4.0', attribution: 'IP to ASN data by RouteViews (routeviews.org) and DB-IP (https://db-ip.com), via ip-location-db' },
     country: { package: `@ip-location-db/geo-whois-asn-country-mmdb@${countryPkg.version}`, date: dateOf(countryPkg.version), license: 'CC0-1.0 (source data CC-BY-4.0 by NRO)', attribution: 'IP to country data from RIR whois and geofeeds (NRO), via ip-location-db' },
   }, null, 2));
-  process.stderr.write(`build-geo: ${v4.starts.length} IPv4 and ${v6.starts.length} IPv6 ASN ranges in ${Date.now() - t0} ms\n`);
+  process.stderr.write(`build-geo: ${v4.starts.length} IPv4 and ${v6.starts.length} IPv6 ASN ranges, ${country.ranges} IPv4 country ranges in ${Date.now() - t0} ms\n`);
 }
 
 main().catch((e) => {

@@ -1,7 +1,7 @@
 /**
  * HyperLogLog distinct counter (Flajolet et al. 2007) with 2^p one-byte registers (default p = 10: 1 KB, standard
  * error 1.04/sqrt(1024) ≈ 3.3%; p = 14: 16 KB, ≈ 0.8%), exact-ish small-range correction (linear counting).
- * Mergeable (same p) and serializable.
+ * Sparse while few registers are set (see SPARSE_MAX). Mergeable (same p) and serializable.
  */
 
 const P = 10;
@@ -21,15 +21,73 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** A HyperLogLog sketch. */
+/**
+ * Registers a sketch keeps as a list before it allocates all 2^p of them (at most a quarter of them). Most keys
+ * (an endpoint, a minute, an ASN) see a few clients: 64 small numbers instead of 1 KB.
+ */
+const SPARSE_MAX = 64;
+
+/**
+ * A HyperLogLog sketch. Until more than SPARSE_MAX registers are set it keeps only those, as a list, and allocates
+ * all 2^p of them when the list grows past that: the estimate, merges and the serialized form are the same either
+ * way (count() sums 2^-rank over the registers, an exact sum in any order: every term is a multiple of 2^-(33-p)).
+ */
 export class HyperLogLog {
-  readonly registers: Uint8Array;
+  /** All registers (null while sparse). */
+  private dense: Uint8Array | null;
+  /** While sparse: one entry per register set, index * 64 + rank. */
+  private sparse: number[] | null;
   private readonly p: number;
 
   /** `registers`: 2^p of them (a sketch read back), else `p` gives the size of an empty one. */
   constructor(registers?: Uint8Array, p = P) {
-    this.registers = registers ?? new Uint8Array(1 << p);
-    this.p = Math.round(Math.log2(this.registers.length));
+    this.dense = registers ?? null;
+    this.sparse = registers === undefined ? [] : null;
+    this.p = registers === undefined ? p : Math.round(Math.log2(registers.length));
+  }
+
+  /** All 2^p registers (a sketch still sparse allocates them now). */
+  get registers(): Uint8Array {
+    return this.promote();
+  }
+
+  /** Number of registers. */
+  private size(): number {
+    return this.dense === null ? 1 << this.p : this.dense.length;
+  }
+
+  private promote(): Uint8Array {
+    if (this.dense !== null) return this.dense;
+    const d = this.materialize();
+    this.dense = d;
+    this.sparse = null;
+    return d;
+  }
+
+  /** The registers as a new array (the sketch unchanged). */
+  private materialize(): Uint8Array {
+    if (this.dense !== null) return this.dense.slice();
+    const d = new Uint8Array(1 << this.p);
+    for (const e of this.sparse ?? []) d[e >>> 6] = e & 63;
+    return d;
+  }
+
+  /** Raises register `idx` to `rank`. */
+  private raise(idx: number, rank: number): void {
+    const dense = this.dense;
+    if (dense !== null) {
+      if (rank > (dense[idx] ?? 0)) dense[idx] = rank;
+      return;
+    }
+    const sparse = this.sparse ?? [];
+    for (let i = 0; i < sparse.length; i++) {
+      const e = sparse[i] ?? 0;
+      if (e >>> 6 !== idx) continue;
+      if (rank > (e & 63)) sparse[i] = idx * 64 + rank;
+      return;
+    }
+    sparse.push(idx * 64 + rank);
+    if (sparse.length > Math.min(SPARSE_MAX, (1 << this.p) >>> 2)) this.promote();
   }
 
   /** Adds a value. */
@@ -42,19 +100,27 @@ export class HyperLogLog {
     const p = this.p;
     const idx = h >>> (32 - p);
     const rest = (h << p) | (1 << (p - 1));
-    const rank = Math.clz32(rest) + 1;
-    if (rank > (this.registers[idx] ?? 0)) this.registers[idx] = rank;
+    this.raise(idx, Math.clz32(rest) + 1);
   }
 
   /** Estimated number of distinct values. */
   count(): number {
-    const M = this.registers.length;
+    const M = this.size();
     let sum = 0;
     let zeros = 0;
-    for (let i = 0; i < M; i++) {
-      const r = this.registers[i] ?? 0;
-      sum += 2 ** -r;
-      if (r === 0) zeros++;
+    const dense = this.dense;
+    if (dense === null) {
+      // The registers not in the list are 0: each adds 2^0 to the sum.
+      const sparse = this.sparse ?? [];
+      zeros = M - sparse.length;
+      sum = zeros;
+      for (const e of sparse) sum += 2 ** -(e & 63);
+    } else {
+      for (let i = 0; i < M; i++) {
+        const r = dense[i] ?? 0;
+        sum += 2 ** -r;
+        if (r === 0) zeros++;
+      }
     }
     const alpha = 0.7213 / (1 + 1.079 / M);
     const est = (alpha * M * M) / sum;
@@ -64,17 +130,24 @@ export class HyperLogLog {
 
   /** Takes the register-wise maximum of another sketch. */
   merge(other: HyperLogLog): void {
-    const M = this.registers.length;
-    if (other.registers.length !== M) throw new Error(`HyperLogLog: cannot merge ${other.registers.length} registers into ${M}`);
+    const M = this.size();
+    if (other.size() !== M) throw new Error(`HyperLogLog: cannot merge ${other.size()} registers into ${M}`);
+    if (other.dense === null) {
+      for (const e of other.sparse ?? []) this.raise(e >>> 6, e & 63);
+      return;
+    }
+    const mine = this.promote();
+    const theirs = other.dense;
     for (let i = 0; i < M; i++) {
-      const o = other.registers[i] ?? 0;
-      if (o > (this.registers[i] ?? 0)) this.registers[i] = o;
+      const o = theirs[i] ?? 0;
+      if (o > (mine[i] ?? 0)) mine[i] = o;
     }
   }
 
-  /** Base64 of the registers. */
+  /** Base64 of the registers (all 2^p of them, sparse or not). */
   toJSON(): string {
-    return Buffer.from(this.registers).toString('base64');
+    const d = this.dense ?? this.materialize();
+    return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
   }
 
   /** From toJSON(). */

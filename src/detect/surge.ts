@@ -13,7 +13,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, networksOf, r2 } from './shared';
 import { HyperLogLog } from '../core/hll';
-import { mad, median } from './stats/robust';
+import { countsMedianMad } from './stats/robust';
 
 interface MinuteStats {
   n: number;
@@ -161,10 +161,11 @@ export default defineDetector({
           let fresh: { median: number; spread: number } | null = null;
           const history = (): { median: number; spread: number } => {
             if (fresh === null) {
+              // Request counts: non-negative integers, so the typed-array sort orders them as median() would.
               const xs: number[] = [];
               for (let h = m - span; h < m; h++) xs.push(count(h));
-              const med = median(xs);
-              fresh = { median: med, spread: 1.4826 * mad(xs, med) };
+              const stats = countsMedianMad(Float64Array.from(xs));
+              fresh = { median: stats.median, spread: 1.4826 * stats.mad };
             }
             return fresh;
           };

@@ -8,6 +8,24 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
+/**
+ * median(xs) and mad(xs) of counts (finite numbers, no -0: the values a numeric sort orders like the comparator
+ * median() uses), with a typed-array sort instead of a compared one: the same two numbers, several times faster
+ * for the per-minute baselines that detectors take at every minute of a run.
+ */
+export function countsMedianMad(xs: Float64Array): { median: number; mad: number } {
+  const s = xs.slice().sort();
+  const med = medianOfSorted(s);
+  for (let i = 0; i < s.length; i++) s[i] = Math.abs((xs[i] ?? 0) - med);
+  return { median: med, mad: 1.4826 * medianOfSorted(s.sort()) };
+}
+
+function medianOfSorted(s: Float64Array): number {
+  if (s.length === 0) return 0;
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
 /** Median absolute deviation scaled to σ for normal data (×1.4826). */
 export function mad(xs: readonly number[], med = median(xs)): number {
   return 1.4826 * median(xs.map((x) => Math.abs(x - med)));

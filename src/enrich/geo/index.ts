@@ -64,7 +64,7 @@ export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
       return { country: null, asn: null, asOrg: null, city: null, region: null, network: 'private', special };
     }
     const loc = location?.lookup(canonical) ?? null;
-    const country = loc?.country ?? bundled?.country(canonical) ?? null;
+    const country = loc?.country ?? bundled?.country(ip, canonical) ?? null;
     const a = asnDb ? asnDb.lookup(canonical) : (bundled?.asn(ip) ?? null);
     const asn = a?.asn ?? null;
     const asOrg = a?.org ?? null;
