@@ -4,46 +4,23 @@
  * distinct resources than their peers. Memory: per client (at most Limits.apiAbuseClients; the least active evicted,
  * said once as CAP_REACHED) per-minute counts for the period (at most one entry per active minute) and, for at most
  * Limits.apiAbuseRoutesPerClient routes (those with the fewest identifiers evicted), the last identifier and up to
- * 2,000 distinct identifiers.
+ * 2,000 distinct identifiers. Counting is the ClientActivity aggregate (aggregate/client-activity.ts); this file is
+ * its pure judge (judgeApiAbuse).
  */
-import type { SourceRef } from '../core/types';
-import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
-import { fmt, pushEvidence, r2, sortEvidence } from './shared';
-import { CappedMap, capMessage, count } from '../core/capped';
-import { hash32 } from '../core/hll';
-import { detach } from '../core/text';
+import { fmt, r2, sortEvidence } from './shared';
+import { capMessage, count } from '../core/capped';
+import { ClientActivity, minuteEntries } from '../aggregate/client-activity';
 import { median } from './stats/robust';
 
-interface RouteIds {
-  last: number;
-  sequential: number;
-  ids: Set<number>;
-}
-
-interface Client {
-  agent: string | null;
-  /** Distinct user agents as hashes (the first agent included). */
-  agents: Set<number>;
-  requests: number;
-  statics: number;
-  agentClass: string;
-  perMinute: Map<number, number>;
-  /** The minute being counted and its count (added to perMinute when the client's next request is in another minute). */
-  curMinute: number;
-  curCount: number;
-  /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
-  routes: CappedMap<RouteIds> | null;
-  first: number;
-  last: number;
-  evidence: SourceRef[];
-}
-
-/** Adds the minute being counted to the client's per-minute counts. */
-function flushMinute(c: Client): void {
-  if (c.curCount === 0) return;
-  c.perMinute.set(c.curMinute, (c.perMinute.get(c.curMinute) ?? 0) + c.curCount);
-  c.curCount = 0;
+export interface ApiAbuseOptions {
+  readonly steadyMinRpm: number;
+  readonly steadyMaxRpm: number;
+  readonly steadyMinutes: number;
+  readonly steadyMaxCv: number;
+  readonly minSequential: number;
+  readonly minDistinctIds: number;
+  readonly distinctFactor: number;
 }
 
 export default defineDetector({
@@ -61,19 +38,11 @@ export default defineDetector({
     distinctFactor: 'times the peer median of distinct identifiers for the many-resources rule',
   },
   create(o, ctx) {
-    const clients = new CappedMap<Client>({ cap: ctx.limits.apiAbuseClients, weight: (c) => c.requests });
-    /** Routes evicted from clients' route maps, and the most identifiers one had. */
-    const routesCapped = { evicted: 0, maxCut: 0 };
-    /** One set of options (and functions) shared by every client's route map, not one per client. */
-    const routeCap = {
-      cap: ctx.limits.apiAbuseRoutesPerClient,
-      weight: (x: RouteIds): number => x.ids.size + x.sequential,
-      onEvict: (_route: string, x: RouteIds): void => {
-        routesCapped.evicted++;
-        routesCapped.maxCut = Math.max(routesCapped.maxCut, x.ids.size + x.sequential);
-      },
-    };
+    // Counting is the ClientActivity aggregate; judgeApiAbuse reads it at the end.
+    const state = new ClientActivity({ clients: ctx.limits.apiAbuseClients, routesPerClient: ctx.limits.apiAbuseRoutesPerClient, evidenceLimit: ctx.evidenceLimit });
     ctx.caps.watch(() => {
+      const clients = state.clients;
+      const routesCapped = state.routesCapped;
       const m = capMessage('api-abuse: per-client state', `${count(ctx.limits.apiAbuseClients)} clients`, clients.stats, 'requests',
         `a client is judged on all its requests only if it has more than ${count(clients.stats.maxError)} (every steady, enumerating or many-resource client does), and the peer median of distinct identifiers is over the clients kept`);
       const r = routesCapped.evicted === 0 ? null
@@ -82,103 +51,67 @@ export default defineDetector({
       return m === null ? `api-abuse: per-client routes capped; ${r}` : r === null ? m : `${m}; ${r}`;
     });
     return {
-      observe(r: EnrichedRecord) {
-        if (r.clientIp === null || r.agent.agentClass === 'bot') return;
-        let c = clients.get(r.clientIp);
-        if (!c) {
-          c = { agent: r.userAgent, agents: new Set(r.userAgent === null ? [] : [hash32(r.userAgent)]), requests: 0, statics: 0, agentClass: r.agent.agentClass, perMinute: new Map(), curMinute: Number.NaN, curCount: 0, routes: null, first: r.startMs, last: r.startMs, evidence: [] };
-          clients.add(r.clientIp, c);
-        }
-        c.requests++;
-        // Most clients keep one agent: a native string compare with the first one skips hashing.
-        if (r.userAgent !== null && r.userAgent !== c.agent && c.agents.size < 16) c.agents.add(hash32(r.userAgent));
-        if (r.isStatic) {
-          c.statics++;
-          return;
-        }
-        c.first = Math.min(c.first, r.startMs);
-        c.last = Math.max(c.last, r.startMs);
-        const m = Math.floor(r.startMs / 60_000);
-        if (m === c.curMinute) c.curCount++;
-        else {
-          flushMinute(c);
-          c.curMinute = m;
-          c.curCount = 1;
-        }
-        // The trailing identifier of the path, found once per distinct path by the enricher (-1: none).
-        const n = r.pathId;
-        if (n >= 0) {
-          c.routes ??= new CappedMap<RouteIds>(routeCap);
-          let ri = c.routes.get(r.route);
-          if (!ri) {
-            ri = { last: Number.NaN, sequential: 0, ids: new Set() };
-            c.routes.add(detach(r.route), ri);
-          }
-          if (n === ri.last + 1) {
-            ri.sequential++;
-            pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-          }
-          ri.last = n;
-          if (ri.ids.size < 2000) ri.ids.add(n);
-        }
-      },
-      finish() {
-        const out: Finding[] = [];
-        const distinctPerRoute = new Map<string, number[]>();
-        for (const c of clients.values()) {
-          for (const [route, ri] of c.routes ?? []) {
-            const xs = distinctPerRoute.get(route);
-            if (xs) xs.push(ri.ids.size);
-            else distinctPerRoute.set(route, [ri.ids.size]);
-          }
-        }
-        const peerMedian = new Map([...distinctPerRoute.entries()].map(([route, xs]) => [route, median(xs)]));
-        for (const [ip, c] of clients) {
-          flushMinute(c);
-          const counts = [...c.perMinute.values()];
-          const steadyMinutes = counts.filter((n) => n >= o.steadyMinRpm && n <= o.steadyMaxRpm).length;
-          const mean = counts.reduce((a, b) => a + b, 0) / Math.max(counts.length, 1);
-          const sd = Math.sqrt(counts.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(counts.length, 1));
-          const cv = mean ? sd / mean : 0;
-          const window = { startMs: c.first, endMs: c.last + 1 };
-          const base = { subject: { type: 'ip' as const, value: ip }, ...window, detector: 'api-abuse' };
-          // Many agents fetching static assets is people behind one address (NAT, office), not a script.
-          const peopleLike = c.agents.size >= 5 && c.statics >= c.requests * 0.1;
-          if (!peopleLike && steadyMinutes >= o.steadyMinutes && cv <= o.steadyMaxCv && mean >= o.steadyMinRpm) {
-            const severity: Severity = steadyMinutes >= 120 ? 'high' : 'medium';
-            out.push({
-              ...base, severity, confidence: r2(Math.min(0.95, 0.6 + steadyMinutes / 600)),
-              title: `${ip}: steady ${fmt(mean, 0)} req/min for ${fmt(steadyMinutes, 0)} minutes (CV ${fmt(cv, 2)}) — under a 10 r/s limit, far above people`,
-              metrics: { kind: 'steady', mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: counts.reduce((a, b) => a + b, 0), user_agent: c.agent },
-              explanation: 'Per-minute counts of one client: many minutes at a high, nearly constant rate (low coefficient of variation) that no burst rule sees.',
-              evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
-              actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
-            });
-          }
-          for (const [route, ri] of c.routes ?? []) {
-            const peers = peerMedian.get(route) ?? 0;
-            const enumerating = ri.sequential >= o.minSequential;
-            const many = ri.ids.size >= o.minDistinctIds && ri.ids.size >= o.distinctFactor * Math.max(peers, 1);
-            if (!enumerating && !many) continue;
-            // Many people behind one address browse many products between them: context, not abuse (a sequential
-            // walk is still one, whoever sits behind the address).
-            const nat = !enumerating && peopleLike;
-            out.push({
-              ...base, severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
-              title: enumerating
-                ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(ri.ids.size, 0)} distinct)`
-                : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
-              metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
-              explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
-              evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
-              actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
-            });
-          }
-        }
-        // One client, one incident: a many-resources finding is folded into the steady or enumeration finding of
-        // the same address.
-        return out.filter((f) => !(String(f.title).includes('distinct') && !String(f.title).includes('enumerates') && out.some((g) => g !== f && g.subject.value === f.subject.value)));
-      },
+      observe: (r) => state.add(r),
+      finish: () => judgeApiAbuse(state, o, ctx.evidenceLimit),
     };
   },
 });
+
+/** The findings of a client-activity state: steady rates, enumeration and many resources per route. */
+export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenceLimit: number): Finding[] {
+  const out: Finding[] = [];
+  const distinctPerRoute = new Map<string, number[]>();
+  for (const c of state.clients.values()) {
+    for (const [route, ri] of c.routes ?? []) {
+      const xs = distinctPerRoute.get(route);
+      if (xs) xs.push(ri.ids.size);
+      else distinctPerRoute.set(route, [ri.ids.size]);
+    }
+  }
+  const peerMedian = new Map([...distinctPerRoute.entries()].map(([route, xs]) => [route, median(xs)]));
+  for (const [ip, c] of state.clients) {
+    // By minute: the order one pass over time-ordered input counts them in, whichever shards they came from.
+    const counts = [...minuteEntries(c)].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+    const steadyMinutes = counts.filter((n) => n >= o.steadyMinRpm && n <= o.steadyMaxRpm).length;
+    const mean = counts.reduce((a, b) => a + b, 0) / Math.max(counts.length, 1);
+    const sd = Math.sqrt(counts.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(counts.length, 1));
+    const cv = mean ? sd / mean : 0;
+    const window = { startMs: Math.min(c.t0, c.first), endMs: Math.max(c.t0, c.last) + 1 };
+    const base = { subject: { type: 'ip' as const, value: ip }, ...window, detector: 'api-abuse' };
+    // Many agents fetching static assets is people behind one address (NAT, office), not a script.
+    const peopleLike = c.agents.size >= 5 && c.statics >= c.requests * 0.1;
+    if (!peopleLike && steadyMinutes >= o.steadyMinutes && cv <= o.steadyMaxCv && mean >= o.steadyMinRpm) {
+      const severity: Severity = steadyMinutes >= 120 ? 'high' : 'medium';
+      out.push({
+        ...base, severity, confidence: r2(Math.min(0.95, 0.6 + steadyMinutes / 600)),
+        title: `${ip}: steady ${fmt(mean, 0)} req/min for ${fmt(steadyMinutes, 0)} minutes (CV ${fmt(cv, 2)}) — under a 10 r/s limit, far above people`,
+        metrics: { kind: 'steady', mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: counts.reduce((a, b) => a + b, 0), user_agent: c.agent },
+        explanation: 'Per-minute counts of one client: many minutes at a high, nearly constant rate (low coefficient of variation) that no burst rule sees.',
+        evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
+        actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
+      });
+    }
+    for (const [route, ri] of c.routes ?? []) {
+      const peers = peerMedian.get(route) ?? 0;
+      const enumerating = ri.sequential >= o.minSequential;
+      const many = ri.ids.size >= o.minDistinctIds && ri.ids.size >= o.distinctFactor * Math.max(peers, 1);
+      if (!enumerating && !many) continue;
+      // Many people behind one address browse many products between them: context, not abuse (a sequential
+      // walk is still one, whoever sits behind the address).
+      const nat = !enumerating && peopleLike;
+      out.push({
+        ...base, severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
+        title: enumerating
+          ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(ri.ids.size, 0)} distinct)`
+          : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
+        metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
+        explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
+        evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
+        actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
+      });
+    }
+  }
+  // One client, one incident: a many-resources finding is folded into the steady or enumeration finding of the
+  // same address.
+  return out.filter((f) => !(String(f.title).includes('distinct') && !String(f.title).includes('enumerates') && out.some((g) => g !== f && g.subject.value === f.subject.value)));
+}

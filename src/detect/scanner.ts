@@ -8,68 +8,38 @@
  * Memory: per client (at most Limits.scannerClients; the least active evicted first, a probing request weighing a
  * hundred ordinary ones; evicted probers still count in the background finding) counters and up to 200 distinct
  * paths; up to 1,000 exposed paths and 100 home-page sizes (the path patterns run once per distinct path, in the
- * enricher: enrich/path-class.ts).
+ * enricher: enrich/path-class.ts). Counting is the ClientProbes aggregate (aggregate/client-probes.ts); this file is
+ * its pure judge (judgeScanner).
  * Time: the patterns run on the whole path and query (no cut an attacker could hide behind) and are linear in them:
  * no quantified run is retried from each position (`wp-config.php` followed by anything is a fixed-length test, not
  * `.+$`, which rescanned the rest of the path after every occurrence).
  */
 import { appendAll } from '../core/arrays';
 import type { SourceRef } from '../core/types';
-import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type Finding, type Severity } from './types';
-import { fmt, pushEvidence, r2, sortEvidence } from './shared';
-import { CappedMap, capMessage, count } from '../core/capped';
-import { ATTACK, FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
+import { fmt, r2, sortEvidence } from './shared';
+import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
-import { detach } from '../core/text';
+import { ClientProbes, type EvictedProbers, type Exposure, type ProbingClient } from '../aggregate/client-probes';
 
 export { SECRET, PROBE, ATTACK } from '../enrich/path-class';
 
-interface Client {
-  requests: number;
-  notFound: number;
-  sensitive: number;
-  attacks: number;
-  /** Distinct paths as 32-bit hashes (no strings kept). */
-  paths: Set<number>;
-  pathsOverflow: boolean;
-  first: number;
-  last: number;
-  agent: string | null;
-  evidence: SourceRef[];
-  samples: string[];
-}
-
-/** A SECRET path answered 2xx with a body. */
-interface Exposure {
-  requests: number;
-  status: number;
-  clients: Set<string>;
-  /** Response sizes (bytes) with their counts (at most 20 sizes). */
-  sizes: Map<number, number>;
-  first: number;
-  last: number;
-  evidence: SourceRef[];
-}
-
 /** Sensitive requests from one address that make it a busy scanner (high) rather than part of the background. */
 const BUSY_SCANNER = 10;
-/** How much a sensitive or attack request weighs against an ordinary one when the client cap evicts the lightest. */
-const PROBE_WEIGHT = 100;
-
-/** Probing clients evicted by the cap, counted together for the background finding. */
-interface Evicted {
-  addresses: number;
-  requests: number;
-  first: number;
-  last: number;
-}
 
 /** The most frequent key of a count map (ties: the smaller key). */
 function mode(m: ReadonlyMap<number, number>): [number, number] | null {
   let best: [number, number] | null = null;
   for (const [k, n] of m) if (best === null || n > best[1] || (n === best[1] && k < best[0])) best = [k, n];
   return best;
+}
+
+export interface ScannerOptions {
+  readonly minSensitive: number;
+  readonly minErrors: number;
+  readonly errorRatio: number;
+  readonly minDistinctPaths: number;
+  readonly minProbeClients: number;
 }
 
 export default defineDetector({
@@ -85,114 +55,50 @@ export default defineDetector({
     minProbeClients: 'addresses, each below the scanner rules, whose probes are reported together as background probing',
   },
   create(o, ctx) {
-    const evicted: Evicted = { addresses: 0, requests: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
-    const clients = new CappedMap<Client>({
-      cap: ctx.limits.scannerClients,
-      weight: (c) => c.requests + PROBE_WEIGHT * (c.sensitive + c.attacks),
-      onEvict: (_ip, c) => {
-        if (c.sensitive === 0 && c.attacks === 0) return;
-        evicted.addresses++;
-        evicted.requests += c.sensitive;
-        evicted.first = Math.min(evicted.first, c.first);
-        evicted.last = Math.max(evicted.last, c.last);
-      },
-    });
-    ctx.caps.watch(() => capMessage('scanner: per-client counters', `${count(ctx.limits.scannerClients)} clients`, clients.stats, 'requests (a probe weighing 100)',
-      `a client is judged on all its requests only if it weighs more than ${count(clients.stats.maxError)}; ${count(evicted.addresses)} evicted clients had probed (${count(evicted.requests)} sensitive requests), counted in the background-probes finding`));
-    const exposures = new Map<string, Exposure>();
-    /** Sizes of 2xx answers to probed paths (SECRET or PROBE), and of the home page: what a catch-all answer looks like. */
-    const probedSizes = new Map<number, number>();
-    const probedPaths = new Set<number>();
-    const homeSizes = new Map<number, number>();
-    const countSize = (m: Map<number, number>, bytes: number): void => {
-      const n = m.get(bytes);
-      if (n !== undefined) m.set(bytes, n + 1);
-      else if (m.size < 100) m.set(bytes, 1);
-    };
+    // Counting is the ClientProbes aggregate; judgeScanner reads it at the end.
+    const state = new ClientProbes({ cap: ctx.limits.scannerClients, evidenceLimit: ctx.evidenceLimit });
+    ctx.caps.watch(() => capMessage('scanner: per-client counters', `${count(ctx.limits.scannerClients)} clients`, state.clients.stats, 'requests (a probe weighing 100)',
+      `a client is judged on all its requests only if it weighs more than ${count(state.clients.stats.maxError)}; ${count(state.evicted.addresses)} evicted clients had probed (${count(state.evicted.requests)} sensitive requests), counted in the background-probes finding`));
     return {
-      observe(r: EnrichedRecord) {
-        if (r.clientIp === null) return;
-        let c = clients.get(r.clientIp);
-        if (c === undefined) {
-          c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, evidence: [], samples: [] };
-          clients.add(r.clientIp, c);
-        }
-        c.requests++;
-        if (r.startMs < c.first) c.first = r.startMs;
-        if (r.startMs > c.last) c.last = r.startMs;
-        const path = r.path ?? '';
-        const st = r.status;
-        if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
-        // The path's class (pattern bits and hash), computed once per distinct path by the enricher.
-        const v = r.pathClass;
-        if (c.paths.size < 200) c.paths.add(Math.floor(v / FLAGS));
-        else c.pathsOverflow = true;
-        const missing = st !== null && st >= 400 && st < 500;
-        const sensitive = (v & IS_SECRET) !== 0 || ((v & IS_PROBE) !== 0 && missing);
-        const attack = (v & IS_ATTACK) !== 0 || (r.query !== null && ATTACK.test(r.query));
-        if (sensitive) c.sensitive++;
-        if (attack) c.attacks++;
-        if (sensitive || attack || (st !== null && st >= 400)) {
-          pushEvidence(c.evidence, r.source, ctx.evidenceLimit);
-          if ((sensitive || attack) && c.samples.length < 5) c.samples.push(detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)));
-        }
-        if (st === null || st < 200 || st >= 300) return;
-        const bytes = r.bytesOut ?? -1;
-        if (path === '/') countSize(homeSizes, bytes);
-        if ((v & (IS_SECRET | IS_PROBE)) === 0) return;
-        countSize(probedSizes, bytes);
-        if (probedPaths.size < 1000) probedPaths.add(Math.floor(v / FLAGS));
-        // No body (0, or not logged: CLF writes '-' for nothing sent) hands nothing out.
-        if ((v & IS_SECRET) === 0 || bytes <= 0) return;
-        const key = `${r.method ?? '-'} ${path}`;
-        let e = exposures.get(key);
-        if (e === undefined) {
-          if (exposures.size >= 1000) return;
-          e = { requests: 0, status: st, clients: new Set(), sizes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
-          exposures.set(detach(key), e);
-        }
-        e.requests++;
-        if (e.clients.size < 1000) e.clients.add(r.clientIp);
-        if (e.sizes.size < 20 || e.sizes.has(bytes)) e.sizes.set(bytes, (e.sizes.get(bytes) ?? 0) + 1);
-        if (r.startMs < e.first) e.first = r.startMs;
-        if (r.startMs > e.last) e.last = r.startMs;
-        pushEvidence(e.evidence, r.source, ctx.evidenceLimit);
-      },
-      finish() {
-        const out: Finding[] = [];
-        const judged = [...clients].map(([ip, c]) => {
-          const ratio = c.requests ? c.notFound / c.requests : 0;
-          const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && c.paths.size >= o.minDistinctPaths;
-          // A few sensitive paths and nothing else: the background every public site gets.
-          const quiet = c.attacks === 0 && !byErrors && c.sensitive < BUSY_SCANNER;
-          return { ip, c, ratio, byErrors, quiet };
-        });
-        const background = judged.filter((j) => j.quiet && j.c.sensitive > 0);
-        const folded = background.length + evicted.addresses >= o.minProbeClients;
-        for (const { ip, c, ratio, byErrors, quiet } of judged) {
-          if (!(c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive) || (folded && quiet)) continue;
-          const severity: Severity = c.attacks >= 3 || c.sensitive >= BUSY_SCANNER ? 'high' : c.attacks > 0 || byErrors ? 'medium' : 'low';
-          out.push({
-            detector: 'scanner',
-            severity,
-            confidence: r2(Math.min(0.99, 0.6 + c.sensitive / 40 + c.attacks / 20 + (byErrors ? 0.1 : 0))),
-            title: `${ip}: probing — ${fmt(c.sensitive, 0)} sensitive-file and ${fmt(c.attacks, 0)} attack-pattern requests, ${fmt(ratio * 100, 0)}% 4xx over ${fmt(c.paths.size, 0)}${c.pathsOverflow ? '+' : ''} paths`,
-            subject: { type: 'ip', value: ip },
-            startMs: c.first,
-            endMs: c.last + 1,
-            metrics: { requests: c.requests, errors_4xx: c.notFound, error_ratio: r2(ratio), distinct_paths: c.paths.size, sensitive: c.sensitive, attacks: c.attacks, user_agent: c.agent, samples: c.samples.join(' | ') },
-            explanation: 'Sensitive paths and attack patterns are matched against a maintained list (admin and CMS pages only when answered 4xx, i.e. the site does not have them); the error rule needs many distinct paths answered 4xx, which ordinary clients do not produce.',
-            evidence: sortEvidence(c.evidence).slice(0, ctx.evidenceLimit),
-            actions: [{ type: 'block', ips: [ip], cidrs: [], why: 'probing for sensitive files / injection' }],
-          });
-        }
-        appendAll(out, exposed(exposures, probedSizes, probedPaths.size, homeSizes, ctx.evidenceLimit));
-        if (folded) out.push(backgroundProbes(background, evicted, ctx.evidenceLimit));
-        return out;
-      },
+      observe: (r) => state.add(r),
+      finish: () => judgeScanner(state, o, ctx.evidenceLimit),
     };
   },
 });
+
+/** The findings of a probing state: scanners per client, exposures, and the background of probes. */
+export function judgeScanner(state: ClientProbes, o: ScannerOptions, evidenceLimit: number): Finding[] {
+  const out: Finding[] = [];
+  const judged = [...state.clients].map(([ip, c]) => {
+    const ratio = c.requests ? c.notFound / c.requests : 0;
+    const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && c.paths.size >= o.minDistinctPaths;
+    // A few sensitive paths and nothing else: the background every public site gets.
+    const quiet = c.attacks === 0 && !byErrors && c.sensitive < BUSY_SCANNER;
+    return { ip, c, ratio, byErrors, quiet };
+  });
+  const background = judged.filter((j) => j.quiet && j.c.sensitive > 0);
+  const folded = background.length + state.evicted.addresses >= o.minProbeClients;
+  for (const { ip, c, ratio, byErrors, quiet } of judged) {
+    if (!(c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive) || (folded && quiet)) continue;
+    const severity: Severity = c.attacks >= 3 || c.sensitive >= BUSY_SCANNER ? 'high' : c.attacks > 0 || byErrors ? 'medium' : 'low';
+    out.push({
+      detector: 'scanner',
+      severity,
+      confidence: r2(Math.min(0.99, 0.6 + c.sensitive / 40 + c.attacks / 20 + (byErrors ? 0.1 : 0))),
+      title: `${ip}: probing — ${fmt(c.sensitive, 0)} sensitive-file and ${fmt(c.attacks, 0)} attack-pattern requests, ${fmt(ratio * 100, 0)}% 4xx over ${fmt(c.paths.size, 0)}${c.pathsOverflow ? '+' : ''} paths`,
+      subject: { type: 'ip', value: ip },
+      startMs: c.first,
+      endMs: c.last + 1,
+      metrics: { requests: c.requests, errors_4xx: c.notFound, error_ratio: r2(ratio), distinct_paths: c.paths.size, sensitive: c.sensitive, attacks: c.attacks, user_agent: c.agent, samples: c.samples.map(([s]) => s).join(' | ') },
+      explanation: 'Sensitive paths and attack patterns are matched against a maintained list (admin and CMS pages only when answered 4xx, i.e. the site does not have them); the error rule needs many distinct paths answered 4xx, which ordinary clients do not produce.',
+      evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
+      actions: [{ type: 'block', ips: [ip], cidrs: [], why: 'probing for sensitive files / injection' }],
+    });
+  }
+  appendAll(out, exposed(state.exposures, state.probedSizes.entries(), state.probedPaths.size, state.homeSizes.entries(), evidenceLimit));
+  if (folded) out.push(backgroundProbes(background, state.evicted, evidenceLimit));
+  return out;
+}
 
 /**
  * One finding per SECRET path answered 2xx with a body. An answer the size of the home page, or of most 2xx answers
@@ -241,7 +147,7 @@ function exposed(exposures: ReadonlyMap<string, Exposure>, probedSizes: Readonly
  * The internet's background of probes: many addresses, each asking for a sensitive path or two (with the probing
  * clients the cap evicted: counted, without their paths).
  */
-function backgroundProbes(clients: readonly { readonly ip: string; readonly c: Client }[], evicted: Evicted, evidenceLimit: number): Finding {
+function backgroundProbes(clients: readonly { readonly ip: string; readonly c: ProbingClient }[], evicted: EvictedProbers, evidenceLimit: number): Finding {
   const byPath = new Map<string, number>();
   let requests = evicted.requests;
   let first = evicted.first;
@@ -251,7 +157,7 @@ function backgroundProbes(clients: readonly { readonly ip: string; readonly c: C
     requests += c.sensitive;
     first = Math.min(first, c.first);
     last = Math.max(last, c.last);
-    for (const s of c.samples) byPath.set(s, (byPath.get(s) ?? 0) + 1);
+    for (const [s] of c.samples) byPath.set(s, (byPath.get(s) ?? 0) + 1);
     for (const e of c.evidence) evidence.push(e);
   }
   const top = [...byPath.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));

@@ -1,0 +1,280 @@
+/**
+ * What each client did, for the api-abuse judge (detect/api-abuse.ts): per client address (self-declared bots
+ * excluded), the agent of its first request, its distinct agents (as hashes, at most 16), requests and static-asset
+ * requests, requests per minute (static assets excluded), and per route with a trailing identifier the sequential
+ * steps (id then id + 1), the first and last identifier and up to 2,000 distinct identifiers; the first evidence
+ * (the sequential steps).
+ * Memory: at most `clients` clients (CappedMap: the least active evicted first), per client one entry per active
+ * minute and at most `routesPerClient` routes (those with the fewest identifiers evicted, counted in `routesCapped`).
+ * Mergeable and serializable (aggregate/types.ts). Shards are ranges of the input (merged in input order or not):
+ * a route keeps its first and last identifier with their records, so a step across the cut (the last identifier of
+ * the earlier shard, then the next one in the later shard) is counted, and its record joins the evidence. Below the
+ * caps merged shards equal one pass; at the caps merging is not exact (a client or route kept by one shard and
+ * evicted by the other misses the other's counts and the step across the cut; agent and identifier sets are the
+ * union cut at the cap).
+ */
+import type { SourceRef } from '../core/types';
+import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } from '../core/capped';
+import { hash32 } from '../core/hll';
+import { detach } from '../core/text';
+import type { EnrichedRecord } from '../enrich/types';
+import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+import { refJSON, refOf } from './earliest';
+
+/** Distinct agents kept per client. */
+const MAX_AGENTS = 16;
+/** Distinct identifiers kept per route. */
+const MAX_IDS = 2000;
+
+export interface RouteIds {
+  /** The route's first identifier (in input order) and its record. */
+  firstId: number;
+  firstRef: SourceRef;
+  /** The last identifier and its record. */
+  last: number;
+  lastRef: SourceRef;
+  /** Requests for identifier n right after n − 1 on this route. */
+  sequential: number;
+  ids: Set<number>;
+}
+
+export interface ActiveClient {
+  /** The agent of the client's first request, that request and its time. */
+  agent: string | null;
+  ref0: SourceRef;
+  t0: number;
+  /** Distinct user agents as hashes (the first agent included). */
+  agents: Set<number>;
+  requests: number;
+  statics: number;
+  /** Requests per minute (static assets excluded); the minute being counted is in curMinute/curCount. */
+  perMinute: Map<number, number>;
+  curMinute: number;
+  curCount: number;
+  /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
+  routes: CappedMap<RouteIds> | null;
+  /** The first and last request other than a static asset (±Infinity: none). */
+  first: number;
+  last: number;
+  evidence: SourceRef[];
+}
+
+export interface ClientActivityOptions {
+  readonly clients: number;
+  readonly routesPerClient: number;
+  readonly evidenceLimit: number;
+}
+
+type Ref = readonly [string, number];
+/** [route, firstId, firstRef, last, lastRef, sequential, identifiers (sorted)]. */
+type RouteJson = readonly [string, number, Ref, number, Ref, number, readonly number[]];
+/** [ip, agent, ref0, t0, agent hashes (sorted), requests, statics, [[minute, n]...] (sorted), first, last, routes, evidence]. */
+type ClientJson = readonly [string, string | null, Ref, number, readonly number[], number, number, readonly (readonly [number, number])[], number | null, number | null, readonly RouteJson[], readonly Ref[]];
+
+export interface ClientActivityJson {
+  readonly kind: 'client-activity';
+  readonly options: ClientActivityOptions;
+  readonly clients: readonly ClientJson[];
+  readonly stats: CapStats;
+  readonly routesCapped: { readonly evicted: number; readonly maxCut: number };
+}
+
+export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJson> {
+  clients: CappedMap<ActiveClient>;
+  /** Routes evicted from clients' route maps, and the most identifiers one had. */
+  readonly routesCapped = { evicted: 0, maxCut: 0 };
+  /** One set of options (and functions) shared by every client's route map, not one per client. */
+  private readonly routeCap: CapOptions<RouteIds>;
+
+  constructor(readonly options: ClientActivityOptions) {
+    this.clients = new CappedMap<ActiveClient>({ cap: options.clients, weight: (c) => c.requests });
+    this.routeCap = {
+      cap: options.routesPerClient,
+      weight: (x: RouteIds): number => x.ids.size + x.sequential,
+      onEvict: (_route: string, x: RouteIds): void => {
+        this.routesCapped.evicted++;
+        this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, x.ids.size + x.sequential);
+      },
+    };
+  }
+
+  /** Counts one record (nothing for a record without a client address or from a self-declared bot). */
+  add(r: EnrichedRecord): void {
+    if (r.clientIp === null || r.agent.agentClass === 'bot') return;
+    let c = this.clients.get(r.clientIp);
+    if (!c) {
+      c = newClient(r.userAgent, r.source, r.startMs);
+      this.clients.add(r.clientIp, c);
+    }
+    c.requests++;
+    // Most clients keep one agent: a native string compare with the first one skips hashing.
+    if (r.userAgent !== null && r.userAgent !== c.agent && c.agents.size < MAX_AGENTS) c.agents.add(hash32(r.userAgent));
+    if (r.isStatic) {
+      c.statics++;
+      return;
+    }
+    if (r.startMs < c.first) c.first = r.startMs;
+    if (r.startMs > c.last) c.last = r.startMs;
+    const m = Math.floor(r.startMs / 60_000);
+    if (m === c.curMinute) c.curCount++;
+    else {
+      flushMinute(c);
+      c.curMinute = m;
+      c.curCount = 1;
+    }
+    // The trailing identifier of the path, found once per distinct path by the enricher (-1: none).
+    const n = r.pathId;
+    if (n < 0) return;
+    c.routes ??= new CappedMap<RouteIds>(this.routeCap);
+    let ri = c.routes.get(r.route);
+    if (!ri) {
+      ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set() };
+      c.routes.add(detach(r.route), ri);
+    }
+    if (n === ri.last + 1) {
+      ri.sequential++;
+      if (c.evidence.length < this.options.evidenceLimit) c.evidence.push(r.source);
+    }
+    ri.last = n;
+    ri.lastRef = r.source;
+    if (ri.ids.size < MAX_IDS) ri.ids.add(n);
+  }
+
+  merge(other: ClientActivity, order: EvidenceOrder): void {
+    for (const [ip, c] of other.clients) {
+      const mine = this.clients.get(ip);
+      if (mine === undefined) this.clients.add(ip, this.clone(c));
+      else this.mergeClient(mine, c, order);
+    }
+    // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
+    addCapStats(this.clients.stats, { ...other.clients.stats, inserted: 0 });
+    this.routesCapped.evicted += other.routesCapped.evicted;
+    this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, other.routesCapped.maxCut);
+    // One pass meets clients in the order of their first requests: so does the merged map (the cap's tie order).
+    const all = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
+    const stats = { ...this.clients.stats };
+    this.clients = new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests });
+    for (const [ip, c] of all) this.clients.add(ip, c);
+    Object.assign(this.clients.stats, stats);
+  }
+
+  private clone(c: ActiveClient): ActiveClient {
+    const out: ActiveClient = { ...c, agents: new Set(c.agents), perMinute: new Map(c.perMinute), routes: null, evidence: [...c.evidence] };
+    flushMinute(out);
+    if (c.routes !== null) {
+      out.routes = new CappedMap<RouteIds>(this.routeCap);
+      for (const [route, ri] of c.routes) out.routes.add(route, { ...ri, ids: new Set(ri.ids) });
+      Object.assign(out.routes.stats, c.routes.stats);
+    }
+    return out;
+  }
+
+  private mergeClient(into: ActiveClient, from: ActiveClient, order: EvidenceOrder): void {
+    const k = this.options.evidenceLimit;
+    if (order(from.ref0, into.ref0) < 0) {
+      into.agent = from.agent;
+      into.ref0 = from.ref0;
+      into.t0 = from.t0;
+    }
+    for (const a of from.agents) if (into.agents.size < MAX_AGENTS) into.agents.add(a);
+    into.requests += from.requests;
+    into.statics += from.statics;
+    flushMinute(into);
+    for (const [m, n] of minuteEntries(from)) into.perMinute.set(m, (into.perMinute.get(m) ?? 0) + n);
+    into.first = Math.min(into.first, from.first);
+    into.last = Math.max(into.last, from.last);
+    let evidence = mergeEvidence(into.evidence, from.evidence, k, order);
+    if (from.routes !== null) {
+      into.routes ??= new CappedMap<RouteIds>(this.routeCap);
+      const steps: SourceRef[] = [];
+      for (const [route, theirs] of from.routes) {
+        const mine = into.routes.get(route);
+        if (mine === undefined) {
+          into.routes.add(route, { ...theirs, ids: new Set(theirs.ids) });
+          continue;
+        }
+        const [early, late] = order(mine.firstRef, theirs.firstRef) <= 0 ? [mine, theirs] : [theirs, mine];
+        // The step across the cut: the earlier shard's last identifier, then the later shard's first.
+        const across = late.firstId === early.last + 1;
+        if (across) steps.push(late.firstRef);
+        mine.sequential += theirs.sequential + (across ? 1 : 0);
+        mine.firstId = early.firstId;
+        mine.firstRef = early.firstRef;
+        mine.last = late.last;
+        mine.lastRef = late.lastRef;
+        for (const id of theirs.ids) if (mine.ids.size < MAX_IDS) mine.ids.add(id);
+      }
+      addCapStats(into.routes.stats, { ...from.routes.stats, inserted: 0 });
+      if (steps.length > 0) evidence = mergeEvidence(evidence, steps.sort(order), k, order);
+      // One pass meets routes in the order of their first identifiers (the route cap's tie order).
+      const routes = [...into.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+      const stats = { ...into.routes.stats };
+      into.routes = new CappedMap<RouteIds>(this.routeCap);
+      for (const [route, ri] of routes) into.routes.add(route, ri);
+      Object.assign(into.routes.stats, stats);
+    }
+    into.evidence = evidence;
+  }
+
+  toJSON(): ClientActivityJson {
+    return {
+      kind: 'client-activity',
+      options: this.options,
+      clients: [...this.clients].map(([ip, c]): ClientJson => [
+        ip, c.agent, refJSON(c.ref0), c.t0, [...c.agents].sort((a, b) => a - b), c.requests, c.statics,
+        [...minuteEntries(c)].sort((a, b) => a[0] - b[0]),
+        Number.isFinite(c.first) ? c.first : null, Number.isFinite(c.last) ? c.last : null,
+        [...(c.routes ?? [])].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...ri.ids].sort((a, b) => a - b)]),
+        c.evidence.map(refJSON),
+      ]),
+      stats: { ...this.clients.stats },
+      routesCapped: { ...this.routesCapped },
+    };
+  }
+
+  static fromJSON(j: ClientActivityJson): ClientActivity {
+    const out = new ClientActivity(j.options);
+    for (const [ip, agent, ref0, t0, agents, requests, statics, perMinute, first, last, routes, evidence] of j.clients) {
+      const c = newClient(agent, refOf(ref0), t0);
+      c.agents = new Set(agents);
+      c.requests = requests;
+      c.statics = statics;
+      c.perMinute = new Map(perMinute);
+      c.first = first ?? Number.POSITIVE_INFINITY;
+      c.last = last ?? Number.NEGATIVE_INFINITY;
+      if (routes.length > 0) {
+        c.routes = new CappedMap<RouteIds>(out.routeCap);
+        for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
+          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
+        }
+      }
+      c.evidence = evidence.map(refOf);
+      out.clients.add(ip, c);
+    }
+    Object.assign(out.clients.stats, noCapStats(), j.stats);
+    Object.assign(out.routesCapped, j.routesCapped);
+    return out;
+  }
+}
+
+function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
+  return {
+    agent, ref0, t0, agents: new Set(agent === null ? [] : [hash32(agent)]), requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
+    routes: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [],
+  };
+}
+
+/** Adds the minute being counted to the client's per-minute counts. */
+function flushMinute(c: ActiveClient): void {
+  if (c.curCount === 0) return;
+  c.perMinute.set(c.curMinute, (c.perMinute.get(c.curMinute) ?? 0) + c.curCount);
+  c.curCount = 0;
+}
+
+/** A client's requests per minute, the minute being counted included (without changing the client). */
+export function minuteEntries(c: ActiveClient): Map<number, number> {
+  if (c.curCount === 0) return c.perMinute;
+  const out = new Map(c.perMinute);
+  out.set(c.curMinute, (out.get(c.curMinute) ?? 0) + c.curCount);
+  return out;
+}

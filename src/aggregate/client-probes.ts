@@ -1,0 +1,299 @@
+/**
+ * What each client probed: per client address, requests, 4xx answers, requests for sensitive files (SECRET, or PROBE
+ * answered 4xx) and with attack patterns, up to 200 distinct paths (as path hashes, with an overflow flag), the
+ * first and last request time, the agent of its first request, the first evidence and the first 5 probe samples;
+ * beyond clients, the SECRET paths answered 2xx with a body (first 1,000 endpoints), and the sizes of 2xx answers to
+ * probed paths and to the home page (first 100 sizes each): what the site's catch-all answer looks like. The scanner
+ * judge reads it (detect/scanner.ts).
+ * Memory: at most `cap` clients (CappedMap: the least active evicted first, a probing request weighing a hundred
+ * ordinary ones; evicted probers are counted together in `evicted`), 200 path hashes and 5 samples per client; up to
+ * 1,000 exposed endpoints (each with up to 1,000 clients and 20 sizes), 1,000 probed path hashes, 100 sizes per map.
+ * Mergeable and serializable (aggregate/types.ts). "First seen" lists keep each item with the reference of the
+ * record that brought it and keep the earliest in input order (aggregate/earliest.ts), so below the caps merged
+ * shards equal one pass. At the caps merging is not exact: a client or an endpoint kept by one shard and evicted or
+ * refused by the other misses the other's counts, path and client sets are the union cut at the cap, and the
+ * overflow flag is set only when a shard overflowed or the union exceeds 200.
+ */
+import type { SourceRef } from '../core/types';
+import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
+import { detach } from '../core/text';
+import type { EnrichedRecord } from '../enrich/types';
+import { ATTACK, FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
+import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+import { FirstSeenCounts, earlier, mergeEarliest, refJSON, refOf, type Seen } from './earliest';
+
+/** Distinct paths kept per client. */
+const MAX_PATHS = 200;
+/** Probe samples kept per client. */
+const MAX_SAMPLES = 5;
+/** Exposed endpoints, probed paths, clients per exposure. */
+const MAX_EXPOSURES = 1000;
+/** Sizes per exposure. */
+const EXPOSURE_SIZES = 20;
+/** Sizes per catch-all map (probed paths, home page). */
+const MAX_SIZES = 100;
+/** How much a sensitive or attack request weighs against an ordinary one when the client cap evicts the lightest. */
+const PROBE_WEIGHT = 100;
+
+export interface ProbingClient {
+  requests: number;
+  /** 400, 401, 403 and 404 answers. */
+  notFound: number;
+  sensitive: number;
+  attacks: number;
+  /** Distinct paths as 32-bit hashes (no strings kept). */
+  paths: Set<number>;
+  pathsOverflow: boolean;
+  first: number;
+  last: number;
+  /** The agent of the client's first request (input order) and that request. */
+  agent: string | null;
+  ref0: SourceRef;
+  evidence: SourceRef[];
+  /** The first probe samples (path and query, at most 80 characters) with their records. */
+  samples: Seen<string>[];
+}
+
+/** A SECRET path answered 2xx with a body. */
+export interface Exposure {
+  requests: number;
+  /** The status of the first such answer. */
+  status: number;
+  ref0: SourceRef;
+  clients: Set<string>;
+  /** Response sizes (bytes) with their counts (the first 20 sizes). */
+  sizes: Map<number, number>;
+  first: number;
+  last: number;
+  evidence: SourceRef[];
+}
+
+/** Probing clients evicted by the cap, counted together. */
+export interface EvictedProbers {
+  addresses: number;
+  /** Their sensitive requests. */
+  requests: number;
+  first: number;
+  last: number;
+}
+
+export interface ClientProbesOptions {
+  /** Clients kept at most. */
+  readonly cap: number;
+  readonly evidenceLimit: number;
+}
+
+type Ref = readonly [string, number];
+/** [ip, requests, notFound, sensitive, attacks, path hashes (sorted), overflow, first, last, agent, ref0, evidence, samples]. */
+type ClientJson = readonly [string, number, number, number, number, readonly number[], boolean, number, number, string | null, Ref, readonly Ref[], readonly (readonly [string, string, number])[]];
+/** [endpoint, requests, status, ref0, clients (sorted), sizes (sorted), first, last, evidence]. */
+type ExposureJson = readonly [string, number, number, Ref, readonly string[], readonly (readonly [number, number])[], number, number, readonly Ref[]];
+
+export interface ClientProbesJson {
+  readonly kind: 'client-probes';
+  readonly options: ClientProbesOptions;
+  readonly clients: readonly ClientJson[];
+  readonly stats: CapStats;
+  readonly evicted: { readonly addresses: number; readonly requests: number; readonly first: number | null; readonly last: number | null };
+  readonly exposures: readonly ExposureJson[];
+  readonly probedSizes: readonly (readonly [number, number, string, number])[];
+  readonly probedPaths: readonly number[];
+  readonly homeSizes: readonly (readonly [number, number, string, number])[];
+}
+
+export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
+  clients: CappedMap<ProbingClient>;
+  readonly evicted: EvictedProbers = { addresses: 0, requests: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+  exposures = new Map<string, Exposure>();
+  readonly probedSizes = new FirstSeenCounts(MAX_SIZES);
+  readonly probedPaths = new Set<number>();
+  readonly homeSizes = new FirstSeenCounts(MAX_SIZES);
+
+  constructor(readonly options: ClientProbesOptions) {
+    this.clients = this.newClients();
+  }
+
+  private newClients(): CappedMap<ProbingClient> {
+    return new CappedMap<ProbingClient>({
+      cap: this.options.cap,
+      weight: (c) => c.requests + PROBE_WEIGHT * (c.sensitive + c.attacks),
+      onEvict: (_ip, c) => {
+        if (c.sensitive === 0 && c.attacks === 0) return;
+        this.evicted.addresses++;
+        this.evicted.requests += c.sensitive;
+        this.evicted.first = Math.min(this.evicted.first, c.first);
+        this.evicted.last = Math.max(this.evicted.last, c.last);
+      },
+    });
+  }
+
+  /** Counts one record (nothing for a record without a client address). */
+  add(r: EnrichedRecord): void {
+    if (r.clientIp === null) return;
+    const k = this.options.evidenceLimit;
+    let c = this.clients.get(r.clientIp);
+    if (c === undefined) {
+      c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [] };
+      this.clients.add(r.clientIp, c);
+    }
+    c.requests++;
+    if (r.startMs < c.first) c.first = r.startMs;
+    if (r.startMs > c.last) c.last = r.startMs;
+    const path = r.path ?? '';
+    const st = r.status;
+    if (st === 404 || st === 403 || st === 401 || st === 400) c.notFound++;
+    // The path's class (pattern bits and hash), computed once per distinct path by the enricher.
+    const v = r.pathClass;
+    if (c.paths.size < MAX_PATHS) c.paths.add(Math.floor(v / FLAGS));
+    else c.pathsOverflow = true;
+    const missing = st !== null && st >= 400 && st < 500;
+    const sensitive = (v & IS_SECRET) !== 0 || ((v & IS_PROBE) !== 0 && missing);
+    const attack = (v & IS_ATTACK) !== 0 || (r.query !== null && ATTACK.test(r.query));
+    if (sensitive) c.sensitive++;
+    if (attack) c.attacks++;
+    if (sensitive || attack || (st !== null && st >= 400)) {
+      if (c.evidence.length < k) c.evidence.push(r.source);
+      if ((sensitive || attack) && c.samples.length < MAX_SAMPLES) c.samples.push([detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)), r.source]);
+    }
+    if (st === null || st < 200 || st >= 300) return;
+    const bytes = r.bytesOut ?? -1;
+    if (path === '/') this.homeSizes.add(bytes, r.source);
+    if ((v & (IS_SECRET | IS_PROBE)) === 0) return;
+    this.probedSizes.add(bytes, r.source);
+    if (this.probedPaths.size < MAX_EXPOSURES) this.probedPaths.add(Math.floor(v / FLAGS));
+    // No body (0, or not logged: CLF writes '-' for nothing sent) hands nothing out.
+    if ((v & IS_SECRET) === 0 || bytes <= 0) return;
+    const key = `${r.method ?? '-'} ${path}`;
+    let e = this.exposures.get(key);
+    if (e === undefined) {
+      if (this.exposures.size >= MAX_EXPOSURES) return;
+      e = { requests: 0, status: st, ref0: r.source, clients: new Set(), sizes: new Map(), first: r.startMs, last: r.startMs, evidence: [] };
+      this.exposures.set(detach(key), e);
+    }
+    e.requests++;
+    if (e.clients.size < MAX_EXPOSURES) e.clients.add(r.clientIp);
+    if (e.sizes.size < EXPOSURE_SIZES || e.sizes.has(bytes)) e.sizes.set(bytes, (e.sizes.get(bytes) ?? 0) + 1);
+    if (r.startMs < e.first) e.first = r.startMs;
+    if (r.startMs > e.last) e.last = r.startMs;
+    if (e.evidence.length < k) e.evidence.push(r.source);
+  }
+
+  merge(other: ClientProbes, order: EvidenceOrder): void {
+    const k = this.options.evidenceLimit;
+    for (const [ip, c] of other.clients) {
+      const mine = this.clients.get(ip);
+      if (mine === undefined) this.clients.add(ip, cloneClient(c));
+      else mergeClient(mine, c, k, order);
+    }
+    // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
+    addCapStats(this.clients.stats, { ...other.clients.stats, inserted: 0 });
+    const ev = other.evicted;
+    this.evicted.addresses += ev.addresses;
+    this.evicted.requests += ev.requests;
+    this.evicted.first = Math.min(this.evicted.first, ev.first);
+    this.evicted.last = Math.max(this.evicted.last, ev.last);
+    // One pass meets clients in the order of their first requests: so does the merged map (the cap's tie order).
+    const clients = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
+    const stats = { ...this.clients.stats };
+    this.clients = this.newClients();
+    for (const [ip, c] of clients) this.clients.add(ip, c);
+    Object.assign(this.clients.stats, stats);
+
+    const exposures = new Map(this.exposures);
+    for (const [key, e] of other.exposures) {
+      const mine = exposures.get(key);
+      if (mine === undefined) exposures.set(key, cloneExposure(e));
+      else mergeExposure(mine, e, k, order);
+    }
+    this.exposures = new Map([...exposures].sort((a, b) => order(a[1].ref0, b[1].ref0)).slice(0, MAX_EXPOSURES));
+    this.probedSizes.merge(other.probedSizes, order);
+    this.homeSizes.merge(other.homeSizes, order);
+    for (const p of other.probedPaths) if (this.probedPaths.size < MAX_EXPOSURES) this.probedPaths.add(p);
+  }
+
+  toJSON(): ClientProbesJson {
+    const refs = (l: readonly SourceRef[]): Ref[] => l.map(refJSON);
+    return {
+      kind: 'client-probes',
+      options: this.options,
+      clients: [...this.clients].map(([ip, c]): ClientJson => [
+        ip, c.requests, c.notFound, c.sensitive, c.attacks, [...c.paths].sort((a, b) => a - b), c.pathsOverflow, c.first, c.last, c.agent,
+        refJSON(c.ref0), refs(c.evidence), c.samples.map(([s, r]) => [s, r.file, r.line]),
+      ]),
+      stats: { ...this.clients.stats },
+      evicted: {
+        addresses: this.evicted.addresses, requests: this.evicted.requests,
+        first: Number.isFinite(this.evicted.first) ? this.evicted.first : null, last: Number.isFinite(this.evicted.last) ? this.evicted.last : null,
+      },
+      exposures: [...this.exposures].map(([key, e]): ExposureJson => [
+        key, e.requests, e.status, refJSON(e.ref0), [...e.clients].sort(), [...e.sizes].sort((a, b) => a[0] - b[0]), e.first, e.last, refs(e.evidence),
+      ]),
+      probedSizes: this.probedSizes.toJSON(),
+      probedPaths: [...this.probedPaths].sort((a, b) => a - b),
+      homeSizes: this.homeSizes.toJSON(),
+    };
+  }
+
+  static fromJSON(j: ClientProbesJson): ClientProbes {
+    const out = new ClientProbes(j.options);
+    for (const [ip, requests, notFound, sensitive, attacks, paths, pathsOverflow, first, last, agent, ref0, evidence, samples] of j.clients) {
+      out.clients.add(ip, {
+        requests, notFound, sensitive, attacks, paths: new Set(paths), pathsOverflow, first, last, agent, ref0: refOf(ref0),
+        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]),
+      });
+    }
+    Object.assign(out.clients.stats, noCapStats(), j.stats);
+    out.evicted.addresses = j.evicted.addresses;
+    out.evicted.requests = j.evicted.requests;
+    out.evicted.first = j.evicted.first ?? Number.POSITIVE_INFINITY;
+    out.evicted.last = j.evicted.last ?? Number.NEGATIVE_INFINITY;
+    for (const [key, requests, status, ref0, clients, sizes, first, last, evidence] of j.exposures) {
+      out.exposures.set(key, { requests, status, ref0: refOf(ref0), clients: new Set(clients), sizes: new Map(sizes), first, last, evidence: evidence.map(refOf) });
+    }
+    for (const [key, c] of FirstSeenCounts.fromJSON(MAX_SIZES, j.probedSizes).counts) out.probedSizes.counts.set(key, c);
+    for (const p of j.probedPaths) out.probedPaths.add(p);
+    for (const [key, c] of FirstSeenCounts.fromJSON(MAX_SIZES, j.homeSizes).counts) out.homeSizes.counts.set(key, c);
+    return out;
+  }
+}
+
+function cloneClient(c: ProbingClient): ProbingClient {
+  return { ...c, paths: new Set(c.paths), evidence: [...c.evidence], samples: [...c.samples] };
+}
+
+function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order: EvidenceOrder): void {
+  into.requests += from.requests;
+  into.notFound += from.notFound;
+  into.sensitive += from.sensitive;
+  into.attacks += from.attacks;
+  for (const p of from.paths) {
+    if (into.paths.size < MAX_PATHS) into.paths.add(p);
+    else if (!into.paths.has(p)) into.pathsOverflow = true;
+  }
+  if (from.pathsOverflow) into.pathsOverflow = true;
+  into.first = Math.min(into.first, from.first);
+  into.last = Math.max(into.last, from.last);
+  if (earlier(into.ref0, from.ref0, order) !== into.ref0) {
+    into.ref0 = from.ref0;
+    into.agent = from.agent;
+  }
+  into.evidence = mergeEvidence(into.evidence, from.evidence, k, order);
+  into.samples = mergeEarliest(into.samples, from.samples, MAX_SAMPLES, order);
+}
+
+function cloneExposure(e: Exposure): Exposure {
+  return { ...e, clients: new Set(e.clients), sizes: new Map(e.sizes), evidence: [...e.evidence] };
+}
+
+function mergeExposure(into: Exposure, from: Exposure, k: number, order: EvidenceOrder): void {
+  into.requests += from.requests;
+  if (earlier(into.ref0, from.ref0, order) !== into.ref0) {
+    into.ref0 = from.ref0;
+    into.status = from.status;
+  }
+  for (const ip of from.clients) if (into.clients.size < MAX_EXPOSURES) into.clients.add(ip);
+  for (const [b, n] of from.sizes) if (into.sizes.size < EXPOSURE_SIZES || into.sizes.has(b)) into.sizes.set(b, (into.sizes.get(b) ?? 0) + n);
+  into.first = Math.min(into.first, from.first);
+  into.last = Math.max(into.last, from.last);
+  into.evidence = mergeEvidence(into.evidence, from.evidence, k, order);
+}
