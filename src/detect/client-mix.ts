@@ -12,13 +12,13 @@ import type { Session } from '../sessions/types';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, r2 } from './shared';
 import { chiSquare2, jensenShannon } from './stats/robust';
+import { CategoryBuckets, MIX_BUCKET_MS, OTHER } from '../aggregate/category-buckets';
 
 type Dim = 'family' | 'device' | 'protocol' | 'tls';
 const DIMS: readonly Dim[] = ['family', 'device', 'protocol', 'tls'];
-const BUCKET_MS = 10 * 60_000;
+const BUCKET_MS = MIX_BUCKET_MS;
 /** Categories per dimension (the rest count as OTHER). */
 const MAX_CATEGORIES = 200;
-const OTHER = '(other)';
 
 export default defineDetector({
   id: 'client-mix',
@@ -32,105 +32,81 @@ export default defineDetector({
     minRequests: 'requests (sessions, for families and devices) needed in each third',
   },
   create(o, ctx) {
-    const series = new Map<Dim, Map<number, Map<string, number>>>();
-    /** Categories seen per dimension (at most MAX_CATEGORIES), and counts folded into OTHER. */
-    const categories = new Map<Dim, Set<string>>();
-    let folded = 0;
-    ctx.caps.watch(() => (folded === 0 ? null
-      : `client-mix: categories capped at ${MAX_CATEGORIES} per dimension (family, device, protocol, TLS); ${folded.toLocaleString('en-US')} requests or sessions of later categories are counted as "${OTHER}", which can itself be named as a shift`));
-    let minB = Number.POSITIVE_INFINITY;
-    let maxB = Number.NEGATIVE_INFINITY;
-    const bump = (dim: Dim, b: number, category: string): void => {
-      let seen = categories.get(dim);
-      if (seen === undefined) {
-        seen = new Set();
-        categories.set(dim, seen);
-      }
-      let key = category;
-      if (!seen.has(key)) {
-        if (seen.size < MAX_CATEGORIES) seen.add(key);
-        else {
-          key = OTHER;
-          folded++;
-        }
-      }
-      let byBucket = series.get(dim);
-      if (!byBucket) {
-        byBucket = new Map();
-        series.set(dim, byBucket);
-      }
-      let counts = byBucket.get(b);
-      if (!counts) {
-        counts = new Map();
-        byBucket.set(b, counts);
-      }
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    };
+    // Four times the categories named are kept per dimension (the busiest); the judge names the busiest MAX_CATEGORIES.
+    const state = new CategoryBuckets(MAX_CATEGORIES * 4);
+    ctx.caps.watch(() => {
+      let folded = 0;
+      for (const dim of DIMS) folded += state.series(dim, MAX_CATEGORIES).folded;
+      return folded === 0 ? null
+        : `client-mix: categories named up to ${MAX_CATEGORIES} per dimension (family, device, protocol, TLS; the busiest); ${folded.toLocaleString('en-US')} requests or sessions of the others are counted as "${OTHER}", which can itself be named as a shift`;
+    });
     return {
-      observe(r: EnrichedRecord) {
-        const b = Math.floor(r.startMs / BUCKET_MS);
-        if (b < minB) minB = b;
-        if (b > maxB) maxB = b;
-        bump('protocol', b, r.protocol ?? 'unknown');
-        if (r.tlsProtocol !== null) bump('tls', b, r.tlsProtocol);
-      },
+      observe: (r: EnrichedRecord) => state.addRecord(r),
       // Families and devices are counted per session, so one busy client cannot tilt the mix.
-      observeSession(s: Session) {
-        const b = Math.floor(s.startMs / BUCKET_MS);
-        bump('family', b, s.clientClass === 'tool' ? `tool:${s.agentFamily}` : s.agentFamily);
-        bump('device', b, s.device);
-      },
-      finish() {
-        const out: Finding[] = [];
-        if (!Number.isFinite(minB)) return out;
-        const span = maxB - minB + 1;
-        if (span < 3) return out;
-        const firstEnd = minB + Math.floor(span / 3);
-        const lastStart = maxB - Math.floor(span / 3) + 1;
-        let familyGain: number | null = null;
-        for (const dim of DIMS) {
-          const byBucket = series.get(dim);
-          if (!byBucket) continue;
-          const first = new Map<string, number>();
-          const last = new Map<string, number>();
-          for (const [b, counts] of byBucket) {
-            const target = b < firstEnd ? first : b >= lastStart ? last : null;
-            if (!target) continue;
-            for (const [k, n] of counts) target.set(k, (target.get(k) ?? 0) + n);
-          }
-          const keys = [...new Set([...first.keys(), ...last.keys()])].sort();
-          const a = keys.map((k) => first.get(k) ?? 0);
-          const b = keys.map((k) => last.get(k) ?? 0);
-          const ta = a.reduce((x, y) => x + y, 0);
-          const tb = b.reduce((x, y) => x + y, 0);
-          if (ta < o.minRequests || tb < o.minRequests) continue;
-          const { chi2, df, p } = chiSquare2(a, b);
-          const js = jensenShannon(a, b);
-          if (p > o.maxP || js < o.minJs) continue;
-          const changes = keys.map((k, i) => ({ key: k, before: (a[i] ?? 0) / ta, after: (b[i] ?? 0) / tb })).sort((x, y) => y.after - y.before - (x.after - x.before) || (x.key < y.key ? -1 : 1));
-          const riser = changes[0];
-          if (!riser || riser.after - riser.before < o.minShareChange) continue;
-          // The same sessions seen twice: a device type gaining what one family gained (a tool's sessions are
-          // device "tool") is that family's shift, already reported (families are judged first).
-          const gain = riser.after - riser.before;
-          if (dim === 'device' && familyGain !== null && Math.abs(gain - familyGain) <= 0.3 * familyGain) continue;
-          if (dim === 'family') familyGain = gain;
-          const suspicious = riser.key.startsWith('tool:') || ['Unknown', 'Other', 'none', 'tool', 'unknown'].includes(riser.key);
-          const severity: Severity = suspicious ? 'medium' : 'info';
-          const subjectType: SubjectType = dim === 'tls' ? 'tls' : dim === 'protocol' ? 'protocol' : 'user_agent';
-          out.push({
-            detector: 'client-mix', severity, confidence: r2(Math.min(0.99, 0.6 + js * 2)),
-            title: `${dim === 'family' ? 'user-agent family' : dim} mix shifted: ${riser.key} ${fmt(riser.before * 100)}% → ${fmt(riser.after * 100)}% of ${dim === 'family' || dim === 'device' ? 'sessions' : 'requests'}${suspicious ? ' — a scripted or unknown client gaining share' : ''}`,
-            subject: { type: subjectType, value: riser.key.replace(/^tool:/, '') },
-            startMs: minB * BUCKET_MS, endMs: (maxB + 1) * BUCKET_MS,
-            metrics: { dimension: dim, share_before: r2(riser.before), share_after: r2(riser.after), chi2: r2(chi2), df, p_value: p, js_divergence: r2(js) },
-            explanation: 'Category counts in the first vs the last third of the period: chi-square test of homogeneity and Jensen–Shannon divergence of the two distributions.',
-            evidence: [],
-            actions: suspicious ? [{ type: 'investigate', subject: riser.key.replace(/^tool:/, ''), window: `${isoTime(lastStart * BUCKET_MS)}/${isoTime((maxB + 1) * BUCKET_MS)}`, why: 'a client type that was rare became common: check who runs it and what it fetches' }] : [],
-          });
-        }
-        return out;
-      },
+      observeSession: (s: Session) => state.addSession(s),
+      finish: () => judgeClientMix(state, o),
     };
   },
 });
+
+/** Options of the judge. */
+export interface ClientMixOptions {
+  readonly maxP: number;
+  readonly minJs: number;
+  readonly minShareChange: number;
+  readonly minRequests: number;
+}
+
+/** The findings of a client-mix state (pure). */
+export function judgeClientMix(state: CategoryBuckets, o: ClientMixOptions): Finding[] {
+  const minB = state.minBucket;
+  const maxB = state.maxBucket;
+  const out: Finding[] = [];
+  if (!Number.isFinite(minB)) return out;
+  const span = maxB - minB + 1;
+  if (span < 3) return out;
+  const firstEnd = minB + Math.floor(span / 3);
+  const lastStart = maxB - Math.floor(span / 3) + 1;
+  let familyGain: number | null = null;
+  for (const dim of DIMS) {
+    const byBucket = state.series(dim, MAX_CATEGORIES).buckets;
+    const first = new Map<string, number>();
+    const last = new Map<string, number>();
+    for (const [b, counts] of byBucket) {
+      const target = b < firstEnd ? first : b >= lastStart ? last : null;
+      if (!target) continue;
+      for (const [k, n] of counts) target.set(k, (target.get(k) ?? 0) + n);
+    }
+    const keys = [...new Set([...first.keys(), ...last.keys()])].sort();
+    const a = keys.map((k) => first.get(k) ?? 0);
+    const b = keys.map((k) => last.get(k) ?? 0);
+    const ta = a.reduce((x, y) => x + y, 0);
+    const tb = b.reduce((x, y) => x + y, 0);
+    if (ta < o.minRequests || tb < o.minRequests) continue;
+    const { chi2, df, p } = chiSquare2(a, b);
+    const js = jensenShannon(a, b);
+    if (p > o.maxP || js < o.minJs) continue;
+    const changes = keys.map((k, i) => ({ key: k, before: (a[i] ?? 0) / ta, after: (b[i] ?? 0) / tb })).sort((x, y) => y.after - y.before - (x.after - x.before) || (x.key < y.key ? -1 : 1));
+    const riser = changes[0];
+    if (!riser || riser.after - riser.before < o.minShareChange) continue;
+    // The same sessions seen twice: a device type gaining what one family gained (a tool's sessions are
+    // device "tool") is that family's shift, already reported (families are judged first).
+    const gain = riser.after - riser.before;
+    if (dim === 'device' && familyGain !== null && Math.abs(gain - familyGain) <= 0.3 * familyGain) continue;
+    if (dim === 'family') familyGain = gain;
+    const suspicious = riser.key.startsWith('tool:') || ['Unknown', 'Other', 'none', 'tool', 'unknown'].includes(riser.key);
+    const severity: Severity = suspicious ? 'medium' : 'info';
+    const subjectType: SubjectType = dim === 'tls' ? 'tls' : dim === 'protocol' ? 'protocol' : 'user_agent';
+    out.push({
+      detector: 'client-mix', severity, confidence: r2(Math.min(0.99, 0.6 + js * 2)),
+      title: `${dim === 'family' ? 'user-agent family' : dim} mix shifted: ${riser.key} ${fmt(riser.before * 100)}% → ${fmt(riser.after * 100)}% of ${dim === 'family' || dim === 'device' ? 'sessions' : 'requests'}${suspicious ? ' — a scripted or unknown client gaining share' : ''}`,
+      subject: { type: subjectType, value: riser.key.replace(/^tool:/, '') },
+      startMs: minB * BUCKET_MS, endMs: (maxB + 1) * BUCKET_MS,
+      metrics: { dimension: dim, share_before: r2(riser.before), share_after: r2(riser.after), chi2: r2(chi2), df, p_value: p, js_divergence: r2(js) },
+      explanation: 'Category counts in the first vs the last third of the period: chi-square test of homogeneity and Jensen–Shannon divergence of the two distributions.',
+      evidence: [],
+      actions: suspicious ? [{ type: 'investigate', subject: riser.key.replace(/^tool:/, ''), window: `${isoTime(lastStart * BUCKET_MS)}/${isoTime((maxB + 1) * BUCKET_MS)}`, why: 'a client type that was rare became common: check who runs it and what it fetches' }] : [],
+    });
+  }
+  return out;
+}
