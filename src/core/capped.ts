@@ -181,6 +181,11 @@ export function count(n: number): string {
   return COUNT.format(n);
 }
 
+/** "1 request", "2 requests", "1,234 requests". */
+export function requests(n: number): string {
+  return `${count(n)} ${n === 1 ? 'request' : 'requests'}`;
+}
+
 /**
  * The CAP_REACHED message of a structure whose cap was reached: what was capped, what was evicted and what it means
  * for the numbers, e.g. "burst: per-address baselines capped at 200,000 addresses; 812,000 evicted (each at most

@@ -10,7 +10,7 @@
  */
 import { isoTime } from '../core/units';
 import type { SourceRef } from '../core/types';
-import { count } from '../core/capped';
+import { count, requests } from '../core/capped';
 import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
@@ -57,7 +57,7 @@ export default defineDetector({
     ctx.caps.watch(() => {
       const ev = state.targets.stats.evicted + state.endpoints.stats.evicted;
       if (ev === 0) return null;
-      return `error-spike: per-minute series kept for at most ${count(o.maxSubjects * 4)} targets and as many endpoints (the busiest ${count(o.maxSubjects)} of each are judged); ${count(ev)} lighter series evicted (each with at most ${count(Math.max(state.targets.stats.maxCut, state.endpoints.stats.maxCut))} requests when evicted)`;
+      return `error-spike: per-minute series kept for at most ${count(o.maxSubjects * 4)} targets and as many endpoints (the busiest ${count(o.maxSubjects)} of each are judged); ${count(ev)} lighter series evicted (each with at most ${requests(Math.max(state.targets.stats.maxCut, state.endpoints.stats.maxCut))} when evicted)`;
     });
     return {
       observe: (r) => state.add(r),

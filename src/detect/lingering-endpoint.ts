@@ -11,7 +11,7 @@
  */
 import { isoTime } from '../core/units';
 import type { SourceRef } from '../core/types';
-import { count } from '../core/capped';
+import { count, requests } from '../core/capped';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
@@ -112,7 +112,7 @@ export default defineDetector({
       const folded = state.endpoints.ladderEvictions;
       if (evicted === 0 && folded === 0) return null;
       return `lingering-endpoint: ` + [
-        evicted === 0 ? null : `per-bucket latency kept for at most ${count(o.maxEndpoints * 4)} endpoints (the busiest ${count(o.maxEndpoints)} are judged); ${count(evicted)} lighter series evicted (each with at most ${count(maxCut)} requests when evicted)`,
+        evicted === 0 ? null : `per-bucket latency kept for at most ${count(o.maxEndpoints * 4)} endpoints (the busiest ${count(o.maxEndpoints)} are judged); ${count(evicted)} lighter series evicted (each with at most ${requests(maxCut)} when evicted)`,
         folded === 0 ? null : `${count(folded)} times a bucket had more than ${count(LADDER_COUNTRIES)} client countries, its lightest was counted with the unnamed rest`,
       ].filter((x) => x !== null).join('; ');
     });

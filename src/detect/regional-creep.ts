@@ -13,7 +13,7 @@
  * distinct clients as there are up to 16); this file is its judge, a pure function of that state: every country and
  * the busiest 800 ASNs are judged (ties by key), whatever order the input came in.
  */
-import { count } from '../core/capped';
+import { count, requests } from '../core/capped';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2 } from './shared';
 import { mannKendall, median, theilSen } from './stats/robust';
@@ -59,7 +59,7 @@ export default defineDetector({
     ctx.caps.watch(() => {
       const { evicted, maxCut } = state.asns.series.stats;
       if (evicted === 0) return null;
-      return `regional-creep: per-bucket latency kept for at most ${count(MAX_ASNS * 4)} ASNs (the busiest ${count(MAX_ASNS)} are judged); ${count(evicted)} lighter series evicted (each with at most ${count(maxCut)} requests when evicted)`;
+      return `regional-creep: per-bucket latency kept for at most ${count(MAX_ASNS * 4)} ASNs (the busiest ${count(MAX_ASNS)} are judged); ${count(evicted)} lighter series evicted (each with at most ${requests(maxCut)} when evicted)`;
     });
     return {
       observe(r) {
