@@ -3,8 +3,10 @@
  * change of each between the first and the last third of the period, so a region whose latency creeps up is
  * visible in a table before any detector speaks.
  * Memory: per entity two quantile sketches and a 1 KB HyperLogLog; per (entity, 15-minute bucket) that had traffic,
- * a 160-bin coarse latency histogram (±5% per bin). ASNs are capped at 300 distinct (then "other"); countries
- * need no cap.
+ * a 160-bin coarse latency histogram (±5% per bin). The table names the busiest `maxAsns` ASNs (300; ties by
+ * key) and counts the others as "other", whatever order they came in; 4 × `maxAsns` are kept (CappedMap's policy:
+ * an evicted ASN's numbers are folded into "other", so every located request is in the table). Countries need no
+ * cap.
  */
 import { QuantileSketch, percentiles } from '../core/quantile';
 import { HyperLogLog } from '../core/hll';
@@ -12,6 +14,7 @@ import { CoarseHistogram } from '../core/histogram';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import type { GeoRow, GeoSection } from '../core/report-types';
+import { CappedMap } from '../core/capped';
 
 export type { GeoRow, GeoSection, ThirdsChange } from '../core/report-types';
 
@@ -41,7 +44,9 @@ interface EntityStats {
 /** Accumulates the country and ASN views. */
 export class GeoView {
   private readonly countries = new Map<string, EntityStats>();
-  private readonly asns = new Map<string, EntityStats>();
+  private readonly asns: CappedMap<EntityStats>;
+  /** ASNs evicted from `asns`, folded together (part of the "other" row). */
+  private evicted: EntityStats | null = null;
   private requests = 0;
   private located = 0;
   private special = 0;
@@ -50,7 +55,16 @@ export class GeoView {
   /** "AS<n>" strings by number, built once per ASN rather than once per record. */
   private readonly asnLabels = new Map<number, string>();
 
-  constructor(private readonly dataInfo: readonly string[], private readonly maxAsns = 300) {}
+  constructor(private readonly dataInfo: readonly string[], private readonly maxAsns = 300) {
+    this.asns = new CappedMap<EntityStats>({
+      cap: maxAsns * 4,
+      weight: (e) => e.requests,
+      onEvict: (_key, e) => {
+        this.evicted ??= newEntity(null, null);
+        foldInto(this.evicted, e);
+      },
+    });
+  }
 
   /** Adds one record (no-op without geo facts). */
   observe(r: EnrichedRecord): void {
@@ -72,8 +86,12 @@ export class GeoView {
         label = `AS${g.asn}`;
         if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
       }
-      const key = this.asns.has(label) || this.asns.size < this.maxAsns ? label : OTHER;
-      this.add(this.entity(this.asns, key, key === OTHER ? null : g.asOrg, key === OTHER ? null : g.network), r);
+      let e = this.asns.get(label);
+      if (e === undefined) {
+        e = newEntity(g.asOrg, g.network);
+        this.asns.add(label, e);
+      }
+      this.add(e, r);
     }
   }
 
@@ -86,13 +104,14 @@ export class GeoView {
     if (s.asn !== null) {
       const e = this.asns.get(`AS${s.asn}`);
       if (e) e.sessions++;
+      else if (this.evicted !== null) this.evicted.sessions++;
     }
   }
 
   private entity(map: Map<string, EntityStats>, key: string, name: string | null, network: string | null): EntityStats {
     let e = map.get(key);
     if (e === undefined) {
-      e = { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null };
+      e = newEntity(name, network);
       map.set(key, e);
     }
     return e;
@@ -128,7 +147,13 @@ export class GeoView {
     const rows = (map: Map<string, EntityStats>): GeoRow[] =>
       [...map.entries()].map(([key, e]) => this.row(key, e, firstEnd, lastStart)).sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : 1));
     const countries = rows(this.countries);
-    const asns = rows(this.asns);
+    // The busiest maxAsns ASNs by name; the others (and those the cap evicted) as one "other" row.
+    const ranked = [...this.asns].sort((a, b) => b[1].requests - a[1].requests || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const named = new Map(ranked.slice(0, this.maxAsns));
+    let other = this.evicted === null ? null : foldInto(newEntity(null, null), this.evicted);
+    for (const [, e] of ranked.slice(this.maxAsns)) other = foldInto(other ?? newEntity(null, null), e);
+    if (other !== null) named.set(OTHER, other);
+    const asns = rows(named);
     const risers = [...countries, ...asns]
       .filter((r) => r.change !== null && r.change.requests_first >= 100 && r.change.requests_last >= 100 && r.change.p95_change !== null && r.change.p95_change > 0.1)
       .sort((a, b) => (b.change?.p95_change ?? 0) - (a.change?.p95_change ?? 0) || (a.key < b.key ? -1 : 1));
@@ -171,7 +196,34 @@ export class GeoView {
   }
 }
 
-/** The ASN row of every ASN past the cap. */
+function newEntity(name: string | null, network: string | null): EntityStats {
+  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null };
+}
+
+/** Adds `from`'s numbers into `into` (returns `into`). */
+function foldInto(into: EntityStats, from: EntityStats): EntityStats {
+  into.requests += from.requests;
+  into.errors += from.errors;
+  into.sessions += from.sessions;
+  into.total.merge(from.total);
+  into.backend.merge(from.backend);
+  into.clients.merge(from.clients);
+  for (const [b, s] of from.buckets) {
+    let mine = into.buckets.get(b);
+    if (mine === undefined) {
+      mine = { requests: 0, errors: 0, hist: new CoarseHistogram() };
+      into.buckets.set(b, mine);
+    }
+    mine.requests += s.requests;
+    mine.errors += s.errors;
+    mine.hist.merge(s.hist);
+  }
+  into.lastBucket = Number.NaN;
+  into.last = null;
+  return into;
+}
+
+/** The ASN row of every ASN past the ones named. */
 const OTHER = 'other';
 
 /** A coarse histogram's quantile rounded to 0.1 ms (the bin midpoint; bins are ±5% wide). */

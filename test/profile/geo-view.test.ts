@@ -22,11 +22,25 @@ describe('GeoView', () => {
     expect(result.countries[0]?.change?.requests_last).toBe(720);
   });
 
-  it('gives "other" (ASNs past the cap, which join it as they appear) no comparison, and never lists it as a riser', () => {
+  it('gives "other" (the ASNs past the busiest two) no comparison, and never lists it as a riser', () => {
     const other = result.asns.find((r) => r.key === 'other');
     expect(other?.requests).toBe(360);
     expect(other?.change).toBeNull();
     expect(result.latency_risers.map((r) => r.key)).toEqual(expect.arrayContaining(['AS1', 'AS2', 'US']));
     expect(result.latency_risers.map((r) => r.key)).not.toContain('other');
+  });
+
+  it('names the busiest ASNs, not the first seen: a heavy network that arrives last is in the table, in any order', () => {
+    const records = [
+      ...[1, 2, 3].flatMap((asn) => Array.from({ length: 5 }, (_, k) => rec(asn * 60_000 + k * 1000, { geo: geo('US', asn) }))),
+      ...Array.from({ length: 50 }, (_, k) => rec(10 * 60_000 + k * 1000, { geo: geo('US', 9) })),
+    ];
+    const named = (rs: typeof records): string[] => {
+      const v = new GeoView([], 2);
+      for (const r of rs) v.observe(r);
+      return v.result(10).asns.map((r) => `${r.key}:${r.requests}`);
+    };
+    expect(named(records)).toEqual(['AS9:50', 'other:10', 'AS1:5']);
+    expect(named([...records].reverse())).toEqual(named(records));
   });
 });
