@@ -21,6 +21,10 @@ import { createDetectorStage, type DetectorPart, type DetectorSelection } from '
 import type { Finding } from './detect/types';
 import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS, type Limits } from './core/limits';
+import type { ReportSections } from './core/report-types';
+
+/** A sections object being filled in. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
@@ -59,7 +63,7 @@ export interface AnalysisStage {
   /** Receives every session when it closes (sessions are stitched once, here). */
   observeSession?(s: Session): void;
   /** Report sections, keyed by section name (added after the built-in ones, in stage order). */
-  finish(): Readonly<Record<string, unknown>>;
+  finish(): ReportSections;
 }
 
 /** Builds the run's stages (order matters for report key order); a stage with capped state registers it in `caps`. */
@@ -103,7 +107,7 @@ export interface CoreResult {
   /** The traffic summary (null for the 'detectors' part). */
   readonly traffic: TrafficProfile | null;
   /** Sections after `top`, in report order: sessions, profiles, then each stage's. */
-  readonly built: Record<string, unknown>;
+  readonly built: ReportSections;
   /** Raw findings per detector in registry order (empty when no detectors ran). */
   readonly findings: { readonly id: string; readonly findings: Finding[] }[];
   /** True when detectors were selected at all (findings then come from them). */
@@ -166,15 +170,15 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
     },
     finish() {
       if (stitcher !== null) closeSessions(stitcher.flush());
-      const sections: Record<string, unknown> = {};
+      const sections: Mutable<ReportSections> = {};
       for (const s of stages) Object.assign(sections, s.finish());
-      const built: Record<string, unknown> = {};
+      const built: Mutable<ReportSections> = {};
       if (profiles && stitcher !== null && enrich !== null) {
         const sessionsSection: SessionsSection = summary.result(options.top, {
           timeoutMs, key: sessionKey, late: stitcher.stats.late, forced: stitcher.stats.forced, peakOpen: stitcher.stats.peakOpen,
         });
-        built['sessions'] = sessionsSection;
-        built['profiles'] = profilesSection(behaviour, options.top, enrich.routes.collapsed());
+        built.sessions = sessionsSection;
+        built.profiles = profilesSection(behaviour, options.top, enrich.routes.collapsed());
       }
       Object.assign(built, sections);
       return { traffic, built, findings: detectors ? detectors.raw() : [], detectorsRan: detectors !== null, caps: caps.notes() };

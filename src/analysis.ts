@@ -69,7 +69,7 @@ async function analyzeInputs(
     const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
     addCapNotes(diags, run.caps, run.traffic);
     return buildReport(plan.kind === 'shard' ? plan.jobs : 2, inputs, ordered, run.summaries, run.traffic, diags, options, {
-      full, built: sectionsOf(run.built), findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
+      full, built: run.built, findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
     });
   }
   const core = createCore(options, full ? 'all' : 'summary', stageFactories);
@@ -81,7 +81,7 @@ async function analyzeInputs(
   const result = core.finish();
   addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic ?? new TrafficProfile(), diags, options, {
-    full, built: sectionsOf(result.built), findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
+    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
   });
 }
 
@@ -173,15 +173,6 @@ async function buildReport(
   return { report, hadInputErrors, workers };
 }
 
-
-/**
- * The sections a run built, typed. analysis-core keeps them as a name → value record (each stage adds its own by
- * name); their types are declared in core/report-types.ts, and tests check real runs' reports against them
- * (parseReport in test/report/parse.test.ts), which a new section must pass.
- */
-function sectionsOf(built: Readonly<Record<string, unknown>>): ReportSections {
-  return built as ReportSections;
-}
 
 function inputJson(s: InputSummary): ReportInput {
   return {

@@ -14,6 +14,7 @@
  * whole lines, numbers them, and detects each input's format from its first lines exactly as the sequential
  * pipeline does. Diagnostics are put back in line order before they are kept.
  */
+import type { ReportSections } from './core/report-types';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ export type ToWorker =
 export interface WorkerResult {
   readonly t: 'result';
   readonly traffic: TrafficState | null;
-  readonly built: Record<string, unknown>;
+  readonly built: ReportSections;
   readonly findings: { readonly id: string; readonly findings: Finding[] }[];
   readonly detectorsRan: boolean;
   /** CAP_REACHED messages of the worker's capped structures (its traffic summary's excepted). */
@@ -91,7 +92,7 @@ export type ProgressFn = (current: InputSummary) => void;
 export interface ParallelResult {
   readonly summaries: InputSummary[];
   readonly traffic: TrafficProfile;
-  readonly built: Record<string, unknown>;
+  readonly built: ReportSections;
   /** Raw findings of each part, per detector. */
   readonly findings: readonly (readonly { readonly id: string; readonly findings: Finding[] }[])[];
   readonly detectorsRan: boolean;
