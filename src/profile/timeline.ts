@@ -2,9 +2,12 @@
  * The report's timeline: requests per bucket stacked by status class, with latency p50/p95 per bucket.
  *
  * Bucket width adapts to the period so the series stays at most MAX_BUCKETS long (a 6-hour log gets 1-minute
- * buckets, a week 15-minute ones, decades yearly ones): when the span outgrows the current width, buckets are
- * merged into the next width on the ladder (counts add, latency sketches merge). Memory is bounded by MAX_BUCKETS
- * sketches, whatever the input size or period.
+ * buckets, a week 15-minute ones, decades yearly ones). Counts are kept at a storage width that divides every wider
+ * width on the ladder (the gcd of the rest of the ladder: 60 s while showing 2 minutes, 5 minutes while showing 10),
+ * so when the span outgrows the current width, storage buckets merge into whole wider ones (counts add, latency
+ * sketches merge) and every request lands in the bucket of its own time, whatever order the input came in; the
+ * shown buckets are sums of storage buckets. Memory: at most MAX_BUCKETS × (width ÷ storage width) sketches
+ * (7× at most, for weeks kept as days), whatever the input size or period.
  */
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch } from '../core/quantile';
@@ -18,6 +21,13 @@ export const BUCKET_LADDER = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 
 
 /** Longest series kept (12 hours of minutes). */
 export const MAX_BUCKETS = 720;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** Storage width (seconds) for each ladder step: the gcd of that width and every wider one. */
+const STORAGE: readonly number[] = BUCKET_LADDER.map((_, i) => BUCKET_LADDER.slice(i).reduce<number>((g, w) => gcd(g, w), BUCKET_LADDER[i] ?? 60));
 
 interface Bucket {
   /** Counts by TIMELINE_CLASSES index. */
@@ -40,9 +50,14 @@ export class Timeline {
   private lastKey = Number.NaN;
   private last: Bucket | null = null;
 
-  /** Width in ms of the current buckets. */
+  /** Width in ms of the buckets shown. */
   private get widthMs(): number {
     return (BUCKET_LADDER[this.step] ?? 604_800) * 1000;
+  }
+
+  /** Width in ms of the buckets kept (divides every width from the current one on). */
+  private get storageMs(): number {
+    return (STORAGE[this.step] ?? 86_400) * 1000;
   }
 
   observe(r: LogRecord): void {
@@ -52,7 +67,7 @@ export class Timeline {
       this.maxMs = Math.max(this.maxMs, t);
       this.coarsenIfNeeded();
     }
-    const key = Math.floor(t / this.widthMs);
+    const key = Math.floor(t / this.storageMs);
     let b = key === this.lastKey ? this.last : this.buckets.get(key);
     if (b === undefined || b === null) {
       b = { counts: [0, 0, 0, 0, 0], latency: null };
@@ -66,38 +81,26 @@ export class Timeline {
   }
 
   private coarsenIfNeeded(): void {
-    while (this.step < BUCKET_LADDER.length - 1 && Math.floor(this.maxMs / this.widthMs) - Math.floor(this.minMs / this.widthMs) + 1 > MAX_BUCKETS) {
-      this.step++;
-      const width = this.widthMs;
-      const merged = new Map<number, Bucket>();
-      for (const [key, b] of this.buckets) {
-        const k = Math.floor((key * (BUCKET_LADDER[this.step - 1] ?? 60) * 1000) / width);
-        const into = merged.get(k);
-        if (into === undefined) {
-          merged.set(k, b);
-          continue;
-        }
-        for (let i = 0; i < into.counts.length; i++) into.counts[i] = (into.counts[i] ?? 0) + (b.counts[i] ?? 0);
-        if (b.latency !== null) {
-          if (into.latency === null) into.latency = b.latency;
-          else into.latency.merge(b.latency);
-        }
-      }
-      this.buckets = merged;
-      this.lastKey = Number.NaN;
-      this.last = null;
-    }
+    const before = this.storageMs;
+    while (this.step < BUCKET_LADDER.length - 1 && Math.floor(this.maxMs / this.widthMs) - Math.floor(this.minMs / this.widthMs) + 1 > MAX_BUCKETS) this.step++;
+    const storage = this.storageMs;
+    if (storage === before) return;
+    // The new storage width is a multiple of the old one: each old bucket lies inside one new bucket.
+    this.buckets = mergeInto(this.buckets, before, storage);
+    this.lastKey = Number.NaN;
+    this.last = null;
   }
 
   result(): TimelineSection {
     const seconds = BUCKET_LADDER[this.step] ?? 604_800;
     if (this.buckets.size === 0) return { bucket_seconds: seconds, start: null, end: null, buckets: [] };
     const width = this.widthMs;
+    const shown = mergeInto(this.buckets, this.storageMs, width, true);
     const first = Math.floor(this.minMs / width);
     const lastKey = Math.floor(this.maxMs / width);
     const out: TimelineBucket[] = [];
     for (let k = first; k <= lastKey; k++) {
-      const b = this.buckets.get(k);
+      const b = shown.get(k);
       const counts = b?.counts ?? [0, 0, 0, 0, 0];
       const status = Object.fromEntries(TIMELINE_CLASSES.map((c, i) => [c, counts[i] ?? 0])) as Record<TimelineClass, number>;
       const q = (p: number): number | null => {
@@ -108,4 +111,34 @@ export class Timeline {
     }
     return { bucket_seconds: seconds, start: isoTime((first * width) as EpochMs), end: isoTime(((lastKey + 1) * width) as EpochMs), buckets: out };
   }
+}
+
+/**
+ * Buckets of width `fromMs` merged into buckets of width `toMs` (a multiple of it); the keys are bucket starts ÷ width.
+ * `copy`: leave the input buckets untouched (for a result read while counting goes on).
+ */
+function mergeInto(buckets: ReadonlyMap<number, Bucket>, fromMs: number, toMs: number, copy = false): Map<number, Bucket> {
+  const merged = new Map<number, Bucket>();
+  for (const key of [...buckets.keys()].sort((a, b) => a - b)) {
+    const b = buckets.get(key) as Bucket;
+    const k = Math.floor((key * fromMs) / toMs);
+    let into = merged.get(k);
+    if (into === undefined) {
+      into = copy ? { counts: [...b.counts], latency: null } : b;
+      if (copy && b.latency !== null) {
+        into.latency = new QuantileSketch();
+        into.latency.merge(b.latency);
+      }
+      merged.set(k, into);
+      continue;
+    }
+    for (let i = 0; i < into.counts.length; i++) into.counts[i] = (into.counts[i] ?? 0) + (b.counts[i] ?? 0);
+    if (b.latency !== null) {
+      if (into.latency === null) {
+        into.latency = new QuantileSketch();
+        into.latency.merge(b.latency);
+      } else into.latency.merge(b.latency);
+    }
+  }
+  return merged;
 }

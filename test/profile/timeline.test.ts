@@ -51,4 +51,19 @@ describe('Timeline', () => {
   it('is empty for no records', () => {
     expect(new Timeline().result()).toEqual({ bucket_seconds: 60, start: null, end: null, buckets: [] });
   });
+
+  it('puts every request in the bucket of its own time when coarsening crosses widths that do not divide (120 s → 300 s), in any order', () => {
+    // 36 hours, one request a minute: every 5-minute bucket holds exactly 5. Merging whole 2-minute buckets into
+    // 5-minute ones by their start would put the minute at 5:00 of [4:00, 6:00) into the bucket before it.
+    const records = Array.from({ length: 36 * 60 }, (_, m) => rec(T0 + m * 60_000, 200, 10));
+    const run = (rs: readonly LogRecord[]): ReturnType<Timeline['result']> => {
+      const t = new Timeline();
+      for (const r of rs) t.observe(r);
+      return t.result();
+    };
+    const forward = run(records);
+    expect(forward.bucket_seconds).toBe(300);
+    expect(new Set(forward.buckets.map((b) => b.requests))).toEqual(new Set([5]));
+    expect(run([...records].reverse())).toEqual(forward);
+  });
 });
