@@ -12,10 +12,10 @@
  * - connection-log lines (mTLS) sometimes end up in the same bucket: rejected with a clear reason;
  * - the bucket's `ELBAccessLogTestFile` ("Enable AccessLog for ELB: ...") is skipped, not malformed.
  */
-import { parseDigits, roundMs } from '../core/units';
+import { roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { fieldInt, fieldIso, fieldPortColon, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
-import { requestField, splitHostPort } from './shared/request';
+import { fieldInt, fieldIso, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
+import { fieldClientIp, fieldClientPort, requestField } from './shared/request';
 import { isAwsTestFileLine, parseError } from './shared/result';
 import { newRecord } from './shared/record';
 
@@ -82,20 +82,8 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
     return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');
   }
-  // client:port as splitHostPort cuts it, sliced once (no field substring, no result object).
-  let clientIp: string | null;
-  let clientPort: number | null;
-  const pc = fieldPortColon(line, f, F.client);
-  if (pc === -2) {
-    const client = splitHostPort(fieldText(line, f, F.client) ?? undefined);
-    clientIp = client.ip;
-    clientPort = client.port;
-  } else {
-    const cs = f[2 * F.client] ?? 0;
-    const ce = f[2 * F.client + 1] ?? 0;
-    clientIp = line.slice(cs, pc < 0 ? ce : pc);
-    clientPort = pc < 0 ? null : parseDigits(line, pc + 1, ce);
-  }
+  const clientIp = fieldClientIp(line, f, F.client);
+  const clientPort = fieldClientPort(line, f, F.client);
   if (clientIp === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = fieldInt(line, f, F.elbStatus);
   if (Number.isNaN(status)) return parseError(line, ctx, 'field `elb_status_code` is not an integer', 'elb_status_code');

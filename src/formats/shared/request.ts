@@ -1,6 +1,6 @@
 /** Request-line and URL splitting shared by all HTTP formats. */
 import { parseDigits } from '../../core/units';
-import { ESCAPED, fieldText } from './scan';
+import { ESCAPED, fieldPortColon, fieldText } from './scan';
 
 /** Parts of `"METHOD target PROTOCOL"`. */
 export interface RequestLine {
@@ -225,4 +225,21 @@ export function requestField(out: RequestParts, line: string, f: Int32Array, k: 
   }
   const text = fieldText(line, f, k) ?? '';
   requestInto(out, text, 0, text.length, true);
+}
+
+/**
+ * The address of an "address:port" field k, cut as splitHostPort cuts it, sliced once (no field substring, no
+ * result object); null when the field is empty.
+ */
+export function fieldClientIp(line: string, off: Int32Array, k: number): string | null {
+  const pc = fieldPortColon(line, off, k);
+  if (pc === -2) return splitHostPort(fieldText(line, off, k) ?? undefined).ip;
+  return line.slice(off[2 * k] ?? 0, pc < 0 ? (off[2 * k + 1] ?? 0) : pc);
+}
+
+/** The port of an "address:port" field k (see fieldClientIp), or null. */
+export function fieldClientPort(line: string, off: Int32Array, k: number): number | null {
+  const pc = fieldPortColon(line, off, k);
+  if (pc === -2) return splitHostPort(fieldText(line, off, k) ?? undefined).port;
+  return pc < 0 ? null : parseDigits(line, pc + 1, off[2 * k + 1] ?? 0);
 }
