@@ -4,6 +4,7 @@ import { evidenceOrder } from '../../src/aggregate/types';
 import { judgeCredentialStuffing } from '../../src/detect/credential-stuffing';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { rec } from '../helpers/records';
+import { asFile, expectCutsMergeToOnePass } from '../helpers/shards';
 
 const OPTIONS: AuthAttemptsOptions = { endpoints: 500, clients: 50_000, clientMinutes: 200_000, evidenceLimit: 3 };
 const JUDGE = { minFailuresPerMinute: 20, factor: 5, bruteForceFailures: 30, bruteForceRatio: 0.8, distributedClients: 10 };
@@ -35,11 +36,6 @@ function count(rs: readonly EnrichedRecord[], options = OPTIONS): AuthAttempts {
   return s;
 }
 
-/** The records of one input file, numbered from line 1. */
-function asFile(rs: readonly EnrichedRecord[], file: string): EnrichedRecord[] {
-  return rs.map((r, i) => ({ ...r, source: { file, line: i + 1 } }));
-}
-
 describe('AuthAttempts (the credential-stuffing state)', () => {
   const all = asFile(records(13), 'a.log');
   const order = evidenceOrder(['a.log', 'b.log']);
@@ -53,22 +49,7 @@ describe('AuthAttempts (the credential-stuffing state)', () => {
   });
 
   it('merged shards give the state and the findings of one pass, wherever the input is cut, in order or reversed', () => {
-    const whole = count(all);
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: all.length }), fc.integer({ min: 0, max: all.length }), (i, j) => {
-        const [a, b] = [Math.min(i, j), Math.max(i, j)];
-        const parts = [all.slice(0, a), all.slice(a, b), all.slice(b)];
-        const forward = count(parts[0] ?? []);
-        for (const p of parts.slice(1)) forward.merge(count(p), order);
-        expect(forward.toJSON()).toEqual(whole.toJSON());
-        expect(judge(forward)).toEqual(judge(whole));
-        const backward = count(parts[2] ?? []);
-        for (const p of [parts[1], parts[0]]) backward.merge(count(p ?? []), order);
-        expect(backward.toJSON()).toEqual(whole.toJSON());
-        expect(judge(backward)).toEqual(judge(whole));
-      }),
-      { numRuns: 25 },
-    );
+    expectCutsMergeToOnePass(all, (rs) => count(rs), judge, { numRuns: 25 });
   });
 
   it('two inputs counted apart and merged equal one pass over both (any split of the records between them)', () => {

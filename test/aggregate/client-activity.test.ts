@@ -4,6 +4,7 @@ import { evidenceOrder } from '../../src/aggregate/types';
 import { judgeApiAbuse } from '../../src/detect/api-abuse';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { rec, T0 } from '../helpers/records';
+import { asFile, expectCutsMergeToOnePass } from '../helpers/shards';
 
 const OPTIONS: ClientActivityOptions = { clients: 50_000, routesPerClient: 64, evidenceLimit: 3 };
 const JUDGE = { steadyMinRpm: 30, steadyMaxRpm: 600, steadyMinutes: 45, steadyMaxCv: 0.35, minSequential: 50, minDistinctIds: 300, distinctFactor: 20 };
@@ -42,11 +43,6 @@ function count(rs: readonly EnrichedRecord[], options = OPTIONS): ClientActivity
   return s;
 }
 
-/** The records of one input file, numbered from line 1. */
-function asFile(rs: readonly EnrichedRecord[], file: string): EnrichedRecord[] {
-  return rs.map((r, i) => ({ ...r, source: { file, line: i + 1 } }));
-}
-
 describe('ClientActivity (the api-abuse state)', () => {
   const all = asFile(records(9), 'a.log');
   const order = evidenceOrder(['a.log', 'b.log']);
@@ -63,25 +59,10 @@ describe('ClientActivity (the api-abuse state)', () => {
   });
 
   it('merged shards give the state and the findings of one pass, wherever the input is cut, in order or reversed', () => {
-    const whole = count(all);
     // Cuts inside the enumeration walk (a step across each cut) are the interesting ones.
     const walk = all.findIndex((r) => r.clientIp === '198.51.100.21');
     const cut = fc.oneof(fc.integer({ min: 0, max: all.length }), fc.integer({ min: walk, max: walk + 3000 }));
-    fc.assert(
-      fc.property(cut, cut, (i, j) => {
-        const [a, b] = [Math.min(i, j), Math.max(i, j)];
-        const parts = [all.slice(0, a), all.slice(a, b), all.slice(b)];
-        const forward = count(parts[0] ?? []);
-        for (const p of parts.slice(1)) forward.merge(count(p), order);
-        expect(forward.toJSON()).toEqual(whole.toJSON());
-        expect(judge(forward)).toEqual(judge(whole));
-        const backward = count(parts[2] ?? []);
-        for (const p of [parts[1], parts[0]]) backward.merge(count(p ?? []), order);
-        expect(backward.toJSON()).toEqual(whole.toJSON());
-        expect(judge(backward)).toEqual(judge(whole));
-      }),
-      { numRuns: 25 },
-    );
+    expectCutsMergeToOnePass(all, (rs) => count(rs), judge, { cut, numRuns: 25 });
   });
 
   it('two inputs counted apart and merged equal one pass over both', () => {

@@ -3,6 +3,7 @@ import { EntityMinutes, type EntityMinutesOptions } from '../../src/aggregate/en
 import { evidenceOrder } from '../../src/aggregate/types';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { rec } from '../helpers/records';
+import { asFile } from '../helpers/shards';
 
 const OPTIONS: EntityMinutesOptions = { cap: 100_000, evidenceLimit: 3, asn: false };
 const AGENTS = ['curl/8.5.0', 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', 'python-requests/2.31.0'];
@@ -25,11 +26,6 @@ function count(rs: readonly EnrichedRecord[]): EntityMinutes {
   const s = new EntityMinutes(OPTIONS);
   for (const r of rs) s.add(r);
   return s;
-}
-
-/** The records of one input file, numbered from line 1. */
-function asFile(rs: readonly EnrichedRecord[], file: string): EnrichedRecord[] {
-  return rs.map((r, i) => ({ ...r, source: { file, line: i + 1 } }));
 }
 
 describe('EntityMinutes (the burst state)', () => {

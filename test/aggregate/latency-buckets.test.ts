@@ -11,6 +11,7 @@ import lingering from '../../src/detect/lingering-endpoint';
 import regional from '../../src/detect/regional-creep';
 import type { EnrichedRecord, GeoInfo } from '../../src/enrich/types';
 import { rec } from '../helpers/records';
+import { mergedParts } from '../helpers/shards';
 
 const MINUTE = 60_000;
 const LINGERING = lingering.defaultOptions;
@@ -93,17 +94,6 @@ function countRegions(records: readonly EnrichedRecord[], maxAsns = 3200): Regio
   const s = RegionLatency.create({ bucketMs: 15 * MINUTE, maxAsns, clients: 16 });
   for (const r of records) s.add(r);
   return s;
-}
-
-/** Cuts `records` at i and j, counts each part, merges them (in order, or the last part first). */
-function mergedParts<S extends { merge(o: S, order: ReturnType<typeof evidenceOrder>): void }>(records: readonly EnrichedRecord[], i: number, j: number, count: (rs: readonly EnrichedRecord[]) => S, reversed: boolean): S {
-  const order = evidenceOrder(['a.log', 'b.log']);
-  const [a, b] = [Math.min(i, j), Math.max(i, j)];
-  const parts = [records.slice(0, a), records.slice(a, b), records.slice(b)].map((p) => count(p));
-  if (reversed) parts.reverse();
-  const [first, ...rest] = parts;
-  for (const p of rest) first?.merge(p, order);
-  return first as S;
 }
 
 /** A state's JSON without its evidence and its cap statistics (what does not depend on input order below the caps). */
