@@ -68,3 +68,31 @@ export function longKey(s: string): string {
   if (s.length <= LONG_KEY_CHARS) return s;
   return `${s.slice(0, LONG_KEY_CHARS - 14)}…#${createHash('sha1').update(s).digest('hex').slice(0, 12)}`;
 }
+
+/**
+ * Bounded table of standalone copies: the same object for the same value while the table holds it. Cleared when it
+ * holds `capacity` values or `maxChars` characters (a cache: clearing it changes no number, only speed).
+ */
+export function createInterner(capacity: number, maxChars: number): (s: string | null) => string | null {
+  const table = new Map<string, string>();
+  let chars = 0;
+  let last: string | null = null;
+  let lastOwn: string | null = null;
+  return (s) => {
+    if (s === null) return null;
+    if (s === last) return lastOwn;
+    let own = table.get(s);
+    if (own === undefined) {
+      if (table.size >= capacity || chars + s.length > maxChars) {
+        table.clear();
+        chars = 0;
+      }
+      own = detach(s);
+      table.set(own, own);
+      chars += own.length;
+    }
+    last = s;
+    lastOwn = own;
+    return own;
+  };
+}

@@ -11,7 +11,8 @@
 import { maxOf } from '../core/arrays';
 import type { SourceRef } from '../core/types';
 import { defineDetector, type Finding, type Severity } from './types';
-import { fmt, networksOf, pushEvidence, r2, sortEvidence } from './shared';
+import { fmt, pushEvidence, r2, sortEvidence } from './shared';
+import { networksOf } from '../enrich/client';
 import { capMessage, count } from '../core/capped';
 import { AuthAttempts } from '../aggregate/auth-attempts';
 import { median } from './stats/robust';

@@ -1,9 +1,6 @@
 /** Helpers shared by detectors: networks of an address, evidence lists, runs of consecutive buckets, formatting. */
 import type { SourceRef } from '../core/types';
 
-/** Networks of an address (computed once per address by the enricher: prefer `r.client`). */
-export { networksOf } from '../enrich/client';
-
 /** Keeps the first `limit` source references (earliest seen). */
 export function pushEvidence(list: SourceRef[], ref: SourceRef, limit: number): void {
   if (list.length < limit) list.push(ref);

@@ -43,23 +43,8 @@ export function networksOf(ip: string): { narrow: string | null; wide: string | 
   return { narrow: hex(64), wide: hex(48) };
 }
 
-/** Interns network and ASN strings (bounded: cleared when full; clearing changes no value, only sharing). */
-export type Intern = (s: string) => string;
-
-/** An interner holding at most `capacity` strings. */
-export function createIntern(capacity: number): Intern {
-  const table = new Map<string, string>();
-  return (s) => {
-    const own = table.get(s);
-    if (own !== undefined) return own;
-    if (table.size >= capacity) table.clear();
-    table.set(s, s);
-    return s;
-  };
-}
-
-/** The facts of `ip` (a standalone string). */
-export function clientFacts(ip: string, geo: GeoInfo | null, intern: Intern = (s) => s): ClientFacts {
+/** The facts of `ip`; `intern` shares one copy of each network and ASN string (identity when absent). */
+export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string) => string = (s) => s): ClientFacts {
   const { narrow, wide } = networksOf(ip);
   const asn = geo?.asn ?? null;
   return {

@@ -5,8 +5,8 @@ import { createRouteTemplater, isStaticAsset, type PathEntry, type RouteOptions,
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
-import { clientFacts, createIntern, type ClientFacts } from './client';
-import { detach, longKey } from '../core/text';
+import { clientFacts, type ClientFacts } from './client';
+import { createInterner, detach, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { copyRecord, hasSlots } from '../formats/shared/record';
@@ -30,34 +30,6 @@ export const NO_REQUEST = '-';
 
 
 /**
- * Bounded table of standalone copies: the same object for the same value while the table holds it. Cleared when it
- * holds `capacity` values or `maxChars` characters (a cache: clearing it changes no number, only speed).
- */
-function interner(capacity: number, maxChars: number): (s: string | null) => string | null {
-  const table = new Map<string, string>();
-  let chars = 0;
-  let last: string | null = null;
-  let lastOwn: string | null = null;
-  return (s) => {
-    if (s === null) return null;
-    if (s === last) return lastOwn;
-    let own = table.get(s);
-    if (own === undefined) {
-      if (table.size >= capacity || chars + s.length > maxChars) {
-        table.clear();
-        chars = 0;
-      }
-      own = detach(s);
-      table.set(own, own);
-      chars += own.length;
-    }
-    last = s;
-    lastOwn = own;
-    return own;
-  };
-}
-
-/**
  * Builds the enricher for a run. Endpoint strings are interned per (route, method) so later maps hash them once.
  * The strings later stages key their maps on (client address, user agent, path, host, backend) come out as
  * standalone copies shared by every record with the same value (see EnrichedRecord): the caches that classify
@@ -73,7 +45,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
   const geo = options.geo;
   const clients = new Map<string, ClientFacts>();
-  const networks = createIntern(limits.addressCache / 4);
+  const internNetwork = createInterner(limits.addressCache / 4, limits.cacheKeyChars);
+  const networks = (net: string): string => internNetwork(net) ?? net;
   const clientOf = (ip: string): ClientFacts => {
     let c = clients.get(ip);
     if (c === undefined) {
@@ -85,8 +58,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     }
     return c;
   };
-  const hosts = interner(10_000, limits.cacheKeyChars / 10);
-  const backends = interner(10_000, limits.cacheKeyChars / 10);
+  const hosts = createInterner(10_000, limits.cacheKeyChars / 10);
+  const backends = createInterner(10_000, limits.cacheKeyChars / 10);
   const endpoints = new Map<string, Map<string, string>>();
   let endpointChars = 0;
   const endpointOf = (method: string, route: string): string => {
