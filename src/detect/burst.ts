@@ -23,11 +23,9 @@ import type { CellTable } from '../core/cells';
 import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind } from '../aggregate/entity-minutes';
 import { ewma, mad, median, robustZ } from './stats/robust';
 
-type Kind = EntityKind;
-const KINDS = ENTITY_KINDS;
 
 interface Run {
-  readonly kind: Kind;
+  readonly kind: EntityKind;
   startMinute: number;
   lastMinute: number;
   peak: number;
@@ -110,7 +108,7 @@ export default defineDetector({
     };
 
     const judgeMinute = (m: number, kinds: readonly CellTable[]): void => {
-      for (const [ki, kind] of KINDS.entries()) {
+      for (const [ki, kind] of ENTITY_KINDS.entries()) {
         const cells = kinds[ki];
         if (!cells || (cells.size === 0 && cells.evicted === null)) continue;
         const ns = cells.ints[N] as Int32Array;
