@@ -23,7 +23,6 @@ import type { CellTable } from '../core/cells';
 import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind } from '../aggregate/entity-minutes';
 import { ewma, mad, median, robustZ } from './stats/robust';
 
-
 interface Run {
   readonly kind: EntityKind;
   startMinute: number;
