@@ -6,17 +6,22 @@
  *   /reset/eyJhbGciOiJIUzI1NiJ9.x.y  → /reset/:token
  *   /users/ann@example.com           → /users/:email
  *   /archive/2024-03-10              → /archive/:date
- * User patterns (`--route '/users/:name/repos'`) win over the built-in rules. A cardinality guard collapses a
- * position that still explodes (more than `maxDistinct` distinct values under one parent) into `:var` and reports it.
+ * User patterns (`--route '/users/:name/repos'`) win over the built-in rules. A cardinality guard (route-guard.ts)
+ * collapses a position that still explodes (more than `maxDistinct` distinct values under one parent) into `:var` and
+ * reports it. The decision is a function of the set of paths, not of their order: a route made before its position
+ * collapsed maps to the collapsed one through `finalRoute`, which the run applies to every route- or endpoint-keyed
+ * state before it reports (analysis-core.ts), and guards of parts of a run merge to the guard of one pass.
  * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared);
  * the guard keeps at most `maxDistinct` values for at most `maxParents` parents, and at most `maxValues` values and
  * `maxChars` characters of values in all: a parent whose new value would pass that budget is collapsed early
- * (freeing its values), and the run says so (CAP_REACHED).
+ * (freeing its values), and the run says so (CAP_REACHED). These caps are order-dependent (which parent meets them
+ * first depends on the order of the paths): they are caps, not decisions, and the run names them.
  * Hostile paths: a route is built from at most ROUTE_PATH_CHARS characters and ROUTE_SEGMENTS segments of a path (the
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
 import { detach } from '../core/text';
 import { classifyPath, NO_PATH_CLASS, pathIdentifier } from './path-class';
+import { isTemplateSegment, RouteGuard, type GuardNode, type RouteGuardJson } from './route-guard';
 
 /** Options for templating. */
 export interface RouteOptions {
@@ -48,6 +53,20 @@ export interface RouteTemplater {
   collapsed(): readonly string[];
   /** The CAP_REACHED message when the guard's caps were reached, else null. */
   capNote(): string | null;
+  /** The cardinality guard (route-guard.ts). */
+  readonly guard: RouteGuard;
+  /**
+   * A route this templater (or one merged into it) produced, under every collapse decided so far: a raw segment under
+   * a position that collapsed after the route was made becomes `:var`, nested parents too. The identity (and free)
+   * while nothing collapsed; user patterns' routes and '-' map to themselves.
+   */
+  finalRoute(route: string): string;
+  /** finalRoute of an endpoint ("METHOD /route"; '-' as it is). */
+  finalEndpoint(endpoint: string): string;
+  /** Folds the guard of another part of the run into this one (the cache is cleared: its routes may be stale). */
+  merge(other: RouteTemplater): void;
+  /** The guard's state (createRouteTemplater's `state` reads it back). */
+  toJSON(): RouteGuardJson;
 }
 
 /** Bounds of a templater's state (see the file comment). */
@@ -204,29 +223,18 @@ function matchPattern(p: UserPattern, segs: readonly string[]): boolean {
 }
 
 /** Creates a templater. */
-export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds = {}): RouteTemplater {
+export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds = {}, state?: RouteGuardJson): RouteTemplater {
   const { cacheSize = 50_000, maxParents = 10_000, maxValues = 300_000, maxChars = 4_000_000 } = bounds;
   const patterns = options.patterns.map(compilePattern);
   const maxDistinct = options.maxDistinct ?? 1000;
   const cache = new Map<string, PathEntry>();
   let cacheChars = 0;
-  /** parent template + position → distinct values seen (capped), or null once collapsed. */
-  const guard = new Map<string, Set<string> | null>();
-  const collapsedNotes = new Map<string, number>();
-  /** Values (and their characters) the guard holds in all; parents collapsed early to stay within them. */
-  let values = 0;
-  let valueChars = 0;
-  let parentsRefused = 0;
-  let budgetCollapses = 0;
-  const collapse = (key: string, seen: Set<string>): void => {
-    values -= seen.size;
-    for (const v of seen) valueChars -= v.length;
-    guard.set(key, null);
-    cache.clear();
-    cacheChars = 0;
-  };
+  const guard = state ? RouteGuard.fromJSON(state, { maxDistinct, maxParents, maxValues, maxChars }) : new RouteGuard({ maxDistinct, maxParents, maxValues, maxChars });
+  const patternTexts = new Set(patterns.map((p) => p.text));
   let lastPath: string | null = null;
   let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null };
+  /** Collapses the cache has seen: a new one changes routes, so the cache is cleared. */
+  let collapsesSeen = guard.collapses;
 
   const build = (path: string): string => {
     if (patterns.length > 0) {
@@ -236,46 +244,30 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     const head = routeHead(path);
     const segs = head.split('/').slice(1);
     let out = '';
+    // The guard's node for the route so far (null past its maxParents cap: the built-in rules alone from there).
+    let node: GuardNode | null = guard.root;
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i] ?? '';
-      const t = segmentTemplate(seg);
-      if (t !== null) {
-        out += `/${t}`;
-        continue;
-      }
-      // Cardinality guard: values at this position under this parent.
-      const key = `${out}#${i}`;
-      let seen = guard.get(key);
-      if (seen === undefined) {
-        if (guard.size < maxParents) {
-          seen = new Set();
-          guard.set(key, seen);
-        } else parentsRefused++;
-      }
-      if (seen === null) {
-        out += '/:var';
-        continue;
-      }
-      if (seen !== undefined && !seen.has(seg)) {
-        const overBudget = values >= maxValues || valueChars + seg.length > maxChars;
-        if (seen.size >= maxDistinct || overBudget) {
-          const distinct = seen.size;
-          collapse(key, seen);
-          out += '/:var';
-          collapsedNotes.set(out, overBudget ? distinct : maxDistinct);
-          if (overBudget) budgetCollapses++;
-          continue;
-        }
-        seen.add(detach(seg));
-        values++;
-        valueChars += seg.length;
-      }
-      out += `/${seg}`;
+      const t = segmentTemplate(seg) ?? (isTemplateSegment(seg) ? seg : null);
+      let s: string;
+      if (t !== null) s = t;
+      else if (node === null) {
+        guard.parentsRefused++;
+        s = seg;
+      } else s = guard.value(node, seg);
+      out += `/${s}`;
+      if (node !== null && i + 1 < segs.length) node = guard.child(node, s);
+    }
+    if (guard.collapses !== collapsesSeen) {
+      collapsesSeen = guard.collapses;
+      cache.clear();
+      cacheChars = 0;
     }
     if (head.length < path.length) out += `/${ROUTE_REST}`;
     return out === '' ? '/' : out;
   };
 
+  const finalRoute = (route: string): string => (guard.anyCollapsed && !patternTexts.has(route) ? guard.finalRoute(route) : route);
   const entry = (path: string): PathEntry => {
     if (path === lastPath) return lastEntry;
     let e = cache.get(path);
@@ -297,10 +289,29 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
   return {
     template: (path) => entry(path).route,
     entry,
+    guard,
+    finalRoute,
+    finalEndpoint(endpoint) {
+      if (!guard.anyCollapsed) return endpoint;
+      const space = endpoint.indexOf(' ');
+      if (space < 0) return endpoint;
+      const route = endpoint.slice(space + 1);
+      const final = finalRoute(route);
+      return final === route ? endpoint : `${endpoint.slice(0, space)} ${final}`;
+    },
+    merge(other) {
+      guard.merge(other.guard);
+      cache.clear();
+      cacheChars = 0;
+      lastPath = null;
+      collapsesSeen = guard.collapses;
+    },
+    toJSON: () => guard.toJSON(),
     collapsed() {
-      return [...collapsedNotes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([r, n]) => `${r} (more than ${n.toLocaleString('en-US')} distinct values)`);
+      return guard.collapsedRoutes().map(([r, n]) => `${r} (more than ${n.toLocaleString('en-US')} distinct values)`);
     },
     capNote() {
+      const { parentsRefused, budgetCollapses } = guard;
       if (parentsRefused === 0 && budgetCollapses === 0) return null;
       const n = (x: number): string => x.toLocaleString('en-US');
       const parts: string[] = [];
