@@ -3,6 +3,10 @@
  * session stitcher; closed sessions go to the session summary, the profile, every stage that wants sessions and the
  * session detectors. `createCore` builds it for a whole run, or for one part of a run split over two threads (see
  * pipeline-parallel.ts): each part sees every record in the same order, so it computes what it would alone.
+ * At the end, when the route templater's cardinality guard collapsed a position during the run, every route- or
+ * endpoint-keyed state (endpoint profiles, session entries, exits and transitions, the detectors') is re-keyed to the
+ * final routes before it is judged and reported (core/rekey.ts), so a request counts under the same endpoint whether
+ * it came before or after the collapse.
  */
 import type { LogRecord } from './core/types';
 import type { PipelineOptions } from './pipeline';
@@ -22,6 +26,7 @@ import type { Finding } from './detect/types';
 import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS, type Limits } from './core/limits';
 import type { ReportSections } from './core/report-types';
+import { evidenceOrder } from './aggregate/types';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -152,11 +157,18 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
       detectors?.observeSession(sess);
     }
   };
+  // Inputs in the order records came from them: the evidence order of state merged by re-keying at the end.
+  const files = new Set<string>();
+  let lastFile: string | null = null;
   return {
     record(r) {
       if (enrich === null) {
         traffic?.observe(r);
         return;
+      }
+      if (r.source.file !== lastFile) {
+        lastFile = r.source.file;
+        files.add(lastFile);
       }
       // Enriched first: its strings are the shared standalone copies every later map keys on.
       const e = enrich(r);
@@ -170,6 +182,13 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
     },
     finish() {
       if (stitcher !== null) closeSessions(stitcher.flush());
+      // A position the route templater collapsed during the run counts every request under it, those made before too.
+      if (enrich !== null && enrich.routes.guard.anyCollapsed) {
+        const map = (key: string): string => enrich.routes.finalEndpoint(key);
+        behaviour.rekey(map);
+        summary.rekey(map);
+        detectors?.rekey(map, evidenceOrder([...files]));
+      }
       const sections: Mutable<ReportSections> = {};
       for (const s of stages) Object.assign(sections, s.finish());
       const built: Mutable<ReportSections> = {};

@@ -19,6 +19,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import { isAuthAttempt, isAuthFailure } from '../enrich/auth-path';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { refJSON, refOf } from './earliest';
+import { rekeyEntries } from '../core/rekey';
 
 /** Failing clients kept per endpoint and minute. */
 const MINUTE_CLIENTS = 5000;
@@ -151,25 +152,13 @@ export class AuthAttempts implements Mergeable<AuthAttempts, AuthAttemptsJson> {
   }
 
   merge(other: AuthAttempts, order: EvidenceOrder): void {
-    const k = this.options.evidenceLimit;
     for (const [endpoint, theirs] of other.endpoints) {
       let mine = this.endpoints.get(endpoint);
       if (mine === undefined) {
         mine = { minutes: new Map(), failures: 0, ref0: theirs.ref0 };
         this.endpoints.add(endpoint, mine);
-      } else if (order(theirs.ref0, mine.ref0) < 0) mine.ref0 = theirs.ref0;
-      mine.failures += theirs.failures;
-      for (const [m, t] of theirs.minutes) {
-        let mm = mine.minutes.get(m);
-        if (!mm) {
-          mm = { attempts: 0, failures: 0, clients: new Map(), evidence: [] };
-          mine.minutes.set(m, mm);
-        }
-        mm.attempts += t.attempts;
-        mm.failures += t.failures;
-        for (const [ip, n] of t.clients) this.countClient(mm, ip, n, m * 60_000);
-        mm.evidence = mergeEvidence(mm.evidence, t.evidence, k, order);
       }
+      this.mergeSeries(mine, theirs, order);
     }
     addCapStats(this.endpoints.stats, { ...other.endpoints.stats, inserted: 0 });
     this.unattributed += other.unattributed;
@@ -188,9 +177,42 @@ export class AuthAttempts implements Mergeable<AuthAttempts, AuthAttemptsJson> {
         mine.ref0 = theirs.ref0;
         mine.endpoint = theirs.endpoint;
       }
-      mine.evidence = mergeEvidence(mine.evidence, theirs.evidence, k, order);
+        mine.evidence = mergeEvidence(mine.evidence, theirs.evidence, this.options.evidenceLimit, order);
     }
     addCapStats(this.clients.stats, { ...other.clients.stats, inserted: 0 });
+    this.inFirstOrder(order);
+  }
+
+  /**
+   * Maps every endpoint through `map` (the run's final endpoints: core/rekey.ts), the series and the clients' first
+   * endpoints; series that become one merge, evidence by `order`.
+   */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void {
+    if (rekeyEntries(this.endpoints, map, (into, from) => this.mergeSeries(into, from, order)) > 0) this.inFirstOrder(order);
+    for (const c of this.clients.values()) c.endpoint = map(c.endpoint);
+  }
+
+  /** Adds `theirs` (another part's series of the same endpoint) into `mine`; returns `mine`. */
+  private mergeSeries(mine: AuthSeries, theirs: AuthSeries, order: EvidenceOrder): AuthSeries {
+    const k = this.options.evidenceLimit;
+    if (order(theirs.ref0, mine.ref0) < 0) mine.ref0 = theirs.ref0;
+    mine.failures += theirs.failures;
+    for (const [m, t] of theirs.minutes) {
+      let mm = mine.minutes.get(m);
+      if (!mm) {
+        mm = { attempts: 0, failures: 0, clients: new Map(), evidence: [] };
+        mine.minutes.set(m, mm);
+      }
+      mm.attempts += t.attempts;
+      mm.failures += t.failures;
+      for (const [ip, n] of t.clients) this.countClient(mm, ip, n, m * 60_000);
+      mm.evidence = mergeEvidence(mm.evidence, t.evidence, k, order);
+    }
+    return mine;
+  }
+
+  /** Puts the maps in the order of their first attempts, as one pass meets them. */
+  private inFirstOrder(order: EvidenceOrder): void {
     // One pass meets endpoints and clients in the order of their first attempts: so do the merged maps (the caps'
     // tie order, and the judge's).
     const endpoints = [...this.endpoints].sort((a, b) => order(a[1].ref0, b[1].ref0));

@@ -20,6 +20,7 @@ import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { refJSON, refOf } from './earliest';
+import { rekeyEntries } from '../core/rekey';
 
 /** Distinct agents kept per client. */
 const MAX_AGENTS = 16;
@@ -214,6 +215,34 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       Object.assign(into.routes.stats, stats);
     }
     into.evidence = evidence;
+  }
+
+  /**
+   * Maps every client's routes through `map` (the run's final routes: core/rekey.ts). Routes that become one merge:
+   * identifiers united, the earliest first and the latest last identifier kept, their sequential steps added (a step
+   * between requests of the two routes, interleaved in time, is not seen: the count is a lower bound).
+   */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void {
+    for (const c of this.clients.values()) {
+      if (c.routes === null) continue;
+      const moved = rekeyEntries(c.routes, map, (mine, theirs) => {
+        const early = order(mine.firstRef, theirs.firstRef) <= 0 ? mine : theirs;
+        const late = order(mine.lastRef, theirs.lastRef) <= 0 ? theirs : mine;
+        mine.sequential += theirs.sequential;
+        mine.firstId = early.firstId;
+        mine.firstRef = early.firstRef;
+        mine.last = late.last;
+        mine.lastRef = late.lastRef;
+        for (const id of theirs.ids) if (mine.ids.size < MAX_IDS) mine.ids.add(id);
+      });
+      if (moved === 0) continue;
+      // One pass meets routes in the order of their first identifiers (the route cap's tie order).
+      const routes = [...c.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+      const stats = { ...c.routes.stats };
+      c.routes = new CappedMap<RouteIds>(this.routeCap);
+      for (const [route, ri] of routes) c.routes.add(route, ri);
+      Object.assign(c.routes.stats, stats);
+    }
   }
 
   toJSON(): ClientActivityJson {

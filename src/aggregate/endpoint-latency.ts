@@ -50,6 +50,11 @@ export class EndpointLatency implements Mergeable<EndpointLatency, EndpointLaten
     this.endpoints.merge(other.endpoints, order);
   }
 
+  /** Maps every endpoint through `map` (the run's final endpoints); endpoints that become one merge. */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void {
+    this.endpoints.rekey(map, order);
+  }
+
   toJSON(): EndpointLatencyJson {
     return { kind: 'endpoint-latency', endpoints: this.endpoints.toJSON() };
   }

@@ -15,6 +15,7 @@ import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/cappe
 import { CoarseHistogram, type CoarseHistogramJson } from '../core/histogram';
 import { hash32 } from '../core/hll';
 import { detach } from '../core/text';
+import { rekeyEntries } from '../core/rekey';
 import type { EnrichedRecord } from '../enrich/types';
 import { Ladder, type LadderJson } from './ladder';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
@@ -145,6 +146,16 @@ export class LatencyBuckets implements Mergeable<LatencyBuckets, LatencyBucketsJ
     // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
     addCapStats(this.series.stats, { ...other.series.stats, inserted: 0 });
     this.ladderEvictions += other.ladderEvictions;
+    this.lastKey = null;
+    this.lastSeries = null;
+  }
+
+  /**
+   * Maps every key through `map`; series whose keys become one merge (as `merge` merges a shard's), evidence by
+   * `order`. Used to apply the run's final routes (core/rekey.ts).
+   */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void {
+    if (rekeyEntries(this.series, map, (into, from) => this.mergeSeries(into, from, order)) === 0) return;
     this.lastKey = null;
     this.lastSeries = null;
   }

@@ -10,6 +10,7 @@
 import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
 import { detach } from '../core/text';
+import { rekeyEntries } from '../core/rekey';
 import type { EnrichedRecord } from '../enrich/types';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 
@@ -114,6 +115,14 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
       // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
       addCapStats(into.stats, { ...other[kind].stats, inserted: 0 });
     }
+  }
+
+  /**
+   * Maps every endpoint through `map` (the run's final endpoints: core/rekey.ts); endpoints that become one merge,
+   * evidence by `order`.
+   */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void {
+    rekeyEntries(this.endpoints, map, (into, from) => mergeSubject(into, from, this.evidenceLimit, order));
   }
 
   toJSON(): SubjectMinutesJson {

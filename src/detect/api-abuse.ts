@@ -52,6 +52,7 @@ export default defineDetector({
     });
     return {
       observe: (r) => state.add(r),
+      rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeApiAbuse(state, o, ctx.evidenceLimit),
     };
   },

@@ -53,6 +53,7 @@ export default defineDetector({
     });
     return {
       observe: (r) => state.add(r),
+      rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeCredentialStuffing(state, o, ctx.evidenceLimit),
     };
   },

@@ -61,6 +61,7 @@ export default defineDetector({
     });
     return {
       observe: (r) => state.add(r),
+      rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeErrorSpikes(state, o, ctx.evidenceLimit),
     };
   },

@@ -118,6 +118,7 @@ export default defineDetector({
     });
     return {
       observe: (r) => state.add(r),
+      rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeLingeringEndpoints(state, o, ctx.evidenceLimit),
     };
   },

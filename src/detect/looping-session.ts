@@ -30,6 +30,18 @@ export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: n
   return best;
 }
 
+/** `f` with its cycle named `cycle` repeated `repeats` times (title, metrics and the investigate action). */
+function withCycle(f: Finding, cycle: readonly string[], repeats: number): Finding {
+  const c = cycle.join(' → ');
+  const m = f.metrics;
+  return {
+    ...f,
+    title: `session of ${String(m['client_ip'])}: ${c} repeated ~${fmt(repeats, 0)} times (${fmt(Number(m['requests']), 0)} requests, ${fmt(Number(m['errors']), 0)} errors)`,
+    metrics: { ...m, repeats, cycle_length: cycle.length, cycle: c },
+    actions: f.actions.map((a) => (a.type === 'investigate' ? { ...a, subject: c } : a)),
+  };
+}
+
 /** Looping sessions kept as findings (each about 1 KB until grouped). */
 const MAX_LOOPING = 100_000;
 
@@ -46,6 +58,8 @@ export default defineDetector({
   },
   create(o, ctx) {
     const out: Finding[] = [];
+    /** The cycle of each finding in `out`, as endpoints (for rekey). */
+    const cycles: string[][] = [];
     /** Looping sessions past MAX_LOOPING: sessions and requests per cycle. */
     const uncounted = new Map<string, { sessions: number; requests: number }>();
     ctx.caps.watch(() => {
@@ -120,6 +134,7 @@ export default defineDetector({
           uncounted.set(key, u);
           return;
         }
+        cycles.push(c.cycle);
         out.push({
           detector: 'looping-session', severity, confidence: r2(Math.min(0.99, 0.5 + c.coverage / 4 + Math.min(c.repeats, 50) / 100)),
           title: `session of ${s.clientIp}: ${c.cycle.join(' → ')} repeated ~${fmt(totalRepeats, 0)} times (${fmt(s.requests, 0)} requests, ${fmt(s.errors4xx + s.errors5xx, 0)} errors)`,
@@ -129,6 +144,30 @@ export default defineDetector({
           evidence: sortEvidence(s.evidence).slice(0, ctx.evidenceLimit),
           actions: [{ type: 'investigate', subject: c.cycle.join(' → '), window: `${isoTime(s.startMs)}/${isoTime(s.endMs)}`, why: 'a redirect loop or a client retrying without backoff' }],
         });
+      },
+      // The run's final endpoints (a route position collapsed after these sessions closed): the cycle is named by
+      // them; a cycle whose endpoints became one is that endpoint repeated. The loop is not judged again.
+      rekey(map) {
+        out.forEach((f, i) => {
+          const cycle = (cycles[i] ?? []).map(map);
+          if (cycle.every((e, k) => e === cycles[i]?.[k])) return;
+          const one = cycle.every((e) => e === cycle[0]);
+          const repeats = Number(f.metrics['repeats']) * (one ? cycle.length : 1);
+          const named = one ? cycle.slice(0, 1) : cycle;
+          cycles[i] = named;
+          out[i] = withCycle(f, named, repeats);
+        });
+        for (const [key, u] of [...uncounted]) {
+          const to = key === '(other cycles)' ? key : key.split(' → ').map(map).join(' → ');
+          if (to === key) continue;
+          uncounted.delete(key);
+          const mine = uncounted.get(to);
+          if (mine === undefined) uncounted.set(to, u);
+          else {
+            mine.sessions += u.sessions;
+            mine.requests += u.requests;
+          }
+        }
       },
       finish: () => group(out),
     };

@@ -13,6 +13,7 @@ import { DETECTORS, getDetector } from './registry';
 import { inCidr } from '../enrich/geo/ip';
 import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
 import { CapLog } from '../core/capped';
+import type { EvidenceOrder } from '../aggregate/types';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 
 /** Which detectors run and with which option overrides. */
@@ -51,6 +52,8 @@ export type DetectorPart = 'all' | 'sessions' | 'records';
 export interface DetectorStage {
   observe(r: EnrichedRecord): void;
   observeSession(s: Session): void;
+  /** Maps the detectors' route- and endpoint-keyed state through the run's final form (Detector.rekey). */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void;
   /** Raw findings of each detector, in registry order. */
   raw(): { readonly id: string; readonly findings: Finding[] }[];
   /** Report findings (sorted, with ids and cross-references). */
@@ -86,6 +89,9 @@ export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: 
     },
     observeSession(s) {
       for (const d of withSessions) d.observeSession?.(s);
+    },
+    rekey(map, order) {
+      for (const { d } of instances) d.rekey?.(map, order);
     },
     raw,
     finish() {

@@ -61,7 +61,7 @@ export interface RouteTemplater {
    * while nothing collapsed; user patterns' routes and '-' map to themselves.
    */
   finalRoute(route: string): string;
-  /** finalRoute of an endpoint ("METHOD /route"; '-' as it is). */
+  /** finalRoute of an endpoint ("METHOD /route"; '-' as it is), or of a route (it starts with "/"). */
   finalEndpoint(endpoint: string): string;
   /** Folds the guard of another part of the run into this one (the cache is cleared: its routes may be stale). */
   merge(other: RouteTemplater): void;
@@ -293,6 +293,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     finalRoute,
     finalEndpoint(endpoint) {
       if (!guard.anyCollapsed) return endpoint;
+      if (endpoint.charCodeAt(0) === 47) return finalRoute(endpoint);
       const space = endpoint.indexOf(' ');
       if (space < 0) return endpoint;
       const route = endpoint.slice(space + 1);

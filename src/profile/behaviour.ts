@@ -15,6 +15,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import { fmt } from '../core/format';
 import type { EndpointRow, GroupRow } from '../core/report-types';
+import { rekeyEntries } from '../core/rekey';
 
 export type { EndpointRow, GroupRow } from '../core/report-types';
 
@@ -242,17 +243,8 @@ export class BehaviourProfile {
     this.maxMs = Math.max(this.maxMs, o.maxMs);
     for (const [k, e] of o.endpoints) {
       const mine = this.endpoints.get(k);
-      if (!mine) {
-        this.endpoints.set(k, cloneEndpoint(e));
-        continue;
-      }
-      mine.requests += e.requests;
-      mine.bytesOut += e.bytesOut;
-      e.status.forEach((n, i) => (mine.status[i] = (mine.status[i] ?? 0) + n));
-      mine.total.merge(e.total);
-      mine.backend.merge(e.backend);
-      mine.clients.merge(e.clients);
-      for (const [b, n] of e.buckets) mine.buckets.set(b, (mine.buckets.get(b) ?? 0) + n);
+      if (!mine) this.endpoints.set(k, cloneEndpoint(e));
+      else mergeEndpoint(mine, e);
     }
     for (const [mineMap, theirs] of [[this.classes, o.classes], [this.families, o.families]] as const) {
       for (const [k, g] of theirs) {
@@ -269,6 +261,14 @@ export class BehaviourProfile {
     for (const [mineMap, theirs] of [[this.protocols, o.protocols], [this.tls, o.tls]] as const) {
       for (const [b, counts] of theirs) for (const [k, n] of counts) bump(mineMap, b, k, n);
     }
+  }
+
+  /**
+   * Maps every endpoint key through `map` (the run's final endpoint: enrich/route-guard.ts); endpoints that become
+   * one merge, as if counted under it from the start.
+   */
+  rekey(map: (key: string) => string): void {
+    rekeyEntries(this.endpoints, map, mergeEndpoint);
   }
 
   /** Endpoint rows for reports: requests, share, p50/p95/p99 total and backend, error rate, clients. */
@@ -307,6 +307,16 @@ function cloneEndpoint(e: EndpointStats): EndpointStats {
     requests: e.requests, bytesOut: e.bytesOut, status: [...e.status], total: QuantileSketch.fromJSON(e.total.toJSON()),
     backend: QuantileSketch.fromJSON(e.backend.toJSON()), clients: HyperLogLog.fromJSON(e.clients.toJSON()), buckets: new Map(e.buckets),
   };
+}
+
+function mergeEndpoint(mine: EndpointStats, e: EndpointStats): void {
+  mine.requests += e.requests;
+  mine.bytesOut += e.bytesOut;
+  e.status.forEach((n, i) => (mine.status[i] = (mine.status[i] ?? 0) + n));
+  mine.total.merge(e.total);
+  mine.backend.merge(e.backend);
+  mine.clients.merge(e.clients);
+  for (const [b, n] of e.buckets) mine.buckets.set(b, (mine.buckets.get(b) ?? 0) + n);
 }
 
 function addToGroup(g: GroupStats, error: boolean, durationMs: number | null): void {

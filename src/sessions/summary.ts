@@ -25,9 +25,9 @@ export class SessionSummary {
   private readonly duration = new QuantileSketch();
   private readonly length = new QuantileSketch();
   private readonly classes = new Map<string, { sessions: number; requests: number }>();
-  private readonly entries = new TopCounter(20_000, true, MAX_KEY_CHARS);
-  private readonly exits = new TopCounter(20_000, true, MAX_KEY_CHARS);
-  private readonly transitions = new TopCounter(50_000, true, MAX_KEY_CHARS);
+  private entries = new TopCounter(20_000, true, MAX_KEY_CHARS);
+  private exits = new TopCounter(20_000, true, MAX_KEY_CHARS);
+  private transitions = new TopCounter(50_000, true, MAX_KEY_CHARS);
   private kept: Session[] = [];
 
   constructor(private readonly keep = 50) {}
@@ -58,6 +58,22 @@ export class SessionSummary {
       this.kept.push(s);
       if (this.kept.length > this.keep * 4) this.trim();
     }
+  }
+
+  /**
+   * Maps the entry and exit endpoints and both ends of every transition through `map` (the run's final endpoints:
+   * enrich/route-guard.ts); counts of keys that become one add up, and a transition whose ends become one endpoint
+   * is dropped (observe counts no transition from an endpoint to itself).
+   */
+  rekey(map: (key: string) => string): void {
+    this.entries = rekeyTop(this.entries, 20_000, map);
+    this.exits = rekeyTop(this.exits, 20_000, map);
+    this.transitions = rekeyTop(this.transitions, 50_000, (k) => {
+      const cut = k.indexOf('\u0000');
+      const a = map(k.slice(0, cut));
+      const b = map(k.slice(cut + 1));
+      return a === b ? null : `${a}\u0000${b}`;
+    });
   }
 
   /** The CAP_REACHED message when a top counter of the section evicted keys, else null. */
@@ -104,6 +120,25 @@ export class SessionSummary {
       stitching: { late_records: meta.late, forced_closes: meta.forced, peak_open: meta.peakOpen },
     };
   }
+}
+
+/**
+ * `t` with its keys mapped by `map` (null drops the key), counts of keys that become one added up; `t` itself when no
+ * key changes. Its caps and error bound carry over.
+ */
+function rekeyTop(t: TopCounter, capacity: number, map: (key: string) => string | null): TopCounter {
+  const snap = t.snapshot();
+  const entries: [string, number][] = [];
+  let changed = false;
+  for (const [k, n] of snap.entries) {
+    const to = map(k);
+    if (to !== k) changed = true;
+    if (to !== null) entries.push([to, n]);
+  }
+  if (!changed) return t;
+  const out = new TopCounter(capacity, true, MAX_KEY_CHARS);
+  out.merge({ ...snap, entries });
+  return out;
 }
 
 /** Report form of a session. */
