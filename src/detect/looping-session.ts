@@ -3,6 +3,9 @@
  * redirect loops and retry storms. Works on closed sessions (sequence capped at 50), so memory is what the
  * stitcher already bounds plus the findings: at most MAX_LOOPING looping sessions are kept as findings (a botnet
  * stuck in a redirect loop makes one per session); later ones are counted per cycle and said (CAP_REACHED).
+ * Sessions are judged when they close, under the routes of that moment: when a route position collapses later in the
+ * run, `rekey` renames the kept findings' cycles by the final endpoints (a cycle whose endpoints became one is that
+ * endpoint repeated); the loop itself is not judged again.
  */
 import { isoTime } from '../core/units';
 import { maxOf } from '../core/arrays';

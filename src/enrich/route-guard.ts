@@ -30,7 +30,6 @@
  * budget to the union (a merged guard holds no more values than one), but keeps the nodes of both parts.
  */
 import { detach } from '../core/text';
-import type { Mergeable } from '../aggregate/types';
 
 /** The route segment of a collapsed position. */
 export const VAR = ':var';
@@ -73,7 +72,8 @@ export interface GuardLimits {
 
 const newNode = (): GuardNode => ({ values: undefined, note: 0, kids: null });
 
-export class RouteGuard implements Mergeable<RouteGuard, RouteGuardJson> {
+/** The guard: mergeable and serializable as the aggregates are (aggregate/types.ts Mergeable; enrich/ sits before it). */
+export class RouteGuard {
   readonly root: GuardNode = newNode();
   /** Nodes below the root. */
   private nodes = 0;

@@ -16,6 +16,9 @@ import { createStitcher } from '../../src/sessions/stitcher';
 import { SessionSummary } from '../../src/sessions/summary';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { rec } from '../helpers/records';
+import { getDetector } from '../../src/detect/registry';
+import { DEFAULT_LIMITS } from '../../src/core/limits';
+import { CapLog } from '../../src/core/capped';
 
 const ORDER = evidenceOrder(['test.log']);
 const SLUGS = ['alpha', 'beta', 'gamma', 'delta'];
@@ -134,5 +137,21 @@ describe('rekey: state re-keyed at the end equals state counted under the final 
     fc.assert(fc.property(stream, (rs) => {
       expect(section(rs, true)).toEqual(section(finalOf(rs), false));
     }), { numRuns: 60 });
+  });
+});
+
+describe('rekey: looping-session', () => {
+  it('names a finding\'s cycle by the final endpoints; a cycle whose endpoints became one is that endpoint repeated', () => {
+    const def = getDetector('looping-session');
+    if (def === undefined) throw new Error('no looping-session');
+    const d = def.create(def.defaultOptions, { evidenceLimit: 3, geo: false, limits: DEFAULT_LIMITS, caps: new CapLog() });
+    const st = createStitcher({ timeoutMs: 30 * 60_000, key: 'ip' });
+    const rs = Array.from({ length: 40 }, (_, i) => rec(i * 200, { path: `/shop/${i % 2 ? 'beta' : 'alpha'}`, route: `/shop/${i % 2 ? 'beta' : 'alpha'}`, status: 302, line: i + 1 }));
+    for (const r of rs) for (const s of st.push(r)) d.observeSession?.(s);
+    for (const s of st.flush()) d.observeSession?.(s);
+    d.rekey?.(finalKey, ORDER);
+    const [f] = d.finish();
+    expect(f?.metrics).toMatchObject({ cycle: 'GET /shop/:var', cycle_length: 1, repeats: 40 });
+    expect(f?.title).toMatch(/^session of 203\.0\.113\.7: GET \/shop\/:var repeated ~40 times/);
   });
 });

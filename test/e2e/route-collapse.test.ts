@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
+import { renderJson } from '../../src/report/json';
 
 const T0 = Date.parse('2026-03-10T06:00:00Z');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -63,5 +64,9 @@ describe('a route position collapsed mid-run', () => {
       expect(tr.from).not.toBe(tr.to);
     }
     for (const f of report.findings) expect(f.subject.value).not.toMatch(/\/shop\/red-/);
+    // Split over two workers (each part templates every record in the same order): the same report.
+    const split = await analyze(expandInputs([file]).inputs, { ...options, jobs: 2 });
+    expect(split.workers).toBe(2);
+    expect(renderJson(split.report)).toBe(renderJson(report));
   }, 60_000);
 });
