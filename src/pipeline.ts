@@ -8,7 +8,7 @@ import { LbuaError } from './core/types';
 import { excerpt } from './core/text';
 import type { InputSpec } from './input/expand';
 import { awsLogEndMs } from './input/window';
-import { readLineBatches, type LineBatch, type ReadOutcome } from './input/lines';
+import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
 import { mergeByTime } from './input/merge';
 import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
 import { getFormat } from './formats/registry';
@@ -184,6 +184,8 @@ export interface KnownInput {
   format: FormatParser | null | undefined;
   /** The earliest start time among the records of its first lines; null when none parsed. */
   firstMs: EpochMs | null;
+  /** The latest start time among the records of its last lines, for plain files (tailLines); null when unknown. */
+  lastMs: EpochMs | null;
 }
 
 /** The format --format forces (null for auto); LbuaError OPTION_INVALID for an unknown one. */
@@ -504,11 +506,14 @@ export async function orderInputsByTime(inputs: readonly InputSpec[], options: P
   for (const [index, input] of inputs.entries()) {
     const first = input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input, forced, options, detected);
     keyed.push({ input, first, index });
-    if (!input.stdin && detected !== undefined && Number.isFinite(first)) {
-      const known = detected.get(input.path);
-      if (known !== undefined) known.firstMs = first;
-      else detected.set(input.path, { format: undefined, firstMs: first });
-    }
+    if (input.stdin || detected === undefined || !Number.isFinite(first)) continue;
+    const known = detected.get(input.path);
+    const format = forced ?? known?.format ?? null;
+    const lastMs = format === null ? null : await lastTime(input.path, format);
+    if (known !== undefined) {
+      known.firstMs = first;
+      known.lastMs = lastMs;
+    } else detected.set(input.path, { format: undefined, firstMs: first, lastMs });
   }
   keyed.sort((a, b) => a.first - b.first || (a.input.path < b.input.path ? -1 : a.input.path > b.input.path ? 1 : a.index - b.index));
   return keyed.map((k) => k.input);
@@ -541,6 +546,20 @@ async function firstTime(input: InputSpec, forced: FormatParser | null, options:
   }
 }
 
+/** Bytes read from the end of a plain file to see when it ends (a few dozen lines of any format). */
+const TAIL_BYTES = 16 * 1024;
+
+/** The latest start time among the records of a plain file's last lines; null for gzip, or when none parse. */
+async function lastTime(path: string, format: FormatParser): Promise<EpochMs | null> {
+  const lines = await tailLines(path, TAIL_BYTES);
+  let max: EpochMs | null = null;
+  for (const l of (lines ?? []).slice(0, DETECT_SAMPLE_LINES)) {
+    const r = format.parse(l, { source: { file: path, line: 0 }, strict: false });
+    if (r.kind === 'record' && (max === null || r.record.startMs > max)) max = r.record.startMs;
+  }
+  return max;
+}
+
 /** The format detected earlier for `input` (same sample), else detected now and remembered. */
 export function knownOrDetect(input: InputSpec, sample: readonly string[], detected?: DetectedFormats): FormatParser | null {
   if (input.stdin) return detectFormat(sample).format;
@@ -548,24 +567,25 @@ export function knownOrDetect(input: InputSpec, sample: readonly string[], detec
   if (known?.format !== undefined) return known.format;
   const format = detectFormat(sample).format;
   if (known !== undefined) known.format = format;
-  else detected?.set(input.path, { format, firstMs: null });
+  else detected?.set(input.path, { format, firstMs: null, lastMs: null });
   return format;
 }
 
 /**
  * Whether the inputs (in read order) may overlap in time by more than the stages' lateness allowance, judged
- * before reading from what orderInputsByTime learned: only the first times are known, so an input's end is known
- * only when its AWS file name gives it (input/window.ts); any other input read before another timed one may reach
- * past that one's start. For the parallel plan (analysis.ts), whose split path reads inputs one after another.
+ * before reading from what orderInputsByTime learned: each input's first time, and where it ends when that can be
+ * known without reading it (the last lines of a plain file; the interval end an AWS file name gives,
+ * input/window.ts). An input whose end is unknown (other gzip files) may reach past the start of any input read
+ * after it. For the parallel plan (analysis.ts), whose split path reads inputs one after another.
  */
 export function inputsMayOverlap(ordered: readonly InputSpec[], detected: DetectedFormats): boolean {
   let reach = Number.NEGATIVE_INFINITY;
   for (const input of ordered) {
-    const first = input.stdin ? null : (detected.get(input.path)?.firstMs ?? null);
-    if (first === null) continue;
+    const known = input.stdin ? undefined : detected.get(input.path);
+    const first = known?.firstMs ?? null;
+    if (known === undefined || first === null) continue;
     if (first < reach - OVERLAP_SLACK_MS) return true;
-    const end = awsLogEndMs(input.path);
-    reach = Math.max(reach, end ?? Number.POSITIVE_INFINITY);
+    reach = Math.max(reach, known.lastMs ?? awsLogEndMs(input.path) ?? Number.POSITIVE_INFINITY);
   }
   return false;
 }

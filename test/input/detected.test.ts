@@ -17,7 +17,7 @@ describe('formats detected while ordering inputs by time', () => {
   });
 
   it('are used by the read that follows instead of detecting again', async () => {
-    const detected: DetectedFormats = new Map([[alb.path, { format: getFormat('clf') ?? null, firstMs: null }]]);
+    const detected: DetectedFormats = new Map([[alb.path, { format: getFormat('clf') ?? null, firstMs: null, lastMs: null }]]);
     const [summary] = await runInputs([alb], options, { record: () => undefined, diagnostic: () => undefined }, detected);
     // Proof of reuse: the (planted) remembered format wins over what the lines say.
     expect(summary).toMatchObject({ format: 'clf', records: 0 });
