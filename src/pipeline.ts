@@ -2,6 +2,10 @@
  * THE pipeline: input → parse → (enrich → sessions → profile/detect, supplied by the caller as sinks) → result.
  * Read this file first. Everything is synchronous per line except reading; the `for await` over line batches is
  * the only suspension point, which gives backpressure for free.
+ *
+ * Several inputs are read in time order (orderInputsByTime), and those that overlap in time (two servers' logs of
+ * the same hours) merged by time, record by record (runInputs, input/merge.ts), so the stateful stages see one
+ * stream in time order however the traffic was split into files.
  */
 import type { Diagnostic, EpochMs, LogRecord, SourceRef } from './core/types';
 import { LbuaError } from './core/types';
@@ -592,6 +596,7 @@ export function inputsMayOverlap(ordered: readonly InputSpec[], detected: Detect
 
 /**
  * Overlap between inputs that reading one after another absorbs: consecutive AWS files share a little (a request
- * started before the file's interval and logged in it); the stages allow 10 minutes of lateness.
+ * started before the file's interval and logged in it); the session stitcher and the burst detector allow 10
+ * minutes of lateness.
  */
 const OVERLAP_SLACK_MS = 5 * 60_000;
