@@ -10,7 +10,7 @@ import { isoTime } from './core/units';
 import { capDiagnostic, DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
-import { orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
+import { inputsMayOverlap, orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
 import { runParallel, type ParallelPlan } from './pipeline-parallel';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow } from './core/report-types';
@@ -64,7 +64,7 @@ async function analyzeInputs(
   const full = options.summaryOnly !== true;
   const detected: DetectedFormats = new Map();
   const ordered = full ? await orderInputsByTime(inputs, options, detected) : inputs;
-  const plan = parallelPlan(inputs, options, stageFactories);
+  const plan = parallelPlan(inputs, options, stageFactories, inputsMayOverlap(ordered, detected));
   if (plan !== null) {
     const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
     addCapNotes(diags, run.caps, run.traffic);
@@ -76,6 +76,8 @@ async function analyzeInputs(
   const summaries = await runInputs(ordered, options, {
     record: (r) => core.record(r),
     diagnostic: (d) => diags.add(d),
+    keptLineDiagnostics: diags.limit,
+    unkeptDiagnostics: (n) => diags.countUnkept(n),
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   }, detected);
   const result = core.finish();
@@ -195,11 +197,13 @@ function rowJson(r: TopRow): ReportTopRow {
  * over up to 4 workers; a full run is split in two parts that each read every record (pipeline-parallel.ts), which
  * needs detectors that read records alone for the second part, the default stages and geo data a worker can open.
  */
-function parallelPlan(inputs: readonly InputSpec[], options: AnalyzeOptions, stageFactories: readonly StageFactory[]): ParallelPlan | null {
+function parallelPlan(inputs: readonly InputSpec[], options: AnalyzeOptions, stageFactories: readonly StageFactory[], overlap: boolean): ParallelPlan | null {
   const jobs = wantedJobs(inputs, options.jobs ?? 'auto');
   if (jobs < 2) return null;
   if (options.summaryOnly === true) return { kind: 'shard', jobs };
-  if (stageFactories !== STAGES || !options.detectors) return null;
+  // The split path reads inputs one after another; inputs that overlap in time are read merged by time on the
+  // main thread instead (runInputs), until the parallel path reads them so too.
+  if (stageFactories !== STAGES || !options.detectors || overlap) return null;
   // Two parts hold two heaps (about 1.5x the memory): on a small machine, auto stays on one thread.
   if ((options.jobs ?? 'auto') === 'auto' && totalmem() < 4 * 1024 ** 3) return null;
   const geo = options.geo ?? null;

@@ -2,12 +2,18 @@
  * THE pipeline: input → parse → (enrich → sessions → profile/detect, supplied by the caller as sinks) → result.
  * Read this file first. Everything is synchronous per line except reading; the `for await` over line batches is
  * the only suspension point, which gives backpressure for free.
+ *
+ * Several inputs are read in time order (orderInputsByTime), and those that overlap in time (two servers' logs of
+ * the same hours) merged by time, record by record (runInputs, input/merge.ts), so the stateful stages see one
+ * stream in time order however the traffic was split into files.
  */
 import type { Diagnostic, EpochMs, LogRecord, SourceRef } from './core/types';
 import { LbuaError } from './core/types';
 import { excerpt } from './core/text';
 import type { InputSpec } from './input/expand';
-import { readLineBatches, type LineBatch, type ReadOutcome } from './input/lines';
+import { awsLogEndMs } from './input/window';
+import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
+import { mergeByTime } from './input/merge';
 import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
 import { getFormat } from './formats/registry';
 import type { FormatParser } from './formats/types';
@@ -42,15 +48,31 @@ export interface InputSummary {
   lastMs: EpochMs | null;
 }
 
-/** Receives every record (in input order) and every diagnostic. */
+/** Receives every record (in read order: merged by time where inputs overlap, runInputs) and every diagnostic. */
 export interface PipelineSink {
   record(r: LogRecord): void;
   diagnostic(d: Diagnostic): void;
   /** Called after each batch of lines with the input's running totals; a returned promise is awaited (backpressure). */
   afterBatch?(progress: InputSummary): Promise<void> | void;
+  /**
+   * Line-level diagnostics the sink keeps at most (the rest it only counts): a merged read holds back at most this
+   * many of an input's until the inputs read before it are done, and counts the rest (unkeptDiagnostics).
+   */
+  readonly keptLineDiagnostics?: number;
+  /** Counts `n` line-level diagnostics that were not passed on (beyond keptLineDiagnostics). */
+  unkeptDiagnostics?(n: number): void;
 }
 
-/** Reads every input in order, feeding the sink. Returns one summary per input. */
+/**
+ * Reads every input, feeding the sink; returns one summary per input, in the order of `inputs` (read order).
+ *
+ * Inputs whose first timestamps are known (`detected`, filled by orderInputsByTime) are read merged by time
+ * (input/merge.ts): a run of such inputs goes through one merge, in which each input joins when the merge reaches
+ * its first timestamp, so inputs that follow one another in time are read one after the other as before, and
+ * inputs that overlap are read record by record in time order. stdin and inputs whose first timestamp is unknown
+ * (no record in their first lines, unreadable, or not ordered: --summary-only and the records command read in the
+ * given order) are read on their own, in sequence, as before.
+ */
 export async function runInputs(
   inputs: readonly InputSpec[],
   options: PipelineOptions,
@@ -60,10 +82,19 @@ export async function runInputs(
   const forced = forcedFormat(options);
   const summaries: InputSummary[] = [];
   const notLogs: string[] = [];
-  for (const input of inputs) {
-    const { summary, notALog } = await runInput(input, forced, options, sink, detected);
-    summaries.push(summary);
-    if (notALog) notLogs.push(summary.path);
+  const firstOf = (input: InputSpec | undefined): EpochMs | null =>
+    input === undefined || input.stdin ? null : (detected?.get(input.path)?.firstMs ?? null);
+  for (let i = 0; i < inputs.length;) {
+    let end = i + 1;
+    if (firstOf(inputs[i]) !== null) while (firstOf(inputs[end]) !== null) end++;
+    const readers = inputs.slice(i, end).map((input) => new InputReader(input, forced, options, detected));
+    if (readers.length === 1) for (const r of readers) await r.readAll(sink);
+    else await readMerged(readers, readers.map((r) => firstOf(r.input) ?? 0), sink);
+    for (const r of readers) {
+      summaries.push(r.summary);
+      if (r.notALog) notLogs.push(r.summary.path);
+    }
+    i = end;
   }
   const d = notALogDiagnostic(notLogs);
   if (d) sink.diagnostic(d);
@@ -71,10 +102,95 @@ export async function runInputs(
 }
 
 /**
- * Formats already detected for inputs (by path), from the same first lines a read would sample: the pass that
- * orders inputs by time fills it, so the read that follows does not detect again.
+ * Reads inputs merged by time. Each input's batches are parsed into records when the merge needs its next ones:
+ * one parsed batch buffered per active input (parsers build a fresh record object per line, formats/shared/
+ * record.ts, so a buffered batch stays valid), and `afterBatch` runs once a batch's records have all gone to the
+ * sink. Diagnostics keep the order a read one after another gives: by input (read order), then line. The first
+ * input not yet read to its end passes its own on as they come; a later input's are held until every input before
+ * it is done, bounded by the sink's `keptLineDiagnostics` (beyond it, line-level ones are only counted, through
+ * `unkeptDiagnostics`). A sink without those gets every diagnostic as it comes, in the merge's (deterministic) order.
  */
-export type DetectedFormats = Map<string, FormatParser | null>;
+async function readMerged(readers: readonly InputReader[], firstMs: readonly EpochMs[], sink: PipelineSink): Promise<void> {
+  const held = readers.map(() => new HeldDiagnostics());
+  const done = readers.map(() => false);
+  let front = 0;
+  const limit = sink.unkeptDiagnostics !== undefined ? sink.keptLineDiagnostics : undefined;
+  const diagnosticOf = (i: number) => (d: Diagnostic): void => {
+    if (limit === undefined || i === front) sink.diagnostic(d);
+    else held[i]?.add(d, limit);
+  };
+  const finished = (i: number): void => {
+    done[i] = true;
+    while (done[front] === true) {
+      front++;
+      held[front]?.flush(sink);
+    }
+  };
+  const sources = readers.map((reader, i) => {
+    const buffer: LogRecord[] = [];
+    const own: PipelineSink = { record: (r) => buffer.push(r), diagnostic: diagnosticOf(i) };
+    let opened = false;
+    let parsed = false;
+    return {
+      firstMs: firstMs[i] ?? 0,
+      next: async (): Promise<LogRecord[] | null> => {
+        if (!opened) {
+          opened = true;
+          await reader.open(own);
+        }
+        if (parsed && sink.afterBatch) await sink.afterBatch(reader.summary);
+        buffer.length = 0;
+        const batch = await reader.nextBatch();
+        if (batch === null) {
+          reader.finish(own);
+          finished(i);
+          return null;
+        }
+        reader.parse(batch, own);
+        parsed = true;
+        return buffer;
+      },
+    };
+  });
+  await mergeByTime(sources, (r) => r.startMs, (r) => sink.record(r));
+}
+
+/** An input's diagnostics held back while inputs read before it are still being read. */
+class HeldDiagnostics {
+  private readonly kept: Diagnostic[] = [];
+  private lines = 0;
+  private unkept = 0;
+
+  /** Holds `d`; a line-level one past the first `limit` is only counted (the sink would not keep it). */
+  add(d: Diagnostic, limit: number): void {
+    if (d.source !== null && this.lines++ >= limit) this.unkept++;
+    else this.kept.push(d);
+  }
+
+  /** Passes on what was held, and the count of what was not. */
+  flush(sink: PipelineSink): void {
+    for (const d of this.kept.splice(0)) sink.diagnostic(d);
+    if (this.unkept > 0) sink.unkeptDiagnostics?.(this.unkept);
+    this.unkept = 0;
+  }
+}
+
+/**
+ * What the pass that orders inputs by time learned from each input's first lines, by path: the format detected
+ * (so the read that follows does not detect again) and the first timestamp (so the read can merge inputs that
+ * overlap in time).
+ */
+export type DetectedFormats = Map<string, KnownInput>;
+
+/** One input's entry in DetectedFormats. */
+export interface KnownInput {
+  /** The format detected from its first lines (undefined: not detected, as under --format). */
+  format: FormatParser | null | undefined;
+  /** The earliest start time among the records of its first lines; null when none parsed. */
+  firstMs: EpochMs | null;
+  /** The latest start time among the records of its last lines, for plain files (tailLines); null when unknown. */
+  lastMs: EpochMs | null;
+}
 
 /** The format --format forces (null for auto); LbuaError OPTION_INVALID for an unknown one. */
 export function forcedFormat(options: PipelineOptions): FormatParser | null {
@@ -229,53 +345,97 @@ export function damagedDiagnostic(file: string, damage: { readonly message: stri
   };
 }
 
-async function runInput(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, sink: PipelineSink, detected?: DetectedFormats): Promise<{ summary: InputSummary; notALog: boolean }> {
-  const file = input.stdin ? '<stdin>' : input.path;
-  const outcome: ReadOutcome = { gzip: false, damage: null };
-  const summary = emptySummary(file, forced?.id ?? null);
-  const batches = readLineBatches(input.stdin ? '-' : input.path, outcome, { maxLineLength: options.maxLineLength });
-  // Buffer the first batches until we have a detection sample (bounded: DetectionSample).
-  const pending: LineBatch[] = [];
-  const sampled = new DetectionSample();
-  const sample = sampled.lines;
-  let format = forced;
-  let notALog = false;
-  let it = await batches.next();
-  while (!it.done) {
-    pending.push(it.value);
-    sampled.add(it.value.lines);
-    if (sampled.complete) {
-      if (!sampled.onlyBlank) break;
-      for (const b of pending.splice(0)) processBatch(b, null, file, options, summary, sink);
-      sampled.restart();
+/**
+ * One input being read: detection from its first lines (open), then its batches of lines (nextBatch), each parsed
+ * into the sink (parse), then what the end of the input says (finish). The read one after another (readAll) and
+ * the merged read (readMerged) drive it the same way, so both account for every line and say the same things.
+ */
+class InputReader {
+  readonly file: string;
+  readonly summary: InputSummary;
+  notALog = false;
+  private format: FormatParser | null;
+  private readonly outcome: ReadOutcome = { gzip: false, damage: null };
+  private readonly batches: AsyncGenerator<LineBatch>;
+  /** The first batches, held until a format is chosen; then read before the rest. */
+  private readonly pending: LineBatch[] = [];
+  private sample: readonly string[] = [];
+  /** The generator is exhausted (the detection read it to its end). */
+  private ended = false;
+
+  constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats) {
+    this.file = input.stdin ? '<stdin>' : input.path;
+    this.summary = emptySummary(this.file, forced?.id ?? null);
+    this.format = forced;
+    this.batches = readLineBatches(input.stdin ? '-' : input.path, this.outcome, { maxLineLength: options.maxLineLength });
+  }
+
+  /** Buffers the first batches until there is a detection sample (bounded: DetectionSample), and chooses the format. */
+  async open(sink: PipelineSink): Promise<void> {
+    const sampled = new DetectionSample();
+    this.sample = sampled.lines;
+    let it = await this.batches.next();
+    while (!it.done) {
+      this.pending.push(it.value);
+      sampled.add(it.value.lines);
+      if (sampled.complete) {
+        if (!sampled.onlyBlank) break;
+        for (const b of this.pending.splice(0)) processBatch(b, null, this.file, this.options, this.summary, sink);
+        sampled.restart();
+      }
+      it = await this.batches.next();
     }
-    it = await batches.next();
-  }
-  if (format === null) {
-    format = knownOrDetect(input, sample, detected);
-    summary.format = format?.id ?? null;
-    if (format === null && sample.length > 0) {
-      const nf = noFormat(input, file, sample);
-      if (nf.diagnostic) sink.diagnostic(nf.diagnostic);
-      notALog = nf.notALog;
+    this.ended = it.done === true;
+    if (this.format === null) {
+      this.format = knownOrDetect(this.input, this.sample, this.detected);
+      this.summary.format = this.format?.id ?? null;
+      if (this.format === null && this.sample.length > 0) {
+        const nf = noFormat(this.input, this.file, this.sample);
+        if (nf.diagnostic) sink.diagnostic(nf.diagnostic);
+        this.notALog = nf.notALog;
+      }
     }
+    const cr = crLineEndingsDiagnostic(this.file, this.sample);
+    if (cr) sink.diagnostic(cr);
   }
-  const cr = crLineEndingsDiagnostic(file, sample);
-  if (cr) sink.diagnostic(cr);
-  const process = async (batch: LineBatch): Promise<void> => {
-    processBatch(batch, format, file, options, summary, sink, notALog);
-    if (sink.afterBatch) await sink.afterBatch(summary);
-  };
-  for (const b of pending) await process(b);
-  if (!it.done) {
-    for (let next = await batches.next(); !next.done; next = await batches.next()) await process(next.value);
+
+  /** The next batch of lines, or null after the last. */
+  async nextBatch(): Promise<LineBatch | null> {
+    const held = this.pending.shift();
+    if (held !== undefined) return held;
+    if (this.ended) return null;
+    const it = await this.batches.next();
+    if (it.done === true) {
+      this.ended = true;
+      return null;
+    }
+    return it.value;
   }
-  summary.gzip = outcome.gzip;
-  summary.damaged = outcome.damage;
-  if (outcome.damage) sink.diagnostic(damagedDiagnostic(file, outcome.damage, summary.lines, outcome.gzip));
-  for (const d of outcome.notes ?? []) sink.diagnostic(d);
-  checkMismatch(summary, format, sample, file, sink);
-  return { summary, notALog };
+
+  /** Parses a batch into `sink`, counting its lines. */
+  parse(batch: LineBatch, sink: PipelineSink): void {
+    processBatch(batch, this.format, this.file, this.options, this.summary, sink, this.notALog);
+  }
+
+  /** After the last batch: damage, notes about the input, and a format that most lines did not match. */
+  finish(sink: PipelineSink): void {
+    const { summary, outcome } = this;
+    summary.gzip = outcome.gzip;
+    summary.damaged = outcome.damage;
+    if (outcome.damage) sink.diagnostic(damagedDiagnostic(this.file, outcome.damage, summary.lines, outcome.gzip));
+    for (const d of outcome.notes ?? []) sink.diagnostic(d);
+    checkMismatch(summary, this.format, this.sample, this.file, sink);
+  }
+
+  /** Reads the whole input on its own. */
+  async readAll(sink: PipelineSink): Promise<void> {
+    await this.open(sink);
+    for (let b = await this.nextBatch(); b !== null; b = await this.nextBatch()) {
+      this.parse(b, sink);
+      if (sink.afterBatch) await sink.afterBatch(this.summary);
+    }
+    this.finish(sink);
+  }
 }
 
 /**
@@ -340,14 +500,24 @@ export function checkMismatch(summary: InputSummary, format: FormatParser | null
  * Orders inputs by the start time of their first records (ties: path), so that stateful stages (sessions,
  * detectors) see the same sequence whatever order the files were given in. Reads only the first lines of each
  * file; stdin keeps its place at the front (it cannot be peeked without consuming it). Unreadable files keep
- * their place (the real read reports them).
+ * their place (the real read reports them). Each input's format and first time go into `detected`: runInputs
+ * merges by time the inputs whose first time it knows.
  */
 export async function orderInputsByTime(inputs: readonly InputSpec[], options: PipelineOptions, detected?: DetectedFormats): Promise<InputSpec[]> {
   if (inputs.length < 2) return [...inputs];
   const forced = options.format === 'auto' ? null : (getFormat(options.format) ?? null);
   const keyed: { input: InputSpec; first: number; index: number }[] = [];
   for (const [index, input] of inputs.entries()) {
-    keyed.push({ input, first: input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input, forced, options, detected), index });
+    const first = input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input, forced, options, detected);
+    keyed.push({ input, first, index });
+    if (input.stdin || detected === undefined || !Number.isFinite(first)) continue;
+    const known = detected.get(input.path);
+    const format = forced ?? known?.format ?? null;
+    const lastMs = format === null ? null : await lastTime(input.path, format);
+    if (known !== undefined) {
+      known.firstMs = first;
+      known.lastMs = lastMs;
+    } else detected.set(input.path, { format: undefined, firstMs: first, lastMs });
   }
   keyed.sort((a, b) => a.first - b.first || (a.input.path < b.input.path ? -1 : a.input.path > b.input.path ? 1 : a.index - b.index));
   return keyed.map((k) => k.input);
@@ -380,12 +550,53 @@ async function firstTime(input: InputSpec, forced: FormatParser | null, options:
   }
 }
 
+/** Bytes read from the end of a plain file to see when it ends (a few dozen lines of any format). */
+const TAIL_BYTES = 16 * 1024;
+
+/** The latest start time among the records of a plain file's last lines; null for gzip, or when none parse. */
+async function lastTime(path: string, format: FormatParser): Promise<EpochMs | null> {
+  const lines = await tailLines(path, TAIL_BYTES);
+  let max: EpochMs | null = null;
+  for (const l of (lines ?? []).slice(0, DETECT_SAMPLE_LINES)) {
+    const r = format.parse(l, { source: { file: path, line: 0 }, strict: false });
+    if (r.kind === 'record' && (max === null || r.record.startMs > max)) max = r.record.startMs;
+  }
+  return max;
+}
+
 /** The format detected earlier for `input` (same sample), else detected now and remembered. */
 export function knownOrDetect(input: InputSpec, sample: readonly string[], detected?: DetectedFormats): FormatParser | null {
   if (input.stdin) return detectFormat(sample).format;
   const known = detected?.get(input.path);
-  if (known !== undefined) return known;
+  if (known?.format !== undefined) return known.format;
   const format = detectFormat(sample).format;
-  detected?.set(input.path, format);
+  if (known !== undefined) known.format = format;
+  else detected?.set(input.path, { format, firstMs: null, lastMs: null });
   return format;
 }
+
+/**
+ * Whether the inputs (in read order) may overlap in time by more than the stages' lateness allowance, judged
+ * before reading from what orderInputsByTime learned: each input's first time, and where it ends when that can be
+ * known without reading it (the last lines of a plain file; the interval end an AWS file name gives,
+ * input/window.ts). An input whose end is unknown (other gzip files) may reach past the start of any input read
+ * after it. For the parallel plan (analysis.ts), whose split path reads inputs one after another.
+ */
+export function inputsMayOverlap(ordered: readonly InputSpec[], detected: DetectedFormats): boolean {
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const input of ordered) {
+    const known = input.stdin ? undefined : detected.get(input.path);
+    const first = known?.firstMs ?? null;
+    if (known === undefined || first === null) continue;
+    if (first < reach - OVERLAP_SLACK_MS) return true;
+    reach = Math.max(reach, known.lastMs ?? awsLogEndMs(input.path) ?? Number.POSITIVE_INFINITY);
+  }
+  return false;
+}
+
+/**
+ * Overlap between inputs that reading one after another absorbs: consecutive AWS files share a little (a request
+ * started before the file's interval and logged in it); the session stitcher and the burst detector allow 10
+ * minutes of lateness.
+ */
+const OVERLAP_SLACK_MS = 5 * 60_000;

@@ -288,3 +288,33 @@ export class LineSplitter {
 function stripCr(s: string): string {
   return s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
 }
+
+/**
+ * The complete lines in the last `bytes` bytes of a plain (not gzip) file, last first; null for stdin, gzip data
+ * and files that cannot be read. Lines are cut by LF only; the first (partial) one is dropped unless the tail is the
+ * whole file. For a look at where an input ends in time without reading it (pipeline.ts inputsMayOverlap): gzip
+ * data cannot be read from its end.
+ */
+export async function tailLines(path: string, bytes: number): Promise<string[] | null> {
+  if (path === '-') return null;
+  let handle: FileHandle | null = null;
+  try {
+    handle = await open(path, 'r');
+    const st = await handle.stat();
+    const size = st.size;
+    if (!st.isFile() || size < 2) return null;
+    const magic = Buffer.alloc(2);
+    await handle.read(magic, 0, 2, 0);
+    if (magic[0] === 0x1f && magic[1] === 0x8b) return null;
+    const at = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - at);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+    const lines = buf.subarray(0, bytesRead).toString('utf8').split('\n').map(stripCr);
+    if (at > 0) lines.shift();
+    return lines.filter((l) => l.trim() !== '').reverse();
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}

@@ -13,11 +13,11 @@ describe('formats detected while ordering inputs by time', () => {
   it('are remembered by path', async () => {
     const detected: DetectedFormats = new Map();
     await orderInputsByTime([alb, clf], options, detected);
-    expect([...detected].map(([p, f]) => [p, f?.id])).toEqual([[alb.path, 'alb'], [clf.path, 'clf']]);
+    expect([...detected].map(([p, k]) => [p, k.format?.id])).toEqual([[alb.path, 'alb'], [clf.path, 'clf']]);
   });
 
   it('are used by the read that follows instead of detecting again', async () => {
-    const detected: DetectedFormats = new Map([[alb.path, getFormat('clf') ?? null]]);
+    const detected: DetectedFormats = new Map([[alb.path, { format: getFormat('clf') ?? null, firstMs: null, lastMs: null }]]);
     const [summary] = await runInputs([alb], options, { record: () => undefined, diagnostic: () => undefined }, detected);
     // Proof of reuse: the (planted) remembered format wins over what the lines say.
     expect(summary).toMatchObject({ format: 'clf', records: 0 });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { LineSplitter } from '../../src/input/lines';
 import { PieceChunker, pieceBatches } from '../../src/pipeline-parallel';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
@@ -154,14 +154,29 @@ describe('summary on worker threads', () => {
       ...base, summaryOnly: false, geo, evidenceText: true,
       detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 },
     };
-    const many = expandInputs([incidents, mixed, nginx, unknown, truncated]).inputs;
+    // The split path reads inputs one after another, so its inputs must follow one another in time (overlapping ones
+    // are read merged, on the main thread: test/input/merged-read.test.ts). The malformed and damaged inputs, moved
+    // two days and one day earlier; the damaged gzip named as AWS names its files, which says when it ends.
+    const earlier = (days: number, text: string): string => text.replace(/2026-03-10T/g, `2026-03-0${10 - days}T`);
+    const mixedText = gunzipSync(readFileSync(mixed)).toString('latin1');
+    const mixedEarlier = join(tmp, 'mixed-earlier.log');
+    writeFileSync(mixedEarlier, earlier(2, mixedText), 'latin1');
+    const truncatedEarlier = join(tmp, '123456789012_elasticloadbalancing_us-east-1_app.shop.0123_20260309T0800Z_10.0.1.5_x.log.gz');
+    const shifted = gzipSync(Buffer.from(earlier(1, mixedText), 'latin1'));
+    writeFileSync(truncatedEarlier, shifted.subarray(0, Math.floor(shifted.length * 0.6)));
+    const many = expandInputs([incidents, mixedEarlier, unknown, truncatedEarlier]).inputs;
+    // As given before: the incidents and the generated lines overlap in time; --jobs 2 then stays on the main thread.
+    const overlapping = await analyze(expandInputs([incidents, mixed, nginx, unknown, truncated]).inputs, { ...fullOptions, jobs: 2 });
+    expect(overlapping.workers).toBe(0);
     const full = async (jobs: number): Promise<string> => {
       const outcome = await analyze(many, { ...fullOptions, jobs });
       expect(outcome.workers).toBe(jobs === 1 ? 0 : 2);
       return renderJson(outcome.report);
     };
     const one = await full(1);
-    const report = JSON.parse(one) as { findings: { detector: string; evidence: { text?: string }[] }[]; sessions: unknown; geo: unknown; timeline: unknown };
+    const report = JSON.parse(one) as { inputs: { malformed: number; damaged: unknown }[]; findings: { detector: string; evidence: { text?: string }[] }[]; sessions: unknown; geo: unknown; timeline: unknown };
+    expect(report.inputs[1]?.malformed).toBe(33);
+    expect(report.inputs[3]?.damaged).not.toBeNull();
     // Findings from both parts of the split (session detectors in the primary, record detectors in the other).
     const detectors = new Set(report.findings.map((f) => f.detector));
     for (const d of ['burst', 'scanner', 'credential-stuffing', 'looping-session']) expect(detectors).toContain(d);
