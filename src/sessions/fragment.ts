@@ -1,0 +1,407 @@
+/**
+ * Session fragments: the open (not yet finalized) state of a session, built record by record (`addRecord`), merged
+ * with another fragment of the same client key (`mergeInto`, `mergeFragments`), written as plain JSON and read back
+ * (`fragmentToJSON`, `fragmentFromJSON`), and turned into a `Session` once it can no longer grow (`finalizeFragment`).
+ * The single stitcher holds its open sessions in this form; a run sharded by input stitches each shard into fragments
+ * and joins them on the main thread (joiner.ts).
+ *
+ * Merging is exact: the fragment built from records A, merged with the one built from records B, is the fragment of
+ * A ∪ B, whatever the order of the records and of the merges, field by field:
+ * - counts (requests, pages, statics, errors, bytes) add; start and end are min and max;
+ * - the sequence is the SEQUENCE_CAP earliest non-static (time, endpoint) pairs, ties by endpoint, and `seqSeen`
+ *   counts them all: the earliest of two lists that each hold their own earliest are the earliest of the union;
+ * - times are the TIMES_CAP earliest timestamps (a multiset), so median and max gap of a session past the cap are
+ *   those of its first TIMES_CAP requests by time, not of its first arrivals;
+ * - entry and exit are the non-static endpoint at the earliest and latest time, ties by the smaller and larger
+ *   endpoint;
+ * - evidence is the EVIDENCE_CAP earliest references in `order` (aggregate/types.ts EvidenceOrder). With no order
+ *   (the single stitcher's default) a record's reference is kept while fewer than EVIDENCE_CAP are held (first
+ *   arrivals, which is input order when inputs are read one after another) and a merge keeps the smallest by file
+ *   name and line, as before fragments existed;
+ * - user agent, agent, country, asn and network are the earliest record's (by time, ties by `order`, with no order
+ *   by file name and line when merging and by arrival when adding). Keyed by ip + user agent they are the same for
+ *   every record of a session (the agent follows the user agent, geo the address); keyed by ip alone this picks one;
+ * - distinct endpoints: a set of at most DISTINCT_CAP. Below the cap it is exact; past it the members kept depend
+ *   on order, but the count a session reports, min(true distinct, DISTINCT_CAP), is exact (a capped side holds
+ *   DISTINCT_CAP already), and so is `distinctOverflow` (more than DISTINCT_CAP seen). `fragmentToJSON` lists the
+ *   members sorted, so two fragments of the same records past the cap may differ there and only there.
+ */
+import { createHash } from 'node:crypto';
+import type { EpochMs, SourceRef } from '../core/types';
+import type { AgentInfo, EnrichedRecord } from '../enrich/types';
+import type { EvidenceOrder } from '../aggregate/types';
+import { classifySession } from './classify';
+import type { Session } from './types';
+
+/** Endpoints kept in order per session. */
+export const SEQUENCE_CAP = 50;
+/** Timestamps kept per session (the earliest by time) for the gap statistics. */
+export const TIMES_CAP = 2000;
+/** Distinct non-static endpoints counted per session. */
+export const DISTINCT_CAP = 500;
+/** Source lines kept per session for evidence. */
+export const EVIDENCE_CAP = 3;
+
+/** An open session: mutable, owned by whoever holds it (a stitcher, a joiner, a batch in transit). */
+export interface SessionFragment {
+  /** The client address (or host name): part of the key, the same for every record. */
+  readonly ip: string;
+  ua: string | null;
+  agent: AgentInfo;
+  country: string | null;
+  asn: number | null;
+  network: string | null;
+  /** Time and source line of the record whose user agent, agent and geo are kept (the earliest). */
+  firstT: EpochMs;
+  firstRef: SourceRef;
+  startMs: EpochMs;
+  endMs: EpochMs;
+  requests: number;
+  pages: number;
+  statics: number;
+  e4: number;
+  e5: number;
+  bytes: number;
+  /** Times and endpoints of non-static requests, sorted by time (ties by endpoint), capped: parallel arrays. */
+  seqT: number[];
+  seqE: string[];
+  seqSeen: number;
+  /** The earliest TIMES_CAP timestamps; sorted when `timesSorted` (always once the cap is reached). */
+  times: number[];
+  timesSorted: boolean;
+  /** Distinct non-static endpoints; the first one is kept without a Set (most sessions are short). */
+  firstEp: string | null;
+  distinct: Set<string> | null;
+  distinctOverflow: boolean;
+  /** Timestamps and distinct endpoints held (a stitcher counts them against its detail budget). */
+  detail: number;
+  entryT: number;
+  entryE: string;
+  exitT: number;
+  exitE: string;
+  evidence: SourceRef[];
+}
+
+/** Plain-JSON form of a fragment (`fragmentFromJSON` of it gives an equal fragment). */
+export interface FragmentJson {
+  readonly ip: string;
+  readonly ua: string | null;
+  readonly agent: AgentInfo;
+  readonly country: string | null;
+  readonly asn: number | null;
+  readonly network: string | null;
+  readonly first: { readonly ms: number; readonly ref: SourceRef };
+  readonly start_ms: number;
+  readonly end_ms: number;
+  readonly requests: number;
+  readonly pages: number;
+  readonly statics: number;
+  readonly errors_4xx: number;
+  readonly errors_5xx: number;
+  readonly bytes: number;
+  /** [time, endpoint] pairs in order. */
+  readonly sequence: readonly (readonly [number, string])[];
+  readonly sequence_seen: number;
+  /** Sorted. */
+  readonly times: readonly number[];
+  /** Sorted. */
+  readonly distinct: readonly string[];
+  readonly distinct_overflow: boolean;
+  readonly entry: readonly [number, string] | null;
+  readonly exit: readonly [number, string] | null;
+  readonly evidence: readonly SourceRef[];
+}
+
+/** The order of source references with no run order given: file name, then line. */
+export function byFileLine(a: SourceRef, b: SourceRef): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
+}
+
+/** A fragment for the first record `r` of client `ip`, holding nothing yet (`addRecord(f, r)` adds it). */
+export function newFragment(ip: string, r: EnrichedRecord): SessionFragment {
+  const t = r.startMs;
+  return {
+    ip, ua: r.userAgent, agent: r.agent,
+    country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null, firstT: t, firstRef: r.source,
+    startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
+    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false, detail: 0,
+    entryT: Number.POSITIVE_INFINITY, entryE: '', exitT: Number.NEGATIVE_INFINITY, exitE: '', evidence: [],
+  };
+}
+
+/** The client key of a fragment's session: "ip" or "ip|user agent". */
+export function fragmentKey(s: SessionFragment, useUa: boolean): string {
+  return useUa ? `${s.ip}|${s.ua ?? ''}` : s.ip;
+}
+
+/** Adds record `r` (of the fragment's client) to `s`; `order` orders evidence (null: first arrivals, see above). */
+export function addRecord(s: SessionFragment, r: EnrichedRecord, order: EvidenceOrder | null): void {
+  const t = r.startMs;
+  s.requests++;
+  if (t < s.startMs) s.startMs = t;
+  if (t > s.endMs) s.endMs = t;
+  if (t < s.firstT || (t === s.firstT && order !== null && order(r.source, s.firstRef) < 0)) takeFirst(s, t, r.source, r.userAgent, r.agent, r.geo?.country ?? null, r.geo?.asn ?? null, r.geo?.network ?? null);
+  const st = r.status;
+  if (st !== null && st >= 400) {
+    if (st >= 500) s.e5++;
+    else s.e4++;
+  }
+  if (r.bytesOut !== null) s.bytes += r.bytesOut;
+  addTime(s, t);
+  if (order === null) {
+    if (s.evidence.length === 0) s.evidence = [r.source];
+    else if (s.evidence.length < EVIDENCE_CAP) s.evidence.push(r.source);
+  } else insertEvidence(s.evidence, r.source, order);
+  if (r.isStatic) {
+    s.statics++;
+    return;
+  }
+  if (r.method === 'GET' || r.method === 'HEAD' || r.method === null) s.pages++;
+  const ep = r.endpoint;
+  addDistinct(s, ep);
+  if (t < s.entryT || (t === s.entryT && ep < s.entryE)) {
+    s.entryT = t;
+    s.entryE = ep;
+  }
+  if (t > s.exitT || (t === s.exitT && ep > s.exitE)) {
+    s.exitT = t;
+    s.exitE = ep;
+  }
+  s.seqSeen++;
+  insertCapped(s, t, ep);
+}
+
+function takeFirst(s: SessionFragment, t: number, ref: SourceRef, ua: string | null, agent: AgentInfo, country: string | null, asn: number | null, network: string | null): void {
+  s.firstT = t;
+  s.firstRef = ref;
+  s.ua = ua;
+  s.agent = agent;
+  s.country = country;
+  s.asn = asn;
+  s.network = network;
+}
+
+/** Keeps the TIMES_CAP earliest timestamps. */
+function addTime(s: SessionFragment, t: number): void {
+  const times = s.times;
+  const n = times.length;
+  if (n < TIMES_CAP) {
+    if (n > 0 && t < (times[n - 1] ?? 0)) s.timesSorted = false;
+    // One-element arrays first (most sessions have one request): a first push would reserve 17 slots.
+    if (n === 0) s.times = [t];
+    else times.push(t);
+    s.detail++;
+    return;
+  }
+  if (!s.timesSorted) sortTimes(s);
+  if (t >= (s.times[n - 1] ?? 0)) return;
+  // Full and t is earlier than the latest kept: insert it (after equal times) and drop the latest.
+  const kept = s.times;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((kept[mid] ?? 0) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  kept.splice(lo, 0, t);
+  kept.pop();
+}
+
+function sortTimes(s: SessionFragment): void {
+  // Typed-array sorts are numeric without a comparator call per comparison.
+  s.times = Array.from(Float64Array.from(s.times).sort());
+  s.timesSorted = true;
+}
+
+/** Inserts `ref` into `list` (sorted by `order`), keeping the EVIDENCE_CAP earliest. */
+function insertEvidence(list: SourceRef[], ref: SourceRef, order: EvidenceOrder): void {
+  const last = list[list.length - 1];
+  if (list.length >= EVIDENCE_CAP && last !== undefined && order(ref, last) >= 0) return;
+  let i = list.length;
+  while (i > 0 && order(ref, list[i - 1] as SourceRef) < 0) i--;
+  list.splice(i, 0, ref);
+  if (list.length > EVIDENCE_CAP) list.pop();
+}
+
+/** Endpoint strings are interned by the enricher (one string per endpoint), so keeping them costs no copy. */
+function addDistinct(s: SessionFragment, ep: string): void {
+  if (s.firstEp === null) {
+    s.firstEp = ep;
+    return;
+  }
+  if (ep === s.firstEp) return;
+  if (s.distinct === null) {
+    s.distinct = new Set([s.firstEp]);
+    s.detail++;
+  }
+  if (s.distinct.has(ep)) return;
+  if (s.distinct.size < DISTINCT_CAP) {
+    s.distinct.add(ep);
+    s.detail++;
+  } else s.distinctOverflow = true;
+}
+
+function distinctCount(s: SessionFragment): number {
+  return s.distinct !== null ? s.distinct.size : s.firstEp === null ? 0 : 1;
+}
+
+/** Inserts (t, ep) in time order (ties by endpoint), keeping only the first SEQUENCE_CAP by time. */
+function insertCapped(s: SessionFragment, t: number, ep: string): void {
+  const n = s.seqT.length;
+  const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
+  const lastE = s.seqE[n - 1] ?? '';
+  if (n === 0) {
+    s.seqT = [t];
+    s.seqE = [ep];
+    return;
+  }
+  if (t > lastT || (t === lastT && ep >= lastE)) {
+    if (n >= SEQUENCE_CAP) return;
+    s.seqT.push(t);
+    s.seqE.push(ep);
+    return;
+  }
+  let i = n;
+  while (i > 0) {
+    const pt = s.seqT[i - 1] ?? 0;
+    if (pt < t || (pt === t && (s.seqE[i - 1] ?? '') <= ep)) break;
+    i--;
+  }
+  s.seqT.splice(i, 0, t);
+  s.seqE.splice(i, 0, ep);
+  if (s.seqT.length > SEQUENCE_CAP) {
+    s.seqT.pop();
+    s.seqE.pop();
+  }
+}
+
+/** Merges `from` (same client key; no longer used afterwards) into `into`. `order` as for addRecord. */
+export function mergeInto(into: SessionFragment, from: SessionFragment, order: EvidenceOrder | null): void {
+  const cmp = order ?? byFileLine;
+  if (from.firstT < into.firstT || (from.firstT === into.firstT && cmp(from.firstRef, into.firstRef) < 0)) {
+    takeFirst(into, from.firstT, from.firstRef, from.ua, from.agent, from.country, from.asn, from.network);
+  }
+  into.startMs = Math.min(into.startMs, from.startMs);
+  into.endMs = Math.max(into.endMs, from.endMs);
+  into.requests += from.requests;
+  into.pages += from.pages;
+  into.statics += from.statics;
+  into.e4 += from.e4;
+  into.e5 += from.e5;
+  into.bytes += from.bytes;
+  from.seqT.forEach((t, i) => insertCapped(into, t, from.seqE[i] ?? ''));
+  into.seqSeen += from.seqSeen;
+  mergeTimes(into, from);
+  if (from.firstEp !== null) addDistinct(into, from.firstEp);
+  if (from.distinct !== null) for (const ep of from.distinct) addDistinct(into, ep);
+  into.distinctOverflow ||= from.distinctOverflow;
+  if (from.entryT < into.entryT || (from.entryT === into.entryT && from.entryE < into.entryE)) {
+    into.entryT = from.entryT;
+    into.entryE = from.entryE;
+  }
+  if (from.exitT > into.exitT || (from.exitT === into.exitT && from.exitE > into.exitE)) {
+    into.exitT = from.exitT;
+    into.exitE = from.exitE;
+  }
+  into.evidence = [...into.evidence, ...from.evidence].sort(cmp).slice(0, EVIDENCE_CAP);
+}
+
+/** The TIMES_CAP earliest of both fragments' timestamps (each holds its own earliest: exact). */
+function mergeTimes(into: SessionFragment, from: SessionFragment): void {
+  const held = into.times.length;
+  if (held + from.times.length <= TIMES_CAP) {
+    for (const t of from.times) into.times.push(t);
+    into.timesSorted = false;
+  } else {
+    const all = new Float64Array(held + from.times.length);
+    all.set(into.times);
+    all.set(from.times, held);
+    into.times = Array.from(all.sort().subarray(0, TIMES_CAP));
+    into.timesSorted = true;
+  }
+  into.detail += into.times.length - held;
+}
+
+/** The fragment one stitcher would have built from the records of both (neither is changed). */
+export function mergeFragments(a: SessionFragment, b: SessionFragment, order: EvidenceOrder | null = null): SessionFragment {
+  const out = fragmentFromJSON(fragmentToJSON(a));
+  mergeInto(out, fragmentFromJSON(fragmentToJSON(b)), order);
+  return out;
+}
+
+/** Plain JSON of a fragment (times and distinct endpoints sorted). */
+export function fragmentToJSON(s: SessionFragment): FragmentJson {
+  const distinct = s.distinct !== null ? [...s.distinct] : s.firstEp === null ? [] : [s.firstEp];
+  return {
+    ip: s.ip, ua: s.ua, agent: s.agent, country: s.country, asn: s.asn, network: s.network, first: { ms: s.firstT, ref: s.firstRef },
+    start_ms: s.startMs, end_ms: s.endMs, requests: s.requests, pages: s.pages, statics: s.statics, errors_4xx: s.e4, errors_5xx: s.e5, bytes: s.bytes,
+    sequence: s.seqT.map((t, i) => [t, s.seqE[i] ?? ''] as const), sequence_seen: s.seqSeen,
+    times: s.timesSorted ? [...s.times] : Array.from(Float64Array.from(s.times).sort()),
+    distinct: distinct.sort(), distinct_overflow: s.distinctOverflow,
+    entry: s.entryT === Number.POSITIVE_INFINITY ? null : [s.entryT, s.entryE],
+    exit: s.exitT === Number.NEGATIVE_INFINITY ? null : [s.exitT, s.exitE],
+    evidence: [...s.evidence],
+  };
+}
+
+/** The fragment of `j` (as `fragmentToJSON` wrote it). */
+export function fragmentFromJSON(j: FragmentJson): SessionFragment {
+  const [firstEp = null] = j.distinct;
+  const distinct = j.distinct.length > 1 ? new Set(j.distinct) : null;
+  return {
+    ip: j.ip, ua: j.ua, agent: { ...j.agent }, country: j.country, asn: j.asn, network: j.network, firstT: j.first.ms, firstRef: { ...j.first.ref },
+    startMs: j.start_ms, endMs: j.end_ms, requests: j.requests, pages: j.pages, statics: j.statics, e4: j.errors_4xx, e5: j.errors_5xx, bytes: j.bytes,
+    seqT: j.sequence.map((p) => p[0]), seqE: j.sequence.map((p) => p[1]), seqSeen: j.sequence_seen,
+    times: [...j.times], timesSorted: true, firstEp, distinct, distinctOverflow: j.distinct_overflow,
+    detail: j.times.length + (distinct !== null ? distinct.size : 0),
+    entryT: j.entry === null ? Number.POSITIVE_INFINITY : j.entry[0], entryE: j.entry === null ? '' : j.entry[1],
+    exitT: j.exit === null ? Number.NEGATIVE_INFINITY : j.exit[0], exitE: j.exit === null ? '' : j.exit[1],
+    evidence: j.evidence.map((r) => ({ ...r })),
+  };
+}
+
+/** The closed session of a fragment that can no longer grow. */
+export function finalizeFragment(s: SessionFragment, useUa: boolean): Session {
+  const key = fragmentKey(s, useUa);
+  // Typed-array sorts are numeric without a comparator call per comparison (and allocate no boxed copy).
+  const times = s.timesSorted ? s.times : Float64Array.from(s.times).sort();
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) gaps.push((times[i] ?? 0) - (times[i - 1] ?? 0));
+  const sortedGaps = Float64Array.from(gaps).sort();
+  const median = sortedGaps.length === 0 ? null : ((sortedGaps[(sortedGaps.length - 1) >> 1] ?? 0) + (sortedGaps[sortedGaps.length >> 1] ?? 0)) / 2;
+  const distinct = distinctCount(s);
+  const verdict = classifySession(s.agent, {
+    requests: s.requests, pages: s.pages, staticAssets: s.statics, distinctEndpoints: distinct,
+    durationMs: s.endMs - s.startMs, gaps, network: s.network,
+  });
+  const evidence = [...s.evidence].sort(byFileLine);
+  return {
+    id: createHash('sha1').update(`${key}\u0000${s.startMs}`).digest('hex').slice(0, 16),
+    key,
+    clientIp: s.ip,
+    userAgent: s.ua,
+    startMs: s.startMs,
+    endMs: s.endMs,
+    requests: s.requests,
+    pages: s.pages,
+    staticAssets: s.statics,
+    distinctEndpoints: distinct,
+    errors4xx: s.e4,
+    errors5xx: s.e5,
+    bytesOut: s.bytes,
+    entry: s.entryE || '-',
+    exit: s.exitE || '-',
+    sequence: s.seqE,
+    sequenceCut: s.seqSeen - s.seqE.length,
+    medianGapMs: median === null ? null : Math.round(median * 1000) / 1000,
+    maxGapMs: sortedGaps.length === 0 ? null : Math.round((sortedGaps[sortedGaps.length - 1] ?? 0) * 1000) / 1000,
+    clientClass: verdict.clientClass,
+    device: s.agent.device,
+    agentFamily: s.agent.family,
+    reasons: verdict.reasons,
+    country: s.country,
+    asn: s.asn,
+    evidence,
+  };
+}
