@@ -5,7 +5,15 @@
  * evidence. The burst judge reads a minute
  * once it is closed (detect/burst.ts).
  * Windows: minutes stay open while input may still arrive for them; `closeUntil(m)` hands over every open minute up
- * to m, in order, and a record for a minute already closed is dropped (counted in `late`).
+ * to m, in order, and from then on a record for a minute up to m is dropped (counted in `late`): with m the newest
+ * minute minus the lateness, "late" means older than the newest record minus the lateness, whether or not its
+ * minute had records. Read as the run reads inputs that overlap in time (merged by time, each input in its own
+ * order), the newest record seen when a record of input S comes is S's own newest, so a shard that counts whole
+ * inputs drops exactly the records one pass over all of them drops, and a minute it closed gets nothing more from
+ * its inputs: shards post their closed minutes (aggregate/closed-minutes.ts) and the main thread merges them
+ * (aggregate/windows.ts).
+ * Evidence: the first `evidenceLimit` references of a cell as they come, or, given an EvidenceOrder (inputs read
+ * interleaved), the earliest in that order, so that one pass and merged shards keep the same.
  * Memory: the open minutes only; per kind and minute at most `cap` cells (the lightest evicted, their counts kept as
  * a histogram for the peer statistics). Closed tables go back to a pool.
  * Mergeable (open minutes of two shards: counts add, member sets unite up to their caps, evidence keeps the k
@@ -62,15 +70,21 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
   private readonly pool: CellPool;
   private lastMinute = Number.NaN;
   private lastTables: CellTable[] | null = null;
-  /** The last minute handed over (records for it or earlier are late). */
+  /** The minute closed last (records for it or earlier are late). */
   private closed = Number.NEGATIVE_INFINITY;
   /** The latest minute counted. */
   maxMinute = Number.NEGATIVE_INFINITY;
   /** Records dropped for arriving after their minute was closed. */
   late = 0;
 
-  constructor(readonly options: EntityMinutesOptions) {
+  /** `order`: keep each cell's earliest evidence in that order instead of the first that comes. */
+  constructor(readonly options: EntityMinutesOptions, private readonly order?: EvidenceOrder) {
     this.pool = new CellPool({ ints: 3, refs: 4, evidence: options.evidenceLimit, cap: options.cap });
+  }
+
+  /** Every minute up to this one is closed (null while none is). */
+  get watermark(): number | null {
+    return Number.isFinite(this.closed) ? this.closed : null;
   }
 
   /** Counts one record (nothing for a record without a client address). */
@@ -106,7 +120,8 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
   /** Counts one request in the cell of `key` for its minute (kind 0: the address itself). */
   private touch(t: CellTable, kind: number, key: string, r: EnrichedRecord, ip: string): void {
     const s = t.slot(key);
-    t.addEvidence(s, r.source);
+    if (this.order === undefined) t.addEvidence(s, r.source);
+    else t.addEvidenceBy(s, r.source, this.order);
     const ns = t.ints[N] as Int32Array;
     const n = (ns[s] ?? 0) + 1;
     ns[s] = n;
@@ -121,8 +136,8 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
   }
 
   /**
-   * Hands over every open minute up to `limit`, in order: `judge(minute, tables)` reads the tables (indexed like
-   * ENTITY_KINDS), which go back to the pool after it returns.
+   * Closes every minute up to `limit`, handing over the open ones in order: `judge(minute, tables)` reads the tables
+   * (indexed like ENTITY_KINDS), which go back to the pool after it returns.
    */
   closeUntil(limit: number, judge: (minute: number, tables: readonly CellTable[]) => void): void {
     const ready = [...this.minutes.keys()].filter((m) => m <= limit).sort((a, b) => a - b);
@@ -139,6 +154,7 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
       }
       this.closed = m;
     }
+    if (limit > this.closed && Number.isFinite(limit)) this.closed = limit;
   }
 
   merge(other: EntityMinutes, order: EvidenceOrder): void {
@@ -163,8 +179,8 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     return { kind: 'entity-minutes', options: this.options, closed: Number.isFinite(this.closed) ? this.closed : null, late: this.late, minutes };
   }
 
-  static fromJSON(j: EntityMinutesJson): EntityMinutes {
-    const out = new EntityMinutes(j.options);
+  static fromJSON(j: EntityMinutesJson, order?: EvidenceOrder): EntityMinutes {
+    const out = new EntityMinutes(j.options, order);
     out.closed = j.closed ?? Number.NEGATIVE_INFINITY;
     out.late = j.late;
     for (const [m, kinds] of j.minutes) {
@@ -193,7 +209,7 @@ function bump(col: Int32Array, s: number): void {
 }
 
 /** Adds a member address to a cell (at most MAX_IPS). */
-function addMember(t: CellTable, s: number, ip: string): void {
+export function addMember(t: CellTable, s: number, ip: string): void {
   const ips = t.refs[IPS] as (Set<string> | null)[];
   const set = ips[s] ?? null;
   if (set !== null) {
@@ -215,7 +231,7 @@ export function cellMembers(t: CellTable, s: number): Iterable<string> {
 }
 
 /** Adds an agent to a cell (at most MAX_AGENTS). */
-function addAgent(t: CellTable, s: number, agent: string): void {
+export function addAgent(t: CellTable, s: number, agent: string): void {
   const sets = t.refs[AGENTS] as (Set<string> | null)[];
   const set = sets[s] ?? null;
   if (set !== null) {

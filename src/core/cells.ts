@@ -81,6 +81,36 @@ export class CellTable {
     }
   }
 
+  /**
+   * Adds a source reference to a slot's evidence keeping the `shape.evidence` earliest in `order` (the merged
+   * evidence order of a run whose inputs are read interleaved). A reference of the same input as the last kept and a
+   * later line is decided without calling `order` (an order sorts lines within one input), so reading one input in
+   * line order costs one comparison of strings per full slot.
+   */
+  addEvidenceBy(s: number, ref: SourceRef, order: (a: SourceRef, b: SourceRef) => number): void {
+    const k = this.shape.evidence;
+    const n = this.evN[s] ?? 0;
+    const base = s * k;
+    const last = n > 0 ? this.ev[base + n - 1] : undefined;
+    if (last === undefined || (last.file === ref.file ? last.line <= ref.line : order(last, ref) <= 0)) {
+      if (n < k) {
+        this.ev[base + n] = ref;
+        this.evN[s] = n + 1;
+      }
+      return;
+    }
+    // Earlier than the last kept: insert in place, dropping the last when the slot is full.
+    let i = n < k ? n : k - 1;
+    while (i > 0) {
+      const prev = this.ev[base + i - 1] as SourceRef;
+      if (order(prev, ref) <= 0) break;
+      this.ev[base + i] = prev;
+      i--;
+    }
+    this.ev[base + i] = ref;
+    if (n < k) this.evN[s] = n + 1;
+  }
+
   /** Replaces a slot's evidence (at most `shape.evidence` references kept). */
   setEvidence(s: number, refs: readonly SourceRef[]): void {
     const k = this.shape.evidence;

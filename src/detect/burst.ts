@@ -6,21 +6,29 @@
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
  * An ASN or /16 (/48) is big by nature (an ISP's users): it only learns its own rate for its first minutes
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
- * Counting is the EntityMinutes aggregate (aggregate/entity-minutes.ts); this file judges each minute it closes.
+ * Two sides: the counter (EntityMinutes, aggregate/entity-minutes.ts) closes each minute once the input is past it by
+ * the lateness, and the judge (`createBurstJudge`) reads closed minutes in order, keeping the baselines and the open
+ * runs, and gives the findings at the end. One thread wires the counter straight to the judge (the detector below).
+ * A run sharded by data counts on each shard and judges on the main thread (detect/sharded/burst.ts). The judge's state (baselines, runs) saves and restores
+ * (`toJSON`, `createBurstJudge(o, ctx, saved)`).
  * Memory: per-minute counts for the minutes inside the lateness window, at most Limits.burstCellsPerMinute entities
  * per kind and minute (the lightest evicted, their counts kept for the peer statistics), and a baseline for at most
- * Limits.burstBaselines entities (the lowest evicted); each cap says so when reached (CAP_REACHED).
+ * Limits.burstBaselines entities (the lowest evicted); each cap says so when reached (CAP_REACHED). Sharded, each
+ * shard holds its own lateness window, and the main thread the minutes not every shard has closed yet
+ * (aggregate/windows.ts), each up to shards × the per-minute cap; the cap figures of the shards add up (sums of
+ * evictions and error bounds, the largest cut).
  */
 import { inCidr } from '../enrich/geo/ip';
 import type { SourceRef } from '../core/types';
-import { QuantileSketch } from '../core/quantile';
+import { QuantileSketch, type QuantileSketchJson } from '../core/quantile';
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
-import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
+import { defineDetector, type DetectorContext, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
-import { CappedMap, count } from '../core/capped';
+import { CappedMap, count, type CapStats } from '../core/capped';
 import type { CellTable } from '../core/cells';
-import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind } from '../aggregate/entity-minutes';
+import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind, type EntityMinutesOptions } from '../aggregate/entity-minutes';
+import type { EvidenceOrder } from '../aggregate/types';
 import { ewma, mad, median, robustZ } from './stats/robust';
 
 interface Run {
@@ -39,11 +47,16 @@ interface Run {
   evidence: SourceRef[];
 }
 
-export default defineDetector({
+const DEFAULTS = { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5, warmupMinutes: 5 };
+
+/** The detector's options (defaults above, overridable with --detector-opt burst.key=value). */
+export type BurstOptions = { readonly [K in keyof typeof DEFAULTS]: number };
+
+export default defineDetector<BurstOptions>({
   id: 'burst',
   title: 'Request bursts',
   description: 'Flags IPs, networks (/24, /16, IPv6 /64, /48) and ASNs whose request rate jumps far above their own earlier rate and their peers in the same minute.',
-  defaultOptions: { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5, warmupMinutes: 5 },
+  defaultOptions: DEFAULTS,
   optionDocs: {
     minRate: 'requests per minute an entity must reach before it can be a burst',
     factor: 'times above max(own baseline, peer median) to fire',
@@ -54,152 +67,277 @@ export default defineDetector({
     warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
   },
   create(o, ctx) {
-    // Counting is the EntityMinutes aggregate; everything below is the judge of its closed minutes.
-    const state = new EntityMinutes({ cap: ctx.limits.burstCellsPerMinute, evidenceLimit: ctx.evidenceLimit, asn: ctx.geo });
-    /** Own-rate baselines (EWMA of quiet minutes), keyed by the entity (an address, a network or an ASN: their forms never collide); the lowest are evicted past the cap. */
-    const history = new CappedMap<{ v: number }>({ cap: ctx.limits.burstBaselines, weight: (b) => b.v });
-    /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
-    const learned = new CappedMap<{ v: number }>({ cap: ctx.limits.burstBaselines, weight: (b) => b.v });
-    /** What the per-minute caps evicted: cells, the most requests one had, the largest error bound of a minute. */
-    const cellsCapped = { evicted: 0, maxCut: 0, maxError: 0 };
-    ctx.caps.watch(() => {
-      if (cellsCapped.evicted === 0) return null;
-      return `burst: per-minute counters capped at ${count(ctx.limits.burstCellsPerMinute)} entities per kind (address, /24, /16, ASN) and minute; ${count(cellsCapped.evicted)} entity-minutes evicted (the lightest, each with at most ${count(cellsCapped.maxCut)} requests in its minute when evicted), their counts kept in the peer median and MAD; an entity's count in a minute is low by at most ${count(cellsCapped.maxError)}, so a burst is missed only if it stays within that of minRate (${count(o.minRate)}/min)`;
-    });
-    ctx.caps.watch(() => {
-      const st = history.stats.evicted > 0 ? history.stats : learned.stats;
-      if (st.evicted === 0) return null;
-      return `burst: own-rate baselines capped at ${count(ctx.limits.burstBaselines)} entities; ${count(history.stats.evicted + learned.stats.evicted)} evicted (the lowest, at most ${count(Math.max(history.stats.maxCut, learned.stats.maxCut))} req/min or warm-up minutes); an evicted entity that comes back is judged against its peers of the minute until it has a baseline again, and an ASN or /16 learns its rate again`;
-    });
-    const runs = new Map<string, Run>();
-    const findings: Finding[] = [];
-    const normalRate = new QuantileSketch();
-    const closeRun = (value: string, run: Run): void => {
-      const kind = run.kind;
-      const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
-      const nat = kind === 'ip' && run.agents.size >= o.natAgents && run.statics >= run.requests * 0.15;
-      const crawler = run.bots >= run.requests * 0.9;
-      let severity: Severity = run.ratio >= 30 && run.peak >= o.minRate * 3 ? 'critical' : run.ratio >= o.factor ? 'high' : 'medium';
-      if (nat || crawler) severity = 'low';
-      const minutesLong = run.lastMinute - run.startMinute + 1;
-      const addresses = run.ips.size;
-      const label = subjectType === 'asn' ? `AS${value}` : value;
-      const note = nat ? ' — many user agents with static assets: looks like people behind one NAT' : crawler ? ' — a self-declared crawler' : '';
-      const limit = Math.max(60, Math.ceil((normalRate.quantile(0.99) ?? 30) * 2));
-      const startMs = run.startMinute * 60_000;
-      const endMs = (run.lastMinute + 1) * 60_000;
-      findings.push({
-        detector: 'burst',
-        severity,
-        confidence: r2(Math.min(0.99, 0.5 + Math.min(run.z, 40) / 80 + Math.min(minutesLong, 10) / 40)),
-        title: `${label}: ${fmt(run.peak, 0)} req/min, ${fmt(run.ratio)}x its baseline${subjectType === 'ip' ? '' : ` (${fmt(addresses, 0)} addresses)`}${note}`,
-        subject: { type: subjectType, value },
-        startMs,
-        endMs,
-        metrics: { peak_rpm: run.peak, baseline_rpm: r2(run.baseline), ratio: r2(run.ratio), z: r2(run.z), requests: run.requests, minutes: minutesLong, addresses, user_agents: run.agents.size },
-        explanation: `Peak per-minute count against max(own EWMA of earlier quiet minutes, median of all ${kind === 'ip' ? 'addresses' : 'networks'} that minute); z is the robust z-score against that minute's peers (median/MAD).`,
-        evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
-        actions: nat || crawler ? [] : [
-          { type: 'rate-limit', key: subjectType === 'asn' ? 'asn' : 'ip', limit_per_minute: limit, window_seconds: 60, scope: label, why: `normal clients stay under ${fmt(limit / 2, 0)} req/min (p99 of per-address minutes); this one peaked at ${fmt(run.peak, 0)}` },
-          ...(subjectType === 'asn' ? [] : [{ type: 'block' as const, ips: subjectType === 'ip' ? [value] : [...run.ips].sort().slice(0, 50), cidrs: subjectType === 'cidr' ? [value] : [], why: `burst ${isoTime(startMs)}–${isoTime(endMs)}` }]),
-        ],
-      });
-    };
-
-    const judgeMinute = (m: number, kinds: readonly CellTable[]): void => {
-      for (const [ki, kind] of ENTITY_KINDS.entries()) {
-        const cells = kinds[ki];
-        if (!cells || (cells.size === 0 && cells.evicted === null)) continue;
-        const ns = cells.ints[N] as Int32Array;
-        const counts: number[] = [];
-        for (let s = 0; s < cells.size; s++) counts.push(ns[s] ?? 0);
-        // Cells the cap evicted are still peers: their counts join the median and MAD (and the normal rate).
-        if (cells.evicted !== null) {
-          for (const [n, cellsEvicted] of cells.evicted) {
-            for (let i = 0; i < cellsEvicted; i++) counts.push(n);
-            if (kind === 'ip') for (let i = 0; i < cellsEvicted; i++) normalRate.add(n);
-          }
-          cellsCapped.evicted += cells.stats.evicted;
-          cellsCapped.maxCut = Math.max(cellsCapped.maxCut, cells.stats.maxCut);
-          cellsCapped.maxError = Math.max(cellsCapped.maxError, cells.stats.maxError);
-        }
-        const med = median(counts);
-        const dev = mad(counts, med);
-        for (let s = 0; s < cells.size; s++) {
-          const key = cells.keys[s] as string;
-          const n = ns[s] ?? 0;
-          // One lookup per cell: the baseline (and the warm-up count) are boxes updated in place.
-          const own = history.get(key);
-          const base = own?.v ?? 0;
-          const ratio = n / Math.max(base, med, 1);
-          const z = robustZ(n, med, dev, 1);
-          // An ISP's ASN or /16 carries thousands of ordinary users: compared with the median ASN it is always
-          // "bursting". Such aggregates first learn their own rate for a few minutes; after that the own-rate
-          // baseline decides.
-          let warming = false;
-          if (kind === 'asn' || kind === 'wide') {
-            const l = learned.get(key);
-            warming = (l?.v ?? 0) < o.warmupMinutes;
-            if (warming) {
-              if (l !== undefined) l.v++;
-              else learned.add(key, { v: 1 });
-            }
-          }
-          const hot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
-          const run = runs.get(key);
-          if (hot) {
-            const statics = (cells.ints[STATICS] as Int32Array)[s] ?? 0;
-            const bots = (cells.ints[BOTS] as Int32Array)[s] ?? 0;
-            const agents = cellAgents(cells, s);
-            if (run && run.lastMinute >= m - 2) {
-              run.lastMinute = m;
-              run.peak = Math.max(run.peak, n);
-              run.requests += n;
-              run.z = Math.max(run.z, z);
-              run.ratio = Math.max(run.ratio, ratio);
-              for (const ip of cellMembers(cells, s)) if (run.ips.size < 5000) run.ips.add(ip);
-              for (const a of agents) if (run.agents.size < 64) run.agents.add(a);
-              run.statics += statics;
-              run.bots += bots;
-              for (const e of cells.evidence(s)) pushEvidence(run.evidence, e, ctx.evidenceLimit);
-            } else {
-              if (run) {
-                closeRun(key, run);
-                runs.delete(key);
-              }
-              runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s) });
-            }
-          } else {
-            if (own !== undefined) own.v = ewma(base, n, o.alpha);
-            else history.add(key, { v: ewma(null, n, o.alpha) });
-            if (kind === 'ip') normalRate.add(n);
-          }
-        }
-      }
-      for (const [key, run] of runs) {
-        if (run.lastMinute < m - 2) {
-          closeRun(key, run);
-          runs.delete(key);
-        }
-      }
-    };
-
+    // One thread: the counter hands each closed minute straight to the judge.
+    const judge = createBurstJudge(o, ctx);
+    const counter = createBurstCounter(o, burstCounting(ctx), judge.judgeMinute);
     return {
-      observe(r: EnrichedRecord) {
-        const before = state.maxMinute;
-        state.add(r);
-        // A new latest minute closes the minutes past the lateness allowance.
-        if (state.maxMinute > before) state.closeUntil(state.maxMinute - o.latenessMinutes - 1, judgeMinute);
-      },
+      observe: counter.observe,
       finish() {
-        state.closeUntil(Number.POSITIVE_INFINITY, judgeMinute);
-        for (const [key, run] of runs) closeRun(key, run);
-        runs.clear();
-        return foldNetworks(findings);
+        counter.finish();
+        return judge.finish();
       },
     };
   },
 });
+
+/** How burst counts, from the run's context. */
+export function burstCounting(ctx: DetectorContext): EntityMinutesOptions {
+  return { cap: ctx.limits.burstCellsPerMinute, evidenceLimit: ctx.evidenceLimit, asn: ctx.geo };
+}
+
+/** The counting side: records in, closed minutes out (to `sink`, in minute order; the tables are recycled after). */
+export interface BurstCounter {
+  observe(r: EnrichedRecord): void;
+  /** Closes every minute left. */
+  finish(): void;
+  readonly minutes: EntityMinutes;
+}
+
+/**
+ * Counts records into EntityMinutes; each new latest minute closes the minutes past the lateness allowance.
+ * `order`: keep each cell's earliest evidence in the run's order (inputs read interleaved, and shards).
+ */
+export function createBurstCounter(o: Pick<BurstOptions, 'latenessMinutes'>, counting: EntityMinutesOptions, sink: (minute: number, tables: readonly CellTable[]) => void, order?: EvidenceOrder): BurstCounter {
+  const state = new EntityMinutes(counting, order);
+  const lateness = o.latenessMinutes;
+  return {
+    minutes: state,
+    observe(r: EnrichedRecord) {
+      const before = state.maxMinute;
+      state.add(r);
+      if (state.maxMinute > before) state.closeUntil(state.maxMinute - lateness - 1, sink);
+    },
+    finish() {
+      state.closeUntil(Number.POSITIVE_INFINITY, sink);
+    },
+  };
+}
+
+/** The judging side: closed minutes in (in increasing order), findings out. */
+export interface BurstJudge {
+  /** Judges one closed minute; `tables` are indexed like ENTITY_KINDS and only read. */
+  readonly judgeMinute: (minute: number, tables: readonly CellTable[]) => void;
+  /** Closes the open runs and gives the findings (networks folded). */
+  finish(): Finding[];
+  /** The state (baselines, warm-up, open runs, findings so far, cap figures) as plain JSON. */
+  toJSON(): BurstJudgeJson;
+}
+
+/** A run of hot minutes as JSON. */
+interface RunJson {
+  readonly key: string;
+  readonly kind: EntityKind;
+  readonly startMinute: number;
+  readonly lastMinute: number;
+  readonly peak: number;
+  readonly requests: number;
+  readonly baseline: number;
+  readonly z: number;
+  readonly ratio: number;
+  readonly ips: readonly string[];
+  readonly agents: readonly string[];
+  readonly statics: number;
+  readonly bots: number;
+  readonly evidence: readonly (readonly [string, number])[];
+}
+
+/** A capped map of boxed numbers as JSON: entries in insertion order, and what its cap did. */
+interface BoxesJson {
+  readonly entries: readonly (readonly [string, number])[];
+  readonly stats: CapStats;
+}
+
+export interface BurstJudgeJson {
+  readonly kind: 'burst-judge';
+  /** Own-rate baselines and warm-up minutes. */
+  readonly baselines: BoxesJson;
+  readonly learned: BoxesJson;
+  readonly runs: readonly RunJson[];
+  /** Findings of the runs closed so far (not yet folded). */
+  readonly findings: readonly Finding[];
+  readonly normalRate: QuantileSketchJson;
+  readonly cellsCapped: { readonly evicted: number; readonly maxCut: number; readonly maxError: number };
+  /** The minute judged last (null: none). */
+  readonly judged: number | null;
+}
+
+/**
+ * The burst judge: per-entity EWMA baselines, warm-up counts and open runs over closed minutes; `saved` restores a
+ * state written by `toJSON` (a later run carries on from it).
+ */
+export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: BurstJudgeJson): BurstJudge {
+  /** Own-rate baselines (EWMA of quiet minutes), keyed by the entity (an address, a network or an ASN: their forms never collide); the lowest are evicted past the cap. */
+  const history = restoreBoxes(ctx.limits.burstBaselines, saved?.baselines);
+  /** Minutes learned per aggregate entity (ASN, /16, /48) while it warms up. */
+  const learned = restoreBoxes(ctx.limits.burstBaselines, saved?.learned);
+  /** What the per-minute caps evicted: cells, the most requests one had, the largest error bound of a minute. */
+  const cellsCapped = { evicted: 0, maxCut: 0, maxError: 0, ...saved?.cellsCapped };
+  ctx.caps.watch(() => {
+    if (cellsCapped.evicted === 0) return null;
+    return `burst: per-minute counters capped at ${count(ctx.limits.burstCellsPerMinute)} entities per kind (address, /24, /16, ASN) and minute; ${count(cellsCapped.evicted)} entity-minutes evicted (the lightest, each with at most ${count(cellsCapped.maxCut)} requests in its minute when evicted), their counts kept in the peer median and MAD; an entity's count in a minute is low by at most ${count(cellsCapped.maxError)}, so a burst is missed only if it stays within that of minRate (${count(o.minRate)}/min)`;
+  });
+  ctx.caps.watch(() => {
+    const st = history.stats.evicted > 0 ? history.stats : learned.stats;
+    if (st.evicted === 0) return null;
+    return `burst: own-rate baselines capped at ${count(ctx.limits.burstBaselines)} entities; ${count(history.stats.evicted + learned.stats.evicted)} evicted (the lowest, at most ${count(Math.max(history.stats.maxCut, learned.stats.maxCut))} req/min or warm-up minutes); an evicted entity that comes back is judged against its peers of the minute until it has a baseline again, and an ASN or /16 learns its rate again`;
+  });
+  const runs = new Map<string, Run>((saved?.runs ?? []).map((j) => [j.key, runFromJSON(j)]));
+  const findings: Finding[] = [...(saved?.findings ?? [])];
+  const normalRate = saved ? QuantileSketch.fromJSON(saved.normalRate) : new QuantileSketch();
+  /** The minute judged last. */
+  let judged = saved?.judged ?? Number.NEGATIVE_INFINITY;
+  const closeRun = (value: string, run: Run): void => {
+    const kind = run.kind;
+    const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
+    const nat = kind === 'ip' && run.agents.size >= o.natAgents && run.statics >= run.requests * 0.15;
+    const crawler = run.bots >= run.requests * 0.9;
+    let severity: Severity = run.ratio >= 30 && run.peak >= o.minRate * 3 ? 'critical' : run.ratio >= o.factor ? 'high' : 'medium';
+    if (nat || crawler) severity = 'low';
+    const minutesLong = run.lastMinute - run.startMinute + 1;
+    const addresses = run.ips.size;
+    const label = subjectType === 'asn' ? `AS${value}` : value;
+    const note = nat ? ' — many user agents with static assets: looks like people behind one NAT' : crawler ? ' — a self-declared crawler' : '';
+    const limit = Math.max(60, Math.ceil((normalRate.quantile(0.99) ?? 30) * 2));
+    const startMs = run.startMinute * 60_000;
+    const endMs = (run.lastMinute + 1) * 60_000;
+    findings.push({
+      detector: 'burst',
+      severity,
+      confidence: r2(Math.min(0.99, 0.5 + Math.min(run.z, 40) / 80 + Math.min(minutesLong, 10) / 40)),
+      title: `${label}: ${fmt(run.peak, 0)} req/min, ${fmt(run.ratio)}x its baseline${subjectType === 'ip' ? '' : ` (${fmt(addresses, 0)} addresses)`}${note}`,
+      subject: { type: subjectType, value },
+      startMs,
+      endMs,
+      metrics: { peak_rpm: run.peak, baseline_rpm: r2(run.baseline), ratio: r2(run.ratio), z: r2(run.z), requests: run.requests, minutes: minutesLong, addresses, user_agents: run.agents.size },
+      explanation: `Peak per-minute count against max(own EWMA of earlier quiet minutes, median of all ${kind === 'ip' ? 'addresses' : 'networks'} that minute); z is the robust z-score against that minute's peers (median/MAD).`,
+      evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
+      actions: nat || crawler ? [] : [
+        { type: 'rate-limit', key: subjectType === 'asn' ? 'asn' : 'ip', limit_per_minute: limit, window_seconds: 60, scope: label, why: `normal clients stay under ${fmt(limit / 2, 0)} req/min (p99 of per-address minutes); this one peaked at ${fmt(run.peak, 0)}` },
+        ...(subjectType === 'asn' ? [] : [{ type: 'block' as const, ips: subjectType === 'ip' ? [value] : [...run.ips].sort().slice(0, 50), cidrs: subjectType === 'cidr' ? [value] : [], why: `burst ${isoTime(startMs)}–${isoTime(endMs)}` }]),
+      ],
+    });
+  };
+
+  const judgeMinute = (m: number, kinds: readonly CellTable[]): void => {
+    if (m <= judged) throw new Error(`burst judge: minute ${m} comes after minute ${judged}`);
+    judged = m;
+    for (const [ki, kind] of ENTITY_KINDS.entries()) {
+      const cells = kinds[ki];
+      if (!cells || (cells.size === 0 && cells.evicted === null)) continue;
+      const ns = cells.ints[N] as Int32Array;
+      const counts: number[] = [];
+      for (let s = 0; s < cells.size; s++) counts.push(ns[s] ?? 0);
+      // Cells the cap evicted are still peers: their counts join the median and MAD (and the normal rate).
+      if (cells.evicted !== null) {
+        for (const [n, cellsEvicted] of cells.evicted) {
+          for (let i = 0; i < cellsEvicted; i++) counts.push(n);
+          if (kind === 'ip') for (let i = 0; i < cellsEvicted; i++) normalRate.add(n);
+        }
+        cellsCapped.evicted += cells.stats.evicted;
+        cellsCapped.maxCut = Math.max(cellsCapped.maxCut, cells.stats.maxCut);
+        cellsCapped.maxError = Math.max(cellsCapped.maxError, cells.stats.maxError);
+      }
+      const med = median(counts);
+      const dev = mad(counts, med);
+      for (let s = 0; s < cells.size; s++) {
+        const key = cells.keys[s] as string;
+        const n = ns[s] ?? 0;
+        // One lookup per cell: the baseline (and the warm-up count) are boxes updated in place.
+        const own = history.get(key);
+        const base = own?.v ?? 0;
+        const ratio = n / Math.max(base, med, 1);
+        const z = robustZ(n, med, dev, 1);
+        // An ISP's ASN or /16 carries thousands of ordinary users: compared with the median ASN it is always
+        // "bursting". Such aggregates first learn their own rate for a few minutes; after that the own-rate
+        // baseline decides.
+        let warming = false;
+        if (kind === 'asn' || kind === 'wide') {
+          const l = learned.get(key);
+          warming = (l?.v ?? 0) < o.warmupMinutes;
+          if (warming) {
+            if (l !== undefined) l.v++;
+            else learned.add(key, { v: 1 });
+          }
+        }
+        const hot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
+        const run = runs.get(key);
+        if (hot) {
+          const statics = (cells.ints[STATICS] as Int32Array)[s] ?? 0;
+          const bots = (cells.ints[BOTS] as Int32Array)[s] ?? 0;
+          const agents = cellAgents(cells, s);
+          if (run && run.lastMinute >= m - 2) {
+            run.lastMinute = m;
+            run.peak = Math.max(run.peak, n);
+            run.requests += n;
+            run.z = Math.max(run.z, z);
+            run.ratio = Math.max(run.ratio, ratio);
+            for (const ip of cellMembers(cells, s)) if (run.ips.size < 5000) run.ips.add(ip);
+            for (const a of agents) if (run.agents.size < 64) run.agents.add(a);
+            run.statics += statics;
+            run.bots += bots;
+            for (const e of cells.evidence(s)) pushEvidence(run.evidence, e, ctx.evidenceLimit);
+          } else {
+            if (run) {
+              closeRun(key, run);
+              runs.delete(key);
+            }
+            runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s) });
+          }
+        } else {
+          if (own !== undefined) own.v = ewma(base, n, o.alpha);
+          else history.add(key, { v: ewma(null, n, o.alpha) });
+          if (kind === 'ip') normalRate.add(n);
+        }
+      }
+    }
+    for (const [key, run] of runs) {
+      if (run.lastMinute < m - 2) {
+        closeRun(key, run);
+        runs.delete(key);
+      }
+    }
+  };
+
+
+  return {
+    judgeMinute,
+    finish() {
+      for (const [key, run] of runs) closeRun(key, run);
+      runs.clear();
+      return foldNetworks(findings);
+    },
+    toJSON(): BurstJudgeJson {
+      return {
+        kind: 'burst-judge', baselines: boxesToJSON(history), learned: boxesToJSON(learned), runs: [...runs].map(([key, run]) => runToJSON(key, run)),
+        findings: [...findings], normalRate: normalRate.toJSON(), cellsCapped: { ...cellsCapped }, judged: Number.isFinite(judged) ? judged : null,
+      };
+    },
+  };
+}
+
+function boxesToJSON(m: CappedMap<{ v: number }>): BoxesJson {
+  return { entries: [...m.entries()].map(([k, b]) => [k, b.v]), stats: { ...m.stats } };
+}
+
+/** A capped map of boxes, restored in its insertion order (and its cap figures). */
+function restoreBoxes(cap: number, j: BoxesJson | undefined): CappedMap<{ v: number }> {
+  const m = new CappedMap<{ v: number }>({ cap, weight: (b) => b.v });
+  if (j === undefined) return m;
+  for (const [k, v] of j.entries) m.add(k, { v });
+  Object.assign(m.stats, j.stats);
+  return m;
+}
+
+function runToJSON(key: string, r: Run): RunJson {
+  return {
+    key, kind: r.kind, startMinute: r.startMinute, lastMinute: r.lastMinute, peak: r.peak, requests: r.requests, baseline: r.baseline, z: r.z, ratio: r.ratio,
+    ips: [...r.ips], agents: [...r.agents], statics: r.statics, bots: r.bots, evidence: r.evidence.map((e) => [e.file, e.line]),
+  };
+}
+
+function runFromJSON({ key: _key, ...j }: RunJson): Run {
+  return { ...j, ips: new Set(j.ips), agents: new Set(j.agents), evidence: j.evidence.map(([file, line]) => ({ file, line })) };
+}
 
 /**
  * One incident, one finding: addresses inside a bursting network with several members are folded into the network

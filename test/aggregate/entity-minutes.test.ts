@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { EntityMinutes, type EntityMinutesOptions } from '../../src/aggregate/entity-minutes';
 import { evidenceOrder } from '../../src/aggregate/types';
 import type { EnrichedRecord } from '../../src/enrich/types';
-import { rec } from '../helpers/records';
+import { rec, T0 } from '../helpers/records';
 import { asFile } from '../helpers/shards';
 
 const OPTIONS: EntityMinutesOptions = { cap: 100_000, evidenceLimit: 3, asn: false };
@@ -62,6 +62,31 @@ describe('EntityMinutes (the burst state)', () => {
     const before = s.late;
     s.add(all[0] as EnrichedRecord);
     expect(s.late).toBe(before + 1);
+  });
+
+  it('after closeUntil(m), a record for any minute up to m is late, whether or not that minute had records', () => {
+    const s = new EntityMinutes(OPTIONS);
+    s.add(rec(0));
+    s.add(rec(9 * 60_000));
+    const m0 = Math.floor(T0 / 60_000);
+    s.closeUntil(m0 + 5, () => undefined);
+    expect(s.watermark).toBe(m0 + 5);
+    s.add(rec(4 * 60_000));
+    s.add(rec(6 * 60_000));
+    expect(s.late).toBe(1);
+  });
+
+  it('given an evidence order, a cell keeps the earliest references in it whatever order they come in', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a.log', 'b.log'), fc.integer({ min: 1, max: 50 })), { minLength: 1, maxLength: 30 }), (refs) => {
+        const s = new EntityMinutes(OPTIONS, order);
+        for (const [file, line] of refs) s.add({ ...rec(1000), source: { file, line } });
+        const kept = s.toJSON().minutes[0]?.[1][0]?.[0][0]?.[6];
+        const expected = [...refs].sort((p, q) => order({ file: p[0], line: p[1] }, { file: q[0], line: q[1] })).slice(0, OPTIONS.evidenceLimit);
+        expect(kept).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('round-trips through JSON', () => {
