@@ -7,7 +7,6 @@ import type { CapLog } from '../core/capped';
 import type { Limits } from '../core/limits';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
-import type { EvidenceOrder } from '../aggregate/types';
 
 /** What an on-call engineer should do: critical/high = act now; medium = look today; low/info = context. */
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -58,13 +57,13 @@ export interface DetectorContext {
 export interface Detector {
   observe?(r: EnrichedRecord): void;
   observeSession?(s: Session): void;
+  finish(): Finding[];
   /**
    * Maps the route- or endpoint-keyed state through the run's final endpoints (or routes: `map` takes both, see
-   * RouteTemplater.finalEndpoint) before finish, merging what becomes one (evidence by `order`); called only when the
-   * route templater collapsed a position during the run (core/rekey.ts).
+   * RouteTemplater.finalEndpoint) before finish, merging what becomes one (evidence by `order`, an EvidenceOrder);
+   * called only when the route templater collapsed a position during the run (core/rekey.ts).
    */
-  rekey?(map: (key: string) => string, order: EvidenceOrder): void;
-  finish(): Finding[];
+  rekey?(map: (key: string) => string, order: (a: SourceRef, b: SourceRef) => number): void;
 }
 
 /** Option values are numbers (overridable with --detector-opt id.key=value). */

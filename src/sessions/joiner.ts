@@ -25,13 +25,18 @@
  * Memory: the joiner holds the joined sessions not yet released: those whose end + timeout ≥ W, i.e. the clients
  * active within timeout + lateness + the lag of the slowest shard (its progress since its last batch) before the
  * newest event time, as one stitcher holds the sessions of the last timeout + lateness — plus, per batch, the
- * fragments it brings. Past `maxHeld` joined sessions (default 200,000) the stalest tenth (by end) is released early
- * and counted in `stats.forced`; a later fragment of such a client starts a new session, as a forced close in one
- * stitcher does, and which sessions go then depends on batch timing.
+ * fragments it brings. Past `maxHeld` joined sessions (default 200,000), or past `maxDetail` timestamps and distinct
+ * endpoints held by them together (default DETAIL_BUDGET, as the stitcher: a fragment holds up to TIMES_CAP and
+ * DISTINCT_CAP of them), the stalest tenth (by end) is released early, until within the bounds, and counted in
+ * `stats.forced`; a later fragment of such a client starts a new session, as a forced close in one stitcher does, and
+ * which sessions go then depends on batch timing. So the joiner, like one stitcher, stays near 140 MB + 8–40 bytes ×
+ * DETAIL_BUDGET. (A shard's own forced closes hand fragments out like any other: the joiner may still join them, so
+ * there they move memory to the joiner rather than split sessions.)
  */
 import type { EvidenceOrder } from '../aggregate/types';
 import { appendAll } from '../core/arrays';
-import type { FragmentBatch } from './stitcher';
+import { fmt } from '../core/format';
+import { DETAIL_BUDGET, type FragmentBatch } from './stitcher';
 import { finalizeFragment, mergeInto, type SessionFragment } from './fragment';
 import type { Session } from './types';
 
@@ -45,6 +50,8 @@ export interface JoinerOptions {
   readonly order?: EvidenceOrder;
   /** Joined sessions held before the stalest are released early (default 200,000). */
   readonly maxHeld?: number;
+  /** Timestamps and distinct endpoints held by them together before the stalest are released early (DETAIL_BUDGET). */
+  readonly maxDetail?: number;
 }
 
 /** Counters about the joining. */
@@ -53,7 +60,7 @@ export interface JoinerStats {
   fragments: number;
   /** Fragments that started before the joiner's watermark (their shard's records were later than the lateness). */
   late: number;
-  /** Sessions released early because of the maxHeld bound. */
+  /** Sessions released early because of the maxHeld or maxDetail bound. */
   forced: number;
   /** Most joined sessions held at once. */
   peakHeld: number;
@@ -70,6 +77,8 @@ export interface SessionJoiner {
   /** Joined sessions held now. */
   held(): number;
   readonly stats: JoinerStats;
+  /** The CAP_REACHED message once sessions were released early, else null. */
+  capNote(): string | null;
 }
 
 /** Canonical order of released sessions: end, then start, then key. */
@@ -84,6 +93,7 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
   const useUa = options.key === 'ip+ua';
   const order = options.order ?? null;
   const maxHeld = options.maxHeld ?? 200_000;
+  const maxDetail = options.maxDetail ?? DETAIL_BUDGET;
   /** Each shard's latest watermark; +∞ once it sent its final batch. */
   const marks = new Array<number>(options.shards).fill(Number.NEGATIVE_INFINITY);
   let global = Number.NEGATIVE_INFINITY;
@@ -144,6 +154,25 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
     return out.sort(byReleaseOrder);
   };
 
+  /** Timestamps and distinct endpoints held (counted per batch, as releasing scans the held sessions anyway). */
+  const detailHeld = (): number => {
+    let n = 0;
+    for (const list of byIp.values()) for (const s of list) n += s.detail;
+    return n;
+  };
+
+  /** Releases the stalest tenth of the held sessions by end (every session tied with the last one goes too). */
+  const forceOnce = (out: Session[]): void => {
+    const ends = new Float64Array(held);
+    let i = 0;
+    for (const list of byIp.values()) for (const s of list) ends[i++] = s.endMs;
+    ends.sort();
+    const cut = ends[Math.max(0, Math.ceil(held / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
+    const forced = release((s) => s.endMs <= cut);
+    stats.forced += forced.length;
+    appendAll(out, forced);
+  };
+
   return {
     stats,
     receive(shard, batch) {
@@ -159,17 +188,9 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
         global = least;
         appendAll(out, release((s) => s.endMs + timeout < least));
       }
-      if (held > maxHeld) {
-        // The stalest tenth by end (every session tied with the last one goes too).
-        const ends = new Float64Array(held);
-        let i = 0;
-        for (const list of byIp.values()) for (const s of list) ends[i++] = s.endMs;
-        ends.sort();
-        const cut = ends[Math.max(0, Math.ceil(held / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
-        const forced = release((s) => s.endMs <= cut);
-        stats.forced += forced.length;
-        appendAll(out, forced);
-      }
+      // Past a bound, the stalest tenth; past the detail budget, down to 90% of it (as the stitcher does).
+      if (held > maxHeld) forceOnce(out);
+      else if (detailHeld() > maxDetail) while (held > 0 && detailHeld() > 0.9 * maxDetail) forceOnce(out);
       return out;
     },
     flush() {
@@ -178,6 +199,10 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
       return release(() => true);
     },
     watermark: () => global,
+    capNote() {
+      if (stats.forced === 0) return null;
+      return `sessions: joining the shards' sessions held at most ${fmt(maxHeld, 3)} sessions and ${fmt(maxDetail, 3)} timestamps and distinct endpoints; ${fmt(stats.forced, 3)} sessions were released early, the stalest first; a client that came back after that starts a new session, so session counts can be high and durations short for those clients (sessions.stitching.forced_closes)`;
+    },
     held: () => held,
   };
 }

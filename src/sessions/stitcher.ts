@@ -119,8 +119,12 @@ export interface FragmentStitcher {
   handOut(): FragmentBatch;
   /** End of input: hands out everything (watermark +∞, final). */
   flush(): FragmentBatch;
+  /**
+   * As the single stitcher's, but `forced` counts sessions handed out early (maxOpen, maxDetail): the joiner may still
+   * join them, so here a forced close moves memory to the joiner instead of splitting a session (no cap note: the
+   * joiner's says what was split).
+   */
   readonly stats: StitcherStats;
-  capNote(): string | null;
 }
 
 /** Creates a stitcher for one shard of a run (see joiner.ts). */
@@ -147,7 +151,6 @@ export function createFragmentStitcher(options: StitcherOptions): FragmentStitch
     },
     handOut: () => take(false, core.watermark()),
     flush: () => take(true, Number.POSITIVE_INFINITY),
-    capNote: () => core.capNote(),
   };
 }
 

@@ -60,6 +60,16 @@ export class SessionSummary {
     }
   }
 
+  /** The CAP_REACHED message when a top counter of the section evicted keys, else null. */
+  capNote(): string | null {
+    const parts: string[] = [];
+    for (const [name, t, cap] of [['top_entry', this.entries, 20_000], ['top_exit', this.exits, 20_000], ['top_transitions', this.transitions, 50_000]] as const) {
+      const m = capMessage(name, `${count(cap)} keys or ${count(MAX_KEY_CHARS)} characters`, t.stats, 'sessions', `kept counts are low by at most ${count(t.maxError)}`);
+      if (m !== null) parts.push(m);
+    }
+    return parts.length === 0 ? null : `session summary: ${parts.join('; ')}`;
+  }
+
   /**
    * Maps the entry and exit endpoints and both ends of every transition through `map` (the run's final endpoints:
    * enrich/route-guard.ts); counts of keys that become one add up, and a transition whose ends become one endpoint
@@ -74,16 +84,6 @@ export class SessionSummary {
       const b = map(k.slice(cut + 1));
       return a === b ? null : `${a}\u0000${b}`;
     });
-  }
-
-  /** The CAP_REACHED message when a top counter of the section evicted keys, else null. */
-  capNote(): string | null {
-    const parts: string[] = [];
-    for (const [name, t, cap] of [['top_entry', this.entries, 20_000], ['top_exit', this.exits, 20_000], ['top_transitions', this.transitions, 50_000]] as const) {
-      const m = capMessage(name, `${count(cap)} keys or ${count(MAX_KEY_CHARS)} characters`, t.stats, 'sessions', `kept counts are low by at most ${count(t.maxError)}`);
-      if (m !== null) parts.push(m);
-    }
-    return parts.length === 0 ? null : `session summary: ${parts.join('; ')}`;
   }
 
   private trim(): void {
