@@ -11,6 +11,7 @@ import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/qu
 import { TopCounter, type TopCounterJson } from '../core/top';
 import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
+import { appendAll } from '../core/arrays';
 import type { Session } from './types';
 import { NO_REQUEST } from '../enrich/index';
 import type { SessionBrief, SessionsSection } from '../core/report-types';
@@ -100,7 +101,7 @@ export class SessionSummary {
     this.entries.merge(other.entries.snapshot());
     this.exits.merge(other.exits.snapshot());
     this.transitions.merge(other.transitions.snapshot());
-    this.kept.push(...other.kept);
+    appendAll(this.kept, other.kept);
     this.trim();
   }
 
