@@ -10,8 +10,8 @@
  * a route keeps its first and last identifier with their records, so a step across the cut (the last identifier of
  * the earlier shard, then the next one in the later shard) is counted, and its record joins the evidence. Below the
  * caps merged shards equal one pass; at the caps merging is not exact (a client or route kept by one shard and
- * evicted by the other misses the other's counts and the step across the cut; agent and identifier sets are the
- * union cut at the cap).
+ * evicted by the other misses the other's counts and the step across the cut; the agent set is the union cut at the
+ * cap), except the identifiers: a route keeps its first MAX_IDS in input order, and so does a merge.
  */
 import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } from '../core/capped';
@@ -67,7 +67,7 @@ export interface ClientActivityOptions {
 }
 
 type Ref = readonly [string, number];
-/** [route, firstId, firstRef, last, lastRef, sequential, identifiers (sorted)]. */
+/** [route, firstId, firstRef, last, lastRef, sequential, identifiers (in first-seen order: the cap keeps the first)]. */
 type RouteJson = readonly [string, number, Ref, number, Ref, number, readonly number[]];
 /** [ip, agent, ref0, t0, agent hashes (sorted), requests, statics, [[minute, n]...] (sorted), first, last, routes, evidence]. */
 type ClientJson = readonly [string, string | null, Ref, number, readonly number[], number, number, readonly (readonly [number, number])[], number | null, number | null, readonly RouteJson[], readonly Ref[]];
@@ -203,7 +203,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         mine.firstRef = early.firstRef;
         mine.last = late.last;
         mine.lastRef = late.lastRef;
-        for (const id of theirs.ids) if (mine.ids.size < MAX_IDS) mine.ids.add(id);
+        // The first MAX_IDS distinct identifiers in input order: the earlier shard's, then the later one's.
+        const ids = new Set(early.ids);
+        for (const id of late.ids) if (ids.size < MAX_IDS) ids.add(id);
+        mine.ids = ids;
       }
       addCapStats(into.routes.stats, { ...from.routes.stats, inserted: 0 });
       if (steps.length > 0) evidence = mergeEvidence(evidence, steps.sort(order), k, order);
@@ -253,7 +256,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         ip, c.agent, refJSON(c.ref0), c.t0, [...c.agents].sort((a, b) => a - b), c.requests, c.statics,
         [...minuteEntries(c)].sort((a, b) => a[0] - b[0]),
         Number.isFinite(c.first) ? c.first : null, Number.isFinite(c.last) ? c.last : null,
-        [...(c.routes ?? [])].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...ri.ids].sort((a, b) => a - b)]),
+        [...(c.routes ?? [])].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...ri.ids]]),
         c.evidence.map(refJSON),
       ]),
       stats: { ...this.clients.stats },

@@ -11,8 +11,11 @@
  * Mergeable and serializable (aggregate/types.ts). "First seen" lists keep each item with the reference of the
  * record that brought it and keep the earliest in input order (aggregate/earliest.ts), so below the caps merged
  * shards equal one pass. At the caps merging is not exact: a client or an endpoint kept by one shard and evicted or
- * refused by the other misses the other's counts, path and client sets are the union cut at the cap, and the
- * overflow flag is set only when a shard overflowed or the union exceeds 200.
+ * refused by the other misses the other's counts, client sets and probed paths are the union cut at the cap, the
+ * overflow flag is set only when a shard overflowed or the union exceeds 200, and the home page and probed sizes
+ * (the first 100 seen) miss the counts of a later shard whose own first 100 sizes were others (every real site
+ * serves more than 100 sizes of its home page, so this one is met). A client's paths are its first 200 in input
+ * order (kept in that order in JSON), in one pass and in a merge.
  */
 import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
@@ -84,7 +87,7 @@ export interface ClientProbesOptions {
 }
 
 type Ref = readonly [string, number];
-/** [ip, requests, notFound, sensitive, attacks, path hashes (sorted), overflow, first, last, agent, ref0, evidence, samples]. */
+/** [ip, requests, notFound, sensitive, attacks, path hashes (first seen first), overflow, first, last, agent, ref0, evidence, samples]. */
 type ClientJson = readonly [string, number, number, number, number, readonly number[], boolean, number, number, string | null, Ref, readonly Ref[], readonly (readonly [string, string, number])[]];
 /** [endpoint, requests, status, ref0, clients (sorted), sizes (sorted), first, last, evidence]. */
 type ExposureJson = readonly [string, number, number, Ref, readonly string[], readonly (readonly [number, number])[], number, number, readonly Ref[]];
@@ -217,7 +220,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       kind: 'client-probes',
       options: this.options,
       clients: [...this.clients].map(([ip, c]): ClientJson => [
-        ip, c.requests, c.notFound, c.sensitive, c.attacks, [...c.paths].sort((a, b) => a - b), c.pathsOverflow, c.first, c.last, c.agent,
+        ip, c.requests, c.notFound, c.sensitive, c.attacks, [...c.paths], c.pathsOverflow, c.first, c.last, c.agent,
         refJSON(c.ref0), refs(c.evidence), c.samples.map(([s, r]) => [s, r.file, r.line]),
       ]),
       stats: { ...this.clients.stats },
@@ -266,10 +269,14 @@ function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order:
   into.notFound += from.notFound;
   into.sensitive += from.sensitive;
   into.attacks += from.attacks;
-  for (const p of from.paths) {
-    if (into.paths.size < MAX_PATHS) into.paths.add(p);
-    else if (!into.paths.has(p)) into.pathsOverflow = true;
+  // The first MAX_PATHS distinct paths in input order: the earlier side's, then the later one's.
+  const [early, late] = order(from.ref0, into.ref0) < 0 ? [from, into] : [into, from];
+  const paths = new Set(early.paths);
+  for (const p of late.paths) {
+    if (paths.size < MAX_PATHS) paths.add(p);
+    else if (!paths.has(p)) into.pathsOverflow = true;
   }
+  into.paths = paths;
   if (from.pathsOverflow) into.pathsOverflow = true;
   into.first = Math.min(into.first, from.first);
   into.last = Math.max(into.last, from.last);

@@ -13,6 +13,17 @@ export interface TopSnapshot {
   readonly stats: CapStats;
 }
 
+/** A TopCounter as plain JSON: entries sorted by key, the undercount bound, and what the cap did. */
+export interface TopCounterJson {
+  readonly entries: readonly (readonly [string, number])[];
+  readonly maxError: number;
+  /** The cap's statistics but `inserted` (which depends on where a run was cut, not on what it counted). */
+  readonly evicted: number;
+  readonly evictedWeight: number;
+  readonly prunes: number;
+  readonly maxCut: number;
+}
+
 /**
  * Bounded heavy-hitter counter. Exact while the number of distinct keys stays under `capacity` (and their total
  * length under `maxKeyChars`); beyond that the least frequent keys are evicted (Misra–Gries style, see
@@ -105,6 +116,20 @@ export class TopCounter {
   /** Plain-data form (for merging partial counts made in worker threads). */
   snapshot(): TopSnapshot {
     return { entries: [...this.entries()], maxError: this.maxError, stats: { ...this.counts.stats } };
+  }
+
+  /** Plain JSON (entries sorted by key): deterministic, and the same for merged parts as for one pass below the cap. */
+  toJSON(): TopCounterJson {
+    const st = this.counts.stats;
+    const entries = [...this.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return { entries, maxError: this.maxError, evicted: st.evicted, evictedWeight: st.evictedWeight, prunes: st.prunes, maxCut: st.maxCut };
+  }
+
+  /** A counter (with this capacity and key handling) holding what `toJSON` wrote. */
+  static fromJSON(j: TopCounterJson, capacity = 100_000, copyKeys = true, maxKeyChars = Number.POSITIVE_INFINITY): TopCounter {
+    const t = new TopCounter(capacity, copyKeys, maxKeyChars);
+    t.merge({ entries: j.entries, maxError: j.maxError, stats: { inserted: 0, evicted: j.evicted, evictedWeight: j.evictedWeight, maxError: 0, prunes: j.prunes, maxCut: j.maxCut } });
+    return t;
   }
 
   /** Adds another counter's counts. Exact while no pruning happens; otherwise within the summed maxError. */

@@ -7,7 +7,7 @@
  * 2,000 distinct identifiers. Counting is the ClientActivity aggregate (aggregate/client-activity.ts); this file is
  * its pure judge (judgeApiAbuse).
  */
-import { defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
 import { ClientActivity, minuteEntries } from '../aggregate/client-activity';
@@ -51,6 +51,7 @@ export default defineDetector({
       return m === null ? `api-abuse: per-client routes capped; ${r}` : r === null ? m : `${m}; ${r}`;
     });
     return {
+      state: aggregateState(state, ClientActivity.fromJSON),
       observe: (r) => state.add(r),
       rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeApiAbuse(state, o, ctx.evidenceLimit),

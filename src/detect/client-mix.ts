@@ -9,7 +9,7 @@
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
-import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, r2 } from './shared';
 import { chiSquare2, jensenShannon } from './stats/robust';
 import { CategoryBuckets, MIX_BUCKET_MS, OTHER } from '../aggregate/category-buckets';
@@ -41,6 +41,7 @@ export default defineDetector({
         : `client-mix: categories named up to ${MAX_CATEGORIES} per dimension (family, device, protocol, TLS; the busiest); ${folded.toLocaleString('en-US')} requests or sessions of the others are counted as "${OTHER}", which can itself be named as a shift`;
     });
     return {
+      state: aggregateState(state, CategoryBuckets.fromJSON),
       observe: (r: EnrichedRecord) => state.addRecord(r),
       // Families and devices are counted per session, so one busy client cannot tilt the mix.
       observeSession: (s: Session) => state.addSession(s),

@@ -10,7 +10,7 @@
  */
 import { maxOf } from '../core/arrays';
 import type { SourceRef } from '../core/types';
-import { defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { networksOf } from '../enrich/client';
 import { capMessage, count } from '../core/capped';
@@ -52,6 +52,7 @@ export default defineDetector({
       return parts.length === 0 ? null : `credential-stuffing: ${parts.join('; ')}`;
     });
     return {
+      state: aggregateState(state, AuthAttempts.fromJSON),
       observe: (r) => state.add(r),
       rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeCredentialStuffing(state, o, ctx.evidenceLimit),

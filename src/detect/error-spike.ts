@@ -11,7 +11,7 @@
 import { isoTime } from '../core/units';
 import type { SourceRef } from '../core/types';
 import { count, requests } from '../core/capped';
-import { defineDetector, type Finding, type Severity, type SubjectType } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
 import { SubjectMinutes, type MinuteCell } from '../aggregate/subject-minutes';
@@ -60,6 +60,7 @@ export default defineDetector({
       return `error-spike: per-minute series kept for at most ${count(o.maxSubjects * 4)} targets and as many endpoints (the busiest ${count(o.maxSubjects)} of each are judged); ${count(ev)} lighter series evicted (each with at most ${requests(Math.max(state.targets.stats.maxCut, state.endpoints.stats.maxCut))} when evicted)`;
     });
     return {
+      state: aggregateState(state, SubjectMinutes.fromJSON),
       observe: (r) => state.add(r),
       rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeErrorSpikes(state, o, ctx.evidenceLimit),

@@ -12,7 +12,7 @@
 import { isoTime } from '../core/units';
 import type { SourceRef } from '../core/types';
 import { count, requests } from '../core/capped';
-import { defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { median } from './stats/robust';
 import { EndpointLatency } from '../aggregate/endpoint-latency';
@@ -117,6 +117,7 @@ export default defineDetector({
       ].filter((x) => x !== null).join('; ');
     });
     return {
+      state: aggregateState(state, EndpointLatency.fromJSON),
       observe: (r) => state.add(r),
       rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeLingeringEndpoints(state, o, ctx.evidenceLimit),

@@ -14,7 +14,7 @@
  * the busiest 800 ASNs are judged (ties by key), whatever order the input came in.
  */
 import { count, requests } from '../core/capped';
-import { defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2 } from './shared';
 import { mannKendall, median, theilSen } from './stats/robust';
 import type { CoarseHistogram } from '../core/histogram';
@@ -62,6 +62,7 @@ export default defineDetector({
       return `regional-creep: per-bucket latency kept for at most ${count(MAX_ASNS * 4)} ASNs (the busiest ${count(MAX_ASNS)} are judged); ${count(evicted)} lighter series evicted (each with at most ${requests(maxCut)} when evicted)`;
     });
     return {
+      state: aggregateState(state, RegionLatency.fromJSON),
       observe(r) {
         if (ctx.geo) state.add(r);
       },

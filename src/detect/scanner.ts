@@ -16,7 +16,7 @@
  */
 import { appendAll } from '../core/arrays';
 import type { SourceRef } from '../core/types';
-import { defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
@@ -60,6 +60,7 @@ export default defineDetector({
     ctx.caps.watch(() => capMessage('scanner: per-client counters', `${count(ctx.limits.scannerClients)} clients`, state.clients.stats, 'requests (a probe weighing 100)',
       `a client is judged on all its requests only if it weighs more than ${count(state.clients.stats.maxError)}; ${count(state.evicted.addresses)} evicted clients had probed (${count(state.evicted.requests)} sensitive requests), counted in the background-probes finding`));
     return {
+      state: aggregateState(state, ClientProbes.fromJSON),
       observe: (r) => state.add(r),
       finish: () => judgeScanner(state, o, ctx.evidenceLimit),
     };

@@ -11,7 +11,7 @@
  */
 import { isoTime } from '../core/units';
 import type { EnrichedRecord } from '../enrich/types';
-import { defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2 } from './shared';
 import { count } from '../core/capped';
 import { NetworkMinutes } from '../aggregate/network-minutes';
@@ -53,6 +53,7 @@ export default defineDetector({
     ctx.caps.watch(() => (state.cappedMinutes === 0 ? null
       : `surge: networks counted per minute capped at ${count(MAX_NETWORKS_PER_MINUTE)}; in ${count(state.cappedMinutes)} minutes later networks count in the minute's total only (not in who made a rise)`));
     return {
+      state: aggregateState(state, (j) => NetworkMinutes.fromJSON(j, ctx.geo)),
       observe: (r: EnrichedRecord) => state.add(r),
       finish: () => judgeSurges(state, o),
     };

@@ -1,8 +1,13 @@
 /**
  * Detector plugins: data plus a factory, ESLint-rule shaped. `create(options, ctx)` returns the per-run instance
  * whose state lives in its closure; `finish()` returns findings. Everything is in event time.
+ * A detector that counts into an aggregate exposes it as `state`, so a run sharded by data can merge: workers each
+ * count their inputs and post `state.toJSON()` (plain JSON, also fine as a structured clone); the main thread
+ * creates the detector with the run's options, `state.merge`s the posted states in input order, and calls
+ * `finish()`, which judges the merged aggregate exactly as it judges one counted in one pass (below the caps).
  */
 import type { EpochMs, SourceRef } from '../core/types';
+import type { EvidenceOrder, Mergeable } from '../aggregate/types';
 import type { CapLog } from '../core/capped';
 import type { Limits } from '../core/limits';
 import type { EnrichedRecord } from '../enrich/types';
@@ -57,6 +62,8 @@ export interface DetectorContext {
 export interface Detector {
   observe?(r: EnrichedRecord): void;
   observeSession?(s: Session): void;
+  /** The counted state, when the detector counts into a mergeable aggregate (absent: it cannot be sharded). */
+  readonly state?: DetectorState;
   finish(): Finding[];
   /**
    * Maps the route- or endpoint-keyed state through the run's final endpoints (or routes: `map` takes both, see
@@ -64,6 +71,26 @@ export interface Detector {
    * called only when the route templater collapsed a position during the run (core/rekey.ts).
    */
   rekey?(map: (key: string) => string, order: (a: SourceRef, b: SourceRef) => number): void;
+}
+
+/**
+ * A detector's counted state. `toJSON()` is plain JSON; `merge(json, order)` adds the `toJSON()` of another
+ * instance of the same detector, created with the same options (a worker's shard, or a saved state), into this one.
+ */
+export interface DetectorState {
+  toJSON(): unknown;
+  merge(json: unknown, order: EvidenceOrder): void;
+}
+
+/**
+ * The state of a detector that counts into one aggregate: `fromJSON` rebuilds an aggregate of its kind from what
+ * `toJSON` wrote (the JSON is trusted to be of that kind: the caller checks detector ids and options).
+ */
+export function aggregateState<S extends Mergeable<S, unknown>>(state: S, fromJSON: (json: ReturnType<S['toJSON']>) => S): DetectorState {
+  return {
+    toJSON: () => state.toJSON(),
+    merge: (json, order) => state.merge(fromJSON(json as ReturnType<S['toJSON']>), order),
+  };
 }
 
 /** Option values are numbers (overridable with --detector-opt id.key=value). */

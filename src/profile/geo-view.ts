@@ -7,10 +7,15 @@
  * key) and counts the others as "other", whatever order they came in; 4 × `maxAsns` are kept (CappedMap's policy:
  * an evicted ASN's numbers are folded into "other", so every located request is in the table). Countries need no
  * cap.
+ * Mergeable (`merge`, `toJSON`, `fromJSON`): every figure is a count, a minimum or maximum, or a mergeable sketch
+ * (quantiles, HyperLogLog, coarse histograms), so merged parts hold what one pass holds while the ASNs of the run
+ * fit the 4 × `maxAsns` kept. Past that, which ASNs were evicted into "other" depends on where the cut fell (the
+ * "other" row and the named rows near the cut can differ from one pass; the totals cannot).
  */
-import { QuantileSketch, percentiles } from '../core/quantile';
+import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
 import { HyperLogLog } from '../core/hll';
-import { CoarseHistogram } from '../core/histogram';
+import { CoarseHistogram, type CoarseHistogramJson } from '../core/histogram';
+import type { EvidenceOrder } from '../aggregate/types';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import type { GeoRow, GeoSection } from '../core/report-types';
@@ -39,6 +44,25 @@ interface EntityStats {
   /** The bucket last counted into, and its stats. */
   lastBucket: number;
   last: BucketStats | null;
+}
+
+/** An entity as JSON: name, network, requests, errors, sessions, latency, backend latency, clients, [bucket, requests, errors, histogram] by bucket. */
+type EntityJson = readonly [string | null, string | null, number, number, number, QuantileSketchJson, QuantileSketchJson, string, readonly (readonly [number, number, number, CoarseHistogramJson])[]];
+
+/** A geo view as plain JSON (entities sorted by key). */
+export interface GeoViewJson {
+  readonly kind: 'geo-view';
+  readonly data: readonly string[];
+  readonly max_asns: number;
+  readonly requests: number;
+  readonly located: number;
+  readonly special: number;
+  readonly min_ms: number | null;
+  readonly max_ms: number | null;
+  readonly countries: readonly (readonly [string, EntityJson])[];
+  readonly asns: readonly (readonly [string, EntityJson])[];
+  /** The ASNs the cap evicted, folded together. */
+  readonly evicted: EntityJson | null;
 }
 
 /** Accumulates the country and ASN views. */
@@ -139,6 +163,53 @@ export class GeoView {
     if (r.durationMs !== null) bs.hist.add(r.durationMs);
   }
 
+  /** Adds another view (any part of the run, same data and cap) into this one. */
+  merge(other: GeoView, _order?: EvidenceOrder): void {
+    this.requests += other.requests;
+    this.located += other.located;
+    this.special += other.special;
+    this.minMs = Math.min(this.minMs, other.minMs);
+    this.maxMs = Math.max(this.maxMs, other.maxMs);
+    for (const [k, e] of other.countries) {
+      const mine = this.countries.get(k);
+      if (mine === undefined) this.countries.set(k, foldInto(newEntity(e.name, e.network), e));
+      else foldInto(mine, e);
+    }
+    for (const [k, e] of other.asns) {
+      const mine = this.asns.get(k);
+      if (mine === undefined) this.asns.add(k, foldInto(newEntity(e.name, e.network), e));
+      else foldInto(mine, e);
+    }
+    if (other.evicted !== null) {
+      this.evicted ??= newEntity(null, null);
+      foldInto(this.evicted, other.evicted);
+    }
+  }
+
+  /** Plain JSON (entities sorted by key): `GeoView.fromJSON` of it gives an equal view. */
+  toJSON(): GeoViewJson {
+    const sorted = (m: Iterable<[string, EntityStats]>): [string, EntityJson][] =>
+      [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, e]) => [k, entityJson(e)]);
+    return {
+      kind: 'geo-view', data: this.dataInfo, max_asns: this.maxAsns, requests: this.requests, located: this.located, special: this.special,
+      min_ms: Number.isFinite(this.minMs) ? this.minMs : null, max_ms: Number.isFinite(this.maxMs) ? this.maxMs : null,
+      countries: sorted(this.countries), asns: sorted(this.asns), evicted: this.evicted === null ? null : entityJson(this.evicted),
+    };
+  }
+
+  static fromJSON(j: GeoViewJson): GeoView {
+    const v = new GeoView(j.data, j.max_asns);
+    v.requests = j.requests;
+    v.located = j.located;
+    v.special = j.special;
+    v.minMs = j.min_ms ?? Number.POSITIVE_INFINITY;
+    v.maxMs = j.max_ms ?? Number.NEGATIVE_INFINITY;
+    for (const [k, e] of j.countries) v.countries.set(k, entityOf(e));
+    for (const [k, e] of j.asns) v.asns.add(k, entityOf(e));
+    v.evicted = j.evicted === null ? null : entityOf(j.evicted);
+    return v;
+  }
+
   /** The section: top N countries and ASNs by requests, and the biggest p95 risers. */
   result(topN: number): GeoSection {
     const span = this.maxMs - this.minMs;
@@ -198,6 +269,24 @@ export class GeoView {
 
 function newEntity(name: string | null, network: string | null): EntityStats {
   return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null };
+}
+
+function entityJson(e: EntityStats): EntityJson {
+  const buckets = [...e.buckets].sort((a, b) => a[0] - b[0]).map(([b, s]): [number, number, number, CoarseHistogramJson] => [b, s.requests, s.errors, s.hist.toJSON()]);
+  return [e.name, e.network, e.requests, e.errors, e.sessions, e.total.toJSON(), e.backend.toJSON(), e.clients.toJSON(), buckets];
+}
+
+function entityOf(j: EntityJson): EntityStats {
+  const [name, network, requests, errors, sessions, total, backend, clients, buckets] = j;
+  const e = newEntity(name, network);
+  e.requests = requests;
+  e.errors = errors;
+  e.sessions = sessions;
+  e.total = QuantileSketch.fromJSON(total);
+  e.backend = QuantileSketch.fromJSON(backend);
+  e.clients = HyperLogLog.fromJSON(clients);
+  for (const [b, n, errs, hist] of buckets) e.buckets.set(b, { requests: n, errors: errs, hist: CoarseHistogram.fromJSON(hist) });
+  return e;
 }
 
 /** Adds `from`'s numbers into `into` (returns `into`). */

@@ -8,9 +8,13 @@
  * sketches merge) and every request lands in the bucket of its own time, whatever order the input came in; the
  * shown buckets are sums of storage buckets. Memory: at most MAX_BUCKETS × (width ÷ storage width) sketches
  * (7× at most, for weeks kept as days), whatever the input size or period.
+ * Mergeable (`merge`, `toJSON`, `fromJSON`): the width one pass ends at is the narrowest on the ladder whose series
+ * of the whole period fits MAX_BUCKETS (a wider span never fits a narrower width), so a merge takes the wider of the
+ * two widths, coarsens both sides' storage buckets to it and on as the joint period needs, and holds what one pass
+ * over both parts holds.
  */
 import type { EpochMs, LogRecord } from '../core/types';
-import { QuantileSketch } from '../core/quantile';
+import { QuantileSketch, type QuantileSketchJson } from '../core/quantile';
 import { isoTime } from '../core/units';
 import { TIMELINE_CLASSES, type TimelineBucket, type TimelineClass, type TimelineSection } from '../core/report-types';
 
@@ -33,6 +37,16 @@ interface Bucket {
   /** Counts by TIMELINE_CLASSES index. */
   readonly counts: number[];
   latency: QuantileSketch | null;
+}
+
+/** A timeline as plain JSON: buckets at the storage width, [key (start ÷ storage width), counts by class, latency]. */
+export interface TimelineJson {
+  readonly kind: 'timeline';
+  readonly bucket_seconds: number;
+  readonly storage_seconds: number;
+  readonly min_ms: number | null;
+  readonly max_ms: number | null;
+  readonly buckets: readonly (readonly [number, readonly number[], QuantileSketchJson | null])[];
 }
 
 function classIndex(status: number | null): number {
@@ -91,6 +105,49 @@ export class Timeline {
     this.last = null;
   }
 
+  /** Adds another timeline (any part of the run) into this one: what one pass over both would hold. */
+  merge(other: Timeline): void {
+    if (other.buckets.size === 0 && !Number.isFinite(other.minMs)) return;
+    const before = this.storageMs;
+    this.step = Math.max(this.step, other.step);
+    const storage = this.storageMs;
+    if (storage !== before) this.buckets = mergeInto(this.buckets, before, storage);
+    const theirs = mergeInto(other.buckets, other.storageMs, storage, true);
+    for (const [k, b] of theirs) {
+      const mine = this.buckets.get(k);
+      if (mine === undefined) this.buckets.set(k, b);
+      else addBucket(mine, b);
+    }
+    this.lastKey = Number.NaN;
+    this.last = null;
+    this.minMs = Math.min(this.minMs, other.minMs);
+    this.maxMs = Math.max(this.maxMs, other.maxMs);
+    this.coarsenIfNeeded();
+  }
+
+  /** Plain JSON (buckets by key): `Timeline.fromJSON` of it gives an equal timeline. */
+  toJSON(): TimelineJson {
+    return {
+      kind: 'timeline',
+      bucket_seconds: BUCKET_LADDER[this.step] ?? 604_800,
+      storage_seconds: this.storageMs / 1000,
+      min_ms: Number.isFinite(this.minMs) ? this.minMs : null,
+      max_ms: Number.isFinite(this.maxMs) ? this.maxMs : null,
+      buckets: [...this.buckets].sort((a, b) => a[0] - b[0]).map(([k, b]) => [k, [...b.counts], b.latency === null ? null : b.latency.toJSON()]),
+    };
+  }
+
+  static fromJSON(j: TimelineJson): Timeline {
+    const t = new Timeline();
+    const step = BUCKET_LADDER.indexOf(j.bucket_seconds as (typeof BUCKET_LADDER)[number]);
+    if (step < 0 || (STORAGE[step] ?? 0) !== j.storage_seconds) throw new Error(`timeline: no ladder step of ${j.bucket_seconds} s stored as ${j.storage_seconds} s`);
+    t.step = step;
+    t.minMs = j.min_ms ?? Number.POSITIVE_INFINITY;
+    t.maxMs = j.max_ms ?? Number.NEGATIVE_INFINITY;
+    for (const [k, counts, latency] of j.buckets) t.buckets.set(k, { counts: [...counts], latency: latency === null ? null : QuantileSketch.fromJSON(latency) });
+    return t;
+  }
+
   result(): TimelineSection {
     const seconds = BUCKET_LADDER[this.step] ?? 604_800;
     if (this.buckets.size === 0) return { bucket_seconds: seconds, start: null, end: null, buckets: [] };
@@ -132,13 +189,18 @@ function mergeInto(buckets: ReadonlyMap<number, Bucket>, fromMs: number, toMs: n
       merged.set(k, into);
       continue;
     }
-    for (let i = 0; i < into.counts.length; i++) into.counts[i] = (into.counts[i] ?? 0) + (b.counts[i] ?? 0);
-    if (b.latency !== null) {
-      if (into.latency === null) {
-        into.latency = new QuantileSketch();
-        into.latency.merge(b.latency);
-      } else into.latency.merge(b.latency);
-    }
+    addBucket(into, b);
   }
   return merged;
+}
+
+/** Adds bucket `b`'s counts and latency into `into`. */
+function addBucket(into: Bucket, b: Bucket): void {
+  for (let i = 0; i < into.counts.length; i++) into.counts[i] = (into.counts[i] ?? 0) + (b.counts[i] ?? 0);
+  if (b.latency !== null) {
+    if (into.latency === null) {
+      into.latency = new QuantileSketch();
+      into.latency.merge(b.latency);
+    } else into.latency.merge(b.latency);
+  }
 }

@@ -5,10 +5,13 @@
  * (clients included) is capped at Limits.topKeys keys and Limits.topKeyChars characters of keys (heavy hitters stay
  * exact to within `maxError`); unique clients are counted exactly while the clients table holds them all, and by a
  * HyperLogLog (16 KB, about ±1%) beyond.
+ * Mergeable: `merge` adds another profile, or its `state()` (plain data, structured-clone safe: what worker threads
+ * post), and `toJSON`/`fromJSON` write and read it as plain JSON. Merged parts hold what one pass holds, except a top
+ * table past its cap (Limits.topKeys, 100,000 keys): which keys it pruned depends on where the run was cut.
  */
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
-import { TopCounter, type TopSnapshot } from '../core/top';
+import { TopCounter, type TopCounterJson, type TopSnapshot } from '../core/top';
 import { HyperLogLog } from '../core/hll';
 import { capMessage, count } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
@@ -69,6 +72,34 @@ export interface TrafficState {
   readonly total: QuantileSketchJson;
   readonly backend: QuantileSketchJson;
   readonly tops: readonly TopSnapshot[];
+}
+
+/** A TrafficProfile as plain JSON (sorted, deterministic); the top tables' caps come with it. */
+export interface TrafficJson {
+  readonly kind: 'traffic';
+  readonly top_keys: number;
+  readonly top_key_chars: number;
+  readonly requests: number;
+  readonly min_ms: number | null;
+  readonly max_ms: number | null;
+  /** [minute (epoch ms ÷ 60,000), requests], by minute. */
+  readonly per_minute: readonly (readonly [number, number])[];
+  /** [status (1000: none), requests], by status. */
+  readonly statuses: readonly (readonly [number, number])[];
+  readonly bytes_in: number;
+  readonly bytes_out: number;
+  readonly bytes_in_logged: number;
+  readonly bytes_out_logged: number;
+  readonly latency_ms: QuantileSketchJson;
+  readonly backend_ms: QuantileSketchJson;
+  /** HyperLogLog registers of every client address (base64). */
+  readonly distinct_clients: string;
+  readonly clients: TopCounterJson;
+  readonly paths: TopCounterJson;
+  readonly hosts: TopCounterJson;
+  readonly user_agents: TopCounterJson;
+  readonly backends: TopCounterJson;
+  readonly error_paths: TopCounterJson;
 }
 
 /** HyperLogLog precision of unique_clients: 2^14 registers (16 KB), standard error about 0.8%. */
@@ -164,10 +195,11 @@ export class TrafficProfile {
   }
 
   /**
-   * Adds a partial profile. Every figure is a count, a minimum or maximum, a sum of integers or a mergeable
-   * sketch, so the result equals one profile fed every record (top tables: exactly, until a table is pruned).
+   * Adds a partial profile (or its state). Every figure is a count, a minimum or maximum, a sum of integers or a
+   * mergeable sketch, so the result equals one profile fed every record (top tables: exactly, until a table is pruned).
    */
-  merge(s: TrafficState): void {
+  merge(other: TrafficState | TrafficProfile): void {
+    const s = other instanceof TrafficProfile ? other.state() : other;
     this.flushMinute();
     this.requests += s.requests;
     this.clients.merge(s.clients);
@@ -188,6 +220,41 @@ export class TrafficProfile {
       const snap = s.tops[i];
       if (snap) t.merge(snap);
     });
+  }
+
+  /** Plain JSON: `TrafficProfile.fromJSON` of it gives an equal profile. */
+  toJSON(): TrafficJson {
+    this.flushMinute();
+    const statuses: [number, number][] = [];
+    this.statuses.forEach((n, i) => {
+      if (n !== 0) statuses.push([i, n]);
+    });
+    const [paths, hosts, userAgents, backends, errorPaths] = this.counters().map((t) => t.toJSON()) as [TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson];
+    return {
+      kind: 'traffic', top_keys: this.limits.topKeys, top_key_chars: this.limits.topKeyChars, requests: this.requests,
+      min_ms: Number.isFinite(this.minMs) ? this.minMs : null, max_ms: Number.isFinite(this.maxMs) ? this.maxMs : null,
+      per_minute: [...this.perMinute].sort((a, b) => a[0] - b[0]), statuses,
+      bytes_in: this.bytesIn, bytes_out: this.bytesOut, bytes_in_logged: this.bytesInLogged, bytes_out_logged: this.bytesOutLogged,
+      latency_ms: this.total.toJSON(), backend_ms: this.backend.toJSON(), distinct_clients: this.distinct.toJSON(),
+      clients: this.clients.toJSON(), paths, hosts, user_agents: userAgents, backends, error_paths: errorPaths,
+    };
+  }
+
+  /** The profile `toJSON` wrote (`standalone` as in the constructor; the caps are the ones written). */
+  static fromJSON(j: TrafficJson, standalone = false): TrafficProfile {
+    const limits: Limits = { ...DEFAULT_LIMITS, topKeys: j.top_keys, topKeyChars: j.top_key_chars };
+    const p = new TrafficProfile(standalone, limits);
+    const top = (t: TopCounterJson, copy: boolean): TopSnapshot => TopCounter.fromJSON(t, limits.topKeys, copy, limits.topKeyChars).snapshot();
+    const statuses = new Float64Array(1001);
+    for (const [i, n] of j.statuses) statuses[i] = n;
+    p.merge({
+      requests: j.requests, clients: top(j.clients, !standalone), distinct: HyperLogLog.fromJSON(j.distinct_clients, DISTINCT_P).registers,
+      minMs: j.min_ms ?? Number.POSITIVE_INFINITY, maxMs: j.max_ms ?? Number.NEGATIVE_INFINITY, perMinute: new Map(j.per_minute),
+      statuses, bytesIn: j.bytes_in, bytesOut: j.bytes_out, bytesInLogged: j.bytes_in_logged, bytesOutLogged: j.bytes_out_logged,
+      total: j.latency_ms, backend: j.backend_ms,
+      tops: [j.paths, j.hosts, j.user_agents, j.backends, j.error_paths].map((t) => top(t, true)),
+    });
+    return p;
   }
 
   private counters(): TopCounter[] {

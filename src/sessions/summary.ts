@@ -3,11 +3,15 @@
  * endpoints, the most common endpoint-to-endpoint transitions, and the busiest suspect/tool sessions with reasons.
  * Memory: three bounded top counters (20,000 entry and exit endpoints, 50,000 transitions, and at most
  * MAX_KEY_CHARS characters of keys each: a route can be long) and a fixed number of kept sessions.
+ * Mergeable (`merge`, `toJSON`, `fromJSON`): counts, sketches, top counters and the busiest non-human sessions (the
+ * `keep` first by requests, start, id: a total order), so merged parts hold what one pass holds below the top
+ * counters' caps. A session cut by a shard boundary counts as two sessions (joining them is the stitcher's part).
  */
-import { QuantileSketch, percentiles } from '../core/quantile';
-import { TopCounter } from '../core/top';
+import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
+import { TopCounter, type TopCounterJson } from '../core/top';
 import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
+import { appendAll } from '../core/arrays';
 import type { Session } from './types';
 import { NO_REQUEST } from '../enrich/index';
 import type { SessionBrief, SessionsSection } from '../core/report-types';
@@ -16,6 +20,27 @@ export type { SessionBrief, SessionsSection } from '../core/report-types';
 
 /** Characters of keys per top counter of the section. */
 const MAX_KEY_CHARS = 8_000_000;
+
+/** What the section keeps of a non-human session (its report form, `brief`). */
+export type KeptSession = Pick<Session, 'id' | 'clientIp' | 'userAgent' | 'clientClass' | 'startMs' | 'endMs' | 'requests' | 'pages' | 'staticAssets' | 'errors4xx' | 'errors5xx' | 'reasons'>;
+
+/** A session summary as plain JSON. */
+export interface SessionSummaryJson {
+  readonly kind: 'session-summary';
+  readonly keep: number;
+  readonly count: number;
+  readonly bounces: number;
+  readonly static_only: number;
+  readonly duration_s: QuantileSketchJson;
+  readonly requests: QuantileSketchJson;
+  /** [class, sessions, requests], by class. */
+  readonly classes: readonly (readonly [string, number, number])[];
+  readonly entries: TopCounterJson;
+  readonly exits: TopCounterJson;
+  readonly transitions: TopCounterJson;
+  /** The busiest non-human sessions, busiest first. */
+  readonly kept: readonly KeptSession[];
+}
 
 /** Accumulates the section from closed sessions. */
 export class SessionSummary {
@@ -28,7 +53,7 @@ export class SessionSummary {
   private entries = new TopCounter(20_000, true, MAX_KEY_CHARS);
   private exits = new TopCounter(20_000, true, MAX_KEY_CHARS);
   private transitions = new TopCounter(50_000, true, MAX_KEY_CHARS);
-  private kept: Session[] = [];
+  private kept: KeptSession[] = [];
 
   constructor(private readonly keep = 50) {}
 
@@ -58,6 +83,56 @@ export class SessionSummary {
       this.kept.push(s);
       if (this.kept.length > this.keep * 4) this.trim();
     }
+  }
+
+  /** Adds another summary (sessions closed in another part of the run) into this one. */
+  merge(other: SessionSummary): void {
+    this.count += other.count;
+    this.bounces += other.bounces;
+    this.staticOnly += other.staticOnly;
+    this.duration.merge(other.duration);
+    this.length.merge(other.length);
+    for (const [cls, c] of other.classes) {
+      const mine = this.classes.get(cls) ?? { sessions: 0, requests: 0 };
+      mine.sessions += c.sessions;
+      mine.requests += c.requests;
+      this.classes.set(cls, mine);
+    }
+    this.entries.merge(other.entries.snapshot());
+    this.exits.merge(other.exits.snapshot());
+    this.transitions.merge(other.transitions.snapshot());
+    appendAll(this.kept, other.kept);
+    this.trim();
+  }
+
+  /** Plain JSON (sorted): `SessionSummary.fromJSON` of it gives an equal summary. */
+  toJSON(): SessionSummaryJson {
+    this.trim();
+    return {
+      kind: 'session-summary', keep: this.keep, count: this.count, bounces: this.bounces, static_only: this.staticOnly,
+      duration_s: this.duration.toJSON(), requests: this.length.toJSON(),
+      classes: [...this.classes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([cls, c]) => [cls, c.sessions, c.requests]),
+      entries: this.entries.toJSON(), exits: this.exits.toJSON(), transitions: this.transitions.toJSON(),
+      kept: this.kept.map((k) => ({
+        id: k.id, clientIp: k.clientIp, userAgent: k.userAgent, clientClass: k.clientClass, startMs: k.startMs, endMs: k.endMs,
+        requests: k.requests, pages: k.pages, staticAssets: k.staticAssets, errors4xx: k.errors4xx, errors5xx: k.errors5xx, reasons: [...k.reasons],
+      })),
+    };
+  }
+
+  static fromJSON(j: SessionSummaryJson): SessionSummary {
+    const s = new SessionSummary(j.keep);
+    s.count = j.count;
+    s.bounces = j.bounces;
+    s.staticOnly = j.static_only;
+    s.duration.merge(QuantileSketch.fromJSON(j.duration_s));
+    s.length.merge(QuantileSketch.fromJSON(j.requests));
+    for (const [cls, sessions, requests] of j.classes) s.classes.set(cls, { sessions, requests });
+    s.entries = TopCounter.fromJSON(j.entries, 20_000, true, MAX_KEY_CHARS);
+    s.exits = TopCounter.fromJSON(j.exits, 20_000, true, MAX_KEY_CHARS);
+    s.transitions = TopCounter.fromJSON(j.transitions, 50_000, true, MAX_KEY_CHARS);
+    s.kept = j.kept.map((k) => ({ ...k, reasons: [...k.reasons] }));
+    return s;
   }
 
   /** The CAP_REACHED message when a top counter of the section evicted keys, else null. */
@@ -142,7 +217,7 @@ function rekeyTop(t: TopCounter, capacity: number, map: (key: string) => string 
 }
 
 /** Report form of a session. */
-export function brief(s: Session): SessionBrief {
+export function brief(s: KeptSession): SessionBrief {
   return {
     id: s.id, client_ip: s.clientIp, user_agent: s.userAgent, class: s.clientClass, start: isoTime(s.startMs), end: isoTime(s.endMs),
     requests: s.requests, pages: s.pages, static_assets: s.staticAssets, errors: s.errors4xx + s.errors5xx, reasons: s.reasons,

@@ -137,7 +137,7 @@ describe('lbua profile', () => {
       schema: string; requests: number; endpoints: Record<string, { requests: number; latency_ms: { count: number } }>;
     };
     const whole = JSON.parse(lbua(['profile', log]).stdout) as typeof merged;
-    expect(merged.schema).toBe('lbua.profile/1');
+    expect(merged.schema).toBe('lbua.profile/2');
     expect(merged.requests).toBe(whole.requests);
     for (const [ep, e] of Object.entries(whole.endpoints)) {
       expect(merged.endpoints[ep]?.requests).toBe(e.requests);

@@ -36,7 +36,8 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   readonly evidence?: boolean;
 }
 
-const collectList = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
+/** Collects a repeatable option's values. */
+export const collectList = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
 
 function parseSeverity(v: string | undefined): Severity | null {
   if (v === undefined) return null;
@@ -49,7 +50,8 @@ function parseRuleTarget(v: string): RuleTarget {
   fail('OPTION_INVALID', `--emit-rules must be nginx, haproxy or aws-waf, got ${JSON.stringify(v)}`);
 }
 
-function detectorSelection(raw: RawAnalyzeOptions): DetectorSelection | null {
+/** The detector selection of --detectors, --no-detector, --detector-opt and --evidence-limit (null: none). */
+export function detectorSelection(raw: RawAnalyzeOptions): DetectorSelection | null {
   if (raw.detectors === 'none') return null;
   const overrides: Record<string, number> = {};
   for (const o of raw.detectorOpt ?? []) {
