@@ -1,8 +1,9 @@
 /**
  * The analysis itself, record by record: traffic summary → enrich → behaviour profile → extra stages → detectors →
  * session stitcher; closed sessions go to the session summary, the profile, every stage that wants sessions and the
- * session detectors. `createCore` builds it for a whole run, or for one part of a run split over two threads (see
- * pipeline-parallel.ts): each part sees every record in the same order, so it computes what it would alone.
+ * session detectors. `createCore` builds it for a run on one thread; a run sharded by data over worker threads counts
+ * the same state per task of whole inputs (analysis-task.ts) and merges and judges it on the main thread
+ * (analysis-join.ts), which gives the same report.
  * At the end, when the route templater's cardinality guard collapsed a position during the run, every route- or
  * endpoint-keyed state (endpoint profiles, session entries, exits and transitions, the detectors') is re-keyed to the
  * final routes before it is judged and reported (core/rekey.ts), so a request counts under the same endpoint whether
@@ -20,8 +21,9 @@ import type { EnrichedRecord } from './enrich/types';
 import type { GeoLookup } from './enrich/geo/index';
 import { createStitcher } from './sessions/stitcher';
 import { SessionSummary, type SessionsSection } from './sessions/summary';
+import { OpenPeak } from './sessions/peak';
 import type { Session } from './sessions/types';
-import { createDetectorStage, type DetectorPart, type DetectorSelection } from './detect/stage';
+import { createDetectorStage, type DetectorSelection } from './detect/stage';
 import type { Finding } from './detect/types';
 import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS, type Limits } from './core/limits';
@@ -100,17 +102,9 @@ function geoStage(options: AnalyzeOptions): AnalysisStage {
   };
 }
 
-/**
- * What a run computes: 'all' (one thread), 'summary' (the traffic summary alone), or one part of a split run:
- * 'primary' (traffic, enrichment, profiles, stages, sessions and the session detectors) or 'detectors' (enrichment
- * and the detectors that read records only).
- */
-export type CoreRole = 'all' | 'summary' | 'primary' | 'detectors';
-
-/** What a run (or a part of one) produced. */
+/** What a run produced. */
 export interface CoreResult {
-  /** The traffic summary (null for the 'detectors' part). */
-  readonly traffic: TrafficProfile | null;
+  readonly traffic: TrafficProfile;
   /** Sections after `top`, in report order: sessions, profiles, then each stage's. */
   readonly built: ReportSections;
   /** Raw findings per detector in registry order (empty when no detectors ran). */
@@ -127,31 +121,31 @@ export interface Core {
   finish(): CoreResult;
 }
 
-/** Builds the analysis for `role`. */
-export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactories: readonly StageFactory[] = STAGES): Core {
-  const full = role !== 'summary';
-  const primary = role === 'all' || role === 'primary' || role === 'summary';
+/** Builds the analysis of a run on one thread (a --summary-only run counts the traffic summary alone). */
+export function createCore(options: AnalyzeOptions, stageFactories: readonly StageFactory[] = STAGES): Core {
+  const full = options.summaryOnly !== true;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const caps = new CapLog();
   // After enrichment (full runs) the keys the summary counts are standalone strings: no copy needed.
-  const traffic = primary ? new TrafficProfile(full, limits) : null;
-  const stages = full && role !== 'detectors' ? stageFactories.map((f) => f(options, caps)) : [];
+  const traffic = new TrafficProfile(full, limits);
+  const stages = full ? stageFactories.map((f) => f(options, caps)) : [];
   const enrich = full ? createEnricher({ routes: { patterns: options.routes ?? [] }, geo: options.geo ?? null, limits, caps }) : null;
-  const profiles = full && role !== 'detectors';
+  const profiles = full;
   const behaviour = new BehaviourProfile(undefined, limits.families);
   if (profiles) caps.watch(() => behaviour.capNote());
   const summary = new SessionSummary();
   if (profiles) caps.watch(() => summary.capNote());
   const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
   const sessionKey = options.sessionKey ?? 'ip+ua';
-  const stitcher = full && role !== 'detectors' ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions }) : null;
+  const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions }) : null;
   if (stitcher !== null) caps.watch(() => stitcher.capNote());
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
-  const part: DetectorPart = role === 'primary' ? 'sessions' : role === 'detectors' ? 'records' : 'all';
-  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, part, { limits, caps }) : null;
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps }) : null;
+  const peak = new OpenPeak(timeoutMs);
   const closeSessions = (closed: readonly Session[]): void => {
     for (const sess of closed) {
       summary.observe(sess);
+      peak.observe(sess);
       behaviour.observeSession(sess);
       for (const s of sessionStages) s.observeSession?.(sess);
       detectors?.observeSession(sess);
@@ -163,7 +157,7 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
   return {
     record(r) {
       if (enrich === null) {
-        traffic?.observe(r);
+        traffic.observe(r);
         return;
       }
       if (r.source.file !== lastFile) {
@@ -172,7 +166,7 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
       }
       // Enriched first: its strings are the shared standalone copies every later map keys on.
       const e = enrich(r);
-      traffic?.observe(e);
+      traffic.observe(e);
       if (profiles) behaviour.observe(e);
       for (const s of stages) s.observe(e);
       detectors?.observe(e);
@@ -194,7 +188,7 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
       const built: Mutable<ReportSections> = {};
       if (profiles && stitcher !== null && enrich !== null) {
         const sessionsSection: SessionsSection = summary.result(options.top, {
-          timeoutMs, key: sessionKey, late: stitcher.stats.late, forced: stitcher.stats.forced, peakOpen: stitcher.stats.peakOpen,
+          timeoutMs, key: sessionKey, late: stitcher.stats.late, forced: stitcher.stats.forced, peakOpen: peak.peak(),
         });
         built.sessions = sessionsSection;
         built.profiles = profilesSection(behaviour, options.top, enrich.routes.collapsed());
@@ -205,7 +199,7 @@ export function createCore(options: AnalyzeOptions, role: CoreRole, stageFactori
   };
 }
 
-function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[]): ProfilesSection {
+export function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[]): ProfilesSection {
   const rows = p.endpointRows();
   const byRequests = [...rows].sort((a, b) => b.requests - a.requests || (a.endpoint < b.endpoint ? -1 : 1));
   const minRequests = Math.max(20, Math.ceil(p.requests * 0.001));

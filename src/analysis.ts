@@ -10,13 +10,13 @@ import { isoTime } from './core/units';
 import { capDiagnostic, DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
-import { inputsMayOverlap, orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
-import { runParallel, type ParallelPlan } from './pipeline-parallel';
+import { inputsOverlap, orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
+import { runSharded } from './pipeline-parallel';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow } from './core/report-types';
 import { attachEvidenceText } from './report/evidence';
 import { VERSION } from './version';
-import { detectorParts, mergeRaw, selectedDetectors } from './detect/stage';
+import { detectorOptions, mergeRaw, selectedDetectors } from './detect/stage';
 import { createCore, STAGES, type AnalyzeOptions, type StageFactory } from './analysis-core';
 
 export { STAGES, type AnalysisStage, type AnalyzeOptions, type StageFactory } from './analysis-core';
@@ -64,16 +64,20 @@ async function analyzeInputs(
   const full = options.summaryOnly !== true;
   const detected: DetectedFormats = new Map();
   const ordered = full ? await orderInputsByTime(inputs, options, detected) : inputs;
-  const plan = parallelPlan(inputs, options, stageFactories, inputsMayOverlap(ordered, detected));
-  if (plan !== null) {
-    const run = await runParallel(ordered, options, plan, diags, onProgress, detected);
-    addCapNotes(diags, run.caps, run.traffic);
-    return buildReport(plan.kind === 'shard' ? plan.jobs : 2, inputs, ordered, run.summaries, run.traffic, diags, options, {
-      full, built: run.built, findings: () => (run.detectorsRan ? mergeRaw(run.findings) : []),
-    });
+  const run = { ...options, joinSlackMs: joinSlackMs(options) };
+  const jobs = shardJobs(ordered, run, stageFactories, detected);
+  if (jobs > 1) {
+    const sharded = await runSharded(ordered, run, jobs, diags, detected, onProgress);
+    if (sharded !== null) {
+      addCapNotes(diags, sharded.caps, sharded.traffic);
+      return buildReport(jobs, inputs, ordered, sharded.summaries, sharded.traffic, diags, options, {
+        full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings]) : []),
+      });
+    }
+    // The inputs overlap in time: read them again, merged by time, on this thread (runSharded added no diagnostic).
   }
-  const core = createCore(options, full ? 'all' : 'summary', stageFactories);
-  const summaries = await runInputs(ordered, options, {
+  const core = createCore(run, stageFactories);
+  const summaries = await runInputs(ordered, run, {
     record: (r) => core.record(r),
     diagnostic: (d) => diags.add(d),
     keptLineDiagnostics: diags.limit,
@@ -82,7 +86,7 @@ async function analyzeInputs(
   }, detected);
   const result = core.finish();
   addCapNotes(diags, result.caps, result.traffic);
-  return buildReport(0, inputs, ordered, summaries, result.traffic ?? new TrafficProfile(), diags, options, {
+  return buildReport(0, inputs, ordered, summaries, result.traffic, diags, options, {
     full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
   });
 }
@@ -193,23 +197,33 @@ function rowJson(r: TopRow): ReportTopRow {
 }
 
 /**
- * How to spread a run over worker threads, or null to run on the main thread. --summary-only shards the records
- * over up to 4 workers; a full run is split in two parts that each read every record (pipeline-parallel.ts), which
- * needs detectors that read records alone for the second part, the default stages and geo data a worker can open.
+ * Worker threads to shard the run over (1: the main thread alone). Sharding takes whole inputs (analysis-task.ts), so
+ * it needs two inputs or more, none stdin; the default stages (a custom stage is not mergeable); geo data a worker
+ * can open; and inputs that do not overlap in time as far as can be told before reading (a task finds out
+ * otherwise and the run goes on one thread, pipeline-parallel.ts).
  */
-function parallelPlan(inputs: readonly InputSpec[], options: AnalyzeOptions, stageFactories: readonly StageFactory[], overlap: boolean): ParallelPlan | null {
-  const jobs = wantedJobs(inputs, options.jobs ?? 'auto');
-  if (jobs < 2) return null;
-  if (options.summaryOnly === true) return { kind: 'shard', jobs };
-  // The split path reads inputs one after another; inputs that overlap in time are read merged by time on the
-  // main thread instead (runInputs), until the parallel path reads them so too.
-  if (stageFactories !== STAGES || !options.detectors || overlap) return null;
-  // Two parts hold two heaps (about 1.5x the memory): on a small machine, auto stays on one thread.
-  if ((options.jobs ?? 'auto') === 'auto' && totalmem() < 4 * 1024 ** 3) return null;
+function shardJobs(ordered: readonly InputSpec[], options: AnalyzeOptions, stageFactories: readonly StageFactory[], detected: DetectedFormats): number {
+  if (ordered.length < 2 || ordered.some((i) => i.stdin)) return 1;
+  const jobs = Math.min(wantedJobs(ordered, options.jobs ?? 'auto'), ordered.length);
+  if (jobs < 2) return 1;
+  if (stageFactories !== STAGES) return 1;
+  // Each worker holds a task's state besides the merged one: on a small machine, auto stays on one thread.
+  if ((options.jobs ?? 'auto') === 'auto' && totalmem() < 4 * 1024 ** 3) return 1;
   const geo = options.geo ?? null;
-  if (geo !== null && geo.source === undefined) return null;
-  if (detectorParts(options.detectors, geo !== null).records.length === 0) return null;
-  return { kind: 'split' };
+  if (geo !== null && geo.source === undefined) return 1;
+  if (inputsOverlap(ordered, detected, options.joinSlackMs ?? 0)) return 1;
+  return jobs;
+}
+
+/**
+ * The slack within which inputs that overlap in time are still read one after the other (PipelineOptions): less
+ * than the lateness the session stitcher (10 minutes) and burst allow, so a record of the next input read after
+ * the previous one's last is never late because of it; at most 5 minutes.
+ */
+function joinSlackMs(options: AnalyzeOptions): number {
+  const burst = options.detectors ? detectorOptions(options.detectors, 'burst').latenessMinutes : undefined;
+  const minutes = Math.min(5, 9, burst === undefined ? 5 : burst - 1);
+  return Math.max(0, minutes) * 60_000;
 }
 
 /** Worker threads asked for (1 = run on the main thread). */

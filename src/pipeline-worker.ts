@@ -1,87 +1,102 @@
 /**
- * Worker thread of a parallel run (pipeline-parallel.ts): receives pieces of decoded input (whole lines, numbered by
- * the main thread), parses them with the input's format and feeds the records to its part of the analysis
- * (analysis-core.ts: the summary shard, the primary part or the detectors part). At the end it sends its results
- * back as plain data. It runs the same processBatch as the sequential pipeline, so every line is accounted for the
- * same way.
+ * Worker thread of a run sharded by data (pipeline-parallel.ts): reads the inputs of one task at a time with the
+ * single-thread reader (runInputs: gunzip, lines, format, parse), counts the records into the task's state
+ * (analysis-task.ts), hands over burst's closed minutes and session fragments as they close, and at the task's end
+ * its state, input summaries and diagnostics. A record past the next input's first timestamp plus the slack (inputs
+ * that overlap in time) stops the task: the run is read again on one thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Diagnostic } from './core/types';
+import type { Diagnostic, LogRecord } from './core/types';
 import { getFormat } from './formats/registry';
-import type { FormatParser } from './formats/types';
-import { emptySummary, processBatch, type InputSummary, type PipelineOptions, type PipelineSink } from './pipeline';
-import { pieceBatches, type ToWorker, type WorkerInit, type WorkerResult } from './pipeline-parallel';
-import { createCore, type Core } from './analysis-core';
+import { runInputs, type DetectedFormats, type PipelineSink } from './pipeline';
+import type { FromWorker, TaskInput, ToWorker, WorkerInit } from './pipeline-parallel';
+import { createTaskCore } from './analysis-task';
+import type { AnalyzeOptions } from './analysis-core';
+import { evidenceOrder } from './aggregate/types';
+import { closedMinuteBuffers } from './aggregate/closed-minutes';
 import { openGeo } from './enrich/geo/index';
 
-async function start(): Promise<void> {
+/** Thrown to stop a task whose inputs overlap in time. */
+class Overlap extends Error {}
+
+function start(): void {
   const port = parentPort;
   if (port === null) throw new Error('pipeline-worker must run in a worker thread');
   const init = workerData as WorkerInit;
-  const options: PipelineOptions = init.options;
-  const inputs = new Map<number, { file: string; format: FormatParser | null; notALog: boolean; summary: InputSummary }>();
-  const kept: { input: number; d: Diagnostic }[] = [];
-  let dropped = 0;
-  let current = -1;
-  let core: Core | null = null;
-  const queue: ToWorker[] = [];
-  // One sink for the whole run (records only arrive once the core exists).
-  const sink: PipelineSink = {
-    record: (r) => core?.record(r),
-    diagnostic: (d) => {
-      // The first maxWarnings line-level diagnostics of this worker include every one of them that can be among
-      // the run's first maxWarnings (pieces arrive in input and line order); the rest are only counted.
-      if (kept.length < init.maxWarnings) kept.push({ input: current, d });
-      else dropped++;
-    },
-  };
+  let options: AnalyzeOptions = { ...init.options, geo: null };
+  const order = evidenceOrder(init.paths);
+  const slack = options.joinSlackMs ?? 0;
+  const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
-  const handle = (c: Core, m: ToWorker): void => {
-    if (m.t === 'input') {
-      const format = m.format === null ? null : (getFormat(m.format) ?? null);
-      // Announced again once its format is known (its first lines were blank): same totals, the format from now on.
-      const known = inputs.get(m.index);
-      if (known !== undefined) inputs.set(m.index, { ...known, format, notALog: m.notALog, summary: { ...known.summary, format: m.format } });
-      else inputs.set(m.index, { file: m.file, format, notALog: m.notALog, summary: emptySummary(m.file, m.format) });
-      return;
-    }
-    if (m.t === 'piece') {
-      const input = inputs.get(m.input);
-      if (input === undefined) throw new Error(`piece for unannounced input ${m.input}`);
-      current = m.input;
-      for (const batch of pieceBatches(m, options.maxLineLength)) processBatch(batch, input.format, input.file, options, input.summary, sink, input.notALog);
-      port.postMessage({ t: 'ack' });
-      return;
-    }
-    const done = c.finish();
-    const result: WorkerResult = {
-      t: 'result',
-      traffic: done.traffic ? done.traffic.state() : null,
-      built: done.built,
-      findings: done.findings,
-      detectorsRan: done.detectorsRan,
-      caps: done.caps,
-      inputs: [...inputs].map(([index, v]) => ({ index, summary: v.summary })),
-      kept,
-      dropped,
+  const runTask = async (task: number, inputs: readonly TaskInput[]): Promise<void> => {
+    const core = createTaskCore(options, task, order, {
+      windows: (p) => post({ t: 'windows', p }, p.windows.flatMap(closedMinuteBuffers)),
+      fragments: (batch) => post({ t: 'fragments', task, batch }),
+    });
+    const detected: DetectedFormats = new Map();
+    for (const i of inputs) detected.set(i.path, { format: i.format === undefined ? undefined : i.format === null ? null : (getFormat(i.format) ?? null), firstMs: i.firstMs, lastMs: i.lastMs });
+    // The reach past which a record of an input overlaps the next one, by input path.
+    const reach = new Map(inputs.map((i) => [i.path, i.nextFirstMs === null ? Number.POSITIVE_INFINITY : i.nextFirstMs + slack]));
+    let file: string | null = null;
+    let limit = Number.POSITIVE_INFINITY;
+    const kept: Diagnostic[] = [];
+    let lineKept = 0;
+    let dropped = 0;
+    let progressAt = 0;
+    const sink: PipelineSink = {
+      record: (r: LogRecord) => {
+        if (r.source.file !== file) {
+          file = r.source.file;
+          limit = reach.get(file) ?? Number.POSITIVE_INFINITY;
+        }
+        if (r.startMs >= limit) throw new Overlap();
+        core.record(r);
+      },
+      diagnostic: (d) => {
+        // Every input-level one, and the first maxWarnings line-level ones: all the run's log can keep of this task.
+        if (d.source !== null && lineKept++ >= init.maxWarnings) dropped++;
+        else kept.push(d);
+      },
+      keptLineDiagnostics: init.maxWarnings,
+      unkeptDiagnostics: (n) => {
+        dropped += n;
+      },
+      afterBatch: (summary) => {
+        core.batchEnd();
+        // Progress a few times a second at most (a batch is a few hundred lines).
+        const now = Date.now();
+        if (now - progressAt < 250) return;
+        progressAt = now;
+        post({ t: 'progress', summary: { ...summary } });
+      },
     };
-    port.postMessage(result);
+    const notLogs: string[] = [];
+    try {
+      const summaries = await runInputs(inputs.map((i) => ({ path: i.path, stdin: false, ...(i.walked === true ? { walked: true } : {}) })), options, sink, detected, notLogs);
+      const state = core.finish();
+      post({ t: 'done', task, result: { state, summaries, kept, dropped, notLogs } });
+    } catch (e) {
+      if (e instanceof Overlap) post({ t: 'overlap', task });
+      else throw e;
+    }
   };
 
-  // Messages that arrive while the geo data opens wait in order.
-  port.on('message', (m: ToWorker) => {
-    if (core === null) queue.push(m);
-    else handle(core, m);
+  // Tasks that arrive while the geo data opens wait in order.
+  let chain = (init.geo ? openGeo(init.geo) : Promise.resolve(null)).then((geo) => {
+    options = { ...init.options, geo };
   });
-  const geo = init.geo ? await openGeo(init.geo) : null;
-  const ready = createCore({ ...init.options, geo }, init.role);
-  core = ready;
-  for (const m of queue.splice(0)) handle(ready, m);
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'end') {
+      chain = chain.then(() => port.close());
+      return;
+    }
+    chain = chain.then(() => runTask(m.task, m.inputs)).catch((e: unknown) => {
+      // Rethrown outside the promise so the main thread gets the worker's 'error' event.
+      setImmediate(() => {
+        throw e;
+      });
+    });
+  });
 }
 
-start().catch((e: unknown) => {
-  // Rethrown outside the promise so the main thread gets the worker's 'error' event.
-  setImmediate(() => {
-    throw e;
-  });
-});
+start();

@@ -29,6 +29,12 @@ export interface PipelineOptions {
   readonly to: EpochMs | null;
   /** Read every file even when its AWS file name puts it outside from/to (input/window.ts). */
   readonly allFiles?: boolean;
+  /**
+   * How far past the next input's first timestamp an input read before it may reach and still be read to its end
+   * first (default 0): overlap within it is read one input after the other, as a sharded run reads it (each task its
+   * inputs in turn); beyond it, the inputs are read merged by time. At most the lateness the stages allow (analysis.ts).
+   */
+  readonly joinSlackMs?: number;
 }
 
 /** Per-input totals: every line is accounted for (lines = records + filtered + skipped + malformed). */
@@ -78,6 +84,7 @@ export async function runInputs(
   options: PipelineOptions,
   sink: PipelineSink,
   detected?: DetectedFormats,
+  notLogsOut?: string[],
 ): Promise<InputSummary[]> {
   const forced = forcedFormat(options);
   const summaries: InputSummary[] = [];
@@ -89,12 +96,17 @@ export async function runInputs(
     if (firstOf(inputs[i]) !== null) while (firstOf(inputs[end]) !== null) end++;
     const readers = inputs.slice(i, end).map((input) => new InputReader(input, forced, options, detected));
     if (readers.length === 1) for (const r of readers) await r.readAll(sink);
-    else await readMerged(readers, readers.map((r) => firstOf(r.input) ?? 0), sink);
+    else await readMerged(readers, readers.map((r) => (firstOf(r.input) ?? 0) + (options.joinSlackMs ?? 0)), sink);
     for (const r of readers) {
       summaries.push(r.summary);
       if (r.notALog) notLogs.push(r.summary.path);
     }
     i = end;
+  }
+  // A task of a sharded run leaves the one diagnostic for every such input to the run (`notLogsOut`).
+  if (notLogsOut !== undefined) {
+    for (const f of notLogs) notLogsOut.push(f);
+    return summaries;
   }
   const d = notALogDiagnostic(notLogs);
   if (d) sink.diagnostic(d);
@@ -576,27 +588,20 @@ export function knownOrDetect(input: InputSpec, sample: readonly string[], detec
 }
 
 /**
- * Whether the inputs (in read order) may overlap in time by more than the stages' lateness allowance, judged
- * before reading from what orderInputsByTime learned: each input's first time, and where it ends when that can be
- * known without reading it (the last lines of a plain file; the interval end an AWS file name gives,
- * input/window.ts). An input whose end is unknown (other gzip files) may reach past the start of any input read
- * after it. For the parallel plan (analysis.ts), whose split path reads inputs one after another.
+ * Whether inputs (in read order) are known to overlap in time by `slackMs` or more, from what orderInputsByTime
+ * learned before reading: each input's first time, and where it ends when that can be known without reading it (the
+ * last lines of a plain file; the interval end an AWS file name gives, input/window.ts). An input whose end is
+ * unknown (other gzip files) is not counted: a sharded run finds out while reading (pipeline-parallel.ts).
  */
-export function inputsMayOverlap(ordered: readonly InputSpec[], detected: DetectedFormats): boolean {
+export function inputsOverlap(ordered: readonly InputSpec[], detected: DetectedFormats, slackMs: number): boolean {
   let reach = Number.NEGATIVE_INFINITY;
   for (const input of ordered) {
     const known = input.stdin ? undefined : detected.get(input.path);
     const first = known?.firstMs ?? null;
     if (known === undefined || first === null) continue;
-    if (first < reach - OVERLAP_SLACK_MS) return true;
-    reach = Math.max(reach, known.lastMs ?? awsLogEndMs(input.path) ?? Number.POSITIVE_INFINITY);
+    if (first + slackMs <= reach) return true;
+    reach = Math.max(reach, known.lastMs ?? awsLogEndMs(input.path) ?? Number.NEGATIVE_INFINITY);
   }
   return false;
 }
 
-/**
- * Overlap between inputs that reading one after another absorbs: consecutive AWS files share a little (a request
- * started before the file's interval and logged in it); the session stitcher and the burst detector allow 10
- * minutes of lateness.
- */
-const OVERLAP_SLACK_MS = 5 * 60_000;

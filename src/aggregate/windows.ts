@@ -51,8 +51,12 @@ export class WindowMerger<C, T> {
   /** The most windows held at once. */
   peakHeld = 0;
 
-  constructor(shards: number, private readonly parts: WindowParts<C, T>) {
-    this.watermarks = Array.from({ length: shards }, () => null);
+  /**
+   * `initial`: each shard's watermark before its first post (default null: it holds back everything until it posts);
+   * a shard not started yet can close nothing before its first record's window less the lateness.
+   */
+  constructor(shards: number, private readonly parts: WindowParts<C, T>, initial?: readonly (number | null)[]) {
+    this.watermarks = Array.from({ length: shards }, (_, i) => initial?.[i] ?? null);
     this.running = Array.from({ length: shards }, () => true);
     this.lates = Array.from({ length: shards }, () => 0);
   }

@@ -42,12 +42,6 @@ export function selectedDetectors(sel: DetectorSelection): string[] {
   return Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id));
 }
 
-/**
- * Which of the selected detectors a stage runs: all of them, only those that read sessions, or only those that
- * read records alone (a run split over two threads gives each one part; see pipeline-parallel.ts).
- */
-export type DetectorPart = 'all' | 'sessions' | 'records';
-
 /** The detectors stage: observe records and sessions, then produce report findings. */
 export interface DetectorStage {
   observe(r: EnrichedRecord): void;
@@ -66,20 +60,27 @@ export interface DetectorRun {
   readonly caps: CapLog;
 }
 
+/** The options detector `id` runs with under `sel`: its defaults, then the selection's overrides. */
+export function detectorOptions(sel: DetectorSelection, id: string): DetectorOptions {
+  const def = getDetector(id);
+  if (!def) throw new Error(`detector ${id} vanished`);
+  const options: Record<string, number> = { ...def.defaultOptions };
+  for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
+  return options;
+}
+
 /** One instance of each selected detector, in registry order. */
-function instancesOf(sel: DetectorSelection, geo: boolean, run: DetectorRun = { limits: DEFAULT_LIMITS, caps: new CapLog() }): { id: string; d: Detector }[] {
+export function createDetectorInstances(sel: DetectorSelection, geo: boolean, run: DetectorRun = { limits: DEFAULT_LIMITS, caps: new CapLog() }): { id: string; d: Detector }[] {
   validateSelection(sel);
   return selectedDetectors(sel).map((id) => {
     const def = getDetector(id);
     if (!def) throw new Error(`detector ${id} vanished`);
-    const options: Record<string, number> = { ...def.defaultOptions };
-    for (const [key, v] of Object.entries(sel.overrides)) if (key.startsWith(`${id}.`)) options[key.slice(id.length + 1)] = v;
-    return { id, d: def.create(options as DetectorOptions, { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps }) };
+    return { id, d: def.create(detectorOptions(sel, id), { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps }) };
   });
 }
 
-export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: DetectorPart = 'all', run?: DetectorRun): DetectorStage {
-  const instances = instancesOf(sel, geo, run).filter(({ d }) => part === 'all' || (part === 'sessions') === (d.observeSession !== undefined));
+export function createDetectorStage(sel: DetectorSelection, geo: boolean, run?: DetectorRun): DetectorStage {
+  const instances = createDetectorInstances(sel, geo, run);
   const withRecords = instances.map((x) => x.d).filter((d) => d.observe !== undefined);
   const withSessions = instances.map((x) => x.d).filter((d) => d.observeSession !== undefined);
   const raw = (): { id: string; findings: Finding[] }[] => instances.map(({ id, d }) => ({ id, findings: d.finish() }));
@@ -98,13 +99,6 @@ export function createDetectorStage(sel: DetectorSelection, geo: boolean, part: 
       return toReport(raw().flatMap((x) => x.findings));
     },
   };
-}
-
-/** The selected detectors that read sessions, and those that read records alone. */
-export function detectorParts(sel: DetectorSelection, geo: boolean): { sessions: string[]; records: string[] } {
-  const out = { sessions: [] as string[], records: [] as string[] };
-  for (const x of instancesOf(sel, geo)) (x.d.observeSession !== undefined ? out.sessions : out.records).push(x.id);
-  return out;
 }
 
 /** Report findings from the raw findings of parts of a run, put back in registry order first. */

@@ -292,7 +292,7 @@ function stripCr(s: string): string {
 /**
  * The complete lines in the last `bytes` bytes of a plain (not gzip) file, last first; null for stdin, gzip data
  * and files that cannot be read. Lines are cut by LF only; the first (partial) one is dropped unless the tail is the
- * whole file. For a look at where an input ends in time without reading it (pipeline.ts inputsMayOverlap): gzip
+ * whole file. For a look at where an input ends in time without reading it (pipeline.ts inputsOverlap): gzip
  * data cannot be read from its end.
  */
 export async function tailLines(path: string, bytes: number): Promise<string[] | null> {

@@ -132,6 +132,22 @@ export class GeoView {
     }
   }
 
+  /**
+   * Adds session counts tallied apart (a sharded run's joined sessions, analysis-join.ts) as observeSession would
+   * have counted them once the records made the entries.
+   */
+  addSessions(countries: ReadonlyMap<string, number>, asns: ReadonlyMap<number, number>): void {
+    for (const [c, n] of countries) {
+      const e = this.countries.get(c);
+      if (e) e.sessions += n;
+    }
+    for (const [a, n] of asns) {
+      const e = this.asns.get(`AS${a}`);
+      if (e) e.sessions += n;
+      else if (this.evicted !== null) this.evicted.sessions += n;
+    }
+  }
+
   private entity(map: Map<string, EntityStats>, key: string, name: string | null, network: string | null): EntityStats {
     let e = map.get(key);
     if (e === undefined) {

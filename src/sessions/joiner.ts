@@ -48,6 +48,11 @@ export interface JoinerOptions {
   readonly shards: number;
   /** Run order of evidence; absent as for the stitcher (file name, then line). */
   readonly order?: EvidenceOrder;
+  /**
+   * Each shard's watermark before its first batch (default −∞: it holds everything back until it sends one): a shard
+   * not started yet can hand out nothing older than its first record less the lateness.
+   */
+  readonly initial?: readonly number[];
   /** Joined sessions held before the stalest are released early (default 200,000). */
   readonly maxHeld?: number;
   /** Timestamps and distinct endpoints held by them together before the stalest are released early (DETAIL_BUDGET). */
@@ -96,6 +101,9 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
   const maxDetail = options.maxDetail ?? DETAIL_BUDGET;
   /** Each shard's latest watermark; +∞ once it sent its final batch. */
   const marks = new Array<number>(options.shards).fill(Number.NEGATIVE_INFINITY);
+  options.initial?.forEach((m, i) => {
+    if (i < marks.length) marks[i] = m;
+  });
   let global = Number.NEGATIVE_INFINITY;
   /** ip → joined sessions of that address (all agents), sorted by start; those of one key never meet. */
   const byIp = new Map<string, SessionFragment[]>();

@@ -55,9 +55,9 @@ export interface BurstMerger {
   readonly judge: BurstJudge;
 }
 
-export function createBurstMerger(o: BurstOptions, ctx: DetectorContext, shards: number, order: EvidenceOrder, saved?: BurstJudgeJson): BurstMerger {
+export function createBurstMerger(o: BurstOptions, ctx: DetectorContext, shards: number, order: EvidenceOrder, saved?: BurstJudgeJson, initial?: readonly (number | null)[]): BurstMerger {
   const judge = createBurstJudge(o, ctx, saved);
-  const merger = new WindowMerger(shards, entityWindows(burstCounting(ctx), shards, order, judge.judgeMinute));
+  const merger = new WindowMerger(shards, entityWindows(burstCounting(ctx), shards, order, judge.judgeMinute), initial);
   return {
     judge,
     post: (p) => merger.post(p),

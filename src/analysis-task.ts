@@ -1,0 +1,148 @@
+/**
+ * One task of a run sharded by data (pipeline-parallel.ts), on a worker thread: the records of a block of whole
+ * inputs, counted into fresh state of every kind the run has — traffic summary, enrichment (its route guard),
+ * behaviour profile, timeline, geo view, the detectors' aggregates — exactly as the single-thread core counts them
+ * (analysis-core.ts), with three differences, because their counting reads across input boundaries:
+ *
+ * - sessions are stitched into fragments (sessions/stitcher.ts createFragmentStitcher) and handed to the main
+ *   thread's joiner as they close here, with the task's watermark; what reads sessions (session summary, the
+ *   profiles' session figures, looping-session) runs there, on the joined sessions;
+ * - burst counts per-minute tables and hands each closed minute over (detect/sharded/burst.ts); its judge runs on
+ *   the main thread over the minutes merged from every task, in minute order;
+ * - nothing is judged here: at the end the task's state goes to the main thread as plain data (toJSON), which
+ *   merges the tasks' states in input order (every part's merge is exact for consecutive parts of a run: the
+ *   property tests in test/aggregate/ and test/profile/) and judges.
+ */
+import type { LogRecord } from './core/types';
+import { CapLog } from './core/capped';
+import { DEFAULT_LIMITS } from './core/limits';
+import type { EvidenceOrder } from './aggregate/types';
+import type { ClosedMinute } from './aggregate/closed-minutes';
+import type { ShardPost } from './aggregate/windows';
+import { createEnricher } from './enrich/index';
+import type { RouteGuardJson } from './enrich/route-guard';
+import { TrafficProfile, type TrafficJson } from './profile/traffic';
+import { BehaviourProfile, type ProfileJson } from './profile/behaviour';
+import { Timeline, type TimelineJson } from './profile/timeline';
+import { GeoView, type GeoViewJson } from './profile/geo-view';
+import { createFragmentStitcher, type StitcherStats } from './sessions/stitcher';
+import { fragmentToJSON, type FragmentJson } from './sessions/fragment';
+import { createBurstShard } from './detect/sharded/burst';
+import { burstCounting, type BurstOptions } from './detect/burst';
+import { createDetectorInstances, detectorOptions, selectedDetectors } from './detect/stage';
+import type { AnalyzeOptions } from './analysis-core';
+
+/** A batch of session fragments as plain data (sessions/stitcher.ts FragmentBatch, serialized). */
+export interface FragmentBatchJson {
+  readonly fragments: readonly FragmentJson[];
+  readonly watermark: number;
+  readonly final: boolean;
+}
+
+/** Where a task sends what it closes while it runs. */
+export interface TaskOutput {
+  windows(p: ShardPost<ClosedMinute>): void;
+  fragments(batch: FragmentBatchJson): void;
+}
+
+/** A task's state at its end, as plain data (structured-clone safe). */
+export interface TaskState {
+  readonly traffic: TrafficJson;
+  /** Null in a --summary-only run (no enrichment). */
+  readonly full: {
+    readonly routes: RouteGuardJson;
+    readonly behaviour: ProfileJson;
+    readonly timeline: TimelineJson;
+    readonly geo: GeoViewJson | null;
+    /** The detectors' aggregates, by id, in registry order (burst and the session detectors are not here). */
+    readonly detectors: readonly { readonly id: string; readonly state: unknown }[];
+    readonly stitching: StitcherStats;
+  } | null;
+  /** CAP_REACHED messages of the task's capped structures (its traffic summary's are read from the merged one). */
+  readonly caps: readonly string[];
+}
+
+/** A task's record consumer. */
+export interface TaskCore {
+  record(r: LogRecord): void;
+  /** After a batch of lines: hands the fragments that closed to the joiner. */
+  batchEnd(): void;
+  finish(): TaskState;
+}
+
+/** Event time between two hand-overs of session fragments. */
+const HAND_OUT_MS = 15 * 60_000;
+
+/** Detectors that judge on the main thread from what tasks hand over (not from a merged aggregate). */
+export const JOINED_DETECTORS: ReadonlySet<string> = new Set(['burst', 'looping-session']);
+
+/** Builds the core of task `task` (its index among the run's tasks, in input order). */
+export function createTaskCore(options: AnalyzeOptions, task: number, order: EvidenceOrder, out: TaskOutput): TaskCore {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const caps = new CapLog();
+  const full = options.summaryOnly !== true;
+  const traffic = new TrafficProfile(full, limits);
+  if (!full) {
+    return {
+      record: (r) => traffic.observe(r),
+      batchEnd: () => undefined,
+      finish: () => ({ traffic: traffic.toJSON(), full: null, caps: caps.notes() }),
+    };
+  }
+  const geo = options.geo ?? null;
+  const enrich = createEnricher({ routes: { patterns: options.routes ?? [] }, geo, limits, caps });
+  // The behaviour profile's and the detectors' CAP_REACHED notes are the merged state's (analysis-join.ts).
+  const behaviour = new BehaviourProfile(undefined, limits.families);
+  const timeline = new Timeline();
+  const view = geo ? new GeoView(geo.info()) : null;
+  const stitcher = createFragmentStitcher({ timeoutMs: options.sessionTimeoutMs ?? 30 * 60_000, key: options.sessionKey ?? 'ip+ua', maxOpen: limits.openSessions });
+  const sel = options.detectors ?? null;
+  const instances = sel ? createDetectorInstances(sel, geo !== null, { limits, caps: new CapLog() }).filter((x) => !JOINED_DETECTORS.has(x.id)) : [];
+  const observers = instances.map((x) => x.d).filter((d) => d.observe !== undefined);
+  const burst = sel !== null && selectedDetectors(sel).includes('burst')
+    ? createBurstShard(detectorOptions(sel, 'burst') as BurstOptions, burstCounting({ evidenceLimit: sel.evidenceLimit, geo: geo !== null, limits, caps }), order, task, (p) => out.windows(p))
+    : null;
+  const handOut = (): void => {
+    const batch = stitcher.handOut();
+    if (batch.fragments.length > 0 || batch.final) out.fragments({ fragments: batch.fragments.map(fragmentToJSON), watermark: batch.watermark, final: batch.final });
+  };
+  // Fragments are handed over once event time has moved on by HAND_OUT_MS since the last time (the joiner releases a
+  // session only a timeout after its end anyway): a few hundred batches a day, not one per batch of lines.
+  let newest = Number.NEGATIVE_INFINITY;
+  let handedAt = Number.NEGATIVE_INFINITY;
+  return {
+    record(r) {
+      const e = enrich(r);
+      traffic.observe(e);
+      behaviour.observe(e);
+      timeline.observe(e);
+      view?.observe(e);
+      for (const d of observers) d.observe?.(e);
+      burst?.observe(e);
+      stitcher.push(e);
+      if (e.startMs > newest) newest = e.startMs;
+    },
+    batchEnd() {
+      if (newest - handedAt < HAND_OUT_MS) return;
+      handedAt = newest;
+      handOut();
+    },
+    finish() {
+      burst?.finish();
+      const last = stitcher.flush();
+      out.fragments({ fragments: last.fragments.map(fragmentToJSON), watermark: last.watermark, final: true });
+      return {
+        traffic: traffic.toJSON(),
+        full: {
+          routes: enrich.routes.toJSON(),
+          behaviour: behaviour.toJSON(),
+          timeline: timeline.toJSON(),
+          geo: view ? view.toJSON() : null,
+          detectors: instances.map(({ id, d }) => ({ id, state: d.state ? d.state.toJSON() : null })),
+          stitching: { ...stitcher.stats },
+        },
+        caps: caps.notes(),
+      };
+    },
+  };
+}
