@@ -48,14 +48,16 @@ export interface AnalyzeOptions extends PipelineOptions {
   /** Turn off enrichment, sessions and profiles (foundation-only summary; used for benchmarks). */
   readonly summaryOnly?: boolean;
   /**
-   * Worker threads: a number (1 = none), or 'auto' (absent): when the input files add up to 8 MB or more on a
-   * multi-core machine, up to 4 for --summary-only, 2 for a full run (see pipeline-parallel.ts).
+   * Worker threads: a number (1 = none), or 'auto' (absent): when two or more input files add up to 8 MB or more on
+   * a multi-core machine, up to 4 (a run is sharded by whole inputs: pipeline-parallel.ts).
    */
   readonly jobs?: number | 'auto';
   /** Detectors to run (null/absent = none). */
   readonly detectors?: DetectorSelection | null;
   /** Read evidence lines again after the run and put their text in the findings (not possible for stdin). */
   readonly evidenceText?: boolean;
+  /** Least input bytes per task of a sharded run (default pipeline-parallel.ts MIN_TASK_BYTES; tests lower it). */
+  readonly minTaskBytes?: number;
   /** Caps on state keyed by input values (default DEFAULT_LIMITS; tests lower them). */
   readonly limits?: Limits;
 }

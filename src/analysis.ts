@@ -70,7 +70,7 @@ async function analyzeInputs(
     const sharded = await runSharded(ordered, run, jobs, diags, detected, onProgress);
     if (sharded !== null) {
       addCapNotes(diags, sharded.caps, sharded.traffic);
-      return buildReport(jobs, inputs, ordered, sharded.summaries, sharded.traffic, diags, options, {
+      return buildReport(sharded.workers, inputs, ordered, sharded.summaries, sharded.traffic, diags, options, {
         full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings]) : []),
       });
     }

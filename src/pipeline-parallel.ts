@@ -99,14 +99,21 @@ export interface ShardedResult {
   readonly findings: readonly { readonly id: string; readonly findings: Finding[] }[];
   readonly detectorsRan: boolean;
   readonly caps: readonly string[];
+  /** Worker threads the run used. */
+  readonly workers: number;
 }
+
+/** Tasks per worker (a few, to balance the load; each task's state is merged on the main thread). */
+const TASKS_PER_WORKER = 4;
+/** A task reads at least this many bytes of input (fewer only at the end): below it, a state merge costs more than it saves. */
+export const MIN_TASK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Cuts inputs (in read order) into tasks of consecutive inputs: about `perTask` bytes each, so that a run of many
  * small files (ALB writes one per node per 5 minutes) does not merge a state per file, and there are a few tasks
  * per worker to balance the load.
  */
-export function planTasks(inputs: readonly InputSpec[], jobs: number): InputSpec[][] {
+export function planTasks(inputs: readonly InputSpec[], jobs: number, minTaskBytes = MIN_TASK_BYTES): InputSpec[][] {
   const sizes = inputs.map((input) => {
     try {
       return statSync(input.path).size;
@@ -115,7 +122,7 @@ export function planTasks(inputs: readonly InputSpec[], jobs: number): InputSpec
     }
   });
   const total = sizes.reduce((a, b) => a + b, 0);
-  const perTask = Math.max(4 * 1024 * 1024, total / (jobs * Number(process.env.LBUA_TASKS_PER_JOB ?? 4)));
+  const perTask = Math.max(minTaskBytes, total / (jobs * TASKS_PER_WORKER));
   const tasks: InputSpec[][] = [];
   let current: InputSpec[] = [];
   let bytes = 0;
@@ -144,7 +151,7 @@ export async function runSharded(
   detected: DetectedFormats,
   onProgress?: ProgressFn,
 ): Promise<ShardedResult | null> {
-  const tasks = planTasks(inputs, jobs);
+  const tasks = planTasks(inputs, jobs, options.minTaskBytes);
   const paths = inputs.map((i) => i.path);
   const order = evidenceOrder(paths);
   const known = (path: string | undefined) => (path === undefined ? undefined : detected.get(path));
@@ -224,7 +231,7 @@ export async function runSharded(
   const notLog = notALogDiagnostic(notLogs);
   if (notLog) diags.add(notLog);
   if (summaries.length !== inputs.length) throw new Error(`internal: ${inputs.length} inputs, ${summaries.length} summaries`);
-  return { summaries, traffic: core.traffic, built: core.built, findings: core.findings, detectorsRan: core.detectorsRan, caps: core.caps };
+  return { summaries, traffic: core.traffic, built: core.built, findings: core.findings, detectorsRan: core.detectorsRan, caps: core.caps, workers: workers.length };
 }
 
 /** The compiled worker script (tests run from src/ under ts-jest: use the build in dist/). */

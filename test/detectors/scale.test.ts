@@ -26,7 +26,7 @@ function loopingSession(i: number): Session {
 describe('looping-session at botnet scale', () => {
   it('groups 120,000 overlapping looping sessions into one finding quickly and says how many it did not keep', () => {
     const caps = new CapLog();
-    const stage = createDetectorStage({ only: ['looping-session'], disabled: [], overrides: {}, evidenceLimit: 5 }, false, 'all', { limits: DEFAULT_LIMITS, caps });
+    const stage = createDetectorStage({ only: ['looping-session'], disabled: [], overrides: {}, evidenceLimit: 5 }, false, { limits: DEFAULT_LIMITS, caps });
     const t = Date.now();
     for (let i = 0; i < 120_000; i++) stage.observeSession(loopingSession(i));
     const findings = stage.finish();

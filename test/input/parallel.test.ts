@@ -1,94 +1,20 @@
 /**
- * The summary on worker threads must be the summary on one thread: same lines, same numbers, same diagnostics in
- * the same order, byte-identical JSON. The cutting of decoded bytes into pieces is checked against LineSplitter for
- * any chunking; whole runs are compared on inputs that exercise every accounting path.
+ * A run sharded by data over worker threads (tasks of whole inputs, pipeline-parallel.ts) must be the run on one
+ * thread: same lines, same numbers, same diagnostics in the same order, byte-identical JSON, findings and all.
+ * Whole runs are compared on inputs that exercise every accounting path; `minTaskBytes: 1` makes each input a task.
  */
-import fc from 'fast-check';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { LineSplitter } from '../../src/input/lines';
-import { PieceChunker, pieceBatches } from '../../src/pipeline-parallel';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
 import { openGeo } from '../../src/enrich/geo/index';
 import { json, lbua, ROOT } from '../helpers/cli';
-import { cutAt } from '../helpers/chunks';
 import { generatedLog } from '../helpers/generated';
 
-/** Lines by number from the sequential splitter. */
-function sequential(chunks: readonly Buffer[], max: number, clean: boolean): (string | null)[] {
-  const s = new LineSplitter(max);
-  const out: (string | null)[] = [];
-  for (const c of chunks) out.push(...(s.push(c)?.lines ?? []));
-  if (clean) out.push(...(s.end()?.lines ?? []));
-  return out;
-}
-
-/** Lines by number from pieces, split as the workers split them; pieces must tile the line numbers. */
-function viaPieces(chunks: readonly Buffer[], max: number, clean: boolean, pieceBytes: number): { lines: (string | null)[]; counted: number } {
-  const chunker = new PieceChunker(max, pieceBytes);
-  const pieces = chunks.flatMap((c) => chunker.push(c));
-  pieces.push(...chunker.end(clean));
-  const lines: (string | null)[] = [];
-  for (const p of pieces) {
-    let n = 0;
-    for (const b of pieceBatches(p, max)) {
-      expect(b.firstLine).toBe(lines.length + 1);
-      lines.push(...b.lines);
-      n += b.lines.length;
-    }
-    expect(n).toBe(p.lines);
-    expect(p.bytes.byteOffset).toBe(0);
-    expect(p.bytes.byteLength).toBe(p.bytes.buffer.byteLength);
-  }
-  expect(pieces.slice(0, -1).every((p) => !p.final)).toBe(true);
-  return { lines, counted: chunker.lines };
-}
-
-describe('PieceChunker', () => {
-  const line = fc.oneof(
-    fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, '')),
-    fc.string({ unit: 'grapheme-ascii', minLength: 20, maxLength: 90 }).map((s) => s.replace(/[\r\n]/g, '')),
-    fc.constant(''),
-  );
-
-  it('cuts pieces whose lines are exactly LineSplitter\'s lines, for any chunking, piece size, CRLF and over-long lines', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(line, fc.boolean()), { maxLength: 40 }),
-        fc.array(fc.nat(4000), { maxLength: 12 }),
-        fc.integer({ min: 1, max: 300 }),
-        fc.boolean(),
-        fc.boolean(),
-        (ls, cuts, pieceBytes, unterminated, clean) => {
-          const max = 40;
-          let text = ls.map(([l, crlf]) => `${l}${crlf ? '\r\n' : '\n'}`).join('');
-          if (unterminated) text += 'last line without newline';
-          const chunks = cutAt(Buffer.from(`\ufeff${text}`), cuts);
-          const want = sequential(chunks, max, clean);
-          const got = viaPieces(chunks, max, clean, pieceBytes);
-          expect(got.lines).toEqual(want);
-          expect(got.counted).toBe(want.length);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('drops a line longer than the limit that spans many chunks, and flags it so the worker reports it', () => {
-    const long = Buffer.alloc(50, 'x');
-    const chunks = [Buffer.from('ok\n'), long, long, long, Buffer.from('tail\nnext\n')];
-    expect(viaPieces(chunks, 100, true, 1).lines).toEqual(['ok', null, 'next']);
-    expect(viaPieces([Buffer.from('ok\n'), long, long, long], 100, true, 1 << 20).lines).toEqual(['ok', null]);
-    // A damaged input: the cut last line is dropped whatever its length.
-    expect(viaPieces([Buffer.from('ok\n'), long, long, long], 100, false, 1 << 20).lines).toEqual(['ok']);
-  });
-});
-
-describe('summary on worker threads', () => {
+describe('runs sharded over worker threads', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'lbua-par-'));
   const gen = join(tmp, 'gen.log');
   expect(lbua(['generate', '-n', '20000', '--hours', '2', '--seed', '5', '-o', gen]).code).toBe(0);
@@ -106,7 +32,7 @@ describe('summary on worker threads', () => {
   const nginx = join(tmp, 'nginx.log');
   copyFileSync(join(ROOT, 'fixtures', 'formats', 'nginx', 'basic.log'), nginx);
   const inputs = expandInputs([mixed, nginx, unknown, truncated, join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz')]).inputs;
-  const base: AnalyzeOptions = { format: 'auto', strict: false, maxLineLength: 65_536, from: null, to: null, top: 10, maxWarnings: 20, summaryOnly: true };
+  const base: AnalyzeOptions = { format: 'auto', strict: false, maxLineLength: 65_536, from: null, to: null, top: 10, maxWarnings: 20, summaryOnly: true, minTaskBytes: 1 };
 
   const run = async (options: AnalyzeOptions): Promise<string> => {
     const outcome = await analyze(inputs, options);
@@ -144,7 +70,7 @@ describe('summary on worker threads', () => {
     expect((JSON.parse(one) as { summary: { requests: number } }).summary.requests).toBeGreaterThan(1000);
   }, 60_000);
 
-  it('a full run split over two workers (detectors in the second) gives the same report, findings and all', async () => {
+  it('a full run gives the same report with 1, 2 and 3 workers, findings and all; inputs that overlap go on one thread', async () => {
     // Shared with test/e2e/incidents.test.ts (generated once per run).
     const generated = generatedLog(['-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all'], '.log.gz');
     expect(generated.code).toBe(0);
@@ -154,9 +80,9 @@ describe('summary on worker threads', () => {
       ...base, summaryOnly: false, geo, evidenceText: true,
       detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 },
     };
-    // The split path reads inputs one after another, so its inputs must follow one another in time (overlapping ones
-    // are read merged, on the main thread: test/input/merged-read.test.ts). The malformed and damaged inputs, moved
-    // two days and one day earlier; the damaged gzip named as AWS names its files, which says when it ends.
+    // Tasks read whole inputs, so the inputs must follow one another in time (overlapping ones are read merged, on the
+    // main thread: test/input/merged-read.test.ts). The malformed and damaged inputs, moved two days and one day
+    // earlier; the damaged gzip named as AWS names its files.
     const earlier = (days: number, text: string): string => text.replace(/2026-03-10T/g, `2026-03-0${10 - days}T`);
     const mixedText = gunzipSync(readFileSync(mixed)).toString('latin1');
     const mixedEarlier = join(tmp, 'mixed-earlier.log');
@@ -165,26 +91,30 @@ describe('summary on worker threads', () => {
     const shifted = gzipSync(Buffer.from(earlier(1, mixedText), 'latin1'));
     writeFileSync(truncatedEarlier, shifted.subarray(0, Math.floor(shifted.length * 0.6)));
     const many = expandInputs([incidents, mixedEarlier, unknown, truncatedEarlier]).inputs;
-    // As given before: the incidents and the generated lines overlap in time; --jobs 2 then stays on the main thread.
-    const overlapping = await analyze(expandInputs([incidents, mixed, nginx, unknown, truncated]).inputs, { ...fullOptions, jobs: 2 });
+    // As given before: the incidents and the generated lines overlap in time, which a task finds out (the gzip's end
+    // is not known before reading it): the run goes on the main thread, with the report of a run there.
+    const overlapInputs = expandInputs([incidents, mixed, nginx, unknown, truncated]).inputs;
+    const overlapping = await analyze(overlapInputs, { ...fullOptions, jobs: 2 });
     expect(overlapping.workers).toBe(0);
+    expect(renderJson(overlapping.report)).toBe(renderJson((await analyze(overlapInputs, { ...fullOptions, jobs: 1 })).report));
     const full = async (jobs: number): Promise<string> => {
       const outcome = await analyze(many, { ...fullOptions, jobs });
-      expect(outcome.workers).toBe(jobs === 1 ? 0 : 2);
+      expect(outcome.workers).toBe(jobs === 1 ? 0 : jobs);
       return renderJson(outcome.report);
     };
     const one = await full(1);
     const report = JSON.parse(one) as { inputs: { malformed: number; damaged: unknown }[]; findings: { detector: string; evidence: { text?: string }[] }[]; sessions: unknown; geo: unknown; timeline: unknown };
     expect(report.inputs[1]?.malformed).toBe(33);
     expect(report.inputs[3]?.damaged).not.toBeNull();
-    // Findings from both parts of the split (session detectors in the primary, record detectors in the other).
+    // Findings judged from merged aggregates, merged windows (burst) and joined sessions (looping-session).
     const detectors = new Set(report.findings.map((f) => f.detector));
     for (const d of ['burst', 'scanner', 'credential-stuffing', 'looping-session']) expect(detectors).toContain(d);
     expect(report.findings[0]?.evidence[0]?.text).toBeDefined();
     expect(report.sessions).toBeDefined();
     expect(report.geo).toBeDefined();
     expect(await full(2)).toBe(one);
-  }, 120_000);
+    expect(await full(3)).toBe(one);
+  }, 180_000);
 
   it('is chosen with --jobs from the CLI, and --jobs 0 is a usage error', () => {
     const args = ['analyze', join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'), '--summary-only', '--output', 'json'];
