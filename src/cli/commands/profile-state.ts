@@ -149,12 +149,14 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
     for (const p of tail) head.merge(p, order);
     return head;
   };
-  const ctx: RunContext = { settings: first.json.settings, detectors: null, limits, caps: new CapLog() };
+  const settings = first.json.settings;
+  const caps = new CapLog();
   const detectors: Record<string, DetectorStateJson> = {};
   for (const [id, { options }] of Object.entries(first.json.detectors)) {
     const def = getDetector(id);
     if (def === undefined) fail('INPUT_UNREADABLE', `${first.path}: unknown detector ${JSON.stringify(id)}`);
-    const d = def.create(options, { evidenceLimit: ctx.settings.evidence_limit, geo: ctx.settings.geo !== null, limits, caps: ctx.caps });
+    // A fresh detector with the options the parts ran with, their states merged in input order.
+    const d = def.create(options, { evidenceLimit: settings.evidence_limit, geo: settings.geo !== null, limits, caps });
     for (const f of files) {
       const s = f.json.detectors[id]?.state ?? null;
       if (d.state !== undefined && s !== null) d.state.merge(s, order);
@@ -163,7 +165,7 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
   }
   const geoParts = files.map((f) => f.json.geo).filter((g): g is GeoViewJson => g !== null);
   return {
-    schema: 'lbua.profile/2', ...profile, inputs, settings: first.json.settings,
+    schema: 'lbua.profile/2', ...profile, inputs, settings,
     traffic: merged(files.map((f) => f.json.traffic), (j) => TrafficProfile.fromJSON(j, true)).toJSON(),
     timeline: merged(files.map((f) => f.json.timeline), Timeline.fromJSON).toJSON(),
     geo: geoParts.length === 0 ? null : merged(geoParts, GeoView.fromJSON).toJSON(),
@@ -176,6 +178,9 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
     detectors,
   };
 }
+
+/** The fields every `lbua.profile/2` has besides the behaviour profile's (a file without them is not one). */
+export const RUN_STATE_FIELDS = ['inputs', 'settings', 'traffic', 'timeline', 'geo', 'sessions', 'detectors'] as const;
 
 /** Detector ids and their options. */
 function optionsOf(j: RunStateJson): Record<string, unknown> {

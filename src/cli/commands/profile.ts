@@ -20,7 +20,7 @@ import { withOut } from '../output';
 import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
-import { createRunState, mergeRunStates, type RunStateJson } from './profile-state';
+import { createRunState, mergeRunStates, RUN_STATE_FIELDS, type RunStateJson } from './profile-state';
 import { collectList, detectorSelection } from './analyze';
 
 interface RawProfileOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
@@ -115,5 +115,7 @@ function readProfile(path: string): ProfileJson | RunStateJson {
   if (typeof parsed !== 'object' || parsed === null || !('schema' in parsed) || (parsed.schema !== 'lbua.profile/1' && parsed.schema !== 'lbua.profile/2')) {
     fail('INPUT_UNREADABLE', `${path}: not an lbua profile (schema lbua.profile/2 or /1)`);
   }
+  const missing = parsed.schema === 'lbua.profile/2' ? RUN_STATE_FIELDS.find((k) => !(k in parsed)) : undefined;
+  if (missing !== undefined) fail('INPUT_UNREADABLE', `${path}: not a whole lbua.profile/2 (no ${missing})`);
   return parsed as ProfileJson | RunStateJson;
 }
