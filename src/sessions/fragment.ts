@@ -29,9 +29,14 @@
 import { createHash } from 'node:crypto';
 import type { EpochMs, SourceRef } from '../core/types';
 import type { AgentInfo, EnrichedRecord } from '../enrich/types';
-import type { EvidenceOrder } from '../aggregate/types';
 import { classifySession } from './classify';
 import type { Session } from './types';
+
+/**
+ * Orders source references as one sequential pass meets them: the shape of aggregate/types.ts `EvidenceOrder`
+ * (`evidenceOrder(paths)` gives one), declared here because sessions/ sits below aggregate/.
+ */
+export type EvidenceOrder = (a: SourceRef, b: SourceRef) => number;
 
 /** Endpoints kept in order per session. */
 export const SEQUENCE_CAP = 50;

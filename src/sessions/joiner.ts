@@ -33,11 +33,10 @@
  * DETAIL_BUDGET. (A shard's own forced closes hand fragments out like any other: the joiner may still join them, so
  * there they move memory to the joiner rather than split sessions.)
  */
-import type { EvidenceOrder } from '../aggregate/types';
 import { appendAll } from '../core/arrays';
 import { fmt } from '../core/format';
 import { DETAIL_BUDGET, type FragmentBatch } from './stitcher';
-import { finalizeFragment, mergeInto, type SessionFragment } from './fragment';
+import { finalizeFragment, mergeInto, type EvidenceOrder, type SessionFragment } from './fragment';
 import type { Session } from './types';
 
 /** Joiner options (timeout, key and order as the shards' stitchers were given). */

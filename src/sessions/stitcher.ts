@@ -23,10 +23,9 @@
  */
 import { appendAll } from '../core/arrays';
 import type { EnrichedRecord } from '../enrich/types';
-import type { EvidenceOrder } from '../aggregate/types';
 import type { Session } from './types';
 import { fmt } from '../core/format';
-import { addRecord, finalizeFragment, fragmentKey, mergeInto, newFragment, type SessionFragment } from './fragment';
+import { addRecord, finalizeFragment, fragmentKey, mergeInto, newFragment, type EvidenceOrder, type SessionFragment } from './fragment';
 
 export { SEQUENCE_CAP } from './fragment';
 
