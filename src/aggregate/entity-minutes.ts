@@ -72,7 +72,7 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
   private lastTables: CellTable[] | null = null;
   /** The minute closed last (records for it or earlier are late). */
   private closed = Number.NEGATIVE_INFINITY;
-  /** The latest minute counted. */
+  /** The latest minute seen (of any record, counted or not). */
   maxMinute = Number.NEGATIVE_INFINITY;
   /** Records dropped for arriving after their minute was closed. */
   late = 0;
@@ -89,9 +89,12 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
 
   /** Counts one record (nothing for a record without a client address). */
   add(r: EnrichedRecord): void {
+    const m = Math.floor(r.startMs / 60_000);
+    // The newest minute is the newest record's, with a client address or not: "late" is relative to the input's
+    // newest record, as the shards' equivalence with one pass needs.
+    if (m > this.maxMinute) this.maxMinute = m;
     const ip = r.clientIp;
     if (ip === null) return;
-    const m = Math.floor(r.startMs / 60_000);
     if (m <= this.closed) {
       this.late++;
       return;
@@ -99,7 +102,6 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     const tables = m === this.lastMinute && this.lastTables !== null ? this.lastTables : this.tablesOf(m);
     this.lastMinute = m;
     this.lastTables = tables;
-    if (m > this.maxMinute) this.maxMinute = m;
     const c = r.client;
     this.touch(tables[0] as CellTable, 0, ip, r, ip);
     if (c !== null && c.narrow !== null) this.touch(tables[1] as CellTable, 1, c.narrow, r, ip);

@@ -8,9 +8,9 @@
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
  * Two sides: the counter (EntityMinutes, aggregate/entity-minutes.ts) closes each minute once the input is past it by
  * the lateness, and the judge (`createBurstJudge`) reads closed minutes in order, keeping the baselines and the open
- * runs, and gives the findings at the end. One thread wires the counter straight to the judge (the detector below).
- * A run sharded by data counts on each shard and judges on the main thread (detect/sharded/burst.ts). The judge's state (baselines, runs) saves and restores
- * (`toJSON`, `createBurstJudge(o, ctx, saved)`).
+ * runs, and gives the findings at the end. One thread wires the counter straight to the judge (the detector below);
+ * a run sharded by data counts on each shard and judges on the main thread (detect/sharded/burst.ts). The judge's
+ * state (baselines, warm-up, runs) saves and restores (`toJSON`, `createBurstJudge(o, ctx, saved)`).
  * Memory: per-minute counts for the minutes inside the lateness window, at most Limits.burstCellsPerMinute entities
  * per kind and minute (the lightest evicted, their counts kept for the peer statistics), and a baseline for at most
  * Limits.burstBaselines entities (the lowest evicted); each cap says so when reached (CAP_REACHED). Sharded, each

@@ -74,6 +74,9 @@ describe('EntityMinutes (the burst state)', () => {
     s.add(rec(4 * 60_000));
     s.add(rec(6 * 60_000));
     expect(s.late).toBe(1);
+    // A record without a client address is not counted, but it is the input's newest: the watermark follows it.
+    s.add(rec(20 * 60_000, { clientIp: null }));
+    expect(s.maxMinute).toBe(m0 + 20);
   });
 
   it('given an evidence order, a cell keeps the earliest references in it whatever order they come in', () => {

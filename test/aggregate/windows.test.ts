@@ -39,7 +39,9 @@ function inputs(seed: number): EnrichedRecord[][] {
       const t = m * 60_000 + Math.floor(rnd() * 60_000);
       const u = rnd();
       const delay = late || u < 0.01 ? (LATENESS + 2) * 60_000 : u < 0.11 ? Math.floor(rnd() * (LATENESS - 0.5) * 60_000) : 0;
-      timed.push({ t, arrive: t + delay, r: rec(t, { clientIp: ip, userAgent: pick(AGENTS), path: rnd() < 0.2 ? '/app.js' : '/', ...o }) });
+      // 2% of the records have no client address: not counted, but their time moves the input on.
+      const client = rnd() < 0.02 ? null : ip;
+      timed.push({ t, arrive: t + delay, r: rec(t, { clientIp: client, userAgent: pick(AGENTS), path: rnd() < 0.2 ? '/app.js' : '/', ...o }) });
     };
     const start = i * 4;
     for (let m = start; m < start + 30; m++) {
