@@ -28,7 +28,7 @@ import type { Finding } from './detect/types';
 import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS, type Limits } from './core/limits';
 import type { ReportSections } from './core/report-types';
-import { evidenceOrder } from './aggregate/types';
+import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -124,7 +124,7 @@ export interface Core {
 }
 
 /** Builds the analysis of a run on one thread (a --summary-only run counts the traffic summary alone). */
-export function createCore(options: AnalyzeOptions, stageFactories: readonly StageFactory[] = STAGES): Core {
+export function createCore(options: AnalyzeOptions, stageFactories: readonly StageFactory[] = STAGES, order?: EvidenceOrder): Core {
   const full = options.summaryOnly !== true;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const caps = new CapLog();
@@ -139,7 +139,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
   if (profiles) caps.watch(() => summary.capNote());
   const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
   const sessionKey = options.sessionKey ?? 'ip+ua';
-  const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions }) : null;
+  const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions, ...(order ? { order } : {}) }) : null;
   if (stitcher !== null) caps.watch(() => stitcher.capNote());
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
   const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps }) : null;

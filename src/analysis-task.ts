@@ -95,7 +95,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
   const behaviour = new BehaviourProfile(undefined, limits.families);
   const timeline = new Timeline();
   const view = geo ? new GeoView(geo.info()) : null;
-  const stitcher = createFragmentStitcher({ timeoutMs: options.sessionTimeoutMs ?? 30 * 60_000, key: options.sessionKey ?? 'ip+ua', maxOpen: limits.openSessions });
+  const stitcher = createFragmentStitcher({ timeoutMs: options.sessionTimeoutMs ?? 30 * 60_000, key: options.sessionKey ?? 'ip+ua', maxOpen: limits.openSessions, order });
   const sel = options.detectors ?? null;
   const instances = sel ? createDetectorInstances(sel, geo !== null, { limits, caps: new CapLog() }).filter((x) => !JOINED_DETECTORS.has(x.id)) : [];
   const observers = instances.map((x) => x.d).filter((d) => d.observe !== undefined);

@@ -12,6 +12,7 @@ import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
 import { inputsOverlap, orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
 import { runSharded } from './pipeline-parallel';
+import { evidenceOrder } from './aggregate/types';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow } from './core/report-types';
 import { attachEvidenceText } from './report/evidence';
@@ -76,7 +77,8 @@ async function analyzeInputs(
     }
     // The inputs overlap in time: read them again, merged by time, on this thread (runSharded added no diagnostic).
   }
-  const core = createCore(run, stageFactories);
+  // Evidence is ordered as the run reads its inputs (aggregate/types.ts), as in a sharded run.
+  const core = createCore(run, stageFactories, evidenceOrder(ordered.map((i) => (i.stdin ? '<stdin>' : i.path))));
   const summaries = await runInputs(ordered, run, {
     record: (r) => core.record(r),
     diagnostic: (d) => diags.add(d),
