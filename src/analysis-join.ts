@@ -103,6 +103,12 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
       for (const d of sessionDetectors) d.observeSession?.(s);
     }
   };
+  const rekeyAll = (): void => {
+    const map = (key: string): string => routes.finalEndpoint(key);
+    behaviour.rekey(map);
+    summary.rekey(map);
+    for (const { d } of instances) d.rekey?.(map, plan.order);
+  };
   const held = new Map<number, TaskState>();
   let next = 0;
   const mergeState = (s: TaskState): void => {
@@ -111,6 +117,9 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
     const f = s.full;
     if (f === null) return;
     routes.merge(createRouteTemplater({ patterns: options.routes ?? [] }, { maxChars: limits.cacheKeyChars }, f.routes));
+    // Collapses known so far re-key what is merged already, before the next part adds to it: the merged tables then
+    // hold no more keys than one pass's (which collapses as it goes), and their caps cut what one pass's would.
+    if (routes.guard.anyCollapsed) rekeyAll();
     behaviour.merge(BehaviourProfile.fromJSON(f.behaviour));
     timeline.merge(Timeline.fromJSON(f.timeline));
     if (view && f.geo) view.merge(GeoView.fromJSON(f.geo), plan.order);
@@ -142,12 +151,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
       const findings: { id: string; findings: Finding[] }[] = [];
       const built: Mutable<ReportSections> = {};
       if (full) {
-        if (routes.guard.anyCollapsed) {
-          const map = (key: string): string => routes.finalEndpoint(key);
-          behaviour.rekey(map);
-          summary.rekey(map);
-          for (const { d } of instances) d.rekey?.(map, plan.order);
-        }
+        if (routes.guard.anyCollapsed) rekeyAll();
         // Late records are counted where they were read; sessions split early, where they were joined.
         const late = stitching.late;
         const forced = joiner?.stats.forced ?? 0;

@@ -65,7 +65,7 @@ async function analyzeInputs(
   const full = options.summaryOnly !== true;
   const detected: DetectedFormats = new Map();
   const ordered = full ? await orderInputsByTime(inputs, options, detected) : inputs;
-  const run = { ...options, joinSlackMs: joinSlackMs(options) };
+  const run = { ...options, joinSlackMs: options.joinSlackMs ?? joinSlackMs(options) };
   const jobs = shardJobs(ordered, run, stageFactories, detected);
   if (jobs > 1) {
     const sharded = await runSharded(ordered, run, jobs, diags, detected, onProgress);
@@ -218,13 +218,14 @@ function shardJobs(ordered: readonly InputSpec[], options: AnalyzeOptions, stage
 }
 
 /**
- * The slack within which inputs that overlap in time are still read one after the other (PipelineOptions): less
- * than the lateness the session stitcher (10 minutes) and burst allow, so a record of the next input read after
- * the previous one's last is never late because of it; at most 5 minutes.
+ * The slack within which inputs that overlap in time are still read one after the other (PipelineOptions), unless
+ * the options say: 2 minutes (consecutive ALB files share seconds: requests in flight at the cut), and less than
+ * the lateness the session stitcher (10 minutes) and burst allow, so a record of the next input read after the
+ * previous one's last is never late because of it.
  */
 function joinSlackMs(options: AnalyzeOptions): number {
   const burst = options.detectors ? detectorOptions(options.detectors, 'burst').latenessMinutes : undefined;
-  const minutes = Math.min(5, 9, burst === undefined ? 5 : burst - 1);
+  const minutes = Math.min(2, burst === undefined ? 2 : burst - 1);
   return Math.max(0, minutes) * 60_000;
 }
 

@@ -89,7 +89,7 @@ describe('memory bounded by the caps whatever the number of distinct clients', (
       const { scaleLimits } = require(${JSON.stringify(join(ROOT, 'dist', 'core', 'limits.js'))});
       const live = (clients) => {
         const core = createCore({ format: 'alb', strict: false, maxLineLength: 65536, from: null, to: null, top: 10, maxWarnings: 20, geo: null,
-          detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 }, limits: scaleLimits(0.01) }, 'all');
+          detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 }, limits: scaleLimits(0.01) });
         const T0 = ${T0};
         for (let i = 0; i < clients; i++) {
           const n = (Math.imul(i + 1, 2654435761) + 0x0b000000) >>> 0;

@@ -64,9 +64,18 @@ describe('a route position collapsed mid-run', () => {
       expect(tr.from).not.toBe(tr.to);
     }
     for (const f of report.findings) expect(f.subject.value).not.toMatch(/\/shop\/red-/);
-    // Split over two workers (each part templates every record in the same order): the same report.
-    const split = await analyze(expandInputs([file]).inputs, { ...options, jobs: 2 });
-    expect(split.workers).toBe(2);
-    expect(renderJson(split.report)).toBe(renderJson(report));
+    // The same lines in two files, one after the other in time, sharded over two workers (each templates its own
+    // part; the guards merge, then the states re-key): the report of one thread.
+    const half = Math.floor(lines.length / 2);
+    const first = join(dir, 'shop-1.log');
+    const second = join(dir, 'shop-2.log');
+    writeFileSync(first, `${lines.slice(0, half).join('\n')}\n`);
+    writeFileSync(second, `${lines.slice(half).join('\n')}\n`);
+    const two = expandInputs([first, second]).inputs;
+    const sharded = await analyze(two, { ...options, jobs: 2, minTaskBytes: 1 });
+    expect(sharded.workers).toBe(2);
+    const oneThread = await analyze(two, options);
+    expect(renderJson(sharded.report)).toBe(renderJson(oneThread.report));
+    expect(oneThread.report.profiles?.endpoints_top.map((r) => [r.endpoint, r.requests])).toEqual(rows);
   }, 60_000);
 });

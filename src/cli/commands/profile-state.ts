@@ -67,6 +67,8 @@ export interface RunState {
   record(e: EnrichedRecord): void;
   /** A closed session. */
   session(s: Session): void;
+  /** Maps route- and endpoint-keyed state through the run's final routes (a collapse during the run: route-guard.ts). */
+  rekey(map: (key: string) => string, order: EvidenceOrder): void;
   toJSON(inputs: readonly string[], stitching: Stitching): RunStateJson;
 }
 
@@ -117,6 +119,11 @@ export function createRunState(ctx: RunContext): RunState {
       behaviour.observeSession(s);
       geo?.observeSession(s);
       for (const d of counting) d.observeSession?.(s);
+    },
+    rekey(map, order) {
+      behaviour.rekey(map);
+      summary.rekey(map);
+      for (const d of counting) d.rekey?.(map, order);
     },
     toJSON(inputs, stitching) {
       const { schema: _v1, ...profile } = behaviour.toJSON();

@@ -17,6 +17,7 @@ import { mergeProfiles, type ProfileJson } from '../../profile/behaviour';
 import { createStitcher } from '../../sessions/stitcher';
 import { validateSelection } from '../../detect/stage';
 import { withOut } from '../output';
+import { evidenceOrder } from '../../aggregate/types';
 import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
@@ -80,9 +81,12 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
           diagnostic: (d) => diags.add(d),
         }, detected);
         for (const s of stitcher.flush()) state.session(s);
+        // A position the route guard collapsed during the run counts every request under it (as analyze does).
+        const paths = inputs.map((i) => (i.stdin ? '<stdin>' : i.path));
+        if (enrich.routes.guard.anyCollapsed) state.rekey((k) => enrich.routes.finalEndpoint(k), evidenceOrder(paths));
         for (const message of caps.notes()) diags.add(capDiagnostic(message));
         const stitching = { late_records: stitcher.stats.late, forced_closes: stitcher.stats.forced, peak_open: stitcher.stats.peakOpen };
-        const json = state.toJSON(inputs.map((i) => (i.stdin ? '<stdin>' : i.path)), stitching);
+        const json = state.toJSON(paths, stitching);
         out.write(profileText(json));
         if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
       });
