@@ -95,7 +95,7 @@ async function analyzeInputs(
 
 /**
  * One CAP_REACHED note per capped structure whose cap was reached (the traffic summary's read from the merged
- * summary; parts of a split run that both enrich report the same note once), in a fixed order.
+ * summary; notes of the same text, from tasks of a sharded run, once), in a fixed order.
  */
 function addCapNotes(diags: DiagnosticLog, notes: readonly string[], traffic: TrafficProfile | null): void {
   const all = new Set([...notes, ...(traffic?.capNotes() ?? [])]);
