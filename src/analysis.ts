@@ -229,11 +229,16 @@ function joinSlackMs(options: AnalyzeOptions): number {
   return Math.max(0, minutes) * 60_000;
 }
 
-/** Worker threads asked for (1 = run on the main thread). */
+/**
+ * Worker threads asked for (1 = run on the main thread). Auto: with 4 cores or more and 8 MB of input or more, one
+ * worker per core but one (for the main thread, which merges and judges), at most 4. Below 4 cores a sharded run
+ * is slower in wall time than one thread: its workers hand their state over as plain data, which costs about 0.8x
+ * the single-thread CPU again (README, speed), and 2 cores cannot hide it.
+ */
 function wantedJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number {
   if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
   const cores = availableParallelism();
-  if (cores < 2) return 1;
+  if (cores < 4) return 1;
   let bytes = 0;
   for (const input of inputs) {
     // stdin's size is unknown: it keeps the single-thread path unless --jobs asks otherwise.
@@ -244,5 +249,5 @@ function wantedJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number
       // Unreadable: the read reports it.
     }
   }
-  return bytes >= 8 * 1024 * 1024 ? Math.min(cores, 4) : 1;
+  return bytes >= 8 * 1024 * 1024 ? Math.min(cores - 1, 4) : 1;
 }

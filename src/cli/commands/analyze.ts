@@ -77,7 +77,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
-    .option('--jobs <n>', 'worker threads, each taking whole input files (default: up to 4 with 2+ cores, 2+ files and 8 MB of input or more, and 4 GB of memory for a full run; 1 = none)')
+    .option('--jobs <n>', 'worker threads, each taking whole input files (default: with 4+ cores, 2+ files, 8 MB of input and 4 GB of memory, a worker per core but one, up to 4; 1 = none)')
     .option('--output <kind>', `${outputKindList()} (default: from the -o extension; else table on a terminal, json when piped)`)
     .option('-o, --out <file>', 'write the report to a file')
     .option('--top <n>', 'rows in each top-N table (default 10)')
