@@ -11,15 +11,16 @@
  *
  * Input: a seeded ALB log of N lines (default 1,000,000) over 24 h (`generate --seed 42 --hours 24`, thinned evenly
  * to exactly N lines, so the whole 24 h stay), gzipped in bench-out/ and generated once.
- *   rows      --summary-only --jobs 1 | --detectors none --jobs 1 | default --jobs 1 | default --jobs 2
+ *   rows      --summary-only --jobs 1 | --detectors none --jobs 1 | default --jobs 1 (one file: a run shards by files)
  *   20 files  the same log split by time into 20 gzipped files (bench-out/, made once): --jobs 1 and --jobs 2 in the
  *             same rounds; reports --jobs 2 ÷ --jobs 1 for CPU and for wall time (medians of per-round ratios)
  *   alloc     V8 heap bytes allocated per line, default --jobs 1 and --summary-only --jobs 1: the `allocated=` of
  *             every GC line of `node --trace-gc-nvp`, plus what was allocated after the last GC (heap used at exit,
  *             printed by scripts/bench-heap-exit.js, minus the last GC's size after), ÷ lines
- *   heap 256  default --jobs 1 and --jobs 2 under NODE_OPTIONS=--max-old-space-size=256: completes or not, RSS
+ *   heap 256  default --jobs 1 (the file) and --jobs 2 (the 20 files) under NODE_OPTIONS=--max-old-space-size=256:
+ *             completes or not, RSS
  *   5M        (--big or --lines5m; slow, off by default) a 5,000,000-line log of the same 24 h: floor, default
- *             --jobs 1 and --jobs 2 once each, for peak RSS
+ *             --jobs 1 once, for peak RSS
  *   Apache    the 10,000-line real Apache log of ../shared/corpus (found through its PROVENANCE.md; skipped when
  *             ../shared is absent): lbua default against goaccess (JSON report), interleaved, when goaccess is on PATH
  *   HTML      the HTML report of the N-line file, once: its size
@@ -162,7 +163,6 @@ async function main() {
       { key: 'summary', label: '--summary-only --jobs 1', args: ['--summary-only', '--jobs', '1'] },
       { key: 'none', label: '--detectors none --jobs 1', args: ['--detectors', 'none', '--jobs', '1'] },
       { key: 'full1', label: 'default --jobs 1', args: ['--jobs', '1'], target: `CPU ≤ ${TARGET.fullCpuRatio}x floor, RSS ≤ ${TARGET.rss1m} MB` },
-      { key: 'full2', label: 'default --jobs 2', args: ['--jobs', '2'] },
     ];
   const jobs = [
     { key: 'floor', label: 'floor: node gunzip + count lines', run: () => measure(node, floorArgs([file]), { stdout: 'pipe' }) },
@@ -216,13 +216,13 @@ async function main() {
     results.heap256 = {};
     const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=256`.trim();
     for (const j of ['1', '2']) {
-      const r = measure(node, [bin, 'analyze', '--output', 'json', '--jobs', j, file], { env: { NODE_OPTIONS: nodeOptions } });
+      const r = measure(node, [bin, 'analyze', '--output', 'json', '--jobs', j, j === '1' || !multi ? file : multiDir], { env: { NODE_OPTIONS: nodeOptions } });
       const ok = r.status === 0;
       results.heap256[`jobs${j}`] = { completed: ok, status: r.status, signal: r.signal, cpu: r.cpu, cpuRatio: r.cpu / floorCpu, wall: r.wall, rssMb: r.rssMb };
       const reason = (/FATAL ERROR: [^\n]*/.exec(r.stderr) ?? [r.stderr.trim().split('\n').slice(-1)[0] ?? ''])[0];
       results.heap256[`jobs${j}`].reason = ok ? null : reason;
       const why = ok ? 'completed' : `FAILED (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}: ${reason})`;
-      say(`  default --jobs ${j}  ${why}  CPU ${fx(r.cpu)} s (${fx(r.cpu / floorCpu)}x the median floor)  wall ${fx(r.wall)} s  peak RSS ${mb(r.rssMb)}`);
+      say(`  default --jobs ${j}${j === '1' || !multi ? '' : ' (20 files)'}  ${why}  CPU ${fx(r.cpu)} s (${fx(r.cpu / floorCpu)}x the median floor)  wall ${fx(r.wall)} s  peak RSS ${mb(r.rssMb)}`);
     }
   }
 
@@ -234,7 +234,6 @@ async function main() {
     const by5 = rounds([
       { key: 'floor', label: 'floor (5M)', run: () => measure(node, floorArgs([file5]), { stdout: 'pipe' }) },
       { key: 'full1', label: 'default --jobs 1 (5M)', run: analyze(['--jobs', '1'], [file5]) },
-      { key: 'full2', label: 'default --jobs 2 (5M)', run: analyze(['--jobs', '2'], [file5]) },
     ], 1);
     const fl5 = by5.get('floor');
     const n5counted = Number(fl5[0].stdout.trim());
@@ -242,8 +241,8 @@ async function main() {
     say('');
     say(`5M lines of the same 24 h (${fmt(n5counted)} lines, one round):`);
     say(header);
-    const labels = { floor: 'floor (5M)', full1: 'default --jobs 1 (5M)', full2: 'default --jobs 2 (5M)' };
-    for (const key of ['floor', 'full1', 'full2']) {
+    const labels = { floor: 'floor (5M)', full1: 'default --jobs 1 (5M)' };
+    for (const key of ['floor', 'full1']) {
       const s = summarize(labels[key], by5.get(key), fl5, n5counted);
       results.big[key] = s;
       say(row(s, key === 'floor' ? '' : `RSS ≤ ${TARGET.rss5m} MB`));
