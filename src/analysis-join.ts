@@ -35,7 +35,7 @@ import { createDetectorInstances, detectorOptions } from './detect/stage';
 import type { Detector, Finding } from './detect/types';
 import { profilesSection, type AnalyzeOptions, type CoreResult } from './analysis-core';
 import type { FragmentBatchJson, TaskState } from './analysis-task';
-import { JOINED_DETECTORS } from './analysis-task';
+import { JOINED_DETECTORS, parseJsonText } from './analysis-task';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -112,20 +112,20 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
   const held = new Map<number, TaskState>();
   let next = 0;
   const mergeState = (s: TaskState): void => {
-    traffic.merge(TrafficProfile.fromJSON(s.traffic, full));
+    traffic.merge(TrafficProfile.fromJSON(parseJsonText(s.traffic), full));
     for (const c of s.caps) taskCaps.push(c);
     const f = s.full;
     if (f === null) return;
-    routes.merge(createRouteTemplater({ patterns: options.routes ?? [] }, { maxChars: limits.cacheKeyChars }, f.routes));
+    routes.merge(createRouteTemplater({ patterns: options.routes ?? [] }, { maxChars: limits.cacheKeyChars }, parseJsonText(f.routes)));
     // Collapses known so far re-key what is merged already, before the next part adds to it: the merged tables then
     // hold no more keys than one pass's (which collapses as it goes), and their caps cut what one pass's would.
     if (routes.guard.anyCollapsed) rekeyAll();
-    behaviour.merge(BehaviourProfile.fromJSON(f.behaviour));
-    timeline.merge(Timeline.fromJSON(f.timeline));
-    if (view && f.geo) view.merge(GeoView.fromJSON(f.geo), plan.order);
+    behaviour.merge(BehaviourProfile.fromJSON(parseJsonText(f.behaviour)));
+    timeline.merge(Timeline.fromJSON(parseJsonText(f.timeline)));
+    if (view && f.geo) view.merge(GeoView.fromJSON(parseJsonText(f.geo)), plan.order);
     for (const { id, state } of f.detectors) {
       const d = instances.find((x) => x.id === id)?.d;
-      if (d?.state && state !== null) d.state.merge(state, plan.order);
+      if (d?.state && state !== null) d.state.merge(parseJsonText(state), plan.order);
     }
     stitching.late += f.stitching.late;
   };
@@ -135,7 +135,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
     },
     fragments(task, batch) {
       if (joiner === null) return;
-      consume(joiner.receive(task, { fragments: batch.fragments.map(fragmentFromJSON), watermark: batch.watermark, final: batch.final }));
+      consume(joiner.receive(task, { fragments: parseJsonText(batch.fragments).map(fragmentFromJSON), watermark: batch.watermark, final: batch.final }));
     },
     state(task, s) {
       held.set(task, s);

@@ -32,9 +32,26 @@ import { burstCounting, type BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions, selectedDetectors } from './detect/stage';
 import type { AnalyzeOptions } from './analysis-core';
 
+/**
+ * JSON text of a `T`: a task's state crosses to the main thread as one string per part (a flat copy, not a graph of
+ * objects), which the main thread parses and merges one part at a time, so it never holds a whole task's state as
+ * objects besides the merged one.
+ */
+export type JsonText<T> = string & { readonly __json?: T };
+
+/** JSON text of `value`. */
+export function jsonText<T>(value: T): JsonText<T> {
+  return JSON.stringify(value) as JsonText<T>;
+}
+
+/** The value of JSON text made by jsonText. */
+export function parseJsonText<T>(text: JsonText<T>): T {
+  return JSON.parse(text) as T;
+}
+
 /** A batch of session fragments as plain data (sessions/stitcher.ts FragmentBatch, serialized). */
 export interface FragmentBatchJson {
-  readonly fragments: readonly FragmentJson[];
+  readonly fragments: JsonText<readonly FragmentJson[]>;
   readonly watermark: number;
   readonly final: boolean;
 }
@@ -47,15 +64,15 @@ export interface TaskOutput {
 
 /** A task's state at its end, as plain data (structured-clone safe). */
 export interface TaskState {
-  readonly traffic: TrafficJson;
+  readonly traffic: JsonText<TrafficJson>;
   /** Null in a --summary-only run (no enrichment). */
   readonly full: {
-    readonly routes: RouteGuardJson;
-    readonly behaviour: ProfileJson;
-    readonly timeline: TimelineJson;
-    readonly geo: GeoViewJson | null;
+    readonly routes: JsonText<RouteGuardJson>;
+    readonly behaviour: JsonText<ProfileJson>;
+    readonly timeline: JsonText<TimelineJson>;
+    readonly geo: JsonText<GeoViewJson> | null;
     /** The detectors' aggregates, by id, in registry order (burst and the session detectors are not here). */
-    readonly detectors: readonly { readonly id: string; readonly state: unknown }[];
+    readonly detectors: readonly { readonly id: string; readonly state: JsonText<unknown> | null }[];
     readonly stitching: StitcherStats;
   } | null;
   /** CAP_REACHED messages of the task's capped structures (its traffic summary's are read from the merged one). */
@@ -86,7 +103,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
     return {
       record: (r) => traffic.observe(r),
       batchEnd: () => undefined,
-      finish: () => ({ traffic: traffic.toJSON(), full: null, caps: caps.notes() }),
+      finish: () => ({ traffic: jsonText(traffic.toJSON()), full: null, caps: caps.notes() }),
     };
   }
   const geo = options.geo ?? null;
@@ -104,7 +121,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
     : null;
   const handOut = (): void => {
     const batch = stitcher.handOut();
-    if (batch.fragments.length > 0 || batch.final) out.fragments({ fragments: batch.fragments.map(fragmentToJSON), watermark: batch.watermark, final: batch.final });
+    if (batch.fragments.length > 0 || batch.final) out.fragments({ fragments: jsonText(batch.fragments.map(fragmentToJSON)), watermark: batch.watermark, final: batch.final });
   };
   // Fragments are handed over once event time has moved on by HAND_OUT_MS since the last time (the joiner releases a
   // session only a timeout after its end anyway): a few hundred batches a day, not one per batch of lines.
@@ -130,15 +147,15 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
     finish() {
       burst?.finish();
       const last = stitcher.flush();
-      out.fragments({ fragments: last.fragments.map(fragmentToJSON), watermark: last.watermark, final: true });
+      out.fragments({ fragments: jsonText(last.fragments.map(fragmentToJSON)), watermark: last.watermark, final: true });
       return {
-        traffic: traffic.toJSON(),
+        traffic: jsonText(traffic.toJSON()),
         full: {
-          routes: enrich.routes.toJSON(),
-          behaviour: behaviour.toJSON(),
-          timeline: timeline.toJSON(),
-          geo: view ? view.toJSON() : null,
-          detectors: instances.map(({ id, d }) => ({ id, state: d.state ? d.state.toJSON() : null })),
+          routes: jsonText(enrich.routes.toJSON()),
+          behaviour: jsonText(behaviour.toJSON()),
+          timeline: jsonText(timeline.toJSON()),
+          geo: view ? jsonText(view.toJSON()) : null,
+          detectors: instances.map(({ id, d }) => ({ id, state: d.state ? jsonText(d.state.toJSON()) : null })),
           stitching: { ...stitcher.stats },
         },
         caps: caps.notes(),

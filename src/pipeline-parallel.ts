@@ -169,7 +169,7 @@ export async function runSharded(
   const joinCore = createJoin(options, { tasks: tasks.length, firstMs: taskInputs.map((t) => t[0]?.firstMs ?? null), order });
   const { geo, ...cloneable } = options;
   const init: WorkerInit = { options: cloneable, geo: geo?.source ?? null, maxWarnings: diags.limit, paths };
-  const results: (TaskResult | undefined)[] = [];
+  const results: (Omit<TaskResult, 'state'> | undefined)[] = [];
   const workers: Worker[] = [];
   let overlap = false;
   try {
@@ -198,8 +198,10 @@ export async function runSharded(
               overlap = true;
               resolve();
             } else {
-              results[m.task] = m.result;
-              joinCore.state(m.task, m.result.state);
+              // The state goes to the join (merged, then dropped); the rest is kept for the report.
+              const { state, ...rest } = m.result;
+              results[m.task] = rest;
+              joinCore.state(m.task, state);
               if (++done === tasks.length) resolve();
               else give(w);
             }
