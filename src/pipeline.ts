@@ -11,6 +11,7 @@ import type { Diagnostic, EpochMs, LogRecord, SourceRef } from './core/types';
 import { LbuaError } from './core/types';
 import { excerpt } from './core/text';
 import type { InputSpec } from './input/expand';
+import { StrayGuard, type StrayOutput } from './input/stray';
 import { awsLogEndMs } from './input/window';
 import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
 import { mergeByTime } from './input/merge';
@@ -143,6 +144,7 @@ async function readMerged(readers: readonly InputReader[], firstMs: readonly Epo
     const own: PipelineSink = { record: (r) => buffer.push(r), diagnostic: diagnosticOf(i) };
     let opened = false;
     let parsed = false;
+    let flushed = false;
     return {
       firstMs: firstMs[i] ?? 0,
       next: async (): Promise<LogRecord[] | null> => {
@@ -152,11 +154,18 @@ async function readMerged(readers: readonly InputReader[], firstMs: readonly Epo
         }
         if (parsed && sink.afterBatch) await sink.afterBatch(reader.summary);
         buffer.length = 0;
-        const batch = await reader.nextBatch();
-        if (batch === null) {
+        if (flushed) {
           reader.finish(own);
           finished(i);
           return null;
+        }
+        const batch = await reader.nextBatch();
+        if (batch === null) {
+          // The record the stray guard still holds comes last, as a chunk of its own.
+          flushed = true;
+          parsed = false;
+          reader.flushHeld(own);
+          return buffer;
         }
         reader.parse(batch, own);
         parsed = true;
@@ -374,6 +383,8 @@ class InputReader {
   private sample: readonly string[] = [];
   /** The generator is exhausted (the detection read it to its end). */
   private ended = false;
+  /** Records dated far after the rest of the input are held until the next one shows whether they strayed. */
+  private readonly guard = new StrayGuard();
 
   constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats) {
     this.file = input.stdin ? '<stdin>' : input.path;
@@ -426,11 +437,17 @@ class InputReader {
 
   /** Parses a batch into `sink`, counting its lines. */
   parse(batch: LineBatch, sink: PipelineSink): void {
-    processBatch(batch, this.format, this.file, this.options, this.summary, sink, this.notALog);
+    processBatch(batch, this.format, this.file, this.options, this.summary, sink, this.notALog, this.guard);
+  }
+
+  /** After the last batch: the record the stray guard still holds, if any (before finish). */
+  flushHeld(sink: PipelineSink): void {
+    this.guard.flush(strayOutput(this.summary, sink));
   }
 
   /** After the last batch: damage, notes about the input, and a format that most lines did not match. */
   finish(sink: PipelineSink): void {
+    this.flushHeld(sink);
     const { summary, outcome } = this;
     summary.gzip = outcome.gzip;
     summary.damaged = outcome.damage;
@@ -454,8 +471,9 @@ class InputReader {
  * Parses a batch of lines into records for `sink`, counting each line in `summary`. Without a format every line is
  * malformed, or skipped when `notALog` (a file found under a directory that no format parses).
  */
-export function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink, notALog = false): void {
+export function processBatch(batch: LineBatch, format: FormatParser | null, file: string, options: PipelineOptions, summary: InputSummary, sink: PipelineSink, notALog = false, guard: StrayGuard | null = null): void {
   const { from, to, strict } = options;
+  const out = guard === null ? null : strayOutput(summary, sink);
   let lineNo = batch.firstLine;
   // One parse context for the batch, its source set for each line (parsers keep the source, never the context).
   const ctx: { source: SourceRef; strict: boolean } = { source: { file, line: lineNo }, strict };
@@ -480,11 +498,11 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
         summary.filtered++;
         continue;
       }
-      summary.records++;
-      if (summary.firstMs === null || t < summary.firstMs) summary.firstMs = t;
-      if (summary.lastMs === null || t > summary.lastMs) summary.lastMs = t;
-      if (r.warnings) for (const w of r.warnings) sink.diagnostic(w);
-      sink.record(r.record);
+      if (guard !== null && out !== null) {
+        guard.offer(r.record, r.warnings, out);
+        continue;
+      }
+      countRecord(r.record, r.warnings, summary, sink);
     } else if (r.kind === 'skip') {
       summary.skipped++;
       if (r.note) sink.diagnostic(r.note);
@@ -493,6 +511,27 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
       sink.diagnostic(r.diagnostic);
     }
   }
+}
+
+/** Counts a record in its input's summary and hands it (and its parser's warnings) to the sink. */
+function countRecord(record: LogRecord, warnings: readonly Diagnostic[] | undefined, summary: InputSummary, sink: PipelineSink): void {
+  const t = record.startMs;
+  summary.records++;
+  if (summary.firstMs === null || t < summary.firstMs) summary.firstMs = t;
+  if (summary.lastMs === null || t > summary.lastMs) summary.lastMs = t;
+  if (warnings) for (const w of warnings) sink.diagnostic(w);
+  sink.record(record);
+}
+
+/** Where an input's stray guard (input/stray.ts) hands records on: counted as records, or as malformed lines. */
+function strayOutput(summary: InputSummary, sink: PipelineSink): StrayOutput {
+  return {
+    accept: (record, warnings) => countRecord(record, warnings, summary, sink),
+    stray: (d) => {
+      summary.malformed++;
+      sink.diagnostic(d);
+    },
+  };
 }
 
 /** If most lines failed, the format is probably wrong: say so and suggest the detected one. */

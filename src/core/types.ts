@@ -74,6 +74,8 @@ export type DiagnosticCode =
   | 'PARSE_NO_MATCH'
   | 'PARSE_BAD_FIELD'
   | 'PARSE_TRAILING_FIELDS'
+  /** A record dated far after the records around it (input/stray.ts): not analyzed. */
+  | 'TIME_STRAY'
   | 'DETECT_NO_FORMAT'
   | 'INPUT_NOT_A_LOG'
   | 'FORMAT_MISMATCH'

@@ -3,7 +3,7 @@
  * walks or allocates every minute of the range. Before the fix, one line dated 1996 next to a 2026 log took
  * minutes in the surge detector and allocated a zero per empty minute for the median rate.
  */
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
@@ -23,4 +23,27 @@ describe('a stray timestamp thirty years away', () => {
     expect(report.timeline.buckets.length).toBeLessThanOrEqual(720);
     expect(report.timeline.bucket_seconds).toBe(2_592_000);
   }, 30_000);
+});
+
+describe('a stray timestamp months ahead, in the middle of a log', () => {
+  it('is reported as a malformed line and not analyzed, so the records after it are not late', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'lbua-stray-ahead-'));
+    const clean = join(tmp, 'clean.log');
+    expect(lbua(['generate', '-n', '6000', '--hours', '2', '--seed', '3', '--incident', 'all', '-o', clean]).code).toBe(0);
+    const lines = readFileSync(clean, 'utf8').split('\n');
+    // Line 2,001 of the new file: a copy of line 2,000 dated six months later (a broken clock on one host).
+    const stray = (lines[1999] ?? '').replace(/2026-03-10T\d\d/g, '2026-09-10T06');
+    const withStray = join(tmp, 'stray.log');
+    writeFileSync(withStray, [...lines.slice(0, 2000), stray, ...lines.slice(2000)].join('\n'));
+    type R = { inputs: { malformed: number; records: number }[]; warnings: { code: string; line: number | null }[]; sessions: { stitching: { late_records: number } }; findings: { detector: string; severity: string; subject: { value: string } }[] };
+    const a = json(lbua(['analyze', clean, '--output', 'json'])) as R;
+    const b = json(lbua(['analyze', withStray, '--output', 'json'])) as R;
+    expect(b.inputs[0]?.malformed).toBe(1);
+    expect(b.inputs[0]?.records).toBe(a.inputs[0]?.records);
+    expect(b.warnings.filter((w) => w.code === 'TIME_STRAY').map((w) => w.line)).toEqual([2001]);
+    expect(b.sessions.stitching.late_records).toBe(a.sessions.stitching.late_records);
+    const what = (r: R): string[] => r.findings.map((f) => `${f.detector} ${f.severity} ${f.subject.value}`);
+    expect(what(a).length).toBeGreaterThanOrEqual(5);
+    expect(what(b)).toEqual(what(a));
+  }, 60_000);
 });
