@@ -4,12 +4,13 @@
  * one `GET /shop/:var` row with all of them, no `/shop/<slug>` row, and sessions that enter, leave and move by
  * `/shop/:var` only (core/rekey.ts, enrich/route-guard.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
+import { lbua } from '../helpers/cli';
 
 const T0 = Date.parse('2026-03-10T06:00:00Z');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -77,5 +78,19 @@ describe('a route position collapsed mid-run', () => {
     const oneThread = await analyze(two, options);
     expect(renderJson(sharded.report)).toBe(renderJson(oneThread.report));
     expect(oneThread.report.profiles?.endpoints_top.map((r) => [r.endpoint, r.requests])).toEqual(rows);
+    // Profiled apart, the halves' guards do not collapse on their own (the first half has 300 slugs); merged, they
+    // do, and the merged profile counts the first half's requests under /shop/:var too, as a profile of both does.
+    const [pa, pb, pab] = [join(dir, 'a.json'), join(dir, 'b.json'), join(dir, 'ab.json')];
+    expect(lbua(['profile', first, '-o', pa]).code).toBe(0);
+    expect(lbua(['profile', second, '-o', pb]).code).toBe(0);
+    expect(lbua(['profile', first, second, '-o', pab]).code).toBe(0);
+    const merged = lbua(['profile', '--merge', pa, pb]);
+    expect(merged.code).toBe(0);
+    type P = { endpoints: Record<string, { requests: number }> };
+    const endpoints = (p: P): [string, number][] => Object.entries(p.endpoints).map(([k, e]) => [k, e.requests]);
+    const whole = JSON.parse(readFileSync(pab, 'utf8')) as P;
+    expect(endpoints(JSON.parse(readFileSync(pa, 'utf8')) as P).length).toBeGreaterThan(300);
+    expect(endpoints(JSON.parse(merged.stdout) as P)).toEqual(endpoints(whole));
+    expect(whole.endpoints['GET /shop/:var']?.requests).toBe(2100);
   }, 60_000);
 });

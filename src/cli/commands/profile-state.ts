@@ -23,6 +23,8 @@ import { TrafficProfile, type TrafficJson } from '../../profile/traffic';
 import { Timeline, type TimelineJson } from '../../profile/timeline';
 import { GeoView, type GeoViewJson } from '../../profile/geo-view';
 import { getDetector } from '../../detect/registry';
+import { createRouteTemplater } from '../../enrich/route-template';
+import type { RouteGuardJson } from '../../enrich/route-guard';
 import { selectedDetectors, type DetectorSelection } from '../../detect/stage';
 import type { Detector, DetectorOptions } from '../../detect/types';
 
@@ -53,6 +55,11 @@ export interface RunStateJson extends Omit<ProfileJson, 'schema'> {
   readonly geo: GeoViewJson | null;
   readonly sessions: { readonly stitching: Stitching; readonly summary: SessionSummaryJson };
   readonly detectors: Readonly<Record<string, DetectorStateJson>>;
+  /**
+   * The route templater's cardinality guard (enrich/route-guard.ts): merged profiles re-key what is keyed by route
+   * when the guards together collapse a position that neither did alone.
+   */
+  readonly routes?: RouteGuardJson;
 }
 
 /** What the stitcher did (sums, and the largest number of sessions open at once). */
@@ -69,7 +76,7 @@ export interface RunState {
   session(s: Session): void;
   /** Maps route- and endpoint-keyed state through the run's final routes (a collapse during the run: route-guard.ts). */
   rekey(map: (key: string) => string, order: EvidenceOrder): void;
-  toJSON(inputs: readonly string[], stitching: Stitching): RunStateJson;
+  toJSON(inputs: readonly string[], stitching: Stitching, routes: RouteGuardJson): RunStateJson;
 }
 
 /** What counting needs besides the settings. */
@@ -125,10 +132,10 @@ export function createRunState(ctx: RunContext): RunState {
       summary.rekey(map);
       for (const d of counting) d.rekey?.(map, order);
     },
-    toJSON(inputs, stitching) {
+    toJSON(inputs, stitching, routes) {
       const { schema: _v1, ...profile } = behaviour.toJSON();
       return {
-        schema: 'lbua.profile/2', ...profile, inputs, settings: ctx.settings,
+        schema: 'lbua.profile/2', ...profile, inputs, settings: ctx.settings, routes,
         traffic: traffic.toJSON(), timeline: timeline.toJSON(), geo: geo === null ? null : geo.toJSON(),
         sessions: { stitching, summary: summary.toJSON() },
         detectors: Object.fromEntries(detectors.map(({ id, options, d }) => [id, { options, state: d.state === undefined ? null : d.state.toJSON() }])),
@@ -150,7 +157,7 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
   }
   const inputs = files.flatMap((f) => f.json.inputs);
   const order: EvidenceOrder = evidenceOrder(inputs);
-  const { schema: _v1, ...profile } = mergeProfiles(files.map((f) => ({ ...f.json, schema: 'lbua.profile/1' })));
+  const mergedProfile = mergeProfiles(files.map((f) => ({ ...f.json, schema: 'lbua.profile/1' })));
   const merged = <S extends { merge(o: S, order: EvidenceOrder): void; toJSON(): unknown }, J>(parts: readonly J[], read: (j: J) => S): S => {
     const [head, ...tail] = parts.map(read) as [S, ...S[]];
     for (const p of tail) head.merge(p, order);
@@ -158,6 +165,11 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
   };
   const settings = first.json.settings;
   const caps = new CapLog();
+  // The parts' route guards together: a position they collapse between them re-keys what is keyed by route.
+  const guards = files.flatMap((f) => (f.json.routes === undefined ? [] : [f.json.routes]));
+  const templater = guards.length === 0 ? null : createRouteTemplater({ patterns: settings.routes }, { maxChars: limits.cacheKeyChars }, guards[0]);
+  for (const g of guards.slice(1)) templater?.merge(createRouteTemplater({ patterns: settings.routes }, { maxChars: limits.cacheKeyChars }, g));
+  const rekey = templater !== null && templater.guard.anyCollapsed ? (key: string): string => templater.finalEndpoint(key) : null;
   const detectors: Record<string, DetectorStateJson> = {};
   for (const [id, { options }] of Object.entries(first.json.detectors)) {
     const def = getDetector(id);
@@ -168,11 +180,20 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
       const s = f.json.detectors[id]?.state ?? null;
       if (d.state !== undefined && s !== null) d.state.merge(s, order);
     }
+    if (rekey !== null) d.rekey?.(rekey, order);
     detectors[id] = { options, state: d.state === undefined ? null : d.state.toJSON() };
   }
   const geoParts = files.map((f) => f.json.geo).filter((g): g is GeoViewJson => g !== null);
+  const behaviour = BehaviourProfile.fromJSON(mergedProfile);
+  const summary = merged(files.map((f) => f.json.sessions.summary), SessionSummary.fromJSON);
+  if (rekey !== null) {
+    behaviour.rekey(rekey);
+    summary.rekey(rekey);
+  }
+  const { schema: _v1, ...profile } = rekey === null ? mergedProfile : behaviour.toJSON();
   return {
     schema: 'lbua.profile/2', ...profile, inputs, settings,
+    ...(templater === null ? {} : { routes: templater.toJSON() }),
     traffic: merged(files.map((f) => f.json.traffic), (j) => TrafficProfile.fromJSON(j, true)).toJSON(),
     timeline: merged(files.map((f) => f.json.timeline), Timeline.fromJSON).toJSON(),
     geo: geoParts.length === 0 ? null : merged(geoParts, GeoView.fromJSON).toJSON(),
@@ -180,7 +201,7 @@ export function mergeRunStates(files: readonly { readonly path: string; readonly
       stitching: files.map((f) => f.json.sessions.stitching).reduce((a, b) => ({
         late_records: a.late_records + b.late_records, forced_closes: a.forced_closes + b.forced_closes, peak_open: Math.max(a.peak_open, b.peak_open),
       })),
-      summary: merged(files.map((f) => f.json.sessions.summary), SessionSummary.fromJSON).toJSON(),
+      summary: summary.toJSON(),
     },
     detectors,
   };

@@ -86,7 +86,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
         if (enrich.routes.guard.anyCollapsed) state.rekey((k) => enrich.routes.finalEndpoint(k), evidenceOrder(paths));
         for (const message of caps.notes()) diags.add(capDiagnostic(message));
         const stitching = { late_records: stitcher.stats.late, forced_closes: stitcher.stats.forced, peak_open: stitcher.stats.peakOpen };
-        const json = state.toJSON(paths, stitching);
+        const json = state.toJSON(paths, stitching, enrich.routes.toJSON());
         out.write(profileText(json));
         if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
       });
