@@ -15,7 +15,7 @@ import { StrayGuard, type StrayOutput } from './input/stray';
 import { awsLogEndMs } from './input/window';
 import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
 import { mergeByTime } from './input/merge';
-import { detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
+import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
 import { getFormat } from './formats/registry';
 import type { FormatParser } from './formats/types';
 
@@ -330,9 +330,11 @@ function noFormatDiagnostic(file: string, sample: readonly string[], packed: (ty
   const what = packed
     ? ` (it looks like ${packed.name}-compressed data; lbua reads gzip and plain text)`
     : utf16 ? ' (it looks like UTF-16 text)' : jsonLines ? ' (it looks like JSON lines, a layout no lbua format reads yet)' : '';
+  const closest = what === '' ? closestFormat(sample) : null;
+  const near = closest === null ? '' : ` (closest: ${closest.id}, which says of line ${closest.line}: ${closest.reason})`;
   return {
     code: 'DETECT_NO_FORMAT', severity: 'error', source: { file, line: 1 },
-    message: `no known format parses the first lines of this input${what}; every line counted as malformed`,
+    message: `no known format parses the first lines of this input${what}${near}; every line counted as malformed`,
     excerpt: excerpt(sample[0] ?? ''),
     hint: packed
       ? `decompress it on the way in, e.g. ${packed.cat} FILE | lbua analyze -`

@@ -50,3 +50,32 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
     scores: ranked.map((s) => ({ id: s.id, score: Math.round(s.score * 1000) / 1000 })),
   };
 }
+
+/** The format that came closest to parsing a line no format parses, and why it refused it. */
+export interface ClosestFormat {
+  readonly id: string;
+  /** 1-based index of the line among the sample's lines. */
+  readonly line: number;
+  /** The format's parse error for that line (naming the first field that failed, where the format checks fields). */
+  readonly reason: string;
+}
+
+/**
+ * For the no-format error: among the formats, the one whose shape fits the first non-blank sample line best (a
+ * parse error that names a field means the line got that far), with its error. Null when the sample is blank or when
+ * every format refused the line as a whole.
+ */
+export function closestFormat(sample: readonly string[], formats: readonly FormatParser[] = allFormats()): ClosestFormat | null {
+  const index = sample.findIndex((l) => l.trim() !== '');
+  const line = sample[index];
+  if (line === undefined) return null;
+  let best: { id: string; rank: number; reason: string } | null = null;
+  for (const fmt of formats) {
+    const r = fmt.parse(line, { source: { file: '<detect>', line: index + 1 }, strict: false, detecting: true });
+    if (r.kind !== 'error') continue;
+    const rank = fmt.detect(line) + (r.diagnostic.field !== undefined ? 0.5 : 0);
+    if (best === null || rank > best.rank) best = { id: fmt.id, rank, reason: r.diagnostic.message };
+  }
+  // Rank 0: every format refused the line as a whole; none came close.
+  return best === null || best.rank === 0 ? null : { id: best.id, line: index + 1, reason: best.reason };
+}

@@ -54,7 +54,7 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
   const startMs = fieldIso(line, f, 0);
   if (Number.isNaN(startMs)) {
     if (isAwsTestFileLine(line)) return { kind: 'skip', reason: 'header' };
-    return parseError(line, ctx, 'not a Classic ELB line (first field is not an ISO-8601 UTC timestamp)', 'timestamp');
+    return parseError(line, ctx, 'not a Classic ELB line (first field is not an ISO-8601 UTC timestamp)');
   }
   if (nf < MIN_FIELDS) return parseError(line, ctx, `truncated ELB line: ${nf} fields, expected at least ${MIN_FIELDS}`);
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
