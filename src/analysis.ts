@@ -14,7 +14,8 @@ import { inputsOverlap, orderInputsByTime, runInputs, type DetectedFormats, type
 import { runSharded } from './pipeline-parallel';
 import { evidenceOrder } from './aggregate/types';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
-import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow } from './core/report-types';
+import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow, ReportWarning } from './core/report-types';
+import { inputsWithoutRecordsDiagnostic } from './empty-run';
 import { attachEvidenceText } from './report/evidence';
 import { VERSION } from './version';
 import { detectorOptions, mergeRaw, selectedDetectors } from './detect/stage';
@@ -72,7 +73,7 @@ async function analyzeInputs(
     if (sharded !== null) {
       addCapNotes(diags, sharded.caps, sharded.traffic);
       return buildReport(sharded.workers, inputs, ordered, sharded.summaries, sharded.traffic, diags, options, {
-        full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings]) : []),
+        full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings]) : []), detectorsRan: sharded.detectorsRan,
       });
     }
     // The inputs overlap in time: read them again, merged by time, on this thread (runSharded added no diagnostic).
@@ -89,7 +90,7 @@ async function analyzeInputs(
   const result = core.finish();
   addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic, diags, options, {
-    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []),
+    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []), detectorsRan: result.detectorsRan,
   });
 }
 
@@ -108,6 +109,8 @@ interface RunParts {
   /** Sections after `top` (sessions, profiles, then each stage's), in report order. */
   readonly built: ReportSections;
   readonly findings: () => ReportFinding[];
+  /** Whether detectors ran (not with --summary-only or --detectors none): "No findings" means something only then. */
+  readonly detectorsRan: boolean;
 }
 
 /** The report document from a run's results. `ordered` is the order the inputs were read in. */
@@ -173,14 +176,22 @@ async function buildReport(
       error_paths: top.error_paths.map(rowJson),
     },
     ...built,
-    warnings: diags.warnings(),
+    warnings: withNoRecordWarning(diags, byGiven.map(inputJson)),
     warnings_total: diags.total,
+    detectors_run: parts.detectorsRan,
     findings: await withEvidence(parts.findings()),
   };
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors, workers };
 }
 
+
+/** The run's warnings, with the one naming the inputs that yielded no record while others did (empty-run.ts). */
+function withNoRecordWarning(diags: DiagnosticLog, inputs: readonly ReportInput[]): ReportWarning[] {
+  const d = inputsWithoutRecordsDiagnostic(inputs);
+  if (d !== null) diags.add(d);
+  return diags.warnings();
+}
 
 function inputJson(s: InputSummary): ReportInput {
   return {

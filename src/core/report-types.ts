@@ -100,7 +100,22 @@ export interface Report extends ReportSections {
   readonly top: Readonly<Record<string, readonly ReportTopRow[]>>;
   readonly warnings: readonly ReportWarning[];
   readonly warnings_total: number;
+  /**
+   * Whether detectors ran: false with --summary-only or --detectors none, when an empty `findings` says nothing.
+   * Absent in reports before 2026-12-07 (read it as `options.detectors !== "none"`: detectorsRan()).
+   */
+  readonly detectors_run?: boolean;
   readonly findings: readonly ReportFinding[];
+}
+
+/** The option that kept a report's detectors from running (a --summary-only report has no sessions section). */
+export function notRunBecause(report: Pick<Report, 'sessions'>): string {
+  return report.sessions === undefined ? '--summary-only' : '--detectors none';
+}
+
+/** Whether a report's detectors ran (reports before 2026-12-07 lack `detectors_run`). */
+export function detectorsRan(report: Pick<Report, 'detectors_run' | 'options'>): boolean {
+  return report.detectors_run ?? report.options['detectors'] !== 'none';
 }
 
 /** A kept session, as shown in reports. */

@@ -78,6 +78,7 @@ export type DiagnosticCode =
   | 'TIME_STRAY'
   | 'DETECT_NO_FORMAT'
   | 'INPUT_NOT_A_LOG'
+  | 'INPUT_NO_RECORDS'
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
   | 'OPTION_INVALID'

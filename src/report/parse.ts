@@ -246,6 +246,7 @@ const report = object<Report>({
   geo: optional(geo),
   warnings: arrayOf(warning),
   warnings_total: num,
+  detectors_run: optional(bool),
   findings: arrayOf(finding),
 });
 

@@ -9,6 +9,7 @@ import { formatBytes, spansDays, windowText } from '../core/units';
 import { fmt } from '../core/format';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
 import { evidenceSummary, inputFormats } from './evidence';
+import { detectorsRan, notRunBecause } from '../core/report-types';
 
 /** Rendering options for the terminal (the reporters' options: all of them are the table's). */
 export type TableOptions = RenderOptions;
@@ -104,7 +105,14 @@ function extraSections(report: Report): ((st: Style, w: number, fit: number) => 
 }
 
 function renderFindings(report: Report, st: Style, opts: TableOptions): string {
-  const lines: string[] = [heading(st, `Findings (${report.findings.length})`)];
+  const lines: string[] = [];
+  // Inputs that yielded no record head the report: the findings below say nothing about them.
+  for (const w of report.warnings.filter((x) => x.code === 'INPUT_NO_RECORDS')) lines.push(st.yellow(`! ${safe(w.message, 400)}`));
+  if (!detectorsRan(report)) {
+    lines.push(heading(st, 'Findings'), st.yellow(`  Detectors not run (${notRunBecause(report)}): no finding was looked for.`));
+    return lines.join('\n');
+  }
+  lines.push(heading(st, `Findings (${report.findings.length})`));
   if (report.findings.length === 0) {
     lines.push(st.green('  No findings.'));
     return lines.join('\n');

@@ -184,16 +184,20 @@ describe('lbua analyze', () => {
     bytes[100] = 13;
     bytes[900] = 13;
     writeFileSync(f, bytes);
-    const rep = json(lbua(['analyze', f, '--output', 'json'])) as { warnings: { code: string }[] };
-    expect(rep.warnings.map((w) => w.code)).toContain('DETECT_NO_FORMAT');
-    expect(rep.warnings.map((w) => w.code)).not.toContain('INPUT_CR_LINE_ENDINGS');
+    // No record: exit 2 with the reason (empty-run.ts), not a report that reads as all clear.
+    const r = lbua(['analyze', f, '--output', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no known format parses the first lines of this input');
+    expect(r.stderr).not.toContain('CR');
   });
 
   it('says a JSON-lines log is a layout no format reads yet', () => {
     const f = join(tmp, 'access.json');
     writeFileSync(f, '{"ip":"1.2.3.4","path":"/x","status":"200"}\n{"ip":"1.2.3.5","path":"/y","status":"404"}\n');
-    const rep = json(lbua(['analyze', f, '--output', 'json'])) as { warnings: { code: string; message: string }[] };
-    expect(rep.warnings[0]?.message).toContain('(it looks like JSON lines, a layout no lbua format reads yet)');
+    const r = lbua(['analyze', f, '--output', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('(it looks like JSON lines, a layout no lbua format reads yet)');
   });
 
   it.each([
@@ -210,7 +214,15 @@ describe('lbua analyze', () => {
     junk[1200] = 10;
     junk[1201] = 35;
     writeFileSync(f, Buffer.concat([magic, junk]));
-    const rep = json(lbua(['analyze', f, '--output', 'json'])) as { inputs: { format: string | null }[]; warnings: { code: string; message: string; hint?: string }[] };
+    const r = lbua(['analyze', f, '--output', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toEqual([
+      expect.stringContaining(`it looks like ${name}-compressed data; lbua reads gzip and plain text`),
+      `lbua: hint: decompress it on the way in, e.g. ${cat} FILE | lbua analyze -`,
+      '',
+    ]);
+    // Next to a log that reads, the same input is a warning in the report.
+    const rep = json(lbua(['analyze', f, SAMPLE, '--output', 'json'])) as { inputs: { format: string | null }[]; warnings: { code: string; message: string; hint?: string }[] };
     expect(rep.inputs[0]?.format).toBeNull();
     const w = rep.warnings.find((x) => x.code === 'DETECT_NO_FORMAT');
     expect(w?.message).toContain(`it looks like ${name}-compressed data; lbua reads gzip and plain text`);
@@ -221,9 +233,9 @@ describe('lbua analyze', () => {
     const f = join(tmp, 'utf16.log');
     writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${albAt(0)}\n${albAt(1)}\n`, 'utf16le')]));
     const r = lbua(['analyze', f, '--output', 'json']);
-    const rep = json(r) as { warnings: { code: string; message: string; hint?: string }[] };
-    expect(rep.warnings[0]).toMatchObject({ code: 'DETECT_NO_FORMAT', hint: 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8' });
-    expect(rep.warnings[0]?.message).toContain('looks like UTF-16');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('looks like UTF-16');
+    expect(r.stderr).toContain('lbua: hint: convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8');
   });
 
   it('exits 2 with one line for a missing path', () => {
@@ -245,10 +257,9 @@ describe('lbua analyze', () => {
   it('says so when most lines fail under a forced format, and suggests the detected one', () => {
     const f = join(tmp, 'clf.log');
     writeFileSync(f, Array.from({ length: 5 }, () => '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326').join('\n') + '\n');
-    const rep = json(lbua(['analyze', f, '--format', 'alb', '--output', 'json'])) as Report;
-    expect(rep.inputs[0]).toMatchObject({ records: 0, malformed: 5 });
-    const w = rep.warnings.find((x) => x.code === 'FORMAT_MISMATCH');
-    expect(w?.message).toContain('did not parse as alb');
+    const r = lbua(['analyze', f, '--format', 'alb', '--output', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lbua: no record: .*clf\.log: 5 of 5 lines did not parse as alb; they look like (clf|nginx)\nlbua: hint: try --format (clf|nginx)\n$/);
   });
 
   it('detects each input\'s own format in one run', () => {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { awsLogEndMs, LONGEST_REQUEST_MS, selectByFileName } from '../../src/input/window';
-import { json, lbua } from '../helpers/cli';
+import { json, lbua, ROOT } from '../helpers/cli';
+
+const SAMPLE_LOG = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 
 const ALB_NAME = '123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.1234567890abcdef_20140215T2340Z_172.160.001.192_20sg8hgm.log.gz';
 const ELB_NAME = '123456789012_elasticloadbalancing_us-west-2_my-loadbalancer_20140215T2340Z_172.160.001.192_20sg8hgm.log';
@@ -137,8 +139,14 @@ describe('files under a directory that no format parses', () => {
   });
 
   it('are read as a log, and fail, when named on the command line', () => {
-    const rep = json(lbua(['analyze', trail, '--output', 'json'])) as Rep;
+    // Alone it yields no record: exit 2 with the reason (empty-run.ts).
+    const alone = lbua(['analyze', trail, '--output', 'json']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('no record: ');
+    expect(alone.stderr).toContain('no known format parses the first lines of this input');
+    // Next to a log, its lines are malformed, and it is named as an input that yielded no record.
+    const rep = json(lbua(['analyze', trail, SAMPLE_LOG, '--output', 'json'])) as Rep;
     expect(rep.inputs[0]).toMatchObject({ lines: 4, skipped: 0, malformed: 4 });
-    expect(rep.warnings.map((w) => w.code)).toEqual(['DETECT_NO_FORMAT']);
+    expect(rep.warnings.map((w) => w.code)).toEqual(['DETECT_NO_FORMAT', 'INPUT_NO_RECORDS']);
   });
 });

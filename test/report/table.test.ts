@@ -115,7 +115,7 @@ describe('finding windows in the table', () => {
     actions: [{ type: 'investigate', subject: 'GET /a/:id', window: '2015-05-19T19:00:00.000Z/2015-05-19T19:20:00.000Z', why: 'x' }], related: [],
   };
   const render = (range: { start: string; end: string }): string =>
-    renderTable({ ...base, summary: { ...base.summary, time_range: range }, findings: [finding] } as unknown as Report, { color: false, columns: 160, evidence: false });
+    renderTable({ ...base, summary: { ...base.summary, time_range: range }, detectors_run: true, findings: [finding] } as unknown as Report, { color: false, columns: 160, evidence: false });
 
   it('carry their dates when the log spans several days, so a 3-day window does not read as 11 hours', () => {
     const out = render({ start: '2015-05-17T10:05:00.000Z', end: '2015-05-20T21:05:59.000Z' });

@@ -17,6 +17,8 @@ import { atOrAbove, validateSelection, type DetectorSelection } from '../../dete
 import { SEVERITIES, type Severity } from '../../detect/types';
 import { renderRules, type RuleTarget } from '../../report/rules';
 import { limitsFromEnv } from '../../core/limits';
+import { detectorsRan, notRunBecause } from '../../core/report-types';
+import { noRecordReason } from '../../empty-run';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
@@ -124,6 +126,10 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
           expanded.diagnostics,
         );
         progress.done();
+        // No record at all: one line and exit 2, never a report that reads as all clear (the old -o file stays).
+        const why = noRecordReason(report);
+        if (why !== null) fail('INPUT_NO_RECORDS', why.message, why.hint);
+        if (failOn !== null && !detectorsRan(report)) process.stderr.write(`lbua: warning: --fail-on ${failOn} with detectors not run (${notRunBecause(report)}): the exit code says nothing about findings\n`);
         if (emit !== null) out.write(renderRules(report.findings, emit));
         else {
           const color = kind === 'table' && outFile === null && colorEnabled(process.stdout, raw.color === false);

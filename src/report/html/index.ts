@@ -17,6 +17,7 @@ import { bytes, h, int, ms, pct, raw, seconds, value, when, type Html } from './
 import { at, num, obj, rows, str, strs } from './read';
 import { sameMinute } from '../../core/units';
 import { evidenceSummary, inputFormats } from '../evidence';
+import { detectorsRan, notRunBecause } from '../../core/report-types';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -222,13 +223,19 @@ ${f.related && f.related.length ? h`<p class="meta">Related: ${f.related.map((id
 </article>`;
 }
 
+/** Inputs that yielded no record, named at the top: the findings say nothing about them. */
+function noRecordNotice(r: Report): Html {
+  const ws = r.warnings.filter((w) => w.code === 'INPUT_NO_RECORDS');
+  return ws.length === 0 ? h`` : h`<p class="notice">${ws.map((w) => w.message)}</p>`;
+}
+
 function findingsSection(findings: readonly ReportFinding[], r: Report): Html {
   // Evidence lines are parsed with the format their input was read with (a saved report may lack it: then detected).
   const formats = inputFormats(rows(r.inputs).flatMap((i) => { const path = str(i['path']); return path === null ? [] : [{ path, format: str(i['format']) }]; }));
   const sorted = [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
   const anyRules = findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'));
   return h`<section id="findings"><h2>Findings <span class="muted">(${int(findings.length)})</span></h2>
-${findings.length === 0 ? h`<p class="muted">No findings: nothing unusual was detected (or detectors were off).</p>` : ''}
+${!detectorsRan(r) ? h`<p class="notice">Detectors not run (${notRunBecause(r)}): no finding was looked for.</p>` : findings.length === 0 ? h`<p class="muted">No findings: nothing unusual was detected.</p>` : ''}
 ${anyRules ? rulesBlock(findings, 'All proposed rules (nginx, HAProxy, AWS WAF)') : ''}
 <div id="findings-list">${sorted.map((f) => findingArticle(f, formats))}</div></section>`;
 }
@@ -405,6 +412,7 @@ export function renderHtml(report: Report): string {
 <nav><a href="#timeline">Timeline</a><a href="#findings">Findings (${int(findings.length)})</a><a href="#sessions">Sessions</a><a href="#endpoints">Endpoints</a><a href="#regions">Regions</a><a href="#clients">Clients</a><a href="#diagnostics">Diagnostics</a></nav>
 <main>
 ${header(report, findings)}
+${noRecordNotice(report)}
 ${timelineSection(report, findings)}
 ${findingsSection(findings, report)}
 ${sessionsSection(report, findings)}
