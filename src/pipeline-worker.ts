@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Diagnostic, LogRecord } from './core/types';
-import { getFormat } from './formats/registry';
+import { formatSet } from './formats/registry';
 import { runInputs, type DetectedFormats, type PipelineSink } from './pipeline';
 import type { FromWorker, TaskInput, ToWorker, WorkerInit } from './pipeline-parallel';
 import { createTaskCore } from './analysis-task';
@@ -34,7 +34,8 @@ function start(): void {
       fragments: (batch) => post({ t: 'fragments', task, batch }),
     });
     const detected: DetectedFormats = new Map();
-    for (const i of inputs) detected.set(i.path, { format: i.format === undefined ? undefined : i.format === null ? null : (getFormat(i.format) ?? null), firstMs: i.firstMs, lastMs: i.lastMs });
+    const formats = formatSet(options.layouts);
+    for (const i of inputs) detected.set(i.path, { format: i.format === undefined ? undefined : i.format === null ? null : (formats.get(i.format) ?? null), firstMs: i.firstMs, lastMs: i.lastMs });
     // The reach past which a record of an input overlaps the next one, by input path.
     const reach = new Map(inputs.map((i) => [i.path, i.nextFirstMs === null ? Number.POSITIVE_INFINITY : i.nextFirstMs + slack]));
     let file: string | null = null;

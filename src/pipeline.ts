@@ -16,13 +16,16 @@ import { awsLogEndMs } from './input/window';
 import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
 import { mergeByTime } from './input/merge';
 import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
-import { getFormat } from './formats/registry';
+import { formatSet } from './formats/registry';
+import type { LayoutSpec } from './formats/layout/compile';
 import type { FormatParser } from './formats/types';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
 export interface PipelineOptions {
-  /** 'auto' or a format id. */
+  /** 'auto' or a format id (a built-in one, or one of `layouts`). */
   readonly format: string;
+  /** The user's declared layouts (--log-format, --format-file): formats besides the built-in ones. */
+  readonly layouts?: readonly LayoutSpec[];
   readonly strict: boolean;
   readonly maxLineLength: number;
   /** Keep records with startMs >= from (inclusive) and < to (exclusive). */
@@ -216,7 +219,7 @@ export interface KnownInput {
 /** The format --format forces (null for auto); LbuaError OPTION_INVALID for an unknown one. */
 export function forcedFormat(options: PipelineOptions): FormatParser | null {
   if (options.format === 'auto') return null;
-  const f = getFormat(options.format);
+  const f = formatSet(options.layouts).get(options.format);
   if (!f) throw new LbuaError({ code: 'OPTION_INVALID', severity: 'error', message: `unknown format "${options.format}"`, source: null, hint: 'run `lbua formats` to list them' });
   return f;
 }
@@ -412,7 +415,7 @@ class InputReader {
     }
     this.ended = it.done === true;
     if (this.format === null) {
-      this.format = knownOrDetect(this.input, this.sample, this.detected);
+      this.format = knownOrDetect(this.input, this.sample, this.detected, formatSet(this.options.layouts).all);
       this.summary.format = this.format?.id ?? null;
       if (this.format === null && this.sample.length > 0) {
         const nf = noFormat(this.input, this.file, this.sample);
@@ -455,7 +458,7 @@ class InputReader {
     summary.damaged = outcome.damage;
     if (outcome.damage) sink.diagnostic(damagedDiagnostic(this.file, outcome.damage, summary.lines, outcome.gzip));
     for (const d of outcome.notes ?? []) sink.diagnostic(d);
-    checkMismatch(summary, this.format, this.sample, this.file, sink);
+    checkMismatch(summary, this.format, this.sample, this.file, sink, formatSet(this.options.layouts).all);
   }
 
   /** Reads the whole input on its own. */
@@ -537,10 +540,10 @@ function strayOutput(summary: InputSummary, sink: PipelineSink): StrayOutput {
 }
 
 /** If most lines failed, the format is probably wrong: say so and suggest the detected one. */
-export function checkMismatch(summary: InputSummary, format: FormatParser | null, sample: readonly string[], file: string, sink: PipelineSink): void {
+export function checkMismatch(summary: InputSummary, format: FormatParser | null, sample: readonly string[], file: string, sink: PipelineSink, formats?: readonly FormatParser[]): void {
   const considered = summary.lines - summary.skipped;
   if (format === null || considered < 2 || summary.malformed * 2 <= considered) return;
-  const det = detectFormat(sample);
+  const det = detectFormat(sample, formats);
   const better = det.format && det.format.id !== format.id ? det.format.id : null;
   sink.diagnostic({
     code: 'FORMAT_MISMATCH', severity: 'warning', source: null,
@@ -558,14 +561,15 @@ export function checkMismatch(summary: InputSummary, format: FormatParser | null
  */
 export async function orderInputsByTime(inputs: readonly InputSpec[], options: PipelineOptions, detected?: DetectedFormats): Promise<InputSpec[]> {
   if (inputs.length < 2) return [...inputs];
-  const forced = options.format === 'auto' ? null : (getFormat(options.format) ?? null);
+  const formats = formatSet(options.layouts);
+  const forced = options.format === 'auto' ? null : (formats.get(options.format) ?? null);
   const keyed: { input: InputSpec; first: number; index: number }[] = [];
   // Where a plain file ends is read from its last lines (an open and a read more per file): for runs of up to
   // TAIL_INPUTS files, so that a run of 100,000 small files does not read each twice more (a sharded run finds an
   // overlap it could not see before anyway: pipeline-parallel.ts).
   const tail = inputs.length <= TAIL_INPUTS;
   for (const [index, input] of inputs.entries()) {
-    const first = input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input, forced, options, detected);
+    const first = input.stdin ? Number.NEGATIVE_INFINITY : await firstTime(input, forced, options, detected, formats.all);
     keyed.push({ input, first, index });
     if (input.stdin || detected === undefined || !Number.isFinite(first)) continue;
     const known = detected.get(input.path);
@@ -580,7 +584,7 @@ export async function orderInputsByTime(inputs: readonly InputSpec[], options: P
   return keyed.map((k) => k.input);
 }
 
-async function firstTime(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, detected?: DetectedFormats): Promise<number> {
+async function firstTime(input: InputSpec, forced: FormatParser | null, options: PipelineOptions, detected: DetectedFormats | undefined, formats: readonly FormatParser[]): Promise<number> {
   const path = input.path;
   const outcome: ReadOutcome = { gzip: false, damage: null };
   const it = readLineBatches(path, outcome, { maxLineLength: options.maxLineLength });
@@ -591,7 +595,7 @@ async function firstTime(input: InputSpec, forced: FormatParser | null, options:
       if (sampled.complete) break;
     }
     const lines = sampled.lines;
-    const format = forced ?? knownOrDetect(input, lines, detected);
+    const format = forced ?? knownOrDetect(input, lines, detected, formats);
     let min = Number.POSITIVE_INFINITY;
     if (format) {
       for (const [i, l] of lines.entries()) {
@@ -625,11 +629,11 @@ async function lastTime(path: string, format: FormatParser): Promise<EpochMs | n
 }
 
 /** The format detected earlier for `input` (same sample), else detected now and remembered. */
-export function knownOrDetect(input: InputSpec, sample: readonly string[], detected?: DetectedFormats): FormatParser | null {
-  if (input.stdin) return detectFormat(sample).format;
+export function knownOrDetect(input: InputSpec, sample: readonly string[], detected?: DetectedFormats, formats?: readonly FormatParser[]): FormatParser | null {
+  if (input.stdin) return detectFormat(sample, formats).format;
   const known = detected?.get(input.path);
   if (known?.format !== undefined) return known.format;
-  const format = detectFormat(sample).format;
+  const format = detectFormat(sample, formats).format;
   if (known !== undefined) known.format = format;
   else detected?.set(input.path, { format, firstMs: null, lastMs: null });
   return format;

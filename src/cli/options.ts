@@ -31,10 +31,10 @@ export function parseNonNegativeInt(name: string, v: string | undefined, dflt: n
   return n;
 }
 
-/** `--format`: auto or a known id. */
-export function parseFormatOption(v: string | undefined): string {
+/** `--format`: auto, a built-in id, or the name of a declared layout. */
+export function parseFormatOption(v: string | undefined, layouts: readonly { readonly id: string }[] = []): string {
   if (v === undefined || v === 'auto') return 'auto';
-  if (!getFormat(v)) fail('OPTION_INVALID', `unknown format ${JSON.stringify(v)}`, 'run `lbua formats` to list them');
+  if (!getFormat(v) && !layouts.some((l) => l.id === v)) fail('OPTION_INVALID', `unknown format ${JSON.stringify(v)}`, 'run `lbua formats` to list them');
   return v;
 }
 

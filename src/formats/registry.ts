@@ -6,6 +6,7 @@ import elb from './elb';
 import nginx from './nginx';
 import haproxy from './haproxy';
 import clf from './clf';
+import { compileLayout, type LayoutSpec } from './layout/compile';
 
 /** The registry, in the order auto-detection breaks exact ties. Every record a format parses goes through checkRecord (check.ts). */
 export const FORMATS = {
@@ -28,3 +29,23 @@ export function getFormat(id: string): FormatParser | undefined {
 export function allFormats(): readonly FormatParser[] {
   return Object.values(FORMATS);
 }
+
+/** The formats of a run: the user's declared layouts (--log-format, --format-file), then the built-in ones. */
+export interface FormatSet {
+  /** In the order auto-detection breaks ties: the user's first. */
+  readonly all: readonly FormatParser[];
+  get(id: string): FormatParser | undefined;
+}
+
+/**
+ * The built-in formats and the user's layouts, compiled (a few microseconds each: callers build the set once per
+ * input or run, not per line). A layout whose id is a built-in one's is refused by the option parser.
+ */
+export function formatSet(layouts: readonly LayoutSpec[] = []): FormatSet {
+  if (layouts.length === 0) return BUILT_IN;
+  const own = layouts.map((l) => compileLayout(l));
+  const all = [...own, ...allFormats()];
+  return { all, get: (id) => own.find((f) => f.id === id) ?? getFormat(id) };
+}
+
+const BUILT_IN: FormatSet = { all: allFormats(), get: getFormat };

@@ -5,6 +5,9 @@ import type { DiagnosticLog } from '../../diagnostics';
 import { expandInputs, type InputSpec } from '../../input/expand';
 import { selectByFileName } from '../../input/window';
 import { checkRange, parseFormatOption, parsePositiveInt, parseTimeOption } from '../options';
+import { parseLayouts } from '../layouts';
+
+const collect = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
 
 /** Raw commander values of the shared reading options. */
 export interface RawReadOptions {
@@ -14,12 +17,16 @@ export interface RawReadOptions {
   readonly strict?: boolean;
   readonly maxLineLength?: string;
   readonly allFiles?: boolean;
+  readonly logFormat?: string[];
+  readonly formatFile?: string;
 }
 
 /** Declares --format, --from, --to, --strict, --max-line-length. */
 export function addReadOptions(cmd: Command): Command {
   return cmd
-    .option('-f, --format <id>', 'log format: auto (default) or one of `lbua formats`')
+    .option('-f, --format <id>', 'log format: auto (default), one of `lbua formats`, or the name of a declared layout')
+    .option('--log-format <dialect:layout>', "your own layout, e.g. 'nginx:$remote_addr [$time_local] \"$request\" $status ...' (nginx, apache, haproxy, envoy; NAME= first to name it; repeatable)", collect)
+    .option('--format-file <file>', 'named layouts from a JSON file: {"formats": [{"name", "dialect", "layout"}]}')
     .option('--from <time>', 'only requests starting at or after this ISO 8601 time (UTC unless a zone is given)')
     .option('--to <time>', 'only requests starting before this ISO 8601 time')
     .option('--strict', 'exit 2 if any line is malformed or any input is damaged')
@@ -32,8 +39,10 @@ export function readOptions(raw: RawReadOptions): PipelineOptions {
   const from = parseTimeOption('from', raw.from);
   const to = parseTimeOption('to', raw.to);
   checkRange(from, to);
+  const layouts = parseLayouts(raw.logFormat ?? [], raw.formatFile);
   return {
-    format: parseFormatOption(raw.format),
+    format: parseFormatOption(raw.format, layouts),
+    ...(layouts.length > 0 ? { layouts } : {}),
     strict: raw.strict === true,
     maxLineLength: parsePositiveInt('max-line-length', raw.maxLineLength, 64 * 1024),
     from,

@@ -1,0 +1,62 @@
+/**
+ * The user's own log layouts: `--log-format 'nginx:<log_format string>'` (also apache:, haproxy:, envoy:; a name
+ * first, `shop=nginx:...`, names the format), and `--format-file my-formats.json`:
+ *   { "formats": [ { "name": "shop", "dialect": "nginx", "layout": "$remote_addr ..." }, ... ] }
+ * Each becomes a format usable as --format NAME and by auto-detection (formats/layout/). Every layout is compiled
+ * here, so a layout that cannot be is a one-line error naming the column, exit 2, before any input is read.
+ */
+import { readFileSync } from 'node:fs';
+import { fail } from '../core/types';
+import { getFormat } from '../formats/registry';
+import { compileLayout, type LayoutSpec } from '../formats/layout/compile';
+import { DIALECTS, type Dialect } from '../formats/layout/dialects';
+
+const isDialect = (s: string): s is Dialect => (DIALECTS as readonly string[]).includes(s);
+const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** The layouts of --log-format values (in order) and of a --format-file, compiled once to check them. */
+export function parseLayouts(logFormats: readonly string[], formatFile: string | undefined): LayoutSpec[] {
+  const specs: LayoutSpec[] = [];
+  const taken = new Set<string>();
+  const add = (spec: LayoutSpec, what: string): void => {
+    if (getFormat(spec.id) !== undefined) fail('OPTION_INVALID', `${what}: "${spec.id}" is the name of a built-in format; choose another`);
+    if (taken.has(spec.id)) fail('OPTION_INVALID', `${what}: the name "${spec.id}" is used twice`);
+    compileLayout(spec, what);
+    taken.add(spec.id);
+    specs.push(spec);
+  };
+  for (const v of logFormats) {
+    const m = /^(?:([a-z][a-z0-9_-]{0,39})=)?(nginx|apache|haproxy|envoy):/.exec(v);
+    if (!m) fail('OPTION_INVALID', `--log-format must look like nginx:<log_format>, apache:<LogFormat>, haproxy:<log-format> or envoy:<format> (optionally NAME= first), got ${JSON.stringify(v.slice(0, 60))}`);
+    const dialect = m[2] ?? '';
+    if (!isDialect(dialect)) continue;
+    let id = m[1] ?? `${dialect}-layout`;
+    if (m[1] === undefined) for (let n = 2; taken.has(id); n++) id = `${dialect}-layout-${n}`;
+    add({ id, dialect, layout: v.slice(m[0].length) }, '--log-format');
+  }
+  if (formatFile !== undefined) for (const spec of readFormatFile(formatFile)) add(spec, `--format-file ${formatFile}`);
+  return specs;
+}
+
+function readFormatFile(path: string): LayoutSpec[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    return fail('INPUT_UNREADABLE', `--format-file ${path}: ${e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`}`);
+  }
+  const list = Array.isArray(json) ? json : typeof json === 'object' && json !== null && Array.isArray((json as { formats?: unknown }).formats) ? (json as { formats: unknown[] }).formats : null;
+  if (list === null) return fail('OPTION_INVALID', `--format-file ${path}: expected {"formats": [{"name", "dialect", "layout"}, ...]}`);
+  return list.map((entry, i) => {
+    const at = `--format-file ${path}: formats[${i}]`;
+    if (typeof entry !== 'object' || entry === null) return fail('OPTION_INVALID', `${at} is not an object`);
+    const e = entry as Record<string, unknown>;
+    const name = e['name'];
+    const dialect = e['dialect'];
+    const layout = e['layout'];
+    if (typeof name !== 'string' || !NAME.test(name)) return fail('OPTION_INVALID', `${at}.name must be a lowercase name (letters, digits, - and _), got ${JSON.stringify(name)}`);
+    if (typeof dialect !== 'string' || !isDialect(dialect)) return fail('OPTION_INVALID', `${at}.dialect must be one of ${DIALECTS.join(', ')}, got ${JSON.stringify(dialect)}`);
+    if (typeof layout !== 'string') return fail('OPTION_INVALID', `${at}.layout must be a string`);
+    return { id: name, dialect, layout };
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * User-declared layouts (formats/layout/): each dialect on lines written from its vendor documentation, with the
+ * normalized record expected; the errors a layout that cannot be compiled gives; and the CLI (--log-format,
+ * --format-file, --format NAME, auto-detection).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileLayout, isoWithZoneAt } from '../../src/formats/layout/compile';
+import type { Dialect } from '../../src/formats/layout/dialects';
+import type { LogRecord } from '../../src/core/types';
+import { json, lbua } from '../helpers/cli';
+import { analyze, type AnalyzeOptions } from '../../src/analysis';
+import { expandInputs } from '../../src/input/expand';
+import { renderJson } from '../../src/report/json';
+
+const ctx = { source: { file: 't.log', line: 1 }, strict: false };
+
+/** The record's LogRecord fields that are set (no nulls, no source, no enrichment slots). */
+function parsed(dialect: Dialect, layout: string, line: string): Record<string, unknown> {
+  const r = compileLayout({ id: `my-${dialect}`, dialect, layout }).parse(line, ctx);
+  if (r.kind !== 'record') throw new Error(`not a record: ${JSON.stringify(r)}`);
+  const rec: LogRecord = r.record;
+  return Object.fromEntries(Object.entries(rec).filter(([k, v]) => v !== null && v !== undefined && k !== 'source' && k !== 'format'));
+}
+const t = (iso: string): number => Date.parse(iso);
+
+describe('layouts, on lines written from the vendor documentation', () => {
+  test('nginx: the layout of issue 18 (host before the time, request time, agent last)', () => {
+    expect(parsed('nginx', '$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_user_agent"',
+      '203.0.113.7 shop.example.com [10/Mar/2026:09:00:01 +0000] "GET /api/cart?id=3 HTTP/1.1" 200 512 0.120 "Mozilla/5.0 (X11; Linux x86_64)"')).toEqual({
+      // $time_local is when the request ended: it started $request_time earlier.
+      startMs: t('2026-03-10T09:00:00.880Z'), clientIp: '203.0.113.7', host: 'shop.example.com', method: 'GET', path: '/api/cart', query: 'id=3',
+      protocol: 'HTTP/1.1', status: 200, bytesOut: 512, durationMs: 120, userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+    });
+  });
+
+  test('nginx: combined with upstream lists and $time_iso8601 with an offset', () => {
+    expect(parsed('nginx', '$time_iso8601 $remote_addr "$request" $status $bytes_sent rt=$request_time urt="$upstream_response_time" us="$upstream_status" ua="$upstream_addr" "$http_referer" "$http_user_agent" $request_id',
+      '2026-03-10T10:00:01+01:00 2001:db8::7 "POST /pay HTTP/2.0" 502 157 rt=0.012 urt="0.004, 0.008" us="502, 200" ua="10.0.0.1:80, 10.0.0.2:80" "-" "curl/8.5.0" 5d9f0a')).toEqual({
+      startMs: t('2026-03-10T09:00:00.988Z'), clientIp: '2001:db8::7', method: 'POST', path: '/pay', protocol: 'HTTP/2.0', status: 502, bytesOut: 157,
+      durationMs: 12, backendMs: 12, backendStatus: 200, backend: '10.0.0.2:80', userAgent: 'curl/8.5.0', traceId: '5d9f0a',
+    });
+  });
+
+  test('Apache: combined, as httpd.conf writes it (escaped quotes), the docs example line', () => {
+    expect(parsed('apache', '%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"',
+      '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"')).toEqual({
+      startMs: t('2000-10-10T20:55:36Z'), clientIp: '127.0.0.1', method: 'GET', path: '/apache_pb.gif', protocol: 'HTTP/1.0', status: 200, bytesOut: 2326,
+      referer: 'http://www.example.com/start.html', userAgent: 'Mozilla/4.08 [en] (Win98; I ;Nav)',
+    });
+  });
+
+  test('Apache: an unescaped quote inside the request line still yields status, size, agent and %D', () => {
+    expect(parsed('apache', '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D',
+      '198.51.100.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a" OR "1"="1 HTTP/1.1" 400 - "-" "sqlmap/1.7" 1520')).toMatchObject({
+      clientIp: '198.51.100.4', status: 400, bytesOut: 0, userAgent: 'sqlmap/1.7', durationMs: 1.52, method: 'GET',
+    });
+  });
+
+  test('HAProxy: the default HTTP log format through syslog, the docs example line', () => {
+    expect(parsed('haproxy', '%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r',
+      'Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1"')).toEqual({
+      startMs: t('2009-02-06T12:14:14.655Z'), clientIp: '10.0.1.2', clientPort: 33317, lb: 'http-in', backend: 'srv1', backendMs: 69, durationMs: 109,
+      status: 200, bytesOut: 2750, method: 'GET', path: '/index.html', protocol: 'HTTP/1.1',
+    });
+  });
+
+  test('HAProxy: -1 timers (a phase that did not happen) are no duration', () => {
+    expect(parsed('haproxy', '%ci:%cp [%tr] %ft %b/%s %Tr/%Ta %ST %B %{+Q}r',
+      '10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/<NOSRV> -1/5 503 212 "GET / HTTP/1.1"')).toMatchObject({ status: 503, durationMs: 5, backend: '<NOSRV>' });
+  });
+
+  test('Envoy: the default format, the docs example line', () => {
+    expect(parsed('envoy', '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n',
+      '[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "tcp://10.0.2.1:80"')).toEqual({
+      startMs: t('2016-04-15T20:17:00.310Z'), method: 'POST', path: '/api/v1/locations', protocol: 'HTTP/2', status: 204, bytesIn: 154, bytesOut: 0,
+      durationMs: 226, backendMs: 100, userAgent: 'nsq2http', traceId: 'cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2', host: 'locations', backend: 'tcp://10.0.2.1:80',
+    });
+  });
+
+  test('Envoy: the downstream address with its port', () => {
+    expect(parsed('envoy', '%START_TIME% %DOWNSTREAM_REMOTE_ADDRESS% %RESPONSE_CODE%', '2016-04-15T20:17:00.310Z [2001:db8::5]:51000 200')).toMatchObject({ clientIp: '2001:db8::5', clientPort: 51000 });
+  });
+
+  test('a line the layout does not match is malformed, saying which layout; a bad value names its variable', () => {
+    const f = compileLayout({ id: 'shop', dialect: 'nginx', layout: '$remote_addr [$time_local] "$request" $status' });
+    expect(f.parse('hello world', ctx)).toMatchObject({ kind: 'error', diagnostic: { message: 'line does not match the shop layout' } });
+    expect(f.parse('1.2.3.4 [99/Foo/2026:09:00:01 +0000] "GET / HTTP/1.1" 200', ctx)).toMatchObject({ kind: 'error', diagnostic: { field: '$time_local' } });
+    expect(f.parse('1.2.3.4 [10/Mar/2026:09:00:01 +0000] "GET / HTTP/1.1" 200', ctx).kind).toBe('record');
+  });
+
+  test('ISO times: Z, +hh:mm, +hhmm, fractions; garbage is NaN', () => {
+    const at = (s: string): number => isoWithZoneAt(s, 0, s.length);
+    expect(at('2026-03-10T09:00:01.25Z')).toBe(t('2026-03-10T09:00:01.250Z'));
+    expect(at('2026-03-10T10:00:01+01:00')).toBe(t('2026-03-10T09:00:01Z'));
+    expect(at('2026-03-10T04:30:01-0430')).toBe(t('2026-03-10T09:00:01Z'));
+    expect(at('2026-03-10T09:00:01')).toBeNaN();
+    expect(at('2026-13-10T09:00:01Z')).toBeNaN();
+  });
+});
+
+describe('a layout that cannot be compiled is one error naming the column', () => {
+  test.each([
+    ['nginx', '$remote_adr [$time_local]', 'unknown nginx variable $remote_adr at column 1'],
+    ['nginx', '$remote_addr "$request [$time_local]', 'an unbalanced quote at column 14'],
+    ['nginx', '[$time_local] $status$body_bytes_sent', '$status and $body_bytes_sent have nothing between them, so where the first ends cannot be told at column 22'],
+    ['nginx', '$remote_addr $status', 'no time variable (a record needs the time of its request) at column 1'],
+    ['apache', '%h %Z %t', 'unknown Apache directive %Z at column 4'],
+    ['apache', '%h %{%Y-%m-%d}t', 'unsupported Apache directive %{%Y-%m-%d}t at column 4'],
+    ['haproxy', '%ci [%tr] %Qx', 'unknown HAProxy log-format alias %Qx at column 11'],
+    ['envoy', '%FOO% %START_TIME%', 'unknown Envoy command %FOO% at column 1'],
+  ] as const)('%s %j', (dialect, layout, problem) => {
+    expect(() => compileLayout({ id: 'x', dialect, layout })).toThrow(problem);
+  });
+});
+
+describe('the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbua-layout-'));
+  const log = join(dir, 'custom.log');
+  writeFileSync(log, [
+    '203.0.113.7 shop.example.com [10/Mar/2026:09:00:01 +0000] "GET /api/cart?id=3 HTTP/1.1" 200 512 0.120 "Mozilla/5.0 (X11; Linux x86_64)"',
+    '203.0.113.8 shop.example.com [10/Mar/2026:09:00:02 +0000] "POST /api/login HTTP/1.1" 401 64 0.030 "python-requests/2.31"',
+    '198.51.100.2 api.example.com [10/Mar/2026:09:00:03 +0000] "GET /health HTTP/1.1" 200 2 0.001 "kube-probe/1.29"',
+  ].join('\n') + '\n');
+  const LAYOUT = '$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_user_agent"';
+  type Rep = { inputs: { format: string; records: number; malformed: number }[]; top: { hosts: { key: string }[]; user_agents: { key: string }[] } };
+
+  test('--log-format: auto-detection takes the declared layout; host and agent come through', () => {
+    const rep = json(lbua(['analyze', log, '--log-format', `nginx:${LAYOUT}`, '--output', 'json'])) as Rep;
+    expect(rep.inputs[0]).toMatchObject({ format: 'nginx-layout', records: 3, malformed: 0 });
+    expect(rep.top.hosts.map((h) => h.key)).toEqual(['shop.example.com', 'api.example.com']);
+    expect(rep.top.user_agents.map((h) => h.key).sort()).toEqual(['Mozilla/5.0 (X11; Linux x86_64)', 'kube-probe/1.29', 'python-requests/2.31']);
+  });
+
+  test('--log-format NAME=... and --format NAME', () => {
+    const rep = json(lbua(['analyze', log, '--log-format', `shop=nginx:${LAYOUT}`, '--format', 'shop', '--output', 'json'])) as Rep;
+    expect(rep.inputs.map((i) => i.format)).toEqual(['shop']);
+  });
+
+  test('worker threads compile the layouts too: 2 workers give the one-thread report', async () => {
+    const second = join(dir, 'custom2.log');
+    writeFileSync(second, readFileSync(log, 'utf8').replace(/10\/Mar\/2026:09/g, '10/Mar/2026:10'));
+    const inputs = expandInputs([log, second]).inputs;
+    const options: AnalyzeOptions = {
+      format: 'auto', layouts: [{ id: 'shop', dialect: 'nginx', layout: LAYOUT }], strict: false, maxLineLength: 65_536, from: null, to: null,
+      top: 10, maxWarnings: 20, minTaskBytes: 1, detectors: null,
+    };
+    const one = await analyze(inputs, { ...options, jobs: 1 });
+    const two = await analyze(inputs, { ...options, jobs: 2 });
+    expect(two.workers).toBe(2);
+    expect(two.report.inputs.map((i) => [i.format, i.records])).toEqual([['shop', 3], ['shop', 3]]);
+    expect(renderJson(two.report)).toBe(renderJson(one.report));
+  });
+
+  test('--format-file: named layouts from JSON; errors name the entry', () => {
+    const file = join(dir, 'formats.json');
+    writeFileSync(file, JSON.stringify({ formats: [{ name: 'edge', dialect: 'nginx', layout: LAYOUT }] }));
+    const rep = json(lbua(['analyze', log, '--format-file', file, '--format', 'edge', '--output', 'json'])) as Rep;
+    expect(rep.inputs[0]).toMatchObject({ format: 'edge', records: 3 });
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ formats: [{ name: 'edge', dialect: 'iis', layout: LAYOUT }] }));
+    const r = lbua(['analyze', log, '--format-file', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`lbua: --format-file ${bad}: formats[0].dialect must be one of nginx, apache, haproxy, envoy, got "iis"\n`);
+  });
+
+  test('a layout that cannot be compiled: exit 2, one line, before reading', () => {
+    const r = lbua(['analyze', log, '--log-format', 'nginx:$remote_adr [$time_local]']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('lbua: --log-format nginx layout: unknown nginx variable $remote_adr at column 1: "$remote_adr [$time_l"\n');
+    expect(lbua(['analyze', log, '--log-format', 'iis:%h']).code).toBe(2);
+    expect(lbua(['analyze', log, '--log-format', 'alb=nginx:[$time_local]']).stderr).toContain('"alb" is the name of a built-in format');
+  });
+});
