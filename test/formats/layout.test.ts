@@ -86,6 +86,7 @@ describe('layouts, on lines written from the vendor documentation', () => {
   test('a line the layout does not match is malformed, saying which layout; a bad value names its variable', () => {
     const f = compileLayout({ id: 'shop', dialect: 'nginx', layout: '$remote_addr [$time_local] "$request" $status' });
     expect(f.parse('hello world', ctx)).toMatchObject({ kind: 'error', diagnostic: { message: 'line does not match the shop layout' } });
+    expect(f.parse('1.2.3.4 [10/Mar/2026:09:00:01 +0000] "GET / HTTP/1.1" 2xx', ctx)).toMatchObject({ kind: 'error', diagnostic: { field: '$status', message: 'line does not match the shop layout: $status cannot be "2xx"' } });
     expect(f.parse('1.2.3.4 [99/Foo/2026:09:00:01 +0000] "GET / HTTP/1.1" 200', ctx)).toMatchObject({ kind: 'error', diagnostic: { field: '$time_local' } });
     expect(f.parse('1.2.3.4 [10/Mar/2026:09:00:01 +0000] "GET / HTTP/1.1" 200', ctx).kind).toBe('record');
   });
@@ -172,5 +173,36 @@ describe('the CLI', () => {
     expect(r.stderr).toBe('lbua: --log-format nginx layout: unknown nginx variable $remote_adr at column 1: "$remote_adr [$time_l"\n');
     expect(lbua(['analyze', log, '--log-format', 'iis:%h']).code).toBe(2);
     expect(lbua(['analyze', log, '--log-format', 'alb=nginx:[$time_local]']).stderr).toContain('"alb" is the name of a built-in format');
+  });
+});
+
+describe('lbua formats --explain', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbua-explain-'));
+  const file = join(dir, 'x.log');
+  writeFileSync(file, [
+    '203.0.113.7 shop.example.com [10/Mar/2026:09:00:01 +0000] "GET /api/cart?id=3 HTTP/1.1" 200 512 0.120 "curl/8"',
+    '1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" abc 12 "-" "curl"',
+  ].join('\n') + '\n');
+  const layout = 'nginx:$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_user_agent"';
+
+  test('says which format took each line with its fields, and why every format refused the others', () => {
+    const r = lbua(['formats', '--explain', file, '--log-format', layout, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { detected: string; lines: { line: number; format: string | null; fields: Record<string, unknown> | null; refused: { format: string; reason: string }[] }[] };
+    expect(doc.detected).toBe('nginx-layout');
+    expect(doc.lines[0]).toMatchObject({ line: 1, format: 'nginx-layout', fields: { client_ip: '203.0.113.7', host: 'shop.example.com', duration_ms: 120, user_agent: 'curl/8' } });
+    expect(doc.lines[1]?.format).toBeNull();
+    expect(doc.lines[1]?.refused).toContainEqual({ format: 'nginx', reason: 'status is not an integer, got "abc"' });
+    expect(doc.lines[1]?.refused).toContainEqual({ format: 'nginx-layout', reason: 'line does not match the nginx-layout layout: $status cannot be "abc"' });
+    const table = lbua(['formats', '--explain', file, '--log-format', layout]).stdout;
+    expect(table).toContain(`${file}: read as nginx-layout`);
+    expect(table).toMatch(/line 1: .*\n {2}→ nginx-layout\n {4}time +2026-03-10T09:00:00\.880Z/);
+    expect(table).toContain('→ no format takes it:');
+  });
+
+  test('an unreadable file is exit 2 with one line', () => {
+    const r = lbua(['formats', '--explain', join(dir, 'nope.log')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

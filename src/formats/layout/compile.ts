@@ -119,14 +119,18 @@ function numberList(line: string, s: number, e: number): boolean {
 const NUMBER = new Set(['status', 'bytesIn', 'bytesOut', 'bytesOutClf', 'durationS', 'durationMs', 'durationUs', 'backendMs', 'clientPort', 'timeEpochS', 'timeEpochMs', 'timeEpochUs']);
 const NUMBER_LIST = new Set(['backendStatus', 'backendS']);
 
-/** Matches slots k.. from `pos`; fills `off`. Bounded: each slot tries at most TRIES ends. */
+/**
+ * Matches slots k.. from `pos`; fills `off`. Bounded: each slot tries at most TRIES ends. The furthest slot whose
+ * value was not plausible is noted (its first such value) in off[2n], off[2n+1], off[2n+2] (slot, start, end) for
+ * the error message.
+ */
 function matchSlots(line: string, prog: Program, k: number, pos: number, off: Offsets): boolean {
   const slot = prog.slots[k];
   if (slot === undefined) return pos === line.length;
   if (slot.after === '') {
     off[2 * k] = pos;
     off[2 * k + 1] = line.length;
-    return plausible(line, slot, pos, line.length);
+    return plausible(line, slot, pos, line.length) || noteMiss(prog, off, k, pos, line.length);
   }
   let end = nextEnd(line, slot.after, pos);
   for (let t = 0; t < TRIES && end >= 0; t++) {
@@ -134,8 +138,19 @@ function matchSlots(line: string, prog: Program, k: number, pos: number, off: Of
       off[2 * k] = pos;
       off[2 * k + 1] = end;
       if (matchSlots(line, prog, k + 1, end + slot.after.length, off)) return true;
-    }
+    } else noteMiss(prog, off, k, pos, end);
     end = nextEnd(line, slot.after, end + 1);
+  }
+  return false;
+}
+
+/** Notes slot k's implausible value [s, e) when it is the furthest so far; returns false. */
+function noteMiss(prog: Program, off: Offsets, k: number, s: number, e: number): false {
+  const at = 2 * prog.slots.length;
+  if (k > (off[at] ?? -1)) {
+    off[at] = k;
+    off[at + 1] = s;
+    off[at + 2] = e;
   }
   return false;
 }
@@ -216,12 +231,17 @@ function timeOf(line: string, spec: FieldSpec, s: number, e: number): number {
 function parseWith(id: string, dialect: Dialect, prog: Program, off: Offsets) {
   return (line: string, ctx: ParseContext): ParseResult => {
     let from = 0;
+    off[2 * prog.slots.length] = -1;
     if (!line.startsWith(prog.lead) || !matchSlots(line, prog, 0, prog.lead.length, off)) {
       // HAProxy logs through syslog: its layout starts after "Mon dd hh:mm:ss host haproxy[pid]: ".
       from = dialect === 'haproxy' ? syslogEnd(line) : -1;
       if (from < 0 || !line.startsWith(prog.lead, from) || !matchSlots(line, prog, 0, from + prog.lead.length, off)) {
         if (line.trim() === '') return { kind: 'skip', reason: 'blank' };
-        return parseError(line, ctx, `line does not match the ${id} layout`);
+        const miss = prog.slots[off[2 * prog.slots.length] ?? -1];
+        if (miss === undefined) return parseError(line, ctx, `line does not match the ${id} layout`);
+        const ms = off[2 * prog.slots.length + 1] ?? 0;
+        const me = off[2 * prog.slots.length + 2] ?? 0;
+        return parseError(line, ctx, `line does not match the ${id} layout: ${miss.name} cannot be ${JSON.stringify(line.slice(ms, Math.min(me, ms + 40)))}`, miss.name);
       }
     }
     const r: FreshRecord = newRecord(Number.NaN, id, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, ctx.source);
@@ -358,7 +378,7 @@ export function compileLayout(spec: LayoutSpec, what = '--log-format'): FormatPa
     throw e;
   }
   // Scratch offsets of the line being matched: parsing is synchronous, and nothing reads them across calls.
-  const off = new Int32Array(2 * prog.slots.length + 2);
+  const off = new Int32Array(2 * prog.slots.length + 3);
   const parse = parseWith(spec.id, spec.dialect, prog, off);
   const format: FormatParser = {
     id: spec.id,
