@@ -65,13 +65,20 @@ function tlsName(v: string | null): string | null {
   return /^\d$/.test(d) ? `TLSv${d}` : /^\d\d$/.test(d) ? `TLSv${d[0] ?? ''}.${d[1] ?? ''}` : v;
 }
 
+/** Why a line that does not start with `tls` is not an NLB line: ALB lines share its buckets (error path only). */
+function notNlbReason(line: string): string {
+  if (/^(?:https?|h2|grpcs|wss?) \d{4}-/.test(line)) return 'an Application Load Balancer access-log line, not an NLB one (read by the alb format)';
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z \S+ \d+ \d+ TLSv/.test(line)) return 'an ALB connection-log line, not an NLB access-log line';
+  return 'not a Network Load Balancer access-log line (first field is not `tls`)';
+}
+
 function parseNlb(line: string, ctx: ParseContext): ParseResult {
   const f = OFF;
   const nf = scanFields(line, f);
   if (nf === 0) return { kind: 'skip', reason: 'blank' };
   if (line.charCodeAt(0) === 35 /* # */) return { kind: 'skip', reason: 'comment' };
   if (nf < 0) return parseError(line, ctx, 'unterminated quoted field');
-  if (!line.startsWith('tls ')) return parseError(line, ctx, 'not a Network Load Balancer access-log line (first field is not `tls`)');
+  if (!line.startsWith('tls ')) return parseError(line, ctx, notNlbReason(line));
   if (nf < MIN_FIELDS) return parseError(line, ctx, `truncated NLB line: ${nf} fields, expected at least ${MIN_FIELDS}`);
   const endMs = nlbTime(line, f[2 * F.time] ?? 0, f[2 * F.time + 1] ?? 0);
   if (Number.isNaN(endMs)) return parseError(line, ctx, 'time is not an ISO 8601 date-time (yyyy-mm-ddThh:mm:ss)', 'time');
