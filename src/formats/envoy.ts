@@ -17,6 +17,7 @@
  * - UPSTREAM_HOST may be `tcp://ip:port`: the backend is the address;
  * - in Kubernetes a line comes wrapped by the CRI (`<RFC3339Nano> stdout F <line>`) or by Docker's JSON log
  *   (`{"log": "<line>\n", ...}`, `{"message": ...}`), and Ambassador/Emissary prefix it with `ACCESS `: unwrapped;
+ *   a CRI partial chunk (tag `P`, a long line split) is rejected with that reason;
  * - Envoy JSON access logs (json_format) are not this format: rejected with that reason.
  */
 import type { FormatParser, ParseContext, ParseResult } from './types';
@@ -36,7 +37,11 @@ const SHAPE = /^\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\] "/;
 function unwrap(line: string): string | { readonly why: string } {
   let inner = line;
   const cri = CRI.exec(inner);
-  if (cri) inner = inner.slice(cri[0].length);
+  if (cri) {
+    // The CRI splits a long line into partial (P) chunks ended by a full (F) one: a chunk alone is not a line.
+    if (cri[0].endsWith(' P ')) return { why: 'a CRI partial line (tag P): the log line continues in the next one' };
+    inner = inner.slice(cri[0].length);
+  }
   if (inner.charCodeAt(0) === 123 /* { */) {
     let doc: unknown;
     try {
