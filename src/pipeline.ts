@@ -423,6 +423,8 @@ class InputReader {
         this.notALog = nf.notALog;
       }
     }
+    // A format whose files declare their layout in a header (CloudFront #Fields) reads this input by that layout.
+    if (this.format?.forInput) this.format = this.format.forInput(this.sample);
     const cr = crLineEndingsDiagnostic(this.file, this.sample);
     if (cr) sink.diagnostic(cr);
   }
@@ -595,7 +597,8 @@ async function firstTime(input: InputSpec, forced: FormatParser | null, options:
       if (sampled.complete) break;
     }
     const lines = sampled.lines;
-    const format = forced ?? knownOrDetect(input, lines, detected, formats);
+    const chosen = forced ?? knownOrDetect(input, lines, detected, formats);
+    const format = chosen?.forInput ? chosen.forInput(lines) : chosen;
     let min = Number.POSITIVE_INFINITY;
     if (format) {
       for (const [i, l] of lines.entries()) {

@@ -87,6 +87,39 @@ export function isoToEpochMsAt(s: string, from: number, to: number): EpochMs {
   return daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + se * 1000 + roundMs(frac);
 }
 
+/** ISO 8601 date-time with Z, ±hh:mm or ±hhmm, and an optional fraction (nginx $time_iso8601, Envoy START_TIME). */
+export function isoWithZoneAt(s: string, o: number, to: number): number {
+  if (to - o < 20 || s.charCodeAt(o + 4) !== 45 || s.charCodeAt(o + 7) !== 45 || (s.charCodeAt(o + 10) !== 84 && s.charCodeAt(o + 10) !== 32)) return Number.NaN;
+  const y = parseDigits(s, o, o + 4);
+  const mo = parseDigits(s, o + 5, o + 7);
+  const d = parseDigits(s, o + 8, o + 10);
+  const h = parseDigits(s, o + 11, o + 13);
+  const mi = parseDigits(s, o + 14, o + 16);
+  const se = parseDigits(s, o + 17, o + 19);
+  let i = o + 19;
+  let frac = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100;
+    while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
+      frac += (s.charCodeAt(i) - 48) * scale;
+      scale /= 10;
+      i++;
+    }
+  }
+  let offsetMin = 0;
+  const z = s.charCodeAt(i);
+  if (z === 90 && i === to - 1) offsetMin = 0;
+  else if ((z === 43 || z === 45) && (to - i === 6 || to - i === 5)) {
+    const oh = parseDigits(s, i + 1, i + 3);
+    const om = parseDigits(s, to - 2, to);
+    if (Number.isNaN(oh + om) || (to - i === 6 && s.charCodeAt(i + 3) !== 58)) return Number.NaN;
+    offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
+  } else return Number.NaN;
+  if (Number.isNaN(y + h + mi + se) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return Number.NaN;
+  return daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + se * 1000 + roundMs(frac) - offsetMin * 60_000;
+}
+
 /** Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm); faster than Date.UTC. */
 export function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;

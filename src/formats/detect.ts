@@ -4,6 +4,7 @@
  */
 import type { FormatParser } from './types';
 import { allFormats } from './registry';
+import { checkRecord } from './shared/check';
 
 /** Result of detection for one input. */
 export interface Detection {
@@ -17,9 +18,10 @@ export interface Detection {
 export const DETECT_SAMPLE_LINES = 50;
 
 /**
- * Scores every format by the fraction of sample lines it fully parses (a skipped line counts half), with
- * `detect()` shape confidence as tie-breaker. Blank lines are ignored. Returns format null when nothing parses any
- * line.
+ * Scores every format by the fraction of sample lines it fully parses (a skipped line counts half). Ties are broken
+ * first by whether every record's fields check (checkRecord: a time in range, status codes, ports — a CloudFront
+ * line must not go to a format that reads its date as something else), then by `detect()` shape confidence. Blank
+ * lines are ignored. Returns format null when nothing parses any line.
  */
 export function detectFormat(sample: readonly string[], formats: readonly FormatParser[] = allFormats()): Detection {
   const lines = sample.filter((l) => l.trim() !== '');
@@ -27,19 +29,24 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
     let records = 0;
     let skips = 0;
     let shape = 0;
+    let unchecked = 0;
     for (const [i, line] of lines.entries()) {
-      const r = fmt.parse(line, { source: { file: '<detect>', line: i + 1 }, strict: false, detecting: true });
-      if (r.kind === 'record') records++;
-      else if (r.kind === 'skip') skips++;
+      const ctx = { source: { file: '<detect>', line: i + 1 }, strict: false, detecting: true };
+      const r = fmt.parse(line, ctx);
+      if (r.kind === 'record') {
+        records++;
+        const v = checkRecord(r.record, line, ctx);
+        if ('kind' in v && v.kind === 'error') unchecked++;
+      } else if (r.kind === 'skip') skips++;
       shape += fmt.detect(line);
     }
     const n = Math.max(1, lines.length);
     // Skipped lines (comments, headers, the AWS test file) count half, and alone only when they are most of the
     // sample: binary data has the odd line that starts with '#'.
     const parsed = records > 0 || skips * 2 >= n ? records + skips / 2 : 0;
-    return { id: fmt.id, fmt, score: parsed / n, shape: shape / n };
+    return { id: fmt.id, fmt, score: parsed / n, allChecked: unchecked === 0 ? 1 : 0, shape: shape / n };
   });
-  const ranked = [...scores].sort((a, b) => b.score - a.score || b.shape - a.shape);
+  const ranked = [...scores].sort((a, b) => b.score - a.score || b.allChecked - a.allChecked || b.shape - a.shape);
   const best = ranked[0];
   // When nothing parses (a file of non-request lines, e.g. HAProxy status messages), a format whose shape matches still
   // wins, so each line is rejected with that format's specific reason.

@@ -15,6 +15,8 @@
  * Traps (each has a fixture in fixtures/formats/nginx/):
  * - `$time_local` is written when the request is logged (its end): start = time_local − request_time when the
  *   request time is logged, else time_local; duration_ms = request_time;
+ * - `[$time_iso8601]` in `$time_local`'s place (`[2024-03-05T10:00:00+01:00]`, a common edit of `combined`) is read
+ *   the same way (also written at the end); such a line is nginx for auto-detection (Apache's %t is never ISO);
  * - `$request_time` and `$upstream_*_time` are seconds with ms resolution; the upstream ones are lists when nginx
  *   tried several upstreams (`0.001, 0.002`) or went through internal redirects (`0.001 : 0.003`): backend_ms is
  *   the sum, backend_status the last status, backend the last address (VRL and two exporters read only the first
@@ -40,12 +42,13 @@ import { newRecord } from './shared/record';
 const nginx: FormatParser = {
   id: 'nginx',
   title: 'nginx',
-  description: 'nginx combined/main, with $request_time and $upstream_* fields (positional, key=value, ingress-nginx upstreaminfo)',
+  description: 'nginx combined/main ($time_local or $time_iso8601), with $request_time and $upstream_* fields (positional, key=value, ingress-nginx upstreaminfo)',
   docsUrl: 'http://nginx.org/en/docs/http/ngx_http_log_module.html#log_format',
   samples: [
     '192.168.64.1 - - [07/Feb/2020:11:48:51 +0000] "POST /products HTTP/1.1" 200 59 "-" "curl/7.54.0" 89 0.001 [default-web-8080] [] 172.17.0.5:8080 59 0.000 200 529a007902362a5f51385a5fa7049884',
     '10.1.2.3 - - [10/Mar/2026:09:00:01 +0000] "GET /api/v1/cart?x=1 HTTP/1.1" 502 157 "-" "Mozilla/5.0" "-" 0.012 0.004, 0.008 : 0.000',
     '10.1.2.3 - alice [10/Mar/2026:09:00:01 +0100] "POST /api/v1/cart/items HTTP/2.0" 201 88 "-" "Mozilla/5.0" rt=0.152 uct="0.001" uht="0.140" urt="0.150"',
+    '203.0.113.7 - - [2026-03-10T09:00:01+01:00] "GET /index.html HTTP/1.1" 200 612 "-" "curl/8.5.0"',
   ],
   detect: detectNginx,
   parse: parseNginx,
@@ -54,9 +57,11 @@ export default nginx;
 
 /** Scratch offsets, overwritten by every call and never read across calls (parsing is synchronous). */
 const G = groupScan(64);
+/** The time in brackets may be `$time_iso8601` as well as `$time_local`. */
+const ISO = { iso: true } as const;
 
 function parseNginx(line: string, ctx: ParseContext): ParseResult {
-  const read = readCombined(line, ctx, G, 'not an nginx combined-style line', 'remote_addr');
+  const read = readCombined(line, ctx, G, 'not an nginx combined-style line', 'remote_addr', ISO);
   if (!read.ok) return read.result;
   const { c, n } = read;
   const t = parseNginxTail(line, G, c.tail, n);

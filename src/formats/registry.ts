@@ -6,15 +6,24 @@ import elb from './elb';
 import nginx from './nginx';
 import haproxy from './haproxy';
 import clf from './clf';
+import nlb from './nlb';
+import cloudfront from './cloudfront';
+import envoy from './envoy';
+import traefik from './traefik';
 import { compileLayout, type LayoutSpec } from './layout/compile';
 
 /** The registry, in the order auto-detection breaks exact ties. Every record a format parses goes through checkRecord (check.ts). */
 export const FORMATS = {
   alb: checked(alb),
   elb: checked(elb),
+  nlb: checked(nlb),
+  cloudfront: checked(cloudfront),
+  envoy: checked(envoy),
   nginx: checked(nginx),
   haproxy: checked(haproxy),
   clf: checked(clf),
+  // After nginx and clf: a line that is neither names them as the closest format, not this extension of theirs.
+  traefik: checked(traefik),
 } as const satisfies Record<string, FormatParser>;
 
 /** A format id. */

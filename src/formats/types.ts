@@ -35,4 +35,10 @@ export interface FormatParser {
   /** Cheap shape check: 0 (not this format) .. 1 (certainly this format). */
   detect(line: string): number;
   parse(line: string, ctx: ParseContext): ParseResult;
+  /**
+   * For a format whose files declare their own layout in a header (W3C `#Fields:` in CloudFront logs): the parser
+   * for the layout the input's first lines declare (`sample`, as detection saw them), or this format when they
+   * declare none. Called once per input, after the format is chosen; pure.
+   */
+  forInput?(sample: readonly string[]): FormatParser;
 }

@@ -269,6 +269,16 @@ describe('lbua analyze', () => {
     expect(rep.summary.requests).toBe(6 + 3 + 3 + 3 + 4);
   });
 
+  it('reads the text formats of issue 18 by auto-detection, a CloudFront file in the field order of its #Fields line', () => {
+    const fixtures = join(ROOT, 'fixtures', 'formats');
+    const files = [join(fixtures, 'nlb', 'basic.log'), join(fixtures, 'cloudfront', 'basic.log'), join(fixtures, 'traefik', 'basic.log'), join(fixtures, 'envoy', 'ipv6.log'), join(fixtures, 'nginx', 'iso8601.log')];
+    const rep = json(lbua(['analyze', ...files, '--output', 'json'])) as Report;
+    expect(rep.inputs.map((i) => [i.format, i.records])).toEqual([['nlb', 3], ['cloudfront', 3], ['traefik', 3], ['envoy', 2], ['nginx', 3]]);
+    const out = lbua(['records', join(fixtures, 'cloudfront', 'fields-order.log')]);
+    const rec = JSON.parse(out.stdout.trim()) as Record<string, unknown>;
+    expect([rec['client_ip'], rec['path'], rec['status'], rec['duration_ms'], rec['user_agent']]).toEqual(['198.51.100.23', '/a/b.png', 304, 4, 'Mozilla/5.0 (X11)']);
+  });
+
   it('reports a byte total that no record logged as null, not 0 (Apache logs no request size)', () => {
     const clf = json(lbua(['analyze', join(ROOT, 'fixtures', 'formats', 'clf', 'basic.log'), '--output', 'json'])) as Report;
     expect(clf.summary.bytes.in).toBeNull();

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { allFormats } from '../../src/formats/registry';
 import { detectFormat } from '../../src/formats/detect';
 import { parseFile, readTextLines } from '../helpers/parse-file';
+import { newRecord } from '../../src/formats/shared/record';
+import type { FormatParser } from '../../src/formats/types';
 import { ROOT } from '../helpers/cli';
 
 const FIXTURES = join(ROOT, 'fixtures', 'formats');
@@ -68,6 +70,32 @@ describe('auto-detection', () => {
 
   it('reports no format for lines nothing parses', () => {
     expect(detectFormat(['{"json": true}', 'hello world']).format).toBeNull();
+  });
+
+  it('labels a one-line CloudFront file cloudfront, with or without its header lines (it was elb: the # lines were its comments)', () => {
+    const lines = readTextLines(join(FIXTURES, 'cloudfront', 'basic.log'));
+    const one = lines.find((l) => !l.startsWith('#')) ?? '';
+    expect(detectFormat([one]).format?.id).toBe('cloudfront');
+    expect(detectFormat([...lines.filter((l) => l.startsWith('#')), one]).format?.id).toBe('cloudfront');
+  });
+
+  it('when two formats parse the same lines, prefers the one whose fields all check (then the shape)', () => {
+    // Two formats that parse every line with the same shape score; the first reads a status that cannot be one.
+    const fake = (id: string, status: number): FormatParser => ({
+      id, title: id, description: `${id} test format`, docsUrl: 'https://example.com', samples: [],
+      detect: () => 0.9,
+      parse: (_line, ctx) => ({ kind: 'record', record: newRecord(Date.UTC(2024, 0, 1), id, '192.0.2.1', null, null, 'GET', null, null, '/', null, null, status, null, null, null, null, null, null, null, null, null, null, null, null, null, ctx.source) }),
+    });
+    const lines = ['a line', 'another line'];
+    expect(detectFormat(lines, [fake('wrong', 1234), fake('right', 200)]).format?.id).toBe('right');
+    expect(detectFormat(lines, [fake('first', 200), fake('second', 200)]).format?.id).toBe('first');
+  });
+
+  it('tells an nginx $time_iso8601 log nginx, and Traefik, Envoy and NLB lines from the formats they resemble', () => {
+    expect(detectFormat(readTextLines(join(FIXTURES, 'nginx', 'iso8601.log')).slice(0, 1)).format?.id).toBe('nginx');
+    expect(detectFormat(readTextLines(join(FIXTURES, 'traefik', 'basic.log')).slice(0, 1)).format?.id).toBe('traefik');
+    expect(detectFormat(readTextLines(join(FIXTURES, 'envoy', 'ipv6.log')).slice(0, 1)).format?.id).toBe('envoy');
+    expect(detectFormat(readTextLines(join(FIXTURES, 'nlb', 'sentinels.log')).slice(0, 1)).format?.id).toBe('nlb');
   });
 
   it('labels a plain combined log clf and an extended one nginx', () => {

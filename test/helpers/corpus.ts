@@ -90,6 +90,10 @@ export function elasticExpectations(file: string, lines: readonly string[]): Exp
     add('backend_ms', secMs(getPath(doc, 'aws.elb.backend_processing_time.sec')));
     add('time', isoMs(getPath(doc, 'event.start')) ?? isoMs(getPath(doc, 'haproxy.request_date')));
     add('lb', str(getPath(doc, 'haproxy.frontend_name')));
+    add('tls_cipher', str(getPath(doc, 'aws.elb.ssl_cipher')));
+    add('duration_ms', num(getPath(doc, 'aws.elb.connection_time.ms')));
+    add('bytes_in', num(getPath(doc, 'source.bytes')));
+    add('bytes_out', num(getPath(doc, 'destination.bytes')));
     add('error_reason', str(getPath(doc, 'haproxy.termination_state'))?.replace(/^-+$/, '') || null);
   }
   return out;
@@ -117,6 +121,15 @@ export function crowdsecExpectations(file: string): { expectations: Expectation[
     request_creation_time: ['time', isoMs], target_processing_time: ['backend_ms', secMs], ssl_protocol: ['tls_protocol', str],
     ssl_cipher: ['tls_cipher', str], trace_id: ['trace_id', str], error_reason: ['error_reason', str], elb: ['lb', str],
     frontend_name: ['lb', str],
+    // CloudFront (W3C field names)
+    c_ip: ['client_ip', str], c_port: ['client_port', num], cs_method: ['method', str], sc_status: ['status', num],
+    sc_bytes: ['bytes_out', num], cs_bytes: ['bytes_in', num], cs_user_agent: ['user_agent', str], cs_uri_stem: ['path', str],
+    cs_uri_query: ['query', str], time_taken: ['duration_ms', secMs], x_edge_request_id: ['trace_id', str],
+    // Traefik CLF
+    request_duration_in_ms: ['duration_ms', num],
+    // Envoy default format
+    bytes_received: ['bytes_in', num], bytes_sent: ['bytes_out', num], duration: ['duration_ms', num],
+    upstream_service_time: ['backend_ms', num], request_id: ['trace_id', str],
   };
   for (const text of readFileSync(file, 'utf8').split('\n')) {
     const m = re.exec(text.trim());
@@ -135,14 +148,17 @@ export function crowdsecExpectations(file: string): { expectations: Expectation[
   return { expectations: out, failing };
 }
 
-/** Matomo hand-transcribed groups for the single line of its test log. */
-export function matomoExpectations(file: string): Expectation[] {
+/**
+ * Matomo hand-transcribed groups for the single line of its test log. `generationTime`: the lbua field Matomo's
+ * generation_time_milli corresponds to (the backend time for ALB/ELB; CloudFront's time-taken is the whole response).
+ */
+export function matomoExpectations(file: string, generationTime = 'backend_ms'): Expectation[] {
   const raw = asObj(JSON.parse(readFileSync(file, 'utf8')) as Json);
   const hits = Array.isArray(raw?.['hits']) ? (raw?.['hits'] as unknown[]) : [raw?.['groups']];
-  return hits.flatMap((h) => matomoHit(asObj(h)));
+  return hits.flatMap((h) => matomoHit(asObj(h), generationTime));
 }
 
-function matomoHit(g: Record<string, unknown> | null): Expectation[] {
+function matomoHit(g: Record<string, unknown> | null, generationTime: string): Expectation[] {
   if (g === null) return [];
   const line = (num(g['lineno']) ?? 0) + 1;
   const out: Expectation[] = [];
@@ -154,7 +170,7 @@ function matomoHit(g: Record<string, unknown> | null): Expectation[] {
   add('bytes_out', num(g['length']));
   add('user_agent', str(g['user_agent']));
   const gt = num(g['generation_time_milli']);
-  add('backend_ms', gt);
+  add(generationTime, gt);
   const p = str(g['path']);
   if (p !== null) add('path', p.split('?')[0]);
   return out;

@@ -40,7 +40,8 @@ export function outcome(result: ParseResult, line: number): LineOutcome {
 
 /** Parses every line of `path` with `format`, naming the source `fileLabel`. */
 export function parseFile(format: FormatParser, path: string, fileLabel: string, strict = false): LineOutcome[] {
-  return readTextLines(path).map((text, i) =>
-    outcome(format.parse(text, { source: { file: fileLabel, line: i + 1 }, strict }), i + 1),
-  );
+  const lines = readTextLines(path);
+  // A format whose files declare their layout in a header (CloudFront #Fields) reads the file by it, as a run does.
+  const f = format.forInput ? format.forInput(lines) : format;
+  return lines.map((text, i) => outcome(f.parse(text, { source: { file: fileLabel, line: i + 1 }, strict }), i + 1));
 }

@@ -59,10 +59,12 @@ export function registerFormats(program: Command): void {
         return;
       }
       const lines: string[] = [];
+      const width = Math.max(8, ...formats.all.map((f) => f.id.length));
+      const indent = ' '.repeat(width + 1);
       for (const f of formats.all) {
-        lines.push(`${f.id.padEnd(8)} ${f.title} — ${f.description}`);
-        lines.push(`         docs:   ${f.docsUrl}`);
-        if (f.samples[0] !== undefined) lines.push(`         sample: ${f.samples[0]}`);
+        lines.push(`${f.id.padEnd(width)} ${f.title} — ${f.description}`);
+        lines.push(`${indent}docs:   ${f.docsUrl}`);
+        if (f.samples[0] !== undefined) lines.push(`${indent}sample: ${f.samples[0]}`);
         lines.push('');
       }
       lines.push('Default: --format auto (samples the first lines of each input and picks the format that parses them best).');

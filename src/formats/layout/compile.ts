@@ -9,7 +9,9 @@
  * backslash never ends a quoted value.
  */
 import { LbuaError } from '../../core/types';
-import { clfToEpochMs, daysFromCivil, parseDigits, roundMs } from '../../core/units';
+import { clfToEpochMs, isoWithZoneAt, parseDigits, roundMs } from '../../core/units';
+
+export { isoWithZoneAt } from '../../core/units';
 import type { FormatParser, ParseContext, ParseResult } from '../types';
 import { checked } from '../shared/check';
 import { lastItem, sumSeconds } from '../shared/nginx-tail';
@@ -116,7 +118,7 @@ function numberList(line: string, s: number, e: number): boolean {
   return true;
 }
 
-const NUMBER = new Set(['status', 'bytesIn', 'bytesOut', 'bytesOutClf', 'durationS', 'durationMs', 'durationUs', 'backendMs', 'clientPort', 'timeEpochS', 'timeEpochMs', 'timeEpochUs']);
+const NUMBER = new Set(['status', 'statusNonZero', 'bytesIn', 'bytesOut', 'bytesOutClf', 'durationS', 'durationMs', 'durationUs', 'backendMs', 'clientPort', 'timeEpochS', 'timeEpochMs', 'timeEpochUs']);
 const NUMBER_LIST = new Set(['backendStatus', 'backendS']);
 
 /**
@@ -159,6 +161,7 @@ function noteMiss(prog: Program, off: Offsets, k: number, s: number, e: number):
 function plausible(line: string, slot: Slot, s: number, e: number): boolean {
   const t = slot.spec.target;
   if (t === 'client' || t === 'clientWithPort') return e > s && line.lastIndexOf(' ', e - 1) < s;
+  if (t === 'clientForwarded') return line.lastIndexOf('"', e - 1) < s;
   return NUMBER.has(t) ? numberish(line, s, e) : NUMBER_LIST.has(t) ? numberList(line, s, e) : true;
 }
 
@@ -179,39 +182,6 @@ function duration(v: number | null, scale: number): number | null {
   if (v === null) return null;
   if (Number.isNaN(v)) return Number.NaN;
   return v < 0 ? null : roundMs(v * scale);
-}
-
-/** ISO 8601 date-time with Z, ±hh:mm or ±hhmm, and an optional fraction (nginx $time_iso8601, Envoy START_TIME). */
-export function isoWithZoneAt(s: string, o: number, to: number): number {
-  if (to - o < 20 || s.charCodeAt(o + 4) !== 45 || s.charCodeAt(o + 7) !== 45 || (s.charCodeAt(o + 10) !== 84 && s.charCodeAt(o + 10) !== 32)) return Number.NaN;
-  const y = parseDigits(s, o, o + 4);
-  const mo = parseDigits(s, o + 5, o + 7);
-  const d = parseDigits(s, o + 8, o + 10);
-  const h = parseDigits(s, o + 11, o + 13);
-  const mi = parseDigits(s, o + 14, o + 16);
-  const se = parseDigits(s, o + 17, o + 19);
-  let i = o + 19;
-  let frac = 0;
-  if (s.charCodeAt(i) === 46) {
-    i++;
-    let scale = 100;
-    while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
-      frac += (s.charCodeAt(i) - 48) * scale;
-      scale /= 10;
-      i++;
-    }
-  }
-  let offsetMin = 0;
-  const z = s.charCodeAt(i);
-  if (z === 90 && i === to - 1) offsetMin = 0;
-  else if ((z === 43 || z === 45) && (to - i === 6 || to - i === 5)) {
-    const oh = parseDigits(s, i + 1, i + 3);
-    const om = parseDigits(s, to - 2, to);
-    if (Number.isNaN(oh + om) || (to - i === 6 && s.charCodeAt(i + 3) !== 58)) return Number.NaN;
-    offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
-  } else return Number.NaN;
-  if (Number.isNaN(y + h + mi + se) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return Number.NaN;
-  return daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + se * 1000 + roundMs(frac) - offsetMin * 60_000;
 }
 
 /** The time of text[s, e) as the spec reads it (epoch ms), NaN when it is not one. */
@@ -287,6 +257,16 @@ function fill(r: FreshRecord, spec: FieldSpec, line: string, s: number, e: numbe
       return null;
     }
     case 'clientPort': return int(line, s, e, (v) => (r.clientPort = v));
+    case 'clientForwarded': {
+      // The last address of the list (the hop nearest the proxy), only when no peer-address variable gave a client.
+      if (r.clientIp !== null) return null;
+      const comma = line.lastIndexOf(',', e - 1);
+      let from = comma >= s ? comma + 1 : s;
+      while (from < e && line.charCodeAt(from) === 32) from++;
+      const hp = splitHostPort(text(line, from, e) ?? undefined);
+      r.clientIp = hp.ip;
+      return null;
+    }
     case 'request': {
       // A request line with no host (the usual "GET /path") keeps the host a $host variable gave.
       const host = r.host;
@@ -311,6 +291,8 @@ function fill(r: FreshRecord, spec: FieldSpec, line: string, s: number, e: numbe
     case 'protocol': r.protocol = text(line, s, e); return null;
     case 'scheme': r.scheme = text(line, s, e)?.toLowerCase() ?? null; return null;
     case 'status': return int(line, s, e, (v) => (r.status = v));
+    case 'statusNonZero': return int(line, s, e, (v) => (r.status = v === 0 ? null : v));
+    case 'errorReason': r.errorReason = text(line, s, e); return null;
     case 'backendStatus': {
       const v = lastItem(line, s, e);
       const n = v === null ? null : Number(v);
@@ -326,7 +308,12 @@ function fill(r: FreshRecord, spec: FieldSpec, line: string, s: number, e: numbe
     case 'durationUs': return dur(decimal(line, s, e), 0.001, (v) => (r.durationMs = v));
     case 'backendS': r.backendMs = sumSeconds(line, s, e); return null;
     case 'backendMs': return dur(decimal(line, s, e), 1, (v) => (r.backendMs = v));
-    case 'backend': r.backend = lastItem(line, s, e); return null;
+    case 'backend': {
+      // Envoy writes tcp://host:port: the address alone, as the other formats give it.
+      const b = lastItem(line, s, e);
+      r.backend = b !== null && b.startsWith('tcp://') ? b.slice(6) || null : b;
+      return null;
+    }
     case 'userAgent': r.userAgent = text(line, s, e); return null;
     case 'referer': r.referer = text(line, s, e); return null;
     case 'host': r.host = hostWithoutPort(text(line, s, e)); return null;
@@ -368,6 +355,11 @@ export interface LayoutSpec {
  * be compiled: an unknown variable, an unbalanced quote, two variables with nothing between them, no time.
  */
 export function compileLayout(spec: LayoutSpec, what = '--log-format'): FormatParser {
+  return checked(compileLayoutUnchecked(spec, what));
+}
+
+/** compileLayout without the record check, for a built-in format the registry wraps in checked() itself. */
+export function compileLayoutUnchecked(spec: LayoutSpec, what = '--log-format'): FormatParser {
   let prog: Program;
   try {
     const parts = layoutParts(spec.dialect, spec.layout);
@@ -390,7 +382,7 @@ export function compileLayout(spec: LayoutSpec, what = '--log-format'): FormatPa
     detect: (line) => (parse(line, { source: { file: '<detect>', line: 1 }, strict: false, detecting: true }).kind === 'record' ? 1 : 0),
     parse,
   };
-  return checked(format);
+  return format;
 }
 
 const DOCS: Readonly<Record<Dialect, string>> = {

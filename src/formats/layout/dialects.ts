@@ -242,7 +242,7 @@ function haproxyParts(layout: string): Part[] {
 // ---- Envoy ----------------------------------------------------------------------------------------------------
 
 const ENVOY: Readonly<Record<string, FieldSpec>> = {
-  START_TIME: f('timeIso'), PROTOCOL: f('protocol'), RESPONSE_CODE: f('status'), RESPONSE_CODE_DETAILS: IGNORE, RESPONSE_FLAGS: IGNORE,
+  START_TIME: f('timeIso'), PROTOCOL: f('protocol'), RESPONSE_CODE: f('statusNonZero'), RESPONSE_CODE_DETAILS: IGNORE, RESPONSE_FLAGS: f('errorReason'),
   RESPONSE_FLAGS_LONG: IGNORE, BYTES_RECEIVED: f('bytesIn'), BYTES_SENT: f('bytesOut'), DURATION: f('durationMs'), REQUEST_DURATION: IGNORE,
   RESPONSE_DURATION: IGNORE, RESPONSE_TX_DURATION: IGNORE, UPSTREAM_HOST: f('backend'), UPSTREAM_CLUSTER: f('lb'), UPSTREAM_LOCAL_ADDRESS: IGNORE,
   UPSTREAM_TRANSPORT_FAILURE_REASON: IGNORE, UPSTREAM_REQUEST_ATTEMPT_COUNT: IGNORE, DOWNSTREAM_REMOTE_ADDRESS: f('clientWithPort'),
@@ -258,6 +258,7 @@ const ENVOY: Readonly<Record<string, FieldSpec>> = {
 const ENVOY_REQ: Readonly<Record<string, FieldSpec>> = {
   ':method': f('method'), ':path': f('uri'), 'x-envoy-original-path': f('uri'), ':authority': f('host'), host: f('host'),
   ':scheme': f('scheme'), 'user-agent': f('userAgent'), referer: f('referer'), 'x-request-id': f('traceId'),
+  'x-forwarded-for': f('clientForwarded'),
 };
 
 function envoyParts(layout: string): Part[] {

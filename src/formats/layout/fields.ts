@@ -8,6 +8,7 @@ export type Target =
   | 'client' // an address or host name, optionally with :port (nginx $remote_addr, Apache %h/%a, Envoy DOWNSTREAM_REMOTE_ADDRESS)
   | 'clientWithPort' // address:port, [v6]:port (Envoy DOWNSTREAM_REMOTE_ADDRESS)
   | 'clientPort'
+  | 'clientForwarded' // an X-Forwarded-For list: its last address is the client when no other variable gave one (Envoy's default format logs no peer address)
   | 'timeClf' // 10/Oct/2000:13:55:36 -0700 (HAProxy: with .mmm, and without the zone)
   | 'timeClfBracketed' // [10/Oct/2000:13:55:36 -0700] (Apache %t)
   | 'timeIso' // 2000-10-10T13:55:36.123Z, or with +hh:mm / +hhmm
@@ -21,6 +22,7 @@ export type Target =
   | 'query' // with or without its leading '?'
   | 'protocol'
   | 'status'
+  | 'statusNonZero' // a status where 0 means no response was sent (Envoy %RESPONSE_CODE%): 0 → null
   | 'backendStatus' // the last of a list ("502, 200")
   | 'bytesIn'
   | 'bytesOut'
@@ -39,6 +41,7 @@ export type Target =
   | 'tlsCipher'
   | 'traceId'
   | 'lb'
+  | 'errorReason' // why the request failed, '-' when it did not (Envoy %RESPONSE_FLAGS%)
   | 'ignore';
 
 /** One variable of a layout: what it fills, and whether its time is when the request ended (nginx logs then). */

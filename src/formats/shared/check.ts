@@ -74,5 +74,7 @@ export function checked(format: FormatParser): FormatParser {
     if ('kind' in v) return v;
     return r.warnings ? { kind: 'record', record: v, warnings: r.warnings } : { kind: 'record', record: v };
   };
-  return { ...format, parse };
+  const forInput = format.forInput?.bind(format);
+  // The parser an input's header declares is checked like this one.
+  return forInput ? { ...format, parse, forInput: (sample) => checked(forInput(sample)) } : { ...format, parse };
 }

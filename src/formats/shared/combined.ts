@@ -12,7 +12,7 @@
  *             `client user` (ident omitted).
  * The client is the first entry of its list (the originating client as the proxies reported it).
  */
-import { clfToEpochMs, parseDigits } from '../../core/units';
+import { clfToEpochMs, isoWithZoneAt, parseDigits } from '../../core/units';
 import { fieldInt, fieldText } from './scan';
 import { BRACKETED, CUT, QUOTED, WORD, fieldEnd, fieldRaw, fieldStart, scanGroupFields, type GroupScan } from './groups';
 import type { ParseContext, ParseResult } from '../types';
@@ -25,9 +25,12 @@ export interface CombinedLine {
   readonly clientPort: number | null;
   /** `[time]` in epoch ms: the request start for Apache `%t`, the log time (request end) for nginx `$time_local`. */
   readonly timeMs: number;
+  /** The time was ISO 8601 (nginx `$time_iso8601` in the brackets' place; only with `iso` in CombinedOptions). */
+  readonly isoTime: boolean;
   /** The request line, escapes undone; "" when logged as `-` or `""`. */
   readonly request: string;
-  readonly status: number;
+  /** Null only for `-` with `dashStatus` in CombinedOptions (Traefik: no response was written). */
+  readonly status: number | null;
   /** Response bytes; null for "-" (Apache %b of 0 bytes; nginx never writes "-" there) or when absent. */
   readonly bytes: number | null;
   readonly referer: string | null;
@@ -42,18 +45,39 @@ export interface CombinedError {
   readonly field: 'time' | 'request' | 'status' | 'bytes' | null;
 }
 
+/** What a member of the family allows beyond common/combined. */
+export interface CombinedOptions {
+  /** `[2024-03-05T10:00:00+01:00]`: nginx `$time_iso8601` where `$time_local` usually is. */
+  readonly iso?: boolean;
+  /** A status written `-` (Traefik, when no response was written): null. */
+  readonly dashStatus?: boolean;
+}
+
+const NO_OPTIONS: CombinedOptions = {};
+
+/** Whether line[s, e) starts like an ISO 8601 date-time (yyyy-mm-ddThh:). */
+function isoAt(line: string, s: number, e: number): boolean {
+  return e - s >= 19 && line.charCodeAt(s + 4) === 45 && line.charCodeAt(s + 7) === 45 && line.charCodeAt(s + 10) === 84;
+}
+
 /** How far into the line the timestamp may be (vhost, address lists, ident, user). */
 const MAX_TIME_INDEX = 12;
 
 /** Parses the common prefix of the `n` scanned fields; returns the reason when the line is not of this family. */
-export function parseCombined(line: string, g: GroupScan, n: number): CombinedLine | CombinedError {
+export function parseCombined(line: string, g: GroupScan, n: number, opts: CombinedOptions = NO_OPTIONS): CombinedLine | CombinedError {
   const { off, kinds } = g;
   let ti = -1;
+  let iso = false;
   for (let i = 1; i < n && i < MAX_TIME_INDEX; i++) {
-    if (kinds[i] === BRACKETED && fieldEnd(off, i) - fieldStart(off, i) >= 20) {
+    if (kinds[i] === BRACKETED && fieldEnd(off, i) - fieldStart(off, i) >= 19) {
       const s = fieldStart(off, i);
       if (line.charCodeAt(s + 2) === 47 && line.charCodeAt(s + 6) === 47) {
         ti = i;
+        break;
+      }
+      if (opts.iso === true && isoAt(line, s, fieldEnd(off, i))) {
+        ti = i;
+        iso = true;
         break;
       }
     }
@@ -61,15 +85,17 @@ export function parseCombined(line: string, g: GroupScan, n: number): CombinedLi
   if (ti < 0) return { reason: notCombinedReason(line, g, n), field: null };
   if (ti < 2) return { reason: `expected client, ident and user before the timestamp, found ${ti} field(s)`, field: null };
   const ts = fieldStart(off, ti);
-  const timeMs = clfToEpochMs(line.slice(ts, fieldEnd(off, ti)));
+  const timeMs = iso ? isoWithZoneAt(line, ts, fieldEnd(off, ti)) : clfToEpochMs(line.slice(ts, fieldEnd(off, ti)));
+  if (iso && Number.isNaN(timeMs)) return { reason: `timestamp is not ISO 8601 with a zone (yyyy-mm-ddThh:mm:ss±hh:mm), got ${got(line, off, ti)}`, field: 'time' };
   if (Number.isNaN(timeMs)) return { reason: `timestamp is not dd/Mon/yyyy:HH:MM:SS ±zzzz, got ${got(line, off, ti)}`, field: 'time' };
   // The zone is part of both formats; a zone-less time (HAProxy's accept date) is never read as UTC here.
-  if (line.charCodeAt(fieldEnd(off, ti) - 6) !== 32) return { reason: `timestamp has no ±zzzz zone offset, got ${got(line, off, ti)}`, field: 'time' };
+  if (!iso && line.charCodeAt(fieldEnd(off, ti) - 6) !== 32) return { reason: `timestamp has no ±zzzz zone offset, got ${got(line, off, ti)}`, field: 'time' };
   const rk = kinds[ti + 1];
   if (ti + 1 >= n || (rk !== QUOTED && rk !== CUT)) return { reason: 'no quoted request line after the timestamp', field: 'request' };
   if (rk === CUT) return { reason: 'the request line has no closing quote (line cut short?)', field: 'request' };
-  const status = ti + 2 < n && kinds[ti + 2] === WORD ? fieldInt(line, off, ti + 2) : null;
-  if (status === null || Number.isNaN(status)) return { reason: `status is not an integer, got ${ti + 2 < n ? got(line, off, ti + 2) : 'nothing'}`, field: 'status' };
+  const status = ti + 2 < n && kinds[ti + 2] === WORD ? fieldInt(line, off, ti + 2) : Number.NaN;
+  const dash = opts.dashStatus === true && status === null;
+  if ((status === null && !dash) || Number.isNaN(status)) return { reason: `status is not an integer, got ${ti + 2 < n ? got(line, off, ti + 2) : 'nothing'}`, field: 'status' };
   let bytes: number | null = null;
   if (ti + 3 < n) {
     bytes = kinds[ti + 3] === WORD ? fieldInt(line, off, ti + 3) : Number.NaN;
@@ -93,6 +119,7 @@ export function parseCombined(line: string, g: GroupScan, n: number): CombinedLi
     client: who.client,
     clientPort: who.port,
     timeMs,
+    isoTime: iso,
     request: fieldText(line, off, ti + 1) ?? '',
     status,
     bytes,
@@ -216,12 +243,12 @@ export type CombinedRead = { readonly ok: true; readonly c: CombinedLine; readon
  * The start every combined-family parser shares: scan `line` into `g`, skip blank and `#` lines, read the common
  * part. `family` starts the reason of a line that is not of the family; `clientField` names the client field.
  */
-export function readCombined(line: string, ctx: ParseContext, g: GroupScan, family: string, clientField: string): CombinedRead {
+export function readCombined(line: string, ctx: ParseContext, g: GroupScan, family: string, clientField: string, opts: CombinedOptions = NO_OPTIONS): CombinedRead {
   const n = scanGroupFields(line, g);
   if (n === 0) return { ok: false, result: { kind: 'skip', reason: 'blank' } };
   if (line.charCodeAt(0) === 35 /* # */) return { ok: false, result: { kind: 'skip', reason: 'comment' } };
   if (n < 0) return { ok: false, result: parseError(line, ctx, 'unterminated quote or bracket') };
-  const c = parseCombined(line, g, n);
+  const c = parseCombined(line, g, n, opts);
   if ('reason' in c) return { ok: false, result: parseError(line, ctx, c.field === null ? `${family}: ${c.reason}` : c.reason, c.field ?? undefined) };
   if (c.client === null) return { ok: false, result: parseError(line, ctx, 'client address is missing', clientField) };
   return { ok: true, c, n };

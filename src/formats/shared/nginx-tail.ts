@@ -245,12 +245,14 @@ function isKeyChar(c: number): boolean {
 
 /**
  * What format detection needs to know of a line: `combined` for a bare common/combined line, `nginx` when it also
- * carries nginx timing/upstream fields, null when it is neither. clf and nginx score from this.
+ * carries nginx timing/upstream fields or a `$time_iso8601` time, null when it is neither. clf and nginx score from this.
  */
 export function combinedShape(line: string, g: GroupScan): 'combined' | 'nginx' | null {
   const n = scanGroupFields(line, g);
   if (n <= 0) return null;
-  const c = parseCombined(line, g, n);
+  const c = parseCombined(line, g, n, { iso: true });
   if ('reason' in c || c.client === null) return null;
+  // An ISO time in the brackets' place is nginx's $time_iso8601 (Apache's %t has no such form).
+  if (c.isoTime) return 'nginx';
   return parseNginxTail(line, g, c.tail, n).layout === 'none' ? 'combined' : 'nginx';
 }
