@@ -1,4 +1,7 @@
-/** Every format lbua knows, by id. Adding a format = one file + one line here (see test/formats/registry.test.ts). */
+/**
+ * Every format lbua knows, by id. Adding a format = one file + one line here (see test/formats/registry.test.ts); a
+ * JSON-lines format is one table file in json/ compiled by the JSON engine.
+ */
 import type { FormatParser } from './types';
 import { checked } from './shared/check';
 import alb from './alb';
@@ -7,6 +10,14 @@ import nginx from './nginx';
 import haproxy from './haproxy';
 import clf from './clf';
 import { compileLayout, type LayoutSpec } from './layout/compile';
+import { compileJsonTable } from './json/engine';
+import caddy from './json/caddy';
+import gcp from './json/gcp';
+import azureAppgw from './json/azure-appgw';
+import cloudflare from './json/cloudflare';
+import envoyJson from './json/envoy-json';
+import traefikJson from './json/traefik-json';
+import nginxJson from './json/nginx-json';
 
 /** The registry, in the order auto-detection breaks exact ties. Every record a format parses goes through checkRecord (check.ts). */
 export const FORMATS = {
@@ -15,6 +26,14 @@ export const FORMATS = {
   nginx: checked(nginx),
   haproxy: checked(haproxy),
   clf: checked(clf),
+  // JSON-lines formats: tables compiled by one engine (src/formats/json/); each reads only lines with its own keys.
+  caddy: checked(compileJsonTable(caddy)),
+  gcp: checked(compileJsonTable(gcp)),
+  'azure-appgw': checked(compileJsonTable(azureAppgw)),
+  cloudflare: checked(compileJsonTable(cloudflare)),
+  'envoy-json': checked(compileJsonTable(envoyJson)),
+  'traefik-json': checked(compileJsonTable(traefikJson)),
+  'nginx-json': checked(compileJsonTable(nginxJson)),
 } as const satisfies Record<string, FormatParser>;
 
 /** A format id. */
