@@ -9,6 +9,7 @@
  *   Z, an offset or no zone = UTC) or `M/D/YYYY h:mm:ss [AM|PM] [offset]`;
  * - `timeTaken` is milliseconds in v1 (a whole number) and seconds in v2 (with a fraction): a whole number is read
  *   as ms, a fraction as seconds; `serverResponseLatency` is seconds as a string ("0.023");
+ * - `sslEnabled` on/off gives the scheme;
  * - v1 puts SERVER-ROUTED / SERVER-STATUS into `requestQuery`, v2 has `serverRouted` / `serverStatus` (a string);
  * - missing: `"-"` (userAgent), `""` (sslCipher, sslProtocol) or the key is absent; `error_info`
  *   ERRORINFO_NO_ERROR is no error;
@@ -52,5 +53,10 @@ const azureAppgw: JsonTable = {
     { field: 'errorReason', path: 'properties.error_info', nulls: ['ERRORINFO_NO_ERROR'] },
     { field: 'lb', path: 'resourceId', unit: 'last-segment' },
   ],
+  finish: (r, o) => {
+    const ssl = (o['properties'] as Record<string, unknown>)['sslEnabled'];
+    if (ssl === 'on') r.scheme = 'https';
+    else if (ssl === 'off') r.scheme = 'http';
+  },
 };
 export default azureAppgw;

@@ -10,6 +10,7 @@
  * - DownstreamStatus (what Traefik sent) may be a string ("200"); OriginStatus 0 = no answer from the service;
  * - RequestPath holds path and query; RequestPort is "-";
  * - headers only when `fields.headers` keeps them: `request_User-Agent`, `request_Referer`, `request_X-Request-Id`;
+ * - TLSVersion is "1.3" (written TLSv1.3, as the other formats name it); OriginDuration 0 = no service answered;
  * - any key can be dropped by configuration.
  */
 import type { JsonTable } from './engine';
@@ -38,13 +39,13 @@ const traefikJson: JsonTable = {
     { field: 'backendStatus', path: 'OriginStatus', nulls: [0] },
     { field: 'backend', path: ['ServiceAddr', 'BackendAddr'] },
     { field: 'durationMs', path: 'Duration', unit: 'ns' },
-    { field: 'backendMs', path: 'OriginDuration', unit: 'ns' },
+    { field: 'backendMs', path: 'OriginDuration', unit: 'ns', nulls: [0] },
     { field: 'bytesIn', path: 'RequestContentSize' },
     { field: 'bytesOut', path: 'DownstreamContentSize' },
     { field: 'userAgent', path: 'request_User-Agent' },
     { field: 'referer', path: 'request_Referer' },
     { field: 'traceId', path: 'request_X-Request-Id' },
-    { field: 'tlsProtocol', path: 'TLSVersion' },
+    { field: 'tlsProtocol', path: 'TLSVersion', unit: 'tls-version' },
     { field: 'tlsCipher', path: 'TLSCipher' },
     { field: 'lb', path: ['RouterName', 'FrontendName'] },
   ],

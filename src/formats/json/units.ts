@@ -30,7 +30,7 @@ export type JsonUnit =
   | 'list-last-ip'
   /** The first value of an HTTP header array (Caddy's `{"User-Agent": ["curl/8"]}`), or the string itself. */
   | 'header'
-  /** A TLS version as Go's uint16 (772 → TLSv1.3) or as text. */
+  /** A TLS version as Go's uint16 (772 → TLSv1.3), as a bare number string ("1.3" → TLSv1.3) or as text. */
   | 'tls-version'
   /** A TLS cipher suite as its IANA uint16 (4865 → TLS_AES_128_GCM_SHA256) or as text. */
   | 'tls-cipher'
@@ -95,13 +95,16 @@ export function convert(unit: JsonUnit, v: unknown): string | number | null {
     }
     case 'addr-port': {
       if (typeof v === 'number') return Number.isInteger(v) ? v : Number.NaN;
+      if (typeof v === 'string' && /^\d{1,5}$/.test(v)) return Number(v);
       return typeof v === 'string' ? splitAddress(v).port : Number.NaN;
     }
     case 'header':
       if (Array.isArray(v)) return v.length > 0 ? text(v[0]) : null;
       return text(v);
     case 'tls-version':
-      return typeof v === 'number' ? (TLS_VERSIONS[v] ?? `0x${v.toString(16).padStart(4, '0')}`) : text(v);
+      if (typeof v === 'number') return TLS_VERSIONS[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+      // Traefik writes "1.3": named as ALB and nginx name it.
+      return typeof v === 'string' && /^1\.[0-3]$/.test(v) ? `TLSv${v === '1.0' ? '1' : v}` : text(v);
     case 'tls-cipher':
       return typeof v === 'number' ? (CIPHERS[v] ?? `0x${v.toString(16).padStart(4, '0')}`) : text(v);
     case 'last-segment': {
