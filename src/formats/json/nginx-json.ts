@@ -20,6 +20,9 @@
  */
 import type { JsonTable } from './engine';
 
+const CLIENTS = ['remote_addr', 'ip', 'client_ip'];
+const TIMES = ['time_iso8601', 'time_local', '@timestamp', 'timestamp', 'date', 'time', 'msec'];
+
 const nginxJson: JsonTable = {
   id: 'nginx-json',
   title: 'nginx JSON',
@@ -29,12 +32,14 @@ const nginxJson: JsonTable = {
     '{"time_iso8601":"2024-05-01T10:00:00+00:00","remote_addr":"203.0.113.7","request":"GET /api/items?page=2 HTTP/1.1","status":"200","body_bytes_sent":"1534","request_time":"0.052","upstream_addr":"10.0.0.5:8080","upstream_status":"200","upstream_response_time":"0.050","http_referer":"","http_user_agent":"curl/8.4.0","host":"app.example.com","request_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
   ],
   all: [{ path: 'status' }],
-  any: [{ path: 'remote_addr' }, { path: 'ip' }, { path: 'client_ip' }],
-  markers: [['"remote_addr"', '"status"'], ['"ip"', '"status"'], ['"client_ip"', '"status"']],
+  any: CLIENTS.map((path) => ({ path })),
+  // A client, a status and a time key: JSON with a client and a status but no time is not taken for nginx's (lbua
+  // then says it looks like JSON lines no format reads).
+  markers: CLIENTS.flatMap((c) => TIMES.map((t) => [`"${c}"`, '"status"', `"${t}"`])),
   fields: [
     { field: 'durationMs', path: ['request_time', 'generation_time_milli'], unit: 's' },
-    { field: 'endMs', path: ['time_iso8601', 'time_local', '@timestamp', 'timestamp', 'date', 'time', 'msec'] },
-    { field: 'clientIp', path: ['remote_addr', 'ip', 'client_ip'] },
+    { field: 'endMs', path: TIMES },
+    { field: 'clientIp', path: CLIENTS },
     { field: 'clientPort', path: 'remote_port' },
     { field: 'request', path: 'request' },
     { field: 'method', path: 'request_method' },
