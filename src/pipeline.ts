@@ -16,8 +16,7 @@ import { awsLogEndMs } from './input/window';
 import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
 import { mergeByTime } from './input/merge';
 import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
-import { formatSet } from './formats/registry';
-import type { LayoutSpec } from './formats/layout/compile';
+import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser } from './formats/types';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
@@ -25,7 +24,7 @@ export interface PipelineOptions {
   /** 'auto' or a format id (a built-in one, or one of `layouts`). */
   readonly format: string;
   /** The user's declared layouts (--log-format, --format-file): formats besides the built-in ones. */
-  readonly layouts?: readonly LayoutSpec[];
+  readonly layouts?: readonly FormatSpec[];
   readonly strict: boolean;
   readonly maxLineLength: number;
   /** Keep records with startMs >= from (inclusive) and < to (exclusive). */

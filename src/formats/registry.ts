@@ -10,7 +10,7 @@ import nginx from './nginx';
 import haproxy from './haproxy';
 import clf from './clf';
 import { compileLayout, type LayoutSpec } from './layout/compile';
-import { compileJsonTable } from './json/engine';
+import { compileJsonLayout, compileJsonTable, type JsonLayoutSpec } from './json/engine';
 import caddy from './json/caddy';
 import gcp from './json/gcp';
 import azureAppgw from './json/azure-appgw';
@@ -49,6 +49,9 @@ export function allFormats(): readonly FormatParser[] {
   return Object.values(FORMATS);
 }
 
+/** A format the user declares: a text layout (--log-format, --format-file) or a JSON table (--format-file). */
+export type FormatSpec = LayoutSpec | JsonLayoutSpec;
+
 /** The formats of a run: the user's declared layouts (--log-format, --format-file), then the built-in ones. */
 export interface FormatSet {
   /** In the order auto-detection breaks ties: the user's first. */
@@ -60,9 +63,9 @@ export interface FormatSet {
  * The built-in formats and the user's layouts, compiled (a few microseconds each: callers build the set once per
  * input or run, not per line). A layout whose id is a built-in one's is refused by the option parser.
  */
-export function formatSet(layouts: readonly LayoutSpec[] = []): FormatSet {
+export function formatSet(layouts: readonly FormatSpec[] = []): FormatSet {
   if (layouts.length === 0) return BUILT_IN;
-  const own = layouts.map((l) => compileLayout(l));
+  const own = layouts.map((l) => ('json' in l ? checked(compileJsonLayout(l)) : compileLayout(l)));
   const all = [...own, ...allFormats()];
   return { all, get: (id) => own.find((f) => f.id === id) ?? getFormat(id) };
 }

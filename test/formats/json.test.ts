@@ -2,8 +2,10 @@
  * The JSON-lines engine (src/formats/json/): units, table checks, which table takes a line, and the lines no table
  * takes. The per-format fixtures are in fixtures/formats/<id>/ (formats.test.ts).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { json, lbua } from '../helpers/cli';
 import { compileJsonTable, JsonTableError, type JsonTable } from '../../src/formats/json/engine';
 import { convert, goDurationMs, splitAddress, timeMs } from '../../src/formats/json/units';
 import { detectFormat } from '../../src/formats/detect';
@@ -144,5 +146,40 @@ describe('which table takes a line', () => {
     const caddy = allFormats().find((f) => f.id === 'caddy');
     expect(caddy?.parse(`caddy  | ${caddy.samples[0] ?? ''}`, ctx).kind).toBe('record');
     expect(caddy?.parse(`garbage words ${caddy.samples[0] ?? ''}`, ctx).kind).toBe('error');
+  });
+});
+
+describe('--format-file JSON tables', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbua-json-'));
+  const log = join(dir, 'edge.log');
+  writeFileSync(log, [
+    '{"when":"2024-05-01T10:00:00Z","peer":"203.0.113.7","req":{"method":"GET","uri":"/a?b=1"},"res":{"code":200},"took_us":1500}',
+    '{"when":"2024-05-01T10:00:01Z","peer":"203.0.113.8","req":{"method":"POST","uri":"/login"},"res":{"code":401},"took_us":800}',
+  ].join('\n') + '\n');
+  const table = {
+    all: ['when', 'req.uri'],
+    fields: [
+      { field: 'startMs', path: 'when' }, { field: 'clientIp', path: 'peer' }, { field: 'method', path: 'req.method' },
+      { field: 'url', path: 'req.uri' }, { field: 'status', path: 'res.code' }, { field: 'durationMs', path: 'took_us', unit: 'us' },
+    ],
+  };
+  type Rep = { inputs: { format: string; records: number; malformed: number }[] };
+
+  it('a declared table is auto-detected and read (without it, lbua says it looks like JSON lines)', () => {
+    const file = join(dir, 'formats.json');
+    writeFileSync(file, JSON.stringify({ formats: [{ name: 'edge', json: table }] }));
+    const rep = json(lbua(['analyze', log, '--format-file', file, '--output', 'json'])) as Rep;
+    expect(rep.inputs[0]).toMatchObject({ format: 'edge', records: 2, malformed: 0 });
+    const none = lbua(['analyze', log, '--output', 'json']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('looks like JSON lines');
+  });
+
+  it('a table that cannot be compiled is one line, exit 2', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ formats: [{ name: 'edge', json: { ...table, fields: [{ field: 'when', path: 'when' }] } }] }));
+    const r = lbua(['analyze', log, '--format-file', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^lbua: --format-file ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: JSON table "edge": fields\\[0\\]: unknown field "when"`));
   });
 });

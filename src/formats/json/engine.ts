@@ -300,3 +300,62 @@ function unitWords(u: JsonUnit): string {
       return 'an address';
   }
 }
+
+/** A user's JSON table from a --format-file entry `{"name": "...", "json": {...}}`: plain data, sent to workers as is. */
+export interface JsonLayoutSpec {
+  readonly id: string;
+  readonly json: unknown;
+}
+
+/**
+ * Compiles a user's table: `{"all"?: [cond], "any"?: [cond], "fields": [{field, path, unit?, nulls?}], "recordsKey"?,
+ * "markers"?}`. Without markers, a line must contain the quoted last key of every "all" condition (and of one "any"
+ * condition) to be tried. Throws JsonTableError naming what is wrong.
+ */
+export function compileJsonLayout(spec: JsonLayoutSpec): FormatParser {
+  const t = spec.json;
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new JsonTableError('"json" must be an object {"all", "any", "fields"}');
+  const o = t as Record<string, unknown>;
+  const list = (k: string): unknown[] | undefined => {
+    const v = o[k];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw new JsonTableError(`"${k}" must be a list`);
+    return v;
+  };
+  const conds = (k: string): JsonCondition[] | undefined =>
+    list(k)?.map((c, i) => {
+      if (typeof c === 'string') return { path: c };
+      if (typeof c !== 'object' || c === null || typeof (c as { path?: unknown }).path !== 'string') throw new JsonTableError(`${k}[${i}] must be a key path or {"path", "equals"?, "prefix"?, "contains"?}`);
+      const e = c as { path: string; equals?: unknown; prefix?: unknown; contains?: unknown };
+      const equals = e.equals === undefined ? undefined : Array.isArray(e.equals) ? e.equals.map(String) : [String(e.equals)];
+      return {
+        path: e.path,
+        ...(equals ? { equals } : {}),
+        ...(typeof e.prefix === 'string' ? { prefix: e.prefix } : {}),
+        ...(typeof e.contains === 'string' ? { contains: e.contains } : {}),
+      };
+    });
+  const fields = list('fields');
+  if (fields === undefined) throw new JsonTableError('no "fields": a table maps JSON paths to record fields');
+  for (const [i, f] of fields.entries()) if (typeof f !== 'object' || f === null) throw new JsonTableError(`fields[${i}] must be {"field", "path", "unit"?}`);
+  const all = conds('all') ?? [];
+  const any = conds('any') ?? [];
+  const key = (c: JsonCondition): string => `"${c.path.slice(c.path.lastIndexOf('.') + 1)}"`;
+  const given = list('markers');
+  const markers = given !== undefined
+    ? given.map((g) => (Array.isArray(g) ? g.map(String) : [String(g)]))
+    : any.length > 0 ? any.map((c) => [...all.map(key), key(c)]) : [all.map(key)];
+  const recordsKey = o['recordsKey'];
+  return compileJsonTable({
+    id: spec.id,
+    title: spec.id,
+    description: 'JSON table declared in a --format-file',
+    docsUrl: 'https://github.com/lbua/lbua#your-own-layouts',
+    samples: [],
+    all,
+    any,
+    markers,
+    fields: fields as JsonField[],
+    ...(typeof recordsKey === 'string' ? { recordsKey } : {}),
+  });
+}
