@@ -3,7 +3,7 @@
  * field in lbua's units (epoch ms, ms, bytes). Every function returns null for "not logged" and NaN for a value that
  * is there but is not what the unit says (the engine turns NaN into a malformed line naming the field).
  */
-import { clfToEpochMs, daysFromCivil, roundMs } from '../../core/units';
+import { clfToEpochMs, daysFromCivil, isoToEpochMs, roundMs } from '../../core/units';
 
 /** Units a table entry may name. */
 export type JsonUnit =
@@ -195,6 +195,11 @@ const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?
 export function timeMs(v: unknown): number {
   if (typeof v === 'number') return epochMs(v);
   if (typeof v !== 'string') return Number.NaN;
+  // The common case first: RFC 3339 in UTC ("2024-05-01T10:00:00.123456Z"), read without a regular expression.
+  if (v.length >= 20 && v.charCodeAt(v.length - 1) === 90 /* Z */) {
+    const fast = isoToEpochMs(v);
+    if (!Number.isNaN(fast)) return fast;
+  }
   const t = v.trim();
   if (/^\d+(?:\.\d+)?$/.test(t)) return epochMs(Number(t));
   let m = ISO.exec(t);
