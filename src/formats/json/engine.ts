@@ -8,7 +8,7 @@
  */
 import type { FormatParser, ParseContext, ParseResult } from '../types';
 import { newRecord, type FreshRecord } from '../shared/record';
-import { parseError } from '../shared/result';
+import { hostWithoutPort, parseError } from '../shared/result';
 import { requestInto, type RequestParts } from '../shared/request';
 import { convert, UNITS, type JsonUnit } from './units';
 
@@ -239,7 +239,7 @@ function build(table: JsonTable, fields: readonly CompiledField[], o: JsonObject
         if (r.method === null && r.path === null) requestInto(r, String(value), 0, String(value).length, true);
         break;
       case 'host':
-        if (r.host === null) r.host = hostOnly(String(value));
+        if (r.host === null) r.host = hostWithoutPort(String(value));
         break;
       default:
         if (w[f.field] === null || (f.field === 'startMs' && Number.isNaN(r.startMs))) w[f.field] = value;
@@ -266,14 +266,6 @@ function urlInto(r: RequestParts, url: string): void {
   r.protocol = proto;
   if (r.host === null) r.host = host;
   if (r.scheme === null) r.scheme = scheme;
-}
-
-/** A Host header value without its port ("example.com:8080" → "example.com"; "[::1]:80" → "[::1]"). */
-function hostOnly(h: string): string | null {
-  const t = `x://${h}/`;
-  const parts: RequestParts = { method: null, scheme: null, host: null, path: null, query: null, protocol: null };
-  requestInto(parts, `X ${t}`, 0, t.length + 2, true);
-  return parts.host ?? h;
 }
 
 function unitWords(u: JsonUnit): string {
