@@ -16,8 +16,7 @@ import { awsLogEndMs } from './input/window';
 import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './input/lines';
 import { mergeByTime } from './input/merge';
 import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
-import { formatSet } from './formats/registry';
-import type { LayoutSpec } from './formats/layout/compile';
+import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser } from './formats/types';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
@@ -25,7 +24,7 @@ export interface PipelineOptions {
   /** 'auto' or a format id (a built-in one, or one of `layouts`). */
   readonly format: string;
   /** The user's declared layouts (--log-format, --format-file): formats besides the built-in ones. */
-  readonly layouts?: readonly LayoutSpec[];
+  readonly layouts?: readonly FormatSpec[];
   readonly strict: boolean;
   readonly maxLineLength: number;
   /** Keep records with startMs >= from (inclusive) and < to (exclusive). */
@@ -313,7 +312,7 @@ export function notALogDiagnostic(files: readonly string[]): Diagnostic | null {
   };
 }
 
-/** A line that is one JSON object (JSON access-log layouts: nginx escape=json, Traefik, Caddy, Envoy). */
+/** A line that is one JSON object: a JSON-lines log no table (src/formats/json/) reads. */
 function isJsonObject(line: string): boolean {
   const t = line.trim();
   if (!t.startsWith('{') || !t.endsWith('}')) return false;
@@ -341,7 +340,9 @@ function noFormatDiagnostic(file: string, sample: readonly string[], packed: (ty
     excerpt: excerpt(sample[0] ?? ''),
     hint: packed
       ? `decompress it on the way in, e.g. ${packed.cat} FILE | lbua analyze -`
-      : utf16 ? 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8' : 'run `lbua formats` for the supported formats, or pass --format',
+      : utf16 ? 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8'
+      : jsonLines ? 'declare its keys as a JSON table in a --format-file (README: Your own layouts), or run `lbua formats`'
+      : 'run `lbua formats` for the supported formats, or pass --format',
   };
 }
 

@@ -2,12 +2,15 @@
  * The user's own log layouts: `--log-format 'nginx:<log_format string>'` (also apache:, haproxy:, envoy:; a name
  * first, `shop=nginx:...`, names the format), and `--format-file my-formats.json`:
  *   { "formats": [ { "name": "shop", "dialect": "nginx", "layout": "$remote_addr ..." }, ... ] }
+ * or, for a JSON-lines log, a table from JSON paths to record fields (formats/json/engine.ts):
+ *   { "name": "edge", "json": { "all": ["ts", "req.uri"], "fields": [{ "field": "startMs", "path": "ts" }, ...] } }
  * Each becomes a format usable as --format NAME and by auto-detection (formats/layout/). Every layout is compiled
  * here, so a layout that cannot be is a one-line error naming the column, exit 2, before any input is read.
  */
 import { readFileSync } from 'node:fs';
 import { fail } from '../core/types';
-import { getFormat } from '../formats/registry';
+import { getFormat, type FormatSpec } from '../formats/registry';
+import { compileJsonLayout, JsonTableError } from '../formats/json/engine';
 import { compileLayout, type LayoutSpec } from '../formats/layout/compile';
 import { DIALECTS, type Dialect } from '../formats/layout/dialects';
 
@@ -15,13 +18,20 @@ const isDialect = (s: string): s is Dialect => (DIALECTS as readonly string[]).i
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 /** The layouts of --log-format values (in order) and of a --format-file, compiled once to check them. */
-export function parseLayouts(logFormats: readonly string[], formatFile: string | undefined): LayoutSpec[] {
-  const specs: LayoutSpec[] = [];
+export function parseLayouts(logFormats: readonly string[], formatFile: string | undefined): FormatSpec[] {
+  const specs: FormatSpec[] = [];
   const taken = new Set<string>();
-  const add = (spec: LayoutSpec, what: string): void => {
+  const add = (spec: FormatSpec, what: string): void => {
     if (getFormat(spec.id) !== undefined) fail('OPTION_INVALID', `${what}: "${spec.id}" is the name of a built-in format; choose another`);
     if (taken.has(spec.id)) fail('OPTION_INVALID', `${what}: the name "${spec.id}" is used twice`);
-    compileLayout(spec, what);
+    if ('json' in spec) {
+      try {
+        compileJsonLayout(spec);
+      } catch (e) {
+        if (e instanceof JsonTableError) fail('OPTION_INVALID', `${what}: JSON table "${spec.id}": ${e.message}`);
+        throw e;
+      }
+    } else compileLayout(spec, what);
     taken.add(spec.id);
     specs.push(spec);
   };
@@ -38,7 +48,7 @@ export function parseLayouts(logFormats: readonly string[], formatFile: string |
   return specs;
 }
 
-function readFormatFile(path: string): LayoutSpec[] {
+function readFormatFile(path: string): FormatSpec[] {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -46,12 +56,16 @@ function readFormatFile(path: string): LayoutSpec[] {
     return fail('INPUT_UNREADABLE', `--format-file ${path}: ${e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`}`);
   }
   const list = Array.isArray(json) ? json : typeof json === 'object' && json !== null && Array.isArray((json as { formats?: unknown }).formats) ? (json as { formats: unknown[] }).formats : null;
-  if (list === null) return fail('OPTION_INVALID', `--format-file ${path}: expected {"formats": [{"name", "dialect", "layout"}, ...]}`);
-  return list.map((entry, i) => {
+  if (list === null) return fail('OPTION_INVALID', `--format-file ${path}: expected {"formats": [{"name", "dialect", "layout"} or {"name", "json"}, ...]}`);
+  return list.map((entry, i): FormatSpec => {
     const at = `--format-file ${path}: formats[${i}]`;
     if (typeof entry !== 'object' || entry === null) return fail('OPTION_INVALID', `${at} is not an object`);
     const e = entry as Record<string, unknown>;
     const name = e['name'];
+    if ('json' in e) {
+      if (typeof name !== 'string' || !NAME.test(name)) return fail('OPTION_INVALID', `${at}.name must be a lowercase name (letters, digits, - and _), got ${JSON.stringify(name)}`);
+      return { id: name, json: e['json'] };
+    }
     const dialect = e['dialect'];
     const layout = e['layout'];
     if (typeof name !== 'string' || !NAME.test(name)) return fail('OPTION_INVALID', `${at}.name must be a lowercase name (letters, digits, - and _), got ${JSON.stringify(name)}`);

@@ -9,8 +9,11 @@ const NOT_FORMATS = new Set(['types.ts', 'registry.ts', 'detect.ts']);
 describe('format registry', () => {
   const files = readdirSync(join(ROOT, 'src', 'formats')).filter((f) => f.endsWith('.ts') && !NOT_FORMATS.has(f));
 
-  it('registers every src/formats/*.ts under its file name', () => {
-    expect(files.map((f) => f.slice(0, -3)).sort()).toEqual(Object.keys(FORMATS).sort());
+  // JSON-lines formats are tables in src/formats/json/ (one file per format id) compiled by json/engine.ts.
+  const tables = readdirSync(join(ROOT, 'src', 'formats', 'json')).filter((f) => f.endsWith('.ts') && f !== 'engine.ts' && f !== 'units.ts');
+
+  it('registers every src/formats/*.ts and src/formats/json/*.ts table under its file name', () => {
+    expect([...files, ...tables].map((f) => f.slice(0, -3)).sort()).toEqual(Object.keys(FORMATS).sort());
   });
 
   it.each(Object.entries(FORMATS))('%s: id = key, https docs, samples, description, fixtures', (key, f) => {

@@ -114,7 +114,7 @@ export function crowdsecExpectations(file: string): { expectations: Expectation[
   const failing: number[] = [];
   const re = /^results\["s01-parse"\]\["[^"]+"\]\[(\d+)\]\.(?:Evt\.Parsed\["([a-z_]+)"\] == (".*")|Success == (true|false))$/;
   const map: Readonly<Record<string, [string, (v: string) => unknown]>> = {
-    remote_addr: ['client_ip', str], client_ip: ['client_ip', str], remote_port: ['client_port', num], client_port: ['client_port', num],
+    remote_addr: ['client_ip', str], client_ip: ['client_ip', str], remote_ip: ['client_ip', str], remote_port: ['client_port', num], client_port: ['client_port', num],
     elb_status_code: ['status', num], status: ['status', num], status_code: ['status', num], target_status_code: ['backend_status', num],
     sent_bytes: ['bytes_out', num], body_bytes_sent: ['bytes_out', num], bytes_read: ['bytes_out', num], received_bytes: ['bytes_in', num],
     http_user_agent: ['user_agent', str], http_method: ['method', str], verb: ['method', str], http_verb: ['method', str],
