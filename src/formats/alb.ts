@@ -126,6 +126,7 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
     fieldText(line, f, F.elb), // lb
     ctx.source,
+    ctx.recycle,
   );
   requestField(record, line, f, F.request);
   return { kind: 'record', record };

@@ -97,6 +97,7 @@ function parseElb(line: string, ctx: ParseContext): ParseResult {
     null, // errorReason
     fieldText(line, f, F.elb), // lb
     ctx.source,
+    ctx.recycle,
   );
   if (nf > F.request) requestField(record, line, f, F.request);
   return { kind: 'record', record };
