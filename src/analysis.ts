@@ -82,6 +82,7 @@ async function analyzeInputs(
   const core = createCore(run, stageFactories, evidenceOrder(ordered.map((i) => (i.stdin ? '<stdin>' : i.path))));
   const summaries = await runInputs(ordered, run, {
     record: (r) => core.record(r),
+    transient: true,
     diagnostic: (d) => diags.add(d),
     keptLineDiagnostics: diags.limit,
     unkeptDiagnostics: (n) => diags.countUnkept(n),

@@ -53,6 +53,7 @@ function start(): void {
         if (r.startMs >= limit) throw new Overlap();
         core.record(r);
       },
+      transient: true,
       diagnostic: (d) => {
         // Every input-level one, and the first maxWarnings line-level ones: all the run's log can keep of this task.
         if (d.source !== null && lineKept++ >= init.maxWarnings) dropped++;

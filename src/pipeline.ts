@@ -18,6 +18,7 @@ import { mergeByTime } from './input/merge';
 import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
 import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser } from './formats/types';
+import { hasSlots, type FreshRecord } from './formats/shared/record';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
 export interface PipelineOptions {
@@ -70,6 +71,11 @@ export interface PipelineSink {
   readonly keptLineDiagnostics?: number;
   /** Counts `n` line-level diagnostics that were not passed on (beyond keptLineDiagnostics). */
   unkeptDiagnostics?(n: number): void;
+  /**
+   * The sink keeps no reference to a record once `record` returns (it keeps copies of what it needs): the parser may
+   * then fill the same record object again for a later line instead of allocating one per line (processBatch).
+   */
+  readonly transient?: boolean;
 }
 
 /**
@@ -118,8 +124,8 @@ export async function runInputs(
 
 /**
  * Reads inputs merged by time. Each input's batches are parsed into records when the merge needs its next ones:
- * one parsed batch buffered per active input (parsers build a fresh record object per line, formats/shared/
- * record.ts, so a buffered batch stays valid), and `afterBatch` runs once a batch's records have all gone to the
+ * one parsed batch buffered per active input (each input's own sink keeps the records, so it is not `transient`:
+ * parsers build a fresh record object per line for it, and a buffered batch stays valid), and `afterBatch` runs once a batch's records have all gone to the
  * sink. Diagnostics keep the order a read one after another gives: by input (read order), then line. The first
  * input not yet read to its end passes its own on as they come; a later input's are held until every input before
  * it is done, bounded by the sink's `keptLineDiagnostics` (beyond it, line-level ones are only counted, through
@@ -484,7 +490,8 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
   const out = guard === null ? null : strayOutput(summary, sink);
   let lineNo = batch.firstLine;
   // One parse context for the batch, its source set for each line (parsers keep the source, never the context).
-  const ctx: { source: SourceRef; strict: boolean } = { source: { file, line: lineNo }, strict };
+  const ctx: { source: SourceRef; strict: boolean; recycle: FreshRecord | null } = { source: { file, line: lineNo }, strict, recycle: null };
+  const recycling = sink.transient === true;
   for (const text of batch.lines) {
     const source = { file, line: lineNo++ };
     summary.lines++;
@@ -502,12 +509,14 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
     const r = format.parse(text, ctx);
     if (r.kind === 'record') {
       const t = r.record.startMs;
+      if (recycling) ctx.recycle = hasSlots(r.record) ? (r.record as FreshRecord) : null;
       if ((from !== null && t < from) || (to !== null && t >= to)) {
         summary.filtered++;
         continue;
       }
       if (guard !== null && out !== null) {
         guard.offer(r.record, r.warnings, out);
+        if (guard.holds(r.record)) ctx.recycle = null;
         continue;
       }
       countRecord(r.record, r.warnings, summary, sink);

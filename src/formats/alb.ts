@@ -14,7 +14,7 @@
  */
 import { roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { fieldInt, fieldIso, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
+import { fieldInt, fieldIso, fieldPortColon, fieldQuoted, fieldSecondsMs, fieldText, scanFields } from './shared/scan';
 import { fieldClientIp, fieldClientPort, requestField } from './shared/request';
 import { isAwsTestFileLine, parseError } from './shared/result';
 import { newRecord } from './shared/record';
@@ -82,8 +82,9 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
   if ((nf > F.request && !fieldQuoted(line, f, F.request)) || (nf > F.userAgent && !fieldQuoted(line, f, F.userAgent))) {
     return parseError(line, ctx, 'request and user agent must be quoted fields (unbalanced quotes?)', 'request');
   }
-  const clientIp = fieldClientIp(line, f, F.client);
-  const clientPort = fieldClientPort(line, f, F.client);
+  const pc = fieldPortColon(line, f, F.client);
+  const clientIp = fieldClientIp(line, f, F.client, pc);
+  const clientPort = fieldClientPort(line, f, F.client, pc);
   if (clientIp === null) return parseError(line, ctx, 'field `client:port` is empty', 'client');
   const status = fieldInt(line, f, F.elbStatus);
   if (Number.isNaN(status)) return parseError(line, ctx, 'field `elb_status_code` is not an integer', 'elb_status_code');
@@ -126,6 +127,7 @@ function parseAlb(line: string, ctx: ParseContext): ParseResult {
     nf > F.errorReason ? fieldText(line, f, F.errorReason) : null,
     fieldText(line, f, F.elb), // lb
     ctx.source,
+    ctx.recycle,
   );
   requestField(record, line, f, F.request);
   return { kind: 'record', record };

@@ -77,6 +77,7 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
     null, // errorReason
     null, // lb
     ctx.source,
+    ctx.recycle,
   );
   requestInto(record, c.request, 0, c.request.length, false);
   record.host = hostWithoutPort(record.host ?? c.vhost);

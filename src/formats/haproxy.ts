@@ -136,6 +136,7 @@ function parseHaproxy(line: string, ctx: ParseContext): ParseResult {
     terminationState(line, off, ti + 5, n), // errorReason
     fe.lb,
     ctx.source,
+    ctx.recycle,
   );
   if (reqText !== '<BADREQ>') requestInto(record, reqText, 0, reqText.length, true);
   record.scheme ??= fe.tls || tls !== null ? 'https' : 'http';
@@ -186,6 +187,7 @@ function tcpRecord(line: string, ctx: ParseContext, d: number, ti: number, n: nu
     terminationState(line, off, ti + 2, n), // errorReason
     fe.lb,
     ctx.source,
+    ctx.recycle,
   );
   return { kind: 'record', record };
 }

@@ -1,5 +1,6 @@
 /** The shape of a log format plugin. One per file under src/formats/, `id` equal to the file name. */
 import type { Diagnostic, LogRecord, SourceRef } from '../core/types';
+import type { FreshRecord } from './shared/record';
 
 /** Outcome of parsing one line: a record, a line to skip silently, or a reported error. */
 export type ParseResult =
@@ -18,6 +19,8 @@ export interface ParseContext {
   readonly strict: boolean;
   /** Set by format detection, which only counts what parses: error results need no excerpt. */
   readonly detecting?: boolean;
+  /** A record the caller no longer needs, which the parser may fill instead of building one (see processBatch). */
+  readonly recycle?: FreshRecord | null;
 }
 
 /**

@@ -56,6 +56,11 @@ export class StrayGuard {
     this.pass(r, warnings, out);
   }
 
+  /** True when `r` is the record held (its caller must not reuse it). */
+  holds(r: LogRecord): boolean {
+    return this.held === r;
+  }
+
   /** End of the input: a record still held goes on (nothing came after it to say otherwise). */
   flush(out: StrayOutput): void {
     const held = this.held;

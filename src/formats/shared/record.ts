@@ -1,6 +1,7 @@
 /**
- * The one record object a line gets. Every parser builds its record here, so records of every format share one
- * hidden class; after the LogRecord fields it carries, undefined, the slots enrich() fills in place (route, endpoint,
+ * The one record object a line gets. Every parser builds its record here (or, given a record its caller is done with,
+ * fills that one: processBatch hands the last one back when its sink keeps none, PipelineSink.transient), so records
+ * of every format share one hidden class; after the LogRecord fields it carries, undefined, the slots enrich() fills in place (route, endpoint,
  * isStatic, agent, geo, client, pathClass, pathId: see EnrichedRecord in enrich/types.ts), so enrichment allocates no
  * second ~40-field object per line. The slots are not part of LogRecord: nothing but enrich reads or writes them
  * (JSON output names its fields one by one, core/record-json.ts), and until enrich runs they hold undefined.
@@ -10,9 +11,15 @@ import type { DurationMs, EpochMs, LogRecord, SourceRef } from '../../core/types
 /** A record its parser is still filling (request parts, host): LogRecord with writable fields. */
 export type FreshRecord = { -readonly [K in keyof LogRecord]: LogRecord[K] };
 
+/** The enrichment slots, as a recycled record is reset (undefined until enrich fills them). */
+interface Slots {
+  route: undefined; endpoint: undefined; isStatic: undefined; agent: undefined; geo: undefined; client: undefined; pathClass: undefined; pathId: undefined;
+}
+
 /**
  * A LogRecord with its enrichment slots, in LogRecord's field order. Positional (no options object) so building a
- * record allocates the record alone.
+ * record allocates the record alone; with `into`, every field of that record is written instead (its slots back to
+ * undefined) and nothing is allocated: 330 of the 3,700 bytes allocated per line of the ALB bench file.
  */
 export function newRecord(
   startMs: EpochMs,
@@ -41,7 +48,19 @@ export function newRecord(
   errorReason: string | null,
   lb: string | null,
   source: SourceRef,
+  into?: FreshRecord | null,
 ): FreshRecord {
+  if (into !== undefined && into !== null) {
+    const r = into as FreshRecord & Slots;
+    r.startMs = startMs; r.format = format; r.clientIp = clientIp; r.clientPort = clientPort; r.clientHost = clientHost;
+    r.method = method; r.scheme = scheme; r.host = host; r.path = path; r.query = query; r.protocol = protocol;
+    r.status = status; r.backendStatus = backendStatus; r.backend = backend; r.durationMs = durationMs; r.backendMs = backendMs;
+    r.bytesIn = bytesIn; r.bytesOut = bytesOut; r.userAgent = userAgent; r.referer = referer; r.tlsProtocol = tlsProtocol;
+    r.tlsCipher = tlsCipher; r.traceId = traceId; r.errorReason = errorReason; r.lb = lb; r.source = source;
+    r.route = undefined; r.endpoint = undefined; r.isStatic = undefined; r.agent = undefined; r.geo = undefined;
+    r.client = undefined; r.pathClass = undefined; r.pathId = undefined;
+    return r;
+  }
   const r = {
     startMs, format, clientIp, clientPort, clientHost, method, scheme, host, path, query, protocol, status, backendStatus, backend,
     durationMs, backendMs, bytesIn, bytesOut, userAgent, referer, tlsProtocol, tlsCipher, traceId, errorReason, lb, source,

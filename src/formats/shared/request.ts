@@ -96,9 +96,16 @@ function targetInto(out: RequestParts, text: string, ts: number, te: number, str
     scheme = schemeText(text, ts, ts + sep);
     const hostStart = ts + sep + 3;
     let hostEnd = hostStart;
+    // The host's first and last colons, for its port (found on the way rather than searched for again).
+    let firstColon = -1;
+    let lastColon = -1;
     while (hostEnd < te) {
       const c = text.charCodeAt(hostEnd);
       if (c === 47 || c === 63 || c === 35) break;
+      if (c === 58) {
+        if (firstColon < 0) firstColon = hostEnd;
+        lastColon = hostEnd;
+      }
       hostEnd++;
     }
     restStart = hostEnd;
@@ -106,13 +113,19 @@ function targetInto(out: RequestParts, text: string, ts: number, te: number, str
       let he = hostEnd;
       // ALB "http://host:80-"
       if (hostEnd === te && text.charCodeAt(hostEnd - 1) === 45) he--;
-      if (stripPort) he = hostEndWithoutPort(text, hostStart, he);
+      if (stripPort) he = hostEndWithoutPort(text, hostStart, he, firstColon, lastColon);
       out.host = he > hostStart ? text.slice(hostStart, he) : null;
     }
     out.scheme = scheme;
   }
-  let q = text.indexOf('?', restStart);
-  if (q >= te) q = -1;
+  // Within the target only (text may be the whole line: indexOf would search the rest of it when there is no query).
+  let q = -1;
+  for (let i = restStart; i < te; i++) {
+    if (text.charCodeAt(i) === 63) {
+      q = i;
+      break;
+    }
+  }
   const pathEnd = q < 0 ? te : q;
   out.path = pathEnd > restStart ? text.slice(restStart, pathEnd) : scheme !== null ? '/' : null;
   out.query = q < 0 ? null : text.slice(q + 1, te);
@@ -120,16 +133,14 @@ function targetInto(out: RequestParts, text: string, ts: number, te: number, str
 
 /**
  * Where the host text[s, e) ends without its ":port", as hostWithoutPort (shared/result.ts) cuts it: a bracketed
- * IPv6 address and a bare IPv6 address keep every colon.
+ * IPv6 address and a bare IPv6 address keep every colon. `first`, `colon`: the first and last colons in it (-1: none).
  */
-function hostEndWithoutPort(text: string, s: number, e: number): number {
-  if (e <= s) return e;
-  const colon = text.lastIndexOf(':', e - 1);
-  if (colon < s) return e;
+function hostEndWithoutPort(text: string, s: number, e: number, first: number, colon: number): number {
+  if (e <= s || colon < s) return e;
   if (text.charCodeAt(s) === 91) {
     const close = text.lastIndexOf(']', e - 1);
     if (close > colon) return e;
-  } else if (text.indexOf(':', s) !== colon) {
+  } else if (first !== colon) {
     return e; // bare IPv6
   }
   return colon;
@@ -229,17 +240,16 @@ export function requestField(out: RequestParts, line: string, f: Int32Array, k: 
 
 /**
  * The address of an "address:port" field k, cut as splitHostPort cuts it, sliced once (no field substring, no
- * result object); null when the field is empty.
+ * result object); null when the field is empty. `pc`: its fieldPortColon, when known (a parser reading the port too
+ * finds the colon once).
  */
-export function fieldClientIp(line: string, off: Int32Array, k: number): string | null {
-  const pc = fieldPortColon(line, off, k);
+export function fieldClientIp(line: string, off: Int32Array, k: number, pc = fieldPortColon(line, off, k)): string | null {
   if (pc === -2) return splitHostPort(fieldText(line, off, k) ?? undefined).ip;
   return line.slice(off[2 * k] ?? 0, pc < 0 ? (off[2 * k + 1] ?? 0) : pc);
 }
 
-/** The port of an "address:port" field k (see fieldClientIp), or null. */
-export function fieldClientPort(line: string, off: Int32Array, k: number): number | null {
-  const pc = fieldPortColon(line, off, k);
+/** The port of an "address:port" field k (see fieldClientIp), or null. `pc`: its fieldPortColon, when known. */
+export function fieldClientPort(line: string, off: Int32Array, k: number, pc = fieldPortColon(line, off, k)): number | null {
   if (pc === -2) return splitHostPort(fieldText(line, off, k) ?? undefined).port;
   return pc < 0 ? null : parseDigits(line, pc + 1, off[2 * k + 1] ?? 0);
 }
