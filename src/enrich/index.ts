@@ -5,8 +5,8 @@ import { createRouteTemplater, isStaticAsset, type PathEntry, type RouteOptions,
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
-import { clientFacts, type ClientFacts } from './client';
-import { createInterner, detach, longKey } from '../core/text';
+import { createClientTable } from './client';
+import { createInterner, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { copyRecord, hasSlots } from '../formats/shared/record';
@@ -44,20 +44,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   options.caps?.watch(() => routes.capNote());
   const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
   const geo = options.geo;
-  const clients = new Map<string, ClientFacts>();
-  const internNetwork = createInterner(limits.addressCache / 4, limits.cacheKeyChars);
-  const networks = (net: string): string => internNetwork(net) ?? net;
-  const clientOf = (ip: string): ClientFacts => {
-    let c = clients.get(ip);
-    if (c === undefined) {
-      if (clients.size >= limits.addressCache) clients.clear();
-      const own = detach(ip);
-      // This table is the pipeline's per-address cache: the geo lookup's own cache would hold the same again.
-      c = clientFacts(own, geo ? geo.resolve(own) : null, networks);
-      clients.set(own, c);
-    }
-    return c;
-  };
+  // The pipeline's per-address cache: the geo lookup's own cache would hold the same again.
+  const clientOf = createClientTable(geo, limits);
   const hosts = createInterner(10_000, limits.cacheKeyChars / 10);
   const backends = createInterner(10_000, limits.cacheKeyChars / 10);
   const endpoints = new Map<string, Map<string, string>>();

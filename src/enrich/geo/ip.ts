@@ -6,22 +6,107 @@
 /** A parsed address: IPv4 as a 32-bit number, IPv6 as a 128-bit bigint. */
 export type ParsedIp = { readonly v: 4; readonly n: number } | { readonly v: 6; readonly n: bigint };
 
-/** Parses a dotted-quad IPv4 address; null when invalid. */
+/** Parses a dotted-quad IPv4 address (1–3 digits per octet, each at most 255); null when invalid. */
 export function parseIpv4(s: string): number | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
+  const n = ipv4Value(s, 0, s.length, false);
+  return n < 0 ? null : n;
+}
+
+/**
+ * The value of the dotted quad s[from, to), or -1 when it is not one, without a substring or an array (parseIpv4
+ * is this for the whole string). `canonical`: also -1 for an octet with a leading zero ("01"), so that the text is
+ * exactly what formatIp writes for the value.
+ */
+export function ipv4Value(s: string, from: number, to: number, canonical: boolean): number {
   let n = 0;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3 || !/^\d+$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    n = n * 256 + v;
+  let parts = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || parts === 3) return -1;
+      n = n * 256 + v;
+      parts++;
+      digits = 0;
+      v = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3 || (canonical && digits === 2 && v === 0)) return -1;
+      v = v * 10 + (c - 48);
+      if (v > 255) return -1;
+    } else return -1;
   }
-  return n;
+  return digits === 0 || parts !== 3 ? -1 : n * 256 + v;
 }
 
 /** Parses an IPv6 address (with :: compression, optional zone, optional embedded IPv4); null when invalid. */
 export function parseIpv6(input: string): bigint | null {
+  const plain = parsePlainIpv6(input);
+  return plain !== undefined ? plain : parseIpv6General(input);
+}
+
+/**
+ * parseIpv6 of a string of hex digits and colons only (no zone, brackets or embedded IPv4: undefined for anything
+ * else, which parseIpv6General reads), in one pass without substrings or arrays of strings. The same rules: at most
+ * one "::" (split leftmost-first, as String.split does), every group 1–4 hex digits, 8 groups, or fewer with "::"
+ * standing for at least one zero group.
+ */
+function parsePlainIpv6(s: string): bigint | null | undefined {
+  const n = s.length;
+  let colons = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) colons++;
+    else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return undefined;
+  }
+  if (colons === 0) return null;
+  const dbl = s.indexOf('::');
+  if (dbl >= 0 && s.indexOf('::', dbl + 2) >= 0) return null;
+  const g = [0, 0, 0, 0, 0, 0, 0, 0];
+  // The groups before "::" (or all of them) from the left, then those after it.
+  const head = groupsInto(s, 0, dbl < 0 ? n : dbl, g, 0);
+  if (head < 0) return null;
+  if (dbl < 0) {
+    if (head !== 8) return null;
+  } else {
+    const rest = groupsInto(s, dbl + 2, n, g, head);
+    if (rest < 0 || 8 - head - rest < 1) return null;
+    // Move the groups after "::" to the end; the ones between are zero.
+    for (let k = rest - 1; k >= 0; k--) {
+      g[8 - rest + k] = g[head + k] ?? 0;
+      if (8 - rest + k !== head + k) g[head + k] = 0;
+    }
+  }
+  const word = (i: number): bigint => BigInt((g[i] ?? 0) * 65536 + (g[i + 1] ?? 0));
+  return (word(0) << 96n) | (word(2) << 64n) | (word(4) << 32n) | word(6);
+}
+
+/**
+ * The colon-separated groups of s[from, to) (hex digits and colons only) written into g from `at`: their count, 0
+ * for an empty part, -1 when a group is empty or longer than 4 digits, or there are more than fit in 8.
+ */
+function groupsInto(s: string, from: number, to: number, g: number[], at: number): number {
+  if (from === to) return 0;
+  let count = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = from; i <= to; i++) {
+    if (i === to || s.charCodeAt(i) === 58) {
+      if (digits === 0 || at + count >= 8) return -1;
+      g[at + count++] = v;
+      digits = 0;
+      v = 0;
+      continue;
+    }
+    if (++digits > 4) return -1;
+    const c = s.charCodeAt(i);
+    v = v * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return count;
+}
+
+/** parseIpv6 of any string (zone, brackets, embedded IPv4). */
+function parseIpv6General(input: string): bigint | null {
   let s = input;
   const zone = s.indexOf('%');
   if (zone >= 0) s = s.slice(0, zone);
