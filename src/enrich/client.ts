@@ -8,7 +8,7 @@ import { ipv4Value, parseIp, type ParsedIp } from './geo/ip';
 import type { GeoLookup } from './geo/index';
 import type { GeoInfo } from './types';
 import { hash32 } from '../core/hll';
-import { createInterner, detach } from '../core/text';
+import { createInterner, detach, FrontCache } from '../core/text';
 
 /** A client address and what is known about it. */
 export interface ClientFacts {
@@ -91,7 +91,7 @@ export interface ClientTableLimits {
  * (and equal to clientFacts of the address, with its geo lookup's resolve), with their network and ASN strings
  * shared between addresses. An IPv4 address's networks are found by number (its /24 and /16 as integers), so no
  * network string is built for an address of a network met before; other values go through a text interner.
- * Memory: at most `addressCache` addresses, and a quarter as many networks and ASN strings in each of the sharing
+ * Memory: at most `addressCache` addresses (4,096 of them also in a front memo), and a quarter as many networks and ASN strings in each of the sharing
  * tables (the text interner also within `cacheKeyChars` characters); a full table is cleared (a cache: that changes
  * no value, only speed).
  */
@@ -147,13 +147,21 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
     const asn = g?.asn ?? null;
     return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip) };
   };
+  // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
+  const front = new FrontCache<ClientFacts>(4096);
   return (ip) => {
-    let c = clients.get(ip);
+    let c = front.get(ip);
+    if (c !== undefined) return c;
+    c = clients.get(ip);
     if (c === undefined) {
-      if (clients.size >= limits.addressCache) clients.clear();
+      if (clients.size >= limits.addressCache) {
+        clients.clear();
+        front.clear();
+      }
       c = factsOf(detach(ip));
       clients.set(c.ip, c);
     }
+    front.set(c.ip, c);
     return c;
   };
 }

@@ -6,7 +6,7 @@ import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
 import { createClientTable } from './client';
-import { createInterner, longKey } from '../core/text';
+import { createInterner, LONG_KEY_CHARS, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { copyRecord, hasSlots } from '../formats/shared/record';
@@ -25,7 +25,7 @@ export interface Enricher {
 type Filling = { -readonly [K in keyof EnrichedRecord]: EnrichedRecord[K] };
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null });
+const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, epMethod: null, ep: null });
 export const NO_REQUEST = '-';
 
 
@@ -90,7 +90,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     // Every value is computed from the record as parsed before any field is written.
     const route = p.route;
     const endpoint = path === null ? NO_REQUEST : endpointOfPath(p, r.method ?? '-');
-    const isStatic = isStaticAsset(path ?? p.path);
+    // The entry's flag is the path's own unless the path was longer than its key (a long key ends in its hash).
+    const isStatic = path !== null && path.length > LONG_KEY_CHARS ? isStaticAsset(path) : p.isStatic;
     e.clientIp = client === null ? null : client.ip;
     e.host = hosts(r.host === null ? null : longKey(r.host));
     e.path = path === null ? null : p.path;
