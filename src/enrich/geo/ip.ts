@@ -168,9 +168,9 @@ export function parseIp(s: string): ParsedIp | null {
 
 /** Canonical text of a parsed address (IPv4 dotted; IPv6 lowercase, compressed). */
 export function formatIp(ip: ParsedIp): string {
-  if (ip.v === 4) return [24, 16, 8, 0].map((s) => (ip.n >>> s) & 255).join('.');
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((ip.n >> BigInt(i * 16)) & 0xffffn));
+  if (ip.v === 4) return `${ip.n >>> 24}.${(ip.n >>> 16) & 255}.${(ip.n >>> 8) & 255}.${ip.n & 255}`;
+  const groups = groups6(ip.n);
+  // The longest run of two or more zero groups (the first of equal ones) becomes "::".
   let best = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
@@ -186,9 +186,26 @@ export function formatIp(ip: ParsedIp): string {
     }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === best) {
+      out += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += (groups[i] ?? 0).toString(16);
+  }
+  return out;
+}
+
+/** The eight 16-bit groups of an IPv6 value, most significant first (four bigint steps, not sixteen). */
+function groups6(n: bigint): number[] {
+  const a = Number(n >> 96n);
+  const b = Number((n >> 64n) & 0xffffffffn);
+  const c = Number((n >> 32n) & 0xffffffffn);
+  const d = Number(n & 0xffffffffn);
+  return [a >>> 16, a & 0xffff, b >>> 16, b & 0xffff, c >>> 16, c & 0xffff, d >>> 16, d & 0xffff];
 }
 
 interface Range4 { readonly base: number; readonly bits: number; readonly label: string }
@@ -219,13 +236,31 @@ const V6: readonly Range6[] = [
   { base: 0xff00n << 112n, bits: 8, label: 'multicast' },
 ];
 
+/** V6 as 32-bit words (most significant first) and the bits of each word the prefix covers: compared without bigints. */
+const V6_WORDS: readonly { readonly words: readonly number[]; readonly bits: readonly number[]; readonly label: string }[] = V6.map((r) => ({
+  words: [96n, 64n, 32n, 0n].map((s) => Number((r.base >> s) & 0xffffffffn)),
+  bits: [0, 1, 2, 3].map((w) => Math.max(0, Math.min(32, r.bits - 32 * w))),
+  label: r.label,
+}));
+
 /** The special-purpose label of an address ("private", "loopback", ...), or null for a public address. */
 export function specialRange(ip: ParsedIp): string | null {
   if (ip.v === 4) {
     for (const r of V4) if (ip.n >>> (32 - r.bits) === r.base >>> (32 - r.bits)) return r.label;
     return null;
   }
-  for (const r of V6) if (ip.n >> BigInt(128 - r.bits) === r.base >> BigInt(128 - r.bits)) return r.label;
+  const n = ip.n;
+  const w = [Number(n >> 96n), Number((n >> 64n) & 0xffffffffn), Number((n >> 32n) & 0xffffffffn), Number(n & 0xffffffffn)];
+  for (const r of V6_WORDS) {
+    let inside = true;
+    for (let k = 0; k < 4 && inside; k++) {
+      const bits = r.bits[k] ?? 0;
+      // The top `bits` bits of word k (an unsigned shift by 32 would shift by 0: a whole word compares as is).
+      if (bits === 32) inside = w[k] === r.words[k];
+      else if (bits > 0) inside = (w[k] ?? 0) >>> (32 - bits) === (r.words[k] ?? 0) >>> (32 - bits);
+    }
+    if (inside) return r.label;
+  }
   return null;
 }
 
