@@ -101,7 +101,7 @@ export function createInterner(capacity: number, maxChars: number): (s: string |
 
 /**
  * A small direct-mapped memo in front of a Map keyed by strings (a cache of caches): a value's slot is a hash of its
- * length and four of its characters, and a hit is one string comparison, where a Map lookup hashes the whole string
+ * length and four of its characters (or of its tail), and a hit is one string comparison, where a Map lookup hashes the whole string
  * first (a 130-character user agent, sliced from a new line each time, costs several times more through the Map).
  * A miss costs the slot's hash and one comparison more than the Map alone. The values in it must be what the Map
  * gives for the key (a memo of a pure function of the key); its owner clears it whenever those may change. Memory:
@@ -112,7 +112,8 @@ export class FrontCache<V> {
   private readonly vals: (V | null)[];
   private readonly mask: number;
 
-  constructor(slots: number) {
+  /** `tail` > 0: slots by a hash of the last `tail` characters (tailSlot), else of four characters (frontSlot). */
+  constructor(slots: number, private readonly tail = 0) {
     this.keys = new Array<string | null>(slots).fill(null);
     this.vals = new Array<V | null>(slots).fill(null);
     this.mask = slots - 1;
@@ -120,13 +121,13 @@ export class FrontCache<V> {
 
   /** The value memoized for `s`, or undefined. */
   get(s: string): V | undefined {
-    const k = frontSlot(s, this.mask);
+    const k = this.tail > 0 ? tailSlot(s, this.mask, this.tail) : frontSlot(s, this.mask);
     return this.keys[k] === s ? (this.vals[k] as V) : undefined;
   }
 
   /** Memoizes `v` for `key` (a standalone string: the slot keeps it), replacing the slot's value. */
   set(key: string, v: V): void {
-    const k = frontSlot(key, this.mask);
+    const k = this.tail > 0 ? tailSlot(key, this.mask, this.tail) : frontSlot(key, this.mask);
     this.keys[k] = key;
     this.vals[k] = v;
   }
@@ -143,6 +144,19 @@ function frontSlot(s: string, mask: number): number {
   if (n < 3) return n === 0 ? 0 : (Math.imul(n, 0x9e3779b1) ^ s.charCodeAt(0) ^ (s.charCodeAt(n - 1) << 7)) & mask;
   let h = Math.imul(n, 0x9e3779b1) ^ Math.imul(s.charCodeAt(n - 1), 0x85ebca6b) ^ Math.imul(s.charCodeAt(n - 2), 0xc2b2ae35);
   h ^= Math.imul(s.charCodeAt(n - 3), 0x27d4eb2f) ^ Math.imul(s.charCodeAt(n >> 1), 0x165667b1);
+  h ^= h >>> 15;
+  return h & mask;
+}
+
+/**
+ * The slot of `s` by its length, middle character and last `tail` characters: dearer than frontSlot, but spreads
+ * values that differ in more than their last three characters (paths: 45,070 distinct in the 1M-line bench log, whose
+ * front hit rate this takes from about 57% to 71% at 16,384 slots in a replay of the log's paths).
+ */
+function tailSlot(s: string, mask: number, tail: number): number {
+  const n = s.length;
+  let h = Math.imul(n, 0x9e3779b1) ^ (n === 0 ? 0 : s.charCodeAt(n >> 1));
+  for (let i = n > tail ? n - tail : 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 15;
   return h & mask;
 }

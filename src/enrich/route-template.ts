@@ -12,7 +12,7 @@
  * collapsed maps to the collapsed one through `finalRoute`, which the run applies to every route- or endpoint-keyed
  * state before it reports (analysis-core.ts), and guards of parts of a run merge to the guard of one pass.
  * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared),
- * and a front memo of 4,096 of its entries;
+ * and a front memo of 16,384 of its entries;
  * the guard keeps at most `maxDistinct` values for at most `maxParents` parents, and at most `maxValues` values and
  * `maxChars` characters of values in all: a parent whose new value would pass that budget is collapsed early
  * (freeing its values), and the run says so (CAP_REACHED). These caps are order-dependent (which parent meets them
@@ -235,7 +235,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
   const guard = state ? RouteGuard.fromJSON(state, { maxDistinct, maxParents, maxValues, maxChars }) : new RouteGuard({ maxDistinct, maxParents, maxValues, maxChars });
   const patternTexts = new Set(patterns.map((p) => p.text));
   // Popular paths are found here without hashing them (core/text.ts); cleared with the cache.
-  const front = new FrontCache<PathEntry>(4096);
+  const front = new FrontCache<PathEntry>(16_384, 24);
   /** Collapses the cache has seen: a new one changes routes, so the cache is cleared. */
   let collapsesSeen = guard.collapses;
 
