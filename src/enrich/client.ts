@@ -4,9 +4,11 @@
  * The network strings are interned, so every address of one network shares one string (maps keyed by it hash it
  * once and compare by identity).
  */
-import { parseIp } from './geo/ip';
+import { ipv4Value, parseIp, type ParsedIp } from './geo/ip';
+import type { GeoLookup } from './geo/index';
 import type { GeoInfo } from './types';
 import { hash32 } from '../core/hll';
+import { createInterner, detach, FrontCache } from '../core/text';
 
 /** A client address and what is known about it. */
 export interface ClientFacts {
@@ -34,13 +36,32 @@ export function networksOf(ip: string): { narrow: string | null; wide: string | 
   }
   const p = parseIp(ip);
   if (p === null) return { narrow: null, wide: null };
-  if (p.v === 4) return networksOf([24, 16, 8, 0].map((s) => (p.n >>> s) & 255).join('.'));
-  const hex = (bits: number): string => {
-    const groups: string[] = [];
-    for (let i = 0; i < bits / 16; i++) groups.push(Number((p.n >> BigInt(112 - i * 16)) & 0xffffn).toString(16));
-    return `${groups.join(':')}::/${bits}`;
-  };
-  return { narrow: hex(64), wide: hex(48) };
+  if (p.v === 4) return { narrow: net24(p.n), wide: net16(p.n) };
+  return { narrow: net64(p.n), wide: net48(p.n) };
+}
+
+/** The /24 of IPv4 `n` as networksOf writes it ("a.b.c.0/24"). */
+function net24(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.0/24`;
+}
+
+/** The /16 of IPv4 `n` ("a.b.0.0/16"). */
+function net16(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.0.0/16`;
+}
+
+/** The /64 of IPv6 `n`: its first four groups in hex, uncompressed ("2001:db8:0:0::/64"). */
+function net64(n: bigint): string {
+  const a = Number(n >> 96n);
+  const b = Number((n >> 64n) & 0xffffffffn);
+  return `${(a >>> 16).toString(16)}:${(a & 0xffff).toString(16)}:${(b >>> 16).toString(16)}:${(b & 0xffff).toString(16)}::/64`;
+}
+
+/** The /48 of IPv6 `n` ("2001:db8:0::/48"). */
+function net48(n: bigint): string {
+  const a = Number(n >> 96n);
+  const b = Number((n >> 64n) & 0xffffffffn);
+  return `${(a >>> 16).toString(16)}:${(a & 0xffff).toString(16)}:${(b >>> 16).toString(16)}::/48`;
 }
 
 /** The facts of `ip`; `intern` shares one copy of each network and ASN string (identity when absent). */
@@ -54,5 +75,93 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string)
     geo,
     asnKey: asn === null ? null : intern(String(asn)),
     hash: hash32(ip),
+  };
+}
+
+/** Bounds of a client table. */
+export interface ClientTableLimits {
+  /** Addresses kept with their facts (then the table is cleared). */
+  readonly addressCache: number;
+  /** Characters of the network strings shared through the text interner (IPv6 and odd values). */
+  readonly cacheKeyChars: number;
+}
+
+/**
+ * The enricher's table of client facts: the facts of each distinct address computed once while the table holds it
+ * (and equal to clientFacts of the address, with its geo lookup's resolve), with their network and ASN strings
+ * shared between addresses. An IPv4 address's networks are found by number (its /24 and /16 as integers), so no
+ * network string is built for an address of a network met before; other values go through a text interner.
+ * Memory: at most `addressCache` addresses (4,096 of them also in a front memo), and a quarter as many networks and ASN strings in each of the sharing
+ * tables (the text interner also within `cacheKeyChars` characters); a full table is cleared (a cache: that changes
+ * no value, only speed).
+ */
+export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimits): (ip: string) => ClientFacts {
+  const clients = new Map<string, ClientFacts>();
+  const shareCap = Math.max(1, Math.floor(limits.addressCache / 4));
+  const internText = createInterner(shareCap, limits.cacheKeyChars);
+  /** IPv4 networks by number: a /24 by its top 24 bits, a /16 by 2^24 plus its top 16 bits. */
+  const v4Nets = new Map<number, string>();
+  const asnKeys = new Map<number, string>();
+  const v4Net = (key: number, n: number): string => {
+    let s = v4Nets.get(key);
+    if (s === undefined) {
+      if (v4Nets.size >= shareCap) v4Nets.clear();
+      s = key < 0x1000000 ? net24(n) : net16(n);
+      v4Nets.set(key, s);
+    }
+    return s;
+  };
+  const text = (s: string | null): string | null => (s === null ? null : (internText(s) ?? s));
+  const asnKeyOf = (asn: number): string => {
+    let s = asnKeys.get(asn);
+    if (s === undefined) {
+      if (asnKeys.size >= shareCap) asnKeys.clear();
+      s = String(asn);
+      asnKeys.set(asn, s);
+    }
+    return s;
+  };
+  const factsOf = (ip: string): ClientFacts => {
+    const g = geo ? geo.resolve(ip) : null;
+    // An IPv4 address whose networks networksOf writes from its value: a canonical dotted quad (networksOf cuts
+    // the text, which is the value's own text), or an IPv6-mapped one (networksOf writes the value).
+    let v4 = ip.includes(':') ? -1 : ipv4Value(ip, 0, ip.length, true);
+    let p: ParsedIp | null = null;
+    if (v4 < 0 && ip.includes(':')) {
+      p = parseIp(ip);
+      if (p !== null && p.v === 4) v4 = p.n;
+    }
+    let narrow: string | null;
+    let wide: string | null;
+    if (v4 >= 0) {
+      narrow = v4Net(v4 >>> 8, v4);
+      wide = v4Net(0x1000000 + (v4 >>> 16), v4);
+    } else if (p !== null && p.v === 6) {
+      narrow = text(net64(p.n));
+      wide = text(net48(p.n));
+    } else {
+      const nets = networksOf(ip);
+      narrow = text(nets.narrow);
+      wide = text(nets.wide);
+    }
+    const asn = g?.asn ?? null;
+    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip) };
+  };
+  // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
+  const front = new FrontCache<ClientFacts>(4096);
+  return (ip) => {
+    let c = front.get(ip);
+    if (c !== undefined) return c;
+    c = clients.get(ip);
+    if (c === undefined) {
+      if (clients.size >= limits.addressCache) {
+        clients.clear();
+        front.clear();
+      }
+      c = factsOf(detach(ip));
+      clients.set(c.ip, c);
+    }
+    front.set(c.ip, c);
+    return c;
   };
 }

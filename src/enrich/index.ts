@@ -5,8 +5,8 @@ import { createRouteTemplater, isStaticAsset, type PathEntry, type RouteOptions,
 import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
-import { clientFacts, type ClientFacts } from './client';
-import { createInterner, detach, longKey } from '../core/text';
+import { createClientTable } from './client';
+import { createInterner, LONG_KEY_CHARS, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { copyRecord, hasSlots } from '../formats/shared/record';
@@ -25,7 +25,7 @@ export interface Enricher {
 type Filling = { -readonly [K in keyof EnrichedRecord]: EnrichedRecord[K] };
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null });
+const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, epMethod: null, ep: null });
 export const NO_REQUEST = '-';
 
 
@@ -44,20 +44,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
   options.caps?.watch(() => routes.capNote());
   const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
   const geo = options.geo;
-  const clients = new Map<string, ClientFacts>();
-  const internNetwork = createInterner(limits.addressCache / 4, limits.cacheKeyChars);
-  const networks = (net: string): string => internNetwork(net) ?? net;
-  const clientOf = (ip: string): ClientFacts => {
-    let c = clients.get(ip);
-    if (c === undefined) {
-      if (clients.size >= limits.addressCache) clients.clear();
-      const own = detach(ip);
-      // This table is the pipeline's per-address cache: the geo lookup's own cache would hold the same again.
-      c = clientFacts(own, geo ? geo.resolve(own) : null, networks);
-      clients.set(own, c);
-    }
-    return c;
-  };
+  // The pipeline's per-address cache: the geo lookup's own cache would hold the same again.
+  const clientOf = createClientTable(geo, limits);
   const hosts = createInterner(10_000, limits.cacheKeyChars / 10);
   const backends = createInterner(10_000, limits.cacheKeyChars / 10);
   const endpoints = new Map<string, Map<string, string>>();
@@ -102,7 +90,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     // Every value is computed from the record as parsed before any field is written.
     const route = p.route;
     const endpoint = path === null ? NO_REQUEST : endpointOfPath(p, r.method ?? '-');
-    const isStatic = isStaticAsset(path ?? p.path);
+    // The entry's flag is the path's own unless the path was longer than its key (a long key ends in its hash).
+    const isStatic = path !== null && path.length > LONG_KEY_CHARS ? isStaticAsset(path) : p.isStatic;
     e.clientIp = client === null ? null : client.ip;
     e.host = hosts(r.host === null ? null : longKey(r.host));
     e.path = path === null ? null : p.path;

@@ -11,7 +11,8 @@
  * reports it. The decision is a function of the set of paths, not of their order: a route made before its position
  * collapsed maps to the collapsed one through `finalRoute`, which the run applies to every route- or endpoint-keyed
  * state before it reports (analysis-core.ts), and guards of parts of a run merge to the guard of one pass.
- * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared);
+ * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared),
+ * and a front memo of 16,384 of its entries;
  * the guard keeps at most `maxDistinct` values for at most `maxParents` parents, and at most `maxValues` values and
  * `maxChars` characters of values in all: a parent whose new value would pass that budget is collapsed early
  * (freeing its values), and the run says so (CAP_REACHED). These caps are order-dependent (which parent meets them
@@ -19,7 +20,7 @@
  * Hostile paths: a route is built from at most ROUTE_PATH_CHARS characters and ROUTE_SEGMENTS segments of a path (the
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
-import { detach } from '../core/text';
+import { detach, FrontCache } from '../core/text';
 import { classifyPath, NO_PATH_CLASS, pathIdentifier } from './path-class';
 import { isTemplateSegment, RouteGuard, type GuardNode, type RouteGuardJson } from './route-guard';
 
@@ -39,6 +40,8 @@ export interface PathEntry {
   readonly cls: number;
   /** The path's identifier for api-abuse, or -1 (enrich/path-class.ts). */
   readonly id: number;
+  /** isStaticAsset of the path. */
+  readonly isStatic: boolean;
   /** The endpoint of the last method seen with this path (the enricher's cache: most paths see one method). */
   epMethod: string | null;
   ep: string | null;
@@ -231,10 +234,16 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
   let cacheChars = 0;
   const guard = state ? RouteGuard.fromJSON(state, { maxDistinct, maxParents, maxValues, maxChars }) : new RouteGuard({ maxDistinct, maxParents, maxValues, maxChars });
   const patternTexts = new Set(patterns.map((p) => p.text));
-  let lastPath: string | null = null;
-  let lastEntry: PathEntry = { path: '', route: '', cls: NO_PATH_CLASS, id: -1, epMethod: null, ep: null };
+  // Popular paths are found here without hashing them (core/text.ts); cleared with the cache.
+  const front = new FrontCache<PathEntry>(16_384, 24);
   /** Collapses the cache has seen: a new one changes routes, so the cache is cleared. */
   let collapsesSeen = guard.collapses;
+
+  const clearCache = (): void => {
+    cache.clear();
+    front.clear();
+    cacheChars = 0;
+  };
 
   const build = (path: string): string => {
     if (patterns.length > 0) {
@@ -260,8 +269,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     }
     if (guard.collapses !== collapsesSeen) {
       collapsesSeen = guard.collapses;
-      cache.clear();
-      cacheChars = 0;
+      clearCache();
     }
     if (head.length < path.length) out += `/${ROUTE_REST}`;
     return out === '' ? '/' : out;
@@ -269,21 +277,18 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
 
   const finalRoute = (route: string): string => (guard.anyCollapsed && !patternTexts.has(route) ? guard.finalRoute(route) : route);
   const entry = (path: string): PathEntry => {
-    if (path === lastPath) return lastEntry;
-    let e = cache.get(path);
+    let e = front.get(path);
+    if (e !== undefined) return e;
+    e = cache.get(path);
     if (e === undefined) {
       const route = build(path);
-      if (cache.size >= cacheSize || cacheChars + path.length > maxChars) {
-        cache.clear();
-        cacheChars = 0;
-      }
+      if (cache.size >= cacheSize || cacheChars + path.length > maxChars) clearCache();
       const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), epMethod: null, ep: null };
+      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null };
       cache.set(own, e);
       cacheChars += own.length;
     }
-    lastPath = path;
-    lastEntry = e;
+    front.set(e.path, e);
     return e;
   };
   return {
@@ -302,9 +307,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     },
     merge(other) {
       guard.merge(other.guard);
-      cache.clear();
-      cacheChars = 0;
-      lastPath = null;
+      clearCache();
       collapsesSeen = guard.collapses;
     },
     toJSON: () => guard.toJSON(),

@@ -8,7 +8,7 @@
  * in its input (no quantified runs that can be retried from each position), so a long agent costs what it is long.
  */
 import { isbot } from 'isbot';
-import { detach } from '../core/text';
+import { detach, FrontCache } from '../core/text';
 import type { AgentInfo, DeviceType } from './types';
 
 /** A classifier with a per-run cache (agents repeat a lot). */
@@ -224,19 +224,21 @@ function versionAfter(ua: string, family: string): string | null {
 
 /**
  * Creates a classifier with a bounded per-run cache (cleared when it reaches `capacity` entries or `maxChars`
- * characters of agents: a hostile agent can be 64 KB long).
+ * characters of agents: a hostile agent can be 64 KB long), and a front memo of 256 of its entries (cleared with it).
  */
 export function createAgentClassifier(capacity = 20_000, maxChars = Number.POSITIVE_INFINITY): AgentClassifier {
   const cache = new Map<string, AgentEntry>();
+  // Agents are few and long: most lines find theirs here without hashing it (core/text.ts FrontCache).
+  const front = new FrontCache<AgentEntry>(256);
   let chars = 0;
-  let lastUa: string | null = null;
-  let lastEntry: AgentEntry = { ua: '', info: NONE };
   const entry = (ua: string): AgentEntry => {
-    if (ua === lastUa) return lastEntry;
-    let e = cache.get(ua);
+    let e = front.get(ua);
+    if (e !== undefined) return e;
+    e = cache.get(ua);
     if (e === undefined) {
       if (cache.size >= capacity || chars + ua.length > maxChars) {
         cache.clear();
+        front.clear();
         chars = 0;
       }
       const own = detach(ua);
@@ -244,8 +246,7 @@ export function createAgentClassifier(capacity = 20_000, maxChars = Number.POSIT
       cache.set(own, e);
       chars += own.length;
     }
-    lastUa = ua;
-    lastEntry = e;
+    front.set(e.ua, e);
     return e;
   };
   return {

@@ -28,6 +28,10 @@ export interface BundledGeo {
   /** Country code of an address (`text`: its canonical form). */
   country(ip: ParsedIp, text: string): string | null;
   asn(ip: ParsedIp): { asn: number; org: string | null } | null;
+  /** The ASN of an address, or -1 when no range holds it (asn() without the organisation name or an object). */
+  asnNumber(ip: ParsedIp): number;
+  /** The organisation name of an ASN (decoded from the table at each call). */
+  org(asn: number): string | null;
 }
 
 
@@ -50,13 +54,19 @@ export function bundledInfo(): BundledInfo | null {
   }
 }
 
+/** Where the high and the low 32-bit word of a 64-bit value sit in a Uint32Array view of it (platform order). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+
 /** The tables, read on first use. */
 interface Tables {
   /** Country: IPv4 range starts ascending, and each range's index into the meta's countryCodes. */
   readonly c4: Uint32Array;
   readonly c4codes: Uint16Array;
   readonly v4: Uint32Array;
-  readonly r6: BigUint64Array;
+  /** IPv6 ranges as 32-bit words: per range its start and end, each two 64-bit values of two words (HI, LO). */
+  readonly w6: Uint32Array;
   readonly a6: Uint32Array;
   /** ASNs ascending, the end offset of each one's name in `names`, and the names as UTF-8 (asn-orgs.bin). */
   readonly orgAsns: Uint32Array;
@@ -80,11 +90,12 @@ function readTables(dir: string, meta: BundledInfo): Tables {
   const n6 = meta.v6;
   const nOrgs = view(bo, 0, 1, 4, u32)[0] ?? 0;
   const nc = view(bc, 0, 1, 4, u32)[0] ?? 0;
+  const r6 = view(b6, 0, n6 * 4, 8, (buf, o, n) => new BigUint64Array(buf, o, n));
   return {
     c4: view(bc, 4, nc, 4, u32),
     c4codes: view(bc, 4 + nc * 4, nc, 2, (buf, o, n) => new Uint16Array(buf, o, n)),
     v4: view(b4, 0, Math.floor(b4.byteLength / 4), 4, (buf, o, n) => new Uint32Array(buf, o, n)),
-    r6: view(b6, 0, n6 * 4, 8, (buf, o, n) => new BigUint64Array(buf, o, n)),
+    w6: new Uint32Array(r6.buffer, r6.byteOffset, r6.length * 2),
     a6: view(b6, n6 * 32, n6, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
     orgAsns: view(bo, 4, nOrgs, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
     orgEnds: view(bo, 4 + nOrgs * 4, nOrgs, 4, (buf, o, n) => new Uint32Array(buf, o, n)),
@@ -155,6 +166,49 @@ export function loadBundled(): BundledGeo | null {
     }
     return mmdb;
   };
+  const asnNumber = (ip: ParsedIp): number => {
+    const t = tables();
+    if (ip.v === 4) {
+      const v4 = t.v4;
+      let lo = 0;
+      let hi = meta.v4 - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const start = v4[mid * 3] ?? 0;
+        if (ip.n < start) hi = mid - 1;
+        else if (ip.n > (v4[mid * 3 + 1] ?? 0)) lo = mid + 1;
+        else return v4[mid * 3 + 2] ?? 0;
+      }
+      return -1;
+    }
+    // The search compares 32-bit words (the table's 64-bit halves read as two words each): no bigint per step.
+    const w = t.w6;
+    const a0 = Number(ip.n >> 96n);
+    const a1 = Number((ip.n >> 64n) & 0xffffffffn);
+    const a2 = Number((ip.n >> 32n) & 0xffffffffn);
+    const a3 = Number(ip.n & 0xffffffffn);
+    /** -1, 0 or 1 as the address is below, at or above the 128-bit value at table word 8 * i + 4 * k. */
+    const cmp = (i: number, k: number): number => {
+      const o = i * 8 + k * 4;
+      const b0 = w[o + HI] ?? 0;
+      if (a0 !== b0) return a0 < b0 ? -1 : 1;
+      const b1 = w[o + LO] ?? 0;
+      if (a1 !== b1) return a1 < b1 ? -1 : 1;
+      const b2 = w[o + 2 + HI] ?? 0;
+      if (a2 !== b2) return a2 < b2 ? -1 : 1;
+      const b3 = w[o + 2 + LO] ?? 0;
+      return a3 === b3 ? 0 : a3 < b3 ? -1 : 1;
+    };
+    let lo = 0;
+    let hi = meta.v6 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(mid, 0) < 0) hi = mid - 1;
+      else if (cmp(mid, 1) > 0) lo = mid + 1;
+      else return t.a6[mid] ?? 0;
+    }
+    return -1;
+  };
   return {
     info: { country: meta.country, asn: meta.asn, v4: meta.v4, v6: meta.v6 },
     country(ip, text) {
@@ -162,37 +216,10 @@ export function loadBundled(): BundledGeo | null {
       return countryOf(reader().get(text));
     },
     asn(ip) {
-      const t = tables();
-      if (ip.v === 4) {
-        const v4 = t.v4;
-        let lo = 0;
-        let hi = meta.v4 - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >>> 1;
-          const start = v4[mid * 3] ?? 0;
-          if (ip.n < start) hi = mid - 1;
-          else if (ip.n > (v4[mid * 3 + 1] ?? 0)) lo = mid + 1;
-          else {
-            const asn = v4[mid * 3 + 2] ?? 0;
-            return { asn, org: orgOf(t, asn) };
-          }
-        }
-        return null;
-      }
-      const r6 = t.r6;
-      const at = (i: number, k: number): bigint => ((r6[i * 4 + k] ?? 0n) << 64n) | (r6[i * 4 + k + 1] ?? 0n);
-      let lo = 0;
-      let hi = meta.v6 - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (ip.n < at(mid, 0)) hi = mid - 1;
-        else if (ip.n > at(mid, 2)) lo = mid + 1;
-        else {
-          const asn = t.a6[mid] ?? 0;
-          return { asn, org: orgOf(t, asn) };
-        }
-      }
-      return null;
+      const asn = asnNumber(ip);
+      return asn < 0 ? null : { asn, org: orgOf(tables(), asn) };
     },
+    asnNumber,
+    org: (asn) => orgOf(tables(), asn),
   };
 }

@@ -1,16 +1,20 @@
 /**
  * Geo/ASN lookup for every client: user MaxMind databases when given (--geoip/--asn or LBUA_GEOIP/LBUA_ASN) win
  * over the bundled offline data; private, loopback, documentation and other special ranges are labelled, not
- * located. Results are cached per address (bounded: the cache is cleared at 200,000 entries).
+ * located. Results are cached per address (bounded: the cache is cleared at 200,000 entries); the bundled data's
+ * facts are shared per (ASN, country).
  */
 import { appendAll } from '../../core/arrays';
 import { detach } from '../../core/text';
 import type { GeoInfo } from '../types';
 import { loadBundled, bundledInfo, type BundledGeo, type BundledInfo } from './bundled';
-import { formatIp, parseIp, specialRange } from './ip';
+import { formatIp, parseIp, specialRange, type ParsedIp } from './ip';
 import { openAsnDb, openLocationDb, type AsnFacts, type LocationFacts, type UserDb } from './maxmind';
 import { networkClass } from './network-classes';
 import { fail } from '../../core/types';
+
+/** ASNs whose facts the bundled lookup memoizes (the bundled tables name about 80,000). */
+const MEMO_ASNS = 200_000;
 
 /** Looks addresses up, with a per-address cache. */
 export interface GeoLookup {
@@ -54,15 +58,41 @@ export async function openGeo(options: GeoOptions): Promise<GeoLookup | null> {
   if (location === null && asnDb === null && bundled === null) return null;
   const cache = new Map<string, GeoInfo | null>();
   const hasCity = location?.hasCity ?? false;
+  /**
+   * The bundled data's facts of an address are a function of its ASN and country: one GeoInfo for each pair met
+   * (organisation name decoded and network class judged once per ASN), shared by every address with that pair.
+   * Bounded by the data (the ASNs and countries in the tables), and cleared past MEMO_ASNS ASNs all the same.
+   */
+  const byAsn = new Map<number, Map<string | null, GeoInfo>>();
+  const bundledFacts = (b: BundledGeo, ip: ParsedIp): GeoInfo => {
+    const country = b.country(ip, ip.v === 4 ? '' : formatIp(ip));
+    const asn = b.asnNumber(ip);
+    let byCountry = byAsn.get(asn);
+    if (byCountry === undefined) {
+      if (byAsn.size >= MEMO_ASNS) byAsn.clear();
+      byCountry = new Map();
+      byAsn.set(asn, byCountry);
+    }
+    let g = byCountry.get(country);
+    if (g === undefined) {
+      // What lookupUncached builds from `loc` null and `a` = b.asn(ip), the same fields in the same order.
+      const found = asn >= 0;
+      const asOrg = found ? b.org(asn) : null;
+      g = { country, asn: found ? asn : null, asOrg, city: null, region: null, network: networkClass(found ? asn : null, asOrg), special: null };
+      byCountry.set(country, g);
+    }
+    return g;
+  };
   const lookupUncached = (ipText: string): GeoInfo | null => {
     const ip = parseIp(ipText);
     if (ip === null) return null;
-    const canonical = formatIp(ip);
     // Special-purpose ranges are labelled, not located.
     const special = specialRange(ip);
     if (special !== null) {
       return { country: null, asn: null, asOrg: null, city: null, region: null, network: 'private', special };
     }
+    if (location === null && asnDb === null && bundled !== null) return bundledFacts(bundled, ip);
+    const canonical = formatIp(ip);
     const loc = location?.lookup(canonical) ?? null;
     const country = loc?.country ?? bundled?.country(ip, canonical) ?? null;
     const a = asnDb ? asnDb.lookup(canonical) : (bundled?.asn(ip) ?? null);
