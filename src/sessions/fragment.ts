@@ -1,7 +1,7 @@
 /**
  * Session fragments: the open (not yet finalized) state of a session, built record by record (`addRecord`), merged
  * with another fragment of the same client key (`mergeInto`, `mergeFragments`), written as plain JSON and read back
- * (`fragmentToJSON`, `fragmentFromJSON`), and turned into a `Session` once it can no longer grow (`finalizeFragment`).
+ * (`fragmentToJSON`, `fragmentFromJSON`), and turned into a `Session` once it can no longer grow (finalize.ts).
  * The single stitcher holds its open sessions in this form; a run sharded by input stitches each shard into fragments
  * and joins them on the main thread (joiner.ts).
  *
@@ -26,11 +26,8 @@
  *   DISTINCT_CAP already), and so is `distinctOverflow` (more than DISTINCT_CAP seen). `fragmentToJSON` lists the
  *   members sorted, so two fragments of the same records past the cap may differ there and only there.
  */
-import { createHash } from 'node:crypto';
 import type { EpochMs, SourceRef } from '../core/types';
 import type { AgentInfo, EnrichedRecord } from '../enrich/types';
-import { classifySession } from './classify';
-import type { Session } from './types';
 
 /**
  * Orders source references as one sequential pass meets them: the shape of aggregate/types.ts `EvidenceOrder`
@@ -247,10 +244,6 @@ function addDistinct(s: SessionFragment, ep: string): void {
   } else s.distinctOverflow = true;
 }
 
-function distinctCount(s: SessionFragment): number {
-  return s.distinct !== null ? s.distinct.size : s.firstEp === null ? 0 : 1;
-}
-
 /** Inserts (t, ep) in time order (ties by endpoint), keeping only the first SEQUENCE_CAP by time. */
 function insertCapped(s: SessionFragment, t: number, ep: string): void {
   const n = s.seqT.length;
@@ -363,50 +356,5 @@ export function fragmentFromJSON(j: FragmentJson): SessionFragment {
     entryT: j.entry === null ? Number.POSITIVE_INFINITY : j.entry[0], entryE: j.entry === null ? '' : j.entry[1],
     exitT: j.exit === null ? Number.NEGATIVE_INFINITY : j.exit[0], exitE: j.exit === null ? '' : j.exit[1],
     evidence: j.evidence.map((r) => ({ ...r })),
-  };
-}
-
-/** The closed session of a fragment that can no longer grow. */
-export function finalizeFragment(s: SessionFragment, useUa: boolean): Session {
-  const key = fragmentKey(s, useUa);
-  // Typed-array sorts are numeric without a comparator call per comparison (and allocate no boxed copy).
-  const times = s.timesSorted ? s.times : Float64Array.from(s.times).sort();
-  const gaps: number[] = [];
-  for (let i = 1; i < times.length; i++) gaps.push((times[i] ?? 0) - (times[i - 1] ?? 0));
-  const sortedGaps = Float64Array.from(gaps).sort();
-  const median = sortedGaps.length === 0 ? null : ((sortedGaps[(sortedGaps.length - 1) >> 1] ?? 0) + (sortedGaps[sortedGaps.length >> 1] ?? 0)) / 2;
-  const distinct = distinctCount(s);
-  const verdict = classifySession(s.agent, {
-    requests: s.requests, pages: s.pages, staticAssets: s.statics, distinctEndpoints: distinct,
-    durationMs: s.endMs - s.startMs, gaps, network: s.network,
-  });
-  const evidence = [...s.evidence].sort(byFileLine);
-  return {
-    id: createHash('sha1').update(`${key}\u0000${s.startMs}`).digest('hex').slice(0, 16),
-    key,
-    clientIp: s.ip,
-    userAgent: s.ua,
-    startMs: s.startMs,
-    endMs: s.endMs,
-    requests: s.requests,
-    pages: s.pages,
-    staticAssets: s.statics,
-    distinctEndpoints: distinct,
-    errors4xx: s.e4,
-    errors5xx: s.e5,
-    bytesOut: s.bytes,
-    entry: s.entryE || '-',
-    exit: s.exitE || '-',
-    sequence: s.seqE,
-    sequenceCut: s.seqSeen - s.seqE.length,
-    medianGapMs: median === null ? null : Math.round(median * 1000) / 1000,
-    maxGapMs: sortedGaps.length === 0 ? null : Math.round((sortedGaps[sortedGaps.length - 1] ?? 0) * 1000) / 1000,
-    clientClass: verdict.clientClass,
-    device: s.agent.device,
-    agentFamily: s.agent.family,
-    reasons: verdict.reasons,
-    country: s.country,
-    asn: s.asn,
-    evidence,
   };
 }

@@ -24,8 +24,9 @@
 import { appendAll } from '../core/arrays';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from './types';
+import { createFinalizer } from './finalize';
 import { fmt } from '../core/format';
-import { addRecord, finalizeFragment, fragmentKey, mergeInto, newFragment, type EvidenceOrder, type SessionFragment } from './fragment';
+import { addRecord, fragmentKey, mergeInto, newFragment, type EvidenceOrder, type SessionFragment } from './fragment';
 
 export { SEQUENCE_CAP } from './fragment';
 
@@ -79,7 +80,7 @@ const NONE: readonly never[] = Object.freeze([]);
 /** Creates a stitcher. */
 export function createStitcher(options: StitcherOptions): SessionStitcher {
   const useUa = options.key === 'ip+ua';
-  const core = createCore(options, (s) => finalizeFragment(s, useUa), bySessionOrder);
+  const core = createCore(options, createFinalizer(useUa), bySessionOrder);
   return {
     stats: core.stats,
     push: (r) => core.push(r),
