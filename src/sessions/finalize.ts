@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { SourceRef } from '../core/types';
 import type { ClientClass, DeviceType } from '../enrich/types';
 import { createClassifier, gapStats, type SessionClassifier } from './classify';
-import { byFileLine, TIMES_CAP, type SessionFragment } from './fragment';
+import { byFileLine, distinctCount, TIMES_CAP, type SessionFragment } from './fragment';
 import type { Session } from './types';
 
 /** Turns a fragment that can no longer grow into its session (the fragment is not changed). */
@@ -67,7 +67,7 @@ function finalizeWith(
     maxGap = sorted[g - 1] ?? 0;
   }
   if (g > 0) gapStats(gaps, g, stats);
-  const distinct = s.distinct !== null ? s.distinct.size : s.firstEp === null ? 0 : 1;
+  const distinct = distinctCount(s);
   const verdict = classify(s.agent, {
     requests: s.requests, pages: s.pages, staticAssets: s.statics, distinctEndpoints: distinct,
     durationMs: s.endMs - s.startMs, gapCount: g, gapMean: g > 0 ? (stats[0] ?? 0) : 0, gapSd: g > 0 ? (stats[1] ?? 0) : 0, network: s.network,

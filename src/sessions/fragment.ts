@@ -43,6 +43,8 @@ export const TIMES_CAP = 2000;
 export const DISTINCT_CAP = 500;
 /** Source lines kept per session for evidence. */
 export const EVIDENCE_CAP = 3;
+/** Distinct endpoints a session holds in an array before a Set (see SessionFragment). */
+const FEW_DISTINCT = 16;
 
 /** An open session: mutable, owned by whoever holds it (a stitcher, a joiner, a batch in transit). */
 export interface SessionFragment {
@@ -71,12 +73,19 @@ export interface SessionFragment {
   /** The earliest TIMES_CAP timestamps; sorted when `timesSorted` (always once the cap is reached). */
   times: number[];
   timesSorted: boolean;
-  /** Distinct non-static endpoints; the first one is kept without a Set (most sessions are short). */
+  /**
+   * Distinct non-static endpoints, in the order first seen: the first one alone (`firstEp`), then all of them in a
+   * short array (`few`, up to FEW_DISTINCT, searched by identity first: endpoints are interned), then in a Set
+   * (`distinct`, `few` null). Most sessions are short: no Set for them.
+   */
   firstEp: string | null;
+  few: string[] | null;
   distinct: Set<string> | null;
   distinctOverflow: boolean;
   /** Timestamps and distinct endpoints held (a stitcher counts them against its detail budget). */
   detail: number;
+  /** The stitcher's slot of this open session (stitcher.ts), −1 when no stitcher holds it. */
+  slot: number;
   entryT: number;
   entryE: string;
   exitT: number;
@@ -126,7 +135,7 @@ export function newFragment(ip: string, r: EnrichedRecord): SessionFragment {
     ip, ua: r.userAgent, agent: r.agent,
     country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null, firstT: t, firstRef: r.source,
     startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
-    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false, detail: 0,
+    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, few: null, distinct: null, distinctOverflow: false, detail: 0, slot: -1,
     entryT: Number.POSITIVE_INFINITY, entryE: '', exitT: Number.NEGATIVE_INFINITY, exitE: '', evidence: [],
   };
 }
@@ -206,8 +215,23 @@ function addTime(s: SessionFragment, t: number): void {
     if ((kept[mid] ?? 0) <= t) lo = mid + 1;
     else hi = mid;
   }
-  kept.splice(lo, 0, t);
+  insertAt(kept, lo, t);
   kept.pop();
+}
+
+/**
+ * Inserts `x` at `i` (0 ≤ i ≤ length), moving the rest up: `splice(i, 0, x)` without the array of removed elements it
+ * returns (these insertions run per record).
+ */
+function insertAt<T>(a: T[], i: number, x: T): void {
+  let j = a.length;
+  if (j === i) {
+    a.push(x);
+    return;
+  }
+  a.push(a[j - 1] as T);
+  for (j--; j > i; j--) a[j] = a[j - 1] as T;
+  a[i] = x;
 }
 
 function sortTimes(s: SessionFragment): void {
@@ -222,26 +246,59 @@ function insertEvidence(list: SourceRef[], ref: SourceRef, order: EvidenceOrder)
   if (list.length >= EVIDENCE_CAP && last !== undefined && order(ref, last) >= 0) return;
   let i = list.length;
   while (i > 0 && order(ref, list[i - 1] as SourceRef) < 0) i--;
-  list.splice(i, 0, ref);
+  insertAt(list, i, ref);
   if (list.length > EVIDENCE_CAP) list.pop();
 }
 
-/** Endpoint strings are interned by the enricher (one string per endpoint), so keeping them costs no copy. */
+/**
+ * Endpoint strings are interned by the enricher (one string per endpoint), so keeping them costs no copy. `detail`
+ * counts the members once there are two or more (as the Set that held them all counted them).
+ */
 function addDistinct(s: SessionFragment, ep: string): void {
-  if (s.firstEp === null) {
+  const first = s.firstEp;
+  if (first === null) {
     s.firstEp = ep;
     return;
   }
-  if (ep === s.firstEp) return;
-  if (s.distinct === null) {
-    s.distinct = new Set([s.firstEp]);
-    s.detail++;
+  if (ep === first) return;
+  const set = s.distinct;
+  if (set !== null) {
+    if (set.has(ep)) return;
+    if (set.size < DISTINCT_CAP) {
+      set.add(ep);
+      s.detail++;
+    } else s.distinctOverflow = true;
+    return;
   }
-  if (s.distinct.has(ep)) return;
-  if (s.distinct.size < DISTINCT_CAP) {
-    s.distinct.add(ep);
+  const few = s.few;
+  if (few === null) {
+    s.few = [first, ep];
+    s.detail += 2;
+    return;
+  }
+  for (let i = 1; i < few.length; i++) if (few[i] === ep) return;
+  if (few.length < FEW_DISTINCT) {
+    few.push(ep);
     s.detail++;
-  } else s.distinctOverflow = true;
+    return;
+  }
+  // FEW_DISTINCT < DISTINCT_CAP: room for ep in the Set.
+  const all = new Set<string>();
+  for (let i = 0; i < few.length; i++) all.add(few[i] as string);
+  all.add(ep);
+  s.distinct = all;
+  s.few = null;
+  s.detail++;
+}
+
+/** The number of distinct endpoints a fragment holds. */
+export function distinctCount(s: SessionFragment): number {
+  return s.distinct !== null ? s.distinct.size : s.few !== null ? s.few.length : s.firstEp === null ? 0 : 1;
+}
+
+/** The distinct endpoints a fragment holds, in the order first seen. */
+function distinctList(s: SessionFragment): string[] {
+  return s.distinct !== null ? [...s.distinct] : s.few !== null ? [...s.few] : s.firstEp === null ? [] : [s.firstEp];
 }
 
 /** Inserts (t, ep) in time order (ties by endpoint), keeping only the first SEQUENCE_CAP by time. */
@@ -266,8 +323,8 @@ function insertCapped(s: SessionFragment, t: number, ep: string): void {
     if (pt < t || (pt === t && (s.seqE[i - 1] ?? '') <= ep)) break;
     i--;
   }
-  s.seqT.splice(i, 0, t);
-  s.seqE.splice(i, 0, ep);
+  insertAt(s.seqT, i, t);
+  insertAt(s.seqE, i, ep);
   if (s.seqT.length > SEQUENCE_CAP) {
     s.seqT.pop();
     s.seqE.pop();
@@ -291,8 +348,7 @@ export function mergeInto(into: SessionFragment, from: SessionFragment, order: E
   from.seqT.forEach((t, i) => insertCapped(into, t, from.seqE[i] ?? ''));
   into.seqSeen += from.seqSeen;
   mergeTimes(into, from);
-  if (from.firstEp !== null) addDistinct(into, from.firstEp);
-  if (from.distinct !== null) for (const ep of from.distinct) addDistinct(into, ep);
+  for (const ep of distinctList(from)) addDistinct(into, ep);
   into.distinctOverflow ||= from.distinctOverflow;
   if (from.entryT < into.entryT || (from.entryT === into.entryT && from.entryE < into.entryE)) {
     into.entryT = from.entryT;
@@ -330,7 +386,7 @@ export function mergeFragments(a: SessionFragment, b: SessionFragment, order: Ev
 
 /** Plain JSON of a fragment (times and distinct endpoints sorted). */
 export function fragmentToJSON(s: SessionFragment): FragmentJson {
-  const distinct = s.distinct !== null ? [...s.distinct] : s.firstEp === null ? [] : [s.firstEp];
+  const distinct = distinctList(s);
   return {
     ip: s.ip, ua: s.ua, agent: s.agent, country: s.country, asn: s.asn, network: s.network, first: { ms: s.firstT, ref: s.firstRef },
     start_ms: s.startMs, end_ms: s.endMs, requests: s.requests, pages: s.pages, statics: s.statics, errors_4xx: s.e4, errors_5xx: s.e5, bytes: s.bytes,
@@ -346,13 +402,15 @@ export function fragmentToJSON(s: SessionFragment): FragmentJson {
 /** The fragment of `j` (as `fragmentToJSON` wrote it). */
 export function fragmentFromJSON(j: FragmentJson): SessionFragment {
   const [firstEp = null] = j.distinct;
-  const distinct = j.distinct.length > 1 ? new Set(j.distinct) : null;
+  const n = j.distinct.length;
+  const few = n > 1 && n <= FEW_DISTINCT ? [...j.distinct] : null;
+  const distinct = n > FEW_DISTINCT ? new Set(j.distinct) : null;
   return {
     ip: j.ip, ua: j.ua, agent: { ...j.agent }, country: j.country, asn: j.asn, network: j.network, firstT: j.first.ms, firstRef: { ...j.first.ref },
     startMs: j.start_ms, endMs: j.end_ms, requests: j.requests, pages: j.pages, statics: j.statics, e4: j.errors_4xx, e5: j.errors_5xx, bytes: j.bytes,
     seqT: j.sequence.map((p) => p[0]), seqE: j.sequence.map((p) => p[1]), seqSeen: j.sequence_seen,
-    times: [...j.times], timesSorted: true, firstEp, distinct, distinctOverflow: j.distinct_overflow,
-    detail: j.times.length + (distinct !== null ? distinct.size : 0),
+    times: [...j.times], timesSorted: true, firstEp, few, distinct, distinctOverflow: j.distinct_overflow,
+    detail: j.times.length + (n > 1 ? n : 0), slot: -1,
     entryT: j.entry === null ? Number.POSITIVE_INFINITY : j.entry[0], entryE: j.entry === null ? '' : j.entry[1],
     exitT: j.exit === null ? Number.NEGATIVE_INFINITY : j.exit[0], exitE: j.exit === null ? '' : j.exit[1],
     evidence: j.evidence.map((r) => ({ ...r })),
