@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SourceRef } from '../core/types';
 import type { ClientClass, DeviceType } from '../enrich/types';
-import { createClassifier, gapStats, type SessionClassifier } from './classify';
+import { createClassifier, gapStats, type Behaviour, type SessionClassifier } from './classify';
 import { byFileLine, distinctCount, TIMES_CAP, type SessionFragment } from './fragment';
 import type { Session } from './types';
 
@@ -17,21 +17,34 @@ export type Finalizer = (s: SessionFragment) => Session;
 /** Gaps up to which the median is found by insertion sort (longer: a typed-array sort). */
 const SMALL_SORT = 48;
 
+/** What a finalizer reuses from session to session. */
+interface Scratch {
+  times: Float64Array;
+  gaps: Float64Array;
+  sorted: Float64Array;
+  /** Mean and standard deviation of the gaps (gapStats). */
+  readonly stats: Float64Array;
+  /** The behaviour handed to the classifier, rewritten per session (the classifier keeps no reference to it). */
+  readonly behaviour: { -readonly [K in keyof Behaviour]: Behaviour[K] };
+  readonly classify: SessionClassifier;
+}
+
 /** A finalizer for sessions keyed by ip (`useUa` false) or ip + user agent, with its own scratch space. */
 export function createFinalizer(useUa: boolean): Finalizer {
-  let times = new Float64Array(TIMES_CAP);
-  let gaps = new Float64Array(TIMES_CAP);
-  let sorted = new Float64Array(TIMES_CAP);
-  const stats = new Float64Array(2);
-  const classify = createClassifier();
+  const scratch: Scratch = {
+    times: new Float64Array(TIMES_CAP), gaps: new Float64Array(TIMES_CAP), sorted: new Float64Array(TIMES_CAP), stats: new Float64Array(2),
+    behaviour: { requests: 0, pages: 0, staticAssets: 0, distinctEndpoints: 0, durationMs: 0, gapCount: 0, gapMean: 0, gapSd: 0, network: null },
+    classify: createClassifier(),
+  };
   return (s) => {
     // A fragment holds at most TIMES_CAP timestamps; one read from elsewhere could hold more.
-    if (s.times.length > times.length) {
-      times = new Float64Array(s.times.length);
-      gaps = new Float64Array(s.times.length);
-      sorted = new Float64Array(s.times.length);
+    const n = s.times.length;
+    if (n > scratch.times.length) {
+      scratch.times = new Float64Array(n);
+      scratch.gaps = new Float64Array(n);
+      scratch.sorted = new Float64Array(n);
     }
-    return finalizeWith(s, useUa, times, gaps, sorted, stats, classify);
+    return finalizeWith(s, useUa, scratch);
   };
 }
 
@@ -40,16 +53,15 @@ export function finalizeFragment(s: SessionFragment, useUa: boolean): Session {
   return createFinalizer(useUa)(s);
 }
 
-function finalizeWith(
-  s: SessionFragment, useUa: boolean, timesBuf: Float64Array, gaps: Float64Array, sorted: Float64Array, stats: Float64Array, classify: SessionClassifier,
-): Session {
+function finalizeWith(s: SessionFragment, useUa: boolean, scratch: Scratch): Session {
+  const { gaps, sorted, stats } = scratch;
   // The times in order: as held when sorted, else a sorted copy (typed-array sorts are numeric without a comparator).
   const n = s.times.length;
   let times: ArrayLike<number> = s.times;
   if (!s.timesSorted) {
-    timesBuf.set(s.times);
-    timesBuf.subarray(0, n).sort();
-    times = timesBuf;
+    scratch.times.set(s.times);
+    scratch.times.subarray(0, n).sort();
+    times = scratch.times;
   }
   const g = n > 0 ? n - 1 : 0;
   let maxGap = Number.NEGATIVE_INFINITY;
@@ -65,13 +77,20 @@ function finalizeWith(
     else sorted.subarray(0, g).sort();
     median = ((sorted[(g - 1) >> 1] ?? 0) + (sorted[g >> 1] ?? 0)) / 2;
     maxGap = sorted[g - 1] ?? 0;
+    gapStats(gaps, g, stats);
   }
-  if (g > 0) gapStats(gaps, g, stats);
   const distinct = distinctCount(s);
-  const verdict = classify(s.agent, {
-    requests: s.requests, pages: s.pages, staticAssets: s.statics, distinctEndpoints: distinct,
-    durationMs: s.endMs - s.startMs, gapCount: g, gapMean: g > 0 ? (stats[0] ?? 0) : 0, gapSd: g > 0 ? (stats[1] ?? 0) : 0, network: s.network,
-  });
+  const b = scratch.behaviour;
+  b.requests = s.requests;
+  b.pages = s.pages;
+  b.staticAssets = s.statics;
+  b.distinctEndpoints = distinct;
+  b.durationMs = s.endMs - s.startMs;
+  b.gapCount = g;
+  b.gapMean = g > 0 ? (stats[0] ?? 0) : 0;
+  b.gapSd = g > 0 ? (stats[1] ?? 0) : 0;
+  b.network = s.network;
+  const verdict = scratch.classify(s.agent, b);
   return new ClosedSession(
     useUa, s.ip, s.ua, s.startMs, s.endMs, s.requests, s.pages, s.statics, distinct, s.e4, s.e5, s.bytes,
     s.entryE || '-', s.exitE || '-', s.seqE, s.seqSeen - s.seqE.length,

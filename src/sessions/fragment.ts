@@ -34,6 +34,7 @@ import type { AgentInfo, EnrichedRecord } from '../enrich/types';
  * (`evidenceOrder(paths)` gives one), declared here because sessions/ sits below aggregate/.
  */
 export type EvidenceOrder = (a: SourceRef, b: SourceRef) => number;
+// Like every EvidenceOrder, it orders two references of one input by line (`earlier` relies on it).
 
 /** Endpoints kept in order per session. */
 export const SEQUENCE_CAP = 50;
@@ -48,8 +49,8 @@ const FEW_DISTINCT = 16;
 
 /** An open session: mutable, owned by whoever holds it (a stitcher, a joiner, a batch in transit). */
 export interface SessionFragment {
-  /** The client address (or host name): part of the key, the same for every record. */
-  readonly ip: string;
+  /** The client address (or host name): part of the key, the same for every record (`reuseFragment` rewrites it). */
+  ip: string;
   ua: string | null;
   agent: AgentInfo;
   country: string | null;
@@ -86,6 +87,11 @@ export interface SessionFragment {
   detail: number;
   /** The stitcher's slot of this open session (stitcher.ts), −1 when no stitcher holds it. */
   slot: number;
+  /**
+   * `times` and `seqT` are arrays of an earlier session, emptied (`reuseFragment`): records are pushed into them. A new
+   * fragment's first time goes into a one-element array instead (a first push into [] would reserve 17 slots).
+   */
+  reused: boolean;
   entryT: number;
   entryE: string;
   exitT: number;
@@ -135,9 +141,56 @@ export function newFragment(ip: string, r: EnrichedRecord): SessionFragment {
     ip, ua: r.userAgent, agent: r.agent,
     country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null, firstT: t, firstRef: r.source,
     startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
-    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, few: null, distinct: null, distinctOverflow: false, detail: 0, slot: -1,
+    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, few: null, distinct: null, distinctOverflow: false, detail: 0, slot: -1, reused: false,
     entryT: Number.POSITIVE_INFINITY, entryE: '', exitT: Number.NEGATIVE_INFINITY, exitE: '', evidence: [],
   };
+}
+
+/** Timestamps a fragment may hold for `reuseFragment` to keep its arrays (larger ones are let go). */
+const REUSE_TIMES = 256;
+
+/**
+ * `s`, a fragment no one refers to any more (finalized, or merged into another), made the fragment `newFragment(ip, r)`
+ * would be: the object, and its time arrays when small, are used again instead of becoming garbage (open sessions
+ * live long enough to be promoted: garbage of the old generation). The session finalized from it keeps its sequence
+ * and evidence arrays, so those are new.
+ */
+export function reuseFragment(s: SessionFragment, ip: string, r: EnrichedRecord): SessionFragment {
+  const t = r.startMs;
+  s.ip = ip;
+  takeFirst(s, t, r.source, r.userAgent, r.agent, r.geo?.country ?? null, r.geo?.asn ?? null, r.geo?.network ?? null);
+  s.startMs = t;
+  s.endMs = t;
+  s.requests = 0;
+  s.pages = 0;
+  s.statics = 0;
+  s.e4 = 0;
+  s.e5 = 0;
+  s.bytes = 0;
+  const small = s.times.length <= REUSE_TIMES;
+  s.reused = small;
+  if (small) {
+    s.times.length = 0;
+    s.seqT.length = 0;
+  } else {
+    s.times = [];
+    s.seqT = [];
+  }
+  s.seqE = [];
+  s.seqSeen = 0;
+  s.timesSorted = true;
+  s.firstEp = null;
+  s.few = null;
+  s.distinct = null;
+  s.distinctOverflow = false;
+  s.detail = 0;
+  s.slot = -1;
+  s.entryT = Number.POSITIVE_INFINITY;
+  s.entryE = '';
+  s.exitT = Number.NEGATIVE_INFINITY;
+  s.exitE = '';
+  s.evidence = [];
+  return s;
 }
 
 /** The client key of a fragment's session: "ip" or "ip|user agent". */
@@ -158,7 +211,7 @@ export function addRecord(s: SessionFragment, r: EnrichedRecord, order: Evidence
     else s.e4++;
   }
   if (r.bytesOut !== null) s.bytes += r.bytesOut;
-  addTime(s, t);
+  addTime(s, r);
   if (order === null) {
     if (s.evidence.length === 0) s.evidence = [r.source];
     else if (s.evidence.length < EVIDENCE_CAP) s.evidence.push(r.source);
@@ -179,6 +232,19 @@ export function addRecord(s: SessionFragment, r: EnrichedRecord, order: Evidence
     s.exitE = ep;
   }
   s.seqSeen++;
+  // In time order (most records), appended here: insertCapped is not always inlined, and a time passed to a call
+  // that is not is boxed (a heap number per record).
+  const n = s.seqT.length;
+  if (n > 0) {
+    const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
+    if (t > lastT || (t === lastT && ep >= (s.seqE[n - 1] ?? ''))) {
+      if (n < SEQUENCE_CAP) {
+        s.seqT.push(t);
+        s.seqE.push(ep);
+      }
+      return;
+    }
+  }
   insertCapped(s, t, ep);
 }
 
@@ -192,14 +258,15 @@ function takeFirst(s: SessionFragment, t: number, ref: SourceRef, ua: string | n
   s.network = network;
 }
 
-/** Keeps the TIMES_CAP earliest timestamps. */
-function addTime(s: SessionFragment, t: number): void {
+/** Keeps the TIMES_CAP earliest timestamps (takes the record, not its time: see the end of addRecord). */
+function addTime(s: SessionFragment, r: EnrichedRecord): void {
+  const t = r.startMs;
   const times = s.times;
   const n = times.length;
   if (n < TIMES_CAP) {
     if (n > 0 && t < (times[n - 1] ?? 0)) s.timesSorted = false;
     // One-element arrays first (most sessions have one request): a first push would reserve 17 slots.
-    if (n === 0) s.times = [t];
+    if (n === 0 && !s.reused) s.times = [t];
     else times.push(t);
     s.detail++;
     return;
@@ -240,12 +307,20 @@ function sortTimes(s: SessionFragment): void {
   s.timesSorted = true;
 }
 
+/**
+ * Whether `a` comes before `b` in `order`. Within one input an EvidenceOrder is by line (aggregate/types.ts), so a
+ * reference of the same file is compared by line without calling `order` (once per record: most are of one file).
+ */
+function earlier(a: SourceRef, b: SourceRef, order: EvidenceOrder): boolean {
+  return a.file === b.file ? a.line < b.line : order(a, b) < 0;
+}
+
 /** Inserts `ref` into `list` (sorted by `order`), keeping the EVIDENCE_CAP earliest. */
 function insertEvidence(list: SourceRef[], ref: SourceRef, order: EvidenceOrder): void {
   const last = list[list.length - 1];
-  if (list.length >= EVIDENCE_CAP && last !== undefined && order(ref, last) >= 0) return;
+  if (list.length >= EVIDENCE_CAP && last !== undefined && !earlier(ref, last, order)) return;
   let i = list.length;
-  while (i > 0 && order(ref, list[i - 1] as SourceRef) < 0) i--;
+  while (i > 0 && earlier(ref, list[i - 1] as SourceRef, order)) i--;
   insertAt(list, i, ref);
   if (list.length > EVIDENCE_CAP) list.pop();
 }
@@ -307,7 +382,8 @@ function insertCapped(s: SessionFragment, t: number, ep: string): void {
   const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
   const lastE = s.seqE[n - 1] ?? '';
   if (n === 0) {
-    s.seqT = [t];
+    if (s.reused) s.seqT.push(t);
+    else s.seqT = [t];
     s.seqE = [ep];
     return;
   }
@@ -410,7 +486,7 @@ export function fragmentFromJSON(j: FragmentJson): SessionFragment {
     startMs: j.start_ms, endMs: j.end_ms, requests: j.requests, pages: j.pages, statics: j.statics, e4: j.errors_4xx, e5: j.errors_5xx, bytes: j.bytes,
     seqT: j.sequence.map((p) => p[0]), seqE: j.sequence.map((p) => p[1]), seqSeen: j.sequence_seen,
     times: [...j.times], timesSorted: true, firstEp, few, distinct, distinctOverflow: j.distinct_overflow,
-    detail: j.times.length + (n > 1 ? n : 0), slot: -1,
+    detail: j.times.length + (n > 1 ? n : 0), slot: -1, reused: false,
     entryT: j.entry === null ? Number.POSITIVE_INFINITY : j.entry[0], entryE: j.entry === null ? '' : j.entry[1],
     exitT: j.exit === null ? Number.NEGATIVE_INFINITY : j.exit[0], exitE: j.exit === null ? '' : j.exit[1],
     evidence: j.evidence.map((r) => ({ ...r })),

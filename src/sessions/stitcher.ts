@@ -26,7 +26,7 @@ import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from './types';
 import { createFinalizer } from './finalize';
 import { fmt } from '../core/format';
-import { addRecord, fragmentKey, mergeInto, newFragment, type EvidenceOrder, type SessionFragment } from './fragment';
+import { addRecord, fragmentKey, mergeInto, newFragment, reuseFragment, type EvidenceOrder, type SessionFragment } from './fragment';
 
 export { SEQUENCE_CAP } from './fragment';
 
@@ -80,10 +80,10 @@ const NONE: readonly never[] = Object.freeze([]);
 /** Creates a stitcher. */
 export function createStitcher(options: StitcherOptions): SessionStitcher {
   const useUa = options.key === 'ip+ua';
-  const core = createCore(options, createFinalizer(useUa), bySessionOrder);
+  const core = createCore(options, createFinalizer(useUa), bySessionOrder, true);
   return {
     stats: core.stats,
-    push: (r) => core.push(r),
+    push: core.push,
     flush() {
       const out: Session[] = [];
       core.closeWhere(() => true, out);
@@ -154,8 +154,14 @@ export function createFragmentStitcher(options: StitcherOptions): FragmentStitch
   };
 }
 
-/** The stitching shared by both stitchers; `close` turns a session that can no longer grow here into an output. */
-function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => T, order: (a: T, b: T) => number) {
+/** Fragments kept for reuse (reuseFragment) by a stitcher, at most. */
+const SPARE_FRAGMENTS = 2048;
+
+/**
+ * The stitching shared by both stitchers; `close` turns a session that can no longer grow here into an output, which
+ * refers to the fragment no more when `finalizes` (then the fragment is reused; a merged-away fragment always is).
+ */
+function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => T, order: (a: T, b: T) => number, finalizes = false) {
   const timeout = options.timeoutMs;
   const lateness = options.latenessMs ?? 10 * 60_000;
   const maxOpen = options.maxOpen ?? 200_000;
@@ -176,8 +182,21 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
   const frags: (SessionFragment | null)[] = [];
   let ends = new Float64Array(1024).fill(Number.POSITIVE_INFINITY);
   const freeSlots: number[] = [];
+  /** Fragments no one refers to any more, to be reused for new sessions. */
+  const spare: SessionFragment[] = [];
+  const recycle = (s: SessionFragment): void => {
+    if (spare.length < SPARE_FRAGMENTS) spare.push(s);
+  };
+  const fresh = (ip: string, r: EnrichedRecord): SessionFragment => {
+    const s = spare.pop();
+    return s === undefined ? newFragment(ip, r) : reuseFragment(s, ip, r);
+  };
   let open = 0;
-  let maxSeen = Number.NEGATIVE_INFINITY;
+  /**
+   * The latest event time seen, in a typed cell: a closure variable holding a double gets a new heap number on every
+   * store, and it is stored for most records (time moves forward).
+   */
+  const seen = new Float64Array([Number.NEGATIVE_INFINITY]);
   let lastSweep = Number.NEGATIVE_INFINITY;
   const stats: StitcherStats = { late: 0, forced: 0, peakOpen: 0 };
   const useUa = options.key === 'ip+ua';
@@ -225,6 +244,7 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
       if (s === null || s === undefined || !stale(s)) continue;
       remove(s);
       closed.push(close(s));
+      if (finalizes) recycle(s);
     }
     appendAll(out, closed.sort(order));
     return closed.length;
@@ -240,6 +260,7 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
       if (s === null || s === undefined) continue;
       remove(s);
       (closed ??= []).push(close(s));
+      if (finalizes) recycle(s);
     }
     if (closed !== null) appendAll(out, closed.sort(order));
   };
@@ -251,7 +272,7 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
     for (let i = 0; i < frags.length; i++) if (frags[i] != null) held[k++] = ends[i] ?? 0;
     held.sort();
     const cut = held[Math.max(0, Math.ceil(open / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
-    minIdleForced = Math.min(minIdleForced, maxSeen - cut);
+    minIdleForced = Math.min(minIdleForced, (seen[0] ?? 0) - cut);
     stats.forced += closeWhere((s) => s.endMs <= cut, out);
   };
 
@@ -259,21 +280,22 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
     stats,
     closeWhere,
     /** Latest event time − lateness (−∞ before any record). */
-    watermark: (): number => maxSeen - lateness,
+    watermark: (): number => (seen[0] ?? 0) - lateness,
     push(r: EnrichedRecord): readonly T[] {
       // A log with host names where addresses go (Apache HostnameLookups) keys sessions by the name.
       const ip = r.clientIp ?? r.clientHost ?? '-';
       const ua = r.userAgent;
       const t = r.startMs;
       let out: T[] | null = null;
-      if (t > maxSeen) maxSeen = t;
+      let maxSeen = seen[0] ?? 0;
+      if (t > maxSeen) seen[0] = maxSeen = t;
       const watermark = maxSeen - lateness;
       if (t + timeout < watermark) stats.late++;
       const list = byIp.get(ip);
       let target: SessionFragment | null = null;
       if (list === undefined) {
         // A one-element list (most addresses have one session at a time).
-        target = newFragment(ip, r);
+        target = fresh(ip, r);
         byIp.set(ip, [target]);
       } else {
         // Sessions this record may join: those within `timeout` of it.
@@ -290,11 +312,12 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
               i--;
               open--;
               freeSlot(s);
+              recycle(s);
             }
           }
         }
         if (target === null) {
-          target = newFragment(ip, r);
+          target = fresh(ip, r);
           list.push(target);
           list.sort((a, b) => a.startMs - b.startMs);
         }
