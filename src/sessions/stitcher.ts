@@ -19,7 +19,8 @@
  * request) is closed early, counted in `stats.forced` and reported (CAP_REACHED). Measured: about 0.7 KB per open
  * single-request session with 200,000 open (test/sessions states the bound), so the defaults bound the stitcher near
  * 140 MB + 8–40 bytes × DETAIL_BUDGET however many distinct clients the input has and however long their sessions.
- * A fragment stitcher holds the same, plus the fragments closed since its last `handOut`.
+ * A fragment stitcher holds the same, plus the fragments closed since its last `handOut`. A stitcher that finalizes
+ * also keeps up to SPARE_FRAGMENTS spare fragments for reuse (each with at most REUSE_TIMES timestamps: a few MB).
  */
 import { appendAll } from '../core/arrays';
 import type { EnrichedRecord } from '../enrich/types';
@@ -319,7 +320,7 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
         if (target === null) {
           target = fresh(ip, r);
           list.push(target);
-          list.sort((a, b) => a.startMs - b.startMs);
+          list.sort(byStartMs);
         }
       }
       if (target.requests === 0) {
@@ -354,6 +355,11 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
       return `sessions: capped at ${why}; ${n(stats.forced)} sessions were closed early, the stalest first (each idle for at least ${idle} of the ${n(timeout / 60_000)}-minute timeout); a client that came back after that starts a new session, so session counts can be high and durations short for those clients (sessions.stitching.forced_closes)`;
     },
   };
+}
+
+/** Open sessions of one address by start (a function made once, not per record that starts a session). */
+function byStartMs(a: SessionFragment, b: SessionFragment): number {
+  return a.startMs - b.startMs;
 }
 
 /** Deterministic order of sessions closed together: start, then key. */
