@@ -16,21 +16,50 @@ import { NO_REQUEST } from '../enrich/index';
 
 /** The shortest cycle (length 1–3) that explains most of the sequence, with its repeat count. */
 export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: number; coverage: number } | null {
-  let best: { cycle: string[]; repeats: number; coverage: number } | null = null;
+  const best = new Float64Array(3);
+  if (!bestCycle(seq, best)) return null;
+  const start = best[0] ?? 0;
+  const len = best[1] ?? 0;
+  const repeats = best[2] ?? 0;
+  return { cycle: seq.slice(start, start + len), repeats, coverage: (repeats * len) / seq.length };
+}
+
+/**
+ * findCycle without allocating (it runs on every closed session long enough): writes the best cycle's start, length
+ * and repeats to `out` (the first cycle tried that covers the most, as findCycle picks); false for an empty sequence.
+ */
+function bestCycle(seq: readonly string[], out: Float64Array): boolean {
+  let found = false;
+  let bestStart = 0;
+  let bestLen = 0;
+  let bestRepeats = 0;
+  const starts = Math.min(seq.length, 10);
   for (let len = 1; len <= 3; len++) {
-    for (let start = 0; start + len <= Math.min(seq.length, 10); start++) {
-      const cycle = seq.slice(start, start + len);
+    for (let start = 0; start + len <= starts; start++) {
       let repeats = 0;
       let i = start;
-      while (i + len <= seq.length && cycle.every((c, k) => seq[i + k] === c)) {
+      while (i + len <= seq.length && repeatsAt(seq, start, len, i)) {
         repeats++;
         i += len;
       }
-      const coverage = (repeats * len) / seq.length;
-      if (!best || repeats * len > best.repeats * best.cycle.length) best = { cycle, repeats, coverage };
+      if (!found || repeats * len > bestRepeats * bestLen) {
+        found = true;
+        bestStart = start;
+        bestLen = len;
+        bestRepeats = repeats;
+      }
     }
   }
-  return best;
+  out[0] = bestStart;
+  out[1] = bestLen;
+  out[2] = bestRepeats;
+  return found;
+}
+
+/** Whether seq[i … i + len) equals the cycle seq[start … start + len). */
+function repeatsAt(seq: readonly string[], start: number, len: number, i: number): boolean {
+  for (let k = 0; k < len; k++) if (seq[i + k] !== seq[start + k]) return false;
+  return true;
 }
 
 /** `f` with its cycle named `cycle` repeated `repeats` times (title, metrics and the investigate action). */
@@ -113,12 +142,18 @@ export default defineDetector({
       }
       return merged;
     };
+    /** The best cycle of the session being judged: start, length, repeats (reused: no object per session). */
+    const best = new Float64Array(3);
     return {
       observeSession(s: Session) {
         const seq = s.sequence;
         if (seq.length < o.minRepeats) return;
-        const c = findCycle(seq);
-        if (!c || c.repeats < o.minRepeats || c.coverage < o.minCoverage) return;
+        if (!bestCycle(seq, best)) return;
+        const start = best[0] ?? 0;
+        const len = best[1] ?? 0;
+        const repeats = best[2] ?? 0;
+        if (repeats < o.minRepeats || (repeats * len) / seq.length < o.minCoverage) return;
+        const c = { cycle: seq.slice(start, start + len), repeats, coverage: (repeats * len) / seq.length };
         // Requests with no HTTP request line (TLS bytes to a plain-HTTP port, garbage) repeat, but are no flow.
         if (c.cycle.every((e) => e === NO_REQUEST)) return;
         // A health check polled every 30 s repeats too, but slowly and successfully: not a loop. A scraper hammering

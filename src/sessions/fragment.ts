@@ -1,7 +1,7 @@
 /**
  * Session fragments: the open (not yet finalized) state of a session, built record by record (`addRecord`), merged
  * with another fragment of the same client key (`mergeInto`, `mergeFragments`), written as plain JSON and read back
- * (`fragmentToJSON`, `fragmentFromJSON`), and turned into a `Session` once it can no longer grow (`finalizeFragment`).
+ * (`fragmentToJSON`, `fragmentFromJSON`), and turned into a `Session` once it can no longer grow (finalize.ts).
  * The single stitcher holds its open sessions in this form; a run sharded by input stitches each shard into fragments
  * and joins them on the main thread (joiner.ts).
  *
@@ -26,17 +26,15 @@
  *   DISTINCT_CAP already), and so is `distinctOverflow` (more than DISTINCT_CAP seen). `fragmentToJSON` lists the
  *   members sorted, so two fragments of the same records past the cap may differ there and only there.
  */
-import { createHash } from 'node:crypto';
 import type { EpochMs, SourceRef } from '../core/types';
 import type { AgentInfo, EnrichedRecord } from '../enrich/types';
-import { classifySession } from './classify';
-import type { Session } from './types';
 
 /**
  * Orders source references as one sequential pass meets them: the shape of aggregate/types.ts `EvidenceOrder`
  * (`evidenceOrder(paths)` gives one), declared here because sessions/ sits below aggregate/.
  */
 export type EvidenceOrder = (a: SourceRef, b: SourceRef) => number;
+// Like every EvidenceOrder, it orders two references of one input by line (`earlier` relies on it).
 
 /** Endpoints kept in order per session. */
 export const SEQUENCE_CAP = 50;
@@ -46,11 +44,13 @@ export const TIMES_CAP = 2000;
 export const DISTINCT_CAP = 500;
 /** Source lines kept per session for evidence. */
 export const EVIDENCE_CAP = 3;
+/** Distinct endpoints a session holds in an array before a Set (see SessionFragment). */
+const FEW_DISTINCT = 16;
 
 /** An open session: mutable, owned by whoever holds it (a stitcher, a joiner, a batch in transit). */
 export interface SessionFragment {
-  /** The client address (or host name): part of the key, the same for every record. */
-  readonly ip: string;
+  /** The client address (or host name): part of the key, the same for every record (`reuseFragment` rewrites it). */
+  ip: string;
   ua: string | null;
   agent: AgentInfo;
   country: string | null;
@@ -74,12 +74,24 @@ export interface SessionFragment {
   /** The earliest TIMES_CAP timestamps; sorted when `timesSorted` (always once the cap is reached). */
   times: number[];
   timesSorted: boolean;
-  /** Distinct non-static endpoints; the first one is kept without a Set (most sessions are short). */
+  /**
+   * Distinct non-static endpoints, in the order first seen: the first one alone (`firstEp`), then all of them in a
+   * short array (`few`, up to FEW_DISTINCT, searched by identity first: endpoints are interned), then in a Set
+   * (`distinct`, `few` null). Most sessions are short: no Set for them.
+   */
   firstEp: string | null;
+  few: string[] | null;
   distinct: Set<string> | null;
   distinctOverflow: boolean;
   /** Timestamps and distinct endpoints held (a stitcher counts them against its detail budget). */
   detail: number;
+  /** The stitcher's slot of this open session (stitcher.ts), −1 when no stitcher holds it. */
+  slot: number;
+  /**
+   * `times` and `seqT` are arrays of an earlier session, emptied (`reuseFragment`): records are pushed into them. A new
+   * fragment's first time goes into a one-element array instead (a first push into [] would reserve 17 slots).
+   */
+  reused: boolean;
   entryT: number;
   entryE: string;
   exitT: number;
@@ -129,9 +141,56 @@ export function newFragment(ip: string, r: EnrichedRecord): SessionFragment {
     ip, ua: r.userAgent, agent: r.agent,
     country: r.geo?.country ?? null, asn: r.geo?.asn ?? null, network: r.geo?.network ?? null, firstT: t, firstRef: r.source,
     startMs: t, endMs: t, requests: 0, pages: 0, statics: 0, e4: 0, e5: 0, bytes: 0,
-    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, distinct: null, distinctOverflow: false, detail: 0,
+    seqT: [], seqE: [], seqSeen: 0, times: [], timesSorted: true, firstEp: null, few: null, distinct: null, distinctOverflow: false, detail: 0, slot: -1, reused: false,
     entryT: Number.POSITIVE_INFINITY, entryE: '', exitT: Number.NEGATIVE_INFINITY, exitE: '', evidence: [],
   };
+}
+
+/** Timestamps a fragment may hold for `reuseFragment` to keep its arrays (larger ones are let go). */
+const REUSE_TIMES = 256;
+
+/**
+ * `s`, a fragment no one refers to any more (finalized, or merged into another), made the fragment `newFragment(ip, r)`
+ * would be: the object, and its time arrays when small, are used again instead of becoming garbage (open sessions
+ * live long enough to be promoted: garbage of the old generation). The session finalized from it keeps its sequence
+ * and evidence arrays, so those are new.
+ */
+export function reuseFragment(s: SessionFragment, ip: string, r: EnrichedRecord): SessionFragment {
+  const t = r.startMs;
+  s.ip = ip;
+  takeFirst(s, t, r.source, r.userAgent, r.agent, r.geo?.country ?? null, r.geo?.asn ?? null, r.geo?.network ?? null);
+  s.startMs = t;
+  s.endMs = t;
+  s.requests = 0;
+  s.pages = 0;
+  s.statics = 0;
+  s.e4 = 0;
+  s.e5 = 0;
+  s.bytes = 0;
+  const small = s.times.length <= REUSE_TIMES;
+  s.reused = small;
+  if (small) {
+    s.times.length = 0;
+    s.seqT.length = 0;
+  } else {
+    s.times = [];
+    s.seqT = [];
+  }
+  s.seqE = [];
+  s.seqSeen = 0;
+  s.timesSorted = true;
+  s.firstEp = null;
+  s.few = null;
+  s.distinct = null;
+  s.distinctOverflow = false;
+  s.detail = 0;
+  s.slot = -1;
+  s.entryT = Number.POSITIVE_INFINITY;
+  s.entryE = '';
+  s.exitT = Number.NEGATIVE_INFINITY;
+  s.exitE = '';
+  s.evidence = [];
+  return s;
 }
 
 /** The client key of a fragment's session: "ip" or "ip|user agent". */
@@ -152,7 +211,7 @@ export function addRecord(s: SessionFragment, r: EnrichedRecord, order: Evidence
     else s.e4++;
   }
   if (r.bytesOut !== null) s.bytes += r.bytesOut;
-  addTime(s, t);
+  addTime(s, r);
   if (order === null) {
     if (s.evidence.length === 0) s.evidence = [r.source];
     else if (s.evidence.length < EVIDENCE_CAP) s.evidence.push(r.source);
@@ -173,6 +232,19 @@ export function addRecord(s: SessionFragment, r: EnrichedRecord, order: Evidence
     s.exitE = ep;
   }
   s.seqSeen++;
+  // In time order (most records), appended here: insertCapped is not always inlined, and a time passed to a call
+  // that is not is boxed (a heap number per record).
+  const n = s.seqT.length;
+  if (n > 0) {
+    const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
+    if (t > lastT || (t === lastT && ep >= (s.seqE[n - 1] ?? ''))) {
+      if (n < SEQUENCE_CAP) {
+        s.seqT.push(t);
+        s.seqE.push(ep);
+      }
+      return;
+    }
+  }
   insertCapped(s, t, ep);
 }
 
@@ -186,14 +258,15 @@ function takeFirst(s: SessionFragment, t: number, ref: SourceRef, ua: string | n
   s.network = network;
 }
 
-/** Keeps the TIMES_CAP earliest timestamps. */
-function addTime(s: SessionFragment, t: number): void {
+/** Keeps the TIMES_CAP earliest timestamps (takes the record, not its time: see the end of addRecord). */
+function addTime(s: SessionFragment, r: EnrichedRecord): void {
+  const t = r.startMs;
   const times = s.times;
   const n = times.length;
   if (n < TIMES_CAP) {
     if (n > 0 && t < (times[n - 1] ?? 0)) s.timesSorted = false;
     // One-element arrays first (most sessions have one request): a first push would reserve 17 slots.
-    if (n === 0) s.times = [t];
+    if (n === 0 && !s.reused) s.times = [t];
     else times.push(t);
     s.detail++;
     return;
@@ -209,8 +282,23 @@ function addTime(s: SessionFragment, t: number): void {
     if ((kept[mid] ?? 0) <= t) lo = mid + 1;
     else hi = mid;
   }
-  kept.splice(lo, 0, t);
+  insertAt(kept, lo, t);
   kept.pop();
+}
+
+/**
+ * Inserts `x` at `i` (0 ≤ i ≤ length), moving the rest up: `splice(i, 0, x)` without the array of removed elements it
+ * returns (these insertions run per record).
+ */
+function insertAt<T>(a: T[], i: number, x: T): void {
+  let j = a.length;
+  if (j === i) {
+    a.push(x);
+    return;
+  }
+  a.push(a[j - 1] as T);
+  for (j--; j > i; j--) a[j] = a[j - 1] as T;
+  a[i] = x;
 }
 
 function sortTimes(s: SessionFragment): void {
@@ -219,36 +307,73 @@ function sortTimes(s: SessionFragment): void {
   s.timesSorted = true;
 }
 
+/**
+ * Whether `a` comes before `b` in `order`. Within one input an EvidenceOrder is by line (aggregate/types.ts), so a
+ * reference of the same file is compared by line without calling `order` (once per record: most are of one file).
+ */
+function earlier(a: SourceRef, b: SourceRef, order: EvidenceOrder): boolean {
+  return a.file === b.file ? a.line < b.line : order(a, b) < 0;
+}
+
 /** Inserts `ref` into `list` (sorted by `order`), keeping the EVIDENCE_CAP earliest. */
 function insertEvidence(list: SourceRef[], ref: SourceRef, order: EvidenceOrder): void {
   const last = list[list.length - 1];
-  if (list.length >= EVIDENCE_CAP && last !== undefined && order(ref, last) >= 0) return;
+  if (list.length >= EVIDENCE_CAP && last !== undefined && !earlier(ref, last, order)) return;
   let i = list.length;
-  while (i > 0 && order(ref, list[i - 1] as SourceRef) < 0) i--;
-  list.splice(i, 0, ref);
+  while (i > 0 && earlier(ref, list[i - 1] as SourceRef, order)) i--;
+  insertAt(list, i, ref);
   if (list.length > EVIDENCE_CAP) list.pop();
 }
 
-/** Endpoint strings are interned by the enricher (one string per endpoint), so keeping them costs no copy. */
+/**
+ * Endpoint strings are interned by the enricher (one string per endpoint), so keeping them costs no copy. `detail`
+ * counts the members once there are two or more (as the Set that held them all counted them).
+ */
 function addDistinct(s: SessionFragment, ep: string): void {
-  if (s.firstEp === null) {
+  const first = s.firstEp;
+  if (first === null) {
     s.firstEp = ep;
     return;
   }
-  if (ep === s.firstEp) return;
-  if (s.distinct === null) {
-    s.distinct = new Set([s.firstEp]);
-    s.detail++;
+  if (ep === first) return;
+  const set = s.distinct;
+  if (set !== null) {
+    if (set.has(ep)) return;
+    if (set.size < DISTINCT_CAP) {
+      set.add(ep);
+      s.detail++;
+    } else s.distinctOverflow = true;
+    return;
   }
-  if (s.distinct.has(ep)) return;
-  if (s.distinct.size < DISTINCT_CAP) {
-    s.distinct.add(ep);
+  const few = s.few;
+  if (few === null) {
+    s.few = [first, ep];
+    s.detail += 2;
+    return;
+  }
+  for (let i = 1; i < few.length; i++) if (few[i] === ep) return;
+  if (few.length < FEW_DISTINCT) {
+    few.push(ep);
     s.detail++;
-  } else s.distinctOverflow = true;
+    return;
+  }
+  // FEW_DISTINCT < DISTINCT_CAP: room for ep in the Set.
+  const all = new Set<string>();
+  for (let i = 0; i < few.length; i++) all.add(few[i] as string);
+  all.add(ep);
+  s.distinct = all;
+  s.few = null;
+  s.detail++;
 }
 
-function distinctCount(s: SessionFragment): number {
-  return s.distinct !== null ? s.distinct.size : s.firstEp === null ? 0 : 1;
+/** The number of distinct endpoints a fragment holds. */
+export function distinctCount(s: SessionFragment): number {
+  return s.distinct !== null ? s.distinct.size : s.few !== null ? s.few.length : s.firstEp === null ? 0 : 1;
+}
+
+/** The distinct endpoints a fragment holds, in the order first seen. */
+function distinctList(s: SessionFragment): string[] {
+  return s.distinct !== null ? [...s.distinct] : s.few !== null ? [...s.few] : s.firstEp === null ? [] : [s.firstEp];
 }
 
 /** Inserts (t, ep) in time order (ties by endpoint), keeping only the first SEQUENCE_CAP by time. */
@@ -257,7 +382,8 @@ function insertCapped(s: SessionFragment, t: number, ep: string): void {
   const lastT = s.seqT[n - 1] ?? Number.NEGATIVE_INFINITY;
   const lastE = s.seqE[n - 1] ?? '';
   if (n === 0) {
-    s.seqT = [t];
+    if (s.reused) s.seqT.push(t);
+    else s.seqT = [t];
     s.seqE = [ep];
     return;
   }
@@ -273,8 +399,8 @@ function insertCapped(s: SessionFragment, t: number, ep: string): void {
     if (pt < t || (pt === t && (s.seqE[i - 1] ?? '') <= ep)) break;
     i--;
   }
-  s.seqT.splice(i, 0, t);
-  s.seqE.splice(i, 0, ep);
+  insertAt(s.seqT, i, t);
+  insertAt(s.seqE, i, ep);
   if (s.seqT.length > SEQUENCE_CAP) {
     s.seqT.pop();
     s.seqE.pop();
@@ -298,8 +424,7 @@ export function mergeInto(into: SessionFragment, from: SessionFragment, order: E
   from.seqT.forEach((t, i) => insertCapped(into, t, from.seqE[i] ?? ''));
   into.seqSeen += from.seqSeen;
   mergeTimes(into, from);
-  if (from.firstEp !== null) addDistinct(into, from.firstEp);
-  if (from.distinct !== null) for (const ep of from.distinct) addDistinct(into, ep);
+  for (const ep of distinctList(from)) addDistinct(into, ep);
   into.distinctOverflow ||= from.distinctOverflow;
   if (from.entryT < into.entryT || (from.entryT === into.entryT && from.entryE < into.entryE)) {
     into.entryT = from.entryT;
@@ -337,7 +462,7 @@ export function mergeFragments(a: SessionFragment, b: SessionFragment, order: Ev
 
 /** Plain JSON of a fragment (times and distinct endpoints sorted). */
 export function fragmentToJSON(s: SessionFragment): FragmentJson {
-  const distinct = s.distinct !== null ? [...s.distinct] : s.firstEp === null ? [] : [s.firstEp];
+  const distinct = distinctList(s);
   return {
     ip: s.ip, ua: s.ua, agent: s.agent, country: s.country, asn: s.asn, network: s.network, first: { ms: s.firstT, ref: s.firstRef },
     start_ms: s.startMs, end_ms: s.endMs, requests: s.requests, pages: s.pages, statics: s.statics, errors_4xx: s.e4, errors_5xx: s.e5, bytes: s.bytes,
@@ -353,60 +478,17 @@ export function fragmentToJSON(s: SessionFragment): FragmentJson {
 /** The fragment of `j` (as `fragmentToJSON` wrote it). */
 export function fragmentFromJSON(j: FragmentJson): SessionFragment {
   const [firstEp = null] = j.distinct;
-  const distinct = j.distinct.length > 1 ? new Set(j.distinct) : null;
+  const n = j.distinct.length;
+  const few = n > 1 && n <= FEW_DISTINCT ? [...j.distinct] : null;
+  const distinct = n > FEW_DISTINCT ? new Set(j.distinct) : null;
   return {
     ip: j.ip, ua: j.ua, agent: { ...j.agent }, country: j.country, asn: j.asn, network: j.network, firstT: j.first.ms, firstRef: { ...j.first.ref },
     startMs: j.start_ms, endMs: j.end_ms, requests: j.requests, pages: j.pages, statics: j.statics, e4: j.errors_4xx, e5: j.errors_5xx, bytes: j.bytes,
     seqT: j.sequence.map((p) => p[0]), seqE: j.sequence.map((p) => p[1]), seqSeen: j.sequence_seen,
-    times: [...j.times], timesSorted: true, firstEp, distinct, distinctOverflow: j.distinct_overflow,
-    detail: j.times.length + (distinct !== null ? distinct.size : 0),
+    times: [...j.times], timesSorted: true, firstEp, few, distinct, distinctOverflow: j.distinct_overflow,
+    detail: j.times.length + (n > 1 ? n : 0), slot: -1, reused: false,
     entryT: j.entry === null ? Number.POSITIVE_INFINITY : j.entry[0], entryE: j.entry === null ? '' : j.entry[1],
     exitT: j.exit === null ? Number.NEGATIVE_INFINITY : j.exit[0], exitE: j.exit === null ? '' : j.exit[1],
     evidence: j.evidence.map((r) => ({ ...r })),
-  };
-}
-
-/** The closed session of a fragment that can no longer grow. */
-export function finalizeFragment(s: SessionFragment, useUa: boolean): Session {
-  const key = fragmentKey(s, useUa);
-  // Typed-array sorts are numeric without a comparator call per comparison (and allocate no boxed copy).
-  const times = s.timesSorted ? s.times : Float64Array.from(s.times).sort();
-  const gaps: number[] = [];
-  for (let i = 1; i < times.length; i++) gaps.push((times[i] ?? 0) - (times[i - 1] ?? 0));
-  const sortedGaps = Float64Array.from(gaps).sort();
-  const median = sortedGaps.length === 0 ? null : ((sortedGaps[(sortedGaps.length - 1) >> 1] ?? 0) + (sortedGaps[sortedGaps.length >> 1] ?? 0)) / 2;
-  const distinct = distinctCount(s);
-  const verdict = classifySession(s.agent, {
-    requests: s.requests, pages: s.pages, staticAssets: s.statics, distinctEndpoints: distinct,
-    durationMs: s.endMs - s.startMs, gaps, network: s.network,
-  });
-  const evidence = [...s.evidence].sort(byFileLine);
-  return {
-    id: createHash('sha1').update(`${key}\u0000${s.startMs}`).digest('hex').slice(0, 16),
-    key,
-    clientIp: s.ip,
-    userAgent: s.ua,
-    startMs: s.startMs,
-    endMs: s.endMs,
-    requests: s.requests,
-    pages: s.pages,
-    staticAssets: s.statics,
-    distinctEndpoints: distinct,
-    errors4xx: s.e4,
-    errors5xx: s.e5,
-    bytesOut: s.bytes,
-    entry: s.entryE || '-',
-    exit: s.exitE || '-',
-    sequence: s.seqE,
-    sequenceCut: s.seqSeen - s.seqE.length,
-    medianGapMs: median === null ? null : Math.round(median * 1000) / 1000,
-    maxGapMs: sortedGaps.length === 0 ? null : Math.round((sortedGaps[sortedGaps.length - 1] ?? 0) * 1000) / 1000,
-    clientClass: verdict.clientClass,
-    device: s.agent.device,
-    agentFamily: s.agent.family,
-    reasons: verdict.reasons,
-    country: s.country,
-    asn: s.asn,
-    evidence,
   };
 }

@@ -36,8 +36,9 @@
 import { appendAll } from '../core/arrays';
 import { fmt } from '../core/format';
 import { DETAIL_BUDGET, type FragmentBatch } from './stitcher';
-import { finalizeFragment, mergeInto, type EvidenceOrder, type SessionFragment } from './fragment';
+import { mergeInto, type EvidenceOrder, type SessionFragment } from './fragment';
 import type { Session } from './types';
+import { createFinalizer } from './finalize';
 
 /** Joiner options (timeout, key and order as the shards' stitchers were given). */
 export interface JoinerOptions {
@@ -108,6 +109,7 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
   const byIp = new Map<string, SessionFragment[]>();
   let held = 0;
   const stats: JoinerStats = { fragments: 0, late: 0, forced: 0, peakHeld: 0 };
+  const finalize = createFinalizer(useUa);
 
   const join = (f: SessionFragment): void => {
     stats.fragments++;
@@ -151,7 +153,7 @@ export function createSessionJoiner(options: JoinerOptions): SessionJoiner {
         const s = list[i];
         if (s === undefined) continue;
         if (done(s)) {
-          out.push(finalizeFragment(s, useUa));
+          out.push(finalize(s));
           held--;
         } else list[kept++] = s;
       }

@@ -19,13 +19,15 @@
  * request) is closed early, counted in `stats.forced` and reported (CAP_REACHED). Measured: about 0.7 KB per open
  * single-request session with 200,000 open (test/sessions states the bound), so the defaults bound the stitcher near
  * 140 MB + 8–40 bytes × DETAIL_BUDGET however many distinct clients the input has and however long their sessions.
- * A fragment stitcher holds the same, plus the fragments closed since its last `handOut`.
+ * A fragment stitcher holds the same, plus the fragments closed since its last `handOut`. A stitcher that finalizes
+ * also keeps up to SPARE_FRAGMENTS spare fragments for reuse (each with at most REUSE_TIMES timestamps: a few MB).
  */
 import { appendAll } from '../core/arrays';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from './types';
+import { createFinalizer } from './finalize';
 import { fmt } from '../core/format';
-import { addRecord, finalizeFragment, fragmentKey, mergeInto, newFragment, type EvidenceOrder, type SessionFragment } from './fragment';
+import { addRecord, fragmentKey, mergeInto, newFragment, reuseFragment, type EvidenceOrder, type SessionFragment } from './fragment';
 
 export { SEQUENCE_CAP } from './fragment';
 
@@ -79,10 +81,10 @@ const NONE: readonly never[] = Object.freeze([]);
 /** Creates a stitcher. */
 export function createStitcher(options: StitcherOptions): SessionStitcher {
   const useUa = options.key === 'ip+ua';
-  const core = createCore(options, (s) => finalizeFragment(s, useUa), bySessionOrder);
+  const core = createCore(options, createFinalizer(useUa), bySessionOrder, true);
   return {
     stats: core.stats,
-    push: (r) => core.push(r),
+    push: core.push,
     flush() {
       const out: Session[] = [];
       core.closeWhere(() => true, out);
@@ -153,8 +155,14 @@ export function createFragmentStitcher(options: StitcherOptions): FragmentStitch
   };
 }
 
-/** The stitching shared by both stitchers; `close` turns a session that can no longer grow here into an output. */
-function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => T, order: (a: T, b: T) => number) {
+/** Fragments kept for reuse (reuseFragment) by a stitcher, at most. */
+const SPARE_FRAGMENTS = 2048;
+
+/**
+ * The stitching shared by both stitchers; `close` turns a session that can no longer grow here into an output, which
+ * refers to the fragment no more when `finalizes` (then the fragment is reused; a merged-away fragment always is).
+ */
+function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => T, order: (a: T, b: T) => number, finalizes = false) {
   const timeout = options.timeoutMs;
   const lateness = options.latenessMs ?? 10 * 60_000;
   const maxOpen = options.maxOpen ?? 200_000;
@@ -167,46 +175,105 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
   let detailCloses = 0;
   /** ip → open sessions of that address (all agents), sorted by start: no per-record key string, no inner maps. */
   const byIp = new Map<string, SessionFragment[]>();
+  /**
+   * The open sessions by slot (a session's `slot`): `frags[i]` and its last request time `ends[i]` (+∞ for a free
+   * slot). A sweep reads the one typed array and touches only the sessions that close, not every open one (whose
+   * objects are spread over the heap: reading them all, every sweep, cost more than the rest of the stitching).
+   */
+  const frags: (SessionFragment | null)[] = [];
+  let ends = new Float64Array(1024).fill(Number.POSITIVE_INFINITY);
+  const freeSlots: number[] = [];
+  /** Fragments no one refers to any more, to be reused for new sessions. */
+  const spare: SessionFragment[] = [];
+  const recycle = (s: SessionFragment): void => {
+    if (spare.length < SPARE_FRAGMENTS) spare.push(s);
+  };
+  const fresh = (ip: string, r: EnrichedRecord): SessionFragment => {
+    const s = spare.pop();
+    return s === undefined ? newFragment(ip, r) : reuseFragment(s, ip, r);
+  };
   let open = 0;
-  let maxSeen = Number.NEGATIVE_INFINITY;
+  /**
+   * The latest event time seen, in a typed cell: a closure variable holding a double gets a new heap number on every
+   * store, and it is stored for most records (time moves forward).
+   */
+  const seen = new Float64Array([Number.NEGATIVE_INFINITY]);
   let lastSweep = Number.NEGATIVE_INFINITY;
   const stats: StitcherStats = { late: 0, forced: 0, peakOpen: 0 };
   const useUa = options.key === 'ip+ua';
 
+  const takeSlot = (s: SessionFragment): void => {
+    let i = freeSlots.pop();
+    if (i === undefined) {
+      i = frags.length;
+      if (i === ends.length) {
+        const grown = new Float64Array(ends.length * 2).fill(Number.POSITIVE_INFINITY);
+        grown.set(ends);
+        ends = grown;
+      }
+      frags.push(s);
+    } else frags[i] = s;
+    s.slot = i;
+    ends[i] = s.endMs;
+  };
+
+  const freeSlot = (s: SessionFragment): void => {
+    frags[s.slot] = null;
+    ends[s.slot] = Number.POSITIVE_INFINITY;
+    freeSlots.push(s.slot);
+    s.slot = -1;
+  };
+
+  /** Takes open session `s` out of the stitcher (its address's list keeps its order by start). */
+  const remove = (s: SessionFragment): void => {
+    const list = byIp.get(s.ip);
+    if (list !== undefined) {
+      const at = list.indexOf(s);
+      if (list.length === 1 && at === 0) byIp.delete(s.ip);
+      else if (at >= 0) list.splice(at, 1);
+    }
+    freeSlot(s);
+    detail -= s.detail;
+    open--;
+  };
+
   /** Closes every open session `stale` picks, in `order`; returns how many. */
   const closeWhere = (stale: (s: SessionFragment) => boolean, out: T[]): number => {
     const closed: T[] = [];
-    // forEach, not for-of: no [key, value] pair per open address on every sweep (deleting the current key is safe).
-    byIp.forEach((list, ip) => {
-      let kept = 0;
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i];
-        if (s === undefined) continue;
-        if (stale(s)) {
-          closed.push(close(s));
-          detail -= s.detail;
-          open--;
-        } else list[kept++] = s;
-      }
-      if (kept === 0) byIp.delete(ip);
-      else list.length = kept;
-    });
+    for (let i = 0; i < frags.length; i++) {
+      const s = frags[i];
+      if (s === null || s === undefined || !stale(s)) continue;
+      remove(s);
+      closed.push(close(s));
+      if (finalizes) recycle(s);
+    }
     appendAll(out, closed.sort(order));
     return closed.length;
   };
 
+  /** Closes the sessions idle past the timeout at `watermark` (read from `ends`: only those are touched). */
   const sweep = (watermark: number, out: T[]): void => {
-    closeWhere((s) => s.endMs + timeout < watermark, out);
+    let closed: T[] | null = null;
+    const n = frags.length;
+    for (let i = 0; i < n; i++) {
+      if (!((ends[i] ?? Number.POSITIVE_INFINITY) + timeout < watermark)) continue;
+      const s = frags[i];
+      if (s === null || s === undefined) continue;
+      remove(s);
+      (closed ??= []).push(close(s));
+      if (finalizes) recycle(s);
+    }
+    if (closed !== null) appendAll(out, closed.sort(order));
   };
 
   /** Closes the stalest tenth of the open sessions (by last request; every session tied with the last one goes too). */
   const forceClose = (out: T[]): void => {
-    const ends = new Float64Array(open);
-    let i = 0;
-    for (const list of byIp.values()) for (const s of list) ends[i++] = s.endMs;
-    ends.sort();
-    const cut = ends[Math.max(0, Math.ceil(open / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
-    minIdleForced = Math.min(minIdleForced, maxSeen - cut);
+    const held = new Float64Array(open);
+    let k = 0;
+    for (let i = 0; i < frags.length; i++) if (frags[i] != null) held[k++] = ends[i] ?? 0;
+    held.sort();
+    const cut = held[Math.max(0, Math.ceil(open / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
+    minIdleForced = Math.min(minIdleForced, (seen[0] ?? 0) - cut);
     stats.forced += closeWhere((s) => s.endMs <= cut, out);
   };
 
@@ -214,21 +281,22 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
     stats,
     closeWhere,
     /** Latest event time − lateness (−∞ before any record). */
-    watermark: (): number => maxSeen - lateness,
+    watermark: (): number => (seen[0] ?? 0) - lateness,
     push(r: EnrichedRecord): readonly T[] {
       // A log with host names where addresses go (Apache HostnameLookups) keys sessions by the name.
       const ip = r.clientIp ?? r.clientHost ?? '-';
       const ua = r.userAgent;
       const t = r.startMs;
       let out: T[] | null = null;
-      if (t > maxSeen) maxSeen = t;
+      let maxSeen = seen[0] ?? 0;
+      if (t > maxSeen) seen[0] = maxSeen = t;
       const watermark = maxSeen - lateness;
       if (t + timeout < watermark) stats.late++;
       const list = byIp.get(ip);
       let target: SessionFragment | null = null;
       if (list === undefined) {
         // A one-element list (most addresses have one session at a time).
-        target = newFragment(ip, r);
+        target = fresh(ip, r);
         byIp.set(ip, [target]);
       } else {
         // Sessions this record may join: those within `timeout` of it.
@@ -244,22 +312,26 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
               list.splice(i, 1);
               i--;
               open--;
+              freeSlot(s);
+              recycle(s);
             }
           }
         }
         if (target === null) {
-          target = newFragment(ip, r);
+          target = fresh(ip, r);
           list.push(target);
-          list.sort((a, b) => a.startMs - b.startMs);
+          list.sort(byStartMs);
         }
       }
       if (target.requests === 0) {
         open++;
         if (open > stats.peakOpen) stats.peakOpen = open;
+        takeSlot(target);
       }
       const held = target.detail;
       addRecord(target, r, evidenceOrder);
       detail += target.detail - held;
+      ends[target.slot] = target.endMs;
       if (watermark - lastSweep >= SWEEP_EVERY_MS) {
         lastSweep = watermark;
         sweep(watermark, (out ??= []));
@@ -283,6 +355,11 @@ function createCore<T>(options: StitcherOptions, close: (s: SessionFragment) => 
       return `sessions: capped at ${why}; ${n(stats.forced)} sessions were closed early, the stalest first (each idle for at least ${idle} of the ${n(timeout / 60_000)}-minute timeout); a client that came back after that starts a new session, so session counts can be high and durations short for those clients (sessions.stitching.forced_closes)`;
     },
   };
+}
+
+/** Open sessions of one address by start (a function made once, not per record that starts a session). */
+function byStartMs(a: SessionFragment, b: SessionFragment): number {
+  return a.startMs - b.startMs;
 }
 
 /** Deterministic order of sessions closed together: start, then key. */

@@ -20,6 +20,9 @@ export type { SessionBrief, SessionsSection } from '../core/report-types';
 
 /** Characters of keys per top counter of the section. */
 const MAX_KEY_CHARS = 8_000_000;
+/** Transition keys remembered per pair of endpoints (and their characters) before the memo starts over. */
+const PAIR_MEMO = 16_384;
+const PAIR_MEMO_CHARS = 2_000_000;
 
 /** What the section keeps of a non-human session (its report form, `brief`). */
 export type KeptSession = Pick<Session, 'id' | 'clientIp' | 'userAgent' | 'clientClass' | 'startMs' | 'endMs' | 'requests' | 'pages' | 'staticAssets' | 'errors4xx' | 'errors5xx' | 'reasons'>;
@@ -54,8 +57,37 @@ export class SessionSummary {
   private exits = new TopCounter(20_000, true, MAX_KEY_CHARS);
   private transitions = new TopCounter(50_000, true, MAX_KEY_CHARS);
   private kept: KeptSession[] = [];
+  /**
+   * from → to → the transition's key: endpoints are shared strings (the enricher interns them), so two lookups by
+   * them cost less than building and hashing a new key string for every step of every session.
+   */
+  private pairs = new Map<string, Map<string, string>>();
+  private pairCount = 0;
+  private pairChars = 0;
 
   constructor(private readonly keep = 50) {}
+
+  /** The transition key of a → b (`a\u0000b`), one string per pair while the memo holds it. */
+  private pairKey(a: string, b: string): string {
+    let to = this.pairs.get(a);
+    if (to === undefined) {
+      to = new Map();
+      this.pairs.set(a, to);
+    }
+    let key = to.get(b);
+    if (key === undefined) {
+      if (this.pairCount >= PAIR_MEMO || this.pairChars >= PAIR_MEMO_CHARS) {
+        this.pairs = new Map([[a, (to = new Map())]]);
+        this.pairCount = 0;
+        this.pairChars = 0;
+      }
+      key = `${a}\u0000${b}`;
+      to.set(b, key);
+      this.pairCount++;
+      this.pairChars += key.length;
+    }
+    return key;
+  }
 
   /** Adds a closed session. */
   observe(s: Session): void {
@@ -77,7 +109,7 @@ export class SessionSummary {
     for (let i = 1; i < s.sequence.length; i++) {
       const a = s.sequence[i - 1];
       const b = s.sequence[i];
-      if (a !== undefined && b !== undefined && a !== b) this.transitions.add(`${a}\u0000${b}`);
+      if (a !== undefined && b !== undefined && a !== b) this.transitions.add(this.pairKey(a, b));
     }
     if (s.clientClass !== 'human') {
       this.kept.push(s);

@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { evidenceOrder } from '../../src/aggregate/types';
 import type { EnrichedRecord, GeoInfo } from '../../src/enrich/types';
 import {
-  DISTINCT_CAP, SEQUENCE_CAP, TIMES_CAP, addRecord, finalizeFragment, fragmentFromJSON, fragmentToJSON, mergeFragments, newFragment,
+  DISTINCT_CAP, SEQUENCE_CAP, TIMES_CAP, addRecord, fragmentFromJSON, fragmentToJSON, mergeFragments, newFragment,
   type SessionFragment,
 } from '../../src/sessions/fragment';
+import { finalizeFragment } from '../../src/sessions/finalize';
 import { rec } from '../helpers/records';
 
 const ORDER = evidenceOrder(['a.log', 'b.log', 'c.log']);

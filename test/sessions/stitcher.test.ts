@@ -18,9 +18,9 @@ function stitch(records: readonly EnrichedRecord[], timeoutMs = 30 * MIN, key: '
   return out.sort(bySessionOrder);
 }
 
-/** Comparable view of sessions (evidence order aside). */
+/** Comparable view of sessions (evidence order aside; id and key are computed when read, so named here). */
 function view(ss: readonly Session[]): unknown[] {
-  return ss.map((s) => ({ ...s, evidence: s.evidence.length }));
+  return ss.map((s) => ({ ...s, id: s.id, key: s.key, evidence: s.evidence.length }));
 }
 
 describe('session stitcher', () => {
