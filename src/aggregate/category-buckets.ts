@@ -23,6 +23,15 @@ interface Dimension {
   readonly totals: CappedMap<{ n: number }>;
   /** Counts moved to OTHER because their category was evicted. */
   evictedCounts: number;
+  /**
+   * The bucket and counts, and the category and total, bumped last: records come in runs of one bucket, and mostly
+   * of one protocol and TLS version. Only an add evicts totals, and the entry it adds (never evicted by it) becomes the
+   * cached one, so the cached total is always held.
+   */
+  lastBucket: number;
+  lastCounts: Map<string, number> | null;
+  lastCategory: string | null;
+  lastTotal: { n: number } | null;
 }
 
 export interface CategoryBucketsJson {
@@ -34,12 +43,12 @@ export interface CategoryBucketsJson {
 }
 
 export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucketsJson> {
-  private readonly dims = new Map<MixDim, Dimension>();
+  private readonly dims: Readonly<Record<MixDim, Dimension>>;
   minBucket = Number.POSITIVE_INFINITY;
   maxBucket = Number.NEGATIVE_INFINITY;
 
   constructor(readonly keep: number) {
-    for (const d of MIX_DIMS) this.dims.set(d, this.newDimension());
+    this.dims = { family: this.newDimension(), device: this.newDimension(), protocol: this.newDimension(), tls: this.newDimension() };
   }
 
   private newDimension(): Dimension {
@@ -60,6 +69,10 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
         },
       }),
       evictedCounts: 0,
+      lastBucket: Number.NaN,
+      lastCounts: null,
+      lastCategory: null,
+      lastTotal: null,
     };
     return dim;
   }
@@ -82,17 +95,26 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
   }
 
   private bump(dim: MixDim, b: number, category: string, n: number): void {
-    const d = this.dims.get(dim) as Dimension;
+    const d = this.dims[dim];
     if (category !== OTHER) {
-      const t = d.totals.get(category);
-      if (t === undefined) d.totals.add(category, { n });
-      else t.n += n;
+      if (category === d.lastCategory && d.lastTotal !== null) d.lastTotal.n += n;
+      else {
+        let t = d.totals.get(category);
+        if (t === undefined) {
+          t = { n };
+          d.totals.add(category, t);
+        } else t.n += n;
+        d.lastCategory = category;
+        d.lastTotal = t;
+      }
     }
-    let counts = d.buckets.get(b);
-    if (counts === undefined) {
+    let counts = b === d.lastBucket ? d.lastCounts : d.buckets.get(b);
+    if (counts === undefined || counts === null) {
       counts = new Map();
       d.buckets.set(b, counts);
     }
+    d.lastBucket = b;
+    d.lastCounts = counts;
     counts.set(category, (counts.get(category) ?? 0) + n);
   }
 
@@ -101,7 +123,7 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
    * OTHER; and how many counts that folded (past the cap or past `named`).
    */
   series(dim: MixDim, named: number): { buckets: Map<number, Map<string, number>>; folded: number } {
-    const d = this.dims.get(dim) as Dimension;
+    const d = this.dims[dim];
     const kept = new Set([...d.totals].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, named).map(([k]) => k));
     let folded = d.evictedCounts;
     const buckets = new Map<number, Map<string, number>>();
@@ -119,7 +141,7 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
 
   /** True once any dimension evicted a category. */
   get capped(): boolean {
-    for (const d of this.dims.values()) if (d.totals.stats.evicted > 0) return true;
+    for (const d of Object.values(this.dims)) if (d.totals.stats.evicted > 0) return true;
     return false;
   }
 
@@ -127,9 +149,9 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
     this.minBucket = Math.min(this.minBucket, other.minBucket);
     this.maxBucket = Math.max(this.maxBucket, other.maxBucket);
     for (const dim of MIX_DIMS) {
-      const from = other.dims.get(dim) as Dimension;
+      const from = other.dims[dim];
       for (const [b, counts] of [...from.buckets].sort((x, y) => x[0] - y[0])) for (const [k, n] of counts) this.bump(dim, b, k, n);
-      const into = this.dims.get(dim) as Dimension;
+      const into = this.dims[dim];
       into.evictedCounts += from.evictedCounts;
       addCapStats(into.totals.stats, { ...from.totals.stats, inserted: 0 });
     }
@@ -138,7 +160,7 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
   toJSON(): CategoryBucketsJson {
     const dims = {} as Record<MixDim, CategoryBucketsJson['dims'][MixDim]>;
     for (const dim of MIX_DIMS) {
-      const d = this.dims.get(dim) as Dimension;
+      const d = this.dims[dim];
       dims[dim] = {
         buckets: [...d.buckets].sort((a, b) => a[0] - b[0]).map(([b, counts]): [number, [string, number][]] => [b, [...counts].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))]),
         evicted_counts: d.evictedCounts,
@@ -154,7 +176,7 @@ export class CategoryBuckets implements Mergeable<CategoryBuckets, CategoryBucke
     for (const dim of MIX_DIMS) {
       const src = j.dims[dim];
       for (const [b, counts] of src.buckets) for (const [k, n] of counts) out.bump(dim, b, k, n);
-      const d = out.dims.get(dim) as Dimension;
+      const d = out.dims[dim];
       d.evictedCounts = src.evicted_counts;
       Object.assign(d.totals.stats, src.stats);
     }

@@ -32,6 +32,13 @@ export const N = 0;
 export const STATICS = 1;
 export const BOTS = 2;
 /**
+ * Columns of an address's cell (kind 0) linking it to the cells of its /24, /16 and ASN in the same minute: their
+ * slot + 1 (0: none yet); a link is only a hint, checked against the slot's key (a pruning moves slots).
+ */
+const NARROW_AT = 3;
+const WIDE_AT = 4;
+const ASN_AT = 5;
+/**
  * Reference columns: the first member address (until a second makes IPS a set), the address set, the first agent
  * (until a second makes AGENTS a set), the agent set. Storing a first value costs no allocation: most cells see one
  * request.
@@ -79,7 +86,7 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
 
   /** `order`: keep each cell's earliest evidence in that order instead of the first that comes. */
   constructor(readonly options: EntityMinutesOptions, private readonly order?: EvidenceOrder) {
-    this.pool = new CellPool({ ints: 3, refs: 4, evidence: options.evidenceLimit, cap: options.cap });
+    this.pool = new CellPool({ ints: 6, refs: 4, evidence: options.evidenceLimit, cap: options.cap });
   }
 
   /** Every minute up to this one is closed (null while none is). */
@@ -103,11 +110,24 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     this.lastMinute = m;
     this.lastTables = tables;
     const c = r.client;
-    this.touch(tables[0] as CellTable, 0, ip, r, ip);
-    if (c !== null && c.narrow !== null) this.touch(tables[1] as CellTable, 1, c.narrow, r, ip);
-    if (c !== null && c.wide !== null) this.touch(tables[2] as CellTable, 2, c.wide, r, ip);
-    const asn = this.options.asn && c !== null ? c.asnKey : null;
-    if (asn !== null) this.touch(tables[3] as CellTable, 3, asn, r, ip);
+    const t0 = tables[0] as CellTable;
+    const s0 = t0.slot(ip);
+    this.touch(t0, s0, 0, r, ip);
+    if (c === null) return;
+    // The address's cell remembers the slots of its networks' and ASN's cells in the same minute: an address has
+    // several requests a minute, and only its first looks them up.
+    if (c.narrow !== null) this.touchLinked(tables[1] as CellTable, 1, NARROW_AT, t0, s0, c.narrow, r, ip);
+    if (c.wide !== null) this.touchLinked(tables[2] as CellTable, 2, WIDE_AT, t0, s0, c.wide, r, ip);
+    const asn = this.options.asn ? c.asnKey : null;
+    if (asn !== null) this.touchLinked(tables[3] as CellTable, 3, ASN_AT, t0, s0, asn, r, ip);
+  }
+
+  /** touch() of the cell of `key` in `t`, found through (and remembered in) column `link` of address cell `s0`. */
+  private touchLinked(t: CellTable, kind: number, link: number, t0: CellTable, s0: number, key: string, r: EnrichedRecord, ip: string): void {
+    const links = t0.ints[link] as Int32Array;
+    const s = t.slotHint((links[s0] ?? 0) - 1, key);
+    links[s0] = s + 1;
+    this.touch(t, s, kind, r, ip);
   }
 
   private tablesOf(m: number): CellTable[] {
@@ -119,9 +139,8 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     return t;
   }
 
-  /** Counts one request in the cell of `key` for its minute (kind 0: the address itself). */
-  private touch(t: CellTable, kind: number, key: string, r: EnrichedRecord, ip: string): void {
-    const s = t.slot(key);
+  /** Counts one request in cell `s` of `t` for its minute (kind 0: the address itself). */
+  private touch(t: CellTable, s: number, kind: number, r: EnrichedRecord, ip: string): void {
     if (this.order === undefined) t.addEvidence(s, r.source);
     else t.addEvidenceBy(s, r.source, this.order);
     const ns = t.ints[N] as Int32Array;

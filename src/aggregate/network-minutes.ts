@@ -19,6 +19,7 @@ const COMPACT_AFTER = 5;
 
 /** One minute. */
 export interface NetworkMinute {
+  readonly minute: number;
   n: number;
   /** Network id → requests while the minute is recent (null once compacted). */
   open: Map<number, number> | null;
@@ -47,6 +48,11 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
   private last: NetworkMinute | null = null;
   private maxMinute = Number.NEGATIVE_INFINITY;
   private compactedUpTo = Number.NEGATIVE_INFINITY;
+  /**
+   * The minutes whose counts are a map (new, or reopened by a late record), which compactUntil visits instead of
+   * every minute of the run.
+   */
+  private readonly uncompacted: NetworkMinute[] = [];
   /** Minutes whose network cap was reached. */
   cappedMinutes = 0;
 
@@ -70,8 +76,9 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
     if (m === this.lastMinute && this.last !== null) return this.last;
     let s = this.minutes.get(m);
     if (s === undefined) {
-      s = { n: 0, open: new Map(), ids: null, counts: null, overflow: 0, countries: new Set(), clients: new HyperLogLog() };
+      s = { minute: m, n: 0, open: new Map(), ids: null, counts: null, overflow: 0, countries: new Set(), clients: new HyperLogLog() };
       this.minutes.set(m, s);
+      this.uncompacted.push(s);
     }
     this.lastMinute = m;
     this.last = s;
@@ -82,19 +89,30 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
     return s;
   }
 
+  /** The network and id last looked up (a client's requests often come one after another; ids are never reused). */
+  private lastNet: string | null = null;
+  private lastId = -1;
+
   private idOf(net: string): number {
+    if (net === this.lastNet) return this.lastId;
     let id = this.ids.get(net);
     if (id === undefined) {
       id = this.names.length;
       this.ids.set(net, id);
       this.names.push(net);
     }
+    this.lastNet = net;
+    this.lastId = id;
     return id;
   }
 
   private countNetwork(s: NetworkMinute, net: string, n: number): void {
     const id = this.idOf(net);
-    const open = reopen(s);
+    let open = s.open;
+    if (open === null) {
+      open = reopen(s);
+      this.uncompacted.push(s);
+    }
     const had = open.get(id);
     if (had !== undefined) open.set(id, had + n);
     else if (open.size < this.maxNetworksPerMinute) open.set(id, n);
@@ -107,7 +125,14 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
   /** Compacts the recent maps of minutes up to `limit`. */
   private compactUntil(limit: number): void {
     if (limit <= this.compactedUpTo) return;
-    for (const [m, s] of this.minutes) if (m <= limit && s.open !== null) compact(s);
+    const list = this.uncompacted;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as NetworkMinute;
+      if (s.minute <= limit) compact(s);
+      else list[kept++] = s;
+    }
+    list.length = kept;
     this.compactedUpTo = limit;
   }
 

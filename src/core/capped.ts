@@ -125,6 +125,11 @@ export class CappedMap<V> {
     return this.map.values();
   }
 
+  /** Calls `f` on every entry, in insertion order (no [key, value] pair per entry, as iterating makes). */
+  forEach(f: (v: V, key: string) => void): void {
+    this.map.forEach(f);
+  }
+
   [Symbol.iterator](): IterableIterator<[string, V]> {
     return this.map.entries();
   }

@@ -55,20 +55,41 @@ export class CellTable {
     return this.index.get(key) ?? -1;
   }
 
+  /**
+   * The key and slot of the last slot() (a client's requests often come one after another): reset with the table,
+   * and by a pruning, which moves slots.
+   */
+  private lastKey: string | null = null;
+  private lastSlot = -1;
+
   /** The slot of `key`, added (its counters zero) when absent; a full table is pruned first. */
   slot(key: string): number {
-    const at = this.index.get(key);
-    if (at !== undefined) return at;
-    if (this.keys.length >= this.shape.cap) this.prune();
-    const s = this.keys.length;
-    if (s >= this.capacity) this.grow();
-    this.keys.push(key);
-    this.index.set(key, s);
-    for (const col of this.ints) col[s] = 0;
-    for (const col of this.refs) col[s] = null;
-    this.evN[s] = 0;
-    this.stats.inserted++;
+    if (key === this.lastKey) return this.lastSlot;
+    let s = this.index.get(key);
+    if (s === undefined) {
+      if (this.keys.length >= this.shape.cap) this.prune();
+      s = this.keys.length;
+      if (s >= this.capacity) this.grow();
+      this.keys.push(key);
+      this.index.set(key, s);
+      for (const col of this.ints) col[s] = 0;
+      for (const col of this.refs) col[s] = null;
+      this.evN[s] = 0;
+      this.stats.inserted++;
+    }
+    this.lastKey = key;
+    this.lastSlot = s;
     return s;
+  }
+
+  /**
+   * The slot of `key` given where it was (`hint`, a slot the caller remembered, -1 for none): the hint when that slot
+   * still holds `key` (keys are distinct within a table, so it is the key's slot), else slot(key). Saves the lookup
+   * for a cell reached through another one (an address's /24 in the same minute).
+   */
+  slotHint(hint: number, key: string): number {
+    if (hint >= 0 && hint < this.keys.length && this.keys[hint] === key) return hint;
+    return this.slot(key);
   }
 
   /** Adds a source reference to a slot's evidence while it holds fewer than `shape.evidence` (the first kept). */
@@ -130,12 +151,19 @@ export class CellTable {
     return out;
   }
 
-  /** Empties the table for reuse (keeps its columns' capacity). */
+  /**
+   * Empties the table for reuse. Its columns keep their capacity (a minute's table is refilled to about the same size
+   * the next minute): the reference columns and the evidence are cleared in place, not truncated, which would free
+   * them to be grown again.
+   */
   reset(): void {
+    const n = this.keys.length;
     this.index.clear();
     this.keys.length = 0;
-    for (const col of this.refs) col.length = 0;
-    this.ev.length = 0;
+    for (const col of this.refs) col.fill(null, 0, Math.min(n, col.length));
+    this.ev.fill(undefined, 0, Math.min(n * this.shape.evidence, this.ev.length));
+    this.lastKey = null;
+    this.lastSlot = -1;
     this.evicted = null;
     Object.assign(this.stats, noCapStats());
   }
@@ -181,6 +209,8 @@ export class CellTable {
     const k = this.shape.evidence;
     let to = 0;
     this.index.clear();
+    this.lastKey = null;
+    this.lastSlot = -1;
     for (let from = 0; from < n; from++) {
       if (evict[from] === 1) continue;
       if (to !== from) {

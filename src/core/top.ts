@@ -103,9 +103,28 @@ export class TopCounter {
     return this.counts.get(longKey(value))?.n ?? 0;
   }
 
-  /** The top `n` keys by count, ties broken by key (deterministic). */
+  /**
+   * The top `n` keys by count, ties broken by key (deterministic): topEntries' result, read from the cells in place,
+   * so that a large table (100,000 clients) does not become a pair per key first.
+   */
   top(n: number): [string, number][] {
-    return topEntries(this.entries(), n);
+    const size = this.counts.size;
+    if (size <= n * 4 || n <= 0) return topEntries(this.entries(), n);
+    const counts = new Float64Array(size);
+    let i = 0;
+    this.counts.forEach((c) => {
+      counts[i++] = c.n;
+    });
+    counts.sort();
+    const threshold = counts[size - n] ?? 0;
+    const above: [string, number][] = [];
+    const ties: string[] = [];
+    this.counts.forEach((c, k) => {
+      if (c.n > threshold) above.push([k, c.n]);
+      else if (c.n === threshold) ties.push(k);
+    });
+    for (const k of smallestStrings(ties, n - above.length)) above.push([k, threshold]);
+    return sortTop(above).slice(0, n);
   }
 
   /** All entries (unsorted). */
@@ -176,6 +195,26 @@ function smallestKeys(xs: [string, number][], k: number): [string, number][] {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if ((best[mid]?.[0] ?? '') < x[0]) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, x);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
+/** The `k` smallest of distinct strings, ascending (smallestKeys over keys alone). */
+function smallestStrings(xs: string[], k: number): string[] {
+  if (xs.length <= 4 * k) return xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, k);
+  const best: string[] = [];
+  for (const x of xs) {
+    const last = best[best.length - 1];
+    if (best.length >= k && last !== undefined && x >= last) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((best[mid] ?? '') < x) lo = mid + 1;
       else hi = mid;
     }
     best.splice(lo, 0, x);

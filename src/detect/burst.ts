@@ -29,7 +29,7 @@ import { CappedMap, count, type CapStats } from '../core/capped';
 import type { CellTable } from '../core/cells';
 import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind, type EntityMinutesOptions } from '../aggregate/entity-minutes';
 import type { EvidenceOrder } from '../aggregate/types';
-import { ewma, mad, median, robustZ } from './stats/robust';
+import { countsMedianMadIn, ewma, robustZ } from './stats/robust';
 
 interface Run {
   readonly kind: EntityKind;
@@ -46,6 +46,9 @@ interface Run {
   bots: number;
   evidence: SourceRef[];
 }
+
+/** Values of judgeMinute's scratch buffers kept from one minute to the next (512 KB each). */
+const SCRATCH_KEPT = 65_536;
 
 const DEFAULTS = { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5, warmupMinutes: 5 };
 
@@ -218,6 +221,10 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
     });
   };
 
+  /** Scratch of judgeMinute: a minute's counts of one kind, their deviations, and [median, MAD]. */
+  let counts = new Float64Array(1024);
+  let deviations = new Float64Array(1024);
+  const medMad = new Float64Array(2);
   const judgeMinute = (m: number, kinds: readonly CellTable[]): void => {
     if (m <= judged) throw new Error(`burst judge: minute ${m} comes after minute ${judged}`);
     judged = m;
@@ -225,20 +232,35 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
       const cells = kinds[ki];
       if (!cells || (cells.size === 0 && cells.evicted === null)) continue;
       const ns = cells.ints[N] as Int32Array;
-      const counts: number[] = [];
-      for (let s = 0; s < cells.size; s++) counts.push(ns[s] ?? 0);
+      let size = cells.size;
+      if (cells.evicted !== null) for (const cellsEvicted of cells.evicted.values()) size += cellsEvicted;
+      let cs = counts;
+      let ds = deviations;
+      if (cs.length < size) {
+        // Kept for the next minutes up to SCRATCH_KEPT values; a larger minute (a cap evicting many cells) gets its own.
+        const len = Math.max(size, Math.min(cs.length * 2, SCRATCH_KEPT));
+        cs = new Float64Array(len);
+        ds = new Float64Array(len);
+        if (len <= SCRATCH_KEPT) {
+          counts = cs;
+          deviations = ds;
+        }
+      }
+      let at = 0;
+      for (let s = 0; s < cells.size; s++) cs[at++] = ns[s] ?? 0;
       // Cells the cap evicted are still peers: their counts join the median and MAD (and the normal rate).
       if (cells.evicted !== null) {
         for (const [n, cellsEvicted] of cells.evicted) {
-          for (let i = 0; i < cellsEvicted; i++) counts.push(n);
+          for (let i = 0; i < cellsEvicted; i++) cs[at++] = n;
           if (kind === 'ip') for (let i = 0; i < cellsEvicted; i++) normalRate.add(n);
         }
         cellsCapped.evicted += cells.stats.evicted;
         cellsCapped.maxCut = Math.max(cellsCapped.maxCut, cells.stats.maxCut);
         cellsCapped.maxError = Math.max(cellsCapped.maxError, cells.stats.maxError);
       }
-      const med = median(counts);
-      const dev = mad(counts, med);
+      countsMedianMadIn(cs, at, ds, medMad);
+      const med = medMad[0] ?? 0;
+      const dev = medMad[1] ?? 0;
       for (let s = 0; s < cells.size; s++) {
         const key = cells.keys[s] as string;
         const n = ns[s] ?? 0;

@@ -20,6 +20,20 @@ export function countsMedianMad(xs: Float64Array): { median: number; mad: number
   return { median: med, mad: 1.4826 * medianOfSorted(s.sort()) };
 }
 
+/**
+ * median() and mad() of the counts in xs[0..n) (as countsMedianMad), reusing the caller's buffers: xs's first n
+ * values are sorted in place, `out` gets [median, mad], `tmp` (at least n long) holds the deviations. For a judge
+ * that takes them at every minute of a run: no allocation but the two views.
+ */
+export function countsMedianMadIn(xs: Float64Array, n: number, tmp: Float64Array, out: Float64Array): void {
+  const s = xs.subarray(0, n).sort();
+  const med = medianOfSorted(s);
+  const d = tmp.subarray(0, n);
+  for (let i = 0; i < n; i++) d[i] = Math.abs((s[i] ?? 0) - med);
+  out[0] = med;
+  out[1] = 1.4826 * medianOfSorted(d.sort());
+}
+
 function medianOfSorted(s: Float64Array): number {
   if (s.length === 0) return 0;
   const m = s.length >> 1;
