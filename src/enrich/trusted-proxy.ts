@@ -31,7 +31,7 @@ export interface TrustedProxies {
 export function parseTrustedProxies(spec: string): TrustedProxies {
   const ranges: string[] = [];
   for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (raw === 'private') ranges.push(...PRIVATE_RANGES);
+    if (raw === 'private') for (const r of PRIVATE_RANGES) ranges.push(r);
     else ranges.push(raw.includes('/') ? raw : `${raw}/${raw.includes(':') ? 128 : 32}`);
   }
   if (ranges.length === 0) throw new Error('no range given');

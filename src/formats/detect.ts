@@ -19,9 +19,8 @@ export const DETECT_SAMPLE_LINES = 50;
 
 /**
  * Scores every format by the fraction of sample lines it fully parses (a skipped line counts half). Ties are broken
- * first by whether every record's fields check (checkRecord: a time in range, status codes, ports — a CloudFront
- * line must not go to a format that reads its date as something else), then by `detect()` shape confidence. Blank
- * lines are ignored. Returns format null when nothing parses any line.
+ * by `detect()` shape confidence, then by whether every record's fields check (checkRecord: a time in range, status
+ * codes, ports). Blank lines are ignored. Returns format null when nothing parses any line.
  */
 export function detectFormat(sample: readonly string[], formats: readonly FormatParser[] = allFormats()): Detection {
   const lines = sample.filter((l) => l.trim() !== '');
@@ -46,7 +45,9 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
     const parsed = records > 0 || skips * 2 >= n ? records + skips / 2 : 0;
     return { id: fmt.id, fmt, score: parsed / n, allChecked: unchecked === 0 ? 1 : 0, shape: shape / n };
   });
-  const ranked = [...scores].sort((a, b) => b.score - a.score || b.allChecked - a.allChecked || b.shape - a.shape);
+  // Fields that check break ties of shape only: a format that reads more of a line (nginx's timings) and so finds an
+  // impossible value in it must not lose the file to one that reads less (clf), for one hostile line.
+  const ranked = [...scores].sort((a, b) => b.score - a.score || b.shape - a.shape || b.allChecked - a.allChecked);
   const best = ranked[0];
   // When nothing parses (a file of non-request lines, e.g. HAProxy status messages), a format whose shape matches still
   // wins, so each line is rejected with that format's specific reason.

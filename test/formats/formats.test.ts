@@ -79,7 +79,7 @@ describe('auto-detection', () => {
     expect(detectFormat([...lines.filter((l) => l.startsWith('#')), one]).format?.id).toBe('cloudfront');
   });
 
-  it('when two formats parse the same lines, prefers the one whose fields all check (then the shape)', () => {
+  it('when two formats parse the same lines with the same shape, prefers the one whose fields all check', () => {
     // Two formats that parse every line with the same shape score; the first reads a status that cannot be one.
     const fake = (id: string, status: number): FormatParser => ({
       id, title: id, description: `${id} test format`, docsUrl: 'https://example.com', samples: [],

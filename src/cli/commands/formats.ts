@@ -13,6 +13,7 @@ import { formatSet } from '../../formats/registry';
 import type { FormatParser } from '../../formats/types';
 import { readLineBatches, type ReadOutcome } from '../../input/lines';
 import { withOut } from '../output';
+import { maxOf } from '../../core/arrays';
 import { parseLayouts } from '../layouts';
 import { parsePositiveInt } from '../options';
 
@@ -59,7 +60,7 @@ export function registerFormats(program: Command): void {
         return;
       }
       const lines: string[] = [];
-      const width = Math.max(8, ...formats.all.map((f) => f.id.length));
+      const width = Math.max(8, maxOf(formats.all.map((f) => f.id.length), 0));
       const indent = ' '.repeat(width + 1);
       for (const f of formats.all) {
         lines.push(`${f.id.padEnd(width)} ${f.title} — ${f.description}`);
@@ -122,7 +123,7 @@ async function explain(path: string, all: readonly FormatParser[], count: number
     out.push(`line ${e.line}: ${stripControl(e.text.length > 160 ? `${e.text.slice(0, 159)}…` : e.text)}`);
     if (e.format !== null && e.fields !== null) {
       out.push(`  → ${e.format}${e.format !== doc.detected ? ` (not the detected ${doc.detected ?? 'format'})` : ''}`);
-      const width = Math.max(...Object.keys(e.fields).map((k) => k.length));
+      const width = maxOf(Object.keys(e.fields).map((k) => k.length), 0);
       for (const [k, v] of Object.entries(e.fields)) out.push(`    ${k.padEnd(width)}  ${stripControl(typeof v === 'string' ? v : JSON.stringify(v))}`);
     } else {
       out.push('  → no format takes it:');
