@@ -310,3 +310,21 @@ export function minuteEntries(c: ActiveClient): Map<number, number> {
   out.set(c.curMinute, (out.get(c.curMinute) ?? 0) + c.curCount);
   return out;
 }
+
+/** How many of a client's minutes (the one being counted included) have from `lo` to `hi` requests (no allocation). */
+export function minutesWithin(c: ActiveClient, lo: number, hi: number): number {
+  let n = 0;
+  for (const k of c.perMinute.values()) if (k >= lo && k <= hi) n++;
+  if (c.curCount !== 0) {
+    const had = c.perMinute.get(c.curMinute);
+    if (had !== undefined && had >= lo && had <= hi) n--;
+    const k = (had ?? 0) + c.curCount;
+    if (k >= lo && k <= hi) n++;
+  }
+  return n;
+}
+
+/** A client's requests per minute (the minute being counted included), in minute order. */
+export function minuteCounts(c: ActiveClient): number[] {
+  return [...minuteEntries(c)].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+}
