@@ -18,6 +18,7 @@ import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } fr
 import { hash32 } from '../core/hll';
 import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
+import type { ClientCell } from '../enrich/client';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { refJSON, refOf } from './earliest';
 import { rekeyEntries } from '../core/rekey';
@@ -37,9 +38,11 @@ export interface RouteIds {
   /** Requests for identifier n right after n − 1 on this route. */
   sequential: number;
   ids: Set<number>;
+  /** The client's route map while it holds this entry (null once evicted): see ActiveClient.lastIds. */
+  owner: object | null;
 }
 
-export interface ActiveClient {
+export interface ActiveClient extends ClientCell {
   /** The agent of the client's first request, that request and its time. */
   agent: string | null;
   ref0: SourceRef;
@@ -54,6 +57,12 @@ export interface ActiveClient {
   curCount: number;
   /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
   routes: CappedMap<RouteIds> | null;
+  /**
+   * The route of the client's last identifier and its entry: a client mostly walks one route, so the next record
+   * usually finds its entry here instead of in `routes` (used while the entry's owner is `routes`).
+   */
+  lastRoute: string | null;
+  lastIds: RouteIds | null;
   /** The first and last request other than a static asset (±Infinity: none). */
   first: number;
   last: number;
@@ -88,24 +97,37 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   private readonly routeCap: CapOptions<RouteIds>;
 
   constructor(readonly options: ClientActivityOptions) {
-    this.clients = new CappedMap<ActiveClient>({ cap: options.clients, weight: (c) => c.requests });
+    this.clients = this.newClients();
     this.routeCap = {
       cap: options.routesPerClient,
       weight: (x: RouteIds): number => x.ids.size + x.sequential,
       onEvict: (_route: string, x: RouteIds): void => {
+        x.owner = null;
         this.routesCapped.evicted++;
         this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, x.ids.size + x.sequential);
       },
     };
   }
 
+  private newClients(): CappedMap<ActiveClient> {
+    return new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests, onEvict: (_ip, c) => (c.owner = null) });
+  }
+
   /** Counts one record (nothing for a record without a client address or from a self-declared bot). */
   add(r: EnrichedRecord): void {
-    if (r.clientIp === null || r.agent.agentClass === 'bot') return;
-    let c = this.clients.get(r.clientIp);
-    if (!c) {
-      c = newClient(r.userAgent, r.source, r.startMs);
-      this.clients.add(r.clientIp, c);
+    const ip = r.clientIp;
+    if (ip === null || r.agent.agentClass === 'bot') return;
+    // The client's cell, cached on the address's facts while this map holds it (enrich/client.ts: ClientCell).
+    const f = r.client;
+    let c = f === null ? null : (f.activity as ActiveClient | null);
+    if (c === null || c.owner !== this.clients || f?.ip !== ip) {
+      c = this.clients.get(ip) ?? null;
+      if (c === null) {
+        c = newClient(r.userAgent, r.source, r.startMs);
+        this.clients.add(ip, c);
+      }
+      c.owner = this.clients;
+      if (f !== null && f.ip === ip) f.activity = c;
     }
     c.requests++;
     // Most clients keep one agent: a native string compare with the first one skips hashing.
@@ -127,10 +149,16 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     const n = r.pathId;
     if (n < 0) return;
     c.routes ??= new CappedMap<RouteIds>(this.routeCap);
-    let ri = c.routes.get(r.route);
-    if (!ri) {
-      ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set() };
-      c.routes.add(detach(r.route), ri);
+    let ri = c.lastIds;
+    if (ri === null || ri.owner !== c.routes || c.lastRoute !== r.route) {
+      ri = c.routes.get(r.route) ?? null;
+      if (ri === null) {
+        ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set(), owner: null };
+        c.routes.add(detach(r.route), ri);
+      }
+      ri.owner = c.routes;
+      c.lastRoute = r.route;
+      c.lastIds = ri;
     }
     if (n === ri.last + 1) {
       ri.sequential++;
@@ -154,7 +182,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     // One pass meets clients in the order of their first requests: so does the merged map (the cap's tie order).
     const all = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
     const stats = { ...this.clients.stats };
-    this.clients = new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests });
+    this.clients = this.newClients();
     for (const [ip, c] of all) this.clients.add(ip, c);
     Object.assign(this.clients.stats, stats);
   }
@@ -228,6 +256,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   rekey(map: (key: string) => string, order: EvidenceOrder): void {
     for (const c of this.clients.values()) {
       if (c.routes === null) continue;
+      c.lastIds = null;
       const moved = rekeyEntries(c.routes, map, (mine, theirs) => {
         const early = order(mine.firstRef, theirs.firstRef) <= 0 ? mine : theirs;
         const late = order(mine.lastRef, theirs.lastRef) <= 0 ? theirs : mine;
@@ -277,7 +306,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       if (routes.length > 0) {
         c.routes = new CappedMap<RouteIds>(out.routeCap);
         for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
-          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
+          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids), owner: null });
         }
       }
       c.evidence = evidence.map(refOf);
@@ -292,7 +321,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
     agent, ref0, t0, agents: new Set(agent === null ? [] : [hash32(agent)]), requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
-    routes: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [],
+    routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null,
   };
 }
 

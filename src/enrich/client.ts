@@ -22,6 +22,23 @@ export interface ClientFacts {
   readonly asnKey: string | null;
   /** hash32 of the address (distinct-client sketches add it without hashing the address again). */
   readonly hash: number;
+  /** The address's cell in the api-abuse state (aggregate/client-activity.ts), see ClientCell. */
+  activity: ClientCell | null;
+  /** The address's cell in the scanner state (aggregate/client-probes.ts), see ClientCell. */
+  probes: ClientCell | null;
+  /** The cells of the address's country and ASN in the geo view (profile/geo-view.ts), see ClientCell. */
+  country: ClientCell | null;
+  asn: ClientCell | null;
+}
+
+/**
+ * A per-client aggregate's cell of one address, cached on the address's facts so that the aggregate reaches it by a
+ * field read instead of a map lookup per record. The cache is only a shortcut: the cell is used while `owner` is the
+ * map the aggregate looks the address up in (eviction clears it; a merge or another instance has another map), and
+ * the aggregate looks in its map otherwise.
+ */
+export interface ClientCell {
+  owner: object | null;
 }
 
 /** Networks of an address: IPv4 /24 and /16, IPv6 /64 and /48; null parts for non-addresses. */
@@ -54,5 +71,9 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string)
     geo,
     asnKey: asn === null ? null : intern(String(asn)),
     hash: hash32(ip),
+    activity: null,
+    probes: null,
+    country: null,
+    asn: null,
   };
 }
