@@ -17,6 +17,7 @@ import { HyperLogLog } from '../core/hll';
 import { CoarseHistogram, type CoarseHistogramJson } from '../core/histogram';
 import type { EvidenceOrder } from '../aggregate/types';
 import type { EnrichedRecord } from '../enrich/types';
+import type { ClientCell } from '../enrich/client';
 import type { Session } from '../sessions/types';
 import type { GeoRow, GeoSection } from '../core/report-types';
 import { CappedMap } from '../core/capped';
@@ -31,7 +32,7 @@ interface BucketStats {
   readonly hist: CoarseHistogram;
 }
 
-interface EntityStats {
+interface EntityStats extends ClientCell {
   name: string | null;
   network: string | null;
   requests: number;
@@ -84,6 +85,7 @@ export class GeoView {
       cap: maxAsns * 4,
       weight: (e) => e.requests,
       onEvict: (_key, e) => {
+        e.owner = null;
         this.evicted ??= newEntity(null, null);
         foldInto(this.evicted, e);
       },
@@ -103,19 +105,37 @@ export class GeoView {
     const t = r.startMs;
     if (t < this.minMs) this.minMs = t;
     if (t > this.maxMs) this.maxMs = t;
-    if (g.country !== null) this.add(this.entity(this.countries, g.country, null, null), r);
+    // The address's country and ASN entities, cached on its facts while this view's maps hold them
+    // (enrich/client.ts: ClientCell).
+    const f = r.client !== null && r.client.geo === g ? r.client : null;
+    // The duration's histogram bin, found once for both entities (one logarithm, not two).
+    const bin = r.durationMs === null ? 0 : CoarseHistogram.binOf(r.durationMs);
+    if (g.country !== null) {
+      let e = f === null ? null : (f.country as EntityStats | null);
+      if (e === null || e.owner !== this.countries) {
+        e = this.entity(this.countries, g.country, null, null);
+        e.owner = this.countries;
+        if (f !== null) f.country = e;
+      }
+      this.add(e, r, bin);
+    }
     if (g.asn !== null) {
-      let label = this.asnLabels.get(g.asn);
-      if (label === undefined) {
-        label = `AS${g.asn}`;
-        if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
+      let e = f === null ? null : (f.asn as EntityStats | null);
+      if (e === null || e.owner !== this.asns) {
+        let label = this.asnLabels.get(g.asn);
+        if (label === undefined) {
+          label = `AS${g.asn}`;
+          if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
+        }
+        e = this.asns.get(label) ?? null;
+        if (e === null) {
+          e = newEntity(g.asOrg, g.network);
+          this.asns.add(label, e);
+        }
+        e.owner = this.asns;
+        if (f !== null) f.asn = e;
       }
-      let e = this.asns.get(label);
-      if (e === undefined) {
-        e = newEntity(g.asOrg, g.network);
-        this.asns.add(label, e);
-      }
-      this.add(e, r);
+      this.add(e, r, bin);
     }
   }
 
@@ -157,7 +177,8 @@ export class GeoView {
     return e;
   }
 
-  private add(e: EntityStats, r: EnrichedRecord): void {
+  /** Counts a record into an entity; `bin` is its duration's histogram bin (CoarseHistogram.binOf; unused without a duration). */
+  private add(e: EntityStats, r: EnrichedRecord, bin: number): void {
     e.requests++;
     const err = r.status !== null && r.status >= 400;
     if (err) e.errors++;
@@ -176,7 +197,7 @@ export class GeoView {
     e.last = bs;
     bs.requests++;
     if (err) bs.errors++;
-    if (r.durationMs !== null) bs.hist.add(r.durationMs);
+    if (r.durationMs !== null) bs.hist.addBin(bin);
   }
 
   /** Adds another view (any part of the run, same data and cap) into this one. */
@@ -284,7 +305,7 @@ export class GeoView {
 }
 
 function newEntity(name: string | null, network: string | null): EntityStats {
-  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null };
+  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null, owner: null };
 }
 
 function entityJson(e: EntityStats): EntityJson {
