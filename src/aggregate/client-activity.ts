@@ -38,8 +38,6 @@ export interface RouteIds {
   /** Requests for identifier n right after n − 1 on this route. */
   sequential: number;
   ids: Set<number>;
-  /** The client's route map while it holds this entry (null once evicted): see ActiveClient.lastIds. */
-  owner: object | null;
 }
 
 export interface ActiveClient extends ClientCell {
@@ -58,8 +56,9 @@ export interface ActiveClient extends ClientCell {
   /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
   routes: CappedMap<RouteIds> | null;
   /**
-   * The route of the client's last identifier and its entry: a client mostly walks one route, so the next record
-   * usually finds its entry here instead of in `routes` (used while the entry's owner is `routes`).
+   * The route of the client's last identifier and its entry in `routes`: a client mostly walks one route, so the
+   * next record usually finds its entry here instead of in `routes`. Only add() adds to `routes` (and may evict
+   * from it) without replacing both; everything else that changes `routes` clears `lastIds`.
    */
   lastRoute: string | null;
   lastIds: RouteIds | null;
@@ -102,7 +101,6 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       cap: options.routesPerClient,
       weight: (x: RouteIds): number => x.ids.size + x.sequential,
       onEvict: (_route: string, x: RouteIds): void => {
-        x.owner = null;
         this.routesCapped.evicted++;
         this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, x.ids.size + x.sequential);
       },
@@ -150,13 +148,12 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     if (n < 0) return;
     c.routes ??= new CappedMap<RouteIds>(this.routeCap);
     let ri = c.lastIds;
-    if (ri === null || ri.owner !== c.routes || c.lastRoute !== r.route) {
+    if (ri === null || c.lastRoute !== r.route) {
       ri = c.routes.get(r.route) ?? null;
       if (ri === null) {
-        ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set(), owner: null };
+        ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set() };
         c.routes.add(detach(r.route), ri);
       }
-      ri.owner = c.routes;
       c.lastRoute = r.route;
       c.lastIds = ri;
     }
@@ -188,7 +185,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   private clone(c: ActiveClient): ActiveClient {
-    const out: ActiveClient = { ...c, agents: new Set(c.agents), perMinute: new Map(c.perMinute), routes: null, evidence: [...c.evidence] };
+    const out: ActiveClient = { ...c, agents: new Set(c.agents), perMinute: new Map(c.perMinute), routes: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
     flushMinute(out);
     if (c.routes !== null) {
       out.routes = new CappedMap<RouteIds>(this.routeCap);
@@ -200,6 +197,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 
   private mergeClient(into: ActiveClient, from: ActiveClient, order: EvidenceOrder): void {
     const k = this.options.evidenceLimit;
+    into.lastIds = null;
     if (order(from.ref0, into.ref0) < 0) {
       into.agent = from.agent;
       into.ref0 = from.ref0;
@@ -306,7 +304,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       if (routes.length > 0) {
         c.routes = new CappedMap<RouteIds>(out.routeCap);
         for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
-          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids), owner: null });
+          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
         }
       }
       c.evidence = evidence.map(refOf);
