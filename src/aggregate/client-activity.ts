@@ -108,7 +108,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   private newClients(): CappedMap<ActiveClient> {
-    return new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests, onEvict: (_ip, c) => (c.owner = null) });
+    return new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests, onEvict: (_ip, c) => release(c) });
   }
 
   /** Counts one record (nothing for a record without a client address or from a self-declared bot). */
@@ -125,7 +125,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         this.clients.add(ip, c);
       }
       c.owner = this.clients;
-      if (f !== null && f.ip === ip) f.activity = c;
+      if (f !== null && f.ip === ip) {
+        f.activity = c;
+        c.cachedOn = f;
+      }
     }
     c.requests++;
     // Most clients keep one agent: a native string compare with the first one skips hashing.
@@ -319,8 +322,15 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
     agent, ref0, t0, agents: new Set(agent === null ? [] : [hash32(agent)]), requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
-    routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null,
+    routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null, cachedOn: null,
   };
+}
+
+/** An evicted client: no longer its map's, nor cached on its address's facts. */
+function release(c: ActiveClient): void {
+  c.owner = null;
+  if (c.cachedOn !== null && c.cachedOn.activity === c) c.cachedOn.activity = null;
+  c.cachedOn = null;
 }
 
 /** Adds the minute being counted to the client's per-minute counts. */

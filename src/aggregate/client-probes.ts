@@ -122,7 +122,10 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       cap: this.options.cap,
       weight: (c) => c.requests + PROBE_WEIGHT * (c.sensitive + c.attacks),
       onEvict: (_ip, c) => {
+        // No longer the map's, nor cached on its address's facts.
         c.owner = null;
+        if (c.cachedOn !== null && c.cachedOn.probes === c) c.cachedOn.probes = null;
+        c.cachedOn = null;
         if (c.sensitive === 0 && c.attacks === 0) return;
         this.evicted.addresses++;
         this.evicted.requests += c.sensitive;
@@ -143,11 +146,14 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     if (c === null || c.owner !== this.clients || f?.ip !== ip) {
       c = this.clients.get(ip) ?? null;
       if (c === null) {
-        c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new FirstSeenHashes(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [], owner: null };
+        c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new FirstSeenHashes(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [], owner: null, cachedOn: null };
         this.clients.add(ip, c);
       }
       c.owner = this.clients;
-      if (f !== null && f.ip === ip) f.probes = c;
+      if (f !== null && f.ip === ip) {
+        f.probes = c;
+        c.cachedOn = f;
+      }
     }
     c.requests++;
     if (r.startMs < c.first) c.first = r.startMs;
@@ -252,7 +258,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     for (const [ip, requests, notFound, sensitive, attacks, paths, pathsOverflow, first, last, agent, ref0, evidence, samples] of j.clients) {
       out.clients.add(ip, {
         requests, notFound, sensitive, attacks, paths: FirstSeenHashes.of(paths), pathsOverflow, first, last, agent, ref0: refOf(ref0),
-        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]), owner: null,
+        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]), owner: null, cachedOn: null,
       });
     }
     Object.assign(out.clients.stats, noCapStats(), j.stats);

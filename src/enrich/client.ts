@@ -26,9 +26,8 @@ export interface ClientFacts {
   activity: ClientCell | null;
   /** The address's cell in the scanner state (aggregate/client-probes.ts), see ClientCell. */
   probes: ClientCell | null;
-  /** The cells of the address's country and ASN in the geo view (profile/geo-view.ts), see ClientCell. */
+  /** The cell of the address's country in the geo view (profile/geo-view.ts), see ClientCell. */
   country: ClientCell | null;
-  asn: ClientCell | null;
 }
 
 /**
@@ -39,6 +38,11 @@ export interface ClientFacts {
  */
 export interface ClientCell {
   owner: object | null;
+  /**
+   * The facts the cell is cached on (null: none, or a cell of many addresses that is never evicted, like a country).
+   * An aggregate that evicts the cell clears that slot, so the enricher's cache of facts keeps no evicted cell alive.
+   */
+  cachedOn: ClientFacts | null;
 }
 
 /** Networks of an address: IPv4 /24 and /16, IPv6 /64 and /48; null parts for non-addresses. */
@@ -74,6 +78,5 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string)
     activity: null,
     probes: null,
     country: null,
-    asn: null,
   };
 }

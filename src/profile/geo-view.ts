@@ -85,7 +85,6 @@ export class GeoView {
       cap: maxAsns * 4,
       weight: (e) => e.requests,
       onEvict: (_key, e) => {
-        e.owner = null;
         this.evicted ??= newEntity(null, null);
         foldInto(this.evicted, e);
       },
@@ -105,8 +104,8 @@ export class GeoView {
     const t = r.startMs;
     if (t < this.minMs) this.minMs = t;
     if (t > this.maxMs) this.maxMs = t;
-    // The address's country and ASN entities, cached on its facts while this view's maps hold them
-    // (enrich/client.ts: ClientCell).
+    // The address's country entity, cached on its facts while this view's map holds it (enrich/client.ts:
+    // ClientCell; countries are never evicted).
     const f = r.client !== null && r.client.geo === g ? r.client : null;
     // The duration's histogram bin, found once for both entities (one logarithm, not two).
     const bin = r.durationMs === null ? 0 : CoarseHistogram.binOf(r.durationMs);
@@ -119,21 +118,18 @@ export class GeoView {
       }
       this.add(e, r, bin);
     }
+    // The ASN entity is looked up (not cached on the facts: an evicted ASN would stay alive through every address
+    // of it the enricher holds).
     if (g.asn !== null) {
-      let e = f === null ? null : (f.asn as EntityStats | null);
-      if (e === null || e.owner !== this.asns) {
-        let label = this.asnLabels.get(g.asn);
-        if (label === undefined) {
-          label = `AS${g.asn}`;
-          if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
-        }
-        e = this.asns.get(label) ?? null;
-        if (e === null) {
-          e = newEntity(g.asOrg, g.network);
-          this.asns.add(label, e);
-        }
-        e.owner = this.asns;
-        if (f !== null) f.asn = e;
+      let label = this.asnLabels.get(g.asn);
+      if (label === undefined) {
+        label = `AS${g.asn}`;
+        if (this.asnLabels.size < 100_000) this.asnLabels.set(g.asn, label);
+      }
+      let e = this.asns.get(label);
+      if (e === undefined) {
+        e = newEntity(g.asOrg, g.network);
+        this.asns.add(label, e);
       }
       this.add(e, r, bin);
     }
@@ -305,7 +301,7 @@ export class GeoView {
 }
 
 function newEntity(name: string | null, network: string | null): EntityStats {
-  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null, owner: null };
+  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null, owner: null, cachedOn: null };
 }
 
 function entityJson(e: EntityStats): EntityJson {
