@@ -18,6 +18,7 @@ import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } fr
 import { hash32 } from '../core/hll';
 import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
+import type { ClientCell } from '../enrich/client';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { refJSON, refOf } from './earliest';
 import { rekeyEntries } from '../core/rekey';
@@ -39,7 +40,7 @@ export interface RouteIds {
   ids: Set<number>;
 }
 
-export interface ActiveClient {
+export interface ActiveClient extends ClientCell {
   /** The agent of the client's first request, that request and its time. */
   agent: string | null;
   ref0: SourceRef;
@@ -54,6 +55,13 @@ export interface ActiveClient {
   curCount: number;
   /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
   routes: CappedMap<RouteIds> | null;
+  /**
+   * The route of the client's last identifier and its entry in `routes`: a client mostly walks one route, so the
+   * next record usually finds its entry here instead of in `routes`. Only add() adds to `routes` (and may evict
+   * from it) without replacing both; everything else that changes `routes` clears `lastIds`.
+   */
+  lastRoute: string | null;
+  lastIds: RouteIds | null;
   /** The first and last request other than a static asset (±Infinity: none). */
   first: number;
   last: number;
@@ -88,7 +96,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   private readonly routeCap: CapOptions<RouteIds>;
 
   constructor(readonly options: ClientActivityOptions) {
-    this.clients = new CappedMap<ActiveClient>({ cap: options.clients, weight: (c) => c.requests });
+    this.clients = this.newClients();
     this.routeCap = {
       cap: options.routesPerClient,
       weight: (x: RouteIds): number => x.ids.size + x.sequential,
@@ -99,13 +107,28 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     };
   }
 
+  private newClients(): CappedMap<ActiveClient> {
+    return new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests, onEvict: (_ip, c) => release(c) });
+  }
+
   /** Counts one record (nothing for a record without a client address or from a self-declared bot). */
   add(r: EnrichedRecord): void {
-    if (r.clientIp === null || r.agent.agentClass === 'bot') return;
-    let c = this.clients.get(r.clientIp);
-    if (!c) {
-      c = newClient(r.userAgent, r.source, r.startMs);
-      this.clients.add(r.clientIp, c);
+    const ip = r.clientIp;
+    if (ip === null || r.agent.agentClass === 'bot') return;
+    // The client's cell, cached on the address's facts while this map holds it (enrich/client.ts: ClientCell).
+    const f = r.client;
+    let c = f === null ? null : (f.activity as ActiveClient | null);
+    if (c === null || c.owner !== this.clients || f?.ip !== ip) {
+      c = this.clients.get(ip) ?? null;
+      if (c === null) {
+        c = newClient(r.userAgent, r.source, r.startMs);
+        this.clients.add(ip, c);
+      }
+      c.owner = this.clients;
+      if (f !== null && f.ip === ip) {
+        f.activity = c;
+        c.cachedOn = f;
+      }
     }
     c.requests++;
     // Most clients keep one agent: a native string compare with the first one skips hashing.
@@ -127,10 +150,15 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     const n = r.pathId;
     if (n < 0) return;
     c.routes ??= new CappedMap<RouteIds>(this.routeCap);
-    let ri = c.routes.get(r.route);
-    if (!ri) {
-      ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set() };
-      c.routes.add(detach(r.route), ri);
+    let ri = c.lastIds;
+    if (ri === null || c.lastRoute !== r.route) {
+      ri = c.routes.get(r.route) ?? null;
+      if (ri === null) {
+        ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set() };
+        c.routes.add(detach(r.route), ri);
+      }
+      c.lastRoute = r.route;
+      c.lastIds = ri;
     }
     if (n === ri.last + 1) {
       ri.sequential++;
@@ -154,13 +182,13 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     // One pass meets clients in the order of their first requests: so does the merged map (the cap's tie order).
     const all = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
     const stats = { ...this.clients.stats };
-    this.clients = new CappedMap<ActiveClient>({ cap: this.options.clients, weight: (c) => c.requests });
+    this.clients = this.newClients();
     for (const [ip, c] of all) this.clients.add(ip, c);
     Object.assign(this.clients.stats, stats);
   }
 
   private clone(c: ActiveClient): ActiveClient {
-    const out: ActiveClient = { ...c, agents: new Set(c.agents), perMinute: new Map(c.perMinute), routes: null, evidence: [...c.evidence] };
+    const out: ActiveClient = { ...c, agents: new Set(c.agents), perMinute: new Map(c.perMinute), routes: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
     flushMinute(out);
     if (c.routes !== null) {
       out.routes = new CappedMap<RouteIds>(this.routeCap);
@@ -172,6 +200,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 
   private mergeClient(into: ActiveClient, from: ActiveClient, order: EvidenceOrder): void {
     const k = this.options.evidenceLimit;
+    into.lastIds = null;
     if (order(from.ref0, into.ref0) < 0) {
       into.agent = from.agent;
       into.ref0 = from.ref0;
@@ -228,6 +257,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   rekey(map: (key: string) => string, order: EvidenceOrder): void {
     for (const c of this.clients.values()) {
       if (c.routes === null) continue;
+      c.lastIds = null;
       const moved = rekeyEntries(c.routes, map, (mine, theirs) => {
         const early = order(mine.firstRef, theirs.firstRef) <= 0 ? mine : theirs;
         const late = order(mine.lastRef, theirs.lastRef) <= 0 ? theirs : mine;
@@ -292,8 +322,15 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
     agent, ref0, t0, agents: new Set(agent === null ? [] : [hash32(agent)]), requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
-    routes: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [],
+    routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null, cachedOn: null,
   };
+}
+
+/** An evicted client: no longer its map's, nor cached on its address's facts. */
+function release(c: ActiveClient): void {
+  c.owner = null;
+  if (c.cachedOn !== null && c.cachedOn.activity === c) c.cachedOn.activity = null;
+  c.cachedOn = null;
 }
 
 /** Adds the minute being counted to the client's per-minute counts. */
@@ -309,4 +346,22 @@ export function minuteEntries(c: ActiveClient): Map<number, number> {
   const out = new Map(c.perMinute);
   out.set(c.curMinute, (out.get(c.curMinute) ?? 0) + c.curCount);
   return out;
+}
+
+/** How many of a client's minutes (the one being counted included) have from `lo` to `hi` requests (no allocation). */
+export function minutesWithin(c: ActiveClient, lo: number, hi: number): number {
+  let n = 0;
+  for (const k of c.perMinute.values()) if (k >= lo && k <= hi) n++;
+  if (c.curCount !== 0) {
+    const had = c.perMinute.get(c.curMinute);
+    if (had !== undefined && had >= lo && had <= hi) n--;
+    const k = (had ?? 0) + c.curCount;
+    if (k >= lo && k <= hi) n++;
+  }
+  return n;
+}
+
+/** A client's requests per minute (the minute being counted included), in minute order. */
+export function minuteCounts(c: ActiveClient): number[] {
+  return [...minuteEntries(c)].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
 }

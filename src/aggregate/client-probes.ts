@@ -21,9 +21,10 @@ import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
 import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
+import type { ClientCell } from '../enrich/client';
 import { ATTACK, FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
-import { FirstSeenCounts, earlier, mergeEarliest, refJSON, refOf, type Seen } from './earliest';
+import { FirstSeenCounts, FirstSeenHashes, earlier, mergeEarliest, refJSON, refOf, type Seen } from './earliest';
 
 /** Distinct paths kept per client. */
 const MAX_PATHS = 200;
@@ -38,14 +39,14 @@ const MAX_SIZES = 100;
 /** How much a sensitive or attack request weighs against an ordinary one when the client cap evicts the lightest. */
 const PROBE_WEIGHT = 100;
 
-export interface ProbingClient {
+export interface ProbingClient extends ClientCell {
   requests: number;
   /** 400, 401, 403 and 404 answers. */
   notFound: number;
   sensitive: number;
   attacks: number;
-  /** Distinct paths as 32-bit hashes (no strings kept). */
-  paths: Set<number>;
+  /** Distinct paths as 32-bit hashes (no strings kept), first seen first. */
+  paths: FirstSeenHashes;
   pathsOverflow: boolean;
   first: number;
   last: number;
@@ -121,6 +122,10 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       cap: this.options.cap,
       weight: (c) => c.requests + PROBE_WEIGHT * (c.sensitive + c.attacks),
       onEvict: (_ip, c) => {
+        // No longer the map's, nor cached on its address's facts.
+        c.owner = null;
+        if (c.cachedOn !== null && c.cachedOn.probes === c) c.cachedOn.probes = null;
+        c.cachedOn = null;
         if (c.sensitive === 0 && c.attacks === 0) return;
         this.evicted.addresses++;
         this.evicted.requests += c.sensitive;
@@ -132,12 +137,23 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
 
   /** Counts one record (nothing for a record without a client address). */
   add(r: EnrichedRecord): void {
-    if (r.clientIp === null) return;
+    const ip = r.clientIp;
+    if (ip === null) return;
     const k = this.options.evidenceLimit;
-    let c = this.clients.get(r.clientIp);
-    if (c === undefined) {
-      c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new Set(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [] };
-      this.clients.add(r.clientIp, c);
+    // The client's cell, cached on the address's facts while this map holds it (enrich/client.ts: ClientCell).
+    const f = r.client;
+    let c = f === null ? null : (f.probes as ProbingClient | null);
+    if (c === null || c.owner !== this.clients || f?.ip !== ip) {
+      c = this.clients.get(ip) ?? null;
+      if (c === null) {
+        c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new FirstSeenHashes(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [], owner: null, cachedOn: null };
+        this.clients.add(ip, c);
+      }
+      c.owner = this.clients;
+      if (f !== null && f.ip === ip) {
+        f.probes = c;
+        c.cachedOn = f;
+      }
     }
     c.requests++;
     if (r.startMs < c.first) c.first = r.startMs;
@@ -174,7 +190,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       this.exposures.set(detach(key), e);
     }
     e.requests++;
-    if (e.clients.size < MAX_EXPOSURES) e.clients.add(r.clientIp);
+    if (e.clients.size < MAX_EXPOSURES) e.clients.add(ip);
     if (e.sizes.size < EXPOSURE_SIZES || e.sizes.has(bytes)) e.sizes.set(bytes, (e.sizes.get(bytes) ?? 0) + 1);
     if (r.startMs < e.first) e.first = r.startMs;
     if (r.startMs > e.last) e.last = r.startMs;
@@ -220,7 +236,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       kind: 'client-probes',
       options: this.options,
       clients: [...this.clients].map(([ip, c]): ClientJson => [
-        ip, c.requests, c.notFound, c.sensitive, c.attacks, [...c.paths], c.pathsOverflow, c.first, c.last, c.agent,
+        ip, c.requests, c.notFound, c.sensitive, c.attacks, c.paths.values(), c.pathsOverflow, c.first, c.last, c.agent,
         refJSON(c.ref0), refs(c.evidence), c.samples.map(([s, r]) => [s, r.file, r.line]),
       ]),
       stats: { ...this.clients.stats },
@@ -241,8 +257,8 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     const out = new ClientProbes(j.options);
     for (const [ip, requests, notFound, sensitive, attacks, paths, pathsOverflow, first, last, agent, ref0, evidence, samples] of j.clients) {
       out.clients.add(ip, {
-        requests, notFound, sensitive, attacks, paths: new Set(paths), pathsOverflow, first, last, agent, ref0: refOf(ref0),
-        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]),
+        requests, notFound, sensitive, attacks, paths: FirstSeenHashes.of(paths), pathsOverflow, first, last, agent, ref0: refOf(ref0),
+        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]), owner: null, cachedOn: null,
       });
     }
     Object.assign(out.clients.stats, noCapStats(), j.stats);
@@ -261,7 +277,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
 }
 
 function cloneClient(c: ProbingClient): ProbingClient {
-  return { ...c, paths: new Set(c.paths), evidence: [...c.evidence], samples: [...c.samples] };
+  return { ...c, paths: c.paths.clone(), evidence: [...c.evidence], samples: [...c.samples] };
 }
 
 function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order: EvidenceOrder): void {
@@ -271,8 +287,8 @@ function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order:
   into.attacks += from.attacks;
   // The first MAX_PATHS distinct paths in input order: the earlier side's, then the later one's.
   const [early, late] = order(from.ref0, into.ref0) < 0 ? [from, into] : [into, from];
-  const paths = new Set(early.paths);
-  for (const p of late.paths) {
+  const paths = early.paths.clone();
+  for (const p of late.paths.values()) {
     if (paths.size < MAX_PATHS) paths.add(p);
     else if (!paths.has(p)) into.pathsOverflow = true;
   }

@@ -91,3 +91,82 @@ export class FirstSeenCounts {
     return new Map([...this.counts].map(([k, c]) => [k, c.n]));
   }
 }
+
+/** Hashes a FirstSeenHashes looks through one by one before it builds an index. */
+const LINEAR = 16;
+
+/**
+ * Distinct 32-bit hashes (unsigned) in first-seen order: a list of them as int32 (a plain array, whose numbers V8
+ * stores unboxed) searched one by one while short, then through an open-addressing index (linear probing on the
+ * hash's low bits: the hashes are mixed already). Adding a hash seen before allocates nothing and boxes no number,
+ * where a Set of hashes above 2^30 boxes each one it is asked about. Callers bound the size.
+ */
+export class FirstSeenHashes {
+  /** The hashes as int32, first seen first. */
+  private readonly list: number[] = [];
+  /** Past LINEAR hashes: 1 + a hash's position in `list`, 0 for an empty slot; a power of two, over twice the size. */
+  private index: number[] | null = null;
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** The slot of `x` (an int32) in the index: where it is, or the empty slot where it goes. */
+  private slot(index: readonly number[], x: number): number {
+    const mask = index.length - 1;
+    for (let i = x & mask; ; i = (i + 1) & mask) {
+      const at = index[i] ?? 0;
+      if (at === 0 || this.list[at - 1] === x) return i;
+    }
+  }
+
+  has(h: number): boolean {
+    const x = h | 0;
+    const index = this.index;
+    if (index !== null) return index[this.slot(index, x)] !== 0;
+    const list = this.list;
+    for (let k = 0; k < list.length; k++) if (list[k] === x) return true;
+    return false;
+  }
+
+  add(h: number): void {
+    const x = h | 0;
+    const list = this.list;
+    const index = this.index;
+    if (index === null) {
+      for (let k = 0; k < list.length; k++) if (list[k] === x) return;
+      list.push(x);
+      if (list.length > LINEAR) this.reindex();
+      return;
+    }
+    const i = this.slot(index, x);
+    if (index[i] !== 0) return;
+    list.push(x);
+    if (list.length * 2 > index.length) this.reindex();
+    else index[i] = list.length;
+  }
+
+  /** Builds the index at four times the size. */
+  private reindex(): void {
+    let n = 8;
+    while (n < this.list.length * 4) n *= 2;
+    const index = new Array<number>(n).fill(0);
+    for (let k = 0; k < this.list.length; k++) index[this.slot(index, this.list[k] ?? 0)] = k + 1;
+    this.index = index;
+  }
+
+  /** The hashes (unsigned) in first-seen order. */
+  values(): number[] {
+    return this.list.map((x) => x >>> 0);
+  }
+
+  clone(): FirstSeenHashes {
+    return FirstSeenHashes.of(this.values());
+  }
+
+  static of(hashes: readonly number[]): FirstSeenHashes {
+    const out = new FirstSeenHashes();
+    for (const h of hashes) out.add(h);
+    return out;
+  }
+}

@@ -10,7 +10,7 @@
 import { aggregateState, defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
-import { ClientActivity, minuteEntries } from '../aggregate/client-activity';
+import { ClientActivity, minuteCounts, minutesWithin, type ActiveClient } from '../aggregate/client-activity';
 import { median } from './stats/robust';
 
 export interface ApiAbuseOptions {
@@ -59,61 +59,86 @@ export default defineDetector({
   },
 });
 
-/** The findings of a client-activity state: steady rates, enumeration and many resources per route. */
+/**
+ * The findings of a client-activity state: steady rates, enumeration and many resources per route. Most clients
+ * find nothing: the rules are tested on plain counts first, and a client's sorted per-minute counts, its window and
+ * its findings are built only for a client whose steady minutes or routes pass.
+ */
 export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenceLimit: number): Finding[] {
   const out: Finding[] = [];
   const distinctPerRoute = new Map<string, number[]>();
   for (const c of state.clients.values()) {
-    for (const [route, ri] of c.routes ?? []) {
+    if (c.routes === null) continue;
+    for (const [route, ri] of c.routes) {
       const xs = distinctPerRoute.get(route);
       if (xs) xs.push(ri.ids.size);
       else distinctPerRoute.set(route, [ri.ids.size]);
     }
   }
-  const peerMedian = new Map([...distinctPerRoute.entries()].map(([route, xs]) => [route, median(xs)]));
+  const peerMedian = new Map<string, number>();
+  for (const [route, xs] of distinctPerRoute) peerMedian.set(route, median(xs));
   for (const [ip, c] of state.clients) {
-    // By minute: the order one pass over time-ordered input counts them in, whichever shards they came from.
-    const counts = [...minuteEntries(c)].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
-    const steadyMinutes = counts.filter((n) => n >= o.steadyMinRpm && n <= o.steadyMaxRpm).length;
-    const mean = counts.reduce((a, b) => a + b, 0) / Math.max(counts.length, 1);
-    const sd = Math.sqrt(counts.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(counts.length, 1));
-    const cv = mean ? sd / mean : 0;
-    const window = { startMs: Math.min(c.t0, c.first), endMs: Math.max(c.t0, c.last) + 1 };
-    const base = { subject: { type: 'ip' as const, value: ip }, ...window, detector: 'api-abuse' };
+    const from = out.length;
     // Many agents fetching static assets is people behind one address (NAT, office), not a script.
     const peopleLike = c.agents.size >= 5 && c.statics >= c.requests * 0.1;
-    if (!peopleLike && steadyMinutes >= o.steadyMinutes && cv <= o.steadyMaxCv && mean >= o.steadyMinRpm) {
-      const severity: Severity = steadyMinutes >= 120 ? 'high' : 'medium';
-      out.push({
-        ...base, severity, confidence: r2(Math.min(0.95, 0.6 + steadyMinutes / 600)),
-        title: `${ip}: steady ${fmt(mean, 0)} req/min for ${fmt(steadyMinutes, 0)} minutes (CV ${fmt(cv, 2)}) — under a 10 r/s limit, far above people`,
-        metrics: { kind: 'steady', mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: counts.reduce((a, b) => a + b, 0), user_agent: c.agent },
-        explanation: 'Per-minute counts of one client: many minutes at a high, nearly constant rate (low coefficient of variation) that no burst rule sees.',
-        evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
-        actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
-      });
+    const steadyMinutes = minutesWithin(c, o.steadyMinRpm, o.steadyMaxRpm);
+    if (!peopleLike && steadyMinutes >= o.steadyMinutes) {
+      // By minute: the order one pass over time-ordered input counts them in, whichever shards they came from
+      // (the sums of squares below add in that order).
+      const counts = minuteCounts(c);
+      let total = 0;
+      for (const n of counts) total += n;
+      const mean = total / Math.max(counts.length, 1);
+      let squares = 0;
+      for (const n of counts) squares += (n - mean) ** 2;
+      const sd = Math.sqrt(squares / Math.max(counts.length, 1));
+      const cv = mean ? sd / mean : 0;
+      if (cv <= o.steadyMaxCv && mean >= o.steadyMinRpm) {
+        const severity: Severity = steadyMinutes >= 120 ? 'high' : 'medium';
+        out.push({
+          ...findingBase(ip, c), severity, confidence: r2(Math.min(0.95, 0.6 + steadyMinutes / 600)),
+          title: `${ip}: steady ${fmt(mean, 0)} req/min for ${fmt(steadyMinutes, 0)} minutes (CV ${fmt(cv, 2)}) — under a 10 r/s limit, far above people`,
+          metrics: { kind: 'steady', mean_rpm: r2(mean), steady_minutes: steadyMinutes, cv: r2(cv), requests: total, user_agent: c.agent },
+          explanation: 'Per-minute counts of one client: many minutes at a high, nearly constant rate (low coefficient of variation) that no burst rule sees.',
+          evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
+          actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: Math.max(10, Math.floor(o.steadyMinRpm / 2)), window_seconds: 60, scope: ip, why: `a sliding quota below ${fmt(mean, 0)}/min (e.g. per hour) catches low-and-slow scraping that per-second limits miss` }],
+        });
+      }
     }
-    for (const [route, ri] of c.routes ?? []) {
-      const peers = peerMedian.get(route) ?? 0;
-      const enumerating = ri.sequential >= o.minSequential;
-      const many = ri.ids.size >= o.minDistinctIds && ri.ids.size >= o.distinctFactor * Math.max(peers, 1);
-      if (!enumerating && !many) continue;
-      // Many people behind one address browse many products between them: context, not abuse (a sequential
-      // walk is still one, whoever sits behind the address).
-      const nat = !enumerating && peopleLike;
-      out.push({
-        ...base, severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
-        title: enumerating
-          ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(ri.ids.size, 0)} distinct)`
-          : `${ip}: ${fmt(ri.ids.size, 0)} distinct ${route} resources, ${fmt(ri.ids.size / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
-        metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: ri.ids.size, peer_median_distinct: peers, user_agent: c.agent },
-        explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
-        evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
-        actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
-      });
+    if (c.routes !== null) {
+      for (const [route, ri] of c.routes) {
+        const distinct = ri.ids.size;
+        const enumerating = ri.sequential >= o.minSequential;
+        if (!enumerating && distinct < o.minDistinctIds) continue;
+        const peers = peerMedian.get(route) ?? 0;
+        const many = distinct >= o.minDistinctIds && distinct >= o.distinctFactor * Math.max(peers, 1);
+        if (!enumerating && !many) continue;
+        // Many people behind one address browse many products between them: context, not abuse (a sequential
+        // walk is still one, whoever sits behind the address).
+        const nat = !enumerating && peopleLike;
+        out.push({
+          ...findingBase(ip, c), severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
+          title: enumerating
+            ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(distinct, 0)} distinct)`
+            : `${ip}: ${fmt(distinct, 0)} distinct ${route} resources, ${fmt(distinct / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
+          metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: distinct, peer_median_distinct: peers, user_agent: c.agent },
+          explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
+          evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
+          actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
+        });
+      }
+    }
+    // One client, one incident: a many-resources finding is folded into the steady or enumeration finding of the
+    // same address (the client's findings are the ones just pushed).
+    if (out.length - from > 1) {
+      const mine = out.splice(from);
+      for (const f of mine) if (!(String(f.title).includes('distinct') && !String(f.title).includes('enumerates'))) out.push(f);
     }
   }
-  // One client, one incident: a many-resources finding is folded into the steady or enumeration finding of the
-  // same address.
-  return out.filter((f) => !(String(f.title).includes('distinct') && !String(f.title).includes('enumerates') && out.some((g) => g !== f && g.subject.value === f.subject.value)));
+  return out;
+}
+
+/** The subject, window and detector of a client's finding. */
+function findingBase(ip: string, c: ActiveClient): { subject: { type: 'ip'; value: string }; startMs: number; endMs: number; detector: string } {
+  return { subject: { type: 'ip' as const, value: ip }, startMs: Math.min(c.t0, c.first), endMs: Math.max(c.t0, c.last) + 1, detector: 'api-abuse' };
 }

@@ -24,6 +24,27 @@ export interface ClientFacts {
   readonly asnKey: string | null;
   /** hash32 of the address (distinct-client sketches add it without hashing the address again). */
   readonly hash: number;
+  /** The address's cell in the api-abuse state (aggregate/client-activity.ts), see ClientCell. */
+  activity: ClientCell | null;
+  /** The address's cell in the scanner state (aggregate/client-probes.ts), see ClientCell. */
+  probes: ClientCell | null;
+  /** The cell of the address's country in the geo view (profile/geo-view.ts), see ClientCell. */
+  country: ClientCell | null;
+}
+
+/**
+ * A per-client aggregate's cell of one address, cached on the address's facts so that the aggregate reaches it by a
+ * field read instead of a map lookup per record. The cache is only a shortcut: the cell is used while `owner` is the
+ * map the aggregate looks the address up in (eviction clears it; a merge or another instance has another map), and
+ * the aggregate looks in its map otherwise.
+ */
+export interface ClientCell {
+  owner: object | null;
+  /**
+   * The facts the cell is cached on (null: none, or a cell of many addresses that is never evicted, like a country).
+   * An aggregate that evicts the cell clears that slot, so the enricher's cache of facts keeps no evicted cell alive.
+   */
+  cachedOn: ClientFacts | null;
 }
 
 /** Networks of an address: IPv4 /24 and /16, IPv6 /64 and /48; null parts for non-addresses. */
@@ -75,6 +96,9 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string)
     geo,
     asnKey: asn === null ? null : intern(String(asn)),
     hash: hash32(ip),
+    activity: null,
+    probes: null,
+    country: null,
   };
 }
 

@@ -34,6 +34,10 @@ interface EndpointStats {
   total: QuantileSketch;
   backend: QuantileSketch;
   clients: HyperLogLog;
+  /**
+   * Requests per bucket, keyed by bucket number (start / PROFILE_BUCKET_MS): a small integer, where a start in epoch
+   * ms as a map key is a heap number boxed at every lookup.
+   */
   buckets: Map<number, number>;
 }
 
@@ -97,6 +101,7 @@ export class BehaviourProfile {
   readonly endpoints = new Map<string, EndpointStats>();
   readonly classes = new Map<string, GroupStats>();
   readonly families = new Map<string, GroupStats>();
+  /** Protocol and TLS versions per bucket, keyed by bucket number (as EndpointStats.buckets). */
   readonly protocols = new Map<number, Map<string, number>>();
   readonly tls = new Map<number, Map<string, number>>();
   requests = 0;
@@ -142,7 +147,7 @@ export class BehaviourProfile {
     const t = r.startMs;
     if (t < this.minMs) this.minMs = t;
     if (t > this.maxMs) this.maxMs = t;
-    const bucket = Math.floor(t / PROFILE_BUCKET_MS) * PROFILE_BUCKET_MS;
+    const bucket = Math.floor(t / PROFILE_BUCKET_MS);
     let ep = this.endpoints.get(r.endpoint);
     if (ep === undefined) {
       const key = this.endpoints.size < this.maxEndpoints ? detach(r.endpoint) : OTHER;
@@ -172,13 +177,18 @@ export class BehaviourProfile {
 
   /** Counts a protocol or TLS version in its bucket; past MAX_MIX versions in the bucket, as "(other)". */
   private mix(m: Map<number, Map<string, number>>, bucket: number, key: string): void {
-    const inner = m.get(bucket);
-    if (inner !== undefined && inner.size >= MAX_MIX && !inner.has(key)) {
-      this.folded.mix++;
-      bump(m, bucket, OTHER);
-      return;
+    let inner = m.get(bucket);
+    if (inner === undefined) {
+      inner = new Map();
+      m.set(bucket, inner);
     }
-    bump(m, bucket, key);
+    const n = inner.get(key);
+    if (n !== undefined) inner.set(key, n + 1);
+    else if (inner.size < MAX_MIX) inner.set(detach(key), 1);
+    else {
+      this.folded.mix++;
+      inner.set(OTHER, (inner.get(OTHER) ?? 0) + 1);
+    }
   }
 
   /** Adds a closed session (sessions and their requests are counted by session class, incl. `suspect`). */
@@ -196,7 +206,7 @@ export class BehaviourProfile {
     const sortKeys = <T>(m: Map<string, T>, f: (v: T) => unknown): Record<string, never> =>
       Object.fromEntries([...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => [k, f(v)])) as Record<string, never>;
     const series = (m: Map<number, Map<string, number>>): Record<string, Record<string, number>> =>
-      Object.fromEntries([...m.entries()].sort((a, b) => a[0] - b[0]).map(([b, counts]) => [isoTime(b), Object.fromEntries([...counts.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1)))]));
+      Object.fromEntries([...m.entries()].sort((a, b) => a[0] - b[0]).map(([b, counts]) => [isoTime(b * PROFILE_BUCKET_MS), Object.fromEntries([...counts.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1)))]));
     return {
       schema: 'lbua.profile/1',
       bucket_ms: PROFILE_BUCKET_MS,
@@ -204,7 +214,7 @@ export class BehaviourProfile {
       requests: this.requests,
       endpoints: sortKeys(this.endpoints, (e: EndpointStats): EndpointJson => ({
         requests: e.requests, bytes_out: e.bytesOut, status: e.status, latency_ms: e.total.toJSON(), backend_ms: e.backend.toJSON(),
-        clients_hll: e.clients.toJSON(), buckets: [...e.buckets.entries()].sort((a, b) => a[0] - b[0]),
+        clients_hll: e.clients.toJSON(), buckets: [...e.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([b, n]) => [b * PROFILE_BUCKET_MS, n]),
       })),
       classes: sortKeys(this.classes, groupJson),
       families: sortKeys(this.families, groupJson),
@@ -222,7 +232,7 @@ export class BehaviourProfile {
     for (const [k, e] of Object.entries(j.endpoints)) {
       p.endpoints.set(k, {
         requests: e.requests, bytesOut: e.bytes_out, status: [...e.status], total: QuantileSketch.fromJSON(e.latency_ms),
-        backend: QuantileSketch.fromJSON(e.backend_ms), clients: HyperLogLog.fromJSON(e.clients_hll), buckets: new Map(e.buckets.map(([b, n]) => [b, n])),
+        backend: QuantileSketch.fromJSON(e.backend_ms), clients: HyperLogLog.fromJSON(e.clients_hll), buckets: new Map(e.buckets.map(([b, n]) => [Math.floor(b / PROFILE_BUCKET_MS), n])),
       });
     }
     for (const [target, src] of [[p.classes, j.classes], [p.families, j.families]] as const) {
@@ -231,7 +241,7 @@ export class BehaviourProfile {
       }
     }
     for (const [target, src] of [[p.protocols, j.protocols], [p.tls, j.tls]] as const) {
-      for (const [iso, counts] of Object.entries(src)) target.set(Date.parse(iso), new Map(Object.entries(counts)));
+      for (const [iso, counts] of Object.entries(src)) target.set(Math.floor(Date.parse(iso) / PROFILE_BUCKET_MS), new Map(Object.entries(counts)));
     }
     return p;
   }

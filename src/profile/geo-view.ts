@@ -17,6 +17,7 @@ import { HyperLogLog } from '../core/hll';
 import { CoarseHistogram, type CoarseHistogramJson } from '../core/histogram';
 import type { EvidenceOrder } from '../aggregate/types';
 import type { EnrichedRecord } from '../enrich/types';
+import type { ClientCell } from '../enrich/client';
 import type { Session } from '../sessions/types';
 import type { GeoRow, GeoSection } from '../core/report-types';
 import { CappedMap } from '../core/capped';
@@ -31,7 +32,7 @@ interface BucketStats {
   readonly hist: CoarseHistogram;
 }
 
-interface EntityStats {
+interface EntityStats extends ClientCell {
   name: string | null;
   network: string | null;
   requests: number;
@@ -103,7 +104,22 @@ export class GeoView {
     const t = r.startMs;
     if (t < this.minMs) this.minMs = t;
     if (t > this.maxMs) this.maxMs = t;
-    if (g.country !== null) this.add(this.entity(this.countries, g.country, null, null), r);
+    // The address's country entity, cached on its facts while this view's map holds it (enrich/client.ts:
+    // ClientCell; countries are never evicted).
+    const f = r.client !== null && r.client.geo === g ? r.client : null;
+    // The duration's histogram bin, found once for both entities (one logarithm, not two).
+    const bin = r.durationMs === null ? 0 : CoarseHistogram.binOf(r.durationMs);
+    if (g.country !== null) {
+      let e = f === null ? null : (f.country as EntityStats | null);
+      if (e === null || e.owner !== this.countries) {
+        e = this.entity(this.countries, g.country, null, null);
+        e.owner = this.countries;
+        if (f !== null) f.country = e;
+      }
+      this.add(e, r, bin);
+    }
+    // The ASN entity is looked up (not cached on the facts: an evicted ASN would stay alive through every address
+    // of it the enricher holds).
     if (g.asn !== null) {
       let label = this.asnLabels.get(g.asn);
       if (label === undefined) {
@@ -115,7 +131,7 @@ export class GeoView {
         e = newEntity(g.asOrg, g.network);
         this.asns.add(label, e);
       }
-      this.add(e, r);
+      this.add(e, r, bin);
     }
   }
 
@@ -157,7 +173,8 @@ export class GeoView {
     return e;
   }
 
-  private add(e: EntityStats, r: EnrichedRecord): void {
+  /** Counts a record into an entity; `bin` is its duration's histogram bin (CoarseHistogram.binOf; unused without a duration). */
+  private add(e: EntityStats, r: EnrichedRecord, bin: number): void {
     e.requests++;
     const err = r.status !== null && r.status >= 400;
     if (err) e.errors++;
@@ -176,7 +193,7 @@ export class GeoView {
     e.last = bs;
     bs.requests++;
     if (err) bs.errors++;
-    if (r.durationMs !== null) bs.hist.add(r.durationMs);
+    if (r.durationMs !== null) bs.hist.addBin(bin);
   }
 
   /** Adds another view (any part of the run, same data and cap) into this one. */
@@ -284,7 +301,7 @@ export class GeoView {
 }
 
 function newEntity(name: string | null, network: string | null): EntityStats {
-  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null };
+  return { name, network, requests: 0, errors: 0, sessions: 0, total: new QuantileSketch(), backend: new QuantileSketch(), clients: new HyperLogLog(), buckets: new Map(), lastBucket: Number.NaN, last: null, owner: null, cachedOn: null };
 }
 
 function entityJson(e: EntityStats): EntityJson {
