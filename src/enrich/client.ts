@@ -169,7 +169,7 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
       wide = text(nets.wide);
     }
     const asn = g?.asn ?? null;
-    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip) };
+    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip), activity: null, probes: null, country: null };
   };
   // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
   const front = new FrontCache<ClientFacts>(4096);
