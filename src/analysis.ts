@@ -151,6 +151,7 @@ async function buildReport(
       detector_opts: options.detectors ? Object.entries(options.detectors.overrides).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || null : null,
       geo: full && options.geo ? options.geo.info().map((d) => d.split(':')[0]).join('; ') : 'none',
       routes: options.routes && options.routes.length > 0 ? options.routes.join(' ') : null,
+      trust_proxy: options.trustProxy ?? null,
     },
     inputs: byGiven.map(inputJson),
     summary: {

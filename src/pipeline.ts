@@ -19,11 +19,14 @@ import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/dete
 import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser } from './formats/types';
 import { hasSlots, type FreshRecord } from './formats/shared/record';
+import { behindProxyDiagnostic, newTally, trustedOf, withTrust } from './trust';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
 export interface PipelineOptions {
   /** 'auto' or a format id (a built-in one, or one of `layouts`). */
   readonly format: string;
+  /** --trust-proxy: the ranges (CIDR list, `private`) of proxies whose forwarded addresses name the client (trust.ts). */
+  readonly trustProxy?: string;
   /** The user's declared layouts (--log-format, --format-file): formats besides the built-in ones. */
   readonly layouts?: readonly FormatSpec[];
   readonly strict: boolean;
@@ -397,6 +400,8 @@ class InputReader {
   private ended = false;
   /** Records dated far after the rest of the input are held until the next one shows whether they strayed. */
   private readonly guard = new StrayGuard();
+  /** Forwarded addresses and their peers, for the behind-a-proxy hint (trust.ts). */
+  private readonly tally = newTally();
 
   constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats) {
     this.file = input.stdin ? '<stdin>' : input.path;
@@ -432,6 +437,8 @@ class InputReader {
     }
     // A format whose files declare their layout in a header (CloudFront #Fields) reads this input by that layout.
     if (this.format?.forInput) this.format = this.format.forInput(this.sample);
+    // Clients behind trusted proxies (--trust-proxy), or the tally for the hint when the option is not given.
+    if (this.format !== null) this.format = withTrust(this.format, trustedOf(this.options.trustProxy), this.tally);
     const cr = crLineEndingsDiagnostic(this.file, this.sample);
     if (cr) sink.diagnostic(cr);
   }
@@ -468,6 +475,8 @@ class InputReader {
     if (outcome.damage) sink.diagnostic(damagedDiagnostic(this.file, outcome.damage, summary.lines, outcome.gzip));
     for (const d of outcome.notes ?? []) sink.diagnostic(d);
     checkMismatch(summary, this.format, this.sample, this.file, sink, formatSet(this.options.layouts).all);
+    const proxy = this.options.trustProxy === undefined ? behindProxyDiagnostic(this.file, this.tally) : null;
+    if (proxy) sink.diagnostic(proxy);
   }
 
   /** Reads the whole input on its own. */

@@ -39,6 +39,8 @@ export function recordToJson(r: LogRecord & GeoFields): Record<string, unknown> 
     trace_id: r.traceId,
     error_reason: r.errorReason,
     lb: r.lb,
+    forwarded_for: r.forwardedFor ?? null,
+    peer_ip: r.peerIp ?? null,
   };
   if (r.country !== undefined) {
     out['country'] = r.country ?? null;

@@ -59,6 +59,13 @@ export interface LogRecord {
   readonly errorReason: string | null;
   /** Load balancer / frontend name. */
   readonly lb: string | null;
+  /**
+   * The forwarded chain the line carries, as logged (X-Forwarded-For "client, proxy1", CF-Connecting-IP, ...): what
+   * --trust-proxy reads the client from. Null when the layout logs none. Optional only for records built by hand.
+   */
+  readonly forwardedFor?: string | null;
+  /** The logged peer address when --trust-proxy replaced the client by a forwarded one; else null. */
+  readonly peerIp?: string | null;
   readonly source: SourceRef;
 }
 
@@ -79,6 +86,7 @@ export type DiagnosticCode =
   | 'DETECT_NO_FORMAT'
   | 'INPUT_NOT_A_LOG'
   | 'INPUT_NO_RECORDS'
+  | 'INPUT_BEHIND_PROXY'
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
   | 'OPTION_INVALID'

@@ -25,7 +25,8 @@
  * nginx combined log is the format label (`--format nginx` sets it).
  */
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { groupScan } from './shared/groups';
+import { groupScan, QUOTED } from './shared/groups';
+import { fieldText } from './shared/scan';
 import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { requestInto } from './shared/request';
@@ -53,7 +54,7 @@ const G = groupScan(64);
 function parseClf(line: string, ctx: ParseContext): ParseResult {
   const read = readCombined(line, ctx, G, 'not a common/combined log line', 'remote_host');
   if (!read.ok) return read.result;
-  const { c } = read;
+  const { c, n } = read;
   // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     c.timeMs, // startMs
@@ -81,6 +82,9 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
   );
   requestInto(record, c.request, 0, c.request.length, false);
   record.host = hostWithoutPort(record.host ?? c.vhost);
+  // nginx's Debian/Docker `main` layout (combined + "$http_x_forwarded_for"), which detection labels clf: the first
+  // quoted field after the agent is the forwarded chain --trust-proxy reads ("-": none).
+  if (c.tail < n && G.kinds[c.tail] === QUOTED) record.forwardedFor = fieldText(line, G.off, c.tail);
   return { kind: 'record', record };
 }
 

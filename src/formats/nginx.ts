@@ -32,7 +32,8 @@
  */
 import { roundMs } from '../core/units';
 import type { FormatParser, ParseContext, ParseResult } from './types';
-import { groupScan } from './shared/groups';
+import { groupScan, QUOTED } from './shared/groups';
+import { fieldText } from './shared/scan';
 import { readCombined } from './shared/combined';
 import { combinedShape, parseNginxTail } from './shared/nginx-tail';
 import { requestInto } from './shared/request';
@@ -92,6 +93,8 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
   );
   requestInto(record, c.request, 0, c.request.length, false);
   record.host = hostWithoutPort(record.host ?? c.vhost);
+  // The Debian/Docker `main` layout's "$http_x_forwarded_for", the first quoted field after the agent ("-": none).
+  if (c.tail < n && G.kinds[c.tail] === QUOTED) record.forwardedFor = fieldText(line, G.off, c.tail);
   return { kind: 'record', record };
 }
 

@@ -6,6 +6,18 @@ import { expandInputs, type InputSpec } from '../../input/expand';
 import { selectByFileName } from '../../input/window';
 import { checkRange, parseFormatOption, parsePositiveInt, parseTimeOption } from '../options';
 import { parseLayouts } from '../layouts';
+import { parseTrustedProxies } from '../../enrich/trusted-proxy';
+import { fail } from '../../core/types';
+
+/** `--trust-proxy`: checked here (one line, exit 2), kept as text for the worker threads, which parse it again. */
+function parseTrustProxyOption(v: string): string {
+  try {
+    parseTrustedProxies(v);
+  } catch (e) {
+    fail('OPTION_INVALID', `--trust-proxy: ${e instanceof Error ? e.message : String(e)}`, 'give CIDR ranges or addresses, comma-separated (10.0.0.0/8,2001:db8::/32), or private');
+  }
+  return v;
+}
 
 const collect = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
 
@@ -19,6 +31,7 @@ export interface RawReadOptions {
   readonly allFiles?: boolean;
   readonly logFormat?: string[];
   readonly formatFile?: string;
+  readonly trustProxy?: string;
 }
 
 /** Declares --format, --from, --to, --strict, --max-line-length. */
@@ -26,6 +39,7 @@ export function addReadOptions(cmd: Command): Command {
   return cmd
     .option('-f, --format <id>', 'log format: auto (default), one of `lbua formats`, or the name of a declared layout')
     .option('--log-format <dialect:layout>', "your own layout, e.g. 'nginx:$remote_addr [$time_local] \"$request\" $status ...' (nginx, apache, haproxy, envoy; NAME= first to name it; repeatable)", collect)
+    .option('--trust-proxy <ranges>', 'proxies whose forwarded addresses (X-Forwarded-For, CF-Connecting-IP) name the client: CIDR ranges or addresses, comma-separated, or "private"')
     .option('--format-file <file>', 'named layouts from a JSON file: {"formats": [{"name", "dialect", "layout"}]}')
     .option('--from <time>', 'only requests starting at or after this ISO 8601 time (UTC unless a zone is given)')
     .option('--to <time>', 'only requests starting before this ISO 8601 time')
@@ -43,6 +57,7 @@ export function readOptions(raw: RawReadOptions): PipelineOptions {
   return {
     format: parseFormatOption(raw.format, layouts),
     ...(layouts.length > 0 ? { layouts } : {}),
+    ...(raw.trustProxy === undefined ? {} : { trustProxy: parseTrustProxyOption(raw.trustProxy) }),
     strict: raw.strict === true,
     maxLineLength: parsePositiveInt('max-line-length', raw.maxLineLength, 64 * 1024),
     from,

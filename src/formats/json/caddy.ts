@@ -39,6 +39,7 @@ const caddy: JsonTable = {
     { field: 'bytesOut', path: 'size' },
     { field: 'userAgent', path: 'request.headers.User-Agent', unit: 'header' },
     { field: 'referer', path: 'request.headers.Referer', unit: 'header' },
+    { field: 'forwardedFor', path: ['request.headers.Cf-Connecting-Ip', 'request.headers.X-Forwarded-For'], unit: 'header' },
     { field: 'traceId', path: ['request.headers.X-Request-Id', 'resp_headers.X-Request-Id'], unit: 'header' },
     { field: 'tlsProtocol', path: 'request.tls.version', unit: 'tls-version' },
     { field: 'tlsCipher', path: 'request.tls.cipher_suite', unit: 'tls-cipher' },

@@ -31,6 +31,7 @@ const envoyJson: JsonTable = {
     { field: 'clientIp', path: ['downstream_remote_address', 'downstream_direct_remote_address'] },
     { field: 'clientPort', path: ['downstream_remote_address', 'downstream_direct_remote_address'] },
     { field: 'method', path: 'method' },
+    { field: 'forwardedFor', path: 'x-forwarded-for' },
     { field: 'url', path: ['x-envoy-origin-path', 'path'] },
     { field: 'protocol', path: 'protocol' },
     { field: 'host', path: ':authority' },

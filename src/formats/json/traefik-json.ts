@@ -45,6 +45,8 @@ const traefikJson: JsonTable = {
     { field: 'userAgent', path: 'request_User-Agent' },
     { field: 'referer', path: 'request_Referer' },
     { field: 'traceId', path: 'request_X-Request-Id' },
+    // Behind Cloudflare or another proxy (request headers logged): the chain --trust-proxy reads.
+    { field: 'forwardedFor', path: ['request_Cf-Connecting-Ip', 'request_X-Forwarded-For', 'request_X-Real-Ip'] },
     { field: 'tlsProtocol', path: 'TLSVersion', unit: 'tls-version' },
     { field: 'tlsCipher', path: 'TLSCipher' },
     { field: 'lb', path: ['RouterName', 'FrontendName'] },

@@ -38,6 +38,7 @@ const NGINX: Readonly<Record<string, FieldSpec>> = {
   status: f('status'), body_bytes_sent: f('bytesOut'), bytes_sent: f('bytesOut'), request_length: f('bytesIn'),
   request_time: f('durationS'), upstream_response_time: f('backendS'), upstream_status: f('backendStatus'), upstream_addr: f('backend'),
   http_user_agent: f('userAgent'), http_referer: f('referer'), host: f('host'), http_host: f('host'), server_name: f('host'),
+  http_x_forwarded_for: f('forwardedFor'), http_cf_connecting_ip: f('forwardedFor'), http_true_client_ip: f('forwardedFor'),
   ssl_protocol: f('tlsProtocol'), ssl_cipher: f('tlsCipher'), request_id: f('traceId'), http_x_request_id: f('traceId'),
   hostname: IGNORE, pid: IGNORE, pipe: IGNORE, connection: IGNORE, connection_requests: IGNORE, server_addr: IGNORE, server_port: IGNORE,
   content_length: IGNORE, content_type: IGNORE, request_body: IGNORE, request_completion: IGNORE, gzip_ratio: IGNORE, proxy_host: IGNORE,
@@ -90,6 +91,7 @@ const APACHE: Readonly<Record<string, FieldSpec>> = {
 /** %{NAME}i request headers that fill a field; every other header is matched and dropped. */
 const APACHE_HEADERS: Readonly<Record<string, FieldSpec>> = {
   'user-agent': f('userAgent'), referer: f('referer'), host: f('host'), 'x-request-id': f('traceId'),
+  'x-forwarded-for': f('forwardedFor'), 'cf-connecting-ip': f('forwardedFor'),
 };
 
 /** The field of %{arg}X (Apache): null when the directive does not take that argument. */

@@ -56,14 +56,15 @@ export function newRecord(
     r.method = method; r.scheme = scheme; r.host = host; r.path = path; r.query = query; r.protocol = protocol;
     r.status = status; r.backendStatus = backendStatus; r.backend = backend; r.durationMs = durationMs; r.backendMs = backendMs;
     r.bytesIn = bytesIn; r.bytesOut = bytesOut; r.userAgent = userAgent; r.referer = referer; r.tlsProtocol = tlsProtocol;
-    r.tlsCipher = tlsCipher; r.traceId = traceId; r.errorReason = errorReason; r.lb = lb; r.source = source;
+    r.tlsCipher = tlsCipher; r.traceId = traceId; r.errorReason = errorReason; r.lb = lb; r.forwardedFor = null; r.peerIp = null; r.source = source;
     r.route = undefined; r.endpoint = undefined; r.isStatic = undefined; r.agent = undefined; r.geo = undefined;
     r.client = undefined; r.pathClass = undefined; r.pathId = undefined;
     return r;
   }
   const r = {
     startMs, format, clientIp, clientPort, clientHost, method, scheme, host, path, query, protocol, status, backendStatus, backend,
-    durationMs, backendMs, bytesIn, bytesOut, userAgent, referer, tlsProtocol, tlsCipher, traceId, errorReason, lb, source,
+    durationMs, backendMs, bytesIn, bytesOut, userAgent, referer, tlsProtocol, tlsCipher, traceId, errorReason, lb,
+    forwardedFor: null as string | null, peerIp: null as string | null, source,
     route: undefined, endpoint: undefined, isStatic: undefined, agent: undefined, geo: undefined, client: undefined, pathClass: undefined, pathId: undefined,
   };
   return r;
@@ -76,10 +77,13 @@ export function hasSlots(r: LogRecord): boolean {
 
 /** `r` with another client address and host name, as a record of the same shape. */
 export function withClient(r: LogRecord, clientIp: string | null, clientHost: string | null): LogRecord {
-  return newRecord(
+  const out = newRecord(
     r.startMs, r.format, clientIp, r.clientPort, clientHost, r.method, r.scheme, r.host, r.path, r.query, r.protocol, r.status, r.backendStatus, r.backend,
     r.durationMs, r.backendMs, r.bytesIn, r.bytesOut, r.userAgent, r.referer, r.tlsProtocol, r.tlsCipher, r.traceId, r.errorReason, r.lb, r.source,
   );
+  out.forwardedFor = r.forwardedFor ?? null;
+  out.peerIp = r.peerIp ?? null;
+  return out;
 }
 
 /** A record of the shared shape with `r`'s LogRecord fields (for a record not built by a parser). */
