@@ -5,7 +5,7 @@
  * traffic mostly comes from one such peer can be named once with the option to use (the traffic arrives through a
  * proxy, and the detectors would judge the proxy as one client).
  */
-import type { Diagnostic, LogRecord } from './core/types';
+import type { Diagnostic } from './core/types';
 import type { FormatParser, ParseResult } from './formats/types';
 import type { FreshRecord } from './formats/shared/record';
 import { parseTrustedProxies, realClient, type TrustedProxies } from './enrich/trusted-proxy';
@@ -74,9 +74,4 @@ export function behindProxyDiagnostic(file: string, tally: ForwardedTally): Diag
     message: `${file}: ${share}% of the requests come from ${peers.length === 1 ? shown[0] : `${peers.length} addresses (${shown.join(', ')}${more})`} and carry a forwarded client address: the traffic arrives through proxies, which without --trust-proxy are judged as the clients`,
     hint: `lbua analyze --trust-proxy ${peers.length <= 3 ? shown.join(',') : "<the proxies' CIDR ranges>"} (or --trust-proxy private) reads the client from the forwarded address`,
   };
-}
-
-/** For tests and callers holding a record: whether it came through a trusted proxy (its client was replaced). */
-export function cameThroughProxy(r: LogRecord): boolean {
-  return (r.peerIp ?? null) !== null;
 }
