@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /*
- * node scripts/bench-json.js [--lines N] [--runs R] — parser-only throughput of the JSON-lines formats next to the
- * ALB parser, in one process, interleaved (R rounds, each format once per round; medians), after `npm run build`.
+ * node scripts/bench-json.js [--lines N] [--runs R] — parser-only throughput of the JSON-lines formats and of a
+ * compiled text layout (envoy: the layout compiler on Envoy's default format) next to the ALB and nginx parsers,
+ * in one process, interleaved (R rounds, each format once per round; medians), after `npm run build`.
  * Each format parses N copies of its sample line with the client address varied; "JSON.parse" is the same lines
  * through JSON.parse alone, the floor the table engine (src/formats/json/engine.ts) adds its work to.
  */
@@ -14,8 +15,10 @@ const arg = (name, def) => {
 };
 const N = arg('--lines', 100_000);
 const R = arg('--runs', 5);
-const IDS = ['alb', 'caddy', 'gcp', 'azure-appgw', 'cloudflare', 'envoy-json', 'traefik-json', 'nginx-json'];
+const IDS = ['alb', 'nginx', 'envoy', 'caddy', 'gcp', 'azure-appgw', 'cloudflare', 'envoy-json', 'traefik-json', 'nginx-json'];
 const ctx = { source: { file: 'bench', line: 1 }, strict: false };
+/** The text formats have no JSON.parse floor. */
+const isJson = (id) => !['alb', 'nginx', 'envoy'].includes(id);
 
 const inputs = IDS.map((id) => {
   const f = getFormat(id);
@@ -39,7 +42,7 @@ for (let r = 0; r < R; r++) {
     let n = 0;
     parse.get(x.id).push(time(() => { for (const l of x.lines) if (x.f.parse(l, ctx).kind === 'record') n++; }));
     if (n !== N) throw new Error(`${x.id}: ${n} of ${N} lines parsed`);
-    if (x.id !== 'alb') json.get(x.id).push(time(() => { for (const l of x.lines) JSON.parse(l); }));
+    if (isJson(x.id)) json.get(x.id).push(time(() => { for (const l of x.lines) JSON.parse(l); }));
   }
 }
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
@@ -47,6 +50,6 @@ console.log(`${N} lines per format, ${R} interleaved rounds (medians)`);
 console.log('format        bytes/line   lines/s   JSON.parse lines/s   parse ÷ JSON.parse');
 for (const x of inputs) {
   const p = median(parse.get(x.id));
-  const j = x.id === 'alb' ? null : median(json.get(x.id));
+  const j = isJson(x.id) ? median(json.get(x.id)) : null;
   console.log(`${x.id.padEnd(13)} ${String(x.bytes).padStart(10)} ${String(Math.round(N / p)).padStart(9)} ${j === null ? '                   -' : String(Math.round(N / j)).padStart(20)} ${j === null ? '                   -' : (p / j).toFixed(2).padStart(20)}`);
 }

@@ -23,10 +23,11 @@
  *             --jobs 1 once, for peak RSS
  *   Apache    the 10,000-line real Apache log of ../shared/corpus (found through its PROVENANCE.md; skipped when
  *             ../shared is absent): lbua default against goaccess (JSON report), interleaved, when goaccess is on PATH
+ *   formats   parser-only lines/s of ALB, nginx, a compiled text layout (envoy) and the JSON formats (bench-json.js)
  *   HTML      the HTML report of the N-line file, once: its size
  * Output: one table on stdout; --json also writes everything (every round) to bench-out/bench.json.
  * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "analyze args" (that configuration only)] [--big]
- *        [--json] [--skip multi,alloc,heap256,apache,html]
+ *        [--json] [--skip multi,alloc,heap256,apache,formats,html]
  */
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -250,6 +251,11 @@ async function main() {
   }
 
   if (extra.length === 0 && !skip.has('apache')) apacheVsGoaccess();
+  if (extra.length === 0 && !skip.has('formats')) {
+    say('');
+    say('Parsers alone (scripts/bench-json.js: one process, interleaved, lines/s of each format on its own sample line):');
+    say(execFileSync(node, [join(__dirname, 'bench-json.js'), '--lines', '50000', '--runs', '3'], { encoding: 'utf8' }).trimEnd());
+  }
 
   if (!skip.has('html')) {
     const html = join(outDir, `alb-24h-s42-${lines}.html`);

@@ -74,10 +74,10 @@ describe('layouts, on lines written from the vendor documentation', () => {
   test('Envoy: X-Forwarded-For gives the client only when no peer-address command did; flags are the error reason; code 0 is no status', () => {
     const layout = '[%START_TIME%] %DOWNSTREAM_REMOTE_ADDRESS% "%REQ(X-FORWARDED-FOR)%" %RESPONSE_CODE% %RESPONSE_FLAGS%';
     expect(parsed('envoy', layout, '[2024-05-01T10:00:00.000Z] 10.1.2.3:5000 "198.51.100.9, 10.0.0.7" 503 UF,URX')).toEqual({
-      startMs: t('2024-05-01T10:00:00.000Z'), clientIp: '10.1.2.3', clientPort: 5000, status: 503, errorReason: 'UF,URX',
+      startMs: t('2024-05-01T10:00:00.000Z'), clientIp: '10.1.2.3', clientPort: 5000, forwardedFor: '198.51.100.9, 10.0.0.7', status: 503, errorReason: 'UF,URX',
     });
     expect(parsed('envoy', '[%START_TIME%] "%REQ(X-FORWARDED-FOR)%" %RESPONSE_CODE% %RESPONSE_FLAGS%', '[2024-05-01T10:00:00.000Z] "198.51.100.9, [2001:db8::7]:443" 0 DC')).toEqual({
-      startMs: t('2024-05-01T10:00:00.000Z'), clientIp: '2001:db8::7', errorReason: 'DC',
+      startMs: t('2024-05-01T10:00:00.000Z'), clientIp: '2001:db8::7', forwardedFor: '198.51.100.9, [2001:db8::7]:443', errorReason: 'DC',
     });
   });
 
@@ -85,7 +85,7 @@ describe('layouts, on lines written from the vendor documentation', () => {
     expect(parsed('envoy', '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n',
       '[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "tcp://10.0.2.1:80"')).toEqual({
       startMs: t('2016-04-15T20:17:00.310Z'), method: 'POST', path: '/api/v1/locations', protocol: 'HTTP/2', status: 204, bytesIn: 154, bytesOut: 0,
-      durationMs: 226, backendMs: 100, userAgent: 'nsq2http', traceId: 'cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2', host: 'locations', backend: '10.0.2.1:80',
+      durationMs: 226, backendMs: 100, userAgent: 'nsq2http', forwardedFor: '10.0.35.28', traceId: 'cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2', host: 'locations', backend: '10.0.2.1:80',
       // The default format logs no peer address: the client is the last X-Forwarded-For address.
       clientIp: '10.0.35.28',
     });
