@@ -200,6 +200,7 @@ function inputJson(s: InputSummary): ReportInput {
     path: s.path, format: s.format, gzip: s.gzip, lines: s.lines, records: s.records, filtered: s.filtered,
     skipped: s.skipped, malformed: s.malformed, damaged: s.damaged,
     first_time: s.firstMs === null ? null : isoTime(s.firstMs), last_time: s.lastMs === null ? null : isoTime(s.lastMs),
+    ...(s.formats === undefined ? {} : { formats: s.formats }),
   };
 }
 

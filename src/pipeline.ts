@@ -20,6 +20,7 @@ import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser } from './formats/types';
 import { hasSlots, type FreshRecord } from './formats/shared/record';
 import { behindProxyDiagnostic, newTally, trustedOf, withTrust } from './trust';
+import { alternatesFor, formatsTaken, mixedDiagnostic, withAlternates, type FormatTally } from './mixed';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
 export interface PipelineOptions {
@@ -59,6 +60,8 @@ export interface InputSummary {
   damaged: { readonly message: string; readonly offset: number } | null;
   firstMs: EpochMs | null;
   lastMs: EpochMs | null;
+  /** Lines each format took, when a mixed input was read in several (mixed.ts); absent otherwise. */
+  formats?: Record<string, number>;
 }
 
 /** Receives every record (in read order: merged by time where inputs overlap, runInputs) and every diagnostic. */
@@ -402,6 +405,8 @@ class InputReader {
   private readonly guard = new StrayGuard();
   /** Forwarded addresses and their peers, for the behind-a-proxy hint (trust.ts). */
   private readonly tally = newTally();
+  /** Lines each format took, for a mixed input (mixed.ts). */
+  private readonly taken: FormatTally = new Map();
 
   constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats) {
     this.file = input.stdin ? '<stdin>' : input.path;
@@ -437,6 +442,10 @@ class InputReader {
     }
     // A format whose files declare their layout in a header (CloudFront #Fields) reads this input by that layout.
     if (this.format?.forInput) this.format = this.format.forInput(this.sample);
+    // A mixed input: lines the chosen format refuses go to the formats that read such sample lines (not under --format).
+    if (this.format !== null && this.options.format === 'auto') {
+      this.format = withAlternates(this.format, alternatesFor(this.format, this.sample, formatSet(this.options.layouts).all), this.taken);
+    }
     // Clients behind trusted proxies (--trust-proxy), or the tally for the hint when the option is not given.
     if (this.format !== null) this.format = withTrust(this.format, trustedOf(this.options.trustProxy), this.tally);
     const cr = crLineEndingsDiagnostic(this.file, this.sample);
@@ -475,6 +484,11 @@ class InputReader {
     if (outcome.damage) sink.diagnostic(damagedDiagnostic(this.file, outcome.damage, summary.lines, outcome.gzip));
     for (const d of outcome.notes ?? []) sink.diagnostic(d);
     checkMismatch(summary, this.format, this.sample, this.file, sink, formatSet(this.options.layouts).all);
+    const taken = formatsTaken(this.taken, summary.format);
+    if (taken !== null) {
+      summary.formats = taken;
+      sink.diagnostic(mixedDiagnostic(this.file, taken));
+    }
     const proxy = this.options.trustProxy === undefined ? behindProxyDiagnostic(this.file, this.tally) : null;
     if (proxy) sink.diagnostic(proxy);
   }

@@ -18,6 +18,8 @@ export interface ReportInput {
   readonly damaged: { readonly message: string; readonly offset: number } | null;
   readonly first_time: string | null;
   readonly last_time: string | null;
+  /** Lines each format took, when the input mixed formats and each line was read by its own (absent otherwise). */
+  readonly formats?: Readonly<Record<string, number>>;
 }
 
 /** A diagnostic as shown in reports. */

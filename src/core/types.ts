@@ -87,6 +87,7 @@ export type DiagnosticCode =
   | 'INPUT_NOT_A_LOG'
   | 'INPUT_NO_RECORDS'
   | 'INPUT_BEHIND_PROXY'
+  | 'INPUT_MIXED_FORMATS'
   | 'FORMAT_MISMATCH'
   | 'LB_EVENT'
   | 'OPTION_INVALID'
