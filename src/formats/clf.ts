@@ -55,6 +55,7 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
   const read = readCombined(line, ctx, G, 'not a common/combined log line', 'remote_host');
   if (!read.ok) return read.result;
   const { c, n } = read;
+  const text = read.line; // the line G's offsets refer to (repaired when the request held unescaped quotes)
   // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     c.timeMs, // startMs
@@ -84,7 +85,7 @@ function parseClf(line: string, ctx: ParseContext): ParseResult {
   record.host = hostWithoutPort(record.host ?? c.vhost);
   // nginx's Debian/Docker `main` layout (combined + "$http_x_forwarded_for"), which detection labels clf: the first
   // quoted field after the agent is the forwarded chain --trust-proxy reads ("-": none).
-  if (c.tail < n && G.kinds[c.tail] === QUOTED) record.forwardedFor = fieldText(line, G.off, c.tail);
+  if (c.tail < n && G.kinds[c.tail] === QUOTED) record.forwardedFor = fieldText(text, G.off, c.tail);
   return { kind: 'record', record };
 }
 

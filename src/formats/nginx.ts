@@ -65,7 +65,8 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
   const read = readCombined(line, ctx, G, 'not an nginx combined-style line', 'remote_addr', ISO);
   if (!read.ok) return read.result;
   const { c, n } = read;
-  const t = parseNginxTail(line, G, c.tail, n);
+  const text = read.line; // the line G's offsets refer to (repaired when the request held unescaped quotes)
+  const t = parseNginxTail(text, G, c.tail, n);
   // Arguments in LogRecord's field order (newRecord's parameters); the request parts are written after.
   const record = newRecord(
     t.requestMs !== null ? roundMs(c.timeMs - t.requestMs) : c.timeMs, // startMs
@@ -94,7 +95,7 @@ function parseNginx(line: string, ctx: ParseContext): ParseResult {
   requestInto(record, c.request, 0, c.request.length, false);
   record.host = hostWithoutPort(record.host ?? c.vhost);
   // The Debian/Docker `main` layout's "$http_x_forwarded_for", the first quoted field after the agent ("-": none).
-  if (c.tail < n && G.kinds[c.tail] === QUOTED) record.forwardedFor = fieldText(line, G.off, c.tail);
+  if (c.tail < n && G.kinds[c.tail] === QUOTED) record.forwardedFor = fieldText(text, G.off, c.tail);
   return { kind: 'record', record };
 }
 

@@ -75,10 +75,11 @@ function serverOf(url: string | null): string | null {
   return host === '' ? null : host;
 }
 
-function parseTraefik(line: string, ctx: ParseContext): ParseResult {
-  const read = readCombined(line, ctx, G, 'not a Traefik CLF line', 'client', DASH_STATUS);
+function parseTraefik(input: string, ctx: ParseContext): ParseResult {
+  const read = readCombined(input, ctx, G, 'not a Traefik CLF line', 'client', DASH_STATUS);
   if (!read.ok) return read.result;
   const { c, n } = read;
+  const line = read.line; // the line G's offsets refer to (repaired when the request held unescaped quotes)
   const { off } = G;
   const t = tailStart(line, n);
   let referer = c.referer;

@@ -10,6 +10,7 @@ import { compileLayout, isoWithZoneAt } from '../../src/formats/layout/compile';
 import type { Dialect } from '../../src/formats/layout/dialects';
 import type { LogRecord } from '../../src/core/types';
 import { json, lbua } from '../helpers/cli';
+import { getFormat } from '../../src/formats/registry';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
@@ -216,5 +217,17 @@ describe('lbua formats --explain', () => {
     const r = lbua(['formats', '--explain', join(dir, 'nope.log')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the built-in combined readers and a quote a client sent inside its request line (Apache writes it as it is)', () => {
+  test.each(['clf', 'nginx'])('%s: status, size and agent still come from after the request, the request kept raw', (id) => {
+    const f = getFormat(id);
+    const r = f?.parse('198.51.100.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a" OR "1"="1 HTTP/1.1" 400 226 "-" "sqlmap/1.7"', ctx);
+    expect(r?.kind).toBe('record');
+    if (r?.kind !== 'record') return;
+    expect(r.record).toMatchObject({ method: 'GET', path: '/a" OR "1"="1', protocol: 'HTTP/1.1', status: 400, bytesOut: 226, userAgent: 'sqlmap/1.7' });
+    // A line whose status is bad for another reason stays malformed.
+    expect(f?.parse('1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.1" abc 5 "-" "ok"', ctx).kind).toBe('error');
   });
 });

@@ -237,7 +237,10 @@ function notCombinedReason(line: string, g: GroupScan, n: number): string {
 }
 
 /** A combined-family line read up to its tail, or what the parser returns instead (skip or error). */
-export type CombinedRead = { readonly ok: true; readonly c: CombinedLine; readonly n: number } | { readonly ok: false; readonly result: ParseResult };
+export type CombinedRead =
+  /** `line`: the line `g`'s offsets refer to (the input line, or its repaired copy: requestQuotesEscaped). */
+  | { readonly ok: true; readonly c: CombinedLine; readonly n: number; readonly line: string }
+  | { readonly ok: false; readonly result: ParseResult };
 
 /**
  * The start every combined-family parser shares: scan `line` into `g`, skip blank and `#` lines, read the common
@@ -247,9 +250,33 @@ export function readCombined(line: string, ctx: ParseContext, g: GroupScan, fami
   const n = scanGroupFields(line, g);
   if (n === 0) return { ok: false, result: { kind: 'skip', reason: 'blank' } };
   if (line.charCodeAt(0) === 35 /* # */) return { ok: false, result: { kind: 'skip', reason: 'comment' } };
-  if (n < 0) return { ok: false, result: parseError(line, ctx, 'unterminated quote or bracket') };
-  const c = parseCombined(line, g, n, opts);
+  let c = n < 0 ? null : parseCombined(line, g, n, opts);
+  if (c === null || ('reason' in c && c.field === 'status')) {
+    // Apache writes a quote a client sent inside its request line as it is (scanners do): read the line again with
+    // those quotes escaped, so status, size and agent still come from after the request.
+    const repaired = requestQuotesEscaped(line);
+    const m = repaired === null ? -1 : scanGroupFields(repaired, g);
+    const again = repaired === null || m <= 0 ? null : parseCombined(repaired, g, m, opts);
+    if (repaired !== null && again !== null && !('reason' in again) && again.client !== null) return { ok: true, c: again, n: m, line: repaired };
+    if (c === null) return { ok: false, result: parseError(line, ctx, 'unterminated quote or bracket') };
+    if (m > 0) scanGroupFields(line, g);
+  }
   if ('reason' in c) return { ok: false, result: parseError(line, ctx, c.field === null ? `${family}: ${c.reason}` : c.reason, c.field ?? undefined) };
   if (c.client === null) return { ok: false, result: parseError(line, ctx, 'client address is missing', clientField) };
-  return { ok: true, c, n };
+  return { ok: true, c, n, line };
+}
+
+/**
+ * `line` with the quotes inside its request line escaped, the request ending at the first `" <status> <size>` after
+ * the timestamp; null when there is no such end, or no unescaped quote inside (error path only: regexes are fine).
+ */
+export function requestQuotesEscaped(line: string): string | null {
+  const open = line.indexOf('] "');
+  if (open < 0) return null;
+  const from = open + 3;
+  const end = /" \d{3} (?:\d+|-)(?: |$)/.exec(line.slice(from));
+  if (end === null) return null;
+  const inner = line.slice(from, from + end.index);
+  const escaped = inner.replace(/\\?"/g, (q) => (q.length === 2 ? q : '\\"'));
+  return escaped === inner ? null : `${line.slice(0, from)}${escaped}${line.slice(from + end.index)}`;
 }
