@@ -201,6 +201,7 @@ function inputJson(s: InputSummary): ReportInput {
     skipped: s.skipped, malformed: s.malformed, damaged: s.damaged,
     first_time: s.firstMs === null ? null : isoTime(s.firstMs), last_time: s.lastMs === null ? null : isoTime(s.lastMs),
     ...(s.formats === undefined ? {} : { formats: s.formats }),
+    ...(s.runnerUp === undefined ? {} : { runner_up: s.runnerUp }),
   };
 }
 

@@ -41,6 +41,8 @@ export interface TaskInput {
   readonly walked?: boolean;
   /** Format id detected (null: none; undefined: not detected, as under --format). */
   readonly format: string | null | undefined;
+  /** The format that tied with it on the first lines (KnownInput.runnerUp). */
+  readonly runnerUp?: string | null;
   readonly firstMs: number | null;
   readonly lastMs: number | null;
   /** The next input's first timestamp (null: none, or unknown): a record past it plus the slack is an overlap. */
@@ -161,7 +163,7 @@ export async function runSharded(
     taskInputs.push(t.map((input) => {
       const k = known(input.path);
       const next = known(inputs[index + 1]?.path);
-      const ti: TaskInput = { index, path: input.path, ...(input.walked === true ? { walked: true } : {}), format: k?.format === undefined ? undefined : (k.format?.id ?? null), firstMs: k?.firstMs ?? null, lastMs: k?.lastMs ?? null, nextFirstMs: next?.firstMs ?? null };
+      const ti: TaskInput = { index, path: input.path, ...(input.walked === true ? { walked: true } : {}), format: k?.format === undefined ? undefined : (k.format?.id ?? null), ...(k?.runnerUp ? { runnerUp: k.runnerUp } : {}), firstMs: k?.firstMs ?? null, lastMs: k?.lastMs ?? null, nextFirstMs: next?.firstMs ?? null };
       index++;
       return ti;
     }));

@@ -35,7 +35,7 @@ function start(): void {
     });
     const detected: DetectedFormats = new Map();
     const formats = formatSet(options.layouts);
-    for (const i of inputs) detected.set(i.path, { format: i.format === undefined ? undefined : i.format === null ? null : (formats.get(i.format) ?? null), firstMs: i.firstMs, lastMs: i.lastMs });
+    for (const i of inputs) detected.set(i.path, { format: i.format === undefined ? undefined : i.format === null ? null : (formats.get(i.format) ?? null), firstMs: i.firstMs, lastMs: i.lastMs, runnerUp: i.runnerUp ?? null });
     // The reach past which a record of an input overlaps the next one, by input path.
     const reach = new Map(inputs.map((i) => [i.path, i.nextFirstMs === null ? Number.POSITIVE_INFINITY : i.nextFirstMs + slack]));
     let file: string | null = null;

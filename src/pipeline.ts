@@ -62,6 +62,8 @@ export interface InputSummary {
   lastMs: EpochMs | null;
   /** Lines each format took, when a mixed input was read in several (mixed.ts); absent otherwise. */
   formats?: Record<string, number>;
+  /** The format that read the first lines as well as the detected one and lost the tie (absent: no tie). */
+  runnerUp?: string;
 }
 
 /** Receives every record (in read order: merged by time where inputs overlap, runInputs) and every diagnostic. */
@@ -225,6 +227,8 @@ export interface KnownInput {
   firstMs: EpochMs | null;
   /** The latest start time among the records of its last lines, for plain files (tailLines); null when unknown. */
   lastMs: EpochMs | null;
+  /** The format that tied with the detected one on its first lines (Detection.runnerUp); absent when none. */
+  runnerUp?: string | null;
 }
 
 /** The format --format forces (null for auto); LbuaError OPTION_INVALID for an unknown one. */
@@ -432,8 +436,10 @@ class InputReader {
     }
     this.ended = it.done === true;
     if (this.format === null) {
-      this.format = knownOrDetect(this.input, this.sample, this.detected, formatSet(this.options.layouts).all);
+      const d = knownOrDetectWithRunnerUp(this.input, this.sample, this.detected, formatSet(this.options.layouts).all);
+      this.format = d.format;
       this.summary.format = this.format?.id ?? null;
+      if (d.runnerUp !== null) this.summary.runnerUp = d.runnerUp;
       if (this.format === null && this.sample.length > 0) {
         const nf = noFormat(this.input, this.file, this.sample);
         if (nf.diagnostic) sink.diagnostic(nf.diagnostic);
@@ -666,13 +672,23 @@ async function lastTime(path: string, format: FormatParser): Promise<EpochMs | n
 
 /** The format detected earlier for `input` (same sample), else detected now and remembered. */
 export function knownOrDetect(input: InputSpec, sample: readonly string[], detected?: DetectedFormats, formats?: readonly FormatParser[]): FormatParser | null {
-  if (input.stdin) return detectFormat(sample, formats).format;
+  return knownOrDetectWithRunnerUp(input, sample, detected, formats).format;
+}
+
+/** knownOrDetect, with the format that tied with the detected one (remembered with it). */
+export function knownOrDetectWithRunnerUp(input: InputSpec, sample: readonly string[], detected?: DetectedFormats, formats?: readonly FormatParser[]): { readonly format: FormatParser | null; readonly runnerUp: string | null } {
+  if (input.stdin) {
+    const d = detectFormat(sample, formats);
+    return { format: d.format, runnerUp: d.runnerUp };
+  }
   const known = detected?.get(input.path);
-  if (known?.format !== undefined) return known.format;
-  const format = detectFormat(sample, formats).format;
-  if (known !== undefined) known.format = format;
-  else detected?.set(input.path, { format, firstMs: null, lastMs: null });
-  return format;
+  if (known?.format !== undefined) return { format: known.format, runnerUp: known.runnerUp ?? null };
+  const d = detectFormat(sample, formats);
+  if (known !== undefined) {
+    known.format = d.format;
+    known.runnerUp = d.runnerUp;
+  } else detected?.set(input.path, { format: d.format, firstMs: null, lastMs: null, runnerUp: d.runnerUp });
+  return { format: d.format, runnerUp: d.runnerUp };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ReportInput {
   readonly last_time: string | null;
   /** Lines each format took, when the input mixed formats and each line was read by its own (absent otherwise). */
   readonly formats?: Readonly<Record<string, number>>;
+  /** The format that read the input's first lines as well as `format` and lost the tie (absent: no tie). */
+  readonly runner_up?: string;
 }
 
 /** A diagnostic as shown in reports. */

@@ -12,6 +12,8 @@ export interface Detection {
   /** Share of sampled non-blank lines the winner parsed into records (0..1). */
   readonly score: number;
   readonly scores: readonly { readonly id: string; readonly score: number }[];
+  /** The format that read as many sample lines as the winner and lost on the tie rules (null: no tie). */
+  readonly runnerUp: string | null;
 }
 
 /** How many lines detection samples from the start of each input. */
@@ -52,10 +54,12 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
   // When nothing parses (a file of non-request lines, e.g. HAProxy status messages), a format whose shape matches still
   // wins, so each line is rejected with that format's specific reason.
   const winner = best && (best.score > 0 || best.shape >= 0.5) ? best.fmt : null;
+  const second = ranked[1];
   return {
     format: winner,
     score: best?.score ?? 0,
     scores: ranked.map((s) => ({ id: s.id, score: Math.round(s.score * 1000) / 1000 })),
+    runnerUp: winner !== null && best !== undefined && best.score > 0 && second !== undefined && second.score === best.score ? second.id : null,
   };
 }
 

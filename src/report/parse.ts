@@ -123,7 +123,7 @@ const strOrNull = nullable(str);
 const input = object<ReportInput>({
   path: str, format: strOrNull, gzip: bool, lines: num, records: num, filtered: num, skipped: num, malformed: num,
   damaged: nullable(object<NonNullable<ReportInput['damaged']>>({ message: str, offset: num })),
-  first_time: strOrNull, last_time: strOrNull, formats: optional(recordOf(num)),
+  first_time: strOrNull, last_time: strOrNull, formats: optional(recordOf(num)), runner_up: optional(str),
 });
 
 const warning = object<ReportWarning>({

@@ -69,3 +69,14 @@ describe('alternatesFor / withAlternates', () => {
     expect(formatsTaken(new Map([['alb', 3]]), 'alb')).toBeNull();
   });
 });
+
+describe('the runner-up of a tie', () => {
+  test('a combined log is clf, nginx named as the runner-up; an ALB log names none', () => {
+    const rep = json(lbua(['analyze', join(FIX, 'clf', 'basic.log'), join(FIX, 'alb', 'basic.log'), '--summary-only', '--output', 'json'])) as {
+      inputs: { path: string; format: string; runner_up?: string }[];
+    };
+    const byFormat = new Map(rep.inputs.map((i) => [i.format, i]));
+    expect(byFormat.get('clf')?.runner_up).toBe('nginx');
+    expect(byFormat.get('alb')?.runner_up).toBeUndefined();
+  });
+});
