@@ -59,32 +59,10 @@ export function isoToEpochMs(s: string): EpochMs {
   return isoToEpochMsAt(s, 0, s.length);
 }
 
-/** isoToEpochMs of s[from, to), without the substring. */
+/** isoToEpochMs of s[from, to), without the substring: isoWithZoneAt of a time written with "T" and ending in "Z". */
 export function isoToEpochMsAt(s: string, from: number, to: number): EpochMs {
-  const o = from;
-  if (to - o < 20 || s.charCodeAt(o + 4) !== 45 || s.charCodeAt(o + 7) !== 45 || s.charCodeAt(o + 10) !== 84) return Number.NaN;
-  const y = parseDigits(s, o, o + 4);
-  const mo = parseDigits(s, o + 5, o + 7);
-  const d = parseDigits(s, o + 8, o + 10);
-  const h = parseDigits(s, o + 11, o + 13);
-  const mi = parseDigits(s, o + 14, o + 16);
-  const se = parseDigits(s, o + 17, o + 19);
-  let i = o + 19;
-  let frac = 0;
-  if (s.charCodeAt(i) === 46 /* . */) {
-    i++;
-    let scale = 100;
-    while (i < to) {
-      const c = s.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) break;
-      frac += c * scale;
-      scale /= 10;
-      i++;
-    }
-  }
-  if (i !== to - 1 || s.charCodeAt(i) !== 90 /* Z */) return Number.NaN;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || Number.isNaN(y)) return Number.NaN;
-  return daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + se * 1000 + roundMs(frac);
+  if (s.charCodeAt(from + 10) !== 84 /* T */ || s.charCodeAt(to - 1) !== 90 /* Z */) return Number.NaN;
+  return isoWithZoneAt(s, from, to);
 }
 
 /** ISO 8601 date-time with Z, ±hh:mm or ±hhmm, and an optional fraction (nginx $time_iso8601, Envoy START_TIME). */
