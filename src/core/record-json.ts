@@ -41,6 +41,9 @@ export function recordToJson(r: LogRecord & GeoFields): Record<string, unknown> 
     lb: r.lb,
     forwarded_for: r.forwardedFor ?? null,
     peer_ip: r.peerIp ?? null,
+    edge_location: r.edgeLocation ?? null,
+    cache_status: r.cacheStatus ?? null,
+    tls_fingerprint: r.tlsFingerprint ?? null,
   };
   if (r.country !== undefined) {
     out['country'] = r.country ?? null;

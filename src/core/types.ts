@@ -66,6 +66,12 @@ export interface LogRecord {
   readonly forwardedFor?: string | null;
   /** The logged peer address when --trust-proxy replaced the client by a forwarded one; else null. */
   readonly peerIp?: string | null;
+  /** The CDN edge / point of presence that served the request (CloudFront x-edge-location, Cloudflare EdgeColoCode). */
+  readonly edgeLocation?: string | null;
+  /** The cache's verdict as the format writes it (CloudFront x-edge-result-type, Cloudflare CacheCacheStatus, nginx $upstream_cache_status). */
+  readonly cacheStatus?: string | null;
+  /** The client's TLS fingerprint as logged (Cloudflare JA4, else JA3Hash). */
+  readonly tlsFingerprint?: string | null;
   readonly source: SourceRef;
 }
 

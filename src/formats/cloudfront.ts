@@ -42,7 +42,7 @@ interface Columns {
   readonly date: number; readonly time: number; readonly bytesOut: number; readonly client: number; readonly method: number;
   readonly distribution: number; readonly path: number; readonly status: number; readonly referer: number; readonly agent: number;
   readonly query: number; readonly result: number; readonly requestId: number; readonly host: number; readonly scheme: number;
-  readonly bytesIn: number; readonly timeTaken: number; readonly tlsProtocol: number; readonly tlsCipher: number; readonly forwarded: number;
+  readonly bytesIn: number; readonly timeTaken: number; readonly tlsProtocol: number; readonly tlsCipher: number; readonly forwarded: number; readonly edge: number;
   readonly protocol: number; readonly port: number; readonly detailedResult: number;
 }
 
@@ -53,7 +53,7 @@ function columns(names: readonly string[]): Columns {
     distribution: at('cs(Host)'), path: at('cs-uri-stem'), status: at('sc-status'), referer: at('cs(Referer)'),
     agent: at('cs(User-Agent)'), query: at('cs-uri-query'), result: at('x-edge-result-type'), requestId: at('x-edge-request-id'),
     host: at('x-host-header'), scheme: at('cs-protocol'), bytesIn: at('cs-bytes'), timeTaken: at('time-taken'),
-    forwarded: at('x-forwarded-for'), tlsProtocol: at('ssl-protocol'), tlsCipher: at('ssl-cipher'), protocol: at('cs-protocol-version'), port: at('c-port'),
+    forwarded: at('x-forwarded-for'), edge: at('x-edge-location'), tlsProtocol: at('ssl-protocol'), tlsCipher: at('ssl-cipher'), protocol: at('cs-protocol-version'), port: at('c-port'),
     detailedResult: at('x-edge-detailed-result-type'),
   };
 }
@@ -151,6 +151,8 @@ function makeParser(names: readonly string[]): (line: string, ctx: ParseContext)
     );
     // The viewer's own X-Forwarded-For (a viewer behind a proxy): what --trust-proxy reads.
     record.forwardedFor = decode(col(v, c.forwarded));
+    record.edgeLocation = col(v, c.edge);
+    record.cacheStatus = result;
     return { kind: 'record', record };
   };
 }

@@ -312,7 +312,7 @@ describe('lbua records', () => {
     expect(Object.keys(rec)).toEqual([
       'time', 'format', 'client_ip', 'client_port', 'client_host', 'method', 'scheme', 'host', 'path', 'query', 'protocol', 'status',
       'backend_status', 'backend', 'duration_ms', 'backend_ms', 'bytes_in', 'bytes_out', 'user_agent', 'referer',
-      'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'forwarded_for', 'peer_ip', 'country', 'asn', 'as_org', 'source',
+      'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'forwarded_for', 'peer_ip', 'edge_location', 'cache_status', 'tls_fingerprint', 'country', 'asn', 'as_org', 'source',
     ]);
     expect(rec).toMatchObject({
       time: '2026-03-10T09:00:00.000Z', format: 'alb', client_ip: '203.0.113.7', client_port: 51000, method: 'GET',

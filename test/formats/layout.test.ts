@@ -44,6 +44,10 @@ describe('layouts, on lines written from the vendor documentation', () => {
     });
   });
 
+  test('nginx: $upstream_cache_status is the cache status', () => {
+    expect(parsed('nginx', '$remote_addr [$time_local] "$request" $status $upstream_cache_status', '203.0.113.7 [10/Mar/2026:09:00:01 +0000] "GET /a.css HTTP/1.1" 200 HIT')).toMatchObject({ cacheStatus: 'HIT', status: 200 });
+  });
+
   test('Apache: combined, as httpd.conf writes it (escaped quotes), the docs example line', () => {
     expect(parsed('apache', '%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"',
       '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"')).toEqual({

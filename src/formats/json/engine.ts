@@ -19,6 +19,8 @@ export type JsonTarget =
   | 'tlsCipher' | 'traceId' | 'errorReason' | 'lb'
   /** The forwarded chain (X-Forwarded-For, CF-Connecting-IP) --trust-proxy reads the client from. */
   | 'forwardedFor'
+  /** CDN edge / PoP, the cache's verdict, the client's TLS fingerprint (JA3/JA4) as logged. */
+  | 'edgeLocation' | 'cacheStatus' | 'tlsFingerprint'
   /** The time the line was written at the end of the request: start = end − durationMs. */
   | 'endMs'
   /** The time the request ended (Cloudflare EdgeEndTimestamp): durationMs = end − start when no duration is logged. */
@@ -31,7 +33,7 @@ export type JsonTarget =
 export const TARGETS: readonly JsonTarget[] = [
   'startMs', 'clientIp', 'clientPort', 'clientHost', 'method', 'scheme', 'host', 'path', 'query', 'protocol', 'status', 'backendStatus',
   'backend', 'durationMs', 'backendMs', 'bytesIn', 'bytesOut', 'userAgent', 'referer', 'tlsProtocol', 'tlsCipher', 'traceId',
-  'errorReason', 'lb', 'forwardedFor', 'endMs', 'finishMs', 'url', 'request',
+  'errorReason', 'lb', 'forwardedFor', 'edgeLocation', 'cacheStatus', 'tlsFingerprint', 'endMs', 'finishMs', 'url', 'request',
 ];
 
 /** One row of a table: the first of `path` present (not null, not a `nulls` value) fills `field`. */
@@ -86,7 +88,7 @@ const DEFAULT_UNIT: Readonly<Record<JsonTarget, JsonUnit>> = {
   startMs: 'time', endMs: 'time', finishMs: 'time', clientIp: 'addr-ip', clientPort: 'addr-port', status: 'int', backendStatus: 'int',
   bytesIn: 'int', bytesOut: 'int', durationMs: 'ms', backendMs: 'ms', clientHost: 'text', method: 'text', scheme: 'text', host: 'text',
   path: 'text', query: 'text', protocol: 'text', backend: 'text', userAgent: 'text', referer: 'text', tlsProtocol: 'text', tlsCipher: 'text',
-  traceId: 'text', errorReason: 'text', lb: 'text', forwardedFor: 'text', url: 'text', request: 'text',
+  traceId: 'text', errorReason: 'text', lb: 'text', forwardedFor: 'text', edgeLocation: 'text', cacheStatus: 'text', tlsFingerprint: 'text', url: 'text', request: 'text',
 };
 
 /** A table that cannot be compiled: what is wrong with it, in one line. */

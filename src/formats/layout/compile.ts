@@ -258,6 +258,7 @@ function fill(r: FreshRecord, spec: FieldSpec, line: string, s: number, e: numbe
     }
     case 'clientPort': return int(line, s, e, (v) => (r.clientPort = v));
     case 'forwardedFor': r.forwardedFor = text(line, s, e); return null;
+    case 'cacheStatus': r.cacheStatus = text(line, s, e); return null;
     case 'clientForwarded': {
       r.forwardedFor = text(line, s, e);
       // The last address of the list (the hop nearest the proxy), only when no peer-address variable gave a client.

@@ -38,7 +38,7 @@ const NGINX: Readonly<Record<string, FieldSpec>> = {
   status: f('status'), body_bytes_sent: f('bytesOut'), bytes_sent: f('bytesOut'), request_length: f('bytesIn'),
   request_time: f('durationS'), upstream_response_time: f('backendS'), upstream_status: f('backendStatus'), upstream_addr: f('backend'),
   http_user_agent: f('userAgent'), http_referer: f('referer'), host: f('host'), http_host: f('host'), server_name: f('host'),
-  http_x_forwarded_for: f('forwardedFor'), http_cf_connecting_ip: f('forwardedFor'), http_true_client_ip: f('forwardedFor'),
+  upstream_cache_status: f('cacheStatus'), http_x_forwarded_for: f('forwardedFor'), http_cf_connecting_ip: f('forwardedFor'), http_true_client_ip: f('forwardedFor'),
   ssl_protocol: f('tlsProtocol'), ssl_cipher: f('tlsCipher'), request_id: f('traceId'), http_x_request_id: f('traceId'),
   hostname: IGNORE, pid: IGNORE, pipe: IGNORE, connection: IGNORE, connection_requests: IGNORE, server_addr: IGNORE, server_port: IGNORE,
   content_length: IGNORE, content_type: IGNORE, request_body: IGNORE, request_completion: IGNORE, gzip_ratio: IGNORE, proxy_host: IGNORE,

@@ -9,6 +9,7 @@ export type Target =
   | 'clientWithPort' // address:port, [v6]:port (Envoy DOWNSTREAM_REMOTE_ADDRESS)
   | 'clientPort'
   | 'forwardedFor' // X-Forwarded-For, CF-Connecting-IP: the chain --trust-proxy reads the client from
+  | 'cacheStatus' // nginx $upstream_cache_status
   | 'clientForwarded' // an X-Forwarded-For list: its last address is the client when no other variable gave one (Envoy's default format logs no peer address)
   | 'timeClf' // 10/Oct/2000:13:55:36 -0700 (HAProxy: with .mmm, and without the zone)
   | 'timeClfBracketed' // [10/Oct/2000:13:55:36 -0700] (Apache %t)

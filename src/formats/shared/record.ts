@@ -56,7 +56,8 @@ export function newRecord(
     r.method = method; r.scheme = scheme; r.host = host; r.path = path; r.query = query; r.protocol = protocol;
     r.status = status; r.backendStatus = backendStatus; r.backend = backend; r.durationMs = durationMs; r.backendMs = backendMs;
     r.bytesIn = bytesIn; r.bytesOut = bytesOut; r.userAgent = userAgent; r.referer = referer; r.tlsProtocol = tlsProtocol;
-    r.tlsCipher = tlsCipher; r.traceId = traceId; r.errorReason = errorReason; r.lb = lb; r.forwardedFor = null; r.peerIp = null; r.source = source;
+    r.tlsCipher = tlsCipher; r.traceId = traceId; r.errorReason = errorReason; r.lb = lb; r.forwardedFor = null; r.peerIp = null;
+    r.edgeLocation = null; r.cacheStatus = null; r.tlsFingerprint = null; r.source = source;
     r.route = undefined; r.endpoint = undefined; r.isStatic = undefined; r.agent = undefined; r.geo = undefined;
     r.client = undefined; r.pathClass = undefined; r.pathId = undefined;
     return r;
@@ -64,7 +65,8 @@ export function newRecord(
   const r = {
     startMs, format, clientIp, clientPort, clientHost, method, scheme, host, path, query, protocol, status, backendStatus, backend,
     durationMs, backendMs, bytesIn, bytesOut, userAgent, referer, tlsProtocol, tlsCipher, traceId, errorReason, lb,
-    forwardedFor: null as string | null, peerIp: null as string | null, source,
+    forwardedFor: null as string | null, peerIp: null as string | null,
+    edgeLocation: null as string | null, cacheStatus: null as string | null, tlsFingerprint: null as string | null, source,
     route: undefined, endpoint: undefined, isStatic: undefined, agent: undefined, geo: undefined, client: undefined, pathClass: undefined, pathId: undefined,
   };
   return r;
@@ -83,6 +85,9 @@ export function withClient(r: LogRecord, clientIp: string | null, clientHost: st
   );
   out.forwardedFor = r.forwardedFor ?? null;
   out.peerIp = r.peerIp ?? null;
+  out.edgeLocation = r.edgeLocation ?? null;
+  out.cacheStatus = r.cacheStatus ?? null;
+  out.tlsFingerprint = r.tlsFingerprint ?? null;
   return out;
 }
 
