@@ -44,6 +44,14 @@ describe('layouts, on lines written from the vendor documentation', () => {
     });
   });
 
+  test('strftime times: Apache %{format}t and Envoy %START_TIME(format)%, zones and fractions; no zone is UTC', () => {
+    expect(parsed('apache', '%h %{%d/%b/%Y:%H:%M:%S %z}t "%r" %>s', '192.0.2.4 10/Oct/2000:13:55:36 -0700 "GET / HTTP/1.1" 200')).toMatchObject({ startMs: t('2000-10-10T20:55:36Z'), status: 200 });
+    expect(parsed('apache', '%h [%{end:%Y-%m-%d %T}t] "%r" %>s %D', '192.0.2.4 [2000-10-10 13:55:36] "GET / HTTP/1.1" 200 250000')).toMatchObject({ startMs: t('2000-10-10T13:55:35.750Z'), durationMs: 250 });
+    expect(parsed('envoy', '[%START_TIME(%Y/%m/%dT%H:%M:%S.%3f)%] %RESPONSE_CODE%', '[2016/04/15T20:17:00.123] 200')).toMatchObject({ startMs: t('2016-04-15T20:17:00.123Z') });
+    expect(() => compileLayout({ id: 'x', dialect: 'apache', layout: '%h %{%j}t %>s' })).toThrow('strftime directive %j is not read');
+    expect(() => compileLayout({ id: 'x', dialect: 'apache', layout: '%h %{%H:%M}t %>s' })).toThrow('the time format has no year (%Y, %y) and no epoch seconds (%s) at column 4');
+  });
+
   test('nginx: $upstream_cache_status is the cache status', () => {
     expect(parsed('nginx', '$remote_addr [$time_local] "$request" $status $upstream_cache_status', '203.0.113.7 [10/Mar/2026:09:00:01 +0000] "GET /a.css HTTP/1.1" 200 HIT')).toMatchObject({ cacheStatus: 'HIT', status: 200 });
   });
@@ -125,7 +133,8 @@ describe('a layout that cannot be compiled is one error naming the column', () =
     ['nginx', '[$time_local] $status$body_bytes_sent', '$status and $body_bytes_sent have nothing between them, so where the first ends cannot be told at column 22'],
     ['nginx', '$remote_addr $status', 'no time variable (a record needs the time of its request) at column 1'],
     ['apache', '%h %Z %t', 'unknown Apache directive %Z at column 4'],
-    ['apache', '%h %{%Y-%m-%d}t', 'unsupported Apache directive %{%Y-%m-%d}t at column 4'],
+    ['apache', '%h %{%a %d}t', 'strftime directive %a is not read'],
+    ['apache', '%h %{iso}t', 'unsupported Apache directive %{iso}t at column 4'],
     ['haproxy', '%ci [%tr] %Qx', 'unknown HAProxy log-format alias %Qx at column 11'],
     ['envoy', '%FOO% %START_TIME%', 'unknown Envoy command %FOO% at column 1'],
   ] as const)('%s %j', (dialect, layout, problem) => {

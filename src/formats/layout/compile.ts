@@ -21,6 +21,7 @@ import { hostWithoutPort, parseError } from '../shared/result';
 import { splitHostPort } from '../shared/request';
 import { layoutParts, LayoutError, type Dialect, type Part } from './dialects';
 import type { FieldSpec } from './fields';
+import { compileStrftime, type TimeReader } from './strftime';
 
 /** How many ends a variable may try before the line is malformed (a line costs at most this many times its parts). */
 const TRIES = 6;
@@ -32,6 +33,8 @@ interface Slot {
   readonly after: string;
   /** Written in quotes (HAProxy %{+Q}): they are not part of the value. */
   readonly quoted: boolean;
+  /** For a strftime time: its reader, compiled once. */
+  readonly time: TimeReader | null;
 }
 
 /** The compiled layout: the literal text before the first variable, then the variables. */
@@ -53,7 +56,15 @@ function program(parts: readonly Part[]): Program {
     if (p === undefined || p.kind !== 'var') continue;
     const next = parts[i + 1];
     if (next !== undefined && next.kind === 'var') throw new LayoutError(next.pos, `${p.name} and ${next.name} have nothing between them, so where the first ends cannot be told`);
-    slots.push({ name: p.name, spec: p.spec, after: next?.kind === 'lit' ? next.text : '', quoted: p.quoted === true });
+    let time: TimeReader | null = null;
+    if (p.spec.target === 'timeStrftime') {
+      try {
+        time = compileStrftime(p.spec.strftime ?? '');
+      } catch (e) {
+        throw new LayoutError(p.pos, e instanceof Error ? e.message : String(e));
+      }
+    }
+    slots.push({ name: p.name, spec: p.spec, after: next?.kind === 'lit' ? next.text : '', quoted: p.quoted === true, time });
   }
   return { lead, slots };
 }
@@ -185,8 +196,9 @@ function duration(v: number | null, scale: number): number | null {
 }
 
 /** The time of text[s, e) as the spec reads it (epoch ms), NaN when it is not one. */
-function timeOf(line: string, spec: FieldSpec, s: number, e: number): number {
+function timeOf(line: string, spec: FieldSpec, s: number, e: number, reader: TimeReader | null): number {
   switch (spec.target) {
+    case 'timeStrftime': return reader === null ? Number.NaN : reader(line.slice(s, e));
     case 'timeClf': return clfToEpochMs(line.slice(s, e));
     case 'timeClfBracketed': return line.charCodeAt(s) === 91 && line.charCodeAt(e - 1) === 93 ? clfToEpochMs(line.slice(s + 1, e - 1)) : Number.NaN;
     case 'timeIso': return isoWithZoneAt(line, s, e);
@@ -229,7 +241,7 @@ function parseWith(id: string, dialect: Dialect, prog: Program, off: Offsets) {
       const bad = fill(r, slot.spec, line, s, e);
       if (bad !== null) return parseError(line, ctx, `${slot.name} ${bad}`, slot.name);
       if (slot.spec.target.startsWith('time')) {
-        time = timeOf(line, slot.spec, s, e);
+        time = timeOf(line, slot.spec, s, e, slot.time);
         timeAtEnd = slot.spec.atEnd === true;
         if (Number.isNaN(time)) return parseError(line, ctx, `${slot.name} is not a time: ${JSON.stringify(line.slice(s, Math.min(e, s + 40)))}`, slot.name);
       }

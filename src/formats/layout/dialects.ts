@@ -110,15 +110,16 @@ function apacheBraced(letter: string, arg: string): FieldSpec | null {
   }
 }
 
-/** %{format}t: sec, msec, usec (epoch), with begin:/end:; strftime formats are not read (null). */
+/** %{format}t: sec, msec, usec (epoch), or a strftime format (strftime.ts), with begin:/end:; msec_frac and usec_frac are dropped. */
 function apacheTime(arg: string): FieldSpec | null {
   const end = arg.startsWith('end:');
   const fmt = arg.replace(/^(begin|end):/, '');
   if (fmt === 'sec') return f('timeEpochS', end);
   if (fmt === 'msec') return f('timeEpochMs', end);
   if (fmt === 'usec') return f('timeEpochUs', end);
+  if (fmt === 'msec_frac' || fmt === 'usec_frac') return IGNORE;
   if (fmt === '') return f('timeClfBracketed', end);
-  return null;
+  return fmt.includes('%') ? { target: 'timeStrftime', strftime: fmt, ...(end ? { atEnd: true } : {}) } : null;
 }
 
 function apacheParts(layout: string): Part[] {
@@ -306,7 +307,7 @@ function envoySpec(name: string, arg: string | undefined): FieldSpec | null {
     if (arg === undefined || /^%Y-%m-%dT%H:%M:%S(\.%\d?f)?(Z|%z)$/.test(arg)) return f('timeIso');
     if (arg === '%s') return f('timeEpochS');
     if (arg === '%s.%3f') return f('timeEpochS');
-    return null;
+    return arg.includes('%') ? { target: 'timeStrftime', strftime: arg } : null;
   }
   return ENVOY[name] ?? null;
 }

@@ -17,6 +17,7 @@ export type Target =
   | 'timeEpochS' // 1696946136.123 (nginx $msec, HAProxy %Ts)
   | 'timeEpochMs'
   | 'timeEpochUs'
+  | 'timeStrftime' // a strftime format of the user's (FieldSpec.strftime)
   | 'request' // METHOD target PROTOCOL
   | 'method'
   | 'uri' // path?query
@@ -51,6 +52,8 @@ export interface FieldSpec {
   readonly target: Target;
   /** For times: the time is the end of the request (nginx $time_local, Apache %{end:...}t); start = time − duration. */
   readonly atEnd?: boolean;
+  /** For timeStrftime: the format (strftime.ts). */
+  readonly strftime?: string;
 }
 
 export const IGNORE: FieldSpec = { target: 'ignore' };
