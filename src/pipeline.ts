@@ -495,7 +495,7 @@ class InputReader {
       summary.formats = taken;
       sink.diagnostic(mixedDiagnostic(this.file, taken));
     }
-    const proxy = this.options.trustProxy === undefined ? behindProxyDiagnostic(this.file, this.tally) : null;
+    const proxy = this.options.trustProxy === undefined ? behindProxyDiagnostic(this.file, this.tally, summary.records + summary.filtered) : null;
     if (proxy) sink.diagnostic(proxy);
   }
 

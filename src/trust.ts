@@ -12,7 +12,6 @@ import { parseTrustedProxies, realClient, type TrustedProxies } from './enrich/t
 
 /** Peers of records that carry a forwarded address, counted for the hint (at most PEERS distinct ones). */
 export interface ForwardedTally {
-  records: number;
   forwarded: number;
   readonly peers: Map<string, number>;
 }
@@ -20,7 +19,7 @@ export interface ForwardedTally {
 const PEERS = 16;
 
 export function newTally(): ForwardedTally {
-  return { records: 0, forwarded: 0, peers: new Map() };
+  return { forwarded: 0, peers: new Map() };
 }
 
 /** The trusted ranges of --trust-proxy, parsed once per input (null without the option). */
@@ -34,7 +33,6 @@ export function withTrust(format: FormatParser, trusted: TrustedProxies | null, 
     const r = format.parse(line, ctx);
     if (r.kind !== 'record' || ctx.detecting === true) return r;
     const rec = r.record;
-    tally.records++;
     const fwd = rec.forwardedFor ?? null;
     if (fwd === null) return r;
     tally.forwarded++;
@@ -60,13 +58,13 @@ export function withTrust(format: FormatParser, trusted: TrustedProxies | null, 
  * The hint for an input whose records mostly carry a forwarded address and mostly come from one peer, when
  * --trust-proxy was not given: its detectors would judge the proxy as one client. Null otherwise.
  */
-export function behindProxyDiagnostic(file: string, tally: ForwardedTally): Diagnostic | null {
-  if (tally.records < 20 || tally.forwarded * 2 <= tally.records) return null;
+export function behindProxyDiagnostic(file: string, tally: ForwardedTally, records: number): Diagnostic | null {
+  if (records < 20 || tally.forwarded * 2 <= records) return null;
   // The peers tallied (at most PEERS: a load balancer's node per zone, a CDN's edges) carrying most of the traffic.
   const peers = [...tally.peers].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const carried = peers.reduce((s, [, n]) => s + n, 0);
-  if (peers.length === 0 || carried * 5 <= tally.records * 4) return null;
-  const share = Math.round((carried / tally.records) * 100);
+  if (peers.length === 0 || carried * 5 <= records * 4) return null;
+  const share = Math.round((carried / records) * 100);
   const shown = peers.slice(0, 3).map(([ip]) => ip);
   const more = peers.length > 3 ? ` and ${peers.length - 3} more` : '';
   return {
