@@ -202,6 +202,7 @@ function inputJson(s: InputSummary): ReportInput {
     first_time: s.firstMs === null ? null : isoTime(s.firstMs), last_time: s.lastMs === null ? null : isoTime(s.lastMs),
     ...(s.formats === undefined ? {} : { formats: s.formats }),
     ...(s.runnerUp === undefined ? {} : { runner_up: s.runnerUp }),
+    ...(s.packed === undefined ? {} : { packed: { lines: s.packed.lines, entries: s.packed.entries } }),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from './core/types';
 import type { FormatParser, ParseContext, ParseResult } from './formats/types';
+import { lineKind } from './formats/shared/split';
 
 /** At most this many other formats are tried for a line the chosen one refuses. */
 const ALTERNATES = 3;
@@ -18,11 +19,11 @@ export type FormatTally = Map<string, number>;
  * empty when `chosen` reads every sample line it does not skip.
  */
 export function alternatesFor(chosen: FormatParser, sample: readonly string[], formats: readonly FormatParser[]): FormatParser[] {
-  const refused = sample.filter((line) => line.trim() !== '' && chosen.parse(line, detecting(0)).kind === 'error');
+  const refused = sample.filter((line) => line.trim() !== '' && lineKind(chosen, line, detecting(0)) === 'error');
   if (refused.length === 0) return [];
   const took = formats
     .filter((f) => f.id !== chosen.id)
-    .map((f, order) => ({ f, order, n: refused.reduce((n, line) => n + (f.parse(line, detecting(0)).kind === 'record' ? 1 : 0), 0) }))
+    .map((f, order) => ({ f, order, n: refused.reduce((n, line) => n + (lineKind(f, line, detecting(0)) === 'record' ? 1 : 0), 0) }))
     .filter((x) => x.n > 0);
   took.sort((a, b) => b.n - a.n || a.order - b.order);
   return took.slice(0, ALTERNATES).map((x) => x.f);

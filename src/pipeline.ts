@@ -17,8 +17,9 @@ import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './
 import { mergeByTime } from './input/merge';
 import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
 import { formatSet, type FormatSpec } from './formats/registry';
-import type { FormatParser } from './formats/types';
+import type { FormatParser, ParseContext } from './formats/types';
 import { hasSlots, type FreshRecord } from './formats/shared/record';
+import { parseLine } from './formats/shared/split';
 import { behindProxyDiagnostic, newTally, trustedOf, withTrust } from './trust';
 import { alternatesFor, formatsTaken, mixedDiagnostic, withAlternates, type FormatTally } from './mixed';
 
@@ -64,6 +65,12 @@ export interface InputSummary {
   formats?: Record<string, number>;
   /** The format that read the first lines as well as the detected one and lost the tie (absent: no tie). */
   runnerUp?: string;
+  /**
+   * Lines that each held several records (Azure `{"records":[…]}`, FormatParser.split), and the records they held:
+   * each of those is counted as a record, filtered, skipped or malformed, so lines − packed.lines + packed.entries =
+   * records + filtered + skipped + malformed. Absent when no line held several.
+   */
+  packed?: { lines: number; entries: number };
 }
 
 /** Receives every record (in read order: merged by time where inputs overlap, runInputs) and every diagnostic. */
@@ -521,6 +528,8 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
   // One parse context for the batch, its source set for each line (parsers keep the source, never the context).
   const ctx: { source: SourceRef; strict: boolean; recycle: FreshRecord | null } = { source: { file, line: lineNo }, strict, recycle: null };
   const recycling = sink.transient === true;
+  // Only a format that can pack several records into a line has a split (formats/types.ts): the others pay one test.
+  const split = format?.split;
   for (const text of batch.lines) {
     const source = { file, line: lineNo++ };
     summary.lines++;
@@ -535,6 +544,14 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
       continue;
     }
     ctx.source = source;
+    if (split !== undefined) {
+      const parts = split(text);
+      if (parts !== null) {
+        ctx.recycle = null;
+        processPacked(parts, format, ctx, options, summary, sink, guard, out);
+        continue;
+      }
+    }
     const r = format.parse(text, ctx);
     if (r.kind === 'record') {
       const t = r.record.startMs;
@@ -549,6 +566,33 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
         continue;
       }
       countRecord(r.record, r.warnings, summary, sink);
+    } else if (r.kind === 'skip') {
+      summary.skipped++;
+      if (r.note) sink.diagnostic(r.note);
+    } else {
+      summary.malformed++;
+      sink.diagnostic(r.diagnostic);
+    }
+  }
+}
+
+/**
+ * The records of a line that holds several (FormatParser.split), each parsed and counted as a line of its own would
+ * be, all at the line's file:line (`ctx.source`). Each gets a fresh record object (no recycling: they are built
+ * before any is handed on).
+ */
+function processPacked(parts: readonly string[], format: FormatParser, ctx: ParseContext, options: PipelineOptions, summary: InputSummary, sink: PipelineSink, guard: StrayGuard | null, out: StrayOutput | null): void {
+  const { from, to } = options;
+  const packed = summary.packed ?? (summary.packed = { lines: 0, entries: 0 });
+  packed.lines++;
+  packed.entries += parts.length;
+  for (const part of parts) {
+    const r = format.parse(part, ctx);
+    if (r.kind === 'record') {
+      const t = r.record.startMs;
+      if ((from !== null && t < from) || (to !== null && t >= to)) summary.filtered++;
+      else if (guard !== null && out !== null) guard.offer(r.record, r.warnings, out);
+      else countRecord(r.record, r.warnings, summary, sink);
     } else if (r.kind === 'skip') {
       summary.skipped++;
       if (r.note) sink.diagnostic(r.note);
@@ -641,8 +685,7 @@ async function firstTime(input: InputSpec, forced: FormatParser | null, options:
     let min = Number.POSITIVE_INFINITY;
     if (format) {
       for (const [i, l] of lines.entries()) {
-        const r = format.parse(l, { source: { file: path, line: i + 1 }, strict: false });
-        if (r.kind === 'record' && r.record.startMs < min) min = r.record.startMs;
+        for (const r of parseLine(format, l, { source: { file: path, line: i + 1 }, strict: false })) if (r.kind === 'record' && r.record.startMs < min) min = r.record.startMs;
       }
     }
     return min;
@@ -664,8 +707,7 @@ async function lastTime(path: string, format: FormatParser): Promise<EpochMs | n
   const lines = await tailLines(path, TAIL_BYTES);
   let max: EpochMs | null = null;
   for (const l of (lines ?? []).slice(0, DETECT_SAMPLE_LINES)) {
-    const r = format.parse(l, { source: { file: path, line: 0 }, strict: false });
-    if (r.kind === 'record' && (max === null || r.record.startMs > max)) max = r.record.startMs;
+    for (const r of parseLine(format, l, { source: { file: path, line: 0 }, strict: false })) if (r.kind === 'record' && (max === null || r.record.startMs > max)) max = r.record.startMs;
   }
   return max;
 }

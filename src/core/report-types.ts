@@ -22,6 +22,11 @@ export interface ReportInput {
   readonly formats?: Readonly<Record<string, number>>;
   /** The format that read the input's first lines as well as `format` and lost the tie (absent: no tie). */
   readonly runner_up?: string;
+  /**
+   * Lines that each held several records (Azure `{"records":[…]}`) and how many entries they held in all, each
+   * counted as a record, filtered, skipped or malformed (absent when no line held several).
+   */
+  readonly packed?: { readonly lines: number; readonly entries: number };
 }
 
 /** A diagnostic as shown in reports. */

@@ -5,6 +5,7 @@
 import type { FormatParser } from './types';
 import { allFormats } from './registry';
 import { checkRecord } from './shared/check';
+import { parseLine } from './shared/split';
 
 /** Result of detection for one input. */
 export interface Detection {
@@ -33,12 +34,16 @@ export function detectFormat(sample: readonly string[], formats: readonly Format
     let unchecked = 0;
     for (const [i, line] of lines.entries()) {
       const ctx = { source: { file: '<detect>', line: i + 1 }, strict: false, detecting: true };
-      const r = fmt.parse(line, ctx);
-      if (r.kind === 'record') {
+      // A line that holds several records (FormatParser.split) counts once: as a record when one of them is one.
+      const results = parseLine(fmt, line, ctx);
+      if (results.some((r) => r.kind === 'record')) {
         records++;
-        const v = checkRecord(r.record, line, ctx);
-        if ('kind' in v && v.kind === 'error') unchecked++;
-      } else if (r.kind === 'skip') skips++;
+        for (const r of results) {
+          if (r.kind !== 'record') continue;
+          const v = checkRecord(r.record, line, ctx);
+          if ('kind' in v && v.kind === 'error') unchecked++;
+        }
+      } else if (results.some((r) => r.kind === 'skip')) skips++;
       shape += fmt.detect(line);
     }
     const n = Math.max(1, lines.length);
@@ -83,8 +88,9 @@ export function closestFormat(sample: readonly string[], formats: readonly Forma
   if (line === undefined) return null;
   let best: { id: string; rank: number; reason: string } | null = null;
   for (const fmt of formats) {
-    const r = fmt.parse(line, { source: { file: '<detect>', line: index + 1 }, strict: false, detecting: true });
-    if (r.kind !== 'error') continue;
+    const results = parseLine(fmt, line, { source: { file: '<detect>', line: index + 1 }, strict: false, detecting: true });
+    const r = results[0];
+    if (r === undefined || results.some((x) => x.kind !== 'error') || r.kind !== 'error') continue;
     const rank = fmt.detect(line) + (r.diagnostic.field !== undefined ? 0.5 : 0);
     if (best === null || rank > best.rank) best = { id: fmt.id, rank, reason: r.diagnostic.message };
   }

@@ -44,4 +44,13 @@ export interface FormatParser {
    * declare none. Called once per input, after the format is chosen; pure.
    */
   forInput?(sample: readonly string[]): FormatParser;
+  /**
+   * For a format whose lines may each hold several records (Azure diagnostic logs through Event Hubs put a batch on
+   * one line: `{"records":[{…},{…}]}`): the records of a line that holds more than one, as texts `parse` reads one
+   * by one, each keeping the line's file:line; null for a line `parse` reads as it is (one record, or not the
+   * format's: malformed JSON stays one malformed line). Pure, and cheap when null. Only formats that can pack
+   * records have it, so the others cost the pipeline nothing per line (processBatch; readLine for the cold paths).
+   */
+  split?(line: string): readonly string[] | null;
 }
+

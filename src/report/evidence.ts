@@ -8,6 +8,7 @@ import { maxOf } from '../core/arrays';
 import { excerpt } from '../core/text';
 import { detectFormat } from '../formats/detect';
 import { getFormat } from '../formats/registry';
+import { parseLine } from '../formats/shared/split';
 import { isoTime } from '../core/units';
 import type { InputSpec } from '../input/expand';
 import { readLineBatches, type ReadOutcome } from '../input/lines';
@@ -71,14 +72,18 @@ export function inputFormats(inputs: readonly { readonly path: string; readonly 
  */
 export function evidenceSummary(text: string, format: string | null = null): string | null {
   const parser = (format === null ? undefined : getFormat(format)) ?? detectFormat([text]).format;
-  const parsed = parser?.parse(text, { source: { file: '', line: 0 }, strict: false, detecting: true });
+  if (parser === null || parser === undefined) return null;
+  // A line that holds several records (Azure `{"records":[…]}`) is shown by its first, with how many more it holds.
+  const results = parseLine(parser, text, { source: { file: '', line: 0 }, strict: false, detecting: true });
+  const parsed = results.find((p) => p.kind === 'record');
   if (parsed?.kind !== 'record') return null;
   const r = parsed.record;
+  const more = results.length > 1 ? `  (+${results.length - 1} more record${results.length === 2 ? '' : 's'} on the line)` : '';
   const time = Number.isFinite(r.startMs) ? isoTime(r.startMs).slice(11, 23) : '-';
   const request = r.path === null ? '(no request line)' : `${r.method ?? '-'} ${r.path}${r.query === null ? '' : '?…'}`;
   const ms = r.durationMs === null ? '' : `  ${r.durationMs < 10 ? r.durationMs.toFixed(1) : Math.round(r.durationMs).toLocaleString('en-US')} ms`;
   const agent = r.userAgent === null ? '' : `  "${r.userAgent}"`;
   // A server error names the target that answered (or failed to).
   const target = r.backend !== null && r.status !== null && r.status >= 500 ? ` from ${r.backend}` : '';
-  return `${time}  ${r.clientIp ?? '-'}  ${request} → ${r.status ?? '-'}${target}${ms}${agent}`;
+  return `${time}  ${r.clientIp ?? '-'}  ${request} → ${r.status ?? '-'}${target}${ms}${agent}${more}`;
 }

@@ -124,6 +124,7 @@ const input = object<ReportInput>({
   path: str, format: strOrNull, gzip: bool, lines: num, records: num, filtered: num, skipped: num, malformed: num,
   damaged: nullable(object<NonNullable<ReportInput['damaged']>>({ message: str, offset: num })),
   first_time: strOrNull, last_time: strOrNull, formats: optional(recordOf(num)), runner_up: optional(str),
+  packed: optional(object<NonNullable<ReportInput['packed']>>({ lines: num, entries: num })),
 });
 
 const warning = object<ReportWarning>({

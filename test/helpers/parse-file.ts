@@ -4,11 +4,13 @@ import { gunzipSync } from 'node:zlib';
 import { recordToJson } from '../../src/core/record-json';
 import type { FormatParser, ParseResult } from '../../src/formats/types';
 
-/** One expected entry per input line. */
-export type LineOutcome =
-  | { line: number; kind: 'record'; record: Record<string, unknown> }
+/**
+ * One expected entry per input line; a line that holds several records (FormatParser.split) gives one entry per
+ * record, with `entry` (1-based) among them.
+ */
+export type LineOutcome = ({ line: number; kind: 'record'; record: Record<string, unknown> }
   | { line: number; kind: 'skip'; reason: string; note?: string }
-  | { line: number; kind: 'error'; code: string; field: string | null; message: string };
+  | { line: number; kind: 'error'; code: string; field: string | null; message: string }) & { entry?: number };
 
 /** Reads a file (gz by magic bytes) and splits it into lines (LF or CRLF; a final newline ends the last line). */
 export function readTextLines(path: string): string[] {
@@ -43,5 +45,10 @@ export function parseFile(format: FormatParser, path: string, fileLabel: string,
   const lines = readTextLines(path);
   // A format whose files declare their layout in a header (CloudFront #Fields) reads the file by it, as a run does.
   const f = format.forInput ? format.forInput(lines) : format;
-  return lines.map((text, i) => outcome(f.parse(text, { source: { file: fileLabel, line: i + 1 }, strict }), i + 1));
+  return lines.flatMap((text, i) => {
+    const ctx = { source: { file: fileLabel, line: i + 1 }, strict };
+    const parts = f.split?.(text) ?? null;
+    if (parts === null) return [outcome(f.parse(text, ctx), i + 1)];
+    return parts.map((p, j) => ({ ...outcome(f.parse(p, ctx), i + 1), entry: j + 1 }));
+  });
 }

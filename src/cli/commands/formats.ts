@@ -30,6 +30,10 @@ const collect = (v: string, prev: unknown): string[] => [...(Array.isArray(prev)
 /** What --explain says about one line. */
 interface LineExplained {
   readonly line: number;
+  /** For a line that holds several records (Azure `{"records":[…]}`): which of them this is, 1-based, and of how many. */
+  readonly record?: number;
+  readonly of?: number;
+  /** The line, or that record of it. */
   readonly text: string;
   /** The format that took the line (the detected one first, then the others in detection order); null: none. */
   readonly format: string | null;
@@ -98,17 +102,27 @@ async function explain(path: string, all: readonly FormatParser[], count: number
     const text = sample[i] ?? '';
     if (text.trim() === '') continue;
     const ctx = { source: { file: path, line: i + 1 }, strict: false };
-    const refused: { format: string; reason: string }[] = [];
-    let took: { format: string; fields: Record<string, unknown> } | null = null;
-    for (const f of order) {
-      const r = f.parse(text, ctx);
-      if (r.kind === 'record') {
-        took = { format: f.id, fields: Object.fromEntries(Object.entries(recordToJson(r.record)).filter(([k, v]) => v !== null && k !== 'format' && k !== 'source')) };
-        break;
+    // A line that holds several records is explained record by record, as a run reads it (the first format, in
+    // detection order, that splits it).
+    let parts: readonly string[] | null = null;
+    for (const f of order) if (parts === null && f.split !== undefined) parts = f.split(text);
+    for (const [j, part] of (parts ?? [text]).entries()) {
+      if (explained.length >= count) break;
+      const refused: { format: string; reason: string }[] = [];
+      let took: { format: string; fields: Record<string, unknown> } | null = null;
+      for (const f of order) {
+        const r = f.parse(part, ctx);
+        if (r.kind === 'record') {
+          took = { format: f.id, fields: Object.fromEntries(Object.entries(recordToJson(r.record)).filter(([k, v]) => v !== null && k !== 'format' && k !== 'source')) };
+          break;
+        }
+        refused.push({ format: f.id, reason: r.kind === 'skip' ? `skipped (${r.reason})` : r.diagnostic.message });
       }
-      refused.push({ format: f.id, reason: r.kind === 'skip' ? `skipped (${r.reason})` : r.diagnostic.message });
+      explained.push({
+        line: i + 1, ...(parts === null ? {} : { record: j + 1, of: parts.length }), text: part,
+        format: took?.format ?? null, fields: took?.fields ?? null, refused: took === null ? refused : [],
+      });
     }
-    explained.push({ line: i + 1, text, format: took?.format ?? null, fields: took?.fields ?? null, refused: took === null ? refused : [] });
   }
   const doc = { file: path, detected: det.format?.id ?? null, score: Math.round(det.score * 1000) / 1000, scores: det.scores, sample_lines: sample.filter((l) => l.trim() !== '').length, lines: explained };
   if (asJson) {
@@ -120,7 +134,7 @@ async function explain(path: string, all: readonly FormatParser[], count: number
   out.push(`  scores (share of sample lines parsed): ${det.scores.map((s) => `${s.id} ${s.score.toFixed(3)}`).join(', ')}`);
   for (const e of explained) {
     out.push('');
-    out.push(`line ${e.line}: ${stripControl(e.text.length > 160 ? `${e.text.slice(0, 159)}…` : e.text)}`);
+    out.push(`line ${e.line}${e.record === undefined ? '' : `, record ${e.record} of ${e.of ?? '?'}`}: ${stripControl(e.text.length > 160 ? `${e.text.slice(0, 159)}…` : e.text)}`);
     if (e.format !== null && e.fields !== null) {
       out.push(`  → ${e.format}${e.format !== doc.detected ? ` (not the detected ${doc.detected ?? 'format'})` : ''}`);
       const width = maxOf(Object.keys(e.fields).map((k) => k.length), 0);

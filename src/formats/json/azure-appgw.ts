@@ -14,8 +14,8 @@
  * - missing: `"-"` (userAgent), `""` (sslCipher, sslProtocol) or the key is absent; `error_info`
  *   ERRORINFO_NO_ERROR is no error;
  * - the same stream carries ApplicationGatewayFirewallLog (WAF) and other categories: rejected as not access
- *   records; a storage export line `{"records":[...]}` holding one record is read, one holding several is
- *   rejected with the jq command that splits it (lbua reads one record per line).
+ *   records; Event Hubs and storage exports put several records on one line, `{"records":[...]}`: the engine
+ *   splits such a line into its records (recordsKey, FormatParser.split), each read or rejected on its own.
  */
 import type { JsonTable } from './engine';
 

@@ -68,7 +68,11 @@ export interface JsonTable {
   /** Cheap shape check: the line has every substring of one of these groups (quoted key names). */
   readonly markers: readonly (readonly string[])[];
   readonly fields: readonly JsonField[];
-  /** A key holding an array of records (Azure storage exports `{"records": [...]}`): a line with one is read. */
+  /**
+   * A key holding an array of records (Azure diagnostic logs through Event Hubs and storage exports:
+   * `{"records": [...]}`): a line holding one is read as it, a line holding several is split into its records
+   * (FormatParser.split), each read as a line of its own.
+   */
   readonly recordsKey?: string;
   /** Last touches a table cannot say (Caddy: the port is the peer's, so only kept when the peer is the client). */
   readonly finish?: (r: FreshRecord, o: JsonObject) => void;
@@ -114,6 +118,32 @@ export function compileJsonTable(table: JsonTable): FormatParser {
       return markers.length === 0 || markers.some((g) => g.every((m) => line.includes(m, s))) ? 0.9 : 0;
     },
     parse: (line, ctx) => parseJson(table, fields, conds, anyConds, line, ctx),
+    ...(table.recordsKey === undefined ? {} : { split: splitter(table.recordsKey) }),
+  };
+}
+
+/**
+ * The split of a table with a recordsKey: a line that is a JSON object whose `key` holds two records or more gives
+ * them as JSON texts (each parsed again by the table: a WAF record among access records is rejected on its own, a
+ * record that is not an object is "not a JSON object"); any other line, null (one record, or malformed JSON, which
+ * the table's parse reports once for the line). Lines without the quoted key cost a substring test.
+ */
+function splitter(key: string): (line: string) => readonly string[] | null {
+  const quoted = `"${key}"`;
+  return (line) => {
+    if (!line.includes(quoted)) return null;
+    const s = jsonStart(line);
+    if (s < 0) return null;
+    let v: unknown;
+    try {
+      v = JSON.parse(s === 0 ? line : line.slice(s));
+    } catch {
+      return null;
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const list = (v as JsonObject)[key];
+    if (!Array.isArray(list) || list.length < 2) return null;
+    return list.map((r: unknown) => JSON.stringify(r));
   };
 }
 
@@ -193,9 +223,9 @@ function parseJson(
   let o = v as JsonObject;
   if (table.recordsKey !== undefined && Array.isArray(o[table.recordsKey])) {
     const list = o[table.recordsKey] as unknown[];
-    if (list.length !== 1 || typeof list[0] !== 'object' || list[0] === null) {
-      return parseError(line, ctx, `a line holding ${list.length} records in "${table.recordsKey}": lbua reads one record per line (split it first: jq -c '.${table.recordsKey}[]')`);
-    }
+    // Several records are the split's (a caller that reads such a line whole gets this error, not the first one).
+    if (list.length !== 1) return parseError(line, ctx, `a line holding ${list.length} records in "${table.recordsKey}"${list.length === 0 ? '' : ' (a run reads each as a line of its own)'}`);
+    if (typeof list[0] !== 'object' || list[0] === null || Array.isArray(list[0])) return parseError(line, ctx, `the record in "${table.recordsKey}" is not a JSON object`);
     o = list[0] as JsonObject;
   }
   const first = any[0];
