@@ -3,6 +3,7 @@
  * Order of work per record: traffic summary → enrich → behaviour profile → extra stages → session stitcher; closed
  * sessions go to the session summary, the profile and every stage that wants sessions.
  */
+import { layoutsOption } from './formats/layout/specs';
 import { statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Diagnostic } from './core/types';
@@ -152,6 +153,8 @@ async function buildReport(
       geo: full && options.geo ? options.geo.info().map((d) => d.split(':')[0]).join('; ') : 'none',
       routes: options.routes && options.routes.length > 0 ? options.routes.join(' ') : null,
       trust_proxy: options.trustProxy ?? null,
+      // The declared formats, so that the saved report is rendered later with them (formats/layout/specs.ts).
+      ...(options.layouts !== undefined && options.layouts.length > 0 ? { layouts: layoutsOption(options.layouts) } : {}),
     },
     inputs: byGiven.map(inputJson),
     summary: {

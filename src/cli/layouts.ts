@@ -13,9 +13,9 @@ import { getFormat, type FormatSpec } from '../formats/registry';
 import { compileJsonLayout, JsonTableError } from '../formats/json/engine';
 import { compileLayout, type LayoutSpec } from '../formats/layout/compile';
 import { DIALECTS, type Dialect } from '../formats/layout/dialects';
+import { FormatSpecError, specFromEntry } from '../formats/layout/specs';
 
 const isDialect = (s: string): s is Dialect => (DIALECTS as readonly string[]).includes(s);
-const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 /** The layouts of --log-format values (in order) and of a --format-file, compiled once to check them. */
 export function parseLayouts(logFormats: readonly string[], formatFile: string | undefined): FormatSpec[] {
@@ -58,19 +58,11 @@ function readFormatFile(path: string): FormatSpec[] {
   const list = Array.isArray(json) ? json : typeof json === 'object' && json !== null && Array.isArray((json as { formats?: unknown }).formats) ? (json as { formats: unknown[] }).formats : null;
   if (list === null) return fail('OPTION_INVALID', `--format-file ${path}: expected {"formats": [{"name", "dialect", "layout"} or {"name", "json"}, ...]}`);
   return list.map((entry, i): FormatSpec => {
-    const at = `--format-file ${path}: formats[${i}]`;
-    if (typeof entry !== 'object' || entry === null) return fail('OPTION_INVALID', `${at} is not an object`);
-    const e = entry as Record<string, unknown>;
-    const name = e['name'];
-    if ('json' in e) {
-      if (typeof name !== 'string' || !NAME.test(name)) return fail('OPTION_INVALID', `${at}.name must be a lowercase name (letters, digits, - and _), got ${JSON.stringify(name)}`);
-      return { id: name, json: e['json'] };
+    try {
+      return specFromEntry(entry, `--format-file ${path}: formats[${i}]`);
+    } catch (e) {
+      if (e instanceof FormatSpecError) return fail('OPTION_INVALID', e.message);
+      throw e;
     }
-    const dialect = e['dialect'];
-    const layout = e['layout'];
-    if (typeof name !== 'string' || !NAME.test(name)) return fail('OPTION_INVALID', `${at}.name must be a lowercase name (letters, digits, - and _), got ${JSON.stringify(name)}`);
-    if (typeof dialect !== 'string' || !isDialect(dialect)) return fail('OPTION_INVALID', `${at}.dialect must be one of ${DIALECTS.join(', ')}, got ${JSON.stringify(dialect)}`);
-    if (typeof layout !== 'string') return fail('OPTION_INVALID', `${at}.layout must be a string`);
-    return { id: name, dialect, layout };
   });
 }

@@ -7,8 +7,9 @@
 import { maxOf } from '../core/arrays';
 import { excerpt } from '../core/text';
 import { detectFormat } from '../formats/detect';
-import { getFormat } from '../formats/registry';
+import { formatSet, type FormatSet } from '../formats/registry';
 import { parseLine } from '../formats/shared/split';
+import { reportFormats } from '../formats/layout/specs';
 import { isoTime } from '../core/units';
 import type { InputSpec } from '../input/expand';
 import { readLineBatches, type ReadOutcome } from '../input/lines';
@@ -59,19 +60,32 @@ export async function attachEvidenceText(
   }));
 }
 
-/** The format each input of a report was read with, by path: an evidence line is parsed with its file's format. */
-export function inputFormats(inputs: readonly { readonly path: string; readonly format: string | null }[]): ReadonlyMap<string, string | null> {
-  return new Map(inputs.map((i) => [i.path, i.format]));
+/** How a report's evidence lines are read: the format each input was read with, by path, among the report's formats. */
+export interface EvidenceFormats {
+  readonly byFile: ReadonlyMap<string, string | null>;
+  /** The built-in formats and those the run declared (options.layouts: formats/layout/specs.ts). */
+  readonly formats: FormatSet;
+}
+
+/** The EvidenceFormats of a report's inputs and options (computed once per rendering). */
+export function inputFormats(inputs: readonly { readonly path: string; readonly format: string | null }[], options?: { readonly [k: string]: unknown } | null): EvidenceFormats {
+  return { byFile: new Map(inputs.map((i) => [i.path, i.format])), formats: reportFormats(options) };
+}
+
+/** evidenceSummary of an evidence line of `file`, read with its input's format. */
+export function evidenceLineSummary(text: string, file: string, formats: EvidenceFormats): string | null {
+  return evidenceSummary(text, formats.byFile.get(file) ?? null, formats.formats);
 }
 
 /**
  * An evidence line as the part an on-call engineer reads — time, client, request, status (and the target of a server
  * error), duration, agent — where a raw ALB line cut to the screen width shows only its type, timestamps and load
- * balancer name. Parsed with `format` (the id its input was read with), or, for a report that does not say, with
- * whichever format parses it; null when it does not parse (the caller shows it raw).
+ * balancer name. Parsed with `format` (the id its input was read with: a built-in format or one the run declared,
+ * among `formats`, reportFormats of the report's options), or, for a report that does not say, with whichever of
+ * them parses it; null when it does not parse (the caller shows it raw).
  */
-export function evidenceSummary(text: string, format: string | null = null): string | null {
-  const parser = (format === null ? undefined : getFormat(format)) ?? detectFormat([text]).format;
+export function evidenceSummary(text: string, format: string | null = null, formats: FormatSet = formatSet()): string | null {
+  const parser = (format === null ? undefined : formats.get(format)) ?? detectFormat([text], formats.all).format;
   if (parser === null || parser === undefined) return null;
   // A line that holds several records (Azure `{"records":[…]}`) is shown by its first, with how many more it holds.
   const results = parseLine(parser, text, { source: { file: '', line: 0 }, strict: false, detecting: true });

@@ -7,6 +7,7 @@
  * `saved.json: summary.requests is not a number`. Hand-written small checkers, each typed by the interface it
  * checks: a field added to a type and not here is a compile error.
  */
+import { FormatSpecError, layoutsOfOption } from '../formats/layout/specs';
 import { fail } from '../core/types';
 import type {
   EndpointRow, GeoRow, GeoSection, GroupRow, ProfilesSection, Report, ReportFinding, ReportInput, ReportLatency,
@@ -234,10 +235,24 @@ const geo = object<GeoSection>({
   latency_risers: arrayOf(geoRow),
 });
 
+/** The options, whose `layouts` (the run's declared formats, formats/layout/specs.ts) must compile as when the run read them. */
+function declaredLayouts<T extends { readonly [k: string]: unknown }>(check: Check<T>): Check<T> {
+  return (v, path) => {
+    const options = check(v, path);
+    try {
+      layoutsOfOption(options['layouts']);
+    } catch (e) {
+      if (e instanceof FormatSpecError) bad(keyPath(path, 'layouts'), e.message);
+      throw e;
+    }
+    return options;
+  };
+}
+
 const report = object<Report>({
   schema: oneOf([REPORT_SCHEMA]),
   tool: object<Report['tool']>({ name: oneOf(['lbua']), version: str }),
-  options: recordOf(nullable(either(either(str, num, 'a string or a number'), bool, 'a string, number, true or false'))),
+  options: declaredLayouts(recordOf(nullable(either(either(str, num, 'a string or a number'), bool, 'a string, number, true or false')))),
   inputs: arrayOf(input),
   summary,
   top: recordOf(arrayOf(topRow)),

@@ -8,7 +8,7 @@ import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { fmt } from '../core/format';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
-import { evidenceSummary, inputFormats } from './evidence';
+import { evidenceLineSummary, inputFormats } from './evidence';
 import { detectorsRan, notRunBecause } from '../core/report-types';
 
 /** Rendering options for the terminal (the reporters' options: all of them are the table's). */
@@ -118,7 +118,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     return lines.join('\n');
   }
   const withDate = spansDays(report.summary.time_range);
-  const formats = inputFormats(report.inputs);
+  const formats = inputFormats(report.inputs, report.options);
   for (const f of report.findings) {
     const sev = f.severity.toUpperCase().padEnd(8);
     const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
@@ -138,7 +138,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     if (opts.evidence) {
       for (const e of f.evidence) {
         const where = `${safeTail(e.file, 100)}:${e.line}`;
-        const text = e.text === undefined ? '' : (evidenceSummary(e.text, formats.get(e.file) ?? null) ?? e.text);
+        const text = e.text === undefined ? '' : (evidenceLineSummary(e.text, e.file, formats) ?? e.text);
         lines.push(st.dim(`           ${where}`) + (text === '' ? '' : `  ${safe(text, Math.max(40, opts.columns - 15 - where.length))}`));
       }
     }

@@ -20,6 +20,7 @@ const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 interface RawReportOptions {
   readonly out?: string;
   readonly output?: string;
+  readonly evidence?: boolean;
 }
 
 /** Reads and checks a saved report. Throws LbuaError (exit 2) when it is unreadable or not a report. */
@@ -55,6 +56,7 @@ export function registerReport(program: Command): void {
     .argument('<report.json>', 'a saved report (may be gzipped; - for stdin)')
     .option('-o, --out <file>', 'write the output to a file (default stdout)')
     .option('--output <kind>', `${outputKindList()} (default html)`, 'html')
+    .option('--evidence', 'with --output table: show evidence lines under each finding (as analyze --evidence)')
     .action(async (path: string, raw: RawReportOptions) => {
       const kind = raw.output ?? 'html';
       if (!isOutputKind(kind)) fail('OPTION_INVALID', `--output must be ${outputKindList()}, got ${JSON.stringify(raw.output)}`);
@@ -62,7 +64,7 @@ export function registerReport(program: Command): void {
       const out = raw.out ?? null;
       const color = kind === 'table' && out === null && colorEnabled(process.stdout, false);
       await withOut(out, (o) => o.write(REPORTERS[kind].render(report, {
-        color, columns: process.stdout.columns ?? 120, evidence: false,
+        color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
         ...(out === null && process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
       })));
     });

@@ -16,7 +16,7 @@ import { timelineSvg } from './chart';
 import { bytes, h, int, ms, pct, raw, seconds, value, when, type Html } from './escape';
 import { at, num, obj, rows, str, strs } from './read';
 import { sameMinute } from '../../core/units';
-import { evidenceSummary, inputFormats } from '../evidence';
+import { evidenceLineSummary, inputFormats, type EvidenceFormats } from '../evidence';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -132,9 +132,9 @@ export function readTimeline(v: unknown): TimelineSection | null {
 // Sections.
 
 /** An evidence entry: file:line and what the line says (time, client, request, status, ...), then the line itself. */
-function evidenceText(e: { readonly file: string; readonly line: number; readonly text?: string }, formats: ReadonlyMap<string, string | null>): string {
+function evidenceText(e: { readonly file: string; readonly line: number; readonly text?: string }, formats: EvidenceFormats): string {
   if (e.text === undefined) return `${e.file}:${e.line}\n`;
-  const summary = evidenceSummary(e.text, formats.get(e.file) ?? null);
+  const summary = evidenceLineSummary(e.text, e.file, formats);
   return `${e.file}:${e.line}${summary === null ? '' : `  ${summary}`}\n    ${e.text}\n`;
 }
 
@@ -203,7 +203,7 @@ function action(a: Row): Html {
   return h`<li><b>${type}</b>${fields.length ? h` <span class="mono">${fields.join(' · ')}</span>` : ''}${why ? h`<br><span class="muted">${why}</span>` : ''}</li>`;
 }
 
-function findingArticle(f: ReportFinding, formats: ReadonlyMap<string, string | null>): Html {
+function findingArticle(f: ReportFinding, formats: EvidenceFormats): Html {
   const durMs = Date.parse(f.window.end) - Date.parse(f.window.start);
   // Within one minute, minutes say nothing ("07:03 → 07:03 (1 min)"): seconds.
   const windowText = sameMinute(f.window.start, f.window.end)
@@ -231,7 +231,7 @@ function noRecordNotice(r: Report): Html {
 
 function findingsSection(findings: readonly ReportFinding[], r: Report): Html {
   // Evidence lines are parsed with the format their input was read with (a saved report may lack it: then detected).
-  const formats = inputFormats(rows(r.inputs).flatMap((i) => { const path = str(i['path']); return path === null ? [] : [{ path, format: str(i['format']) }]; }));
+  const formats = inputFormats(rows(r.inputs).flatMap((i) => { const path = str(i['path']); return path === null ? [] : [{ path, format: str(i['format']) }]; }), obj(r.options));
   const sorted = [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
   const anyRules = findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'));
   return h`<section id="findings"><h2>Findings <span class="muted">(${int(findings.length)})</span></h2>
