@@ -5,19 +5,21 @@
  * millions of lines; the full-size figures are in the README.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua, ROOT } from '../helpers/cli';
 import { BURST_IP, botnetAlbLines } from '../helpers/cardinality';
 import type { Report } from '../../src/report/types';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
 /** Caps a thousandth of the defaults ×2: 200 top keys, 40 burst cells a minute, 400 open sessions, ... */
 const SMALL = { LBUA_CAP_SCALE: '0.002' };
 
 describe('caps on input-keyed state (CAP_REACHED)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-caps-'));
+  const dir = tempDir('lbua-caps-');
   const file = join(dir, 'botnet.log');
   // 20,000 addresses with one request each over 20 minutes; 198.51.100.77 sends 600 a minute for 3 minutes.
   writeFileSync(file, `${botnetAlbLines({ startMs: T0, clients: 20_000, minutes: 20, burstPerMinute: 600, burstMinutes: 3 }).join('\n')}\n`);

@@ -1,10 +1,12 @@
 /** End-to-end tests of the foundation commands, spawning bin/lbua.js. */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { BIN, json, lbua, ROOT, type CliResult } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const SAMPLE = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 const ALB = 'https 2026-03-10T09:00:00.250000Z app/shop/50dc6c495c0c9188 203.0.113.7:51000 10.0.1.17:8080 0.001 0.200 0.000 200 200 310 5120 "GET https://shop.example.com:443/api/v1/cart?x=1 HTTP/1.1" "Mozilla/5.0 (X11; Linux x86_64)" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1 "Root=1-65ed7590-0123456789abcdef01234567" "shop.example.com" "-" 1 2026-03-10T09:00:00.049000Z "forward" "-" "-" "10.0.1.17:8080" "200" "-" "-" TID_00ff';
@@ -25,7 +27,7 @@ function albAt(i: number, overrides: { ip?: string; status?: number; ua?: string
     .replace('Mozilla/5.0 (X11; Linux x86_64)', overrides.ua ?? 'Mozilla/5.0 (X11; Linux x86_64)');
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-cli-'));
+const tmp = tempDir('lbua-cli-');
 
 /** `lbua analyze SAMPLE --output json`, run once for the tests that read it. */
 let sampleJsonRun: CliResult | null = null;

@@ -3,15 +3,17 @@
  * "No findings." with exit 0; inputs without records next to others are named at the top; a report whose detectors
  * did not run says so instead of "No findings".
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
 import { closestFormat } from '../../src/formats/detect';
 import { inputsWithoutRecordsDiagnostic, noRecordReason } from '../../src/empty-run';
 import type { ReportInput } from '../../src/core/report-types';
+import { tempDirs } from '../helpers/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'lbua-empty-'));
+const tempDir = tempDirs();
+
+const dir = tempDir('lbua-empty-');
 const file = (name: string, text: string): string => {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -4,13 +4,15 @@
  * a reader that goes away (`| head`) is a quiet stop.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbuaError } from '../../src/core/types';
 import { openOut } from '../../src/cli/output';
 import { BIN, lbua, ROOT } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const SAMPLE = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 const hasFull = existsSync('/dev/full');
@@ -18,7 +20,7 @@ const itFull = hasFull ? it : it.skip;
 const OLD = 'yesterday\'s report, byte for byte\n';
 
 function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lbua-out-'));
+  const d = tempDir('lbua-out-');
   chmodSync(d, 0o777);
   return d;
 }

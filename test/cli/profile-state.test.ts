@@ -8,14 +8,16 @@
  * home page (client-probes' homeSizes), and a part whose own first 100 sizes are others misses the counts of the
  * earlier part's sizes; the scanner is checked apart below, with that field compared as a cap allows.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lbua } from '../helpers/cli';
 import { generatedLog } from '../helpers/generated';
 import { readTextLines } from '../helpers/parse-file';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-profile-state-'));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-profile-state-');
 const log = generatedLog(['-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all'], '.log.gz');
 const a = join(tmp, 'a.log');
 const b = join(tmp, 'b.log');

@@ -1,13 +1,15 @@
 /** Sessions, client classes and profiles end to end on generated traffic (spawning bin/lbua.js). */
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { json, lbua } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 interface SessionJson { id: string; client_ip: string; user_agent: string | null; class: string; reasons: string[]; requests: number; start: string }
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-sessions-'));
+const tmp = tempDir('lbua-sessions-');
 const log = join(tmp, 'scenario.log');
 const gen = lbua(['generate', '-n', '20000', '--hours', '3', '--seed', '11', '--start', '2026-03-10T08:00:00Z', '-o', log]);
 const lines = readFileSync(log, 'utf8').trim().split('\n');

@@ -3,12 +3,14 @@
  * proxy; the forwarded address names the client. Without the option lbua says the traffic arrives through proxies
  * (INPUT_BEHIND_PROXY) and judges the proxies; with it, the real clients, the peer kept as peer_ip.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'lbua-trust-'));
+const tempDir = tempDirs();
+
+const dir = tempDir('lbua-trust-');
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => String(n).padStart(2, '0');

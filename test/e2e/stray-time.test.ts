@@ -3,14 +3,16 @@
  * walks or allocates every minute of the range. Before the fix, one line dated 1996 next to a 2026 log took
  * minutes in the surge detector and allocated a zero per empty minute for the median rate.
  */
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 describe('a stray timestamp thirty years away', () => {
   it('is analyzed quickly, with a bounded timeline and a median rate that counts the empty minutes', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'lbua-stray-'));
+    const tmp = tempDir('lbua-stray-');
     const log = join(tmp, 'stray.log');
     expect(lbua(['generate', '-n', '3000', '--hours', '1', '--seed', '2', '-o', log]).code).toBe(0);
     appendFileSync(log, 'http 1996-03-10T09:00:00.100000Z app/shop/50dc6c495c0c9188 198.51.100.7:4000 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://shop.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 1996-03-10T09:00:00.000000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1 "-" "-" "-"\n');
@@ -27,7 +29,7 @@ describe('a stray timestamp thirty years away', () => {
 
 describe('a stray timestamp months ahead, in the middle of a log', () => {
   it('is reported as a malformed line and not analyzed, so the records after it are not late', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'lbua-stray-ahead-'));
+    const tmp = tempDir('lbua-stray-ahead-');
     const clean = join(tmp, 'clean.log');
     expect(lbua(['generate', '-n', '6000', '--hours', '2', '--seed', '3', '--incident', 'all', '-o', clean]).code).toBe(0);
     const lines = readFileSync(clean, 'utf8').split('\n');

@@ -2,8 +2,7 @@
  * The JSON-lines engine (src/formats/json/): units, table checks, which table takes a line, and the lines no table
  * takes. The per-format fixtures are in fixtures/formats/<id>/ (formats.test.ts).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
 import { compileJsonTable, JsonTableError, type JsonTable } from '../../src/formats/json/engine';
@@ -11,6 +10,9 @@ import { convert, goDurationMs, splitAddress, timeMs } from '../../src/formats/j
 import { detectFormat } from '../../src/formats/detect';
 import { allFormats } from '../../src/formats/registry';
 import { CORPUS } from '../helpers/corpus';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const ctx = { source: { file: 't', line: 1 }, strict: false };
 
@@ -154,7 +156,7 @@ describe('which table takes a line', () => {
 });
 
 describe('--format-file JSON tables', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-json-'));
+  const dir = tempDir('lbua-json-');
   const log = join(dir, 'edge.log');
   writeFileSync(log, [
     '{"when":"2024-05-01T10:00:00Z","peer":"203.0.113.7","req":{"method":"GET","uri":"/a?b=1"},"res":{"code":200},"took_us":1500}',

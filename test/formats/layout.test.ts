@@ -3,8 +3,7 @@
  * normalized record expected; the errors a layout that cannot be compiled gives; and the CLI (--log-format,
  * --format-file, --format NAME, auto-detection).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileLayout, isoWithZoneAt } from '../../src/formats/layout/compile';
 import type { Dialect } from '../../src/formats/layout/dialects';
@@ -14,6 +13,9 @@ import { getFormat } from '../../src/formats/registry';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const ctx = { source: { file: 't.log', line: 1 }, strict: false };
 
@@ -143,7 +145,7 @@ describe('a layout that cannot be compiled is one error naming the column', () =
 });
 
 describe('the CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-layout-'));
+  const dir = tempDir('lbua-layout-');
   const log = join(dir, 'custom.log');
   writeFileSync(log, [
     '203.0.113.7 shop.example.com [10/Mar/2026:09:00:01 +0000] "GET /api/cart?id=3 HTTP/1.1" 200 512 0.120 "Mozilla/5.0 (X11; Linux x86_64)"',
@@ -203,7 +205,7 @@ describe('the CLI', () => {
 });
 
 describe('lbua formats --explain', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-explain-'));
+  const dir = tempDir('lbua-explain-');
   const file = join(dir, 'x.log');
   writeFileSync(file, [
     '203.0.113.7 shop.example.com [10/Mar/2026:09:00:01 +0000] "GET /api/cart?id=3 HTTP/1.1" 200 512 0.120 "curl/8"',

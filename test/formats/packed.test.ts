@@ -4,8 +4,7 @@
  * own would be, at the line's file:line; the input says how many lines held several and how many entries in all.
  * The per-record outcomes of fixtures/formats/azure-appgw/packed.log are in its expected file (formats.test.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
@@ -14,10 +13,12 @@ import { detectFormat } from '../../src/formats/detect';
 import { getFormat } from '../../src/formats/registry';
 import { json, lbua, ROOT } from '../helpers/cli';
 import { CORPUS } from '../helpers/corpus';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const PACKED = join(ROOT, 'fixtures', 'formats', 'azure-appgw', 'packed.log');
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-packed-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('lbua-packed-');
 
 type Input = { path: string; format: string; lines: number; records: number; filtered: number; skipped: number; malformed: number; packed?: { lines: number; entries: number } };
 type Rep = { inputs: Input[]; warnings: { file: string; line: number | null; code: string; message: string; excerpt?: string }[] };

@@ -3,15 +3,17 @@
  * are counted as they come, not held until 50 non-blank lines arrive (1 GiB of newlines gzipped to 1 MB used to
  * abort with a heap out of memory).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { BIN, lbua, ROOT } from '../helpers/cli';
 import { DETECT_MAX_LINES, DetectionSample } from '../../src/pipeline';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-blank-'));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-blank-');
 const CLF = readFileSync(join(ROOT, 'fixtures', 'formats', 'clf', 'basic.log'), 'utf8');
 
 describe('detection sample', () => {

@@ -3,13 +3,15 @@
  * or whose client is not an address is a malformed line with its field and reason, in every command, never a
  * crash; an IPv6 zone id is dropped; a host name where the address goes is kept as client_host.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua, type CliResult } from '../helpers/cli';
 import { clientAddress, isHostName } from '../../src/core/address';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-values-'));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-values-');
 const ESC = '\u001b';
 const BEL = '\u0007';
 

@@ -2,15 +2,17 @@
  * Damaged input keeps every complete line that was there to read: a bad gzip trailer, a truncated member, a damaged
  * second member, data after the gzip data, and a plain file that shrinks while it is read (copytruncate rotation).
  */
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { readLineBatches, type ReadOutcome } from '../../src/input/lines';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const SAMPLE = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
-const dir = mkdtempSync(join(tmpdir(), 'lbua-damage-'));
+const dir = tempDir('lbua-damage-');
 const gz = readFileSync(SAMPLE);
 const text = gunzipSync(gz);
 const LINES = 5105;

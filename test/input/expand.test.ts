@@ -3,14 +3,16 @@
  * not followed or not readable is said once; an unreadable subdirectory is a warning, the rest is read.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandGlob, expandInputs } from '../../src/input/expand';
 import { BIN, ROOT } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 function tree(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lbua-expand-'));
+  const d = tempDir('lbua-expand-');
   chmodSync(d, 0o755);
   return d;
 }

@@ -1,13 +1,15 @@
 /** Framing: bytes → lines, whatever the chunk boundaries. */
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LineSplitter, readLineBatches, type ReadOutcome } from '../../src/input/lines';
 import { expandGlob, expandInputs } from '../../src/input/expand';
 import { LbuaError } from '../../src/core/types';
 import { cutAt } from '../helpers/chunks';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 function splitAll(chunks: Buffer[], max = 1 << 16): (string | null)[] {
   const s = new LineSplitter(max);
@@ -54,7 +56,7 @@ describe('LineSplitter', () => {
 });
 
 describe('readLineBatches', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-lines-'));
+  const dir = tempDir('lbua-lines-');
   async function readAll(path: string): Promise<{ lines: (string | null)[]; outcome: ReadOutcome }> {
     const outcome: ReadOutcome = { gzip: false, damage: null };
     const lines: (string | null)[] = [];
@@ -96,7 +98,7 @@ describe('readLineBatches', () => {
 });
 
 describe('expandInputs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-expand-'));
+  const dir = tempDir('lbua-expand-');
   writeFileSync(join(dir, 'b.log'), '');
   writeFileSync(join(dir, 'a.log'), '');
   writeFileSync(join(dir, '.hidden'), '');

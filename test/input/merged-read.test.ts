@@ -3,8 +3,7 @@
  * hours give the findings and sessions of one file holding both, whatever order they are named in; inputs that
  * follow one another are read as before; diagnostics stay in read order.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import type { LogRecord } from '../../src/core/types';
@@ -13,8 +12,11 @@ import { orderInputsByTime, runInputs, type DetectedFormats, type InputSummary, 
 import { renderJson } from '../../src/report/json';
 import type { Report } from '../../src/core/report-types';
 import { generatedLog } from '../helpers/generated';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-merge-'));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-merge-');
 const generated = generatedLog(['-n', '4000', '--hours', '2', '--seed', '7', '--incident', 'all'], '.log');
 const lines = readFileSync(generated.path, 'utf8').split('\n').filter((l) => l !== '');
 

@@ -2,18 +2,20 @@
  * Inputs that mix formats (issue 18): each line is read by its own format among those that read the input's sample
  * lines, and the run says how many lines each format took; --format keeps one format for every line.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua, ROOT } from '../helpers/cli';
 import { alternatesFor, formatsTaken, withAlternates } from '../../src/mixed';
 import { getFormat, allFormats } from '../../src/formats/registry';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const FIX = join(ROOT, 'fixtures', 'formats');
 const lines = (id: string, name: string): string[] => readFileSync(join(FIX, id, `${name}.log`), 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
 
 describe('a file of ALB and NLB lines interleaved', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-mixed-'));
+  const dir = tempDir('lbua-mixed-');
   const alb = lines('alb', 'basic');
   const nlb = lines('nlb', 'basic');
   const mixed: string[] = [];

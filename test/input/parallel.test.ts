@@ -3,8 +3,7 @@
  * thread: same lines, same numbers, same diagnostics in the same order, byte-identical JSON, findings and all.
  * Whole runs are compared on inputs that exercise every accounting path; `minTaskBytes: 1` makes each input a task.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
@@ -13,9 +12,12 @@ import { renderJson } from '../../src/report/json';
 import { openGeo } from '../../src/enrich/geo/index';
 import { json, lbua, ROOT } from '../helpers/cli';
 import { generatedLog } from '../helpers/generated';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 describe('runs sharded over worker threads', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'lbua-par-'));
+  const tmp = tempDir('lbua-par-');
   const gen = join(tmp, 'gen.log');
   expect(lbua(['generate', '-n', '20000', '--hours', '2', '--seed', '5', '-o', gen]).code).toBe(0);
   // Malformed, blank, over-long and CRLF lines in the middle of real traffic, at known places.

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { awsLogEndMs, LONGEST_REQUEST_MS, selectByFileName } from '../../src/input/window';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const SAMPLE_LOG = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 
@@ -56,7 +58,7 @@ describe('selectByFileName', () => {
 });
 
 describe('lbua over an S3 export tree with --from/--to', () => {
-  const root = mkdtempSync(join(tmpdir(), 'lbua-window-'));
+  const root = tempDir('lbua-window-');
   const log = join(root, 'gen.log');
   lbua(['generate', '-n', '6000', '--hours', '6', '--seed', '4', '-o', log]);
   // One file per 5-minute interval, named after its end as AWS does (entries by their `time` field).
@@ -101,7 +103,7 @@ describe('lbua over an S3 export tree with --from/--to', () => {
 
 describe('the test file Elastic Load Balancing writes when access logs are turned on', () => {
   it('is skipped in an S3 export tree, not reported as a file no format parses', () => {
-    const root = mkdtempSync(join(tmpdir(), 'lbua-testfile-'));
+    const root = tempDir('lbua-testfile-');
     const dir = join(root, 'AWSLogs', '123456789012', 'elasticloadbalancing', 'us-east-1', '2026', '03', '10');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(root, 'AWSLogs', '123456789012', 'ELBAccessLogTestFile'), 'Enable AccessLog for ELB: shop at 2026-03-10T08:55:01.412Z\n');
@@ -115,7 +117,7 @@ describe('the test file Elastic Load Balancing writes when access logs are turne
 });
 
 describe('files under a directory that no format parses', () => {
-  const root = mkdtempSync(join(tmpdir(), 'lbua-notlog-'));
+  const root = tempDir('lbua-notlog-');
   const dir = join(root, 'AWSLogs', '123456789012');
   mkdirSync(join(dir, 'CloudTrail'), { recursive: true });
   mkdirSync(join(dir, 'elasticloadbalancing'), { recursive: true });

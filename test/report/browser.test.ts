@@ -7,13 +7,15 @@
  *
  * Skipped (and says so) when /usr/bin/chromium is absent; `.ci/run` installs it.
  */
-import { existsSync, mkdirSync, mkdtempSync, appendFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { lbua, ROOT } from '../helpers/cli';
 import { hostileAlbLines, XSS_PATH, XSS_UA } from '../helpers/hostile';
+import { tempDirs } from '../helpers/tmp';
+
+const tempDir = tempDirs();
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -24,7 +26,7 @@ interface Expected { incident: string; detector: string; subject: string | null 
 
 suite(`HTML report in headless Chromium${haveBrowser ? '' : ' (skipped: /usr/bin/chromium not found)'}`, () => {
   const outDir = join(ROOT, 'test-output');
-  const tmp = mkdtempSync(join(tmpdir(), 'lbua-browser-'));
+  const tmp = tempDir('lbua-browser-');
   const log = join(tmp, 'incidents.log');
   const expectedFile = join(tmp, 'expected.json');
   const html = join(tmp, 'report.html');

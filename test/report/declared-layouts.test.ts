@@ -4,13 +4,14 @@
  * printed: evidence lines read with the input's own format (time, client, request, status, duration, agent), not
  * with whichever built-in format half-reads them. End to end from the CLI, on a seeded log written in the layouts.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-declared-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-declared-');
 
 // The nginx layout, which no built-in format reads whole.
 const LAYOUT = '$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_user_agent"';

@@ -4,8 +4,7 @@
  * does not grow with the input, and bad saved reports exit 2 with one line.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lbua } from '../helpers/cli';
 import { generatedLog } from '../helpers/generated';
@@ -13,8 +12,11 @@ import { hostileAlbLines, XSS_PATH, XSS_UA } from '../helpers/hostile';
 import { renderHtml, readFindings } from '../../src/report/html/index';
 import { esc, h, raw } from '../../src/report/html/escape';
 import type { Report } from '../../src/report/types';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-html-'));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-html-');
 const log = join(tmp, 'hostile.log');
 /** Two hours of traffic (generated once per run); the page size test below reads it as it is. */
 const generated = generatedLog(['-n', '20000', '--hours', '2', '--seed', '11', '--start', '2026-03-10T06:00:00Z'], '.log');

@@ -4,8 +4,7 @@
  * naming the file and the JSON path of the bad field, never a crash; whatever it accepts the reporters render; and
  * `lbua report` exits 2 on a bad one.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { LbuaError } from '../../src/core/types';
@@ -13,8 +12,11 @@ import { parseReport } from '../../src/report/parse';
 import { REPORTERS } from '../../src/report/registry';
 import type { Report } from '../../src/report/types';
 import { lbua, ROOT } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lbua-parse-'));
+const tempDir = tempDirs();
+
+const tmp = tempDir('lbua-parse-');
 const generated = join(tmp, 'incidents.log.gz');
 const gen = lbua(['generate', '--seed', '1', '--hours', '1', '--incident', 'all', '-o', generated]);
 const sample = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
