@@ -21,6 +21,7 @@ import { attachEvidenceText } from './report/evidence';
 import { VERSION } from './version';
 import { detectorOptions, mergeRaw, selectedDetectors } from './detect/stage';
 import { createCore, STAGES, type AnalyzeOptions, type StageFactory } from './analysis-core';
+import { groupIncidents } from './core/incidents';
 
 export { STAGES, type AnalysisStage, type AnalyzeOptions, type StageFactory } from './analysis-core';
 export type { ProfilesSection } from './core/report-types';
@@ -137,6 +138,7 @@ async function buildReport(
   const withEvidence = async (findings: ReportFinding[]): Promise<ReportFinding[]> =>
     options.evidenceText === true && findings.length > 0 ? attachEvidenceText(findings, inputs, options.maxLineLength) : findings;
   const { summary: traf, top } = traffic.result(options.top);
+  const findings = await withEvidence(parts.findings());
   const report: Report = {
     schema: 'lbua.report/1',
     tool: { name: 'lbua', version: VERSION },
@@ -184,7 +186,8 @@ async function buildReport(
     warnings: withNoRecordWarning(diags, byGiven.map(inputJson)),
     warnings_total: diags.total,
     detectors_run: parts.detectorsRan,
-    findings: await withEvidence(parts.findings()),
+    findings,
+    incidents: parts.detectorsRan ? groupIncidents(findings) : [],
   };
   const hadInputErrors = summaries.some((s) => s.malformed > 0 || s.damaged !== null);
   return { report, hadInputErrors, workers };

@@ -89,6 +89,22 @@ export interface ReportFinding {
 }
 
 /**
+ * One incident: findings grouped by cause (detect/incidents.ts). `findings` lists finding ids, the headline first;
+ * title and severity are the headline's; the window spans all parts.
+ */
+export interface ReportIncident {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: ReportFinding['severity'];
+  readonly findings: readonly string[];
+  readonly window: { readonly start: string; readonly end: string };
+  /** Distinct subjects of the parts, in report order. */
+  readonly subjects: readonly { readonly type: string; readonly value: string }[];
+  /** Detectors of the parts, in report order. */
+  readonly detectors: readonly string[];
+}
+
+/**
  * The sections after `top`, in report order. Optional: --summary-only has none, `geo` needs geo data, and older
  * saved reports may lack any of them.
  */
@@ -115,6 +131,8 @@ export interface Report extends ReportSections {
    */
   readonly detectors_run?: boolean;
   readonly findings: readonly ReportFinding[];
+  /** Findings grouped by cause, most severe first. Absent in reports before 2026-12-07 (incidentsOf() groups them). */
+  readonly incidents?: readonly ReportIncident[];
 }
 
 /** The option that kept a report's detectors from running (a --summary-only report has no sessions section). */

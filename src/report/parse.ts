@@ -10,7 +10,7 @@
 import { FormatSpecError, layoutsOfOption } from '../formats/layout/specs';
 import { fail } from '../core/types';
 import type {
-  EndpointRow, GeoRow, GeoSection, GroupRow, ProfilesSection, Report, ReportFinding, ReportInput, ReportLatency,
+  EndpointRow, GeoRow, GeoSection, GroupRow, ProfilesSection, Report, ReportFinding, ReportIncident, ReportInput, ReportLatency,
   ReportSummary, ReportTopRow, ReportWarning, SessionBrief, SessionsSection, ThirdsChange, TimelineBucket,
   TimelineSection,
 } from './types';
@@ -165,6 +165,16 @@ const finding = object<ReportFinding>({
   related: optional(arrayOf(str)),
 });
 
+const incident = object<ReportIncident>({
+  id: str,
+  title: str,
+  severity: oneOf(['info', 'low', 'medium', 'high', 'critical']),
+  findings: arrayOf(str),
+  window: period,
+  subjects: arrayOf(object<ReportIncident['subjects'][number]>({ type: str, value: str })),
+  detectors: arrayOf(str),
+});
+
 const quantiles = object<SessionsSection['duration_s']>({ p50: numOrNull, p95: numOrNull, p99: numOrNull, max: numOrNull });
 
 const sessionBrief = object<SessionBrief>({
@@ -264,6 +274,7 @@ const report = object<Report>({
   warnings_total: num,
   detectors_run: optional(bool),
   findings: arrayOf(finding),
+  incidents: optional(arrayOf(incident)),
 });
 
 /**

@@ -1,14 +1,16 @@
 /**
- * Terminal reporter: findings first (most severe first), then inputs, summary, latency and top tables.
+ * Terminal reporter: incidents and their findings first (most severe first), then inputs, summary, latency and top
+ * tables.
  * Every log-derived string passes through `safe()` (control characters stripped, length capped).
  */
-import type { RenderOptions, Report, Reporter, ReportInput, ReportLatency, ReportTopRow } from './types';
+import type { RenderOptions, Report, ReportFinding, ReportIncident, Reporter, ReportInput, ReportLatency, ReportTopRow } from './types';
+import { incidentsOf } from '../core/incidents';
 import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWords, type Style } from './style';
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { fmt } from '../core/format';
 import { renderGeo, renderProfiles, renderSessions } from './table-sections';
-import { evidenceLineSummary, inputFormats } from './evidence';
+import { evidenceLineSummary, inputFormats, type EvidenceFormats } from './evidence';
 import { detectorsRan, notRunBecause } from '../core/report-types';
 
 /** Rendering options for the terminal (the reporters' options: all of them are the table's). */
@@ -119,34 +121,76 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
   }
   const withDate = spansDays(report.summary.time_range);
   const formats = inputFormats(report.inputs, report.options);
-  for (const f of report.findings) {
-    const sev = f.severity.toUpperCase().padEnd(8);
-    const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
-    const where = `[${f.detector}] ${windowText(f.window.start, f.window.end, withDate)}`;
-    const title = safe(f.title, 140);
-    if (opts.fit === undefined) lines.push(`  ${colored} ${title}  ${st.dim(where)}`);
-    else {
-      // Wrapped at the terminal's width, continuation lines under the title.
-      const body = wrapWords(`${title}  ${st.dim(where)}`, Math.max(30, opts.fit - 11));
-      body.forEach((l, i) => lines.push(i === 0 ? `  ${colored} ${l}` : `           ${l}`));
-    }
-    for (const a of f.actions) {
-      const text = describeAction(a, withDate);
-      const parts = opts.fit === undefined ? [text] : wrapWords(text, Math.max(30, opts.fit - 13));
-      parts.forEach((p, i) => lines.push(i === 0 ? `           ${st.cyan('→')} ${p}` : `             ${p}`));
-    }
-    if (opts.evidence) {
-      for (const e of f.evidence) {
-        const where = `${safeTail(e.file, 100)}:${e.line}`;
-        const text = e.text === undefined ? '' : (evidenceLineSummary(e.text, e.file, formats) ?? e.text);
-        lines.push(st.dim(`           ${where}`) + (text === '' ? '' : `  ${safe(text, Math.max(40, opts.columns - 15 - where.length))}`));
-      }
+  const incidents = incidentsOf(report);
+  const byId = new Map(report.findings.map((f) => [f.id, f]));
+  // One line per incident first (when grouping joined findings), then each incident's findings under it.
+  if (incidents.length < report.findings.length) {
+    lines.splice(lines.length - 1, 1, heading(st, `Incidents (${incidents.length}) from ${report.findings.length} findings`));
+    for (const inc of incidents) lines.push(...incidentLine(inc, st, withDate, opts));
+    lines.push(heading(st, `Findings (${report.findings.length})`));
+  }
+  const shown = new Set<string>();
+  for (const inc of incidents) {
+    const parts = inc.findings.map((id) => byId.get(id)).filter((f): f is ReportFinding => f !== undefined && !shown.has(f.id));
+    parts.slice(0, PARTS_SHOWN).forEach((f, i) => {
+      shown.add(f.id);
+      lines.push(...findingLines(f, i === 0 ? '' : '  ', st, withDate, formats, opts));
+    });
+    if (parts.length > PARTS_SHOWN) {
+      for (const f of parts) shown.add(f.id);
+      lines.push(st.dim(`             … and ${num(parts.length - PARTS_SHOWN)} more findings of this incident (--output json lists them all)`));
     }
   }
+  // Findings no incident names (a hand-edited saved report): listed as they come.
+  for (const f of report.findings) if (!shown.has(f.id)) lines.push(...findingLines(f, '', st, withDate, formats, opts));
   if (report.findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'))) {
     lines.push(st.dim('  Rules for these actions: add --emit-rules nginx|haproxy|aws-waf'));
   }
   return lines.join('\n');
+}
+
+/** Findings shown per incident in the terminal (the headline and the first parts); JSON and HTML list them all. */
+const PARTS_SHOWN = 6;
+
+/** One incident as one line: severity, title, how many findings and of which detectors, its window. */
+function incidentLine(inc: ReportIncident, st: Style, withDate: boolean, opts: TableOptions): string[] {
+  const sev = inc.severity.toUpperCase().padEnd(8);
+  const colored = inc.severity === 'critical' || inc.severity === 'high' ? st.red(sev) : inc.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
+  const n = inc.findings.length;
+  const what = n === 1 ? `[${inc.detectors[0] ?? ''}]` : `[${n} findings: ${inc.detectors.map((d) => safe(d, 30)).join(', ')}]`;
+  const tail = st.dim(`${what} ${windowText(inc.window.start, inc.window.end, withDate)}`);
+  const title = safe(inc.title, 140);
+  if (opts.fit === undefined) return [`  ${colored} ${title}  ${tail}`];
+  return wrapWords(`${title}  ${tail}`, Math.max(30, opts.fit - 11)).map((l, i) => (i === 0 ? `  ${colored} ${l}` : `           ${l}`));
+}
+
+/** A finding's lines: severity, title, detector and window, its actions, and (with --evidence) its log lines. */
+function findingLines(f: ReportFinding, indent: string, st: Style, withDate: boolean, formats: EvidenceFormats, opts: TableOptions): string[] {
+  const lines: string[] = [];
+  const sev = f.severity.toUpperCase().padEnd(8);
+  const colored = f.severity === 'critical' || f.severity === 'high' ? st.red(sev) : f.severity === 'medium' ? st.yellow(sev) : st.dim(sev);
+  const where = `[${f.detector}] ${windowText(f.window.start, f.window.end, withDate)}`;
+  const title = safe(f.title, 140);
+  const pad = `           ${indent}`;
+  if (opts.fit === undefined) lines.push(`  ${indent}${colored} ${title}  ${st.dim(where)}`);
+  else {
+    // Wrapped at the terminal's width, continuation lines under the title.
+    const body = wrapWords(`${title}  ${st.dim(where)}`, Math.max(30, opts.fit - 11 - indent.length));
+    body.forEach((l, i) => lines.push(i === 0 ? `  ${indent}${colored} ${l}` : `${pad}${l}`));
+  }
+  for (const a of f.actions) {
+    const text = describeAction(a, withDate);
+    const parts = opts.fit === undefined ? [text] : wrapWords(text, Math.max(30, opts.fit - 13 - indent.length));
+    parts.forEach((p, i) => lines.push(i === 0 ? `${pad}${st.cyan('→')} ${p}` : `${pad}  ${p}`));
+  }
+  if (opts.evidence) {
+    for (const e of f.evidence) {
+      const at = `${safeTail(e.file, 100)}:${e.line}`;
+      const text = e.text === undefined ? '' : (evidenceLineSummary(e.text, e.file, formats) ?? e.text);
+      lines.push(st.dim(`${pad}${at}`) + (text === '' ? '' : `  ${safe(text, Math.max(40, opts.columns - 15 - indent.length - at.length))}`));
+    }
+  }
+  return lines;
 }
 
 /** A line of running text wrapped to `width` (table rows, already fitted, are left alone), indent kept. */

@@ -94,7 +94,9 @@ describe('scenario with injected incidents', () => {
 
   it('prints each finding with its actions in the terminal view', () => {
     const text = renderTable(json(incidentRun) as Report, { color: false, columns: 120, evidence: false });
-    const lines = text.split('\n');
+    const all = text.split('\n');
+    // The findings follow the one-line-per-incident list.
+    const lines = all.slice(all.findIndex((l) => l.startsWith('Findings (')));
     const at = lines.findIndex((l) => l.includes('45.155.205.0/24:') && l.includes('[burst]'));
     expect(at).toBeGreaterThan(0);
     expect(lines[at + 1]).toMatch(/^ +→ rate-limit \d+\/min per ip on 45\.155\.205\.0\/24$/);
@@ -103,6 +105,22 @@ describe('scenario with injected incidents', () => {
     expect(text).toMatch(/→ investigate GET \/api\/v1\/recommendations \d\d:\d\d–\d\d:\d\d/);
     expect(text).toContain('Rules for these actions: add --emit-rules nginx|haproxy|aws-waf');
     expect(lines.filter((l) => /^ +→ /.test(l)).length).toBe(report.findings.reduce((n, f) => n + f.actions.length, 0));
+  });
+
+  it('groups the findings into incidents: each finding in one, fewer incidents than findings, each injected incident headlined once', () => {
+    const r = json(incidentRun) as Report;
+    const incidents = r.incidents ?? [];
+    const ids = incidents.flatMap((i) => i.findings);
+    expect([...ids].sort()).toEqual(r.findings.map((f) => f.id).sort());
+    expect(incidents.length).toBeLessThan(r.findings.length);
+    const headlines = new Set(incidents.map((i) => i.findings[0]));
+    const byId = new Map(r.findings.map((f) => [f.id, f]));
+    // Each injected attack and fault is the headline of its incident (the legitimate surge and the client-mix shift
+    // it brings are parts of the incident of what caused them, or their own).
+    for (const e of expected.filter((x) => !['legit-surge', 'client-mix'].includes(x.incident))) {
+      const heads = [...headlines].map((id) => byId.get(id ?? '')).filter((f) => f !== undefined && findsIncident(f, e));
+      expect([e.incident, heads.length]).toEqual([e.incident, 1]);
+    }
   });
 
   it('is deterministic: a second run, on the main thread, gives the same bytes', () => {

@@ -39,7 +39,7 @@ function text(name: string): string {
 }
 
 /** The report's top-level keys, in the order the analysis writes them (typed: each must be a field of Report). */
-const REPORT_KEYS: readonly (keyof Report)[] = ['schema', 'tool', 'options', 'inputs', 'summary', 'top', 'sessions', 'profiles', 'timeline', 'geo', 'warnings', 'warnings_total', 'detectors_run', 'findings'];
+const REPORT_KEYS: readonly (keyof Report)[] = ['schema', 'tool', 'options', 'inputs', 'summary', 'top', 'sessions', 'profiles', 'timeline', 'geo', 'warnings', 'warnings_total', 'detectors_run', 'findings', 'incidents'];
 
 /** The error parseReport throws for `doc`, or null when it accepts it. */
 function rejection(doc: unknown): LbuaError | null {
@@ -75,7 +75,7 @@ describe('parseReport on reports from real runs', () => {
     const keys = (name: string): string[] => Object.keys(JSON.parse(text(name)) as object);
     expect(keys('generated incidents')).toEqual(REPORT_KEYS);
     expect(keys('generated incidents, no geo')).not.toContain('geo');
-    expect(keys('generated incidents, --summary-only')).toEqual(['schema', 'tool', 'options', 'inputs', 'summary', 'top', 'warnings', 'warnings_total', 'detectors_run', 'findings']);
+    expect(keys('generated incidents, --summary-only')).toEqual(['schema', 'tool', 'options', 'inputs', 'summary', 'top', 'warnings', 'warnings_total', 'detectors_run', 'findings', 'incidents']);
   });
 
   it('reads a report from before static_only (2026-12) and renders it', () => {

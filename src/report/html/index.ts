@@ -9,7 +9,7 @@
  * hash), no network, no forms, no base URL. Output is deterministic (no clock, locale-independent numbers).
  */
 import { createHash } from 'node:crypto';
-import { TIMELINE_CLASSES, type Report, type ReportFinding, type Reporter, type TimelineBucket, type TimelineClass, type TimelineSection } from '../types';
+import { TIMELINE_CLASSES, type Report, type ReportFinding, type ReportIncident, type Reporter, type TimelineBucket, type TimelineClass, type TimelineSection } from '../types';
 import { renderRules, type RuleTarget } from '../rules';
 import { CSS, JS } from './assets';
 import { timelineSvg } from './chart';
@@ -18,6 +18,7 @@ import { at, num, obj, rows, str, strs } from './read';
 import { sameMinute } from '../../core/units';
 import { evidenceLineSummary, inputFormats, type EvidenceFormats } from '../evidence';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
+import { groupIncidents } from '../../core/incidents';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -111,6 +112,34 @@ export function readFindings(v: unknown): ReportFinding[] {
       related: strs(f['related']),
     }];
   });
+}
+
+/**
+ * The report's incidents as the reporter needs them: the saved ones when every entry is well formed and names only
+ * findings of the report, else (an older report, or a hand-edited one) grouped from its findings now.
+ */
+export function readIncidents(v: unknown, findings: readonly ReportFinding[]): ReportIncident[] {
+  const ids = new Set(findings.map((f) => f.id));
+  if (Array.isArray(v)) {
+    const out = rows(v).flatMap((x): ReportIncident[] => {
+      const id = str(x['id']);
+      const start = str(at(x, 'window', 'start'));
+      const end = str(at(x, 'window', 'end'));
+      const parts = strs(x['findings']).map((f) => f.replace(/[^\w-]/g, ''));
+      if (id === null || start === null || end === null || parts.length === 0 || !parts.every((f) => ids.has(f))) return [];
+      return [{
+        id: id.replace(/[^\w-]/g, ''),
+        title: str(x['title']) ?? '',
+        severity: severity(x['severity']),
+        findings: parts,
+        window: { start, end },
+        subjects: rows(x['subjects']).map((s) => ({ type: str(s['type']) ?? '', value: str(s['value']) ?? '' })),
+        detectors: strs(x['detectors']),
+      }];
+    });
+    if (out.length === v.length) return out;
+  }
+  return groupIncidents(findings);
 }
 
 /** The timeline section, or null when absent or malformed. */
@@ -229,6 +258,17 @@ function noRecordNotice(r: Report): Html {
   return ws.length === 0 ? h`` : h`<p class="notice">${ws.map((w) => w.message)}</p>`;
 }
 
+/** One row per incident, linking to its headline finding: severity, title, its findings' count and detectors, window, subjects. */
+function incidentsTable(incidents: readonly ReportIncident[]): Html {
+  const subjects = (i: ReportIncident): string => {
+    const shown = i.subjects.slice(0, 3).map((s) => `${s.type} ${s.value}`).join(', ');
+    return i.subjects.length > 3 ? `${shown} and ${int(i.subjects.length - 3)} more` : shown;
+  };
+  const rowsHtml = incidents.map((i) => h`<tr id="i-${i.id}"><td><span class="badge sev-${i.severity}">${i.severity}</span></td><td class="k"><a href="#f-${i.findings[0] ?? ''}">${i.title}</a></td><td class="n">${int(i.findings.length)}</td><td>${i.detectors.join(', ')}</td><td>${when(i.window.start)} → ${when(i.window.end)}</td><td class="k mono">${subjects(i)}</td></tr>`);
+  return h`<h3>Incidents <span class="muted">(${int(incidents.length)} from ${int(incidents.reduce((a, i) => a + i.findings.length, 0))} findings)</span></h3>
+<table id="incidents"><thead><tr><th>severity</th><th>incident</th><th class="n">findings</th><th>detectors</th><th>window (UTC)</th><th>subjects</th></tr></thead><tbody>${rowsHtml}</tbody></table>`;
+}
+
 function findingsSection(findings: readonly ReportFinding[], r: Report): Html {
   // Evidence lines are parsed with the format their input was read with (a saved report may lack it: then detected).
   const formats = inputFormats(rows(r.inputs).flatMap((i) => { const path = str(i['path']); return path === null ? [] : [{ path, format: str(i['format']) }]; }), obj(r.options));
@@ -236,6 +276,7 @@ function findingsSection(findings: readonly ReportFinding[], r: Report): Html {
   const anyRules = findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'));
   return h`<section id="findings"><h2>Findings <span class="muted">(${int(findings.length)})</span></h2>
 ${!detectorsRan(r) ? h`<p class="notice">Detectors not run (${notRunBecause(r)}): no finding was looked for.</p>` : findings.length === 0 ? h`<p class="muted">No findings: nothing unusual was detected.</p>` : ''}
+${findings.length > 0 ? incidentsTable(readIncidents(r.incidents, findings)) : ''}
 ${anyRules ? rulesBlock(findings, 'All proposed rules (nginx, HAProxy, AWS WAF)') : ''}
 <div id="findings-list">${sorted.map((f) => findingArticle(f, formats))}</div></section>`;
 }
