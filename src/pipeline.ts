@@ -19,7 +19,7 @@ import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/dete
 import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser } from './formats/types';
 import { hasSlots, type FreshRecord } from './formats/shared/record';
-import { behindProxyDiagnostic, newTally, trustedOf, withTrust } from './trust';
+import { behindProxyDiagnostic, newTally, peerRows, trustedOf, withTrust, type PeerRow } from './trust';
 import { alternatesFor, formatsTaken, mixedDiagnostic, withAlternates, type FormatTally } from './mixed';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
@@ -64,6 +64,8 @@ export interface InputSummary {
   formats?: Record<string, number>;
   /** The format that read the first lines as well as the detected one and lost the tie (absent: no tie). */
   runnerUp?: string;
+  /** The input's first peers as trust.ts tallied them (without --trust-proxy): the run's proxies are read from them. */
+  peers?: readonly PeerRow[];
 }
 
 /** Receives every record (in read order: merged by time where inputs overlap, runInputs) and every diagnostic. */
@@ -495,6 +497,7 @@ class InputReader {
       summary.formats = taken;
       sink.diagnostic(mixedDiagnostic(this.file, taken));
     }
+    if (this.options.trustProxy === undefined && this.tally.peers.size > 0) summary.peers = peerRows(this.tally);
     const proxy = this.options.trustProxy === undefined ? behindProxyDiagnostic(this.file, this.tally, summary.records + summary.filtered) : null;
     if (proxy) sink.diagnostic(proxy);
   }
