@@ -2,8 +2,8 @@
  * Error spikes: 5xx answers (and load-balancer-generated 460/463/502/503/504 where no target answered) per minute,
  * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes). 501
  * and answers to methods a site does not serve are the client's doing and not counted (aggregate/subject-minutes.ts).
- * A spike whose errors at most 3 clients drew (80% of them) while the other clients' requests did not spike is those
- * clients' finding (subject ip, medium, one per client and window, naming its endpoints), not an outage. A
+ * A spike whose errors at most 3 clients drew (80% of them) while the rest of its requests did not spike carries
+ * caused_by and the client's share (causedMetrics); the stage makes it that client's finding (guards/client-errors.ts). A
  * minute with fewer than minErrors errors (a quiet target at night) is judged with the 5 minutes around it.
  * One incident, one finding: when one target fails while the others do not, the endpoint (and overall) spikes whose
  * errors came mostly from it are folded into the target's finding, which names them.
@@ -41,7 +41,10 @@ interface Run {
   peakRate: number;
   evidence: SourceRef[];
   byTarget: Map<string, number>;
+  /** Errors by client. */
   byClient: Map<string, number>;
+  /** The clients whose requests drew the run's errors, when few did and the others were served normally (clientCaused). */
+  causedBy?: [string, number][] | null;
 }
 
 export default defineDetector({
@@ -158,34 +161,8 @@ export function judgeErrorSpikes(state: SubjectMinutes, o: ErrorSpikeOptions, ev
     else folded.set(into, [r]);
     return false;
   });
-  // Errors one client (or a few) drew while the others were served normally are those clients' doing, not an outage.
-  const outages: Run[] = [];
-  const byClient = new Map<string, { dom: [string, number][]; run: Run }[]>();
-  for (const run of kept) {
-    const dom = clientCaused(run, o);
-    if (dom === null) outages.push(run);
-    else {
-      const client = dom[0]?.[0] ?? '';
-      const list = byClient.get(client) ?? [];
-      list.push({ dom, run });
-      byClient.set(client, list);
-    }
-  }
-  const out = outages.map((run) => toFinding(run, folded.get(run) ?? [], evidenceLimit));
-  for (const [client, list] of [...byClient].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    list.sort((a, b) => a.run.start - b.run.start || (a.run.kind < b.run.kind ? -1 : a.run.kind > b.run.kind ? 1 : 0));
-    let group: { dom: [string, number][]; run: Run }[] = [];
-    for (const x of list) {
-      const last = group.length > 0 ? Math.max(...group.map((g) => g.run.last)) : Number.NEGATIVE_INFINITY;
-      if (group.length > 0 && x.run.start > last + 2) {
-        out.push(clientFinding(client, group, evidenceLimit));
-        group = [];
-      }
-      group.push(x);
-    }
-    if (group.length > 0) out.push(clientFinding(client, group, evidenceLimit));
-  }
-  return out;
+  for (const run of kept) run.causedBy = clientCaused(run, o);
+  return kept.map((run) => toFinding(run, folded.get(run) ?? [], evidenceLimit));
 }
 
 /** Clients that made most of a run's errors: the fewest making 80% or more of them, when at most this many do. */
@@ -195,8 +172,8 @@ const MIN_OTHER_ERRORS = 3;
 
 /**
  * The clients whose requests drew a run's errors (errors by client, most first), when at most MAX_CAUSING_CLIENTS
- * made 80% of them and the other clients' requests in the run did not spike (fewer than MIN_OTHER_ERRORS errors, or
- * a rate under minRate or under factor × the baseline); null when the errors are spread (an outage).
+ * made 80% of them and the rest of the run's requests did not spike (fewer than MIN_OTHER_ERRORS errors, or a rate
+ * under minRate or under factor × the baseline); null when the errors are spread (an outage).
  */
 function clientCaused(run: Run, o: ErrorSpikeOptions): [string, number][] | null {
   const ranked = [...run.byClient].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -214,35 +191,15 @@ function clientCaused(run: Run, o: ErrorSpikeOptions): [string, number][] | null
   return othersSpike ? null : dom;
 }
 
-/** One finding for the runs (all traffic, endpoints, targets) whose errors one client's requests drew. */
-function clientFinding(client: string, group: readonly { dom: [string, number][]; run: Run }[], evidenceLimit: number): Finding {
-  // The widest run (all traffic when there is one) gives the totals.
-  const main = [...group].sort((a, b) => b.run.errors - a.run.errors || (a.run.kind === 'global' ? -1 : 1))[0] ?? group[0];
-  if (main === undefined) throw new Error('empty group');
-  const { run, dom } = main;
-  const mine = dom[0]?.[1] ?? 0;
-  const others = dom.slice(1).map(([ip]) => ip);
-  const endpoints = [...new Set(group.filter((g) => g.run.kind === 'endpoint').map((g) => g.run.value))].sort();
-  const targets = [...new Set(group.filter((g) => g.run.kind === 'target').map((g) => g.run.value))].sort();
-  const start = Math.min(...group.map((g) => g.run.start));
-  const last = Math.max(...group.map((g) => g.run.last));
-  const otherErrors = run.errors - dom.reduce((sum, [, n]) => sum + n, 0);
-  const otherRequests = run.requests - dom.reduce((sum, [, n]) => sum + n, 0);
-  const share = run.errors ? mine / run.errors : 0;
-  const evidence: SourceRef[] = [];
-  for (const g of group) for (const e of g.run.evidence) if (!evidence.some((x) => x.file === e.file && x.line === e.line)) pushEvidence(evidence, e, evidenceLimit * 2);
+/**
+ * The metrics that say few clients drew a run's errors (the stage reframes such a finding as theirs unless the
+ * client is a proxy of the run: detect/guards/client-errors.ts).
+ */
+function causedMetrics(run: Run, dom: readonly [string, number][]): Record<string, number | string> {
+  const made = dom.reduce((sum, [, n]) => sum + n, 0);
   return {
-    detector: 'error-spike', severity: 'medium', confidence: r2(Math.min(0.95, 0.6 + share * 0.3)),
-    title: `${client}: its requests drew ${fmt(mine, 0)} server errors, ${fmt(share * 100)}% of the ${run.kind === 'global' ? "site's" : `${run.value}'s`} errors${others.length > 0 ? ` (with ${others.join(', ')})` : ''}${endpoints.length > 0 ? ` on ${fmt(endpoints.length, 0)} endpoint${endpoints.length === 1 ? '' : 's'}` : ''} — ${otherRequests > 0 ? `the other clients got ${fmt(otherErrors, 0)} errors in ${fmt(otherRequests, 0)} requests` : 'it was the only client then'}: not an outage`,
-    subject: { type: 'ip', value: client }, startMs: start * 60_000, endMs: (last + 1) * 60_000,
-    metrics: {
-      client_errors: mine, client_error_share: r2(share), errors: run.errors, requests: run.requests, peak_error_rate: r2(run.peakRate),
-      other_errors: otherErrors, other_requests: otherRequests, causing_clients: dom.map(([ip]) => ip).join(' '),
-      endpoints_affected: endpoints.length, endpoints: endpoints.slice(0, 10).join(', ') || null, targets: targets.slice(0, 10).join(', ') || null,
-    },
-    explanation: `At most ${MAX_CAUSING_CLIENTS} clients made 80% or more of the spike's errors and the other clients' requests in the same minutes did not spike (under ${MIN_OTHER_ERRORS} errors, or under the error-rate thresholds): the errors are what these clients sent (input the site fails on, or a method it does not serve), not a failure of the site. An outage needs errors spread over more clients.`,
-    evidence: sortEvidence(evidence).slice(0, evidenceLimit),
-    actions: [{ type: 'investigate', subject: client, window: `${isoTime(start * 60_000)}/${isoTime((last + 1) * 60_000)}`, why: "look at what this client sent: requests the site fails on (a bug it may be probing for); see its other findings (scanner, burst) for what to do about it" }],
+    caused_by: dom.map(([ip]) => ip).join(' '), client_errors: dom[0]?.[1] ?? 0,
+    client_error_share: r2(run.errors ? (dom[0]?.[1] ?? 0) / run.errors : 0), other_errors: run.errors - made, other_requests: run.requests - made,
   };
 }
 
@@ -263,6 +220,7 @@ function toFinding(run: Run, folded: readonly Run[], evidenceLimit: number): Fin
     metrics: {
       peak_errors_per_minute: run.peak, peak_error_rate: r2(run.peakRate), error_rate: r2(rate), baseline_error_rate: Math.round(base * 10_000) / 10_000, errors: run.errors, requests: run.requests, lb_generated_share: r2(lbShare),
       ...(folded.length > 0 ? { endpoints_affected: endpoints.length, endpoints: endpoints.slice(0, 10).join(', ') || null } : {}),
+      ...(run.causedBy ? causedMetrics(run, run.causedBy) : {}),
     },
     explanation: `Per-minute 5xx rate against the median per-minute rate of the same subject over the whole period.${folded.length > 0 ? ' The other targets stayed healthy in this window, and most errors of the endpoints listed came from this target: they are this incident, not separate ones.' : ''}`,
     evidence: sortEvidence(run.evidence).slice(0, evidenceLimit),

@@ -17,6 +17,7 @@ import type { EvidenceOrder } from '../aggregate/types';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { guardFindings, type GuardFacts } from './guards/action-guards';
 import { foldProxyFindings } from './guards/proxy-fold';
+import { foldClientErrors } from './guards/client-errors';
 
 /** Which detectors run and with which option overrides. */
 export interface DetectorSelection {
@@ -118,12 +119,12 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
 }
 
 /**
- * Sorts, ids and cross-references findings, after the folds (one incident, one finding), the proxies' findings held
- * in their proxy-traffic finding, and the action guards (detect/action-guards.ts) applied to every action.
+ * Sorts, ids and cross-references findings, after the folds (one incident, one finding), one client's error spikes
+ * made its finding (guards/client-errors.ts), the proxies' findings held in their proxy-traffic finding, and the action guards (detect/action-guards.ts) applied to every action.
  */
 export function toReport(all: readonly Finding[], facts?: RunFacts): ReportFinding[] {
   const folded = foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all)));
-  const proxied = facts === undefined ? folded : foldProxyFindings(folded, facts.proxies);
+  const proxied = facts === undefined ? folded : foldProxyFindings(foldClientErrors(folded, facts.proxies), facts.proxies);
   const findings = facts?.guards ? guardFindings(proxied, facts.guards) : proxied;
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   const withIds = findings.map((f) => ({

@@ -7,6 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { analyze, type AnalyzeOptions } from '../../src/analysis';
+import { expandInputs } from '../../src/input/expand';
+import { renderJson } from '../../src/report/json';
 
 interface F { detector: string; severity: string; title: string; subject: { type: string; value: string }; actions: Record<string, unknown>[] }
 
@@ -85,6 +88,24 @@ describe('traffic through one proxy address (issue 19 items 4 and 6)', () => {
       expect(rules).not.toMatch(new RegExp(`(deny|src|")\\s*${peer.replace(/\./g, '\\.')}(/32)?[;"\\s]`));
       expect(rules).toContain(`no block or rate limit on ${peer}`);
     }
+  });
+
+  it('gives the same report sharded over worker threads (the proxies are read from each input summary)', async () => {
+    const rows = [...people('10.0.0.5', true), ...scanner('10.0.0.5', true)].sort((a, b) => a.ms - b.ms);
+    const dir = mkdtempSync(join(tmpdir(), 'lbua-i19-'));
+    const half = Math.floor(rows.length / 2);
+    writeFileSync(join(dir, 'access.log.1'), `${rows.slice(0, half).map((r) => r.text).join('\n')}\n`);
+    writeFileSync(join(dir, 'access.log'), `${rows.slice(half).map((r) => r.text).join('\n')}\n`);
+    const inputs = expandInputs([join(dir, 'access.log.1'), join(dir, 'access.log')]).inputs;
+    const options: AnalyzeOptions = {
+      format: 'auto', strict: false, maxLineLength: 65_536, from: null, to: null, top: 10, maxWarnings: 20, minTaskBytes: 1,
+      detectors: { only: null, disabled: [], overrides: {}, evidenceLimit: 5 },
+    };
+    const one = await analyze(inputs, { ...options, jobs: 1 });
+    const two = await analyze(inputs, { ...options, jobs: 2 });
+    expect(two.workers).toBe(2);
+    expect(one.report.findings.some((f) => f.detector === 'proxy-traffic' && f.subject.value === '10.0.0.5')).toBe(true);
+    expect(renderJson(two.report)).toBe(renderJson(one.report));
   });
 
   it('with --trust-proxy the forwarded scanner is judged, and blocked', () => {

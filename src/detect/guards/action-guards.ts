@@ -58,19 +58,19 @@ export function asnGuardReason(asn: number, facts: GuardFacts): string | null {
 }
 
 /** A `no-block` action: what was not proposed and why. */
-function noBlock(subject: string, what: 'block' | 'rate limit', reason: string): Action {
+function noBlock(subject: string, what: string, reason: string): Action {
   return { type: 'no-block', subject, why: `no ${what} on ${subject}: ${reason}` };
 }
 
 /** The actions of a finding with the guards applied. */
 export function guardActions(actions: readonly Action[], facts: GuardFacts): Action[] {
   const out: Action[] = [];
-  const held: Action[] = [];
-  const seen = new Set<string>();
+  // One no-block action per value, in order of first mention: "block", "rate limit", or both.
+  const held = new Map<string, { what: Set<string>; reason: string }>();
   const hold = (subject: string, what: 'block' | 'rate limit', reason: string): void => {
-    if (seen.has(subject)) return;
-    seen.add(subject);
-    held.push(noBlock(subject, what, reason));
+    const h = held.get(subject);
+    if (h === undefined) held.set(subject, { what: new Set([what]), reason });
+    else h.what.add(what);
   };
   for (const a of actions) {
     if (a.type === 'block') {
@@ -91,7 +91,7 @@ export function guardActions(actions: readonly Action[], facts: GuardFacts): Act
       else hold(a.scope, 'rate limit', why);
     } else out.push(a);
   }
-  return [...out, ...held];
+  return [...out, ...[...held].map(([subject, h]) => noBlock(subject, h.what.size === 2 ? 'block or rate limit' : [...h.what].join(''), h.reason))];
 }
 
 /** Findings with the guards applied to their actions. */

@@ -41,8 +41,8 @@ export function foldProxyFindings(findings: readonly Finding[], proxies: Readonl
     const top = hs[0]?.severity ?? 'low';
     const severity: Severity = rank(top) < rank('medium') ? 'medium' : top;
     if (hs.length === 0) continue;
-    const start = Math.min(...hs.map((f) => f.startMs));
-    const end = Math.max(...hs.map((f) => f.endMs));
+    const start = hs.reduce((m, f) => Math.min(m, f.startMs), Number.POSITIVE_INFINITY);
+    const end = hs.reduce((m, f) => Math.max(m, f.endMs), Number.NEGATIVE_INFINITY);
     const list = hs.map((f) => `${f.detector} (${f.severity}): ${f.title}`);
     folds.push({
       detector: 'proxy-traffic', severity, confidence: 0.9,
