@@ -53,4 +53,25 @@ for (const seed of seeds) {
     for (const f of [...loud, ...extra]) console.log(`       ${quiet.includes(f) ? 'clean' : 'extra'} ${f.severity} ${f.detector}: ${f.title}`);
   }
 }
+// Issue 19, proxy-fronted site (helper "guards"): the small scenario of each seed with every request logged from one
+// proxy address. The clean twin must give no high or critical finding; on the incident log no finding but the
+// proxy's own proxy-traffic one may judge the proxy as a client, and no rules file may block or limit it.
+const PROXY = '198.51.100.20';
+for (const seed of seeds) {
+  const [n, hours] = parse(opt('small', '20000x3'))[0] ?? [20000, 3];
+  const name = `s${seed}-n${n}-h${hours}-proxy`;
+  const common = ['-n', String(n), '--hours', String(hours), '--seed', String(seed), '--via-proxy', PROXY];
+  const inc = join(dir, `${name}-incidents.log.gz`);
+  const clean = join(dir, `${name}-clean.log.gz`);
+  lbua(['generate', ...common, '--incident', 'all', '-o', inc]);
+  lbua(['generate', ...common, '-o', clean]);
+  const loud = findings(clean).filter((f) => f.severity === 'high' || f.severity === 'critical');
+  const got = findings(inc);
+  const blamed = got.filter((f) => f.detector !== 'proxy-traffic' && (f.subject.value === PROXY || f.metrics.client_ip === PROXY));
+  const said = got.some((f) => f.detector === 'proxy-traffic' && f.subject.value === PROXY);
+  const ruled = ['nginx', 'haproxy', 'aws-waf'].filter((t) => new RegExp(`(deny |src |"|    )${PROXY.replace(/\./g, '\\.')}(/32)?[;" ]`).test(lbua(['analyze', inc, '--emit-rules', t])));
+  const bad = loud.length > 0 || blamed.length > 0 || !said || ruled.length > 0;
+  failed ||= bad;
+  console.log(`${bad ? 'FAIL' : 'ok  '} ${name.padEnd(18)} proxy ${said ? 'said' : 'NOT said'}; blamed ${blamed.length ? blamed.map((f) => `${f.severity} ${f.detector}`).join(', ') : '-'}; rules on it ${ruled.length ? ruled.join(', ') : '-'}; clean ${loud.length ? loud.map((f) => `${f.severity} ${f.detector}`).join(', ') : '-'}`);
+}
 process.exit(failed ? 1 : 0);

@@ -60,6 +60,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly minTaskBytes?: number;
   /** Caps on state keyed by input values (default DEFAULT_LIMITS; tests lower them). */
   readonly limits?: Limits;
+  /** Share of all requests above which no block or rate limit is proposed for an address, network or ASN (0.05). */
+  readonly guardShare?: number;
 }
 
 /**

@@ -19,7 +19,9 @@ import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections,
 import { inputsWithoutRecordsDiagnostic } from './empty-run';
 import { attachEvidenceText } from './report/evidence';
 import { VERSION } from './version';
-import { detectorOptions, mergeRaw, selectedDetectors } from './detect/stage';
+import { detectorOptions, mergeRaw, selectedDetectors, type RunFacts } from './detect/stage';
+import { DEFAULT_GUARD_SHARE, guardFactsOf } from './detect/guards/action-guards';
+import { runProxies } from './trust';
 import { createCore, STAGES, type AnalyzeOptions, type StageFactory } from './analysis-core';
 import { groupIncidents } from './core/incidents';
 
@@ -75,7 +77,7 @@ async function analyzeInputs(
     if (sharded !== null) {
       addCapNotes(diags, sharded.caps, sharded.traffic);
       return buildReport(sharded.workers, inputs, ordered, sharded.summaries, sharded.traffic, diags, options, {
-        full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings]) : []), detectorsRan: sharded.detectorsRan,
+        full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings], runFacts(sharded.traffic, sharded.summaries, options)) : []), detectorsRan: sharded.detectorsRan,
       });
     }
     // The inputs overlap in time: read them again, merged by time, on this thread (runSharded added no diagnostic).
@@ -93,8 +95,20 @@ async function analyzeInputs(
   const result = core.finish();
   addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic, diags, options, {
-    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings]) : []), detectorsRan: result.detectorsRan,
+    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings], runFacts(result.traffic, summaries, options)) : []), detectorsRan: result.detectorsRan,
   });
+}
+
+/**
+ * What the findings are judged against at the end: the run's proxies (none with --trust-proxy: the clients are
+ * already the forwarded ones) and the action guards' facts (client counts of the traffic summary, ASNs by geo).
+ */
+function runFacts(traffic: TrafficProfile, summaries: readonly InputSummary[], options: AnalyzeOptions): RunFacts {
+  const total = traffic.requestCount;
+  const proxies = options.trustProxy === undefined ? runProxies(summaries.flatMap((s) => s.peers ?? []), total) : new Map<string, string>();
+  const geo = options.geo ?? null;
+  const asnOf = geo === null ? null : (ip: string): number | null => geo.lookup(ip)?.asn ?? null;
+  return { proxies, guards: guardFactsOf(traffic.clientRequests(), total, options.guardShare ?? DEFAULT_GUARD_SHARE, asnOf, proxies) };
 }
 
 /**

@@ -20,7 +20,7 @@ import { formatSet, type FormatSpec } from './formats/registry';
 import type { FormatParser, ParseContext } from './formats/types';
 import { hasSlots, type FreshRecord } from './formats/shared/record';
 import { parseLine } from './formats/shared/split';
-import { behindProxyDiagnostic, newTally, trustedOf, withTrust } from './trust';
+import { behindProxyDiagnostic, newTally, peerRows, trustedOf, withTrust, type PeerRow } from './trust';
 import { alternatesFor, formatsTaken, mixedDiagnostic, withAlternates, type FormatTally } from './mixed';
 
 /** How the pipeline reads and parses. Built by cli/options.ts. */
@@ -71,6 +71,8 @@ export interface InputSummary {
    * records + filtered + skipped + malformed. Absent when no line held several.
    */
   packed?: { lines: number; entries: number };
+  /** The input's first peers as trust.ts tallied them (without --trust-proxy): the run's proxies are read from them. */
+  peers?: readonly PeerRow[];
 }
 
 /** Receives every record (in read order: merged by time where inputs overlap, runInputs) and every diagnostic. */
@@ -502,6 +504,7 @@ class InputReader {
       summary.formats = taken;
       sink.diagnostic(mixedDiagnostic(this.file, taken));
     }
+    if (this.options.trustProxy === undefined && this.tally.peers.size > 0) summary.peers = peerRows(this.tally);
     const proxy = this.options.trustProxy === undefined ? behindProxyDiagnostic(this.file, this.tally, summary.records + summary.filtered) : null;
     if (proxy) sink.diagnostic(proxy);
   }

@@ -9,17 +9,53 @@ import type { Diagnostic } from './core/types';
 import type { FormatParser, ParseResult } from './formats/types';
 import type { FreshRecord } from './formats/shared/record';
 import { parseTrustedProxies, realClient, type TrustedProxies } from './enrich/trusted-proxy';
+import { detach } from './core/text';
+import { hash32 } from './core/hll';
+import { parseIp, specialRange } from './enrich/geo/ip';
 
-/** Peers of records that carry a forwarded address, counted for the hint (at most PEERS distinct ones). */
-export interface ForwardedTally {
+/** One peer's tally: its records, those carrying a forwarded address, and its distinct agents (hashes, at most AGENTS). */
+export interface PeerTally {
+  requests: number;
   forwarded: number;
-  readonly peers: Map<string, number>;
+  readonly agents: Set<number>;
 }
 
+/**
+ * The first PEERS distinct peers of an input, tallied on every record (a proxy carrying most of the traffic is
+ * among an input's first peers), and the records that carry a forwarded address.
+ */
+export interface ForwardedTally {
+  forwarded: number;
+  readonly peers: Map<string, PeerTally>;
+}
+
+/** A peer's tally as an input summary carries it: [address, requests, forwarded, distinct agents]. */
+export type PeerRow = readonly [string, number, number, number];
+
 const PEERS = 16;
+/** Distinct agents tallied per peer: "many agents" is this many. */
+export const AGENTS = 8;
 
 export function newTally(): ForwardedTally {
   return { forwarded: 0, peers: new Map() };
+}
+
+/** The tally's peers as rows, sorted by address (plain data: it travels in the input summary). */
+export function peerRows(tally: ForwardedTally): PeerRow[] {
+  return [...tally.peers].map(([ip, p]): PeerRow => [ip, p.requests, p.forwarded, p.agents.size]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function tallyPeer(tally: ForwardedTally, peer: string | null, agent: string | null, forwarded: boolean): void {
+  if (peer === null) return;
+  let p = tally.peers.get(peer);
+  if (p === undefined) {
+    if (tally.peers.size >= PEERS) return;
+    p = { requests: 0, forwarded: 0, agents: new Set() };
+    tally.peers.set(detach(peer), p);
+  }
+  p.requests++;
+  if (forwarded) p.forwarded++;
+  if (agent !== null && p.agents.size < AGENTS) p.agents.add(hash32(agent));
 }
 
 /** The trusted ranges of --trust-proxy, parsed once per input (null without the option). */
@@ -34,13 +70,10 @@ export function withTrust(format: FormatParser, trusted: TrustedProxies | null, 
     if (r.kind !== 'record' || ctx.detecting === true) return r;
     const rec = r.record;
     const fwd = rec.forwardedFor ?? null;
+    if (trusted === null) tallyPeer(tally, rec.clientIp, rec.userAgent, fwd !== null);
     if (fwd === null) return r;
     tally.forwarded++;
-    if (trusted === null) {
-      const peer = rec.clientIp;
-      if (peer !== null && (tally.peers.has(peer) || tally.peers.size < PEERS)) tally.peers.set(peer, (tally.peers.get(peer) ?? 0) + 1);
-      return r;
-    }
+    if (trusted === null) return r;
     const client = realClient(rec.clientIp, fwd, trusted);
     if (client !== rec.clientIp) {
       const w = rec as FreshRecord;
@@ -61,7 +94,7 @@ export function withTrust(format: FormatParser, trusted: TrustedProxies | null, 
 export function behindProxyDiagnostic(file: string, tally: ForwardedTally, records: number): Diagnostic | null {
   if (records < 20 || tally.forwarded * 2 <= records) return null;
   // The peers tallied (at most PEERS: a load balancer's node per zone, a CDN's edges) carrying most of the traffic.
-  const peers = [...tally.peers].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const peers = [...tally.peers].map(([ip, p]): [string, number] => [ip, p.forwarded]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const carried = peers.reduce((s, [, n]) => s + n, 0);
   if (peers.length === 0 || carried * 5 <= records * 4) return null;
   const share = Math.round((carried / records) * 100);
@@ -72,4 +105,40 @@ export function behindProxyDiagnostic(file: string, tally: ForwardedTally, recor
     message: `${file}: ${share}% of the requests come from ${peers.length === 1 ? shown[0] : `${peers.length} addresses (${shown.join(', ')}${more})`} and carry a forwarded client address: the traffic arrives through proxies, which without --trust-proxy are judged as the clients`,
     hint: `lbua analyze --trust-proxy ${peers.length <= 3 ? shown.join(',') : "<the proxies' CIDR ranges>"} (or --trust-proxy private) reads the client from the forwarded address`,
   };
+}
+
+/**
+ * The proxies of a run read without --trust-proxy, from its inputs' peer rows (summed per address; agents: the most
+ * any input saw), address → why. A peer is a proxy when
+ *   - it made 20 requests or more, at least half of them carry a forwarded address, and it is a private (loopback,
+ *     link-local, CGNAT) address or sent 3 agents or more (one client that adds its own header is not a proxy); or
+ *   - it carries at least half of all requests with AGENTS agents or more (a proxy that logs no forwarded address);
+ *   - or it is a private address carrying 5% of all requests or more with AGENTS agents or more.
+ * Sorted by address.
+ */
+export function runProxies(rows: readonly PeerRow[], total: number): Map<string, string> {
+  const sum = new Map<string, { requests: number; forwarded: number; agents: number }>();
+  for (const [ip, requests, forwarded, agents] of rows) {
+    const s = sum.get(ip) ?? { requests: 0, forwarded: 0, agents: 0 };
+    s.requests += requests;
+    s.forwarded += forwarded;
+    s.agents = Math.max(s.agents, agents);
+    sum.set(ip, s);
+  }
+  const out = new Map<string, string>();
+  for (const [ip, s] of [...sum].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    if (s.requests < 20) continue;
+    const parsed = parseIp(ip);
+    const special = parsed === null ? null : specialRange(parsed);
+    const inside = special === 'private' || special === 'loopback' || special === 'link-local' || special === 'cgnat';
+    const agents = s.agents >= AGENTS ? `${AGENTS}+ agents` : `${s.agents} agent${s.agents === 1 ? '' : 's'}`;
+    const share = total > 0 ? s.requests / total : 0;
+    const pct = `${Math.round(share * 1000) / 10}% of all requests`;
+    if (s.forwarded * 2 >= s.requests && (inside || s.agents >= 3)) {
+      out.set(ip, `${Math.round((s.forwarded / s.requests) * 100)}% of its requests carry a forwarded client address; ${pct}, ${agents}`);
+    } else if (s.agents >= AGENTS && (share >= 0.5 || (inside && share >= 0.05))) {
+      out.set(ip, `${inside ? `a ${special === 'cgnat' ? 'CGNAT' : special} address carrying` : 'carries'} ${pct} with ${agents}`);
+    }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
  * Requests and errors per minute of each subject: all traffic, each target, each endpoint. Per (subject, minute):
- * requests, errors (5xx, and the load balancer's 460/463), errors the load balancer made itself (no target
- * answered), the first evidence of the errors and, for endpoints and all traffic, errors by target. The error-spike
+ * requests, errors (5xx, and the load balancer's 460/463, but not 501 nor answers to methods a site does not serve:
+ * isServerError), errors the load balancer made itself (no target answered), the first evidence of the errors, errors
+ * by client (at most 64 per cell) and, for endpoints and all traffic, errors by target. The error-spike
  * judge reads it (detect/error-spike.ts).
  * Memory: cells exist only for minutes a subject had requests; at most `maxSubjects` targets and as many endpoints
  * are kept (the busiest: the lightest are evicted, CappedMap's policy, and counted), at most 64 targets per cell.
@@ -21,6 +22,8 @@ export interface MinuteCell {
   lb: number;
   evidence: SourceRef[] | null;
   byTarget: Map<string, number> | null;
+  /** Errors by client address (at most CELL_CLIENTS, the first seen): whose requests drew them. */
+  byClient: Map<string, number> | null;
 }
 
 /** A subject's series: its cells by minute, and its requests in all (its weight against the cap). */
@@ -38,19 +41,32 @@ export type SubjectKind = 'global' | 'target' | 'endpoint';
 const LB_CODES = new Set([460, 463, 502, 503, 504]);
 /** Targets counted per error cell. */
 const CELL_TARGETS = 64;
+/** Clients counted per error cell. */
+const CELL_CLIENTS = 64;
+/** Methods a site serves: an error answered to any other (CONNECT, PROPFIND, SEARCH…) or to no parsable method is the client's doing. */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
-/** Serialized form: per kind, [subject, [[minute, n, e, lb, [[file, line]...] | null, [[target, n]...] | null]...]]. */
+/** Serialized form: per kind, [subject, [[minute, n, e, lb, [[file, line]...] | null, [[target, n]...] | null, [[client, n]...] | null]...]]. */
 export interface SubjectMinutesJson {
   readonly kind: 'subject-minutes';
   readonly maxSubjects: number;
   readonly evidenceLimit: number;
-  readonly subjects: Readonly<Record<SubjectKind, readonly (readonly [string, readonly (readonly [number, number, number, number, readonly (readonly [string, number])[] | null, readonly (readonly [string, number])[] | null])[]])[]>>;
+  readonly subjects: Readonly<Record<SubjectKind, readonly (readonly [string, readonly (readonly [number, number, number, number, readonly (readonly [string, number])[] | null, readonly (readonly [string, number])[] | null, readonly (readonly [string, number])[] | null])[]])[]>>;
   readonly stats: Readonly<Record<'target' | 'endpoint', CapStats>>;
 }
 
 /** True for an answer the error series counts as an error. */
 export function isError(status: number | null): boolean {
   return status !== null && (status >= 500 || status === 460 || status === 463);
+}
+
+/**
+ * True for an error the server made, not the client: 501 (a method the server does not implement) and any answer
+ * to a method a site does not serve (CONNECT host:25, PROPFIND, SEARCH…) or to a request line with no method are
+ * the client's doing, not a failure of the site.
+ */
+export function isServerError(status: number | null, method: string | null): boolean {
+  return isError(status) && status !== 501 && method !== null && SERVED_METHODS.has(method);
 }
 
 export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJson> {
@@ -66,7 +82,7 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
   /** Counts one record. */
   add(r: EnrichedRecord): void {
     const st = r.status;
-    const err = isError(st);
+    const err = isServerError(st, r.method);
     const lb = err && st !== null && LB_CODES.has(st) && r.backendStatus === null;
     const m = Math.floor(r.startMs / 60_000);
     this.count(this.global, m, err, lb, r, true);
@@ -77,7 +93,7 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
   private count(s: Subject, m: number, err: boolean, lb: boolean, r: EnrichedRecord, byTarget: boolean): void {
     let c = s.lastMinute === m ? s.lastCell : s.cells.get(m);
     if (c === undefined || c === null) {
-      c = { n: 0, e: 0, lb: 0, evidence: null, byTarget: null };
+      c = { n: 0, e: 0, lb: 0, evidence: null, byTarget: null, byClient: null };
       s.cells.set(m, c);
     }
     s.lastMinute = m;
@@ -89,6 +105,12 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
     if (lb) c.lb++;
     c.evidence ??= [];
     if (c.evidence.length < this.evidenceLimit) c.evidence.push(r.source);
+    if (r.clientIp !== null) {
+      c.byClient ??= new Map();
+      const n = c.byClient.get(r.clientIp);
+      if (n === undefined && c.byClient.size < CELL_CLIENTS) c.byClient.set(detach(r.clientIp), 1);
+      else if (n !== undefined) c.byClient.set(r.clientIp, n + 1);
+    }
     if (byTarget && r.backend !== null) {
       c.byTarget ??= new Map();
       const n = c.byTarget.get(r.backend);
@@ -126,11 +148,12 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
   }
 
   toJSON(): SubjectMinutesJson {
-    const series = (entries: Iterable<[string, Subject]>): [string, [number, number, number, number, [string, number][] | null, [string, number][] | null][]][] =>
+    const series = (entries: Iterable<[string, Subject]>): [string, [number, number, number, number, [string, number][] | null, [string, number][] | null, [string, number][] | null][]][] =>
       [...entries].map(([key, s]) => [key, [...s.cells].sort((a, b) => a[0] - b[0]).map(([m, c]) => [
         m, c.n, c.e, c.lb,
         c.evidence === null ? null : c.evidence.map((e): [string, number] => [e.file, e.line]),
         c.byTarget === null ? null : [...c.byTarget],
+        c.byClient === null ? null : [...c.byClient],
       ])]);
     return {
       kind: 'subject-minutes',
@@ -144,8 +167,8 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
   static fromJSON(j: SubjectMinutesJson): SubjectMinutes {
     const out = new SubjectMinutes(j.maxSubjects, j.evidenceLimit);
     const load = (s: Subject, cells: SubjectMinutesJson['subjects']['global'][number][1]): void => {
-      for (const [m, n, e, lb, ev, bt] of cells) {
-        s.cells.set(m, { n, e, lb, evidence: ev === null ? null : ev.map(([file, line]) => ({ file, line })), byTarget: bt === null ? null : new Map(bt) });
+      for (const [m, n, e, lb, ev, bt, bc] of cells) {
+        s.cells.set(m, { n, e, lb, evidence: ev === null ? null : ev.map(([file, line]) => ({ file, line })), byTarget: bt === null ? null : new Map(bt), byClient: bc === null ? null : new Map(bc) });
         s.requests += n;
       }
     };
@@ -176,9 +199,16 @@ function subjectOf(map: CappedMap<Subject>, key: string): Subject {
   return s;
 }
 
+function copyCell(c: MinuteCell): MinuteCell {
+  return {
+    n: c.n, e: c.e, lb: c.lb, evidence: c.evidence === null ? null : [...c.evidence],
+    byTarget: c.byTarget === null ? null : new Map(c.byTarget), byClient: c.byClient === null ? null : new Map(c.byClient),
+  };
+}
+
 function cloneSubject(s: Subject): Subject {
   const out = newSubject();
-  for (const [m, c] of s.cells) out.cells.set(m, { n: c.n, e: c.e, lb: c.lb, evidence: c.evidence === null ? null : [...c.evidence], byTarget: c.byTarget === null ? null : new Map(c.byTarget) });
+  for (const [m, c] of s.cells) out.cells.set(m, copyCell(c));
   out.requests = s.requests;
   return out;
 }
@@ -187,7 +217,7 @@ function mergeSubject(into: Subject, from: Subject, k: number, order: EvidenceOr
   for (const [m, c] of from.cells) {
     const mine = into.cells.get(m);
     if (mine === undefined) {
-      into.cells.set(m, { n: c.n, e: c.e, lb: c.lb, evidence: c.evidence === null ? null : [...c.evidence], byTarget: c.byTarget === null ? null : new Map(c.byTarget) });
+      into.cells.set(m, copyCell(c));
       continue;
     }
     mine.n += c.n;
@@ -200,6 +230,14 @@ function mergeSubject(into: Subject, from: Subject, k: number, order: EvidenceOr
         const had = mine.byTarget.get(t);
         if (had !== undefined) mine.byTarget.set(t, had + n);
         else if (mine.byTarget.size < CELL_TARGETS) mine.byTarget.set(t, n);
+      }
+    }
+    if (c.byClient !== null) {
+      mine.byClient ??= new Map();
+      for (const [t, n] of c.byClient) {
+        const had = mine.byClient.get(t);
+        if (had !== undefined) mine.byClient.set(t, had + n);
+        else if (mine.byClient.size < CELL_CLIENTS) mine.byClient.set(t, n);
       }
     }
   }

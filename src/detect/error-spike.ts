@@ -1,6 +1,9 @@
 /**
  * Error spikes: 5xx answers (and load-balancer-generated 460/463/502/503/504 where no target answered) per minute,
- * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes). A
+ * per target, per endpoint and overall, against the subject's own baseline (median error rate of its minutes). 501
+ * and answers to methods a site does not serve are the client's doing and not counted (aggregate/subject-minutes.ts).
+ * A spike whose errors at most 3 clients drew (80% of them) while the rest of its requests did not spike carries
+ * caused_by and the client's share (causedMetrics); the stage makes it that client's finding (guards/client-errors.ts). A
  * minute with fewer than minErrors errors (a quiet target at night) is judged with the 5 minutes around it.
  * One incident, one finding: when one target fails while the others do not, the endpoint (and overall) spikes whose
  * errors came mostly from it are folded into the target's finding, which names them.
@@ -38,6 +41,10 @@ interface Run {
   peakRate: number;
   evidence: SourceRef[];
   byTarget: Map<string, number>;
+  /** Errors by client. */
+  byClient: Map<string, number>;
+  /** The clients whose requests drew the run's errors, when few did and the others were served normally (clientCaused). */
+  causedBy?: [string, number][] | null;
 }
 
 export default defineDetector({
@@ -115,9 +122,10 @@ export function judgeErrorSpikes(state: SubjectMinutes, o: ErrorSpikeOptions, ev
         for (const e of c.evidence ?? []) pushEvidence(run.evidence, e, evidenceLimit);
       } else {
         if (run) runs.push(run);
-        run = { kind, value, base, start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])], byTarget: new Map() };
+        run = { kind, value, base, start: m, last: m, errors: c.e, requests: c.n, lb: c.lb, peak: c.e, peakRate: rate, evidence: [...(c.evidence ?? [])], byTarget: new Map(), byClient: new Map() };
       }
       for (const [t, n] of c.byTarget ?? []) run.byTarget.set(t, (run.byTarget.get(t) ?? 0) + n);
+      for (const [t, n] of c.byClient ?? []) run.byClient.set(t, (run.byClient.get(t) ?? 0) + n);
     }
     if (run) runs.push(run);
   }
@@ -153,7 +161,46 @@ export function judgeErrorSpikes(state: SubjectMinutes, o: ErrorSpikeOptions, ev
     else folded.set(into, [r]);
     return false;
   });
+  for (const run of kept) run.causedBy = clientCaused(run, o);
   return kept.map((run) => toFinding(run, folded.get(run) ?? [], evidenceLimit));
+}
+
+/** Clients that made most of a run's errors: the fewest making 80% or more of them, when at most this many do. */
+const MAX_CAUSING_CLIENTS = 3;
+/** Errors the other clients must have drawn, at a spiking rate, for an outage. */
+const MIN_OTHER_ERRORS = 3;
+
+/**
+ * The clients whose requests drew a run's errors (errors by client, most first), when at most MAX_CAUSING_CLIENTS
+ * made 80% of them and the rest of the run's requests did not spike (fewer than MIN_OTHER_ERRORS errors, or a rate
+ * under minRate or under factor × the baseline); null when the errors are spread (an outage).
+ */
+function clientCaused(run: Run, o: ErrorSpikeOptions): [string, number][] | null {
+  const ranked = [...run.byClient].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const dom: [string, number][] = [];
+  let made = 0;
+  for (const [ip, n] of ranked) {
+    if (made >= 0.8 * run.errors) break;
+    dom.push([ip, n]);
+    made += n;
+  }
+  if (dom.length === 0 || dom.length > MAX_CAUSING_CLIENTS || made < 0.8 * run.errors) return null;
+  const e = run.errors - made;
+  const n = run.requests - made;
+  const othersSpike = e >= MIN_OTHER_ERRORS && n > 0 && e / n >= o.minRate && e / n >= o.factor * run.base;
+  return othersSpike ? null : dom;
+}
+
+/**
+ * The metrics that say few clients drew a run's errors (the stage reframes such a finding as theirs unless the
+ * client is a proxy of the run: detect/guards/client-errors.ts).
+ */
+function causedMetrics(run: Run, dom: readonly [string, number][]): Record<string, number | string> {
+  const made = dom.reduce((sum, [, n]) => sum + n, 0);
+  return {
+    caused_by: dom.map(([ip]) => ip).join(' '), client_errors: dom[0]?.[1] ?? 0,
+    client_error_share: r2(run.errors ? (dom[0]?.[1] ?? 0) / run.errors : 0), other_errors: run.errors - made, other_requests: run.requests - made,
+  };
 }
 
 function toFinding(run: Run, folded: readonly Run[], evidenceLimit: number): Finding {
@@ -173,6 +220,7 @@ function toFinding(run: Run, folded: readonly Run[], evidenceLimit: number): Fin
     metrics: {
       peak_errors_per_minute: run.peak, peak_error_rate: r2(run.peakRate), error_rate: r2(rate), baseline_error_rate: Math.round(base * 10_000) / 10_000, errors: run.errors, requests: run.requests, lb_generated_share: r2(lbShare),
       ...(folded.length > 0 ? { endpoints_affected: endpoints.length, endpoints: endpoints.slice(0, 10).join(', ') || null } : {}),
+      ...(run.causedBy ? causedMetrics(run, run.causedBy) : {}),
     },
     explanation: `Per-minute 5xx rate against the median per-minute rate of the same subject over the whole period.${folded.length > 0 ? ' The other targets stayed healthy in this window, and most errors of the endpoints listed came from this target: they are this incident, not separate ones.' : ''}`,
     evidence: sortEvidence(run.evidence).slice(0, evidenceLimit),

@@ -15,6 +15,9 @@ import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Sev
 import { CapLog } from '../core/capped';
 import type { EvidenceOrder } from '../aggregate/types';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
+import { guardFindings, type GuardFacts } from './guards/action-guards';
+import { foldProxyFindings } from './guards/proxy-fold';
+import { foldClientErrors } from './guards/client-errors';
 
 /** Which detectors run and with which option overrides. */
 export interface DetectorSelection {
@@ -101,17 +104,28 @@ export function createDetectorStage(sel: DetectorSelection, geo: boolean, run?: 
   };
 }
 
+/** What the run knows beyond the findings: its proxies (trust.ts runProxies) and the action guards' facts. */
+export interface RunFacts {
+  readonly proxies: ReadonlyMap<string, string>;
+  readonly guards: GuardFacts | null;
+}
+
 /** Report findings from the raw findings of parts of a run, put back in registry order first. */
-export function mergeRaw(parts: readonly (readonly { readonly id: string; readonly findings: readonly Finding[] }[])[]): ReportFinding[] {
+export function mergeRaw(parts: readonly (readonly { readonly id: string; readonly findings: readonly Finding[] }[])[], facts?: RunFacts): ReportFinding[] {
   const order = Object.keys(DETECTORS);
   const byId = new Map<string, readonly Finding[]>();
   for (const p of parts) for (const x of p) byId.set(x.id, x.findings);
-  return toReport(order.flatMap((id) => byId.get(id) ?? []));
+  return toReport(order.flatMap((id) => byId.get(id) ?? []), facts);
 }
 
-/** Sorts, ids and cross-references findings. */
-export function toReport(all: readonly Finding[]): ReportFinding[] {
-  const findings = foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all)));
+/**
+ * Sorts, ids and cross-references findings, after the folds (one incident, one finding), one client's error spikes
+ * made its finding (guards/client-errors.ts), the proxies' findings held in their proxy-traffic finding, and the action guards (detect/action-guards.ts) applied to every action.
+ */
+export function toReport(all: readonly Finding[], facts?: RunFacts): ReportFinding[] {
+  const folded = foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all)));
+  const proxied = facts === undefined ? folded : foldProxyFindings(foldClientErrors(folded, facts.proxies), facts.proxies);
+  const findings = facts?.guards ? guardFindings(proxied, facts.guards) : proxied;
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   const withIds = findings.map((f) => ({
     f,

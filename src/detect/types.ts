@@ -27,7 +27,9 @@ export type Action =
   | { readonly type: 'rate-limit'; readonly key: 'ip' | 'forwarded-ip' | 'asn'; readonly limit_per_minute: number; readonly window_seconds: number; readonly scope: string; readonly why: string }
   | { readonly type: 'block'; readonly ips: readonly string[]; readonly cidrs: readonly string[]; readonly why: string }
   | { readonly type: 'capacity'; readonly subject: string; readonly why: string }
-  | { readonly type: 'investigate'; readonly subject: string; readonly window: string; readonly why: string };
+  | { readonly type: 'investigate'; readonly subject: string; readonly window: string; readonly why: string }
+  /** A block or rate limit the action guards withheld (detect/action-guards.ts): on what, and why. */
+  | { readonly type: 'no-block'; readonly subject: string; readonly why: string };
 
 /** A finding as detectors produce it (the report converts times to ISO and adds the stable id). */
 export interface Finding {

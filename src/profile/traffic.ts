@@ -288,6 +288,16 @@ export class TrafficProfile {
     this.curMinuteCount = 0;
   }
 
+  /** Every client address counted, with its requests (heavy hitters exact; the action guards read it). */
+  clientRequests(): [string, number][] {
+    return this.clients.top(this.clients.size);
+  }
+
+  /** Requests counted. */
+  get requestCount(): number {
+    return this.requests;
+  }
+
   /** The summary and top-N tables. */
   result(topN: number): { summary: TrafficSummary; top: TopTables } {
     this.flushMinute();

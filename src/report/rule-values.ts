@@ -10,54 +10,10 @@
  * `\\`, `\ `, `\#`, `\'`, `\"`, `\t`, `\r`, `\n`, `\xNN` into characters (others, like `\.`, stay as written); AWS WAF
  * takes a RegexString of at most 512 characters and IP set addresses in CIDR notation, any prefix but /0.
  */
-import { formatIp, parseIpv4, parseIpv6 } from '../enrich/geo/ip';
 import { oneLine } from '../core/text';
 
-/** An address or network in canonical form (`text`: no "/32" or "/128" for one address). */
-export interface Net {
-  readonly text: string;
-  readonly v: 4 | 6;
-  readonly bits: number;
-}
-
-/** What an address or CIDR may be made of before it is parsed: hex digits, ':', '.', one "/bits". */
-const ADDRESS_CHARS = /^[0-9A-Fa-f:.]{2,45}(?:\/\d{1,3})?$/;
-
-/**
- * The canonical form of an address or network for a rule — IPv4 dotted quad, IPv6 lowercase and compressed, an
- * IPv4-mapped IPv6 address as IPv4, the host bits of a network cleared — or null for anything else: a zone id,
- * brackets, a port, whitespace, a prefix out of range, or /0 (every client: no rule lbua proposes is meant for the
- * whole internet, and AWS WAF refuses it).
- */
-export function canonicalNet(text: string): Net | null {
-  if (!ADDRESS_CHARS.test(text)) return null;
-  const slash = text.indexOf('/');
-  const addr = slash < 0 ? text : text.slice(0, slash);
-  const bits = slash < 0 ? null : Number(text.slice(slash + 1));
-  if (!addr.includes(':')) {
-    const n = parseIpv4(addr);
-    return n === null ? null : net4(n, bits ?? 32);
-  }
-  const n = parseIpv6(addr);
-  if (n === null) return null;
-  if (n >> 32n === 0xffffn) {
-    // ::ffff:a.b.c.d is the IPv4 client a.b.c.d (a dual-stack listener logs it so): the rule names the IPv4 address.
-    if (bits !== null && bits < 96) return null;
-    return net4(Number(n & 0xffffffffn), bits === null ? 32 : bits - 96);
-  }
-  const b = bits ?? 128;
-  if (b < 1 || b > 128) return null;
-  const shift = BigInt(128 - b);
-  const a = formatIp({ v: 6, n: (n >> shift) << shift });
-  return { text: b === 128 ? a : `${a}/${b}`, v: 6, bits: b };
-}
-
-function net4(n: number, b: number): Net | null {
-  if (b < 1 || b > 32) return null;
-  const size = 2 ** (32 - b);
-  const a = formatIp({ v: 4, n: Math.floor(n / size) * size });
-  return { text: b === 32 ? a : `${a}/${b}`, v: 4, bits: b };
-}
+export { canonicalNet, type Net } from '../enrich/geo/net';
+import { canonicalNet, type Net } from '../enrich/geo/net';
 
 /** The CIDR form AWS WAF IP sets take ("192.0.2.44/32"). */
 export function cidrText(net: Net): string {

@@ -12,6 +12,9 @@
  *     own stick tables (backend sections) tracked only for matching requests (sc1). No ASN key in HAProxy.
  *   - AWS WAF: one rate-based rule per limit with a scope-down statement (IP set reference, method + URI-path
  *     regex, or ASN match), 60-second evaluation window; IP sets one per address family, as CreateIPSet takes them.
+ * Guards (detect/action-guards.ts): no rule names a private, loopback, link-local or CGNAT range, a published crawler
+ * range, or a value a finding's `no-block` action holds (a network that covers it included); those are left out and
+ * each held value is written as a comment saying why no block is proposed.
  * Log content is hostile: every address, network, route, rate and ASN is validated and written in a canonical form
  * (rule-values.ts), anything else is left out with a comment saying how many values were and from which findings,
  * and log text (titles, reasons) appears only in comments, as one line of printable characters.
@@ -23,6 +26,7 @@ import { appendAll } from '../core/arrays';
 import { terminalSafeJson } from '../core/text';
 import type { ReportFinding } from './types';
 import { canonicalNet, cidrText, commentText as c, MAX_ASN, METHOD, rateOf, routeRegex, routeWritable, type Net } from './rule-values';
+import { overlaps, staticGuard } from '../enrich/geo/net';
 
 export { routeRegex } from './rule-values';
 
@@ -79,6 +83,7 @@ function scopeText(s: Limit['scope']): string {
 }
 
 const REASONS = {
+  guard: ['block or rate limit on a value the action guards protect (a private, loopback, link-local or CGNAT range, a published crawler range, or a value a finding says not to block)', 'blocks or rate limits on values the action guards protect (private, loopback, link-local or CGNAT ranges, published crawler ranges, or values a finding says not to block)'],
   block: ['block-list value that is not a valid IPv4 or IPv6 address or network', 'block-list values that are not valid IPv4 or IPv6 addresses or networks'],
   scope: ['rate limit whose scope is not a valid address, network, endpoint (path characters only) or ASN', 'rate limits whose scope is not a valid address, network, endpoint (path characters only) or ASN'],
   rate: ['rate limit whose rate is not a whole number of requests a minute from 1 to 1,000,000', 'rate limits whose rate is not a whole number of requests a minute from 1 to 1,000,000'],
@@ -107,11 +112,39 @@ function keyOf(v: unknown): Limit['key'] {
   return v === 'asn' || v === 'forwarded-ip' ? v : 'ip';
 }
 
-function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked: Net[]; dropped: Dropped } {
+/**
+ * The values findings say not to block (`no-block` actions, detect/action-guards.ts), with the first reason given
+ * for each, sorted: no rule names them, a network that covers one included.
+ */
+function heldValues(findings: readonly ReportFinding[]): { held: Map<string, { net: Net | null; why: string }>; asns: Set<number> } {
+  const held = new Map<string, { net: Net | null; why: string }>();
+  const asns = new Set<number>();
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a['type'] !== 'no-block' || typeof a['subject'] !== 'string') continue;
+      const asn = /^AS(\d{1,10})$/i.exec(a['subject']);
+      if (asn) asns.add(Number(asn[1]));
+      const net = canonicalNet(a['subject']);
+      const key = net?.text ?? a['subject'];
+      if (!held.has(key)) held.set(key, { net, why: typeof a['why'] === 'string' ? a['why'] : '' });
+    }
+  }
+  return { held: new Map([...held].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))), asns };
+}
+
+/** True when no rule may name `net`: a static guard (special or crawler range) or a value a finding holds. */
+function guarded(net: Net, held: ReadonlyMap<string, { net: Net | null }>): boolean {
+  if (staticGuard(net) !== null) return true;
+  for (const h of held.values()) if (h.net !== null && overlaps(net, h.net) && net.bits <= h.net.bits) return true;
+  return false;
+}
+
+function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked: Net[]; dropped: Dropped; held: Map<string, { net: Net | null; why: string }> } {
   const limits = new Map<string, Limit>();
   const ips = new Map<string, Net>();
   const cidrs = new Map<string, Net>();
   const dropped: Dropped = new Map();
+  const { held, asns } = heldValues(findings);
   for (const f of findings) {
     for (const a of f.actions) {
       if (a['type'] === 'rate-limit') {
@@ -119,6 +152,7 @@ function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked
         const rate = rateOf(a['limit_per_minute']);
         if (scope.kind === 'unknown') drop(dropped, 'scope', f.title);
         else if (rate === null) drop(dropped, 'rate', f.title);
+        else if ((scope.kind === 'asn' && asns.has(scope.asn)) || (scope.kind === 'addresses' && scope.cidrs.some((x) => { const n = canonicalNet(x); return n === null || guarded(n, held); }))) drop(dropped, 'guard', f.title);
         else {
           const key = keyOf(a['key']);
           const id = `${key} ${scopeText(scope)}`;
@@ -132,6 +166,7 @@ function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked
           for (const v of Array.isArray(list) ? list : []) {
             const net = typeof v === 'string' ? canonicalNet(v) : null;
             if (net === null) drop(dropped, 'block', f.title);
+            else if (guarded(net, held)) drop(dropped, 'guard', f.title);
             else (net.bits === (net.v === 4 ? 32 : 128) ? ips : cidrs).set(net.text, net);
           }
         }
@@ -145,7 +180,14 @@ function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked
   const lengths = [...new Set(nets.map((n) => `${n.v}/${n.bits}`))].map((k) => k.split('/').map(Number));
   const covered = (ip: Net): boolean => lengths.some(([v, bits]) => v === ip.v && cidrs.has(canonicalNet(`${ip.text}/${bits}`)?.text ?? ''));
   const hosts = [...ips.values()].filter((ip) => !covered(ip)).sort(byText);
-  return { limits: [...limits.values()], blocked: [...nets, ...hosts], dropped };
+  return { limits: [...limits.values()], blocked: [...nets, ...hosts], dropped, held };
+}
+
+/** One comment line per held value: why no block or rate limit is proposed for it (at most 50, then a count). */
+function heldLines(held: ReadonlyMap<string, { why: string }>): string[] {
+  const out = [...held].slice(0, 50).map(([v, h]) => (h.why === '' ? `no block or rate limit on ${c(v, 60)}` : c(h.why, 300)));
+  if (held.size > 50) out.push(`and ${held.size - 50} more values the findings say not to block`);
+  return out;
 }
 
 function describe(l: Limit): string {
@@ -176,12 +218,12 @@ function serverLimits(limits: readonly Limit[], server: string, skipped: string[
   return out;
 }
 
-/** The comment lines saying what was left out, after the skipped limits. */
-function leftOut(skipped: string[], dropped: Dropped): string[] {
-  return appendAll(skipped, droppedLines(dropped).map((l) => `# ${l}`));
+/** The comment lines saying what was left out, after the skipped limits, then what the guards hold. */
+function leftOut(skipped: string[], dropped: Dropped, held: ReadonlyMap<string, { why: string }>): string[] {
+  return appendAll(skipped, [...droppedLines(dropped), ...heldLines(held)].map((l) => `# ${l}`));
 }
 
-function nginx(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped): string {
+function nginx(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped, held: ReadonlyMap<string, { why: string }>): string {
   const http: string[] = [];
   const server: string[] = [];
   const skipped: string[] = [];
@@ -206,7 +248,7 @@ function nginx(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropp
     '# the client first: set_real_ip_from <load balancer subnets>; real_ip_header X-Forwarded-For;',
   ];
   if (http.length > 0) appendAll(lines, ['', '# http { } context:', ...http]);
-  appendAll(lines, leftOut(skipped, dropped));
+  appendAll(lines, leftOut(skipped, dropped, held));
   if (server.length + blocked.length > 0) lines.push('', '# server { } or location { } context:');
   if (server.length > 0) appendAll(lines, server).push('limit_req_status 429;');
   for (const x of blocked) lines.push(`deny ${x.text};`);
@@ -216,7 +258,7 @@ function nginx(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropp
 /** Values per `acl` line: HAProxy reads at most 64 words on a line (and says "truncating" past them). */
 const ACL_VALUES = 50;
 
-function haproxy(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped): string {
+function haproxy(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped, held: ReadonlyMap<string, { why: string }>): string {
   const front: string[] = [];
   const backends: string[] = [];
   const skipped: string[] = [];
@@ -242,7 +284,7 @@ function haproxy(limits: readonly Limit[], blocked: readonly Net[], dropped: Dro
   }
   const lines = ['# lbua: rules proposed from the findings; review before use.', '# Each limit applies only inside its scope (an address, a network, or an endpoint with its own table).'];
   if (front.length > 0) appendAll(lines, ['', '# frontend section:', ...front]);
-  appendAll(lines, leftOut(skipped, dropped));
+  appendAll(lines, leftOut(skipped, dropped, held));
   if (backends.length > 0) lines.push('', '# one stick table per endpoint limit (a request is counted in the first one it matches):', ...backends);
   return `${lines.join('\n')}\n`;
 }
@@ -268,7 +310,7 @@ function ipSetMatch(sets: readonly { Name: string }[], forwarded: boolean): Reco
 }
 
 /** The WAF JSON: names are "lbua-…" with a number (the API's `^[\w-]{1,128}$`); log text only in the lbua-only Notes. */
-function awsWaf(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped): string {
+function awsWaf(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropped, held: ReadonlyMap<string, { why: string }>): string {
   const rules: Record<string, unknown>[] = [];
   const sets: ReturnType<typeof ipSets> = [];
   const notes: string[] = [];
@@ -303,7 +345,7 @@ function awsWaf(limits: readonly Limit[], blocked: readonly Net[], dropped: Drop
     });
     notes.push(describe(l));
   }
-  appendAll(notes, droppedLines(dropped));
+  appendAll(notes, [...droppedLines(dropped), ...heldLines(held)]);
   return wafJson(rules, sets, notes);
 }
 
@@ -313,20 +355,22 @@ function wafJson(rules: readonly unknown[], sets: readonly unknown[], notes: rea
 
 const NOTHING = 'no finding proposed a rate limit or a block, so there are no rules to write';
 const ALL_LEFT_OUT = 'no rules to write: every rate limit and block the findings proposed was left out';
+const ALL_HELD = 'no rules to write: the action guards held every block and rate limit (see below why)';
 
 /**
  * Renders rules for one target. Every address, network, route, rate and ASN is validated first; a value that is
  * not valid is left out, and a comment (a note for AWS WAF) says how many were and from which findings.
  */
 export function renderRules(findings: readonly ReportFinding[], target: RuleTarget): string {
-  const { limits, blocked, dropped } = collect(findings);
+  const { limits, blocked, dropped, held } = collect(findings);
   if (limits.length === 0 && blocked.length === 0) {
-    const head = dropped.size === 0 ? NOTHING : ALL_LEFT_OUT;
+    const head = dropped.size === 0 ? (held.size === 0 ? NOTHING : ALL_HELD) : ALL_LEFT_OUT;
+    const notes = [...droppedLines(dropped), ...heldLines(held)];
     return target === 'aws-waf'
-      ? wafJson([], [], [head, ...droppedLines(dropped)])
-      : `${[`# lbua: ${head}.`, ...droppedLines(dropped).map((l) => `# ${l}`)].join('\n')}\n`;
+      ? wafJson([], [], [head, ...notes])
+      : `${[`# lbua: ${head}.`, ...notes.map((l) => `# ${l}`)].join('\n')}\n`;
   }
-  if (target === 'nginx') return nginx(limits, blocked, dropped);
-  if (target === 'haproxy') return haproxy(limits, blocked, dropped);
-  return awsWaf(limits, blocked, dropped);
+  if (target === 'nginx') return nginx(limits, blocked, dropped, held);
+  if (target === 'haproxy') return haproxy(limits, blocked, dropped, held);
+  return awsWaf(limits, blocked, dropped, held);
 }

@@ -217,6 +217,8 @@ export function describeAction(a: Readonly<Record<string, unknown>>, withDate = 
     }
     case 'capacity':
       return `capacity: ${text(a['subject'], 80)}`;
+    case 'no-block':
+      return text(a['why'], 200);
     case 'investigate': {
       const w = typeof a['window'] === 'string' ? a['window'].split('/') : [];
       const span = w.length === 2 ? ` ${windowText(w[0] ?? '', w[1] ?? '', withDate)}` : '';

@@ -141,7 +141,7 @@ describe('renderRules', () => {
     ['45.155.205.77/24', '45.155.205.0/24'],
     ['2001:DB8:0:0::1', '2001:db8::1'],
     ['2001:db8:5:ffff::/48', '2001:db8:5::/48'],
-    ['::ffff:10.1.2.3/120', '10.1.2.0/24'],
+    ['::ffff:198.51.100.3/120', '198.51.100.0/24'],
   ])('writes the address %s in its canonical form %s', (given, canonical) => {
     expect(parseScope(given)).toEqual({ kind: 'addresses', cidrs: [canonical] });
     expect(renderRules([finding('t', [{ type: 'block', ips: [given], cidrs: [], why: 'x' }])], 'nginx')).toContain(`\ndeny ${canonical};\n`);

@@ -16,6 +16,7 @@ import { fail } from '../../core/types';
 import { atOrAbove, validateSelection, type DetectorSelection } from '../../detect/stage';
 import { SEVERITIES, type Severity } from '../../detect/types';
 import { renderRules, type RuleTarget } from '../../report/rules';
+import { DEFAULT_GUARD_SHARE } from '../../detect/guards/action-guards';
 import { limitsFromEnv } from '../../core/limits';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
 import { noRecordReason } from '../../empty-run';
@@ -29,6 +30,7 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   readonly detector?: boolean | string[];
   readonly detectorOpt?: string[];
   readonly emitRules?: string;
+  readonly guardShare?: string;
   readonly evidenceLimit?: string;
   readonly output?: string;
   readonly out?: string;
@@ -40,6 +42,14 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
 
 /** Collects a repeatable option's values. */
 export const collectList = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
+
+/** --guard-share in percent (0 < p <= 100) as a fraction; 5% when absent. */
+function parseGuardShare(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_GUARD_SHARE;
+  const p = Number(v.endsWith('%') ? v.slice(0, -1) : v);
+  if (!Number.isFinite(p) || p <= 0 || p > 100) fail('OPTION_INVALID', `--guard-share must be a percentage above 0 and at most 100, got ${JSON.stringify(v)}`);
+  return p / 100;
+}
 
 function parseSeverity(v: string | undefined): Severity | null {
   if (v === undefined) return null;
@@ -90,6 +100,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--no-detector <id>', 'turn a detector off (repeatable)', collectList)
     .option('--detector-opt <id.key=value>', 'override a detector option (repeatable)', collectList)
     .option('--emit-rules <target>', 'write proposed rules for nginx, haproxy or aws-waf (to -o, or stdout instead of the report)')
+    .option('--guard-share <percent>', 'never propose a block or rate limit for an address, network or ASN carrying more than this share of all requests (default 5)')
     .option('--evidence-limit <n>', 'evidence lines kept per finding (default 5)')
     .option('--no-color', 'no colour in tables (also NO_COLOR=1)')
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
@@ -110,6 +121,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         jobs: raw.jobs === undefined ? ('auto' as const) : parsePositiveInt('jobs', raw.jobs, 1),
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
         limits: limitsFromEnv(),
+        guardShare: parseGuardShare(raw.guardShare),
       };
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);

@@ -5,6 +5,7 @@ import { allIncidents } from '../../generate/incidents';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { albLine } from '../../generate/alb-line';
+import { parseIp } from '../../enrich/geo/ip';
 import { generateRequests } from '../../generate/scenario';
 import { parsePositiveInt, parseTimeOption } from '../options';
 import { fail } from '../../core/types';
@@ -19,6 +20,7 @@ interface RawGenerate {
   readonly gzip?: boolean;
   readonly incident?: string[];
   readonly expected?: string;
+  readonly viaProxy?: string;
 }
 
 const collect = (v: string, prev: unknown): string[] => [...(Array.isArray(prev) ? prev.filter((x): x is string => typeof x === 'string') : []), v];
@@ -36,6 +38,8 @@ export function registerGenerate(program: Command): void {
     .option('--gzip', 'gzip the output (default when the file name ends in .gz)')
     .option('--incident <id>', 'inject an incident (repeatable; "all" for every kind; see --incident list)', collect)
     .option('--expected <file>', 'write what the detectors should find for the injected incidents (JSON)')
+    // Issue 19 (proxy-fronted site): the same traffic, every request logged with one proxy's address as its client.
+    .option('--via-proxy <address>', 'log every request with this address as its client (a site behind one proxy that logs no forwarded address)')
     .action(async (raw: RawGenerate) => {
       const requests = parsePositiveInt('requests', raw.requests, 10_000);
       const hours = Number(raw.hours ?? 6);
@@ -50,6 +54,8 @@ export function registerGenerate(program: Command): void {
       }
       for (const w of wanted) if (w !== 'all' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
       const incidents = known.filter((i) => wanted.includes('all') || wanted.includes(i.id));
+      const via = raw.viaProxy ?? null;
+      if (via !== null && parseIp(via) === null) fail('OPTION_INVALID', `--via-proxy must be an IP address, got ${JSON.stringify(via)}`);
       const file = raw.out ?? null;
       const gzip = raw.gzip === true || (file !== null && file.endsWith('.gz'));
       await withOut(file, async (out) => {
@@ -64,6 +70,7 @@ export function registerGenerate(program: Command): void {
         };
         let buf = '';
         for (const req of generateRequests({ seed, startMs, hours, requests, actors: incidents.map((i) => i.actor) })) {
+          if (via !== null) req.clientIp = via;
           buf += `${albLine(req)}\n`;
           if (buf.length > 1 << 16) {
             await put(buf);

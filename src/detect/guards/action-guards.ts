@@ -1,0 +1,151 @@
+/**
+ * Guards on the actions findings propose, that no finding can override: a block or a rate limit is never proposed
+ * for an address, network or ASN
+ *   - that carries more than `maxShare` of all requests (5% by default, --guard-share): blocking it would take a
+ *     large part of the site's own traffic down (a proxy, a CDN edge, an office NAT, a big ISP);
+ *   - in a private, loopback, link-local, CGNAT or unspecified range (RFC 1918/6598/3927/4193…): such a peer in a
+ *     public-facing log is the site's own load balancer or proxy, and a rule on it blocks everyone behind it;
+ *   - inside a published crawler range (Googlebot, Bingbot, Applebot: CRAWLER_RANGES, a static list, no DNS at run
+ *     time): a misbehaving crawler is slowed with robots.txt or the search engine's console, not blocked;
+ *   - that is a proxy of the run (trust.ts: a peer forwarding for clients, or one address in front of many agents).
+ * In their place the finding gets a `no-block` action that names the value and says why; the rule emitters write
+ * those as comments and refuse any value a `no-block` action names (report/rules.ts).
+ */
+import { canonicalNet, overlaps, staticGuard, type Net } from '../../enrich/geo/net';
+
+export { CRAWLER_RANGES, staticGuard } from '../../enrich/geo/net';
+import { fmt } from '../shared';
+import type { Action, Finding } from '../types';
+
+/** Default guard share: 5% of all requests. */
+export const DEFAULT_GUARD_SHARE = 0.05;
+
+/** What the guards know about the run. */
+export interface GuardFacts {
+  readonly maxShare: number;
+  /** All requests of the run. */
+  readonly total: number;
+  /** Requests of an address or network (summed over the clients inside it). */
+  requestsOf(net: Net): number;
+  /** Requests of an ASN, or null when no geo data is loaded. */
+  requestsOfAsn(asn: number): number | null;
+  /** Proxy addresses of the run, with why each is one. */
+  readonly proxies: ReadonlyMap<string, string>;
+}
+
+/** Why a block or limit on `net` is withheld in this run, or null when it may be proposed. */
+export function guardReason(net: Net, facts: GuardFacts): string | null {
+  const s = staticGuard(net);
+  if (s !== null) return s;
+  for (const [p, why] of facts.proxies) {
+    const pn = canonicalNet(p);
+    if (pn !== null && overlaps(net, pn)) return `${pn.text === net.text ? 'a' : `covers ${p}, a`} proxy of this run (${why}): its requests are many clients' (--trust-proxy reads them)`;
+  }
+  const share = facts.total > 0 ? facts.requestsOf(net) / facts.total : 0;
+  if (share > facts.maxShare) return shareText(share, facts.maxShare);
+  return null;
+}
+
+function shareText(share: number, max: number): string {
+  return `carries ${fmt(share * 100)}% of all requests (guard: ${fmt(max * 100)}%): a rule on it would take that share of the site's traffic down`;
+}
+
+/** Why a rule keyed or scoped on `asn` is withheld, or null. */
+export function asnGuardReason(asn: number, facts: GuardFacts): string | null {
+  const n = facts.requestsOfAsn(asn);
+  if (n === null || facts.total === 0) return null;
+  return n / facts.total > facts.maxShare ? shareText(n / facts.total, facts.maxShare) : null;
+}
+
+/** A `no-block` action: what was not proposed and why. */
+function noBlock(subject: string, what: string, reason: string): Action {
+  return { type: 'no-block', subject, why: `no ${what} on ${subject}: ${reason}` };
+}
+
+/** The actions of a finding with the guards applied. */
+export function guardActions(actions: readonly Action[], facts: GuardFacts): Action[] {
+  const out: Action[] = [];
+  // One no-block action per value, in order of first mention: "block", "rate limit", or both.
+  const held = new Map<string, { what: Set<string>; reason: string }>();
+  const hold = (subject: string, what: 'block' | 'rate limit', reason: string): void => {
+    const h = held.get(subject);
+    if (h === undefined) held.set(subject, { what: new Set([what]), reason });
+    else h.what.add(what);
+  };
+  for (const a of actions) {
+    if (a.type === 'block') {
+      const keep = (list: readonly string[]): string[] => list.filter((v) => {
+        const net = canonicalNet(v);
+        const why = net === null ? null : guardReason(net, facts);
+        if (why !== null) hold(v, 'block', why);
+        return why === null;
+      });
+      const ips = keep(a.ips);
+      const cidrs = keep(a.cidrs);
+      if (ips.length + cidrs.length > 0) out.push({ ...a, ips, cidrs });
+    } else if (a.type === 'rate-limit') {
+      const asn = /^AS(\d{1,10})$/i.exec(a.scope);
+      const net = asn ? null : canonicalNet(a.scope);
+      const why = asn ? asnGuardReason(Number(asn[1]), facts) : net === null ? null : guardReason(net, facts);
+      if (why === null) out.push(a);
+      else hold(a.scope, 'rate limit', why);
+    } else out.push(a);
+  }
+  return [...out, ...[...held].map(([subject, h]) => noBlock(subject, h.what.size === 2 ? 'block or rate limit' : [...h.what].join(''), h.reason))];
+}
+
+/** Findings with the guards applied to their actions. */
+export function guardFindings(findings: readonly Finding[], facts: GuardFacts): Finding[] {
+  return findings.map((f) => {
+    const touches = f.actions.some((a) => a.type === 'block' || a.type === 'rate-limit');
+    return touches ? { ...f, actions: guardActions(f.actions, facts) } : f;
+  });
+}
+
+/**
+ * Guard facts from the run's client counts (`clients`: address → requests, the traffic summary's table, exact for
+ * heavy hitters) and an ASN lookup. Network sums are computed once per prefix length asked for.
+ */
+export function guardFactsOf(
+  clients: readonly (readonly [string, number])[],
+  total: number,
+  maxShare: number,
+  asnOf: ((ip: string) => number | null) | null,
+  proxies: ReadonlyMap<string, string>,
+): GuardFacts {
+  const exact = new Map<string, number>();
+  for (const [ip, n] of clients) {
+    const net = canonicalNet(ip);
+    if (net !== null) exact.set(net.text, (exact.get(net.text) ?? 0) + n);
+  }
+  const byPrefix = new Map<string, Map<string, number>>();
+  let byAsn: Map<number, number> | null = null;
+  return {
+    maxShare, total, proxies,
+    requestsOf(net) {
+      if (net.bits === (net.v === 4 ? 32 : 128)) return exact.get(net.text) ?? 0;
+      const key = `${net.v}/${net.bits}`;
+      let sums = byPrefix.get(key);
+      if (sums === undefined) {
+        sums = new Map();
+        for (const [ip, n] of exact) {
+          const inNet = canonicalNet(`${ip}/${net.bits}`);
+          if (inNet !== null && inNet.v === net.v) sums.set(inNet.text, (sums.get(inNet.text) ?? 0) + n);
+        }
+        byPrefix.set(key, sums);
+      }
+      return sums.get(net.text) ?? 0;
+    },
+    requestsOfAsn(asn) {
+      if (asnOf === null) return null;
+      if (byAsn === null) {
+        byAsn = new Map();
+        for (const [ip, n] of exact) {
+          const a = asnOf(ip);
+          if (a !== null) byAsn.set(a, (byAsn.get(a) ?? 0) + n);
+        }
+      }
+      return byAsn.get(asn) ?? 0;
+    },
+  };
+}
