@@ -89,6 +89,18 @@ describe('action guards', () => {
     expect(JSON.parse(renderRules(report, 'aws-waf')).Notes.join('\n')).toContain('no block on 203.0.113.10: carries 98.9%');
   });
 
+  it('does not count the finding\'s own requests against the share: a flood is blocked, an office NAT that bursts is not', () => {
+    // 203.0.113.10 sent 600 of the run's 9,000 requests (6.7%), all in its burst; 198.51.100.7 (an office NAT) sent
+    // 2,700 (30%), 300 of them in its burst.
+    const facts = guardFactsOf([['203.0.113.10', 600], ['198.51.100.7', 2_700], ['192.0.2.1', 5_700]], 9_000, DEFAULT_GUARD_SHARE, null, new Map());
+    const flood = { ...finding(1, [{ type: 'block', ips: ['203.0.113.10'], cidrs: [], why: 'flood' }]), subject: { type: 'ip' as const, value: '203.0.113.10' }, metrics: { requests: 600 } };
+    const nat = { ...finding(2, [{ type: 'block', ips: ['198.51.100.7'], cidrs: [], why: 'burst' }]), subject: { type: 'ip' as const, value: '198.51.100.7' }, metrics: { requests: 300 } };
+    const report = toReport([flood, nat], { proxies: new Map(), guards: facts });
+    const byTitle = new Map(report.map((f) => [f.title, f.actions]));
+    expect(byTitle.get('f1')).toEqual([{ type: 'block', ips: ['203.0.113.10'], cidrs: [], why: 'flood' }]);
+    expect(byTitle.get('f2')).toEqual([expect.objectContaining({ type: 'no-block', why: expect.stringContaining("carries 26.7% of all requests besides this finding's (guard: 5%)") })]);
+  });
+
   it('never writes a private, CGNAT or crawler range, even from a finding without guard facts', () => {
     const report = toReport([finding(1, [{ type: 'block', ips: ['10.0.0.5', '100.64.1.1', '66.249.66.4', '198.51.100.7'], cidrs: ['192.168.0.0/16'], why: 'x' }])]);
     const nginx = renderRules(report, 'nginx');

@@ -1,8 +1,11 @@
 /**
  * Guards on the actions findings propose, that no finding can override: a block or a rate limit is never proposed
  * for an address, network or ASN
- *   - that carries more than `maxShare` of all requests (5% by default, --guard-share): blocking it would take a
- *     large part of the site's own traffic down (a proxy, a CDN edge, an office NAT, a big ISP);
+ *   - that carries more than `maxShare` of all requests (5% by default, --guard-share) besides the finding's own:
+ *     blocking it would take a large part of the site's own traffic down (a proxy, a CDN edge, an office NAT, a big
+ *     ISP). The finding's own requests (its `requests` metric, when the rule is on its subject) do not count: a flood
+ *     that is 6% of a small site's day is the attack, not traffic the site depends on, while an office NAT that
+ *     bursts keeps its share from the rest of the run;
  *   - in a private, loopback, link-local, CGNAT or unspecified range (RFC 1918/6598/3927/4193…): such a peer in a
  *     public-facing log is the site's own load balancer or proxy, and a rule on it blocks everyone behind it;
  *   - inside a published crawler range (Googlebot, Bingbot, Applebot: CRAWLER_RANGES, a static list, no DNS at run
@@ -33,21 +36,32 @@ export interface GuardFacts {
   readonly proxies: ReadonlyMap<string, string>;
 }
 
-/** Why a block or limit on `net` is withheld in this run, or null when it may be proposed. */
-export function guardReason(net: Net, facts: GuardFacts): string | null {
+/** The requests a finding itself counted for its subject (not counted against the guard share). */
+export interface OwnRequests {
+  /** The finding's subject, as an address or network. */
+  readonly net: Net;
+  readonly requests: number;
+}
+
+/**
+ * Why a block or limit on `net` is withheld in this run, or null when it may be proposed. `own`: the requests of the
+ * finding that proposes it, subtracted when the rule is on the finding's subject.
+ */
+export function guardReason(net: Net, facts: GuardFacts, own: OwnRequests | null = null): string | null {
   const s = staticGuard(net);
   if (s !== null) return s;
   for (const [p, why] of facts.proxies) {
     const pn = canonicalNet(p);
     if (pn !== null && overlaps(net, pn)) return `${pn.text === net.text ? 'a' : `covers ${p}, a`} proxy of this run (${why}): its requests are many clients' (--trust-proxy reads them)`;
   }
-  const share = facts.total > 0 ? facts.requestsOf(net) / facts.total : 0;
-  if (share > facts.maxShare) return shareText(share, facts.maxShare);
+  const mine = own !== null && own.net.text === net.text ? Math.min(own.requests, facts.requestsOf(net)) : 0;
+  const share = facts.total > 0 ? (facts.requestsOf(net) - mine) / facts.total : 0;
+  if (share > facts.maxShare) return shareText(share, facts.maxShare, mine > 0);
   return null;
 }
 
-function shareText(share: number, max: number): string {
-  return `carries ${fmt(share * 100)}% of all requests (guard: ${fmt(max * 100)}%): a rule on it would take that share of the site's traffic down`;
+function shareText(share: number, max: number, besides = false): string {
+  return `carries ${fmt(share * 100)}% of all requests${besides ? " besides this finding's" : ''} (guard: ${fmt(max * 100)}%): a rule on it would take that share of the site's traffic down`;
 }
 
 /** Why a rule keyed or scoped on `asn` is withheld, or null. */
@@ -63,7 +77,7 @@ function noBlock(subject: string, what: string, reason: string): Action {
 }
 
 /** The actions of a finding with the guards applied. */
-export function guardActions(actions: readonly Action[], facts: GuardFacts): Action[] {
+export function guardActions(actions: readonly Action[], facts: GuardFacts, own: OwnRequests | null = null): Action[] {
   const out: Action[] = [];
   // One no-block action per value, in order of first mention: "block", "rate limit", or both.
   const held = new Map<string, { what: Set<string>; reason: string }>();
@@ -76,7 +90,7 @@ export function guardActions(actions: readonly Action[], facts: GuardFacts): Act
     if (a.type === 'block') {
       const keep = (list: readonly string[]): string[] => list.filter((v) => {
         const net = canonicalNet(v);
-        const why = net === null ? null : guardReason(net, facts);
+        const why = net === null ? null : guardReason(net, facts, own);
         if (why !== null) hold(v, 'block', why);
         return why === null;
       });
@@ -86,7 +100,7 @@ export function guardActions(actions: readonly Action[], facts: GuardFacts): Act
     } else if (a.type === 'rate-limit') {
       const asn = /^AS(\d{1,10})$/i.exec(a.scope);
       const net = asn ? null : canonicalNet(a.scope);
-      const why = asn ? asnGuardReason(Number(asn[1]), facts) : net === null ? null : guardReason(net, facts);
+      const why = asn ? asnGuardReason(Number(asn[1]), facts) : net === null ? null : guardReason(net, facts, own);
       if (why === null) out.push(a);
       else hold(a.scope, 'rate limit', why);
     } else out.push(a);
@@ -98,7 +112,11 @@ export function guardActions(actions: readonly Action[], facts: GuardFacts): Act
 export function guardFindings(findings: readonly Finding[], facts: GuardFacts): Finding[] {
   return findings.map((f) => {
     const touches = f.actions.some((a) => a.type === 'block' || a.type === 'rate-limit');
-    return touches ? { ...f, actions: guardActions(f.actions, facts) } : f;
+    if (!touches) return f;
+    const requests = f.metrics['requests'];
+    const net = f.subject.type === 'ip' || f.subject.type === 'cidr' ? canonicalNet(f.subject.value) : null;
+    const own = net !== null && typeof requests === 'number' && requests > 0 ? { net, requests } : null;
+    return { ...f, actions: guardActions(f.actions, facts, own) };
   });
 }
 
