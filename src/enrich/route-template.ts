@@ -21,6 +21,7 @@
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
 import { detach, FrontCache } from '../core/text';
+import type { TopCell, TopSlot } from '../core/top';
 import { classifyPath, NO_PATH_CLASS, pathIdentifier } from './path-class';
 import { isTemplateSegment, RouteGuard, type GuardNode, type RouteGuardJson } from './route-guard';
 
@@ -32,8 +33,12 @@ export interface RouteOptions {
   readonly maxDistinct?: number;
 }
 
-/** A path's template, with the path itself as a standalone string (the cache's own copy). */
-export interface PathEntry {
+/**
+ * A path's template, with the path itself as a standalone string (the cache's own copy), and the cells the traffic
+ * summary counts the path in (core/top.ts TopSlot: `top` of its paths table; `errTop` of its error paths table, the
+ * key "<errStatus> <path>").
+ */
+export interface PathEntry extends TopSlot {
   readonly path: string;
   readonly route: string;
   /** The path's class for the scanner (enrich/path-class.ts). */
@@ -45,6 +50,8 @@ export interface PathEntry {
   /** The endpoint of the last method seen with this path (the enricher's cache: most paths see one method). */
   epMethod: string | null;
   ep: string | null;
+  errStatus: number;
+  errTop: TopCell | null;
 }
 
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
@@ -284,7 +291,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
       const route = build(path);
       if (cache.size >= cacheSize || cacheChars + path.length > maxChars) clearCache();
       const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null };
+      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null };
       cache.set(own, e);
       cacheChars += own.length;
     }

@@ -5,6 +5,8 @@
  */
 import type { LogRecord } from '../core/types';
 import type { ClientFacts } from './client';
+import type { PathEntry } from './route-template';
+import type { AgentEntry } from './user-agent';
 
 /** Client classes: self-declared crawlers, scripted tools, behaviourally suspect clients, and people. */
 export type ClientClass = 'human' | 'bot' | 'tool' | 'suspect';
@@ -65,4 +67,10 @@ export interface EnrichedRecord extends LogRecord {
   readonly pathClass: number;
   /** The path's first identifier segment (`/items/1001` → 1001) for api-abuse, or -1 (computed once per distinct path). */
   readonly pathId: number;
+  /**
+   * The enricher's cached entries of the path and the agent (null when the record has none): the same object for
+   * every record with the value while the cache holds it, with slots later stages count into (core/top.ts TopSlot).
+   */
+  readonly pathEntry: PathEntry | null;
+  readonly agentEntry: AgentEntry | null;
 }
