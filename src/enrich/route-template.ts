@@ -12,7 +12,7 @@
  * collapsed maps to the collapsed one through `finalRoute`, which the run applies to every route- or endpoint-keyed
  * state before it reports (analysis-core.ts), and guards of parts of a run merge to the guard of one pass.
  * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared),
- * and a front memo of 16,384 of its entries;
+ * a front memo of 16,384 of its entries and one string per distinct route among them;
  * the guard keeps at most `maxDistinct` values for at most `maxParents` parents, and at most `maxValues` values and
  * `maxChars` characters of values in all: a parent whose new value would pass that budget is collapsed early
  * (freeing its values), and the run says so (CAP_REACHED). These caps are order-dependent (which parent meets them
@@ -239,6 +239,8 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
   const maxDistinct = options.maxDistinct ?? 1000;
   const cache = new Map<string, PathEntry>();
   let cacheChars = 0;
+  /** One string per distinct route among the cached paths' (cleared with the cache). */
+  const routes = new Map<string, string>();
   const guard = state ? RouteGuard.fromJSON(state, { maxDistinct, maxParents, maxValues, maxChars }) : new RouteGuard({ maxDistinct, maxParents, maxValues, maxChars });
   const patternTexts = new Set(patterns.map((p) => p.text));
   // Popular paths are found here without hashing them (core/text.ts); cleared with the cache.
@@ -248,6 +250,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
 
   const clearCache = (): void => {
     cache.clear();
+    routes.clear();
     front.clear();
     cacheChars = 0;
   };
@@ -288,8 +291,15 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     if (e !== undefined) return e;
     e = cache.get(path);
     if (e === undefined) {
-      const route = build(path);
+      const built = build(path);
       if (cache.size >= cacheSize || cacheChars + path.length > maxChars) clearCache();
+      // The paths of one route share its string, flat (build() concatenates segments): maps keyed by routes and
+      // endpoints find it by identity instead of comparing a concatenation character by character.
+      let route = routes.get(built);
+      if (route === undefined) {
+        route = detach(built);
+        routes.set(route, route);
+      }
       const own = detach(path);
       e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null };
       cache.set(own, e);

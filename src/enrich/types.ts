@@ -46,10 +46,11 @@ export interface GeoInfo {
 }
 
 /**
- * A record with everything later stages need. Its `clientIp`, `userAgent`, `path`, `host` and `backend` are
- * standalone strings (never slices of the input line) and, while the enricher's caches hold them, the same object
- * for every record with the same value: maps may keep them as keys without copying them (no detach), and lookups
- * with them compare by identity first.
+ * A record with everything later stages need. Its `clientIp`, `userAgent`, `path`, `host`, `backend`, `route` and
+ * `endpoint` are standalone strings (never slices of the input line; route and endpoint flat, not a concatenation V8
+ * compares piece by piece) and, while the enricher's caches hold them, the same object for every record with the
+ * same value: maps may keep them as keys without copying them (no detach), and lookups with them compare by identity
+ * first.
  */
 export interface EnrichedRecord extends LogRecord {
   /** Path with identifiers collapsed: "/api/v1/products/:id". */

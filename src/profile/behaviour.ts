@@ -148,9 +148,11 @@ export class BehaviourProfile {
     if (t < this.minMs) this.minMs = t;
     if (t > this.maxMs) this.maxMs = t;
     const bucket = Math.floor(t / PROFILE_BUCKET_MS);
+    // The record's endpoint is the enricher's shared flat string (EnrichedRecord): kept as the key, it is found by
+    // identity.
     let ep = this.endpoints.get(r.endpoint);
     if (ep === undefined) {
-      const key = this.endpoints.size < this.maxEndpoints ? detach(r.endpoint) : OTHER;
+      const key = this.endpoints.size < this.maxEndpoints ? r.endpoint : OTHER;
       if (key === OTHER) this.folded.endpoints++;
       ep = this.endpoints.get(key);
       if (ep === undefined) {
