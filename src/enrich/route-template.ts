@@ -263,11 +263,15 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
       for (const p of patterns) if (matchPattern(p, all)) return p.text;
     }
     const head = routeHead(path);
-    const segs = head.split('/').slice(1);
-    let out = '';
+    // segs[0] is what precedes the first "/" (nothing, in a path that starts with one), not a segment.
+    const segs = head.split('/');
+    // While every segment is kept as it is, the route so far is the head's first `end` characters: no string is
+    // built until a segment changes (a path with nothing to template is its own route).
+    let out: string | null = segs[0] === '' ? null : '';
+    let end = 0;
     // The guard's node for the route so far (null past its maxParents cap: the built-in rules alone from there).
     let node: GuardNode | null = guard.root;
-    for (let i = 0; i < segs.length; i++) {
+    for (let i = 1; i < segs.length; i++) {
       const seg = segs[i] ?? '';
       const t = segmentTemplate(seg) ?? (isTemplateSegment(seg) ? seg : null);
       let s: string;
@@ -276,15 +280,18 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
         guard.parentsRefused++;
         s = seg;
       } else s = guard.value(node, seg);
-      out += `/${s}`;
+      if (out !== null) out += `/${s}`;
+      else if (s === seg) end += 1 + seg.length;
+      else out = `${head.slice(0, end)}/${s}`;
       if (node !== null && i + 1 < segs.length) node = guard.child(node, s);
     }
     if (guard.collapses !== collapsesSeen) {
       collapsesSeen = guard.collapses;
       clearCache();
     }
-    if (head.length < path.length) out += `/${ROUTE_REST}`;
-    return out === '' ? '/' : out;
+    let route = out ?? head.slice(0, end);
+    if (head.length < path.length) route += `/${ROUTE_REST}`;
+    return route === '' ? '/' : route;
   };
 
   const finalRoute = (route: string): string => (guard.anyCollapsed && !patternTexts.has(route) ? guard.finalRoute(route) : route);
