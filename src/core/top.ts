@@ -1,9 +1,22 @@
 import { detach, longKey } from './text';
 import { CappedMap, type CapStats } from './capped';
 
-/** A mutable count cell, so an existing key costs one map lookup, not a get and a set. */
-interface Cell {
+/**
+ * A TopCounter's count of one key: a mutable cell, so an existing key costs one map lookup, not a get and a set. A
+ * cached entry that stands for the key (enrich's path entry, agent entry, client facts: a TopSlot) may keep the cell
+ * and count into it with no lookup at all while it is live: `owner` is the counter while its map holds the cell, and
+ * null from the moment the cap evicts it (an evicted key that comes back gets a new cell).
+ */
+export interface TopCell {
   n: number;
+  owner: TopCounter | null;
+  /** The key the counter holds the cell under (its own copy). */
+  readonly key: string;
+}
+
+/** Where a cached entry keeps a TopCounter's cell of its key (see TopCounter.addAt). */
+export interface TopSlot {
+  top: TopCell | null;
 }
 
 /** A TopCounter as plain data. */
@@ -31,7 +44,7 @@ export interface TopCounterJson {
  * most `maxError`.
  */
 export class TopCounter {
-  private readonly counts: CappedMap<Cell>;
+  private readonly counts: CappedMap<TopCell>;
   /** Counts merged in from pruned partial counters (worker threads). */
   private mergedError = 0;
 
@@ -40,12 +53,15 @@ export class TopCounter {
    * input line), kept as they are.
    */
   constructor(capacity = 100_000, private readonly copyKeys = true, maxKeyChars = Number.POSITIVE_INFINITY) {
-    this.counts = new CappedMap<Cell>({ cap: capacity, weight: (c) => c.n, maxKeyChars });
+    // An evicted cell is no longer this counter's: a slot that kept it falls back to the map.
+    this.counts = new CappedMap<TopCell>({ cap: capacity, weight: (c) => c.n, maxKeyChars, onEvict: (_k, c) => {
+      c.owner = null;
+    } });
   }
 
   /** The last key added and its cell: consecutive records often share a host, backend or agent. */
   private lastKey: string | null = null;
-  private lastCell: Cell | null = null;
+  private lastCell: TopCell | null = null;
 
   /**
    * Adds `n` (default 1) to `value` (counted under its longKey: a value past LONG_KEY_CHARS is cut and hashed); true
@@ -64,18 +80,45 @@ export class TopCounter {
       this.lastCell = c;
       return false;
     }
-    c = { n };
-    const before = this.counts.stats.prunes;
-    this.counts.add(this.copyKeys ? detach(key) : key, c);
-    // A pruning may have evicted the cached cell.
-    if (this.counts.stats.prunes !== before) {
-      this.lastKey = null;
-      this.lastCell = null;
-    } else {
-      this.lastKey = key;
-      this.lastCell = c;
-    }
+    const own = this.copyKeys ? detach(key) : key;
+    c = { n, owner: this, key: own };
+    // A full map is pruned before the new cell goes in: the new cell is live, a cached one may not be.
+    this.counts.add(own, c);
+    this.lastKey = key;
+    this.lastCell = c;
     return true;
+  }
+
+  /**
+   * add(key, n) for a key whose cached entry `slot` keeps the counter's cell of it: while that cell is this counter's
+   * live cell of `key`, it is counted into directly (no lookup, no hashing); otherwise add() counts the key and the
+   * slot keeps its cell. The counts, evictions and bounds are exactly add()'s: a live cell is the one the map holds
+   * for the key, and the map sees the same inserts in the same order. True when the key was not held.
+   */
+  addAt(slot: TopSlot, key: string, n = 1): boolean {
+    const c = slot.top;
+    if (c !== null && c.owner === this && c.key === key) {
+      c.n += n;
+      return false;
+    }
+    const added = this.add(key, n);
+    slot.top = this.lastCell;
+    return added;
+  }
+
+  /**
+   * Adds `n` to `cell` when it is this counter's live cell (the caller vouches for its key), and says whether it did;
+   * when not, the caller add()s the key and may keep `lastAdded` for next time.
+   */
+  addToCell(cell: TopCell | null, n = 1): boolean {
+    if (cell === null || cell.owner !== this) return false;
+    cell.n += n;
+    return true;
+  }
+
+  /** The cell of the key add() counted last (live until the next add() of a new key). */
+  get lastAdded(): TopCell | null {
+    return this.lastCell;
   }
 
   /** Number of distinct keys currently held. */

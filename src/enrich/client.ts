@@ -9,6 +9,7 @@ import type { GeoLookup } from './geo/index';
 import type { GeoInfo } from './types';
 import { hash32 } from '../core/hll';
 import { createInterner, detach, FrontCache } from '../core/text';
+import type { TopCell } from '../core/top';
 
 /** A client address and what is known about it. */
 export interface ClientFacts {
@@ -30,6 +31,8 @@ export interface ClientFacts {
   probes: ClientCell | null;
   /** The cell of the address's country in the geo view (profile/geo-view.ts), see ClientCell. */
   country: ClientCell | null;
+  /** The address's cell in the traffic summary's clients table (core/top.ts TopSlot). */
+  top: TopCell | null;
 }
 
 /**
@@ -99,6 +102,7 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string)
     activity: null,
     probes: null,
     country: null,
+    top: null,
   };
 }
 
@@ -169,7 +173,7 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
       wide = text(nets.wide);
     }
     const asn = g?.asn ?? null;
-    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip), activity: null, probes: null, country: null };
+    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip), activity: null, probes: null, country: null, top: null };
   };
   // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
   const front = new FrontCache<ClientFacts>(4096);

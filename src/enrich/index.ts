@@ -6,7 +6,7 @@ import { createAgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
 import { createClientTable } from './client';
-import { createInterner, LONG_KEY_CHARS, longKey } from '../core/text';
+import { createInterner, detach, LONG_KEY_CHARS, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { copyRecord, hasSlots } from '../formats/shared/record';
@@ -25,7 +25,7 @@ export interface Enricher {
 type Filling = { -readonly [K in keyof EnrichedRecord]: EnrichedRecord[K] };
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, epMethod: null, ep: null });
+const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, epMethod: null, ep: null, top: null, errStatus: 0, errTop: null });
 export const NO_REQUEST = '-';
 
 
@@ -63,8 +63,9 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     }
     let ep = byMethod.get(method);
     if (ep === undefined) {
-      ep = `${method} ${route}`;
-      byMethod.set(`${method}`, ep);
+      // Flat and standalone (a concatenation is compared piece by piece; the method may be a slice of the line).
+      ep = detach(`${method} ${route}`);
+      byMethod.set(detach(method), ep);
       endpointChars += ep.length;
     }
     return ep;
@@ -105,6 +106,8 @@ export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup |
     e.client = client;
     e.pathClass = p.cls;
     e.pathId = p.id;
+    e.pathEntry = path === null ? null : p;
+    e.agentEntry = agent;
     return e;
   };
   return Object.assign(enrich, { routes });

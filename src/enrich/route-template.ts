@@ -12,7 +12,7 @@
  * collapsed maps to the collapsed one through `finalRoute`, which the run applies to every route- or endpoint-keyed
  * state before it reports (analysis-core.ts), and guards of parts of a run merge to the guard of one pass.
  * Memory: the template cache holds at most `cacheSize` paths and `maxChars` characters of them (then it is cleared),
- * and a front memo of 16,384 of its entries;
+ * a front memo of 65,536 of its entries and one string per distinct route among them;
  * the guard keeps at most `maxDistinct` values for at most `maxParents` parents, and at most `maxValues` values and
  * `maxChars` characters of values in all: a parent whose new value would pass that budget is collapsed early
  * (freeing its values), and the run says so (CAP_REACHED). These caps are order-dependent (which parent meets them
@@ -21,6 +21,7 @@
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
 import { detach, FrontCache } from '../core/text';
+import type { TopCell, TopSlot } from '../core/top';
 import { classifyPath, NO_PATH_CLASS, pathIdentifier } from './path-class';
 import { isTemplateSegment, RouteGuard, type GuardNode, type RouteGuardJson } from './route-guard';
 
@@ -32,8 +33,12 @@ export interface RouteOptions {
   readonly maxDistinct?: number;
 }
 
-/** A path's template, with the path itself as a standalone string (the cache's own copy). */
-export interface PathEntry {
+/**
+ * A path's template, with the path itself as a standalone string (the cache's own copy), and the cells the traffic
+ * summary counts the path in (core/top.ts TopSlot: `top` of its paths table; `errTop` of its error paths table, the
+ * key "<errStatus> <path>").
+ */
+export interface PathEntry extends TopSlot {
   readonly path: string;
   readonly route: string;
   /** The path's class for the scanner (enrich/path-class.ts). */
@@ -45,6 +50,8 @@ export interface PathEntry {
   /** The endpoint of the last method seen with this path (the enricher's cache: most paths see one method). */
   epMethod: string | null;
   ep: string | null;
+  errStatus: number;
+  errTop: TopCell | null;
 }
 
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
@@ -232,15 +239,20 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
   const maxDistinct = options.maxDistinct ?? 1000;
   const cache = new Map<string, PathEntry>();
   let cacheChars = 0;
+  /** One string per distinct route among the cached paths' (cleared with the cache). */
+  const routes = new Map<string, string>();
   const guard = state ? RouteGuard.fromJSON(state, { maxDistinct, maxParents, maxValues, maxChars }) : new RouteGuard({ maxDistinct, maxParents, maxValues, maxChars });
   const patternTexts = new Set(patterns.map((p) => p.text));
-  // Popular paths are found here without hashing them (core/text.ts); cleared with the cache.
-  const front = new FrontCache<PathEntry>(16_384, 24);
+  // Popular paths are found here without hashing them (core/text.ts); cleared with the cache. A miss costs about four
+  // times a hit (the Map hashes the whole new string): in a replay of the 1M-line bench log's paths (45,069 distinct)
+  // 65,536 slots find 89.5% of lines here, 16,384 slots 79% (512 KB against 128 KB of slots).
+  const front = new FrontCache<PathEntry>(65_536, 24);
   /** Collapses the cache has seen: a new one changes routes, so the cache is cleared. */
   let collapsesSeen = guard.collapses;
 
   const clearCache = (): void => {
     cache.clear();
+    routes.clear();
     front.clear();
     cacheChars = 0;
   };
@@ -251,11 +263,15 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
       for (const p of patterns) if (matchPattern(p, all)) return p.text;
     }
     const head = routeHead(path);
-    const segs = head.split('/').slice(1);
-    let out = '';
+    // segs[0] is what precedes the first "/" (nothing, in a path that starts with one), not a segment.
+    const segs = head.split('/');
+    // While every segment is kept as it is, the route so far is the head's first `end` characters: no string is
+    // built until a segment changes (a path with nothing to template is its own route).
+    let out: string | null = segs[0] === '' ? null : '';
+    let end = 0;
     // The guard's node for the route so far (null past its maxParents cap: the built-in rules alone from there).
     let node: GuardNode | null = guard.root;
-    for (let i = 0; i < segs.length; i++) {
+    for (let i = 1; i < segs.length; i++) {
       const seg = segs[i] ?? '';
       const t = segmentTemplate(seg) ?? (isTemplateSegment(seg) ? seg : null);
       let s: string;
@@ -264,15 +280,18 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
         guard.parentsRefused++;
         s = seg;
       } else s = guard.value(node, seg);
-      out += `/${s}`;
+      if (out !== null) out += `/${s}`;
+      else if (s === seg) end += 1 + seg.length;
+      else out = `${head.slice(0, end)}/${s}`;
       if (node !== null && i + 1 < segs.length) node = guard.child(node, s);
     }
     if (guard.collapses !== collapsesSeen) {
       collapsesSeen = guard.collapses;
       clearCache();
     }
-    if (head.length < path.length) out += `/${ROUTE_REST}`;
-    return out === '' ? '/' : out;
+    let route = out ?? head.slice(0, end);
+    if (head.length < path.length) route += `/${ROUTE_REST}`;
+    return route === '' ? '/' : route;
   };
 
   const finalRoute = (route: string): string => (guard.anyCollapsed && !patternTexts.has(route) ? guard.finalRoute(route) : route);
@@ -281,10 +300,17 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     if (e !== undefined) return e;
     e = cache.get(path);
     if (e === undefined) {
-      const route = build(path);
+      const built = build(path);
       if (cache.size >= cacheSize || cacheChars + path.length > maxChars) clearCache();
+      // The paths of one route share its string, flat (build() concatenates segments): maps keyed by routes and
+      // endpoints find it by identity instead of comparing a concatenation character by character.
+      let route = routes.get(built);
+      if (route === undefined) {
+        route = detach(built);
+        routes.set(route, route);
+      }
       const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null };
+      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null };
       cache.set(own, e);
       cacheChars += own.length;
     }

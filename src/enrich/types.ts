@@ -5,6 +5,8 @@
  */
 import type { LogRecord } from '../core/types';
 import type { ClientFacts } from './client';
+import type { PathEntry } from './route-template';
+import type { AgentEntry } from './user-agent';
 
 /** Client classes: self-declared crawlers, scripted tools, behaviourally suspect clients, and people. */
 export type ClientClass = 'human' | 'bot' | 'tool' | 'suspect';
@@ -44,10 +46,11 @@ export interface GeoInfo {
 }
 
 /**
- * A record with everything later stages need. Its `clientIp`, `userAgent`, `path`, `host` and `backend` are
- * standalone strings (never slices of the input line) and, while the enricher's caches hold them, the same object
- * for every record with the same value: maps may keep them as keys without copying them (no detach), and lookups
- * with them compare by identity first.
+ * A record with everything later stages need. Its `clientIp`, `userAgent`, `path`, `host`, `backend`, `route` and
+ * `endpoint` are standalone strings (never slices of the input line; route and endpoint flat, not a concatenation V8
+ * compares piece by piece) and, while the enricher's caches hold them, the same object for every record with the
+ * same value: maps may keep them as keys without copying them (no detach), and lookups with them compare by identity
+ * first.
  */
 export interface EnrichedRecord extends LogRecord {
   /** Path with identifiers collapsed: "/api/v1/products/:id". */
@@ -65,4 +68,10 @@ export interface EnrichedRecord extends LogRecord {
   readonly pathClass: number;
   /** The path's first identifier segment (`/items/1001` → 1001) for api-abuse, or -1 (computed once per distinct path). */
   readonly pathId: number;
+  /**
+   * The enricher's cached entries of the path and the agent (null when the record has none): the same object for
+   * every record with the value while the cache holds it, with slots later stages count into (core/top.ts TopSlot).
+   */
+  readonly pathEntry: PathEntry | null;
+  readonly agentEntry: AgentEntry | null;
 }

@@ -9,6 +9,7 @@
  */
 import { isbot } from 'isbot';
 import { detach, FrontCache } from '../core/text';
+import type { TopSlot } from '../core/top';
 import type { AgentInfo, DeviceType } from './types';
 
 /** A classifier with a per-run cache (agents repeat a lot). */
@@ -18,8 +19,11 @@ export interface AgentClassifier {
   entry(ua: string): AgentEntry;
 }
 
-/** A user agent's class, with the agent itself as a standalone string (the cache's own copy). */
-export interface AgentEntry {
+/**
+ * A user agent's class, with the agent itself as a standalone string (the cache's own copy), and the cell of the
+ * traffic summary's agents table it is counted in (core/top.ts TopSlot).
+ */
+export interface AgentEntry extends TopSlot {
   readonly ua: string;
   readonly info: AgentInfo;
 }
@@ -242,7 +246,7 @@ export function createAgentClassifier(capacity = 20_000, maxChars = Number.POSIT
         chars = 0;
       }
       const own = detach(ua);
-      e = { ua: own, info: classifyAgent(own) };
+      e = { ua: own, info: classifyAgent(own), top: null };
       cache.set(own, e);
       chars += own.length;
     }

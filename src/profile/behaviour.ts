@@ -11,7 +11,7 @@ import { HyperLogLog } from '../core/hll';
 import { maxOf } from '../core/arrays';
 import { detach } from '../core/text';
 import { isoTime } from '../core/units';
-import type { EnrichedRecord } from '../enrich/types';
+import type { AgentInfo, EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import { fmt } from '../core/format';
 import type { EndpointRow, GroupRow } from '../core/report-types';
@@ -88,6 +88,12 @@ export interface GroupJson {
 
 const STATUS_SLOTS = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
 
+/** A series' last bucket and its counts (see BehaviourProfile.mix). */
+interface BucketMemo {
+  bucket: number;
+  inner: Map<string, number> | null;
+}
+
 function newGroup(): GroupStats {
   return { requests: 0, errors: 0, sessions: 0, sessionRequests: 0, sessionErrors: 0, total: new QuantileSketch() };
 }
@@ -110,6 +116,15 @@ export class BehaviourProfile {
 
   /** Requests, sessions and mix counts folded into "(other)" by the caps. */
   private folded = { endpoints: 0, families: 0, mix: 0 };
+  /**
+   * The last agent's class and family groups (records of one agent come in runs), and each series' last bucket: groups
+   * and buckets are never replaced once made, so what these remember stays the map's.
+   */
+  private lastAgent: AgentInfo | null = null;
+  private lastClass: GroupStats | null = null;
+  private lastFamily: GroupStats | null = null;
+  private readonly protocolMemo: BucketMemo = { bucket: Number.NaN, inner: null };
+  private readonly tlsMemo: BucketMemo = { bucket: Number.NaN, inner: null };
 
   constructor(private readonly maxEndpoints = 5000, private readonly maxFamilies = 1000) {}
 
@@ -148,9 +163,11 @@ export class BehaviourProfile {
     if (t < this.minMs) this.minMs = t;
     if (t > this.maxMs) this.maxMs = t;
     const bucket = Math.floor(t / PROFILE_BUCKET_MS);
+    // The record's endpoint is the enricher's shared flat string (EnrichedRecord): kept as the key, it is found by
+    // identity.
     let ep = this.endpoints.get(r.endpoint);
     if (ep === undefined) {
-      const key = this.endpoints.size < this.maxEndpoints ? detach(r.endpoint) : OTHER;
+      const key = this.endpoints.size < this.maxEndpoints ? r.endpoint : OTHER;
       if (key === OTHER) this.folded.endpoints++;
       ep = this.endpoints.get(key);
       if (ep === undefined) {
@@ -169,19 +186,34 @@ export class BehaviourProfile {
     else if (r.clientIp !== null) ep.clients.add(r.clientIp);
     ep.buckets.set(bucket, (ep.buckets.get(bucket) ?? 0) + 1);
     const error = st !== null && st >= 400;
-    addToGroup(this.group(this.classes, r.agent.agentClass, 1), error, r.durationMs);
-    addToGroup(this.group(this.families, r.agent.family, 1), error, r.durationMs);
-    this.mix(this.protocols, bucket, r.protocol ?? 'unknown');
-    if (r.scheme === 'https' || r.tlsProtocol !== null) this.mix(this.tls, bucket, r.tlsProtocol ?? 'unknown');
+    const a = r.agent;
+    let cls = this.lastClass;
+    let fam = this.lastFamily;
+    if (a !== this.lastAgent || cls === null || fam === null) {
+      const folded = this.folded.families;
+      cls = this.group(this.classes, a.agentClass, 1);
+      fam = this.group(this.families, a.family, 1);
+      // A family past the cap is counted as folded at every request: not remembered.
+      const keep = this.folded.families === folded;
+      this.lastAgent = keep ? a : null;
+      this.lastClass = cls;
+      this.lastFamily = fam;
+    }
+    addToGroup(cls, error, r.durationMs);
+    addToGroup(fam, error, r.durationMs);
+    this.mix(this.protocols, this.protocolMemo, bucket, r.protocol ?? 'unknown');
+    if (r.scheme === 'https' || r.tlsProtocol !== null) this.mix(this.tls, this.tlsMemo, bucket, r.tlsProtocol ?? 'unknown');
   }
 
   /** Counts a protocol or TLS version in its bucket; past MAX_MIX versions in the bucket, as "(other)". */
-  private mix(m: Map<number, Map<string, number>>, bucket: number, key: string): void {
-    let inner = m.get(bucket);
-    if (inner === undefined) {
+  private mix(m: Map<number, Map<string, number>>, memo: BucketMemo, bucket: number, key: string): void {
+    let inner = memo.bucket === bucket ? memo.inner : m.get(bucket);
+    if (inner === undefined || inner === null) {
       inner = new Map();
       m.set(bucket, inner);
     }
+    memo.bucket = bucket;
+    memo.inner = inner;
     const n = inner.get(key);
     if (n !== undefined) inner.set(key, n + 1);
     else if (inner.size < MAX_MIX) inner.set(detach(key), 1);

@@ -10,6 +10,7 @@
  * table past its cap (Limits.topKeys, 100,000 keys): which keys it pruned depends on where the run was cut.
  */
 import type { EpochMs, LogRecord } from '../core/types';
+import type { EnrichedRecord } from '../enrich/types';
 import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
 import { TopCounter, type TopCounterJson, type TopSnapshot } from '../core/top';
 import { HyperLogLog } from '../core/hll';
@@ -102,6 +103,9 @@ export interface TrafficJson {
   readonly error_paths: TopCounterJson;
 }
 
+/** The enrichment slots observe reads when the record has them (undefined on a record enrich never saw). */
+type Enriched = LogRecord & { readonly [K in 'client' | 'pathEntry' | 'agentEntry']?: EnrichedRecord[K] };
+
 /** HyperLogLog precision of unique_clients: 2^14 registers (16 KB), standard error about 0.8%. */
 const DISTINCT_P = 14;
 
@@ -174,14 +178,30 @@ export class TrafficProfile {
     }
     if (r.durationMs !== null) this.total.add(r.durationMs);
     if (r.backendMs !== null) this.backend.add(r.backendMs);
-    // A key new to the table (or back after eviction) is hashed once; repeats cost nothing more.
-    if (r.clientIp !== null && this.clients.add(r.clientIp)) this.distinct.add(r.clientIp);
+    // An enriched record's client, path and agent come with their cached entries, which keep the tables' cells of
+    // their keys (TopCounter.addAt): counted without a lookup. A key new to the table (or back after eviction) is
+    // hashed once for the distinct count; repeats cost nothing more.
+    const { client, pathEntry, agentEntry } = r as Enriched;
+    if (client !== undefined && client !== null) {
+      if (this.clients.addAt(client, client.ip)) this.distinct.addHash(client.hash);
+    } else if (r.clientIp !== null && this.clients.add(r.clientIp)) this.distinct.add(r.clientIp);
     const path = r.path ?? '-';
-    this.topPaths.add(path);
+    if (pathEntry !== undefined && pathEntry !== null) this.topPaths.addAt(pathEntry, path);
+    else this.topPaths.add(path);
     if (r.host !== null) this.topHosts.add(r.host);
-    this.topAgents.add(r.userAgent ?? '-');
+    if (agentEntry !== undefined && agentEntry !== null) this.topAgents.addAt(agentEntry, r.userAgent ?? '-');
+    else this.topAgents.add(r.userAgent ?? '-');
     if (r.backend !== null) this.topBackends.add(r.backend);
-    if (st !== null && st >= 400) this.topErrorPaths.add(`${st} ${path}`);
+    if (st !== null && st >= 400) {
+      // The path entry keeps the cell of "<status> <path>" for the status it saw last.
+      const errors = this.topErrorPaths;
+      if (pathEntry === undefined || pathEntry === null || pathEntry.path !== path) errors.add(`${st} ${path}`);
+      else if (pathEntry.errStatus !== st || !errors.addToCell(pathEntry.errTop)) {
+        errors.add(`${st} ${path}`);
+        pathEntry.errStatus = st;
+        pathEntry.errTop = errors.lastAdded;
+      }
+    }
   }
 
   /** This profile as plain data (structured-clone safe). */

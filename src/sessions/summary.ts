@@ -8,7 +8,8 @@
  * counters' caps. A session cut by a shard boundary counts as two sessions (joining them is the stitcher's part).
  */
 import { QuantileSketch, percentiles, type QuantileSketchJson } from '../core/quantile';
-import { TopCounter, type TopCounterJson } from '../core/top';
+import { TopCounter, type TopCounterJson, type TopSlot } from '../core/top';
+import { detach } from '../core/text';
 import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
 import { appendAll } from '../core/arrays';
@@ -23,6 +24,11 @@ const MAX_KEY_CHARS = 8_000_000;
 /** Transition keys remembered per pair of endpoints (and their characters) before the memo starts over. */
 const PAIR_MEMO = 16_384;
 const PAIR_MEMO_CHARS = 2_000_000;
+
+/** A transition's key (flat) and its cell in the transitions table, one per pair of endpoints while the memo holds it. */
+interface PairSlot extends TopSlot {
+  readonly key: string;
+}
 
 /** What the section keeps of a non-human session (its report form, `brief`). */
 export type KeptSession = Pick<Session, 'id' | 'clientIp' | 'userAgent' | 'clientClass' | 'startMs' | 'endMs' | 'requests' | 'pages' | 'staticAssets' | 'errors4xx' | 'errors5xx' | 'reasons'>;
@@ -53,40 +59,43 @@ export class SessionSummary {
   private readonly duration = new QuantileSketch();
   private readonly length = new QuantileSketch();
   private readonly classes = new Map<string, { sessions: number; requests: number }>();
-  private entries = new TopCounter(20_000, true, MAX_KEY_CHARS);
-  private exits = new TopCounter(20_000, true, MAX_KEY_CHARS);
-  private transitions = new TopCounter(50_000, true, MAX_KEY_CHARS);
+  // Sessions' endpoints are the enricher's shared standalone strings (EnrichedRecord), and transition keys the memo's
+  // own: kept as they are (no copy), a lookup finds them by identity.
+  private entries = new TopCounter(20_000, false, MAX_KEY_CHARS);
+  private exits = new TopCounter(20_000, false, MAX_KEY_CHARS);
+  private transitions = new TopCounter(50_000, false, MAX_KEY_CHARS);
   private kept: KeptSession[] = [];
   /**
-   * from → to → the transition's key: endpoints are shared strings (the enricher interns them), so two lookups by
-   * them cost less than building and hashing a new key string for every step of every session.
+   * from → to → the transition's key and cell: endpoints are shared strings (the enricher interns them), so two
+   * lookups by them cost less than building and hashing a new key string for every step of every session, and the
+   * transition is counted into its cell (TopCounter.addAt) without a third.
    */
-  private pairs = new Map<string, Map<string, string>>();
+  private pairs = new Map<string, Map<string, PairSlot>>();
   private pairCount = 0;
   private pairChars = 0;
 
   constructor(private readonly keep = 50) {}
 
-  /** The transition key of a → b (`a\u0000b`), one string per pair while the memo holds it. */
-  private pairKey(a: string, b: string): string {
+  /** The transition a → b: its key (`a\u0000b`, flat) and cell, one per pair while the memo holds it. */
+  private pair(a: string, b: string): PairSlot {
     let to = this.pairs.get(a);
     if (to === undefined) {
       to = new Map();
       this.pairs.set(a, to);
     }
-    let key = to.get(b);
-    if (key === undefined) {
+    let p = to.get(b);
+    if (p === undefined) {
       if (this.pairCount >= PAIR_MEMO || this.pairChars >= PAIR_MEMO_CHARS) {
         this.pairs = new Map([[a, (to = new Map())]]);
         this.pairCount = 0;
         this.pairChars = 0;
       }
-      key = `${a}\u0000${b}`;
-      to.set(b, key);
+      p = { key: detach(`${a}\u0000${b}`), top: null };
+      to.set(b, p);
       this.pairCount++;
-      this.pairChars += key.length;
+      this.pairChars += p.key.length;
     }
-    return key;
+    return p;
   }
 
   /** Adds a closed session. */
@@ -109,7 +118,10 @@ export class SessionSummary {
     for (let i = 1; i < s.sequence.length; i++) {
       const a = s.sequence[i - 1];
       const b = s.sequence[i];
-      if (a !== undefined && b !== undefined && a !== b) this.transitions.add(this.pairKey(a, b));
+      if (a !== undefined && b !== undefined && a !== b) {
+        const p = this.pair(a, b);
+        this.transitions.addAt(p, p.key);
+      }
     }
     if (s.clientClass !== 'human') {
       this.kept.push(s);

@@ -82,3 +82,27 @@ describe('createEnricher: shared standalone strings', () => {
     expect(e.pathId).toBe(8812);
   });
 });
+
+describe('createEnricher: cached entries on the record', () => {
+  it('hands on the path and agent entries it looked up: one object per distinct value, null when the record has none', () => {
+    const enrich = createEnricher({ routes: { patterns: [] }, geo: null });
+    const seen = new Map<string, unknown>();
+    for (let i = 0; i < 40; i++) {
+      const path = ['/api/v1/products/8812', '/cart', '/api/v1/products/17'][i % 3] ?? '';
+      const ua = i % 2 === 0 ? CHROME : 'curl/8.5.0';
+      const e = enrich(parse(line('198.51.100.20', path, ua), i + 1));
+      expect(e.pathEntry?.path).toBe(path);
+      expect(e.pathEntry?.route).toBe(e.route);
+      expect(e.agentEntry?.ua).toBe(ua);
+      expect(e.agentEntry?.info).toBe(e.agent);
+      for (const [k, v] of [[`p ${path}`, e.pathEntry], [`a ${ua}`, e.agentEntry]] as const) {
+        if (!seen.has(k)) seen.set(k, v);
+        expect(v).toBe(seen.get(k));
+      }
+    }
+    expect(seen.get('p /cart')).not.toBe(seen.get('p /api/v1/products/17'));
+    const bare = enrich({ ...parse(line('198.51.100.20', '/cart', CHROME), 1), path: null, userAgent: null });
+    expect(bare.pathEntry).toBeNull();
+    expect(bare.agentEntry).toBeNull();
+  });
+});

@@ -27,6 +27,16 @@ describe('route templates', () => {
     ['/.env', '/.env'],
     ['/', '/'],
     ['/api/v2/orders/-1', '/api/v2/orders/:id'],
+    // The first segment, the last, none, or after segments kept as they are; no leading "/"; empty segments.
+    ['/8812/reviews', '/:id/reviews'],
+    ['/shop/cart/8812', '/shop/cart/:id'],
+    ['abc/8812/x', '/:id/x'],
+    ['abc/def', '/def'],
+    ['', '/'],
+    ['/a//b/', '/a//b/'],
+    ['/a//8812', '/a//:id'],
+    [`/seg${'/x'.repeat(70)}`, `/seg${'/x'.repeat(63)}/…`],
+    [`/docs/8812/${'y'.repeat(2100)}`, '/docs/:id/…'],
   ])('%s → %s', (path, route) => {
     expect(t.template(path)).toBe(route);
   });

@@ -19,6 +19,7 @@ export function rec(offsetMs: number, o: Partial<EnrichedRecord> & { line?: numb
     path, query: null, protocol: 'HTTP/1.1', status: 200, backendStatus: 200, backend: '10.0.1.17:8080', durationMs: 20, backendMs: 19,
     bytesIn: 300, bytesOut: 5000, userAgent: ua, referer: null, tlsProtocol: 'TLSv1.3', tlsCipher: null, traceId: null, errorReason: null,
     lb: 'app/shop', route, endpoint: `${method} ${route}`, isStatic: isStaticAsset(path), agent: classifyAgent(ua), geo: null,
+    pathEntry: null, agentEntry: null,
     ...o,
     client: null,
     pathClass: classifyPath(path),

@@ -110,4 +110,25 @@ describe('behaviour profile', () => {
     expect(p.endpoints.size).toBe(11);
     expect(p.endpoints.get('(other)')?.requests).toBe(90);
   });
+
+  it('counts runs of records sharing one agent as records with an agent each, families past the cap folded at every request', () => {
+    const agents = ['curl/8.5.0', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'python-requests/2.31.0'];
+    // Runs of one agent (records share its AgentInfo, as enriched records do).
+    const runs: EnrichedRecord[] = [];
+    for (const [a, n] of [[0, 5], [1, 4], [2, 6], [2, 3], [0, 2], [2, 1]] as const) {
+      const r = rec(runs.length * 1000, { userAgent: agents[a] ?? null, status: runs.length % 4 === 0 ? 500 : 200 });
+      for (let i = 0; i < n; i++) runs.push(r);
+    }
+    const shared = new BehaviourProfile(5000, 2);
+    for (const r of runs) shared.observe(r);
+    // The same records, each with its own copy of the agent.
+    const own = new BehaviourProfile(5000, 2);
+    for (const r of runs) own.observe({ ...r, agent: { ...r.agent } });
+    expect(shared.groupRows('families')).toEqual(own.groupRows('families'));
+    expect(shared.groupRows('classes')).toEqual(own.groupRows('classes'));
+    expect(shared.toJSON()).toEqual(own.toJSON());
+    const other = shared.groupRows('families').find((g) => g.key === '(other)');
+    expect(other?.requests).toBe(10);
+    expect(shared.capNote()).toContain('10 requests and sessions of user-agent families past the first 2');
+  });
 });

@@ -2,7 +2,7 @@
  * The one record object a line gets. Every parser builds its record here (or, given a record its caller is done with,
  * fills that one: processBatch hands the last one back when its sink keeps none, PipelineSink.transient), so records
  * of every format share one hidden class; after the LogRecord fields it carries, undefined, the slots enrich() fills in place (route, endpoint,
- * isStatic, agent, geo, client, pathClass, pathId: see EnrichedRecord in enrich/types.ts), so enrichment allocates no
+ * isStatic, agent, geo, client, pathClass, pathId, pathEntry, agentEntry: see EnrichedRecord in enrich/types.ts), so enrichment allocates no
  * second ~40-field object per line. The slots are not part of LogRecord: nothing but enrich reads or writes them
  * (JSON output names its fields one by one, core/record-json.ts), and until enrich runs they hold undefined.
  */
@@ -13,7 +13,7 @@ export type FreshRecord = { -readonly [K in keyof LogRecord]: LogRecord[K] };
 
 /** The enrichment slots, as a recycled record is reset (undefined until enrich fills them). */
 interface Slots {
-  route: undefined; endpoint: undefined; isStatic: undefined; agent: undefined; geo: undefined; client: undefined; pathClass: undefined; pathId: undefined;
+  route: undefined; endpoint: undefined; isStatic: undefined; agent: undefined; geo: undefined; client: undefined; pathClass: undefined; pathId: undefined; pathEntry: undefined; agentEntry: undefined;
 }
 
 /**
@@ -59,7 +59,7 @@ export function newRecord(
     r.tlsCipher = tlsCipher; r.traceId = traceId; r.errorReason = errorReason; r.lb = lb; r.forwardedFor = null; r.peerIp = null;
     r.edgeLocation = null; r.cacheStatus = null; r.tlsFingerprint = null; r.source = source;
     r.route = undefined; r.endpoint = undefined; r.isStatic = undefined; r.agent = undefined; r.geo = undefined;
-    r.client = undefined; r.pathClass = undefined; r.pathId = undefined;
+    r.client = undefined; r.pathClass = undefined; r.pathId = undefined; r.pathEntry = undefined; r.agentEntry = undefined;
     return r;
   }
   const r = {
@@ -67,7 +67,7 @@ export function newRecord(
     durationMs, backendMs, bytesIn, bytesOut, userAgent, referer, tlsProtocol, tlsCipher, traceId, errorReason, lb,
     forwardedFor: null as string | null, peerIp: null as string | null,
     edgeLocation: null as string | null, cacheStatus: null as string | null, tlsFingerprint: null as string | null, source,
-    route: undefined, endpoint: undefined, isStatic: undefined, agent: undefined, geo: undefined, client: undefined, pathClass: undefined, pathId: undefined,
+    route: undefined, endpoint: undefined, isStatic: undefined, agent: undefined, geo: undefined, client: undefined, pathClass: undefined, pathId: undefined, pathEntry: undefined, agentEntry: undefined,
   };
   return r;
 }
