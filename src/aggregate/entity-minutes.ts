@@ -111,7 +111,13 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     this.lastTables = tables;
     const c = r.client;
     const t0 = tables[0] as CellTable;
-    const s0 = t0.slot(ip);
+    // The address's slot, remembered on its facts (checked against the slot's key: another minute's table, a
+    // pruning or another instance make the hint stale).
+    let s0: number;
+    if (c !== null) {
+      s0 = t0.slotHint(c.ipSlot, ip);
+      c.ipSlot = s0;
+    } else s0 = t0.slot(ip);
     this.touch(t0, s0, 0, r, ip);
     if (c === null) return;
     // The address's cell remembers the slots of its networks' and ASN's cells in the same minute: an address has

@@ -65,9 +65,19 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
     s.n++;
     const ip = r.clientIp;
     if (ip !== null) {
-      this.countNetwork(s, r.client !== null ? (r.client.narrow ?? ip) : (networksOf(ip).narrow ?? ip), 1);
-      if (r.client !== null) s.clients.addHash(r.client.hash);
-      else s.clients.add(ip);
+      const f = r.client;
+      if (f !== null) {
+        // The network's id, remembered on the address's facts (checked against the id's name before use).
+        const net = f.narrow ?? ip;
+        const hint = f.narrowId;
+        const id = hint >= 0 && hint < this.names.length && this.names[hint] === net ? hint : this.idOf(net);
+        f.narrowId = id;
+        this.countId(s, id, 1);
+        s.clients.addHash(f.hash);
+      } else {
+        this.countNetwork(s, networksOf(ip).narrow ?? ip, 1);
+        s.clients.add(ip);
+      }
     }
     if (this.geo && r.geo?.country) s.countries.add(r.geo.country);
   }
@@ -107,7 +117,10 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
   }
 
   private countNetwork(s: NetworkMinute, net: string, n: number): void {
-    const id = this.idOf(net);
+    this.countId(s, this.idOf(net), n);
+  }
+
+  private countId(s: NetworkMinute, id: number, n: number): void {
     let open = s.open;
     if (open === null) {
       open = reopen(s);

@@ -30,6 +30,14 @@ export interface ClientFacts {
   probes: ClientCell | null;
   /** The cell of the address's country in the geo view (profile/geo-view.ts), see ClientCell. */
   country: ClientCell | null;
+  /**
+   * Integer hints of per-minute aggregates: where the address's state was last time, checked against the key stored
+   * there before use (a stale or foreign hint only costs the lookup it would have saved). -1: none.
+   * `ipSlot`: the address's cell in its minute's table (aggregate/entity-minutes.ts).
+   */
+  ipSlot: number;
+  /** `narrowId`: the id of the address's /24 (IPv6 /64) in aggregate/network-minutes.ts. */
+  narrowId: number;
 }
 
 /**
@@ -99,6 +107,8 @@ export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string)
     activity: null,
     probes: null,
     country: null,
+    ipSlot: -1,
+    narrowId: -1,
   };
 }
 
@@ -169,7 +179,7 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
       wide = text(nets.wide);
     }
     const asn = g?.asn ?? null;
-    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip), activity: null, probes: null, country: null };
+    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip), activity: null, probes: null, country: null, ipSlot: -1, narrowId: -1 };
   };
   // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
   const front = new FrontCache<ClientFacts>(4096);
