@@ -86,7 +86,8 @@ export class LatencyBuckets implements Mergeable<LatencyBuckets, LatencyBucketsJ
   private lastSeries: LatencySeries | null = null;
 
   constructor(readonly options: LatencyBucketsOptions) {
-    this.series = new CappedMap<LatencySeries>({ cap: options.maxSeries, weight: (s) => s.requests });
+    // Keys come as interned strings (endpoints, countries, ASNs): a memo finds them by reference (core/capped.ts).
+    this.series = new CappedMap<LatencySeries>({ cap: options.maxSeries, weight: (s) => s.requests, memo: 32 });
   }
 
   /** Counts one request of `key` with latency `ms` (in histogram bin `bin`, CoarseHistogram.binOf(ms)). */
