@@ -72,10 +72,11 @@ export class CappedMap<V> {
   private readonly maxChars: number;
 
   /**
-   * The memo: the last key object found in each slot (a slot per key length, modulo the slots) and its entry. A key
+   * The memo: the last key object found in each slot (see memoSlot) and its entry. A key
    * the map holds as another string object (it keeps a standalone copy) costs the map a comparison of characters on
    * every lookup; the memo's hit is one comparison of references. Emptied whenever an entry is replaced or removed,
-   * so it only ever holds entries of the map. Memory: `memo` keys, each at most the longest key the map holds.
+   * so it only ever holds entries of the map. Memory: `memo` of the callers' key objects (a key sliced from a line
+   * would keep that line while in the memo: meant for the enricher's standalone strings).
    */
   private readonly memoKeys: (string | null)[] | null;
   private readonly memoVals: (V | null)[] | null;
@@ -94,7 +95,7 @@ export class CappedMap<V> {
   get(key: string): V | undefined {
     const mk = this.memoKeys;
     if (mk === null) return this.map.get(key);
-    const i = key.length & this.memoMask;
+    const i = memoSlot(key) & this.memoMask;
     if (mk[i] === key) return (this.memoVals as V[])[i];
     const v = this.map.get(key);
     if (v !== undefined) {
@@ -215,6 +216,15 @@ export class CappedMap<V> {
     this.stats.maxCut = Math.max(this.stats.maxCut, cut);
     this.stats.prunes++;
   }
+}
+
+/**
+ * A key's memo slot (before the mask): its length and two of its characters, the last and the middle one, which
+ * tell apart keys of one length (countries, ASNs, targets that differ in one digit).
+ */
+function memoSlot(key: string): number {
+  const n = key.length;
+  return n === 0 ? 0 : n + key.charCodeAt(n - 1) * 3 + key.charCodeAt(n >> 1) * 17;
 }
 
 const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
