@@ -118,7 +118,7 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     // pruning or another instance make the hint stale).
     let s0: number;
     if (c !== null) {
-      s0 = t0.slotHint(c.ipSlot, ip);
+      s0 = t0.slotHint(c.ipSlot, ip, c.hash);
       c.ipSlot = s0;
     } else s0 = t0.slot(ip);
     // What earlier requests of the address this minute already gave its linked cells: the address as a member
@@ -130,21 +130,21 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     if (c === null) return;
     // The address's cell remembers the slots of its networks' and ASN's cells in the same minute: an address has
     // several requests a minute, and only its first looks them up.
-    if (c.narrow !== null) this.touchLinked(tables[1] as CellTable, 1, NARROW_AT, t0, s0, c.narrow, r, ip, known);
-    if (c.wide !== null) this.touchLinked(tables[2] as CellTable, 2, WIDE_AT, t0, s0, c.wide, r, ip, known);
+    if (c.narrow !== null) this.touchLinked(tables[1] as CellTable, 1, NARROW_AT, t0, s0, c.narrow, c.narrowHash, r, ip, known);
+    if (c.wide !== null) this.touchLinked(tables[2] as CellTable, 2, WIDE_AT, t0, s0, c.wide, c.wideHash, r, ip, known);
     const asn = this.options.asn ? c.asnKey : null;
-    if (asn !== null) this.touchLinked(tables[3] as CellTable, 3, ASN_AT, t0, s0, asn, r, ip, known);
+    if (asn !== null) this.touchLinked(tables[3] as CellTable, 3, ASN_AT, t0, s0, asn, c.asnHash, r, ip, known);
   }
 
   /**
-   * touch() of the cell of `key` in `t`, found through (and remembered in) column `link` of address cell `s0`. When
+   * touch() of the cell of `key` (hash32 `hash`) in `t`, found through (and remembered in) column `link` of address cell `s0`. When
    * the link held (the cell the address's earlier requests this minute counted into, in a table not pruned since:
    * the same cell, not one re-created at that slot), what `known` says those requests gave it is not given again.
    */
-  private touchLinked(t: CellTable, kind: number, link: number, t0: CellTable, s0: number, key: string, r: EnrichedRecord, ip: string, known: number): void {
+  private touchLinked(t: CellTable, kind: number, link: number, t0: CellTable, s0: number, key: string, hash: number, r: EnrichedRecord, ip: string, known: number): void {
     const links = t0.ints[link] as Int32Array;
     const hint = (links[s0] ?? 0) - 1;
-    const s = t.slotHint(hint, key);
+    const s = t.slotHint(hint, key, hash);
     links[s0] = s + 1;
     this.touch(t, s, kind, r, ip, s === hint && t.stats.prunes === 0 ? known : 0);
   }
