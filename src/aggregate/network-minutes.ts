@@ -79,8 +79,20 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
         s.clients.add(ip);
       }
     }
-    if (this.geo && r.geo?.country) s.countries.add(r.geo.country);
+    if (this.geo && r.geo?.country) {
+      // A country just added to this minute is not added again (a set: adding it again changes nothing).
+      const c = r.geo.country;
+      if (c !== this.lastCountry || s !== this.lastCountryIn) {
+        s.countries.add(c);
+        this.lastCountry = c;
+        this.lastCountryIn = s;
+      }
+    }
   }
+
+  /** The country add() added last, and the minute it added it to. */
+  private lastCountry: string | null = null;
+  private lastCountryIn: NetworkMinute | null = null;
 
   private minuteOf(m: number): NetworkMinute {
     if (m === this.lastMinute && this.last !== null) return this.last;
