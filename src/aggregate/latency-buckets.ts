@@ -86,8 +86,7 @@ export class LatencyBuckets implements Mergeable<LatencyBuckets, LatencyBucketsJ
   private lastSeries: LatencySeries | null = null;
 
   constructor(readonly options: LatencyBucketsOptions) {
-    // Keys come as interned strings (endpoints, countries, ASNs): a memo finds them by reference (core/capped.ts).
-    this.series = new CappedMap<LatencySeries>({ cap: options.maxSeries, weight: (s) => s.requests, memo: 32 });
+    this.series = new CappedMap<LatencySeries>({ cap: options.maxSeries, weight: (s) => s.requests });
   }
 
   /** Counts one request of `key` with latency `ms` (in histogram bin `bin`, CoarseHistogram.binOf(ms)). */
