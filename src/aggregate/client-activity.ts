@@ -47,6 +47,8 @@ export interface ActiveClient extends ClientCell {
   t0: number;
   /** Distinct user agents as hashes (the first agent included). */
   agents: Set<number>;
+  /** The agent last counted into `agents` (null: none since the first): the next request of it skips the hash. */
+  lastAgent: string | null;
   requests: number;
   statics: number;
   /** Requests per minute (static assets excluded); the minute being counted is in curMinute/curCount. */
@@ -131,8 +133,12 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       }
     }
     c.requests++;
-    // Most clients keep one agent: a native string compare with the first one skips hashing.
-    if (r.userAgent !== null && r.userAgent !== c.agent && c.agents.size < MAX_AGENTS) c.agents.add(hash32(r.userAgent));
+    // Most clients keep one agent: a native string compare with the first one (or the one before) skips hashing.
+    const ua = r.userAgent;
+    if (ua !== null && ua !== c.agent && ua !== c.lastAgent && c.agents.size < MAX_AGENTS) {
+      c.agents.add(hash32(ua));
+      c.lastAgent = ua;
+    }
     if (r.isStatic) {
       c.statics++;
       return;
@@ -321,9 +327,16 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
-    agent, ref0, t0, agents: new Set(agent === null ? [] : [hash32(agent)]), requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
+    agent, ref0, t0, agents: firstAgent(agent), lastAgent: null, requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
     routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null, cachedOn: null,
   };
+}
+
+/** The agent set of a new client: its first agent's hash (without building an array to fill the set from). */
+function firstAgent(agent: string | null): Set<number> {
+  const s = new Set<number>();
+  if (agent !== null) s.add(hash32(agent));
+  return s;
 }
 
 /** An evicted client: no longer its map's, nor cached on its address's facts. */

@@ -47,6 +47,9 @@ const IP0 = 0;
 const IPS = 1;
 const AGENT0 = 2;
 const AGENTS = 3;
+/** What a linked cell already has from an address's earlier requests in the minute (see touchLinked). */
+const KNOWN_IP = 1;
+const KNOWN_AGENT = 2;
 /** Member addresses and agents kept per cell. */
 const MAX_IPS = 5000;
 const MAX_AGENTS = 64;
@@ -111,23 +114,39 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     this.lastTables = tables;
     const c = r.client;
     const t0 = tables[0] as CellTable;
-    const s0 = t0.slot(ip);
-    this.touch(t0, s0, 0, r, ip);
+    // The address's slot, remembered on its facts (checked against the slot's key: another minute's table, a
+    // pruning or another instance make the hint stale).
+    let s0: number;
+    if (c !== null) {
+      s0 = t0.slotHint(c.ipSlot, ip, c.hash);
+      c.ipSlot = s0;
+    } else s0 = t0.slot(ip);
+    // What earlier requests of the address this minute already gave its linked cells: the address as a member
+    // (KNOWN_IP: it had requests), and this request's agent (KNOWN_AGENT: the address's first agent is this one).
+    const before = (t0.ints[N] as Int32Array)[s0] ?? 0;
+    const ua = r.userAgent;
+    const known = before === 0 ? 0 : KNOWN_IP | (ua !== null && (t0.refs[AGENT0] as (string | null)[])[s0] === ua ? KNOWN_AGENT : 0);
+    this.touch(t0, s0, 0, r, ip, 0);
     if (c === null) return;
     // The address's cell remembers the slots of its networks' and ASN's cells in the same minute: an address has
     // several requests a minute, and only its first looks them up.
-    if (c.narrow !== null) this.touchLinked(tables[1] as CellTable, 1, NARROW_AT, t0, s0, c.narrow, r, ip);
-    if (c.wide !== null) this.touchLinked(tables[2] as CellTable, 2, WIDE_AT, t0, s0, c.wide, r, ip);
+    if (c.narrow !== null) this.touchLinked(tables[1] as CellTable, 1, NARROW_AT, t0, s0, c.narrow, c.narrowHash, r, ip, known);
+    if (c.wide !== null) this.touchLinked(tables[2] as CellTable, 2, WIDE_AT, t0, s0, c.wide, c.wideHash, r, ip, known);
     const asn = this.options.asn ? c.asnKey : null;
-    if (asn !== null) this.touchLinked(tables[3] as CellTable, 3, ASN_AT, t0, s0, asn, r, ip);
+    if (asn !== null) this.touchLinked(tables[3] as CellTable, 3, ASN_AT, t0, s0, asn, c.asnHash, r, ip, known);
   }
 
-  /** touch() of the cell of `key` in `t`, found through (and remembered in) column `link` of address cell `s0`. */
-  private touchLinked(t: CellTable, kind: number, link: number, t0: CellTable, s0: number, key: string, r: EnrichedRecord, ip: string): void {
+  /**
+   * touch() of the cell of `key` (hash32 `hash`) in `t`, found through (and remembered in) column `link` of address cell `s0`. When
+   * the link held (the cell the address's earlier requests this minute counted into, in a table not pruned since:
+   * the same cell, not one re-created at that slot), what `known` says those requests gave it is not given again.
+   */
+  private touchLinked(t: CellTable, kind: number, link: number, t0: CellTable, s0: number, key: string, hash: number, r: EnrichedRecord, ip: string, known: number): void {
     const links = t0.ints[link] as Int32Array;
-    const s = t.slotHint((links[s0] ?? 0) - 1, key);
+    const hint = (links[s0] ?? 0) - 1;
+    const s = t.slotHint(hint, key, hash);
     links[s0] = s + 1;
-    this.touch(t, s, kind, r, ip);
+    this.touch(t, s, kind, r, ip, s === hint && t.stats.prunes === 0 ? known : 0);
   }
 
   private tablesOf(m: number): CellTable[] {
@@ -139,8 +158,11 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     return t;
   }
 
-  /** Counts one request in cell `s` of `t` for its minute (kind 0: the address itself). */
-  private touch(t: CellTable, s: number, kind: number, r: EnrichedRecord, ip: string): void {
+  /**
+   * Counts one request in cell `s` of `t` for its minute (kind 0: the address itself); `known` (KNOWN_IP,
+   * KNOWN_AGENT): the cell already has the address, the agent (or had no room for it).
+   */
+  private touch(t: CellTable, s: number, kind: number, r: EnrichedRecord, ip: string, known: number): void {
     if (this.order === undefined) t.addEvidence(s, r.source);
     else t.addEvidenceBy(s, r.source, this.order);
     const ns = t.ints[N] as Int32Array;
@@ -150,8 +172,8 @@ export class EntityMinutes implements Mergeable<EntityMinutes, EntityMinutesJson
     // differs), so the cell is the same whichever shard or order its requests came in.
     if (kind === 0) {
       if (n === 1) (t.refs[IP0] as (string | null)[])[s] = ip;
-    } else addMember(t, s, ip);
-    if (r.userAgent !== null) addAgent(t, s, r.userAgent);
+    } else if ((known & KNOWN_IP) === 0) addMember(t, s, ip);
+    if (r.userAgent !== null && (known & KNOWN_AGENT) === 0) addAgent(t, s, r.userAgent);
     if (r.isStatic) bump(t.ints[STATICS] as Int32Array, s);
     if (r.agent.agentClass === 'bot') bump(t.ints[BOTS] as Int32Array, s);
   }

@@ -65,12 +65,34 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
     s.n++;
     const ip = r.clientIp;
     if (ip !== null) {
-      this.countNetwork(s, r.client !== null ? (r.client.narrow ?? ip) : (networksOf(ip).narrow ?? ip), 1);
-      if (r.client !== null) s.clients.addHash(r.client.hash);
-      else s.clients.add(ip);
+      const f = r.client;
+      if (f !== null) {
+        // The network's id, remembered on the address's facts (checked against the id's name before use).
+        const net = f.narrow ?? ip;
+        const hint = f.narrowId;
+        const id = hint >= 0 && hint < this.names.length && this.names[hint] === net ? hint : this.idOf(net);
+        f.narrowId = id;
+        this.countId(s, id, 1);
+        s.clients.addHash(f.hash);
+      } else {
+        this.countNetwork(s, networksOf(ip).narrow ?? ip, 1);
+        s.clients.add(ip);
+      }
     }
-    if (this.geo && r.geo?.country) s.countries.add(r.geo.country);
+    if (this.geo && r.geo?.country) {
+      // A country just added to this minute is not added again (a set: adding it again changes nothing).
+      const c = r.geo.country;
+      if (c !== this.lastCountry || s !== this.lastCountryIn) {
+        s.countries.add(c);
+        this.lastCountry = c;
+        this.lastCountryIn = s;
+      }
+    }
   }
+
+  /** The country add() added last, and the minute it added it to. */
+  private lastCountry: string | null = null;
+  private lastCountryIn: NetworkMinute | null = null;
 
   private minuteOf(m: number): NetworkMinute {
     if (m === this.lastMinute && this.last !== null) return this.last;
@@ -107,7 +129,10 @@ export class NetworkMinutes implements Mergeable<NetworkMinutes, NetworkMinutesJ
   }
 
   private countNetwork(s: NetworkMinute, net: string, n: number): void {
-    const id = this.idOf(net);
+    this.countId(s, this.idOf(net), n);
+  }
+
+  private countId(s: NetworkMinute, id: number, n: number): void {
     let open = s.open;
     if (open === null) {
       open = reopen(s);

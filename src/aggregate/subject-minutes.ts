@@ -75,8 +75,9 @@ export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJ
   readonly endpoints: CappedMap<Subject>;
 
   constructor(readonly maxSubjects: number, readonly evidenceLimit: number) {
-    this.targets = new CappedMap<Subject>({ cap: maxSubjects, weight: (s) => s.requests });
-    this.endpoints = new CappedMap<Subject>({ cap: maxSubjects, weight: (s) => s.requests });
+    // Targets and endpoints come as the enricher's interned strings: a memo finds them by reference (core/capped.ts).
+    this.targets = new CappedMap<Subject>({ cap: maxSubjects, weight: (s) => s.requests, memo: 16 });
+    this.endpoints = new CappedMap<Subject>({ cap: maxSubjects, weight: (s) => s.requests, memo: 32 });
   }
 
   /** Counts one record. */

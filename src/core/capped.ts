@@ -25,6 +25,11 @@ export interface CapOptions<V> {
   readonly maxKeyChars?: number;
   /** Sees each evicted entry (to fold it into an aggregate). */
   readonly onEvict?: (key: string, v: V) => void;
+  /**
+   * Slots of a memo in front of the map (a power of two; default 0: none), for keys that come as the same string
+   * object record after record (the enricher's interned endpoints and targets): see CappedMap.get.
+   */
+  readonly memo?: number;
 }
 
 /** What a capped structure did over the run (plain data, mergeable by adding). */
@@ -66,14 +71,44 @@ export class CappedMap<V> {
   private readonly keep: number;
   private readonly maxChars: number;
 
+  /**
+   * The memo: the last key object found in each slot (see memoSlot) and its entry. A key
+   * the map holds as another string object (it keeps a standalone copy) costs the map a comparison of characters on
+   * every lookup; the memo's hit is one comparison of references. Emptied whenever an entry is replaced or removed,
+   * so it only ever holds entries of the map. Memory: `memo` of the callers' key objects (a key sliced from a line
+   * would keep that line while in the memo: meant for the enricher's standalone strings).
+   */
+  private readonly memoKeys: (string | null)[] | null;
+  private readonly memoVals: (V | null)[] | null;
+  private readonly memoMask: number;
+
   constructor(private readonly options: CapOptions<V>) {
     this.keep = options.keep ?? 0.5;
     this.maxChars = options.maxKeyChars ?? Number.POSITIVE_INFINITY;
+    const slots = options.memo ?? 0;
+    this.memoMask = slots - 1;
+    this.memoKeys = slots > 0 ? new Array<string | null>(slots).fill(null) : null;
+    this.memoVals = slots > 0 ? new Array<V | null>(slots).fill(null) : null;
   }
 
   /** The entry of `key`, if kept. */
   get(key: string): V | undefined {
-    return this.map.get(key);
+    const mk = this.memoKeys;
+    if (mk === null) return this.map.get(key);
+    const i = memoSlot(key) & this.memoMask;
+    if (mk[i] === key) return (this.memoVals as V[])[i];
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      mk[i] = key;
+      (this.memoVals as (V | null)[])[i] = v;
+    }
+    return v;
+  }
+
+  private clearMemo(): void {
+    if (this.memoKeys === null) return;
+    this.memoKeys.fill(null);
+    (this.memoVals as (V | null)[]).fill(null);
   }
 
   has(key: string): boolean {
@@ -93,13 +128,16 @@ export class CappedMap<V> {
 
   /** Sets the entry of `key`: replaces a kept one, else adds it (see add). */
   set(key: string, v: V): void {
-    if (this.map.has(key)) this.map.set(key, v);
-    else this.add(key, v);
+    if (this.map.has(key)) {
+      this.map.set(key, v);
+      this.clearMemo();
+    } else this.add(key, v);
   }
 
   /** Removes an entry (not counted as an eviction). */
   delete(key: string): boolean {
     if (!this.map.delete(key)) return false;
+    this.clearMemo();
     this.chars -= key.length;
     return true;
   }
@@ -162,6 +200,7 @@ export class CappedMap<V> {
       cut = weights[at] ?? 0;
     }
     i = 0;
+    this.clearMemo();
     const onEvict = this.options.onEvict;
     for (const [k, v] of this.map) {
       if (evict[i] === 1) {
@@ -177,6 +216,15 @@ export class CappedMap<V> {
     this.stats.maxCut = Math.max(this.stats.maxCut, cut);
     this.stats.prunes++;
   }
+}
+
+/**
+ * A key's memo slot (before the mask): its length and two of its characters, the last and the middle one, which
+ * tell apart keys of one length (countries, ASNs, targets that differ in one digit).
+ */
+function memoSlot(key: string): number {
+  const n = key.length;
+  return n === 0 ? 0 : n + key.charCodeAt(n - 1) * 3 + key.charCodeAt(n >> 1) * 17;
 }
 
 const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });

@@ -12,6 +12,7 @@
  */
 import type { SourceRef } from './types';
 import { noCapStats, type CapStats } from './capped';
+import { hash32 } from './hll';
 
 /** Shape of a table: integer columns (column 0 is the weight), reference columns, evidence kept per cell. */
 export interface CellShape {
@@ -25,7 +26,14 @@ export interface CellShape {
 }
 
 export class CellTable {
-  private readonly index = new Map<string, number>();
+  /**
+   * The index: an open-addressing table of slot + 1 (0: empty) by hash32 of the key, linear probing, at most half
+   * full. A caller that has the key's hash already (an address's, on its facts) passes it: a lookup hashes nothing,
+   * and neither inserting nor resetting allocates (a Map index was cleared and grown again every minute).
+   */
+  private idx = new Int32Array(128);
+  /** hash32 of each slot's key (signed), to probe without comparing strings and to rebuild the index. */
+  private hashes: Int32Array;
   /** Slot → key, in insertion order. */
   readonly keys: string[] = [];
   /** Integer columns; `ints[0][slot]` is the cell's weight (its requests). */
@@ -44,15 +52,47 @@ export class CellTable {
     this.ints = Array.from({ length: shape.ints }, () => new Int32Array(this.capacity));
     this.refs = Array.from({ length: shape.refs }, () => []);
     this.evN = new Uint8Array(this.capacity);
+    this.hashes = new Int32Array(this.capacity);
   }
 
   get size(): number {
     return this.keys.length;
   }
 
-  /** The slot of `key`, or -1. */
-  find(key: string): number {
-    return this.index.get(key) ?? -1;
+  /** The slot of `key`, or -1; `hash`: hash32(key), when the caller has it. */
+  find(key: string, hash: number = hash32(key)): number {
+    const idx = this.idx;
+    const mask = idx.length - 1;
+    const h = hash | 0;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const at = idx[i] ?? 0;
+      if (at === 0) return -1;
+      if (this.hashes[at - 1] === h && this.keys[at - 1] === key) return at - 1;
+    }
+  }
+
+  /** Indexes slot `s` (its hash set), the index grown first when it would be more than half full. */
+  private index(s: number, h: number): void {
+    if ((this.keys.length + 1) * 2 > this.idx.length) this.reindex(this.idx.length * 2);
+    const idx = this.idx;
+    const mask = idx.length - 1;
+    let i = h & mask;
+    while ((idx[i] ?? 0) !== 0) i = (i + 1) & mask;
+    idx[i] = s + 1;
+    this.hashes[s] = h;
+  }
+
+  /** Rebuilds the index of the slots held (after a pruning moved them, or to grow it to `size`). */
+  private reindex(size: number): void {
+    if (size !== this.idx.length) this.idx = new Int32Array(size);
+    else this.idx.fill(0);
+    const idx = this.idx;
+    const mask = size - 1;
+    for (let s = 0; s < this.keys.length; s++) {
+      let i = (this.hashes[s] ?? 0) & mask;
+      while ((idx[i] ?? 0) !== 0) i = (i + 1) & mask;
+      idx[i] = s + 1;
+    }
   }
 
   /**
@@ -62,16 +102,20 @@ export class CellTable {
   private lastKey: string | null = null;
   private lastSlot = -1;
 
-  /** The slot of `key`, added (its counters zero) when absent; a full table is pruned first. */
-  slot(key: string): number {
+  /**
+   * The slot of `key`, added (its counters zero) when absent; a full table is pruned first. `hash`: hash32(key),
+   * when the caller has it.
+   */
+  slot(key: string, hash?: number): number {
     if (key === this.lastKey) return this.lastSlot;
-    let s = this.index.get(key);
-    if (s === undefined) {
+    const h = (hash ?? hash32(key)) | 0;
+    let s = this.find(key, h);
+    if (s < 0) {
       if (this.keys.length >= this.shape.cap) this.prune();
       s = this.keys.length;
       if (s >= this.capacity) this.grow();
+      this.index(s, h);
       this.keys.push(key);
-      this.index.set(key, s);
       for (const col of this.ints) col[s] = 0;
       for (const col of this.refs) col[s] = null;
       this.evN[s] = 0;
@@ -87,9 +131,9 @@ export class CellTable {
    * still holds `key` (keys are distinct within a table, so it is the key's slot), else slot(key). Saves the lookup
    * for a cell reached through another one (an address's /24 in the same minute).
    */
-  slotHint(hint: number, key: string): number {
+  slotHint(hint: number, key: string, hash?: number): number {
     if (hint >= 0 && hint < this.keys.length && this.keys[hint] === key) return hint;
-    return this.slot(key);
+    return this.slot(key, hash);
   }
 
   /** Adds a source reference to a slot's evidence while it holds fewer than `shape.evidence` (the first kept). */
@@ -158,7 +202,7 @@ export class CellTable {
    */
   reset(): void {
     const n = this.keys.length;
-    this.index.clear();
+    this.idx.fill(0);
     this.keys.length = 0;
     for (const col of this.refs) col.fill(null, 0, Math.min(n, col.length));
     this.ev.fill(undefined, 0, Math.min(n * this.shape.evidence, this.ev.length));
@@ -178,6 +222,9 @@ export class CellTable {
     const evN = new Uint8Array(cap);
     evN.set(this.evN);
     this.evN = evN;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
     this.capacity = cap;
   }
 
@@ -208,7 +255,6 @@ export class CellTable {
     }
     const k = this.shape.evidence;
     let to = 0;
-    this.index.clear();
     this.lastKey = null;
     this.lastSlot = -1;
     for (let from = 0; from < n; from++) {
@@ -220,11 +266,12 @@ export class CellTable {
         const en = this.evN[from] ?? 0;
         for (let i = 0; i < en; i++) this.ev[to * k + i] = this.ev[from * k + i];
         this.evN[to] = en;
+        this.hashes[to] = this.hashes[from] ?? 0;
       }
-      this.index.set(this.keys[to] as string, to);
       to++;
     }
     this.keys.length = to;
+    this.reindex(this.idx.length);
     for (const col of this.refs) col.length = to;
     this.ev.length = to * k;
     this.stats.maxError += cut;

@@ -25,6 +25,10 @@ export interface ClientFacts {
   readonly asnKey: string | null;
   /** hash32 of the address (distinct-client sketches add it without hashing the address again). */
   readonly hash: number;
+  /** hash32 of `narrow`, `wide` and `asnKey` (0 when null): per-minute tables index them without hashing. */
+  readonly narrowHash: number;
+  readonly wideHash: number;
+  readonly asnHash: number;
   /** The address's cell in the api-abuse state (aggregate/client-activity.ts), see ClientCell. */
   activity: ClientCell | null;
   /** The address's cell in the scanner state (aggregate/client-probes.ts), see ClientCell. */
@@ -33,6 +37,14 @@ export interface ClientFacts {
   country: ClientCell | null;
   /** The address's cell in the traffic summary's clients table (core/top.ts TopSlot). */
   top: TopCell | null;
+  /**
+   * Integer hints of per-minute aggregates: where the address's state was last time, checked against the key stored
+   * there before use (a stale or foreign hint only costs the lookup it would have saved). -1: none.
+   * `ipSlot`: the address's cell in its minute's table (aggregate/entity-minutes.ts).
+   */
+  ipSlot: number;
+  /** `narrowId`: the id of the address's /24 (IPv6 /64) in aggregate/network-minutes.ts. */
+  narrowId: number;
 }
 
 /**
@@ -92,18 +104,28 @@ function net48(n: bigint): string {
 export function clientFacts(ip: string, geo: GeoInfo | null, intern: (s: string) => string = (s) => s): ClientFacts {
   const { narrow, wide } = networksOf(ip);
   const asn = geo?.asn ?? null;
+  const asnKey = asn === null ? null : intern(String(asn));
   return {
     ip,
     narrow: narrow === null ? null : intern(narrow),
     wide: wide === null ? null : intern(wide),
     geo,
-    asnKey: asn === null ? null : intern(String(asn)),
+    asnKey,
     hash: hash32(ip),
+    narrowHash: hashOf(narrow),
+    wideHash: hashOf(wide),
+    asnHash: hashOf(asnKey),
     activity: null,
     probes: null,
     country: null,
     top: null,
+    ipSlot: -1,
+    narrowId: -1,
   };
+}
+
+function hashOf(s: string | null): number {
+  return s === null ? 0 : hash32(s);
 }
 
 /** Bounds of a client table. */
@@ -173,7 +195,11 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
       wide = text(nets.wide);
     }
     const asn = g?.asn ?? null;
-    return { ip, narrow, wide, geo: g, asnKey: asn === null ? null : asnKeyOf(asn), hash: hash32(ip), activity: null, probes: null, country: null, top: null };
+    const asnKey = asn === null ? null : asnKeyOf(asn);
+    return {
+      ip, narrow, wide, geo: g, asnKey, hash: hash32(ip), narrowHash: hashOf(narrow), wideHash: hashOf(wide), asnHash: hashOf(asnKey),
+      activity: null, probes: null, country: null, top: null, ipSlot: -1, narrowId: -1,
+    };
   };
   // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
   const front = new FrontCache<ClientFacts>(4096);

@@ -3,6 +3,7 @@ import { EntityMinutes, type EntityMinutesOptions } from '../../src/aggregate/en
 import { evidenceOrder } from '../../src/aggregate/types';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { rec, T0 } from '../helpers/records';
+import { clientFacts } from '../../src/enrich/client';
 import { asFile } from '../helpers/shards';
 
 const OPTIONS: EntityMinutesOptions = { cap: 100_000, evidenceLimit: 3, asn: false };
@@ -96,5 +97,34 @@ describe('EntityMinutes (the burst state)', () => {
     const s = count(asFile(all, 'a.log'));
     const back = EntityMinutes.fromJSON(JSON.parse(JSON.stringify(s.toJSON())));
     expect(back.toJSON()).toEqual(s.toJSON());
+  });
+
+  it('a network cell holds every address and agent of its minute, with one facts object per address as the enricher gives (agents changing, missing)', () => {
+    // The enricher hands every record of an address the same facts object, on which the state remembers the
+    // address's slot; an address's later requests in a minute skip what its earlier ones gave its network's cell.
+    const facts = new Map<string, ReturnType<typeof clientFacts>>();
+    const agents = [...AGENTS, null];
+    let x = 7;
+    const rnd = (k: number): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16) % k;
+    const rs: EnrichedRecord[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const ip = `10.${rnd(2)}.${rnd(4)}.${rnd(3)}`;
+      let f = facts.get(ip);
+      if (f === undefined) facts.set(ip, (f = clientFacts(ip, null)));
+      rs.push(rec(Math.floor(i / 400) * 60_000 + i, { clientIp: ip, client: f, userAgent: agents[rnd(agents.length)] ?? null }));
+    }
+    const state = count(rs);
+    const want = new Map<string, { ips: Set<string>; agents: Set<string> }>();
+    for (const r of rs) {
+      const key = `${Math.floor(r.startMs / 60_000)} ${r.client?.narrow ?? ''}`;
+      let w = want.get(key);
+      if (w === undefined) want.set(key, (w = { ips: new Set(), agents: new Set() }));
+      w.ips.add(r.clientIp ?? '');
+      if (r.userAgent !== null) w.agents.add(r.userAgent);
+    }
+    const got = new Map<string, { ips: Set<string>; agents: Set<string> }>();
+    for (const [m, kinds] of state.toJSON().minutes) for (const [key, , , , members, cellAgents] of kinds[1]?.[0] ?? []) got.set(`${m} ${key}`, { ips: new Set(members), agents: new Set(cellAgents) });
+    expect(got.size).toBe(want.size);
+    for (const [key, w] of want) expect(got.get(key)).toEqual(w);
   });
 });

@@ -112,6 +112,35 @@ describe('CappedMap', () => {
   });
 });
 
+describe('CappedMap memo', () => {
+  it('finds keys by reference in front of the map, and never answers with an entry the map no longer holds', () => {
+    const m = new CappedMap<Cell>({ cap: 4, weight: (c) => c.n, memo: 4 });
+    const plain = counter(4);
+    // Keys of one length share a memo slot; keys are rebuilt (other string objects) half of the time.
+    const keys = ['ab', 'cd', 'efg', 'hij', 'klmn', 'op', 'qrs'];
+    let x = 1;
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const k = keys[x % keys.length] as string;
+      const key = i % 2 === 0 ? k : [...k].join('');
+      bump(m, key, 1 + (x % 3));
+      bump(plain, key, 1 + (x % 3));
+      if (i % 97 === 0) {
+        m.delete(key);
+        plain.delete(key);
+      }
+      if (i % 89 === 0) {
+        m.set(key, { n: 5 });
+        plain.set(key, { n: 5 });
+      }
+    }
+    expect([...m.entries()].map(([k, c]) => [k, c.n])).toEqual([...plain.entries()].map(([k, c]) => [k, c.n]));
+    expect(m.stats).toEqual(plain.stats);
+    expect(m.stats.evicted).toBeGreaterThan(0);
+    for (const k of keys) expect(m.get(k)).toBe(plain.has(k) ? m.get([...k].join('')) : undefined);
+  });
+});
+
 describe('cap notes and limits', () => {
   it('a structure says what its cap did, once, and nothing while under it', () => {
     const m = counter(2);

@@ -38,6 +38,31 @@ describe('QuantileSketch', () => {
     expect(back.quantile(0.99)).toBe(sketch.quantile(0.99));
   });
 
+  it('puts a whole value in the bucket the logarithm gives (the table of whole values agrees with it)', () => {
+    // Whole milliseconds are the common case (ALB and nginx log milliseconds) and read a table; a value a hair
+    // above takes the logarithm: both must land where ceil(log(v) / log(γ)) says, at and around every bucket edge.
+    const logGamma = Math.log(1.01 / 0.99);
+    const whole = new QuantileSketch();
+    const expected = new Map<number, number>();
+    for (let v = 1; v < 70_000; v++) {
+      whole.add(v);
+      const k = Math.ceil(Math.log(v) / logGamma);
+      expected.set(k, (expected.get(k) ?? 0) + 1);
+    }
+    expect(whole.toJSON().buckets).toEqual([...expected].sort((a, b) => a[0] - b[0]));
+    // The same whole values as fractions (v + 0.5 − 0.5 is v; v · (1 + 1e-15) is not whole) land beside them.
+    for (const v of [1, 2, 3, 100, 1000, 12_345, 65_535, 65_536]) {
+      const a = new QuantileSketch();
+      a.add(v);
+      const b = new QuantileSketch();
+      b.add(v * (1 + 1e-15));
+      const [ka] = a.toJSON().buckets[0] ?? [];
+      const [kb] = b.toJSON().buckets[0] ?? [];
+      expect(ka).toBe(Math.ceil(Math.log(v) / logGamma));
+      expect(kb).toBe(Math.ceil(Math.log(v * (1 + 1e-15)) / logGamma));
+    }
+  });
+
   it('handles zeros and empty sketches', () => {
     const s = new QuantileSketch();
     expect(s.quantile(0.5)).toBeNull();
