@@ -126,7 +126,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
   // One line per incident first (when grouping joined findings), then each incident's findings under it.
   if (incidents.length < report.findings.length) {
     lines.splice(lines.length - 1, 1, heading(st, `Incidents (${incidents.length}) from ${report.findings.length} findings`));
-    for (const inc of incidents) lines.push(...incidentLine(inc, st, withDate, opts));
+    for (const inc of incidents) for (const l of incidentLine(inc, st, withDate, opts)) lines.push(l);
     lines.push(heading(st, `Findings (${report.findings.length})`));
   }
   const shown = new Set<string>();
@@ -134,7 +134,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     const parts = inc.findings.map((id) => byId.get(id)).filter((f): f is ReportFinding => f !== undefined && !shown.has(f.id));
     parts.slice(0, PARTS_SHOWN).forEach((f, i) => {
       shown.add(f.id);
-      lines.push(...findingLines(f, i === 0 ? '' : '  ', st, withDate, formats, opts));
+      for (const l of findingLines(f, i === 0 ? '' : '  ', st, withDate, formats, opts)) lines.push(l);
     });
     if (parts.length > PARTS_SHOWN) {
       for (const f of parts) shown.add(f.id);
@@ -142,7 +142,7 @@ function renderFindings(report: Report, st: Style, opts: TableOptions): string {
     }
   }
   // Findings no incident names (a hand-edited saved report): listed as they come.
-  for (const f of report.findings) if (!shown.has(f.id)) lines.push(...findingLines(f, '', st, withDate, formats, opts));
+  for (const f of report.findings) if (!shown.has(f.id)) for (const l of findingLines(f, '', st, withDate, formats, opts)) lines.push(l);
   if (report.findings.some((f) => f.actions.some((a) => a['type'] === 'rate-limit' || a['type'] === 'block'))) {
     lines.push(st.dim('  Rules for these actions: add --emit-rules nginx|haproxy|aws-waf'));
   }
