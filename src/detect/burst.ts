@@ -219,7 +219,7 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
     const addresses = run.ips.size;
     const label = subjectType === 'asn' ? `AS${value}` : value;
     const note = nat ? ' — many user agents with static assets: looks like people behind one NAT' : crawler ? ' — a self-declared crawler'
-      : claimsCrawler ? ` — claims to be a crawler, but no crawler runs at ${fmt(run.peak, 0)}/min` : '';
+      : claimsCrawler ? ` — a self-declared bot agent, but no crawler runs at ${fmt(run.peak, 0)}/min` : '';
     const rate = floodOnly
       ? `${fmt(run.peak, 0)} req/min, ${fmt(o.floodRate, 0)}/min or more for ${fmt(run.floodMinutes, 0)} minutes — a rate no person sustains`
       : `${fmt(run.peak, 0)} req/min, ${fmt(run.ratio)}x its baseline`;

@@ -70,7 +70,7 @@ describe('burst: a flood from a lone client', () => {
     const crawl = (ip: string) => (t: number): EnrichedRecord => rec(t, { clientIp: ip, userAgent: bot, path: '/products/17', route: '/products/:id', endpoint: 'GET /products/:id' });
     const fast = detect('burst', [...quiet(30), ...ramp(10, [800, 1600, 1600, 1600, 1200, 800], crawl('66.249.66.1'))]);
     expect(fast.map((f) => f.severity)).toEqual(['critical']);
-    expect(fast[0]?.title).toContain('claims to be a crawler, but no crawler runs at 1,600/min');
+    expect(fast[0]?.title).toContain('a self-declared bot agent, but no crawler runs at 1,600/min');
     expect(fast[0]?.actions.length).toBeGreaterThan(0);
     const polite = detect('burst', [...quiet(60), ...steady(10, 30, 200, (_i, t) => crawl('66.249.66.2')(t))]);
     expect(polite.map((f) => [f.severity, f.actions.length])).toEqual([['low', 0]]);
