@@ -6,8 +6,8 @@
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
  * An ASN or /16 (/48) is big by nature (an ISP's users): it only learns its own rate for its first minutes
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
- * An absolute rule beside them: an address at floodRate requests a minute or more for floodMinutes minutes (a rate no
- * person sustains) is a flood on its own, whatever its peers do (on a quiet site a lone flood is its own peer median)
+ * An absolute rule beside them: an address at floodRate requests a minute or more for floodMinutes minutes, or with as
+ * many requests (floodRate × floodMinutes) in two such minutes or more (a rate no person sustains) is a flood on its own, whatever its peers do (on a quiet site a lone flood is its own peer median)
  * and whatever it did before; a minute hot by either rule is never learned into the baseline. A self-declared crawler
  * is excused (low) only up to crawlerRate requests a minute.
  * Two sides: the counter (EntityMinutes, aggregate/entity-minutes.ts) closes each minute once the input is past it by
@@ -52,6 +52,8 @@ interface Run {
   /** Minutes of the run hot against the baseline and peers, and minutes at or above the absolute flood rate. */
   relMinutes: number;
   floodMinutes: number;
+  /** Requests of the minutes at or above floodRate. */
+  floodRequests: number;
 }
 
 /** Values of judgeMinute's scratch buffers kept from one minute to the next (512 KB each). */
@@ -76,7 +78,7 @@ export default defineDetector<BurstOptions>({
     natAgents: 'distinct user agents (with static assets) that mark an address as a shared NAT',
     warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
     floodRate: 'requests per minute from one address that no person sustains: a flood whatever its peers and baseline do (with floodMinutes)',
-    floodMinutes: 'minutes at or above floodRate, within one run (gaps of at most 2 minutes), that make a flood',
+    floodMinutes: 'minutes at or above floodRate, within one run (gaps of at most 2 minutes), that make a flood; or as many requests as floodRate × floodMinutes in two such minutes or more',
     crawlerRate: 'requests per minute up to which a self-declared crawler is excused (low, no action); above it the agent excuses nothing',
   },
   create(o, ctx) {
@@ -154,6 +156,7 @@ interface RunJson {
   readonly evidence: readonly (readonly [string, number])[];
   readonly relMinutes: number;
   readonly floodMinutes: number;
+  readonly floodRequests: number;
 }
 
 /** A capped map of boxed numbers as JSON: entries in insertion order, and what its cap did. */
@@ -204,9 +207,10 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
   const closeRun = (value: string, run: Run): void => {
     const kind = run.kind;
     const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
-    // A run hot only by the absolute rule is a flood once it held floodRate for floodMinutes; shorter, it is nothing.
+    // A run hot only by the absolute rule is a flood once it held floodRate for floodMinutes, or sent as many requests
+    // (floodRate × floodMinutes) in two minutes or more at a higher rate; less, it is nothing.
     const floodOnly = run.relMinutes === 0;
-    if (floodOnly && run.floodMinutes < o.floodMinutes) return;
+    if (floodOnly && run.floodMinutes < o.floodMinutes && !(run.floodMinutes >= 2 && run.floodRequests >= o.floodRate * o.floodMinutes)) return;
     const nat = kind === 'ip' && run.agents.size >= o.natAgents && run.statics >= run.requests * 0.15;
     const claimsCrawler = run.bots >= run.requests * 0.9;
     // A crawler agent excuses a crawler's pace only: no crawler runs at more than crawlerRate from one address.
@@ -236,7 +240,7 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
       endMs,
       metrics: { peak_rpm: run.peak, baseline_rpm: r2(run.baseline), ratio: r2(run.ratio), z: r2(run.z), requests: run.requests, minutes: minutesLong, addresses, user_agents: run.agents.size, flood_minutes: run.floodMinutes },
       explanation: floodOnly
-        ? `An absolute rule: ${fmt(o.floodRate, 0)} requests a minute or more from one address for ${fmt(o.floodMinutes, 0)} minutes or more (gaps of at most 2 minutes) is a flood whatever its peers and its own earlier rate (on a quiet site the flood is its own peer and baseline); minutes it flagged are not learned into the baseline.`
+        ? `An absolute rule: ${fmt(o.floodRate, 0)} requests a minute or more from one address for ${fmt(o.floodMinutes, 0)} minutes or more (gaps of at most 2 minutes), or as many requests (${fmt(o.floodRate * o.floodMinutes, 0)}) in two such minutes or more, is a flood whatever its peers and its own earlier rate (on a quiet site the flood is its own peer and baseline); minutes it flagged are not learned into the baseline.`
         : `Peak per-minute count against max(own EWMA of earlier quiet minutes, median of all ${kind === 'ip' ? 'addresses' : 'networks'} that minute); z is the robust z-score against that minute's peers (median/MAD).`,
       evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
       actions: nat || crawler ? [] : [
@@ -327,14 +331,17 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
             run.statics += statics;
             run.bots += bots;
             if (relHot) run.relMinutes++;
-            if (flood) run.floodMinutes++;
+            if (flood) {
+              run.floodMinutes++;
+              run.floodRequests += n;
+            }
             for (const e of cells.evidence(s)) pushEvidence(run.evidence, e, ctx.evidenceLimit);
           } else {
             if (run) {
               closeRun(key, run);
               runs.delete(key);
             }
-            runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s), relMinutes: relHot ? 1 : 0, floodMinutes: flood ? 1 : 0 });
+            runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s), relMinutes: relHot ? 1 : 0, floodMinutes: flood ? 1 : 0, floodRequests: flood ? n : 0 });
           }
         } else {
           if (own !== undefined) own.v = ewma(base, n, o.alpha);
@@ -384,7 +391,7 @@ function restoreBoxes(cap: number, j: BoxesJson | undefined): CappedMap<{ v: num
 function runToJSON(key: string, r: Run): RunJson {
   return {
     key, kind: r.kind, startMinute: r.startMinute, lastMinute: r.lastMinute, peak: r.peak, requests: r.requests, baseline: r.baseline, z: r.z, ratio: r.ratio,
-    ips: [...r.ips], agents: [...r.agents], statics: r.statics, bots: r.bots, evidence: r.evidence.map((e) => [e.file, e.line]), relMinutes: r.relMinutes, floodMinutes: r.floodMinutes,
+    ips: [...r.ips], agents: [...r.agents], statics: r.statics, bots: r.bots, evidence: r.evidence.map((e) => [e.file, e.line]), relMinutes: r.relMinutes, floodMinutes: r.floodMinutes, floodRequests: r.floodRequests,
   };
 }
 

@@ -48,10 +48,19 @@ describe('burst: a flood from a lone client', () => {
 
   it('is silent on a rate held fewer than floodMinutes minutes, or under floodRate (both options)', () => {
     // After the site's visitors left: the client is alone.
-    expect(detect('burst', [...quiet(30), ...ramp(40, [300, 300, 300, 300], propfind)])).toEqual([]);
+    expect(detect('burst', [...quiet(30), ...ramp(40, [180, 180, 180, 180], propfind)])).toEqual([]);
+    // One minute, however fast, is a spike, not a sustained rate.
+    expect(detect('burst', [...quiet(30), ...ramp(40, [2000], propfind)])).toEqual([]);
     expect(detect('burst', [...quiet(30), ...steady(40, 15, 140, (_i, t) => propfind(t))])).toEqual([]);
     expect(detect('burst', [...quiet(30), ...steady(40, 15, 140, (_i, t) => propfind(t))], { overrides: { floodRate: 120 } })).toHaveLength(1);
-    expect(detect('burst', [...quiet(30), ...ramp(40, [300, 300, 300, 300], propfind)], { overrides: { floodMinutes: 4 } })).toHaveLength(1);
+    expect(detect('burst', [...quiet(30), ...ramp(40, [180, 180, 180, 180], propfind)], { overrides: { floodMinutes: 4 } })).toHaveLength(1);
+  });
+
+  it('finds a scanner at 2,900/min for three minutes alone on a lab site (as many requests as five minutes at floodRate, faster)', () => {
+    // Netsparker against a lab site (ocatak/apache-http-logs): 2,908, 2,659 and 1,416 requests in three minutes.
+    const scan = ramp(40, [2908, 2659, 1416], (t) => rec(t, { clientIp: '192.168.4.164', userAgent: 'Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36', path: '/DVWA/', route: '/DVWA/', endpoint: 'GET /DVWA/', status: 404 }));
+    const fs = detect('burst', [...quiet(30), ...scan]);
+    expect(fs.map((f) => `${f.severity} ${f.subject.value} ${f.metrics['flood_minutes']}`)).toEqual(['high 192.168.4.164 3']);
   });
 
   it('does not learn a flagged flood into the baseline: the same address coming back at 130/min among peers is a burst', () => {
