@@ -199,7 +199,10 @@ export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
  */
 export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
   const ordinary = /^(?:(?:GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) [^ ]*(?: → |$))+$/;
-  const loops = findings.filter((f) => f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string' && ordinary.test(String(f.metrics['cycle'] ?? '')));
+  const loops = findings.filter((f) => {
+    const cycle = f.metrics['cycle'];
+    return f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string' && (typeof cycle !== 'string' || ordinary.test(cycle));
+  });
   return foldInto(
     findings,
     (f) => (f.detector !== 'burst' || f.subject.type !== 'ip' ? undefined
