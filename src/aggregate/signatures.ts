@@ -7,7 +7,8 @@
  * with HyperLogLog sketches of addresses, /24s (IPv6 /64s) and /16s (/48s) beyond), ASNs (first 200), the first
  * paths and agents, the first sizes of 2xx answers, and the first evidence. Beside them, the first sizes of the 2xx
  * answers to `GET /` (the site's home page: an exploit answered with it was answered by a catch-all). First-seen
- * lists keep values only (no counts), so that merged shards keep exactly what one pass keeps.
+ * lists keep the values seen earliest in event time, without counts (Earliest), so that merged shards and inputs
+ * read merged keep exactly what one pass over one file keeps.
  * Memory: at most `cap` endpoints (CappedMap, the lightest by weight evicted first, a hostile-looking request
  * weighing a hundred ordinary ones; evictions counted) with 6 status-class cells each; per cell the lists above are
  * capped. Per record: a map lookup by the record's interned endpoint and counters; the exploit patterns run once per
@@ -74,11 +75,11 @@ export interface SignatureCell {
   wide: HyperLogLog;
   asns: Set<string>;
   /** The first paths (with the query) and agents, each with its first record. */
-  paths: Map<string, SourceRef>;
-  agents: Map<string, SourceRef>;
+  paths: Earliest<string>;
+  agents: Earliest<string>;
   /** 2xx answers with a body to hostile-looking requests, and their first 20 sizes. */
   answered: number;
-  sizes: Map<number, SourceRef>;
+  sizes: Earliest<number>;
   evidence: SourceRef[];
 }
 
@@ -95,7 +96,7 @@ export interface SignaturesOptions {
 }
 
 type Ref = readonly [string, number];
-type SeenJson<K> = readonly (readonly [K, string, number])[];
+type SeenJson<K> = readonly (readonly [K, number, string, number])[];
 /** A cell as JSON. */
 interface CellJson {
   readonly requests: number;
@@ -140,30 +141,91 @@ export function isExploitKey(key: string): boolean {
 function newCell(r: EnrichedRecord): SignatureCell {
   return {
     requests: 0, hostile: 0, marks: [0, 0, 0, 0, 0], statuses: new Map(), first: r.startMs, last: r.startMs, hostileFirst: Number.POSITIVE_INFINITY, hostileLast: Number.NEGATIVE_INFINITY,
-    members: new Map(), overflow: false, addresses: new HyperLogLog(), narrow: new HyperLogLog(), wide: new HyperLogLog(), asns: new Set(), paths: new Map(), agents: new Map(),
-    answered: 0, sizes: new Map(), evidence: [],
+    members: new Map(), overflow: false, addresses: new HyperLogLog(), narrow: new HyperLogLog(), wide: new HyperLogLog(), asns: new Set(), paths: new Earliest(MAX_SEEN), agents: new Earliest(MAX_SEEN),
+    answered: 0, sizes: new Earliest(MAX_SIZES), evidence: [],
   };
 }
 
-/** Notes a first-seen value (kept only while fewer than `cap` are). */
-function noteSeen<K>(m: Map<K, SourceRef>, key: K, ref: SourceRef, cap: number): void {
-  if (m.size < cap && !m.has(key)) m.set(key, ref);
-}
+/**
+ * The `cap` values seen earliest in event time (ties: the first noted, or in a merge the earlier in input order), each
+ * with its earliest time and record: the same whether records came in time order or not, in one input or in several
+ * read merged, counted in one pass or in shards merged. Noting a value no earlier than the latest kept is one compare.
+ */
+export class Earliest<K> {
+  private readonly m = new Map<K, { t: number; ref: SourceRef }>();
+  /** The latest time kept. */
+  private maxT = Number.NEGATIVE_INFINITY;
 
-/** Two first-seen maps as one: the earliest reference of each value, the `cap` first seen kept (in `order`). */
-function mergeSeen<K>(a: ReadonlyMap<K, SourceRef>, b: ReadonlyMap<K, SourceRef>, cap: number, order: EvidenceOrder): Map<K, SourceRef> {
-  const all = new Map<K, SourceRef>(a);
-  for (const [k, ref] of b) {
-    const was = all.get(k);
-    all.set(k, was === undefined ? ref : earlier(was, ref, order));
+  constructor(readonly cap: number) {}
+
+  get size(): number {
+    return this.m.size;
   }
-  return new Map([...all].sort((x, y) => order(x[1], y[1])).slice(0, cap));
+
+  /** The values kept, earliest first. */
+  keys(): K[] {
+    return [...this.m].sort((a, b) => a[1].t - b[1].t).map(([k]) => k);
+  }
+
+  note(key: K, ref: SourceRef, t: number, order?: EvidenceOrder): void {
+    const was = this.m.get(key);
+    if (was !== undefined) {
+      if (t < was.t || (t === was.t && order !== undefined && order(ref, was.ref) < 0)) {
+        was.t = t;
+        was.ref = ref;
+        this.maxT = this.latest();
+      }
+      return;
+    }
+    if (this.m.size < this.cap) {
+      this.m.set(key, { t, ref });
+      if (t > this.maxT) this.maxT = t;
+      return;
+    }
+    if (t >= this.maxT) return;
+    let worst: K | undefined;
+    let worstT = Number.NEGATIVE_INFINITY;
+    for (const [k, v] of this.m) if (v.t >= worstT) [worst, worstT] = [k, v.t];
+    if (worst !== undefined) this.m.delete(worst);
+    this.m.set(key, { t, ref });
+    this.maxT = this.latest();
+  }
+
+  private latest(): number {
+    let x = Number.NEGATIVE_INFINITY;
+    for (const v of this.m.values()) if (v.t > x) x = v.t;
+    return x;
+  }
+
+  /** Adds another's values (the earliest kept). */
+  merge(other: Earliest<K>, order: EvidenceOrder): void {
+    const all = new Map(this.m);
+    for (const [k, v] of other.m) {
+      const was = all.get(k);
+      if (was === undefined || v.t < was.t || (v.t === was.t && order(v.ref, was.ref) < 0)) all.set(k, v);
+    }
+    const kept = [...all].sort((a, b) => a[1].t - b[1].t || order(a[1].ref, b[1].ref)).slice(0, this.cap);
+    this.m.clear();
+    for (const [k, v] of kept) this.m.set(k, { ...v });
+    this.maxT = this.latest();
+  }
+
+  toJSON(): SeenJson<K> {
+    return [...this.m].sort((a, b) => a[1].t - b[1].t || (a[1].ref.file < b[1].ref.file ? -1 : a[1].ref.file > b[1].ref.file ? 1 : a[1].ref.line - b[1].ref.line)).map(([k, v]) => [k, v.t, v.ref.file, v.ref.line]);
+  }
+
+  static fromJSON<K>(cap: number, j: SeenJson<K>): Earliest<K> {
+    const e = new Earliest<K>(cap);
+    for (const [k, t, file, line] of j) e.m.set(k, { t, ref: { file, line } });
+    e.maxT = e.latest();
+    return e;
+  }
 }
 
 export class Signatures implements Mergeable<Signatures, SignaturesJson> {
   groups: CappedMap<SignatureGroup>;
   /** The first 100 sizes of 2xx answers to GET /. */
-  homeSizes = new Map<number, SourceRef>();
+  homeSizes = new Earliest<number>(MAX_HOME_SIZES);
   /** Exploit index per distinct path (per instance; cleared when full). */
   private exploitCache = new Map<string, number>();
 
@@ -224,7 +286,7 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
     if (r.startMs > c.last) c.last = r.startMs;
     const code = st !== null && st >= 100 && st <= 599 ? st : 0;
     c.statuses.set(code, (c.statuses.get(code) ?? 0) + 1);
-    if (st !== null && st >= 200 && st < 300 && method === 'GET' && r.path === '/') noteSeen(this.homeSizes, r.bytesOut ?? -1, r.source, MAX_HOME_SIZES);
+    if (st !== null && st >= 200 && st < 300 && method === 'GET' && r.path === '/') this.homeSizes.note(r.bytesOut ?? -1, r.source, r.startMs);
     if (marks === 0) return;
     c.hostile++;
     for (let b = 0; b < MARK_NAMES.length; b++) if ((marks & (1 << b)) !== 0) c.marks[b] = (c.marks[b] ?? 0) + 1;
@@ -242,13 +304,13 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
       if (f.asnKey !== null && c.asns.size < MAX_ASNS) c.asns.add(f.asnKey);
     } else c.addresses.add(ip);
     const shown = r.query !== null ? `${r.path ?? ''}?${r.query}` : r.path ?? (method ?? '-');
-    if (c.paths.size < MAX_SEEN) noteSeen(c.paths, detach(shown.length > SAMPLE_CHARS ? `${shown.slice(0, SAMPLE_CHARS)}…` : shown), r.source, MAX_SEEN);
+    c.paths.note(detach(shown.length > SAMPLE_CHARS ? `${shown.slice(0, SAMPLE_CHARS)}…` : shown), r.source, r.startMs);
     const ua = r.userAgent ?? '-';
-    if (c.agents.size < MAX_SEEN) noteSeen(c.agents, detach(ua.length > SAMPLE_CHARS ? `${ua.slice(0, SAMPLE_CHARS)}…` : ua), r.source, MAX_SEEN);
+    c.agents.note(detach(ua.length > SAMPLE_CHARS ? `${ua.slice(0, SAMPLE_CHARS)}…` : ua), r.source, r.startMs);
     if (st !== null && st >= 200 && st < 300 && (r.bytesOut ?? 0) > 0) {
       c.answered++;
       const b = r.bytesOut ?? 0;
-      noteSeen(c.sizes, b, r.source, MAX_SIZES);
+      c.sizes.note(b, r.source, r.startMs);
     }
     if (c.evidence.length < this.options.evidenceLimit) c.evidence.push(r.source);
   }
@@ -271,7 +333,7 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
     const inserted = this.groups.stats.inserted;
     addCapStats(this.groups.stats, other.groups.stats);
     this.groups.stats.inserted = inserted;
-    this.homeSizes = mergeSeen(this.homeSizes, other.homeSizes, MAX_HOME_SIZES, order);
+    this.homeSizes.merge(other.homeSizes, order);
   }
 
   /** Maps endpoint keys through the run's final endpoints (the route templater collapsed a position), merging. */
@@ -295,7 +357,7 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
       options: this.options,
       groups: groups.map(([k, g]) => [k, g.cells.map((c) => (c === null ? null : cellJSON(c)))]),
       stats: { ...this.groups.stats },
-      homeSizes: seenJSON(this.homeSizes),
+      homeSizes: this.homeSizes.toJSON(),
     };
   }
 
@@ -308,7 +370,7 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
       s.groups.add(k, { cells: parsed, weight });
     }
     Object.assign(s.groups.stats, j.stats);
-    s.homeSizes = seenOf(j.homeSizes);
+    s.homeSizes = Earliest.fromJSON(MAX_HOME_SIZES, j.homeSizes);
     return s;
   }
 }
@@ -333,24 +395,22 @@ function mergeCell(a: SignatureCell, b: SignatureCell, k: number, order: Evidenc
   a.narrow.merge(b.narrow);
   a.wide.merge(b.wide);
   for (const x of b.asns) if (a.asns.size < MAX_ASNS) a.asns.add(x);
-  a.paths = mergeSeen(a.paths, b.paths, MAX_SEEN, order);
-  a.agents = mergeSeen(a.agents, b.agents, MAX_SEEN, order);
+  a.paths.merge(b.paths, order);
+  a.agents.merge(b.agents, order);
   a.answered += b.answered;
-  a.sizes = mergeSeen(a.sizes, b.sizes, MAX_SIZES, order);
+  a.sizes.merge(b.sizes, order);
   a.evidence = mergeEvidence(a.evidence, b.evidence, k, order);
   return a;
 }
 
-const seenJSON = <K>(m: ReadonlyMap<K, SourceRef>): SeenJson<K> => [...m].map(([k, r]) => [k, r.file, r.line]);
-const seenOf = <K>(j: SeenJson<K>): Map<K, SourceRef> => new Map(j.map(([k, file, line]) => [k, { file, line }]));
 const fin = (n: number): number | null => (Number.isFinite(n) ? n : null);
 
 function cellJSON(c: SignatureCell): CellJson {
   return {
     requests: c.requests, hostile: c.hostile, marks: [...c.marks], statuses: [...c.statuses].sort((a, b) => a[0] - b[0]), first: c.first, last: c.last,
     hostileFirst: fin(c.hostileFirst), hostileLast: fin(c.hostileLast), members: [...c.members].map(([ip, r]) => [ip, r.file, r.line]), overflow: c.overflow,
-    addresses: c.addresses.toJSON(), narrow: c.narrow.toJSON(), wide: c.wide.toJSON(), asns: [...c.asns], paths: seenJSON(c.paths), agents: seenJSON(c.agents),
-    answered: c.answered, sizes: seenJSON(c.sizes), evidence: c.evidence.map(refJSON),
+    addresses: c.addresses.toJSON(), narrow: c.narrow.toJSON(), wide: c.wide.toJSON(), asns: [...c.asns], paths: c.paths.toJSON(), agents: c.agents.toJSON(),
+    answered: c.answered, sizes: c.sizes.toJSON(), evidence: c.evidence.map(refJSON),
   };
 }
 
@@ -360,6 +420,6 @@ function cellOf(j: CellJson): SignatureCell {
     hostileFirst: j.hostileFirst ?? Number.POSITIVE_INFINITY, hostileLast: j.hostileLast ?? Number.NEGATIVE_INFINITY,
     members: new Map(j.members.map(([ip, file, line]) => [ip, { file, line }])), overflow: j.overflow,
     addresses: HyperLogLog.fromJSON(j.addresses), narrow: HyperLogLog.fromJSON(j.narrow), wide: HyperLogLog.fromJSON(j.wide), asns: new Set(j.asns),
-    paths: seenOf(j.paths), agents: seenOf(j.agents), answered: j.answered, sizes: seenOf(j.sizes), evidence: j.evidence.map(refOf),
+    paths: Earliest.fromJSON(MAX_SEEN, j.paths), agents: Earliest.fromJSON(MAX_SEEN, j.agents), answered: j.answered, sizes: Earliest.fromJSON(MAX_SIZES, j.sizes), evidence: j.evidence.map(refOf),
   };
 }
