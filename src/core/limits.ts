@@ -21,6 +21,8 @@ export interface Limits {
   readonly apiAbuseRoutesPerClient: number;
   /** Clients the scanner keeps counters of. */
   readonly scannerClients: number;
+  /** Endpoints and exploit patterns the campaign detector keeps signatures of (6 status classes each). */
+  readonly campaignSignatures: number;
   /** Clients credential-stuffing keeps login counters of. */
   readonly authClients: number;
   /** Authentication endpoints credential-stuffing keeps a per-minute series of. */
@@ -49,6 +51,7 @@ export const DEFAULT_LIMITS: Limits = {
   apiAbuseClients: 50_000,
   apiAbuseRoutesPerClient: 64,
   scannerClients: 100_000,
+  campaignSignatures: 5_000,
   authClients: 100_000,
   authEndpoints: 300,
   authClientMinutes: 1_000_000,

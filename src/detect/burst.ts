@@ -6,6 +6,10 @@
  * one NAT address (many user agents, static assets) or a self-declared crawler is reported as low, not as an attack.
  * An ASN or /16 (/48) is big by nature (an ISP's users): it only learns its own rate for its first minutes
  * (warmupMinutes) and is judged against that afterwards, so a large ISP at the start of a log is not a burst.
+ * An absolute rule beside them: an address at floodRate requests a minute or more for floodMinutes minutes, or with as
+ * many requests (floodRate × floodMinutes) in two such minutes or more (a rate no person sustains) is a flood on its own, whatever its peers do (on a quiet site a lone flood is its own peer median)
+ * and whatever it did before; a minute hot by either rule is never learned into the baseline. A self-declared crawler
+ * is excused (low) only up to crawlerRate requests a minute.
  * Two sides: the counter (EntityMinutes, aggregate/entity-minutes.ts) closes each minute once the input is past it by
  * the lateness, and the judge (`createBurstJudge`) reads closed minutes in order, keeping the baselines and the open
  * runs, and gives the findings at the end. One thread wires the counter straight to the judge (the detector below);
@@ -45,12 +49,17 @@ interface Run {
   statics: number;
   bots: number;
   evidence: SourceRef[];
+  /** Minutes of the run hot against the baseline and peers, and minutes at or above the absolute flood rate. */
+  relMinutes: number;
+  floodMinutes: number;
+  /** Requests of the minutes at or above floodRate. */
+  floodRequests: number;
 }
 
 /** Values of judgeMinute's scratch buffers kept from one minute to the next (512 KB each). */
 const SCRATCH_KEPT = 65_536;
 
-const DEFAULTS = { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5, warmupMinutes: 5 };
+const DEFAULTS = { minRate: 120, factor: 8, zMin: 8, alpha: 0.2, latenessMinutes: 10, natAgents: 5, warmupMinutes: 5, floodRate: 150, floodMinutes: 5, crawlerRate: 300 };
 
 /** The detector's options (defaults above, overridable with --detector-opt burst.key=value). */
 export type BurstOptions = { readonly [K in keyof typeof DEFAULTS]: number };
@@ -58,7 +67,7 @@ export type BurstOptions = { readonly [K in keyof typeof DEFAULTS]: number };
 export default defineDetector<BurstOptions>({
   id: 'burst',
   title: 'Request bursts',
-  description: 'Flags IPs, networks (/24, /16, IPv6 /64, /48) and ASNs whose request rate jumps far above their own earlier rate and their peers in the same minute.',
+  description: 'Flags IPs, networks (/24, /16, IPv6 /64, /48) and ASNs whose request rate jumps far above their own earlier rate and their peers in the same minute, and addresses sustaining a rate no person reaches whatever their peers do.',
   defaultOptions: DEFAULTS,
   optionDocs: {
     minRate: 'requests per minute an entity must reach before it can be a burst',
@@ -68,6 +77,9 @@ export default defineDetector<BurstOptions>({
     latenessMinutes: 'minutes of out-of-order input tolerated before a minute is judged',
     natAgents: 'distinct user agents (with static assets) that mark an address as a shared NAT',
     warmupMinutes: 'minutes an ASN or /16 (IPv6 /48) is only learned before it can burst: aggregates of many clients are far above their peers by nature, so only a rise against their own rate counts',
+    floodRate: 'requests per minute from one address that no person sustains: a flood whatever its peers and baseline do (with floodMinutes)',
+    floodMinutes: 'minutes at or above floodRate, within one run (gaps of at most 2 minutes), that make a flood; or as many requests as floodRate × floodMinutes in two such minutes or more',
+    crawlerRate: 'requests per minute up to which a self-declared crawler is excused (low, no action); above it the agent excuses nothing',
   },
   create(o, ctx) {
     // One thread: the counter hands each closed minute straight to the judge.
@@ -142,6 +154,9 @@ interface RunJson {
   readonly statics: number;
   readonly bots: number;
   readonly evidence: readonly (readonly [string, number])[];
+  readonly relMinutes: number;
+  readonly floodMinutes: number;
+  readonly floodRequests: number;
 }
 
 /** A capped map of boxed numbers as JSON: entries in insertion order, and what its cap did. */
@@ -192,14 +207,26 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
   const closeRun = (value: string, run: Run): void => {
     const kind = run.kind;
     const subjectType: SubjectType = kind === 'ip' ? 'ip' : kind === 'asn' ? 'asn' : 'cidr';
+    // A run hot only by the absolute rule is a flood once it held floodRate for floodMinutes, or sent as many requests
+    // (floodRate × floodMinutes) in two minutes or more at a higher rate; less, it is nothing.
+    const floodOnly = run.relMinutes === 0;
+    if (floodOnly && run.floodMinutes < o.floodMinutes && !(run.floodMinutes >= 2 && run.floodRequests >= o.floodRate * o.floodMinutes)) return;
     const nat = kind === 'ip' && run.agents.size >= o.natAgents && run.statics >= run.requests * 0.15;
-    const crawler = run.bots >= run.requests * 0.9;
+    const claimsCrawler = run.bots >= run.requests * 0.9;
+    // A crawler agent excuses a crawler's pace only: no crawler runs at more than crawlerRate from one address.
+    const crawler = claimsCrawler && run.peak <= o.crawlerRate;
     let severity: Severity = run.ratio >= 30 && run.peak >= o.minRate * 3 ? 'critical' : run.ratio >= o.factor ? 'high' : 'medium';
+    // Alone on a quiet site a flood has neither peers nor a baseline above it: its own rate and length decide.
+    if (floodOnly) severity = run.peak >= o.floodRate * 4 || run.floodMinutes >= 30 ? 'high' : 'medium';
     if (nat || crawler) severity = 'low';
     const minutesLong = run.lastMinute - run.startMinute + 1;
     const addresses = run.ips.size;
     const label = subjectType === 'asn' ? `AS${value}` : value;
-    const note = nat ? ' — many user agents with static assets: looks like people behind one NAT' : crawler ? ' — a self-declared crawler' : '';
+    const note = nat ? ' — many user agents with static assets: looks like people behind one NAT' : crawler ? ' — a self-declared crawler'
+      : claimsCrawler ? ` — a self-declared bot agent, but no crawler runs at ${fmt(run.peak, 0)}/min` : '';
+    const rate = floodOnly
+      ? `${fmt(run.peak, 0)} req/min, ${fmt(o.floodRate, 0)}/min or more for ${fmt(run.floodMinutes, 0)} minutes — a rate no person sustains`
+      : `${fmt(run.peak, 0)} req/min, ${fmt(run.ratio)}x its baseline`;
     const limit = Math.max(60, Math.ceil((normalRate.quantile(0.99) ?? 30) * 2));
     const startMs = run.startMinute * 60_000;
     const endMs = (run.lastMinute + 1) * 60_000;
@@ -207,12 +234,14 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
       detector: 'burst',
       severity,
       confidence: r2(Math.min(0.99, 0.5 + Math.min(run.z, 40) / 80 + Math.min(minutesLong, 10) / 40)),
-      title: `${label}: ${fmt(run.peak, 0)} req/min, ${fmt(run.ratio)}x its baseline${subjectType === 'ip' ? '' : ` (${fmt(addresses, 0)} addresses)`}${note}`,
+      title: `${label}: ${rate}${subjectType === 'ip' ? '' : ` (${fmt(addresses, 0)} addresses)`}${note}`,
       subject: { type: subjectType, value },
       startMs,
       endMs,
-      metrics: { peak_rpm: run.peak, baseline_rpm: r2(run.baseline), ratio: r2(run.ratio), z: r2(run.z), requests: run.requests, minutes: minutesLong, addresses, user_agents: run.agents.size },
-      explanation: `Peak per-minute count against max(own EWMA of earlier quiet minutes, median of all ${kind === 'ip' ? 'addresses' : 'networks'} that minute); z is the robust z-score against that minute's peers (median/MAD).`,
+      metrics: { peak_rpm: run.peak, baseline_rpm: r2(run.baseline), ratio: r2(run.ratio), z: r2(run.z), requests: run.requests, minutes: minutesLong, addresses, user_agents: run.agents.size, flood_minutes: run.floodMinutes },
+      explanation: floodOnly
+        ? `An absolute rule: ${fmt(o.floodRate, 0)} requests a minute or more from one address for ${fmt(o.floodMinutes, 0)} minutes or more (gaps of at most 2 minutes), or as many requests (${fmt(o.floodRate * o.floodMinutes, 0)}) in two such minutes or more, is a flood whatever its peers and its own earlier rate (on a quiet site the flood is its own peer and baseline); minutes it flagged are not learned into the baseline.`
+        : `Peak per-minute count against max(own EWMA of earlier quiet minutes, median of all ${kind === 'ip' ? 'addresses' : 'networks'} that minute); z is the robust z-score against that minute's peers (median/MAD).`,
       evidence: sortEvidence(run.evidence).slice(0, ctx.evidenceLimit),
       actions: nat || crawler ? [] : [
         { type: 'rate-limit', key: subjectType === 'asn' ? 'asn' : 'ip', limit_per_minute: limit, window_seconds: 60, scope: label, why: `normal clients stay under ${fmt(limit / 2, 0)} req/min (p99 of per-address minutes); this one peaked at ${fmt(run.peak, 0)}` },
@@ -281,7 +310,11 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
             else learned.add(key, { v: 1 });
           }
         }
-        const hot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
+        const relHot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
+        // The absolute rule (addresses only): a rate no person reaches is hot whatever the peers and baseline say,
+        // and, hot, it is not learned into the baseline.
+        const flood = kind === 'ip' && n >= o.floodRate;
+        const hot = relHot || flood;
         const run = runs.get(key);
         if (hot) {
           const statics = (cells.ints[STATICS] as Int32Array)[s] ?? 0;
@@ -297,13 +330,18 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
             for (const a of agents) if (run.agents.size < 64) run.agents.add(a);
             run.statics += statics;
             run.bots += bots;
+            if (relHot) run.relMinutes++;
+            if (flood) {
+              run.floodMinutes++;
+              run.floodRequests += n;
+            }
             for (const e of cells.evidence(s)) pushEvidence(run.evidence, e, ctx.evidenceLimit);
           } else {
             if (run) {
               closeRun(key, run);
               runs.delete(key);
             }
-            runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s) });
+            runs.set(key, { kind, startMinute: m, lastMinute: m, peak: n, requests: n, baseline: Math.max(base, med), z, ratio, ips: new Set(cellMembers(cells, s)), agents: new Set(agents), statics, bots, evidence: cells.evidence(s), relMinutes: relHot ? 1 : 0, floodMinutes: flood ? 1 : 0, floodRequests: flood ? n : 0 });
           }
         } else {
           if (own !== undefined) own.v = ewma(base, n, o.alpha);
@@ -353,7 +391,7 @@ function restoreBoxes(cap: number, j: BoxesJson | undefined): CappedMap<{ v: num
 function runToJSON(key: string, r: Run): RunJson {
   return {
     key, kind: r.kind, startMinute: r.startMinute, lastMinute: r.lastMinute, peak: r.peak, requests: r.requests, baseline: r.baseline, z: r.z, ratio: r.ratio,
-    ips: [...r.ips], agents: [...r.agents], statics: r.statics, bots: r.bots, evidence: r.evidence.map((e) => [e.file, e.line]),
+    ips: [...r.ips], agents: [...r.agents], statics: r.statics, bots: r.bots, evidence: r.evidence.map((e) => [e.file, e.line]), relMinutes: r.relMinutes, floodMinutes: r.floodMinutes, floodRequests: r.floodRequests,
   };
 }
 

@@ -10,6 +10,7 @@ import regionalCreep from './regional-creep';
 import loopingSession from './looping-session';
 import clientMix from './client-mix';
 import surge from './surge';
+import campaign from './campaign';
 
 /** The registry, in the order findings are produced. */
 export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptions>>> = {
@@ -17,6 +18,7 @@ export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptio
   'api-abuse': apiAbuse,
   'credential-stuffing': credentialStuffing,
   scanner,
+  campaign,
   'error-spike': errorSpike,
   'lingering-endpoint': lingeringEndpoint,
   'regional-creep': regionalCreep,

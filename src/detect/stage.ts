@@ -123,7 +123,7 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
  * made its finding (guards/client-errors.ts), the proxies' findings held in their proxy-traffic finding, and the action guards (detect/action-guards.ts) applied to every action.
  */
 export function toReport(all: readonly Finding[], facts?: RunFacts): ReportFinding[] {
-  const folded = foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all)));
+  const folded = foldCampaignScanners(foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all))));
   const proxied = facts === undefined ? folded : foldProxyFindings(foldClientErrors(folded, facts.proxies), facts.proxies);
   const findings = facts?.guards ? guardFindings(proxied, facts.guards) : proxied;
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
@@ -207,10 +207,16 @@ export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
 /**
  * A client stuck in a loop (a redirect loop, a retry storm) also bursts; blocking it would be wrong: the loop is
  * the finding. An address burst overlapping a looping session of that address that made most (70%+) of the burst's
- * requests is folded into the looping finding (burst_peak_rpm, burst_ratio).
+ * requests is folded into the looping finding (burst_peak_rpm, burst_ratio). A "loop" of a method no browser or
+ * ordinary client repeats (PROPFIND, SEARCH, CONNECT, bytes of another protocol) is a flood, not a stuck client: its
+ * burst stays.
  */
 export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
-  const loops = findings.filter((f) => f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string');
+  const ordinary = /^(?:(?:GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) [^ ]*(?: → |$))+$/;
+  const loops = findings.filter((f) => {
+    const cycle = f.metrics['cycle'];
+    return f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string' && (typeof cycle !== 'string' || ordinary.test(cycle));
+  });
   return foldInto(
     findings,
     (f) => (f.detector !== 'burst' || f.subject.type !== 'ip' ? undefined
@@ -238,6 +244,38 @@ export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
       return { ...burst, title: `${burst.title}, fetching ${ids.toLocaleString('en-US')} distinct ${route}`, metrics: { ...burst.metrics, distinct_ids: ids, route } };
     },
   );
+}
+
+/**
+ * Hundreds of worm hosts probing the same paths are one campaign, not hundreds of "block this address" findings:
+ * the per-address scanner finding of an address the campaign covers (its `members`) is folded into the campaign when
+ * it says nothing more — every request of the address refused (errors_4xx = requests), or the scanner itself calls
+ * it background (low). A scanner that got answers and is medium or high stays on its own. The campaign counts what it
+ * folded (scanner_findings_folded, and the most severe of them as folded_max_severity); the first campaign in
+ * registry order that covers an address takes it.
+ */
+export function foldCampaignScanners(findings: readonly Finding[]): Finding[] {
+  const campaigns = findings.filter((f) => f.detector === 'campaign' && f.members !== undefined);
+  if (campaigns.length === 0) return [...findings];
+  const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+  const byIp = new Map<string, Finding>();
+  for (const c of campaigns) for (const ip of c.members ?? []) if (!byIp.has(ip)) byIp.set(ip, c);
+  const folded = new Map<Finding, { n: number; worst: Severity }>();
+  const kept = findings.filter((f) => {
+    if (f.detector !== 'scanner' || f.subject.type !== 'ip') return true;
+    const c = byIp.get(f.subject.value);
+    if (c === undefined) return true;
+    const refused = metric(f, 'requests') > 0 && metric(f, 'errors_4xx') >= metric(f, 'requests');
+    if (!refused && rank(f.severity) < rank('low')) return true;
+    const was = folded.get(c);
+    folded.set(c, { n: (was?.n ?? 0) + 1, worst: was === undefined || rank(f.severity) < rank(was.worst) ? f.severity : was.worst });
+    return false;
+  });
+  return kept.map((f) => {
+    const x = folded.get(f);
+    if (x === undefined) return f;
+    return { ...f, title: `${f.title.replace(/^Campaign ([^:]*):/, (_m, sig: string) => `Campaign ${sig} (${x.n.toLocaleString('en-US')} scanner finding${x.n === 1 ? '' : 's'} folded in):`)}`, metrics: { ...f.metrics, scanner_findings_folded: x.n, folded_max_severity: x.worst } };
+  });
 }
 
 /**

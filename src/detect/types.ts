@@ -20,7 +20,7 @@ export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
 /** Subject types of the findings contract. */
-export type SubjectType = 'ip' | 'cidr' | 'asn' | 'country' | 'endpoint' | 'target' | 'host' | 'user_agent' | 'tls' | 'protocol' | 'session' | 'global';
+export type SubjectType = 'ip' | 'cidr' | 'asn' | 'country' | 'endpoint' | 'target' | 'host' | 'user_agent' | 'tls' | 'protocol' | 'session' | 'signature' | 'global';
 
 /** A proposed action (rule parameters are concrete; emitters turn them into nginx/HAProxy/AWS WAF text). */
 export type Action =
@@ -45,6 +45,10 @@ export interface Finding {
   readonly explanation: string;
   readonly evidence: readonly SourceRef[];
   readonly actions: readonly Action[];
+  /**
+   * The addresses a finding about many of them covers (a campaign's), for the stage's folds; not in the report.
+   */
+  readonly members?: readonly string[];
   /** Ids of related findings are filled in by the stage (same subject or overlapping window). */
 }
 

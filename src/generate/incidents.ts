@@ -221,5 +221,76 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number, requ
       expected: { incident: 'legit-surge', detector: 'surge', subjectType: 'global', subject: 'all', startMs: t0, endMs: t1 },
     });
   }
+  for (const i of campaignIncidents(startMs, hours, seed)) list.push(i);
+  return list;
+}
+
+/** Nimda's 16 probes, as a worm host sends them (the `%%35` ones are answered 400 by Apache, the rest 404). */
+const NIMDA_PATHS = ['/scripts/root.exe', '/MSADC/root.exe', '/c/winnt/system32/cmd.exe', '/d/winnt/system32/cmd.exe', '/scripts/..%255c../winnt/system32/cmd.exe',
+  '/_vti_bin/..%255c../..%255c../..%255c../winnt/system32/cmd.exe', '/_mem_bin/..%255c../..%255c../..%255c../winnt/system32/cmd.exe',
+  '/msadc/..%255c../..%255c../..%255c/..%c1%1c../..%c1%1c../..%c1%1c../winnt/system32/cmd.exe', '/scripts/..%c1%1c../winnt/system32/cmd.exe',
+  '/scripts/..%c0%2f../winnt/system32/cmd.exe', '/scripts/..%c0%af../winnt/system32/cmd.exe', '/scripts/..%c1%9c../winnt/system32/cmd.exe',
+  '/scripts/..%%35%63../winnt/system32/cmd.exe', '/scripts/..%%35c../winnt/system32/cmd.exe', '/scripts/..%25%35%63../winnt/system32/cmd.exe', '/scripts/..%252f../winnt/system32/cmd.exe'];
+
+/**
+ * First octets of worm and campaign addresses: European and North American public blocks, away from the ranges the
+ * ordinary clients and the Japanese clients of the regional-creep incident come from.
+ */
+const WORM_OCTETS = [2, 5, 31, 37, 46, 62, 63, 64, 65, 77, 78, 79, 80, 82, 83, 85, 87, 88, 89, 94, 95, 109, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217, 50, 66, 67, 68, 69, 70, 72, 74];
+
+/** Address k of a worm (base 0) or campaign (base 1): one per /24, spread over 40 /16s of public space. */
+const wormIp = (base: number, k: number): string => `${WORM_OCTETS[k % 40] ?? 62}.${100 * base + ((k * 7) % 100)}.${Math.floor(k / 40) + 10}.${1 + ((k * 13) % 250)}`;
+
+/**
+ * Issue 19's campaign classes, in their own block: a lone client's flood, an exploit campaign over many addresses
+ * for the whole period, and the background of worm hosts each probing the same paths (all refused) that must come
+ * out as one campaign, not hundreds of per-address findings. Their requests draw from the block's own stream, so
+ * the rest of the scenario is drawn as without them.
+ */
+function campaignIncidents(startMs: EpochMs, hours: number, seed: number): Incident[] {
+  const rng = new Rng(seed * 104_729 + 29);
+  const span = hours * HOUR;
+  const list: Incident[] = [];
+  // 13. One address flooding PROPFIND /admin$ (SMB share names over WebDAV): 6,000 requests in 6 minutes, peak 1,600/min.
+  {
+    const t0 = startMs + Math.round(hours * 0.05 * HOUR);
+    const perMinute = [300, 1000, 1600, 1600, 1000, 500];
+    list.push({
+      id: 'lone-flood', description: 'one address sending 6,000 PROPFIND /admin$ in 6 minutes (peak 1,600/min), answered 404',
+      actor: { start: (sim) => perMinute.forEach((n, m) => spread(sim, rng, t0 + m * MIN, t0 + (m + 1) * MIN, n, (_i, t, s) =>
+        s.request(t, { ip: '82.82.97.119', ua: 'Microsoft-WebDAV-MiniRedir/5.1.2600' }, fixed('/admin%24', 'PROPFIND'), { status: 404, targetStatus: 404 }, rng))) },
+      expected: { incident: 'lone-flood', detector: 'burst', subjectType: 'ip', subject: '82.82.97.119', startMs: t0, endMs: t0 + 6 * MIN },
+    });
+  }
+  // 14. CodeRed from 103 addresses, spread over the whole period.
+  {
+    const ida = `X${'X'.repeat(223)}%u9090%u6858%ucbd3%u7801%u9090%u6858%ucbd3%u7801%u9090%u9090%u8190%u00c3%u0003%u8b00%u531b%u53ff%u0078%u0000%u00=a`;
+    list.push({
+      id: 'exploit-campaign', description: '103 addresses sending CodeRed\'s GET /default.ida?XXXX… over the whole period, answered 404',
+      actor: { start: (sim) => {
+        for (let k = 0; k < 168; k++) {
+          const t = startMs + rng.next() * span;
+          sim.at(t, (s) => s.request(t, { ip: wormIp(1, k % 103), ua: '-' }, fixed('/default.ida'), { status: 404, targetStatus: 404, query: ida }, rng));
+        }
+      } },
+      expected: { incident: 'exploit-campaign', detector: 'campaign', subjectType: 'signature', subject: 'exploit CodeRed', startMs, endMs: startMs + span },
+    });
+  }
+  // 15. Worm background: 353 hosts, each probing Nimda's 16 paths within a few seconds, all refused.
+  {
+    list.push({
+      id: 'worm-background', description: '353 worm hosts each probing the same 16 Nimda paths, all answered 404/400',
+      actor: { start: (sim) => {
+        for (let h = 0; h < 353; h++) {
+          const t0 = startMs + rng.next() * (span - MIN);
+          NIMDA_PATHS.forEach((p, k) => {
+            const t = t0 + k * 250;
+            sim.at(t, (s) => s.request(t, { ip: wormIp(0, h), ua: '-' }, fixed(p), { status: p.includes('%%35') ? 400 : 404, targetStatus: p.includes('%%35') ? 400 : 404, query: '/c+dir' }, rng));
+          });
+        }
+      } },
+      expected: { incident: 'worm-background', detector: 'campaign', subjectType: 'signature', subject: 'exploit Nimda', startMs, endMs: startMs + span },
+    });
+  }
   return list;
 }

@@ -43,9 +43,12 @@ export class Sim {
     if (t < this.endMs) this.heap.push(t, ev);
   }
 
-  /** Builds a request to `ep` at time t from a client, with realistic latency, size and status. */
-  request(t: EpochMs, client: { ip: string; ua: string; port?: number }, ep: Endpoint, overrides: Partial<GenRequest> = {}): GenRequest {
-    const r = this.rng;
+  /**
+   * Builds a request to `ep` at time t from a client, with realistic latency, size and status, drawn from `rng` (the
+   * simulation's stream by default; an incident that passes its own leaves the rest of the traffic as it was).
+   */
+  request(t: EpochMs, client: { ip: string; ua: string; port?: number }, ep: Endpoint, overrides: Partial<GenRequest> = {}, rng: Rng = this.rng): GenRequest {
+    const r = rng;
     const targetMs = Math.max(0.5, r.logNormal(ep.medianMs, 0.45));
     const status = ep.kind === 'static' && r.chance(0.25) ? 304 : r.chance(0.003) ? 404 : r.chance(0.0008) ? 500 : 200;
     const bytesOut = status === 304 ? 210 : Math.round(r.logNormal(ep.medianBytes, 0.3));

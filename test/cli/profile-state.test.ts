@@ -53,7 +53,7 @@ describe('lbua profile (lbua.profile/2)', () => {
     expect(p['schema']).toBe('lbua.profile/2');
     expect(Object.keys(p)).toEqual(expect.arrayContaining(['endpoints', 'classes', 'families', 'protocols', 'tls', 'inputs', 'settings', 'traffic', 'timeline', 'geo', 'sessions', 'detectors']));
     expect(p.inputs).toEqual([a, b]);
-    expect(Object.keys(p.detectors)).toEqual(['api-abuse', 'burst', 'client-mix', 'credential-stuffing', 'error-spike', 'lingering-endpoint', 'looping-session', 'regional-creep', 'surge']);
+    expect(Object.keys(p.detectors)).toEqual(['api-abuse', 'burst', 'campaign', 'client-mix', 'credential-stuffing', 'error-spike', 'lingering-endpoint', 'looping-session', 'regional-creep', 'surge']);
     expect(p.detectors['error-spike']?.options).toEqual({ factor: 5, maxSubjects: 300, minErrors: 20, minRate: 0.05 });
     // Judged as they stream (other work makes them mergeable): listed, with no state.
     expect([p.detectors['burst']?.state, p.detectors['looping-session']?.state]).toEqual([null, null]);

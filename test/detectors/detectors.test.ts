@@ -663,6 +663,10 @@ describe('findings across detectors', () => {
     const out = foldLoopBursts([burst, loop]);
     expect(out.map((f) => f.detector)).toEqual(['looping-session']);
     expect(out[0]?.metrics).toMatchObject({ burst_peak_rpm: 300, burst_ratio: 37.5 });
+    // A "loop" of a method no ordinary client repeats (6,000 PROPFIND /admin$) is a flood: its burst stays.
+    const propfind = { ...loop, metrics: { ...loop.metrics, cycle: 'PROPFIND /admin%24' } };
+    expect(foldLoopBursts([burst, propfind]).map((f) => f.detector)).toEqual(['burst', 'looping-session']);
+    expect(foldLoopBursts([burst, { ...loop, metrics: { ...loop.metrics, cycle: 'GET /account → GET /login' } }]).map((f) => f.detector)).toEqual(['looping-session']);
     // A burst of another address, or one the loop explains only a little of, stays.
     expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.98', 126, 127, { requests: 300 }), loop])).toHaveLength(2);
     expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.99', 120, 130, { requests: 3000 }), loop])).toHaveLength(2);

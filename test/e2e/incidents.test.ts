@@ -28,7 +28,7 @@ describe('scenario with injected incidents', () => {
   it('injects every incident class', () => {
     expect(expected.map((e) => e.incident)).toEqual([
       'botnet-24', 'ip-burst', 'scanner', 'credential-stuffing', 'target-5xx', 'lingering-endpoint', 'regional-creep',
-      'enumeration', 'low-and-slow', 'redirect-loop', 'client-mix', 'legit-surge',
+      'enumeration', 'low-and-slow', 'redirect-loop', 'client-mix', 'legit-surge', 'lone-flood', 'exploit-campaign', 'worm-background',
     ]);
   });
 
@@ -158,8 +158,8 @@ describe('detector options', () => {
     const off = json(lbua(['analyze', small.path, '--output', 'json', '--no-detector', 'scanner', '--no-detector', 'burst'])) as { findings: Finding[] };
     expect(off.findings.length).toBeGreaterThan(0);
     expect(off.findings.some((f) => f.detector === 'scanner' || f.detector === 'burst')).toBe(false);
-    const strict = json(lbua(['analyze', small.path, '--output', 'json', '--detectors', 'scanner,burst', '--detector-opt', 'burst.minRate=1000000', '--detector-opt', 'scanner.minSensitive=1000', '--detector-opt', 'scanner.minErrors=100000'])) as { findings: Finding[] };
-    // No address reaches a million requests a minute: the override reached the burst detector.
+    const strict = json(lbua(['analyze', small.path, '--output', 'json', '--detectors', 'scanner,burst', '--detector-opt', 'burst.minRate=1000000', '--detector-opt', 'burst.floodRate=1000000', '--detector-opt', 'scanner.minSensitive=1000', '--detector-opt', 'scanner.minErrors=100000'])) as { findings: Finding[] };
+    // No address reaches a million requests a minute (relative or absolute rule): the overrides reached the burst detector.
     expect(strict.findings.filter((f) => f.detector === 'burst')).toEqual([]);
     // The scanner's thresholds are for sensitive files and errors; its attack-pattern requests make it a prober regardless.
     expect(only.findings.filter(prober).map((f) => f.title)).toEqual([expect.stringMatching(/ sensitive-file and [1-9]\d* attack-pattern requests/)]);
@@ -171,7 +171,7 @@ describe('detector options', () => {
 
   it('lists the detectors with their options', () => {
     const r = lbua(['detectors']);
-    for (const id of ['burst', 'api-abuse', 'credential-stuffing', 'scanner', 'error-spike', 'lingering-endpoint', 'regional-creep', 'looping-session', 'client-mix', 'surge']) expect(r.stdout).toContain(`${id} —`);
+    for (const id of ['burst', 'api-abuse', 'credential-stuffing', 'scanner', 'campaign', 'error-spike', 'lingering-endpoint', 'regional-creep', 'looping-session', 'client-mix', 'surge']) expect(r.stdout).toContain(`${id} —`);
     expect(r.stdout).toContain('burst.minRate = ');
   });
 });
