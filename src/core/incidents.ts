@@ -11,7 +11,9 @@
  *   site-wide error spike takes the endpoint and target error spikes and latency rises, not a burst);
  * - one detector reported the same subject again within RECUR_GAP_MS (a slow endpoint over three windows, a target
  *   failing twice in an hour);
- * - looping sessions of one user agent (an app version stuck in a loop) within RECUR_GAP_MS of each other.
+ * - looping sessions of one user agent (an app version stuck in a loop) within RECUR_GAP_MS of each other;
+ * - a finding about a client's session or requests (metrics.client_ip) and a finding about that address whose
+ *   windows overlap (a session stuck on one request and the burst it makes).
  * The headline is the incident's first finding in report order (the most severe, then the earliest); it gives the
  * incident its title and severity. Ids are the SHA-1 of the headline's id, so an incident keeps its id while its
  * headline does.
@@ -28,7 +30,7 @@ const FAMILIES: Readonly<Record<string, readonly string[]>> = {
   surge: ['traffic'],
   'api-abuse': ['traffic'],
   'client-mix': ['traffic'],
-  campaign: ['traffic', 'probing'],
+  campaign: ['probing'],
   scanner: ['probing'],
   'credential-stuffing': ['probing'],
   'error-spike': ['health'],
@@ -87,6 +89,20 @@ export function groupIncidents(findings: readonly ReportFinding[]): ReportIncide
       if ((isGlobal(f) || isGlobal(o)) && f.detector !== o.detector && !familiesShared(f.detector, o.detector)) continue;
       groups.union(i, j);
     }
+  });
+
+  // A client's session findings and the findings about its address, overlapping.
+  const byIp = new Map<string, number[]>();
+  findings.forEach((f, i) => {
+    if (f.subject.type !== 'ip') return;
+    const list = byIp.get(f.subject.value);
+    if (list === undefined) byIp.set(f.subject.value, [i]);
+    else list.push(i);
+  });
+  findings.forEach((f, i) => {
+    const ip = f.metrics['client_ip'];
+    if (typeof ip !== 'string' || f.subject.type === 'ip') return;
+    for (const j of byIp.get(ip) ?? []) if ((start[i] ?? 0) < (end[j] ?? 0) && (start[j] ?? 0) < (end[i] ?? 0)) groups.union(i, j);
   });
 
   // Recurrences: one detector, one subject (or, for loops, one user agent), windows within RECUR_GAP_MS.

@@ -76,6 +76,23 @@ describe('grouping findings into incidents', () => {
     expect(got.map((g) => g.length).sort((a, b) => b - a)).toEqual([24, 1]);
   });
 
+  it('puts a client\'s looping session with the burst of its address, and a campaign apart from a surge and a client-mix shift', () => {
+    const got = groups([
+      finding('burst', 'critical', 'ip', '82.82.97.119', 24, 30),
+      finding('looping-session', 'high', 'session', '5fdd0253fb751873', 24, 30, { client_ip: '82.82.97.119', cycle: 'PROPFIND /admin%24', requests: 6000 }),
+      finding('looping-session', 'medium', 'session', 'later', 200, 201, { client_ip: '82.82.97.119' }),
+      finding('surge', 'info', 'global', 'all', 300, 310),
+      finding('client-mix', 'medium', 'user_agent', 'Go-http-client', 0, 480),
+      finding('campaign', 'medium', 'signature', 'exploit Nimda', 0, 470),
+    ]);
+    expect(got).toEqual([
+      ['burst 82.82.97.119', 'looping-session 5fdd0253fb751873'],
+      ['client-mix Go-http-client', 'surge all'],
+      ['campaign exploit Nimda'],
+      ['looping-session later'],
+    ]);
+  });
+
   it('partitions the findings: each in exactly one incident; the headline is the most severe; ids are stable', () => {
     const fs = [
       finding('surge', 'medium', 'global', 'all', 10, 20),
