@@ -74,6 +74,11 @@ function withCycle(f: Finding, cycle: readonly string[], repeats: number): Findi
   };
 }
 
+/** Whether an endpoint has a position the route templater collapsed (`GET /files/:var`). */
+function isCollapsed(endpoint: string): boolean {
+  return /\/:var(?:\/|$)/.test(endpoint);
+}
+
 /** Looping sessions kept as findings (each about 1 KB until grouped). */
 const MAX_LOOPING = 100_000;
 
@@ -156,6 +161,11 @@ export default defineDetector({
         const c = { cycle: seq.slice(start, start + len), repeats, coverage: (repeats * len) / seq.length };
         // Requests with no HTTP request line (TLS bytes to a plain-HTTP port, garbage) repeat, but are no flow.
         if (c.cycle.every((e) => e === NO_REQUEST)) return;
+        // A loop repeats the same concrete endpoints. A position the templater collapsed to :var held over a thousand
+        // values: repeating it says the client kept asking for different paths there (a scanner's wordlist), not
+        // the same one. And a self-declared scanner repeating an endpoint is sending it payloads (the scanner
+        // detector reports it), not looping.
+        if (c.cycle.some(isCollapsed) || s.agentFamily === 'scanner') return;
         // A health check polled every 30 s repeats too, but slowly and successfully: not a loop. A scraper hammering
         // one endpoint successfully is a rate problem (burst/api-abuse), not a loop: one-endpoint cycles need errors.
         const errorShare = (s.errors4xx + s.errors5xx) / Math.max(s.requests, 1);
