@@ -1,7 +1,11 @@
 /**
- * Scanners and probing: clients requesting sensitive files (.env, .git/, backups, credentials, actuator/env, ...),
- * admin and CMS pages the site does not have (wp-login.php, phpMyAdmin, /administrator/ answered 4xx), path
- * traversal or injection patterns, or collecting many 404/403s over many distinct paths. Beyond single clients:
+ * Scanners and probing: clients whose agent is a scanner's (enrich/user-agent.ts SCANNER_AGENTS), requesting
+ * sensitive files (.env, .git/, backups, credentials, actuator/env, ...), admin and CMS pages the site does not have
+ * (wp-login.php, phpMyAdmin, /administrator/ answered 4xx), sending injection probes (enrich/path-class.ts
+ * PROBE_KINDS, named in the finding), or collecting many 404/403s over many distinct paths. Severity follows the
+ * answers: high for a probe answered 2xx with content (not the catch-all page) or a scanner answered 5xx, medium for
+ * probes answered with the catch-all page only, low (no action) when every probe failed. Beyond single clients:
+ * - non-HTTP bytes: request lines of another protocol (TLS, SSH, RDP, SMB) as one low finding;
  * - exposure: a file that must never be public (SECRET) answered 2xx with a body, unless the answer is the site's
  *   catch-all page (the size of its home page, or one size for most probed paths);
  * - the internet's background of probes: many addresses, each too brief to call a scanner, as one low finding.
@@ -47,7 +51,7 @@ export interface ScannerOptions {
 export default defineDetector({
   id: 'scanner',
   title: 'Scanners and probing',
-  description: 'Flags clients that request sensitive files or admin pages the site does not have, send traversal or injection patterns, or collect many 404/403 answers over many distinct paths; sensitive files answered with a body (possible exposure); and probes spread over many addresses.',
+  description: 'Flags scanner agents, clients that request sensitive files or admin pages the site does not have, send injection probes (by kind), or collect many 404/403 answers over many distinct paths (high when a probe was answered with content or the scanner got 5xx, low when every probe failed); sensitive files answered with a body (possible exposure); probes spread over many addresses; and other protocols\' bytes sent to the HTTP listener.',
   defaultOptions: { minSensitive: 3, minErrors: 20, errorRatio: 0.5, minDistinctPaths: 15, minProbeClients: 5 },
   optionDocs: {
     minSensitive: 'sensitive-file requests that make a scanner',

@@ -29,6 +29,7 @@ describe('scenario with injected incidents', () => {
     expect(expected.map((e) => e.incident)).toEqual([
       'botnet-24', 'ip-burst', 'scanner', 'credential-stuffing', 'target-5xx', 'lingering-endpoint', 'regional-creep',
       'enumeration', 'low-and-slow', 'redirect-loop', 'client-mix', 'legit-surge',
+      'injection-scanner',
     ]);
   });
 
