@@ -75,7 +75,7 @@ export interface ProbeDetail {
   /** Sensitive or attack requests answered 2xx with a body, and the sizes of those answers (the first HIT_SIZES). */
   hits: number;
   hitSizes: Map<number, number>;
-  /** 5xx answers to any of its requests. */
+  /** 5xx answers to any of its requests (not 501 or 505: refusals of a method or version the client made up). */
   serverErrors: number;
   /** Request lines of another protocol, per NON_HTTP_PROTOCOLS, and the first record of each. */
   nonHttp: number[];
@@ -200,7 +200,8 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     if (sensitive) c.sensitive++;
     if (attack) c.attacks++;
     const answered = (sensitive || attack) && st !== null && st >= 200 && st < 300 && (r.bytesOut ?? 0) > 0;
-    const failed = st !== null && st >= 500;
+    // The site failing: 501 (a method it does not implement, `get` in lower case) and 505 are refusals of the request.
+    const failed = st !== null && st >= 500 && st !== 501 && st !== 505;
     const other = r.method === null && r.path === null ? NON_HTTP_PROTOCOLS.indexOf(r.protocol ?? '') : -1;
     if (attack || answered || failed || other >= 0 || (r.agent.family === 'scanner' && c.more?.scanner == null)) {
       const d = c.more ?? (c.more = newDetail());

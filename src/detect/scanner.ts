@@ -30,8 +30,10 @@ import { NON_HTTP_PROTOCOLS } from '../formats/shared/request';
 
 export { SECRET, PROBE, ATTACK, PROBE_KINDS } from '../enrich/path-class';
 
-/** Sensitive requests from one address that make it a busy scanner (high) rather than part of the background. */
+/** Sensitive requests from one address that make it a busy scanner rather than part of the background. */
 const BUSY_SCANNER = 10;
+/** Injection probes from one address, all refused, that make it a scanner rather than part of the background. */
+const FEW_ATTACKS = 3;
 
 /** The most frequent key of a count map (ties: the smaller key). */
 function mode(m: ReadonlyMap<number, number>): [number, number] | null {
@@ -96,16 +98,8 @@ export function judgeScanner(state: ClientProbes, o: ScannerOptions, evidenceLim
   const judged = [...state.clients].map(([ip, c]) => {
     const ratio = c.requests ? c.notFound / c.requests : 0;
     const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && c.paths.size >= o.minDistinctPaths;
-    const scanner = c.more?.scanner?.[0] ?? null;
-    // A few sensitive paths and nothing else: the background every public site gets.
-    const quiet = c.attacks === 0 && !byErrors && c.sensitive < BUSY_SCANNER && scanner === null;
-    return { ip, c, ratio, byErrors, scanner, quiet };
-  });
-  const background = judged.filter((j) => j.quiet && j.c.sensitive > 0);
-  const folded = background.length + state.evicted.addresses >= o.minProbeClients;
-  for (const { ip, c, ratio, byErrors, scanner, quiet } of judged) {
-    if (!(c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive || scanner !== null) || (folded && quiet)) continue;
     const d = c.more;
+    const scanner = d?.scanner?.[0] ?? null;
     // Answers to its probes: 2xx with a body that is not the site's catch-all page is what it came for.
     let hits = 0;
     let catchAllHits = 0;
@@ -117,6 +111,16 @@ export function judgeScanner(state: ClientProbes, o: ScannerOptions, evidenceLim
     }
     hits += (d?.hits ?? 0) - sized;
     const serverErrors = d?.serverErrors ?? 0;
+    // A few sensitive paths or injection probes, every one refused, and nothing else: the background every public
+    // site gets (a worm host's one or two exploit attempts).
+    const quiet = c.attacks < FEW_ATTACKS && !byErrors && c.sensitive < BUSY_SCANNER && scanner === null && hits + catchAllHits + serverErrors === 0;
+    return { ip, c, ratio, byErrors, scanner, quiet, hits, catchAllHits, serverErrors };
+  });
+  const background = judged.filter((j) => j.quiet && j.c.sensitive + j.c.attacks > 0);
+  const folded = background.length + state.evicted.addresses >= o.minProbeClients;
+  for (const { ip, c, ratio, byErrors, scanner, quiet, hits, catchAllHits, serverErrors } of judged) {
+    if (!(c.attacks > 0 || byErrors || c.sensitive >= o.minSensitive || scanner !== null) || (folded && quiet)) continue;
+    const d = c.more;
     const active = c.attacks > 0 || scanner !== null || byErrors || c.sensitive >= BUSY_SCANNER;
     const severity: Severity = hits > 0 || (active && serverErrors > 0) ? 'high' : catchAllHits > 0 ? 'medium' : 'low';
     const kinds = d === null ? '' : kindsText(d.kinds);
@@ -255,8 +259,13 @@ function backgroundProbes(clients: readonly { readonly ip: string; readonly c: P
   let first = evicted.first;
   let last = evicted.last;
   const evidence: SourceRef[] = [];
+  const kinds = PROBE_KINDS.map(() => 0);
   for (const { c } of clients) {
-    requests += c.sensitive;
+    // Probe matches: a request both sensitive and an injection counts twice.
+    requests += c.sensitive + c.attacks;
+    c.more?.kinds.forEach((n, k) => {
+      kinds[k] = (kinds[k] ?? 0) + n;
+    });
     first = Math.min(first, c.first);
     last = Math.max(last, c.last);
     for (const [s] of c.samples) byPath.set(s, (byPath.get(s) ?? 0) + 1);
@@ -270,12 +279,12 @@ function backgroundProbes(clients: readonly { readonly ip: string; readonly c: P
     detector: 'scanner',
     severity: 'low',
     confidence: 0.7,
-    title: `${fmt(total, 0)} addresses probed for sensitive files or admin pages, each too briefly to call a scanner (${fmt(requests, 0)} requests${paths ? `: ${paths}` : ''}${top.length > 4 ? ', …' : ''})`,
+    title: `${fmt(total, 0)} addresses probed for sensitive files or admin pages${kinds.some((n) => n > 0) ? ` or sent a few injection probes (${kindsText(kinds)})` : ''}, each too briefly to call a scanner (${fmt(requests, 0)} requests${paths ? `: ${paths}` : ''}${top.length > 4 ? ', …' : ''})`,
     subject: { type: 'global', value: 'probes' },
     startMs: first,
     endMs: last + 1,
     metrics: { addresses: total, requests, distinct_paths: byPath.size, sample_addresses: addresses.slice(0, 10).join(' ') },
-    explanation: 'Addresses with sensitive-file or admin-page probes below the per-address scanner rules, counted together: the background every public site receives. Nothing was answered with a sensitive file unless an exposure finding says so.',
+    explanation: `Addresses with sensitive-file or admin-page probes, or fewer than ${FEW_ATTACKS} injection probes, all refused, below the per-address scanner rules, counted together: the background every public site receives. Nothing was answered with a sensitive file unless an exposure finding says so.`,
     evidence: sortEvidence(evidence).slice(0, evidenceLimit),
     actions: [],
   };

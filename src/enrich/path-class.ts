@@ -13,10 +13,11 @@ import { hash32 } from '../core/hll';
  */
 export const SECRET = /(?:^|\/)(?:\.env(?:\.\w+)?$|\.git(?:\/|$)|\.svn\/|\.hg\/|\.DS_Store$|\.aws\/|\.ssh\/|\.htaccess$|\.htpasswd$|\.vscode\/|id_[rd]sa|\.?credentials(?:\.\w+)?$|wp-config\.php.|config\.(?:yml|yaml)$|config\.(?:php|yml|yaml)\.\w+$|web\.config$|docker-compose\.ya?ml$|composer\.(?:json|lock)$|phpinfo\.php$|server-status$|actuator\/(?:env|heapdump|threaddump|configprops|beans|mappings|loggers)|jolokia|vendor\/phpunit|eval-stdin\.php$|shell\.php$|\.well-known\/security\.txt\.bak$|(?:backups?|dump|db|database|site|www|wwwroot|htdocs|public_html)\.(?:zip|tar|tar\.gz|tgz|gz|7z|rar|sql)$|\.(?:bak|old|sql|sql\.gz|swp)$)/i;
 /**
- * Admin and CMS surfaces and backup folders: a site that has them serves them to its own users, so they count as
- * probes only when the server does not have them (answered 4xx).
+ * Admin and CMS surfaces, backup folders, and the IIS extensions old worms still try (CodeRed's default.ida, Nimda's
+ * root.exe and msadc, nsiislog.dll, FrontPage's _vti_*): a site that has them serves them to its own users, so they
+ * count as probes only when the server does not have them (answered 4xx).
  */
-export const PROBE = /(?:^|\/)(?:wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php$|phpmyadmin|pma\/|adminer\.php|administrator\/|admin\.php$|actuator(?:\/|$)|config\.php$|backups?(?:\/|$)|cgi-bin\/|boaform|HNAP1|owa\/auth|remote\/login)/i;
+export const PROBE = /(?:^|\/)(?:wp-login\.php|wp-admin|xmlrpc\.php|wp-config\.php$|phpmyadmin|pma\/|adminer\.php|administrator\/|admin\.php$|actuator(?:\/|$)|config\.php$|backups?(?:\/|$)|cgi-bin\/|boaform|HNAP1|owa\/auth|remote\/login|nsiislog\.dll|_vti_bin\/|_vti_aut\/|fp30reg\.dll|default\.ida$|root\.exe$|msadc\/|owssvr\.dll)/i;
 /** Traversal and injection in path or query (raw or percent-encoded): the union of the probe kinds' patterns. */
 export const ATTACK = /(?:\.\.\/|\.\.%2f|%2e%2e|\/etc\/passwd|\bunion(?:\s|%20|\+)+select\b|'(?:\s|%20)*or(?:\s|%20)+'?1|<script|%3cscript|\$\{jndi:|\$%7bjndi|\bsleep\(\d|;(?:\s|%20)*(?:cat|wget|curl)(?:\s|%20)|\bcmd=|\bexec\(|base64_decode|\/bin\/sh|%00)/i;
 
@@ -36,7 +37,8 @@ export const PROBE_KINDS: readonly (readonly [string, RegExp])[] = [
   // Markup where a value should be: tags, event handlers, javascript: URLs (w3af's `</->` too).
   ['xss', /<\s*[!\/?a-z-]|\bon(?:error|load|mouseover|focus|click|toggle|start)\s*=|javascript\s*:|\balert\s*\(|\bprompt\s*\(|document\s*\.\s*(?:cookie|domain|location)/i],
   // Parent-directory steps, decoded once (so `%2e%2e%2f` is found; `%2e%2e` left over is double encoding).
-  ['traversal', /\.\.[\/\\]|\.\.;\/|%2e%2e|%c0%ae|\.\.%2f|\.\.%5c/i],
+  // Overlong UTF-8 slashes (`..%c0%af`, Nimda's `..%c1%9c`) too, as decoded once or still encoded.
+  ['traversal', /\.\.[\/\\]|\.\.;\/|%2e%2e|%c0%ae|\.\.%2f|\.\.%5c|\.\.(?:\xc0\xaf|\xc1\x9c|\xc0\x2f|%c0%af|%c1%9c)/i],
   // Local and remote file inclusion: system files, and stream wrappers as a whole value (`page=php://filter`; a
   // `file://` inside a path is a broken link, not a probe).
   ['file-inclusion', /\/etc\/(?:passwd|shadow|hosts|group)\b|\bwin\.ini\b|\bboot\.ini\b|\/proc\/self\/|(?:^|=)\s*(?:php|file|expect|zip|phar|glob|data):(?:\/\/|text\/html)/i],

@@ -141,6 +141,17 @@ describe('scanner: agents, probe kinds and severity (issue 19, items 3 and 7)', 
     expect(scanner(detect('scanner', [...QUIET, ...home, ...probes]), '185.224.128.17')).toMatchObject({ severity: 'medium', metrics: { answered_2xx: 0, answered_catch_all: 12 } });
   });
 
+  it('folds worm hosts each sending an exploit or two, all refused, into the one background finding (honeynet, Nimda)', () => {
+    const nimda = ['/scripts/..%c0%af../winnt/system32/cmd.exe?/c+dir', '/scripts/..%c1%9c../winnt/system32/cmd.exe?/c+dir'];
+    const worms = Array.from({ length: 12 }, (_v, h) => nimda.map((p, k) => ask((10 + h * 7) * MINUTE + k * 1000, `${61 + h}.145.141.127`, p, 404, 296, '-'))).flat();
+    // One of them sent a lower-case `get`, which Apache refuses with 501: the client's doing, not the site failing.
+    worms.push(ask(95 * MINUTE, '64.171.12.75', '/scripts/..%c0%af..%c0%af/winnt/system32/cmd.exe?/c%20dir', 501, 0, '-', 'get'));
+    const fs = detect('scanner', [...QUIET, ...worms]);
+    expect(fs.map((f) => [f.severity, f.subject.value])).toEqual([['low', 'probes']]);
+    expect(fs[0]?.metrics['addresses']).toBe(13);
+    expect(fs[0]?.title).toContain('injection probes (traversal ×25, command-injection ×25)');
+  });
+
   it('reports a scanner agent whatever paths it asks (low while nothing failed or was probed)', () => {
     const nikto = steady(50, 1, 5, (i, t) => ask(t, '91.92.93.94', ['/', '/about', '/contact', '/blog/', '/robots.txt'][i] ?? '/', 200, 4000, 'Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:Port Check)'));
     expect(scanner(detect('scanner', [...QUIET, ...nikto]), '91.92.93.94')).toMatchObject({ severity: 'low', metrics: { scanner_agent: 'Nikto', attacks: 0 } });
@@ -175,6 +186,20 @@ describe('looping-session: a scanner is not a loop (issue 19, item 8)', () => {
   it('does not call a self-declared scanner repeating one endpoint with payloads a loop', () => {
     const sqlmap = steady(30, 2, 30, (i, t) => ask(t, '45.83.64.12', `/product.php?id=1%27%20AND%20${i}%3D${i}--`, 404, 196, 'sqlmap/1.7.2#stable (https://sqlmap.org)'));
     expect(detect('looping-session', [...QUIET, ...sqlmap])).toEqual([]);
+  });
+
+  it('does not call a worm re-sending its exploit, or a client asking the server to proxy to port 25, a loop (honeynet log shapes)', () => {
+    const worm = steady(30, 1, 21, (_i, t) => ask(t, '12.162.161.222', '/scripts/nsiislog.dll', 404, 290, '-', 'POST'));
+    expect(detect('looping-session', [...QUIET, ...worm])).toEqual([]);
+    const proxy = steady(40, 2, 35, (_i, t) => rec(t, { clientIp: '218.78.209.64', userAgent: null, method: 'CONNECT', path: null, host: 'maila.microsoft.com', route: 'maila.microsoft.com:25', endpoint: 'CONNECT maila.microsoft.com:25', status: 405 }));
+    expect(detect('looping-session', [...QUIET, ...proxy])).toEqual([]);
+    const traversal = steady(50, 1, 25, (_i, t) => ask(t, '221.163.185.32', '/scripts/..%c1%9c../winnt/system32/cmd.exe', 404, 296, '-'));
+    expect(detect('looping-session', [...QUIET, ...traversal])).toEqual([]);
+  });
+
+  it('still finds a WordPress redirect loop between its own admin pages (answered 302, not 4xx)', () => {
+    const wp = steady(60, 1, 40, (i, t) => ask(t, '86.133.61.99', i % 2 ? '/wp-login.php' : '/wp-admin/', 302, 0));
+    expect(detect('looping-session', [...QUIET, ...wp])).toHaveLength(1);
   });
 
   it('still finds a client repeating the same concrete endpoints with errors', () => {
