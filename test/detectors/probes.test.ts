@@ -157,7 +157,7 @@ describe('scanner: agents, probe kinds and severity (issue 19, items 3 and 7)', 
     expect(scanner(detect('scanner', [...QUIET, ...nikto]), '91.92.93.94')).toMatchObject({ severity: 'low', metrics: { scanner_agent: 'Nikto', attacks: 0 } });
   });
 
-  it('reports non-HTTP bytes on the listener (TLS, SSH, RDP) as one finding with the addresses, instead of dropping them', () => {
+  it('reports non-HTTP bytes on the listener (TLS, SSH, RDP, SMB, SOCKS) as one finding with the addresses, instead of dropping them', () => {
     const line = (t: number, ip: string, raw: string): EnrichedRecord => {
       const p = parseRequestLine(raw);
       return rec(t, { clientIp: ip, method: p.method, path: p.path, protocol: p.protocol, route: '-', endpoint: '-', status: 400, bytesOut: 226, userAgent: null });
@@ -167,10 +167,12 @@ describe('scanner: agents, probe kinds and severity (issue 19, items 3 and 7)', 
       line(20 * MINUTE, '203.0.113.9', 'SSH-2.0-Go'),
       line(21 * MINUTE, '203.0.113.9', '\\x03\\x00\\x00/*\\xe0\\x00\\x00\\x00\\x00\\x00Cookie: mstshash=Administr'),
       line(22 * MINUTE, '203.0.113.10', '\\x00\\x00\\x00\\x85\\xffSMBr\\x00\\x00\\x00\\x00'),
+      // A SOCKS5 greeting as Apache 2.0 logged it, raw (the Honeynet log, 211.196.223.10, 36 times).
+      line(23 * MINUTE, '211.196.223.10', '\x05\x01'),
     ];
     const fs = detect('scanner', [...QUIET, ...odd]);
     expect(fs.map((f) => [f.severity, f.subject.value])).toEqual([['low', 'non-http']]);
-    expect(fs[0]?.metrics).toMatchObject({ addresses: 5, requests: 6, tls_requests: 3, ssh_requests: 1, rdp_requests: 1, smb_requests: 1 });
+    expect(fs[0]?.metrics).toMatchObject({ addresses: 6, requests: 7, tls_requests: 3, ssh_requests: 1, rdp_requests: 1, smb_requests: 1, socks_requests: 1 });
     expect(fs[0]?.title).toContain('TLS ×3 from 3 addresses');
     expect(fs[0]?.evidence.length).toBeGreaterThanOrEqual(4);
   });

@@ -64,7 +64,7 @@ function other(req: string): Parts {
     return go(head, 0);
   };
   const protocol = starts('\x16', '\x03') ? 'TLS' : head.startsWith('SSH-') ? 'SSH' : head.includes('mstshash=') || starts('\x03', '\x00', '\x00') ? 'RDP'
-    : /(?:\\x(?:ff|fe|FF|FE|fF|Ff|fE|Fe)|[\xfe\xff])SMB/.test(head) ? 'SMB' : /\\x[0-9a-fA-F]{2}|[\x00-\x08\x0e-\x1f\x7f]/.test(head) ? 'binary' : null;
+    : /(?:\\x(?:ff|fe|FF|FE|fF|Ff|fE|Fe)|[\xfe\xff])SMB/.test(head) ? 'SMB' : starts('\x05', '\x01') || starts('\x05', '\x02') || starts('\x05', '\x03') || starts('\x04', '\x01') ? 'SOCKS' : /\\x[0-9a-fA-F]{2}|[\x00-\x08\x0e-\x1f\x7f]/.test(head) ? 'binary' : null;
   return { ...NONE, protocol };
 }
 
@@ -73,7 +73,7 @@ function isMethodToken(s: string): boolean {
 }
 
 /** Request-line-ish text: the characters the parsing turns on, and common tokens. */
-const piece = fc.constantFrom('GET', 'POST', 'get', '-', ' ', '  ', 'HTTP/1.1', 'HTTP/2.0', 'HTTP/', 'https', 'HTTPS', 'http', '://', ':', '[', ']', '::1', '/', '?', '#', 'a', 'x.y', ':443', '80-', '\x16\x03', '\\x16\\x03', 'SSH-2.0-Go', 'Cookie: mstshash=a', '\\xffSMB', '\x01');
+const piece = fc.constantFrom('GET', 'POST', 'get', '-', ' ', '  ', 'HTTP/1.1', 'HTTP/2.0', 'HTTP/', 'https', 'HTTPS', 'http', '://', ':', '[', ']', '::1', '/', '?', '#', 'a', 'x.y', ':443', '80-', '\x16\x03', '\\x16\\x03', 'SSH-2.0-Go', 'Cookie: mstshash=a', '\\xffSMB', '\x01', '\x05\x01', '\\x05\\x02', '\x04');
 const request = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
 
 describe('requestInto', () => {

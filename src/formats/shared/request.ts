@@ -82,10 +82,11 @@ export function requestInto(out: RequestParts, text: string, s: number, e: numbe
  * What a request line that is no HTTP request speaks, as the record's protocol (method and path stay null): bytes
  * of another protocol sent to an HTTP listener, as servers log them (`\x16\x03…` escaped, or raw):
  * `TLS` (a ClientHello to a plain-text port), `SSH` (an `SSH-2.0-` banner), `RDP` (a TPKT header or an
- * `mstshash=` cookie), `SMB` (`\xffSMB` / `\xfeSMB`), `binary` (other escaped or control bytes); null for text
+ * `mstshash=` cookie), `SMB` (`\xffSMB` / `\xfeSMB`), `SOCKS` (a SOCKS5 greeting `\x05\x01`, SOCKS4 `\x04\x01`: an open
+ * proxy sought), `binary` (other escaped or control bytes); null for text
  * that names no method (a typo, a truncated line). Reads at most the first 256 characters.
  */
-export const NON_HTTP_PROTOCOLS: readonly string[] = ['TLS', 'SSH', 'RDP', 'SMB', 'binary'];
+export const NON_HTTP_PROTOCOLS: readonly string[] = ['TLS', 'SSH', 'RDP', 'SMB', 'SOCKS', 'binary'];
 
 function nonHttpProtocol(text: string, s: number, e: number): string | null {
   const head = text.slice(s, Math.min(e, s + 256));
@@ -93,6 +94,7 @@ function nonHttpProtocol(text: string, s: number, e: number): string | null {
   if (head.startsWith('SSH-')) return 'SSH';
   if (/mstshash=|^(?:\\x03|\x03)(?:\\x00|\x00)(?:\\x00|\x00)/.test(head)) return 'RDP';
   if (/(?:\\x[fF][fFeE]|[\xfe\xff])SMB/.test(head)) return 'SMB';
+  if (/^(?:(?:\\x05|\x05)(?:\\x0[123]|[\x01-\x03])|(?:\\x04|\x04)(?:\\x01|\x01))/.test(head)) return 'SOCKS';
   if (/\\x[0-9a-fA-F]{2}|[\x00-\x08\x0e-\x1f\x7f]/.test(head)) return 'binary';
   return null;
 }
