@@ -5,10 +5,11 @@
  * Traffic is a quiet site (a handful of visitors) with payloads copied from real scans (w3af, sqlmap, Nuclei,
  * Netsparker, Log4Shell and router worms).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnrichedRecord } from '../../src/enrich/types';
-import { kindNames, probeKinds, PROBE_KINDS } from '../../src/enrich/path-class';
+import fc from 'fast-check';
+import { kindNames, probeKinds, probeKindsFull, PROBE_KINDS } from '../../src/enrich/path-class';
 import { classifyAgent, scannerName } from '../../src/enrich/user-agent';
 import { parseRequestLine } from '../../src/formats/shared/request';
 import type { ReportFinding } from '../../src/report/types';
@@ -72,6 +73,15 @@ describe('injection probes by kind (path and query decoded once)', () => {
   it('decodes once: a double-encoded quote is not a quote, a double-encoded dot pair is traversal', () => {
     expect(probeKinds('id=1%2527%2520or%25201%253D1', true)).toBe(0);
     expect(kindNames(probeKinds('/%252e%252e/etc', false))).toEqual(['traversal']);
+  });
+
+  it('lets through every text a kind matches (the prefilter that spares ordinary queries the table)', () => {
+    const piece = fc.constantFrom("'", '"', '%27', '%22', '%2527', '<', '%3C', 'script', '/', '%2f', '%2F', '.', '..', '%2e', '%c0%af', '\\', '%5c', '$', '{', '}', '%7B',
+      '(', ')', '%28', ';', '|', '&&', '`', '#', '%23', '%00', '=', '%3d', ' ', '+', '%20', 'or', 'OR', '1', 'union', 'select', 'sleep', 'jndi:', 'ldap://', 'etc', 'passwd',
+      'php:', 'data:', 'cmd', '.exe', 'bin', 'sh', 'wget', 'id', 'eval', 'onerror', 'javascript:', 'alert', '169.254.169.254', 'a', 'x1y2z', '7*7', '__class__', '<%=', '{%');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 10 }).map((p) => p.join('')), fc.boolean(), (text, query) => {
+      expect(probeKinds(text, query)).toBe(probeKindsFull(text, query));
+    }), { numRuns: 5000 });
   });
 
   it('names every kind once', () => {
@@ -234,6 +244,25 @@ const REAL = process.env['LBUA_REAL_PROBES'] ?? '/tmp/s28/real-probes';
 const real = existsSync(join(REAL, 'w3af.clean.log')) ? describe : describe.skip;
 
 real('real scans against a lab site (ocatak/apache-http-logs)', () => {
+  it('the probe-kind prefilter lets through every request of the three scans that a kind matches', () => {
+    let matched = 0;
+    for (const f of ['w3af.clean.log', 'netsparker.clean.log', 'acunetix.clean.log']) {
+      if (!existsSync(join(REAL, f))) continue;
+      for (const line of readFileSync(join(REAL, f), 'latin1').split('\n')) {
+        const target = /"[A-Za-z]+ (\S+)/.exec(line)?.[1];
+        if (target === undefined) continue;
+        const q = target.indexOf('?');
+        for (const [text, query] of [[q < 0 ? target : target.slice(0, q), false], [q < 0 ? null : target.slice(q + 1), true]] as const) {
+          if (text === null) continue;
+          const full = probeKindsFull(text, query);
+          if (full !== 0) matched++;
+          expect(probeKinds(text, query)).toBe(full);
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+  });
+
   it('finds the w3af scan by its agent and its quote and markup probes, high (answered 200 and 500)', () => {
     const fs = (json(lbua(['analyze', join(REAL, 'w3af.clean.log'), '--output', 'json', '--detectors', 'scanner'])) as { findings: ReportFinding[] }).findings;
     const f = fs.find((x) => x.subject.value === '192.168.4.163');
