@@ -1,7 +1,9 @@
 /**
  * What each client probed: per client address, requests, 4xx answers, requests for sensitive files (SECRET, or PROBE
  * answered 4xx) and with attack patterns, up to 200 distinct paths (as path hashes, with an overflow flag), the
- * first and last request time, the agent of its first request, the first evidence and the first 5 probe samples;
+ * first and last request time, the agent of its first request, the first evidence and the first 5 probe samples,
+ * and, for a client that sent injection probes, got a probe answered 2xx or any 5xx, sent another protocol's bytes or
+ * named a scanner in its agent, those counts with the first record of each (ProbeDetail, issue 19);
  * beyond clients, the SECRET paths answered 2xx with a body (first 1,000 endpoints), and the sizes of 2xx answers to
  * probed paths and to the home page (first 100 sizes each): what the site's catch-all answer looks like. The scanner
  * judge reads it (detect/scanner.ts).

@@ -97,11 +97,12 @@ export function decodeOnce(s: string, plus: boolean): string {
 
 /**
  * What the raw text must hold for any kind to match after decoding: a character that carries an injection (raw or
- * percent-encoded, but not the `%2F`, `%3A`, `%3D`, `%20` of an ordinary encoded URL), a dot pair, or one of the
+ * percent-encoded, but not the `%2F`, `%3A`, `%3D`, `%20` of an ordinary encoded URL), an encoded letter or digit
+ * (`%75nion`: no URL needs one, an evasion does), a dot pair, or one of the
  * kinds' bare words. Most queries hold none and cost one scan; the property test in test/detectors/probes.test.ts
  * checks that it lets through every text a kind matches (the real scans' queries and generated ones).
  */
-const MAYBE = /['"<>`$;|{}()\\\x00*]|%(?:0|1|2[2-9a-eA-E]|3[bBcCeE]|5[cC]|60|7[b-dB-D]|[cC][01]|25)|\.\.|&&|union|waitfor|information_schema|or(?:\s|\+|%20)+1|\bon(?:error|load|mouseover|focus|click|toggle|start)|javascript|etc(?:\/|%2f)|\.ini|proc(?:\/|%2f)self|(?:php|file|expect|zip|phar|glob|data|gopher|dict|ldap|tftp)(?::|%3a)|bin(?:\/|%2f)|cmd|allow_url|auto_prepend|disable_functions|169\.254|metadata\.google/i;
+const MAYBE = /['"<>`$;|{}()\\\x00*]|%(?:0|1|2[2-9a-eA-E]|3[0-9bBcCeE]|[4-7][0-9a-fA-F]|[cC][01]|25)|\.\.|&&|union|waitfor|information_schema|or(?:\s|\+|%20)+1|on(?:error|load|mouseover|focus|click|toggle|start)|javascript|etc(?:\/|%2f)|\.ini|proc(?:\/|%2f)self|(?:php|file|expect|zip|phar|glob|data|gopher|dict|ldap|tftp)(?::|%3a)|bin(?:\/|%2f)|cmd|allow_url|auto_prepend|disable_functions|169\.254|metadata\.google/i;
 
 /** The probe kinds of `text` without the prefilter (tests check MAYBE against it). */
 export function probeKindsFull(text: string, query: boolean): number {
