@@ -1,7 +1,9 @@
 /**
  * What each client probed: per client address, requests, 4xx answers, requests for sensitive files (SECRET, or PROBE
  * answered 4xx) and with attack patterns, up to 200 distinct paths (as path hashes, with an overflow flag), the
- * first and last request time, the agent of its first request, the first evidence and the first 5 probe samples;
+ * first and last request time, the agent of its first request, the first evidence and the first 5 probe samples,
+ * and, for a client that sent injection probes, got a probe answered 2xx or any 5xx, sent another protocol's bytes or
+ * named a scanner in its agent, those counts with the first record of each (ProbeDetail, issue 19);
  * beyond clients, the SECRET paths answered 2xx with a body (first 1,000 endpoints), and the sizes of 2xx answers to
  * probed paths and to the home page (first 100 sizes each): what the site's catch-all answer looks like. The scanner
  * judge reads it (detect/scanner.ts).
@@ -20,9 +22,11 @@
 import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
 import { detach } from '../core/text';
+import { scannerName } from '../enrich/user-agent';
 import type { EnrichedRecord } from '../enrich/types';
 import type { ClientCell } from '../enrich/client';
-import { ATTACK, FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
+import { FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET, KIND_COUNT, classKinds, probeKinds } from '../enrich/path-class';
+import { NON_HTTP_PROTOCOLS } from '../formats/shared/request';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { FirstSeenCounts, FirstSeenHashes, earlier, mergeEarliest, refJSON, refOf, type Seen } from './earliest';
 
@@ -36,6 +40,8 @@ const MAX_EXPOSURES = 1000;
 const EXPOSURE_SIZES = 20;
 /** Sizes per catch-all map (probed paths, home page). */
 const MAX_SIZES = 100;
+/** Sizes of answered probes kept per client. */
+const HIT_SIZES = 20;
 /** How much a sensitive or attack request weighs against an ordinary one when the client cap evicts the lightest. */
 const PROBE_WEIGHT = 100;
 
@@ -56,6 +62,28 @@ export interface ProbingClient extends ClientCell {
   evidence: SourceRef[];
   /** The first probe samples (path and query, at most 80 characters) with their records. */
   samples: Seen<string>[];
+  /** What else the client did that the judge weighs; null while it did none of it (most clients). */
+  more: ProbeDetail | null;
+}
+
+/**
+ * A probing client's kinds of probe, its probes the site answered, the 5xx it got, the non-HTTP bytes it sent and
+ * the scanner its agent names: each count with the earliest record that brought it (input order).
+ */
+export interface ProbeDetail {
+  /** Requests per probe kind (enrich/path-class.ts PROBE_KINDS order), and the first record of each. */
+  kinds: number[];
+  kindRefs: (SourceRef | null)[];
+  /** Sensitive or attack requests answered 2xx with a body, and the sizes of those answers (the first HIT_SIZES). */
+  hits: number;
+  hitSizes: Map<number, number>;
+  /** 5xx answers to any of its requests (not 501 or 505: refusals of a method or version the client made up). */
+  serverErrors: number;
+  /** Request lines of another protocol, per NON_HTTP_PROTOCOLS, and the first record of each. */
+  nonHttp: number[];
+  nonHttpRefs: (SourceRef | null)[];
+  /** The scanner its agent names (enrich/user-agent.ts SCANNER_AGENTS), from its first such record. */
+  scanner: Seen<string> | null;
 }
 
 /** A SECRET path answered 2xx with a body. */
@@ -88,8 +116,10 @@ export interface ClientProbesOptions {
 }
 
 type Ref = readonly [string, number];
-/** [ip, requests, notFound, sensitive, attacks, path hashes (first seen first), overflow, first, last, agent, ref0, evidence, samples]. */
-type ClientJson = readonly [string, number, number, number, number, readonly number[], boolean, number, number, string | null, Ref, readonly Ref[], readonly (readonly [string, string, number])[]];
+/** [kinds, kind refs, hits, hit sizes (sorted), 5xx, non-HTTP, non-HTTP refs, scanner and its ref]. */
+type DetailJson = readonly [readonly number[], readonly (Ref | null)[], number, readonly (readonly [number, number])[], number, readonly number[], readonly (Ref | null)[], readonly [string, string, number] | null];
+/** [ip, requests, notFound, sensitive, attacks, path hashes (first seen first), overflow, first, last, agent, ref0, evidence, samples, detail]. */
+type ClientJson = readonly [string, number, number, number, number, readonly number[], boolean, number, number, string | null, Ref, readonly Ref[], readonly (readonly [string, string, number])[], DetailJson | null];
 /** [endpoint, requests, status, ref0, clients (sorted), sizes (sorted), first, last, evidence]. */
 type ExposureJson = readonly [string, number, number, Ref, readonly string[], readonly (readonly [number, number])[], number, number, readonly Ref[]];
 
@@ -146,7 +176,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     if (c === null || c.owner !== this.clients || f?.ip !== ip) {
       c = this.clients.get(ip) ?? null;
       if (c === null) {
-        c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new FirstSeenHashes(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [], owner: null, cachedOn: null };
+        c = { requests: 0, notFound: 0, sensitive: 0, attacks: 0, paths: new FirstSeenHashes(), pathsOverflow: false, first: r.startMs, last: r.startMs, agent: r.userAgent, ref0: r.source, evidence: [], samples: [], more: null, owner: null, cachedOn: null };
         this.clients.add(ip, c);
       }
       c.owner = this.clients;
@@ -167,16 +197,41 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     else c.pathsOverflow = true;
     const missing = st !== null && st >= 400 && st < 500;
     const sensitive = (v & IS_SECRET) !== 0 || ((v & IS_PROBE) !== 0 && missing);
-    const attack = (v & IS_ATTACK) !== 0 || (r.query !== null && ATTACK.test(r.query));
+    const kinds = ((v & IS_ATTACK) !== 0 ? classKinds(v) : 0) | (r.query !== null ? probeKinds(r.query, true) : 0);
+    const attack = kinds !== 0;
     if (sensitive) c.sensitive++;
     if (attack) c.attacks++;
+    const answered = (sensitive || attack) && st !== null && st >= 200 && st < 300 && (r.bytesOut ?? 0) > 0;
+    // The site failing: 501 (a method it does not implement, `get` in lower case) and 505 are refusals of the request.
+    const failed = st !== null && st >= 500 && st !== 501 && st !== 505;
+    const other = r.method === null && r.path === null ? NON_HTTP_PROTOCOLS.indexOf(r.protocol ?? '') : -1;
+    if (attack || answered || failed || other >= 0 || (r.agent.family === 'scanner' && c.more?.scanner == null)) {
+      const d = c.more ?? (c.more = newDetail());
+      for (let k = 0; kinds >>> k !== 0; k++) {
+        if ((kinds & (1 << k)) === 0) continue;
+        d.kinds[k] = (d.kinds[k] ?? 0) + 1;
+        if (d.kindRefs[k] === null) d.kindRefs[k] = r.source;
+      }
+      if (answered) {
+        d.hits++;
+        const b = r.bytesOut ?? 0;
+        if (d.hitSizes.size < HIT_SIZES || d.hitSizes.has(b)) d.hitSizes.set(b, (d.hitSizes.get(b) ?? 0) + 1);
+      }
+      if (failed) d.serverErrors++;
+      if (other >= 0) {
+        d.nonHttp[other] = (d.nonHttp[other] ?? 0) + 1;
+        if (d.nonHttpRefs[other] === null) d.nonHttpRefs[other] = r.source;
+      }
+      if (d.scanner === null && r.agent.family === 'scanner') d.scanner = [detach(scannerName(r.userAgent) ?? 'scanner'), r.source];
+    }
     if (sensitive || attack || (st !== null && st >= 400)) {
       if (c.evidence.length < k) c.evidence.push(r.source);
       if ((sensitive || attack) && c.samples.length < MAX_SAMPLES) c.samples.push([detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)), r.source]);
     }
     if (st === null || st < 200 || st >= 300) return;
     const bytes = r.bytesOut ?? -1;
-    if (path === '/') this.homeSizes.add(bytes, r.source);
+    // The home page's sizes (a probe in its query is no visit of it).
+    if (path === '/' && !attack) this.homeSizes.add(bytes, r.source);
     if ((v & (IS_SECRET | IS_PROBE)) === 0) return;
     this.probedSizes.add(bytes, r.source);
     if (this.probedPaths.size < MAX_EXPOSURES) this.probedPaths.add(Math.floor(v / FLAGS));
@@ -237,7 +292,7 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       options: this.options,
       clients: [...this.clients].map(([ip, c]): ClientJson => [
         ip, c.requests, c.notFound, c.sensitive, c.attacks, c.paths.values(), c.pathsOverflow, c.first, c.last, c.agent,
-        refJSON(c.ref0), refs(c.evidence), c.samples.map(([s, r]) => [s, r.file, r.line]),
+        refJSON(c.ref0), refs(c.evidence), c.samples.map(([s, r]) => [s, r.file, r.line]), c.more === null ? null : detailJSON(c.more),
       ]),
       stats: { ...this.clients.stats },
       evicted: {
@@ -255,10 +310,10 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
 
   static fromJSON(j: ClientProbesJson): ClientProbes {
     const out = new ClientProbes(j.options);
-    for (const [ip, requests, notFound, sensitive, attacks, paths, pathsOverflow, first, last, agent, ref0, evidence, samples] of j.clients) {
+    for (const [ip, requests, notFound, sensitive, attacks, paths, pathsOverflow, first, last, agent, ref0, evidence, samples, more] of j.clients) {
       out.clients.add(ip, {
         requests, notFound, sensitive, attacks, paths: FirstSeenHashes.of(paths), pathsOverflow, first, last, agent, ref0: refOf(ref0),
-        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]), owner: null, cachedOn: null,
+        evidence: evidence.map(refOf), samples: samples.map(([s, file, line]): Seen<string> => [s, { file, line }]), more: more === null ? null : detailOf(more), owner: null, cachedOn: null,
       });
     }
     Object.assign(out.clients.stats, noCapStats(), j.stats);
@@ -277,7 +332,54 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
 }
 
 function cloneClient(c: ProbingClient): ProbingClient {
-  return { ...c, paths: c.paths.clone(), evidence: [...c.evidence], samples: [...c.samples] };
+  return { ...c, paths: c.paths.clone(), evidence: [...c.evidence], samples: [...c.samples], more: c.more === null ? null : cloneDetail(c.more) };
+}
+
+function newDetail(): ProbeDetail {
+  return {
+    kinds: new Array<number>(KIND_COUNT).fill(0), kindRefs: new Array<SourceRef | null>(KIND_COUNT).fill(null), hits: 0, hitSizes: new Map(), serverErrors: 0,
+    nonHttp: new Array<number>(NON_HTTP_PROTOCOLS.length).fill(0), nonHttpRefs: new Array<SourceRef | null>(NON_HTTP_PROTOCOLS.length).fill(null), scanner: null,
+  };
+}
+
+function cloneDetail(d: ProbeDetail): ProbeDetail {
+  return { ...d, kinds: [...d.kinds], kindRefs: [...d.kindRefs], hitSizes: new Map(d.hitSizes), nonHttp: [...d.nonHttp], nonHttpRefs: [...d.nonHttpRefs] };
+}
+
+/** The earlier of two optional references. */
+function earlierOf(a: SourceRef | null, b: SourceRef | null, order: EvidenceOrder): SourceRef | null {
+  return a === null ? b : b === null ? a : earlier(a, b, order);
+}
+
+function mergeDetail(into: ProbeDetail, from: ProbeDetail, order: EvidenceOrder): void {
+  for (let k = 0; k < into.kinds.length; k++) {
+    into.kinds[k] = (into.kinds[k] ?? 0) + (from.kinds[k] ?? 0);
+    into.kindRefs[k] = earlierOf(into.kindRefs[k] ?? null, from.kindRefs[k] ?? null, order);
+  }
+  into.hits += from.hits;
+  for (const [b, n] of from.hitSizes) if (into.hitSizes.size < HIT_SIZES || into.hitSizes.has(b)) into.hitSizes.set(b, (into.hitSizes.get(b) ?? 0) + n);
+  into.serverErrors += from.serverErrors;
+  for (let k = 0; k < into.nonHttp.length; k++) {
+    into.nonHttp[k] = (into.nonHttp[k] ?? 0) + (from.nonHttp[k] ?? 0);
+    into.nonHttpRefs[k] = earlierOf(into.nonHttpRefs[k] ?? null, from.nonHttpRefs[k] ?? null, order);
+  }
+  if (from.scanner !== null && (into.scanner === null || earlier(into.scanner[1], from.scanner[1], order) !== into.scanner[1])) into.scanner = from.scanner;
+}
+
+function detailJSON(d: ProbeDetail): DetailJson {
+  const ref = (r: SourceRef | null): Ref | null => (r === null ? null : refJSON(r));
+  return [
+    [...d.kinds], d.kindRefs.map(ref), d.hits, [...d.hitSizes].sort((a, b) => a[0] - b[0]), d.serverErrors, [...d.nonHttp], d.nonHttpRefs.map(ref),
+    d.scanner === null ? null : [d.scanner[0], d.scanner[1].file, d.scanner[1].line],
+  ];
+}
+
+function detailOf([kinds, kindRefs, hits, hitSizes, serverErrors, nonHttp, nonHttpRefs, scanner]: DetailJson): ProbeDetail {
+  const ref = (r: Ref | null): SourceRef | null => (r === null ? null : refOf(r));
+  return {
+    kinds: [...kinds], kindRefs: kindRefs.map(ref), hits, hitSizes: new Map(hitSizes), serverErrors, nonHttp: [...nonHttp], nonHttpRefs: nonHttpRefs.map(ref),
+    scanner: scanner === null ? null : [scanner[0], { file: scanner[1], line: scanner[2] }],
+  };
 }
 
 function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order: EvidenceOrder): void {
@@ -302,6 +404,10 @@ function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order:
   }
   into.evidence = mergeEvidence(into.evidence, from.evidence, k, order);
   into.samples = mergeEarliest(into.samples, from.samples, MAX_SAMPLES, order);
+  if (from.more !== null) {
+    if (into.more === null) into.more = cloneDetail(from.more);
+    else mergeDetail(into.more, from.more, order);
+  }
 }
 
 function cloneExposure(e: Exposure): Exposure {

@@ -13,6 +13,7 @@ import type { Session } from '../sessions/types';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { NO_REQUEST } from '../enrich/index';
+import { classifyPath, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
 
 /** The shortest cycle (length 1–3) that explains most of the sequence, with its repeat count. */
 export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: number; coverage: number } | null {
@@ -72,6 +73,20 @@ function withCycle(f: Finding, cycle: readonly string[], repeats: number): Findi
     metrics: { ...m, repeats, cycle_length: cycle.length, cycle: c },
     actions: f.actions.map((a) => (a.type === 'investigate' ? { ...a, subject: c } : a)),
   };
+}
+
+/** Whether an endpoint has a position the route templater collapsed (`GET /files/:var`). */
+function isCollapsed(endpoint: string): boolean {
+  return /\/:var(?:\/|$)/.test(endpoint);
+}
+
+/** Whether an endpoint (`METHOD /route`) is a probe: CONNECT, a secret or attack path, or a PROBE path answered 4xx. */
+function isProbe(endpoint: string, missing: boolean): boolean {
+  const sp = endpoint.indexOf(' ');
+  if (sp < 0) return false;
+  if (endpoint.startsWith('CONNECT ')) return true;
+  const cls = classifyPath(endpoint.slice(sp + 1));
+  return (cls & (IS_SECRET | IS_ATTACK)) !== 0 || (missing && (cls & IS_PROBE) !== 0);
 }
 
 /** Looping sessions kept as findings (each about 1 KB until grouped). */
@@ -156,6 +171,15 @@ export default defineDetector({
         const c = { cycle: seq.slice(start, start + len), repeats, coverage: (repeats * len) / seq.length };
         // Requests with no HTTP request line (TLS bytes to a plain-HTTP port, garbage) repeat, but are no flow.
         if (c.cycle.every((e) => e === NO_REQUEST)) return;
+        // A loop repeats the same concrete endpoints. A position the templater collapsed to :var held over a thousand
+        // values: repeating it says the client kept asking for different paths there (a scanner's wordlist), not
+        // the same one. And a self-declared scanner repeating an endpoint is sending it payloads (the scanner
+        // detector reports it), not looping.
+        if (c.cycle.some(isCollapsed) || s.agentFamily === 'scanner') return;
+        // Nor is the same exploit sent again: a cycle through a secret file, an attack pattern, a proxy request
+        // (CONNECT), or an admin/worm path the site answered 4xx is probing (the scanner detector's), not a flow.
+        const missing = s.errors4xx >= 0.5 * s.requests;
+        if (c.cycle.some((e) => isProbe(e, missing))) return;
         // A health check polled every 30 s repeats too, but slowly and successfully: not a loop. A scraper hammering
         // one endpoint successfully is a rate problem (burst/api-abuse), not a loop: one-endpoint cycles need errors.
         const errorShare = (s.errors4xx + s.errors5xx) / Math.max(s.requests, 1);

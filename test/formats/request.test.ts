@@ -15,7 +15,7 @@ const NONE: Parts = { method: null, scheme: null, host: null, path: null, query:
 function oracle(req: string): Parts {
   if (req === '' || req === '-' || req === '- - -' || req === '- - - ') return NONE;
   const first = req.indexOf(' ');
-  if (first < 0) return isMethodToken(req) ? { ...NONE, method: req } : NONE;
+  if (first < 0) return isMethodToken(req) ? { ...NONE, method: req } : other(req);
   const last = req.lastIndexOf(' ');
   let targetEnd = req.length;
   let protocol: string | null = null;
@@ -28,7 +28,7 @@ function oracle(req: string): Parts {
     }
   }
   const method = first === 0 || (first === 1 && req.charCodeAt(0) === 45) ? null : req.slice(0, first);
-  if (method !== null && !isMethodToken(method)) return NONE;
+  if (method !== null && !isMethodToken(method)) return other(req);
   const target = req.slice(first + 1, targetEnd);
   if (target === '' || target === '-') return { ...NONE, method, protocol };
   let scheme: string | null = null;
@@ -55,12 +55,25 @@ function oracle(req: string): Parts {
   return { method, scheme, host, path, query, protocol };
 }
 
+/** Added with non-HTTP request lines (issue 19): what another protocol's bytes are, as the protocol. */
+function other(req: string): Parts {
+  const head = req.slice(0, 256);
+  const esc = (c: string): string[] => [c, `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`];
+  const starts = (...cs: string[]): boolean => {
+    const go = (s: string, i: number): boolean => i === cs.length || esc(cs[i] ?? '').some((e) => s.startsWith(e) && go(s.slice(e.length), i + 1));
+    return go(head, 0);
+  };
+  const protocol = starts('\x16', '\x03') ? 'TLS' : head.startsWith('SSH-') ? 'SSH' : head.includes('mstshash=') || starts('\x03', '\x00', '\x00') ? 'RDP'
+    : /(?:\\x(?:ff|fe|FF|FE|fF|Ff|fE|Fe)|[\xfe\xff])SMB/.test(head) ? 'SMB' : starts('\x05', '\x01') || starts('\x05', '\x02') || starts('\x05', '\x03') || starts('\x04', '\x01') ? 'SOCKS' : /\\x[0-9a-fA-F]{2}|[\x00-\x08\x0e-\x1f\x7f]/.test(head) ? 'binary' : null;
+  return { ...NONE, protocol };
+}
+
 function isMethodToken(s: string): boolean {
   return /^[A-Za-z0-9_-]{1,24}$/.test(s);
 }
 
 /** Request-line-ish text: the characters the parsing turns on, and common tokens. */
-const piece = fc.constantFrom('GET', 'POST', 'get', '-', ' ', '  ', 'HTTP/1.1', 'HTTP/2.0', 'HTTP/', 'https', 'HTTPS', 'http', '://', ':', '[', ']', '::1', '/', '?', '#', 'a', 'x.y', ':443', '80-', '\x16\x03');
+const piece = fc.constantFrom('GET', 'POST', 'get', '-', ' ', '  ', 'HTTP/1.1', 'HTTP/2.0', 'HTTP/', 'https', 'HTTPS', 'http', '://', ':', '[', ']', '::1', '/', '?', '#', 'a', 'x.y', ':443', '80-', '\x16\x03', '\\x16\\x03', 'SSH-2.0-Go', 'Cookie: mstshash=a', '\\xffSMB', '\x01', '\x05\x01', '\\x05\\x02', '\x04');
 const request = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
 
 describe('requestInto', () => {

@@ -52,6 +52,7 @@ export function requestInto(out: RequestParts, text: string, s: number, e: numbe
   if (first >= e) first = -1;
   if (first < 0) {
     if (isMethodToken(text, s, e)) out.method = methodText(text, s, e);
+    else out.protocol = nonHttpProtocol(text, s, e);
     return;
   }
   const last = text.lastIndexOf(' ', e - 1);
@@ -68,10 +69,34 @@ export function requestInto(out: RequestParts, text: string, s: number, e: numbe
   }
   const hasMethod = !(first === s || (first === s + 1 && text.charCodeAt(s) === 45));
   // Garbage sent to a plain-text port ("\x16\x03\x01...", binary probes): no method token → nothing usable.
-  if (hasMethod && !isMethodToken(text, s, first)) return;
+  if (hasMethod && !isMethodToken(text, s, first)) {
+    out.protocol = nonHttpProtocol(text, s, e);
+    return;
+  }
   out.method = hasMethod ? methodText(text, s, first) : null;
   out.protocol = protocol;
   targetInto(out, text, first + 1, targetEnd, stripPort);
+}
+
+/**
+ * What a request line that is no HTTP request speaks, as the record's protocol (method and path stay null): bytes
+ * of another protocol sent to an HTTP listener, as servers log them (`\x16\x03…` escaped, or raw):
+ * `TLS` (a ClientHello to a plain-text port), `SSH` (an `SSH-2.0-` banner), `RDP` (a TPKT header or an
+ * `mstshash=` cookie), `SMB` (`\xffSMB` / `\xfeSMB`), `SOCKS` (a SOCKS5 greeting `\x05\x01`, SOCKS4 `\x04\x01`: an open
+ * proxy sought), `binary` (other escaped or control bytes); null for text
+ * that names no method (a typo, a truncated line). Reads at most the first 256 characters.
+ */
+export const NON_HTTP_PROTOCOLS: readonly string[] = ['TLS', 'SSH', 'RDP', 'SMB', 'SOCKS', 'binary'];
+
+function nonHttpProtocol(text: string, s: number, e: number): string | null {
+  const head = text.slice(s, Math.min(e, s + 256));
+  if (/^(?:\\x16|\x16)(?:\\x03|\x03)/.test(head)) return 'TLS';
+  if (head.startsWith('SSH-')) return 'SSH';
+  if (/mstshash=|^(?:\\x03|\x03)(?:\\x00|\x00)(?:\\x00|\x00)/.test(head)) return 'RDP';
+  if (/(?:\\x[fF][fFeE]|[\xfe\xff])SMB/.test(head)) return 'SMB';
+  if (/^(?:(?:\\x05|\x05)(?:\\x0[123]|[\x01-\x03])|(?:\\x04|\x04)(?:\\x01|\x01))/.test(head)) return 'SOCKS';
+  if (/\\x[0-9a-fA-F]{2}|[\x00-\x08\x0e-\x1f\x7f]/.test(head)) return 'binary';
+  return null;
 }
 
 /** "scheme://host:port/path?q" or "/path?q" → parts; path keeps its encoding. */
