@@ -77,7 +77,10 @@ export interface ProbeDetail {
   /** Sensitive or attack requests answered 2xx with a body, and the sizes of those answers (the first HIT_SIZES). */
   hits: number;
   hitSizes: Map<number, number>;
-  /** 5xx answers to any of its requests (not 501 or 505: refusals of a method or version the client made up). */
+  /**
+   * 5xx answers to any of its requests (not 501 or 505: refusals of a method or version the client made up; not
+   * 502/503/504: a failing target or site answers everyone so).
+   */
   serverErrors: number;
   /** Request lines of another protocol, per NON_HTTP_PROTOCOLS, and the first record of each. */
   nonHttp: number[];
@@ -202,8 +205,10 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     if (sensitive) c.sensitive++;
     if (attack) c.attacks++;
     const answered = (sensitive || attack) && st !== null && st >= 200 && st < 300 && (r.bytesOut ?? 0) > 0;
-    // The site failing: 501 (a method it does not implement, `get` in lower case) and 505 are refusals of the request.
-    const failed = st !== null && st >= 500 && st !== 501 && st !== 505;
+    // The probe breaking the site: 501 (a method it does not implement, `get` in lower case) and 505 are refusals of
+    // the request, and 502/503/504 a target or the site failing for everyone (a scanner that probes during an outage
+    // gets them like every other client: they say nothing about its probes).
+    const failed = st !== null && st >= 500 && st !== 501 && st !== 505 && (st < 502 || st > 504);
     const other = r.method === null && r.path === null ? NON_HTTP_PROTOCOLS.indexOf(r.protocol ?? '') : -1;
     if (attack || answered || failed || other >= 0 || (r.agent.family === 'scanner' && c.more?.scanner == null)) {
       const d = c.more ?? (c.more = newDetail());

@@ -8,7 +8,8 @@
  *   finding that names it, one detector's global finding and its parts: `relatedPair` in stage.ts) — except that a
  *   global finding about all traffic joins only findings of a detector of its own family (a site-wide surge takes
  *   the bursts and the enumeration that made it, not a scanner that happened to run in the same minutes; a
- *   site-wide error spike takes the endpoint and target error spikes and latency rises, not a burst);
+ *   site-wide error spike takes the endpoint and target error spikes and latency rises, not a burst), and a global
+ *   finding about a population (the scanner's background of one-off probes) joins nothing;
  * - one detector reported the same subject again within RECUR_GAP_MS (a slow endpoint over three windows, a target
  *   failing twice in an hour);
  * - looping sessions of one user agent (an app version stuck in a loop) within RECUR_GAP_MS of each other;
@@ -87,6 +88,9 @@ export function groupIncidents(findings: readonly ReportFinding[]): ReportIncide
       const o = j === undefined ? undefined : findings[j];
       if (j === undefined || o === undefined) continue;
       if ((isGlobal(f) || isGlobal(o)) && f.detector !== o.detector && !familiesShared(f.detector, o.detector)) continue;
+      // A finding about a population (the scanner's background of probes from many unrelated addresses) is its own
+      // incident: it would join every finding of its detector over the run.
+      if ((isGlobal(f) && f.subject.value !== 'all') || (isGlobal(o) && o.subject.value !== 'all')) continue;
       groups.union(i, j);
     }
   });

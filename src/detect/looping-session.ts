@@ -80,14 +80,22 @@ function isCollapsed(endpoint: string): boolean {
   return /\/:var(?:\/|$)/.test(endpoint);
 }
 
-/** Whether an endpoint (`METHOD /route`) is a probe: CONNECT, a secret or attack path, or a PROBE path answered 4xx. */
+/**
+ * Whether an endpoint (`METHOD /route`) is a probe: CONNECT, a secret or attack path, or, in a session the site
+ * mostly refused (4xx), a PROBE path or a method a web application does not serve (PROPFIND /admin$ sent 6,000
+ * times is a flood of an SMB-over-WebDAV probe, not a user stuck in a flow).
+ */
 function isProbe(endpoint: string, missing: boolean): boolean {
   const sp = endpoint.indexOf(' ');
   if (sp < 0) return false;
   if (endpoint.startsWith('CONNECT ')) return true;
+  if (missing && !ORDINARY_METHODS.has(endpoint.slice(0, sp))) return true;
   const cls = classifyPath(endpoint.slice(sp + 1));
   return (cls & (IS_SECRET | IS_ATTACK)) !== 0 || (missing && (cls & IS_PROBE) !== 0);
 }
+
+/** Methods of ordinary web traffic: a loop through any other, refused, is probing. */
+const ORDINARY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /** Looping sessions kept as findings (each about 1 KB until grouped). */
 const MAX_LOOPING = 100_000;
@@ -177,7 +185,8 @@ export default defineDetector({
         // detector reports it), not looping.
         if (c.cycle.some(isCollapsed) || s.agentFamily === 'scanner') return;
         // Nor is the same exploit sent again: a cycle through a secret file, an attack pattern, a proxy request
-        // (CONNECT), or an admin/worm path the site answered 4xx is probing (the scanner detector's), not a flow.
+        // (CONNECT), or an admin/worm path or an unusual method (PROPFIND, SEARCH) the site answered 4xx is probing
+        // (the scanner, campaign and burst detectors'), not a flow.
         const missing = s.errors4xx >= 0.5 * s.requests;
         if (c.cycle.some((e) => isProbe(e, missing))) return;
         // A health check polled every 30 s repeats too, but slowly and successfully: not a loop. A scraper hammering

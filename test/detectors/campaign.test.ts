@@ -126,6 +126,19 @@ describe('campaign', () => {
     expect(both.filter((f) => f.detector === 'campaign').map((f) => f.severity)).toEqual(['high']);
   });
 
+  it('does not escalate a campaign or its scanners for 502/503/504 a failing target gave everyone, but does for a 500', () => {
+    // 40 worm hosts hit the site while its target was down: their probes were answered 503, like everyone's.
+    const outage = worms(353).map((r, i) => (i % 16 === 3 && i < 640 ? { ...r, status: 503 } : r));
+    const fs = detectAll(['scanner', 'campaign'], [...MONTHS, ...outage]);
+    expect(fs.filter((f) => f.detector === 'campaign').map((f) => `${f.severity} ${f.subject.value}`)).toEqual(['low exploit Nimda']);
+    expect(fs.filter((f) => f.detector === 'scanner' && (f.severity === 'high' || f.severity === 'medium'))).toEqual([]);
+    // A probe that made the application fail (500) is the scanner's doing.
+    const broke = worms(353).map((r, i) => (i === 3 ? { ...r, status: 500 } : r));
+    const hit = detectAll(['scanner', 'campaign'], [...MONTHS, ...broke]);
+    expect(hit.filter((f) => f.detector === 'campaign').map((f) => f.severity)).toEqual(['medium']);
+    expect(hit.filter((f) => f.detector === 'scanner' && f.severity === 'high').map((f) => f.subject.value)).toEqual([spreadIp(0)]);
+  });
+
   it('merges: two halves counted apart, merged and read back, give the one-pass state', () => {
     const records = [...MONTHS, ...worms(60), ...overMonths(300, 13, (i, t) => req(t, spreadIp(i), 'SEARCH /x', 414))]
       .sort((a, b) => a.startMs - b.startMs).map((r, i) => ({ ...r, source: { file: i < 3000 ? 'a.log' : 'b.log', line: i + 1 } }));

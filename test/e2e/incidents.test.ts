@@ -123,6 +123,14 @@ describe('scenario with injected incidents', () => {
     }
   });
 
+  it('calls the lone PROPFIND flood a burst, not a looping session, and no worm host high for the 503s of the target outage', () => {
+    const r = json(incidentRun) as Report;
+    expect(r.findings.filter((f) => f.detector === 'looping-session' && f.metrics['client_ip'] === '82.82.97.119')).toEqual([]);
+    expect(r.findings.filter((f) => f.detector === 'burst' && f.subject.value === '82.82.97.119').map((f) => f.severity)).toEqual(['critical']);
+    const highScanners = r.findings.filter((f) => f.detector === 'scanner' && (f.severity === 'high' || f.severity === 'critical')).map((f) => f.subject.value);
+    expect(highScanners).toEqual(['103.145.13.88']);
+  });
+
   it('is deterministic: a second run, on the main thread, gives the same bytes', () => {
     expect(lbua(['analyze', incidentsLog, '--output', 'json', '--jobs', '1']).stdout).toBe(incidentRun.stdout);
   });
