@@ -8,7 +8,8 @@
  *   finding that names it, one detector's global finding and its parts: `relatedPair` in stage.ts) — except that a
  *   global finding about all traffic joins only findings of a detector of its own family (a site-wide surge takes
  *   the bursts and the enumeration that made it, not a scanner that happened to run in the same minutes; a
- *   site-wide error spike takes the endpoint and target error spikes and latency rises, not a burst), and a global
+ *   site-wide error spike takes the endpoint and target error spikes and latency rises, not a burst) and only
+ *   those that started within GLOBAL_START_MS of it (a cause and its site-wide effect start together), and a global
  *   finding about a population (the scanner's background of one-off probes) joins nothing;
  * - one detector reported the same subject again within RECUR_GAP_MS (a slow endpoint over three windows, a target
  *   failing twice in an hour);
@@ -24,6 +25,9 @@ import type { ReportFinding, ReportIncident } from './report-types';
 
 /** Two findings of one detector about one subject this close (gap between windows) are one incident. */
 export const RECUR_GAP_MS = 60 * 60_000;
+
+/** A site-wide finding joins a finding about a part of the site only when they start this close. */
+export const GLOBAL_START_MS = 10 * 60_000;
 
 /** What each detector's findings are about: a global finding joins only findings of a family it shares. */
 const FAMILIES: Readonly<Record<string, readonly string[]>> = {
@@ -91,6 +95,9 @@ export function groupIncidents(findings: readonly ReportFinding[]): ReportIncide
       // A finding about a population (the scanner's background of probes from many unrelated addresses) is its own
       // incident: it would join every finding of its detector over the run.
       if ((isGlobal(f) && f.subject.value !== 'all') || (isGlobal(o) && o.subject.value !== 'all')) continue;
+      // A site-wide change and a finding that caused it start together: a steady scraper that was there for hours
+      // before a surge is not the surge.
+      if (isGlobal(f) !== isGlobal(o) && Math.abs((start[i] ?? 0) - (start[j] ?? 0)) > GLOBAL_START_MS) continue;
       groups.union(i, j);
     }
   });

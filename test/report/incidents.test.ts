@@ -43,6 +43,15 @@ describe('grouping findings into incidents', () => {
     ]);
   });
 
+  it('keeps a steady scraper that was there for hours apart from a site-wide surge it overlaps', () => {
+    const got = groups([
+      finding('surge', 'info', 'global', 'all', 100, 120),
+      finding('api-abuse', 'high', 'ip', '162.55.4.200', 45, 179),
+      finding('burst', 'high', 'ip', '203.0.113.9', 104, 110),
+    ]);
+    expect(got).toEqual([['api-abuse 162.55.4.200'], ['burst 203.0.113.9', 'surge all']]);
+  });
+
   it('groups a site-wide error spike with the target and endpoint spikes and the latency rise of its window, not with a burst', () => {
     const got = groups([
       finding('error-spike', 'critical', 'target', '10.0.2.63:8080', 60, 70),
@@ -76,7 +85,7 @@ describe('grouping findings into incidents', () => {
     expect(got.map((g) => g.length).sort((a, b) => b - a)).toEqual([24, 1]);
   });
 
-  it('puts a client\'s looping session with the burst of its address, and a campaign apart from a surge and a client-mix shift', () => {
+  it('puts a client\'s looping session with the burst of its address, and a campaign, a surge and a whole-run client-mix shift apart', () => {
     const got = groups([
       finding('burst', 'critical', 'ip', '82.82.97.119', 24, 30),
       finding('looping-session', 'high', 'session', '5fdd0253fb751873', 24, 30, { client_ip: '82.82.97.119', cycle: 'PROPFIND /admin%24', requests: 6000 }),
@@ -87,9 +96,10 @@ describe('grouping findings into incidents', () => {
     ]);
     expect(got).toEqual([
       ['burst 82.82.97.119', 'looping-session 5fdd0253fb751873'],
-      ['client-mix Go-http-client', 'surge all'],
+      ['client-mix Go-http-client'],
       ['campaign exploit Nimda'],
       ['looping-session later'],
+      ['surge all'],
     ]);
   });
 
