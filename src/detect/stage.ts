@@ -252,7 +252,9 @@ export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
  * it says nothing more — every request of the address refused (errors_4xx = requests), or the scanner itself calls
  * it background (low). A scanner that got answers and is medium or high stays on its own. The campaign counts what it
  * folded (scanner_findings_folded, and the most severe of them as folded_max_severity); the first campaign in
- * registry order that covers an address takes it.
+ * registry order that covers an address takes it. The scanner's background finding (one-off probes from many
+ * addresses, subject global) is folded too when it is that campaign's requests: every sample address it names is
+ * the campaign's, and it counts no more requests or addresses than the campaign (background_requests_folded).
  */
 export function foldCampaignScanners(findings: readonly Finding[]): Finding[] {
   const campaigns = findings.filter((f) => f.detector === 'campaign' && f.members !== undefined);
@@ -261,7 +263,16 @@ export function foldCampaignScanners(findings: readonly Finding[]): Finding[] {
   const byIp = new Map<string, Finding>();
   for (const c of campaigns) for (const ip of c.members ?? []) if (!byIp.has(ip)) byIp.set(ip, c);
   const folded = new Map<Finding, { n: number; worst: Severity }>();
+  const background = new Map<Finding, number>();
   const kept = findings.filter((f) => {
+    if (f.detector === 'scanner' && f.subject.type === 'global') {
+      const sample = String(f.metrics['sample_addresses'] ?? '').split(' ').filter((x) => x !== '');
+      const c = sample.length === 0 ? undefined : byIp.get(sample[0] ?? '');
+      if (c === undefined || !sample.every((ip) => byIp.get(ip) === c)) return true;
+      if (metric(f, 'requests') > metric(c, 'requests') || metric(f, 'addresses') > metric(c, 'addresses') || background.has(c)) return true;
+      background.set(c, metric(f, 'requests'));
+      return false;
+    }
     if (f.detector !== 'scanner' || f.subject.type !== 'ip') return true;
     const c = byIp.get(f.subject.value);
     if (c === undefined) return true;
@@ -273,8 +284,9 @@ export function foldCampaignScanners(findings: readonly Finding[]): Finding[] {
   });
   return kept.map((f) => {
     const x = folded.get(f);
-    if (x === undefined) return f;
-    return { ...f, title: `${f.title.replace(/^Campaign ([^:]*):/, (_m, sig: string) => `Campaign ${sig} (${x.n.toLocaleString('en-US')} scanner finding${x.n === 1 ? '' : 's'} folded in):`)}`, metrics: { ...f.metrics, scanner_findings_folded: x.n, folded_max_severity: x.worst } };
+    const bg = background.get(f);
+    if (x === undefined) return bg === undefined ? f : { ...f, metrics: { ...f.metrics, background_requests_folded: bg } };
+    return { ...f, title: `${f.title.replace(/^Campaign ([^:]*):/, (_m, sig: string) => `Campaign ${sig} (${x.n.toLocaleString('en-US')} scanner finding${x.n === 1 ? '' : 's'} folded in):`)}`, metrics: { ...f.metrics, scanner_findings_folded: x.n, folded_max_severity: x.worst, ...(bg === undefined ? {} : { background_requests_folded: bg }) } };
   });
 }
 

@@ -82,6 +82,16 @@ describe('campaign', () => {
     expect(fs.map((f) => `${f.severity} ${f.subject.value}`)).toEqual(['low exploit CodeRed']);
     expect(fs[0]?.metrics).toMatchObject({ requests: 168, addresses: 103 });
     expect(fs[0]?.explanation).toContain('Index Server');
+    // With the scanner: its background finding (one-off probes from 103 addresses) is these requests, folded in.
+    const alone = detectAll(['scanner'], [...MONTHS, ...codeRed]);
+    expect(alone.filter((f) => f.subject.type === 'global').map((f) => f.metrics['requests'])).toEqual([168]);
+    const both = detectAll(['scanner', 'campaign'], [...MONTHS, ...codeRed]);
+    expect(both.map((f) => `${f.detector} ${f.subject.value}`)).toEqual(['campaign exploit CodeRed']);
+    expect(both[0]?.metrics['background_requests_folded']).toBe(168);
+    // Background probes that are not the campaign's stay.
+    const other = overMonths(40, 8, (i, t) => req(t, `198.51.${i}.7`, 'GET /.env', 404));
+    const mixed = detectAll(['scanner', 'campaign'], [...MONTHS, ...codeRed, ...other]);
+    expect(mixed.filter((f) => f.detector === 'scanner' && f.subject.type === 'global')).toHaveLength(1);
   });
 
   it('is not a campaign when ordinary clients send the signature too, or when few addresses do', () => {
