@@ -230,14 +230,18 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
   private exploitCache = new Map<string, number>();
 
   constructor(readonly options: SignaturesOptions) {
-    this.groups = new CappedMap<SignatureGroup>({ cap: options.cap, weight: (g) => g.weight });
+    this.groups = new CappedMap<SignatureGroup>({ cap: options.cap, weight: (g) => g.weight, memo: 64 });
   }
 
   /** The exploit pattern of a record (index in EXPLOITS) or -1. */
   private exploitOf(r: EnrichedRecord): number {
     const path = r.path;
     let i = -1;
-    if (path !== null) {
+    // The enricher classified the path once per distinct path (its cached entry); the cache here serves records
+    // enriched without one.
+    const e = r.pathEntry;
+    if (path !== null && e !== null && e !== undefined && e.path === path) i = e.exploit;
+    else if (path !== null) {
       const cached = this.exploitCache.get(path);
       if (cached !== undefined) i = cached;
       else {

@@ -25,7 +25,7 @@ export interface Enricher {
 type Filling = { -readonly [K in keyof EnrichedRecord]: EnrichedRecord[K] };
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, epMethod: null, ep: null, top: null, errStatus: 0, errTop: null });
+const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, exploit: -1, epMethod: null, ep: null, top: null, errStatus: 0, errTop: null });
 export const NO_REQUEST = '-';
 
 

@@ -20,6 +20,7 @@
  * Hostile paths: a route is built from at most ROUTE_PATH_CHARS characters and ROUTE_SEGMENTS segments of a path (the
  * rest shows as `/…`), and every segment test runs in time linear in the segment.
  */
+import { exploitOfPath } from './exploits';
 import { detach, FrontCache } from '../core/text';
 import type { TopCell, TopSlot } from '../core/top';
 import { classifyPath, NO_PATH_CLASS, pathIdentifier } from './path-class';
@@ -47,6 +48,8 @@ export interface PathEntry extends TopSlot {
   readonly id: number;
   /** isStaticAsset of the path. */
   readonly isStatic: boolean;
+  /** The known exploit pattern the path carries (enrich/exploits.ts exploitOfPath: an index into EXPLOITS), or -1. */
+  readonly exploit: number;
   /** The endpoint of the last method seen with this path (the enricher's cache: most paths see one method). */
   epMethod: string | null;
   ep: string | null;
@@ -310,7 +313,7 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
         routes.set(route, route);
       }
       const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null };
+      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), exploit: exploitOfPath(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null };
       cache.set(own, e);
       cacheChars += own.length;
     }
