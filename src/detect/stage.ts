@@ -123,7 +123,7 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
  * made its finding (guards/client-errors.ts), the proxies' findings held in their proxy-traffic finding, and the action guards (detect/action-guards.ts) applied to every action.
  */
 export function toReport(all: readonly Finding[], facts?: RunFacts): ReportFinding[] {
-  const folded = foldCampaignScanners(foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all))));
+  const folded = foldCampaignScanners(foldLoopsIntoScanners(foldScrapeIntoBursts(foldLoopBursts(foldAttackSurges(all)))));
   const proxied = facts === undefined ? folded : foldProxyFindings(foldClientErrors(folded, facts.proxies), facts.proxies);
   const findings = facts?.guards ? guardFindings(proxied, facts.guards) : proxied;
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
@@ -243,6 +243,24 @@ export function foldScrapeIntoBursts(findings: readonly Finding[]): Finding[] {
       const route = String(scrape.metrics['route'] ?? '');
       return { ...burst, title: `${burst.title}, fetching ${ids.toLocaleString('en-US')} distinct ${route}`, metrics: { ...burst.metrics, distinct_ids: ids, route } };
     },
+  );
+}
+
+/**
+ * Repeated exploit attempts are not loops: a scanner sending its payloads to one page again and again (in the query,
+ * which the session's endpoint sequence does not see) looks like a session repeating an endpoint. A looping-session
+ * finding of an address that the scanner found sending injection probes (attacks > 0) in an overlapping window is
+ * folded into that scanner finding (loop_repeats, loop_cycle): the scanner is the finding, not a stuck client.
+ */
+export function foldLoopsIntoScanners(findings: readonly Finding[]): Finding[] {
+  const scanners = findings.filter((f) => f.detector === 'scanner' && f.subject.type === 'ip' && metric(f, 'attacks') > 0);
+  if (scanners.length === 0) return [...findings];
+  return foldInto(
+    findings,
+    (f) => (f.detector !== 'looping-session' || typeof f.metrics['client_ip'] !== 'string' ? undefined
+      : scanners.find((s) => s.subject.value === f.metrics['client_ip'] && overlap(s, f))),
+    (f) => metric(f, 'repeats'),
+    (scanner, loop) => ({ ...scanner, metrics: { ...scanner.metrics, loop_repeats: metric(loop, 'repeats'), loop_cycle: String(loop.metrics['cycle'] ?? '') } }),
   );
 }
 

@@ -4,7 +4,7 @@
  * evidence. Plus the registry contract and determinism.
  */
 import { DETECTORS } from '../../src/detect/registry';
-import { foldAttackSurges, foldLoopBursts, foldScrapeIntoBursts, toReport } from '../../src/detect/stage';
+import { foldAttackSurges, foldLoopBursts, foldLoopsIntoScanners, foldScrapeIntoBursts, toReport } from '../../src/detect/stage';
 import { inCidr } from '../../src/enrich/geo/ip';
 import type { Finding } from '../../src/detect/types';
 import { readdirSync } from 'node:fs';
@@ -610,7 +610,7 @@ describe('determinism', () => {
 });
 
 describe('findings across detectors', () => {
-  const finding = (detector: string, type: 'ip' | 'cidr' | 'global' | 'country' | 'endpoint', value: string, startMin: number, endMin: number, metrics: Record<string, number | string | null>): Finding => ({
+  const finding = (detector: string, type: 'ip' | 'cidr' | 'global' | 'country' | 'endpoint' | 'session', value: string, startMin: number, endMin: number, metrics: Record<string, number | string | null>): Finding => ({
     detector, severity: 'medium', confidence: 0.9, title: `${detector} ${value}`, subject: { type, value }, startMs: T0 + startMin * MINUTE, endMs: T0 + endMin * MINUTE, metrics, explanation: '', evidence: [], actions: [],
   });
   const surge = (top: string, share: number, start = 40): Finding => finding('surge', 'global', 'all', start, start + 8, { kind: 'surge', peak_rpm: 1200, ratio: 3.7, top_network: top, top_network_share: share });
@@ -671,6 +671,18 @@ describe('findings across detectors', () => {
     // A burst of another address, or one the loop explains only a little of, stays.
     expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.98', 126, 127, { requests: 300 }), loop])).toHaveLength(2);
     expect(foldLoopBursts([finding('burst', 'ip', '86.133.61.99', 120, 130, { requests: 3000 }), loop])).toHaveLength(2);
+  });
+
+  it('folds a scanner\'s payloads sent to one page again and again into the scanner, not a looping session', () => {
+    const scanner = finding('scanner', 'ip', '192.168.4.163', 20, 60, { requests: 3914, attacks: 386 });
+    const loop = finding('looping-session', 'session', 'a1b2c3', 30, 31, { repeats: 120, cycle: 'GET /search', client_ip: '192.168.4.163' });
+    const out = foldLoopsIntoScanners([scanner, loop]);
+    expect(out.map((f) => f.detector)).toEqual(['scanner']);
+    expect(out[0]?.metrics).toMatchObject({ loop_repeats: 120, loop_cycle: 'GET /search' });
+    // Another address's loop, a loop outside the scan, or a scanner that sent no injection probe: the loop stays.
+    expect(foldLoopsIntoScanners([scanner, { ...loop, metrics: { ...loop.metrics, client_ip: '192.168.4.164' } }])).toHaveLength(2);
+    expect(foldLoopsIntoScanners([scanner, finding('looping-session', 'session', 'x', 70, 71, { client_ip: '192.168.4.163' })])).toHaveLength(2);
+    expect(foldLoopsIntoScanners([{ ...scanner, metrics: { ...scanner.metrics, attacks: 0 } }, loop])).toHaveLength(2);
   });
 
   it('folds the many-resources finding of a bursting address into its burst, and keeps enumeration', () => {
