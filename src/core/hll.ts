@@ -144,14 +144,46 @@ export class HyperLogLog {
     }
   }
 
-  /** Base64 of the registers (all 2^p of them, sparse or not). */
+  /**
+   * The registers as text, a function of their values alone (the same sparse or dense): while fewer than an eighth
+   * of them are set, `s<p>:` and the base64 of the set ones (index as two bytes, rank as one, by index); else the
+   * base64 of all 2^p of them. An empty sketch is `s<p>:` (a task's hand-over holds thousands of small sketches).
+   */
   toJSON(): string {
+    const M = this.size();
+    const set: number[] = [];
+    if (this.dense === null) {
+      for (const e of this.sparse ?? []) if ((e & 63) > 0) set.push(e);
+      set.sort((a, b) => a - b);
+    } else {
+      const d = this.dense;
+      for (let i = 0; i < d.length && set.length * 8 < M; i++) if ((d[i] ?? 0) > 0) set.push(i * 64 + (d[i] ?? 0));
+    }
+    if (set.length * 8 < M) {
+      const b = Buffer.alloc(set.length * 3);
+      set.forEach((e, k) => {
+        const idx = e >>> 6;
+        b[k * 3] = idx >>> 8;
+        b[k * 3 + 1] = idx & 255;
+        b[k * 3 + 2] = e & 63;
+      });
+      return `s${Math.round(Math.log2(M))}:${b.toString('base64')}`;
+    }
     const d = this.dense ?? this.materialize();
     return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
   }
 
   /** From toJSON(). */
   static fromJSON(s: string, p = P): HyperLogLog {
+    const sparse = /^s(\d{1,2}):/.exec(s);
+    if (sparse !== null) {
+      const q = Number(sparse[1]);
+      if (q !== p) throw new Error(`HyperLogLog: expected ${1 << p} registers, got ${1 << q}`);
+      const h = new HyperLogLog(undefined, q);
+      const b = Buffer.from(s.slice(sparse[0].length), 'base64');
+      for (let k = 0; k + 2 < b.length; k += 3) h.raise(((b[k] ?? 0) << 8) | (b[k + 1] ?? 0), b[k + 2] ?? 0);
+      return h;
+    }
     const b = Buffer.from(s, 'base64');
     const M = 1 << p;
     if (b.length !== M) throw new Error(`HyperLogLog: expected ${M} registers, got ${b.length}`);

@@ -29,6 +29,18 @@ describe('HyperLogLog', () => {
     }
   });
 
+  it('writes a sketch with few registers set as those registers only (a task hands over thousands of small ones)', () => {
+    expect(new HyperLogLog().toJSON()).toBe('s10:');
+    const few = new HyperLogLog();
+    for (let i = 0; i < 20; i++) few.add(`198.51.100.${i}`);
+    expect(few.toJSON().length).toBeLessThan(100);
+    expect(HyperLogLog.fromJSON(few.toJSON()).count()).toBe(few.count());
+    const many = new HyperLogLog();
+    for (let i = 0; i < 5000; i++) many.add(`10.0.${i >> 8}.${i & 255}`);
+    expect(many.toJSON().length).toBe(Math.ceil(1024 / 3) * 4);
+    expect(() => HyperLogLog.fromJSON(few.toJSON(), 12)).toThrow(/expected 4096 registers, got 1024/);
+  });
+
   it('merges sparse into sparse, sparse into dense and dense into sparse like dense sketches', () => {
     for (const [na, nb] of [[3, 5], [40, 40], [10, 500], [500, 10], [0, 70]] as const) {
       const a = Array.from({ length: na }, (_, i) => `a${i}`);
