@@ -26,6 +26,7 @@ import { EXPLOITS, exploitOfPath, exploitOfQueryOrAgent } from '../enrich/exploi
 import { ATTACK, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { earlier, refJSON, refOf } from './earliest';
+import { ORDINARY_METHODS } from '../core/http';
 
 /** Why a request looks hostile: bits of `marks`. */
 export const MARK_EXPLOIT = 0;
@@ -35,8 +36,6 @@ export const MARK_METHOD = 3;
 export const MARK_BROKEN = 4;
 export const MARK_NAMES = ['exploit pattern', 'scanner agent', 'probe or attack path', 'unusual method refused', 'broken request'] as const;
 
-/** Methods ordinary clients send; anything else answered with an error is an unusual method refused. */
-const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 /** A method that is an HTTP token of capital letters (anything else is bytes of another protocol or garbage). */
 const METHOD_TOKEN = /^[A-Z][A-Z-]{1,19}$/;
 
@@ -267,7 +266,7 @@ export class Signatures implements Mergeable<Signatures, SignaturesJson> {
     const v = r.pathClass;
     const refused = st !== null && st >= 400;
     if ((v & (IS_SECRET | IS_ATTACK)) !== 0 || ((v & IS_PROBE) !== 0 && refused && st < 500) || (r.query !== null && ATTACK.test(r.query))) marks |= 1 << MARK_PROBE;
-    if (method !== null && !STANDARD_METHODS.has(method)) {
+    if (method !== null && !ORDINARY_METHODS.has(method)) {
       if (!METHOD_TOKEN.test(method)) marks |= 1 << MARK_BROKEN;
       else if (refused) marks |= 1 << MARK_METHOD;
     }

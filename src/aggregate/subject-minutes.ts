@@ -14,6 +14,7 @@ import { detach } from '../core/text';
 import { rekeyEntries } from '../core/rekey';
 import type { EnrichedRecord } from '../enrich/types';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+import { ORDINARY_METHODS } from '../core/http';
 
 /** One subject's minute; `evidence` and `byTarget` exist only for minutes with errors. */
 export interface MinuteCell {
@@ -43,8 +44,6 @@ const LB_CODES = new Set([460, 463, 502, 503, 504]);
 const CELL_TARGETS = 64;
 /** Clients counted per error cell. */
 const CELL_CLIENTS = 64;
-/** Methods a site serves: an error answered to any other (CONNECT, PROPFIND, SEARCH…) or to no parsable method is the client's doing. */
-const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /** Serialized form: per kind, [subject, [[minute, n, e, lb, [[file, line]...] | null, [[target, n]...] | null, [[client, n]...] | null]...]]. */
 export interface SubjectMinutesJson {
@@ -66,7 +65,7 @@ export function isError(status: number | null): boolean {
  * the client's doing, not a failure of the site.
  */
 export function isServerError(status: number | null, method: string | null): boolean {
-  return isError(status) && status !== 501 && method !== null && SERVED_METHODS.has(method);
+  return isError(status) && status !== 501 && method !== null && ORDINARY_METHODS.has(method);
 }
 
 export class SubjectMinutes implements Mergeable<SubjectMinutes, SubjectMinutesJson> {

@@ -14,6 +14,7 @@ import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { NO_REQUEST } from '../enrich/index';
 import { classifyPath, IS_ATTACK, IS_PROBE, IS_SECRET } from '../enrich/path-class';
+import { ORDINARY_METHODS } from '../core/http';
 
 /** The shortest cycle (length 1–3) that explains most of the sequence, with its repeat count. */
 export function findCycle(seq: readonly string[]): { cycle: string[]; repeats: number; coverage: number } | null {
@@ -93,9 +94,6 @@ function isProbe(endpoint: string, missing: boolean): boolean {
   const cls = classifyPath(endpoint.slice(sp + 1));
   return (cls & (IS_SECRET | IS_ATTACK)) !== 0 || (missing && (cls & IS_PROBE) !== 0);
 }
-
-/** Methods of ordinary web traffic: a loop through any other, refused, is probing. */
-const ORDINARY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /** Looping sessions kept as findings (each about 1 KB until grouped). */
 const MAX_LOOPING = 100_000;

@@ -18,6 +18,7 @@ import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { guardFindings, type GuardFacts } from './guards/action-guards';
 import { foldProxyFindings } from './guards/proxy-fold';
 import { foldClientErrors } from './guards/client-errors';
+import { ORDINARY_METHODS } from '../core/http';
 
 /** Which detectors run and with which option overrides. */
 export interface DetectorSelection {
@@ -212,7 +213,7 @@ export function foldAttackSurges(findings: readonly Finding[]): Finding[] {
  * burst stays.
  */
 export function foldLoopBursts(findings: readonly Finding[]): Finding[] {
-  const ordinary = /^(?:(?:GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) [^ ]*(?: → |$))+$/;
+  const ordinary = new RegExp(`^(?:(?:${[...ORDINARY_METHODS].join('|')}) [^ ]*(?: → |$))+$`);
   const loops = findings.filter((f) => {
     const cycle = f.metrics['cycle'];
     return f.detector === 'looping-session' && typeof f.metrics['client_ip'] === 'string' && (typeof cycle !== 'string' || ordinary.test(cycle));
