@@ -17,7 +17,7 @@ import { readLineBatches, tailLines, type LineBatch, type ReadOutcome } from './
 import { mergeByTime } from './input/merge';
 import { closestFormat, detectFormat, DETECT_SAMPLE_LINES } from './formats/detect';
 import { formatSet, type FormatSpec } from './formats/registry';
-import type { FormatParser, ParseContext } from './formats/types';
+import type { FormatParser, ParseContext, ParseResult } from './formats/types';
 import { hasSlots, type FreshRecord } from './formats/shared/record';
 import { parseLine } from './formats/shared/split';
 import { behindProxyDiagnostic, newTally, peerRows, trustedOf, withTrust, type PeerRow } from './trust';
@@ -569,13 +569,7 @@ export function processBatch(batch: LineBatch, format: FormatParser | null, file
         continue;
       }
       countRecord(r.record, r.warnings, summary, sink);
-    } else if (r.kind === 'skip') {
-      summary.skipped++;
-      if (r.note) sink.diagnostic(r.note);
-    } else {
-      summary.malformed++;
-      sink.diagnostic(r.diagnostic);
-    }
+    } else countRejected(r, summary, sink);
   }
 }
 
@@ -596,13 +590,18 @@ function processPacked(parts: readonly string[], format: FormatParser, ctx: Pars
       if ((from !== null && t < from) || (to !== null && t >= to)) summary.filtered++;
       else if (guard !== null && out !== null) guard.offer(r.record, r.warnings, out);
       else countRecord(r.record, r.warnings, summary, sink);
-    } else if (r.kind === 'skip') {
-      summary.skipped++;
-      if (r.note) sink.diagnostic(r.note);
-    } else {
-      summary.malformed++;
-      sink.diagnostic(r.diagnostic);
-    }
+    } else countRejected(r, summary, sink);
+  }
+}
+
+/** Counts a line (or a packed line's entry) that is no record: skipped (with its note) or malformed (its diagnostic). */
+function countRejected(r: Exclude<ParseResult, { readonly kind: 'record' }>, summary: InputSummary, sink: PipelineSink): void {
+  if (r.kind === 'skip') {
+    summary.skipped++;
+    if (r.note) sink.diagnostic(r.note);
+  } else {
+    summary.malformed++;
+    sink.diagnostic(r.diagnostic);
   }
 }
 

@@ -29,6 +29,7 @@ import { FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET, KIND_COUNT, classKinds, probeKin
 import { NON_HTTP_PROTOCOLS } from '../formats/shared/request';
 import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { FirstSeenCounts, FirstSeenHashes, earlier, mergeEarliest, refJSON, refOf, type Seen } from './earliest';
+import { failedOnRequest } from '../core/http';
 
 /** Distinct paths kept per client. */
 const MAX_PATHS = 200;
@@ -205,10 +206,8 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     if (sensitive) c.sensitive++;
     if (attack) c.attacks++;
     const answered = (sensitive || attack) && st !== null && st >= 200 && st < 300 && (r.bytesOut ?? 0) > 0;
-    // The probe breaking the site: 501 (a method it does not implement, `get` in lower case) and 505 are refusals of
-    // the request, and 502/503/504 a target or the site failing for everyone (a scanner that probes during an outage
-    // gets them like every other client: they say nothing about its probes).
-    const failed = st !== null && st >= 500 && st !== 501 && st !== 505 && (st < 502 || st > 504);
+    // The probe breaking the site (core/http.ts: not a refusal such as 501 for `get` in lower case, nor an outage's 503).
+    const failed = st !== null && st >= 500 && failedOnRequest(st);
     const other = r.method === null && r.path === null ? NON_HTTP_PROTOCOLS.indexOf(r.protocol ?? '') : -1;
     if (attack || answered || failed || other >= 0 || (r.agent.family === 'scanner' && c.more?.scanner == null)) {
       const d = c.more ?? (c.more = newDetail());

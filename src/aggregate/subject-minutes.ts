@@ -224,24 +224,21 @@ function mergeSubject(into: Subject, from: Subject, k: number, order: EvidenceOr
     mine.e += c.e;
     mine.lb += c.lb;
     if (c.evidence !== null) mine.evidence = mergeEvidence(mine.evidence ?? [], c.evidence, k, order);
-    if (c.byTarget !== null) {
-      mine.byTarget ??= new Map();
-      for (const [t, n] of c.byTarget) {
-        const had = mine.byTarget.get(t);
-        if (had !== undefined) mine.byTarget.set(t, had + n);
-        else if (mine.byTarget.size < CELL_TARGETS) mine.byTarget.set(t, n);
-      }
-    }
-    if (c.byClient !== null) {
-      mine.byClient ??= new Map();
-      for (const [t, n] of c.byClient) {
-        const had = mine.byClient.get(t);
-        if (had !== undefined) mine.byClient.set(t, had + n);
-        else if (mine.byClient.size < CELL_CLIENTS) mine.byClient.set(t, n);
-      }
-    }
+    if (c.byTarget !== null) mine.byTarget = addCapped(mine.byTarget, c.byTarget, CELL_TARGETS);
+    if (c.byClient !== null) mine.byClient = addCapped(mine.byClient, c.byClient, CELL_CLIENTS);
   }
   into.requests += from.requests;
   into.lastMinute = Number.NaN;
   into.lastCell = null;
+}
+
+/** `from`'s counts added into `into` (new when null): a key already held adds up, a new one only while under `cap`. */
+function addCapped(into: Map<string, number> | null, from: ReadonlyMap<string, number>, cap: number): Map<string, number> {
+  const m = into ?? new Map<string, number>();
+  for (const [k, n] of from) {
+    const had = m.get(k);
+    if (had !== undefined) m.set(k, had + n);
+    else if (m.size < cap) m.set(k, n);
+  }
+  return m;
 }

@@ -18,6 +18,7 @@ import { EXPLOITS } from '../enrich/exploits';
 import { isExploitKey, MARK_EXPLOIT, MARK_NAMES, MARK_PROBE, Signatures, type SignatureCell } from '../aggregate/signatures';
 import { aggregateState, defineDetector, type Action, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
+import { failedOnRequest } from '../core/http';
 
 const DEFAULTS = { minAddresses: 5, hostileShare: 0.9, minRequests: 5 };
 
@@ -100,9 +101,8 @@ function campaignFinding(key: string, cls: number, c: SignatureCell, addresses: 
   let n5xx = 0;
   for (const [s, n] of c.statuses) {
     if (s >= 200 && s < 300) n2xx += n;
-    // 501 (method not implemented) and 505 (version not supported) answer the client's broken request, not a failure;
-    // 502/503/504 are a failing target or site answering everyone (the campaign happened to run during an outage).
-    if (s >= 500 && s < 600 && s !== 501 && s !== 505 && (s < 502 || s > 504)) n5xx += n;
+    // Not a refusal of the client's broken request, nor an outage the campaign happened to run during (core/http.ts).
+    if (s >= 500 && s < 600 && failedOnRequest(s)) n5xx += n;
   }
   const dangerous = (c.marks[MARK_EXPLOIT] ?? 0) + (c.marks[MARK_PROBE] ?? 0) >= c.hostile / 2;
   const served = c.answered > 0 && !catchAll;
