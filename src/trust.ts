@@ -70,8 +70,11 @@ export function withTrust(format: FormatParser, trusted: TrustedProxies | null, 
     if (r.kind !== 'record' || ctx.detecting === true) return r;
     const rec = r.record;
     const fwd = rec.forwardedFor ?? null;
-    if (trusted === null) tallyPeer(tally, rec.clientIp, rec.userAgent, fwd !== null);
-    if (fwd === null) return r;
+    // A forwarded value that is the peer itself (Traefik's X-Real-Ip for a client that connected directly) names no
+    // other client: the line says nothing about a proxy.
+    const forwards = fwd !== null && fwd !== rec.clientIp;
+    if (trusted === null) tallyPeer(tally, rec.clientIp, rec.userAgent, forwards);
+    if (fwd === null || !forwards) return r;
     tally.forwarded++;
     if (trusted === null) return r;
     const client = realClient(rec.clientIp, fwd, trusted);

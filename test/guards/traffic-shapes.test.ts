@@ -108,6 +108,18 @@ describe('traffic through one proxy address (issue 19 items 4 and 6)', () => {
     expect(renderJson(two.report)).toBe(renderJson(one.report));
   });
 
+  it('a client whose forwarded field names itself (Traefik\'s X-Real-Ip of a direct client) is no proxy: its scan is judged', () => {
+    // The scan comes first (the run reads its proxies from the first peers of an input).
+    const scan = Array.from({ length: 60 }, (_, i) => {
+      const ms = T0 - 3_600_000 + i * 2_000;
+      return { ms, text: line(ms, '10.0.0.5', `GET ${probes[i % probes.length]}?v=${i} HTTP/1.1`, 404, 'Mozilla/5.0 zgrab/0.x', '10.0.0.5') };
+    });
+    const path = write('direct.log', [...scan, ...people(null, false)]);
+    const fs = findings(path);
+    expect(fs.some((f) => f.detector === 'proxy-traffic')).toBe(false);
+    expect(fs.some((f) => f.detector === 'scanner' && f.subject.value === '10.0.0.5')).toBe(true);
+  });
+
   it('with --trust-proxy the forwarded scanner is judged, and blocked', () => {
     const path = write('proxy.log', [...people('10.0.0.5', true), ...scanner('10.0.0.5', true)]);
     const fs = findings(path, ['--trust-proxy', '10.0.0.5']);
