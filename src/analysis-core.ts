@@ -36,6 +36,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Options of an analysis run (normalized by cli/options.ts). */
 export interface AnalyzeOptions extends PipelineOptions {
   readonly top: number;
+  /** --all: the endpoints (by requests) and top-paths tables list every key up to ALL_ROWS instead of `top`. */
+  readonly all?: boolean;
   /** Line-level diagnostics kept in the report. */
   readonly maxWarnings: number;
   /** User route patterns (--route). */
@@ -195,7 +197,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
           timeoutMs, key: sessionKey, late: stitcher.stats.late, forced: stitcher.stats.forced, peakOpen: peak.peak(),
         });
         built.sessions = sessionsSection;
-        built.profiles = profilesSection(behaviour, options.top, enrich.routes.collapsed());
+        built.profiles = profilesSection(behaviour, options.top, enrich.routes.collapsed(), wideRows(options));
       }
       Object.assign(built, sections);
       return { traffic, built, findings: detectors ? detectors.raw() : [], detectorsRan: detectors !== null, caps: caps.notes() };
@@ -203,7 +205,18 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
   };
 }
 
-export function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[]): ProfilesSection {
+/**
+ * Rows of the endpoints (by requests) and top-paths tables with --all: the endpoint profile's own cap (endpoints past
+ * it are profiled together as "(other)"), so a report with --all stays bounded however many paths the log has.
+ */
+export const ALL_ROWS = 5000;
+
+/** Rows of the tables --all widens: ALL_ROWS with --all, else --top. */
+export function wideRows(options: Pick<AnalyzeOptions, 'top' | 'all'>): number {
+  return options.all === true ? Math.max(ALL_ROWS, options.top) : options.top;
+}
+
+export function profilesSection(p: BehaviourProfile, topN: number, collapsed: readonly string[], allN = topN): ProfilesSection {
   const rows = p.endpointRows();
   const byRequests = [...rows].sort((a, b) => b.requests - a.requests || (a.endpoint < b.endpoint ? -1 : 1));
   const minRequests = Math.max(20, Math.ceil(p.requests * 0.001));
@@ -222,7 +235,7 @@ export function profilesSection(p: BehaviourProfile, topN: number, collapsed: re
     return Object.fromEntries([...totals.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => [k, all ? Math.round((n / all) * 10_000) / 10_000 : 0]));
   };
   return {
-    endpoints_top: byRequests.slice(0, topN),
+    endpoints_top: byRequests.slice(0, allN),
     endpoints_slowest: slowest.slice(0, topN),
     client_classes: groups('classes'),
     agent_families: groups('families').slice(0, topN),

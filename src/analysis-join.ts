@@ -33,7 +33,7 @@ import { createBurstMerger, type BurstMerger } from './detect/sharded/burst';
 import type { BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions } from './detect/stage';
 import type { Detector, Finding } from './detect/types';
-import { profilesSection, type AnalyzeOptions, type CoreResult } from './analysis-core';
+import { profilesSection, wideRows, type AnalyzeOptions, type CoreResult } from './analysis-core';
 import type { FragmentBatchJson, TaskState } from './analysis-task';
 import { JOINED_DETECTORS, parseJsonText } from './analysis-task';
 
@@ -156,7 +156,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
         const late = stitching.late;
         const forced = joiner?.stats.forced ?? 0;
         built.sessions = summary.result(options.top, { timeoutMs, key: sessionKey, late, forced, peakOpen: peak.peak() });
-        built.profiles = profilesSection(behaviour, options.top, routes.collapsed());
+        built.profiles = profilesSection(behaviour, options.top, routes.collapsed(), wideRows(options));
         built.timeline = timeline.result();
         if (view) {
           view.addSessions(geoSessions.countries, geoSessions.asns);

@@ -22,7 +22,7 @@ import { VERSION } from './version';
 import { detectorOptions, mergeRaw, selectedDetectors, type RunFacts } from './detect/stage';
 import { DEFAULT_GUARD_SHARE, guardFactsOf } from './detect/guards/action-guards';
 import { runProxies } from './trust';
-import { createCore, STAGES, type AnalyzeOptions, type StageFactory } from './analysis-core';
+import { createCore, STAGES, wideRows, type AnalyzeOptions, type StageFactory } from './analysis-core';
 import { groupIncidents } from './core/incidents';
 
 export { STAGES, type AnalysisStage, type AnalyzeOptions, type StageFactory } from './analysis-core';
@@ -151,7 +151,7 @@ async function buildReport(
   summaries.forEach((s, i) => (byGiven[readOrder[i] ?? i] = s));
   const withEvidence = async (findings: ReportFinding[]): Promise<ReportFinding[]> =>
     options.evidenceText === true && findings.length > 0 ? attachEvidenceText(findings, inputs, options.maxLineLength) : findings;
-  const { summary: traf, top } = traffic.result(options.top);
+  const { summary: traf, top } = traffic.result(options.top, wideRows(options));
   const findings = await withEvidence(parts.findings());
   const report: Report = {
     schema: 'lbua.report/1',
@@ -161,6 +161,7 @@ async function buildReport(
       from: options.from === null ? null : isoTime(options.from),
       to: options.to === null ? null : isoTime(options.to),
       top: options.top,
+      ...(options.all === true ? { all: true } : {}),
       strict: options.strict,
       session_timeout_minutes: timeoutMs / 60_000,
       session_key: sessionKey,

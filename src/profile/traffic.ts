@@ -318,8 +318,8 @@ export class TrafficProfile {
     return this.requests;
   }
 
-  /** The summary and top-N tables. */
-  result(topN: number): { summary: TrafficSummary; top: TopTables } {
+  /** The summary and top-N tables; `pathsN`: rows of the paths table (--all widens it). */
+  result(topN: number, pathsN = topN): { summary: TrafficSummary; top: TopTables } {
     this.flushMinute();
     const classes = new Map<string, number>();
     const statusRows: [number, number][] = [];
@@ -350,7 +350,7 @@ export class TrafficProfile {
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, topN)
       .map(([s, n]) => ({ status: s < 0 ? null : s, requests: n }));
-    const rows = (t: TopCounter): TopRow[] => t.top(topN).map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 }));
+    const rows = (t: TopCounter, n = topN): TopRow[] => t.top(n).map(([key, n]) => ({ key, requests: n, share: this.requests ? round4(n / this.requests) : 0 }));
     return {
       summary: {
         requests: this.requests,
@@ -364,7 +364,7 @@ export class TrafficProfile {
       },
       top: {
         clients: rows(this.clients),
-        paths: rows(this.topPaths),
+        paths: rows(this.topPaths, pathsN),
         hosts: rows(this.topHosts),
         user_agents: rows(this.topAgents),
         backends: rows(this.topBackends),

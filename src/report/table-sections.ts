@@ -2,6 +2,7 @@
 import type { GeoRow, Report, ThirdsChange } from './types';
 import { heading, percent, safe, textTable, type Style } from './style';
 import { fmt } from '../core/format';
+import { formatBytes } from '../core/units';
 
 /** A number for a table cell; "-" when not logged (null) or absent. */
 function n(v: number | null | undefined): string {
@@ -15,8 +16,8 @@ function pct(v: number | null): string {
   return v === null ? '-' : percent(v);
 }
 
-/** Latency columns: dropped from a table when no row has a value (formats that log no timings, such as CLF). */
-const TIMING_COLUMNS: ReadonlySet<string> = new Set(['p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'p95 first→last third']);
+/** Latency and size columns: dropped from a table when no row has a value (formats that log no timings, such as CLF). */
+const TIMING_COLUMNS: ReadonlySet<string> = new Set(['bytes out', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'p95 first→last third']);
 
 /** A table of `rows` under `head`, without the timing columns that are '-' in every row. */
 function tableWithout(head: readonly string[], rows: readonly (readonly string[])[], fit: number): string {
@@ -34,8 +35,10 @@ export function renderProfiles(report: Report, st: Style, width: number, fit = N
   const ep = (title: string, rows: NonNullable<Report['profiles']>['endpoints_top']): void => {
     if (rows.length === 0) return;
     out.push(heading(st, title));
-    const head = ['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'clients'];
-    out.push(tableWithout(head, rows.map((r) => [s(r.endpoint, Math.min(width, 70)), n(r.requests), pct(r.share), n(r.p50_ms), n(r.p95_ms), n(r.p99_ms), n(r.backend_p95_ms), pct(r.error_rate), n(r.clients)]), fit));
+    // Bytes sent per endpoint: '-' in every row (so the column is dropped) when no row logged any.
+    const sent = rows.some((r) => r.bytes_out > 0);
+    const head = ['endpoint', 'requests', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'backend p95', 'errors', 'bytes out', 'clients'];
+    out.push(tableWithout(head, rows.map((r) => [s(r.endpoint, Math.min(width, 70)), n(r.requests), pct(r.share), n(r.p50_ms), n(r.p95_ms), n(r.p99_ms), n(r.backend_p95_ms), pct(r.error_rate), sent ? formatBytes(r.bytes_out) : '-', n(r.clients)]), fit));
   };
   ep('Endpoints (by requests)', p.endpoints_top);
   ep('Slowest endpoints (by p95)', p.endpoints_slowest);

@@ -35,6 +35,7 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   readonly output?: string;
   readonly out?: string;
   readonly top?: string;
+  readonly all?: boolean;
   readonly maxWarnings?: string;
   readonly color?: boolean;
   readonly evidence?: boolean;
@@ -93,6 +94,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--output <kind>', `${outputKindList()} (default: from the -o extension; else table on a terminal, json when piped)`)
     .option('-o, --out <file>', 'write the report to a file')
     .option('--top <n>', 'rows in each top-N table (default 10)')
+    .option('--all', 'every endpoint and path (up to 5,000 each) in the endpoints and top-paths tables, in the table and the JSON, instead of the top N')
     .option('--max-warnings <n>', 'malformed lines reported in full (default 20; all are counted)')
     .option('--evidence', 'show evidence lines under each finding')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists (info|low|medium|high|critical)')
@@ -115,6 +117,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         evidenceText: kind !== 'table' || raw.evidence === true,
         detectors: selection,
         top: parsePositiveInt('top', raw.top, 10),
+        ...(raw.all === true ? { all: true } : {}),
         maxWarnings: parseNonNegativeInt('max-warnings', raw.maxWarnings, 20),
         ...behaviourOptions(raw),
         summaryOnly: raw.summaryOnly === true,
