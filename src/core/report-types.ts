@@ -237,6 +237,26 @@ export interface TimelineSection {
   readonly end: string | null;
   /** Every bucket from start to end, empty ones included. */
   readonly buckets: readonly TimelineBucket[];
+  /**
+   * Per UTC day, when the log spans more than 24 hours (absent otherwise, and in reports before 2026-12-07); every
+   * day from the first to the last, empty ones included.
+   */
+  readonly days?: readonly CalendarRow[];
+  /**
+   * Per UTC hour of day (0–23, each summed over every day of the period), when the log spans more than 24 hours and
+   * the timeline is kept in buckets of an hour or less (a period up to 60 days); absent otherwise.
+   */
+  readonly hours_of_day?: readonly CalendarRow[];
+}
+
+/** One day (`key` "2026-03-10") or hour of day (`key` "07") of a multi-day log. */
+export interface CalendarRow {
+  readonly key: string;
+  readonly requests: number;
+  readonly errors_4xx: number;
+  readonly errors_5xx: number;
+  /** Total latency (duration_ms) p95 of the requests in it; null when none logged one. */
+  readonly p95_ms: number | null;
 }
 
 /** Change between the first and the last third of the period. */

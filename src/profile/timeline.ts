@@ -16,7 +16,7 @@
 import type { EpochMs, LogRecord } from '../core/types';
 import { QuantileSketch, type QuantileSketchJson } from '../core/quantile';
 import { isoTime } from '../core/units';
-import { TIMELINE_CLASSES, type TimelineBucket, type TimelineClass, type TimelineSection } from '../core/report-types';
+import { TIMELINE_CLASSES, type CalendarRow, type TimelineBucket, type TimelineClass, type TimelineSection } from '../core/report-types';
 
 export { TIMELINE_CLASSES, type TimelineBucket, type TimelineClass, type TimelineSection } from '../core/report-types';
 
@@ -166,8 +166,54 @@ export class Timeline {
       };
       out.push({ start: isoTime((k * width) as EpochMs), requests: counts.reduce((a, n) => a + n, 0), status, p50_ms: q(0.5), p95_ms: q(0.95) });
     }
-    return { bucket_seconds: seconds, start: isoTime((first * width) as EpochMs), end: isoTime(((lastKey + 1) * width) as EpochMs), buckets: out };
+    const section: TimelineSection = { bucket_seconds: seconds, start: isoTime((first * width) as EpochMs), end: isoTime(((lastKey + 1) * width) as EpochMs), buckets: out };
+    return this.maxMs - this.minMs > DAY_MS ? { ...section, ...this.calendar() } : section;
   }
+
+  /**
+   * Rows per UTC day and per UTC hour of day, summed from the storage buckets (so a merged timeline gives the rows
+   * one pass gives): days while the storage width divides a day, hours of day while it divides an hour.
+   */
+  private calendar(): Pick<TimelineSection, 'days' | 'hours_of_day'> {
+    const storage = this.storageMs;
+    const out: { days?: CalendarRow[]; hours_of_day?: CalendarRow[] } = {};
+    if (DAY_MS % storage === 0) {
+      const byDay = mergeInto(this.buckets, storage, DAY_MS, true);
+      const first = Math.floor(this.minMs / DAY_MS);
+      const last = Math.floor(this.maxMs / DAY_MS);
+      const days: CalendarRow[] = [];
+      for (let d = first; d <= last; d++) days.push(calendarRow(isoTime((d * DAY_MS) as EpochMs).slice(0, 10), byDay.get(d)));
+      out.days = days;
+    }
+    if (HOUR_MS % storage === 0) {
+      const byHour = new Map<number, Bucket>();
+      for (const key of [...this.buckets.keys()].sort((a, b) => a - b)) {
+        const b = this.buckets.get(key) as Bucket;
+        const h = Math.floor(((key * storage) % DAY_MS) / HOUR_MS);
+        const into = byHour.get(h);
+        if (into === undefined) byHour.set(h, { counts: [...b.counts], latency: b.latency === null ? null : copySketch(b.latency) });
+        else addBucket(into, b);
+      }
+      out.hours_of_day = Array.from({ length: 24 }, (_, h) => calendarRow(String(h).padStart(2, '0'), byHour.get(h)));
+    }
+    return out;
+  }
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+function copySketch(q: QuantileSketch): QuantileSketch {
+  const c = new QuantileSketch();
+  c.merge(q);
+  return c;
+}
+
+/** A day or hour-of-day row from its summed bucket (absent: no request). */
+function calendarRow(key: string, b: Bucket | undefined): CalendarRow {
+  const c = b?.counts ?? [0, 0, 0, 0, 0];
+  const p95 = b?.latency?.quantile(0.95) ?? null;
+  return { key, requests: c.reduce((a, n) => a + n, 0), errors_4xx: c[2] ?? 0, errors_5xx: c[3] ?? 0, p95_ms: p95 === null ? null : Math.round(p95 * 10) / 10 };
 }
 
 /**

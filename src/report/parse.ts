@@ -11,7 +11,7 @@ import { FormatSpecError, layoutsOfOption } from '../formats/layout/specs';
 import { fail } from '../core/types';
 import type {
   EndpointRow, GeoRow, GeoSection, GroupRow, ProfilesSection, Report, ReportFinding, ReportIncident, ReportInput, ReportLatency,
-  ReportSummary, ReportTopRow, ReportWarning, SessionBrief, SessionsSection, ThirdsChange, TimelineBucket,
+  ReportSummary, ReportTopRow, ReportWarning, SessionBrief, SessionsSection, ThirdsChange, TimelineBucket, CalendarRow,
   TimelineSection,
 } from './types';
 
@@ -227,7 +227,12 @@ const timelineBucket = object<TimelineBucket>({
   p95_ms: numOrNull,
 });
 
-const timeline = object<TimelineSection>({ bucket_seconds: num, start: strOrNull, end: strOrNull, buckets: arrayOf(timelineBucket) });
+const calendarRow = object<CalendarRow>({ key: str, requests: num, errors_4xx: num, errors_5xx: num, p95_ms: numOrNull });
+
+const timeline = object<TimelineSection>({
+  bucket_seconds: num, start: strOrNull, end: strOrNull, buckets: arrayOf(timelineBucket),
+  days: optional(arrayOf(calendarRow)), hours_of_day: optional(arrayOf(calendarRow)),
+});
 
 const change = object<ThirdsChange>({
   requests_first: num, requests_last: num, error_rate_first: numOrNull, error_rate_last: numOrNull,

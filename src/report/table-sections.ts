@@ -1,5 +1,5 @@
 /** Terminal renderers for the sessions and profiles sections (pure functions of the report). */
-import type { GeoRow, Report, ThirdsChange } from './types';
+import type { CalendarRow, GeoRow, Report, ThirdsChange } from './types';
 import { heading, percent, safe, textTable, type Style } from './style';
 import { fmt } from '../core/format';
 import { formatBytes } from '../core/units';
@@ -117,5 +117,29 @@ export function renderGeo(report: Report, st: Style, width: number, fit = Number
   tableOf('Networks (ASN)', g.asns, true);
   const risers = g.latency_risers;
   if (risers.length > 0) out.push(st.bold('\nLatency risers (p95, first → last third): ') + risers.slice(0, 5).map((r) => `${s(r.key)} ${chg(r.change)}`).join('; '));
+  return out.join('\n');
+}
+
+/**
+ * Days and hours of day of a log that spans more than 24 hours (timeline.days / hours_of_day): requests, 4xx, 5xx
+ * and p95 per row, the rows with the most 5xx marked.
+ */
+export function renderCalendar(report: Report, st: Style, fit = Number.POSITIVE_INFINITY): string {
+  const t = report.timeline;
+  if (t === undefined) return '';
+  const out: string[] = [];
+  const table = (title: string, head: string, rows: readonly CalendarRow[] | undefined): void => {
+    if (rows === undefined || rows.length === 0) return;
+    out.push(heading(st, title));
+    const worst = Math.max(...rows.map((r) => r.errors_5xx));
+    const cells = rows.map((r) => {
+      const rate = (e: number): string => (r.requests > 0 ? ` (${percent(e / r.requests)})` : '');
+      const e5 = `${n(r.errors_5xx)}${rate(r.errors_5xx)}`;
+      return [r.key, n(r.requests), `${n(r.errors_4xx)}${rate(r.errors_4xx)}`, worst > 0 && r.errors_5xx === worst ? st.red(e5) : e5, n(r.p95_ms)];
+    });
+    out.push(tableWithout([head, 'requests', '4xx', '5xx', 'p95 ms'], cells, fit));
+  };
+  table('Days (UTC)', 'day', t.days);
+  table('Hours of day (UTC, all days)', 'hour', t.hours_of_day);
   return out.join('\n');
 }

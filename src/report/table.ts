@@ -9,7 +9,7 @@ import { heading, makeStyle, percent, safe, safeTail, textTable, visible, wrapWo
 import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { fmt } from '../core/format';
-import { renderGeo, renderProfiles, renderSessions } from './table-sections';
+import { renderCalendar, renderGeo, renderProfiles, renderSessions } from './table-sections';
 import { evidenceLineSummary, inputFormats, type EvidenceFormats } from './evidence';
 import { detectorsRan, notRunBecause } from '../core/report-types';
 
@@ -103,7 +103,7 @@ function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: numbe
 
 /** Renderers for the later report sections (pure functions of the report; each returns '' when absent). */
 function extraSections(report: Report): ((st: Style, w: number, fit: number) => string)[] {
-  return [(st, w, fit) => renderProfiles(report, st, w, fit), (st, w, fit) => renderGeo(report, st, w, fit), (st, w, fit) => renderSessions(report, st, w, fit)];
+  return [(st, w, fit) => renderProfiles(report, st, w, fit), (st, _w, fit) => renderCalendar(report, st, fit), (st, w, fit) => renderGeo(report, st, w, fit), (st, w, fit) => renderSessions(report, st, w, fit)];
 }
 
 function renderFindings(report: Report, st: Style, opts: TableOptions): string {
