@@ -196,6 +196,8 @@ async function buildReport(
       user_agents: top.user_agents.map(rowJson),
       backends: top.backends.map(rowJson),
       error_paths: top.error_paths.map(rowJson),
+      // Absent, not empty, for formats that log no referer (ALB) or a log whose lines all say "-".
+      ...(top.referrers.length > 0 ? { referrers: top.referrers.map(rowJson) } : {}),
     },
     ...built,
     warnings: withNoRecordWarning(diags, byGiven.map(inputJson)),

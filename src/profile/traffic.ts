@@ -54,6 +54,8 @@ export interface TopTables {
   readonly user_agents: readonly TopRow[];
   readonly backends: readonly TopRow[];
   readonly error_paths: readonly TopRow[];
+  /** Referring pages (formats that log a referer: combined, Apache, …); empty when no record carried one. */
+  readonly referrers: readonly TopRow[];
 }
 
 /** A TrafficProfile as plain data: partial profiles made in worker threads are merged from this. */
@@ -101,6 +103,8 @@ export interface TrafficJson {
   readonly user_agents: TopCounterJson;
   readonly backends: TopCounterJson;
   readonly error_paths: TopCounterJson;
+  /** Absent in states written before 2026-12-07. */
+  readonly referrers?: TopCounterJson;
 }
 
 /** The enrichment slots observe reads when the record has them (undefined on a record enrich never saw). */
@@ -137,6 +141,8 @@ export class TrafficProfile {
   private readonly topAgents: TopCounter;
   private readonly topBackends: TopCounter;
   private readonly topErrorPaths: TopCounter;
+  /** Referers as logged ("-" is null: not counted); a format without the field (ALB) costs one null check a line. */
+  private readonly topReferrers: TopCounter;
 
   /**
    * `standalone`: the records' client, path, host, agent and backend strings are standalone copies (enriched
@@ -150,6 +156,7 @@ export class TrafficProfile {
     this.topAgents = table(!standalone);
     this.topBackends = table(!standalone);
     this.topErrorPaths = table(true);
+    this.topReferrers = table(true);
   }
 
   /** Adds one record. */
@@ -192,6 +199,7 @@ export class TrafficProfile {
     if (agentEntry !== undefined && agentEntry !== null) this.topAgents.addAt(agentEntry, r.userAgent ?? '-');
     else this.topAgents.add(r.userAgent ?? '-');
     if (r.backend !== null) this.topBackends.add(r.backend);
+    if (r.referer !== null) this.topReferrers.add(r.referer);
     if (st !== null && st >= 400) {
       // The path entry keeps the cell of "<status> <path>" for the status it saw last.
       const errors = this.topErrorPaths;
@@ -249,14 +257,14 @@ export class TrafficProfile {
     this.statuses.forEach((n, i) => {
       if (n !== 0) statuses.push([i, n]);
     });
-    const [paths, hosts, userAgents, backends, errorPaths] = this.counters().map((t) => t.toJSON()) as [TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson];
+    const [paths, hosts, userAgents, backends, errorPaths, referrers] = this.counters().map((t) => t.toJSON()) as [TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson, TopCounterJson];
     return {
       kind: 'traffic', top_keys: this.limits.topKeys, top_key_chars: this.limits.topKeyChars, requests: this.requests,
       min_ms: Number.isFinite(this.minMs) ? this.minMs : null, max_ms: Number.isFinite(this.maxMs) ? this.maxMs : null,
       per_minute: [...this.perMinute].sort((a, b) => a[0] - b[0]), statuses,
       bytes_in: this.bytesIn, bytes_out: this.bytesOut, bytes_in_logged: this.bytesInLogged, bytes_out_logged: this.bytesOutLogged,
       latency_ms: this.total.toJSON(), backend_ms: this.backend.toJSON(), distinct_clients: this.distinct.toJSON(),
-      clients: this.clients.toJSON(), paths, hosts, user_agents: userAgents, backends, error_paths: errorPaths,
+      clients: this.clients.toJSON(), paths, hosts, user_agents: userAgents, backends, error_paths: errorPaths, referrers,
     };
   }
 
@@ -272,13 +280,13 @@ export class TrafficProfile {
       minMs: j.min_ms ?? Number.POSITIVE_INFINITY, maxMs: j.max_ms ?? Number.NEGATIVE_INFINITY, perMinute: new Map(j.per_minute),
       statuses, bytesIn: j.bytes_in, bytesOut: j.bytes_out, bytesInLogged: j.bytes_in_logged, bytesOutLogged: j.bytes_out_logged,
       total: j.latency_ms, backend: j.backend_ms,
-      tops: [j.paths, j.hosts, j.user_agents, j.backends, j.error_paths].map((t) => top(t, true)),
+      tops: [j.paths, j.hosts, j.user_agents, j.backends, j.error_paths, ...(j.referrers === undefined ? [] : [j.referrers])].map((t) => top(t, true)),
     });
     return p;
   }
 
   private counters(): TopCounter[] {
-    return [this.topPaths, this.topHosts, this.topAgents, this.topBackends, this.topErrorPaths];
+    return [this.topPaths, this.topHosts, this.topAgents, this.topBackends, this.topErrorPaths, this.topReferrers];
   }
 
   /** Clients counted: exact while the clients table was never pruned, else the HyperLogLog estimate. */
@@ -292,7 +300,7 @@ export class TrafficProfile {
     const tables: [string, TopCounter, string][] = [
       ['clients', this.clients, `unique_clients is an estimate (HyperLogLog, about ±1%: ${count(this.uniqueClients())})`],
       ['paths', this.topPaths, ''], ['hosts', this.topHosts, ''], ['user_agents', this.topAgents, ''],
-      ['backends', this.topBackends, ''], ['error_paths', this.topErrorPaths, ''],
+      ['backends', this.topBackends, ''], ['error_paths', this.topErrorPaths, ''], ['referrers', this.topReferrers, ''],
     ];
     const out: string[] = [];
     for (const [name, t, extra] of tables) {
@@ -369,6 +377,7 @@ export class TrafficProfile {
         user_agents: rows(this.topAgents),
         backends: rows(this.topBackends),
         error_paths: rows(this.topErrorPaths),
+        referrers: rows(this.topReferrers),
       },
     };
   }

@@ -48,7 +48,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
   out.push(kv.toString());
   const titles: Readonly<Record<string, string>> = {
     clients: 'Top clients', paths: 'Top paths', hosts: 'Top hosts', user_agents: 'Top user agents',
-    backends: 'Top backends', error_paths: 'Top error paths (status path)',
+    backends: 'Top backends', error_paths: 'Top error paths (status path)', referrers: 'Top referrers',
   };
   for (const [key, rows] of Object.entries(report.top)) {
     if (rows.length === 0) continue;

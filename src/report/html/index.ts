@@ -401,6 +401,7 @@ function clientsSection(r: Report): Html {
     textCol('family', 'key', false), numCol('requests', 'requests'), numCol('sessions', 'sessions'), numCol('error rate', 'error_rate', (v) => pct(v, 2)),
   ], rows(p?.['agent_families']))}</div>
 <div><h4>User agents</h4>${table([textCol('user agent', 'key'), numCol('requests', 'requests')], rows(at(r, 'top', 'user_agents')))}</div>
+${at(r, 'top', 'referrers') === undefined ? '' : h`<div><h4>Referrers</h4>${table([textCol('referrer', 'key'), numCol('requests', 'requests')], rows(at(r, 'top', 'referrers')))}</div>`}
 <div><h4>Protocols</h4>${table([textCol('protocol', 'k', false), numCol('share', 'v', (v) => pct(v))], Object.entries(obj(p?.['protocols']) ?? {}).map(([k, v]) => ({ k, v })))}</div>
 <div><h4>TLS</h4>${table([textCol('version', 'k', false), numCol('share', 'v', (v) => pct(v))], Object.entries(obj(p?.['tls']) ?? {}).map(([k, v]) => ({ k, v })), { empty: 'No request logged a TLS version (plain HTTP, or a format that does not log it).' })}</div></div>
 </section>`;
