@@ -10,11 +10,11 @@
  */
 import { maxOf } from '../core/arrays';
 import type { SourceRef } from '../core/types';
-import { aggregateState, defineDetector, type Finding, type Severity } from './types';
+import { aggregateState, defineDetector, type Action, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { networksOf } from '../enrich/client';
 import { capMessage, count } from '../core/capped';
-import { AuthAttempts } from '../aggregate/auth-attempts';
+import { AuthAttempts, type AuthMinute } from '../aggregate/auth-attempts';
 import { median } from './stats/robust';
 
 export interface CredentialStuffingOptions {
@@ -84,7 +84,11 @@ export function judgeCredentialStuffing(state: AuthAttempts, o: CredentialStuffi
   for (const [endpoint, { minutes }] of state.endpoints) {
     const ms = [...minutes.keys()].sort((a, b) => a - b);
     const base = median(ms.map((m) => minutes.get(m)?.failures ?? 0));
-    let run: { start: number; last: number; failures: number; attempts: number; peak: number; clients: Map<string, number>; evidence: SourceRef[] } | null = null;
+    const isHot = (failures: number): boolean => failures >= o.minFailuresPerMinute && failures >= o.factor * Math.max(base, 1);
+    // The busiest minute of login attempts outside the spikes: what the endpoint serves when no one attacks it.
+    let normalPeak = 0;
+    for (const mm of minutes.values()) if (!isHot(mm.failures) && mm.attempts > normalPeak) normalPeak = mm.attempts;
+    let run: { start: number; last: number; failures: number; attempts: number; peak: number; clients: Map<string, number>; evidence: SourceRef[]; minutes: number[] } | null = null;
     const flush = (): void => {
       if (!run) return;
       const ips = [...run.clients.keys()];
@@ -103,29 +107,68 @@ export function judgeCredentialStuffing(state: AuthAttempts, o: CredentialStuffi
         metrics: { peak_failures_per_minute: run.peak, baseline_failures_per_minute: r2(base), failures: run.failures, attempts: run.attempts, failure_ratio: r2(run.failures / Math.max(run.attempts, 1)), clients: ips.length, networks: nets.size, top_client_share: r2(top / run.failures) },
         explanation: 'Failed authentication attempts per minute on this endpoint against its median minute; distributed when no single client makes half of the failures.',
         evidence: sortEvidence(run.evidence).slice(0, evidenceLimit),
-        actions: [{ type: 'rate-limit', key: 'ip', limit_per_minute: 10, window_seconds: 60, scope: endpoint, why: 'limit login attempts per address; consider a CAPTCHA or bot challenge on this endpoint' }],
+        actions: stuffingActions(endpoint, run.minutes.map((m) => minutes.get(m)).filter((x): x is AuthMinute => x !== undefined), run.failures, normalPeak),
       });
       run = null;
     };
     for (const m of ms) {
       const mm = minutes.get(m);
       if (!mm) continue;
-      const hot = mm.failures >= o.minFailuresPerMinute && mm.failures >= o.factor * Math.max(base, 1);
+      const hot = isHot(mm.failures);
       if (hot) {
         if (run && run.last >= m - 2) {
           run.last = m;
           run.failures += mm.failures;
           run.attempts += mm.attempts;
           run.peak = Math.max(run.peak, mm.failures);
+          run.minutes.push(m);
           for (const [ip, n] of mm.clients) run.clients.set(ip, (run.clients.get(ip) ?? 0) + n);
           for (const e of mm.evidence) pushEvidence(run.evidence, e, evidenceLimit);
         } else {
           flush();
-          run = { start: m, last: m, failures: mm.failures, attempts: mm.attempts, peak: mm.failures, clients: new Map(mm.clients), evidence: [...mm.evidence] };
+          run = { start: m, last: m, failures: mm.failures, attempts: mm.attempts, peak: mm.failures, clients: new Map(mm.clients), evidence: [...mm.evidence], minutes: [m] };
         }
       }
     }
     flush();
   }
   return out;
+}
+
+/** Login attempts a minute per address that people rarely need to exceed: the per-address limit proposed. */
+export const LOGIN_LIMIT_PER_ADDRESS = 10;
+
+/**
+ * The actions for a failure spike on `endpoint`, from the spike's minutes: a per-address limit only when it would
+ * have cut most of the spike (the failures each address made above the limit in each minute, at least half of them);
+ * otherwise — a campaign of many addresses making a few attempts each — a limit on the endpoint for all clients
+ * together, at twice its busiest minute outside the spikes (`normalPeak` attempts; proposed only when the spike went
+ * above it), and a challenge on the endpoint.
+ */
+export function stuffingActions(endpoint: string, spike: readonly AuthMinute[], failures: number, normalPeak: number): Action[] {
+  const limit = LOGIN_LIMIT_PER_ADDRESS;
+  let cut = 0;
+  for (const mm of spike) for (const n of mm.clients.values()) if (n > limit) cut += n - limit;
+  const share = failures > 0 ? cut / failures : 0;
+  if (share >= 0.5) {
+    return [{ type: 'rate-limit', key: 'ip', limit_per_minute: limit, window_seconds: 60, scope: endpoint, why: `a limit of ${limit} login attempts a minute per address would have stopped ${pctText(share)} of these failed logins; consider a CAPTCHA or bot challenge on this endpoint too` }];
+  }
+  const out: Action[] = [];
+  const all = Math.max(limit, Math.ceil(normalPeak * 2));
+  let allCut = 0;
+  let attempts = 0;
+  for (const mm of spike) {
+    attempts += mm.attempts;
+    if (mm.attempts > all) allCut += mm.attempts - all;
+  }
+  const why = `a limit of ${limit}/min per address would have stopped only ${pctText(share)} of these failed logins: the addresses made few attempts each`;
+  if (allCut > 0) {
+    out.push({ type: 'rate-limit', key: 'endpoint', limit_per_minute: all, window_seconds: 60, scope: endpoint, why: `${why}; ${fmt(all, 0)}/min for all clients together (the busiest minute outside the attack had ${fmt(normalPeak, 0)} attempts) would have refused ${pctText(allCut / Math.max(attempts, 1))} of the attempts in the attack's minutes` });
+  }
+  out.push({ type: 'challenge', scope: endpoint, why: allCut > 0 ? 'a CAPTCHA or proof-of-work on the login stops automated attempts from any number of addresses' : `${why}, and the attack stayed within the endpoint's normal rate: a CAPTCHA or proof-of-work on the login stops automated attempts from any number of addresses` });
+  return out;
+}
+
+function pctText(x: number): string {
+  return `${fmt(x * 100, 0)}%`;
 }

@@ -3,6 +3,7 @@
  * detector + subject + window), ISO windows, sorting by severity then time, and cross-references between findings
  * about the same incident (same subject, or overlapping windows from different detectors on related subjects).
  */
+import { actionSummary } from './action-summary';
 import { createHash } from 'node:crypto';
 import { fail } from '../core/types';
 import { isoTime } from '../core/units';
@@ -153,7 +154,8 @@ export function toReport(all: readonly Finding[], facts?: RunFacts): ReportFindi
       metrics: f.metrics,
       explanation: f.explanation,
       evidence: f.evidence.map((e) => ({ file: e.file, line: e.line })),
-      actions: f.actions.map((a) => ({ ...a })),
+      // Each action with its sentence for people (`summary`: what to do, on what, and the evidence with its window).
+      actions: f.actions.map((a) => ({ ...a, summary: actionSummary(f, a) })),
       related,
     };
   });

@@ -24,7 +24,10 @@ export type SubjectType = 'ip' | 'cidr' | 'asn' | 'country' | 'endpoint' | 'targ
 
 /** A proposed action (rule parameters are concrete; emitters turn them into nginx/HAProxy/AWS WAF text). */
 export type Action =
-  | { readonly type: 'rate-limit'; readonly key: 'ip' | 'forwarded-ip' | 'asn'; readonly limit_per_minute: number; readonly window_seconds: number; readonly scope: string; readonly why: string }
+  /** key 'endpoint': one limit for all clients together on the endpoint `scope` (what stops a spread-out campaign). */
+  | { readonly type: 'rate-limit'; readonly key: 'ip' | 'forwarded-ip' | 'asn' | 'endpoint'; readonly limit_per_minute: number; readonly window_seconds: number; readonly scope: string; readonly why: string }
+  /** A challenge (CAPTCHA, proof of work) on the endpoint `scope`: no rule is emitted for it. */
+  | { readonly type: 'challenge'; readonly scope: string; readonly why: string }
   | { readonly type: 'block'; readonly ips: readonly string[]; readonly cidrs: readonly string[]; readonly why: string }
   | { readonly type: 'capacity'; readonly subject: string; readonly why: string }
   | { readonly type: 'investigate'; readonly subject: string; readonly window: string; readonly why: string }

@@ -43,7 +43,8 @@ type Scope =
 interface Limit {
   /** 1-based, in order of first appearance (names the zone, table or rule). */
   readonly n: number;
-  readonly key: 'ip' | 'forwarded-ip' | 'asn';
+  /** 'endpoint': all clients together (one counter for the scope, an endpoint). */
+  readonly key: 'ip' | 'forwarded-ip' | 'asn' | 'endpoint';
   readonly scope: Exclude<Scope, { kind: 'unknown' }>;
   limit: number;
   readonly why: string;
@@ -109,7 +110,7 @@ function droppedLines(dropped: Dropped): string[] {
 }
 
 function keyOf(v: unknown): Limit['key'] {
-  return v === 'asn' || v === 'forwarded-ip' ? v : 'ip';
+  return v === 'asn' || v === 'forwarded-ip' || v === 'endpoint' ? v : 'ip';
 }
 
 /**
@@ -150,7 +151,8 @@ function collect(findings: readonly ReportFinding[]): { limits: Limit[]; blocked
       if (a['type'] === 'rate-limit') {
         const scope = parseScope(typeof a['scope'] === 'string' ? a['scope'] : '');
         const rate = rateOf(a['limit_per_minute']);
-        if (scope.kind === 'unknown') drop(dropped, 'scope', f.title);
+        // A limit for all clients together is only written for an endpoint: on the whole site it would refuse everyone.
+        if (scope.kind === 'unknown' || (a['key'] === 'endpoint' && scope.kind !== 'endpoint')) drop(dropped, 'scope', f.title);
         else if (rate === null) drop(dropped, 'rate', f.title);
         else if ((scope.kind === 'asn' && asns.has(scope.asn)) || (scope.kind === 'addresses' && scope.cidrs.some((x) => { const n = canonicalNet(x); return n === null || guarded(n, held); }))) drop(dropped, 'guard', f.title);
         else {
@@ -191,7 +193,7 @@ function heldLines(held: ReadonlyMap<string, { why: string }>): string[] {
 }
 
 function describe(l: Limit): string {
-  const per = l.key === 'asn' ? 'for the whole network' : l.key === 'forwarded-ip' ? 'per forwarded client address' : 'per client address';
+  const per = l.key === 'asn' ? 'for the whole network' : l.key === 'forwarded-ip' ? 'per forwarded client address' : l.key === 'endpoint' ? 'for all clients together' : 'per client address';
   return `${l.n}. ${scopeText(l.scope)}: ${l.limit} req/min ${per} — ${c(l.why)} (${c(l.finding)})`;
 }
 
@@ -228,7 +230,8 @@ function nginx(limits: readonly Limit[], blocked: readonly Net[], dropped: Dropp
   const server: string[] = [];
   const skipped: string[] = [];
   for (const { l, s } of serverLimits(limits, 'nginx', skipped)) {
-    const clientKey = l.key === 'forwarded-ip' ? '$http_x_forwarded_for' : '$binary_remote_addr';
+    // All clients together: one counter per virtual host for the endpoint.
+    const clientKey = l.key === 'forwarded-ip' ? '$http_x_forwarded_for' : l.key === 'endpoint' ? '$server_name' : '$binary_remote_addr';
     http.push(`# ${describe(l)}`);
     if (s.kind === 'addresses') {
       http.push(`geo $lbua_in_${l.n} {`, '    default 0;');
@@ -278,8 +281,10 @@ function haproxy(limits: readonly Limit[], blocked: readonly Net[], dropped: Dro
         acls.unshift(`lbua_${l.n}_method`);
       }
       front.push(`acl lbua_${l.n}_path path_reg ${routeRegex(s.route)}`);
-      front.push(`http-request track-sc1 src table lbua_${l.n} if ${acls.join(' ')}`, `http-request deny deny_status 429 if ${acls.join(' ')} { sc_http_req_rate(1) gt ${l.limit} }`);
-      backends.push(`backend lbua_${l.n}`, '    stick-table type ip size 1m expire 10m store http_req_rate(1m)');
+      // All clients together: the table holds one entry, keyed on the endpoint's own constant name.
+      const endpointWide = l.key === 'endpoint';
+      front.push(`http-request track-sc1 ${endpointWide ? `str(lbua_${l.n})` : 'src'} table lbua_${l.n} if ${acls.join(' ')}`, `http-request deny deny_status 429 if ${acls.join(' ')} { sc_http_req_rate(1) gt ${l.limit} }`);
+      backends.push(`backend lbua_${l.n}`, endpointWide ? '    stick-table type string len 32 size 1k expire 10m store http_req_rate(1m)' : '    stick-table type ip size 1m expire 10m store http_req_rate(1m)');
     }
   }
   const lines = ['# lbua: rules proposed from the findings; review before use.', '# Each limit applies only inside its scope (an address, a network, or an endpoint with its own table).'];
@@ -337,6 +342,7 @@ function awsWaf(limits: readonly Limit[], blocked: readonly Net[], dropped: Drop
     }
     const aggregate = l.key === 'asn'
       ? { AggregateKeyType: 'CUSTOM_KEYS', CustomKeys: [{ ASN: {} }] }
+      : l.key === 'endpoint' ? { AggregateKeyType: 'CONSTANT' }
       : forwarded ? { AggregateKeyType: 'FORWARDED_IP', ForwardedIPConfig: XFF } : { AggregateKeyType: 'IP' };
     rules.push({
       Name: name, Priority: priority++, Action: { Block: {} },

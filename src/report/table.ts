@@ -203,6 +203,8 @@ function fitLine(line: string, width: number): string[] {
 /** One line for a proposed action (log-derived parts made terminal-safe); `withDate`: windows carry their dates. */
 export function describeAction(a: Readonly<Record<string, unknown>>, withDate = false): string {
   const text = (v: unknown, max = 60): string => safe(typeof v === 'string' || typeof v === 'number' ? String(v) : '-', max);
+  // The sentence the run wrote (reports before 2026-12-07 have none: then the short form below).
+  if (typeof a['summary'] === 'string' && a['summary'] !== '') return safe(a['summary'], 400);
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => text(x, 45)) : []);
   switch (a['type']) {
     case 'rate-limit':
@@ -215,6 +217,8 @@ export function describeAction(a: Readonly<Record<string, unknown>>, withDate = 
       const shown = parts.slice(0, 4).join(', ');
       return `block ${shown}${parts.length > 4 ? ` and ${num(parts.length - 4)} more` : ''}`;
     }
+    case 'challenge':
+      return `challenge (CAPTCHA or proof of work) on ${text(a['scope'], 80)}`;
     case 'capacity':
       return `capacity: ${text(a['subject'], 80)}`;
     case 'no-block':

@@ -226,9 +226,12 @@ function rulesBlock(findings: readonly ReportFinding[], summary: string): Html {
 function action(a: Row): Html {
   const type = str(a['type']) ?? 'action';
   const why = str(a['why']);
+  // The run's sentence for the action (what, on what, the evidence and window) leads; the fields follow for reference.
+  const summary = str(a['summary']);
   const fields = Object.entries(a)
-    .filter(([k]) => k !== 'type' && k !== 'why')
+    .filter(([k]) => k !== 'type' && k !== 'why' && k !== 'summary')
     .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map((x) => value(x)).join(', ') || '–' : value(v)}`);
+  if (summary) return h`<li>${summary}<br><span class="muted"><b>${type}</b>${fields.length ? h` <span class="mono">${fields.join(' · ')}</span>` : ''}</span></li>`;
   return h`<li><b>${type}</b>${fields.length ? h` <span class="mono">${fields.join(' · ')}</span>` : ''}${why ? h`<br><span class="muted">${why}</span>` : ''}</li>`;
 }
 
