@@ -8,6 +8,7 @@
  */
 import { isoTime } from '../core/units';
 import { fmt } from './shared';
+import { inCidr } from '../enrich/geo/ip';
 import type { Action, Finding } from './types';
 
 /** The sentence for action `a` of finding `f`. */
@@ -22,13 +23,16 @@ export function actionSummary(f: Finding, a: Action): string {
         : a.key === 'asn'
           ? `limit ${a.scope} to ${fmt(a.limit_per_minute, 0)} requests a minute for the whole network`
           : scopeIsAddress(a.scope, f)
-            ? `rate-limit ${a.scope} to ${fmt(a.limit_per_minute, 0)} requests a minute`
+            ? f.subject.type === 'cidr'
+              ? `limit each address in ${a.scope} to ${fmt(a.limit_per_minute, 0)} requests a minute`
+              : `rate-limit ${a.scope} to ${fmt(a.limit_per_minute, 0)} requests a minute`
             : `limit each ${a.key === 'forwarded-ip' ? 'forwarded client address' : 'address'} to ${fmt(a.limit_per_minute, 0)} requests a minute on ${a.scope}`;
       // A limit for all clients says why a per-address one was not proposed (the first clause of its reason).
       return `${what}: ${because(a.why)}${a.key === 'endpoint' ? `; ${a.why.split(';')[0] ?? ''}` : ''}`;
     }
     case 'block': {
-      const parts = [...a.cidrs, ...a.ips];
+      // Addresses inside a listed network are not repeated (the rule emitters drop them too).
+      const parts = [...a.cidrs, ...a.ips.filter((ip) => !a.cidrs.some((c) => inCidr(ip, c)))];
       const shown = parts.slice(0, 3).join(', ');
       return `block ${shown}${parts.length > 3 ? ` and ${fmt(parts.length - 3, 0)} more` : ''}: ${because(a.why)}`;
     }

@@ -70,8 +70,9 @@ describe('scenario with injected incidents', () => {
   it('writes rate-limit and block rules for nginx, HAProxy and AWS WAF, each limit scoped to what it was proposed for', () => {
     const rules = (target: 'nginx' | 'haproxy' | 'aws-waf'): { stdout: string } => ({ stdout: renderRules((json(incidentRun) as Report).findings, target) });
     const nginx = rules('nginx');
-    // The credential-stuffing login limit applies to the login endpoint only; no limit applies to every request.
-    expect(nginx.stdout).toMatch(/"~\^POST:\/api\/v1\/login\$" \$binary_remote_addr;\n {4}default "";\n\}\nlimit_req_zone \$lbua_key_\d+ zone=lbua_\d+:10m rate=10r\/m;/);
+    // The credential-stuffing login limit applies to the login endpoint only; no limit applies to every request. The
+    // campaign's 1,000 addresses made 1–2 attempts each, so the limit counts all clients together ($server_name).
+    expect(nginx.stdout).toMatch(/"~\^POST:\/api\/v1\/login\$" \$server_name;\n {4}default "";\n\}\nlimit_req_zone \$lbua_key_\d+ zone=lbua_\d+:10m rate=\d+r\/m;/);
     expect(nginx.stdout).toMatch(/geo \$lbua_in_\d+ \{\n {4}default 0;\n {4}45\.155\.205\.0\/24 1;\n\}/);
     expect(nginx.stdout).not.toMatch(/limit_req_zone \$binary_remote_addr/);
     expect(nginx.stdout).toContain('deny 45.155.205.0/24;');
@@ -99,10 +100,11 @@ describe('scenario with injected incidents', () => {
     const lines = all.slice(all.findIndex((l) => l.startsWith('Findings (')));
     const at = lines.findIndex((l) => l.includes('45.155.205.0/24:') && l.includes('[burst]'));
     expect(at).toBeGreaterThan(0);
-    expect(lines[at + 1]).toMatch(/^ +→ rate-limit \d+\/min per ip on 45\.155\.205\.0\/24$/);
+    // Sentences with the evidence and window (the action's `summary`).
+    expect(lines[at + 1]).toMatch(/^ +→ limit each address in 45\.155\.205\.0\/24 to \d+ requests a minute: [\d,]+ requests a minute at peak against a baseline of [\d.,]+, [\d,]+ in all, between \d\d:\d\d and \d\d:\d\d UTC on 2026-03-10$/);
     // The addresses inside the blocked /24 are not listed again.
-    expect(lines[at + 2]).toMatch(/^ +→ block 45\.155\.205\.0\/24$/);
-    expect(text).toMatch(/→ investigate GET \/api\/v1\/recommendations \d\d:\d\d–\d\d:\d\d/);
+    expect(lines[at + 2]).toMatch(/^ +→ block 45\.155\.205\.0\/24: /);
+    expect(text).toMatch(/→ investigate GET \/api\/v1\/recommendations between \d\d:\d\d and \d\d:\d\d UTC on 2026-03-10: /);
     expect(text).toContain('Rules for these actions: add --emit-rules nginx|haproxy|aws-waf');
     expect(lines.filter((l) => /^ +→ /.test(l)).length).toBe(report.findings.reduce((n, f) => n + f.actions.length, 0));
   });

@@ -80,7 +80,7 @@ describe('action guards', () => {
     const facts = guardFactsOf([['203.0.113.10', 9_000], ['198.51.100.7', 100]], 9_100, DEFAULT_GUARD_SHARE, null, new Map());
     const report = toReport([finding(1, [{ type: 'block', ips: ['203.0.113.10', '198.51.100.7'], cidrs: [], why: 'scanner' }])], { proxies: new Map(), guards: facts });
     const actions = report[0]?.actions ?? [];
-    expect(actions).toContainEqual({ type: 'block', ips: ['198.51.100.7'], cidrs: [], why: 'scanner' });
+    expect(actions).toContainEqual({ type: 'block', ips: ['198.51.100.7'], cidrs: [], why: 'scanner', summary: 'block 198.51.100.7: scanner (between 06:01 and 06:02 UTC on 2026-03-10)' });
     expect(actions).toContainEqual(expect.objectContaining({ type: 'no-block', subject: '203.0.113.10', why: expect.stringContaining('carries 98.9% of all requests (guard: 5%)') }));
     expect(renderRules(report, 'nginx')).toContain('# no block on 203.0.113.10: carries 98.9% of all requests');
     expect(renderRules(report, 'nginx')).toContain('\ndeny 198.51.100.7;\n');
@@ -97,7 +97,7 @@ describe('action guards', () => {
     const nat = { ...finding(2, [{ type: 'block', ips: ['198.51.100.7'], cidrs: [], why: 'burst' }]), subject: { type: 'ip' as const, value: '198.51.100.7' }, metrics: { requests: 300 } };
     const report = toReport([flood, nat], { proxies: new Map(), guards: facts });
     const byTitle = new Map(report.map((f) => [f.title, f.actions]));
-    expect(byTitle.get('f1')).toEqual([{ type: 'block', ips: ['203.0.113.10'], cidrs: [], why: 'flood' }]);
+    expect(byTitle.get('f1')).toEqual([expect.objectContaining({ type: 'block', ips: ['203.0.113.10'], cidrs: [], why: 'flood' })]);
     expect(byTitle.get('f2')).toEqual([expect.objectContaining({ type: 'no-block', why: expect.stringContaining("carries 26.7% of all requests besides this finding's (guard: 5%)") })]);
   });
 
