@@ -3,6 +3,7 @@ import type { CalendarRow, GeoRow, Report, ThirdsChange } from './types';
 import { heading, percent, safe, textTable, type Style } from './style';
 import { fmt } from '../core/format';
 import { formatBytes } from '../core/units';
+import { maxOf } from '../core/arrays';
 
 /** A number for a table cell; "-" when not logged (null) or absent. */
 function n(v: number | null | undefined): string {
@@ -131,7 +132,7 @@ export function renderCalendar(report: Report, st: Style, fit = Number.POSITIVE_
   const table = (title: string, head: string, rows: readonly CalendarRow[] | undefined): void => {
     if (rows === undefined || rows.length === 0) return;
     out.push(heading(st, title));
-    const worst = Math.max(...rows.map((r) => r.errors_5xx));
+    const worst = maxOf(rows.map((r) => r.errors_5xx), 0);
     const cells = rows.map((r) => {
       const rate = (e: number): string => (r.requests > 0 ? ` (${percent(e / r.requests)})` : '');
       const e5 = `${n(r.errors_5xx)}${rate(r.errors_5xx)}`;
