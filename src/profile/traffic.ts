@@ -16,6 +16,7 @@ import { TopCounter, type TopCounterJson, type TopSnapshot } from '../core/top';
 import { HyperLogLog } from '../core/hll';
 import { capMessage, count } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
+import { PathQueries, type PathQueriesJson } from './path-queries';
 
 /** One row of a top table. */
 export interface TopRow {
@@ -75,6 +76,7 @@ export interface TrafficState {
   readonly total: QuantileSketchJson;
   readonly backend: QuantileSketchJson;
   readonly tops: readonly TopSnapshot[];
+  readonly pathQueries: PathQueriesJson;
 }
 
 /** A TrafficProfile as plain JSON (sorted, deterministic); the top tables' caps come with it. */
@@ -105,6 +107,8 @@ export interface TrafficJson {
   readonly error_paths: TopCounterJson;
   /** Absent in states written before 2026-12-07. */
   readonly referrers?: TopCounterJson;
+  /** The query strings of each path (profile/path-queries.ts); absent in states written before 2026-12-07. */
+  readonly path_queries?: PathQueriesJson;
 }
 
 /** The enrichment slots observe reads when the record has them (undefined on a record enrich never saw). */
@@ -143,6 +147,8 @@ export class TrafficProfile {
   private readonly topErrorPaths: TopCounter;
   /** Referers as logged ("-" is null: not counted); a format without the field (ALB) costs one null check a line. */
   private readonly topReferrers: TopCounter;
+  /** Query strings per path: a path with few (a feed's `?flav=rss20`) is shown per query in the paths table. */
+  private readonly pathQueries = new PathQueries();
 
   /**
    * `standalone`: the records' client, path, host, agent and backend strings are standalone copies (enriched
@@ -195,6 +201,7 @@ export class TrafficProfile {
     const path = r.path ?? '-';
     if (pathEntry !== undefined && pathEntry !== null) this.topPaths.addAt(pathEntry, path);
     else this.topPaths.add(path);
+    if (r.query !== null && r.query !== '') this.pathQueries.add(path, r.query);
     if (r.host !== null) this.topHosts.add(r.host);
     if (agentEntry !== undefined && agentEntry !== null) this.topAgents.addAt(agentEntry, r.userAgent ?? '-');
     else this.topAgents.add(r.userAgent ?? '-');
@@ -219,6 +226,7 @@ export class TrafficProfile {
       requests: this.requests, clients: this.clients.snapshot(), distinct: this.distinct.registers.slice(), minMs: this.minMs, maxMs: this.maxMs, perMinute: new Map(this.perMinute),
       statuses: this.statuses.slice(), bytesIn: this.bytesIn, bytesOut: this.bytesOut, bytesInLogged: this.bytesInLogged, bytesOutLogged: this.bytesOutLogged,
       total: this.total.toJSON(), backend: this.backend.toJSON(), tops: this.counters().map((t) => t.snapshot()),
+      pathQueries: this.pathQueries.toJSON(),
     };
   }
 
@@ -248,6 +256,7 @@ export class TrafficProfile {
       const snap = s.tops[i];
       if (snap) t.merge(snap);
     });
+    this.pathQueries.merge(s.pathQueries);
   }
 
   /** Plain JSON: `TrafficProfile.fromJSON` of it gives an equal profile. */
@@ -265,6 +274,7 @@ export class TrafficProfile {
       bytes_in: this.bytesIn, bytes_out: this.bytesOut, bytes_in_logged: this.bytesInLogged, bytes_out_logged: this.bytesOutLogged,
       latency_ms: this.total.toJSON(), backend_ms: this.backend.toJSON(), distinct_clients: this.distinct.toJSON(),
       clients: this.clients.toJSON(), paths, hosts, user_agents: userAgents, backends, error_paths: errorPaths, referrers,
+      path_queries: this.pathQueries.toJSON(),
     };
   }
 
@@ -281,12 +291,23 @@ export class TrafficProfile {
       statuses, bytesIn: j.bytes_in, bytesOut: j.bytes_out, bytesInLogged: j.bytes_in_logged, bytesOutLogged: j.bytes_out_logged,
       total: j.latency_ms, backend: j.backend_ms,
       tops: [j.paths, j.hosts, j.user_agents, j.backends, j.error_paths, ...(j.referrers === undefined ? [] : [j.referrers])].map((t) => top(t, true)),
+      pathQueries: j.path_queries ?? [],
     });
     return p;
   }
 
   private counters(): TopCounter[] {
     return [this.topPaths, this.topHosts, this.topAgents, this.topBackends, this.topErrorPaths, this.topReferrers];
+  }
+
+  /**
+   * The top-paths rows: a path whose query takes few values is split into a row per query variant with a real share
+   * of its requests ("/?flav=rss20") and the rest; re-ranked by requests, then key.
+   */
+  private pathRows(n: number): TopRow[] {
+    const rows = this.topPaths.top(n * 2).flatMap(([path, c]) => this.pathQueries.split(path, c));
+    rows.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return rows.slice(0, n).map(([key, c]) => ({ key, requests: c, share: this.requests ? round4(c / this.requests) : 0 }));
   }
 
   /** Clients counted: exact while the clients table was never pruned, else the HyperLogLog estimate. */
@@ -372,7 +393,7 @@ export class TrafficProfile {
       },
       top: {
         clients: rows(this.clients),
-        paths: rows(this.topPaths, pathsN),
+        paths: this.pathRows(pathsN),
         hosts: rows(this.topHosts),
         user_agents: rows(this.topAgents),
         backends: rows(this.topBackends),

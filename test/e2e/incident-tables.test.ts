@@ -170,7 +170,7 @@ describe('every endpoint (--all), bytes and referrers', () => {
     expect(tableOf(r)).not.toContain('Top referrers');
   });
 
-  it('counts referrers of a combined log, "-" not counted', () => {
+  it('counts referrers of a combined log, "-" not counted, and keeps the query of a path with few', () => {
     const dir = tempDir('lbua-ref-');
     const file = join(dir, 'access.log');
     const line = (i: number, path: string, ref: string): string => `203.0.113.${i % 50} - - [10/Mar/2026:10:${String(i % 60).padStart(2, '0')}:00 +0000] "GET ${path} HTTP/1.1" 200 512 "${ref}" "Mozilla/5.0"`;
@@ -178,17 +178,29 @@ describe('every endpoint (--all), bytes and referrers', () => {
     for (let i = 0; i < 60; i++) lines.push(line(i, '/?flav=rss20', 'https://news.example/item'));
     for (let i = 0; i < 25; i++) lines.push(line(i, '/about', 'https://search.example/?q=x'));
     for (let i = 0; i < 15; i++) lines.push(line(i, '/', '-'));
+    // A search box: 30 distinct queries of one path, so the path is shown without its query.
+    for (let i = 0; i < 30; i++) lines.push(line(i, `/search?q=term${i}`, '-'));
     writeFileSync(file, `${lines.join('\n')}\n`);
     const r = report([file]);
     expect(r.top['referrers']).toEqual([
-      { key: 'https://news.example/item', requests: 60, share: 0.6 },
-      { key: 'https://search.example/?q=x', requests: 25, share: 0.25 },
+      { key: 'https://news.example/item', requests: 60, share: 0.4615 },
+      { key: 'https://search.example/?q=x', requests: 25, share: 0.1923 },
     ]);
-    expect(tableOf(r)).toMatch(/Top referrers\n.*\n.*\n.*\n│ 1 │ https:\/\/news\.example\/item +│ +60 │ 60\.0% │/);
+    // The feed variant keeps its query (the path's only one); the search path's 30 queries are stripped.
+    expect(r.top['paths']).toEqual([
+      { key: '/?flav=rss20', requests: 60, share: 0.4615 },
+      { key: '/search', requests: 30, share: 0.2308 },
+      { key: '/about', requests: 25, share: 0.1923 },
+      { key: '/', requests: 15, share: 0.1154 },
+    ]);
+    expect(tableOf(r)).toMatch(/Top referrers\n.*\n.*\n.*\n│ 1 │ https:\/\/news\.example\/item +│ +60 │ 46\.2% │/);
   });
 
   (CORPUS === null ? it.skip : it)('counts the referrers of a real Apache log (corpus)', () => {
     const r = report([join(CORPUS ?? '', 'large', 'elastic-examples__apache_logs.log')]);
     expect(r.top['referrers']?.[0]).toEqual({ key: 'http://semicomplete.com/presentations/logstash-puppetconf-2012/', requests: 689, share: 0.0689 });
+    // The blog's feeds: 217 lines ask for "/?flav=rss20" (grep -c '"GET /?flav=rss20 ' on the file).
+    expect(r.top['paths']).toContainEqual({ key: '/?flav=rss20', requests: 217, share: 0.0217 });
+    expect(r.top['paths']).toContainEqual({ key: '/blog/tags/puppet?flav=rss20', requests: 488, share: 0.0488 });
   });
 });
