@@ -41,7 +41,8 @@ export function mdCode(s: string, max = 120, inTable = false): string {
   let v = cut(s, max);
   if (v === '') return '-';
   if (inTable) v = v.replace(/\|/g, '\\|');
-  const longest = Math.max(0, ...(v.match(/`+/g) ?? []).map((r) => r.length));
+  let longest = 0;
+  for (const run of v.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   const fence = '`'.repeat(longest + 1);
   const pad = v.startsWith('`') || v.endsWith('`') || (v.startsWith(' ') && v.endsWith(' ')) ? ' ' : '';
   return `${fence}${pad}${v}${pad}${fence}`;

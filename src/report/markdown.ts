@@ -131,12 +131,12 @@ function moverTables(report: Report): string {
   const slow = (report.profiles?.endpoints_slowest ?? []).filter((e) => e.p95_ms !== null).slice(0, MOVER_ROWS);
   if (slow.length > 0) {
     const rows = slow.map((e) => `| ${mdCode(e.endpoint, 80, true)} | ${fmt(e.requests)} | ${msText(e.p95_ms)} | ${percent(e.error_rate)} |`);
-    out.push(['**Slowest endpoints**', '', '| Endpoint | Requests | p95 | Errors |', '|---|--:|--:|--:|', ...rows].join('\n'));
+    out.push(['**Slowest endpoints**', '', '| Endpoint | Requests | p95 | Errors |', '|---|--:|--:|--:|'].concat(rows).join('\n'));
   }
   const risers = (report.geo?.latency_risers ?? []).filter((g) => g.change !== null).slice(0, MOVER_ROWS);
   if (risers.length > 0) {
     const rows = risers.map((g) => `| ${geoName(g)} | ${fmt(g.requests)} | ${msText(g.change?.p95_ms_first ?? null)} → ${msText(g.change?.p95_ms_last ?? null)} | ${percent(g.error_rate)} |`);
-    out.push(['**Where latency rose** (p95, first third → last third of the period)', '', '| Where | Requests | p95 | Errors |', '|---|--:|--:|--:|', ...rows].join('\n'));
+    out.push(['**Where latency rose** (p95, first third → last third of the period)', '', '| Where | Requests | p95 | Errors |', '|---|--:|--:|--:|'].concat(rows).join('\n'));
   }
   return out.length === 0 ? '' : `## Movers\n\n${out.join('\n\n')}`;
 }
