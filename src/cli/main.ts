@@ -51,6 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stopHeapWatch = limitHeapGrowth();
   try {
     crashForTests(process.env['LBUA_TEST_CRASH']);
+    // No arguments: the help, on stdout, exit 0 (as `lbua --help`), not a usage error.
+    if (first === undefined) return await writeHelp(program.helpInformation());
     if (first === '-V' || first === '--version') {
       await withOut(null, (out) => out.write(`lbua ${VERSION}\n${bundledAttribution().map((l) => `bundled ${l}`).join('\n')}\n`));
       return 0;

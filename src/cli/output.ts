@@ -98,6 +98,37 @@ export async function withOut(file: string | null, body: (out: TextOut) => Promi
   await out.close();
 }
 
+/**
+ * withOut for several outputs at once (`-o r.json -o r.html -o r.md`): all are opened first (an unwritable one fails
+ * before any work), `body` writes them, then each is closed (renamed over its target) in order. When `body` throws,
+ * every output is given up (each target keeps its old content); when one close fails, the outputs not yet closed are
+ * given up too and the error goes on (those closed before it are complete). OutputClosed ends quietly.
+ */
+export async function withOuts(files: readonly (string | null)[], body: (outs: readonly TextOut[]) => Promise<void> | void): Promise<void> {
+  const outs: OpenOut[] = [];
+  try {
+    for (const f of files) outs.push(await openOut(f));
+  } catch (e) {
+    for (const o of outs) await o.abort();
+    throw e;
+  }
+  try {
+    await body(outs);
+  } catch (e) {
+    for (const o of outs) await o.abort();
+    if (e instanceof OutputClosed) return;
+    throw e;
+  }
+  for (let i = 0; i < outs.length; i++) {
+    try {
+      await (outs[i] as OpenOut).close();
+    } catch (e) {
+      for (const o of outs.slice(i + 1)) await o.abort();
+      throw e;
+    }
+  }
+}
+
 /** How to write `file`: renamed over (a new or regular file, through links that stay out of /proc) or in place. */
 function planTarget(file: string): { kind: 'atomic'; path: string; mode: number | null } | { kind: 'direct' } {
   let st: Stats;

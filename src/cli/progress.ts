@@ -11,7 +11,7 @@ export interface Progress {
 }
 
 /** Creates a progress line on `stream` (a no-op when it is not a TTY). */
-export function createProgress(stream: NodeJS.WriteStream): Progress {
+export function createProgress(stream: { readonly isTTY?: boolean; write(s: string): unknown }): Progress {
   const tty = stream.isTTY === true;
   let last = 0;
   let shown = false;

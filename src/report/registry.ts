@@ -6,11 +6,13 @@ import type { Reporter } from './types';
 import { tableReporter } from './table';
 import { jsonReporter } from './json';
 import { htmlReporter } from './html/index';
+import { markdownReporter } from './markdown';
 
 export const REPORTERS = {
   table: tableReporter,
   json: jsonReporter,
   html: htmlReporter,
+  markdown: markdownReporter,
 } as const satisfies Readonly<Record<string, Reporter>>;
 
 /** An `--output` value. */
@@ -35,7 +37,7 @@ export function reporterForFile(file: string): OutputKind | null {
   return OUTPUT_KINDS.find((k) => REPORTERS[k].extensions.some((ext) => lower.endsWith(ext))) ?? null;
 }
 
-/** "table, json or html": the values for messages and help. */
+/** "table, json, html or markdown": the values for messages and help. */
 export function outputKindList(): string {
   return OUTPUT_KINDS.length < 2 ? OUTPUT_KINDS.join('') : `${OUTPUT_KINDS.slice(0, -1).join(', ')} or ${OUTPUT_KINDS[OUTPUT_KINDS.length - 1] ?? ''}`;
 }

@@ -6,7 +6,7 @@ import type { Report } from '../core/report-types';
 
 export * from '../core/report-types';
 
-/** How a report is rendered. JSON and HTML ignore these; the terminal table uses them all. */
+/** How a report is rendered. JSON and HTML ignore these; the terminal table uses most, markdown htmlHref. */
 export interface RenderOptions {
   /** ANSI colour (terminal table only). */
   readonly color: boolean;
@@ -19,6 +19,11 @@ export interface RenderOptions {
    * they cannot fit, long finding lines wrap with an indent. Absent: natural widths (pipes, files).
    */
   readonly fit?: number;
+  /**
+   * Where the HTML report written in the same run is, relative to this output (markdown links to it). Absent: no
+   * HTML report alongside.
+   */
+  readonly htmlHref?: string;
 }
 
 /**

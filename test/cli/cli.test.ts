@@ -76,8 +76,11 @@ describe('lbua analyze', () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
-  it('defaults to JSON when stdout is not a terminal, and writes -o files', () => {
-    expect(() => json(lbua(['analyze', SAMPLE]))).not.toThrow();
+  it('prints the table when stdout is not a terminal (JSON only when asked for), and writes -o files', () => {
+    const piped = lbua(['analyze', SAMPLE]);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^\n?Findings \(0\)\n/);
+    expect(() => json(lbua(['analyze', SAMPLE, '--json']))).not.toThrow();
     const out = join(tmp, 'r.json');
     const r = lbua(['analyze', SAMPLE, '-o', out]);
     expect(r.code).toBe(0);

@@ -192,8 +192,9 @@ describe('lbua report on a bad saved report', () => {
     const table = lbua(['report', p, '--output', 'table']);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('Findings (');
-    const unknown = lbua(['report', p, '--output', 'markdown']);
+    expect(lbua(['report', p, '--output', 'markdown']).stdout).toMatch(/^# lbua: no findings\n/);
+    const unknown = lbua(['report', p, '--output', 'pdf']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('--output must be table, json or html, got "markdown"');
+    expect(unknown.stderr).toContain('--output must be table, json, html or markdown, got "pdf"');
   });
 });

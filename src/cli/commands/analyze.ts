@@ -1,20 +1,21 @@
 /** `lbua analyze`: the traffic report as tables (terminal) or one JSON document. */
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/types';
-import { stripControl } from '../../core/text';
+import { excerpt, stripControl } from '../../core/text';
 import { analyze } from '../../analysis';
 import { expandInputs } from '../../input/expand';
-import { outputKindList, REPORTERS } from '../../report/registry';
-import { colorEnabled } from '../../report/style';
-import { withOut } from '../output';
+import { outputKindList } from '../../report/registry';
+import type { Report, ReportFinding } from '../../report/types';
+import { withOuts } from '../output';
+import { writeReport } from '../write-report';
 import { createProgress } from '../progress';
-import { parseNonNegativeInt, parseOutputOption, parsePositiveInt } from '../options';
+import { parseColorOption, parseNonNegativeInt, parseOutputTargets, parsePositiveInt, parseSeverityOption } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 import { fail } from '../../core/types';
 import { atOrAbove, validateSelection, type DetectorSelection } from '../../detect/stage';
-import { SEVERITIES, type Severity } from '../../detect/types';
+import type { Severity } from '../../detect/types';
 import { renderRules, type RuleTarget } from '../../report/rules';
 import { DEFAULT_GUARD_SHARE } from '../../detect/guards/action-guards';
 import { limitsFromEnv } from '../../core/limits';
@@ -33,11 +34,15 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   readonly guardShare?: string;
   readonly evidenceLimit?: string;
   readonly output?: string;
-  readonly out?: string;
+  /** Repeatable: each -o is one output. */
+  readonly out?: string[];
+  readonly json?: boolean;
+  readonly quiet?: boolean;
   readonly top?: string;
   readonly all?: boolean;
   readonly maxWarnings?: string;
-  readonly color?: boolean;
+  /** `--color <when>` (a string) or `--no-color` (false). */
+  readonly color?: string | boolean;
   readonly evidence?: boolean;
 }
 
@@ -52,19 +57,13 @@ function parseGuardShare(v: string | undefined): number {
   return p / 100;
 }
 
-function parseSeverity(v: string | undefined): Severity | null {
-  if (v === undefined) return null;
-  if (!(SEVERITIES as readonly string[]).includes(v)) fail('OPTION_INVALID', `--fail-on must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(v)}`);
-  return SEVERITIES.find((s) => s === v) ?? null;
-}
-
 function parseRuleTarget(v: string): RuleTarget {
   if (v === 'nginx' || v === 'haproxy' || v === 'aws-waf') return v;
   fail('OPTION_INVALID', `--emit-rules must be nginx, haproxy or aws-waf, got ${JSON.stringify(v)}`);
 }
 
 /** The detector selection of --detectors, --no-detector, --detector-opt and --evidence-limit (null: none). */
-export function detectorSelection(raw: RawAnalyzeOptions): DetectorSelection | null {
+export function detectorSelection(raw: Pick<RawAnalyzeOptions, 'detectors' | 'detector' | 'detectorOpt' | 'evidenceLimit'>): DetectorSelection | null {
   if (raw.detectors === 'none') return null;
   const overrides: Record<string, number> = {};
   for (const o of raw.detectorOpt ?? []) {
@@ -91,8 +90,9 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
     .option('--jobs <n>', 'worker threads, each taking whole input files (default: with 4+ cores, 2+ files, 8 MB of input and 4 GB of memory, a worker per core but one, up to 4; 1 = none)')
-    .option('--output <kind>', `${outputKindList()} (default: from the -o extension; else table on a terminal, json when piped)`)
-    .option('-o, --out <file>', 'write the report to a file')
+    .option('--output <kind>', `${outputKindList()} (default: from the -o extension, else table — also when piped)`)
+    .option('--json', 'the same as --output json')
+    .option('-o, --out <file>', 'write the report to a file, its kind from the extension (.json, .html, .md; .gz gzips; - is stdout); repeatable: one analysis, several outputs', collectList)
     .option('--top <n>', 'rows in each top-N table (default 10)')
     .option('--all', 'every endpoint and path (up to 5,000 each) in the endpoints and top-paths tables, in the table and the JSON, instead of the top N')
     .option('--max-warnings <n>', 'malformed lines reported in full (default 20; all are counted)')
@@ -104,17 +104,23 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--emit-rules <target>', 'write proposed rules for nginx, haproxy or aws-waf (to -o, or stdout instead of the report)')
     .option('--guard-share <percent>', 'never propose a block or rate limit for an address, network or ASN carrying more than this share of all requests (default 5)')
     .option('--evidence-limit <n>', 'evidence lines kept per finding (default 5)')
-    .option('--no-color', 'no colour in tables (also NO_COLOR=1)')
+    .option('--color <when>', 'colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never', 'auto')
+    .option('--no-color', 'the same as --color never')
+    .option('-q, --quiet', 'no progress or input diagnostics on stderr (they stay counted in the report); errors and the --fail-on line still print')
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
-      const failOn = parseSeverity(raw.failOn);
+      const failOn = parseSeverityOption('fail-on', raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
       const selection = detectorSelection(raw);
-      const outFile = raw.out ?? null;
-      const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);
+      const targets = parseOutputTargets(raw.output, raw.json === true, raw.out ?? []);
+      if (emit !== null && targets.length > 1) fail('OPTION_INVALID', '--emit-rules writes one file: give at most one -o');
+      const color = parseColorOption(raw.color);
+      const quiet = raw.quiet === true;
+      // Diagnostics go to stderr as they happen when a table is written; the documents carry them in `warnings`.
+      const liveDiagnostics = !quiet && targets.some((t) => t.kind === 'table');
       const options = {
         ...readOptions(raw),
-        // JSON and HTML reports are read later, away from the logs: they carry the evidence lines themselves.
-        evidenceText: kind !== 'table' || raw.evidence === true,
+        // JSON, HTML and markdown reports are read later, away from the logs: they carry the evidence lines themselves.
+        evidenceText: targets.some((t) => t.kind !== 'table') || raw.evidence === true,
         detectors: selection,
         top: parsePositiveInt('top', raw.top, 10),
         ...(raw.all === true ? { all: true } : {}),
@@ -128,14 +134,13 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       };
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);
-      // Opened first (an unwritable -o fails before the run); a run that fails leaves the old file as it was.
-      await withOut(outFile, async (out) => {
-        // Table mode: diagnostics go to stderr as they happen; JSON mode: they are in the document's `warnings`.
-        const progress = createProgress(process.stderr);
+      // Opened first (an unwritable -o fails before the run); a run that fails leaves the old files as they were.
+      await withOuts(targets.map((t) => t.file), async (outs) => {
+        const progress = createProgress(quiet ? { isTTY: false, write: () => true } : process.stderr);
         const { report, hadInputErrors } = await analyze(
           expanded.inputs,
           options,
-          kind === 'table' ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
+          liveDiagnostics ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
           undefined,
           progress.update,
           expanded.diagnostics,
@@ -145,22 +150,48 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         const why = noRecordReason(report);
         if (why !== null) fail('INPUT_NO_RECORDS', why.message, why.hint);
         if (failOn !== null && !detectorsRan(report)) process.stderr.write(`lbua: warning: --fail-on ${failOn} with detectors not run (${notRunBecause(report)}): the exit code says nothing about findings\n`);
-        if (emit !== null) out.write(renderRules(report.findings, emit));
+        if (emit !== null) outs[0]?.write(renderRules(report.findings, emit));
         else {
-          const color = kind === 'table' && outFile === null && colorEnabled(process.stdout, raw.color === false);
-          out.write(REPORTERS[kind].render(report, {
-            color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
-            ...(process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
-          }));
-          // Table mode shows diagnostics on stderr as they come; the documents carry them all in `warnings`.
+          writeReport(report, targets, outs, { color, evidence: raw.evidence === true });
           const hidden = report.warnings_total - report.warnings.length;
-          if (kind === 'table' && hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
+          if (liveDiagnostics && hidden > 0) process.stderr.write(`lbua: ${hidden} more diagnostic(s) not shown (--max-warnings)\n`);
         }
-        if (failOn !== null && report.findings.some((f) => atOrAbove(f.severity, failOn))) setExit(1);
+        if (failOn !== null) {
+          const tripped = failOnLine(report, failOn);
+          if (tripped !== null) {
+            process.stderr.write(`${tripped}\n`);
+            setExit(1);
+          }
+        }
         if (options.strict && hadInputErrors) {
           process.stderr.write('lbua: --strict: input had malformed lines, damage or unreadable paths\n');
           setExit(2);
         }
       });
     });
+}
+
+/** Longest --fail-on line on stderr (a cron mail's subject and first line). */
+const FAIL_LINE_MAX = 300;
+
+/**
+ * The one line that says why --fail-on tripped (null when it did not): how many findings, and which (detector,
+ * subject, severity), most severe first, cut to FAIL_LINE_MAX characters with a count of the ones left out.
+ * `lbua: --fail-on high: 2 findings at or above high: burst 45.155.205.7 (critical), scanner 1.2.3.4 (high)`.
+ */
+export function failOnLine(report: Pick<Report, 'findings'>, failOn: Severity): string | null {
+  const hits = report.findings.filter((f) => atOrAbove(f.severity, failOn));
+  if (hits.length === 0) return null;
+  const head = `lbua: --fail-on ${failOn}: ${hits.length} finding${hits.length === 1 ? '' : 's'} at or above ${failOn}: `;
+  const item = (f: ReportFinding): string => `${f.detector} ${excerpt(f.subject.value, 60)} (${f.severity})`;
+  let line = head;
+  for (let i = 0; i < hits.length; i++) {
+    const next = `${i === 0 ? '' : ', '}${item(hits[i] as ReportFinding)}`;
+    const rest = hits.length - i;
+    const more = `, … (${rest} more)`;
+    // Room for this item and, when others follow, the count of those left out.
+    if (line.length + next.length + (rest > 1 ? more.length : 0) > FAIL_LINE_MAX) return `${line}${i === 0 ? `… (${rest} more)` : more}`;
+    line += next;
+  }
+  return line;
 }

@@ -9,18 +9,23 @@ import { gunzipSync } from 'node:zlib';
 import { fail } from '../../core/types';
 import { errCode } from '../../input/expand';
 import { parseReport } from '../../report/parse';
-import { isOutputKind, outputKindList, REPORTERS } from '../../report/registry';
-import { colorEnabled } from '../../report/style';
+import { outputKindList } from '../../report/registry';
 import type { Report } from '../../report/types';
-import { withOut } from '../output';
+import { withOuts } from '../output';
+import { parseColorOption, parseOutputTargets } from '../options';
+import { writeReport } from '../write-report';
+import { collectList } from './analyze';
 
 /** Reports larger than this are not lbua reports (a 1M-line run's JSON is well under 1 MB). */
 const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
 interface RawReportOptions {
-  readonly out?: string;
+  /** Repeatable: each -o is one output. */
+  readonly out?: string[];
   readonly output?: string;
   readonly evidence?: boolean;
+  /** `--color <when>` (a string) or `--no-color` (false). */
+  readonly color?: string | boolean;
 }
 
 /** Reads and checks a saved report. Throws LbuaError (exit 2) when it is unreadable or not a report. */
@@ -54,18 +59,15 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('render a saved JSON report (from `analyze --output json`), by default as a self-contained HTML page')
     .argument('<report.json>', 'a saved report (may be gzipped; - for stdin)')
-    .option('-o, --out <file>', 'write the output to a file (default stdout)')
-    .option('--output <kind>', `${outputKindList()} (default html)`, 'html')
+    .option('-o, --out <file>', 'write the output to a file (default stdout), its kind from the extension (.html, .json, .md; .gz gzips; - is stdout); repeatable', collectList)
+    .option('--output <kind>', `${outputKindList()} (default: from the -o extension, else html)`)
     .option('--evidence', 'with --output table: show evidence lines under each finding (as analyze --evidence)')
+    .option('--color <when>', 'colour in tables: auto, always or never', 'auto')
+    .option('--no-color', 'the same as --color never')
     .action(async (path: string, raw: RawReportOptions) => {
-      const kind = raw.output ?? 'html';
-      if (!isOutputKind(kind)) fail('OPTION_INVALID', `--output must be ${outputKindList()}, got ${JSON.stringify(raw.output)}`);
+      const targets = parseOutputTargets(raw.output, false, raw.out ?? [], 'html');
+      const color = parseColorOption(raw.color);
       const report = loadReport(path);
-      const out = raw.out ?? null;
-      const color = kind === 'table' && out === null && colorEnabled(process.stdout, false);
-      await withOut(out, (o) => o.write(REPORTERS[kind].render(report, {
-        color, columns: process.stdout.columns ?? 120, evidence: raw.evidence === true,
-        ...(out === null && process.stdout.isTTY && process.stdout.columns ? { fit: process.stdout.columns } : {}),
-      })));
+      await withOuts(targets.map((t) => t.file), (outs) => writeReport(report, targets, outs, { color, evidence: raw.evidence === true }));
     });
 }
