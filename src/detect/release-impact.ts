@@ -21,6 +21,7 @@ import type { QuantileSketch } from '../core/quantile';
 import { ChangeAggregate, type ChangeJson, type ChangeSide } from '../aggregate/change';
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, pushEvidence, r2 } from './shared';
+import { appendAll } from '../core/arrays';
 
 /** Options of the judge. */
 export type ReleaseImpactOptions = {
@@ -103,7 +104,7 @@ export function judgeRelease(agg: ChangeAggregate, o: ReleaseImpactOptions, evid
       evidence: [],
     });
   }
-  out.push(...flows(b, a, o, base, at));
+  appendAll(out, flows(b, a, o, base, at));
   for (const [kind, x0, x1, label] of [['bounce', b.bounces, a.bounces, 'bounce rate'], ['loop', b.loops, a.loops, 'loop rate']] as const) {
     if (b.sessions < o.minSessions || a.sessions < o.minSessions) break;
     const r0 = x0 / b.sessions;
