@@ -29,6 +29,8 @@ import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS, type Limits } from './core/limits';
 import type { ReportSections } from './core/report-types';
 import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
+import { ChangeAggregate, type ChangeWindow } from './aggregate/change';
+import { changeSection } from './profile/change';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -64,6 +66,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly limits?: Limits;
   /** Share of all requests above which no block or rate limit is proposed for an address, network or ASN (0.05). */
   readonly guardShare?: number;
+  /** `--change-at` and `--change-window`: the `change` section and release-impact compare the windows around it. */
+  readonly change?: ChangeWindow | null;
 }
 
 /**
@@ -75,6 +79,8 @@ export interface AnalysisStage {
   observe(r: EnrichedRecord): void;
   /** Receives every session when it closes (sessions are stitched once, here). */
   observeSession?(s: Session): void;
+  /** Maps endpoint-keyed state through the run's final endpoints (a collapsed route position), before finish. */
+  rekey?(map: (key: string) => string): void;
   /** Report sections, keyed by section name (added after the built-in ones, in stage order). */
   finish(): ReportSections;
 }
@@ -83,7 +89,7 @@ export interface AnalysisStage {
 export type StageFactory = (options: AnalyzeOptions, caps: CapLog) => AnalysisStage;
 
 /** The extra stages of `lbua analyze`, in report order (geo views, detectors and the timeline register here). */
-export const STAGES: readonly StageFactory[] = [timelineStage, geoStage];
+export const STAGES: readonly StageFactory[] = [timelineStage, geoStage, changeStage];
 
 /** Requests per bucket by status class with latency p50/p95 (the HTML report's timeline). */
 function timelineStage(): AnalysisStage {
@@ -105,6 +111,19 @@ function geoStage(options: AnalyzeOptions): AnalysisStage {
     observe: (r) => view?.observe(r),
     observeSession: (s) => view?.observeSession(s),
     finish: () => (view ? { geo: view.result(options.top) } : {}),
+  };
+}
+
+/** Before and after --change-at (only with it). */
+function changeStage(options: AnalyzeOptions): AnalysisStage {
+  const window = options.change ?? null;
+  const agg = window === null ? null : new ChangeAggregate(window);
+  return {
+    id: 'change',
+    observe: (r) => agg?.observe(r),
+    observeSession: (s) => agg?.observeSession(s),
+    finish: () => (agg ? { change: changeSection(agg, options.top) } : {}),
+    rekey: (map) => agg?.rekey(map),
   };
 }
 
@@ -146,7 +165,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
   const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions, ...(order ? { order } : {}) }) : null;
   if (stitcher !== null) caps.watch(() => stitcher.capNote());
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
-  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps }) : null;
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps, change: options.change ?? null }) : null;
   const peak = new OpenPeak(timeoutMs);
   const closeSessions = (closed: readonly Session[]): void => {
     for (const sess of closed) {
@@ -188,6 +207,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
         behaviour.rekey(map);
         summary.rekey(map);
         detectors?.rekey(map, evidenceOrder([...files]));
+        for (const s of stages) s.rekey?.(map);
       }
       const sections: Mutable<ReportSections> = {};
       for (const s of stages) Object.assign(sections, s.finish());

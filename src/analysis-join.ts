@@ -35,6 +35,8 @@ import { createDetectorInstances, detectorOptions } from './detect/stage';
 import type { Detector, Finding } from './detect/types';
 import { profilesSection, wideRows, type AnalyzeOptions, type CoreResult } from './analysis-core';
 import type { FragmentBatchJson, TaskState } from './analysis-task';
+import { ChangeAggregate } from './aggregate/change';
+import { changeSection } from './profile/change';
 import { JOINED_DETECTORS, parseJsonText } from './analysis-task';
 
 /** A sections object being filled in. */
@@ -66,7 +68,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
   const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
   const sessionKey = options.sessionKey ?? 'ip+ua';
   const sel = options.detectors ?? null;
-  const ctx = { limits, caps };
+  const ctx = { limits, caps, change: options.change ?? null };
   // Every selected detector, in registry order: the aggregate ones merge the tasks' states, looping-session reads
   // the joined sessions, burst's slot is its merger's.
   const instances = full && sel ? createDetectorInstances(sel, geo !== null, ctx) : [];
@@ -80,6 +82,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
   if (full) caps.watch(() => summary.capNote());
   const view = geo ? new GeoView(geo.info()) : null;
   const timeline = new Timeline();
+  const change = full && options.change ? new ChangeAggregate(options.change) : null;
   const routes = createRouteTemplater({ patterns: options.routes ?? [] }, { maxChars: limits.cacheKeyChars });
   const stitching = { late: 0 };
   const taskCaps: string[] = [];
@@ -100,6 +103,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
         if (s.asn !== null) geoSessions.asns.set(s.asn, (geoSessions.asns.get(s.asn) ?? 0) + 1);
       }
       behaviour.observeSession(s);
+      change?.observeSession(s);
       for (const d of sessionDetectors) d.observeSession?.(s);
     }
   };
@@ -107,6 +111,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
     const map = (key: string): string => routes.finalEndpoint(key);
     behaviour.rekey(map);
     summary.rekey(map);
+    change?.rekey(map);
     for (const { d } of instances) d.rekey?.(map, plan.order);
   };
   const held = new Map<number, TaskState>();
@@ -123,6 +128,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
     behaviour.merge(BehaviourProfile.fromJSON(parseJsonText(f.behaviour)));
     timeline.merge(Timeline.fromJSON(parseJsonText(f.timeline)));
     if (view && f.geo) view.merge(GeoView.fromJSON(parseJsonText(f.geo)), plan.order);
+    if (change && f.change) change.merge(parseJsonText(f.change));
     for (const { id, state } of f.detectors) {
       const d = instances.find((x) => x.id === id)?.d;
       if (d?.state && state !== null) d.state.merge(parseJsonText(state), plan.order);
@@ -162,6 +168,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
           view.addSessions(geoSessions.countries, geoSessions.asns);
           built.geo = view.result(options.top);
         }
+        if (change) built.change = changeSection(change, options.top);
         for (const { id, d } of instances) {
           if (JOINED_DETECTORS.has(id) && id === 'burst') findings.push({ id, findings: burst ? burst.finish() : [] });
           else findings.push({ id, findings: d.finish() });

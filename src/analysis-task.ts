@@ -31,6 +31,7 @@ import { createBurstShard } from './detect/sharded/burst';
 import { burstCounting, type BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions, selectedDetectors } from './detect/stage';
 import type { AnalyzeOptions } from './analysis-core';
+import { ChangeAggregate, type ChangeJson } from './aggregate/change';
 
 /**
  * JSON text of a `T`: a task's state crosses to the main thread as one string per part (a flat copy, not a graph of
@@ -71,6 +72,8 @@ export interface TaskState {
     readonly behaviour: JsonText<ProfileJson>;
     readonly timeline: JsonText<TimelineJson>;
     readonly geo: JsonText<GeoViewJson> | null;
+    /** Before and after --change-at (null without it). */
+    readonly change: JsonText<ChangeJson> | null;
     /** The detectors' aggregates, by id, in registry order (burst and the session detectors are not here). */
     readonly detectors: readonly { readonly id: string; readonly state: JsonText<unknown> | null }[];
     readonly stitching: StitcherStats;
@@ -112,9 +115,10 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
   const behaviour = new BehaviourProfile(undefined, limits.families);
   const timeline = new Timeline();
   const view = geo ? new GeoView(geo.info()) : null;
+  const change = options.change ? new ChangeAggregate(options.change) : null;
   const stitcher = createFragmentStitcher({ timeoutMs: options.sessionTimeoutMs ?? 30 * 60_000, key: options.sessionKey ?? 'ip+ua', maxOpen: limits.openSessions, order });
   const sel = options.detectors ?? null;
-  const instances = sel ? createDetectorInstances(sel, geo !== null, { limits, caps: new CapLog() }).filter((x) => !JOINED_DETECTORS.has(x.id)) : [];
+  const instances = sel ? createDetectorInstances(sel, geo !== null, { limits, caps: new CapLog(), change: options.change ?? null }).filter((x) => !JOINED_DETECTORS.has(x.id)) : [];
   const observers = instances.map((x) => x.d).filter((d) => d.observe !== undefined);
   const burst = sel !== null && selectedDetectors(sel).includes('burst')
     ? createBurstShard(detectorOptions(sel, 'burst') as BurstOptions, burstCounting({ evidenceLimit: sel.evidenceLimit, geo: geo !== null, limits, caps }), order, task, (p) => out.windows(p))
@@ -134,6 +138,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
       behaviour.observe(e);
       timeline.observe(e);
       view?.observe(e);
+      change?.observe(e);
       for (const d of observers) d.observe?.(e);
       burst?.observe(e);
       stitcher.push(e);
@@ -155,6 +160,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
           behaviour: jsonText(behaviour.toJSON()),
           timeline: jsonText(timeline.toJSON()),
           geo: view ? jsonText(view.toJSON()) : null,
+          change: change ? jsonText(change.toJSON()) : null,
           detectors: instances.map(({ id, d }) => ({ id, state: d.state ? jsonText(d.state.toJSON()) : null })),
           stitching: { ...stitcher.stats },
         },

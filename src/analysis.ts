@@ -172,6 +172,8 @@ async function buildReport(
       trust_proxy: options.trustProxy ?? null,
       // The declared formats, so that the saved report is rendered later with them (formats/layout/specs.ts).
       ...(options.layouts !== undefined && options.layouts.length > 0 ? { layouts: layoutsOption(options.layouts) } : {}),
+      // --change-at: the change the `change` section and release-impact compare around (absent without it).
+      ...(options.change ? { change_at: isoTime(options.change.atMs), change_window_minutes: options.change.windowMs / 60_000 } : {}),
     },
     inputs: byGiven.map(inputJson),
     summary: {

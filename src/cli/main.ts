@@ -18,6 +18,7 @@ import { registerProfile } from './commands/profile';
 import { registerGeo } from './commands/geo';
 import { registerDetectors } from './commands/detectors';
 import { registerReport } from './commands/report';
+import { registerDiff } from './commands/diff';
 import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerProfile(program, setExit);
   registerGeo(program, setExit);
   registerReport(program);
+  registerDiff(program, setExit);
   registerDetectors(program);
   registerFormats(program);
   registerGenerate(program);

@@ -113,6 +113,8 @@ export interface ReportSections {
   readonly profiles?: ProfilesSection;
   readonly timeline?: TimelineSection;
   readonly geo?: GeoSection;
+  /** Before and after `--change-at` (absent without it). */
+  readonly change?: ChangeSection;
 }
 
 /** The whole report: schema, run facts, summary and top tables, the later sections, warnings and findings. */
@@ -303,4 +305,66 @@ export interface GeoSection {
   readonly asns: readonly GeoRow[];
   /** Entities whose p95 rose most between the first and last third (at least 100 requests in each). */
   readonly latency_risers: readonly GeoRow[];
+}
+
+/** One side's totals in the `change` section. Rates are null with nothing to divide by. */
+export interface ChangeFigures {
+  readonly requests: number;
+  /** 4xx + 5xx share, as the endpoint profile counts errors; `server_error_rate` is 5xx alone. */
+  readonly error_rate: number | null;
+  readonly server_error_rate: number | null;
+  readonly p50_ms: number | null;
+  readonly p95_ms: number | null;
+  readonly sessions: number;
+  readonly bounce_rate: number | null;
+  /** Sessions going back and forth between two endpoints (A→B and B→A three times each or more). */
+  readonly loop_rate: number | null;
+}
+
+/** One endpoint on one side of the change. */
+export interface ChangeEndpointFigures {
+  readonly requests: number;
+  readonly errors: number;
+  readonly server_errors: number;
+  readonly error_rate: number | null;
+  readonly server_error_rate: number | null;
+  readonly p50_ms: number | null;
+  readonly p95_ms: number | null;
+}
+
+/** A transition between two endpoints: its count and its probability (count / transitions out of `from`). */
+export interface ChangeTransitionFigures {
+  readonly count: number;
+  readonly probability: number | null;
+}
+
+/** A key's count (or share) before and after. */
+export interface ChangeMixRow {
+  readonly key: string;
+  readonly before: number;
+  readonly after: number;
+}
+
+/** The `change` report section (`lbua analyze --change-at T`): the window before T against the window after it. */
+export interface ChangeSection {
+  readonly at: string;
+  readonly window_minutes: number;
+  readonly before: { readonly start: string; readonly end: string };
+  readonly after: { readonly start: string; readonly end: string };
+  /** How sessions were assigned (by their start: one spanning the change counts as before). */
+  readonly sessions_by: string;
+  readonly totals: { readonly before: ChangeFigures; readonly after: ChangeFigures };
+  /** The busiest endpoints of the two windows (by requests before + after). */
+  readonly endpoints: readonly { readonly endpoint: string; readonly before: ChangeEndpointFigures; readonly after: ChangeEndpointFigures }[];
+  /** The busiest transitions of the two windows. */
+  readonly transitions: readonly { readonly from: string; readonly to: string; readonly before: ChangeTransitionFigures; readonly after: ChangeTransitionFigures }[];
+  /** Sessions entering and leaving by each endpoint. */
+  readonly entries: readonly ChangeMixRow[];
+  readonly exits: readonly ChangeMixRow[];
+  /** Shares (0..1) of sessions by client class, and of requests by agent family, agent class, protocol and TLS version. */
+  readonly client_classes: readonly ChangeMixRow[];
+  readonly agent_families: readonly ChangeMixRow[];
+  readonly agent_classes: readonly ChangeMixRow[];
+  readonly protocols: readonly ChangeMixRow[];
+  readonly tls: readonly ChangeMixRow[];
 }

@@ -15,6 +15,7 @@ import { inCidr } from '../enrich/geo/ip';
 import { SEVERITIES, type Detector, type DetectorOptions, type Finding, type Severity } from './types';
 import { CapLog } from '../core/capped';
 import type { EvidenceOrder } from '../aggregate/types';
+import type { ChangeWindow } from '../aggregate/change';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
 import { guardFindings, type GuardFacts } from './guards/action-guards';
 import { foldProxyFindings } from './guards/proxy-fold';
@@ -63,6 +64,8 @@ export interface DetectorStage {
 export interface DetectorRun {
   readonly limits: Limits;
   readonly caps: CapLog;
+  /** The change release-impact judges around (--change-at), if any. */
+  readonly change?: ChangeWindow | null;
 }
 
 /** The options detector `id` runs with under `sel`: its defaults, then the selection's overrides. */
@@ -80,7 +83,7 @@ export function createDetectorInstances(sel: DetectorSelection, geo: boolean, ru
   return selectedDetectors(sel).map((id) => {
     const def = getDetector(id);
     if (!def) throw new Error(`detector ${id} vanished`);
-    return { id, d: def.create(detectorOptions(sel, id), { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps }) };
+    return { id, d: def.create(detectorOptions(sel, id), { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps, change: run.change ?? null }) };
   });
 }
 

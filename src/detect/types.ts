@@ -12,6 +12,7 @@ import type { CapLog } from '../core/capped';
 import type { Limits } from '../core/limits';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
+import type { ChangeWindow } from '../aggregate/change';
 
 /** What an on-call engineer should do: critical/high = act now; medium = look today; low/info = context. */
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -20,7 +21,7 @@ export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
 /** Subject types of the findings contract. */
-export type SubjectType = 'ip' | 'cidr' | 'asn' | 'country' | 'endpoint' | 'target' | 'host' | 'user_agent' | 'tls' | 'protocol' | 'session' | 'signature' | 'global';
+export type SubjectType = 'ip' | 'cidr' | 'asn' | 'country' | 'endpoint' | 'target' | 'host' | 'user_agent' | 'tls' | 'protocol' | 'session' | 'signature' | 'global' | 'flow';
 
 /** A proposed action (rule parameters are concrete; emitters turn them into nginx/HAProxy/AWS WAF text). */
 export type Action =
@@ -65,6 +66,8 @@ export interface DetectorContext {
   readonly limits: Limits;
   /** Where a detector with capped state registers its CAP_REACHED note. */
   readonly caps: CapLog;
+  /** `--change-at` and `--change-window` (release-impact), absent or null without them. */
+  readonly change?: ChangeWindow | null;
 }
 
 /** Per-run instance. */

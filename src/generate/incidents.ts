@@ -43,6 +43,11 @@ export interface Incident {
   readonly description: string;
   readonly actor: Actor;
   readonly expected: Expected;
+  /**
+   * Not part of `--incident all` (named only): a release changes the ordinary traffic after it, which the other
+   * incidents' tests do not expect.
+   */
+  readonly namedOnly?: boolean;
 }
 
 const MIN = 60_000;
@@ -239,7 +244,54 @@ export function allIncidents(startMs: EpochMs, hours: number, seed: number, requ
     });
   }
   for (const i of campaignIncidents(startMs, hours, seed)) list.push(i);
+  list.push(releaseIncident(startMs, hours, seed, requests));
   return list;
+}
+
+/**
+ * A release deployed halfway through the period (on the minute): from then on GET /api/v1/cart answers 500 to 8% of
+ * its requests, GET /api/v1/products/:id takes twice as long, and the checkout step breaks — shoppers (sessions
+ * of / → /cart → /checkout, one a minute per 5,000 requests an hour, at least two a minute) mostly reload
+ * /cart and leave instead of going on to /checkout. `lbua analyze --change-at <the deploy time>` should report it.
+ */
+function releaseIncident(startMs: EpochMs, hours: number, seed: number, requests: number): Incident {
+  const t0 = Math.floor((startMs + (hours / 2) * HOUR) / MIN) * MIN;
+  const rng = new Rng(seed * 104_729 + 31);
+  const perMinute = Math.max(2, requests / hours / 5_000);
+  const page = (path: string, ms: number): Endpoint => ({ method: 'GET', path: () => path, kind: 'page', medianMs: ms, medianBytes: 30_000 });
+  const home = page('/', 35);
+  const cart = page('/cart', 45);
+  const checkout = page('/checkout', 90);
+  return {
+    id: 'release',
+    description: 'a deploy at mid-period: GET /api/v1/cart answers 500 to 8%, GET /api/v1/products/:id twice as slow, /cart → /checkout mostly broken',
+    namedOnly: true,
+    actor: {
+      start: (sim) => {
+        sim.mutators.push((req) => {
+          if (req.startMs < t0) return;
+          if (req.method === 'GET' && req.path === '/api/v1/cart' && rng.next() < 0.08) {
+            req.status = 500;
+            req.targetStatus = 500;
+          }
+          if (req.method === 'GET' && req.path.startsWith('/api/v1/products/') && req.targetMs !== null) req.targetMs = Math.round(req.targetMs * 2 * 10) / 10;
+        });
+        const [, prefixes] = POOLS[0] ?? ['US', ['73.162.14'], 1];
+        for (let t = startMs + rng.exp(60_000 / perMinute); t < startMs + hours * HOUR; t += rng.exp(60_000 / perMinute)) {
+          const client = { ip: `${rng.pick(prefixes).split('.').slice(0, 2).join('.')}.${rng.int(0, 255)}.${rng.int(2, 254)}`, ua: BROWSER };
+          const at1 = t;
+          const at2 = at1 + 5_000 + rng.exp(20_000);
+          const at3 = at2 + 5_000 + rng.exp(30_000);
+          const broken = at3 >= t0 && rng.next() < 0.8;
+          const goesOn = rng.next() < 0.85;
+          sim.at(at1, (s) => s.request(at1, client, home, {}, rng));
+          sim.at(at2, (s) => s.request(at2, client, cart, {}, rng));
+          if (goesOn) sim.at(at3, (s) => s.request(at3, client, broken ? cart : checkout, {}, rng));
+        }
+      },
+    },
+    expected: { incident: 'release', detector: 'release-impact', subjectType: 'endpoint', subject: 'GET /api/v1/cart', startMs: t0, endMs: t0 + HOUR },
+  };
 }
 
 /** Nimda's 16 probes, as a worm host sends them (the `%%35` ones are answered 400 by Apache, the rest 404). */

@@ -11,7 +11,7 @@ import { FormatSpecError, layoutsOfOption } from '../formats/layout/specs';
 import { fail } from '../core/types';
 import type {
   EndpointRow, GeoRow, GeoSection, GroupRow, ProfilesSection, Report, ReportFinding, ReportIncident, ReportInput, ReportLatency,
-  ReportSummary, ReportTopRow, ReportWarning, SessionBrief, SessionsSection, ThirdsChange, TimelineBucket, CalendarRow,
+  ChangeEndpointFigures, ChangeFigures, ChangeMixRow, ChangeSection, ChangeTransitionFigures, ReportSummary, ReportTopRow, ReportWarning, SessionBrief, SessionsSection, ThirdsChange, TimelineBucket, CalendarRow,
   TimelineSection,
 } from './types';
 
@@ -250,6 +250,25 @@ const geo = object<GeoSection>({
   latency_risers: arrayOf(geoRow),
 });
 
+const changeFigures = object<ChangeFigures>({
+  requests: num, error_rate: numOrNull, server_error_rate: numOrNull, p50_ms: numOrNull, p95_ms: numOrNull, sessions: num,
+  bounce_rate: numOrNull, loop_rate: numOrNull,
+});
+const changeEndpoint = object<ChangeEndpointFigures>({
+  requests: num, errors: num, server_errors: num, error_rate: numOrNull, server_error_rate: numOrNull, p50_ms: numOrNull, p95_ms: numOrNull,
+});
+const changeTransition = object<ChangeTransitionFigures>({ count: num, probability: numOrNull });
+const changeMix = arrayOf(object<ChangeMixRow>({ key: str, before: num, after: num }));
+
+const changeSection = object<ChangeSection>({
+  at: str, window_minutes: num, before: period, after: period, sessions_by: str,
+  totals: object<ChangeSection['totals']>({ before: changeFigures, after: changeFigures }),
+  endpoints: arrayOf(object<ChangeSection['endpoints'][number]>({ endpoint: str, before: changeEndpoint, after: changeEndpoint })),
+  transitions: arrayOf(object<ChangeSection['transitions'][number]>({ from: str, to: str, before: changeTransition, after: changeTransition })),
+  entries: changeMix, exits: changeMix, client_classes: changeMix, agent_families: changeMix, agent_classes: changeMix,
+  protocols: changeMix, tls: changeMix,
+});
+
 /** The options, whose `layouts` (the run's declared formats, formats/layout/specs.ts) must compile as when the run read them. */
 function declaredLayouts<T extends { readonly [k: string]: unknown }>(check: Check<T>): Check<T> {
   return (v, path) => {
@@ -275,6 +294,7 @@ const report = object<Report>({
   profiles: optional(profiles),
   timeline: optional(timeline),
   geo: optional(geo),
+  change: optional(changeSection),
   warnings: arrayOf(warning),
   warnings_total: num,
   detectors_run: optional(bool),

@@ -10,6 +10,7 @@ import { inCidr } from '../enrich/geo/ip';
 import { formatBytes, spansDays, windowText } from '../core/units';
 import { fmt } from '../core/format';
 import { renderCalendar, renderGeo, renderProfiles, renderSessions } from './table-sections';
+import { renderChange } from './table-change';
 import { evidenceLineSummary, inputFormats, type EvidenceFormats } from './evidence';
 import { detectorsRan, notRunBecause } from '../core/report-types';
 
@@ -103,7 +104,7 @@ function renderInputs(inputs: readonly ReportInput[], st: Style, keyWidth: numbe
 
 /** Renderers for the later report sections (pure functions of the report; each returns '' when absent). */
 function extraSections(report: Report): ((st: Style, w: number, fit: number) => string)[] {
-  return [(st, w, fit) => renderProfiles(report, st, w, fit), (st, _w, fit) => renderCalendar(report, st, fit), (st, w, fit) => renderGeo(report, st, w, fit), (st, w, fit) => renderSessions(report, st, w, fit)];
+  return [(st, w, fit) => renderProfiles(report, st, w, fit), (st, _w, fit) => renderCalendar(report, st, fit), (st, w, fit) => renderGeo(report, st, w, fit), (st, w, fit) => renderSessions(report, st, w, fit), (st, w, fit) => renderChange(report, st, w, fit)];
 }
 
 function renderFindings(report: Report, st: Style, opts: TableOptions): string {

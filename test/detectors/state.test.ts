@@ -17,7 +17,9 @@ import { scenarioRecords } from '../helpers/scenario-records';
 
 /** burst judges minutes as they close and looping-session judges sessions as they close: other work makes them mergeable. */
 const STREAMING = ['burst', 'looping-session'];
-const MERGEABLE = Object.keys(DETECTORS).filter((id) => !STREAMING.includes(id));
+/** release-impact judges only around --change-at (none here): its sharded run is tested in test/e2e/change-at.test.ts. */
+const CHANGE_ONLY = ['release-impact'];
+const MERGEABLE = Object.keys(DETECTORS).filter((id) => !STREAMING.includes(id) && !CHANGE_ONLY.includes(id));
 
 function create(id: string): Detector {
   const def = DETECTORS[id];

@@ -9,7 +9,7 @@ import type { Report, ReportFinding } from '../../report/types';
 import { withOuts } from '../output';
 import { writeReport } from '../write-report';
 import { createProgress } from '../progress';
-import { parseColorOption, parseNonNegativeInt, parseOutputTargets, parsePositiveInt, parseSeverityOption } from '../options';
+import { parseColorOption, parseNonNegativeInt, parseOutputTargets, parsePositiveInt, parseSeverityOption, parseTimeOption } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
@@ -44,6 +44,27 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   /** `--color <when>` (a string) or `--no-color` (false). */
   readonly color?: string | boolean;
   readonly evidence?: boolean;
+  readonly changeAt?: string;
+  readonly changeWindow?: string;
+}
+
+/** --change-window: minutes (`90`, `90m`) or hours (`1h`, `1.5h`); an hour when absent. */
+function parseChangeWindow(v: string | undefined): number {
+  if (v === undefined) return 60 * 60_000;
+  const m = /^(\d+(?:\.\d+)?)\s*(m|min|h)?$/i.exec(v.trim());
+  const minutes = m ? Number(m[1]) * ((m[2] ?? 'm').toLowerCase() === 'h' ? 60 : 1) : Number.NaN;
+  if (!(minutes >= 1 && minutes <= 7 * 24 * 60)) fail('OPTION_INVALID', `--change-window must be minutes (90, 90m) or hours (1h) between 1 minute and 7 days, got ${JSON.stringify(v)}`);
+  return Math.round(minutes * 60_000);
+}
+
+/** --change-at and --change-window as the run's change window (null without --change-at). */
+export function changeOption(raw: { readonly changeAt?: string; readonly changeWindow?: string }): { atMs: number; windowMs: number } | null {
+  const atMs = parseTimeOption('change-at', raw.changeAt);
+  if (atMs === null) {
+    if (raw.changeWindow !== undefined) fail('OPTION_INVALID', '--change-window needs --change-at');
+    return null;
+  }
+  return { atMs, windowMs: parseChangeWindow(raw.changeWindow) };
 }
 
 /** Collects a repeatable option's values. */
@@ -104,6 +125,8 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--emit-rules <target>', 'write proposed rules for nginx, haproxy or aws-waf (to -o, or stdout instead of the report)')
     .option('--guard-share <percent>', 'never propose a block or rate limit for an address, network or ASN carrying more than this share of all requests (default 5)')
     .option('--evidence-limit <n>', 'evidence lines kept per finding (default 5)')
+    .option('--change-at <time>', 'a change (a deploy) to compare before and after: ISO 8601, UTC unless a zone is given (adds the `change` section and release-impact findings)')
+    .option('--change-window <duration>', 'with --change-at: the length of each window compared, before and after (default 1h; 90m, 2h)')
     .option('--color <when>', 'colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never', 'auto')
     .option('--no-color', 'the same as --color never')
     .option('-q, --quiet', 'no progress or input diagnostics on stderr (they stay counted in the report); errors and the --fail-on line still print')
@@ -131,6 +154,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
         limits: limitsFromEnv(),
         guardShare: parseGuardShare(raw.guardShare),
+        change: changeOption(raw),
       };
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);

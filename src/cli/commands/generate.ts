@@ -36,7 +36,7 @@ export function registerGenerate(program: Command): void {
     .option('--start <time>', 'start of the period (default 2026-03-10T06:00:00Z)')
     .option('-o, --out <file>', 'output file (default stdout)')
     .option('--gzip', 'gzip the output (default when the file name ends in .gz)')
-    .option('--incident <id>', 'inject an incident (repeatable; "all" for every kind; see --incident list)', collect)
+    .option('--incident <id>', 'inject an incident (repeatable; "all" for every kind but release; see --incident list)', collect)
     .option('--expected <file>', 'write what the detectors should find for the injected incidents (JSON)')
     // Issue 19 (proxy-fronted site): the same traffic, every request logged with one proxy's address as its client.
     .option('--via-proxy <address>', 'log every request with this address as its client (a site behind one proxy that logs no forwarded address)')
@@ -53,7 +53,7 @@ export function registerGenerate(program: Command): void {
         return;
       }
       for (const w of wanted) if (w !== 'all' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
-      const incidents = known.filter((i) => wanted.includes('all') || wanted.includes(i.id));
+      const incidents = known.filter((i) => (wanted.includes('all') && i.namedOnly !== true) || wanted.includes(i.id));
       const via = raw.viaProxy ?? null;
       if (via !== null && parseIp(via) === null) fail('OPTION_INVALID', `--via-proxy must be an IP address, got ${JSON.stringify(via)}`);
       const file = raw.out ?? null;

@@ -19,6 +19,7 @@ import { sameMinute } from '../../core/units';
 import { evidenceLineSummary, inputFormats, type EvidenceFormats } from '../evidence';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
 import { groupIncidents } from '../../core/incidents';
+import { changeHtml } from './change';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -454,7 +455,7 @@ export function renderHtml(report: Report): string {
 <title>${title}</title>
 <style>${raw(CSS)}</style>
 </head><body>
-<nav><a href="#timeline">Timeline</a><a href="#findings">Findings (${int(findings.length)})</a><a href="#sessions">Sessions</a><a href="#endpoints">Endpoints</a><a href="#regions">Regions</a><a href="#clients">Clients</a><a href="#diagnostics">Diagnostics</a></nav>
+<nav><a href="#timeline">Timeline</a><a href="#findings">Findings (${int(findings.length)})</a><a href="#sessions">Sessions</a><a href="#endpoints">Endpoints</a>${report.change ? raw('<a href="#change">Change</a>') : ''}<a href="#regions">Regions</a><a href="#clients">Clients</a><a href="#diagnostics">Diagnostics</a></nav>
 <main>
 ${header(report, findings)}
 ${noRecordNotice(report)}
@@ -462,6 +463,7 @@ ${timelineSection(report, findings)}
 ${findingsSection(findings, report)}
 ${sessionsSection(report, findings)}
 ${endpointsSection(report)}
+${changeHtml(report)}
 ${regionsSection(report)}
 ${clientsSection(report)}
 ${diagnosticsSection(report)}
