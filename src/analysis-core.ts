@@ -29,6 +29,7 @@ import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS, type Limits } from './core/limits';
 import type { ReportSections } from './core/report-types';
 import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
+import type { Baseline } from './aggregate/baseline';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -62,6 +63,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly limits?: Limits;
   /** Share of all requests above which no block or rate limit is proposed for an address, network or ASN (0.05). */
   readonly guardShare?: number;
+  /** A learned baseline (`--baseline`): the history detector judges the run against it (main thread only). */
+  readonly baseline?: Baseline | null;
 }
 
 /**
@@ -144,7 +147,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
   const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions, ...(order ? { order } : {}) }) : null;
   if (stitcher !== null) caps.watch(() => stitcher.capNote());
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
-  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps }) : null;
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps, baseline: options.baseline ?? null }) : null;
   const peak = new OpenPeak(timeoutMs);
   const closeSessions = (closed: readonly Session[]): void => {
     for (const sess of closed) {

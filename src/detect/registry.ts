@@ -11,6 +11,7 @@ import loopingSession from './looping-session';
 import clientMix from './client-mix';
 import surge from './surge';
 import campaign from './campaign';
+import history from './history';
 
 /** The registry, in the order findings are produced. */
 export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptions>>> = {
@@ -25,6 +26,7 @@ export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptio
   'looping-session': loopingSession,
   'client-mix': clientMix,
   surge,
+  history,
 };
 
 /** The detector with this id; undefined for anything else, including `__proto__`, `constructor` and other inherited names. */

@@ -12,6 +12,7 @@ import type { CapLog } from '../core/capped';
 import type { Limits } from '../core/limits';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
+import type { Baseline } from '../aggregate/baseline';
 
 /** What an on-call engineer should do: critical/high = act now; medium = look today; low/info = context. */
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -62,6 +63,8 @@ export interface DetectorContext {
   readonly limits: Limits;
   /** Where a detector with capped state registers its CAP_REACHED note. */
   readonly caps: CapLog;
+  /** The learned baseline of `--baseline` (only the main thread's instances get it; detect/history.ts judges with it). */
+  readonly baseline?: Baseline | null;
 }
 
 /** Per-run instance. */
@@ -111,6 +114,8 @@ export interface DetectorDefinition<O extends DetectorOptions = DetectorOptions>
   readonly defaultOptions: O;
   /** One line per option. */
   readonly optionDocs: Readonly<Record<keyof O & string, string>>;
+  /** Runs only with a learned baseline (`--baseline`): not selected otherwise. */
+  readonly needsBaseline?: boolean;
   create(options: O, ctx: DetectorContext): Detector;
 }
 

@@ -20,6 +20,7 @@ import { DEFAULT_GUARD_SHARE } from '../../detect/guards/action-guards';
 import { limitsFromEnv } from '../../core/limits';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
 import { noRecordReason } from '../../empty-run';
+import { readBaseline, settingsDifference } from './baseline';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
@@ -38,6 +39,7 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   readonly maxWarnings?: string;
   readonly color?: boolean;
   readonly evidence?: boolean;
+  readonly baseline?: string;
 }
 
 /** Collects a repeatable option's values. */
@@ -102,11 +104,13 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--emit-rules <target>', 'write proposed rules for nginx, haproxy or aws-waf (to -o, or stdout instead of the report)')
     .option('--guard-share <percent>', 'never propose a block or rate limit for an address, network or ASN carrying more than this share of all requests (default 5)')
     .option('--evidence-limit <n>', 'evidence lines kept per finding (default 5)')
+    .option('--baseline <file>', 'judge the run against a learned baseline (lbua baseline build): the history detector')
     .option('--no-color', 'no colour in tables (also NO_COLOR=1)')
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
       const failOn = parseSeverity(raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
-      const selection = detectorSelection(raw);
+      const plain = detectorSelection(raw);
+      const selection = plain !== null && raw.baseline !== undefined ? { ...plain, withBaseline: true } : plain;
       const outFile = raw.out ?? null;
       const kind = parseOutputOption(raw.output, outFile, process.stdout.isTTY === true);
       const options = {
@@ -122,7 +126,12 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         geo: raw.summaryOnly === true ? null : await geoFromOptions(raw),
         limits: limitsFromEnv(),
         guardShare: parseGuardShare(raw.guardShare),
+        baseline: raw.baseline === undefined ? null : readBaseline(raw.baseline),
       };
+      if (options.baseline !== null) {
+        const diff = settingsDifference(options.baseline.settings, { geo: options.geo !== null, routes: options.routes });
+        if (diff !== null) fail('OPTION_INVALID', `--baseline ${raw.baseline ?? ''}: made with other settings than this run (${diff})`, 'give the --route patterns and geo options the baseline was built with');
+      }
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);
       // Opened first (an unwritable -o fails before the run); a run that fails leaves the old file as it was.
