@@ -5,7 +5,7 @@
  * State is kept per UTC day, so a rolling window can drop its oldest day (`keepDays`); the hour-of-week or
  * hour-of-day view the judge reads is a fold over days. Per day:
  * - per hour of the day (0–23): requests, errors (5xx and load-balancer 460/463, subject-minutes' `isError`), and a
- *   latency level (the count and the sum of round(1000·ln ms) of the requests with a duration: an integer sum, so
+ *   latency level (the count and the sum of round(10000·ln ms) of the requests with a duration: an integer sum, so
  *   merging in any order gives the same bytes; its mean is the log of the hour's geometric-mean latency);
  * - per endpoint (route template), the same four numbers per hour; requests answered 400, 404, 405, 410, 414 or 431
  *   (paths that do not exist: scanners, typos) count under `(unrouted 4xx)`, so probes do not fill the endpoint set;
@@ -35,7 +35,7 @@ export const UNROUTED = '(unrouted 4xx)';
 export const OTHER = 'other';
 const UNROUTED_STATUS = new Set([400, 404, 405, 410, 414, 431]);
 
-/** [requests, errors, requests with a duration, Σ round(1000·ln ms)]. */
+/** [requests, errors, requests with a duration, Σ round(10000·ln ms)]. */
 export type Stat = number[];
 const stat = (): Stat => [0, 0, 0, 0];
 const addStat = (a: Stat, b: readonly number[]): void => {
@@ -164,7 +164,7 @@ export interface BaselineDayJson {
   readonly date: string;
   readonly first_ms: number;
   readonly last_ms: number;
-  /** 24 × [requests, errors, latency count, Σ round(1000·ln ms)]. */
+  /** 24 × [requests, errors, latency count, Σ round(10000·ln ms)]. */
   readonly hours: readonly (readonly number[])[];
   /** Endpoint → [[hour, requests, errors, latency count, Σ ln], ...] for its non-empty hours. */
   readonly endpoints: Readonly<Record<string, readonly (readonly number[])[]>>;
@@ -213,7 +213,7 @@ export class Baseline {
     const err = isError(e.status) ? 1 : 0;
     const dur = e.durationMs ?? e.backendMs;
     const n = dur === null || !Number.isFinite(dur) ? 0 : 1;
-    const ln = n === 0 ? 0 : Math.round(1000 * Math.log(Math.max(0.1, dur ?? 0)));
+    const ln = n === 0 ? 0 : Math.round(10_000 * Math.log(Math.max(0.1, dur ?? 0)));
     const bump = (s: Stat): void => {
       s[0] = (s[0] ?? 0) + 1;
       s[1] = (s[1] ?? 0) + err;
@@ -360,7 +360,7 @@ export function dateOf(ms: number): string {
 /** The geometric-mean latency in ms of a stat (null without durations). */
 export function latencyOf(s: readonly number[]): number | null {
   const n = s[2] ?? 0;
-  return n > 0 ? Math.exp((s[3] ?? 0) / n / 1000) : null;
+  return n > 0 ? Math.exp((s[3] ?? 0) / n / 10_000) : null;
 }
 
 /**

@@ -130,7 +130,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       };
       if (options.baseline !== null) {
         const diff = settingsDifference(options.baseline.settings, { geo: options.geo !== null, routes: options.routes });
-        if (diff !== null) fail('OPTION_INVALID', `--baseline ${raw.baseline ?? ''}: made with other settings than this run (${diff})`, 'give the --route patterns and geo options the baseline was built with');
+        if (diff !== null) fail('OPTION_INVALID', `--baseline ${raw.baseline ?? ''}: made with other settings than this run (${diff}); give the --route patterns and geo options it was built with`);
       }
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);

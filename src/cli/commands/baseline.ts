@@ -138,7 +138,7 @@ export function readBaseline(path: string): Baseline {
     fail('INPUT_UNREADABLE', `${path}: not a baseline (not JSON, nor gzipped JSON)`);
   }
   const checked = checkBaseline(parsed);
-  if (typeof checked === 'string') fail('INPUT_UNREADABLE', `${path}: not a usable baseline: ${checked}`, 'make one with `lbua baseline build`');
+  if (typeof checked === 'string') fail('INPUT_UNREADABLE', `${path}: not a usable baseline (${checked}); lbua baseline build makes one`);
   if (checked.days.length === 0) fail('INPUT_UNREADABLE', `${path}: the baseline holds no day`);
   return Baseline.fromJSON(checked);
 }
