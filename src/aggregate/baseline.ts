@@ -279,6 +279,13 @@ export class Baseline {
     }
   }
 
+  /** Drops the days of these indexes (days since the epoch). */
+  dropDays(indexes: Iterable<number>): void {
+    for (const i of [...indexes]) this.days.delete(i);
+    this.lastIndex = Number.NaN;
+    this.lastDay = null;
+  }
+
   /** Keeps the `n` latest days, drops the older ones. */
   keepDays(n: number): void {
     const indexes = [...this.days.keys()].sort((a, b) => b - a);

@@ -150,9 +150,9 @@ export function judgeHistory(today: Baseline, base: Baseline, o: HistoryOptions)
         judge({ type: 'endpoint', value: ep }, hours[h], (d) => d.endpoints.get(ep)?.[h], fullHour);
       }
     }
-    out.push(...newKeys(day, dayMs, others.map((b) => b.day), o));
+    for (const f of newKeys(day, dayMs, others.map((b) => b.day), o)) out.push(f);
   }
-  out.push(...spans(hits, o));
+  for (const f of spans(hits, o)) out.push(f);
   return out.sort((a, b) => a.startMs - b.startMs || (a.subject.value < b.subject.value ? -1 : a.subject.value > b.subject.value ? 1 : 0));
 }
 

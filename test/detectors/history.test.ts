@@ -103,6 +103,8 @@ describe('lbua baseline and analyze --baseline', () => {
     const rolling = join(dir, 'rolling.json');
     copyFileSync(nightly[0] ?? '', rolling);
     for (const w of days.slice(1)) expect(lbua(['baseline', 'update', rolling, w, '--keep-days', '2']).code).toBe(0);
+    // The last night again: its day is replaced, not counted twice.
+    expect(lbua(['baseline', 'update', rolling, days[2] ?? '', '--keep-days', '2']).code).toBe(0);
     const two = join(dir, 'two.json');
     expect(lbua(['baseline', 'merge', nightly[1] ?? '', nightly[2] ?? '', '-o', two]).code).toBe(0);
     expect(readFileSync(rolling, 'utf8')).toBe(readFileSync(two, 'utf8'));

@@ -2,7 +2,8 @@
  * `lbua baseline build|merge|update`: a learned baseline (`lbua.baseline/1`, aggregate/baseline.ts) from days or weeks
  * of logs, read through the same pipeline as `lbua profile` (inputs → parse → enrich → sessions), and judged against
  * by `lbua analyze --baseline`. Days are kept apart, so `merge` of baselines of single days, `update` with a new day
- * and `build` over all of them give the same bytes; `--keep-days N` (default 28) keeps the N latest days.
+ * and `build` over all of them give the same bytes; `--keep-days N` (default 28) keeps the N latest days. `update`
+ * replaces the days its new logs hold (a job run twice counts its day once); `merge` sums them (parts of one day).
  * Sessions are stitched within a day (the stitcher is flushed when the records reach a new UTC day), so a day's
  * sessions are the same whether the day was read alone or with its neighbours.
  */
@@ -73,6 +74,8 @@ export function registerBaseline(program: Command, setExit: (code: number) => vo
       const diff = settingsDifference(saved.settings, { geo: geo !== null, routes: b.routes });
       if (diff !== null) fail('OPTION_INVALID', `${file}: made with other settings than this run (${diff}): give the same --route patterns and geo options`);
       const learned = await learn(args, raw, saved.settings, geo, setExit);
+      // A day the new logs hold replaces the saved one: a nightly job run twice does not count its night twice.
+      saved.dropDays(learned.days.keys());
       saved.merge(learned);
       saved.keepDays(keepDays);
       await write(raw.out ?? file, saved);
