@@ -31,6 +31,7 @@ import type { ReportSections } from './core/report-types';
 import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
 import { ChangeAggregate, type ChangeWindow } from './aggregate/change';
 import { changeSection } from './profile/change';
+import type { Baseline } from './aggregate/baseline';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -68,6 +69,8 @@ export interface AnalyzeOptions extends PipelineOptions {
   readonly guardShare?: number;
   /** `--change-at` and `--change-window`: the `change` section and release-impact compare the windows around it. */
   readonly change?: ChangeWindow | null;
+  /** A learned baseline (`--baseline`): the history detector judges the run against it (main thread only). */
+  readonly baseline?: Baseline | null;
 }
 
 /**
@@ -165,7 +168,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
   const stitcher = full ? createStitcher({ timeoutMs, key: sessionKey, maxOpen: limits.openSessions, ...(order ? { order } : {}) }) : null;
   if (stitcher !== null) caps.watch(() => stitcher.capNote());
   const sessionStages = stages.filter((s) => s.observeSession !== undefined);
-  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps, change: options.change ?? null }) : null;
+  const detectors = full && options.detectors ? createDetectorStage(options.detectors, (options.geo ?? null) !== null, { limits, caps, change: options.change ?? null, baseline: options.baseline ?? null }) : null;
   const peak = new OpenPeak(timeoutMs);
   const closeSessions = (closed: readonly Session[]): void => {
     for (const sess of closed) {

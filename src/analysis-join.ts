@@ -68,7 +68,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
   const timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000;
   const sessionKey = options.sessionKey ?? 'ip+ua';
   const sel = options.detectors ?? null;
-  const ctx = { limits, caps, change: options.change ?? null };
+  const ctx = { limits, caps, change: options.change ?? null, baseline: options.baseline ?? null };
   // Every selected detector, in registry order: the aggregate ones merge the tasks' states, looping-session reads
   // the joined sessions, burst's slot is its merger's.
   const instances = full && sel ? createDetectorInstances(sel, geo !== null, ctx) : [];

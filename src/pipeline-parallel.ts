@@ -169,7 +169,7 @@ export async function runSharded(
     }));
   }
   const joinCore = createJoin(options, { tasks: tasks.length, firstMs: taskInputs.map((t) => t[0]?.firstMs ?? null), order });
-  const { geo, ...cloneable } = options;
+  const { geo, baseline: _baseline, ...cloneable } = options;
   const init: WorkerInit = { options: cloneable, geo: geo?.source ?? null, maxWarnings: diags.limit, paths };
   const results: (Omit<TaskResult, 'state'> | undefined)[] = [];
   const workers: Worker[] = [];

@@ -19,6 +19,7 @@ import { registerGeo } from './commands/geo';
 import { registerDetectors } from './commands/detectors';
 import { registerReport } from './commands/report';
 import { registerDiff } from './commands/diff';
+import { registerBaseline } from './commands/baseline';
 import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRecords(program, setExit);
   registerSessions(program, setExit);
   registerProfile(program, setExit);
+  registerBaseline(program, setExit);
   registerGeo(program, setExit);
   registerReport(program);
   registerDiff(program, setExit);

@@ -12,6 +12,7 @@ import clientMix from './client-mix';
 import surge from './surge';
 import campaign from './campaign';
 import releaseImpact from './release-impact';
+import history from './history';
 
 /** The registry, in the order findings are produced. */
 export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptions>>> = {
@@ -27,6 +28,7 @@ export const DETECTORS: Readonly<Record<string, DetectorDefinition<DetectorOptio
   'client-mix': clientMix,
   surge,
   'release-impact': releaseImpact,
+  history,
 };
 
 /** The detector with this id; undefined for anything else, including `__proto__`, `constructor` and other inherited names. */

@@ -21,6 +21,7 @@ import { guardFindings, type GuardFacts } from './guards/action-guards';
 import { foldProxyFindings } from './guards/proxy-fold';
 import { foldClientErrors } from './guards/client-errors';
 import { ORDINARY_METHODS } from '../core/http';
+import type { Baseline } from '../aggregate/baseline';
 
 /** Which detectors run and with which option overrides. */
 export interface DetectorSelection {
@@ -30,6 +31,8 @@ export interface DetectorSelection {
   /** "id.key" → value. */
   readonly overrides: Readonly<Record<string, number>>;
   readonly evidenceLimit: number;
+  /** A learned baseline is given (`--baseline`): the detectors that need one are selected too. */
+  readonly withBaseline?: boolean;
 }
 
 /** Validates a selection against the registry (LbuaError OPTION_INVALID on unknown ids/options). */
@@ -45,7 +48,8 @@ export function validateSelection(sel: DetectorSelection): void {
 
 /** Ids of the detectors a selection runs, in registry order. */
 export function selectedDetectors(sel: DetectorSelection): string[] {
-  return Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id));
+  return Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id) &&
+    (DETECTORS[id]?.needsBaseline !== true || sel.withBaseline === true));
 }
 
 /** The detectors stage: observe records and sessions, then produce report findings. */
@@ -66,6 +70,8 @@ export interface DetectorRun {
   readonly caps: CapLog;
   /** The change release-impact judges around (--change-at), if any. */
   readonly change?: ChangeWindow | null;
+  /** The learned baseline (`--baseline`), for the detectors that judge against one. */
+  readonly baseline?: Baseline | null;
 }
 
 /** The options detector `id` runs with under `sel`: its defaults, then the selection's overrides. */
@@ -83,7 +89,7 @@ export function createDetectorInstances(sel: DetectorSelection, geo: boolean, ru
   return selectedDetectors(sel).map((id) => {
     const def = getDetector(id);
     if (!def) throw new Error(`detector ${id} vanished`);
-    return { id, d: def.create(detectorOptions(sel, id), { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps, change: run.change ?? null }) };
+    return { id, d: def.create(detectorOptions(sel, id), { evidenceLimit: sel.evidenceLimit, geo, limits: run.limits, caps: run.caps, change: run.change ?? null, baseline: run.baseline ?? null }) };
   });
 }
 

@@ -13,6 +13,7 @@ import type { Limits } from '../core/limits';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import type { ChangeWindow } from '../aggregate/change';
+import type { Baseline } from '../aggregate/baseline';
 
 /** What an on-call engineer should do: critical/high = act now; medium = look today; low/info = context. */
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -68,6 +69,8 @@ export interface DetectorContext {
   readonly caps: CapLog;
   /** `--change-at` and `--change-window` (release-impact), absent or null without them. */
   readonly change?: ChangeWindow | null;
+  /** The learned baseline of `--baseline` (only the main thread's instances get it; detect/history.ts judges with it). */
+  readonly baseline?: Baseline | null;
 }
 
 /** Per-run instance. */
@@ -117,6 +120,8 @@ export interface DetectorDefinition<O extends DetectorOptions = DetectorOptions>
   readonly defaultOptions: O;
   /** One line per option. */
   readonly optionDocs: Readonly<Record<keyof O & string, string>>;
+  /** Runs only with a learned baseline (`--baseline`): not selected otherwise. */
+  readonly needsBaseline?: boolean;
   create(options: O, ctx: DetectorContext): Detector;
 }
 

@@ -8,6 +8,7 @@
 import { DETECTORS } from '../../src/detect/registry';
 import type { Detector, DetectorOptions } from '../../src/detect/types';
 import { evidenceOrder } from '../../src/aggregate/types';
+import { Baseline } from '../../src/aggregate/baseline';
 import { CapLog } from '../../src/core/capped';
 import { DEFAULT_LIMITS } from '../../src/core/limits';
 import type { EnrichedRecord } from '../../src/enrich/types';
@@ -21,10 +22,13 @@ const STREAMING = ['burst', 'looping-session'];
 const CHANGE_ONLY = ['release-impact'];
 const MERGEABLE = Object.keys(DETECTORS).filter((id) => !STREAMING.includes(id) && !CHANGE_ONLY.includes(id));
 
+/** history judges against a learned baseline: three earlier days holding every other request of the scenario. */
+let learned: Baseline | null = null;
+
 function create(id: string): Detector {
   const def = DETECTORS[id];
   if (def === undefined) throw new Error(id);
-  return def.create({ ...def.defaultOptions } as DetectorOptions, { evidenceLimit: 5, geo: true, limits: DEFAULT_LIMITS, caps: new CapLog() });
+  return def.create({ ...def.defaultOptions } as DetectorOptions, { evidenceLimit: 5, geo: true, limits: DEFAULT_LIMITS, caps: new CapLog(), baseline: learned });
 }
 
 function count(id: string, records: readonly EnrichedRecord[], sessions: readonly Session[]): Detector {
@@ -40,6 +44,12 @@ describe('detector state merges across shards', () => {
   let sessions: Session[] = [];
   beforeAll(async () => {
     ({ records, sessions } = await scenarioRecords(log.path, 'inc.log'));
+    learned = new Baseline({ geo: true, routes: [] });
+    for (let k = 1; k <= 3; k++) {
+      records.forEach((r, i) => {
+        if (i % 2 === 0) learned?.add(Object.create(r, { startMs: { value: r.startMs - k * 86_400_000 } }) as EnrichedRecord);
+      });
+    }
   }, 120_000);
 
   it('exposes the state of every detector but the streaming ones', () => {

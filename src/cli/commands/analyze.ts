@@ -21,6 +21,7 @@ import { DEFAULT_GUARD_SHARE } from '../../detect/guards/action-guards';
 import { limitsFromEnv } from '../../core/limits';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
 import { noRecordReason } from '../../empty-run';
+import { readBaseline, settingsDifference } from './baseline';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
@@ -44,6 +45,7 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   /** `--color <when>` (a string) or `--no-color` (false). */
   readonly color?: string | boolean;
   readonly evidence?: boolean;
+  readonly baseline?: string;
   readonly changeAt?: string;
   readonly changeWindow?: string;
 }
@@ -127,13 +129,15 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--evidence-limit <n>', 'evidence lines kept per finding (default 5)')
     .option('--change-at <time>', 'a change (a deploy) to compare before and after: ISO 8601, UTC unless a zone is given (adds the `change` section and release-impact findings)')
     .option('--change-window <duration>', 'with --change-at: the length of each window compared, before and after (default 1h; 90m, 2h)')
+    .option('--baseline <file>', 'judge the run against a learned baseline (lbua baseline build): the history detector')
     .option('--color <when>', 'colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never', 'auto')
     .option('--no-color', 'the same as --color never')
     .option('-q, --quiet', 'no progress or input diagnostics on stderr (they stay counted in the report); errors and the --fail-on line still print')
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
       const failOn = parseSeverityOption('fail-on', raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
-      const selection = detectorSelection(raw);
+      const plain = detectorSelection(raw);
+      const selection = plain !== null && raw.baseline !== undefined ? { ...plain, withBaseline: true } : plain;
       const targets = parseOutputTargets(raw.output, raw.json === true, raw.out ?? []);
       if (emit !== null && targets.length > 1) fail('OPTION_INVALID', '--emit-rules writes one file: give at most one -o');
       const color = parseColorOption(raw.color);
@@ -155,7 +159,12 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         limits: limitsFromEnv(),
         guardShare: parseGuardShare(raw.guardShare),
         change: changeOption(raw),
+        baseline: raw.baseline === undefined ? null : readBaseline(raw.baseline),
       };
+      if (options.baseline !== null) {
+        const diff = settingsDifference(options.baseline.settings, { geo: options.geo !== null, routes: options.routes });
+        if (diff !== null) fail('OPTION_INVALID', `--baseline ${raw.baseline ?? ''}: made with other settings than this run (${diff}); give the --route patterns and geo options it was built with`);
+      }
       if (selection) validateSelection(selection);
       const expanded = expandInputs(args);
       // Opened first (an unwritable -o fails before the run); a run that fails leaves the old files as they were.

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { isoTime } from '../../core/units';
 import { allIncidents } from '../../generate/incidents';
+import { driftIncidents } from '../../generate/drift';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { albLine } from '../../generate/alb-line';
@@ -36,7 +37,7 @@ export function registerGenerate(program: Command): void {
     .option('--start <time>', 'start of the period (default 2026-03-10T06:00:00Z)')
     .option('-o, --out <file>', 'output file (default stdout)')
     .option('--gzip', 'gzip the output (default when the file name ends in .gz)')
-    .option('--incident <id>', 'inject an incident (repeatable; "all" for every kind but release; see --incident list)', collect)
+    .option('--incident <id>', 'inject an incident (repeatable; "all" for every attack kind but release, "drift" for the baseline drifts; see --incident list)', collect)
     .option('--expected <file>', 'write what the detectors should find for the injected incidents (JSON)')
     // Issue 19 (proxy-fronted site): the same traffic, every request logged with one proxy's address as its client.
     .option('--via-proxy <address>', 'log every request with this address as its client (a site behind one proxy that logs no forwarded address)')
@@ -46,14 +47,17 @@ export function registerGenerate(program: Command): void {
       if (!(hours > 0 && hours <= 24 * 31)) fail('OPTION_INVALID', `--hours must be between 0 and 744, got ${JSON.stringify(raw.hours)}`);
       const seed = parsePositiveInt('seed', raw.seed, 1);
       const startMs = parseTimeOption('start', raw.start ?? '2026-03-10T06:00:00Z') ?? 0;
-      const known = allIncidents(startMs, hours, seed, requests);
+      const all = allIncidents(startMs, hours, seed, requests);
+      // Drift incidents (for baselines) are asked for by name or as "drift", never by "all".
+      const drift = driftIncidents(startMs, hours, seed, requests);
+      const known = [...all, ...drift];
       const wanted = raw.incident ?? [];
       if (wanted.includes('list')) {
-        await withOut(null, (out) => out.write(`${known.map((i) => `${i.id.padEnd(20)} ${i.description}`).join('\n')}\n`));
+        await withOut(null, (out) => out.write(`${all.map((i) => `${i.id.padEnd(20)} ${i.description}`).join('\n')}\n${drift.map((i) => `${i.id.padEnd(20)} (drift, not in "all") ${i.description}`).join('\n')}\n`));
         return;
       }
-      for (const w of wanted) if (w !== 'all' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
-      const incidents = known.filter((i) => (wanted.includes('all') && i.namedOnly !== true) || wanted.includes(i.id));
+      for (const w of wanted) if (w !== 'all' && w !== 'drift' && !known.some((i) => i.id === w)) fail('OPTION_INVALID', `unknown incident ${JSON.stringify(w)} (see --incident list)`);
+      const incidents = known.filter((i) => (wanted.includes('all') && all.includes(i) && i.namedOnly !== true) || (wanted.includes('drift') && drift.includes(i)) || wanted.includes(i.id));
       const via = raw.viaProxy ?? null;
       if (via !== null && parseIp(via) === null) fail('OPTION_INVALID', `--via-proxy must be an IP address, got ${JSON.stringify(via)}`);
       const file = raw.out ?? null;
