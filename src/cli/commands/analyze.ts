@@ -1,4 +1,4 @@
-/** `lbua analyze`: the traffic report as tables (terminal) or one JSON document. */
+/** `lbua analyze`: the traffic report as tables, JSON, HTML or a markdown digest, to stdout and/or files (several -o: one analysis). */
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/types';
 import { excerpt, stripControl } from '../../core/text';
