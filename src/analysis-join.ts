@@ -129,9 +129,10 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
     timeline.merge(Timeline.fromJSON(parseJsonText(f.timeline)));
     if (view && f.geo) view.merge(GeoView.fromJSON(parseJsonText(f.geo)), plan.order);
     if (change && f.change) change.merge(parseJsonText(f.change));
-    for (const { id, state } of f.detectors) {
+    for (const { id, state, packed } of f.detectors) {
       const d = instances.find((x) => x.id === id)?.d;
-      if (d?.state && state !== null) d.state.merge(parseJsonText(state), plan.order);
+      if (d?.state && packed !== undefined) d.state.merge(packed, plan.order);
+      else if (d?.state && state !== null) d.state.merge(parseJsonText(state), plan.order);
     }
     stitching.late += f.stitching.late;
   };

@@ -9,12 +9,14 @@
  *   profiles' session figures, looping-session) runs there, on the joined sessions;
  * - burst counts per-minute tables and hands each closed minute over (detect/sharded/burst.ts); its judge runs on
  *   the main thread over the minutes merged from every task, in minute order;
- * - nothing is judged here: at the end the task's state goes to the main thread as plain data (toJSON), which
+ * - nothing is judged here: at the end the task's state goes to the main thread as plain data (toJSON; the
+ *   per-client aggregates packed into a transferred buffer and a string table, core/packed.ts), which
  *   merges the tasks' states in input order (every part's merge is exact for consecutive parts of a run: the
  *   property tests in test/aggregate/ and test/profile/) and judges.
  */
 import type { LogRecord } from './core/types';
 import { CapLog } from './core/capped';
+import type { Packed } from './core/packed';
 import { DEFAULT_LIMITS } from './core/limits';
 import type { EvidenceOrder } from './aggregate/types';
 import type { ClosedMinute } from './aggregate/closed-minutes';
@@ -74,12 +76,20 @@ export interface TaskState {
     readonly geo: JsonText<GeoViewJson> | null;
     /** Before and after --change-at (null without it). */
     readonly change: JsonText<ChangeJson> | null;
-    /** The detectors' aggregates, by id, in registry order (burst and the session detectors are not here). */
-    readonly detectors: readonly { readonly id: string; readonly state: JsonText<unknown> | null }[];
+    /**
+     * The detectors' aggregates, by id, in registry order (burst and the session detectors are not here): packed
+     * (core/packed.ts) where the detector packs its state, else as JSON text.
+     */
+    readonly detectors: readonly { readonly id: string; readonly state: JsonText<unknown> | null; readonly packed?: Packed }[];
     readonly stitching: StitcherStats;
   } | null;
   /** CAP_REACHED messages of the task's capped structures (its traffic summary's are read from the merged one). */
   readonly caps: readonly string[];
+}
+
+/** The buffers of a task's packed parts: transferred to the main thread, not copied. */
+export function taskBuffers(s: TaskState): ArrayBuffer[] {
+  return (s.full?.detectors ?? []).flatMap((x) => (x.packed === undefined ? [] : [x.packed.data.buffer as ArrayBuffer]));
 }
 
 /** A task's record consumer. */
@@ -161,7 +171,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
           timeline: jsonText(timeline.toJSON()),
           geo: view ? jsonText(view.toJSON()) : null,
           change: change ? jsonText(change.toJSON()) : null,
-          detectors: instances.map(({ id, d }) => ({ id, state: d.state ? jsonText(d.state.toJSON()) : null })),
+          detectors: instances.map(({ id, d }) => (d.state?.pack ? { id, state: null, packed: d.state.pack() } : { id, state: d.state ? jsonText(d.state.toJSON()) : null })),
           stitching: { ...stitcher.stats },
         },
         caps: caps.notes(),

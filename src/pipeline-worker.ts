@@ -10,7 +10,7 @@ import type { Diagnostic, LogRecord } from './core/types';
 import { formatSet } from './formats/registry';
 import { runInputs, type DetectedFormats, type PipelineSink } from './pipeline';
 import type { FromWorker, TaskInput, ToWorker, WorkerInit } from './pipeline-parallel';
-import { createTaskCore } from './analysis-task';
+import { createTaskCore, taskBuffers } from './analysis-task';
 import type { AnalyzeOptions } from './analysis-core';
 import { evidenceOrder } from './aggregate/types';
 import { closedMinuteBuffers } from './aggregate/closed-minutes';
@@ -76,7 +76,7 @@ function start(): void {
     try {
       const summaries = await runInputs(inputs.map((i) => ({ path: i.path, stdin: false, ...(i.walked === true ? { walked: true } : {}) })), options, sink, detected, notLogs);
       const state = core.finish();
-      post({ t: 'done', task, result: { state, summaries, kept, dropped, notLogs } });
+      post({ t: 'done', task, result: { state, summaries, kept, dropped, notLogs } }, taskBuffers(state));
     } catch (e) {
       if (e instanceof Overlap) post({ t: 'overlap', task });
       else throw e;

@@ -16,10 +16,11 @@
 import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } from '../core/capped';
 import { hash32 } from '../core/hll';
+import { PackReader, PackWriter, type Packed } from '../core/packed';
 import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
 import type { ClientCell } from '../enrich/client';
-import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+import { inOrder, mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { refJSON, refOf } from './earliest';
 import { rekeyEntries } from '../core/rekey';
 
@@ -86,6 +87,16 @@ export interface ClientActivityJson {
   readonly kind: 'client-activity';
   readonly options: ClientActivityOptions;
   readonly clients: readonly ClientJson[];
+  readonly stats: CapStats;
+  readonly routesCapped: { readonly evicted: number; readonly maxCut: number };
+}
+
+/** A task's state as packed for the main thread (ClientActivity.pack). */
+export interface ClientActivityPacked extends Packed {
+  readonly kind: 'client-activity/packed';
+  readonly options: ClientActivityOptions;
+  /** Client addresses, in map order. */
+  readonly ips: readonly string[];
   readonly stats: CapStats;
   readonly routesCapped: { readonly evicted: number; readonly maxCut: number };
 }
@@ -176,9 +187,18 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   merge(other: ClientActivity, order: EvidenceOrder): void {
+    this.mergeFrom(other, order, false);
+  }
+
+  /** Merges a state read back from JSON (`fromJSON`), which nothing else holds: its clients are taken, not copied. */
+  mergeJSON(j: ClientActivityJson, order: EvidenceOrder): void {
+    this.mergeFrom(ClientActivity.fromJSON(j), order, true);
+  }
+
+  private mergeFrom(other: ClientActivity, order: EvidenceOrder, owned: boolean): void {
     for (const [ip, c] of other.clients) {
       const mine = this.clients.get(ip);
-      if (mine === undefined) this.clients.add(ip, this.clone(c));
+      if (mine === undefined) this.clients.add(ip, owned ? this.adopt(c) : this.clone(c));
       else this.mergeClient(mine, c, order);
     }
     // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
@@ -186,6 +206,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     this.routesCapped.evicted += other.routesCapped.evicted;
     this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, other.routesCapped.maxCut);
     // One pass meets clients in the order of their first requests: so does the merged map (the cap's tie order).
+    if (inOrder(this.clients.values(), (c) => c.ref0, order)) return;
     const all = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
     const stats = { ...this.clients.stats };
     this.clients = this.newClients();
@@ -202,6 +223,20 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       Object.assign(out.routes.stats, c.routes.stats);
     }
     return out;
+  }
+
+  /** A client of a state nothing else holds, as this state's (its route map under this state's cap). */
+  private adopt(c: ActiveClient): ActiveClient {
+    flushMinute(c);
+    c.lastRoute = null;
+    c.lastIds = null;
+    if (c.routes !== null) {
+      const routes = new CappedMap<RouteIds>(this.routeCap);
+      for (const [route, ri] of c.routes) routes.add(route, ri);
+      Object.assign(routes.stats, c.routes.stats);
+      c.routes = routes;
+    }
+    return c;
   }
 
   private mergeClient(into: ActiveClient, from: ActiveClient, order: EvidenceOrder): void {
@@ -239,18 +274,21 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         mine.last = late.last;
         mine.lastRef = late.lastRef;
         // The first MAX_IDS distinct identifiers in input order: the earlier shard's, then the later one's.
-        const ids = new Set(early.ids);
+        // (In place when the earlier is this side's: the same set, without a copy.)
+        const ids = early === mine ? mine.ids : new Set(early.ids);
         for (const id of late.ids) if (ids.size < MAX_IDS) ids.add(id);
         mine.ids = ids;
       }
       addCapStats(into.routes.stats, { ...from.routes.stats, inserted: 0 });
       if (steps.length > 0) evidence = mergeEvidence(evidence, steps.sort(order), k, order);
       // One pass meets routes in the order of their first identifiers (the route cap's tie order).
-      const routes = [...into.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
-      const stats = { ...into.routes.stats };
-      into.routes = new CappedMap<RouteIds>(this.routeCap);
-      for (const [route, ri] of routes) into.routes.add(route, ri);
-      Object.assign(into.routes.stats, stats);
+      if (!inOrder(into.routes.values(), (ri) => ri.firstRef, order)) {
+        const routes = [...into.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+        const stats = { ...into.routes.stats };
+        into.routes = new CappedMap<RouteIds>(this.routeCap);
+        for (const [route, ri] of routes) into.routes.add(route, ri);
+        Object.assign(into.routes.stats, stats);
+      }
     }
     into.evidence = evidence;
   }
@@ -298,6 +336,103 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       stats: { ...this.clients.stats },
       routesCapped: { ...this.routesCapped },
     };
+  }
+
+  /**
+   * The state for the hand-over from a task to the main thread (core/packed.ts): per client, in map order, its
+   * address and numbers — agent, ref0, t0, requests, statics, first, last, the agent hashes (sorted), the minutes
+   * (sorted), the routes (route, first identifier and record, last and record, sequential steps, identifiers) and
+   * the evidence, each list after its length. `unpack` of it equals `fromJSON` of `toJSON()`.
+   */
+  pack(): ClientActivityPacked {
+    const w = new PackWriter();
+    const ips: string[] = [];
+    const ref = (r: SourceRef): void => {
+      w.str(r.file);
+      w.num(r.line);
+    };
+    for (const [ip, c] of this.clients) {
+      ips.push(ip);
+      w.str(c.agent);
+      ref(c.ref0);
+      w.num(c.t0);
+      w.num(c.requests);
+      w.num(c.statics);
+      w.num(c.first);
+      w.num(c.last);
+      const agents = [...c.agents].sort((a, b) => a - b);
+      w.num(agents.length);
+      for (const a of agents) w.num(a);
+      const minutes = [...minuteEntries(c)].sort((a, b) => a[0] - b[0]);
+      w.num(minutes.length);
+      for (const [m, n] of minutes) {
+        w.num(m);
+        w.num(n);
+      }
+      w.num(c.routes === null ? 0 : c.routes.size);
+      if (c.routes !== null) {
+        for (const [route, ri] of c.routes) {
+          w.str(route);
+          w.num(ri.firstId);
+          ref(ri.firstRef);
+          w.num(ri.last);
+          ref(ri.lastRef);
+          w.num(ri.sequential);
+          w.num(ri.ids.size);
+          for (const id of ri.ids) w.num(id);
+        }
+      }
+      w.num(c.evidence.length);
+      for (const r of c.evidence) ref(r);
+    }
+    return { kind: 'client-activity/packed', options: this.options, ips, ...w.done(), stats: { ...this.clients.stats }, routesCapped: { ...this.routesCapped } };
+  }
+
+  /** The state `pack` wrote. */
+  static unpack(p: ClientActivityPacked): ClientActivity {
+    const out = new ClientActivity(p.options);
+    const r = new PackReader(p);
+    const ref = (): SourceRef => ({ file: r.text(), line: r.num() });
+    for (const ip of p.ips) {
+      const agent = r.str();
+      const c = newClient(agent, ref(), r.num());
+      c.requests = r.num();
+      c.statics = r.num();
+      c.first = r.num();
+      c.last = r.num();
+      const agents = new Set<number>();
+      for (let k = r.num(); k > 0; k--) agents.add(r.num());
+      c.agents = agents;
+      for (let k = r.num(); k > 0; k--) {
+        const m = r.num();
+        c.perMinute.set(m, r.num());
+      }
+      const routes = r.num();
+      if (routes > 0) {
+        c.routes = new CappedMap<RouteIds>(out.routeCap);
+        for (let k = routes; k > 0; k--) {
+          const route = r.text();
+          const firstId = r.num();
+          const firstRef = ref();
+          const last = r.num();
+          const lastRef = ref();
+          const sequential = r.num();
+          const ids = new Set<number>();
+          for (let q = r.num(); q > 0; q--) ids.add(r.num());
+          c.routes.add(route, { firstId, firstRef, last, lastRef, sequential, ids });
+        }
+      }
+      for (let k = r.num(); k > 0; k--) c.evidence.push(ref());
+      out.clients.add(ip, c);
+    }
+    Object.assign(out.clients.stats, noCapStats(), p.stats);
+    Object.assign(out.routesCapped, p.routesCapped);
+    return out;
+  }
+
+  /** Merges a state `pack` wrote (a task's), taking its clients. */
+  mergePacked(p: ClientActivityPacked, order: EvidenceOrder): void {
+    this.mergeFrom(ClientActivity.unpack(p), order, true);
   }
 
   static fromJSON(j: ClientActivityJson): ClientActivity {

@@ -22,12 +22,13 @@
 import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapStats } from '../core/capped';
 import { detach } from '../core/text';
+import { PackReader, PackWriter, type Packed } from '../core/packed';
 import { scannerName } from '../enrich/user-agent';
 import type { EnrichedRecord } from '../enrich/types';
 import type { ClientCell } from '../enrich/client';
 import { FLAGS, IS_ATTACK, IS_PROBE, IS_SECRET, KIND_COUNT, classKinds, probeKinds } from '../enrich/path-class';
 import { NON_HTTP_PROTOCOLS } from '../formats/shared/request';
-import { mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
+import { inOrder, mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
 import { FirstSeenCounts, FirstSeenHashes, earlier, mergeEarliest, refJSON, refOf, type Seen } from './earliest';
 import { failedOnRequest } from '../core/http';
 
@@ -137,6 +138,15 @@ export interface ClientProbesJson {
   readonly probedSizes: readonly (readonly [number, number, string, number])[];
   readonly probedPaths: readonly number[];
   readonly homeSizes: readonly (readonly [number, number, string, number])[];
+}
+
+/** A task's state as packed for the main thread (ClientProbes.pack): its clients packed, the rest as JSON. */
+export interface ClientProbesPacked extends Packed {
+  readonly kind: 'client-probes/packed';
+  /** Client addresses, in map order. */
+  readonly ips: readonly string[];
+  /** Everything but the clients (toJSON's form, `clients` empty). */
+  readonly rest: ClientProbesJson;
 }
 
 export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
@@ -257,10 +267,19 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
   }
 
   merge(other: ClientProbes, order: EvidenceOrder): void {
+    this.mergeFrom(other, order, false);
+  }
+
+  /** Merges a state read back from JSON (`fromJSON`), which nothing else holds: its clients are taken, not copied. */
+  mergeJSON(j: ClientProbesJson, order: EvidenceOrder): void {
+    this.mergeFrom(ClientProbes.fromJSON(j), order, true);
+  }
+
+  private mergeFrom(other: ClientProbes, order: EvidenceOrder, owned: boolean): void {
     const k = this.options.evidenceLimit;
     for (const [ip, c] of other.clients) {
       const mine = this.clients.get(ip);
-      if (mine === undefined) this.clients.add(ip, cloneClient(c));
+      if (mine === undefined) this.clients.add(ip, owned ? c : cloneClient(c));
       else mergeClient(mine, c, k, order);
     }
     // Keys new to this side were counted as inserted by add(); the other side's evictions add up.
@@ -271,16 +290,18 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
     this.evicted.first = Math.min(this.evicted.first, ev.first);
     this.evicted.last = Math.max(this.evicted.last, ev.last);
     // One pass meets clients in the order of their first requests: so does the merged map (the cap's tie order).
-    const clients = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
-    const stats = { ...this.clients.stats };
-    this.clients = this.newClients();
-    for (const [ip, c] of clients) this.clients.add(ip, c);
-    Object.assign(this.clients.stats, stats);
+    if (!inOrder(this.clients.values(), (c) => c.ref0, order)) {
+      const clients = [...this.clients].sort((a, b) => order(a[1].ref0, b[1].ref0));
+      const stats = { ...this.clients.stats };
+      this.clients = this.newClients();
+      for (const [ip, c] of clients) this.clients.add(ip, c);
+      Object.assign(this.clients.stats, stats);
+    }
 
     const exposures = new Map(this.exposures);
     for (const [key, e] of other.exposures) {
       const mine = exposures.get(key);
-      if (mine === undefined) exposures.set(key, cloneExposure(e));
+      if (mine === undefined) exposures.set(key, owned ? e : cloneExposure(e));
       else mergeExposure(mine, e, k, order);
     }
     this.exposures = new Map([...exposures].sort((a, b) => order(a[1].ref0, b[1].ref0)).slice(0, MAX_EXPOSURES));
@@ -291,13 +312,25 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
 
   toJSON(): ClientProbesJson {
     const refs = (l: readonly SourceRef[]): Ref[] => l.map(refJSON);
+    // The clients after the options, as they always were written.
+    const { kind, options, ...rest } = this.toJSONWithout();
     return {
-      kind: 'client-probes',
-      options: this.options,
+      kind,
+      options,
       clients: [...this.clients].map(([ip, c]): ClientJson => [
         ip, c.requests, c.notFound, c.sensitive, c.attacks, c.paths.values(), c.pathsOverflow, c.first, c.last, c.agent,
         refJSON(c.ref0), refs(c.evidence), c.samples.map(([s, r]) => [s, r.file, r.line]), c.more === null ? null : detailJSON(c.more),
       ]),
+      ...rest,
+    };
+  }
+
+  /** toJSON's form without the clients. */
+  private toJSONWithout(): Omit<ClientProbesJson, 'clients'> {
+    const refs = (l: readonly SourceRef[]): Ref[] => l.map(refJSON);
+    return {
+      kind: 'client-probes',
+      options: this.options,
       stats: { ...this.clients.stats },
       evicted: {
         addresses: this.evicted.addresses, requests: this.evicted.requests,
@@ -310,6 +343,128 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       probedPaths: [...this.probedPaths].sort((a, b) => a - b),
       homeSizes: this.homeSizes.toJSON(),
     };
+  }
+
+  /**
+   * The state for the hand-over from a task to the main thread (core/packed.ts): per client, in map order, its
+   * address and numbers — requests, 4xx, sensitive, attacks, paths, overflow, first, last, agent, ref0, evidence,
+   * samples, and its ProbeDetail or 0 — each list after its length; the rest as in toJSON. `unpack` of it equals
+   * `fromJSON` of `toJSON()`.
+   */
+  pack(): ClientProbesPacked {
+    const w = new PackWriter();
+    const ips: string[] = [];
+    const ref = (r: SourceRef | null): void => {
+      w.str(r === null ? null : r.file);
+      w.num(r === null ? 0 : r.line);
+    };
+    const nums = (xs: readonly number[]): void => {
+      w.num(xs.length);
+      for (const x of xs) w.num(x);
+    };
+    for (const [ip, c] of this.clients) {
+      ips.push(ip);
+      w.num(c.requests);
+      w.num(c.notFound);
+      w.num(c.sensitive);
+      w.num(c.attacks);
+      nums(c.paths.values());
+      w.num(c.pathsOverflow ? 1 : 0);
+      w.num(c.first);
+      w.num(c.last);
+      w.str(c.agent);
+      ref(c.ref0);
+      w.num(c.evidence.length);
+      for (const r of c.evidence) ref(r);
+      w.num(c.samples.length);
+      for (const [text, r] of c.samples) {
+        w.str(text);
+        ref(r);
+      }
+      const d = c.more;
+      w.num(d === null ? 0 : 1);
+      if (d === null) continue;
+      nums(d.kinds);
+      w.num(d.kindRefs.length);
+      for (const r of d.kindRefs) ref(r);
+      w.num(d.hits);
+      const sizes = [...d.hitSizes].sort((a, b) => a[0] - b[0]);
+      w.num(sizes.length);
+      for (const [b, n] of sizes) {
+        w.num(b);
+        w.num(n);
+      }
+      w.num(d.serverErrors);
+      nums(d.nonHttp);
+      w.num(d.nonHttpRefs.length);
+      for (const r of d.nonHttpRefs) ref(r);
+      w.str(d.scanner === null ? null : d.scanner[0]);
+      if (d.scanner !== null) ref(d.scanner[1]);
+    }
+    return { kind: 'client-probes/packed', ips, ...w.done(), rest: { ...this.toJSONWithout(), clients: [] } };
+  }
+
+  /** The state `pack` wrote. */
+  static unpack(p: ClientProbesPacked): ClientProbes {
+    const out = ClientProbes.fromJSON(p.rest);
+    const r = new PackReader(p);
+    const ref = (): SourceRef => ({ file: r.text(), line: r.num() });
+    const refOrNull = (): SourceRef | null => {
+      const file = r.str();
+      const line = r.num();
+      return file === null ? null : { file, line };
+    };
+    const nums = (): number[] => {
+      const xs: number[] = [];
+      for (let k = r.num(); k > 0; k--) xs.push(r.num());
+      return xs;
+    };
+    for (const ip of p.ips) {
+      const requests = r.num();
+      const notFound = r.num();
+      const sensitive = r.num();
+      const attacks = r.num();
+      const paths = FirstSeenHashes.of(nums());
+      const pathsOverflow = r.num() === 1;
+      const first = r.num();
+      const last = r.num();
+      const agent = r.str();
+      const ref0 = ref();
+      const evidence: SourceRef[] = [];
+      for (let k = r.num(); k > 0; k--) evidence.push(ref());
+      const samples: Seen<string>[] = [];
+      for (let k = r.num(); k > 0; k--) {
+        const text = r.text();
+        samples.push([text, ref()]);
+      }
+      let more: ProbeDetail | null = null;
+      if (r.num() === 1) {
+        const kinds = nums();
+        const kindRefs: (SourceRef | null)[] = [];
+        for (let k = r.num(); k > 0; k--) kindRefs.push(refOrNull());
+        const hits = r.num();
+        const hitSizes = new Map<number, number>();
+        for (let k = r.num(); k > 0; k--) {
+          const b = r.num();
+          hitSizes.set(b, r.num());
+        }
+        const serverErrors = r.num();
+        const nonHttp = nums();
+        const nonHttpRefs: (SourceRef | null)[] = [];
+        for (let k = r.num(); k > 0; k--) nonHttpRefs.push(refOrNull());
+        const name = r.str();
+        const scanner: Seen<string> | null = name === null ? null : [name, ref()];
+        more = { kinds, kindRefs, hits, hitSizes, serverErrors, nonHttp, nonHttpRefs, scanner };
+      }
+      out.clients.add(ip, { requests, notFound, sensitive, attacks, paths, pathsOverflow, first, last, agent, ref0, evidence, samples, more, owner: null, cachedOn: null });
+    }
+    Object.assign(out.clients.stats, noCapStats(), p.rest.stats);
+    return out;
+  }
+
+  /** Merges a state `pack` wrote (a task's), taking its clients. */
+  mergePacked(p: ClientProbesPacked, order: EvidenceOrder): void {
+    this.mergeFrom(ClientProbes.unpack(p), order, true);
   }
 
   static fromJSON(j: ClientProbesJson): ClientProbes {
@@ -393,7 +548,8 @@ function mergeClient(into: ProbingClient, from: ProbingClient, k: number, order:
   into.attacks += from.attacks;
   // The first MAX_PATHS distinct paths in input order: the earlier side's, then the later one's.
   const [early, late] = order(from.ref0, into.ref0) < 0 ? [from, into] : [into, from];
-  const paths = early.paths.clone();
+  // (In place when the earlier is this side's: the same list, without a copy.)
+  const paths = early === into ? into.paths : early.paths.clone();
   for (const p of late.paths.values()) {
     if (paths.size < MAX_PATHS) paths.add(p);
     else if (!paths.has(p)) into.pathsOverflow = true;

@@ -19,7 +19,23 @@ export function evidenceOrder(paths: readonly string[]): EvidenceOrder {
   paths.forEach((p, i) => {
     if (!rank.has(p)) rank.set(p, i);
   });
-  return (a, b) => (rank.get(a.file) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.file) ?? Number.MAX_SAFE_INTEGER) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line;
+  // References of one input (most comparisons: a merge's sorts and evidence) compare by line alone.
+  return (a, b) => (a.file === b.file ? a.line - b.line : (rank.get(a.file) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.file) ?? Number.MAX_SAFE_INTEGER) || (a.file < b.file ? -1 : 1) || a.line - b.line);
+}
+
+/**
+ * True when `values` come in `order` of their references (non-decreasing): a stable sort would leave them as they
+ * are. A merge of parts in input order mostly finds its entries so (the later part's new keys come after the earlier
+ * part's), and skips the sort and the rebuild of its map: n comparisons instead of n log n.
+ */
+export function inOrder<V>(values: Iterable<V>, ref: (v: V) => SourceRef, order: EvidenceOrder): boolean {
+  let prev: SourceRef | null = null;
+  for (const v of values) {
+    const r = ref(v);
+    if (prev !== null && order(prev, r) > 0) return false;
+    prev = r;
+  }
+  return true;
 }
 
 /** The k earliest references of two lists that each hold their own k earliest (in `order`). */

@@ -7,10 +7,10 @@
  * 2,000 distinct identifiers. Counting is the ClientActivity aggregate (aggregate/client-activity.ts); this file is
  * its pure judge (judgeApiAbuse).
  */
-import { aggregateState, defineDetector, type Finding, type Severity } from './types';
+import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
-import { ClientActivity, minuteCounts, minutesWithin, type ActiveClient } from '../aggregate/client-activity';
+import { ClientActivity, minuteCounts, minutesWithin, type ActiveClient, type ClientActivityJson, type ClientActivityPacked } from '../aggregate/client-activity';
 import { median } from './stats/robust';
 
 export interface ApiAbuseOptions {
@@ -51,7 +51,16 @@ export default defineDetector({
       return m === null ? `api-abuse: per-client routes capped; ${r}` : r === null ? m : `${m}; ${r}`;
     });
     return {
-      state: aggregateState(state, ClientActivity.fromJSON),
+      // A task's state read back from JSON is merged without copying its clients.
+      state: {
+        toJSON: () => state.toJSON(),
+        pack: () => state.pack(),
+        merge: (json, order) => {
+          const j = json as ClientActivityJson | ClientActivityPacked;
+          if (j.kind === 'client-activity/packed') state.mergePacked(j, order);
+          else state.mergeJSON(j, order);
+        },
+      },
       observe: (r) => state.add(r),
       rekey: (map, order) => state.rekey(map, order),
       finish: () => judgeApiAbuse(state, o, ctx.evidenceLimit),

@@ -20,11 +20,11 @@
  */
 import { appendAll } from '../core/arrays';
 import type { SourceRef } from '../core/types';
-import { aggregateState, defineDetector, type Finding, type Severity } from './types';
+import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
-import { ClientProbes, type EvictedProbers, type Exposure, type ProbingClient } from '../aggregate/client-probes';
+import { ClientProbes, type ClientProbesJson, type ClientProbesPacked, type EvictedProbers, type Exposure, type ProbingClient } from '../aggregate/client-probes';
 import { PROBE_KINDS } from '../enrich/path-class';
 import { NON_HTTP_PROTOCOLS } from '../formats/shared/request';
 
@@ -68,7 +68,16 @@ export default defineDetector({
     ctx.caps.watch(() => capMessage('scanner: per-client counters', `${count(ctx.limits.scannerClients)} clients`, state.clients.stats, 'requests (a probe weighing 100)',
       `a client is judged on all its requests only if it weighs more than ${count(state.clients.stats.maxError)}; ${count(state.evicted.addresses)} evicted clients had probed (${count(state.evicted.requests)} sensitive requests), counted in the background-probes finding`));
     return {
-      state: aggregateState(state, ClientProbes.fromJSON),
+      // A task's state read back from JSON is merged without copying its clients.
+      state: {
+        toJSON: () => state.toJSON(),
+        pack: () => state.pack(),
+        merge: (json, order) => {
+          const j = json as ClientProbesJson | ClientProbesPacked;
+          if (j.kind === 'client-probes/packed') state.mergePacked(j, order);
+          else state.mergeJSON(j, order);
+        },
+      },
       observe: (r) => state.add(r),
       finish: () => judgeScanner(state, o, ctx.evidenceLimit),
     };

@@ -2,7 +2,8 @@
  * Detector plugins: data plus a factory, ESLint-rule shaped. `create(options, ctx)` returns the per-run instance
  * whose state lives in its closure; `finish()` returns findings. Everything is in event time.
  * A detector that counts into an aggregate exposes it as `state`, so a run sharded by data can merge: workers each
- * count their inputs and post `state.toJSON()` (plain JSON, also fine as a structured clone); the main thread
+ * count their inputs and post `state.toJSON()` (plain JSON, also fine as a structured clone), or `state.pack()`
+ * where the detector packs its state (core/packed.ts); the main thread
  * creates the detector with the run's options, `state.merge`s the posted states in input order, and calls
  * `finish()`, which judges the merged aggregate exactly as it judges one counted in one pass (below the caps).
  */
@@ -10,6 +11,7 @@ import type { EpochMs, SourceRef } from '../core/types';
 import type { EvidenceOrder, Mergeable } from '../aggregate/types';
 import type { CapLog } from '../core/capped';
 import type { Limits } from '../core/limits';
+import type { Packed } from '../core/packed';
 import type { EnrichedRecord } from '../enrich/types';
 import type { Session } from '../sessions/types';
 import type { ChangeWindow } from '../aggregate/change';
@@ -94,6 +96,11 @@ export interface Detector {
  */
 export interface DetectorState {
   toJSON(): unknown;
+  /**
+   * The state as a task of a sharded run hands it to the main thread, when that is cheaper than toJSON's (core/packed.ts:
+   * one transferable buffer of numbers and a string table); `merge` takes it as it takes toJSON's.
+   */
+  pack?(): Packed;
   merge(json: unknown, order: EvidenceOrder): void;
 }
 

@@ -108,6 +108,21 @@ describe('ClientActivity (the api-abuse state)', () => {
     expect(judge(back)).toEqual(judge(s));
   });
 
+  it('hands a task\'s state over packed: unpacked it is the state, and merged it merges as the state', () => {
+    const s = count(all.slice(0, 5000));
+    // What postMessage does to it (the data buffer is transferred in a run).
+    const packed = structuredClone(s.pack());
+    expect(packed.strings.length).toBeLessThan(20);
+    expect(ClientActivity.unpack(packed).toJSON()).toEqual(s.toJSON());
+    const plain = count(all.slice(0, 5000));
+    plain.merge(count(all.slice(5000)), order);
+    const viaPack = count(all.slice(0, 5000));
+    viaPack.mergePacked(structuredClone(count(all.slice(5000)).pack()), order);
+    expect(viaPack.toJSON()).toEqual(plain.toJSON());
+    expect(judge(viaPack)).toEqual(judge(plain));
+    expect(judge(viaPack)).toEqual(judge(count(all)));
+  });
+
   it('at the caps keeps the busiest clients and counts what it dropped', () => {
     const small = { clients: 4, routesPerClient: 64, evidenceLimit: 3 };
     const s = count(all.slice(0, 6000), small);

@@ -99,6 +99,20 @@ describe('ClientProbes (the scanner state)', () => {
     expect(judge(back)).toEqual(judge(s));
   });
 
+  it('hands a task\'s state over packed: unpacked it is the state, and merged it merges as the state', () => {
+    const s = count(all);
+    expect([...s.clients.values()].some((c) => c.more !== null && c.more.kindRefs.some((r) => r !== null))).toBe(true);
+    // What postMessage does to it (the data buffer is transferred in a run).
+    expect(ClientProbes.unpack(structuredClone(s.pack())).toJSON()).toEqual(s.toJSON());
+    const plain = count(all.slice(0, 1500));
+    plain.merge(count(all.slice(1500)), order);
+    const viaPack = count(all.slice(0, 1500));
+    viaPack.mergePacked(structuredClone(count(all.slice(1500)).pack()), order);
+    expect(viaPack.toJSON()).toEqual(plain.toJSON());
+    expect(judge(viaPack)).toEqual(judge(plain));
+    expect(judge(viaPack)).toEqual(judge(s));
+  });
+
   it('at the client cap keeps the probers, counts the evicted ones and merges their counts', () => {
     const small = { cap: 20, evidenceLimit: 3 };
     const s = count(all.slice(0, 1500), small);
