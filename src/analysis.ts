@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Diagnostic } from './core/types';
 import { isoTime } from './core/units';
+import { dateOf, type Baseline } from './aggregate/baseline';
 import { capDiagnostic, DiagnosticLog } from './diagnostics';
 import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
@@ -173,6 +174,8 @@ async function buildReport(
       // The declared formats, so that the saved report is rendered later with them (formats/layout/specs.ts).
       ...(options.layouts !== undefined && options.layouts.length > 0 ? { layouts: layoutsOption(options.layouts) } : {}),
       // --change-at: the change the `change` section and release-impact compare around (absent without it).
+      // --baseline: the learned days the history detector judged against (absent without it).
+      ...(options.baseline ? baselineOption(options.baseline) : {}),
       ...(options.change ? { change_at: isoTime(options.change.atMs), change_window_minutes: options.change.windowMs / 60_000 } : {}),
     },
     inputs: byGiven.map(inputJson),
@@ -291,4 +294,12 @@ function wantedJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number
     }
   }
   return bytes >= 8 * 1024 * 1024 ? Math.min(cores - 1, 4) : 1;
+}
+
+/** The report options that say which learned days a `--baseline` run was judged against. */
+function baselineOption(b: Baseline): { baseline: string | null; baseline_days: number } {
+  const days = [...b.days.keys()].sort((x, y) => x - y);
+  const first = days[0];
+  const last = days[days.length - 1];
+  return { baseline: first === undefined || last === undefined ? null : `${dateOf(first * 86_400_000)}..${dateOf(last * 86_400_000)}`, baseline_days: days.length };
 }
