@@ -1,9 +1,10 @@
 /**
  * Renders a `lbua.diff/1` document (report/diff.ts) as terminal tables, one JSON document or GitHub-flavoured
  * markdown. Log text (endpoints, agents, subjects, titles) is hostile: control characters are stripped for the
- * terminal; markdown escapes every character that could make a link, an image, HTML, emphasis or a table cell.
+ * terminal; markdown shows log values as code spans and escapes titles (report/markdown-text.ts), so none makes a link, an image, HTML, emphasis or a table cell.
  */
 import { oneLine, terminalSafeJson } from '../core/text';
+import { mdCode, mdText } from './markdown-text';
 import type { Delta, EndpointDiff, FindingBrief, KeyDiff, Presence, ReportDiff, TableDiff } from './diff';
 import { heading, makeStyle, percent, safe, textTable } from './style';
 
@@ -97,41 +98,41 @@ export function renderDiffTable(diff: ReportDiff, color: boolean, columns = 120)
   return `${out.join('\n')}\n`;
 }
 
-/** Escapes text for a markdown table cell or paragraph: CommonMark backslash escapes, one line. */
-export function mdEscape(s: string): string {
-  return oneLine(s).replace(/[\\`*_{}[\]()<>#+!|~&"'=-]/g, (c) => `\\${c}`);
-}
-
 function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** GitHub-flavoured markdown (a PR comment, an issue, a wiki page). */
+/** lbua's own cell text (numbers, units, notes): nothing to escape but a pipe, which none holds; one line. */
+function ours(s: string): string {
+  return oneLine(s).replace(/\|/g, '\\|');
+}
+
+/** GitHub-flavoured markdown (a PR comment, an issue, a wiki page): log values as code spans, titles as escaped text. */
 export function renderDiffMarkdown(diff: ReportDiff): string {
   const out: string[] = [];
-  out.push(`## lbua diff: ${mdEscape(diff.old.path)} → ${mdEscape(diff.new.path)}`);
-  out.push(`Old: ${mdEscape(period(diff.old))}  \nNew: ${mdEscape(period(diff.new))}`);
+  out.push(`## lbua diff: ${mdCode(diff.old.path, 200)} → ${mdCode(diff.new.path, 200)}`);
+  out.push(`Old: ${mdText(period(diff.old))}  \nNew: ${mdText(period(diff.new))}`);
   if (diff.unchanged) out.push('**Nothing changed.**');
   out.push('### Traffic');
-  out.push(mdTable(['', 'old', 'new', 'change'], TRAFFIC.map(([k, label, unit]) => [label, num(diff.traffic[k].old, unit), num(diff.traffic[k].new, unit), change(diff.traffic[k], unit)].map(mdEscape))));
+  out.push(mdTable(['', 'old', 'new', 'change'], TRAFFIC.map(([k, label, unit]) => [label, num(diff.traffic[k].old, unit), num(diff.traffic[k].new, unit), change(diff.traffic[k], unit)].map(ours))));
   const eps = shownEndpoints(diff);
   if (eps.length > 0) {
     out.push('### Endpoints');
     out.push('Error rate counts 4xx and 5xx answers.');
-    out.push(mdTable(['endpoint', 'requests', 'error rate', 'change', 'p95', 'change', 'note'], eps.map((x) => [x.endpoint, counts(x.requests), num(x.error_rate.new, 'rate'), change(x.error_rate, 'rate'), num(x.p95_ms.new, 'ms'), change(x.p95_ms, 'ms'), presenceText(x.presence, diff)].map(mdEscape))));
+    out.push(mdTable(['endpoint', 'requests', 'error rate', 'change', 'p95', 'change', 'note'], eps.map((x) => [mdCode(x.endpoint, 120, true), ...[counts(x.requests), num(x.error_rate.new, 'rate'), change(x.error_rate, 'rate'), num(x.p95_ms.new, 'ms'), change(x.p95_ms, 'ms'), presenceText(x.presence, diff)].map(ours)])));
   }
   for (const tab of diff.tables) {
     const rows = changedRows(tab);
     if (rows.length === 0) continue;
-    out.push(`### ${mdEscape(tab.name)}: new and gone`);
-    out.push(mdTable(['key', 'old', 'new', 'note'], rows.map((r) => [r.key, num(r.requests.old, ''), num(r.requests.new, ''), presenceText(r.presence, diff)].map(mdEscape))));
+    out.push(`### ${mdText(tab.name)}: new and gone`);
+    out.push(mdTable(['key', 'old', 'new', 'note'], rows.map((r) => [mdCode(r.key, 120, true), ...[num(r.requests.old, ''), num(r.requests.new, ''), presenceText(r.presence, diff)].map(ours)])));
   }
   out.push('### Findings');
   const f = diff.findings;
   out.push(`Matched by detector and subject: ${f.new.length} new, ${f.gone.length} gone, ${f.still.length} still there.`);
   const list = (label: string, xs: readonly FindingBrief[]): void => {
-    for (const x of xs) out.push(`- **${label}** ${mdEscape(findingLine(x))}`);
+    for (const x of xs) out.push(`- **${label}** ${mdText(findingLine(x), 400)}`);
   };
   list('new', f.new);
   list('gone', f.gone);
