@@ -26,6 +26,7 @@ import type { Session } from '../sessions/types';
 export const BASELINE_SCHEMA = 'lbua.baseline/1';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const MINUTES_PER_DAY = 1440;
 
 /** Per-day caps on keyed maps (README "Baselines"). */
 export const BASELINE_CAPS = { endpoints: 2000, asns: 1000, countries: 300, families: 200, tls: 50 } as const;
@@ -64,6 +65,8 @@ export class BaselineDay {
   firstMs = Number.POSITIVE_INFINITY;
   lastMs = Number.NEGATIVE_INFINITY;
   readonly hours: Stat[] = Array.from({ length: 24 }, stat);
+  /** Requests per minute of the day (1,440): the seasonal level surge reads (seasonalMinutes). */
+  readonly minutes = new Uint32Array(MINUTES_PER_DAY);
   /** Endpoint → per hour (sparse) stats. */
   readonly endpoints = new Map<string, (Stat | undefined)[]>();
   readonly asns = new Map<string, Stat>();
@@ -72,6 +75,12 @@ export class BaselineDay {
   readonly agents = new Map<string, number>();
   readonly tls = new Map<string, number>();
   readonly sessions: SessionShape = { count: 0, requests: 0, bounces: 0, long: 0, classes: {} };
+
+  /** Whether per-minute counts were kept (baselines made before 2026-12-07 have none). */
+  hasMinutes(): boolean {
+    for (let m = 0; m < MINUTES_PER_DAY; m++) if ((this.minutes[m] ?? 0) > 0) return true;
+    return false;
+  }
 
   /** Requests, errors and latency of endpoint `key` over the day. */
   endpointTotal(key: string): Stat {
@@ -90,6 +99,7 @@ export class BaselineDay {
     this.firstMs = Math.min(this.firstMs, o.firstMs);
     this.lastMs = Math.max(this.lastMs, o.lastMs);
     this.hours.forEach((s, h) => addStat(s, o.hours[h] ?? []));
+    for (let m = 0; m < MINUTES_PER_DAY; m++) this.minutes[m] = (this.minutes[m] ?? 0) + (o.minutes[m] ?? 0);
     for (const [k, hours] of o.endpoints) {
       let mine = this.endpoints.get(k);
       if (mine === undefined) this.endpoints.set(k, (mine = []));
@@ -140,6 +150,25 @@ export class BaselineDay {
   }
 }
 
+/** Minutes each side of a span that surge's seasonal range pools (Baseline.seasonalMinutes). */
+const SEASONAL_SLACK = 30;
+
+/** Per-minute counts as runs of non-empty minutes: [[first minute, count, count, …], …]. */
+function minuteRuns(minutes: Uint32Array): number[][] {
+  const out: number[][] = [];
+  let cur: number[] | null = null;
+  for (let m = 0; m < minutes.length; m++) {
+    const n = minutes[m] ?? 0;
+    if (n === 0) {
+      cur = null;
+      continue;
+    }
+    if (cur === null) out.push((cur = [m]));
+    cur.push(n);
+  }
+  return out;
+}
+
 function sumHours(hours: readonly (Stat | undefined)[]): Stat {
   const out = stat();
   for (const s of hours) if (s !== undefined) addStat(out, s);
@@ -166,6 +195,11 @@ export interface BaselineDayJson {
   readonly last_ms: number;
   /** 24 × [requests, errors, latency count, Σ round(10000·ln ms)]. */
   readonly hours: readonly (readonly number[])[];
+  /**
+   * Requests per minute of the day, as runs: [minute, count, count, …] rows, one per run of non-empty minutes
+   * (absent in baselines made before 2026-12-07: no seasonal level for surge).
+   */
+  readonly minutes?: readonly (readonly number[])[];
   /** Endpoint → [[hour, requests, errors, latency count, Σ ln], ...] for its non-empty hours. */
   readonly endpoints: Readonly<Record<string, readonly (readonly number[])[]>>;
   readonly asns: Readonly<Record<string, readonly number[]>>;
@@ -221,6 +255,8 @@ export class Baseline {
       s[3] = (s[3] ?? 0) + ln;
     };
     bump(d.hours[h] ?? stat());
+    const minute = Math.floor((ms % DAY_MS) / 60_000);
+    d.minutes[minute] = (d.minutes[minute] ?? 0) + 1;
     const key = e.status !== null && UNROUTED_STATUS.has(e.status) ? UNROUTED : capKey(d.endpoints, e.endpoint, BASELINE_CAPS.endpoints);
     let hours = d.endpoints.get(key);
     if (hours === undefined) d.endpoints.set(key, (hours = []));
@@ -294,6 +330,36 @@ export class Baseline {
     this.lastDay = null;
   }
 
+  /**
+   * The seasonal range of requests per minute around minutes [startMin, endMin] (minutes since the epoch): the
+   * counts of the same minutes of the day, 30 minutes either side, on every learned day but the span's own that
+   * covers them whole, pooled; its 0.5% and 99.5% quantiles. Null with fewer than 3 such days or on a baseline
+   * without per-minute counts.
+   */
+  seasonalMinutes(startMin: number, endMin: number): { readonly low: number; readonly high: number; readonly days: number } | null {
+    const own = Math.floor((startMin * 60_000) / DAY_MS);
+    const pool: number[] = [];
+    let days = 0;
+    for (const [i, d] of this.days) {
+      if (i === own || !d.hasMinutes()) continue;
+      const values: number[] = [];
+      let whole = true;
+      for (let m = startMin - SEASONAL_SLACK; m <= endMin + SEASONAL_SLACK && whole; m++) {
+        const ofDay = ((m % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
+        const at = i * DAY_MS + ofDay * 60_000;
+        if (at < d.firstMs - 60_000 || at + 60_000 > d.lastMs + 60_000) whole = false;
+        else values.push(d.minutes[ofDay] ?? 0);
+      }
+      if (!whole) continue;
+      days++;
+      for (const v of values) pool.push(v);
+    }
+    if (days < 3) return null;
+    pool.sort((a, b) => a - b);
+    const q = (p: number): number => pool[Math.min(pool.length - 1, Math.max(0, Math.floor(p * pool.length)))] ?? 0;
+    return { low: q(0.005), high: q(0.995), days };
+  }
+
   /** Days, oldest first, with their start time. */
   sortedDays(): { readonly startMs: number; readonly date: string; readonly day: BaselineDay }[] {
     return [...this.days.entries()].sort((a, b) => a[0] - b[0]).map(([i, day]) => ({ startMs: i * DAY_MS, date: dateOf(i * DAY_MS), day }));
@@ -306,6 +372,7 @@ export class Baseline {
       days: this.sortedDays().map(({ date, day }) => ({
         date, first_ms: day.firstMs, last_ms: day.lastMs,
         hours: day.hours.map((s) => [...s]),
+        minutes: minuteRuns(day.minutes),
         endpoints: sortedRecord(day.endpoints, (hours) => hours.flatMap((s, h) => (s === undefined ? [] : [[h, ...s]]))),
         asns: sortedRecord(day.asns, (s) => [...s]),
         countries: sortedRecord(day.countries, (s) => [...s]),
@@ -327,6 +394,11 @@ export class Baseline {
       dj.hours.forEach((s, h) => {
         if (h < 24) addStat(d.hours[h] ?? stat(), s);
       });
+      for (const [at = 0, ...counts] of dj.minutes ?? []) {
+        counts.forEach((n, k) => {
+          if (at + k >= 0 && at + k < MINUTES_PER_DAY) d.minutes[at + k] = n;
+        });
+      }
       for (const [k, rows] of Object.entries(dj.endpoints)) {
         const hours: (Stat | undefined)[] = [];
         for (const [h = 0, ...s] of rows) if (h >= 0 && h < 24) hours[h] = [...s];
@@ -389,6 +461,7 @@ export function checkBaseline(v: unknown): BaselineJson | string {
     if (typeof dd['date'] !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(dd['date']) || Number.isNaN(Date.parse(`${dd['date']}T00:00:00Z`))) return bad('date');
     if (typeof dd['first_ms'] !== 'number' || typeof dd['last_ms'] !== 'number') return bad('first_ms/last_ms');
     if (!Array.isArray(dd['hours']) || dd['hours'].length !== 24 || !dd['hours'].every(isNums)) return bad('hours');
+    if (dd['minutes'] !== undefined && !(Array.isArray(dd['minutes']) && dd['minutes'].every(isNums))) return bad('minutes');
     if (!isRec(dd['endpoints'], (x) => Array.isArray(x) && x.every(isNums))) return bad('endpoints');
     for (const k of ['asns', 'countries'] as const) if (!isRec(dd[k], isNums)) return bad(k);
     for (const k of ['families', 'agents', 'tls'] as const) if (!isRec(dd[k], (x) => typeof x === 'number')) return bad(k);

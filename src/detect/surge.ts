@@ -15,6 +15,7 @@ import { aggregateState, defineDetector, type Finding, type Severity } from './t
 import { fmt, r2 } from './shared';
 import { count } from '../core/capped';
 import { NetworkMinutes } from '../aggregate/network-minutes';
+import type { Baseline } from '../aggregate/baseline';
 import { HyperLogLog } from '../core/hll';
 import { countsMedianMad } from './stats/robust';
 
@@ -55,13 +56,13 @@ export default defineDetector({
     return {
       state: aggregateState(state, (j) => NetworkMinutes.fromJSON(j, ctx.geo)),
       observe: (r: EnrichedRecord) => state.add(r),
-      finish: () => judgeSurges(state, o),
+      finish: () => judgeSurges(state, o, ctx.baseline ?? null),
     };
   },
 });
 
 /** The findings of a traffic-per-minute state (pure). */
-export function judgeSurges(state: NetworkMinutes, o: SurgeOptions): Finding[] {
+export function judgeSurges(state: NetworkMinutes, o: SurgeOptions, baseline: Baseline | null = null): Finding[] {
   const minutes = state.minutes;
   const out: Finding[] = [];
   const ms = [...minutes.keys()].sort((a, b) => a - b);
@@ -126,17 +127,25 @@ export function judgeSurges(state: NetworkMinutes, o: SurgeOptions): Finding[] {
     // the lulls of ordinary traffic, whose requests come in sessions.
     const severity: Severity = r.kind === 'drop' ? (r.peak / Math.max(r.base, 1) < 0.1 && r.base >= 100 ? 'high' : 'medium') : organic ? 'info' : 'medium';
     const ratio = r.peak / Math.max(r.base, 1);
+    // With a learned baseline (--baseline), as well as the previous hour: a level the same time of day reached on
+    // the learned days (inside their 0.5–99.5% range of requests per minute) is the site's rhythm, not an incident.
+    const season = baseline?.seasonalMinutes(r.start, r.end) ?? null;
+    const usual = season !== null && (r.kind === 'surge' ? r.peak <= season.high : r.peak >= season.low);
+    const seasonText = season === null ? ''
+      : usual ? ` — usual for this time of day (${fmt(season.low, 0)}–${fmt(season.high, 0)} req/min on ${season.days} learned days)`
+        : ` (${fmt(season.low, 0)}–${fmt(season.high, 0)} req/min at this time on ${season.days} learned days)`;
     out.push({
-      detector: 'surge', severity, confidence: r2(Math.min(0.95, 0.55 + (r.end - r.start) / 60 + (r.kind === 'surge' ? Math.min(ratio, 10) / 40 : 0.2))),
-      title: r.kind === 'drop'
+      detector: 'surge', severity: usual ? 'info' : severity, confidence: r2(Math.min(0.95, 0.55 + (r.end - r.start) / 60 + (r.kind === 'surge' ? Math.min(ratio, 10) / 40 : 0.2))),
+      title: `${r.kind === 'drop'
         ? `traffic dropped to ${fmt(r.peak, 0)} req/min from a baseline of ${fmt(r.base, 0)} (${fmt(ratio * 100, 0)}%) for ${r.end - r.start + 1} min`
-        : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(netCounts.size, 0)} networks${countries.size ? ` in ${countries.size} countries` : ''} and ~${fmt(clients.count(), 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it${topRiseShare > topShare + 0.05 ? ` (${fmt(topRiseShare * 100, 0)}% of the rise)` : ''}`}`,
+        : `traffic surge: ${fmt(r.peak, 0)} req/min, ${fmt(ratio)}x the baseline, ${organic ? `spread over ${fmt(netCounts.size, 0)} networks${countries.size ? ` in ${countries.size} countries` : ''} and ~${fmt(clients.count(), 0)} clients — likely legitimate (campaign, launch)` : `largest network ${top?.[0] ?? '?'} with ${fmt(topShare * 100, 0)}% of it${topRiseShare > topShare + 0.05 ? ` (${fmt(topRiseShare * 100, 0)}% of the rise)` : ''}`}`}${seasonText}`,
       subject: { type: 'global', value: 'all' },
       startMs: r.start * 60_000, endMs: (r.end + 1) * 60_000,
-      metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: netCounts.size, countries: countries.size, clients: clients.count(), top_network: top?.[0] ?? null, top_network_share: r2(topShare), top_network_rise_share: r2(topRiseShare) },
+      metrics: { kind: r.kind, peak_rpm: r.peak, baseline_rpm: r2(r.base), ratio: r2(ratio), networks: netCounts.size, countries: countries.size, clients: clients.count(), top_network: top?.[0] ?? null, top_network_share: r2(topShare), top_network_rise_share: r2(topRiseShare),
+        ...(season === null ? {} : { seasonal_low_rpm: season.low, seasonal_high_rpm: season.high, baseline_days: season.days }) },
       explanation: 'Requests per minute against the median of the previous hour; a surge is organic when no single /24 (or /64) carries more than a small share of the rise (its requests beyond its own rate in the hour before).',
       evidence: [],
-      actions: r.kind === 'drop'
+      actions: usual ? [] : r.kind === 'drop'
         ? [{ type: 'investigate', subject: 'all traffic', window: `${isoTime(r.start * 60_000)}/${isoTime((r.end + 1) * 60_000)}`, why: 'traffic fell sharply: check DNS, the load balancer, upstream outages or a broken release' }]
         : organic ? [{ type: 'capacity', subject: 'all targets', why: 'organic surge: make sure capacity (autoscaling) keeps up' }] : [],
     });
