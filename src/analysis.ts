@@ -51,7 +51,12 @@ export async function analyze(
   onProgress?: (current: InputSummary) => void,
   inputDiagnostics: readonly Diagnostic[] = [],
 ): Promise<AnalysisOutcome> {
-  const outcome = await analyzeInputs(given, options, onDiagnostic, stageFactories, onProgress, inputDiagnostics);
+  // A change time or a learned baseline brings the detectors that judge with it (release-impact, history).
+  const sel = options.detectors;
+  const withContext = sel && ((options.change ?? null) !== null || (options.baseline ?? null) !== null)
+    ? { ...options, detectors: { ...sel, ...(options.change ? { withChange: true } : {}), ...(options.baseline ? { withBaseline: true } : {}) } }
+    : options;
+  const outcome = await analyzeInputs(given, withContext, onDiagnostic, stageFactories, onProgress, inputDiagnostics);
   return inputDiagnostics.some((d) => d.code === 'INPUT_UNREADABLE') ? { ...outcome, hadInputErrors: true } : outcome;
 }
 

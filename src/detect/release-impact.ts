@@ -157,6 +157,7 @@ interface ReleaseJson {
 
 export default defineDetector<ReleaseImpactOptions>({
   id: 'release-impact',
+  needsChange: true,
   title: 'Release impact',
   description: 'With --change-at: endpoints whose 5xx rate or p95 rose, flows that broke and bounce or loop rates that rose in the window after the change, against the window before it.',
   defaultOptions: { zScore: 4, minRequests: 50, minErrors: 5, minRateRise: 0.01, minSamples: 100, latencyFactor: 1.5, minTransitions: 30, flowDrop: 0.5, minSessions: 50 },

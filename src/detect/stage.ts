@@ -33,6 +33,8 @@ export interface DetectorSelection {
   readonly evidenceLimit: number;
   /** A learned baseline is given (`--baseline`): the detectors that need one are selected too. */
   readonly withBaseline?: boolean;
+  /** A change time is given (`--change-at`): the detectors that judge around one are selected too. */
+  readonly withChange?: boolean;
 }
 
 /** Validates a selection against the registry (LbuaError OPTION_INVALID on unknown ids/options). */
@@ -49,7 +51,7 @@ export function validateSelection(sel: DetectorSelection): void {
 /** Ids of the detectors a selection runs, in registry order. */
 export function selectedDetectors(sel: DetectorSelection): string[] {
   return Object.keys(DETECTORS).filter((id) => (sel.only === null || sel.only.includes(id)) && !sel.disabled.includes(id) &&
-    (DETECTORS[id]?.needsBaseline !== true || sel.withBaseline === true));
+    (DETECTORS[id]?.needsBaseline !== true || sel.withBaseline === true) && (DETECTORS[id]?.needsChange !== true || sel.withChange === true));
 }
 
 /** The detectors stage: observe records and sessions, then produce report findings. */

@@ -129,6 +129,8 @@ export interface DetectorDefinition<O extends DetectorOptions = DetectorOptions>
   readonly optionDocs: Readonly<Record<keyof O & string, string>>;
   /** Runs only with a learned baseline (`--baseline`): not selected otherwise. */
   readonly needsBaseline?: boolean;
+  /** Runs only around a change (`--change-at`): not selected otherwise. */
+  readonly needsChange?: boolean;
   create(options: O, ctx: DetectorContext): Detector;
 }
 

@@ -136,8 +136,8 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
       const failOn = parseSeverityOption('fail-on', raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
-      const plain = detectorSelection(raw);
-      const selection = plain !== null && raw.baseline !== undefined ? { ...plain, withBaseline: true } : plain;
+      // analyze() adds release-impact and history to it when a change time or a baseline is given.
+      const selection = detectorSelection(raw);
       const targets = parseOutputTargets(raw.output, raw.json === true, raw.out ?? []);
       if (emit !== null && targets.length > 1) fail('OPTION_INVALID', '--emit-rules writes one file: give at most one -o');
       const color = parseColorOption(raw.color);

@@ -91,8 +91,8 @@ export interface RunContext {
 function createDetectors(ctx: RunContext): { id: string; options: Record<string, number>; d: Detector }[] {
   const sel = ctx.detectors;
   if (sel === null) return [];
-  // release-impact counts only around `analyze --change-at`, which a profile has no part in.
-  return selectedDetectors(sel).filter((id) => id !== 'release-impact').sort().map((id) => {
+  // A profile has no --change-at and no --baseline: release-impact and history are not selected.
+  return selectedDetectors(sel).sort().map((id) => {
     const def = getDetector(id);
     if (def === undefined) fail('OPTION_INVALID', `unknown detector ${JSON.stringify(id)}`);
     const options: Record<string, number> = { ...def.defaultOptions };
