@@ -10,20 +10,18 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { fail, formatDiagnostic } from '../../core/types';
-import { stripControl } from '../../core/text';
-import { DiagnosticLog } from '../../diagnostics';
+import { fail } from '../../core/types';
 import { CapLog } from '../../core/capped';
-import { limitsFromEnv } from '../../core/limits';
 import { createEnricher } from '../../enrich/index';
 import { errCode } from '../../input/expand';
-import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
+import { runInputs } from '../../pipeline';
 import type { GeoLookup } from '../../enrich/geo/index';
 import { createStitcher } from '../../sessions/stitcher';
 import { Baseline, checkBaseline, type BaselineSettings } from '../../aggregate/baseline';
 import { withOut } from '../output';
 import { parsePositiveInt } from '../options';
-import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
+import { addReadOptions, type RawReadOptions } from './common';
+import { openReading } from './reading';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
@@ -84,13 +82,7 @@ export function registerBaseline(program: Command, setExit: (code: number) => vo
 
 /** Reads logs into a baseline. */
 async function learn(args: readonly string[], raw: RawBaselineOptions, settings: BaselineSettings, geo: GeoLookup | null, setExit: (code: number) => void): Promise<Baseline> {
-  const options = readOptions(raw);
-  const b = behaviourOptions(raw);
-  const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-  const detected: DetectedFormats = new Map();
-  const selected = selectInputs(args, options, diags);
-  const inputs = await orderInputsByTime(selected.inputs, options, detected);
-  const limits = limitsFromEnv();
+  const { options, behaviour: b, diags, detected, inputs, limits, strictFailed } = await openReading(args, raw);
   const enrich = createEnricher({ routes: { patterns: b.routes }, geo, limits, caps: new CapLog() });
   const stitcher = createStitcher({ timeoutMs: b.sessionTimeoutMs, key: b.sessionKey, maxOpen: limits.openSessions });
   const baseline = new Baseline(settings);
@@ -115,7 +107,7 @@ async function learn(args: readonly string[], raw: RawBaselineOptions, settings:
   for (const s of stitcher.flush()) baseline.addSession(s);
   if (enrich.routes.guard.anyCollapsed) baseline.rekey((k) => enrich.routes.finalEndpoint(k));
   if (records === 0) fail('INPUT_NO_RECORDS', 'no record: nothing to learn a baseline from');
-  if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
+  if (strictFailed(summaries)) setExit(2);
   return baseline;
 }
 

@@ -5,21 +5,22 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { fail, formatDiagnostic } from '../../core/types';
-import { stripControl, terminalSafeJson } from '../../core/text';
-import { capDiagnostic, DiagnosticLog } from '../../diagnostics';
+import { fail } from '../../core/types';
+import { terminalSafeJson } from '../../core/text';
+import { capDiagnostic } from '../../diagnostics';
 import { CapLog } from '../../core/capped';
 import { limitsFromEnv } from '../../core/limits';
 import { createEnricher } from '../../enrich/index';
 import { errCode } from '../../input/expand';
-import { orderInputsByTime, runInputs, type DetectedFormats } from '../../pipeline';
+import { runInputs } from '../../pipeline';
 import { mergeProfiles, type ProfileJson } from '../../profile/behaviour';
 import { createStitcher } from '../../sessions/stitcher';
 import { validateSelection } from '../../detect/stage';
 import { withOut } from '../output';
 import { evidenceOrder } from '../../aggregate/types';
-import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
-import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
+import { addReadOptions, type RawReadOptions } from './common';
+import { openReading } from './reading';
+import { addBehaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 import { createRunState, mergeRunStates, RUN_STATE_FIELDS, type RunStateJson } from './profile-state';
 import { collectList, detectorSelection } from './analyze';
@@ -55,13 +56,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
           out.write(profileText(mergeFiles(args)));
           return;
         }
-        const options = readOptions(raw);
-        const b = behaviourOptions(raw);
-        const diags = new DiagnosticLog(20, (d) => process.stderr.write(`${stripControl(formatDiagnostic(d))}\n`));
-        const detected: DetectedFormats = new Map();
-        const selected = selectInputs(args, options, diags);
-        const inputs = await orderInputsByTime(selected.inputs, options, detected);
-        const limits = limitsFromEnv();
+        const { options, behaviour: b, diags, detected, inputs, limits, strictFailed } = await openReading(args, raw);
         const caps = new CapLog();
         const geo = await geoFromOptions(raw);
         const enrich = createEnricher({ routes: { patterns: b.routes }, geo, limits, caps });
@@ -88,7 +83,7 @@ export function registerProfile(program: Command, setExit: (code: number) => voi
         const stitching = { late_records: stitcher.stats.late, forced_closes: stitcher.stats.forced, peak_open: stitcher.stats.peakOpen };
         const json = state.toJSON(paths, stitching, enrich.routes.toJSON());
         out.write(profileText(json));
-        if (options.strict && (selected.unreadable || summaries.some((s) => s.malformed > 0 || s.damaged))) setExit(2);
+        if (strictFailed(summaries)) setExit(2);
       });
     });
 }
