@@ -133,6 +133,14 @@ describe('a log of more than one day', () => {
     expect(table).toContain('Days (UTC)');
     expect(table).toMatch(/│ 2026-03-11 │ +[\d,]+ │/);
     expect(table).toContain('Hours of day (UTC, all days)');
+    // The HTML report shows the same rows, one per day and per hour of day.
+    const file = join(tempDir('lbua-tables-'), 'report.json');
+    writeFileSync(file, JSON.stringify(r));
+    const html = lbua(['report', '--output', 'html', file]).stdout;
+    const section = html.slice(html.indexOf('<h4>Days (UTC)</h4>'), html.indexOf('</section>', html.indexOf('<h4>Days (UTC)</h4>')));
+    expect(section).toContain('Hours of day (UTC, all days)');
+    for (const d of days) expect(section).toContain(`>${d.key}<`);
+    expect((section.match(/<tr>/g) ?? []).length).toBe(days.length + hours.length + 2);
   });
 
   it('has no day rows for a log of hours', () => {

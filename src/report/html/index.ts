@@ -214,7 +214,17 @@ ${inputsTable(inputs)}
 
 function timelineSection(r: Report, findings: readonly ReportFinding[]): Html {
   const t = readTimeline(r['timeline']);
-  return h`<section id="timeline"><h2>Timeline</h2>${t ? timelineSvg(t, findings) : h`<p class="muted">This report has no timeline (made with --summary-only or by an older lbua).</p>`}</section>`;
+  return h`<section id="timeline"><h2>Timeline</h2>${t ? timelineSvg(t, findings) : h`<p class="muted">This report has no timeline (made with --summary-only or by an older lbua).</p>`}${calendarTables(r)}</section>`;
+}
+
+/** Days and hours of day of a log that spans more than 24 hours (timeline.days, timeline.hours_of_day). */
+function calendarTables(r: Report): Html {
+  const tl = obj(r['timeline']);
+  const days = rows(tl?.['days']);
+  const hours = rows(tl?.['hours_of_day']);
+  if (days.length === 0 && hours.length === 0) return h``;
+  const cols = (label: string): Col[] => [textCol(label, 'key'), numCol('requests', 'requests'), numCol('4xx', 'errors_4xx'), numCol('5xx', 'errors_5xx'), numCol('p95', 'p95_ms', (v) => ms(v))];
+  return h`<div class="grid2"><div><h4>Days (UTC)</h4>${table(cols('day'), days)}</div><div><h4>Hours of day (UTC, all days)</h4>${table(cols('hour'), hours)}</div></div>`;
 }
 
 const RULE_TARGETS: readonly RuleTarget[] = ['nginx', 'haproxy', 'aws-waf'];
