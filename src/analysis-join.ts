@@ -17,8 +17,6 @@ import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS } from './core/limits';
 import type { ReportSections } from './core/report-types';
 import type { EvidenceOrder } from './aggregate/types';
-import type { ClosedMinute } from './aggregate/closed-minutes';
-import type { ShardPost } from './aggregate/windows';
 import { createRouteTemplater } from './enrich/route-template';
 import { TrafficProfile } from './profile/traffic';
 import { BehaviourProfile } from './profile/behaviour';
@@ -29,7 +27,7 @@ import { OpenPeak } from './sessions/peak';
 import { createSessionJoiner } from './sessions/joiner';
 import { fragmentFromJSON } from './sessions/fragment';
 import type { Session } from './sessions/types';
-import { createBurstMerger, type BurstMerger } from './detect/sharded/burst';
+import { createBurstMerger, type BurstMerger, type BurstPost } from './detect/sharded/burst';
 import type { BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions } from './detect/stage';
 import type { Detector, Finding } from './detect/types';
@@ -44,7 +42,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The main thread's side of a sharded run. */
 export interface Join {
-  windows(p: ShardPost<ClosedMinute>): void;
+  windows(p: BurstPost): void;
   fragments(task: number, batch: FragmentBatchJson): void;
   /** Task `task`'s state at its end (in any order: merged in task order). */
   state(task: number, s: TaskState): void;

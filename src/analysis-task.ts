@@ -19,8 +19,6 @@ import { CapLog } from './core/capped';
 import type { Packed } from './core/packed';
 import { DEFAULT_LIMITS } from './core/limits';
 import type { EvidenceOrder } from './aggregate/types';
-import type { ClosedMinute } from './aggregate/closed-minutes';
-import type { ShardPost } from './aggregate/windows';
 import { createEnricher } from './enrich/index';
 import type { RouteGuardJson } from './enrich/route-guard';
 import { TrafficProfile, type TrafficJson } from './profile/traffic';
@@ -29,7 +27,7 @@ import { Timeline, type TimelineJson } from './profile/timeline';
 import { GeoView, type GeoViewJson } from './profile/geo-view';
 import { createFragmentStitcher, type StitcherStats } from './sessions/stitcher';
 import { fragmentToJSON, type FragmentJson } from './sessions/fragment';
-import { createBurstShard } from './detect/sharded/burst';
+import { createBurstShard, type BurstPost } from './detect/sharded/burst';
 import { burstCounting, type BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions, selectedDetectors } from './detect/stage';
 import type { AnalyzeOptions } from './analysis-core';
@@ -61,7 +59,7 @@ export interface FragmentBatchJson {
 
 /** Where a task sends what it closes while it runs. */
 export interface TaskOutput {
-  windows(p: ShardPost<ClosedMinute>): void;
+  windows(p: BurstPost): void;
   fragments(batch: FragmentBatchJson): void;
 }
 
