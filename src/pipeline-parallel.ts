@@ -28,7 +28,7 @@ import type { Finding } from './detect/types';
 import { evidenceOrder } from './aggregate/types';
 import type { GeoOptions } from './enrich/geo/index';
 import type { AnalyzeOptions } from './analysis-core';
-import type { FragmentBatchJson, TaskState } from './analysis-task';
+import type { FragmentBatchPacked, TaskState } from './analysis-task';
 import { createJoin } from './analysis-join';
 import type { BurstPost } from './detect/sharded/burst';
 
@@ -65,7 +65,7 @@ export type ToWorker =
 /** Messages from a worker. */
 export type FromWorker =
   | { readonly t: 'windows'; readonly p: BurstPost }
-  | { readonly t: 'fragments'; readonly task: number; readonly batch: FragmentBatchJson }
+  | { readonly t: 'fragments'; readonly task: number; readonly batch: FragmentBatchPacked }
   | { readonly t: 'progress'; readonly summary: InputSummary }
   | { readonly t: 'overlap'; readonly task: number }
   | { readonly t: 'done'; readonly task: number; readonly result: TaskResult };

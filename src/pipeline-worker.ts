@@ -30,7 +30,7 @@ function start(): void {
   const runTask = async (task: number, inputs: readonly TaskInput[]): Promise<void> => {
     const core = createTaskCore(options, task, order, {
       windows: (p) => post({ t: 'windows', p }, p.windows === null ? [] : [p.windows.data.buffer as ArrayBuffer]),
-      fragments: (batch) => post({ t: 'fragments', task, batch }),
+      fragments: (batch) => post({ t: 'fragments', task, batch }, [batch.fragments.packed.data.buffer as ArrayBuffer]),
     });
     const detected: DetectedFormats = new Map();
     const formats = formatSet(options.layouts);

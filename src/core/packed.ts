@@ -108,6 +108,26 @@ export class PackReader {
     return a;
   }
 
+  /** A column written by `array`, as a plain array of numbers. */
+  numbers(): number[] {
+    const len = this.num();
+    const d = this.p.data;
+    const a = new Array<number>(len);
+    for (let i = 0; i < len; i++) a[i] = d[this.at + i] as number;
+    this.at += len;
+    return a;
+  }
+
+  /** A column of string indexes written by `array` (of `PackWriter.intern`), as the strings. */
+  texts(): string[] {
+    const len = this.num();
+    const d = this.p.data;
+    const a = new Array<string>(len);
+    for (let i = 0; i < len; i++) a[i] = this.p.strings[d[this.at + i] as number] ?? '';
+    this.at += len;
+    return a;
+  }
+
   /** The string table (for columns of indexes written with `PackWriter.intern`). */
   get strings(): readonly string[] {
     return this.p.strings;

@@ -46,5 +46,13 @@ describe('PackWriter and PackReader (state handed from a worker to the main thre
     expect(r.int32s().length).toBe(0);
     expect(r.num()).toBe(9);
     expect(r.end).toBe(true);
+    // The same columns as plain arrays.
+    const again = new PackReader(structuredClone(w.done()));
+    expect(again.numbers()).toEqual(Array.from(big));
+    expect(again.numbers()).toEqual([0.5, 1773156960486.729]);
+    expect(again.texts()).toEqual(['b', 'a', 'b']);
+    expect(again.texts()).toEqual([]);
+    expect(again.num()).toBe(9);
+    expect(again.end).toBe(true);
   });
 });
