@@ -17,8 +17,6 @@ import { CapLog } from './core/capped';
 import { DEFAULT_LIMITS } from './core/limits';
 import type { ReportSections } from './core/report-types';
 import type { EvidenceOrder } from './aggregate/types';
-import type { ClosedMinute } from './aggregate/closed-minutes';
-import type { ShardPost } from './aggregate/windows';
 import { createRouteTemplater } from './enrich/route-template';
 import { TrafficProfile } from './profile/traffic';
 import { BehaviourProfile } from './profile/behaviour';
@@ -27,14 +25,14 @@ import { GeoView } from './profile/geo-view';
 import { SessionSummary } from './sessions/summary';
 import { OpenPeak } from './sessions/peak';
 import { createSessionJoiner } from './sessions/joiner';
-import { fragmentFromJSON } from './sessions/fragment';
+import { unpackFragments } from './sessions/fragment';
 import type { Session } from './sessions/types';
-import { createBurstMerger, type BurstMerger } from './detect/sharded/burst';
+import { createBurstMerger, type BurstMerger, type BurstPost } from './detect/sharded/burst';
 import type { BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions } from './detect/stage';
 import type { Detector, Finding } from './detect/types';
 import { profilesSection, wideRows, type AnalyzeOptions, type CoreResult } from './analysis-core';
-import type { FragmentBatchJson, TaskState } from './analysis-task';
+import type { FragmentBatchPacked, TaskState } from './analysis-task';
 import { ChangeAggregate } from './aggregate/change';
 import { changeSection } from './profile/change';
 import { JOINED_DETECTORS, parseJsonText } from './analysis-task';
@@ -44,8 +42,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The main thread's side of a sharded run. */
 export interface Join {
-  windows(p: ShardPost<ClosedMinute>): void;
-  fragments(task: number, batch: FragmentBatchJson): void;
+  windows(p: BurstPost): void;
+  fragments(task: number, batch: FragmentBatchPacked): void;
   /** Task `task`'s state at its end (in any order: merged in task order). */
   state(task: number, s: TaskState): void;
   finish(): CoreResult;
@@ -142,7 +140,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
     },
     fragments(task, batch) {
       if (joiner === null) return;
-      consume(joiner.receive(task, { fragments: parseJsonText(batch.fragments).map(fragmentFromJSON), watermark: batch.watermark, final: batch.final }));
+      consume(joiner.receive(task, { fragments: unpackFragments(batch.fragments), watermark: batch.watermark, final: batch.final }));
     },
     state(task, s) {
       held.set(task, s);

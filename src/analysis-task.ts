@@ -19,8 +19,6 @@ import { CapLog } from './core/capped';
 import type { Packed } from './core/packed';
 import { DEFAULT_LIMITS } from './core/limits';
 import type { EvidenceOrder } from './aggregate/types';
-import type { ClosedMinute } from './aggregate/closed-minutes';
-import type { ShardPost } from './aggregate/windows';
 import { createEnricher } from './enrich/index';
 import type { RouteGuardJson } from './enrich/route-guard';
 import { TrafficProfile, type TrafficJson } from './profile/traffic';
@@ -28,8 +26,8 @@ import { BehaviourProfile, type ProfileJson } from './profile/behaviour';
 import { Timeline, type TimelineJson } from './profile/timeline';
 import { GeoView, type GeoViewJson } from './profile/geo-view';
 import { createFragmentStitcher, type StitcherStats } from './sessions/stitcher';
-import { fragmentToJSON, type FragmentJson } from './sessions/fragment';
-import { createBurstShard } from './detect/sharded/burst';
+import { packFragments, type PackedFragments } from './sessions/fragment';
+import { createBurstShard, type BurstPost } from './detect/sharded/burst';
 import { burstCounting, type BurstOptions } from './detect/burst';
 import { createDetectorInstances, detectorOptions, selectedDetectors } from './detect/stage';
 import type { AnalyzeOptions } from './analysis-core';
@@ -52,17 +50,17 @@ export function parseJsonText<T>(text: JsonText<T>): T {
   return JSON.parse(text) as T;
 }
 
-/** A batch of session fragments as plain data (sessions/stitcher.ts FragmentBatch, serialized). */
-export interface FragmentBatchJson {
-  readonly fragments: JsonText<readonly FragmentJson[]>;
+/** A batch of session fragments as plain data (sessions/stitcher.ts FragmentBatch, packed: sessions/fragment.ts). */
+export interface FragmentBatchPacked {
+  readonly fragments: PackedFragments;
   readonly watermark: number;
   readonly final: boolean;
 }
 
 /** Where a task sends what it closes while it runs. */
 export interface TaskOutput {
-  windows(p: ShardPost<ClosedMinute>): void;
-  fragments(batch: FragmentBatchJson): void;
+  windows(p: BurstPost): void;
+  fragments(batch: FragmentBatchPacked): void;
 }
 
 /** A task's state at its end, as plain data (structured-clone safe). */
@@ -135,7 +133,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
     : null;
   const handOut = (): void => {
     const batch = stitcher.handOut();
-    if (batch.fragments.length > 0 || batch.final) out.fragments({ fragments: jsonText(batch.fragments.map(fragmentToJSON)), watermark: batch.watermark, final: batch.final });
+    if (batch.fragments.length > 0 || batch.final) out.fragments({ fragments: packFragments(batch.fragments), watermark: batch.watermark, final: batch.final });
   };
   // Fragments are handed over once event time has moved on by HAND_OUT_MS since the last time (the joiner releases a
   // session only a timeout after its end anyway): a few hundred batches a day, not one per batch of lines.
@@ -162,7 +160,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
     finish() {
       burst?.finish();
       const last = stitcher.flush();
-      out.fragments({ fragments: jsonText(last.fragments.map(fragmentToJSON)), watermark: last.watermark, final: true });
+      out.fragments({ fragments: packFragments(last.fragments), watermark: last.watermark, final: true });
       return {
         traffic: jsonText(traffic.toJSON()),
         full: {

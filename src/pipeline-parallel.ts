@@ -26,12 +26,11 @@ import type { TrafficProfile } from './profile/traffic';
 import type { ReportSections } from './core/report-types';
 import type { Finding } from './detect/types';
 import { evidenceOrder } from './aggregate/types';
-import type { ClosedMinute } from './aggregate/closed-minutes';
-import type { ShardPost } from './aggregate/windows';
 import type { GeoOptions } from './enrich/geo/index';
 import type { AnalyzeOptions } from './analysis-core';
-import type { FragmentBatchJson, TaskState } from './analysis-task';
+import type { FragmentBatchPacked, TaskState } from './analysis-task';
 import { createJoin } from './analysis-join';
+import type { BurstPost } from './detect/sharded/burst';
 
 /** An input as a worker reads it: its path and what the ordering pass learned. */
 export interface TaskInput {
@@ -65,8 +64,8 @@ export type ToWorker =
 
 /** Messages from a worker. */
 export type FromWorker =
-  | { readonly t: 'windows'; readonly p: ShardPost<ClosedMinute> }
-  | { readonly t: 'fragments'; readonly task: number; readonly batch: FragmentBatchJson }
+  | { readonly t: 'windows'; readonly p: BurstPost }
+  | { readonly t: 'fragments'; readonly task: number; readonly batch: FragmentBatchPacked }
   | { readonly t: 'progress'; readonly summary: InputSummary }
   | { readonly t: 'overlap'; readonly task: number }
   | { readonly t: 'done'; readonly task: number; readonly result: TaskResult };

@@ -13,7 +13,6 @@ import type { FromWorker, TaskInput, ToWorker, WorkerInit } from './pipeline-par
 import { createTaskCore, taskBuffers } from './analysis-task';
 import type { AnalyzeOptions } from './analysis-core';
 import { evidenceOrder } from './aggregate/types';
-import { closedMinuteBuffers } from './aggregate/closed-minutes';
 import { openGeo } from './enrich/geo/index';
 
 /** Thrown to stop a task whose inputs overlap in time. */
@@ -30,8 +29,8 @@ function start(): void {
 
   const runTask = async (task: number, inputs: readonly TaskInput[]): Promise<void> => {
     const core = createTaskCore(options, task, order, {
-      windows: (p) => post({ t: 'windows', p }, p.windows.flatMap(closedMinuteBuffers)),
-      fragments: (batch) => post({ t: 'fragments', task, batch }),
+      windows: (p) => post({ t: 'windows', p }, p.windows === null ? [] : [p.windows.data.buffer as ArrayBuffer]),
+      fragments: (batch) => post({ t: 'fragments', task, batch }, [batch.fragments.packed.data.buffer as ArrayBuffer]),
     });
     const detected: DetectedFormats = new Map();
     const formats = formatSet(options.layouts);

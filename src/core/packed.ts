@@ -33,17 +33,36 @@ export class PackWriter {
 
   /** Appends a string (its index in the table; -1 for null). */
   str(s: string | null): void {
-    if (s === null) {
-      this.num(-1);
-      return;
-    }
+    this.num(s === null ? -1 : this.intern(s));
+  }
+
+  /** A string's index in the table (added if new), for columns of string indexes written with `array`. */
+  intern(s: string): number {
     let i = this.index.get(s);
     if (i === undefined) {
       i = this.strings.length;
       this.strings.push(s);
       this.index.set(s, i);
     }
-    this.num(i);
+    return i;
+  }
+
+  /** Appends a column of numbers: its length, then the numbers (read back with `int32s` or `float64s`). */
+  array(a: ArrayLike<number>): void {
+    const len = a.length;
+    this.num(len);
+    if (this.n + len > this.buf.length) {
+      const next = new Float64Array(Math.max(this.buf.length * 2, this.n + len));
+      next.set(this.buf.subarray(0, this.n));
+      this.buf = next;
+    }
+    for (let i = 0; i < len; i++) this.buf[this.n + i] = a[i] as number;
+    this.n += len;
+  }
+
+  /** Numbers written so far. */
+  get length(): number {
+    return this.n;
   }
 
   /** The packed numbers (a copy cut to length: its buffer can be transferred) and strings. */
@@ -71,6 +90,47 @@ export class PackReader {
   /** A string written by `str` that was not null. */
   text(): string {
     return this.p.strings[this.num()] ?? '';
+  }
+
+  /** A column written by `array`, as 32-bit integers. */
+  int32s(): Int32Array {
+    const len = this.num();
+    const a = new Int32Array(this.p.data.subarray(this.at, this.at + len));
+    this.at += len;
+    return a;
+  }
+
+  /** A column written by `array`, as numbers. */
+  float64s(): Float64Array {
+    const len = this.num();
+    const a = this.p.data.slice(this.at, this.at + len);
+    this.at += len;
+    return a;
+  }
+
+  /** A column written by `array`, as a plain array of numbers. */
+  numbers(): number[] {
+    const len = this.num();
+    const d = this.p.data;
+    const a = new Array<number>(len);
+    for (let i = 0; i < len; i++) a[i] = d[this.at + i] as number;
+    this.at += len;
+    return a;
+  }
+
+  /** A column of string indexes written by `array` (of `PackWriter.intern`), as the strings. */
+  texts(): string[] {
+    const len = this.num();
+    const d = this.p.data;
+    const a = new Array<string>(len);
+    for (let i = 0; i < len; i++) a[i] = this.p.strings[d[this.at + i] as number] ?? '';
+    this.at += len;
+    return a;
+  }
+
+  /** The string table (for columns of indexes written with `PackWriter.intern`). */
+  get strings(): readonly string[] {
+    return this.p.strings;
   }
 
   /** True once everything written was read. */

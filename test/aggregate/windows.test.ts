@@ -3,11 +3,12 @@ import type { CellTable } from '../../src/core/cells';
 import { CapLog, count } from '../../src/core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits';
 import { BOTS, cellAgents, cellMembers, N, STATICS } from '../../src/aggregate/entity-minutes';
-import { closedMinuteBuffers, entityWindows, type ClosedMinute } from '../../src/aggregate/closed-minutes';
+import type { Packed } from '../../src/core/packed';
+import { entityWindows, unpackClosedMinutes, type ClosedMinute } from '../../src/aggregate/closed-minutes';
 import { evidenceOrder } from '../../src/aggregate/types';
 import { WindowMerger, type ShardPost } from '../../src/aggregate/windows';
 import burst, { burstCounting, createBurstCounter, createBurstJudge, type BurstOptions } from '../../src/detect/burst';
-import { createBurstMerger, createBurstShard } from '../../src/detect/sharded/burst';
+import { BATCH_MINUTES, createBurstMerger, createBurstShard, type BurstPost } from '../../src/detect/sharded/burst';
 import type { DetectorContext, Finding } from '../../src/detect/types';
 import type { EnrichedRecord } from '../../src/enrich/types';
 import { rec } from '../helpers/records';
@@ -99,15 +100,20 @@ function onePass(ins: readonly (readonly EnrichedRecord[])[], ctx: DetectorConte
   return { findings: judge.finish(), late: counter.minutes.late, minutes };
 }
 
-/** Each shard reads its inputs merged by time and posts its closed minutes, cloned as postMessage would. */
-function shardPosts(ins: readonly (readonly EnrichedRecord[])[], assign: readonly number[], shards: number, ctx: DetectorContext): ShardPost<ClosedMinute>[][] {
+/** Each shard reads its inputs merged by time and posts its closed minutes, moved as postMessage would. */
+function shardPosts(ins: readonly (readonly EnrichedRecord[])[], assign: readonly number[], shards: number, ctx: DetectorContext): BurstPost[][] {
   return Array.from({ length: shards }, (_, s) => {
-    const posts: ShardPost<ClosedMinute>[] = [];
-    const shard = createBurstShard(OPTIONS, burstCounting(ctx), ORDER, s, (p) => posts.push(structuredClone(p)));
+    const posts: BurstPost[] = [];
+    const shard = createBurstShard(OPTIONS, burstCounting(ctx), ORDER, s, (p) => posts.push(structuredClone(p, { transfer: p.windows === null ? [] : [p.windows.data.buffer] })));
     for (const r of mergedByTime(ins.filter((_, i) => assign[i] === s))) shard.observe(r);
     shard.finish();
     return posts;
   });
+}
+
+/** A shard's post with its minutes unpacked, as the main thread's merger reads it. */
+function unpacked(p: BurstPost): ShardPost<ClosedMinute> {
+  return { ...p, windows: p.windows === null ? [] : unpackClosedMinutes(p.windows) };
 }
 
 /** The shards' posts in one interleaving (each shard's own order kept), `picks` choosing the next shard. */
@@ -147,7 +153,7 @@ describe('burst judged on merged windows (shards by input)', () => {
           minutes.push(snapshot(m, t));
           judge.judgeMinute(m, t);
         }));
-        for (const p of posts) merger.post(p);
+        for (const p of posts) merger.post(unpacked(p));
         expect(merger.done).toBe(true);
         expect(merger.holding).toBe(0);
         expect(minutes).toEqual(whole[d]?.minutes);
@@ -172,7 +178,7 @@ describe('burst judged on merged windows (shards by input)', () => {
     let maxCut = 0;
     const errors = new Map<string, number>();
     for (const p of posts.flat()) {
-      for (const m of p.windows) {
+      for (const m of unpacked(p).windows) {
         m.kinds.forEach((k, i) => {
           evicted += k.stats.evicted;
           maxCut = Math.max(maxCut, k.stats.maxCut);
@@ -197,12 +203,23 @@ describe('burst judged on merged windows (shards by input)', () => {
     expect(note).toContain(`low by at most ${count(maxError)}`);
   });
 
-  it('closed minutes are plain data: their buffers can be transferred', () => {
-    const posts = shardPosts(data[0] as EnrichedRecord[][], [0, 0, 0, 0], 1, ctxOf());
-    const first = posts[0]?.find((p) => p.windows.length > 0)?.windows[0] as ClosedMinute;
-    const moved = structuredClone(first, { transfer: closedMinuteBuffers(first) });
-    expect(moved.kinds[0]?.n.length).toBeGreaterThan(0);
-    expect(first.kinds[0]?.n.length).toBe(0);
+  it('closed minutes cross packed in batches: one transferable buffer and the batch\'s strings each once', () => {
+    const ins = data[0] as EnrichedRecord[][];
+    const posts: BurstPost[] = [];
+    const shard = createBurstShard(OPTIONS, burstCounting(ctxOf()), ORDER, 0, (p) => posts.push(p));
+    for (const r of mergedByTime(ins)) shard.observe(r);
+    shard.finish();
+    const batches = posts.filter((p) => p.windows !== null);
+    const minutes = batches.map((p) => unpacked(p).windows.length);
+    // Every post but the last carries a full batch; together they hold every minute one pass closes.
+    expect(minutes.slice(0, -1).every((n) => n >= BATCH_MINUTES)).toBe(true);
+    expect(minutes.reduce((a, b) => a + b, 0)).toBe(whole[0]?.minutes.length);
+    expect(posts.length).toBeLessThan((whole[0]?.minutes.length ?? 0) / 2);
+    const first = batches[0] as BurstPost & { windows: Packed };
+    expect(new Set(first.windows.strings).size).toBe(first.windows.strings.length);
+    const moved = structuredClone(first, { transfer: [first.windows.data.buffer] });
+    expect(first.windows.data.length).toBe(0);
+    expect(unpacked(moved).windows[0]?.kinds[0]?.n.length).toBeGreaterThan(0);
   });
 
   it('the judge\'s state saved midway and restored carries on to the same findings', () => {

@@ -30,4 +30,29 @@ describe('PackWriter and PackReader (state handed from a worker to the main thre
     expect(p.data.buffer.byteLength).toBe(16);
     expect(new PackReader(p).num()).toBe(5);
   });
+
+  it('columns written with array come back as Int32Array and Float64Array, string indexes through intern', () => {
+    const w = new PackWriter();
+    const big = Int32Array.from({ length: 10_000 }, (_, i) => i * 7 - 3);
+    w.array(big);
+    w.array(Float64Array.of(0.5, 1773156960486.729));
+    w.array([w.intern('b'), w.intern('a'), w.intern('b')]);
+    w.array([]);
+    w.num(9);
+    const r = new PackReader(structuredClone(w.done()));
+    expect(r.int32s()).toEqual(big);
+    expect(r.float64s()).toEqual(Float64Array.of(0.5, 1773156960486.729));
+    expect([...r.int32s()].map((i) => r.strings[i])).toEqual(['b', 'a', 'b']);
+    expect(r.int32s().length).toBe(0);
+    expect(r.num()).toBe(9);
+    expect(r.end).toBe(true);
+    // The same columns as plain arrays.
+    const again = new PackReader(structuredClone(w.done()));
+    expect(again.numbers()).toEqual(Array.from(big));
+    expect(again.numbers()).toEqual([0.5, 1773156960486.729]);
+    expect(again.texts()).toEqual(['b', 'a', 'b']);
+    expect(again.texts()).toEqual([]);
+    expect(again.num()).toBe(9);
+    expect(again.end).toBe(true);
+  });
 });

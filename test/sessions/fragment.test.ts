@@ -1,9 +1,9 @@
-/** Session fragments: merging two gives the fragment of all their records, past every cap; JSON round trip. */
+/** Session fragments: merging two gives the fragment of all their records, past every cap; JSON round trip; packed. */
 import fc from 'fast-check';
 import { evidenceOrder } from '../../src/aggregate/types';
 import type { EnrichedRecord, GeoInfo } from '../../src/enrich/types';
 import {
-  DISTINCT_CAP, SEQUENCE_CAP, TIMES_CAP, addRecord, fragmentFromJSON, fragmentToJSON, mergeFragments, newFragment,
+  DISTINCT_CAP, SEQUENCE_CAP, TIMES_CAP, addRecord, fragmentFromJSON, fragmentToJSON, mergeFragments, newFragment, packFragments, unpackFragments,
   type SessionFragment,
 } from '../../src/sessions/fragment';
 import { finalizeFragment } from '../../src/sessions/finalize';
@@ -140,5 +140,19 @@ describe('session fragments', () => {
     expect([fragmentToJSON(a), fragmentToJSON(b)]).toEqual(before);
     expect(m.requests).toBe(2);
     expect(finalizeFragment(m, true)).toMatchObject({ entry: 'GET /p/1', exit: 'GET /p/2', errors5xx: 1, sequence: ['GET /p/1', 'GET /p/2'] });
+  });
+});
+
+describe('session fragments packed for the hand-over between threads', () => {
+  it('come back as their plain-JSON round trip gives them, field by field, after a structured clone', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(spec(10 * 60_000, 40), { minLength: 1, maxLength: 60 }), { minLength: 0, maxLength: 6 }), (groups) => {
+        const fragments = groups.map((g) => build(records(g))).filter((f): f is SessionFragment => f !== null);
+        const p = packFragments(fragments);
+        const back = unpackFragments(structuredClone(p, { transfer: [p.packed.data.buffer] }));
+        expect(back).toEqual(fragments.map((f) => fragmentFromJSON(fragmentToJSON(f))));
+      }),
+      { numRuns: 40 },
+    );
   });
 });
