@@ -52,14 +52,31 @@ function reference(paths: readonly string[]): { routes: string[]; collapsed: str
     if (more.length === 0) break;
     for (const [parent] of more) collapsed.add(parent);
   }
+  // A position found collapsed before a parent of it was (both in one round) is no longer a position once the parent
+  // is: "/d" with 4 children, under a root with 4 children, is "/:var" in the end. Only reachable ones are listed.
+  const reachable = new Set<string>();
+  for (const p of paths) {
+    if (/^\/f\/[^/]*\/g$/.test(p)) continue;
+    let out = '';
+    for (const seg of p.split('/').slice(1)) {
+      const t = segmentTemplate(seg) ?? (isTemplateSegment(seg) ? seg : null);
+      if (t === null) reachable.add(out);
+      out += `/${t ?? (collapsed.has(out) ? ':var' : seg)}`;
+    }
+  }
   return {
     routes: paths.map(route),
-    collapsed: [...collapsed].map((p) => `${p}/:var`).sort().map((r) => `${r} (more than ${MAX} distinct values)`),
+    collapsed: [...collapsed].filter((p) => reachable.has(p)).map((p) => `${p}/:var`).sort().map((r) => `${r} (more than ${MAX} distinct values)`),
   };
 }
 
 describe('route guard: order-independent collapse', () => {
   it('one pass, mapped through finalRoute, gives the routes of every collapse known first', () => {
+    // The counterexample of seed -213895702: "/d" and the root both past the limit in one round.
+    const known = ['/d/a', '/a', '/d/f', '/g', '/d/c', '/d/d/a', '/c'];
+    const kt = templater();
+    expect(finals(known, known.map((p) => kt.template(p)), kt)).toEqual(reference(known).routes);
+    expect(kt.collapsed()).toEqual(reference(known).collapsed);
     fc.assert(fc.property(stream, (paths) => {
       const t = templater();
       const routes = paths.map((p) => t.template(p));
