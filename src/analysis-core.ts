@@ -118,9 +118,10 @@ function geoStage(options: AnalyzeOptions): AnalysisStage {
 }
 
 /** Before and after --change-at (only with it). */
-function changeStage(options: AnalyzeOptions): AnalysisStage {
+function changeStage(options: AnalyzeOptions, caps: CapLog): AnalysisStage {
   const window = options.change ?? null;
   const agg = window === null ? null : new ChangeAggregate(window);
+  if (agg !== null) caps.watch(() => agg.capNote());
   return {
     id: 'change',
     observe: (r) => agg?.observe(r),

@@ -81,6 +81,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
   const view = geo ? new GeoView(geo.info()) : null;
   const timeline = new Timeline();
   const change = full && options.change ? new ChangeAggregate(options.change) : null;
+  if (change) caps.watch(() => change.capNote());
   const routes = createRouteTemplater({ patterns: options.routes ?? [] }, { maxChars: limits.cacheKeyChars });
   const stitching = { late: 0 };
   const taskCaps: string[] = [];

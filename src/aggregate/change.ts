@@ -179,6 +179,20 @@ export class ChangeAggregate {
 
   constructor(readonly window: ChangeWindow) {}
 
+  /**
+   * The CAP_REACHED note when a window held more than CHANGE_KEYS endpoints, transitions, entries, exits or mix keys
+   * (later keys counted under OTHER), else null.
+   */
+  capNote(): string | null {
+    const full: string[] = [];
+    const kinds: readonly [string, (s: ChangeSide) => ReadonlyMap<string, unknown>][] = [
+      ['endpoints', (s) => s.endpoints], ['transitions', (s) => s.transitions], ['entry endpoints', (s) => s.entries], ['exit endpoints', (s) => s.exits],
+    ];
+    for (const [name, of] of kinds) if (this.sides.some((s) => of(s).has(OTHER))) full.push(name);
+    return full.length === 0 ? null
+      : `change: more than ${CHANGE_KEYS.toLocaleString('en-US')} ${full.join(', ')} in a window around --change-at; later ones count under "${OTHER}"`;
+  }
+
   /** 0 before, 1 after, null outside both windows. */
   sideOf(t: number): 0 | 1 | null {
     const { atMs, windowMs } = this.window;
