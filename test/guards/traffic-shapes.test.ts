@@ -3,13 +3,15 @@
  * the Debian "$http_x_forwarded_for" field): a healthy site whose every request arrives through one proxy address,
  * with a scanner among its clients; and a quiet site where one client's unusual requests draw 501 and 502 answers.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { tempDirs } from '../helpers/tmp';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
+
+const tempDir = tempDirs();
 
 interface F { detector: string; severity: string; title: string; subject: { type: string; value: string }; actions: Record<string, unknown>[] }
 
@@ -52,7 +54,7 @@ function people(peer: string | null, xff: boolean): { ms: number; text: string }
 }
 
 function write(name: string, rows: { ms: number; text: string }[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lbua-i19-'));
+  const dir = tempDir('lbua-i19-');
   const path = join(dir, name);
   writeFileSync(path, `${rows.sort((a, b) => a.ms - b.ms).map((r) => r.text).join('\n')}\n`);
   return path;
@@ -92,7 +94,7 @@ describe('traffic through one proxy address (issue 19 items 4 and 6)', () => {
 
   it('gives the same report sharded over worker threads (the proxies are read from each input summary)', async () => {
     const rows = [...people('10.0.0.5', true), ...scanner('10.0.0.5', true)].sort((a, b) => a.ms - b.ms);
-    const dir = mkdtempSync(join(tmpdir(), 'lbua-i19-'));
+    const dir = tempDir('lbua-i19-');
     const half = Math.floor(rows.length / 2);
     writeFileSync(join(dir, 'access.log.1'), `${rows.slice(0, half).map((r) => r.text).join('\n')}\n`);
     writeFileSync(join(dir, 'access.log'), `${rows.slice(half).map((r) => r.text).join('\n')}\n`);
