@@ -52,6 +52,11 @@ export interface ClosedCells {
   readonly stats: CapStats;
 }
 
+/** The columns of ClosedCells in packed order: the writer and the reader of a batch share these lists. */
+const INT_COLUMNS = ['keys', 'n', 'statics', 'bots', 'memberAt', 'members', 'agentAt', 'agents', 'evidenceAt', 'evidenceFile'] as const;
+const FLOAT_COLUMNS = ['evidenceLine', 'evicted'] as const;
+const STAT_FIELDS = ['inserted', 'evicted', 'evictedWeight', 'maxError', 'prunes', 'maxCut'] as const;
+
 /** A minute a shard closed: every entity kind's cells (indexed like ENTITY_KINDS) over one string table. */
 export interface ClosedMinute {
   readonly minute: number;
@@ -75,20 +80,9 @@ export class ClosedMinutesWriter {
     const w = this.w;
     w.num(minute);
     for (const c of closedCells(tables, (s) => w.intern(s))) {
-      w.array(c.keys);
-      w.array(c.n);
-      w.array(c.statics);
-      w.array(c.bots);
-      w.array(c.memberAt);
-      w.array(c.members);
-      w.array(c.agentAt);
-      w.array(c.agents);
-      w.array(c.evidenceAt);
-      w.array(c.evidenceFile);
-      w.array(c.evidenceLine);
-      w.array(c.evicted);
-      const st = c.stats;
-      for (const x of [st.inserted, st.evicted, st.evictedWeight, st.maxError, st.prunes, st.maxCut]) w.num(x);
+      for (const k of INT_COLUMNS) w.array(c[k]);
+      for (const k of FLOAT_COLUMNS) w.array(c[k]);
+      for (const k of STAT_FIELDS) w.num(c.stats[k]);
     }
     this.n++;
   }
@@ -118,11 +112,12 @@ export function unpackClosedMinutes(p: Packed): ClosedMinute[] {
   const out: ClosedMinute[] = [];
   while (!r.end) {
     const minute = r.num();
-    const kinds = ENTITY_KINDS.map((): ClosedCells => ({
-      keys: r.int32s(), n: r.int32s(), statics: r.int32s(), bots: r.int32s(), memberAt: r.int32s(), members: r.int32s(), agentAt: r.int32s(), agents: r.int32s(),
-      evidenceAt: r.int32s(), evidenceFile: r.int32s(), evidenceLine: r.float64s(), evicted: r.float64s(),
-      stats: { inserted: r.num(), evicted: r.num(), evictedWeight: r.num(), maxError: r.num(), prunes: r.num(), maxCut: r.num() },
-    }));
+    const kinds = ENTITY_KINDS.map((): ClosedCells => {
+      const ints = Object.fromEntries(INT_COLUMNS.map((k) => [k, r.int32s()])) as Record<(typeof INT_COLUMNS)[number], Int32Array>;
+      const floats = Object.fromEntries(FLOAT_COLUMNS.map((k) => [k, r.float64s()])) as Record<(typeof FLOAT_COLUMNS)[number], Float64Array>;
+      const stats = Object.fromEntries(STAT_FIELDS.map((k) => [k, r.num()])) as Record<(typeof STAT_FIELDS)[number], number>;
+      return { ...ints, ...floats, stats };
+    });
     out.push({ minute, strings: r.strings, kinds });
   }
   return out;
