@@ -122,6 +122,10 @@ function keyNumbers(report: Report): string {
   if (report.findings.length > 0) items.push(`Findings: ${fmt(report.findings.length)}`);
   const malformed = report.inputs.reduce((n, i) => n + i.malformed, 0);
   items.push(`Malformed lines: ${fmt(malformed)}${report.warnings_total > 0 ? ` (${plural(report.warnings_total, 'diagnostic')})` : ''}`);
+  // A truncated or corrupt input was read only up to the damage: the numbers above miss the rest of it.
+  for (const i of report.inputs) {
+    if (i.damaged !== null) items.push(`**Input damaged:** ${mdCode(i.path, 120)}: ${mdText(i.damaged.message, 160)}; the ${plural(i.lines, 'line')} before it were read`);
+  }
   return items.map((i) => `- ${i}`).join('\n');
 }
 

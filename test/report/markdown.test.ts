@@ -4,7 +4,7 @@
  * clean log gives a short digest; hostile log content (pipes, emphasis, backticks, links, HTML, newlines, control
  * characters) adds no cell, link, emphasis or HTML, in the rendered page and in the markdown source.
  */
-import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { json, lbua, ROOT } from '../helpers/cli';
@@ -83,6 +83,17 @@ describe('markdown digest of an incident log', () => {
     expect(r.code).toBe(0);
     // Without an HTML report alongside there is no link; the rest is identical.
     expect(r.stdout).toBe(text.replace(/\n\nFull report: .*\n$/, '\n'));
+  });
+});
+
+describe('markdown digest of a damaged input', () => {
+  it('says the input was cut short, and how much of it was read', () => {
+    const whole = readFileSync(join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'));
+    const cut = join(tmp, 'cut.log.gz');
+    writeFileSync(cut, whole.subarray(0, 300_000));
+    const r = lbua(['analyze', cut, '--output', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^- \*\*Input damaged:\*\* `[^`]*cut\.log\.gz`: unexpected end of gzip data .*; the 4,997 lines before it were read$/m);
   });
 });
 
