@@ -132,6 +132,27 @@ export function mergeRaw(parts: readonly (readonly { readonly id: string; readon
 }
 
 /**
+ * Stable ids: the detector, subject and start, which do not change while an incident grows (`lbua watch` emits a
+ * finding when it starts and updates it under the same id; the batch report of the completed log gives it that id
+ * too). Findings that share all three (two windows of one subject from one detector that begin together) add their
+ * end, in the order given, so every id in a report is distinct.
+ */
+export function findingIds<F extends Pick<Finding, 'detector' | 'subject' | 'startMs' | 'endMs'>>(findings: readonly F[]): { f: F; id: string }[] {
+  const hash = (s: string): string => createHash('sha1').update(s).digest('hex').slice(0, 16);
+  const base = findings.map((f) => `${f.detector}|${f.subject.type}|${f.subject.value}|${f.startMs}`);
+  const seen = new Map<string, number>();
+  for (const b of base) seen.set(b, (seen.get(b) ?? 0) + 1);
+  const used = new Set<string>();
+  return findings.map((f, i) => {
+    const b = base[i] ?? '';
+    let key = (seen.get(b) ?? 0) > 1 ? `${b}|${f.endMs}` : b;
+    for (let n = 2; used.has(key); n++) key = `${b}|${f.endMs}|${n}`;
+    used.add(key);
+    return { f, id: hash(key) };
+  });
+}
+
+/**
  * Sorts, ids and cross-references findings, after the folds (one incident, one finding), one client's error spikes
  * made its finding (guards/client-errors.ts), the proxies' findings held in their proxy-traffic finding, and the action guards (detect/action-guards.ts) applied to every action.
  */
@@ -140,10 +161,7 @@ export function toReport(all: readonly Finding[], facts?: RunFacts): ReportFindi
   const proxied = facts === undefined ? folded : foldProxyFindings(foldClientErrors(folded, facts.proxies), facts.proxies);
   const findings = facts?.guards ? guardFindings(proxied, facts.guards) : proxied;
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
-  const withIds = findings.map((f) => ({
-    f,
-    id: createHash('sha1').update(`${f.detector}|${f.subject.type}|${f.subject.value}|${f.startMs}|${f.endMs}`).digest('hex').slice(0, 16),
-  }));
+  const withIds = findingIds(findings);
   withIds.sort((a, b) => rank(a.f.severity) - rank(b.f.severity) || a.f.startMs - b.f.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const candidatesOf = relatedCandidates(withIds.map((x) => x.f));
   return withIds.map(({ f, id }, i) => {
