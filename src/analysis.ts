@@ -23,7 +23,7 @@ import { VERSION } from './version';
 import { detectorOptions, mergeRaw, selectedDetectors, type RunFacts } from './detect/stage';
 import { DEFAULT_GUARD_SHARE, guardFactsOf } from './detect/guards/action-guards';
 import { runProxies } from './trust';
-import { createCore, STAGES, wideRows, type AnalyzeOptions, type StageFactory } from './analysis-core';
+import { createCore, STAGES, wideRows, type AnalyzeOptions, type CoreResult, type StageFactory } from './analysis-core';
 import { groupIncidents } from './core/incidents';
 
 export { STAGES, type AnalysisStage, type AnalyzeOptions, type StageFactory } from './analysis-core';
@@ -52,10 +52,7 @@ export async function analyze(
   inputDiagnostics: readonly Diagnostic[] = [],
 ): Promise<AnalysisOutcome> {
   // A change time or a learned baseline brings the detectors that judge with it (release-impact, history).
-  const sel = options.detectors;
-  const withContext = sel && ((options.change ?? null) !== null || (options.baseline ?? null) !== null)
-    ? { ...options, detectors: { ...sel, ...(options.change ? { withChange: true } : {}), ...(options.baseline ? { withBaseline: true } : {}) } }
-    : options;
+  const withContext = withContextDetectors(options);
   const outcome = await analyzeInputs(given, withContext, onDiagnostic, stageFactories, onProgress, inputDiagnostics);
   return inputDiagnostics.some((d) => d.code === 'INPUT_UNREADABLE') ? { ...outcome, hadInputErrors: true } : outcome;
 }
@@ -103,6 +100,22 @@ async function analyzeInputs(
   return buildReport(0, inputs, ordered, summaries, result.traffic, diags, options, {
     full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings], runFacts(result.traffic, summaries, options)) : []), detectorsRan: result.detectorsRan,
   });
+}
+
+/**
+ * The report's findings of a run's result, judged against the run's facts (`lbua watch` judges each merged window
+ * with it; `summaries` are the inputs read so far).
+ */
+export function reportFindings(result: CoreResult, summaries: readonly InputSummary[], options: AnalyzeOptions): ReportFinding[] {
+  return result.detectorsRan ? mergeRaw([result.findings], runFacts(result.traffic, summaries, options)) : [];
+}
+
+/** The options a run analyzes with: a change time or a learned baseline brings the detectors that judge with it. */
+export function withContextDetectors(options: AnalyzeOptions): AnalyzeOptions {
+  const sel = options.detectors;
+  return sel && ((options.change ?? null) !== null || (options.baseline ?? null) !== null)
+    ? { ...options, detectors: { ...sel, ...(options.change ? { withChange: true } : {}), ...(options.baseline ? { withBaseline: true } : {}) } }
+    : options;
 }
 
 /**

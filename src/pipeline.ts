@@ -140,6 +140,16 @@ export async function runInputs(
 }
 
 /**
+ * Reads one input whose lines come from `batches` (a followed file: `lbua watch`), as runInputs reads a file: the
+ * format detected from its first lines, every line accounted for in `summary` (which the caller may read at any
+ * time), diagnostics to the sink. Resolves when `batches` ends.
+ */
+export function readBatches(input: InputSpec, batches: AsyncIterable<LineBatch>, options: PipelineOptions, sink: PipelineSink): { readonly summary: InputSummary; readonly done: Promise<void> } {
+  const reader = new InputReader(input, forcedFormat(options), options, undefined, batches);
+  return { summary: reader.summary, done: reader.readAll(sink) };
+}
+
+/**
  * Reads inputs merged by time. Each input's batches are parsed into records when the merge needs its next ones:
  * one parsed batch buffered per active input (each input's own sink keeps the records, so it is not `transient`:
  * parsers build a fresh record object per line for it, and a buffered batch stays valid), and `afterBatch` runs once a batch's records have all gone to the
@@ -421,11 +431,13 @@ class InputReader {
   /** Lines each format took, for a mixed input (mixed.ts). */
   private readonly taken: FormatTally = new Map();
 
-  constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats) {
+  constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats, batches?: AsyncIterable<LineBatch>) {
     this.file = input.stdin ? '<stdin>' : input.path;
     this.summary = emptySummary(this.file, forced?.id ?? null);
     this.format = forced;
-    this.batches = readLineBatches(input.stdin ? '-' : input.path, this.outcome, { maxLineLength: options.maxLineLength });
+    this.batches = batches === undefined
+      ? readLineBatches(input.stdin ? '-' : input.path, this.outcome, { maxLineLength: options.maxLineLength })
+      : (async function* (): AsyncGenerator<LineBatch> { yield* batches; })();
   }
 
   /** Buffers the first batches until there is a detection sample (bounded: DetectionSample), and chooses the format. */

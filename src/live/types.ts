@@ -24,7 +24,8 @@ interface EventBase {
  */
 export type FindingEvent =
   | (EventBase & { readonly event: 'finding'; readonly id: string; readonly finding: ReportFinding; readonly delay_seconds: number | null })
-  | (EventBase & { readonly event: 'update'; readonly update: true; readonly id: string; readonly finding: ReportFinding })
+  /** `reopened`: the incident had been closed and grew again (a pause longer than the close delay). */
+  | (EventBase & { readonly event: 'update'; readonly update: true; readonly reopened?: true; readonly id: string; readonly finding: ReportFinding })
   | (EventBase & { readonly event: 'closed'; readonly id: string; readonly finding: ReportFinding; readonly reason: 'ended' | 'stopped' });
 
 /** Once per `--heartbeat` seconds (default 10): throughput, lag and the state held. */
