@@ -108,33 +108,36 @@ export function createInterner(capacity: number, maxChars: number): (s: string |
  * `slots` keys and values (a power of two), whatever the Map holds.
  */
 export class FrontCache<V> {
-  private readonly keys: (string | null)[];
-  private readonly vals: (V | null)[];
+  /** Allocated at the first `set`: a cache that is made and never used (a templater read back only to merge its guard, per task of a run) costs nothing. */
+  private keys: (string | null)[] | null = null;
+  private vals: (V | null)[] | null = null;
   private readonly mask: number;
 
   /** `tail` > 0: slots by a hash of the last `tail` characters (tailSlot), else of four characters (frontSlot). */
-  constructor(slots: number, private readonly tail = 0) {
-    this.keys = new Array<string | null>(slots).fill(null);
-    this.vals = new Array<V | null>(slots).fill(null);
+  constructor(private readonly slots: number, private readonly tail = 0) {
     this.mask = slots - 1;
   }
 
   /** The value memoized for `s`, or undefined. */
   get(s: string): V | undefined {
+    const keys = this.keys;
+    if (keys === null) return undefined;
     const k = this.tail > 0 ? tailSlot(s, this.mask, this.tail) : frontSlot(s, this.mask);
-    return this.keys[k] === s ? (this.vals[k] as V) : undefined;
+    return keys[k] === s ? ((this.vals as (V | null)[])[k] as V) : undefined;
   }
 
   /** Memoizes `v` for `key` (a standalone string: the slot keeps it), replacing the slot's value. */
   set(key: string, v: V): void {
     const k = this.tail > 0 ? tailSlot(key, this.mask, this.tail) : frontSlot(key, this.mask);
-    this.keys[k] = key;
-    this.vals[k] = v;
+    const keys = (this.keys ??= new Array<string | null>(this.slots).fill(null));
+    const vals = (this.vals ??= new Array<V | null>(this.slots).fill(null));
+    keys[k] = key;
+    vals[k] = v;
   }
 
   clear(): void {
-    this.keys.fill(null);
-    this.vals.fill(null);
+    this.keys?.fill(null);
+    this.vals?.fill(null);
   }
 }
 
