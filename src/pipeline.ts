@@ -139,13 +139,16 @@ export async function runInputs(
   return summaries;
 }
 
+/** A followed input's format is chosen from the lines it has once it is quiet this long (InputReader.detectWithinMs). */
+const DETECT_WITHIN_MS = 1000;
+
 /**
- * Reads one input whose lines come from `batches` (a followed file: `lbua watch`), as runInputs reads a file: the
- * format detected from its first lines, every line accounted for in `summary` (which the caller may read at any
- * time), diagnostics to the sink. Resolves when `batches` ends.
+ * Reads one input whose lines come from `batches` (a followed file: `lbua watch`; undefined: the input itself is
+ * read), as runInputs reads a file: the format detected from its first lines, every line accounted for in `summary`
+ * (which the caller may read at any time), diagnostics to the sink. Resolves when the lines end.
  */
-export function readBatches(input: InputSpec, batches: AsyncIterable<LineBatch>, options: PipelineOptions, sink: PipelineSink): { readonly summary: InputSummary; readonly done: Promise<void> } {
-  const reader = new InputReader(input, forcedFormat(options), options, undefined, batches);
+export function readBatches(input: InputSpec, batches: AsyncIterable<LineBatch> | undefined, options: PipelineOptions, sink: PipelineSink): { readonly summary: InputSummary; readonly done: Promise<void> } {
+  const reader = new InputReader(input, forcedFormat(options), options, undefined, batches, DETECT_WITHIN_MS);
   return { summary: reader.summary, done: reader.readAll(sink) };
 }
 
@@ -431,7 +434,14 @@ class InputReader {
   /** Lines each format took, for a mixed input (mixed.ts). */
   private readonly taken: FormatTally = new Map();
 
-  constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats, batches?: AsyncIterable<LineBatch>) {
+  /** A batch asked for while choosing the format, not yet come (a followed input that is quiet for now). */
+  private inflight: Promise<IteratorResult<LineBatch>> | null = null;
+
+  /**
+   * `detectWithinMs` (a followed input): once some lines are sampled, the format is chosen from them when no more
+   * lines come within this time, rather than waiting for a full sample (a quiet log writes its 50 lines in minutes).
+   */
+  constructor(readonly input: InputSpec, forced: FormatParser | null, private readonly options: PipelineOptions, private readonly detected?: DetectedFormats, batches?: AsyncIterable<LineBatch>, private readonly detectWithinMs?: number) {
     this.file = input.stdin ? '<stdin>' : input.path;
     this.summary = emptySummary(this.file, forced?.id ?? null);
     this.format = forced;
@@ -444,7 +454,7 @@ class InputReader {
   async open(sink: PipelineSink): Promise<void> {
     const sampled = new DetectionSample();
     this.sample = sampled.lines;
-    let it = await this.batches.next();
+    let it: IteratorResult<LineBatch> | null = await this.pull();
     while (!it.done) {
       this.pending.push(it.value);
       sampled.add(it.value.lines);
@@ -453,9 +463,10 @@ class InputReader {
         for (const b of this.pending.splice(0)) processBatch(b, null, this.file, this.options, this.summary, sink);
         sampled.restart();
       }
-      it = await this.batches.next();
+      it = this.detectWithinMs !== undefined && !sampled.onlyBlank ? await this.pullWithin(this.detectWithinMs) : await this.pull();
+      if (it === null) break;
     }
-    this.ended = it.done === true;
+    this.ended = it !== null && it.done === true;
     if (this.format === null) {
       const d = knownOrDetectWithRunnerUp(this.input, this.sample, this.detected, formatSet(this.options.layouts).all);
       this.format = d.format;
@@ -479,12 +490,34 @@ class InputReader {
     if (cr) sink.diagnostic(cr);
   }
 
+  /** The next batch from the source (the one asked for while choosing the format first). */
+  private pull(): Promise<IteratorResult<LineBatch>> {
+    const p = this.inflight ?? this.batches.next();
+    this.inflight = null;
+    return p;
+  }
+
+  /** The next batch from the source if it comes within `ms`; else null (it stays asked for: pull() gets it). */
+  private async pullWithin(ms: number): Promise<IteratorResult<LineBatch> | null> {
+    const p = this.inflight ?? this.batches.next();
+    this.inflight = p;
+    let timer: NodeJS.Timeout | undefined;
+    const quiet = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), ms);
+    });
+    const it = await Promise.race([p, quiet]);
+    clearTimeout(timer);
+    if (it === null) return null;
+    this.inflight = null;
+    return it;
+  }
+
   /** The next batch of lines, or null after the last. */
   async nextBatch(): Promise<LineBatch | null> {
     const held = this.pending.shift();
     if (held !== undefined) return held;
     if (this.ended) return null;
-    const it = await this.batches.next();
+    const it = await this.pull();
     if (it.done === true) {
       this.ended = true;
       return null;
