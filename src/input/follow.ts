@@ -396,11 +396,12 @@ class FileFollower {
     let count = 0;
     for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, nl + 1)) {
       if (++count < this.maxBatch) continue;
+      if (this.options.signal.aborted) return;
       yield* this.piece(cur, data.subarray(from, nl + 1), at + from);
       from = nl + 1;
       count = 0;
     }
-    if (from < data.length) yield* this.piece(cur, data.subarray(from), at + from);
+    if (from < data.length && !this.options.signal.aborted) yield* this.piece(cur, data.subarray(from), at + from);
   }
 
   private *piece(cur: Current, piece: Buffer, at: number): Generator<LineBatch> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { followFile, NODE_FOLLOW_FS, type FollowFs, type FollowOptions, type FollowPosition } from '../../src/input/follow';
 import type { LineBatch } from '../../src/input/lines';
 import { botnetAlbLines } from '../helpers/cardinality';
+import { generatedLog } from '../helpers/generated';
 import { consume, Notices, sleep, waitFor } from '../helpers/follow';
 import { tempDirs } from '../helpers/tmp';
 
@@ -65,6 +66,30 @@ describe('followFile', () => {
     const end = await f.stop();
     expect(end?.line).toBe(6000);
     expect(f.notices.all).toEqual([]);
+  });
+
+  it('a generated incident log appended in random pieces (cut mid-line) reads back line for line', async () => {
+    const source = readFileSync(generatedLog(['-n', '4000', '--hours', '2', '--seed', '7', '--incident', 'all'], '.log').path);
+    const expected = source.toString('utf8').split('\n').slice(0, -1);
+    const path = join(tempDir('lbua-follow-'), 'access.log');
+    writeFileSync(path, '');
+    const f = follow(path, { maxBatchLines: 512 });
+    // Seeded cut points (a linear congruential sequence): 0 to 64 KiB per append, a pause now and then.
+    let seed = 7;
+    for (let at = 0, k = 0; at < source.length; k++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const n = Math.min(source.length - at, seed % 65536);
+      appendFileSync(path, source.subarray(at, at + n));
+      at += n;
+      if (k % 8 === 0) await sleep(5);
+    }
+    await f.until('every line', () => f.lines.length >= expected.length);
+    await sleep(100);
+    await f.stop();
+    expect(f.lines.length).toBe(expected.length);
+    expect(f.texts()).toEqual(expected);
+    expect(f.lines.every(([n], i) => n === i + 1)).toBe(true);
+    expect(f.followed.position()).toMatchObject({ offset: source.length, line: expected.length });
   });
 
   it("position() after each batch is just after that batch's last line", async () => {
