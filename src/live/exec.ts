@@ -3,7 +3,7 @@
  *
  * Semantics:
  *   - `sh -c cmd` once per `finding`, `update` and `closed` event (heartbeats and notices only when `events` lists
- *     them), with the event's JSON on stdin (one line, the same line the NDJSON stream prints) and in the
+ *     them), with the event's JSON on stdin (one line) and in the
  *     environment `LBUA_EVENT` (the event type), and for finding events `LBUA_FINDING_ID` and `LBUA_SEVERITY`.
  *   - Serial and in order: the next command starts when the previous one has ended, so a WAF update never races
  *     itself and a `closed` never overtakes its `finding`.
@@ -55,10 +55,11 @@ export interface ExecRunner {
   readonly pending: number;
 }
 
-/** One queued run: the event's JSON line, its environment, and how notices name it. */
+/** One queued run: the event's JSON line, what its environment adds, and how notices name it (no copy of the environment: 10,000 waiting events would hold 10,000). */
 interface Job {
   readonly line: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly event: LiveEvent['event'];
+  readonly finding: { readonly id: string; readonly severity: string } | null;
   readonly label: string;
 }
 
@@ -109,9 +110,16 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
   };
 
   const run = (job: Job): void => {
+    const env: NodeJS.ProcessEnv = { ...baseEnv, LBUA_EVENT: job.event };
+    delete env['LBUA_FINDING_ID'];
+    delete env['LBUA_SEVERITY'];
+    if (job.finding !== null) {
+      env['LBUA_FINDING_ID'] = job.finding.id;
+      env['LBUA_SEVERITY'] = job.finding.severity;
+    }
     let child: ChildProcess;
     try {
-      child = spawn('sh', ['-c', options.command], { env: job.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      child = spawn('sh', ['-c', options.command], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (e) {
       options.onNotice({ code: 'EXEC_SPAWN', message: `--exec could not start for ${job.label}: ${(e as Error).message}` });
       queueMicrotask(finished);
@@ -167,16 +175,9 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
     push(event) {
       if (!kinds.has(event.event)) return;
       seq++;
-      const env: NodeJS.ProcessEnv = { ...baseEnv, LBUA_EVENT: event.event };
-      delete env['LBUA_FINDING_ID'];
-      delete env['LBUA_SEVERITY'];
-      let label = `event #${seq} (${event.event})`;
-      if (event.event === 'finding' || event.event === 'update' || event.event === 'closed') {
-        env['LBUA_FINDING_ID'] = event.id;
-        env['LBUA_SEVERITY'] = event.finding.severity;
-        label = `event #${seq} (${event.event} ${oneLine(event.id)})`;
-      }
-      jobs.push({ line: JSON.stringify(event), env, label });
+      const finding = event.event === 'finding' || event.event === 'update' || event.event === 'closed' ? { id: event.id, severity: event.finding.severity } : null;
+      const label = finding === null ? `event #${seq} (${event.event})` : `event #${seq} (${event.event} ${oneLine(finding.id)})`;
+      jobs.push({ line: JSON.stringify(event), event: event.event, finding, label });
       if (!warned && waiting() > maxQueue) {
         warned = true;
         options.onNotice({

@@ -1,19 +1,22 @@
 /**
  * A tiny program for the tmux test of the live terminal view (view-tmux.test.ts): runs dist/live/view.js's startView
  * on the terminal with a fake LiveStatus that changes on every frame (requests/min counts the frames drawn), and
- * exits on its own when the view quits (nothing else keeps it alive). Usage: node view-script.js [intervalMs].
+ * exits on its own when the view quits (nothing else keeps it alive). Usage: node view-script.js [intervalMs] [throw]:
+ * with `throw`, the status throws on the third frame (an uncaught exception: the terminal must be restored anyway).
  */
 'use strict';
 const { join } = require('node:path');
 const { startView } = require(join(__dirname, '..', '..', 'dist', 'live', 'view.js'));
 
 const intervalMs = Number(process.argv[2] ?? 1000);
+const throwAt = process.argv[3] === 'throw' ? 3 : Infinity;
 const finding = (id, severity, detector, type, value, start, end, title) => ({
   id, detector, severity, confidence: 0.9, title, subject: { type, value }, window: { start, end }, metrics: {}, evidence: [], actions: [],
 });
 let frames = 0;
 const status = () => {
   frames++;
+  if (frames >= throwAt) throw new Error(`view-script: status failed on frame ${frames}`);
   return {
     inputs: ['/var/log/alb/app.log'],
     watermark: '2026-03-10T07:02:00.000Z',

@@ -18,10 +18,10 @@ if (TMUX === null) console.log('live view tmux tests skipped: no tmux binary (.c
 const maybe = TMUX === null ? describe.skip : describe;
 
 /** Runs the script in a fresh pane, saving `stty -g` before and after and printing its exit code. */
-function startScript(cols: number, rows: number, intervalMs: number) {
+function startScript(cols: number, rows: number, intervalMs: number, mode = '') {
   const dir = tempDir('lbua-view-');
   const pane = tmux({ cols, rows, env: { NO_COLOR: '1' } });
-  pane.type(`stty -g > ${dir}/before; ${JSON.stringify(process.execPath)} ${SCRIPT} ${intervalMs}; echo "exit=$?"; stty -g > ${dir}/after`);
+  pane.type(`stty -g > ${dir}/before; ${JSON.stringify(process.execPath)} ${SCRIPT} ${intervalMs} ${mode}; echo "exit=$?"; stty -g > ${dir}/after`);
   pane.send('Enter');
   return { pane, dir };
 }
@@ -82,6 +82,19 @@ maybe('live view in tmux', () => {
     pane.send('C-c');
     const after = await pane.waitFor((s) => /^exit=\d+$/m.test(s), 'the shell after Ctrl-C');
     expect(after).toMatch(/^exit=0$/m);
+    expect(pane.info('#{alternate_on} #{cursor_flag}')).toBe('0 1');
+    await pane.waitFor(() => readFileSync(join(dir, 'after'), { encoding: 'utf8', flag: 'a+' }) !== '', 'stty after');
+    expect(readFileSync(join(dir, 'after'), 'utf8')).toBe(readFileSync(join(dir, 'before'), 'utf8'));
+  });
+});
+
+maybe('live view in tmux, failing', () => {
+  it('restores the terminal when the program dies of an exception while the view runs', async () => {
+    const { pane, dir } = startScript(80, 24, 100, 'throw');
+    const after = await pane.waitFor((s) => /^exit=\d+$/m.test(s), 'the shell after the exception');
+    expect(after).toMatch(/^exit=1$/m);
+    expect(after).toContain('Error: view-script: status failed on frame 3');
+    expect(after).not.toContain('Open incidents');
     expect(pane.info('#{alternate_on} #{cursor_flag}')).toBe('0 1');
     await pane.waitFor(() => readFileSync(join(dir, 'after'), { encoding: 'utf8', flag: 'a+' }) !== '', 'stty after');
     expect(readFileSync(join(dir, 'after'), 'utf8')).toBe(readFileSync(join(dir, 'before'), 'utf8'));
