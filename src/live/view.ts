@@ -16,6 +16,7 @@
  * and when the process exits (an exception included), whichever comes first.
  */
 import type { ReportFinding } from '../core/report-types';
+import { appendAll, maxOf } from '../core/arrays';
 import { stripControl } from '../core/text';
 import { makeStyle, colorEnabled, type Style } from '../report/style';
 import type { LiveStatus, LiveTalker } from './types';
@@ -110,7 +111,7 @@ function duration(seconds: number): string {
 export function sparkline(series: readonly number[], width: number): string {
   if (width <= 0 || series.length === 0) return '';
   const tail = series.slice(-width);
-  const max = Math.max(...tail.map((v) => (Number.isFinite(v) ? v : 0)));
+  const max = maxOf(tail.map((v) => (Number.isFinite(v) ? v : 0)), 0);
   return tail.map((v) => (max <= 0 || !Number.isFinite(v) || v <= 0 ? SPARK[0] : SPARK[Math.min(7, Math.round((v / max) * 7))])).join('');
 }
 
@@ -242,10 +243,10 @@ export function renderFrame(status: LiveStatus, cols: number, rows: number, styl
     } else if (room >= 4 && clients > 0 && endpoints > 0) {
       // One under the other: the rows shared out, clients first.
       const nc = Math.min(clients, Math.ceil((room - 2) / 2));
-      body.push(...talkerColumn('Top clients', status.top_clients, nc, w, st));
-      body.push(...talkerColumn('Top endpoints', status.top_endpoints, room - 2 - nc, w, st));
-    } else if (clients > 0) body.push(...talkerColumn('Top clients', status.top_clients, room - 1, w, st));
-    else body.push(...talkerColumn('Top endpoints', status.top_endpoints, room - 1, w, st));
+      appendAll(body, talkerColumn('Top clients', status.top_clients, nc, w, st));
+      appendAll(body, talkerColumn('Top endpoints', status.top_endpoints, room - 2 - nc, w, st));
+    } else if (clients > 0) appendAll(body, talkerColumn('Top clients', status.top_clients, room - 1, w, st));
+    else appendAll(body, talkerColumn('Top endpoints', status.top_endpoints, room - 1, w, st));
   }
   if (gotClosed >= 2 && body.length + 2 <= budget) {
     body.push(line([[`Recently closed (${closed.length})`, st.bold]], w));
@@ -265,6 +266,10 @@ function padVisible(s: string, w: number): string {
 }
 
 export interface ViewOptions {
+  /**
+   * The keyboard. Keys are read only when it is a TTY (raw mode); anything else is left alone, so that with
+   * `lbua watch -` the logs on stdin are not eaten as keys (open /dev/tty as a tty.ReadStream for the keys then).
+   */
   readonly input: NodeJS.ReadStream;
   readonly output: NodeJS.WriteStream;
   /** The status to draw; called for every frame. */
@@ -276,6 +281,8 @@ export interface ViewOptions {
   readonly style?: Style;
 }
 
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
 const ENTER = '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
 
@@ -299,8 +306,8 @@ export function startView(options: ViewOptions): { stop(): void } {
       } catch {
         // The terminal is gone.
       }
+      input.pause();
     }
-    input.pause();
     output.write(LEAVE);
   };
 
@@ -315,8 +322,12 @@ export function startView(options: ViewOptions): { stop(): void } {
       restore();
       throw e;
     }
-    // Home, each line cleared to its end, the rest of the screen cleared: no flicker, no leftovers after a resize.
-    output.write(`\x1b[H${frame.split('\n').join('\x1b[K\r\n')}\x1b[K\x1b[J`);
+    // Home, each line cleared after its end, the rest of the screen cleared: no flicker, no leftovers after a
+    // resize. A line as wide as the terminal is not followed by a clear: the cursor still sits on its last column
+    // (the wrap is pending), and the clear would erase that character.
+    const body = frame.split('\n').map((l) => (textWidth(l.replace(SGR, '')) < cols ? `${l}\x1b[K` : l));
+    const full = body.length > 0 && !(body[body.length - 1] ?? '').endsWith('\x1b[K');
+    output.write(`\x1b[H${body.join('\r\n')}${full ? '' : '\x1b[J'}`);
   }
 
   function onKey(data: Buffer | string): void {
@@ -329,9 +340,11 @@ export function startView(options: ViewOptions): { stop(): void } {
 
   output.write(ENTER);
   process.on('exit', restore);
-  if (raw) input.setRawMode(true);
-  input.on('data', onKey);
-  input.resume();
+  if (raw) {
+    input.setRawMode(true);
+    input.on('data', onKey);
+    input.resume();
+  }
   output.on('resize', draw);
   const timer = setInterval(draw, options.intervalMs ?? 1000);
   draw();

@@ -69,6 +69,9 @@ maybe('live view in tmux', () => {
     expect(lines).toHaveLength(16);
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(60);
     expect(lines[15]).toMatch(/q quit/);
+    // A line as wide as the terminal is drawn whole, its last column included.
+    expect(lines[0]).toMatch(/^lbua watch {2}1,234 lines\/s {2}lag 42s {2}2026-03-10 07:02:00Z {2}\/…$/);
+    expect([...(lines[0] ?? '')]).toHaveLength(60);
     pane.resize(40, 12);
     const small = await pane.waitFor((s) => /^state 3\.5 MB/m.test(s.split('\n')[11] ?? ''), 'the frame redrawn for 40×12');
     expect(small.split('\n').slice(0, 12).every((l) => [...l].length <= 40)).toBe(true);
