@@ -79,6 +79,8 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
   let jobs: (Job | undefined)[] = [];
   let head = 0;
   let running: ChildProcess | null = null;
+  // A job is under way (its command running, or its failure to start being reported).
+  let busy = false;
   let warned = false;
   let seq = 0;
   let idle: (() => void)[] = [];
@@ -89,6 +91,7 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
 
   const finished = (): void => {
     running = null;
+    busy = false;
     if (waiting() > 0) startNext();
     else {
       jobs = [];
@@ -102,6 +105,7 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
     if (job === undefined) return;
     jobs[head] = undefined;
     head++;
+    busy = true;
     if (head > 1024 && head * 2 > jobs.length) {
       jobs = jobs.slice(head);
       head = 0;
@@ -185,10 +189,10 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
           message: `--exec is behind: ${waiting().toLocaleString('en-US')} events wait for the command (more than ${maxQueue.toLocaleString('en-US')}); they are kept in memory, which grows until the command catches up (nothing is dropped; this is said once)`,
         });
       }
-      if (running === null && waiting() === 1) startNext();
+      if (!busy) startNext();
     },
     drain(ms) {
-      if (running === null && waiting() === 0) return Promise.resolve();
+      if (!busy && waiting() === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           const left = waiting();
@@ -211,7 +215,7 @@ export function createExecRunner(options: ExecOptions): ExecRunner {
       });
     },
     get pending() {
-      return waiting() + (running === null ? 0 : 1);
+      return waiting() + (busy ? 1 : 0);
     },
   };
 }
