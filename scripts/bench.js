@@ -28,6 +28,7 @@
  * Output: one table on stdout; --json also writes everything (every round) to bench-out/bench.json.
  * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "analyze args" (that configuration only)] [--big]
  *        [--json] [--skip multi,alloc,heap256,apache,formats,html]
+ *        npm run bench -- --live [--requests N] [--window 2h]: lbua watch over a 24-hour replay (bench-live.js)
  */
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -40,6 +41,11 @@ const readline = require('node:readline');
 const { measure, median, interleave, floorArgs, cpuSource } = require('./bench-lib');
 
 const argv = process.argv.slice(2);
+// --live: `lbua watch` over a 24-hour replay (scripts/bench-live.js), instead of the batch bench.
+if (argv.includes('--live')) {
+  require('node:child_process').execFileSync(process.execPath, [require('node:path').join(__dirname, 'bench-live.js'), ...argv.filter((a) => a !== '--live')], { stdio: 'inherit' });
+  process.exit(0);
+}
 const opt = require('./args').option;
 const lines = Number(opt('lines', '1000000'));
 const runs = Number(opt('runs', '3'));

@@ -20,6 +20,7 @@ import { registerDetectors } from './commands/detectors';
 import { registerReport } from './commands/report';
 import { registerDiff } from './commands/diff';
 import { registerBaseline } from './commands/baseline';
+import { registerWatch } from './commands/watch';
 import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSessions(program, setExit);
   registerProfile(program, setExit);
   registerBaseline(program, setExit);
+  registerWatch(program, setExit);
   registerGeo(program, setExit);
   registerReport(program);
   registerDiff(program, setExit);

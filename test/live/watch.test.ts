@@ -1,0 +1,188 @@
+/**
+ * `lbua watch` from the CLI on a generated incident log (an hour: an address burst, a /24 botnet, a scanner, a
+ * target answering 503), written while lbua follows it — into a file that appears after lbua starts, into a
+ * directory as ALB 5-minute files, through stdin — and with a kill and a restart on a --state file. Each time, every
+ * finding the batch `lbua analyze` gives on the completed log is emitted exactly once, under the same id, the
+ * incidents about minutes within a few minutes of log time of their start; heartbeats say lines/s, lag and state
+ * size; --exec gets every finding/update/closed event; --emit-rules keeps a rules file for the burst.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { BIN, lbua } from '../helpers/cli';
+import { generatedLog } from '../helpers/generated';
+import { tempDirs } from '../helpers/tmp';
+import type { Report } from '../../src/core/report-types';
+import type { LiveEvent } from '../../src/live/types';
+
+const tempDir = tempDirs();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A running `lbua watch`: its events as they come. */
+interface Watch {
+  readonly child: ChildProcess;
+  readonly events: LiveEvent[];
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+function watch(args: readonly string[], input?: string): Watch {
+  const child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const w: Watch = { child, events: [], stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  let buf = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    for (const l of lines) if (l.trim() !== '') w.events.push(JSON.parse(l) as LiveEvent);
+  });
+  child.stderr?.on('data', (d: Buffer) => (w.stderr += d.toString('utf8')));
+  if (input !== undefined) child.stdin?.end(input);
+  return w;
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const findingIds = (events: readonly LiveEvent[]): string[] => events.flatMap((e) => (e.event === 'finding' ? [e.id] : []));
+
+/** The options every run here uses: judged at every closed minute, quick idle close and polling. */
+const FAST = ['--ndjson', '--judge-every', '0', '--idle', '1s', '--poll', '50ms', '--heartbeat', '1s'];
+
+describe('lbua watch', () => {
+  const log = generatedLog(['--hours', '1', '-n', '3000', '--seed', '3', '--incident', 'ip-burst', '--incident', 'scanner', '--incident', 'target-5xx', '--incident', 'botnet-24'], '.log');
+  let lines: string[] = [];
+  let batch: Report;
+  /** The log's lines by minute (the writer writes a minute at a time). */
+  let minutes: string[][] = [];
+
+  beforeAll(() => {
+    lines = readFileSync(log.path, 'utf8').trimEnd().split('\n');
+    batch = JSON.parse(lbua(['analyze', log.path, '--output', 'json']).stdout) as Report;
+    const byMinute = new Map<string, string[]>();
+    for (const l of lines) {
+      const key = (l.split(' ')[1] ?? '').slice(0, 16);
+      const list = byMinute.get(key) ?? [];
+      list.push(l);
+      byMinute.set(key, list);
+    }
+    minutes = [...byMinute.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, l]) => l);
+  });
+
+  it('finds the four injected incidents in the batch run it is compared with', () => {
+    expect(batch.findings.map((f) => `${f.detector} ${f.subject.value}`)).toEqual(expect.arrayContaining([
+      'burst 185.220.101.45', 'burst 45.155.205.0/24', 'scanner 193.32.162.77', 'error-spike 10.0.2.63:8080',
+    ]));
+  });
+
+  it('follows a file that appears later, written a minute of log at a time: each finding once, under the batch id, soon after its start', async () => {
+    const dir = tempDir('lbua-watch-file-');
+    const file = join(dir, 'access.log');
+    const rules = join(dir, 'deny.conf');
+    const execOut = join(dir, 'exec.ndjson');
+    const w = watch([file, ...FAST, '--exec', `cat >> ${execOut}; echo >> ${execOut}`, '--emit-rules', 'nginx', '-o', rules]);
+    await sleep(300);
+    let ruled = false;
+    for (const m of minutes) {
+      appendFileSync(file, `${m.join('\n')}\n`);
+      await sleep(120);
+      if (existsSync(rules) && readFileSync(rules, 'utf8').includes('185.220.101.45')) ruled = true;
+    }
+    const expected = batch.findings.map((f) => f.id);
+    await until('every batch finding', () => expected.every((id) => findingIds(w.events).includes(id)));
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    const ids = findingIds(w.events);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(new Set(ids)).toEqual(new Set(expected));
+    // The incidents about minutes come out within a few minutes of log time of their start.
+    for (const e of w.events) {
+      if (e.event !== 'finding' || !['burst', 'error-spike', 'scanner'].includes(e.finding.detector)) continue;
+      expect({ finding: e.finding.subject.value, late: (e.delay_seconds ?? 999) > 240 }).toEqual({ finding: e.finding.subject.value, late: false });
+    }
+    // Every incident ends closed; heartbeats say how far behind the log the run is and what it holds.
+    const closed = w.events.flatMap((e) => (e.event === 'closed' ? [e.id] : []));
+    expect(new Set(closed)).toEqual(new Set(expected));
+    const beats = w.events.filter((e) => e.event === 'heartbeat');
+    expect(beats.length).toBeGreaterThan(0);
+    const last = beats[beats.length - 1];
+    expect(last?.event === 'heartbeat' && last.lines).toBe(lines.length);
+    expect(last?.event === 'heartbeat' && last.state_bytes).toBeGreaterThan(0);
+    // --exec ran once per finding, update and closed event, in order, with the event on stdin.
+    const ran = readFileSync(execOut, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as LiveEvent);
+    expect(ran.map((e) => `${e.event} ${'id' in e ? e.id : ''}`)).toEqual(w.events.filter((e) => ['finding', 'update', 'closed'].includes(e.event)).map((e) => `${e.event} ${'id' in e ? e.id : ''}`));
+    // The rules file held the burst's address while its incident was open, and dropped it 15 minutes of log time
+    // after it closed (the burst ended at 06:17, the log at 07:00).
+    expect(ruled).toBe(true);
+    expect(readFileSync(rules, 'utf8')).not.toContain('185.220.101.45');
+  }, 180_000);
+
+  it('reads ALB 5-minute files as they land in a directory, in time order', async () => {
+    const dir = tempDir('lbua-watch-dir-');
+    const w = watch([dir, ...FAST]);
+    await sleep(300);
+    for (let i = 0; i < minutes.length; i += 5) {
+      const slot = minutes.slice(i, i + 5).flat();
+      const first = slot[0]?.split(' ')[1] ?? '';
+      const end = new Date(Math.floor(Date.parse(first) / 300_000) * 300_000 + 300_000).toISOString();
+      const stamp = `${end.slice(0, 4)}${end.slice(5, 7)}${end.slice(8, 10)}T${end.slice(11, 13)}${end.slice(14, 16)}Z`;
+      const name = `123456789012_elasticloadbalancing_us-east-1_app.web.50dc6c495c0c9188_${stamp}_10.0.0.1_${i}.log.gz`;
+      // As `aws s3 sync` lands a file: written under a temporary name, then renamed.
+      writeFileSync(join(dir, `.${name}.tmp`), gzipSync(`${slot.join('\n')}\n`));
+      renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+      await sleep(300);
+    }
+    const expected = batch.findings.map((f) => f.id);
+    await until('every batch finding', () => expected.every((id) => findingIds(w.events).includes(id)));
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    const ids = findingIds(w.events);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(new Set(ids)).toEqual(new Set(expected));
+  }, 180_000);
+
+  it('reads stdin to its end and exits 0, every incident found and closed', async () => {
+    const w = watch(['-', '--ndjson', '--heartbeat', '0'], `${lines.join('\n')}\n`);
+    expect(await w.exited).toBe(0);
+    const ids = findingIds(w.events);
+    expect(new Set(ids)).toEqual(new Set(batch.findings.map((f) => f.id)));
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(w.events.filter((e) => e.event === 'closed')).toHaveLength(ids.length);
+    expect(w.events.some((e) => e.event === 'heartbeat')).toBe(false);
+  }, 180_000);
+
+  it('killed mid-incident and restarted with --state, repeats no finding and loses none', async () => {
+    const dir = tempDir('lbua-watch-state-');
+    const file = join(dir, 'access.log');
+    const state = join(dir, 'watch.state');
+    writeFileSync(file, '');
+    const half = Math.floor(minutes.length / 2);
+    const first = watch([file, ...FAST, '--state', state]);
+    await sleep(300);
+    for (const m of minutes.slice(0, half)) {
+      appendFileSync(file, `${m.join('\n')}\n`);
+      await sleep(60);
+    }
+    await until('two findings', () => findingIds(first.events).length >= 2);
+    await sleep(1500);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(existsSync(state)).toBe(true);
+    for (const m of minutes.slice(half)) appendFileSync(file, `${m.join('\n')}\n`);
+    const second = watch([file, ...FAST, '--state', state]);
+    const expected = batch.findings.map((f) => f.id);
+    const all = (): string[] => [...findingIds(first.events), ...findingIds(second.events)];
+    await until('every batch finding', () => expected.every((id) => all().includes(id)));
+    await sleep(500);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(all().length).toBe(new Set(all()).size);
+    expect(new Set(all())).toEqual(new Set(expected));
+  }, 180_000);
+});
