@@ -231,7 +231,8 @@ export class LiveEngine {
       error_rate_4xx: last && last.requests > 0 ? last.e4xx / last.requests : 0,
       p95_ms: last ? last.latency.quantile(0.95) : null,
       top_clients: talkers(traffic?.top.clients),
-      top_endpoints: talkers(traffic?.top.paths),
+      // Endpoints (route templates, as the report's endpoints table), with their errors (status 5xx and 4xx).
+      top_endpoints: (this.lastResult?.built.profiles?.endpoints_top ?? []).slice(0, 10).map((r) => ({ key: r.endpoint, requests: r.requests, errors: Math.round(r.error_rate * r.requests) })),
       open,
       recently_closed: closed,
       state_bytes: this.stateBytes,
