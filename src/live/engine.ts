@@ -95,6 +95,8 @@ interface SegmentJson extends Omit<Segment, 'posts' | 'fragments' | 'state'> {
 }
 
 const MINUTE = 60_000;
+/** Input names the evidence order keeps (noteFile). */
+const MAX_FILES = 4096;
 
 export class LiveEngine {
   private readonly segments: Segment[] = [];
@@ -276,6 +278,9 @@ export class LiveEngine {
     if (this.fileSet.has(f)) return;
     this.fileSet.add(f);
     this.files.push(f);
+    // A directory of 5-minute files brings thousands of names a day: the evidence order keeps the latest ones (an
+    // older file's evidence sorts by name, after them: evidenceOrder), so the list stays bounded over days.
+    if (this.files.length > MAX_FILES) for (const old of this.files.splice(0, this.files.length - MAX_FILES / 2)) this.fileSet.delete(old);
   }
 
   private countMinute(r: LogRecord): void {
