@@ -1,7 +1,9 @@
 /**
  * Which judged findings are news: each judgment of the window gives the findings as the batch report would on the
  * log so far; this table turns their succession into events. A finding is emitted once (`finding`), under the id the
- * judgment gave it first (detector, subject and start: stable while the incident grows); a later judgment of the
+ * judgment gave it first (detector, subject and start: stable while the incident grows); its later events keep that
+ * id as the incident's, and carry the finding as judged then, with the id the batch report gives it for the log so
+ * far (which differs when the start moved: a surge whose start shifts as later minutes come in); a later judgment of the
  * same incident (same detector and subject, starting before the open one ended plus `gapMs`) that changed its
  * severity, window end or numbers is an `update` under that id; an incident whose end is `closeAfterMs` behind the
  * watermark is `closed` with its last numbers. A closed incident that a
@@ -55,11 +57,6 @@ function digestOf(f: ReportFinding): string {
   return JSON.stringify([f.severity, f.window.start, f.window.end, f.title, f.metrics, f.actions.length]);
 }
 
-/** The finding as emitted under the incident's id. */
-function asIncident(f: ReportFinding, id: string): ReportFinding {
-  return f.id === id ? f : { ...f, id };
-}
-
 export class IncidentTable {
   private readonly rows: IncidentRow[] = [];
 
@@ -102,7 +99,7 @@ export class IncidentTable {
       if (digest === row.digest) continue;
       row.digest = digest;
       row.endMs = Math.max(row.endMs, endMs);
-      row.finding = asIncident(f, row.id);
+      row.finding = f;
       out.push({ kind: 'update', id: row.id, finding: row.finding, reopened });
     }
     // Ended: its end is closeAfterMs behind the watermark. A judgment that no longer gives it (the window's

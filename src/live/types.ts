@@ -19,8 +19,10 @@ interface EventBase {
 
 /**
  * A finding seen for the first time (`finding`), grown or changed since it was last emitted (`update`: same id,
- * `"update": true`), or ended (`closed`: its final numbers). `finding.id` is the id the batch `lbua analyze` gives
- * the same incident: it hashes the detector, subject and start, which do not change while the incident grows.
+ * `"update": true`), or ended (`closed`: its final numbers). `id` is the incident's: the id its first judgment gave
+ * it, which hashes the detector, subject and start, so it does not change while the incident grows. `finding` is the
+ * finding as judged at the event, and `finding.id` the id the batch `lbua analyze` gives it on the log read so far:
+ * the same as `id` unless the judged start moved (a surge whose start shifts as later minutes come in).
  */
 export type FindingEvent =
   | (EventBase & { readonly event: 'finding'; readonly id: string; readonly finding: ReportFinding; readonly delay_seconds: number | null })

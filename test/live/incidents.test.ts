@@ -31,7 +31,9 @@ describe('incident table', () => {
     expect(kinds(t.observe([finding('a', 5, 6)], at(7)))).toEqual([]);
     const grown = t.observe([finding('b', 5, 9, 'critical')], at(9));
     expect(kinds(grown)).toEqual(['update a']);
-    expect(grown[0]?.finding.id).toBe('a');
+    // The event is the incident's (a); the finding is as judged now, with the id the batch report would give it.
+    expect(grown[0]?.id).toBe('a');
+    expect(grown[0]?.finding.id).toBe('b');
     expect(grown[0]?.finding.severity).toBe('critical');
     expect(kinds(t.observe([finding('b', 5, 9)], at(18)))).toEqual(['update a']);
     expect(kinds(t.observe([finding('b', 5, 9)], at(19)))).toEqual(['closed a']);
