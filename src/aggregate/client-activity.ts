@@ -17,7 +17,6 @@ import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } from '../core/capped';
 import { hash32 } from '../core/hll';
 import { PackReader, PackWriter, type Packed } from '../core/packed';
-import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
 import type { ClientCell } from '../enrich/client';
 import { inOrder, mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
@@ -64,6 +63,7 @@ export interface ActiveClient extends ClientCell {
    * made when a second minute begins (null before: most clients' requests fall in a few minutes).
    */
   perMinute: Map<number, number> | null;
+  /** -1 before the first minute (a small integer, where NaN made the field a boxed number per client). */
   curMinute: number;
   curCount: number;
   /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
@@ -184,8 +184,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     if (ri === null || c.lastRoute !== r.route) {
       ri = c.routes.get(r.route) ?? null;
       if (ri === null) {
-        ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: null };
-        c.routes.add(detach(r.route), ri);
+        // `last` is set below; n here (not NaN: n === last + 1 is false either way) keeps the field a small integer
+        // instead of a boxed number per route. The route is the enricher's standalone string: kept as it is.
+        ri = { firstId: n, firstRef: r.source, last: n, lastRef: r.source, sequential: 0, ids: null };
+        c.routes.add(r.route, ri);
       }
       c.lastRoute = r.route;
       c.lastIds = ri;
@@ -485,7 +487,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
-    agent, ref0, t0, agents: null, lastAgent: null, requests: 0, statics: 0, perMinute: null, curMinute: Number.NaN, curCount: 0,
+    agent, ref0, t0, agents: null, lastAgent: null, requests: 0, statics: 0, perMinute: null, curMinute: -1, curCount: 0,
     routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null, cachedOn: null,
   };
 }
