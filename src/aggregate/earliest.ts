@@ -99,13 +99,14 @@ const LINEAR = 16;
  * Distinct 32-bit hashes (unsigned) in first-seen order: a list of them as int32 searched one by one while short,
  * then through an open-addressing index (linear probing on the hash's low bits: the hashes are mixed already).
  * Adding a hash seen before allocates nothing and boxes no number, where a Set of hashes above 2^30 boxes each one it
- * is asked about. Both are Int32Arrays (4 bytes a hash and a slot, where a plain array takes 8 and grows by half
- * plus 16): the list starts with room for 4 and doubles, the index is a power of two at four times the list's size.
- * Callers bound the size.
+ * is asked about. Memory: up to LINEAR hashes a plain array with room for 2, 4, 8 or 16 (a typed array costs about
+ * 180 bytes before its first element, a plain array grown by push has room for 17 after the first); past that the
+ * list and the index are Int32Arrays (4 bytes a hash and a slot, where a plain array takes 8), the list doubling,
+ * the index a power of two at four times the list's size. Callers bound the size.
  */
 export class FirstSeenHashes {
-  /** The hashes as int32, first seen first: the first `n` of `list`. */
-  private list = new Int32Array(4);
+  /** The hashes as int32, first seen first: the first `n` of `list` (a plain array up to LINEAR, then typed). */
+  private list: number[] | Int32Array = new Array<number>(2);
   private n = 0;
   /** Past LINEAR hashes: 1 + a hash's position in `list`, 0 for an empty slot; a power of two, over twice the size. */
   private index: Int32Array | null = null;
@@ -150,11 +151,12 @@ export class FirstSeenHashes {
     else index[i] = this.n;
   }
 
-  /** Appends to the list (twice the room when full). */
+  /** Appends to the list (twice the room when full; an Int32Array from LINEAR + 1 hashes). */
   private push(x: number): void {
-    if (this.n === this.list.length) {
-      const grown = new Int32Array(this.list.length * 2);
-      grown.set(this.list);
+    const list = this.list;
+    if (this.n === list.length) {
+      const grown = list.length < LINEAR ? new Array<number>(list.length * 2) : new Int32Array(list.length * 2);
+      for (let k = 0; k < this.n; k++) grown[k] = list[k] ?? 0;
       this.list = grown;
     }
     this.list[this.n++] = x;
