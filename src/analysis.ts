@@ -23,7 +23,7 @@ import { VERSION } from './version';
 import { detectorOptions, mergeRaw, selectedDetectors, type RunFacts } from './detect/stage';
 import { DEFAULT_GUARD_SHARE, guardFactsOf } from './detect/guards/action-guards';
 import { runProxies } from './trust';
-import { createCore, STAGES, wideRows, type AnalyzeOptions, type CoreResult, type StageFactory } from './analysis-core';
+import { createCore, STAGES, wideRows, type AnalyzeOptions, type Core, type CoreResult, type StageFactory } from './analysis-core';
 import { groupIncidents } from './core/incidents';
 
 export { STAGES, type AnalysisStage, type AnalyzeOptions, type StageFactory } from './analysis-core';
@@ -86,9 +86,9 @@ async function analyzeInputs(
     // The inputs overlap in time: read them again, merged by time, on this thread (runSharded added no diagnostic).
   }
   // Evidence is ordered as the run reads its inputs (aggregate/types.ts), as in a sharded run.
-  const core = createCore(run, stageFactories, evidenceOrder(ordered.map((i) => (i.stdin ? '<stdin>' : i.path))));
+  let core: Core | null = createCore(run, stageFactories, evidenceOrder(ordered.map((i) => (i.stdin ? '<stdin>' : i.path))));
   const summaries = await runInputs(ordered, run, {
-    record: (r) => core.record(r),
+    record: (r) => core?.record(r),
     transient: true,
     diagnostic: (d) => diags.add(d),
     keptLineDiagnostics: diags.limit,
@@ -96,6 +96,9 @@ async function analyzeInputs(
     ...(onProgress ? { afterBatch: (p: InputSummary) => onProgress(p) } : {}),
   }, detected);
   const result = core.finish();
+  // The run's state (enricher caches, sessions, the detectors' aggregates: most of the heap) is judged: released
+  // before the report is built, so that building it can reuse that memory instead of growing the heap.
+  core = null;
   addCapNotes(diags, result.caps, result.traffic);
   return buildReport(0, inputs, ordered, summaries, result.traffic, diags, options, {
     full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings], runFacts(result.traffic, summaries, options)) : []), detectorsRan: result.detectorsRan,

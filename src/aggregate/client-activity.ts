@@ -17,7 +17,6 @@ import type { SourceRef } from '../core/types';
 import { CappedMap, addCapStats, noCapStats, type CapOptions, type CapStats } from '../core/capped';
 import { hash32 } from '../core/hll';
 import { PackReader, PackWriter, type Packed } from '../core/packed';
-import { detach } from '../core/text';
 import type { EnrichedRecord } from '../enrich/types';
 import type { ClientCell } from '../enrich/client';
 import { inOrder, mergeEvidence, type EvidenceOrder, type Mergeable } from './types';
@@ -38,7 +37,11 @@ export interface RouteIds {
   lastRef: SourceRef;
   /** Requests for identifier n right after n − 1 on this route. */
   sequential: number;
-  ids: Set<number>;
+  /**
+   * The distinct identifiers, first seen first; null while the route saw only its first (most routes of most
+   * clients: no set is made for one identifier). See routeIds and idCount.
+   */
+  ids: Set<number> | null;
 }
 
 export interface ActiveClient extends ClientCell {
@@ -46,14 +49,21 @@ export interface ActiveClient extends ClientCell {
   agent: string | null;
   ref0: SourceRef;
   t0: number;
-  /** Distinct user agents as hashes (the first agent included). */
-  agents: Set<number>;
+  /**
+   * Distinct user agents as hashes (the first agent included); null while the client sent no agent but its first
+   * (most clients: their one agent's hash is not kept twice, nor a set made for it). See agentHashes.
+   */
+  agents: Set<number> | null;
   /** The agent last counted into `agents` (null: none since the first): the next request of it skips the hash. */
   lastAgent: string | null;
   requests: number;
   statics: number;
-  /** Requests per minute (static assets excluded); the minute being counted is in curMinute/curCount. */
-  perMinute: Map<number, number>;
+  /**
+   * Requests per minute (static assets excluded); the minute being counted is in curMinute/curCount, and the map is
+   * made when a second minute begins (null before: most clients' requests fall in a few minutes).
+   */
+  perMinute: Map<number, number> | null;
+  /** -1 before the first minute (a small integer, where NaN made the field a boxed number per client). */
   curMinute: number;
   curCount: number;
   /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
@@ -112,10 +122,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     this.clients = this.newClients();
     this.routeCap = {
       cap: options.routesPerClient,
-      weight: (x: RouteIds): number => x.ids.size + x.sequential,
+      weight: (x: RouteIds): number => idCount(x) + x.sequential,
       onEvict: (_route: string, x: RouteIds): void => {
         this.routesCapped.evicted++;
-        this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, x.ids.size + x.sequential);
+        this.routesCapped.maxCut = Math.max(this.routesCapped.maxCut, idCount(x) + x.sequential);
       },
     };
   }
@@ -146,9 +156,12 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     c.requests++;
     // Most clients keep one agent: a native string compare with the first one (or the one before) skips hashing.
     const ua = r.userAgent;
-    if (ua !== null && ua !== c.agent && ua !== c.lastAgent && c.agents.size < MAX_AGENTS) {
-      c.agents.add(hash32(ua));
-      c.lastAgent = ua;
+    if (ua !== null && ua !== c.agent && ua !== c.lastAgent) {
+      const agents = c.agents ?? (c.agents = firstAgent(c.agent));
+      if (agents.size < MAX_AGENTS) {
+        agents.add(hash32(ua));
+        c.lastAgent = ua;
+      }
     }
     if (r.isStatic) {
       c.statics++;
@@ -171,8 +184,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     if (ri === null || c.lastRoute !== r.route) {
       ri = c.routes.get(r.route) ?? null;
       if (ri === null) {
-        ri = { firstId: n, firstRef: r.source, last: Number.NaN, lastRef: r.source, sequential: 0, ids: new Set() };
-        c.routes.add(detach(r.route), ri);
+        // `last` is set below; n here (not NaN: n === last + 1 is false either way) keeps the field a small integer
+        // instead of a boxed number per route. The route is the enricher's standalone string: kept as it is.
+        ri = { firstId: n, firstRef: r.source, last: n, lastRef: r.source, sequential: 0, ids: null };
+        c.routes.add(r.route, ri);
       }
       c.lastRoute = r.route;
       c.lastIds = ri;
@@ -183,7 +198,9 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     }
     ri.last = n;
     ri.lastRef = r.source;
-    if (ri.ids.size < MAX_IDS) ri.ids.add(n);
+    if (ri.ids !== null) {
+      if (ri.ids.size < MAX_IDS) ri.ids.add(n);
+    } else if (n !== ri.firstId) ownIds(ri).add(n);
   }
 
   merge(other: ClientActivity, order: EvidenceOrder): void {
@@ -215,11 +232,11 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   private clone(c: ActiveClient): ActiveClient {
-    const out: ActiveClient = { ...c, agents: new Set(c.agents), perMinute: new Map(c.perMinute), routes: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
+    const out: ActiveClient = { ...c, agents: c.agents === null ? null : new Set(c.agents), perMinute: c.perMinute === null ? null : new Map(c.perMinute), routes: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
     flushMinute(out);
     if (c.routes !== null) {
       out.routes = new CappedMap<RouteIds>(this.routeCap);
-      for (const [route, ri] of c.routes) out.routes.add(route, { ...ri, ids: new Set(ri.ids) });
+      for (const [route, ri] of c.routes) out.routes.add(route, { ...ri, ids: ri.ids === null ? null : new Set(ri.ids) });
       Object.assign(out.routes.stats, c.routes.stats);
     }
     return out;
@@ -242,16 +259,20 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   private mergeClient(into: ActiveClient, from: ActiveClient, order: EvidenceOrder): void {
     const k = this.options.evidenceLimit;
     into.lastIds = null;
+    // The agent sets first, while each side's null still stands for its own first agent.
+    const agents = into.agents ?? firstAgent(into.agent);
+    for (const a of agentHashes(from)) if (agents.size < MAX_AGENTS) agents.add(a);
+    into.agents = agents;
     if (order(from.ref0, into.ref0) < 0) {
       into.agent = from.agent;
       into.ref0 = from.ref0;
       into.t0 = from.t0;
     }
-    for (const a of from.agents) if (into.agents.size < MAX_AGENTS) into.agents.add(a);
     into.requests += from.requests;
     into.statics += from.statics;
     flushMinute(into);
-    for (const [m, n] of minuteEntries(from)) into.perMinute.set(m, (into.perMinute.get(m) ?? 0) + n);
+    const minutes = into.perMinute ?? (into.perMinute = new Map());
+    for (const [m, n] of minuteEntries(from)) minutes.set(m, (minutes.get(m) ?? 0) + n);
     into.first = Math.min(into.first, from.first);
     into.last = Math.max(into.last, from.last);
     let evidence = mergeEvidence(into.evidence, from.evidence, k, order);
@@ -261,10 +282,15 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       for (const [route, theirs] of from.routes) {
         const mine = into.routes.get(route);
         if (mine === undefined) {
-          into.routes.add(route, { ...theirs, ids: new Set(theirs.ids) });
+          into.routes.add(route, { ...theirs, ids: theirs.ids === null ? null : new Set(theirs.ids) });
           continue;
         }
         const [early, late] = order(mine.firstRef, theirs.firstRef) <= 0 ? [mine, theirs] : [theirs, mine];
+        // The first MAX_IDS distinct identifiers in input order: the earlier shard's, then the later one's (taken
+        // before the first identifiers change below: a null set stands for its route's first identifier).
+        // (In place when the earlier is this side's: the same set, without a copy.)
+        const ids = early === mine ? ownIds(mine) : new Set(routeIds(early));
+        const lateIds = routeIds(late);
         // The step across the cut: the earlier shard's last identifier, then the later shard's first.
         const across = late.firstId === early.last + 1;
         if (across) steps.push(late.firstRef);
@@ -273,10 +299,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         mine.firstRef = early.firstRef;
         mine.last = late.last;
         mine.lastRef = late.lastRef;
-        // The first MAX_IDS distinct identifiers in input order: the earlier shard's, then the later one's.
-        // (In place when the earlier is this side's: the same set, without a copy.)
-        const ids = early === mine ? mine.ids : new Set(early.ids);
-        for (const id of late.ids) if (ids.size < MAX_IDS) ids.add(id);
+        for (const id of lateIds) if (ids.size < MAX_IDS) ids.add(id);
         mine.ids = ids;
       }
       addCapStats(into.routes.stats, { ...from.routes.stats, inserted: 0 });
@@ -303,6 +326,8 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       if (c.routes === null) continue;
       c.lastIds = null;
       const moved = rekeyEntries(c.routes, map, (mine, theirs) => {
+        // Before the first identifier changes (a null set stands for it).
+        const ids = ownIds(mine);
         const early = order(mine.firstRef, theirs.firstRef) <= 0 ? mine : theirs;
         const late = order(mine.lastRef, theirs.lastRef) <= 0 ? theirs : mine;
         mine.sequential += theirs.sequential;
@@ -310,7 +335,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         mine.firstRef = early.firstRef;
         mine.last = late.last;
         mine.lastRef = late.lastRef;
-        for (const id of theirs.ids) if (mine.ids.size < MAX_IDS) mine.ids.add(id);
+        for (const id of routeIds(theirs)) if (ids.size < MAX_IDS) ids.add(id);
       });
       if (moved === 0) continue;
       // One pass meets routes in the order of their first identifiers (the route cap's tie order).
@@ -327,10 +352,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       kind: 'client-activity',
       options: this.options,
       clients: [...this.clients].map(([ip, c]): ClientJson => [
-        ip, c.agent, refJSON(c.ref0), c.t0, [...c.agents].sort((a, b) => a - b), c.requests, c.statics,
+        ip, c.agent, refJSON(c.ref0), c.t0, [...agentHashes(c)].sort((a, b) => a - b), c.requests, c.statics,
         [...minuteEntries(c)].sort((a, b) => a[0] - b[0]),
         Number.isFinite(c.first) ? c.first : null, Number.isFinite(c.last) ? c.last : null,
-        [...(c.routes ?? [])].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...ri.ids]]),
+        [...(c.routes ?? [])].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...routeIds(ri)]]),
         c.evidence.map(refJSON),
       ]),
       stats: { ...this.clients.stats },
@@ -360,7 +385,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       w.num(c.statics);
       w.num(c.first);
       w.num(c.last);
-      const agents = [...c.agents].sort((a, b) => a - b);
+      const agents = [...agentHashes(c)].sort((a, b) => a - b);
       w.num(agents.length);
       for (const a of agents) w.num(a);
       const minutes = [...minuteEntries(c)].sort((a, b) => a[0] - b[0]);
@@ -378,8 +403,8 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
           w.num(ri.last);
           ref(ri.lastRef);
           w.num(ri.sequential);
-          w.num(ri.ids.size);
-          for (const id of ri.ids) w.num(id);
+          w.num(idCount(ri));
+          for (const id of routeIds(ri)) w.num(id);
         }
       }
       w.num(c.evidence.length);
@@ -405,7 +430,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       c.agents = agents;
       for (let k = r.num(); k > 0; k--) {
         const m = r.num();
-        c.perMinute.set(m, r.num());
+        (c.perMinute ??= new Map()).set(m, r.num());
       }
       const routes = r.num();
       if (routes > 0) {
@@ -442,7 +467,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       c.agents = new Set(agents);
       c.requests = requests;
       c.statics = statics;
-      c.perMinute = new Map(perMinute);
+      c.perMinute = perMinute.length > 0 ? new Map(perMinute) : null;
       c.first = first ?? Number.POSITIVE_INFINITY;
       c.last = last ?? Number.NEGATIVE_INFINITY;
       if (routes.length > 0) {
@@ -462,16 +487,41 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
-    agent, ref0, t0, agents: firstAgent(agent), lastAgent: null, requests: 0, statics: 0, perMinute: new Map(), curMinute: Number.NaN, curCount: 0,
+    agent, ref0, t0, agents: null, lastAgent: null, requests: 0, statics: 0, perMinute: null, curMinute: -1, curCount: 0,
     routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null, cachedOn: null,
   };
 }
 
-/** The agent set of a new client: its first agent's hash (without building an array to fill the set from). */
+/** The agent set a client starts with: its first agent's hash (without building an array to fill the set from). */
 function firstAgent(agent: string | null): Set<number> {
   const s = new Set<number>();
   if (agent !== null) s.add(hash32(agent));
   return s;
+}
+
+/** A route's distinct identifiers, first seen first (its first alone while its set is null). */
+export function routeIds(ri: RouteIds): ReadonlySet<number> {
+  return ri.ids ?? new Set([ri.firstId]);
+}
+
+/** How many distinct identifiers a route saw (as routeIds counts them), without making a set. */
+export function idCount(ri: RouteIds): number {
+  return ri.ids === null ? 1 : ri.ids.size;
+}
+
+/** The route's own identifier set, made from its first identifier while null. */
+function ownIds(ri: RouteIds): Set<number> {
+  return (ri.ids ??= new Set([ri.firstId]));
+}
+
+/** A client's distinct agents as hashes (its first agent's alone while its set is null). */
+export function agentHashes(c: ActiveClient): ReadonlySet<number> {
+  return c.agents ?? firstAgent(c.agent);
+}
+
+/** How many distinct agents a client sent (as agentHashes counts them), without making a set. */
+export function agentCount(c: ActiveClient): number {
+  return c.agents !== null ? c.agents.size : c.agent !== null ? 1 : 0;
 }
 
 /** An evicted client: no longer its map's, nor cached on its address's facts. */
@@ -484,14 +534,15 @@ function release(c: ActiveClient): void {
 /** Adds the minute being counted to the client's per-minute counts. */
 function flushMinute(c: ActiveClient): void {
   if (c.curCount === 0) return;
-  c.perMinute.set(c.curMinute, (c.perMinute.get(c.curMinute) ?? 0) + c.curCount);
+  const minutes = c.perMinute ?? (c.perMinute = new Map());
+  minutes.set(c.curMinute, (minutes.get(c.curMinute) ?? 0) + c.curCount);
   c.curCount = 0;
 }
 
 /** A client's requests per minute, the minute being counted included (without changing the client). */
-export function minuteEntries(c: ActiveClient): Map<number, number> {
-  if (c.curCount === 0) return c.perMinute;
-  const out = new Map(c.perMinute);
+export function minuteEntries(c: ActiveClient): ReadonlyMap<number, number> {
+  if (c.curCount === 0) return c.perMinute ?? new Map<number, number>();
+  const out = new Map(c.perMinute ?? []);
   out.set(c.curMinute, (out.get(c.curMinute) ?? 0) + c.curCount);
   return out;
 }
@@ -499,9 +550,10 @@ export function minuteEntries(c: ActiveClient): Map<number, number> {
 /** How many of a client's minutes (the one being counted included) have from `lo` to `hi` requests (no allocation). */
 export function minutesWithin(c: ActiveClient, lo: number, hi: number): number {
   let n = 0;
-  for (const k of c.perMinute.values()) if (k >= lo && k <= hi) n++;
+  const minutes = c.perMinute;
+  if (minutes !== null) for (const k of minutes.values()) if (k >= lo && k <= hi) n++;
   if (c.curCount !== 0) {
-    const had = c.perMinute.get(c.curMinute);
+    const had = minutes?.get(c.curMinute);
     if (had !== undefined && had >= lo && had <= hi) n--;
     const k = (had ?? 0) + c.curCount;
     if (k >= lo && k <= hi) n++;

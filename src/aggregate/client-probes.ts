@@ -239,8 +239,11 @@ export class ClientProbes implements Mergeable<ClientProbes, ClientProbesJson> {
       if (d.scanner === null && r.agent.family === 'scanner') d.scanner = [detach(scannerName(r.userAgent) ?? 'scanner'), r.source];
     }
     if (sensitive || attack || (st !== null && st >= 400)) {
-      if (c.evidence.length < k) c.evidence.push(r.source);
-      if ((sensitive || attack) && c.samples.length < MAX_SAMPLES) c.samples.push([detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)), r.source]);
+      // Lists of exactly their length (concat: a copy per item, at most k and MAX_SAMPLES per client): a push would
+      // make room for 17 at the first item (186 bytes where concat's list of one takes 56), and most clients get one
+      // or two (a 4xx or two).
+      if (c.evidence.length < k) c.evidence = c.evidence.concat([r.source]);
+      if ((sensitive || attack) && c.samples.length < MAX_SAMPLES) c.samples = c.samples.concat([[detach((r.query ? `${path}?${r.query}` : path).slice(0, 80)), r.source]]);
     }
     if (st === null || st < 200 || st >= 300) return;
     const bytes = r.bytesOut ?? -1;

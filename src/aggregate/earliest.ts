@@ -96,27 +96,32 @@ export class FirstSeenCounts {
 const LINEAR = 16;
 
 /**
- * Distinct 32-bit hashes (unsigned) in first-seen order: a list of them as int32 (a plain array, whose numbers V8
- * stores unboxed) searched one by one while short, then through an open-addressing index (linear probing on the
- * hash's low bits: the hashes are mixed already). Adding a hash seen before allocates nothing and boxes no number,
- * where a Set of hashes above 2^30 boxes each one it is asked about. Callers bound the size.
+ * Distinct 32-bit hashes (unsigned) in first-seen order: a list of them as int32 searched one by one while short,
+ * then through an open-addressing index (linear probing on the hash's low bits: the hashes are mixed already).
+ * Adding a hash seen before allocates nothing and boxes no number, where a Set of hashes above 2^30 boxes each one it
+ * is asked about. Memory: up to LINEAR hashes a plain array with room for 2, 4, 8 or 16 (a typed array costs about
+ * 180 bytes before its first element, a plain array grown by push has room for 17 after the first); past that the
+ * list and the index are Int32Arrays (4 bytes a hash and a slot, where a plain array takes 8), the list doubling,
+ * the index a power of two at four times the list's size. Callers bound the size.
  */
 export class FirstSeenHashes {
-  /** The hashes as int32, first seen first. */
-  private readonly list: number[] = [];
+  /** The hashes as int32, first seen first: the first `n` of `list` (a plain array up to LINEAR, then typed). */
+  private list: number[] | Int32Array = new Array<number>(2);
+  private n = 0;
   /** Past LINEAR hashes: 1 + a hash's position in `list`, 0 for an empty slot; a power of two, over twice the size. */
-  private index: number[] | null = null;
+  private index: Int32Array | null = null;
 
   get size(): number {
-    return this.list.length;
+    return this.n;
   }
 
   /** The slot of `x` (an int32) in the index: where it is, or the empty slot where it goes. */
-  private slot(index: readonly number[], x: number): number {
+  private slot(index: Int32Array, x: number): number {
     const mask = index.length - 1;
+    const list = this.list;
     for (let i = x & mask; ; i = (i + 1) & mask) {
       const at = index[i] ?? 0;
-      if (at === 0 || this.list[at - 1] === x) return i;
+      if (at === 0 || list[at - 1] === x) return i;
     }
   }
 
@@ -125,39 +130,52 @@ export class FirstSeenHashes {
     const index = this.index;
     if (index !== null) return index[this.slot(index, x)] !== 0;
     const list = this.list;
-    for (let k = 0; k < list.length; k++) if (list[k] === x) return true;
+    for (let k = 0; k < this.n; k++) if (list[k] === x) return true;
     return false;
   }
 
   add(h: number): void {
     const x = h | 0;
-    const list = this.list;
     const index = this.index;
     if (index === null) {
-      for (let k = 0; k < list.length; k++) if (list[k] === x) return;
-      list.push(x);
-      if (list.length > LINEAR) this.reindex();
+      const list = this.list;
+      for (let k = 0; k < this.n; k++) if (list[k] === x) return;
+      this.push(x);
+      if (this.n > LINEAR) this.reindex();
       return;
     }
     const i = this.slot(index, x);
     if (index[i] !== 0) return;
-    list.push(x);
-    if (list.length * 2 > index.length) this.reindex();
-    else index[i] = list.length;
+    this.push(x);
+    if (this.n * 2 > index.length) this.reindex();
+    else index[i] = this.n;
+  }
+
+  /** Appends to the list (twice the room when full; an Int32Array from LINEAR + 1 hashes). */
+  private push(x: number): void {
+    const list = this.list;
+    if (this.n === list.length) {
+      const grown = list.length < LINEAR ? new Array<number>(list.length * 2) : new Int32Array(list.length * 2);
+      for (let k = 0; k < this.n; k++) grown[k] = list[k] ?? 0;
+      this.list = grown;
+    }
+    this.list[this.n++] = x;
   }
 
   /** Builds the index at four times the size. */
   private reindex(): void {
     let n = 8;
-    while (n < this.list.length * 4) n *= 2;
-    const index = new Array<number>(n).fill(0);
-    for (let k = 0; k < this.list.length; k++) index[this.slot(index, this.list[k] ?? 0)] = k + 1;
+    while (n < this.n * 4) n *= 2;
+    const index = new Int32Array(n);
+    for (let k = 0; k < this.n; k++) index[this.slot(index, this.list[k] ?? 0)] = k + 1;
     this.index = index;
   }
 
   /** The hashes (unsigned) in first-seen order. */
   values(): number[] {
-    return this.list.map((x) => x >>> 0);
+    const out = new Array<number>(this.n);
+    for (let k = 0; k < this.n; k++) out[k] = (this.list[k] ?? 0) >>> 0;
+    return out;
   }
 
   clone(): FirstSeenHashes {

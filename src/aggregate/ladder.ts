@@ -18,8 +18,11 @@ export const LADDER_COUNTRIES = 64;
 export type LadderJson = readonly (readonly [string, readonly number[]])[];
 
 export class Ladder {
-  /** Countries (and OTHER) in insertion order. */
-  private readonly codes: string[] = [];
+  /**
+   * Countries (and OTHER) in insertion order. Grown by concat up to 8 (a list of exactly its length: a push makes
+   * room for 17 at the first country, and a ladder is kept per key and bucket, most with a few countries).
+   */
+  private codes: string[] = [];
   private counts = new Uint32Array(4 * STRIDE);
   private named = 0;
 
@@ -104,7 +107,8 @@ export class Ladder {
       grown.set(this.counts);
       this.counts = grown;
     }
-    this.codes.push(key);
+    if (i < 8) this.codes = this.codes.concat([key]);
+    else this.codes.push(key);
     return i;
   }
 

@@ -68,8 +68,8 @@ export class CappedMap<V> {
   private readonly map = new Map<string, V>();
   private chars = 0;
   readonly stats: CapStats = noCapStats();
-  private readonly keep: number;
-  private readonly maxChars: number;
+  // keep and maxKeyChars are read from the options when needed, not copied here: a fraction and Infinity would each
+  // be a boxed number per map, and some maps exist once per client (api-abuse's routes of a client).
 
   /**
    * The memo: the last key object found in each slot (see memoSlot) and its entry. A key
@@ -83,8 +83,6 @@ export class CappedMap<V> {
   private readonly memoMask: number;
 
   constructor(private readonly options: CapOptions<V>) {
-    this.keep = options.keep ?? 0.5;
-    this.maxChars = options.maxKeyChars ?? Number.POSITIVE_INFINITY;
     const slots = options.memo ?? 0;
     this.memoMask = slots - 1;
     this.memoKeys = slots > 0 ? new Array<string | null>(slots).fill(null) : null;
@@ -120,7 +118,8 @@ export class CappedMap<V> {
    * caller has usually not counted yet) is never the one evicted.
    */
   add(key: string, v: V): void {
-    if (this.map.size >= this.options.cap || this.chars + key.length > this.maxChars) this.prune(key.length);
+    const o = this.options;
+    if (this.map.size >= o.cap || (o.maxKeyChars !== undefined && this.chars + key.length > o.maxKeyChars)) this.prune(key.length);
     this.map.set(key, v);
     this.chars += key.length;
     this.stats.inserted++;
@@ -186,8 +185,10 @@ export class CappedMap<V> {
     const order = new Uint32Array(n);
     for (let j = 0; j < n; j++) order[j] = j;
     order.sort((a, b) => (weights[a] ?? 0) - (weights[b] ?? 0) || a - b);
-    const targetSize = Math.min(n - 1, Math.floor(this.options.cap * this.keep));
-    const targetChars = this.maxChars === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : Math.floor(this.maxChars * this.keep) - incomingChars;
+    const keep = this.options.keep ?? 0.5;
+    const maxChars = this.options.maxKeyChars ?? Number.POSITIVE_INFINITY;
+    const targetSize = Math.min(n - 1, Math.floor(this.options.cap * keep));
+    const targetChars = maxChars === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : Math.floor(maxChars * keep) - incomingChars;
     const evict = new Uint8Array(n);
     let size = n;
     let chars = this.chars;

@@ -10,7 +10,7 @@
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
-import { ClientActivity, minuteCounts, minutesWithin, type ActiveClient, type ClientActivityJson, type ClientActivityPacked } from '../aggregate/client-activity';
+import { ClientActivity, agentCount, idCount, minuteCounts, minutesWithin, type ActiveClient, type ClientActivityJson, type ClientActivityPacked } from '../aggregate/client-activity';
 import { median } from './stats/robust';
 
 export interface ApiAbuseOptions {
@@ -80,8 +80,8 @@ export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenc
     if (c.routes === null) continue;
     for (const [route, ri] of c.routes) {
       const xs = distinctPerRoute.get(route);
-      if (xs) xs.push(ri.ids.size);
-      else distinctPerRoute.set(route, [ri.ids.size]);
+      if (xs) xs.push(idCount(ri));
+      else distinctPerRoute.set(route, [idCount(ri)]);
     }
   }
   const peerMedian = new Map<string, number>();
@@ -89,7 +89,7 @@ export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenc
   for (const [ip, c] of state.clients) {
     const from = out.length;
     // Many agents fetching static assets is people behind one address (NAT, office), not a script.
-    const peopleLike = c.agents.size >= 5 && c.statics >= c.requests * 0.1;
+    const peopleLike = agentCount(c) >= 5 && c.statics >= c.requests * 0.1;
     const steadyMinutes = minutesWithin(c, o.steadyMinRpm, o.steadyMaxRpm);
     if (!peopleLike && steadyMinutes >= o.steadyMinutes) {
       // By minute: the order one pass over time-ordered input counts them in, whichever shards they came from
@@ -116,7 +116,7 @@ export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenc
     }
     if (c.routes !== null) {
       for (const [route, ri] of c.routes) {
-        const distinct = ri.ids.size;
+        const distinct = idCount(ri);
         const enumerating = ri.sequential >= o.minSequential;
         if (!enumerating && distinct < o.minDistinctIds) continue;
         const peers = peerMedian.get(route) ?? 0;
@@ -129,7 +129,7 @@ export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenc
           ...findingBase(ip, c), severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
           title: enumerating
             ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(distinct, 0)} distinct)`
-            : `${ip}: ${fmt(distinct, 0)} distinct ${route} resources, ${fmt(distinct / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(c.agents.size, 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
+            : `${ip}: ${fmt(distinct, 0)} distinct ${route} resources, ${fmt(distinct / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(agentCount(c), 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
           metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: distinct, peer_median_distinct: peers, user_agent: c.agent },
           explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
           evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
