@@ -105,7 +105,9 @@ export class LiveEngine {
   private readonly files: string[] = [];
   private readonly fileSet = new Set<string>();
   private watermark: number | null = null;
-  private judgedAt: number | null = null;
+  /** Segments closed since the start, and when the last judgment was made (a count of them). */
+  private closed = 0;
+  private judgedClosed = 0;
   private newest = Number.NEGATIVE_INFINITY;
   private readonly minutes = new Map<number, MinuteRow>();
   private lastResult: CoreResult | null = null;
@@ -116,7 +118,6 @@ export class LiveEngine {
     if (saved) {
       for (const s of saved.segments) this.segments.push(segmentFromJSON(s));
       this.watermark = saved.watermarkMs;
-      this.judgedAt = saved.watermarkMs;
       for (const f of saved.files) this.noteFile(f);
       const last = this.segments[this.segments.length - 1];
       if (last) this.newest = last.lastMs;
@@ -157,12 +158,17 @@ export class LiveEngine {
     // Records of a judged minute that come late (a long request logged at its end) go to the open segment: a later
     // judgment counts them.
     this.watermark = Math.max(this.watermark ?? Number.NEGATIVE_INFINITY, Math.min(seg.endMs, seg.lastMs + 1));
+    this.closed++;
     this.release();
   }
 
-  /** Closed segments not yet judged. */
+  /**
+   * Closed segments not yet judged. Counted, not read off the watermark: a segment of late records only (a long
+   * request logged at its end, after the minute it started in was closed) leaves the watermark where it was, and
+   * must be judged all the same.
+   */
   get pending(): boolean {
-    return this.watermark !== null && this.watermark !== this.judgedAt;
+    return this.closed !== this.judgedClosed;
   }
 
   get watermarkMs(): number | null {
@@ -197,7 +203,7 @@ export class LiveEngine {
     this.lastResult = result;
     const findings = this.o.findingsOf(result);
     const changes = this.incidents.observe(findings, this.watermark);
-    this.judgedAt = this.watermark;
+    this.judgedClosed = this.closed;
     return { changes, findings, watermarkMs: this.watermark, result };
   }
 

@@ -27,8 +27,15 @@ interface Watch {
   readonly exited: Promise<number | null>;
 }
 
+/** Every `lbua watch` a test started: killed after it, whether it passed or not. */
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of running.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 function watch(args: readonly string[], input?: string): Watch {
   const child = spawn(process.execPath, [BIN, 'watch', ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  running.push(child);
   const w: Watch = { child, events: [], stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
   let buf = '';
   child.stdout?.on('data', (d: Buffer) => {
