@@ -9,7 +9,9 @@
  * peak, and whether the state after the window filled (2 h) stayed within 1.5x of its median: flat, or not.
  * It also counts the events: findings, updates, closed, and the findings the batch `lbua analyze` gives on the same
  * file that the replay did not emit.
- * Usage: node scripts/bench-live.js [--requests N (default 200000)] [--window 2h]
+ * `--judge-every 0` judges every closed minute, as a followed log written in real time is judged (slower: a
+ * judgment merges the window's segments).
+ * Usage: node scripts/bench-live.js [--requests N (default 200000)] [--window 2h] [--judge-every 1s]
  */
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
@@ -40,7 +42,8 @@ function rssMb(pid) {
 }
 
 const t0 = Date.now();
-const child = spawn(process.execPath, [bin, 'watch', '-', '--ndjson', '--heartbeat', '2s', '--window', windowOpt], { stdio: ['pipe', 'pipe', 'inherit'] });
+const judgeEvery = opt('judge-every', '1s');
+const child = spawn(process.execPath, [bin, 'watch', '-', '--ndjson', '--heartbeat', '2s', '--window', windowOpt, '--judge-every', judgeEvery], { stdio: ['pipe', 'pipe', 'inherit'] });
 fs.createReadStream(file).pipe(child.stdin);
 const beats = [];
 const counts = { finding: 0, update: 0, closed: 0, notice: 0 };
@@ -70,7 +73,7 @@ child.on('exit', (code) => {
   clearInterval(sampler);
   const wall = (Date.now() - t0) / 1000;
   const say = (s) => process.stdout.write(`${s}\n`);
-  say(`lbua watch - over a 24 h replay: ${lines.toLocaleString('en-US')} lines, window ${windowOpt}, exit ${code}, ${wall.toFixed(0)} s wall (${Math.round(lines / wall).toLocaleString('en-US')} lines/s)`);
+  say(`lbua watch - over a 24 h replay: ${lines.toLocaleString('en-US')} lines, window ${windowOpt}, judged at most every ${judgeEvery}, exit ${code}, ${wall.toFixed(0)} s wall (${Math.round(lines / wall).toLocaleString('en-US')} lines/s)`);
   say('log time            lines read   state MB   heap MB   RSS MB');
   let next = null;
   for (const b of beats) {
@@ -89,7 +92,8 @@ child.on('exit', (code) => {
   let missing = '–';
   try {
     const batch = JSON.parse(execFileSync(process.execPath, [bin, 'analyze', file, '--output', 'json', '--jobs', '1'], { maxBuffer: 1 << 28 }).toString());
-    missing = String(batch.findings.filter((f) => !ids.has(f.id)).length) + ` of ${batch.findings.length}`;
+    const gone = batch.findings.filter((f) => !ids.has(f.id));
+    missing = `${gone.length} of ${batch.findings.length}${gone.length ? ` (${gone.map((f) => `${f.detector} ${f.subject.value} ${f.window.start.slice(11, 16)}–${f.window.end.slice(11, 16)}`).join('; ')})` : ''}`;
   } catch (e) {
     missing = `batch run failed: ${e.message}`;
   }

@@ -109,6 +109,20 @@ describe('lbua watch', () => {
     minutes = [...byMinute.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, l]) => l);
   });
 
+  it('refuses bad options and a file that is not a watch state with one line (and a hint) and exit 2', () => {
+    const dir = tempDir('lbua-watch-opts-');
+    const notState = join(dir, 'not-state.json');
+    writeFileSync(notState, '{"schema":"lbua.report/1"}');
+    for (const args of [
+      ['--window', 'soon'], ['--window', '1m'], ['--emit-rules', 'nginx'], ['-o', join(dir, 'x.conf')], ['--emit-rules', 'iptables', '-o', join(dir, 'x.conf')],
+      ['--from-start', '--since', '1h'], ['--detectors', 'none'], ['--detectors', 'nope'], ['--state', notState],
+    ]) {
+      const r = lbua(['watch', join(dir, 'access.log'), '--ndjson', ...args]);
+      // One line (and the hint line some errors add).
+      expect({ args, code: r.code, lines: r.stderr.trim().split('\n').filter((l) => !l.startsWith('lbua: hint:')).length }).toEqual({ args, code: 2, lines: 1 });
+    }
+  });
+
   it('finds the four injected incidents in the batch run it is compared with', () => {
     expect(batch.findings.map((f) => `${f.detector} ${f.subject.value}`)).toEqual(expect.arrayContaining([
       'burst 185.220.101.45', 'burst 45.155.205.0/24', 'scanner 193.32.162.77', 'error-spike 10.0.2.63:8080',

@@ -63,8 +63,14 @@ export function parseDuration(name: string, v: string | undefined, dflt: number,
   if (v === undefined) return dflt;
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?$/i.exec(v.trim());
   const ms = m ? Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000) : Number.NaN;
-  if (!(ms >= min && ms <= max)) fail('OPTION_INVALID', `--${name} must be a duration (250ms, 30s, 10m, 2h, 1d) from ${min} ms to ${max / 86_400_000} days, got ${JSON.stringify(v)}`);
+  if (!(ms >= min && ms <= max)) fail('OPTION_INVALID', `--${name} must be a duration (250ms, 30s, 10m, 2h, 1d) from ${durationText(min)} to ${durationText(max)}, got ${JSON.stringify(v)}`);
   return Math.round(ms);
+}
+
+/** A duration as an option would say it (the largest unit that divides it). */
+function durationText(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3600_000], ['m', 60_000], ['s', 1000]] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 function parseRuleTarget(v: string): RuleTarget {
@@ -177,7 +183,7 @@ export function registerWatch(program: Command, setExit: (code: number) => void)
         sources,
         judgeEveryMs: parseDuration('judge-every', raw.judgeEvery, 1000, 0, 3600_000),
         idleMs: parseDuration('idle', raw.idle, 30_000, 100, 3600_000),
-        heartbeatMs: raw.heartbeat === '0' ? 0 : parseDuration('heartbeat', raw.heartbeat, 10_000, 100, day),
+        heartbeatMs: parseDuration('heartbeat', raw.heartbeat, 10_000, 0, day),
         state: stateFile === null ? null : { path: stateFile, everyMs: parseDuration('checkpoint-every', raw.checkpointEvery, 30_000, 1000, day), saved },
         emit: write,
         judged: (engine) => {
