@@ -63,7 +63,9 @@ export interface FollowNotice {
 
 /** The notice codes followFile and followDirectory use. */
 export const FOLLOW_NOTICE_CODES = [
-  'FOLLOW_WAITING', 'FOLLOW_ROTATED', 'FOLLOW_TRUNCATED', 'FOLLOW_DELETED', 'FOLLOW_UNREADABLE', 'FOLLOW_RESUMED', 'FOLLOW_DAMAGED',
+  'FOLLOW_WAITING', 'FOLLOW_ROTATED', 'FOLLOW_TRUNCATED', 'FOLLOW_DELETED', 'FOLLOW_UNREADABLE', 'FOLLOW_RESUMED',
+  // followDirectory only:
+  'FOLLOW_DAMAGED', 'FOLLOW_TOO_OLD',
 ] as const;
 
 /** What followFile needs to know of a file. */
@@ -112,9 +114,15 @@ export interface FollowOptions {
 }
 
 export interface Followed {
-  /** Line batches; `firstLine` is 1-based and continues through the file, and starts again at 1 in a new file. */
+  /**
+   * Line batches; `firstLine` is 1-based and continues through the file, and starts again at 1 in a new file.
+   * One iteration only; nothing is opened before the first batch is asked for.
+   */
   readonly batches: AsyncIterable<LineBatch>;
-  /** Just after the last complete line yielded (null before a file was opened, unless resuming a position). */
+  /**
+   * Just after the last complete line yielded: after a batch is taken, it is counted. Null before a file was opened
+   * (unless resuming a position, which it returns until then); after a file is left, where it was left.
+   */
   position(): FollowPosition | null;
 }
 
