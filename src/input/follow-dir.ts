@@ -19,8 +19,9 @@
  *   lateness.
  * - Start: 'new' skips the files present at the first poll (reading only those arriving later; if the folder does
  *   not exist yet, every file in it is new); 'all' yields the existing ones first; `{ sinceMs }` the existing ones
- *   whose time is at or after it. `seen` restores a checkpoint: those paths are skipped whatever `start` says (pass
- *   'all' with it to read what arrived while stopped).
+ *   whose time is at or after it. `seen` restores a checkpoint: then `start` is not used: every file not in it is
+ *   read (what arrived while stopped too), but for files more than 2 days older than the newest AWS name time in it
+ *   (forgotten from seen() as below), which are skipped without a word.
  * - seen(): the paths yielded and taken (a group counts once the consumer asks for the next one, or stops the
  *   iteration without aborting the signal; a group out when the signal aborts does not count), plus those skipped
  *   at start. Bounded over days: a path that no longer exists is forgotten, and so is one whose time is more than
@@ -131,7 +132,7 @@ class DirFollower {
   async *run(): AsyncGenerator<readonly string[]> {
     const { signal } = this.options;
     let first = true;
-    let out: readonly string[] | null = null;
+    let out: readonly Ready[] | null = null;
     try {
       while (!signal.aborted) {
         const listing = await this.walk();
@@ -140,7 +141,7 @@ class DirFollower {
         if (listing !== null) {
           for (const group of await this.ready(listing.files)) {
             out = group;
-            yield group;
+            yield group.map((r) => r.path);
             this.taken(group);
             out = null;
             if (signal.aborted) return;
@@ -159,17 +160,12 @@ class DirFollower {
     this.options.onNotice({ code, message });
   }
 
-  private taken(group: readonly string[]): void {
-    for (const p of group) {
-      const t = this.timeOf(p, null);
-      this.seenPaths.set(p, t);
-      if (t !== null && t > this.newest) this.newest = t;
-      this.pending.delete(p);
+  private taken(group: readonly Ready[]): void {
+    for (const { path, time } of group) {
+      this.seenPaths.set(path, time);
+      if (time > this.newest) this.newest = time;
+      this.pending.delete(path);
     }
-  }
-
-  private timeOf(path: string, mtimeMs: number | null): number | null {
-    return awsLogEndMs(path) ?? mtimeMs;
   }
 
   /** The files under the folder (sorted by folder), and whether every folder could be read. */
@@ -235,10 +231,14 @@ class DirFollower {
     return { files, complete };
   }
 
-  /** The files present at the first poll that `start` skips. */
+  /**
+   * The files present at the first poll that `start` skips. Restoring `seen`, every file not in it is read, but for
+   * those more than 2 days older than its newest AWS name time: not read, and not said (history, not late arrivals).
+   */
   private async skipAtStart(files: readonly string[]): Promise<void> {
-    const { start } = this.options;
-    if (start === 'all') return;
+    const start = this.options.seen !== undefined ? 'all' : this.options.start;
+    const horizon = this.newest - KEEP_MS;
+    if (start === 'all' && horizon === -Infinity) return;
     for (const p of files) {
       if (this.seenPaths.has(p) || isTempName(basename(p))) continue;
       if (start === 'new') {
@@ -253,12 +253,13 @@ class DirFollower {
           continue;
         }
       }
-      if (t < start.sinceMs) this.seenPaths.set(p, t);
+      if (t < horizon) this.tooOld.add(p);
+      else if (start !== 'all' && t < start.sinceMs) this.seenPaths.set(p, t);
     }
   }
 
   /** The complete new files, in groups in time order. */
-  private async ready(files: readonly string[]): Promise<(readonly string[])[]> {
+  private async ready(files: readonly string[]): Promise<(readonly Ready[])[]> {
     const now = Date.now();
     const horizon = this.newest - KEEP_MS;
     const ready: Ready[] = [];
@@ -305,12 +306,12 @@ class DirFollower {
       this.notice('FOLLOW_TOO_OLD', `${late.length} ${late.length === 1 ? 'file' : 'files'} more than 2 days older than the newest file read (${new Date(this.newest).toISOString()}) not read, e.g. ${late[0] ?? ''}`);
     }
     ready.sort((a, b) => a.time - b.time || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const groups: string[][] = [];
+    const groups: Ready[][] = [];
     let lastKey: string | null = null;
     for (const r of ready) {
       if (held.has(r.key)) continue;
-      if (r.key === lastKey) groups[groups.length - 1]?.push(r.path);
-      else groups.push([r.path]);
+      if (r.key === lastKey) groups[groups.length - 1]?.push(r);
+      else groups.push([r]);
       lastKey = r.key;
     }
     return groups;

@@ -206,7 +206,7 @@ describe('followDirectory', () => {
     expect(f.got).toEqual([[final]]);
   });
 
-  it('restores seen: a restart reads only what it had not read, including what arrived while stopped', async () => {
+  it("restores seen: a restart reads only what it had not read, including what arrived while stopped (whatever start says)", async () => {
     const root = tempDir('lbua-fdir-');
     const first = [0, 5].map((m) => albFile(root, T0 + m * MIN, '10.0.1.10'));
     const one = follow(root);
@@ -215,7 +215,7 @@ describe('followDirectory', () => {
     const seen = one.followed.seen();
     expect(seen).toEqual(first);
     const meanwhile = albFile(root, T0 + 10 * MIN, '10.0.1.10');
-    const two = follow(root, { start: 'all', seen });
+    const two = follow(root, { start: 'new', seen });
     await two.until('1 group', () => two.got.length >= 1);
     await sleep(200);
     await two.stop();
@@ -272,12 +272,15 @@ describe('followDirectory', () => {
   it('seen() stays bounded over days: deleted files and files 2 days older than the newest are forgotten, and not read again', async () => {
     const root = tempDir('lbua-fdir-');
     const day0 = [0, 5, 10].map((m) => albFile(root, T0 + m * MIN, '10.0.1.10'));
+    const other = join(root, 'app.log'); // not an AWS name: its time is its mtime
+    writeFileSync(other, 'x\n');
+    utimesSync(other, new Date(T0 + 12 * MIN), new Date(T0 + 12 * MIN));
     const f = follow(root);
-    await f.until('3 groups', () => f.got.length >= 3);
+    await f.until('4 groups', () => f.got.length >= 4);
     unlinkSync(day0[0] ?? '');
     await waitFor('the deleted file forgotten', () => !f.followed.seen().includes(day0[0] ?? ''));
     const day3 = albFile(root, T0 + 3 * 24 * 60 * MIN, '10.0.1.10');
-    await f.until('the file 3 days later', () => f.got.length >= 4);
+    await f.until('the file 3 days later', () => f.got.length >= 5);
     await waitFor('old paths forgotten', () => f.followed.seen().length === 1);
     expect(f.followed.seen()).toEqual([day3]);
     // A file that lands more than 2 days late is not read.
@@ -285,8 +288,17 @@ describe('followDirectory', () => {
     await f.until('the too-old notice', () => f.notices.count('FOLLOW_TOO_OLD') > 0);
     await sleep(200);
     await f.stop();
-    expect(f.got).toEqual([[day0[0]], [day0[1]], [day0[2]], [day3]]);
+    expect(f.got).toEqual([[day0[0]], [day0[1]], [day0[2]], [other], [day3]]);
     expect(f.notices.codes()).toEqual(['FOLLOW_TOO_OLD']);
     expect(f.notices.all[0]?.message).toContain(late);
+    // A restart on that checkpoint reads none of the old files (forgotten from seen) and says nothing of them.
+    const two = follow(root, { start: 'new', seen: f.followed.seen() });
+    await sleep(300);
+    const next = albFile(root, T0 + 3 * 24 * 60 * MIN + 5 * MIN, '10.0.1.10');
+    await two.until('the next file', () => two.got.length > 0);
+    await sleep(150);
+    await two.stop();
+    expect(two.got).toEqual([[next]]);
+    expect(two.notices.all).toEqual([]);
   });
 });
