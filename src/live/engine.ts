@@ -37,9 +37,11 @@ export interface LiveOptions {
   readonly windowMs: number;
   /** An incident whose end is this far behind the watermark has ended (default 10 min). */
   readonly closeAfterMs: number;
+  /** Least log time between two updates of an incident that only grew (default 5 min; live/incidents.ts). */
+  readonly updateEveryMs: number;
 }
 
-export const LIVE_DEFAULTS = { segmentMs: 60_000, windowMs: 2 * 3600_000, closeAfterMs: 10 * 60_000 } as const;
+export const LIVE_DEFAULTS = { segmentMs: 60_000, windowMs: 2 * 3600_000, closeAfterMs: 10 * 60_000, updateEveryMs: 5 * 60_000 } as const;
 
 /** A closed segment, as plain data. */
 interface Segment {
@@ -114,7 +116,7 @@ export class LiveEngine {
   private taskSeq = 0;
 
   constructor(private readonly o: LiveOptions, saved?: LiveEngineJson) {
-    this.incidents = new IncidentTable({ closeAfterMs: o.closeAfterMs, gapMs: 5 * MINUTE, forgetAfterMs: o.windowMs + o.closeAfterMs }, saved?.incidents);
+    this.incidents = new IncidentTable({ closeAfterMs: o.closeAfterMs, gapMs: 5 * MINUTE, forgetAfterMs: o.windowMs + o.closeAfterMs, updateEveryMs: o.updateEveryMs }, saved?.incidents);
     if (saved) {
       for (const s of saved.segments) this.segments.push(segmentFromJSON(s));
       this.watermark = saved.watermarkMs;

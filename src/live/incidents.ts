@@ -5,7 +5,8 @@
  * id as the incident's, and carry the finding as judged then, with the id the batch report gives it for the log so
  * far (which differs when the start moved: a surge whose start shifts as later minutes come in); a later judgment of the
  * same incident (same detector and subject, starting before the open one ended plus `gapMs`) that changed its
- * severity, window end or numbers is an `update` under that id; an incident whose end is `closeAfterMs` behind the
+ * severity is an `update` under that id at once, one that only grew (its end, its numbers) at most once per
+ * `updateEveryMs` of log time; an incident whose end is `closeAfterMs` behind the
  * watermark is `closed` with its last numbers. A closed incident that a
  * later judgment still gives (the window still holds it) is not news; one that starts again after it is a new
  * finding.
@@ -23,6 +24,12 @@ export interface IncidentRow {
   endMs: number;
   /** What was last emitted: compared with the next judgment. */
   digest: string;
+  /** The severity last emitted, and the watermark then (updates are spaced by updateEveryMs: see observe). */
+  emittedSeverity: ReportFinding['severity'];
+  emittedAtMs: number;
+  /** The finding id last emitted (its batch id then: it moves with the judged start). */
+  emittedId: string;
+  /** As last judged (what `closed` carries), emitted or not. */
   finding: ReportFinding;
   /** Watermark at which it closed (null: open). */
   closedAtMs: number | null;
@@ -45,6 +52,11 @@ export interface IncidentOptions {
   readonly gapMs: number;
   /** Closed incidents are forgotten once their end is this far behind the watermark (the judging window + margin). */
   readonly forgetAfterMs: number;
+  /**
+   * Least log time between two updates of an incident that only grew (its end and numbers; default 5 min): a change
+   * of severity or of the judged start (the finding's batch id), or a reopening, is emitted at once. The last numbers always come with `closed`.
+   */
+  readonly updateEveryMs: number;
 }
 
 /** The incident key: detector and subject. */
@@ -83,7 +95,7 @@ export class IncidentTable {
       const endMs = Date.parse(f.window.end);
       const row = this.match(key, startMs, endMs);
       if (row === null) {
-        const fresh: IncidentRow = { id: f.id, key, startMs, endMs, digest: digestOf(f), finding: f, closedAtMs: null };
+        const fresh: IncidentRow = { id: f.id, key, startMs, endMs, digest: digestOf(f), emittedSeverity: f.severity, emittedAtMs: watermarkMs, emittedId: f.id, finding: f, closedAtMs: null };
         this.rows.push(fresh);
         out.push({ kind: 'finding', id: f.id, finding: f });
         continue;
@@ -95,12 +107,18 @@ export class IncidentTable {
         if (endMs <= row.endMs + this.options.gapMs) continue;
         row.closedAtMs = null;
       }
-      const digest = digestOf(f);
-      if (digest === row.digest) continue;
-      row.digest = digest;
       row.endMs = Math.max(row.endMs, endMs);
       row.finding = f;
-      out.push({ kind: 'update', id: row.id, finding: row.finding, reopened });
+      const digest = digestOf(f);
+      if (digest === row.digest) continue;
+      const news = reopened || f.severity !== row.emittedSeverity || f.id !== row.emittedId || watermarkMs - row.emittedAtMs >= this.options.updateEveryMs;
+      // One that ends in this judgment gets its last numbers with `closed`, not an update just before it.
+      if (!news || (!reopened && row.endMs + this.options.closeAfterMs <= watermarkMs)) continue;
+      row.digest = digest;
+      row.emittedSeverity = f.severity;
+      row.emittedAtMs = watermarkMs;
+      row.emittedId = f.id;
+      out.push({ kind: 'update', id: row.id, finding: f, reopened });
     }
     // Ended: its end is closeAfterMs behind the watermark. A judgment that no longer gives it (the window's
     // statistics moved) does not end it by itself: its end then stops growing, and it closes as one that ended.

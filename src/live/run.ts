@@ -43,7 +43,7 @@ export interface WatchStateJson {
 export interface WatchRunOptions {
   readonly analyze: AnalyzeOptions;
   readonly findingsOf: FindingsOf;
-  readonly live: { readonly segmentMs: number; readonly windowMs: number; readonly closeAfterMs: number };
+  readonly live: { readonly segmentMs: number; readonly windowMs: number; readonly closeAfterMs: number; readonly updateEveryMs: number };
   readonly sources: readonly WatchSource[];
   /** Wall-clock ms between judgments at most (default 1000). */
   readonly judgeEveryMs: number;

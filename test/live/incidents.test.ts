@@ -22,7 +22,7 @@ function finding(id: string, startMin: number, endMin: number, severity: ReportF
 const kinds = (cs: readonly IncidentChange[]): string[] => cs.map((c) => `${c.kind} ${c.id}${c.kind === 'update' && c.reopened ? ' reopened' : ''}`);
 
 describe('incident table', () => {
-  const options = { closeAfterMs: 10 * MIN, gapMs: 5 * MIN, forgetAfterMs: 130 * MIN };
+  const options = { closeAfterMs: 10 * MIN, gapMs: 5 * MIN, forgetAfterMs: 130 * MIN, updateEveryMs: 0 };
 
   it('emits a finding once, updates it under its first id while it grows, and closes it 10 minutes after its end', () => {
     const t = new IncidentTable(options);
@@ -52,6 +52,17 @@ describe('incident table', () => {
     // A new burst of the same address long after it closed is a new finding.
     t.observe([], at(50));
     expect(kinds(t.observe([finding('d', 60, 62)], at(62)))).toEqual(['finding d']);
+  });
+
+  it('spaces the updates of an incident that only grows, emits a change of severity at once, and closes with the last numbers', () => {
+    const t = new IncidentTable({ ...options, updateEveryMs: 5 * MIN });
+    const out: string[] = [];
+    for (let m = 6; m <= 20; m++) out.push(...kinds(t.observe([finding('a', 5, m, m < 17 ? 'high' : 'critical')], at(m))));
+    // A finding at 06:06, updates at 06:11 and 06:16 (5 minutes apart), the severity's rise at 06:17 at once.
+    expect(out).toEqual(['finding a', 'update a', 'update a', 'update a']);
+    const closed = t.observe([finding('a', 5, 20, 'critical')], at(30));
+    expect(kinds(closed)).toEqual(['closed a']);
+    expect(closed[0]?.finding.window.end).toBe(new Date(at(20)).toISOString());
   });
 
   it('closes every open incident when the run stops, and survives a round trip through JSON', () => {

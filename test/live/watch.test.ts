@@ -65,7 +65,7 @@ const findingIds = (events: readonly LiveEvent[]): string[] => events.flatMap((e
  */
 /** What a wait for the batch findings saw, for its failure message. */
 const missing = (expected: readonly string[], events: readonly LiveEvent[]): string =>
-  `every batch finding: missing ${expected.filter((id) => !judgedIds(events).includes(id)).join(', ')}; events: ${events.filter((e) => e.event !== 'heartbeat').map((e) => (e.event === 'notice' ? `notice ${e.code} ${e.message}` : `${e.event} ${e.id} ${e.finding.id} ${e.finding.detector} ${e.finding.subject.value} ${e.finding.window.start}`)).join(' | ')}`;
+  `every batch finding: missing ${expected.filter((id) => !judgedIds(events).includes(id)).join(', ')}; last heartbeat: ${JSON.stringify(events.filter((e) => e.event === 'heartbeat').pop() ?? null)}; events: ${events.filter((e) => e.event !== 'heartbeat').map((e) => (e.event === 'notice' ? `notice ${e.code} ${e.message}` : `${e.event} ${e.id} ${e.finding.id} ${e.finding.detector} ${e.finding.subject.value} ${e.finding.window.start}`)).join(' | ')}`;
 
 const judgedIds = (events: readonly LiveEvent[]): string[] => {
   const last = new Map<string, string>();
@@ -86,8 +86,17 @@ function expectPromptly(events: readonly LiveEvent[], seconds: number): void {
   }
 }
 
+/** The lines lbua says it has read (its last heartbeat). */
+const linesRead = (events: readonly LiveEvent[]): number => {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.event === 'heartbeat') return e.lines;
+  }
+  return 0;
+};
+
 /** The options every run here uses: judged at every closed minute, quick idle close and polling. */
-const FAST = ['--ndjson', '--judge-every', '0', '--idle', '1s', '--poll', '50ms', '--heartbeat', '1s'];
+const FAST = ['--ndjson', '--judge-every', '0', '--idle', '1s', '--poll', '50ms', '--heartbeat', '100ms'];
 
 describe('lbua watch', () => {
   const log = generatedLog(['--hours', '1', '-n', '3000', '--seed', '3', '--incident', 'ip-burst', '--incident', 'scanner', '--incident', 'target-5xx', '--incident', 'botnet-24'], '.log');
@@ -115,7 +124,7 @@ describe('lbua watch', () => {
     writeFileSync(notState, '{"schema":"lbua.report/1"}');
     for (const args of [
       ['--window', 'soon'], ['--window', '1m'], ['--emit-rules', 'nginx'], ['-o', join(dir, 'x.conf')], ['--emit-rules', 'iptables', '-o', join(dir, 'x.conf')],
-      ['--from-start', '--since', '1h'], ['--detectors', 'none'], ['--detectors', 'nope'], ['--state', notState],
+      ['--from-start', '--since', '1h'], ['--detectors', 'none'], ['--strict'], ['--detectors', 'nope'], ['--state', notState],
     ]) {
       const r = lbua(['watch', join(dir, 'access.log'), '--ndjson', ...args]);
       // One line (and the hint line some errors add).
@@ -135,11 +144,16 @@ describe('lbua watch', () => {
     const rules = join(dir, 'deny.conf');
     const execOut = join(dir, 'exec.ndjson');
     const w = watch([file, ...FAST, '--exec', `cat >> ${execOut}; echo >> ${execOut}`, '--emit-rules', 'nginx', '-o', rules]);
-    await sleep(300);
+    // lbua is following the path before the file appears (on a loaded machine it starts slower than the writer).
+    await until('the notice that lbua waits for the file', () => w.events.some((e) => e.event === 'notice' && e.code === 'FOLLOW_WAITING'));
+    // Written a minute at a time, each once lbua has read the one before (as a log written in real time is read:
+    // the analysis keeps up, and the delays below are those a live log gets).
     let ruled = false;
+    let written = 0;
     for (const m of minutes) {
       appendFileSync(file, `${m.join('\n')}\n`);
-      await sleep(120);
+      written += m.length;
+      await until('lbua to read the minute written', () => linesRead(w.events) >= written);
       if (existsSync(rules) && readFileSync(rules, 'utf8').includes('185.220.101.45')) ruled = true;
     }
     const expected = batch.findings.map((f) => f.id);
@@ -172,10 +186,12 @@ describe('lbua watch', () => {
 
   it('reads ALB 5-minute files as they land in a directory, in time order', async () => {
     const dir = tempDir('lbua-watch-dir-');
-    const w = watch([dir, ...FAST]);
-    await sleep(300);
+    // --from-start: files that land before lbua first looks are read too (tail -F semantics would skip them).
+    const w = watch([dir, ...FAST, '--from-start']);
+    let written = 0;
     for (let i = 0; i < minutes.length; i += 5) {
       const slot = minutes.slice(i, i + 5).flat();
+      written += slot.length;
       const first = slot[0]?.split(' ')[1] ?? '';
       const end = new Date(Math.floor(Date.parse(first) / 300_000) * 300_000 + 300_000).toISOString();
       const stamp = `${end.slice(0, 4)}${end.slice(5, 7)}${end.slice(8, 10)}T${end.slice(11, 13)}${end.slice(14, 16)}Z`;
@@ -183,7 +199,7 @@ describe('lbua watch', () => {
       // As `aws s3 sync` lands a file: written under a temporary name, then renamed.
       writeFileSync(join(dir, `.${name}.tmp`), gzipSync(`${slot.join('\n')}\n`));
       renameSync(join(dir, `.${name}.tmp`), join(dir, name));
-      await sleep(300);
+      await until('lbua to read the file landed', () => linesRead(w.events) >= written);
     }
     const expected = batch.findings.map((f) => f.id);
     await until(() => missing(expected, w.events), () => expected.every((id) => judgedIds(w.events).includes(id)));
@@ -215,8 +231,8 @@ describe('lbua watch', () => {
     const state = join(dir, 'watch.state');
     writeFileSync(file, '');
     const half = Math.floor(minutes.length / 2);
-    const first = watch([file, ...FAST, '--state', state]);
-    await sleep(300);
+    // --from-start: lines written before lbua opens the (empty) file are read too.
+    const first = watch([file, ...FAST, '--state', state, '--from-start']);
     for (const m of minutes.slice(0, half)) {
       appendFileSync(file, `${m.join('\n')}\n`);
       await sleep(60);
@@ -227,7 +243,7 @@ describe('lbua watch', () => {
     await first.exited;
     expect(existsSync(state)).toBe(true);
     for (const m of minutes.slice(half)) appendFileSync(file, `${m.join('\n')}\n`);
-    const second = watch([file, ...FAST, '--state', state]);
+    const second = watch([file, ...FAST, '--state', state, '--from-start']);
     const expected = batch.findings.map((f) => f.id);
     const all = (): string[] => [...findingIds(first.events), ...findingIds(second.events)];
     const judged = (): string[] => judgedIds([...first.events, ...second.events]);

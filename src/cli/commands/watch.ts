@@ -33,6 +33,7 @@ interface RawWatchOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOpt
   readonly since?: string;
   readonly window?: string;
   readonly closeAfter?: string;
+  readonly updateEvery?: string;
   readonly judgeEvery?: string;
   readonly idle?: string;
   readonly heartbeat?: string;
@@ -103,6 +104,7 @@ export function registerWatch(program: Command, setExit: (code: number) => void)
     .option('--since <duration>', 'read the last DURATION of what exists first, to warm up the window (e.g. 1h; records dated before now - DURATION are skipped)')
     .option('--window <duration>', 'log time judged together: what the detectors compare with (default 2h)')
     .option('--close-after <duration>', 'an incident closes when nothing has added to it for this long, in log time (default 10m)')
+    .option('--update-every <duration>', 'an incident that only grows is updated at most this often, in log time (default 5m; a change of severity at once; 0 = every judgment)')
     .option('--judge-every <duration>', 'least wall-clock time between two judgments while input is read faster than it is written (default 1s)')
     .option('--idle <duration>', 'the minute being read is judged once no line has come for this long (default 30s)')
     .option('--heartbeat <duration>', 'a heartbeat event this often: lines/s, lag, state size (default 10s; 0 = none)')
@@ -126,6 +128,7 @@ export function registerWatch(program: Command, setExit: (code: number) => void)
     .option('--max-warnings <n>', 'malformed lines reported as notices (default 20; all are counted in the heartbeat)')
     .option('-q, --quiet', 'no notices on stderr')
     .action(async (args: string[], raw: RawWatchOptions) => {
+      if (raw.strict === true) fail('OPTION_INVALID', '--strict is for runs that end: lbua watch counts malformed lines in its heartbeat and reports the first ones as notices');
       const read = readOptions(raw);
       const selection = detectorSelection(raw);
       if (selection === null) fail('OPTION_INVALID', '--detectors none: lbua watch has nothing to report without detectors');
@@ -179,7 +182,11 @@ export function registerWatch(program: Command, setExit: (code: number) => void)
       const run = await runWatch({
         analyze: analyzeOptions,
         findingsOf: (r) => reportFindings(r, [], analyzeOptions),
-        live: { segmentMs: LIVE_DEFAULTS.segmentMs, windowMs, closeAfterMs: parseDuration('close-after', raw.closeAfter, LIVE_DEFAULTS.closeAfterMs, 60_000, day) },
+        live: {
+          segmentMs: LIVE_DEFAULTS.segmentMs, windowMs,
+          closeAfterMs: parseDuration('close-after', raw.closeAfter, LIVE_DEFAULTS.closeAfterMs, 60_000, day),
+          updateEveryMs: parseDuration('update-every', raw.updateEvery, LIVE_DEFAULTS.updateEveryMs, 0, day),
+        },
         sources,
         judgeEveryMs: parseDuration('judge-every', raw.judgeEvery, 1000, 0, 3600_000),
         idleMs: parseDuration('idle', raw.idle, 30_000, 100, 3600_000),
