@@ -30,6 +30,11 @@ export interface WatchSource {
   totals(): { readonly lines: number; readonly records: number; readonly malformed: number };
   /** Where to resume (plain data), for the checkpoint. */
   checkpoint(): unknown;
+  /**
+   * True while the source is inside a unit it can only resume from its start (a directory's group of files): a
+   * checkpoint then waits, since the records read so far are counted but the group is not yet marked read.
+   */
+  busy?(): boolean;
 }
 
 /** The `--state` file. */
@@ -112,8 +117,14 @@ export async function runWatch(o: WatchRunOptions): Promise<{ outcome: Promise<W
     if (c.kind === 'update') return { ...base(), event: 'update', update: true, ...(c.reopened ? { reopened: true as const } : {}), id: c.id, finding: c.finding };
     return { ...base(), event: 'closed', id: c.id, finding: c.finding, reason: c.reason };
   };
+  let checkpointDue = false;
   const checkpoint = (): void => {
     if (o.state === null) return;
+    if (o.sources.some((src) => src.busy?.() === true)) {
+      checkpointDue = true;
+      return;
+    }
+    checkpointDue = false;
     engine.closeOpen();
     const doc: WatchStateJson = {
       schema: 'lbua.watch-state/1', inputs: labels, engine: engine.toJSON(),
@@ -151,7 +162,7 @@ export async function runWatch(o: WatchRunOptions): Promise<{ outcome: Promise<W
     if (engine.openRecords > 0 && now() - lastRecordAt >= o.idleMs) engine.closeOpen();
     judge(false);
     if (now() - lastBeatAt >= (o.heartbeatMs > 0 ? o.heartbeatMs : 1000)) heartbeat();
-    if (o.state !== null && now() - lastCheckpointAt >= o.state.everyMs) checkpoint();
+    if (o.state !== null && (checkpointDue || now() - lastCheckpointAt >= o.state.everyMs)) checkpoint();
   };
   const sink: PipelineSink = {
     record(r) {

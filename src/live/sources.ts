@@ -115,10 +115,13 @@ function dirSource(dir: string, ctx: SourceContext, saved: unknown): WatchSource
   });
   // Totals of the files read: a day of 5-minute files is a few thousand summaries, kept as three sums.
   const done = { lines: 0, records: 0, malformed: 0 };
+  let inGroup = false;
   return {
     label: dir,
+    busy: () => inGroup,
     async run(sink) {
       for await (const group of followed.groups) {
+        inGroup = true;
         const inputs: InputSpec[] = group.map((path) => ({ path, stdin: false, walked: true }));
         const detected: DetectedFormats = new Map();
         const ordered = await orderInputsByTime(inputs, ctx.options, detected);
@@ -127,6 +130,7 @@ function dirSource(dir: string, ctx: SourceContext, saved: unknown): WatchSource
         done.lines += t.lines;
         done.records += t.records;
         done.malformed += t.malformed;
+        inGroup = false;
       }
     },
     totals: () => {
