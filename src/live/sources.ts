@@ -24,6 +24,8 @@ export interface SourceContext {
   readonly options: PipelineOptions;
   readonly start: WatchStart;
   readonly pollMs: number;
+  /** How long a directory's file must stay unchanged before it is read (follow-dir.ts settleMs). */
+  readonly settleMs: number;
   readonly signal: AbortSignal;
   readonly notice: (n: FollowNotice) => void;
 }
@@ -110,6 +112,7 @@ function dirSource(dir: string, ctx: SourceContext, saved: unknown): WatchSource
     start: seen !== undefined ? 'new' : ctx.start.kind === 'end' ? 'new' : ctx.start.kind === 'start' ? 'all' : { sinceMs: ctx.start.sinceMs },
     ...(seen !== undefined ? { seen } : {}),
     pollMs: ctx.pollMs,
+    settleMs: ctx.settleMs,
     onNotice: ctx.notice,
     signal: ctx.signal,
   });

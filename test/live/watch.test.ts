@@ -95,6 +95,21 @@ const linesRead = (events: readonly LiveEvent[]): number => {
   return 0;
 };
 
+/**
+ * Waits until the events carry every batch finding, stops lbua with SIGTERM (exit 0), and checks one incident per
+ * batch finding, each emitted once, its last judgment the batch finding; returns the incidents' ids.
+ */
+async function stopOnBatchFindings(w: Watch, expected: readonly string[]): Promise<string[]> {
+  await until(() => missing(expected, w.events), () => expected.every((id) => judgedIds(w.events).includes(id)));
+  w.child.kill('SIGTERM');
+  expect(await w.exited).toBe(0);
+  const ids = findingIds(w.events);
+  expect(ids.length).toBe(new Set(ids).size);
+  expect(ids).toHaveLength(expected.length);
+  expect(new Set(judgedIds(w.events))).toEqual(new Set(expected));
+  return ids;
+}
+
 /** The options every run here uses: judged at every closed minute, quick idle close and polling. */
 const FAST = ['--ndjson', '--judge-every', '0', '--idle', '1s', '--poll', '50ms', '--heartbeat', '100ms'];
 
@@ -157,14 +172,7 @@ describe('lbua watch', () => {
       if (existsSync(rules) && readFileSync(rules, 'utf8').includes('185.220.101.45')) ruled = true;
     }
     const expected = batch.findings.map((f) => f.id);
-    await until(() => missing(expected, w.events), () => expected.every((id) => judgedIds(w.events).includes(id)));
-    w.child.kill('SIGTERM');
-    expect(await w.exited).toBe(0);
-    // One incident per batch finding, each emitted once; its last judgment is the batch finding.
-    const ids = findingIds(w.events);
-    expect(ids.length).toBe(new Set(ids).size);
-    expect(ids).toHaveLength(expected.length);
-    expect(new Set(judgedIds(w.events))).toEqual(new Set(expected));
+    const ids = await stopOnBatchFindings(w, expected);
     // The incidents about minutes come out within a few minutes of log time of their start.
     expectPromptly(w.events, 240);
     // Every incident ends closed; heartbeats say how far behind the log the run is and what it holds.
@@ -187,7 +195,7 @@ describe('lbua watch', () => {
   it('reads ALB 5-minute files as they land in a directory, in time order', async () => {
     const dir = tempDir('lbua-watch-dir-');
     // --from-start: files that land before lbua first looks are read too (tail -F semantics would skip them).
-    const w = watch([dir, ...FAST, '--from-start']);
+    const w = watch([dir, ...FAST, '--from-start', '--settle', '200ms']);
     let written = 0;
     for (let i = 0; i < minutes.length; i += 5) {
       const slot = minutes.slice(i, i + 5).flat();
@@ -202,14 +210,7 @@ describe('lbua watch', () => {
       await until('lbua to read the file landed', () => linesRead(w.events) >= written);
     }
     const expected = batch.findings.map((f) => f.id);
-    await until(() => missing(expected, w.events), () => expected.every((id) => judgedIds(w.events).includes(id)));
-    w.child.kill('SIGTERM');
-    expect(await w.exited).toBe(0);
-    // One incident per batch finding, each emitted once; its last judgment is the batch finding.
-    const ids = findingIds(w.events);
-    expect(ids.length).toBe(new Set(ids).size);
-    expect(ids).toHaveLength(expected.length);
-    expect(new Set(judgedIds(w.events))).toEqual(new Set(expected));
+    const ids = await stopOnBatchFindings(w, expected);
     // A 5-minute file lands after its interval: what it shows is judged then, within 5 minutes and one of log time.
     expectPromptly(w.events, 360);
   }, 180_000);

@@ -80,7 +80,7 @@ function parseGuardShare(v: string | undefined): number {
   return p / 100;
 }
 
-function parseRuleTarget(v: string): RuleTarget {
+export function parseRuleTarget(v: string): RuleTarget {
   if (v === 'nginx' || v === 'haproxy' || v === 'aws-waf') return v;
   fail('OPTION_INVALID', `--emit-rules must be nginx, haproxy or aws-waf, got ${JSON.stringify(v)}`);
 }

@@ -18,13 +18,12 @@ import { createExecRunner } from '../../live/exec';
 import { createRulesFile, type RulesFile } from '../../live/rules-file';
 import { startView } from '../../live/view';
 import { makeStyle } from '../../report/style';
-import type { RuleTarget } from '../../report/rules';
 import { limitsFromEnv } from '../../core/limits';
 import { parseColorOption, parseNonNegativeInt } from '../options';
 import { addReadOptions, readOptions, type RawReadOptions } from './common';
 import { addBehaviourOptions, behaviourOptions, type RawBehaviourOptions } from './behaviour-options';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
-import { collectList, detectorSelection } from './analyze';
+import { collectList, detectorSelection, parseRuleTarget } from './analyze';
 import { validateSelection } from '../../detect/stage';
 import { readBaseline } from './baseline';
 
@@ -38,6 +37,7 @@ interface RawWatchOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOpt
   readonly idle?: string;
   readonly heartbeat?: string;
   readonly poll?: string;
+  readonly settle?: string;
   readonly state?: string;
   readonly checkpointEvery?: string;
   readonly exec?: string;
@@ -74,11 +74,6 @@ function durationText(ms: number): string {
   return `${ms}ms`;
 }
 
-function parseRuleTarget(v: string): RuleTarget {
-  if (v === 'nginx' || v === 'haproxy' || v === 'aws-waf') return v;
-  fail('OPTION_INVALID', `--emit-rules must be nginx, haproxy or aws-waf, got ${JSON.stringify(v)}`);
-}
-
 /** The saved state of `--state FILE` (null when the file does not exist yet); exit 2 when it is not one. */
 function readState(path: string): WatchStateJson | null {
   if (!existsSync(path)) return null;
@@ -109,6 +104,7 @@ export function registerWatch(program: Command, setExit: (code: number) => void)
     .option('--idle <duration>', 'the minute being read is judged once no line has come for this long (default 30s)')
     .option('--heartbeat <duration>', 'a heartbeat event this often: lines/s, lag, state size (default 10s; 0 = none)')
     .option('--poll <duration>', 'how often followed files and directories are checked (default 250ms)')
+    .option('--settle <duration>', "a file in a watched directory is read once it has not changed for this long (default 1s)")
     .option('--state <file>', 'checkpoint the analysis to FILE (atomically) and continue from it on restart: no finding repeated or lost')
     .option('--checkpoint-every <duration>', 'with --state: how often besides after each new finding (default 30s)')
     .option('--exec <command>', 'run a shell command per finding, update and closed event, with the event JSON on stdin (LBUA_EVENT, LBUA_FINDING_ID, LBUA_SEVERITY set)')
@@ -175,6 +171,7 @@ export function registerWatch(program: Command, setExit: (code: number) => void)
       const ctx = {
         options: analyzeOptions, start, signal: controller.signal,
         pollMs: parseDuration('poll', raw.poll, 250, 10, 60_000),
+        settleMs: parseDuration('settle', raw.settle, 1000, 0, 3600_000),
         notice: (n: { code: string; message: string }): void => write({ schema: 'lbua.live/1', at: new Date().toISOString(), watermark: null, event: 'notice', code: n.code, message: n.message }),
       };
       const sources = args.map((path) => watchSource(path, ctx, saved?.sources[path]));
