@@ -15,7 +15,7 @@ import { ROOT } from './helpers/cli';
 const SRC = join(ROOT, 'src');
 
 /** A folder of src/, or 'top' for the files directly in src/ (the pipeline and analysis wiring, diagnostics, version). */
-type Area = 'core' | 'input' | 'formats' | 'enrich' | 'sessions' | 'aggregate' | 'profile' | 'detect' | 'report' | 'generate' | 'live' | 'cli' | 'top';
+type Area = 'core' | 'input' | 'formats' | 'enrich' | 'sessions' | 'aggregate' | 'profile' | 'detect' | 'report' | 'generate' | 'live' | 'engine' | 'cli' | 'top';
 
 const PIPELINE: readonly Area[] = ['input', 'formats', 'enrich', 'sessions'];
 
@@ -42,8 +42,11 @@ const ALLOWED: Readonly<Record<Area, readonly Area[]>> = {
   // `lbua watch` runs the analysis along time (the top-level task and join judge each window): it reads what the
   // run does, never cli/; only cli/ imports it.
   live: ['core', ...PIPELINE, 'aggregate', 'detect', 'report', 'top'],
+  // `lbua export` writes normalized records into an SQL engine (DuckDB, Parquet): it reads as the pipeline reads,
+  // never what profiles or detectors make of it; only cli/ imports it.
+  engine: ['core', 'input', 'formats', 'enrich', 'top'],
   // cli/ wires options to everything; nothing but cli/ imports it.
-  cli: ['core', ...PIPELINE, 'aggregate', 'profile', 'detect', 'report', 'generate', 'live', 'top'],
+  cli: ['core', ...PIPELINE, 'aggregate', 'profile', 'detect', 'report', 'generate', 'live', 'engine', 'top'],
 };
 
 /** Every .ts file under `dir`. */

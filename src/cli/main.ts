@@ -11,6 +11,7 @@ import { withOut } from './output';
 import { limitHeapGrowth } from './heap';
 import { registerAnalyze } from './commands/analyze';
 import { registerRecords } from './commands/records';
+import { registerExport } from './commands/export';
 import { registerFormats } from './commands/formats';
 import { registerGenerate } from './commands/generate';
 import { registerSessions } from './commands/sessions';
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run lbua --help for usage)');
   registerAnalyze(program, setExit);
   registerRecords(program, setExit);
+  registerExport(program, setExit);
   registerSessions(program, setExit);
   registerProfile(program, setExit);
   registerBaseline(program, setExit);
