@@ -17,7 +17,7 @@ import { createRouteTemplater } from '../../src/enrich/route-template';
 jest.setTimeout(120_000);
 
 const tempDir = tempDirs();
-const LOG = generatedLog(['-n', '8000', '--hours', '3', '--seed', '4', '--incident', 'scanner', '--incident', 'target-5xx', '--incident', 'redirect-loop'], '.log.gz');
+const LOG = generatedLog(['-n', '8000', '--hours', '3', '--seed', '4', '--incident', 'scanner', '--incident', 'target-5xx', '--incident', 'exploit-campaign'], '.log.gz');
 
 type Row = Record<string, unknown>;
 
