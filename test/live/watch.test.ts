@@ -111,7 +111,7 @@ async function stopOnBatchFindings(w: Watch, expected: readonly string[]): Promi
 }
 
 /** The options every run here uses: judged at every closed minute, quick idle close and polling. */
-const FAST = ['--ndjson', '--judge-every', '0', '--idle', '1s', '--poll', '50ms', '--heartbeat', '100ms'];
+const FAST = ['--ndjson', '--judge-every', '0', '--idle', '1s', '--poll', '30ms', '--heartbeat', '40ms'];
 
 describe('lbua watch', () => {
   const log = generatedLog(['--hours', '1', '-n', '3000', '--seed', '3', '--incident', 'ip-burst', '--incident', 'scanner', '--incident', 'target-5xx', '--incident', 'botnet-24'], '.log');
