@@ -22,6 +22,7 @@ import { createTaskCore, type FragmentBatchPacked, type TaskCore, type TaskState
 import { createJoin } from '../analysis-join';
 import type { AnalyzeOptions, CoreResult } from '../analysis-core';
 import type { BurstPost } from '../detect/sharded/burst';
+import { SEVERITIES } from '../detect/types';
 import { IncidentTable, type IncidentChange, type IncidentsJson } from './incidents';
 import type { LiveStatus, LiveTalker } from './types';
 
@@ -227,8 +228,7 @@ export class LiveEngine {
     const series = judged.slice(-60).map((m) => this.minutes.get(m)?.requests ?? 0);
     const traffic = this.lastResult?.traffic.result(10);
     const talkers = (rows: readonly { key: string; requests: number }[] | undefined): LiveTalker[] => (rows ?? []).map((r) => ({ key: r.key, requests: r.requests, errors: 0 }));
-    const rank = ['critical', 'high', 'medium', 'low', 'info'];
-    const open = this.incidents.open.map((r) => r.finding).sort((a, b) => rank.indexOf(a.severity) - rank.indexOf(b.severity) || (a.window.start < b.window.start ? -1 : 1));
+    const open = this.incidents.open.map((r) => r.finding).sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.window.start < b.window.start ? -1 : 1));
     const closed = [...this.incidents.closed].sort((a, b) => (b.closedAtMs ?? 0) - (a.closedAtMs ?? 0)).slice(0, 10).map((r) => r.finding);
     return {
       inputs,
