@@ -22,6 +22,7 @@ import { registerReport } from './commands/report';
 import { registerDiff } from './commands/diff';
 import { registerBaseline } from './commands/baseline';
 import { registerWatch } from './commands/watch';
+import { registerSql } from './commands/sql';
 import { bundledAttribution } from '../enrich/geo/index';
 
 /** Runs the CLI with `argv` (process.argv shape); resolves to the exit code. */
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAnalyze(program, setExit);
   registerRecords(program, setExit);
   registerExport(program, setExit);
+  registerSql(program);
   registerSessions(program, setExit);
   registerProfile(program, setExit);
   registerBaseline(program, setExit);

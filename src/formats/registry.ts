@@ -22,6 +22,7 @@ import cloudflare from './json/cloudflare';
 import envoyJson from './json/envoy-json';
 import traefikJson from './json/traefik-json';
 import nginxJson from './json/nginx-json';
+import lbuaRecords from './json/lbua-records';
 
 /** The registry, in the order auto-detection breaks exact ties. Every record a format parses goes through checkRecord (check.ts). */
 export const FORMATS = {
@@ -36,6 +37,9 @@ export const FORMATS = {
   // After nginx and clf: a line that is neither names them as the closest format, not this extension of theirs.
   traefik: checked(traefik),
   // JSON-lines formats: tables compiled by one engine (src/formats/json/); each reads only lines with its own keys.
+  // lbua's own records (`lbua records`, an engine's query over the export columns), read back to be judged: first,
+  // since its keys (time, status, user_agent…) are common ones other tables' markers also find.
+  'lbua-records': checked(compileJsonTable(lbuaRecords)),
   caddy: checked(compileJsonTable(caddy)),
   gcp: checked(compileJsonTable(gcp)),
   'azure-appgw': checked(compileJsonTable(azureAppgw)),

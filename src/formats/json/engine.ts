@@ -65,6 +65,8 @@ export interface JsonTable {
   readonly all?: readonly JsonCondition[];
   /** At least one must hold. */
   readonly any?: readonly JsonCondition[];
+  /** None may hold: keys another table's lines have (nginx-json's generic keys are also in lbua's own records). */
+  readonly none?: readonly JsonCondition[];
   /** Cheap shape check: the line has every substring of one of these groups (quoted key names). */
   readonly markers: readonly (readonly string[])[];
   readonly fields: readonly JsonField[];
@@ -105,6 +107,7 @@ export function compileJsonTable(table: JsonTable): FormatParser {
   if ((table.all?.length ?? 0) + (table.any?.length ?? 0) === 0) throw new JsonTableError('no "all" or "any" condition: a table must say which lines are its own');
   const conds = (table.all ?? []).map(compileCondition);
   const anyConds = (table.any ?? []).map(compileCondition);
+  const noneConds = (table.none ?? []).map(compileCondition);
   const markers = table.markers;
   return {
     id: table.id,
@@ -117,7 +120,7 @@ export function compileJsonTable(table: JsonTable): FormatParser {
       if (s < 0) return 0;
       return markers.length === 0 || markers.some((g) => g.every((m) => line.includes(m, s))) ? 0.9 : 0;
     },
-    parse: (line, ctx) => parseJson(table, fields, conds, anyConds, line, ctx),
+    parse: (line, ctx) => parseJson(table, fields, conds, anyConds, noneConds, line, ctx),
     ...(table.recordsKey === undefined ? {} : { split: splitter(table.recordsKey) }),
   };
 }
@@ -206,7 +209,8 @@ function why(o: JsonObject, k: CompiledCondition): string {
 }
 
 function parseJson(
-  table: JsonTable, fields: readonly CompiledField[], all: readonly CompiledCondition[], any: readonly CompiledCondition[], line: string, ctx: ParseContext,
+  table: JsonTable, fields: readonly CompiledField[], all: readonly CompiledCondition[], any: readonly CompiledCondition[], none: readonly CompiledCondition[],
+  line: string, ctx: ParseContext,
 ): ParseResult {
   const s = jsonStart(line);
   if (s < 0) {
@@ -234,6 +238,7 @@ function parseJson(
     return parseError(line, ctx, `not an access-log line of ${table.title}: ${why(o, present)}`);
   }
   for (const k of all) if (!holds(o, k)) return parseError(line, ctx, `not an access-log line of ${table.title}: ${why(o, k)}`);
+  for (const k of none) if (holds(o, k)) return parseError(line, ctx, `not an access-log line of ${table.title}: it has "${k.c.path}"`);
   return build(table, fields, o, line, ctx);
 }
 
@@ -334,7 +339,7 @@ export interface JsonLayoutSpec {
 }
 
 /**
- * Compiles a user's table: `{"all"?: [cond], "any"?: [cond], "fields": [{field, path, unit?, nulls?}], "recordsKey"?,
+ * Compiles a user's table: `{"all"?: [cond], "any"?: [cond], "none"?: [cond], "fields": [{field, path, unit?, nulls?}], "recordsKey"?,
  * "markers"?}`. Without markers, a line must contain the quoted last key of every "all" condition (and of one "any"
  * condition) to be tried. Throws JsonTableError naming what is wrong.
  */
@@ -366,6 +371,7 @@ export function compileJsonLayout(spec: JsonLayoutSpec): FormatParser {
   for (const [i, f] of fields.entries()) if (typeof f !== 'object' || f === null) throw new JsonTableError(`fields[${i}] must be {"field", "path", "unit"?}`);
   const all = conds('all') ?? [];
   const any = conds('any') ?? [];
+  const none = conds('none') ?? [];
   const key = (c: JsonCondition): string => `"${c.path.slice(c.path.lastIndexOf('.') + 1)}"`;
   const given = list('markers');
   const markers = given !== undefined
@@ -380,6 +386,7 @@ export function compileJsonLayout(spec: JsonLayoutSpec): FormatParser {
     samples: [],
     all,
     any,
+    ...(none.length > 0 ? { none } : {}),
     markers,
     fields: fields as JsonField[],
     ...(typeof recordsKey === 'string' ? { recordsKey } : {}),

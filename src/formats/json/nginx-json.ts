@@ -33,6 +33,8 @@ const nginxJson: JsonTable = {
   ],
   all: [{ path: 'status' }],
   any: CLIENTS.map((path) => ({ path })),
+  // lbua's own records (lbua-records) have a client, a status and a time too, and the record's "format".
+  none: [{ path: 'format' }],
   // A client, a status and a time key: JSON with a client and a status but no time is not taken for nginx's (lbua
   // then says it looks like JSON lines no format reads).
   markers: CLIENTS.flatMap((c) => TIMES.map((t) => [`"${c}"`, '"status"', `"${t}"`])),

@@ -184,7 +184,8 @@ export function splitAddress(s: string): { ip: string | null; port: number | nul
   return { ip: s.slice(0, colon), port: Number.isInteger(port) && colon + 1 < s.length ? port : null };
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+/** Offsets: `Z`, `UTC` (Trino, Athena), `+02:00`, `+0200`, and `+02` (DuckDB and PostgreSQL write `+00`). */
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ?([AP]M))?(?: ?(Z|[+-]\d{2}:?\d{2}))?$/i;
 
 /**
@@ -231,7 +232,7 @@ function civilMs(y: number, mo: number, d: number, h: number, mi: number, s: num
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return Number.NaN;
   let ms = daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + s * 1000;
   if (frac !== undefined) ms += roundMs(Number(`0.${frac}`) * 1000);
-  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+  if (zone !== undefined && zone.toUpperCase() !== 'Z' && zone.toUpperCase() !== 'UTC') {
     const sign = zone.charCodeAt(0) === 45 ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
     ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
