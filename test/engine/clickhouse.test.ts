@@ -7,7 +7,7 @@
  * Skipped, saying so, where no clickhouse-server is installed (.ci/run installs Debian's).
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lbua, ROOT } from '../helpers/cli';
 import { generatedLog } from '../helpers/generated';
@@ -46,6 +46,8 @@ const NGINX_LINES = [
   '203.0.113.9 - - [10/Mar/2026:06:30:02 +0000] "POST /api/v1/cart HTTP/2.0" 201 0 "-" "curl/8.5.0"',
   'not a log line at all',
   'localhost - - [10/Mar/2026:06:30:03 +0000] "GET /health HTTP/1.1" 200 2 "-" "kube-probe/1.29"',
+  // A string longer than 16,383 bytes (a three-byte length in RowBinary), with two-byte characters.
+  `198.51.100.4 - - [10/Mar/2026:06:30:04 +0000] "GET /q?${'é'.repeat(6000)}${'x'.repeat(9000)} HTTP/1.1" 414 0 "-" "curl/8.5.0"`,
 ];
 
 /** The record's own fields as `lbua records` prints them (the geo fields it adds removed). */
@@ -224,6 +226,7 @@ suite('ClickHouse export and partition reader on a two-shard cluster', () => {
     expect(nasty).toHaveLength(1);
     expect((all ?? []).filter((r) => r.clientHost === 'localhost' && r.clientIp === null)).toHaveLength(2);
     expect((all ?? []).some((r) => r.query?.includes('\\') === true)).toBe(true);
+    expect((all ?? []).filter((r) => (r.query?.length ?? 0) === 15_000)).toHaveLength(1);
     for (const f of ['query', 'userAgent', 'referer', 'backendMs'] as const) {
       expect([f, (all ?? []).some((r) => r[f] === null), (all ?? []).some((r) => r[f] !== null)]).toEqual([f, true, true]);
     }
@@ -235,10 +238,80 @@ suite('ClickHouse export and partition reader on a two-shard cluster', () => {
     expect(await exportInProcess(url, [nginx], false)).toEqual({ added: n, tableRows: n });
     expect(await exportInProcess(url, [nginx], false)).toEqual({ added: n, tableRows: 2 * n });
     const [records] = await readAll({ kind: 'clickhouse', url: origin, table: 'lbua.appended' }, 1);
-    expect((records ?? []).map((r) => r.source.line)).toEqual([1, 2, 3, 5, 1, 2, 3, 5]);
+    expect((records ?? []).map((r) => r.source.line)).toEqual([1, 2, 3, 5, 6, 1, 2, 3, 5, 6]);
     const seqs = await sql(shards[0] as ClickHouseServer, 'SELECT seq FROM lbua.appended ORDER BY seq');
-    expect(seqs.map((r) => Number(r[0]))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(seqs.map((r) => Number(r[0]))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await exportInProcess(url, [nginx], true)).toEqual({ added: n, tableRows: n });
+  });
+
+  it('writes every format\'s fixture records and reads them back exactly, appended into one table', async () => {
+    const formatsDir = join(ROOT, 'fixtures', 'formats');
+    const formats = readdirSync(formatsDir).filter((f) => statSync(join(formatsDir, f)).isDirectory()).sort();
+    expect(formats.length).toBeGreaterThanOrEqual(10);
+    const want: LogRecord[] = [];
+    const target = parseClickHouseUrl(`${origin}/lbua.formats`);
+    for (const id of formats) {
+      const logs = readdirSync(join(formatsDir, id)).filter((f) => f.endsWith('.log')).sort().map((f) => join(formatsDir, id, f));
+      const exp = await openClickHouseExport(target, false, null);
+      await runInputs(expandInputs(logs).inputs, readOptions({ format: id }), {
+        record: (r) => {
+          want.push(copyRecord(r));
+          exp.add(r);
+        },
+        diagnostic: () => undefined,
+        afterBatch: () => exp.drain(),
+      });
+      await exp.finish();
+    }
+    const [got] = await readAll({ kind: 'clickhouse', url: origin, table: 'lbua.formats' }, 1);
+    expect(new Set(want.map((r) => r.format)).size).toBeGreaterThanOrEqual(10);
+    expect((got ?? []).length).toBe(want.length);
+    const problems: string[] = [];
+    (got ?? []).forEach((r, i) => {
+      const w = want[i] as LogRecord;
+      if (JSON.stringify(recordToJson(r)) !== JSON.stringify(recordToJson(w))) expect(recordToJson(r)).toEqual(recordToJson(w));
+      if (!Object.is(r.startMs, w.startMs)) problems.push(`${keyOf(w)}: startMs ${r.startMs}, read ${w.startMs}`);
+    });
+    expect(problems.slice(0, 5)).toEqual([]);
+  });
+
+  it('stopped midway, keeps exactly the batches ClickHouse acknowledged and says which (the one being sent is abandoned whole)', async () => {
+    const exp = await openClickHouseExport(parseClickHouseUrl(`${origin}/lbua.stopped`), false, null, 5000);
+    class Stop extends Error {}
+    let noteInFlight: string | null = null;
+    await expect(
+      runInputs(expandInputs([alb]).inputs, readOptions({}), {
+        record: (r) => exp.add(r),
+        diagnostic: () => undefined,
+        transient: true,
+        afterBatch: async () => {
+          await exp.drain();
+          if (exp.rows > 7000) {
+            noteInFlight = exp.stoppedNote();
+            throw new Stop();
+          }
+        },
+      }),
+    ).rejects.toBeInstanceOf(Stop);
+    // Rows of the batch being sent were on the wire when it stopped.
+    expect(noteInFlight).toContain('the batch in flight (from seq 5');
+    await exp.abort();
+    const note = exp.stoppedNote() ?? '';
+    const m = /^([\d,]+) records of this run are in lbua\.stopped \(seq 0 to (\d+)\): no transaction spans INSERTs/.exec(note);
+    expect(m).not.toBeNull();
+    const acked = Number(m?.[1]?.replace(/,/g, ''));
+    expect(acked).toBeGreaterThanOrEqual(5000);
+    expect(acked).toBeLessThan(exp.rows);
+    // A cut INSERT that the server took as complete lands a moment later: give it that moment.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await sql(shards[0] as ClickHouseServer, 'SELECT count(), max(seq) FROM lbua.stopped')).toEqual([[String(acked), String(acked - 1)]]);
+    expect(note).toContain('ALTER TABLE `lbua`.`stopped` DELETE WHERE seq >= 0');
+
+    // --strict with a malformed line in the first batch: nothing written.
+    const strict = lbua(['export', nginx, '--strict', '--to-clickhouse', `${origin}/lbua.strict`]);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(`lbua: --strict: stopped at a malformed line or damaged input: nothing written to ${origin}/lbua.strict`);
+    expect(await sql(shards[0] as ClickHouseServer, 'SELECT count() FROM lbua.strict')).toEqual([['0']]);
   });
 
   it('refuses a table of another schema, a bad URL and an unreachable server: exit 2, one line', async () => {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
-import { runInputs } from '../../pipeline';
+import { runInputs, type InputSummary } from '../../pipeline';
 import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT, openExport, TABLE_NAME, type ExportTarget, type RecordExport } from '../../engine/export';
 import { openClickHouseExport, type ClickHouseExport } from '../../engine/clickhouse/export';
 import { ddlStatements } from '../../engine/clickhouse/ddl';
@@ -28,6 +28,9 @@ interface RawExportOptions extends RawReadOptions, RawGeoOptions {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Thrown between batches of lines to stop a --strict export to ClickHouse at the first malformed line. */
+class StrictStop extends Error {}
 
 /** A ClickHouse table to export to. */
 export interface ClickHouseTarget {
@@ -96,10 +99,18 @@ export function registerExport(program: Command, setExit: (code: number) => void
       // keeps the batches it acknowledged: say which.
       const onSignal = (signal: NodeJS.Signals): void => {
         unhook();
-        const note = ch?.stoppedNote() ?? null;
-        if (note !== null) process.stderr.write(`lbua: stopped: ${note}\n`);
         for (const f of exp.temporary) rmSync(f, { recursive: true, force: true });
-        process.kill(process.pid, signal);
+        if (ch === null) {
+          process.kill(process.pid, signal);
+          return;
+        }
+        // The INSERT being sent is abandoned whole (a cut connection would insert part of it), then say what is in.
+        const c = ch;
+        void c.abort().finally(() => {
+          const note = c.stoppedNote();
+          if (note !== null) process.stderr.write(`lbua: stopped: ${stripControl(note)}\n`);
+          process.kill(process.pid, signal);
+        });
       };
       const unhook = (): void => {
         for (const s of SIGNALS) process.removeListener(s, onSignal);
@@ -110,7 +121,16 @@ export function registerExport(program: Command, setExit: (code: number) => void
           record: (r) => exp.add(r),
           diagnostic: (d) => diags.add(d),
           transient: true,
-          ...(ch === null ? {} : { afterBatch: () => ch.drain() }),
+          // ClickHouse: the reading waits for the server. Under --strict it stops at the first malformed line or
+          // damage, before that batch of lines is sent (a table cannot be rolled back: what went in before stays).
+          ...(ch === null
+            ? {}
+            : {
+                afterBatch: (p: InputSummary) => {
+                  if (options.strict && (p.malformed > 0 || p.damaged !== null)) throw new StrictStop();
+                  return ch.drain();
+                },
+              }),
         });
         const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
         if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);
@@ -131,9 +151,15 @@ export function registerExport(program: Command, setExit: (code: number) => void
         process.stderr.write(`lbua: exported ${added.toLocaleString('en-US')} records to ${stripControl(where)}\n`);
       } catch (e) {
         await exp.abort();
-        // A failed INSERT says itself what was inserted; a failure of the reading does not.
+        if (e instanceof StrictStop) {
+          const note = ch?.stoppedNote() ?? null;
+          process.stderr.write(`lbua: --strict: stopped at a malformed line or damaged input: ${note === null ? `nothing written to ${stripControl(label)}` : stripControl(note)}\n`);
+          setExit(2);
+          return;
+        }
+        // A failed INSERT said what was inserted in its error; a failure of the reading did not.
         const note = ch?.stoppedNote() ?? null;
-        if (note !== null && !(e instanceof Error && e.message.includes(note))) process.stderr.write(`lbua: stopped: ${stripControl(note)}\n`);
+        if (note !== null) process.stderr.write(`lbua: stopped: ${stripControl(note)}\n`);
         throw e;
       } finally {
         unhook();

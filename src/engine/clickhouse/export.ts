@@ -1,6 +1,8 @@
 /**
- * `lbua export --to-clickhouse URL`: records into a ClickHouse table over HTTP, as TabSeparated rows (engine/rows.ts
- * values, then start_ms and seq) streamed in the body of one INSERT per BATCH_ROWS rows, one INSERT at a time.
+ * `lbua export --to-clickhouse URL`: records into a ClickHouse table over HTTP, as RowBinary rows (rowbinary.ts:
+ * engine/rows.ts values, then start_ms and seq) streamed in the body of one INSERT per BATCH_ROWS rows, one INSERT at
+ * a time. The reader's pauses between batches of lines (drain) move the data on, so memory holds about one batch
+ * of lines' rows.
  *
  * The table is created when missing (ddl.ts; the database too); an existing one must have lbua's columns (exit 2
  * naming the first that differs), and may be a Distributed table: rows then go through it to the shards (by
@@ -17,14 +19,15 @@ import { COLUMNS } from '../schema';
 import { createRowBuilder, type Cell } from '../rows';
 import { ClickHouseError, insertStream, query, type InsertStream, type Settings } from './client';
 import { chSchemaDifference, CH_COLUMNS, createMergeTreeSql, qualified, type ChColumn } from './ddl';
-import { createRowLine, unescape } from './tsv';
+import { createRowBinaryWriter } from './rowbinary';
+import { unescape } from './tsv';
 import { describeTable, type ClickHouseTable } from './url';
 
 /** Rows per INSERT: ClickHouse advises large, rare inserts (each makes a part per day it touches). */
 export const BATCH_ROWS = 200_000;
 
-/** Characters of rows gathered before they are written to the request. */
-const WRITE_CHARS = 256 * 1024;
+/** An incomplete RowBinary row (a DateTime is 4 bytes): ends an INSERT being abandoned so that it fails whole. */
+const POISON = Buffer.from([0]);
 
 /** Table engines lbua writes into: MergeTree's family, and Distributed over them. */
 const WRITABLE = /^(?:MergeTree|ReplacingMergeTree|ReplicatedMergeTree|Distributed)$/;
@@ -40,7 +43,10 @@ export interface ClickHouseExport {
   finish(): Promise<{ readonly added: number; readonly tableRows: number }>;
   /** Stops sending; what ClickHouse already acknowledged stays (see stoppedNote). */
   abort(): Promise<void>;
-  /** What a stopped or failed run left in the table, in one line (null when it inserted nothing). */
+  /**
+   * What a stopped or failed run left in the table, in one line: null when nothing was sent, or when the error this
+   * export threw said it already.
+   */
   stoppedNote(): string | null;
   /** True when the table is a Distributed one. */
   readonly distributed: boolean;
@@ -92,107 +98,120 @@ export async function openClickHouseExport(target: ClickHouseTable, replace: boo
     return failOn(e, where);
   }
   const distributed = engine === 'Distributed';
-  const insertSql = `INSERT INTO ${name} (${CH_COLUMNS.map((c) => `\`${c.name}\``).join(', ')}) FORMAT TabSeparated`;
+  const insertSql = `INSERT INTO ${name} (${CH_COLUMNS.map((c) => `\`${c.name}\``).join(', ')}) FORMAT RowBinary`;
   // Distributed: the INSERT returns once every shard has its rows (else they are queued on this server and sent
   // later, and a failure there is not reported to lbua).
   const settings: Settings = distributed ? { insert_distributed_sync: 1 } : {};
 
   const build = createRowBuilder(geo);
-  const line = createRowLine();
+  const writer = createRowBinaryWriter();
   const cells: Cell[] = new Array<Cell>(COLUMNS.length).fill(null);
   let rows = 0;
   let inserted = 0;
-  let text = '';
+  /** Chunks of whole rows not yet written to an INSERT. */
+  let pending: Buffer[] = [];
   let stream: InsertStream | null = null;
+  /** Rows of the INSERT being filled (written or pending). */
   let streamRows = 0;
-  /** The INSERT being completed (its data all sent), and how many rows it holds. */
+  /** The INSERT whose data is all sent, until ClickHouse answers it. */
   let ending: Promise<void> | null = null;
   let failure: unknown = null;
   let done = false;
+  /** The note went out in an error this export threw. */
+  let noted = false;
+  /** abort() was called: nothing more is sent. */
+  let aborted = false;
 
-  const asFailure = (e: unknown): unknown =>
-    e instanceof ClickHouseError ? new ClickHouseError(`${e.message}${stoppedNote() === null ? '' : `; ${stoppedNote()}`}`, e.code, e.unreachable) : e;
-  const stoppedNote = (): string | null => {
+  const leftNote = (): string | null => {
     const inFlight = stream !== null || ending !== null;
     if (inserted === 0 && !inFlight) return null;
     const acked = inserted === 0 ? 'no batch of this run was acknowledged' : `${inserted.toLocaleString('en-US')} records of this run are in ${database}.${table} (seq ${firstSeq} to ${firstSeq + inserted - 1})`;
     const partial = inFlight ? `, and the batch in flight (from seq ${firstSeq + inserted}) may be in part` : '';
-    return `${acked}${partial}: no transaction spans INSERTs in ClickHouse; ALTER TABLE … DELETE WHERE seq >= ${firstSeq} removes this run's rows`;
+    const remove = distributed ? `ALTER TABLE <local table> DELETE WHERE seq >= ${firstSeq} on every shard` : `ALTER TABLE ${name} DELETE WHERE seq >= ${firstSeq}`;
+    return `${acked}${partial}: no transaction spans INSERTs in ClickHouse; ${remove} removes this run's rows`;
   };
-
-  const endBatch = (): void => {
-    const s = stream;
-    if (s === null) return;
-    if (text !== '') s.write(text);
-    text = '';
-    const n = streamRows;
+  const throwIfFailed = (): void => {
+    if (failure === null) return;
+    const note = leftNote();
+    void stream?.abort(POISON);
     stream = null;
-    streamRows = 0;
-    const previous = ending;
-    ending = (async () => {
-      if (previous !== null) await previous;
-      await s.end();
-      inserted += n;
-    })().catch((e: unknown) => {
-      failure ??= e;
-    });
+    pending = [];
+    if (failure instanceof ClickHouseError && note !== null) {
+      noted = true;
+      failOn(new ClickHouseError(`${failure.message}; ${note}`, failure.code, failure.unreachable), where);
+    }
+    failOn(failure, where);
   };
-  /** Writes the gathered rows to the current INSERT (started when none is open); an INSERT waits for the last one. */
-  const writeText = (): void => {
-    if (stream === null) stream = insertStream(server, insertSql, settings);
-    stream.write(text);
-    text = '';
+  const write = (chunk: Buffer): void => {
+    stream ??= insertStream(server, insertSql, settings);
+    stream.write(chunk);
   };
 
-  const drain = async (): Promise<void> => {
-    if (failure === null && ending !== null) {
+  /**
+   * Moves data on, one INSERT at a time: waits for the INSERT being answered, writes the pending chunks to the
+   * current one (started if none is), ends it when it holds batchRows rows (or `final`), and waits until the socket
+   * takes more. Throws the first failure, with what the run left in the table.
+   */
+  const pump = async (final: boolean): Promise<void> => {
+    if (aborted) return;
+    if (ending !== null) {
       await ending;
       ending = null;
     }
-    if (failure === null && stream !== null) {
+    throwIfFailed();
+    for (const chunk of pending) write(chunk);
+    pending = [];
+    if (final || streamRows >= batchRows) {
+      const rest = writer.flush();
+      if (rest !== null) write(rest);
+      const s = stream;
+      const n = streamRows;
+      stream = null;
+      streamRows = 0;
+      if (s !== null) {
+        ending = s.end().then(
+          () => {
+            inserted += n;
+          },
+          (e: unknown) => {
+            failure ??= e;
+          },
+        );
+      }
+      if (final && ending !== null) {
+        await ending;
+        ending = null;
+      }
+    } else if (stream !== null) {
       try {
         await stream.drained();
       } catch (e) {
         failure ??= e;
       }
     }
-    if (failure !== null) {
-      const e = asFailure(failure);
-      stream?.abort();
-      stream = null;
-      return failOn(e, where);
-    }
+    throwIfFailed();
   };
 
   return {
     distributed,
     temporary: [],
     add(r) {
-      if (failure !== null) failOn(asFailure(failure), where);
+      if (aborted) return;
+      if (failure !== null) throwIfFailed();
       build(r, cells);
-      text += line(cells, r.startMs, firstSeq + rows);
+      const chunk = writer.row(cells, r.startMs, firstSeq + rows);
+      if (chunk !== null) pending.push(chunk);
       rows++;
       streamRows++;
-      // The first INSERT of a batch starts once the one before it is answered (drain awaits it).
-      if (text.length >= WRITE_CHARS && ending === null) writeText();
-      if (streamRows >= batchRows) {
-        if (stream === null) writeText();
-        endBatch();
-      }
     },
-    drain,
+    drain: () => pump(false),
     get rows() {
       return rows;
     },
     async finish() {
       if (done) throw new Error('export already finished');
       done = true;
-      if (text !== '' && stream === null) {
-        await drain();
-        writeText();
-      }
-      endBatch();
-      await drain();
+      await pump(true);
       try {
         const tableRows = Number(rowsOf(await query(server, `SELECT count() FROM ${name} FORMAT TabSeparated`))[0]?.[0] ?? 0);
         return { added: rows, tableRows };
@@ -201,11 +220,16 @@ export async function openClickHouseExport(target: ClickHouseTable, replace: boo
       }
     },
     async abort() {
-      if (done) return;
-      done = true;
-      stream?.abort();
+      if (aborted) return;
+      aborted = done = true;
+      pending = [];
+      const s = stream;
+      const n = streamRows;
+      if (s !== null && (await s.abort(POISON))) inserted += n;
+      stream = null;
       if (ending !== null) await ending;
+      ending = null;
     },
-    stoppedNote,
+    stoppedNote: () => (noted ? null : leftNote()),
   };
 }

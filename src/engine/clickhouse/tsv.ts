@@ -1,76 +1,9 @@
 /**
- * ClickHouse's TabSeparated format, both ways: rows of the export table as lines to INSERT, and lines of a SELECT back
- * into values. Fields are separated by a tab, rows end with a newline; in a string a backslash, tab, newline and
- * carriage return are written as \\, \t, \n, \r; NULL is \N. ClickHouse writes strings with more escapes (\b, \f,
- * \0, \'), which unescape() reads too. Numbers are text: a double's shortest round-trip form both ways (JavaScript's
- * String(n), ClickHouse's output), with inf, -inf and nan for the non-finite ones.
+ * Reading ClickHouse's TabSeparated output (SELECTs; lbua INSERTs in RowBinary, rowbinary.ts): fields separated by a
+ * tab, rows ended by a newline; in a string ClickHouse writes a backslash, tab, newline, carriage return, \b, \f, NUL
+ * and ' escaped with a backslash; NULL is \N. A double is written in its shortest round-trip form (inf, -inf, nan
+ * for the others), which Number() reads back exactly.
  */
-import { COLUMNS } from '../schema';
-import type { Cell } from '../rows';
-import { TIME_MAX_S, TIME_MIN_S } from './ddl';
-
-const ESCAPE = /[\\\t\n\r]/;
-const ESCAPES = /[\\\t\n\r]/g;
-const ESCAPED: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A string as a TabSeparated field. */
-export function escape(s: string): string {
-  return ESCAPE.test(s) ? s.replace(ESCAPES, (c) => ESCAPED[c] ?? c) : s;
-}
-
-/** A double as ClickHouse reads it. */
-export function float(n: number): string {
-  if (Number.isFinite(n)) return String(n);
-  return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
-}
-
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
-
-/**
- * `time` as ClickHouse reads a DateTime('UTC'): 'YYYY-MM-DD hh:mm:ss' of the start floored to the second, clamped to
- * DateTime's range. The day's part is remembered (records come in time order, mostly of one day).
- */
-export function createTimeText(): (startMs: number) => string {
-  let day = Number.NaN;
-  let dayText = '';
-  return (startMs) => {
-    let s = Math.floor(startMs / 1000);
-    if (!(s >= TIME_MIN_S)) s = TIME_MIN_S; // also NaN
-    else if (s > TIME_MAX_S) s = TIME_MAX_S;
-    const d = Math.floor(s / 86_400);
-    if (d !== day) {
-      day = d;
-      dayText = new Date(d * 86_400_000).toISOString().slice(0, 10);
-    }
-    const r = s - d * 86_400;
-    return `${dayText} ${pad2(Math.floor(r / 3600))}:${pad2(Math.floor(r / 60) % 60)}:${pad2(r % 60)}`;
-  };
-}
-
-const TIME = COLUMNS.findIndex((c) => c.name === 'time');
-const IS_FLOAT = COLUMNS.map((c) => c.type === 'DOUBLE');
-
-/**
- * One row as a TabSeparated line (with its newline): the export row `cells` (engine/rows.ts; its `time` cell is
- * replaced by the clamped seconds of `startMs`), then start_ms and seq.
- */
-export function createRowLine(): (cells: readonly Cell[], startMs: number, seq: number) => string {
-  const time = createTimeText();
-  return (cells, startMs, seq) => {
-    let line = '';
-    for (let i = 0; i < cells.length; i++) {
-      const v = cells[i] ?? null;
-      let text: string;
-      if (i === TIME) text = time(startMs);
-      else if (v === null) text = '\\N';
-      else if (typeof v === 'string') text = escape(v);
-      else if (typeof v === 'number') text = IS_FLOAT[i] === true ? float(v) : String(v);
-      else text = v.toString();
-      line += i === 0 ? text : `\t${text}`;
-    }
-    return `${line}\t${float(startMs)}\t${seq}\n`;
-  };
-}
 
 const UNESCAPED: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '0': '\0', a: '\x07', v: '\v' };
 
