@@ -10,8 +10,9 @@
  * continues from the table's max(seq) + 1, so a later export appends after the earlier ones.
  *
  * No transaction spans INSERTs (ClickHouse has none): a run that fails or is stopped keeps the batches ClickHouse
- * acknowledged, and the one in flight may be in part inserted. `stoppedNote()` says which rows of the run are in
- * (seq ≥ its first) so the user can delete them.
+ * acknowledged. abort() abandons the INSERT being sent whole (client.ts InsertStream.abort); after a failure of the
+ * server or the network, the one in flight may be in part. `stoppedNote()` says which rows of the run are in (seq ≥
+ * its first) so the user can delete them.
  */
 import { fail, type LogRecord } from '../../core/types';
 import type { GeoLookup } from '../../enrich/geo/index';
