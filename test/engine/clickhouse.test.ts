@@ -32,7 +32,8 @@ const HAVE_CLICKHOUSE =
   spawnSync('sh', ['-c', 'command -v clickhouse-server || command -v clickhouse']).status === 0;
 
 const tempDir = tempDirs();
-const LOG = generatedLog(['-n', '8000', '--hours', '3', '--seed', '31', '--incident', 'all'], '.log');
+// The log test/input/merged-read and follow read (generated once per run for all three).
+const LOG = generatedLog(['-n', '4000', '--hours', '2', '--seed', '7', '--incident', 'all'], '.log');
 
 type Json = Record<string, unknown>;
 
