@@ -1,0 +1,130 @@
+/**
+ * Reading records back from a ClickHouse table lbua exported to (issue 22's engine path): one partition of the
+ * clients at a time, `cityHash64(client) % P = k` (ddl.ts CLIENT_HASH: the Distributed table's sharding key, so a
+ * client's rows are in one partition and on one shard), in `seq` order (the order lbua read them), streamed as
+ * TabSeparated and parsed into LogRecords equal to the ones exported: every record field, startMs exact (start_ms),
+ * source from source_file and source_line, null as null. The server sorts; lbua holds one response chunk and one
+ * batch of records.
+ */
+import { fail, LbuaError, type LogRecord } from '../../core/types';
+import { newRecord } from '../../formats/shared/record';
+import { ClickHouseError, errorLine, query, queryStream, type Settings } from './client';
+import { CLIENT_HASH, qualified } from './ddl';
+import { createLineSplitter, number, unescape } from './tsv';
+import { describeTable, parseClickHouseUrl, type ClickHouseTable } from './url';
+
+// The engine's partition-reading interface (engine/source.ts declares it; repeated here until they are wired).
+export type StoreRef =
+  | { readonly kind: 'duckdb'; readonly file: string; readonly table: string; readonly memoryLimit: string }
+  | { readonly kind: 'clickhouse'; readonly url: string; readonly table: string };
+export interface PartitionSpec {
+  readonly partition: number;
+  readonly partitions: number;
+}
+/** Streams one partition's records in seq order, in batches; resolves with the record count. */
+export type ReadPartition = (store: StoreRef, spec: PartitionSpec, onBatch: (records: readonly LogRecord[]) => void) => Promise<number>;
+
+/** Records handed to onBatch at a time. */
+export const READ_BATCH = 4096;
+
+/** The columns read, in this order (the record's fields; the geo, route and agent columns are not record fields). */
+const READ_COLUMNS = [
+  'start_ms', 'format', 'client_ip', 'client_port', 'client_host', 'method', 'scheme', 'host', 'path', 'query', 'protocol',
+  'status', 'backend_status', 'backend', 'duration_ms', 'backend_ms', 'bytes_in', 'bytes_out', 'user_agent', 'referer',
+  'tls_protocol', 'tls_cipher', 'trace_id', 'error_reason', 'lb', 'forwarded_for', 'peer_ip', 'edge_location',
+  'cache_status', 'tls_fingerprint', 'source_file', 'source_line',
+] as const;
+
+/** The ClickHouse table a store names: `url` the server (http://[user:password@]host:port), `table` db.table. */
+export function storeTable(store: StoreRef): ClickHouseTable {
+  if (store.kind !== 'clickhouse') throw new Error(`not a ClickHouse store: ${store.kind}`);
+  return parseClickHouseUrl(`${store.url.replace(/\/+$/, '')}/${store.table}`);
+}
+
+/**
+ * Sorting settings: a partition bigger than this is sorted on disk by the server rather than in its memory (the
+ * server's own max_memory_usage, 10 GB by default, would otherwise stop the query).
+ */
+const READ_SETTINGS: Settings = { max_bytes_before_external_sort: 1_000_000_000 };
+
+function where(spec: PartitionSpec): string {
+  if (!Number.isInteger(spec.partitions) || spec.partitions < 1 || !Number.isInteger(spec.partition) || spec.partition < 0 || spec.partition >= spec.partitions) {
+    throw new RangeError(`partition ${spec.partition} of ${spec.partitions}`);
+  }
+  return spec.partitions === 1 ? '' : ` WHERE ${CLIENT_HASH} % ${spec.partitions} = ${spec.partition}`;
+}
+
+/** A ClickHouseError as exit 2 with one line; an LbuaError passes. */
+function failRead(e: unknown, t: ClickHouseTable): never {
+  if (e instanceof LbuaError) throw e;
+  if (e instanceof ClickHouseError) return fail('INPUT_UNREADABLE', e.unreachable ? `${describeTable(t)}: cannot reach ClickHouse (${e.message})` : `${describeTable(t)}: ${e.message}`);
+  throw e;
+}
+
+/** One TabSeparated line of READ_COLUMNS as a record. */
+function toRecord(f: readonly string[]): LogRecord {
+  const s = (i: number): string | null => unescape(f[i] ?? '\\N');
+  const n = (i: number): number | null => number(f[i] ?? '\\N');
+  const r = newRecord(
+    n(0) ?? Number.NaN, s(1) ?? '', s(2), n(3), s(4), s(5), s(6), s(7), s(8), s(9), s(10), n(11), n(12), s(13), n(14), n(15), n(16), n(17),
+    s(18), s(19), s(20), s(21), s(22), s(23), s(24), { file: s(30) ?? '', line: n(31) ?? 0 },
+  );
+  r.forwardedFor = s(25);
+  r.peerIp = s(26);
+  r.edgeLocation = s(27);
+  r.cacheStatus = s(28);
+  r.tlsFingerprint = s(29);
+  return r;
+}
+
+/** Streams one partition's records in seq order, in batches of READ_BATCH; resolves with the record count. */
+export const readClickHousePartition: ReadPartition = async (store, spec, onBatch) => {
+  const t = storeTable(store);
+  const sql = `SELECT ${READ_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM ${qualified(t.database, t.table)}${where(spec)} ORDER BY seq FORMAT TabSeparated`;
+  let batch: LogRecord[] = [];
+  let count = 0;
+  const onLine = (line: string): void => {
+    const f = line.split('\t');
+    if (f.length !== READ_COLUMNS.length) {
+      // ClickHouse reports a failure after the result started as text in the body.
+      const { message } = errorLine(line);
+      throw new ClickHouseError(`the result broke off at row ${count + 1}: ${message}`, null, false);
+    }
+    batch.push(toRecord(f));
+    count++;
+    if (batch.length === READ_BATCH) {
+      const full = batch;
+      batch = [];
+      onBatch(full);
+    }
+  };
+  const lines = createLineSplitter(onLine);
+  try {
+    await queryStream(t.server, sql, (chunk) => lines.push(chunk), READ_SETTINGS);
+    const rest = lines.end();
+    if (rest !== '') onLine(rest);
+  } catch (e) {
+    failRead(e, t);
+  }
+  if (batch.length > 0) onBatch(batch);
+  return count;
+};
+
+/** Each partition's first record start (min start_ms), or null for a partition with no record: one GROUP BY. */
+export async function partitionFirstMs(store: StoreRef, partitions: number): Promise<(number | null)[]> {
+  const t = storeTable(store);
+  where({ partition: 0, partitions });
+  const out: (number | null)[] = new Array<number | null>(partitions).fill(null);
+  let text: string;
+  try {
+    text = await query(t.server, `SELECT ${CLIENT_HASH} % ${partitions} AS p, min(start_ms) FROM ${qualified(t.database, t.table)} GROUP BY p FORMAT TabSeparated`);
+  } catch (e) {
+    return failRead(e, t);
+  }
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const [p, ms] = line.split('\t');
+    out[Number(p)] = number(ms ?? '\\N');
+  }
+  return out;
+}
