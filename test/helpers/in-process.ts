@@ -11,11 +11,12 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { main, reportCrash } from '../../src/cli/main';
-import { BIN, type CliResult } from './cli';
+import { BIN, ROOT, type CliResult } from './cli';
 
-/** Options of an in-process run: stdin and environment variables set for the run only. */
+/** Options of an in-process run: stdin, working folder (default: the project root, as lbua()'s) and environment variables, for the run only. */
 export interface InProcessOptions {
   readonly input?: string | Buffer;
+  readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -51,13 +52,19 @@ function setEnv(env: Readonly<Record<string, string>>): () => void {
   };
 }
 
+function chdir(dir: string): () => void {
+  const before = process.cwd();
+  process.chdir(dir);
+  return () => process.chdir(before);
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 
 async function runOnce(args: readonly string[], options: InProcessOptions): Promise<CliResult> {
   const out = new Capture();
   const err = new Capture();
   const input = options.input === undefined ? [] : [Buffer.from(options.input)];
-  const restore = [setEnv({ TZ: 'UTC', NO_COLOR: '1', ...options.env }), swap('stdout', out), swap('stderr', err), swap('stdin', Readable.from(input))];
+  const restore = [chdir(options.cwd ?? ROOT), setEnv({ TZ: 'UTC', NO_COLOR: '1', ...options.env }), swap('stdout', out), swap('stderr', err), swap('stdin', Readable.from(input))];
   let code: number;
   try {
     code = await main(['node', BIN, ...args]);
