@@ -1,8 +1,12 @@
-/** Sessions, client classes and profiles end to end on generated traffic (spawning bin/lbua.js). */
+/**
+ * Sessions, client classes and profiles end to end on generated traffic: one spawned run of bin/lbua.js per command
+ * (sessions, analyze) for the CLI path, the others main() in this process (test/helpers/in-process.ts).
+ */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { json, lbua } from '../helpers/cli';
+import { lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { tempDirs } from '../helpers/tmp';
 
 const tempDir = tempDirs();
@@ -36,10 +40,10 @@ describe('lbua sessions', () => {
   for (const [name, ls] of files) writeFileSync(join(dir, name), gzipSync(`${ls.join('\n')}\n`));
   const names = [...files.keys()].map((n) => join(dir, n));
 
-  it('gives identical sessions whatever order the node files are given in', () => {
+  it('gives identical sessions whatever order the node files are given in', async () => {
     const a = lbua(['sessions', ...names]);
-    const b = lbua(['sessions', ...[...names].reverse()]);
-    const c = lbua(['sessions', log]);
+    const b = await lbuaIn(['sessions', ...[...names].reverse()]);
+    const c = await lbuaIn(['sessions', log]);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
     const ids = (out: string): string[] => out.trim().split('\n').map((l) => (JSON.parse(l) as SessionJson).id).sort();
@@ -47,8 +51,8 @@ describe('lbua sessions', () => {
     expect(ids(a.stdout).length).toBeGreaterThan(300);
   });
 
-  it('writes snake_case NDJSON and honours --min-requests', () => {
-    const r = lbua(['sessions', log, '--min-requests', '30']);
+  it('writes snake_case NDJSON and honours --min-requests', async () => {
+    const r = await lbuaIn(['sessions', log, '--min-requests', '30']);
     const ss = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ss.length).toBeGreaterThan(0);
     for (const s of ss) expect(s['requests']).toBeGreaterThanOrEqual(30);
@@ -59,7 +63,7 @@ describe('lbua sessions', () => {
     ]));
   });
 
-  it('tells crawlers, tools, scripted clients and people apart, with reasons', () => {
+  it('tells crawlers, tools, scripted clients and people apart, with reasons', async () => {
     const start = Date.UTC(2026, 2, 10, 9, 0, 0);
     const extra: string[] = [];
     // A scraper with a browser agent: pages only, every 2 seconds exactly.
@@ -68,7 +72,7 @@ describe('lbua sessions', () => {
     for (let i = 0; i < 10; i++) extra.push(planted(start + i * 7000, '203.0.113.51', 'python-requests/2.31.0', '/api/v1/cart'));
     const f = join(tmp, 'with-scripts.log');
     writeFileSync(f, `${[...lines, ...extra].join('\n')}\n`);
-    const ss = lbua(['sessions', f]).stdout.trim().split('\n').map((l) => JSON.parse(l) as SessionJson);
+    const ss = (await lbuaIn(['sessions', f])).stdout.trim().split('\n').map((l) => JSON.parse(l) as SessionJson);
     const byIp = (ip: string): SessionJson[] => ss.filter((s) => s.client_ip === ip);
     const scraper = byIp('203.0.113.50')[0];
     expect(scraper?.class).toBe('suspect');
@@ -96,8 +100,13 @@ describe('lbua sessions', () => {
 });
 
 describe('lbua analyze sessions and profiles', () => {
+  // One analysis for both views: the table on stdout, the JSON report in a file.
+  const reportFile = join(tmp, 'report.json');
+  const table = lbua(['analyze', log, '-o', '-', '-o', reportFile]);
+
   it('adds sessions and profiles sections to the JSON report', () => {
-    const rep = json(lbua(['analyze', log, '--output', 'json'])) as Record<string, Record<string, unknown>>;
+    expect(table.code).toBe(0);
+    const rep = JSON.parse(readFileSync(reportFile, 'utf8')) as Record<string, Record<string, unknown>>;
     const s = rep['sessions'] ?? {};
     expect(s['count']).toBeGreaterThan(300);
     expect(s['bounce_rate']).toBeGreaterThan(0);
@@ -112,33 +121,33 @@ describe('lbua analyze sessions and profiles', () => {
   });
 
   it('shows the endpoint table and class mix in the terminal view', () => {
-    const r = lbua(['analyze', log, '--output', 'table']);
+    const r = table;
     expect(r.stdout).toContain('Endpoints (by requests)');
     expect(r.stdout).toContain('Slowest endpoints (by p95)');
     expect(r.stdout).toContain('Client classes');
     expect(r.stdout).toMatch(/Sessions \([\d,]+, timeout 30 min/);
   });
 
-  it('validates the session options', () => {
-    expect(lbua(['analyze', log, '--session-timeout', '0']).code).toBe(2);
-    expect(lbua(['analyze', log, '--session-key', 'cookie']).code).toBe(2);
-    expect(lbua(['analyze', log, '--route', 'users/:id']).code).toBe(2);
+  it('validates the session options', async () => {
+    expect((await lbuaIn(['analyze', log, '--session-timeout', '0'])).code).toBe(2);
+    expect((await lbuaIn(['analyze', log, '--session-key', 'cookie'])).code).toBe(2);
+    expect((await lbuaIn(['analyze', log, '--route', 'users/:id'])).code).toBe(2);
   });
 });
 
 describe('lbua profile', () => {
-  it('writes a mergeable profile: profile(A) + profile(B) = profile(A ∪ B)', () => {
+  it('writes a mergeable profile: profile(A) + profile(B) = profile(A ∪ B)', async () => {
     const half = Math.floor(lines.length / 2);
     const a = join(tmp, 'a.log');
     const b = join(tmp, 'b.log');
     writeFileSync(a, `${lines.slice(0, half).join('\n')}\n`);
     writeFileSync(b, `${lines.slice(half).join('\n')}\n`);
-    expect(lbua(['profile', a, '-o', join(tmp, 'pa.json')]).code).toBe(0);
-    expect(lbua(['profile', b, '-o', join(tmp, 'pb.json')]).code).toBe(0);
-    const merged = JSON.parse(lbua(['profile', '--merge', join(tmp, 'pa.json'), join(tmp, 'pb.json')]).stdout) as {
+    expect((await lbuaIn(['profile', a, '-o', join(tmp, 'pa.json')])).code).toBe(0);
+    expect((await lbuaIn(['profile', b, '-o', join(tmp, 'pb.json')])).code).toBe(0);
+    const merged = JSON.parse((await lbuaIn(['profile', '--merge', join(tmp, 'pa.json'), join(tmp, 'pb.json')])).stdout) as {
       schema: string; requests: number; endpoints: Record<string, { requests: number; latency_ms: { count: number } }>;
     };
-    const whole = JSON.parse(lbua(['profile', log]).stdout) as typeof merged;
+    const whole = JSON.parse((await lbuaIn(['profile', log])).stdout) as typeof merged;
     expect(merged.schema).toBe('lbua.profile/2');
     expect(merged.requests).toBe(whole.requests);
     for (const [ep, e] of Object.entries(whole.endpoints)) {
@@ -147,8 +156,8 @@ describe('lbua profile', () => {
     }
   });
 
-  it('rejects a file that is not a profile with exit 2', () => {
-    const r = lbua(['profile', '--merge', log]);
+  it('rejects a file that is not a profile with exit 2', async () => {
+    const r = await lbuaIn(['profile', '--merge', log]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not a readable JSON file|not an lbua profile/);
   });
