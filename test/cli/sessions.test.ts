@@ -1,6 +1,7 @@
 /**
- * Sessions, client classes and profiles end to end on generated traffic: one spawned run of bin/lbua.js per command
- * (sessions, analyze) for the CLI path, the others main() in this process (test/helpers/in-process.ts).
+ * Sessions, client classes and profiles end to end on generated traffic, spawning bin/lbua.js (whole runs over the
+ * 20,000-line log take longer in a jest worker than in their own process); the option checks and the profile merge
+ * run main() in this process (test/helpers/in-process.ts).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,10 +41,10 @@ describe('lbua sessions', () => {
   for (const [name, ls] of files) writeFileSync(join(dir, name), gzipSync(`${ls.join('\n')}\n`));
   const names = [...files.keys()].map((n) => join(dir, n));
 
-  it('gives identical sessions whatever order the node files are given in', async () => {
+  it('gives identical sessions whatever order the node files are given in', () => {
     const a = lbua(['sessions', ...names]);
-    const b = await lbuaIn(['sessions', ...[...names].reverse()]);
-    const c = await lbuaIn(['sessions', log]);
+    const b = lbua(['sessions', ...[...names].reverse()]);
+    const c = lbua(['sessions', log]);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
     const ids = (out: string): string[] => out.trim().split('\n').map((l) => (JSON.parse(l) as SessionJson).id).sort();
@@ -51,8 +52,8 @@ describe('lbua sessions', () => {
     expect(ids(a.stdout).length).toBeGreaterThan(300);
   });
 
-  it('writes snake_case NDJSON and honours --min-requests', async () => {
-    const r = await lbuaIn(['sessions', log, '--min-requests', '30']);
+  it('writes snake_case NDJSON and honours --min-requests', () => {
+    const r = lbua(['sessions', log, '--min-requests', '30']);
     const ss = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ss.length).toBeGreaterThan(0);
     for (const s of ss) expect(s['requests']).toBeGreaterThanOrEqual(30);
@@ -63,7 +64,7 @@ describe('lbua sessions', () => {
     ]));
   });
 
-  it('tells crawlers, tools, scripted clients and people apart, with reasons', async () => {
+  it('tells crawlers, tools, scripted clients and people apart, with reasons', () => {
     const start = Date.UTC(2026, 2, 10, 9, 0, 0);
     const extra: string[] = [];
     // A scraper with a browser agent: pages only, every 2 seconds exactly.
@@ -72,7 +73,7 @@ describe('lbua sessions', () => {
     for (let i = 0; i < 10; i++) extra.push(planted(start + i * 7000, '203.0.113.51', 'python-requests/2.31.0', '/api/v1/cart'));
     const f = join(tmp, 'with-scripts.log');
     writeFileSync(f, `${[...lines, ...extra].join('\n')}\n`);
-    const ss = (await lbuaIn(['sessions', f])).stdout.trim().split('\n').map((l) => JSON.parse(l) as SessionJson);
+    const ss = lbua(['sessions', f]).stdout.trim().split('\n').map((l) => JSON.parse(l) as SessionJson);
     const byIp = (ip: string): SessionJson[] => ss.filter((s) => s.client_ip === ip);
     const scraper = byIp('203.0.113.50')[0];
     expect(scraper?.class).toBe('suspect');
@@ -142,12 +143,12 @@ describe('lbua profile', () => {
     const b = join(tmp, 'b.log');
     writeFileSync(a, `${lines.slice(0, half).join('\n')}\n`);
     writeFileSync(b, `${lines.slice(half).join('\n')}\n`);
-    expect((await lbuaIn(['profile', a, '-o', join(tmp, 'pa.json')])).code).toBe(0);
-    expect((await lbuaIn(['profile', b, '-o', join(tmp, 'pb.json')])).code).toBe(0);
+    expect(lbua(['profile', a, '-o', join(tmp, 'pa.json')]).code).toBe(0);
+    expect(lbua(['profile', b, '-o', join(tmp, 'pb.json')]).code).toBe(0);
     const merged = JSON.parse((await lbuaIn(['profile', '--merge', join(tmp, 'pa.json'), join(tmp, 'pb.json')])).stdout) as {
       schema: string; requests: number; endpoints: Record<string, { requests: number; latency_ms: { count: number } }>;
     };
-    const whole = JSON.parse((await lbuaIn(['profile', log])).stdout) as typeof merged;
+    const whole = JSON.parse(lbua(['profile', log]).stdout) as typeof merged;
     expect(merged.schema).toBe('lbua.profile/2');
     expect(merged.requests).toBe(whole.requests);
     for (const [ep, e] of Object.entries(whole.endpoints)) {

@@ -44,9 +44,9 @@ describe('lbua analyze --output html / lbua report', () => {
     expect(readFileSync(rendered, 'utf8')).toBe(page);
   });
 
-  it('is deterministic: a second run (in-process) gives byte-identical HTML', async () => {
+  it('is deterministic: a second run gives byte-identical HTML', () => {
     const again = join(tmp, 'again.html');
-    expect((await lbuaIn(['analyze', log, '-o', again])).code).toBe(0);
+    expect(lbua(['analyze', log, '-o', again]).code).toBe(0);
     expect(readFileSync(again, 'utf8')).toBe(page);
   });
 
@@ -96,14 +96,15 @@ describe('lbua analyze --output html / lbua report', () => {
     expect(page).toMatch(/<path class="bar s2xx" d="M[\d.]+ [\d.]+h/);
   });
 
-  it('stays small: the page does not grow with the input', async () => {
+  it('stays small: the page does not grow with the input', () => {
     const big = join(tmp, 'big.log.gz');
     expect(lbua(['generate', '-n', '120000', '--hours', '2', '--seed', '11', '--start', '2026-03-10T06:00:00Z', '-o', big]).code).toBe(0);
     const bigHtml = join(tmp, 'big.html');
     const smallHtml = join(tmp, 'small.html');
     const small = generated.path;
-    expect((await lbuaIn(['analyze', big, '-o', bigHtml])).code).toBe(0);
-    expect((await lbuaIn(['analyze', small, '-o', smallHtml])).code).toBe(0);
+    // Spawned: whole analyses of 20,000 lines and more take ~1.7x as long in a jest worker as in their own process.
+    expect(lbua(['analyze', big, '-o', bigHtml]).code).toBe(0);
+    expect(lbua(['analyze', small, '-o', smallHtml]).code).toBe(0);
     const a = statSync(smallHtml).size;
     const b = statSync(bigHtml).size;
     expect(b).toBeLessThan(600_000);
