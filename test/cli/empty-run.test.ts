@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { closestFormat } from '../../src/formats/detect';
 import { inputsWithoutRecordsDiagnostic, noRecordReason } from '../../src/empty-run';
 import type { ReportInput } from '../../src/core/report-types';
@@ -37,15 +38,16 @@ describe('a run that reads no record exits 2 with one line', () => {
     ['a time window with nothing in it', [good, '--from', '2024-01-01'], /^lbua: no record in the time window \(from 2024-01-01T00:00:00\.000Z\): 1 record read, all outside it$/],
     ['several empty inputs', [empty, file('empty2.log', '')], /no record: no input lines at all \(2 inputs, all empty: /],
     ['blank lines only', [file('blank.log', '\n\n')], /no record: 2 lines read, all skipped \(blank lines, headers or comments\)$/],
-  ])('%s', (_what, args, expected) => {
+  ])('%s', async (_what, args, expected) => {
     for (const output of ['table', 'json']) {
-      const r = lbua(['analyze', ...args, '--output', output]);
+      const r = await lbuaIn(['analyze', ...args, '--output', output]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(lastLine(r.stderr)).toMatch(expected);
     }
   });
 
+  // Spawned: the exit status of a real process; the other runs here are main() in this process.
   test('--fail-on does not turn it into a pass, and -o keeps the old file', () => {
     const out = file('old.json', 'old');
     const r = lbua(['analyze', junk, '--fail-on', 'low', '-o', out]);
@@ -55,18 +57,18 @@ describe('a run that reads no record exits 2 with one line', () => {
 });
 
 describe('inputs without records next to others', () => {
-  test('are named in one warning, at the top of the table, in JSON warnings and in HTML', () => {
-    const t = lbua(['analyze', good, empty, junk, '--output', 'table']);
+  test('are named in one warning, at the top of the table, in JSON warnings and in HTML', async () => {
+    const t = await lbuaIn(['analyze', good, empty, junk, '--output', 'table']);
     expect(t.code).toBe(0);
     const first = t.stdout.split('\n').find((l) => l.trim() !== '') ?? '';
     expect(first).toMatch(/^! 2 of 3 inputs yielded no record: .*empty\.log \(empty\), .*junk\.log \(no format matched\)$/);
-    const doc = json(lbua(['analyze', good, empty, junk, '--output', 'json'])) as { warnings: { code: string; message: string }[] };
+    const doc = json(await lbuaIn(['analyze', good, empty, junk, '--output', 'json'])) as { warnings: { code: string; message: string }[] };
     expect(doc.warnings.filter((w) => w.code === 'INPUT_NO_RECORDS')).toHaveLength(1);
-    const html = lbua(['analyze', good, empty, '--output', 'html']).stdout;
+    const html = (await lbuaIn(['analyze', good, empty, '--output', 'html'])).stdout;
     expect(html).toMatch(/<p class="notice">1 of 2 inputs yielded no record: [^<]*empty\.log \(empty\)<\/p>/);
   });
 
-  test('a format that matched but rejected every line is named with its format', () => {
+  test('a format that matched but rejected every line is named with its format', async () => {
     const d = inputsWithoutRecordsDiagnostic([
       input({ path: 'a.log', format: 'alb', lines: 3, records: 3 }),
       input({ path: 'b.log', format: 'alb', lines: 2, malformed: 2 }),
@@ -81,39 +83,39 @@ describe('detectors not run', () => {
   test.each([
     [['--summary-only'], '--summary-only'],
     [['--detectors', 'none'], '--detectors none'],
-  ])('%j says so in table, JSON and HTML', (flags, why) => {
-    const t = lbua(['analyze', good, ...flags, '--output', 'table']);
+  ])('%j says so in table, JSON and HTML', async (flags, why) => {
+    const t = await lbuaIn(['analyze', good, ...flags, '--output', 'table']);
     expect(t.code).toBe(0);
     expect(t.stdout).toContain(`Detectors not run (${why}): no finding was looked for.`);
     expect(t.stdout).not.toContain('No findings');
-    const doc = json(lbua(['analyze', good, ...flags, '--output', 'json'])) as { detectors_run: boolean; findings: unknown[] };
+    const doc = json(await lbuaIn(['analyze', good, ...flags, '--output', 'json'])) as { detectors_run: boolean; findings: unknown[] };
     expect(doc.detectors_run).toBe(false);
-    const html = lbua(['analyze', good, ...flags, '--output', 'html']).stdout;
+    const html = (await lbuaIn(['analyze', good, ...flags, '--output', 'html'])).stdout;
     expect(html).toContain(`Detectors not run (${why})`);
     expect(html).not.toContain('No findings');
   });
 
-  test('a run with detectors says detectors_run true and "No findings."', () => {
-    const doc = json(lbua(['analyze', good, '--output', 'json'])) as { detectors_run: boolean };
+  test('a run with detectors says detectors_run true and "No findings."', async () => {
+    const doc = json(await lbuaIn(['analyze', good, '--output', 'json'])) as { detectors_run: boolean };
     expect(doc.detectors_run).toBe(true);
-    expect(lbua(['analyze', good, '--output', 'table']).stdout).toContain('No findings.');
+    expect((await lbuaIn(['analyze', good, '--output', 'table'])).stdout).toContain('No findings.');
   });
 
-  test('--fail-on with detectors not run warns that the exit code says nothing', () => {
-    const r = lbua(['analyze', good, '--detectors', 'none', '--fail-on', 'low', '--output', 'json']);
+  test('--fail-on with detectors not run warns that the exit code says nothing', async () => {
+    const r = await lbuaIn(['analyze', good, '--detectors', 'none', '--fail-on', 'low', '--output', 'json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('--fail-on low with detectors not run (--detectors none)');
   });
 });
 
 describe('closestFormat', () => {
-  test('names the format whose error names a field; none for lines every format refuses whole', () => {
+  test('names the format whose error names a field; none for lines every format refuses whole', async () => {
     expect(closestFormat([NGINX.replace(' 200 ', ' abc ').trim()])).toMatchObject({ line: 1, reason: 'status is not an integer, got "abc"' });
     expect(closestFormat(['', 'foo bar baz'])).toBeNull();
     expect(closestFormat([])).toBeNull();
   });
 
-  test('noRecordReason is null when any record was read', () => {
+  test('noRecordReason is null when any record was read', async () => {
     expect(noRecordReason({ inputs: [input({ path: 'a', lines: 1, records: 1 })], warnings: [], options: {} })).toBeNull();
   });
 });

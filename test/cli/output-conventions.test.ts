@@ -1,12 +1,15 @@
 /**
- * Output conventions that scripts and cron rely on, through the spawned CLI: no arguments prints help; a table when
- * piped (JSON only when asked for); several -o from one analysis, each kind from its extension, `-` for stdout, `.gz`
- * gzipped; --color; --quiet; the --fail-on line on stderr; severities in any case.
+ * Output conventions that scripts and cron rely on: no arguments prints help; a table when piped (JSON only when
+ * asked for); several -o from one analysis, each kind from its extension, `-` for stdout, `.gz` gzipped; --color;
+ * --quiet; the --fail-on line on stderr; severities in any case. Through the spawned CLI where the process is what
+ * is checked (help, the piped table, a file that cannot be written, a missing input, the --fail-on exit and line);
+ * the other runs are main() in this process (test/helpers/in-process.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { tempDirs } from '../helpers/tmp';
 
@@ -19,42 +22,42 @@ const ANSI = /\u001b\[/;
 const NO_ENV_COLOR = { NO_COLOR: '', FORCE_COLOR: '0' };
 
 describe('lbua with no arguments', () => {
-  it('prints the help on stdout and exits 0', () => {
+  it('prints the help on stdout and exits 0', async () => {
     const r = lbua([]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Usage: lbua /);
-    expect(r.stdout).toBe(lbua(['--help']).stdout);
+    expect(r.stdout).toBe((await lbuaIn(['--help'])).stdout);
   });
 });
 
 describe('what analyze prints when piped', () => {
   const table = lbua(['analyze', SAMPLE], { env: NO_ENV_COLOR });
 
-  it('is the table, without colour: JSON only with --output json, --json or -o *.json', () => {
+  it('is the table, without colour: JSON only with --output json, --json or -o *.json', async () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^\n?Findings \(0\)\n/);
     expect(table.stdout).toContain('Traffic');
     expect(table.stdout).not.toMatch(ANSI);
-    const a = lbua(['analyze', SAMPLE, '--json']);
-    const b = lbua(['analyze', SAMPLE, '--output', 'JSON']);
+    const a = await lbuaIn(['analyze', SAMPLE, '--json']);
+    const b = await lbuaIn(['analyze', SAMPLE, '--output', 'JSON']);
     expect((json(a) as { schema: string }).schema).toBe('lbua.report/1');
     expect(b.stdout).toBe(a.stdout);
-    expect(lbua(['analyze', SAMPLE, '--json', '--output', 'html']).code).toBe(2);
+    expect((await lbuaIn(['analyze', SAMPLE, '--json', '--output', 'html'])).code).toBe(2);
   });
 
   // --summary-only: the same table code, a quicker run (eight of them).
-  it('--color always colours a piped table; never, --no-color and NO_COLOR do not', () => {
-    expect(lbua(['analyze', SAMPLE, '--summary-only', '--color', 'always'], { env: NO_ENV_COLOR }).stdout).toMatch(ANSI);
-    expect(lbua(['analyze', SAMPLE, '--summary-only', '--color', 'Always']).stdout).toMatch(ANSI);
+  it('--color always colours a piped table; never, --no-color and NO_COLOR do not', async () => {
+    expect((await lbuaIn(['analyze', SAMPLE, '--summary-only', '--color', 'always'], { env: NO_ENV_COLOR })).stdout).toMatch(ANSI);
+    expect((await lbuaIn(['analyze', SAMPLE, '--summary-only', '--color', 'Always'])).stdout).toMatch(ANSI);
     for (const flags of [['--color', 'never'], ['--no-color'], ['--color', 'auto']]) {
-      expect(lbua(['analyze', SAMPLE, '--summary-only', ...flags], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toMatch(ANSI);
+      expect((await lbuaIn(['analyze', SAMPLE, '--summary-only', ...flags], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toMatch(ANSI);
     }
-    expect(lbua(['analyze', SAMPLE, '--summary-only', '--color', 'never'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).not.toMatch(ANSI);
+    expect((await lbuaIn(['analyze', SAMPLE, '--summary-only', '--color', 'never'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } })).stdout).not.toMatch(ANSI);
     // auto: FORCE_COLOR (as before) colours a pipe; no colour in JSON or markdown whatever the flags.
-    expect(lbua(['analyze', SAMPLE, '--summary-only', '--color', 'auto'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ANSI);
-    expect(lbua(['analyze', SAMPLE, '--summary-only', '--color', 'always', '--output', 'markdown']).stdout).not.toMatch(ANSI);
-    const bad = lbua(['analyze', SAMPLE, '--summary-only', '--color', 'yes']);
+    expect((await lbuaIn(['analyze', SAMPLE, '--summary-only', '--color', 'auto'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } })).stdout).toMatch(ANSI);
+    expect((await lbuaIn(['analyze', SAMPLE, '--summary-only', '--color', 'always', '--output', 'markdown'])).stdout).not.toMatch(ANSI);
+    const bad = await lbuaIn(['analyze', SAMPLE, '--summary-only', '--color', 'yes']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--color must be auto, always or never');
   });
@@ -63,8 +66,12 @@ describe('what analyze prints when piped', () => {
 describe('several outputs from one analysis', () => {
   const dir = tempDir('lbua-outs-');
   const [j, h, m, jz] = ['r.json', 'r.html', 'r.md', 'r.json.gz'].map((f) => join(dir, f)) as [string, string, string, string];
-  const run = lbua(['analyze', SAMPLE, '-o', j, '-o', h, '-o', m, '-o', jz, '-o', '-']);
-  const alone = lbua(['analyze', SAMPLE, '--output', 'json']);
+  let run = { code: null as number | null, stdout: '', stderr: '' };
+  let alone = run;
+  beforeAll(async () => {
+    run = await lbuaIn(['analyze', SAMPLE, '-o', j, '-o', h, '-o', m, '-o', jz, '-o', '-']);
+    alone = await lbuaIn(['analyze', SAMPLE, '--output', 'json']);
+  });
 
   it('writes each file in the kind its extension names, and - (stdout) as a table', () => {
     expect(run.code).toBe(0);
@@ -76,29 +83,29 @@ describe('several outputs from one analysis', () => {
     expect(readFileSync(m, 'utf8')).toContain('[r.html](r.html)');
   });
 
-  it('gzips a *.gz output (the inner kind from the name), which lbua report reads back', () => {
+  it('gzips a *.gz output (the inner kind from the name), which lbua report reads back', async () => {
     const bytes = readFileSync(jz);
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
     expect(gunzipSync(bytes).toString('utf8')).toBe(alone.stdout);
-    const back = lbua(['report', jz, '--output', 'json']);
+    const back = await lbuaIn(['report', jz, '--output', 'json']);
     expect(back.code).toBe(0);
     expect(back.stdout).toBe(alone.stdout);
-    const md = lbua(['report', jz, '-o', join(dir, 'again.md.gz')]);
+    const md = await lbuaIn(['report', jz, '-o', join(dir, 'again.md.gz')]);
     expect(md.code).toBe(0);
     expect(gunzipSync(readFileSync(join(dir, 'again.md.gz'))).toString('utf8')).toMatch(/^# lbua: no findings\n/);
   });
 
-  it('--output with several -o: for - and names without a kind; an error (nothing written) when nothing takes it', () => {
-    const both = lbua(['analyze', SAMPLE, '--json', '-o', '-', '-o', join(dir, 'b.md')]);
+  it('--output with several -o: for - and names without a kind; an error (nothing written) when nothing takes it', async () => {
+    const both = await lbuaIn(['analyze', SAMPLE, '--json', '-o', '-', '-o', join(dir, 'b.md')]);
     expect(both.code).toBe(0);
     expect(both.stdout).toBe(alone.stdout);
     expect(existsSync(join(dir, 'b.md'))).toBe(true);
-    const bad = lbua(['analyze', SAMPLE, '--output', 'json', '-o', join(dir, 'c.json'), '-o', join(dir, 'c.html')]);
+    const bad = await lbuaIn(['analyze', SAMPLE, '--output', 'json', '-o', join(dir, 'c.json'), '-o', join(dir, 'c.html')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`--output json contradicts -o ${join(dir, 'c.html')}`);
     expect(existsSync(join(dir, 'c.json'))).toBe(false);
-    expect(lbua(['analyze', SAMPLE, '-o', '-', '-o', '-']).code).toBe(2);
-    expect(lbua(['analyze', SAMPLE, '--emit-rules', 'nginx', '-o', join(dir, 'a.conf'), '-o', join(dir, 'b.conf')]).code).toBe(2);
+    expect((await lbuaIn(['analyze', SAMPLE, '-o', '-', '-o', '-'])).code).toBe(2);
+    expect((await lbuaIn(['analyze', SAMPLE, '--emit-rules', 'nginx', '-o', join(dir, 'a.conf'), '-o', join(dir, 'b.conf')])).code).toBe(2);
   });
 
   it('keeps every old file when one output cannot be written (opened before the run)', () => {
@@ -115,11 +122,11 @@ describe('--quiet, --fail-on', () => {
   const damaged = join(tmp, 'damaged.log');
   writeFileSync(damaged, `${gunzipSync(readFileSync(SAMPLE)).toString('utf8').split('\n').slice(0, 400).join('\n')}\nnot a log line\nanother bad one\n`);
 
-  it('--quiet prints no diagnostics or progress; the report still counts them', () => {
-    const loud = lbua(['analyze', damaged]);
+  it('--quiet prints no diagnostics or progress; the report still counts them', async () => {
+    const loud = await lbuaIn(['analyze', damaged]);
     expect(loud.code).toBe(0);
     expect(loud.stderr).toMatch(/PARSE_/);
-    const quiet = lbua(['analyze', damaged, '--quiet', '-o', '-', '-o', join(tmp, 'q.json')]);
+    const quiet = await lbuaIn(['analyze', damaged, '--quiet', '-o', '-', '-o', join(tmp, 'q.json')]);
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
     expect(quiet.stdout).toBe(loud.stdout);
@@ -130,7 +137,7 @@ describe('--quiet, --fail-on', () => {
     expect(missing.stderr).toMatch(/^lbua: .*nope\.log/);
   });
 
-  it('when --fail-on trips, one line on stderr names the findings (severity in any case), also with --quiet', () => {
+  it('when --fail-on trips, one line on stderr names the findings (severity in any case), also with --quiet', async () => {
     expect(log.code).toBe(0);
     const r = lbua(['analyze', log.path, '--fail-on', 'HIGH', '--quiet', '--json']);
     expect(r.code).toBe(1);
@@ -144,9 +151,9 @@ describe('--quiet, --fail-on', () => {
     expect(line.length).toBeLessThanOrEqual(300);
     expect(line).toMatch(/, … \(\d+ more\)$/);
     // Below the threshold: exit 0 and nothing on stderr.
-    const clean = lbua(['analyze', SAMPLE, '--fail-on', 'Low', '--quiet']);
+    const clean = await lbuaIn(['analyze', SAMPLE, '--fail-on', 'Low', '--quiet']);
     expect([clean.code, clean.stderr]).toEqual([0, '']);
-    const bad = lbua(['analyze', SAMPLE, '--fail-on', 'severe']);
+    const bad = await lbuaIn(['analyze', SAMPLE, '--fail-on', 'severe']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--fail-on must be one of critical, high, medium, low, info, got "severe"');
   });

@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { readTextLines } from '../helpers/parse-file';
 import { tempDirs } from '../helpers/tmp';
@@ -30,25 +31,29 @@ const read = (p: string): string => readFileSync(p, 'utf8');
 /** `lbua profile` of a, of b, of both, and the merge of the first two (their paths). */
 function profiles(extra: readonly string[], tag: string): { parts: string; both: string; merged: string } {
   const out = (name: string): string => join(tmp, `${tag}-${name}.json`);
+  // Spawned: whole profiles of 10,000-20,000 lines take longer in a jest worker than in their own process.
   for (const [name, inputs] of [['a', [a]], ['b', [b]], ['both', [a, b]]] as const) expect(lbua(['profile', ...inputs, ...extra, '-o', out(name)]).code).toBe(0);
   expect(lbua(['profile', '--merge', out('a'), out('b'), '-o', out('merged')]).code).toBe(0);
   return { parts: out('a'), both: out('both'), merged: out('merged') };
 }
 
 describe('lbua profile (lbua.profile/2)', () => {
-  it('split the scenario into two parts with a gap', () => {
+  it('split the scenario into two parts with a gap', async () => {
     expect(log.code).toBe(0);
     expect(read(a).length).toBeGreaterThan(1000);
     expect(read(b).length).toBeGreaterThan(1000);
   });
 
-  const all = profiles(['--no-detector', 'scanner'], 'all');
+  let all = { parts: '', both: '', merged: '' };
+  beforeAll(() => {
+    all = profiles(['--no-detector', 'scanner'], 'all');
+  });
 
-  it('profile(a) merged with profile(b) equals profile(a b), byte for byte', () => {
+  it('profile(a) merged with profile(b) equals profile(a b), byte for byte', async () => {
     expect(read(all.merged)).toBe(read(all.both));
   });
 
-  it('holds the behaviour profile, traffic, timeline, regions, sessions and every selected detector, with its options', () => {
+  it('holds the behaviour profile, traffic, timeline, regions, sessions and every selected detector, with its options', async () => {
     const p = JSON.parse(read(all.both)) as Record<string, unknown> & { detectors: Record<string, { options: Record<string, number>; state: unknown }>; inputs: string[] };
     expect(p['schema']).toBe('lbua.profile/2');
     expect(Object.keys(p)).toEqual(expect.arrayContaining(['endpoints', 'classes', 'families', 'protocols', 'tls', 'inputs', 'settings', 'traffic', 'timeline', 'geo', 'sessions', 'detectors']));
@@ -60,14 +65,14 @@ describe('lbua profile (lbua.profile/2)', () => {
     expect(p.detectors['surge']?.state).not.toBeNull();
   });
 
-  it('is deterministic, and a merge of one profile is that profile', () => {
+  it('is deterministic, and a merge of one profile is that profile', async () => {
     const again = join(tmp, 'again.json');
-    expect(lbua(['profile', a, '--no-detector', 'scanner', '-o', again]).code).toBe(0);
+    expect((await lbuaIn(['profile', a, '--no-detector', 'scanner', '-o', again])).code).toBe(0);
     expect(read(again)).toBe(read(all.parts));
-    expect(lbua(['profile', '--merge', all.parts]).stdout).toBe(read(all.parts));
+    expect((await lbuaIn(['profile', '--merge', all.parts])).stdout).toBe(read(all.parts));
   });
 
-  it('scanner: the merge equals one pass but for the counts of the home page sizes (the first 100 kept, a cap)', () => {
+  it('scanner: the merge equals one pass but for the counts of the home page sizes (the first 100 kept, a cap)', async () => {
     const s = profiles(['--detectors', 'scanner'], 'scanner');
     type Scanner = { detectors: { scanner: { state: { homeSizes: [number, number, string, number][] } } } };
     const both = JSON.parse(read(s.both)) as Scanner;
@@ -81,26 +86,27 @@ describe('lbua profile (lbua.profile/2)', () => {
     expect(merged).toEqual(both);
   });
 
-  it('--merge refuses profiles made with other detector options or session settings (one line, exit 2)', () => {
+  it('--merge refuses profiles made with other detector options or session settings (one line, exit 2)', async () => {
     const other = join(tmp, 'other.json');
-    expect(lbua(['profile', b, '--no-detector', 'scanner', '--detector-opt', 'surge.factor=4', '-o', other]).code).toBe(0);
+    expect((await lbuaIn(['profile', b, '--no-detector', 'scanner', '--detector-opt', 'surge.factor=4', '-o', other])).code).toBe(0);
+    // Spawned: the CLI path of profile --merge (the other runs here are main() in this process).
     const r = lbua(['profile', '--merge', all.parts, other]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('detectors.surge.factor: 3 vs 4');
     const timeout = join(tmp, 'timeout.json');
-    expect(lbua(['profile', b, '--no-detector', 'scanner', '--session-timeout', '10', '-o', timeout]).code).toBe(0);
-    const t = lbua(['profile', '--merge', all.parts, timeout]);
+    expect((await lbuaIn(['profile', b, '--no-detector', 'scanner', '--session-timeout', '10', '-o', timeout])).code).toBe(0);
+    const t = await lbuaIn(['profile', '--merge', all.parts, timeout]);
     expect([t.code, t.stderr.trim().split('\n').length]).toEqual([2, 1]);
     expect(t.stderr).toContain('settings.session_timeout_minutes: 30 vs 10');
   });
 
-  it('still merges lbua.profile/1 files: their behaviour profiles, as lbua.profile/1', () => {
+  it('still merges lbua.profile/1 files: their behaviour profiles, as lbua.profile/1', async () => {
     const v2 = JSON.parse(read(all.parts)) as Record<string, unknown>;
     const v1 = Object.fromEntries(['bucket_ms', 'period', 'requests', 'endpoints', 'classes', 'families', 'protocols', 'tls'].map((k) => [k, v2[k]]));
     const v1File = join(tmp, 'v1.json');
     writeFileSync(v1File, JSON.stringify({ schema: 'lbua.profile/1', ...v1 }, null, 2));
-    const r = lbua(['profile', '--merge', v1File, all.parts]);
+    const r = await lbuaIn(['profile', '--merge', v1File, all.parts]);
     expect(r.code).toBe(0);
     const merged = JSON.parse(r.stdout) as { schema: string; requests: number };
     expect(merged.schema).toBe('lbua.profile/1');

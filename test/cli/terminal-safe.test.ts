@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 
 /** What must not reach a terminal raw (tab and line feed aside). */
 // eslint-disable-next-line no-control-regex
@@ -38,7 +39,8 @@ function rawLines(stdout: string): number[] {
 }
 
 describe('NDJSON and JSON escape C1, separators and bidi controls; values are unchanged', () => {
-  it('lbua records', () => {
+  it('lbua records', async () => {
+    // Spawned: the bytes a real process writes (the other runs here are main() in this process).
     const r = lbua(['records', log]);
     expect(r.code).toBe(0);
     expect(rawLines(r.stdout)).toEqual([]);
@@ -49,8 +51,8 @@ describe('NDJSON and JSON escape C1, separators and bidi controls; values are un
     expect(r.stdout).toContain('\\u009b2J\\u009b31mred \\u009d0;title\\u009c x\\u2028y \\u202eevil\\u202c \\u2066iso\\u2069 del\\u007f esc\\u001b[1m');
   });
 
-  it('lbua sessions', () => {
-    const r = lbua(['sessions', log]);
+  it('lbua sessions', async () => {
+    const r = await lbuaIn(['sessions', log]);
     expect(r.code).toBe(0);
     expect(rawLines(r.stdout)).toEqual([]);
     const sessions = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { user_agent: string });
@@ -58,8 +60,8 @@ describe('NDJSON and JSON escape C1, separators and bidi controls; values are un
     expect(sessions.every((s) => s.user_agent === UA)).toBe(true);
   });
 
-  it('lbua analyze --output json', () => {
-    const r = lbua(['analyze', log, '--output', 'json']);
+  it('lbua analyze --output json', async () => {
+    const r = await lbuaIn(['analyze', log, '--output', 'json']);
     expect(r.code).toBe(0);
     expect(rawLines(r.stdout)).toEqual([]);
     const rep = JSON.parse(r.stdout) as { top: { user_agents: { key: string }[]; paths: { key: string }[] } };
@@ -67,8 +69,8 @@ describe('NDJSON and JSON escape C1, separators and bidi controls; values are un
     expect(rep.top.paths.map((p) => p.key)).toContain(PATH);
   });
 
-  it('lbua profile', () => {
-    const r = lbua(['profile', log]);
+  it('lbua profile', async () => {
+    const r = await lbuaIn(['profile', log]);
     expect(r.code).toBe(0);
     expect(rawLines(r.stdout)).toEqual([]);
     expect(() => JSON.parse(r.stdout) as unknown).not.toThrow();
@@ -76,8 +78,8 @@ describe('NDJSON and JSON escape C1, separators and bidi controls; values are un
 });
 
 describe('the table view strips them', () => {
-  it('lbua analyze --output table', () => {
-    const r = lbua(['analyze', log, '--output', 'table']);
+  it('lbua analyze --output table', async () => {
+    const r = await lbuaIn(['analyze', log, '--output', 'table']);
     expect(r.code).toBe(0);
     expect(rawLines(r.stdout)).toEqual([]);
     // The agent is still shown, without its controls (the separator as a space).

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { tempDirs } from '../helpers/tmp';
 
 const tempDir = tempDirs();
@@ -74,8 +75,8 @@ describe.each([
   const file = join(dir, name);
   writeFileSync(file, make());
 
-  test('without --trust-proxy: one warning says the traffic arrives through proxies, and names the option', () => {
-    const rep = json(lbua(['analyze', file, '--output', 'json'])) as Rep;
+  test('without --trust-proxy: one warning says the traffic arrives through proxies, and names the option', async () => {
+    const rep = json(await lbuaIn(['analyze', file, '--output', 'json'])) as Rep;
     expect(rep.inputs[0]?.format).toBe(format);
     const w = rep.warnings.filter((x) => x.code === 'INPUT_BEHIND_PROXY');
     expect(w).toHaveLength(1);
@@ -85,8 +86,8 @@ describe.each([
     expect(rep.top.clients[0]?.key).not.toBe('203.0.113.66');
   });
 
-  test('with --trust-proxy: the real clients; the attacker is the finding, not the proxies', () => {
-    const rep = json(lbua(['analyze', file, '--trust-proxy', ranges, '--output', 'json'])) as Rep;
+  test('with --trust-proxy: the real clients; the attacker is the finding, not the proxies', async () => {
+    const rep = json(await lbuaIn(['analyze', file, '--trust-proxy', ranges, '--output', 'json'])) as Rep;
     expect(rep.options.trust_proxy).toBe(ranges);
     expect(rep.warnings.map((x) => x.code)).not.toContain('INPUT_BEHIND_PROXY');
     expect(rep.top.clients[0]?.key).toBe('203.0.113.66');
@@ -96,8 +97,8 @@ describe.each([
     expect(proxyFindings).toEqual([]);
   });
 
-  test('records keep the peer as peer_ip and the chain as forwarded_for', () => {
-    const out = lbua(['records', file, '--trust-proxy', ranges]).stdout.trim().split('\n');
+  test('records keep the peer as peer_ip and the chain as forwarded_for', async () => {
+    const out = (await lbuaIn(['records', file, '--trust-proxy', ranges])).stdout.trim().split('\n');
     const last = JSON.parse(out[out.length - 1] ?? '{}') as { client_ip: string; peer_ip: string; forwarded_for: string };
     expect(last.peer_ip).toMatch(/^(10\.0\.|172\.70\.)/);
     expect(last.client_ip).toMatch(/^(198\.51\.100\.|203\.0\.113\.66)/);
@@ -105,8 +106,8 @@ describe.each([
   });
 });
 
-test('a bad range is one line, exit 2', () => {
-  const r = lbua(['analyze', join(dir, 'nginx-elb.log'), '--trust-proxy', '10.0.0.0/40']);
+test('a bad range is one line, exit 2', async () => {
+  const r = await lbuaIn(['analyze', join(dir, 'nginx-elb.log'), '--trust-proxy', '10.0.0.0/40']);
   expect(r.code).toBe(2);
   expect(r.stderr.split('\n')[0]).toBe('lbua: --trust-proxy: "10.0.0.0/40" is not an address or a CIDR range');
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { lbua, json } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { CORPUS } from '../helpers/corpus';
 import { tempDirs } from '../helpers/tmp';
 
@@ -40,9 +41,9 @@ maybe('period over period on the corpus Apache log', () => {
   const d18 = countDay(lines, 18);
   const d19 = countDay(lines, 19);
 
-  it('--change-at compares the day before with the day after, as counted from the lines; no release finding', () => {
+  it('--change-at compares the day before with the day after, as counted from the lines; no release finding', async () => {
     expect(d18.requests).toBeGreaterThan(2000);
-    const r = json(lbua(['analyze', LOG, '--change-at', '2015-05-19T00:00Z', '--change-window', '24h', '--output', 'json'])) as {
+    const r = json(await lbuaIn(['analyze', LOG, '--change-at', '2015-05-19T00:00Z', '--change-window', '24h', '--output', 'json'])) as {
       change: { at: string; window_minutes: number; totals: { before: Totals; after: Totals } };
       findings: { detector: string }[];
     };
@@ -59,26 +60,26 @@ maybe('period over period on the corpus Apache log', () => {
     expect(r.findings.filter((f) => f.detector === 'release-impact')).toEqual([]);
   });
 
-  it('lbua diff of the two days gives each day\'s counts, and its markdown renders as tables', () => {
+  it('lbua diff of the two days gives each day\'s counts, and its markdown renders as tables', async () => {
     const dir = tempDir('lbua-periods-');
     const a = join(dir, 'd18.json');
     const b = join(dir, 'd19.json.gz');
-    expect(lbua(['analyze', LOG, '--from', '2015-05-18T00:00Z', '--to', '2015-05-19T00:00Z', '-o', a]).code).toBe(0);
-    expect(lbua(['analyze', LOG, '--from', '2015-05-19T00:00Z', '--to', '2015-05-20T00:00Z', '-o', b]).code).toBe(0);
-    const diff = json(lbua(['diff', a, b, '--output', 'json'])) as {
+    expect((await lbuaIn(['analyze', LOG, '--from', '2015-05-18T00:00Z', '--to', '2015-05-19T00:00Z', '-o', a])).code).toBe(0);
+    expect((await lbuaIn(['analyze', LOG, '--from', '2015-05-19T00:00Z', '--to', '2015-05-20T00:00Z', '-o', b])).code).toBe(0);
+    const diff = json(await lbuaIn(['diff', a, b, '--output', 'json'])) as {
       traffic: { requests: { old: number; new: number }; error_rate: { old: number; new: number } };
     };
     expect(diff.traffic.requests).toMatchObject({ old: d18.requests, new: d19.requests });
     expect(diff.traffic.error_rate.old).toBeCloseTo(d18.errors / d18.requests, 4);
     expect(diff.traffic.error_rate.new).toBeCloseTo(d19.errors / d19.requests, 4);
-    const md = lbua(['diff', a, b, '--output', 'markdown']);
+    const md = await lbuaIn(['diff', a, b, '--output', 'markdown']);
     expect(md.code).toBe(0);
     const html = new MarkdownIt({ html: false }).render(md.stdout);
     expect(html).toContain(`<td>requests</td>\n<td>${d18.requests.toLocaleString('en-US')}</td>\n<td>${d19.requests.toLocaleString('en-US')}</td>`);
   });
 
-  it('the markdown digest of the whole log gives its numbers and renders', () => {
-    const r = lbua(['analyze', LOG, '--output', 'markdown']);
+  it('the markdown digest of the whole log gives its numbers and renders', async () => {
+    const r = await lbuaIn(['analyze', LOG, '--output', 'markdown']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Requests: **${lines.length.toLocaleString('en-US')}**`);
     const html = new MarkdownIt({ html: false }).render(r.stdout);

@@ -8,6 +8,7 @@ import { readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { lbua, json } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { tempDirs } from '../helpers/tmp';
 import { findsIncident, type Expected } from '../../src/generate/incidents';
@@ -35,16 +36,17 @@ describe('lbua baseline and analyze --baseline', () => {
     dir = tempDir('lbua-baseline-');
     week = [2, 3, 4, 5, 6, 7, 8].map((d) => day(d));
     weekFile = join(dir, 'week.json');
+    // Spawned once (the CLI path of baseline); the other runs are in-process.
     const r = lbua(['baseline', 'build', ...week, '-o', weekFile]);
     expect(r.code).toBe(0);
   }, 120_000);
 
-  it('finds each drift of the day after the week, and without --baseline nothing finds them', () => {
+  it('finds each drift of the day after the week, and without --baseline nothing finds them', async () => {
     const drift = generatedLog(['-n', N, '--hours', '24', '--seed', '9', '--start', '2026-03-09T00:00:00Z', '--incident', 'drift'], '.log.gz', true);
     const expected = JSON.parse(readFileSync(drift.expected ?? '', 'utf8')) as Expected[];
     expect(expected.map((e) => e.incident).sort()).toEqual(['latency-shift', 'new-asn-errors', 'new-endpoint']);
-    const withBase = json(lbua(['analyze', drift.path, '--baseline', weekFile, '--output', 'json'])) as Report;
-    const without = json(lbua(['analyze', drift.path, '--output', 'json'])) as Report;
+    const withBase = json(await lbuaIn(['analyze', drift.path, '--baseline', weekFile, '--output', 'json'])) as Report;
+    const without = json(await lbuaIn(['analyze', drift.path, '--output', 'json'])) as Report;
     for (const e of expected) {
       expect(withBase.findings.filter((f) => findsIncident(f, e)).map((f) => f.subject.value)).toEqual([e.subject]);
       // Under the run's own thresholds: no detector finds it without the history (any detector, same subject and window).
@@ -79,34 +81,35 @@ describe('lbua baseline and analyze --baseline', () => {
     expect(withBase.findings.every((f) => f.detector === 'history')).toBe(true);
   }, 120_000);
 
-  it('gives no high finding (no history finding at all) on the clean day after', () => {
-    const clean = json(lbua(['analyze', day(10), '--baseline', weekFile, '--output', 'json'])) as Report;
+  it('gives no high finding (no history finding at all) on the clean day after', async () => {
+    const clean = json(await lbuaIn(['analyze', day(10), '--baseline', weekFile, '--output', 'json'])) as Report;
     expect(clean.findings.filter((f) => f.severity === 'high' || f.severity === 'critical')).toEqual([]);
     expect(clean.findings.filter((f) => f.detector === 'history')).toEqual([]);
   }, 60_000);
 
-  it('gives the same bytes from build, merge of nightly files in any order, and nightly updates', () => {
+  it('gives the same bytes from build, merge of nightly files in any order, and nightly updates', async () => {
     const days = week.slice(0, 3);
-    const nightly = days.map((w, i) => {
+    const nightly: string[] = [];
+    for (const [i, w] of days.entries()) {
       const out = join(dir, `night${i}.json`);
-      expect(lbua(['baseline', 'build', w, '-o', out]).code).toBe(0);
-      return out;
-    });
+      expect((await lbuaIn(['baseline', 'build', w, '-o', out])).code).toBe(0);
+      nightly.push(out);
+    }
     const built = join(dir, 'three.json');
-    expect(lbua(['baseline', 'build', ...days, '-o', built]).code).toBe(0);
+    expect((await lbuaIn(['baseline', 'build', ...days, '-o', built])).code).toBe(0);
     const whole = readFileSync(built, 'utf8');
     expect((JSON.parse(whole) as BaselineJson).days.map((d) => d.date)).toEqual(['2026-03-02', '2026-03-03', '2026-03-04']);
     const merged = join(dir, 'merged.json.gz');
-    expect(lbua(['baseline', 'merge', nightly[2] ?? '', nightly[0] ?? '', nightly[1] ?? '', '-o', merged]).code).toBe(0);
+    expect((await lbuaIn(['baseline', 'merge', nightly[2] ?? '', nightly[0] ?? '', nightly[1] ?? '', '-o', merged])).code).toBe(0);
     expect(gunzipSync(readFileSync(merged)).toString('utf8')).toBe(whole);
     // Nightly updates of a rolling window of 2 days: the same as building the last two days; the oldest is gone.
     const rolling = join(dir, 'rolling.json');
     copyFileSync(nightly[0] ?? '', rolling);
-    for (const w of days.slice(1)) expect(lbua(['baseline', 'update', rolling, w, '--keep-days', '2']).code).toBe(0);
+    for (const w of days.slice(1)) expect((await lbuaIn(['baseline', 'update', rolling, w, '--keep-days', '2'])).code).toBe(0);
     // The last night again: its day is replaced, not counted twice.
-    expect(lbua(['baseline', 'update', rolling, days[2] ?? '', '--keep-days', '2']).code).toBe(0);
+    expect((await lbuaIn(['baseline', 'update', rolling, days[2] ?? '', '--keep-days', '2'])).code).toBe(0);
     const two = join(dir, 'two.json');
-    expect(lbua(['baseline', 'merge', nightly[1] ?? '', nightly[2] ?? '', '-o', two]).code).toBe(0);
+    expect((await lbuaIn(['baseline', 'merge', nightly[1] ?? '', nightly[2] ?? '', '-o', two])).code).toBe(0);
     expect(readFileSync(rolling, 'utf8')).toBe(readFileSync(two, 'utf8'));
     expect((JSON.parse(readFileSync(rolling, 'utf8')) as BaselineJson).days.map((d) => d.date)).toEqual(['2026-03-03', '2026-03-04']);
     // Size is per day, bounded by --keep-days: the week is about 7 days' worth of a single day's bytes, not more.
@@ -137,19 +140,22 @@ describe('lbua baseline and analyze --baseline', () => {
     expect(renderJson(two.report)).toBe(renderJson(one.report));
   }, 120_000);
 
-  it('refuses a bad or mismatched baseline with exit 2 and one line', () => {
+  it('refuses a bad or mismatched baseline with exit 2 and one line', async () => {
     const notJson = join(dir, 'bad.json');
     writeFileSync(notJson, '{"schema": "lbua.baseline/1", "settings"');
     const other = join(dir, 'other.json');
     writeFileSync(other, JSON.stringify({ schema: 'lbua.profile/2' }));
     const log = week[0] ?? '';
-    for (const args of [['--baseline', notJson], ['--baseline', other], ['--baseline', join(dir, 'missing.json')], ['--baseline', weekFile, '--no-geo'], ['--baseline', weekFile, '--route', '/x/:id']]) {
-      const r = lbua(['analyze', log, '--output', 'json', ...args]);
+    // A missing file spawned (node's fs error codes do not pass jest's sandbox), the others in-process.
+    const missing = join(dir, 'missing.json');
+    for (const args of [['--baseline', notJson], ['--baseline', other], ['--baseline', missing], ['--baseline', weekFile, '--no-geo'], ['--baseline', weekFile, '--route', '/x/:id']]) {
+      const argv = ['analyze', log, '--output', 'json', ...args];
+      const r = args.includes(missing) ? lbua(argv) : await lbuaIn(argv);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    const merged = lbua(['baseline', 'merge', weekFile, other]);
+    const merged = await lbuaIn(['baseline', 'merge', weekFile, other]);
     expect(merged.code).toBe(2);
     expect(merged.stderr.trim().split('\n')).toHaveLength(1);
   });

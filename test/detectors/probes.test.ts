@@ -14,6 +14,7 @@ import { classifyAgent, scannerName } from '../../src/enrich/user-agent';
 import { parseRequestLine } from '../../src/formats/shared/request';
 import type { ReportFinding } from '../../src/report/types';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { background, detect, MINUTE, rec, steady } from './harness';
 
 /** A quiet site: 8 visitors, one request every few minutes each, for two hours. */
@@ -209,12 +210,12 @@ describe('looping-session: a scanner is not a loop (issue 19, item 8)', () => {
     expect(detect('looping-session', [...QUIET, ...traversal])).toEqual([]);
   });
 
-  it('still finds a WordPress redirect loop between its own admin pages (answered 302, not 4xx)', () => {
+  it('still finds a WordPress redirect loop between its own admin pages (answered 302, not 4xx)', async () => {
     const wp = steady(60, 1, 40, (i, t) => ask(t, '86.133.61.99', i % 2 ? '/wp-login.php' : '/wp-admin/', 302, 0));
     expect(detect('looping-session', [...QUIET, ...wp])).toHaveLength(1);
   });
 
-  it('still finds a client repeating the same concrete endpoints with errors', () => {
+  it('still finds a client repeating the same concrete endpoints with errors', async () => {
     const retry = steady(30, 2, 30, (_i, t) => ask(t, '86.133.61.99', '/api/v1/cart', 503, 120, 'okhttp/4.12.0'));
     expect(detect('looping-session', [...QUIET, ...retry])).toHaveLength(1);
   });
@@ -222,20 +223,21 @@ describe('looping-session: a scanner is not a loop (issue 19, item 8)', () => {
 
 describe('a lab site over two months (fixtures/probes), from the CLI', () => {
   const files = ['lab-site-2026-11.log', 'lab-site-2027-01.log'].map((f) => join(__dirname, '../../fixtures/probes', f));
-  const run = (jobs: string): { findings: ReportFinding[] } => json(lbua(['analyze', ...files, '--output', 'json', '--jobs', jobs])) as { findings: ReportFinding[] };
 
-  it('finds the w3af scan, sqlmap, the exploit sweep, Nuclei and the non-HTTP bytes, the same with one worker or two', () => {
+  it('finds the w3af scan, sqlmap, the exploit sweep, Nuclei and the non-HTTP bytes, the same with one worker or two', async () => {
+    // Spawned once (the CLI path), compared with a run in this process; its report is read below (it was run twice more).
     const one = lbua(['analyze', ...files, '--output', 'json', '--jobs', '1']);
-    const two = lbua(['analyze', ...files, '--output', 'json', '--jobs', '2']);
+    const two = await lbuaIn(['analyze', ...files, '--output', 'json', '--jobs', '2']);
     expect(two.stdout).toBe(one.stdout);
-    const fs = run('1').findings.filter((f) => f.detector === 'scanner');
+    const report = json(one) as { findings: ReportFinding[] };
+    const fs = report.findings.filter((f) => f.detector === 'scanner');
     const by = new Map(fs.map((f) => [f.subject.value, f]));
     expect(by.get('192.0.2.163')).toMatchObject({ severity: 'high', metrics: { scanner_agent: 'w3af' } });
     expect(by.get('45.83.64.12')).toMatchObject({ severity: 'low', metrics: { scanner_agent: 'sqlmap', probe_kinds: 'sql-injection:40' } });
     expect(String(by.get('185.224.128.17')?.metrics['probe_kinds'])).toContain('log4shell');
     expect(by.get('167.94.138.44')).toMatchObject({ severity: 'high', metrics: { scanner_agent: 'Nuclei' } });
     expect(by.get('non-http')?.metrics).toMatchObject({ tls_requests: 5, ssh_requests: 1, rdp_requests: 1 });
-    expect(run('1').findings.filter((f) => f.detector === 'looping-session')).toEqual([]);
+    expect(report.findings.filter((f) => f.detector === 'looping-session')).toEqual([]);
   });
 });
 
@@ -263,8 +265,8 @@ real('real scans against a lab site (ocatak/apache-http-logs)', () => {
     expect(matched).toBeGreaterThan(1000);
   });
 
-  it('finds the w3af scan by its agent and its quote and markup probes, high (answered 200 and 500)', () => {
-    const fs = (json(lbua(['analyze', join(REAL, 'w3af.clean.log'), '--output', 'json', '--detectors', 'scanner'])) as { findings: ReportFinding[] }).findings;
+  it('finds the w3af scan by its agent and its quote and markup probes, high (answered 200 and 500)', async () => {
+    const fs = (json(await lbuaIn(['analyze', join(REAL, 'w3af.clean.log'), '--output', 'json', '--detectors', 'scanner'])) as { findings: ReportFinding[] }).findings;
     const f = fs.find((x) => x.subject.value === '192.168.4.163');
     expect(f).toMatchObject({ severity: 'high', metrics: { scanner_agent: 'w3af' } });
     expect(String(f?.metrics['probe_kinds'])).toMatch(/quote-probe/);

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { lbua, json } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { tempDirs } from '../helpers/tmp';
 import { Baseline } from '../../src/aggregate/baseline';
@@ -28,19 +29,19 @@ describe('surge against the learned time of day (--baseline)', () => {
   let dir = '';
   let base = '';
   let judged = '';
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = tempDir('lbua-seasonal-');
     base = join(dir, 'base.json');
-    expect(lbua(['baseline', 'build', day(1), day(2), day(3), '-o', base]).code).toBe(0);
+    expect((await lbuaIn(['baseline', 'build', day(1), day(2), day(3), '-o', base])).code).toBe(0);
     // Day 4 with an outage: every request logged from 14:00 to 14:12 removed.
     const lines = gunzipSync(readFileSync(day(4))).toString('utf8').split('\n');
     judged = join(dir, 'day4-outage.log');
     writeFileSync(judged, lines.filter((l) => !/^\S+ 2026-03-04T14:(0\d|1[01])/.test(l)).join('\n'));
   }, 120_000);
 
-  it('calls the lulls every learned day has at that time info, and keeps the outage none of them had', () => {
-    const without = (json(lbua(['analyze', judged, '--detectors', 'surge', '--output', 'json'])) as { findings: Finding[] }).findings;
-    const withBase = (json(lbua(['analyze', judged, '--detectors', 'surge', '--baseline', base, '--output', 'json'])) as { findings: Finding[] }).findings;
+  it('calls the lulls every learned day has at that time info, and keeps the outage none of them had', async () => {
+    const without = (json(await lbuaIn(['analyze', judged, '--detectors', 'surge', '--output', 'json'])) as { findings: Finding[] }).findings;
+    const withBase = (json(await lbuaIn(['analyze', judged, '--detectors', 'surge', '--baseline', base, '--output', 'json'])) as { findings: Finding[] }).findings;
     // The same spans either way: the baseline changes how they are judged, not what the in-run rule finds.
     // (Findings are listed most severe first, so compare the windows in time order.)
     const starts = (fs: readonly Finding[]): string[] => fs.map((f) => f.window.start).sort();

@@ -2,10 +2,13 @@
  * The tables a person expects after an incident, end to end through the CLI: every endpoint (--all) with its bytes,
  * referrers, days and hours of day of a multi-day log, action sentences with their evidence, and rate limits that
  * would have stopped what was seen (a limit for all clients on the login when per-address limits would not).
+ * One analyze is spawned (bin/lbua.js, the multi-day log); the other runs are main() in this process
+ * (test/helpers/in-process.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { CORPUS } from '../helpers/corpus';
 import { HAPROXY, NGINX, haproxyCheck, nginxCheck } from '../helpers/rule-servers';
@@ -16,17 +19,17 @@ import { renderRules } from '../../src/report/rules';
 const tempDir = tempDirs();
 
 /** The JSON report of `analyze ARGS`. */
-function report(args: readonly string[]): Report {
-  const r = lbua(['analyze', '--output', 'json', ...args]);
+async function report(args: readonly string[]): Promise<Report> {
+  const r = await lbuaIn(['analyze', '--output', 'json', ...args]);
   expect(r.code).toBe(0);
   return json(r) as Report;
 }
 
 /** The terminal table of a report (rendered from the saved JSON: no second analysis). */
-function tableOf(r: Report): string {
+async function tableOf(r: Report): Promise<string> {
   const file = join(tempDir('lbua-tables-'), 'report.json');
   writeFileSync(file, JSON.stringify(r));
-  const out = lbua(['report', '--output', 'table', file]);
+  const out = await lbuaIn(['report', '--output', 'table', file]);
   expect(out.code).toBe(0);
   return out.stdout;
 }
@@ -37,8 +40,8 @@ describe('credential stuffing from 1,000 addresses making 1–2 attempts each', 
   const log = generatedLog(['--incident', 'credential-stuffing'], '.log.gz');
   let stuffing: Report['findings'][number];
   let whole: Report;
-  beforeAll(() => {
-    const r = report([log.path]);
+  beforeAll(async () => {
+    const r = await report([log.path]);
     whole = r;
     const f = r.findings.find((x) => x.detector === 'credential-stuffing' && x.subject.type === 'endpoint');
     if (f === undefined) throw new Error('no credential-stuffing finding');
@@ -57,11 +60,11 @@ describe('credential stuffing from 1,000 addresses making 1–2 attempts each', 
     expect(String(limit['why'])).toMatch(/per address would have stopped only 0% of these failed logins/);
   });
 
-  it('says it in sentences that carry the evidence and window', () => {
+  it('says it in sentences that carry the evidence and window', async () => {
     const [limit, challenge] = stuffing.actions.map((a) => String(a['summary']));
     expect(limit).toBe('limit POST /api/v1/login to 10 requests a minute for all clients together: 1,500 failed logins (peak 100 a minute) from 1,000 addresses, 1.5 each on average, between 09:18 and 09:33 UTC on 2026-03-10; a limit of 10/min per address would have stopped only 0% of these failed logins: the addresses made few attempts each');
     expect(challenge).toMatch(/^put a CAPTCHA or proof-of-work challenge on POST \/api\/v1\/login: 1,500 failed logins/);
-    const table = tableOf(whole);
+    const table = await tableOf(whole);
     expect(table).toContain('→ limit POST /api/v1/login to 10 requests a minute for all clients together: 1,500 failed logins');
   });
 
@@ -90,14 +93,14 @@ describe('credential stuffing from 1,000 addresses making 1–2 attempts each', 
 });
 
 /** The report of the generated target-5xx log (6 hours of ALB), made once. */
-const target5xx = ((): (() => Report) => {
-  let r: Report | null = null;
+const target5xx = ((): (() => Promise<Report>) => {
+  let r: Promise<Report> | null = null;
   return () => (r ??= report([generatedLog(['--incident', 'target-5xx'], '.log.gz').path]));
 })();
 
 describe('a failing target', () => {
-  it('reads as a sentence with its error rate and window', () => {
-    const r = target5xx();
+  it('reads as a sentence with its error rate and window', async () => {
+    const r = await target5xx();
     const f = r.findings.find((x) => x.subject.type === 'target');
     expect(f?.subject.value).toBe('10.0.2.63:8080');
     const capacity = f?.actions.find((a) => a['type'] === 'capacity');
@@ -113,9 +116,9 @@ describe('a log of more than one day', () => {
   const a = generatedLog(['--hours', '30', '-n', '6000'], '.log.gz');
   const b = generatedLog(['--hours', '20', '-n', '4000', '--seed', '2', '--start', '2026-03-11T12:00:00Z'], '.log.gz');
 
-  it('has rows per day and per hour of day that add up to the requests, the same with --jobs 2', () => {
+  it('has rows per day and per hour of day that add up to the requests, the same with --jobs 2', async () => {
     const one = lbua(['analyze', '--output', 'json', '--jobs', '1', a.path, b.path]);
-    const two = lbua(['analyze', '--output', 'json', '--jobs', '2', a.path, b.path]);
+    const two = await lbuaIn(['analyze', '--output', 'json', '--jobs', '2', a.path, b.path]);
     expect(one.code).toBe(0);
     expect(two.stdout).toBe(one.stdout);
     const r = json(one) as Report;
@@ -129,22 +132,22 @@ describe('a log of more than one day', () => {
     expect(sum(days, 'errors_5xx')).toBe(r.summary.status_classes['5xx'] ?? 0);
     expect(sum(hours, 'errors_4xx')).toBe(r.summary.status_classes['4xx'] ?? 0);
     expect(days.every((d) => d.p95_ms !== null && d.p95_ms > 0)).toBe(true);
-    const table = tableOf(r);
+    const table = await tableOf(r);
     expect(table).toContain('Days (UTC)');
     expect(table).toMatch(/│ 2026-03-11 │ +[\d,]+ │/);
     expect(table).toContain('Hours of day (UTC, all days)');
     // The HTML report shows the same rows, one per day and per hour of day.
     const file = join(tempDir('lbua-tables-'), 'report.json');
     writeFileSync(file, JSON.stringify(r));
-    const html = lbua(['report', '--output', 'html', file]).stdout;
+    const html = (await lbuaIn(['report', '--output', 'html', file])).stdout;
     const section = html.slice(html.indexOf('<h4>Days (UTC)</h4>'), html.indexOf('</section>', html.indexOf('<h4>Days (UTC)</h4>')));
     expect(section).toContain('Hours of day (UTC, all days)');
     for (const d of days) expect(section).toContain(`>${d.key}<`);
     expect((section.match(/<tr>/g) ?? []).length).toBe(days.length + hours.length + 2);
   });
 
-  it('has no day rows for a log of hours', () => {
-    const r = target5xx();
+  it('has no day rows for a log of hours', async () => {
+    const r = await target5xx();
     expect(r.timeline?.buckets.length).toBeGreaterThan(0);
     expect(r.timeline?.days).toBeUndefined();
     expect(r.timeline?.hours_of_day).toBeUndefined();
@@ -154,9 +157,9 @@ describe('a log of more than one day', () => {
 describe('every endpoint (--all), bytes and referrers', () => {
   const log = generatedLog(['--incident', 'target-5xx'], '.log.gz');
 
-  it('--all lifts the top cap of the endpoints and paths tables; the default keeps --top', () => {
-    const some = target5xx();
-    const all = report(['--all', log.path]);
+  it('--all lifts the top cap of the endpoints and paths tables; the default keeps --top', async () => {
+    const some = await target5xx();
+    const all = await report(['--all', log.path]);
     expect(some.profiles?.endpoints_top.length).toBe(10);
     expect(some.options['all']).toBeUndefined();
     expect(all.options['all']).toBe(true);
@@ -166,19 +169,19 @@ describe('every endpoint (--all), bytes and referrers', () => {
     expect(endpoints.reduce((s, e) => s + e.requests, 0)).toBe(all.summary.requests);
     expect((all.top['paths'] ?? []).length).toBeGreaterThan(10);
     expect(all.profiles?.endpoints_slowest.length).toBeLessThanOrEqual(10);
-    const table = tableOf(all);
+    const table = await tableOf(all);
     expect(table).toContain('bytes out');
     const row = table.split('\n').find((l) => l.includes(`│ ${endpoints[0]?.endpoint ?? '?'} `)) ?? '';
     expect(row).toMatch(/\d(\.\d)? (B|KiB|MiB|GiB)/);
   });
 
-  it('has no referrers table for ALB (it logs none)', () => {
-    const r = target5xx();
+  it('has no referrers table for ALB (it logs none)', async () => {
+    const r = await target5xx();
     expect(r.top['referrers']).toBeUndefined();
-    expect(tableOf(r)).not.toContain('Top referrers');
+    expect(await tableOf(r)).not.toContain('Top referrers');
   });
 
-  it('counts referrers of a combined log, "-" not counted, and keeps the query of a path with few', () => {
+  it('counts referrers of a combined log, "-" not counted, and keeps the query of a path with few', async () => {
     const dir = tempDir('lbua-ref-');
     const file = join(dir, 'access.log');
     const line = (i: number, path: string, ref: string): string => `203.0.113.${i % 50} - - [10/Mar/2026:10:${String(i % 60).padStart(2, '0')}:00 +0000] "GET ${path} HTTP/1.1" 200 512 "${ref}" "Mozilla/5.0"`;
@@ -189,7 +192,7 @@ describe('every endpoint (--all), bytes and referrers', () => {
     // A search box: 30 distinct queries of one path, so the path is shown without its query.
     for (let i = 0; i < 30; i++) lines.push(line(i, `/search?q=term${i}`, '-'));
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const r = report([file]);
+    const r = await report([file]);
     expect(r.top['referrers']).toEqual([
       { key: 'https://news.example/item', requests: 60, share: 0.4615 },
       { key: 'https://search.example/?q=x', requests: 25, share: 0.1923 },
@@ -201,11 +204,11 @@ describe('every endpoint (--all), bytes and referrers', () => {
       { key: '/about', requests: 25, share: 0.1923 },
       { key: '/', requests: 15, share: 0.1154 },
     ]);
-    expect(tableOf(r)).toMatch(/Top referrers\n.*\n.*\n.*\n│ 1 │ https:\/\/news\.example\/item +│ +60 │ 46\.2% │/);
+    expect(await tableOf(r)).toMatch(/Top referrers\n.*\n.*\n.*\n│ 1 │ https:\/\/news\.example\/item +│ +60 │ 46\.2% │/);
   });
 
-  (CORPUS === null ? it.skip : it)('counts the referrers of a real Apache log (corpus)', () => {
-    const r = report([join(CORPUS ?? '', 'large', 'elastic-examples__apache_logs.log')]);
+  (CORPUS === null ? it.skip : it)('counts the referrers of a real Apache log (corpus)', async () => {
+    const r = await report([join(CORPUS ?? '', 'large', 'elastic-examples__apache_logs.log')]);
     expect(r.top['referrers']?.[0]).toEqual({ key: 'http://semicomplete.com/presentations/logstash-puppetconf-2012/', requests: 689, share: 0.0689 });
     // The blog's feeds: 217 lines ask for "/?flav=rss20" (grep -c '"GET /?flav=rss20 ' on the file).
     expect(r.top['paths']).toContainEqual({ key: '/?flav=rss20', requests: 217, share: 0.0217 });

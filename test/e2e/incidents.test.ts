@@ -8,6 +8,7 @@
  * CLI writes), and the detector options are checked on a smaller generated log with every incident.
  */
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { findsIncident, generateScenario, type Finding } from '../helpers/scenario';
 import { renderRules } from '../../src/report/rules';
@@ -156,7 +157,9 @@ describe('detector options', () => {
   const small = generatedLog(['-n', '30000', '--hours', '3', '--seed', '4', '--incident', 'all'], '.log.gz');
   const prober = (f: Finding): boolean => f.detector === 'scanner' && f.subject.value === '193.32.162.77';
 
-  it('turns detectors off, chooses them, overrides options and rejects unknown ones', () => {
+  // Whole analyses spawned (a 30,000-line analysis takes ~1.7x as long in a jest worker as in its own process);
+  // the refused options in-process (test/helpers/in-process.ts).
+  it('turns detectors off, chooses them, overrides options and rejects unknown ones', async () => {
     expect(small.code).toBe(0);
     const only = json(lbua(['analyze', small.path, '--output', 'json', '--detectors', 'scanner,burst'])) as { findings: Finding[] };
     // Both fire on this log (so turning them off or raising their thresholds takes findings away), and nothing else runs.
@@ -170,13 +173,13 @@ describe('detector options', () => {
     // The scanner's thresholds are for sensitive files and errors; its attack-pattern requests make it a prober regardless.
     expect(only.findings.filter(prober).map((f) => f.title)).toEqual([expect.stringMatching(/ sensitive-file and [1-9]\d* attack-pattern requests/)]);
     expect(strict.findings.filter(prober).map((f) => f.title)).toEqual(only.findings.filter(prober).map((f) => f.title));
-    expect(lbua(['analyze', small.path, '--detectors', 'nope']).code).toBe(2);
-    expect(lbua(['analyze', small.path, '--detector-opt', 'burst.nope=1']).code).toBe(2);
-    expect(lbua(['analyze', small.path, '--fail-on', 'severe']).code).toBe(2);
+    expect((await lbuaIn(['analyze', small.path, '--detectors', 'nope'])).code).toBe(2);
+    expect((await lbuaIn(['analyze', small.path, '--detector-opt', 'burst.nope=1'])).code).toBe(2);
+    expect((await lbuaIn(['analyze', small.path, '--fail-on', 'severe'])).code).toBe(2);
   });
 
-  it('lists the detectors with their options', () => {
-    const r = lbua(['detectors']);
+  it('lists the detectors with their options', async () => {
+    const r = await lbuaIn(['detectors']);
     for (const id of ['burst', 'api-abuse', 'credential-stuffing', 'scanner', 'campaign', 'error-spike', 'lingering-endpoint', 'regional-creep', 'looping-session', 'client-mix', 'surge']) expect(r.stdout).toContain(`${id} —`);
     expect(r.stdout).toContain('burst.minRate = ');
   });

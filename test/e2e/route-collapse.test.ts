@@ -11,6 +11,7 @@ import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
 import { renderJson } from '../../src/report/json';
 import { lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 
 const T0 = Date.parse('2026-03-10T06:00:00Z');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -81,10 +82,10 @@ describe('a route position collapsed mid-run', () => {
     // Profiled apart, the halves' guards do not collapse on their own (the first half has 300 slugs); merged, they
     // do, and the merged profile counts the first half's requests under /shop/:var too, as a profile of both does.
     const [pa, pb, pab] = [join(dir, 'a.json'), join(dir, 'b.json'), join(dir, 'ab.json')];
-    expect(lbua(['profile', first, '-o', pa]).code).toBe(0);
-    expect(lbua(['profile', second, '-o', pb]).code).toBe(0);
-    expect(lbua(['profile', first, second, '-o', pab]).code).toBe(0);
-    const merged = lbua(['profile', '--merge', pa, pb]);
+    expect((await lbuaIn(['profile', first, '-o', pa])).code).toBe(0);
+    expect((await lbuaIn(['profile', second, '-o', pb])).code).toBe(0);
+    expect((await lbuaIn(['profile', first, second, '-o', pab])).code).toBe(0);
+    const merged = await lbuaIn(['profile', '--merge', pa, pb]);
     expect(merged.code).toBe(0);
     type P = { endpoints: Record<string, { requests: number }> };
     const endpoints = (p: P): [string, number][] => Object.entries(p.endpoints).map(([k, e]) => [k, e.requests]);

@@ -6,17 +6,18 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { tempDirs } from '../helpers/tmp';
 
 const tempDir = tempDirs();
 
 describe('a stray timestamp thirty years away', () => {
-  it('is analyzed quickly, with a bounded timeline and a median rate that counts the empty minutes', () => {
+  it('is analyzed quickly, with a bounded timeline and a median rate that counts the empty minutes', async () => {
     const tmp = tempDir('lbua-stray-');
     const log = join(tmp, 'stray.log');
-    expect(lbua(['generate', '-n', '3000', '--hours', '1', '--seed', '2', '-o', log]).code).toBe(0);
+    expect((await lbuaIn(['generate', '-n', '3000', '--hours', '1', '--seed', '2', '-o', log])).code).toBe(0);
     appendFileSync(log, 'http 1996-03-10T09:00:00.100000Z app/shop/50dc6c495c0c9188 198.51.100.7:4000 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://shop.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 1996-03-10T09:00:00.000000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1 "-" "-" "-"\n');
-    const r = lbua(['analyze', log, '--output', 'json']);
+    const r = await lbuaIn(['analyze', log, '--output', 'json']);
     expect(r.code).toBe(0);
     const report = json(r) as { summary: { time_range: { start: string }; requests_per_minute: { median: number; peak: number } }; timeline: { bucket_seconds: number; buckets: unknown[] } };
     expect(report.summary.time_range.start).toBe('1996-03-10T09:00:00.000Z');
@@ -28,18 +29,18 @@ describe('a stray timestamp thirty years away', () => {
 });
 
 describe('a stray timestamp months ahead, in the middle of a log', () => {
-  it('is reported as a malformed line and not analyzed, so the records after it are not late', () => {
+  it('is reported as a malformed line and not analyzed, so the records after it are not late', async () => {
     const tmp = tempDir('lbua-stray-ahead-');
     const clean = join(tmp, 'clean.log');
-    expect(lbua(['generate', '-n', '6000', '--hours', '2', '--seed', '3', '--incident', 'all', '-o', clean]).code).toBe(0);
+    expect((await lbuaIn(['generate', '-n', '6000', '--hours', '2', '--seed', '3', '--incident', 'all', '-o', clean])).code).toBe(0);
     const lines = readFileSync(clean, 'utf8').split('\n');
     // Line 2,001 of the new file: a copy of line 2,000 dated six months later (a broken clock on one host).
     const stray = (lines[1999] ?? '').replace(/2026-03-10T\d\d/g, '2026-09-10T06');
     const withStray = join(tmp, 'stray.log');
     writeFileSync(withStray, [...lines.slice(0, 2000), stray, ...lines.slice(2000)].join('\n'));
     type R = { inputs: { malformed: number; records: number }[]; warnings: { code: string; line: number | null }[]; sessions: { stitching: { late_records: number } }; findings: { detector: string; severity: string; subject: { value: string } }[] };
-    const a = json(lbua(['analyze', clean, '--output', 'json'])) as R;
-    const b = json(lbua(['analyze', withStray, '--output', 'json'])) as R;
+    const a = json(await lbuaIn(['analyze', clean, '--output', 'json'])) as R;
+    const b = json(await lbuaIn(['analyze', withStray, '--output', 'json'])) as R;
     expect(b.inputs[0]?.malformed).toBe(1);
     expect(b.inputs[0]?.records).toBe(a.inputs[0]?.records);
     expect(b.warnings.filter((w) => w.code === 'TIME_STRAY').map((w) => w.line)).toEqual([2001]);

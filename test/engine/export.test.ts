@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { tempDirs } from '../helpers/tmp';
 import { COLUMNS } from '../../src/engine/schema';
@@ -63,9 +64,9 @@ async function describe_(target: { parquet: string } | { duckdb: string; table?:
   });
 }
 
-/** `lbua records ARGS` as parsed objects. */
-function records(args: readonly string[]): Row[] {
-  const r = lbua(['records', ...args]);
+/** `lbua records ARGS` (in-process) as parsed objects. */
+async function records(args: readonly string[]): Promise<Row[]> {
+  const r = await lbuaIn(['records', ...args]);
   expect(r.code).toBe(0);
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Row);
 }
@@ -109,11 +110,12 @@ describe('lbua export on a generated log', () => {
   let fromParquet: Row[] = [];
 
   beforeAll(async () => {
-    recs = records([LOG.path]);
+    recs = await records([LOG.path]);
+    // Spawned once: the CLI path of export (exit code, the count on stderr); the other runs are in-process.
     const a = lbua(['export', LOG.path, '--to-duckdb', db]);
     expect(a.stderr).toContain(`exported ${recs.length.toLocaleString('en-US')} records`);
     expect(a.code).toBe(0);
-    const b = lbua(['export', LOG.path, '--to-parquet', parquet]);
+    const b = await lbuaIn(['export', LOG.path, '--to-parquet', parquet]);
     expect(b.code).toBe(0);
     expect(b.stdout).toBe('');
     fromDb = await rowsOf({ duckdb: db });
@@ -160,7 +162,7 @@ describe('lbua export on a generated log', () => {
   });
 
   it('sums bytes and counts statuses as `lbua analyze` does', async () => {
-    const report = json(lbua(['analyze', LOG.path, '--output', 'json'])) as { summary: { requests: number; bytes: { in: number; out: number }; top_status: { status: number | null; requests: number }[] } };
+    const report = json(await lbuaIn(['analyze', LOG.path, '--output', 'json'])) as { summary: { requests: number; bytes: { in: number; out: number }; top_status: { status: number | null; requests: number }[] } };
     const s = report.summary;
     await withDuck(async (c) => {
       const from = await source(c, { parquet });
@@ -190,13 +192,13 @@ describe('lbua export on a generated log', () => {
 
   it('appends a second run to the table: twice the rows; --replace starts again', async () => {
     const twice = join(dir, 'twice.duckdb');
-    expect(lbua(['export', LOG.path, '--to-duckdb', twice, '--table', 'alb']).code).toBe(0);
-    const r = lbua(['export', LOG.path, '--to-duckdb', twice, '--table', 'alb']);
+    expect((await lbuaIn(['export', LOG.path, '--to-duckdb', twice, '--table', 'alb'])).code).toBe(0);
+    const r = await lbuaIn(['export', LOG.path, '--to-duckdb', twice, '--table', 'alb']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`(${(2 * recs.length).toLocaleString('en-US')} rows now)`);
     const count = async (): Promise<number> => withDuck(async (c) => Number((await query(c, `SELECT count(*) AS n FROM ${await source(c, { duckdb: twice, table: 'alb' })}`))[0]?.['n']));
     expect(await count()).toBe(2 * recs.length);
-    expect(lbua(['export', LOG.path, '--to-duckdb', twice, '--table', 'alb', '--replace', '--from', '2026-03-10T07:00:00Z']).code).toBe(0);
+    expect((await lbuaIn(['export', LOG.path, '--to-duckdb', twice, '--table', 'alb', '--replace', '--from', '2026-03-10T07:00:00Z'])).code).toBe(0);
     const within = recs.filter((x) => Date.parse(String(x['time'])) >= Date.parse('2026-03-10T07:00:00Z')).length;
     expect(within).toBeGreaterThan(0);
     expect(within).toBeLessThan(recs.length);
@@ -216,34 +218,34 @@ describe('lbua export refuses what it cannot do exactly', () => {
     await c.run("INSERT INTO records VALUES ('2026-01-01 00:00:00+00', 'x')");
     c.closeSync();
     instance.closeSync();
-    const r = lbua(['export', log, '--to-duckdb', db]);
+    const r = await lbuaIn(['export', log, '--to-duckdb', db]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')[0]).toMatch(/table `records` has another schema than lbua's records: its column 2 is `status` VARCHAR, lbua writes `format` VARCHAR/);
     const rows = await withDuck(async (d) => query(d, `SELECT * FROM ${await source(d, { duckdb: db })}`));
     expect(rows.length).toBe(1);
     // A changed type is named too; --replace drops the table.
     const db2 = join(dir, 'typed.duckdb');
-    expect(lbua(['export', log, '--to-duckdb', db2]).code).toBe(0);
+    expect((await lbuaIn(['export', log, '--to-duckdb', db2])).code).toBe(0);
     const i2 = await DuckDBInstance.create(db2);
     const c2 = await i2.connect();
     await c2.run('ALTER TABLE records ALTER status TYPE BIGINT');
     c2.closeSync();
     i2.closeSync();
-    const t = lbua(['export', log, '--to-duckdb', db2]);
+    const t = await lbuaIn(['export', log, '--to-duckdb', db2]);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain('its column 12 is `status` BIGINT, lbua writes `status` INTEGER');
-    expect(lbua(['export', log, '--to-duckdb', db2, '--replace']).code).toBe(0);
+    expect((await lbuaIn(['export', log, '--to-duckdb', db2, '--replace'])).code).toBe(0);
   });
 
-  it('needs exactly one target, a plain table name, and writes nothing under --strict with a malformed line', () => {
-    expect(lbua(['export', log]).code).toBe(2);
-    expect(lbua(['export', log, '--to-duckdb', join(dir, 'a.duckdb'), '--to-parquet', join(dir, 'a.parquet')]).code).toBe(2);
-    const bad = lbua(['export', log, '--to-duckdb', join(dir, 'a.duckdb'), '--table', 'x; DROP TABLE y']);
+  it('needs exactly one target, a plain table name, and writes nothing under --strict with a malformed line', async () => {
+    expect((await lbuaIn(['export', log])).code).toBe(2);
+    expect((await lbuaIn(['export', log, '--to-duckdb', join(dir, 'a.duckdb'), '--to-parquet', join(dir, 'a.parquet')])).code).toBe(2);
+    const bad = await lbuaIn(['export', log, '--to-duckdb', join(dir, 'a.duckdb'), '--table', 'x; DROP TABLE y']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--table');
     const malformed = join(ROOT, 'fixtures', 'formats', 'alb', 'malformed.log');
     const out = join(dir, 'strict.parquet');
-    const r = lbua(['export', malformed, '--format', 'alb', '--strict', '--to-parquet', out]);
+    const r = await lbuaIn(['export', malformed, '--format', 'alb', '--strict', '--to-parquet', out]);
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('lbua-'))).toEqual([]);
@@ -252,10 +254,10 @@ describe('lbua export refuses what it cannot do exactly', () => {
   it('reads stdin and gzip as `lbua records` does', async () => {
     const gz = join(ROOT, 'fixtures', 'formats', 'alb', 'basic.log.gz');
     const out = join(dir, 'stdin.parquet');
-    const r = lbua(['export', '-', '--to-parquet', out], { input: readFileSync(gz) });
+    const r = await lbuaIn(['export', '-', '--to-parquet', out], { input: readFileSync(gz) });
     expect(r.code).toBe(0);
     expect(statSync(out).size).toBeGreaterThan(0);
-    const recs = lbua(['records', '-'], { input: readFileSync(gz) }).stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Row);
+    const recs = (await lbuaIn(['records', '-'], { input: readFileSync(gz) })).stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Row);
     expect(recs.length).toBeGreaterThan(3);
     expect(recs[0]?.['source']).toEqual({ file: '<stdin>', line: 1 });
     expectSameRecords(await rowsOf({ parquet: out }), recs);
@@ -272,9 +274,10 @@ describe('lbua export on the per-format fixtures', () => {
     const db = join(dir, 'all.duckdb');
     const all: Row[] = [];
     for (const id of formats) {
+      // Relative paths (as given, they are the records' source file): resolved against ROOT, lbuaIn's working folder.
       const logs = readdirSync(join(formatsDir, id)).filter((f) => f.endsWith('.log')).sort().map((f) => join('fixtures', 'formats', id, f));
-      const recs = records(['--format', id, ...logs]);
-      const r = lbua(['export', '--format', id, ...logs, '--to-duckdb', db]);
+      const recs = await records(['--format', id, ...logs]);
+      const r = await lbuaIn(['export', '--format', id, ...logs, '--to-duckdb', db]);
       expect([id, r.code]).toEqual([id, 0]);
       all.push(...recs);
     }

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { compileJsonTable, JsonTableError, type JsonTable } from '../../src/formats/json/engine';
 import { convert, goDurationMs, splitAddress, timeMs } from '../../src/formats/json/units';
 import { detectFormat } from '../../src/formats/detect';
@@ -146,7 +147,7 @@ describe('which table takes a line', () => {
     expect(r?.kind === 'error' && r.diagnostic.message).toMatch(/holding 2 records/);
   });
 
-  it('Kubernetes CRI and docker-compose prefixes are dropped', () => {
+  it('Kubernetes CRI and docker-compose prefixes are dropped', async () => {
     const envoy = allFormats().find((f) => f.id === 'envoy-json');
     expect(envoy?.parse(`2025-12-31T17:37:40.493035218+01:00 stdout F ${envoy.samples[0] ?? ''}`, ctx).kind).toBe('record');
     const caddy = allFormats().find((f) => f.id === 'caddy');
@@ -171,20 +172,20 @@ describe('--format-file JSON tables', () => {
   };
   type Rep = { inputs: { format: string; records: number; malformed: number }[] };
 
-  it('a declared table is auto-detected and read (without it, lbua says it looks like JSON lines)', () => {
+  it('a declared table is auto-detected and read (without it, lbua says it looks like JSON lines)', async () => {
     const file = join(dir, 'formats.json');
     writeFileSync(file, JSON.stringify({ formats: [{ name: 'edge', json: table }] }));
-    const rep = json(lbua(['analyze', log, '--format-file', file, '--output', 'json'])) as Rep;
+    const rep = json(await lbuaIn(['analyze', log, '--format-file', file, '--output', 'json'])) as Rep;
     expect(rep.inputs[0]).toMatchObject({ format: 'edge', records: 2, malformed: 0 });
-    const none = lbua(['analyze', log, '--output', 'json']);
+    const none = await lbuaIn(['analyze', log, '--output', 'json']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('looks like JSON lines');
   });
 
-  it('a table that cannot be compiled is one line, exit 2', () => {
+  it('a table that cannot be compiled is one line, exit 2', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ formats: [{ name: 'edge', json: { ...table, fields: [{ field: 'when', path: 'when' }] } }] }));
-    const r = lbua(['analyze', log, '--format-file', bad]);
+    const r = await lbuaIn(['analyze', log, '--format-file', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^lbua: --format-file ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: JSON table "edge": fields\\[0\\]: unknown field "when"`));
   });

@@ -9,6 +9,7 @@ import { compileLayout, isoWithZoneAt } from '../../src/formats/layout/compile';
 import type { Dialect } from '../../src/formats/layout/dialects';
 import type { LogRecord } from '../../src/core/types';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { getFormat } from '../../src/formats/registry';
 import { analyze, type AnalyzeOptions } from '../../src/analysis';
 import { expandInputs } from '../../src/input/expand';
@@ -106,11 +107,11 @@ describe('layouts, on lines written from the vendor documentation', () => {
     });
   });
 
-  test('Envoy: the downstream address with its port', () => {
+  test('Envoy: the downstream address with its port', async () => {
     expect(parsed('envoy', '%START_TIME% %DOWNSTREAM_REMOTE_ADDRESS% %RESPONSE_CODE%', '2016-04-15T20:17:00.310Z [2001:db8::5]:51000 200')).toMatchObject({ clientIp: '2001:db8::5', clientPort: 51000 });
   });
 
-  test('a line the layout does not match is malformed, saying which layout; a bad value names its variable', () => {
+  test('a line the layout does not match is malformed, saying which layout; a bad value names its variable', async () => {
     const f = compileLayout({ id: 'shop', dialect: 'nginx', layout: '$remote_addr [$time_local] "$request" $status' });
     expect(f.parse('hello world', ctx)).toMatchObject({ kind: 'error', diagnostic: { message: 'line does not match the shop layout' } });
     expect(f.parse('1.2.3.4 [10/Mar/2026:09:00:01 +0000] "GET / HTTP/1.1" 2xx', ctx)).toMatchObject({ kind: 'error', diagnostic: { field: '$status', message: 'line does not match the shop layout: $status cannot be "2xx"' } });
@@ -118,7 +119,7 @@ describe('layouts, on lines written from the vendor documentation', () => {
     expect(f.parse('1.2.3.4 [10/Mar/2026:09:00:01 +0000] "GET / HTTP/1.1" 200', ctx).kind).toBe('record');
   });
 
-  test('ISO times: Z, +hh:mm, +hhmm, fractions; garbage is NaN', () => {
+  test('ISO times: Z, +hh:mm, +hhmm, fractions; garbage is NaN', async () => {
     const at = (s: string): number => isoWithZoneAt(s, 0, s.length);
     expect(at('2026-03-10T09:00:01.25Z')).toBe(t('2026-03-10T09:00:01.250Z'));
     expect(at('2026-03-10T10:00:01+01:00')).toBe(t('2026-03-10T09:00:01Z'));
@@ -139,7 +140,7 @@ describe('a layout that cannot be compiled is one error naming the column', () =
     ['apache', '%h %{iso}t', 'unsupported Apache directive %{iso}t at column 4'],
     ['haproxy', '%ci [%tr] %Qx', 'unknown HAProxy log-format alias %Qx at column 11'],
     ['envoy', '%FOO% %START_TIME%', 'unknown Envoy command %FOO% at column 1'],
-  ] as const)('%s %j', (dialect, layout, problem) => {
+  ] as const)('%s %j', async (dialect, layout, problem) => {
     expect(() => compileLayout({ id: 'x', dialect, layout })).toThrow(problem);
   });
 });
@@ -155,6 +156,7 @@ describe('the CLI', () => {
   const LAYOUT = '$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_user_agent"';
   type Rep = { inputs: { format: string; records: number; malformed: number }[]; top: { hosts: { key: string }[]; user_agents: { key: string }[] } };
 
+  // Spawned: the CLI path of --log-format (the other runs here are main() in this process).
   test('--log-format: auto-detection takes the declared layout; host and agent come through', () => {
     const rep = json(lbua(['analyze', log, '--log-format', `nginx:${LAYOUT}`, '--output', 'json'])) as Rep;
     expect(rep.inputs[0]).toMatchObject({ format: 'nginx-layout', records: 3, malformed: 0 });
@@ -162,8 +164,8 @@ describe('the CLI', () => {
     expect(rep.top.user_agents.map((h) => h.key).sort()).toEqual(['Mozilla/5.0 (X11; Linux x86_64)', 'kube-probe/1.29', 'python-requests/2.31']);
   });
 
-  test('--log-format NAME=... and --format NAME', () => {
-    const rep = json(lbua(['analyze', log, '--log-format', `shop=nginx:${LAYOUT}`, '--format', 'shop', '--output', 'json'])) as Rep;
+  test('--log-format NAME=... and --format NAME', async () => {
+    const rep = json(await lbuaIn(['analyze', log, '--log-format', `shop=nginx:${LAYOUT}`, '--format', 'shop', '--output', 'json'])) as Rep;
     expect(rep.inputs.map((i) => i.format)).toEqual(['shop']);
   });
 
@@ -182,25 +184,25 @@ describe('the CLI', () => {
     expect(renderJson(two.report)).toBe(renderJson(one.report));
   });
 
-  test('--format-file: named layouts from JSON; errors name the entry', () => {
+  test('--format-file: named layouts from JSON; errors name the entry', async () => {
     const file = join(dir, 'formats.json');
     writeFileSync(file, JSON.stringify({ formats: [{ name: 'edge', dialect: 'nginx', layout: LAYOUT }] }));
-    const rep = json(lbua(['analyze', log, '--format-file', file, '--format', 'edge', '--output', 'json'])) as Rep;
+    const rep = json(await lbuaIn(['analyze', log, '--format-file', file, '--format', 'edge', '--output', 'json'])) as Rep;
     expect(rep.inputs[0]).toMatchObject({ format: 'edge', records: 3 });
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ formats: [{ name: 'edge', dialect: 'iis', layout: LAYOUT }] }));
-    const r = lbua(['analyze', log, '--format-file', bad]);
+    const r = await lbuaIn(['analyze', log, '--format-file', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`lbua: --format-file ${bad}: formats[0].dialect must be one of nginx, apache, haproxy, envoy, got "iis"\n`);
   });
 
-  test('a layout that cannot be compiled: exit 2, one line, before reading', () => {
-    const r = lbua(['analyze', log, '--log-format', 'nginx:$remote_adr [$time_local]']);
+  test('a layout that cannot be compiled: exit 2, one line, before reading', async () => {
+    const r = await lbuaIn(['analyze', log, '--log-format', 'nginx:$remote_adr [$time_local]']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('lbua: --log-format nginx layout: unknown nginx variable $remote_adr at column 1: "$remote_adr [$time_l"\n');
-    expect(lbua(['analyze', log, '--log-format', 'iis:%h']).code).toBe(2);
-    expect(lbua(['analyze', log, '--log-format', 'alb=nginx:[$time_local]']).stderr).toContain('"alb" is the name of a built-in format');
+    expect((await lbuaIn(['analyze', log, '--log-format', 'iis:%h'])).code).toBe(2);
+    expect((await lbuaIn(['analyze', log, '--log-format', 'alb=nginx:[$time_local]'])).stderr).toContain('"alb" is the name of a built-in format');
   });
 });
 
@@ -213,8 +215,8 @@ describe('lbua formats --explain', () => {
   ].join('\n') + '\n');
   const layout = 'nginx:$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_user_agent"';
 
-  test('says which format took each line with its fields, and why every format refused the others', () => {
-    const r = lbua(['formats', '--explain', file, '--log-format', layout, '--output', 'json']);
+  test('says which format took each line with its fields, and why every format refused the others', async () => {
+    const r = await lbuaIn(['formats', '--explain', file, '--log-format', layout, '--output', 'json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { detected: string; lines: { line: number; format: string | null; fields: Record<string, unknown> | null; refused: { format: string; reason: string }[] }[] };
     expect(doc.detected).toBe('nginx-layout');
@@ -222,14 +224,14 @@ describe('lbua formats --explain', () => {
     expect(doc.lines[1]?.format).toBeNull();
     expect(doc.lines[1]?.refused).toContainEqual({ format: 'nginx', reason: 'status is not an integer, got "abc"' });
     expect(doc.lines[1]?.refused).toContainEqual({ format: 'nginx-layout', reason: 'line does not match the nginx-layout layout: $status cannot be "abc"' });
-    const table = lbua(['formats', '--explain', file, '--log-format', layout]).stdout;
+    const table = (await lbuaIn(['formats', '--explain', file, '--log-format', layout])).stdout;
     expect(table).toContain(`${file}: read as nginx-layout`);
     expect(table).toMatch(/line 1: .*\n {2}→ nginx-layout\n {4}time +2026-03-10T09:00:00\.880Z/);
     expect(table).toContain('→ no format takes it:');
   });
 
-  test('an unreadable file is exit 2 with one line', () => {
-    const r = lbua(['formats', '--explain', join(dir, 'nope.log')]);
+  test('an unreadable file is exit 2 with one line', async () => {
+    const r = await lbuaIn(['formats', '--explain', join(dir, 'nope.log')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });

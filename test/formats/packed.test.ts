@@ -12,6 +12,7 @@ import { renderJson } from '../../src/report/json';
 import { detectFormat } from '../../src/formats/detect';
 import { getFormat } from '../../src/formats/registry';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { CORPUS } from '../helpers/corpus';
 import { tempDirs } from '../helpers/tmp';
 
@@ -24,8 +25,8 @@ type Input = { path: string; format: string; lines: number; records: number; fil
 type Rep = { inputs: Input[]; warnings: { file: string; line: number | null; code: string; message: string; excerpt?: string }[] };
 
 describe('a line holding several records', () => {
-  it('the fixture: every access record of a batch is read, other categories rejected each with its reason, lines and entries accounted for', () => {
-    const rep = json(lbua(['analyze', PACKED, '--output', 'json', '--max-warnings', '50'])) as Rep;
+  it('the fixture: every access record of a batch is read, other categories rejected each with its reason, lines and entries accounted for', async () => {
+    const rep = json(await lbuaIn(['analyze', PACKED, '--output', 'json', '--max-warnings', '50'])) as Rep;
     const i = rep.inputs[0] as Input;
     // 6 lines: a batch of 3 (2 access, 1 WAF), of 2 (v1 access, performance), of 1, malformed JSON, an empty batch,
     // a batch of an access record and a number.
@@ -43,7 +44,7 @@ describe('a line holding several records', () => {
     expect(rep.warnings.find((w) => w.line === 1)?.excerpt).toMatch(/^\{"timeStamp":"2024-06-03T08:15:02\+00:00","resourceId"/);
   });
 
-  it('is detected from a sample of batch lines, and a batch holding one record needs no split', () => {
+  it('is detected from a sample of batch lines, and a batch holding one record needs no split', async () => {
     const lines = readFileSync(PACKED, 'utf8').split('\n').filter((l) => l !== '');
     expect(detectFormat(lines.slice(0, 1)).format?.id).toBe('azure-appgw');
     const azure = getFormat('azure-appgw');
@@ -55,13 +56,13 @@ describe('a line holding several records', () => {
     expect(getFormat('alb')?.split).toBeUndefined();
   });
 
-  it('formats --explain shows each record of a batch line', () => {
-    const r = lbua(['formats', '--explain', PACKED, '--lines', '4', '--output', 'json']);
+  it('formats --explain shows each record of a batch line', async () => {
+    const r = await lbuaIn(['formats', '--explain', PACKED, '--lines', '4', '--output', 'json']);
     const doc = json(r) as { detected: string; lines: { line: number; record?: number; of?: number; format: string | null; refused: { format: string; reason: string }[] }[] };
     expect(doc.detected).toBe('azure-appgw');
     expect(doc.lines.map((l) => [l.line, l.record, l.of, l.format])).toEqual([[1, 1, 3, 'azure-appgw'], [1, 2, 3, null], [1, 3, 3, 'azure-appgw'], [2, 1, 2, 'azure-appgw']]);
     expect(doc.lines[1]?.refused.find((x) => x.format === 'azure-appgw')?.reason).toContain('ApplicationGatewayFirewallLog');
-    const text = lbua(['formats', '--explain', PACKED, '--lines', '2']).stdout;
+    const text = (await lbuaIn(['formats', '--explain', PACKED, '--lines', '2'])).stdout;
     expect(text).toContain('line 1, record 2 of 3: {"timeStamp"');
   });
 
@@ -77,18 +78,18 @@ describe('a line holding several records', () => {
     expect((JSON.parse(renderJson(two.report)) as Rep).inputs.map((i) => i.packed)).toEqual([{ lines: 3, entries: 7 }, { lines: 3, entries: 7 }]);
   }, 60_000);
 
-  it('corpus: the Elastic Application Gateway lines as one batch line give the records and rejections they give one per line', () => {
+  it('corpus: the Elastic Application Gateway lines as one batch line give the records and rejections they give one per line', async () => {
     if (CORPUS === null) return;
     const src = join(CORPUS, 'azure-appgw', 'elastic-integrations__azure__test-application-gateway-raw.log');
     const records = readFileSync(src, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
     const batch = join(tmp, 'batch.log');
     writeFileSync(batch, `${JSON.stringify({ records })}\n`);
     // The same records, but for their source (every one at line 1 of the batch file).
-    const read = (file: string): unknown[] => lbua(['records', file]).stdout.split('\n').filter((l) => l !== '').map((l) => ({ ...(JSON.parse(l) as object), source: null }));
-    const one = read(src);
+    const read = async (file: string): Promise<unknown[]> => (await lbuaIn(['records', file])).stdout.split('\n').filter((l) => l !== '').map((l) => ({ ...(JSON.parse(l) as object), source: null }));
+    const one = await read(src);
     expect(one).toHaveLength(2);
-    expect(read(batch)).toEqual(one);
-    const rep = json(lbua(['analyze', batch, '--output', 'json'])) as Rep;
+    expect(await read(batch)).toEqual(one);
+    const rep = json(await lbuaIn(['analyze', batch, '--output', 'json'])) as Rep;
     expect(rep.inputs[0]).toMatchObject({ format: 'azure-appgw', lines: 1, records: 2, malformed: 4, packed: { lines: 1, entries: records.length } });
     expect(rep.warnings.filter((w) => w.line === 1).map((w) => w.message)).toEqual([
       ...Array.from({ length: 3 }, () => expect.stringContaining('"category" is "ApplicationGatewayFirewallLog"') as unknown),

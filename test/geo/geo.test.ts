@@ -7,6 +7,7 @@ import { networkClass } from '../../src/enrich/geo/network-classes';
 import { LbuaError } from '../../src/core/types';
 import { CORPUS } from '../helpers/corpus';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 
 const MMDB = CORPUS ? join(CORPUS, 'mmdb') : '';
 const withCorpus = CORPUS ? describe : describe.skip;
@@ -23,11 +24,11 @@ describe('ip parsing and special ranges', () => {
     if (p) expect(specialRange(p)).toBe(label);
   });
 
-  it('rejects strings that are not addresses', () => {
+  it('rejects strings that are not addresses', async () => {
     for (const bad of ['', 'hello', '1.2.3', '256.1.1.1', '1.2.3.4.5', '::1::2', '12345::', '1.2.3.4:80x', '-']) expect(parseIp(bad)).toBeNull();
   });
 
-  it('treats IPv4-mapped IPv6 as IPv4 and prints canonical forms', () => {
+  it('treats IPv4-mapped IPv6 as IPv4 and prints canonical forms', async () => {
     const p = parseIp('::ffff:81.2.69.160');
     expect(p?.v).toBe(4);
     expect(p && formatIp(p)).toBe('81.2.69.160');
@@ -72,7 +73,7 @@ describe('bundled data (offline, no account)', () => {
     expect(Object.values(orgs).filter((o) => o.startsWith('"') || o.endsWith('"'))).toEqual([]);
   });
 
-  it('starts fast with bounded memory (figures in the README)', () => {
+  it('starts fast with bounded memory (figures in the README)', async () => {
     const script = `const t=process.hrtime.bigint(); const {loadBundled}=require(${JSON.stringify(join(ROOT, 'dist', 'enrich', 'geo', 'bundled.js'))}); const g=loadBundled(); g.country({v:4,n:0x08080808},'8.8.8.8'); g.country({v:6,n:0x20014860486000000000000000008888n},'2001:4860:4860::8888'); console.log(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6, rss:process.memoryUsage().rss}));`;
     const r = JSON.parse(require('node:child_process').execFileSync(process.execPath, ['-e', script]).toString()) as { ms: number; rss: number };
     expect(r.ms).toBeLessThan(1000); // target 300 ms on an idle machine; generous for a loaded CI box
@@ -136,13 +137,13 @@ withCorpus('MaxMind test databases', () => {
     await expect(openGeo(opts)).rejects.toThrow(message);
   });
 
-  it('CLI: one line and exit 2 for bad databases; lookups with user databases', () => {
+  it('CLI: one line and exit 2 for bad databases; lookups with user databases', async () => {
     for (const [flag, file] of [['--geoip', 'GeoIP2-City-Test-Invalid-Node-Count.mmdb'], ['--asn', 'GeoIP2-City-Test.mmdb'], ['--geoip', 'missing.mmdb']] as const) {
-      const r = lbua(['geo', flag, join(MMDB, file), '1.1.1.1']);
+      const r = await lbuaIn(['geo', flag, join(MMDB, file), '1.1.1.1']);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    const r = lbua(['geo', '--geoip', join(MMDB, 'GeoIP2-City-Test.mmdb'), '--asn', join(MMDB, 'GeoLite2-ASN-Test.mmdb'), '--output', 'json', '81.2.69.160', '1.128.0.1', 'junk']);
+    const r = await lbuaIn(['geo', '--geoip', join(MMDB, 'GeoIP2-City-Test.mmdb'), '--asn', join(MMDB, 'GeoLite2-ASN-Test.mmdb'), '--output', 'json', '81.2.69.160', '1.128.0.1', 'junk']);
     expect(r.code).toBe(2);
     const rows = JSON.parse(r.stdout) as { ip: string; valid: boolean; country: string | null; city: string | null; asn: number | null }[];
     expect(rows[0]).toMatchObject({ country: 'GB', city: 'London' });
@@ -152,6 +153,7 @@ withCorpus('MaxMind test databases', () => {
 });
 
 describe('lbua geo in the terminal', () => {
+  // Spawned: the CLI path of lbua geo (the other runs here are main() in this process).
   it('says a special-purpose address is not on the internet, without an ASN or network class', () => {
     const r = lbua(['geo', '8.8.8.8', '10.1.2.3', '2001:db8::1']);
     expect(r.code).toBe(0);
@@ -167,31 +169,31 @@ describe('lbua geo in the terminal', () => {
 describe('end to end', () => {
   const sample = join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz');
 
-  it('analyze adds country and ASN views out of the box', () => {
-    const rep = json(lbua(['analyze', sample, '--output', 'json'])) as { geo: { countries: { key: string; requests: number; change: unknown }[]; asns: { key: string; name: string; network: string }[] } };
+  it('analyze adds country and ASN views out of the box', async () => {
+    const rep = json(await lbuaIn(['analyze', sample, '--output', 'json'])) as { geo: { countries: { key: string; requests: number; change: unknown }[]; asns: { key: string; name: string; network: string }[] } };
     expect(rep.geo.countries[0]?.key).toBe('US');
     expect(rep.geo.countries.map((c) => c.key)).toEqual(expect.arrayContaining(['DE', 'GB', 'FR', 'JP']));
     expect(rep.geo.asns.find((a) => a.key === 'AS7922')).toMatchObject({ network: 'residential' });
     expect(rep.geo.countries[0]?.change).toHaveProperty('p95_change');
   });
 
-  it('analyze --no-geo has no geo section; records carry country, asn and as_org', () => {
-    const rep = json(lbua(['analyze', sample, '--no-geo', '--output', 'json'])) as Record<string, unknown>;
+  it('analyze --no-geo has no geo section; records carry country, asn and as_org', async () => {
+    const rep = json(await lbuaIn(['analyze', sample, '--no-geo', '--output', 'json'])) as Record<string, unknown>;
     expect(rep['geo']).toBeUndefined();
-    const rec = JSON.parse(lbua(['records', sample]).stdout.split('\n')[0] ?? '{}') as Record<string, unknown>;
+    const rec = JSON.parse((await lbuaIn(['records', sample])).stdout.split('\n')[0] ?? '{}') as Record<string, unknown>;
     expect(Object.keys(rec)).toEqual(expect.arrayContaining(['country', 'asn', 'as_org']));
     expect(Object.keys(rec).pop()).toBe('source');
   });
 
-  (CORPUS ? it : it.skip)('analyze --geoip/--asn uses the user databases, with city and region in records', () => {
+  (CORPUS ? it : it.skip)('analyze --geoip/--asn uses the user databases, with city and region in records', async () => {
     const line = 'https 2026-03-10T09:00:00.250000Z app/shop/1 81.2.69.160:51000 10.0.1.17:8080 0.001 0.200 0.000 200 200 310 5120 "GET https://shop.example.com:443/ HTTP/1.1" "curl/8" - - - "-" "-" "-" 1 2026-03-10T09:00:00.049000Z "forward" "-" "-" "-" "-" "-" "-"';
     const args = ['--geoip', join(MMDB, 'GeoIP2-City-Test.mmdb'), '--asn', join(MMDB, 'GeoLite2-ASN-Test.mmdb')];
-    const rec = JSON.parse(lbua(['records', '-', ...args], { input: `${line}\n` }).stdout) as Record<string, unknown>;
+    const rec = JSON.parse((await lbuaIn(['records', '-', ...args], { input: `${line}\n` })).stdout) as Record<string, unknown>;
     expect(rec).toMatchObject({ country: 'GB', city: 'London', region: 'England' });
-    const rep = json(lbua(['analyze', '-', ...args, '--output', 'json'], { input: `${line}\n` })) as { geo: { countries: { key: string }[]; data: string[] } };
+    const rep = json(await lbuaIn(['analyze', '-', ...args, '--output', 'json'], { input: `${line}\n` })) as { geo: { countries: { key: string }[]; data: string[] } };
     expect(rep.geo.countries[0]?.key).toBe('GB');
     expect(rep.geo.data.join(' ')).toMatch(/GeoIP2-City/);
-    const env = json(lbua(['analyze', '-', '--output', 'json'], { input: `${line}\n`, env: { LBUA_GEOIP: join(MMDB, 'GeoIP2-City-Test.mmdb') } })) as { geo: { data: string[] } };
+    const env = json(await lbuaIn(['analyze', '-', '--output', 'json'], { input: `${line}\n`, env: { LBUA_GEOIP: join(MMDB, 'GeoIP2-City-Test.mmdb') } })) as { geo: { data: string[] } };
     expect(env.geo.data.join(' ')).toMatch(/GeoIP2-City/);
   });
 });

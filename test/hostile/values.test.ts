@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { json, lbua, type CliResult } from '../helpers/cli';
+import { json } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { clientAddress, isHostName } from '../../src/core/address';
 import { tempDirs } from '../helpers/tmp';
 
@@ -39,12 +40,13 @@ const CASES: readonly Case[] = [
 ];
 
 describe('impossible values are malformed lines, not crashes', () => {
-  it.each(CASES)('$name', ({ good, bad, field }) => {
+  it.each(CASES)('$name', async ({ good, bad, field }) => {
     const file = join(tmp, `${field}-${Math.random().toString(36).slice(2)}.log`);
     writeFileSync(file, `${good}\n${bad}\n${good}\n`);
-    // Each command once: the checks below read the same analyze and records runs.
-    const run = (cmd: string): CliResult => lbua(cmd === 'analyze' ? [cmd, '--output', 'json', file] : [cmd, file]);
-    const runs = { analyze: run('analyze'), records: run('records'), sessions: run('sessions'), profile: run('profile') };
+    // Each command once (in-process: a crash is exit 3 with its line, as bin/lbua.js reports it): the checks below
+    // read the same analyze and records runs.
+    const run = (cmd: string): ReturnType<typeof lbuaIn> => lbuaIn(cmd === 'analyze' ? [cmd, '--output', 'json', file] : [cmd, file]);
+    const runs = { analyze: await run('analyze'), records: await run('records'), sessions: await run('sessions'), profile: await run('profile') };
     for (const [cmd, r] of Object.entries(runs)) {
       expect({ cmd, code: r.code, crash: /\n\s+at |RangeError|TypeError/.test(r.stderr) }).toEqual({ cmd, code: 0, crash: false });
     }
@@ -56,21 +58,21 @@ describe('impossible values are malformed lines, not crashes', () => {
     expect(JSON.stringify({ ...rep, warnings: [] })).not.toMatch(/\\u001b|\\u0007|server\{listen|9000000000000/);
     expect(JSON.stringify(rep.warnings)).not.toMatch(/\\u001b|\\u0007/);
     // --strict counts it as bad input.
-    expect(lbua(['analyze', '--strict', '--output', 'json', file]).code).toBe(2);
+    expect((await lbuaIn(['analyze', '--strict', '--output', 'json', file])).code).toBe(2);
     const rec = runs.records;
     expect(rec.stderr).toContain(`${file}:2: error PARSE_BAD_FIELD`);
     expect(rec.stdout.trim().split('\n')).toHaveLength(2);
   });
 
-  it('drops an IPv6 zone id (with whatever it carries), and keeps a host name (Apache HostnameLookups) as client_host', () => {
+  it('drops an IPv6 zone id (with whatever it carries), and keeps a host name (Apache HostnameLookups) as client_host', async () => {
     const file = join(tmp, 'zones.log');
     const clients = ['fe80::1%eth0', `fe80::1%${ESC}]52;c;ZWNobyBvd25lZA==${BEL}${ESC}[2J`, 'fe80::1%25;}server{listen', 'crawl-66-249-66-1.googlebot.com', '2001:DB8::1'];
     writeFileSync(file, clients.map((c) => CLF_OK.replace('127.0.0.1', c)).join('\n'));
-    const r = lbua(['records', file]);
+    const r = await lbuaIn(['records', file]);
     expect(r.stdout).not.toMatch(/\\u001b|\\u0007|server\{listen/);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { client_ip: string | null; client_host: string | null });
     expect(rows.map((x) => [x.client_ip, x.client_host])).toEqual([['fe80::1', null], ['fe80::1', null], ['fe80::1', null], [null, 'crawl-66-249-66-1.googlebot.com'], ['2001:DB8::1', null]]);
-    const rules = lbua(['analyze', '--emit-rules', 'nginx', '--detector-opt', 'scanner.minRequests=1', file]);
+    const rules = await lbuaIn(['analyze', '--emit-rules', 'nginx', '--detector-opt', 'scanner.minRequests=1', file]);
     expect(rules.stdout).not.toMatch(/server\{listen|\u001b/);
   });
 });

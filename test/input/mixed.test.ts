@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { alternatesFor, formatsTaken, withAlternates } from '../../src/mixed';
 import { getFormat, allFormats } from '../../src/formats/registry';
 import { tempDirs } from '../helpers/tmp';
@@ -27,8 +28,8 @@ describe('a file of ALB and NLB lines interleaved', () => {
   // One minute of traffic (the fixtures' lines are years apart, which the stray-time guard would hold out).
   writeFileSync(file, `${mixed.map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d/g, '2018-07-02T22:23')).join('\n')}\n`);
 
-  test('every line is a record of its own format; the input says how many each took', () => {
-    const rep = json(lbua(['analyze', file, '--output', 'json', '--summary-only'])) as {
+  test('every line is a record of its own format; the input says how many each took', async () => {
+    const rep = json(await lbuaIn(['analyze', file, '--output', 'json', '--summary-only'])) as {
       inputs: { format: string; lines: number; records: number; malformed: number; formats?: Record<string, number> }[];
       warnings: { code: string; message: string }[];
     };
@@ -39,14 +40,14 @@ describe('a file of ALB and NLB lines interleaved', () => {
     expect(rep.warnings.find((w) => w.code === 'INPUT_MIXED_FORMATS')?.message).toMatch(/lines of several formats, each read by its own: (alb|nlb) \d+, (alb|nlb) \d+$/);
   });
 
-  test('--format alb reads every line as ALB: the NLB lines are malformed, and no formats tally', () => {
-    const rep = json(lbua(['analyze', file, '--format', 'alb', '--output', 'json', '--summary-only'])) as { inputs: { records: number; malformed: number; formats?: unknown }[] };
+  test('--format alb reads every line as ALB: the NLB lines are malformed, and no formats tally', async () => {
+    const rep = json(await lbuaIn(['analyze', file, '--format', 'alb', '--output', 'json', '--summary-only'])) as { inputs: { records: number; malformed: number; formats?: unknown }[] };
     expect(rep.inputs[0]).toMatchObject({ records: alb.length, malformed: nlb.length });
     expect(rep.inputs[0]?.formats).toBeUndefined();
   });
 
-  test('records keep the format that read them', () => {
-    const out = lbua(['records', file]).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { format: string }).format);
+  test('records keep the format that read them', async () => {
+    const out = (await lbuaIn(['records', file])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { format: string }).format);
     expect(new Set(out)).toEqual(new Set(['alb', 'nlb']));
   });
 });
@@ -73,8 +74,8 @@ describe('alternatesFor / withAlternates', () => {
 });
 
 describe('the runner-up of a tie', () => {
-  test('a combined log is clf, nginx named as the runner-up; an ALB log names none', () => {
-    const rep = json(lbua(['analyze', join(FIX, 'clf', 'basic.log'), join(FIX, 'alb', 'basic.log'), '--summary-only', '--output', 'json'])) as {
+  test('a combined log is clf, nginx named as the runner-up; an ALB log names none', async () => {
+    const rep = json(await lbuaIn(['analyze', join(FIX, 'clf', 'basic.log'), join(FIX, 'alb', 'basic.log'), '--summary-only', '--output', 'json'])) as {
       inputs: { path: string; format: string; runner_up?: string }[];
     };
     const byFormat = new Map(rep.inputs.map((i) => [i.format, i]));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { awsLogEndMs, LONGEST_REQUEST_MS, selectByFileName } from '../../src/input/window';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { tempDirs } from '../helpers/tmp';
 
 const tempDir = tempDirs();
@@ -16,13 +17,13 @@ const at = (iso: string): number => Date.parse(iso);
 const spec = (path: string) => ({ path, stdin: false });
 
 describe('AWS log file names', () => {
-  it('give the end of their interval for ALB, Classic ELB and NLB names (the examples of the AWS docs)', () => {
+  it('give the end of their interval for ALB, Classic ELB and NLB names (the examples of the AWS docs)', async () => {
     expect(awsLogEndMs(`AWSLogs/123456789012/elasticloadbalancing/us-east-2/2014/02/15/${ALB_NAME}`)).toBe(at('2014-02-15T23:40:00Z'));
     expect(awsLogEndMs(ELB_NAME)).toBe(at('2014-02-15T23:40:00Z'));
     expect(awsLogEndMs(NLB_NAME)).toBe(at('2018-12-20T23:40:00Z'));
   });
 
-  it('give nothing for other names or impossible times', () => {
+  it('give nothing for other names or impossible times', async () => {
     expect(awsLogEndMs('access.log.gz')).toBeNull();
     expect(awsLogEndMs('alb-20140215T2340Z.log.gz')).toBeNull();
     expect(awsLogEndMs(ALB_NAME.replace('T2340Z', 'T2561Z'))).toBeNull();
@@ -34,12 +35,12 @@ describe('selectByFileName', () => {
   const named = (hhmm: string) => spec(ALB_NAME.replace('T2340Z', `T${hhmm}Z`));
   const files = [named('2200'), named('2225'), named('2230'), named('2340'), spec('other.log'), { path: '-', stdin: true }];
 
-  it('keeps everything without a window or with --all-files', () => {
+  it('keeps everything without a window or with --all-files', async () => {
     expect(selectByFileName(files, { from: null, to: null }).inputs).toEqual(files);
     expect(selectByFileName(files, { from: at('2014-02-15T23:00:00Z'), to: null, allFiles: true }).skipped).toBe(0);
   });
 
-  it('skips files that end more than 15 minutes before --from, keeps the rest and every other input', () => {
+  it('skips files that end more than 15 minutes before --from, keeps the rest and every other input', async () => {
     const s = selectByFileName(files, { from: at('2014-02-15T22:45:00Z'), to: null });
     expect(s.inputs.map((i) => i.path)).toEqual([named('2230').path, named('2340').path, 'other.log', '-']);
     expect(s.skipped).toBe(2);
@@ -47,7 +48,7 @@ describe('selectByFileName', () => {
     expect(s.diagnostic?.message).toBe('skipped 2 of 6 files whose AWS file names put them outside --from/--to');
   });
 
-  it('skips files toward --to only past the longest request (plus a 60-minute interval and the margin)', () => {
+  it('skips files toward --to only past the longest request (plus a 60-minute interval and the margin)', async () => {
     const to = at('2014-02-15T16:00:00Z');
     const bound = to + LONGEST_REQUEST_MS + 75 * 60_000; // a file ending here could still hold a request started before --to
     const end = (ms: number) => spec(ALB_NAME.replace('20140215T2340Z', new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z'));
@@ -78,9 +79,9 @@ describe('lbua over an S3 export tree with --from/--to', () => {
   }
   const window = ['--from', '2026-03-10T08:00:00Z', '--to', '2026-03-10T08:30:00Z'];
 
-  it('reads only the files that can hold the window, with the same result as reading all of them', () => {
-    const some = lbua(['analyze', join(root, 'AWSLogs'), ...window, '--output', 'json']);
-    const all = lbua(['analyze', join(root, 'AWSLogs'), ...window, '--all-files', '--output', 'json']);
+  it('reads only the files that can hold the window, with the same result as reading all of them', async () => {
+    const some = await lbuaIn(['analyze', join(root, 'AWSLogs'), ...window, '--output', 'json']);
+    const all = await lbuaIn(['analyze', join(root, 'AWSLogs'), ...window, '--all-files', '--output', 'json']);
     const [a, b] = [json(some) as Record<string, unknown>, json(all) as Record<string, unknown>];
     expect(byEnd.size).toBe(72);
     expect((a['inputs'] as unknown[]).length).toBe(52);
@@ -91,9 +92,9 @@ describe('lbua over an S3 export tree with --from/--to', () => {
     expect(a['warnings']).toEqual([expect.objectContaining({ code: 'INPUT_SKIPPED', severity: 'info', message: 'skipped 20 of 72 files whose AWS file names put them outside --from/--to' })]);
   });
 
-  it('skips the same files for lbua records, and says so on stderr', () => {
-    const some = lbua(['records', join(root, 'AWSLogs'), ...window]);
-    const all = lbua(['records', join(root, 'AWSLogs'), ...window, '--all-files']);
+  it('skips the same files for lbua records, and says so on stderr', async () => {
+    const some = await lbuaIn(['records', join(root, 'AWSLogs'), ...window]);
+    const all = await lbuaIn(['records', join(root, 'AWSLogs'), ...window, '--all-files']);
     expect(some.stdout).toBe(all.stdout);
     expect(some.stdout.split('\n').length).toBeGreaterThan(10);
     expect(some.stderr).toContain('info INPUT_SKIPPED: skipped 20 of 72 files');
@@ -102,13 +103,13 @@ describe('lbua over an S3 export tree with --from/--to', () => {
 });
 
 describe('the test file Elastic Load Balancing writes when access logs are turned on', () => {
-  it('is skipped in an S3 export tree, not reported as a file no format parses', () => {
+  it('is skipped in an S3 export tree, not reported as a file no format parses', async () => {
     const root = tempDir('lbua-testfile-');
     const dir = join(root, 'AWSLogs', '123456789012', 'elasticloadbalancing', 'us-east-1', '2026', '03', '10');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(root, 'AWSLogs', '123456789012', 'ELBAccessLogTestFile'), 'Enable AccessLog for ELB: shop at 2026-03-10T08:55:01.412Z\n');
-    lbua(['generate', '-n', '300', '--hours', '1', '--seed', '5', '-o', join(dir, 'x.log.gz')]);
-    const r = lbua(['analyze', join(root, 'AWSLogs'), '--output', 'json']);
+    await lbuaIn(['generate', '-n', '300', '--hours', '1', '--seed', '5', '-o', join(dir, 'x.log.gz')]);
+    const r = await lbuaIn(['analyze', join(root, 'AWSLogs'), '--output', 'json']);
     expect(r.code).toBe(0);
     const report = json(r) as { inputs: { path: string; format: string | null; lines: number; skipped: number; malformed: number }[]; warnings: { code: string }[] };
     expect(report.inputs.find((i) => i.path.endsWith('ELBAccessLogTestFile'))).toMatchObject({ format: 'alb', lines: 1, skipped: 1, malformed: 0 });
@@ -128,8 +129,8 @@ describe('files under a directory that no format parses', () => {
   writeFileSync(join(dir, 'elasticloadbalancing', 'y.log.zst'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa4, 0x5d, 0x13, 0x02, 0x0a, 0x41]));
   type Rep = { inputs: { path: string; format: string | null; lines: number; skipped: number; malformed: number; records: number }[]; warnings: { code: string; severity: string; file?: string | null; message: string }[] };
 
-  it.each(['1', '2'])('are one warning each, their lines skipped, not malformed (--jobs %s)', (jobs) => {
-    const r = lbua(['analyze', join(root, 'AWSLogs'), '--output', 'json', '--jobs', jobs]);
+  it.each(['1', '2'])('are one warning each, their lines skipped, not malformed (--jobs %s)', async (jobs) => {
+    const r = await lbuaIn(['analyze', join(root, 'AWSLogs'), '--output', 'json', '--jobs', jobs]);
     const rep = json(r) as Rep;
     expect(rep.inputs.find((i) => i.path === trail)).toMatchObject({ format: null, lines: 4, skipped: 4, malformed: 0 });
     expect(rep.inputs.find((i) => i.path.endsWith('y.log.zst'))).toMatchObject({ format: null, lines: 2, skipped: 0, malformed: 2 });
@@ -140,14 +141,14 @@ describe('files under a directory that no format parses', () => {
     expect(rep.inputs.find((i) => i.path.endsWith('x.log.gz'))?.records).toBeGreaterThan(0);
   });
 
-  it('are read as a log, and fail, when named on the command line', () => {
+  it('are read as a log, and fail, when named on the command line', async () => {
     // Alone it yields no record: exit 2 with the reason (empty-run.ts).
-    const alone = lbua(['analyze', trail, '--output', 'json']);
+    const alone = await lbuaIn(['analyze', trail, '--output', 'json']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('no record: ');
     expect(alone.stderr).toContain('no known format parses the first lines of this input');
     // Next to a log, its lines are malformed, and it is named as an input that yielded no record.
-    const rep = json(lbua(['analyze', trail, SAMPLE_LOG, '--output', 'json'])) as Rep;
+    const rep = json(await lbuaIn(['analyze', trail, SAMPLE_LOG, '--output', 'json'])) as Rep;
     expect(rep.inputs[0]).toMatchObject({ lines: 4, skipped: 0, malformed: 4 });
     expect(rep.warnings.map((w) => w.code)).toEqual(['DETECT_NO_FORMAT', 'INPUT_NO_RECORDS']);
   });

@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { BIN, lbua } from '../helpers/cli';
+import { BIN } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { tempDirs } from '../helpers/tmp';
 import type { Report } from '../../src/core/report-types';
@@ -120,9 +121,9 @@ describe('lbua watch', () => {
   /** The log's lines by minute (the writer writes a minute at a time). */
   let minutes: string[][] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     lines = readFileSync(log.path, 'utf8').trimEnd().split('\n');
-    batch = JSON.parse(lbua(['analyze', log.path, '--output', 'json']).stdout) as Report;
+    batch = JSON.parse((await lbuaIn(['analyze', log.path, '--output', 'json'])).stdout) as Report;
     const byMinute = new Map<string, string[]>();
     for (const l of lines) {
       const key = (l.split(' ')[1] ?? '').slice(0, 16);
@@ -133,7 +134,8 @@ describe('lbua watch', () => {
     minutes = [...byMinute.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, l]) => l);
   });
 
-  it('refuses bad options and a file that is not a watch state with one line (and a hint) and exit 2', () => {
+  // In-process (test/helpers/in-process.ts): each is refused before anything is followed; the runs below spawn.
+  it('refuses bad options and a file that is not a watch state with one line (and a hint) and exit 2', async () => {
     const dir = tempDir('lbua-watch-opts-');
     const notState = join(dir, 'not-state.json');
     writeFileSync(notState, '{"schema":"lbua.report/1"}');
@@ -141,7 +143,7 @@ describe('lbua watch', () => {
       ['--window', 'soon'], ['--window', '1m'], ['--emit-rules', 'nginx'], ['-o', join(dir, 'x.conf')], ['--emit-rules', 'iptables', '-o', join(dir, 'x.conf')],
       ['--from-start', '--since', '1h'], ['--detectors', 'none'], ['--strict'], ['--detectors', 'nope'], ['--state', notState],
     ]) {
-      const r = lbua(['watch', join(dir, 'access.log'), '--ndjson', ...args]);
+      const r = await lbuaIn(['watch', join(dir, 'access.log'), '--ndjson', ...args]);
       // One line (and the hint line some errors add).
       expect({ args, code: r.code, lines: r.stderr.trim().split('\n').filter((l) => !l.startsWith('lbua: hint:')).length }).toEqual({ args, code: 2, lines: 1 });
     }

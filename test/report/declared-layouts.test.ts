@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, lbua } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { tempDirs } from '../helpers/tmp';
 
 const tempDir = tempDirs();
@@ -44,16 +45,16 @@ describe('a saved report of a run with declared formats', () => {
   const nginxLog = join(tmp, 'shop.log');
   writeFileSync(nginxLog, `${recs.map(nginxLine).join('\n')}\n`);
 
-  it('--log-format: report saved.json renders the table (with --evidence) and the HTML analyze printed, evidence read with the layout', () => {
+  it('--log-format: report saved.json renders the table (with --evidence) and the HTML analyze printed, evidence read with the layout', async () => {
     const args = ['analyze', nginxLog, '--log-format', `nginx:${LAYOUT}`];
     const saved = join(tmp, 'r.json');
-    expect(lbua([...args, '--output', 'json', '-o', saved]).code).toBe(0);
+    expect((await lbuaIn([...args, '--output', 'json', '-o', saved])).code).toBe(0);
     const doc = JSON.parse(readFileSync(saved, 'utf8')) as Saved;
     expect(JSON.parse(String(doc.options['layouts']))).toEqual([{ name: 'nginx-layout', dialect: 'nginx', layout: LAYOUT }]);
     expect(doc.findings.map((f) => f.detector)).toContain('scanner');
 
-    const table = lbua([...args, '--output', 'table', '--evidence']);
-    const again = lbua(['report', saved, '--output', 'table', '--evidence']);
+    const table = await lbuaIn([...args, '--output', 'table', '--evidence']);
+    const again = await lbuaIn(['report', saved, '--output', 'table', '--evidence']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(table.stdout);
     // The summary of an evidence line ends with the agent only the declared layout reads.
@@ -62,12 +63,12 @@ describe('a saved report of a run with declared formats', () => {
 
     const html = join(tmp, 'a.html');
     const rendered = join(tmp, 'b.html');
-    expect(lbua([...args, '--output', 'html', '-o', html]).code).toBe(0);
-    expect(lbua(['report', saved, '-o', rendered]).code).toBe(0);
+    expect((await lbuaIn([...args, '--output', 'html', '-o', html])).code).toBe(0);
+    expect((await lbuaIn(['report', saved, '-o', rendered])).code).toBe(0);
     expect(readFileSync(rendered, 'utf8')).toBe(readFileSync(html, 'utf8'));
   }, 60_000);
 
-  it('--format-file JSON table: the same, and a run without declared formats saves no layouts', () => {
+  it('--format-file JSON table: the same, and a run without declared formats saves no layouts', async () => {
     const jsonLog = join(tmp, 'edge.log');
     writeFileSync(jsonLog, `${recs.map((r) => JSON.stringify({ when: r.time, peer: r.client_ip, req: { method: r.method, uri: `${r.path ?? '/'}${r.query === null ? '' : `?${r.query}`}` }, res: { code: r.status }, took_us: Math.round((r.duration_ms ?? 0) * 1000), ua: r.user_agent })).join('\n')}\n`);
     const table = {
@@ -81,26 +82,26 @@ describe('a saved report of a run with declared formats', () => {
     writeFileSync(file, JSON.stringify({ formats: [{ name: 'edge', json: table }] }));
     const args = ['analyze', jsonLog, '--format-file', file];
     const saved = join(tmp, 'edge.json');
-    expect(lbua([...args, '--output', 'json', '-o', saved]).code).toBe(0);
+    expect((await lbuaIn([...args, '--output', 'json', '-o', saved])).code).toBe(0);
     const doc = JSON.parse(readFileSync(saved, 'utf8')) as Saved;
     expect(JSON.parse(String(doc.options['layouts']))).toEqual([{ name: 'edge', json: table }]);
-    const printed = lbua([...args, '--output', 'table', '--evidence']).stdout;
+    const printed = (await lbuaIn([...args, '--output', 'table', '--evidence'])).stdout;
     expect(printed).toMatch(/GET \/\.env → 404 +\d/);
-    expect(lbua(['report', saved, '--output', 'table', '--evidence']).stdout).toBe(printed);
+    expect((await lbuaIn(['report', saved, '--output', 'table', '--evidence'])).stdout).toBe(printed);
 
-    const plain = json(lbua(['analyze', join(tmp, 'gen.log'), '--output', 'json', '--summary-only'])) as Saved;
+    const plain = json(await lbuaIn(['analyze', join(tmp, 'gen.log'), '--output', 'json', '--summary-only'])) as Saved;
     expect(Object.keys(plain.options)).not.toContain('layouts');
   }, 60_000);
 
-  it('a saved report whose declared layouts do not compile is refused in one line, exit 2', () => {
+  it('a saved report whose declared layouts do not compile is refused in one line, exit 2', async () => {
     const saved = join(tmp, 'r.json');
     const doc = JSON.parse(readFileSync(saved, 'utf8')) as Saved;
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...doc, options: { ...doc.options, layouts: JSON.stringify([{ name: 'shop', dialect: 'nginx', layout: '$remote_addr [$time_local] $no_such_var' }]) } }));
-    const r = lbua(['report', bad]);
+    const r = await lbuaIn(['report', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^lbua: .*bad\.json: options\.layouts \[0\] nginx layout: unknown nginx variable \$no_such_var at column 28: .*\n(?:lbua: hint: .*\n)?$/);
     writeFileSync(bad, JSON.stringify({ ...doc, options: { ...doc.options, layouts: '[{"name":"alb","dialect":"nginx","layout":"$remote_addr"}]' } }));
-    expect(lbua(['report', bad]).stderr).toContain('options.layouts [0]: "alb" is the name of a built-in format');
+    expect((await lbuaIn(['report', bad])).stderr).toContain('options.layouts [0]: "alb" is the name of a built-in format');
   });
 });

@@ -8,6 +8,7 @@ import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { json, lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { generatedLog } from '../helpers/generated';
 import { tempDirs } from '../helpers/tmp';
 import { parseReport } from '../../src/report/parse';
@@ -78,8 +79,8 @@ describe('markdown digest of an incident log', () => {
     expect(tags(html, 'a')).toBe(1);
   });
 
-  it('is the same digest when rendered from the saved JSON by lbua report', () => {
-    const r = lbua(['report', join(tmp, 'inc.json'), '--output', 'markdown']);
+  it('is the same digest when rendered from the saved JSON by lbua report', async () => {
+    const r = await lbuaIn(['report', join(tmp, 'inc.json'), '--output', 'markdown']);
     expect(r.code).toBe(0);
     // Without an HTML report alongside there is no link; the rest is identical.
     expect(r.stdout).toBe(text.replace(/\n\nFull report: .*\n$/, '\n'));
@@ -87,11 +88,11 @@ describe('markdown digest of an incident log', () => {
 });
 
 describe('markdown digest of a damaged input', () => {
-  it('says the input was cut short, and how much of it was read', () => {
+  it('says the input was cut short, and how much of it was read', async () => {
     const whole = readFileSync(join(ROOT, 'fixtures', 'samples', 'alb-sample.log.gz'));
     const cut = join(tmp, 'cut.log.gz');
     writeFileSync(cut, whole.subarray(0, 300_000));
-    const r = lbua(['analyze', cut, '--output', 'markdown']);
+    const r = await lbuaIn(['analyze', cut, '--output', 'markdown']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^- \*\*Input damaged:\*\* `[^`]*cut\.log\.gz`: unexpected end of gzip data .*; the 4,997 lines before it were read$/m);
   });
@@ -100,7 +101,7 @@ describe('markdown digest of a damaged input', () => {
 describe('markdown digest of a clean log', () => {
   const text = runClean.stdout;
 
-  it('says no findings and gives the key numbers on one screen', () => {
+  it('says no findings and gives the key numbers on one screen', async () => {
     expect(runClean.code).toBe(0);
     expect(text).toContain('**No findings.**');
     const items = text.split('\n').filter((l) => l.startsWith('- '));

@@ -12,6 +12,7 @@ import { parseReport } from '../../src/report/parse';
 import { REPORTERS } from '../../src/report/registry';
 import type { Report } from '../../src/report/types';
 import { lbua, ROOT } from '../helpers/cli';
+import { lbuaIn } from '../helpers/in-process';
 import { tempDirs } from '../helpers/tmp';
 
 const tempDir = tempDirs();
@@ -32,7 +33,13 @@ const RUNS: readonly (readonly [string, readonly string[]])[] = [
   ['every format fixture', fixtures],
 ];
 const saved = new Map<string, string>();
-for (const [name, args] of RUNS) saved.set(name, lbua(['analyze', '--jobs', '1', '--output', 'json', ...args]).stdout);
+// The first run spawned (bin/lbua.js: what a user's shell gets), the others main() in this process.
+beforeAll(async () => {
+  for (const [i, [name, args]] of RUNS.entries()) {
+    const argv = ['analyze', '--jobs', '1', '--output', 'json', ...args];
+    saved.set(name, (i === 0 ? lbua(argv) : await lbuaIn(argv)).stdout);
+  }
+});
 
 function text(name: string): string {
   return saved.get(name) ?? '';
@@ -176,24 +183,24 @@ describe('parseReport rejects what the renderers cannot trust', () => {
 });
 
 describe('lbua report on a bad saved report', () => {
-  it('exits 2 with one line naming the file and the field', () => {
+  it('exits 2 with one line naming the file and the field', async () => {
     const p = join(tmp, 'bad.json');
     writeFileSync(p, text('bundled sample').replace(/"warnings_total": \d+/, '"warnings_total": "many"'));
-    const r = lbua(['report', p]);
+    const r = await lbuaIn(['report', p]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')[0]).toBe(`lbua: ${p}: warnings_total is not a number`);
   });
 
-  it('renders a good one with any reporter', () => {
+  it('renders a good one with any reporter', async () => {
     const p = join(tmp, 'good.json');
     writeFileSync(p, text('bundled sample'));
-    expect(lbua(['report', p, '--output', 'json']).stdout).toBe(text('bundled sample'));
-    const table = lbua(['report', p, '--output', 'table']);
+    expect((await lbuaIn(['report', p, '--output', 'json'])).stdout).toBe(text('bundled sample'));
+    const table = await lbuaIn(['report', p, '--output', 'table']);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('Findings (');
-    expect(lbua(['report', p, '--output', 'markdown']).stdout).toMatch(/^# lbua: no findings\n/);
-    const unknown = lbua(['report', p, '--output', 'pdf']);
+    expect((await lbuaIn(['report', p, '--output', 'markdown'])).stdout).toMatch(/^# lbua: no findings\n/);
+    const unknown = await lbuaIn(['report', p, '--output', 'pdf']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--output must be table, json, html or markdown, got "pdf"');
   });
