@@ -13,6 +13,7 @@ const { relative, sep } = require('node:path');
 /** @type {Readonly<Record<string, number>>} */
 const KNOWN_SECONDS = {
   'test/e2e/incidents.test.ts': 26,
+  'test/engine/clickhouse.test.ts': 25,
   'test/live/watch.test.ts': 22,
   'test/live/engine.test.ts': 22,
   'test/detectors/detectors.test.ts': 21,
@@ -27,6 +28,7 @@ const KNOWN_SECONDS = {
   'test/e2e/change-at.test.ts': 11,
   'test/e2e/incident-tables.test.ts': 10,
   'test/report/html.test.ts': 10,
+  'test/engine/athena.test.ts': 10,
   'test/profile/state-merge.test.ts': 10,
   'test/detectors/surge-seasonal.test.ts': 9,
   'test/sessions/stitcher.test.ts': 8,
