@@ -57,12 +57,14 @@ export interface FollowedDir {
   readonly groups: AsyncIterable<readonly string[]>;
   /** Paths read or skipped, for a checkpoint (sorted). */
   seen(): string[];
+  /** Listings of the folder done so far (after the first, the files present at the start are known). */
+  listings(): number;
 }
 
 /** Follows `dir`; see the module comment. */
 export function followDirectory(dir: string, options: DirFollowOptions): FollowedDir {
   const follower = new DirFollower(dir, options);
-  return { groups: follower.run(), seen: () => follower.seen() };
+  return { groups: follower.run(), seen: () => follower.seen(), listings: () => follower.listings };
 }
 
 const MAX_DEPTH = 8;
@@ -113,6 +115,8 @@ class DirFollower {
   /** Newest time yielded (or restored). */
   private newest = -Infinity;
   private problem: 'waiting' | 'unreadable' | null = null;
+  /** Listings done (the folder read, and at the first the files present at the start set aside). */
+  listings = 0;
 
   constructor(private readonly dir: string, private readonly options: DirFollowOptions) {
     this.pollMs = options.pollMs ?? 1000;
@@ -139,6 +143,7 @@ class DirFollower {
         if (listing !== null && first) await this.skipAtStart(listing.files);
         first = false;
         if (listing !== null) {
+          this.listings++;
           for (const group of await this.ready(listing.files)) {
             out = group;
             yield group.map((r) => r.path);

@@ -82,7 +82,7 @@ describe('followDirectory', () => {
     const root = tempDir('lbua-fdir-');
     const old = albFile(root, T0, '10.0.1.10');
     const f = follow(root, { start: 'new' });
-    await sleep(200);
+    await f.until('the first listing', () => f.followed.listings() > 0);
     expect(f.got).toEqual([]);
     const later = [albFile(root, T0 + 15 * MIN, '10.0.1.10'), albFile(root, T0 + 10 * MIN, '10.0.1.10')];
     await f.until('2 groups', () => f.got.length >= 2);
@@ -105,7 +105,7 @@ describe('followDirectory', () => {
   it('a file is complete when it stops changing: one written in two steps is yielded once, whole', async () => {
     const root = tempDir('lbua-fdir-');
     const f = follow(root, { start: 'new', settleMs: 400 });
-    await sleep(100);
+    await f.until('the first listing', () => f.followed.listings() > 0);
     const path = join(root, 'app.log');
     const lines = botnetAlbLines({ startMs: T0, clients: 100, minutes: 1 }).map((l) => `${l}\n`);
     let sizeWhenYielded = -1;
@@ -125,7 +125,7 @@ describe('followDirectory', () => {
   it('a gzip written in two steps is not complete until it decodes to its end, however long the pause', async () => {
     const root = tempDir('lbua-fdir-');
     const f = follow(root, { start: 'new' });
-    await sleep(100);
+    await f.until('the first listing', () => f.followed.listings() > 0);
     const path = awsPath(root, T0, '10.0.1.10');
     const body = botnetAlbLines({ startMs: T0 - 5 * MIN, clients: 2000, minutes: 5 }).map((l) => `${l}\n`).join('');
     const gz = gzipSync(body);
@@ -143,7 +143,7 @@ describe('followDirectory', () => {
   it('a gzip that stays damaged after it settles is yielded anyway after the grace, with a notice', async () => {
     const root = tempDir('lbua-fdir-');
     const f = follow(root, { start: 'new', damageGraceMs: 400 });
-    await sleep(100);
+    await f.until('the first listing', () => f.followed.listings() > 0);
     const path = awsPath(root, T0, '10.0.1.10');
     const gz = gzipSync(botnetAlbLines({ startMs: T0 - 5 * MIN, clients: 500, minutes: 5 }).join('\n'));
     writeFileSync(path, gz.subarray(0, gz.length - 100));
@@ -158,7 +158,7 @@ describe('followDirectory', () => {
   it("a slot is held while one node's file of it is still being written, then yielded as one group", async () => {
     const root = tempDir('lbua-fdir-');
     const f = follow(root, { start: 'new' });
-    await sleep(100);
+    await f.until('the first listing', () => f.followed.listings() > 0);
     const a = albFile(root, T0, '10.0.1.10');
     const b = awsPath(root, T0, '10.0.2.20');
     const gz = gzipSync(botnetAlbLines({ startMs: T0 - 5 * MIN, clients: 2000, minutes: 5 }).join('\n'));
@@ -189,7 +189,7 @@ describe('followDirectory', () => {
     expect(['access.log.20261207', 'access.log.1', 'access.log.gz', 'x_0905Z_2kd8.log.gz'].map(isTempName)).toEqual([false, false, false, false]);
     const root = tempDir('lbua-fdir-');
     const f = follow(root, { start: 'new' });
-    await sleep(100);
+    await f.until('the first listing', () => f.followed.listings() > 0);
     const final = albFile(root, T0, '10.0.1.10');
     const temp = `${final}.3fA9b0c1`;
     renameSync(final, temp);
