@@ -8,7 +8,8 @@ import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { runInputs } from '../../pipeline';
-import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT, openExport, TABLE_NAME, type ExportTarget } from '../../engine/export';
+import { DEFAULT_MEMORY_LIMIT, memoryLimitOption } from '../../engine/store';
+import { openExport, TABLE_NAME, type ExportTarget } from '../../engine/export';
 import { addReadOptions, readOptions, selectInputs, type RawReadOptions } from './common';
 import { addGeoOptions, geoFromOptions, type RawGeoOptions } from './geo-options';
 
@@ -26,8 +27,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** The target the options name (exactly one). */
 export function exportTarget(raw: RawExportOptions): ExportTarget {
   const given = [raw.toDuckdb, raw.toParquet].filter((x) => x !== undefined).length;
-  const memoryLimit = raw.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  if (!MEMORY_LIMIT.test(memoryLimit)) fail('OPTION_INVALID', `--memory-limit: \`${memoryLimit}\` is not a size`, 'a size with a unit (256MB, 2GB) or a share of RAM (50%)');
+  const memoryLimit = memoryLimitOption(raw.memoryLimit);
   if (given !== 1) fail('OPTION_INVALID', given === 0 ? 'export: say where to: --to-duckdb FILE or --to-parquet FILE' : 'export: give one of --to-duckdb and --to-parquet, not both');
   if (raw.toParquet !== undefined) {
     if (raw.table !== undefined || raw.replace === true) fail('OPTION_INVALID', '--table and --replace go with --to-duckdb (a Parquet file is written whole)');
