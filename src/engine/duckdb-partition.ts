@@ -7,7 +7,7 @@
 import { DuckDBInstance, type DuckDBResult } from '@duckdb/node-api';
 import type { LogRecord } from '../core/types';
 import { quoteIdent } from './schema';
-import { recordSelectList, recordsOfChunk } from './records';
+import { createChunkReader, recordSelectList } from './records';
 import type { PartitionSpec } from './source';
 
 /** A DuckDB store (engine/source.ts StoreRef of kind duckdb). */
@@ -47,9 +47,10 @@ export async function withReadOnly<T>(store: DuckdbStore, spill: string, use: (r
 export async function readDuckdbPartition(store: DuckdbStore, spec: PartitionSpec, onBatch: (records: readonly LogRecord[]) => void): Promise<number> {
   return withReadOnly(store, `${store.file}.spill-${spec.partition}`, async (run) => {
     const result = await run(partitionSql(store.table, spec));
+    const recordsOf = createChunkReader();
     let n = 0;
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const records = recordsOfChunk(chunk);
+      const records = recordsOf(chunk);
       n += records.length;
       onBatch(records);
     }

@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { evidenceOrder } from '../aggregate/types';
 import { openGeo } from '../enrich/geo/index';
-import { countPartition, stateTransfer, type FromPartitionWorker, type PartitionWorkerInit } from './partitions';
+import { taskBuffers } from '../analysis-task';
+import { countPartition, type FromPartitionWorker, type PartitionWorkerInit } from './partitions';
 
 async function start(): Promise<void> {
   const port = parentPort;
@@ -19,7 +20,7 @@ async function start(): Promise<void> {
       windows: (p) => post({ t: 'windows', p }, p.windows === null ? [] : [p.windows.data.buffer as ArrayBuffer]),
       fragments: (batch) => post({ t: 'fragments', batch }, [batch.fragments.packed.data.buffer as ArrayBuffer]),
     });
-    post({ t: 'done', state, records }, stateTransfer(state));
+    post({ t: 'done', state, records }, taskBuffers(state));
   } catch (e) {
     post({ t: 'error', message: e instanceof Error ? e.message : String(e) });
   }

@@ -16,7 +16,7 @@ import type { GeoOptions } from '../enrich/geo/index';
 import type { AnalyzeOptions } from '../analysis-core';
 import type { CountedRun } from '../analysis';
 import { createJoin } from '../analysis-join';
-import { createTaskCore, taskBuffers, type FragmentBatchPacked, type TaskOutput, type TaskState } from '../analysis-task';
+import { createTaskCore, type FragmentBatchPacked, type TaskOutput, type TaskState } from '../analysis-task';
 import { WORKER_OLD_SPACE_MB } from '../pipeline-parallel';
 import { readPartition, type PartitionSpec, type StoreRef } from './source';
 
@@ -109,11 +109,6 @@ export async function countPartitions(store: StoreRef, options: AnalyzeOptions, 
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return { result: join.finish(), workers: workers.length, records };
-}
-
-/** The transfer list of a state message. */
-export function stateTransfer(state: TaskState): ArrayBuffer[] {
-  return taskBuffers(state);
 }
 
 /** The compiled worker script (tests run from src/ under ts-jest: use the build in dist/). */

