@@ -47,13 +47,9 @@ export async function withReadOnly<T>(store: DuckdbStore, spill: string, use: (r
 export async function readDuckdbPartition(store: DuckdbStore, spec: PartitionSpec, onBatch: (records: readonly LogRecord[]) => void): Promise<number> {
   return withReadOnly(store, `${store.file}.spill-${spec.partition}`, async (run) => {
     const result = await run(partitionSql(store.table, spec));
-    const recordsOf = createChunkReader();
+    const read = createChunkReader();
     let n = 0;
-    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const records = recordsOf(chunk);
-      n += records.length;
-      onBatch(records);
-    }
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) n += read(chunk, onBatch);
     return n;
   });
 }
