@@ -277,6 +277,11 @@ async function main() {
     say(`HTML report: ${(results.html.bytes / 1024).toFixed(0)} KB (${html}; CPU ${fx(r.cpu)} s, wall ${fx(r.wall)} s)`);
   }
 
+  endResults();
+}
+
+/** The load average at the end; with --json, everything to bench-out/bench.json. */
+function endResults() {
   results.loadavgEnd = os.loadavg();
   say(`load average at end ${results.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
   if (argv.includes('--json')) {
@@ -327,13 +332,7 @@ function engineBench(file) {
     results.engine.phases[key] = p;
     say(`${summary[key].label.padEnd(36)} load ${fx(p.load)} s (read, parse, append), partitions ${fx(p.partitions)} s (read back, count, merge, judge); report ${p.identical ? 'identical to' : 'DIFFERENT from'} the default run's`);
   }
-  results.loadavgEnd = os.loadavg();
-  say(`load average at end ${results.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
-  if (argv.includes('--json')) {
-    const out = join(outDir, 'bench.json');
-    fs.writeFileSync(out, `${JSON.stringify(results, null, 1)}\n`);
-    say(`wrote ${out}`);
-  }
+  endResults();
 }
 
 /** V8 heap bytes allocated by one run (main thread; run with --jobs 1), from --trace-gc-nvp. */
