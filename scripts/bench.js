@@ -26,8 +26,12 @@
  *   formats   parser-only lines/s of ALB, nginx, a compiled text layout (envoy) and the JSON formats (bench-json.js)
  *   HTML      the HTML report of the N-line file, once: its size
  * Output: one table on stdout; --json also writes everything (every round) to bench-out/bench.json.
+ * --engine duckdb: instead of the above, `analyze --engine duckdb --jobs 1` and `--jobs 2` next to the floor and
+ *             default --jobs 1, interleaved, on the same file; the load and partition phases of each engine run (as
+ *             it prints them under LBUA_BENCH_STATS=1, medians); and whether every engine report equals the default
+ *             run's of the same round, byte for byte.
  * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "analyze args" (that configuration only)] [--big]
- *        [--json] [--skip multi,alloc,heap256,apache,formats,html]
+ *        [--json] [--skip multi,alloc,heap256,apache,formats,html] [--engine duckdb]
  *        npm run bench -- --live [--requests N] [--window 2h]: lbua watch over a 24-hour replay (bench-live.js)
  */
 'use strict';
@@ -52,6 +56,7 @@ const runs = Number(opt('runs', '3'));
 const extra = opt('args', '').split(' ').filter(Boolean);
 const big = argv.includes('--big') || argv.includes('--lines5m');
 const skip = new Set(opt('skip', '').split(',').filter(Boolean));
+const engine = opt('engine', '');
 const root = join(__dirname, '..');
 const outDir = join(root, 'bench-out');
 const bin = join(root, 'bin', 'lbua.js');
@@ -157,6 +162,7 @@ const row = (s, target = '') =>
 async function main() {
   const file = join(outDir, `alb-24h-s42-${lines}.log.gz`);
   generate(lines, file);
+  if (engine !== '') return engineBench(file);
   const gzBytes = fs.statSync(file).size;
   const rawBytes = Number(execFileSync('bash', ['-c', `gunzip -c ${file} | wc -c`]).toString().trim());
   const multiDir = join(outDir, `alb-24h-s42-${lines}-x20`);
@@ -271,6 +277,11 @@ async function main() {
     say(`HTML report: ${(results.html.bytes / 1024).toFixed(0)} KB (${html}; CPU ${fx(r.cpu)} s, wall ${fx(r.wall)} s)`);
   }
 
+  endResults();
+}
+
+/** The load average at the end; with --json, everything to bench-out/bench.json. */
+function endResults() {
   results.loadavgEnd = os.loadavg();
   say(`load average at end ${results.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
   if (argv.includes('--json')) {
@@ -278,6 +289,50 @@ async function main() {
     fs.writeFileSync(out, `${JSON.stringify(results, null, 1)}\n`);
     say(`wrote ${out}`);
   }
+}
+
+/**
+ * --engine duckdb: the engine's rows next to the floor and default --jobs 1 (interleaved rounds), its phases, and
+ * whether its reports equal the default run's.
+ */
+function engineBench(file) {
+  if (engine !== 'duckdb') {
+    note(`--engine ${engine}: only duckdb is benchmarked`);
+    process.exit(2);
+  }
+  const json = (args) => () => measure(node, [bin, 'analyze', '--output', 'json', ...args, file], { stdout: 'pipe' });
+  const configs = [
+    { key: 'full1', label: 'default --jobs 1', args: ['--jobs', '1'] },
+    { key: 'duck1', label: '--engine duckdb --jobs 1', args: ['--engine', 'duckdb', '--jobs', '1'] },
+    { key: 'duck2', label: '--engine duckdb --jobs 2', args: ['--engine', 'duckdb', '--jobs', '2'] },
+  ];
+  const jobs = [
+    { key: 'floor', label: 'floor: node gunzip + count lines', run: () => measure(node, floorArgs([file]), { stdout: 'pipe' }) },
+    ...configs.map((c) => ({ key: c.key, label: c.label, run: json(c.args) })),
+  ];
+  note(`${runs} interleaved rounds of ${jobs.length} runs on ${file}...`);
+  const by = rounds(jobs, runs);
+  const floorList = by.get('floor');
+  const counted = Number(floorList[0].stdout.trim());
+  const summary = {};
+  for (const j of jobs) summary[j.key] = summarize(j.label, by.get(j.key), floorList, counted);
+  const phase = (key, name) => median(by.get(key).map((r) => Number((new RegExp(`${name}=(\\d+)`).exec(r.stderr) ?? [])[1]) / 1000));
+  const same = (key) => by.get(key).every((r, i) => r.stdout === by.get('full1')[i].stdout);
+  results.file = { path: file, lines: counted };
+  results.engine = { runs: summary, phases: {}, identical: {} };
+  say(`file: ${file} (${fmt(counted)} lines over 24 h)`);
+  say(`CPU = user + sys of the child (${cpuSource}), all threads (DuckDB's too); ${runs} interleaved rounds; medians`);
+  say(`load average at start ${results.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, ${os.cpus().length} cores`);
+  say('');
+  say(header);
+  for (const j of jobs) say(row(summary[j.key]));
+  say('');
+  for (const key of ['duck1', 'duck2']) {
+    const p = { load: phase(key, 'engine_load_ms'), partitions: phase(key, 'engine_partitions_ms'), identical: same(key) };
+    results.engine.phases[key] = p;
+    say(`${summary[key].label.padEnd(36)} load ${fx(p.load)} s (read, parse, append), partitions ${fx(p.partitions)} s (read back, count, merge, judge); report ${p.identical ? 'identical to' : 'DIFFERENT from'} the default run's`);
+  }
+  endResults();
 }
 
 /** V8 heap bytes allocated by one run (main thread; run with --jobs 1), from --trace-gc-nvp. */

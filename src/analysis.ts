@@ -14,7 +14,7 @@ import type { InputSpec } from './input/expand';
 import { selectByFileName } from './input/window';
 import { inputsOverlap, orderInputsByTime, runInputs, type DetectedFormats, type InputSummary } from './pipeline';
 import { runSharded } from './pipeline-parallel';
-import { evidenceOrder } from './aggregate/types';
+import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
 import { TrafficProfile, type LatencyStats, type TopRow } from './profile/traffic';
 import type { Report, ReportFinding, ReportInput, ReportLatency, ReportSections, ReportTopRow, ReportWarning } from './core/report-types';
 import { inputsWithoutRecordsDiagnostic } from './empty-run';
@@ -53,8 +53,7 @@ export async function analyze(
 ): Promise<AnalysisOutcome> {
   // A change time or a learned baseline brings the detectors that judge with it (release-impact, history).
   const withContext = withContextDetectors(options);
-  const outcome = await analyzeInputs(given, withContext, onDiagnostic, stageFactories, onProgress, inputDiagnostics);
-  return inputDiagnostics.some((d) => d.code === 'INPUT_UNREADABLE') ? { ...outcome, hadInputErrors: true } : outcome;
+  return withInputErrors(await analyzeInputs(given, withContext, onDiagnostic, stageFactories, onProgress, inputDiagnostics), inputDiagnostics);
 }
 
 async function analyzeInputs(
@@ -65,28 +64,16 @@ async function analyzeInputs(
   onProgress: ((current: InputSummary) => void) | undefined,
   inputDiagnostics: readonly Diagnostic[],
 ): Promise<AnalysisOutcome> {
-  const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
-  for (const d of inputDiagnostics) diags.add(d);
-  const selection = selectByFileName(given, options);
-  if (selection.diagnostic) diags.add(selection.diagnostic);
-  const inputs = selection.inputs;
-  const full = options.summaryOnly !== true;
-  const detected: DetectedFormats = new Map();
-  const ordered = full ? await orderInputsByTime(inputs, options, detected) : inputs;
-  const run = { ...options, joinSlackMs: options.joinSlackMs ?? joinSlackMs(options) };
+  const prep = await prepareRun(given, options, onDiagnostic, inputDiagnostics);
+  const { ordered, run, diags, detected } = prep;
   const jobs = shardJobs(ordered, run, stageFactories, detected);
   if (jobs > 1) {
     const sharded = await runSharded(ordered, run, jobs, diags, detected, onProgress);
-    if (sharded !== null) {
-      addCapNotes(diags, sharded.caps, sharded.traffic);
-      return buildReport(sharded.workers, inputs, ordered, sharded.summaries, sharded.traffic, diags, options, {
-        full, built: sharded.built, findings: () => (sharded.detectorsRan ? mergeRaw([sharded.findings], runFacts(sharded.traffic, sharded.summaries, options)) : []), detectorsRan: sharded.detectorsRan,
-      });
-    }
+    if (sharded !== null) return reportOfRun(prep, sharded.workers, sharded.summaries, sharded, options);
     // The inputs overlap in time: read them again, merged by time, on this thread (runSharded added no diagnostic).
   }
   // Evidence is ordered as the run reads its inputs (aggregate/types.ts), as in a sharded run.
-  let core: Core | null = createCore(run, stageFactories, evidenceOrder(ordered.map((i) => (i.stdin ? '<stdin>' : i.path))));
+  let core: Core | null = createCore(run, stageFactories, prep.order);
   const summaries = await runInputs(ordered, run, {
     record: (r) => core?.record(r),
     transient: true,
@@ -99,10 +86,65 @@ async function analyzeInputs(
   // The run's state (enricher caches, sessions, the detectors' aggregates: most of the heap) is judged: released
   // before the report is built, so that building it can reuse that memory instead of growing the heap.
   core = null;
-  addCapNotes(diags, result.caps, result.traffic);
-  return buildReport(0, inputs, ordered, summaries, result.traffic, diags, options, {
-    full, built: result.built, findings: () => (result.detectorsRan ? mergeRaw([result.findings], runFacts(result.traffic, summaries, options)) : []), detectorsRan: result.detectorsRan,
+  return reportOfRun(prep, 0, summaries, result, options);
+}
+
+/** A run's inputs chosen and put in read order, before any record is read. */
+export interface PreparedRun {
+  /** The run's diagnostics so far (expanding and choosing the inputs). */
+  readonly diags: DiagnosticLog;
+  /** The inputs as given, less those --from/--to ruled out by their file names. */
+  readonly inputs: readonly InputSpec[];
+  /** The order they are read in (by time; as given with --summary-only). */
+  readonly ordered: readonly InputSpec[];
+  readonly detected: DetectedFormats;
+  /** The options the records are read and counted with (the join slack set). */
+  readonly run: AnalyzeOptions;
+  /** The inputs in read order as records name them (stdin as `<stdin>`): the evidence order's. */
+  readonly paths: readonly string[];
+  /** Evidence order of the run (aggregate/types.ts). */
+  readonly order: EvidenceOrder;
+}
+
+/**
+ * The first part of a run, whichever way its records are then counted (on this thread, sharded over workers, or
+ * read back from an engine's partitions, engine/analyze.ts): inputs chosen by file name and ordered by time.
+ */
+export async function prepareRun(
+  given: readonly InputSpec[],
+  options: AnalyzeOptions,
+  onDiagnostic: ((d: Diagnostic) => void) | undefined,
+  inputDiagnostics: readonly Diagnostic[],
+): Promise<PreparedRun> {
+  const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
+  for (const d of inputDiagnostics) diags.add(d);
+  const selection = selectByFileName(given, options);
+  if (selection.diagnostic) diags.add(selection.diagnostic);
+  const inputs = selection.inputs;
+  const detected: DetectedFormats = new Map();
+  const ordered = options.summaryOnly !== true ? await orderInputsByTime(inputs, options, detected) : inputs;
+  const run = { ...options, joinSlackMs: options.joinSlackMs ?? joinSlackMs(options) };
+  const paths = ordered.map((i) => (i.stdin ? '<stdin>' : i.path));
+  return { diags, inputs, ordered, detected, run, paths, order: evidenceOrder(paths) };
+}
+
+/** What counting a run's records gave: one core's result, a sharded run's or an engine's partitions' join. */
+export type CountedRun = Pick<CoreResult, 'traffic' | 'built' | 'detectorsRan' | 'caps'> & { readonly findings: readonly CoreResult['findings'][number][] };
+
+/** The report of a prepared run whose records were read (`summaries`, in read order) and counted (`result`). */
+export function reportOfRun(prep: PreparedRun, workers: number, summaries: readonly InputSummary[], result: CountedRun, options: AnalyzeOptions): Promise<AnalysisOutcome> {
+  addCapNotes(prep.diags, result.caps, result.traffic);
+  return buildReport(workers, prep.inputs, prep.ordered, summaries, result.traffic, prep.diags, options, {
+    full: options.summaryOnly !== true,
+    built: result.built,
+    findings: () => (result.detectorsRan ? mergeRaw([result.findings], runFacts(result.traffic, summaries, options)) : []),
+    detectorsRan: result.detectorsRan,
   });
+}
+
+/** The outcome of `analyze` with the input-expansion diagnostics' share of --strict (an unreadable path is an input error). */
+export function withInputErrors(outcome: AnalysisOutcome, inputDiagnostics: readonly Diagnostic[]): AnalysisOutcome {
+  return inputDiagnostics.some((d) => d.code === 'INPUT_UNREADABLE') ? { ...outcome, hadInputErrors: true } : outcome;
 }
 
 /**
@@ -300,7 +342,7 @@ function joinSlackMs(options: AnalyzeOptions): number {
  * is slower in wall time than one thread: its workers hand their state over as plain data, which costs about 0.8x
  * the single-thread CPU again (README, speed), and 2 cores cannot hide it.
  */
-function wantedJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number {
+export function wantedJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number {
   if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
   const cores = availableParallelism();
   if (cores < 4) return 1;

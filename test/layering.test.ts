@@ -43,8 +43,9 @@ const ALLOWED: Readonly<Record<Area, readonly Area[]>> = {
   // run does, never cli/; only cli/ imports it.
   live: ['core', ...PIPELINE, 'aggregate', 'detect', 'report', 'top'],
   // `lbua export` writes normalized records into an SQL engine (DuckDB, Parquet): it reads as the pipeline reads,
-  // never what profiles or detectors make of it; only cli/ imports it.
-  engine: ['core', 'input', 'formats', 'enrich', 'top'],
+  // never what profiles or detectors make of it; only cli/ imports it. `lbua analyze --engine` counts the partitions
+  // it reads back with the top-level task core and join, in their evidence order (aggregate/types.ts).
+  engine: ['core', 'input', 'formats', 'enrich', 'aggregate', 'top'],
   // cli/ wires options to everything; nothing but cli/ imports it.
   cli: ['core', ...PIPELINE, 'aggregate', 'profile', 'detect', 'report', 'generate', 'live', 'engine', 'top'],
 };

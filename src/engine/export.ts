@@ -9,48 +9,21 @@
  * memory stays bounded), to a temporary file renamed over the target when complete.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  BIGINT,
-  DOUBLE,
-  DuckDBAppender,
-  DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  DuckDBTimestampTZValue,
-  INTEGER,
-  TIMESTAMPTZ,
-  VARCHAR,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { fail, type LogRecord } from '../core/types';
 import { COLUMNS, createTableSql, quoteIdent, quoteString, schemaDifference, type Column, type SqlType } from './schema';
 import { createRowBuilder, type Cell } from './rows';
+import { createChunkWriter, isOutOfMemory, oneLine, removeAll } from './store';
 import type { GeoLookup } from '../enrich/geo/index';
+
+export { CHUNK_ROWS, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT } from './store';
 
 /** Where the records go. */
 export type ExportTarget =
   | { readonly kind: 'duckdb'; readonly file: string; readonly table: string; readonly replace: boolean; readonly memoryLimit: string }
   | { readonly kind: 'parquet'; readonly file: string; readonly memoryLimit: string };
-
-/** DuckDB's memory limit unless --memory-limit says otherwise: 1M ALB lines to Parquet peak at about 0.6 GB RSS in all. */
-export const DEFAULT_MEMORY_LIMIT = '512MB';
-
-/** A memory limit DuckDB takes: a size with a unit (KB, MB, GB, TB or KiB…), or a percentage of RAM. */
-export const MEMORY_LIMIT = /^(?:\d+(?:\.\d+)?\s*(?:[KMGT]i?B)|\d{1,2}%)$/i;
-
-/** Rows per chunk handed to the appender (DuckDB's vector size). */
-export const CHUNK_ROWS = 2048;
-
-const TYPES: Readonly<Record<SqlType, DuckDBType>> = {
-  'TIMESTAMP WITH TIME ZONE': TIMESTAMPTZ,
-  VARCHAR,
-  INTEGER,
-  BIGINT,
-  DOUBLE,
-};
 
 /** A table name lbua accepts: a plain identifier (it is quoted in SQL all the same). */
 export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -121,27 +94,16 @@ export async function openExport(target: ExportTarget, geo: GeoLookup | null): P
 
   const build = createRowBuilder(geo);
   const row: Cell[] = new Array<Cell>(COLUMNS.length).fill(null);
-  const columns: DuckDBValue[][] = COLUMNS.map(() => []);
-  const chunkTypes = COLUMNS.map((c) => TYPES[c.type]);
-  const isTime = COLUMNS.map((c) => c.type === 'TIMESTAMP WITH TIME ZONE');
-  let filled = 0;
+  const writer = createChunkWriter(appender, COLUMNS);
   let rows = 0;
   let done = false;
 
-  const flushChunk = (): void => {
-    if (filled === 0) return;
-    const chunk = DuckDBDataChunk.create(chunkTypes, filled);
-    chunk.setColumns(columns);
-    appender.appendDataChunk(chunk);
-    for (const c of columns) c.length = 0;
-    filled = 0;
-  };
   const finishUp = async (commit: boolean): Promise<number> => {
     done = true;
     let tableRows = 0;
     try {
       if (commit) {
-        flushChunk();
+        writer.flush();
         appender.closeSync();
         await conn.run('COMMIT');
         tableRows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${quoteIdent(table)}`)).getRows()[0]?.[0] ?? 0);
@@ -172,12 +134,8 @@ export async function openExport(target: ExportTarget, geo: GeoLookup | null): P
   return {
     add(r) {
       build(r, row);
-      for (let i = 0; i < row.length; i++) {
-        const v = row[i] ?? null;
-        (columns[i] as DuckDBValue[]).push(v !== null && isTime[i] ? new DuckDBTimestampTZValue(BigInt(v) * 1000n) : v);
-      }
+      writer.add(row);
       rows++;
-      if (++filled === CHUNK_ROWS) flushChunk();
     },
     get rows() {
       return rows;
@@ -190,7 +148,7 @@ export async function openExport(target: ExportTarget, geo: GeoLookup | null): P
       } catch (e) {
         removeAll(temporary);
         if (e instanceof Error && e.name === 'LbuaError') throw e;
-        const hint = /out of memory/i.test(oneLine(e)) ? `DuckDB had --memory-limit ${target.memoryLimit}: give it more` : undefined;
+        const hint = isOutOfMemory(e) ? `DuckDB had --memory-limit ${target.memoryLimit}: give it more` : undefined;
         return fail('OUTPUT_UNWRITABLE', `${target.file}: cannot write (${oneLine(e)})`, hint);
       }
     },
@@ -216,12 +174,4 @@ async function tableColumns(conn: DuckDBConnection, table: string): Promise<Colu
   const views = await conn.runAndReadAll(`SELECT 1 FROM duckdb_views() WHERE schema_name = 'main' AND view_name = ${quoteString(table)}`);
   if (views.getRows().length > 0) fail('OPTION_INVALID', `\`${table}\` is a view, not a table`, 'give --table another name');
   return null;
-}
-
-function removeAll(files: readonly string[]): void {
-  for (const f of files) rmSync(f, { recursive: true, force: true });
-}
-
-function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }

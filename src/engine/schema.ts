@@ -61,6 +61,13 @@ export const COLUMNS: readonly Column[] = [
   col('agent_class', 'VARCHAR'),
 ];
 
+/**
+ * The columns `lbua analyze --engine duckdb` adds to the export's in its own store (engine/load.ts): the record's
+ * exact start (`time` is floored to the millisecond) and its place in the run's read order (0, 1, 2…), which the
+ * partitions are read back in.
+ */
+export const ENGINE_COLUMNS: readonly Column[] = [col('start_ms', 'DOUBLE'), col('seq', 'BIGINT')];
+
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -71,9 +78,9 @@ export function quoteString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-/** CREATE TABLE for the export table named `table`. */
-export function createTableSql(table: string): string {
-  return `CREATE TABLE ${quoteIdent(table)} (${COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+/** CREATE TABLE for the export table named `table` (or a table of other `columns`). */
+export function createTableSql(table: string, columns: readonly Column[] = COLUMNS): string {
+  return `CREATE TABLE ${quoteIdent(table)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `lbua analyze`: the traffic report as tables, JSON, HTML or a markdown digest, to stdout and/or files (several -o: one analysis). */
 import type { Command } from 'commander';
-import { formatDiagnostic } from '../../core/types';
+import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { excerpt, stripControl } from '../../core/text';
 import { analyze } from '../../analysis';
 import { expandInputs } from '../../input/expand';
@@ -22,6 +22,8 @@ import { limitsFromEnv } from '../../core/limits';
 import { detectorsRan, notRunBecause } from '../../core/report-types';
 import { noRecordReason } from '../../empty-run';
 import { readBaseline, settingsDifference } from './baseline';
+import { DEFAULT_MEMORY_LIMIT, memoryLimitOption } from '../../engine/store';
+import { analyzeWithDuckdb } from '../../engine/analyze';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
@@ -48,6 +50,20 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
   readonly baseline?: string;
   readonly changeAt?: string;
   readonly changeWindow?: string;
+  readonly engine?: string;
+  readonly memoryLimit?: string;
+}
+
+/** Where the records are counted: in this process (the default), or stored in DuckDB and read back by partitions. */
+export type EngineChoice = { readonly kind: 'in-process' } | { readonly kind: 'duckdb'; readonly memoryLimit: string };
+
+/** --engine and --memory-limit (exit 2 with one line when unknown or bad). */
+export function engineOption(raw: { readonly engine?: string; readonly memoryLimit?: string }): EngineChoice {
+  const engine = raw.engine ?? 'in-process';
+  if (engine === 'duckdb') return { kind: 'duckdb', memoryLimit: memoryLimitOption(raw.memoryLimit) };
+  if (engine !== 'in-process') fail('OPTION_INVALID', `--engine must be in-process or duckdb, got ${JSON.stringify(engine)}`);
+  if (raw.memoryLimit !== undefined) fail('OPTION_INVALID', '--memory-limit goes with --engine duckdb (DuckDB\'s memory)');
+  return { kind: 'in-process' };
 }
 
 /** --change-window: minutes (`90`, `90m`) or hours (`1h`, `1.5h`); an hour when absent. */
@@ -133,7 +149,10 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--color <when>', 'colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never', 'auto')
     .option('--no-color', 'the same as --color never')
     .option('-q, --quiet', 'no progress or input diagnostics on stderr (they stay counted in the report); errors and the --fail-on line still print')
+    .option('--engine <engine>', 'in-process (default), or duckdb: the records are stored in a temporary DuckDB database (spilling to disk) and counted by partitions of clients, one per --jobs; the same report')
+    .option('--memory-limit <size>', `with --engine duckdb: memory DuckDB may use before it spills to disk (default ${DEFAULT_MEMORY_LIMIT}; 2GB, 50%)`)
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
+      const engine = engineOption(raw);
       const failOn = parseSeverityOption('fail-on', raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
       // analyze() adds release-impact and history to it when a change time or a baseline is given.
@@ -170,14 +189,12 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
       // Opened first (an unwritable -o fails before the run); a run that fails leaves the old files as they were.
       await withOuts(targets.map((t) => t.file), async (outs) => {
         const progress = createProgress(quiet ? { isTTY: false, write: () => true } : process.stderr);
-        const { report, hadInputErrors } = await analyze(
-          expanded.inputs,
-          options,
-          liveDiagnostics ? (d) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined,
-          undefined,
-          progress.update,
-          expanded.diagnostics,
-        );
+        const onDiagnostic = liveDiagnostics ? (d: Diagnostic) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined;
+        const { report, hadInputErrors } = engine.kind === 'duckdb'
+          ? await analyzeWithDuckdb(expanded.inputs, options, engine, onDiagnostic, progress.update, expanded.diagnostics, (p) => {
+            if (process.env['LBUA_BENCH_STATS']) process.stderr.write(`engine_load_ms=${Math.round(p.loadMs)} engine_partitions_ms=${Math.round(p.partitionsMs)} engine_records=${p.records} engine_partitions=${p.partitions}\n`);
+          })
+          : await analyze(expanded.inputs, options, onDiagnostic, undefined, progress.update, expanded.diagnostics);
         progress.done();
         // No record at all: one line and exit 2, never a report that reads as all clear (the old -o file stays).
         const why = noRecordReason(report);

@@ -8,7 +8,8 @@ import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { runInputs, type InputSummary } from '../../pipeline';
-import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT, openExport, TABLE_NAME, type ExportTarget, type RecordExport } from '../../engine/export';
+import { DEFAULT_MEMORY_LIMIT, memoryLimitOption } from '../../engine/store';
+import { openExport, TABLE_NAME, type ExportTarget, type RecordExport } from '../../engine/export';
 import { openClickHouseExport, type ClickHouseExport } from '../../engine/clickhouse/export';
 import { ddlStatements } from '../../engine/clickhouse/ddl';
 import { describeTable, NAME as CH_NAME, parseClickHouseUrl, type ClickHouseTable } from '../../engine/clickhouse/url';
@@ -42,8 +43,7 @@ export interface ClickHouseTarget {
 /** The target the options name (exactly one). */
 export function exportTarget(raw: RawExportOptions): ExportTarget | ClickHouseTarget {
   const given = [raw.toDuckdb, raw.toParquet, raw.toClickhouse].filter((x) => x !== undefined).length;
-  const memoryLimit = raw.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  if (!MEMORY_LIMIT.test(memoryLimit)) fail('OPTION_INVALID', `--memory-limit: \`${memoryLimit}\` is not a size`, 'a size with a unit (256MB, 2GB) or a share of RAM (50%)');
+  const memoryLimit = memoryLimitOption(raw.memoryLimit);
   if (given !== 1) fail('OPTION_INVALID', given === 0 ? 'export: say where to: --to-duckdb FILE, --to-parquet FILE or --to-clickhouse URL' : 'export: give one of --to-duckdb, --to-parquet and --to-clickhouse, not several');
   if (raw.cluster !== undefined && raw.printDdl !== true) fail('OPTION_INVALID', '--cluster goes with --print-ddl (lbua finds out by itself that a table is Distributed)');
   if (raw.toClickhouse !== undefined) {

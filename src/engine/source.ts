@@ -1,0 +1,34 @@
+/**
+ * Where `lbua analyze --engine …` reads its records back from (issue 22): the engine stores, filters, partitions and
+ * orders the normalized records; lbua counts each partition once (analysis-task.ts) and merges and judges
+ * (analysis-join.ts). A partition is the records whose client key hashes to it, so every client's requests are in
+ * one partition, in the order one pass over the inputs meets them (`seq`).
+ *
+ * A StoreRef is plain data (structured-clone safe): a worker thread opens the store itself.
+ */
+import type { LogRecord } from '../core/types';
+import { readDuckdbPartition } from './duckdb-partition';
+
+/** A store of normalized records (the export's columns plus `start_ms` and `seq`, engine/schema.ts). */
+export type StoreRef =
+  | { readonly kind: 'duckdb'; readonly file: string; readonly table: string; readonly memoryLimit: string }
+  | { readonly kind: 'clickhouse'; readonly url: string; readonly table: string };
+
+/** Partition `partition` of `partitions` (0 ≤ partition < partitions). */
+export interface PartitionSpec {
+  readonly partition: number;
+  readonly partitions: number;
+}
+
+/** Streams one partition's records in seq order, in batches; resolves with the record count. */
+export type ReadPartition = (store: StoreRef, spec: PartitionSpec, onBatch: (records: readonly LogRecord[]) => void) => Promise<number>;
+
+/** Reads a partition of whichever store `store` names. */
+export const readPartition: ReadPartition = (store, spec, onBatch) => {
+  switch (store.kind) {
+    case 'duckdb':
+      return readDuckdbPartition(store, spec, onBatch);
+    case 'clickhouse':
+      return Promise.reject(new Error('the ClickHouse engine is not built yet'));
+  }
+};
