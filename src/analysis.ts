@@ -128,6 +128,17 @@ export async function prepareRun(
   return { diags, inputs, ordered, detected, run, paths, order: evidenceOrder(paths) };
 }
 
+/**
+ * A prepared run over inputs already read elsewhere (an engine's table: engine/clickhouse/analyze.ts): `paths` are
+ * the inputs in the order they were read, nothing is read or ordered here.
+ */
+export function preparedFromPaths(paths: readonly string[], options: AnalyzeOptions, onDiagnostic: ((d: Diagnostic) => void) | undefined): PreparedRun {
+  const diags = new DiagnosticLog(options.maxWarnings, onDiagnostic);
+  const inputs: InputSpec[] = paths.map((path) => ({ path, stdin: false }));
+  const run = { ...options, joinSlackMs: options.joinSlackMs ?? joinSlackMs(options) };
+  return { diags, inputs, ordered: inputs, detected: new Map(), run, paths, order: evidenceOrder(paths) };
+}
+
 /** What counting a run's records gave: one core's result, a sharded run's or an engine's partitions' join. */
 export type CountedRun = Pick<CoreResult, 'traffic' | 'built' | 'detectorsRan' | 'caps'> & { readonly findings: readonly CoreResult['findings'][number][] };
 

@@ -32,7 +32,7 @@ export interface ForwardedTally {
 /** A peer's tally as an input summary carries it: [address, requests, forwarded, distinct agents]. */
 export type PeerRow = readonly [string, number, number, number];
 
-const PEERS = 16;
+export const PEERS = 16;
 /** Distinct agents tallied per peer: "many agents" is this many. */
 export const AGENTS = 8;
 

@@ -8,11 +8,21 @@
  */
 import type { LogRecord } from '../core/types';
 import { readDuckdbPartition } from './duckdb-partition';
+import { readClickHousePartition } from './clickhouse/source';
 
 /** A store of normalized records (the export's columns plus `start_ms` and `seq`, engine/schema.ts). */
 export type StoreRef =
   | { readonly kind: 'duckdb'; readonly file: string; readonly table: string; readonly memoryLimit: string }
-  | { readonly kind: 'clickhouse'; readonly url: string; readonly table: string };
+  | {
+    readonly kind: 'clickhouse';
+    /** The server: http(s)://[user:password@]host:port. */
+    readonly url: string;
+    /** db.table */
+    readonly table: string;
+    /** --from/--to on the records' start (epoch ms; null or absent: open), applied by the server. */
+    readonly fromMs?: number | null;
+    readonly toMs?: number | null;
+  };
 
 /** Partition `partition` of `partitions` (0 ≤ partition < partitions). */
 export interface PartitionSpec {
@@ -29,6 +39,6 @@ export const readPartition: ReadPartition = (store, spec, onBatch) => {
     case 'duckdb':
       return readDuckdbPartition(store, spec, onBatch);
     case 'clickhouse':
-      return Promise.reject(new Error('the ClickHouse engine is not built yet'));
+      return readClickHousePartition(store, spec, onBatch);
   }
 };

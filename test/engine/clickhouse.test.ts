@@ -21,7 +21,8 @@ import { readOptions } from '../../src/cli/commands/common';
 import { query, type ClickHouseServer } from '../../src/engine/clickhouse/client';
 import { openClickHouseExport } from '../../src/engine/clickhouse/export';
 import { CH_COLUMNS } from '../../src/engine/clickhouse/ddl';
-import { partitionFirstMs, readClickHousePartition, type StoreRef } from '../../src/engine/clickhouse/source';
+import { partitionFirstMs, readClickHousePartition } from '../../src/engine/clickhouse/source';
+import type { StoreRef } from '../../src/engine/source';
 import { parseClickHouseUrl } from '../../src/engine/clickhouse/url';
 
 jest.setTimeout(60_000);
@@ -230,6 +231,39 @@ suite('ClickHouse export and partition reader on a two-shard cluster', () => {
     expect((all ?? []).filter((r) => (r.query?.length ?? 0) === 15_000)).toHaveLength(1);
     for (const f of ['query', 'userAgent', 'referer', 'backendMs'] as const) {
       expect([f, (all ?? []).some((r) => r[f] === null), (all ?? []).some((r) => r[f] !== null)]).toEqual([f, true, true]);
+    }
+  });
+
+  it('analyze --engine clickhouse://… over the Distributed table gives the in-process findings byte for byte, and every section but the inputs', () => {
+    const engine = `clickhouse://${origin.replace(/^http:\/\//, '')}/lbua.requests`;
+    // Besides the inputs: the session stitcher's count of late records (1 in one pass, 6 over the partitions). This
+    // log's planted lines are out of order (its first line again at its end, nginx lines inside the ALB log's hours),
+    // and the partitions' stitchers (the sharded run's task stitchers) count lateness otherwise than one pass does;
+    // the sessions themselves are the same (every other figure of the section is compared).
+    const sections = (text: string): Json => {
+      const { inputs: _i, warnings: _w, warnings_total: _t, ...rest } = JSON.parse(text) as Json;
+      const stitching = ((rest['sessions'] as Json)['stitching'] as Json);
+      delete stitching['late_records'];
+      return rest;
+    };
+    for (const window of [[], ['--from', '2026-03-10T06:20:00Z', '--to', '2026-03-10T07:40:00Z']]) {
+      const local = lbua(['analyze', alb, nginx, '--output', 'json', ...window]);
+      const remote = lbua(['analyze', '--engine', engine, '--output', 'json', '--jobs', window.length === 0 ? '2' : '1', ...window]);
+      expect(remote.stderr).toBe('');
+      expect(remote.code).toBe(0);
+      const findings = (text: string): string => JSON.stringify((JSON.parse(text) as { findings: unknown }).findings);
+      expect(JSON.parse(findings(local.stdout)).length).toBeGreaterThanOrEqual(window.length === 0 ? 6 : 3);
+      expect(findings(remote.stdout)).toBe(findings(local.stdout));
+      expect(sections(remote.stdout)).toEqual(sections(local.stdout));
+    }
+    // The inputs are what the table holds: each source file's records, in the order they were read.
+    const inputs = (JSON.parse(lbua(['analyze', '--engine', engine, '--output', 'json']).stdout) as { inputs: Json[] }).inputs;
+    expect(inputs.map((i) => [i['path'], i['records']])).toEqual([[alb, expected.filter((r) => (r['source'] as Json)['file'] === alb).length], [nginx, expected.filter((r) => (r['source'] as Json)['file'] === nginx).length]]);
+    // Inputs beside the engine, and --memory-limit, are refused in one line.
+    for (const bad of [['analyze', alb, '--engine', engine], ['analyze', '--engine', engine, '--memory-limit', '1GB'], ['analyze', '--engine', 'clickhouse://127.0.0.1:1/x.y.z']]) {
+      const r = lbua(bad);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('lbua: hint: '))).toHaveLength(1);
     }
   });
 

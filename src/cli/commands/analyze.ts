@@ -24,6 +24,8 @@ import { noRecordReason } from '../../empty-run';
 import { readBaseline, settingsDifference } from './baseline';
 import { DEFAULT_MEMORY_LIMIT, memoryLimitOption } from '../../engine/store';
 import { analyzeWithDuckdb } from '../../engine/analyze';
+import { analyzeWithClickHouse } from '../../engine/clickhouse/analyze';
+import { parseClickHouseUrl, type ClickHouseTable } from '../../engine/clickhouse/url';
 
 interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoOptions {
   readonly summaryOnly?: boolean;
@@ -55,13 +57,25 @@ interface RawAnalyzeOptions extends RawReadOptions, RawBehaviourOptions, RawGeoO
 }
 
 /** Where the records are counted: in this process (the default), or stored in DuckDB and read back by partitions. */
-export type EngineChoice = { readonly kind: 'in-process' } | { readonly kind: 'duckdb'; readonly memoryLimit: string };
+export type EngineChoice =
+  | { readonly kind: 'in-process' }
+  | { readonly kind: 'duckdb'; readonly memoryLimit: string }
+  /** `url`: the server (http(s)://[user:password@]host:port), `table` parsed from clickhouse://host:port/db.table. */
+  | { readonly kind: 'clickhouse'; readonly url: string; readonly table: ClickHouseTable };
 
 /** --engine and --memory-limit (exit 2 with one line when unknown or bad). */
 export function engineOption(raw: { readonly engine?: string; readonly memoryLimit?: string }): EngineChoice {
   const engine = raw.engine ?? 'in-process';
   if (engine === 'duckdb') return { kind: 'duckdb', memoryLimit: memoryLimitOption(raw.memoryLimit) };
-  if (engine !== 'in-process') fail('OPTION_INVALID', `--engine must be in-process or duckdb, got ${JSON.stringify(engine)}`);
+  const ch = /^clickhouse(s?):\/\//i.exec(engine);
+  if (ch !== null) {
+    if (raw.memoryLimit !== undefined) fail('OPTION_INVALID', '--memory-limit goes with --engine duckdb (ClickHouse\'s memory is the server\'s)');
+    // clickhouse:// is ClickHouse's HTTP interface (clickhouses:// over TLS).
+    const http = `http${ch[1] === '' ? '' : 's'}://${engine.slice(ch[0].length)}`;
+    const table = parseClickHouseUrl(http, '--engine');
+    return { kind: 'clickhouse', url: http.replace(/\/[^/]*$/, ''), table };
+  }
+  if (engine !== 'in-process') fail('OPTION_INVALID', `--engine must be in-process, duckdb or clickhouse://host:8123/db.table, got ${JSON.stringify(engine)}`);
   if (raw.memoryLimit !== undefined) fail('OPTION_INVALID', '--memory-limit goes with --engine duckdb (DuckDB\'s memory)');
   return { kind: 'in-process' };
 }
@@ -125,7 +139,7 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
   const cmd = program
     .command('analyze')
     .description('the incident report: findings with evidence and actions, traffic summary, sessions, endpoints, regions, clients — as tables, JSON or HTML')
-    .argument('<inputs...>', 'files, directories, glob patterns, or - for stdin');
+    .argument('[inputs...]', 'files, directories, glob patterns, or - for stdin (none with --engine clickhouse://…: the table holds the records)');
   addGeoOptions(addBehaviourOptions(addReadOptions(cmd)))
     .option('--summary-only', 'traffic summary only: no sessions, profiles or later stages (fastest)')
     .option('--jobs <n>', 'worker threads, each taking whole input files (default: with 4+ cores, 2+ files, 8 MB of input and 4 GB of memory, a worker per core but one, up to 4; 1 = none)')
@@ -149,10 +163,11 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
     .option('--color <when>', 'colour in tables: auto (on a terminal, unless NO_COLOR is set), always or never', 'auto')
     .option('--no-color', 'the same as --color never')
     .option('-q, --quiet', 'no progress or input diagnostics on stderr (they stay counted in the report); errors and the --fail-on line still print')
-    .option('--engine <engine>', 'in-process (default), or duckdb: the records are stored in a temporary DuckDB database (spilling to disk) and counted by partitions of clients, one per --jobs; the same report')
+    .option('--engine <engine>', 'in-process (default); duckdb: the records are stored in a temporary DuckDB database (spilling to disk) and counted by partitions of clients, one per --jobs, the same report; clickhouse://host:8123/db.table: the records lbua export --to-clickhouse put there, filtered and partitioned by the server')
     .option('--memory-limit <size>', `with --engine duckdb: memory DuckDB may use before it spills to disk (default ${DEFAULT_MEMORY_LIMIT}; 2GB, 50%)`)
     .action(async (args: string[], raw: RawAnalyzeOptions) => {
       const engine = engineOption(raw);
+      if (engine.kind === 'clickhouse' && args.length > 0) fail('OPTION_INVALID', '--engine clickhouse://… reads the records the table holds: give no inputs', 'lbua export … --to-clickhouse URL puts logs there');
       const failOn = parseSeverityOption('fail-on', raw.failOn);
       const emit = raw.emitRules === undefined ? null : parseRuleTarget(raw.emitRules);
       // analyze() adds release-impact and history to it when a change time or a baseline is given.
@@ -185,12 +200,15 @@ export function registerAnalyze(program: Command, setExit: (code: number) => voi
         if (diff !== null) fail('OPTION_INVALID', `--baseline ${raw.baseline ?? ''}: made with other settings than this run (${diff}); give the --route patterns and geo options it was built with`);
       }
       if (selection) validateSelection(selection);
-      const expanded = expandInputs(args);
+      // The ClickHouse engine reads the table, not inputs; else no input is one line, exit 2 (expandInputs).
+      const expanded = engine.kind === 'clickhouse' ? { inputs: [], diagnostics: [] } : expandInputs(args);
       // Opened first (an unwritable -o fails before the run); a run that fails leaves the old files as they were.
       await withOuts(targets.map((t) => t.file), async (outs) => {
         const progress = createProgress(quiet ? { isTTY: false, write: () => true } : process.stderr);
         const onDiagnostic = liveDiagnostics ? (d: Diagnostic) => progress.around(() => process.stderr.write(`${stripControl(formatDiagnostic(d))}${d.hint ? ` (${d.hint})` : ''}\n`)) : undefined;
-        const { report, hadInputErrors } = engine.kind === 'duckdb'
+        const { report, hadInputErrors } = engine.kind === 'clickhouse'
+          ? await analyzeWithClickHouse(engine.table, engine.url, options, onDiagnostic)
+          : engine.kind === 'duckdb'
           ? await analyzeWithDuckdb(expanded.inputs, options, engine, onDiagnostic, progress.update, expanded.diagnostics, (p) => {
             if (process.env['LBUA_BENCH_STATS']) process.stderr.write(`engine_load_ms=${Math.round(p.loadMs)} engine_partitions_ms=${Math.round(p.partitionsMs)} engine_records=${p.records} engine_partitions=${p.partitions}\n`);
           })

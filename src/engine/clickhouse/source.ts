@@ -13,16 +13,7 @@ import { CLIENT_HASH, qualified } from './ddl';
 import { createLineSplitter, number, unescape } from './tsv';
 import { describeTable, parseClickHouseUrl, type ClickHouseTable } from './url';
 
-// The engine's partition-reading interface (engine/source.ts declares it; repeated here until they are wired).
-export type StoreRef =
-  | { readonly kind: 'duckdb'; readonly file: string; readonly table: string; readonly memoryLimit: string }
-  | { readonly kind: 'clickhouse'; readonly url: string; readonly table: string };
-export interface PartitionSpec {
-  readonly partition: number;
-  readonly partitions: number;
-}
-/** Streams one partition's records in seq order, in batches; resolves with the record count. */
-export type ReadPartition = (store: StoreRef, spec: PartitionSpec, onBatch: (records: readonly LogRecord[]) => void) => Promise<number>;
+import type { PartitionSpec, ReadPartition, StoreRef } from '../source';
 
 /** Records handed to onBatch at a time. */
 export const READ_BATCH = 4096;
@@ -47,11 +38,26 @@ export function storeTable(store: StoreRef): ClickHouseTable {
  */
 const READ_SETTINGS: Settings = { max_bytes_before_external_sort: 1_000_000_000 };
 
-function where(spec: PartitionSpec): string {
+/** The store's --from/--to as conditions on start_ms (numbers only: nothing from the user is pasted into SQL). */
+function windowConditions(store: StoreRef): string[] {
+  if (store.kind !== 'clickhouse') return [];
+  const out: string[] = [];
+  const ms = (v: number): string => {
+    if (!Number.isFinite(v)) throw new RangeError(`window bound ${v}`);
+    return String(v);
+  };
+  if (store.fromMs !== undefined && store.fromMs !== null) out.push(`start_ms >= ${ms(store.fromMs)}`);
+  if (store.toMs !== undefined && store.toMs !== null) out.push(`start_ms < ${ms(store.toMs)}`);
+  return out;
+}
+
+/** ` WHERE …` of the store's window and, when partitioned, the partition (empty when neither). */
+function where(store: StoreRef, spec: PartitionSpec): string {
   if (!Number.isInteger(spec.partitions) || spec.partitions < 1 || !Number.isInteger(spec.partition) || spec.partition < 0 || spec.partition >= spec.partitions) {
     throw new RangeError(`partition ${spec.partition} of ${spec.partitions}`);
   }
-  return spec.partitions === 1 ? '' : ` WHERE ${CLIENT_HASH} % ${spec.partitions} = ${spec.partition}`;
+  const all = [...windowConditions(store), ...(spec.partitions === 1 ? [] : [`${CLIENT_HASH} % ${spec.partitions} = ${spec.partition}`])];
+  return all.length === 0 ? '' : ` WHERE ${all.join(' AND ')}`;
 }
 
 /** A ClickHouseError as exit 2 with one line; an LbuaError passes. */
@@ -80,7 +86,7 @@ function toRecord(f: readonly string[]): LogRecord {
 /** Streams one partition's records in seq order, in batches of READ_BATCH; resolves with the record count. */
 export const readClickHousePartition: ReadPartition = async (store, spec, onBatch) => {
   const t = storeTable(store);
-  const sql = `SELECT ${READ_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM ${qualified(t.database, t.table)}${where(spec)} ORDER BY seq FORMAT TabSeparated`;
+  const sql = `SELECT ${READ_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM ${qualified(t.database, t.table)}${where(store, spec)} ORDER BY seq FORMAT TabSeparated`;
   let batch: LogRecord[] = [];
   let count = 0;
   const onLine = (line: string): void => {
@@ -113,11 +119,12 @@ export const readClickHousePartition: ReadPartition = async (store, spec, onBatc
 /** Each partition's first record start (min start_ms), or null for a partition with no record: one GROUP BY. */
 export async function partitionFirstMs(store: StoreRef, partitions: number): Promise<(number | null)[]> {
   const t = storeTable(store);
-  where({ partition: 0, partitions });
+  where(store, { partition: 0, partitions });
+  const cond = where(store, { partition: 0, partitions: 1 });
   const out: (number | null)[] = new Array<number | null>(partitions).fill(null);
   let text: string;
   try {
-    text = await query(t.server, `SELECT ${CLIENT_HASH} % ${partitions} AS p, min(start_ms) FROM ${qualified(t.database, t.table)} GROUP BY p FORMAT TabSeparated`);
+    text = await query(t.server, `SELECT ${CLIENT_HASH} % ${partitions} AS p, min(start_ms) FROM ${qualified(t.database, t.table)}${cond} GROUP BY p FORMAT TabSeparated`);
   } catch (e) {
     return failRead(e, t);
   }
@@ -126,5 +133,61 @@ export async function partitionFirstMs(store: StoreRef, partitions: number): Pro
     const [p, ms] = line.split('\t');
     out[Number(p)] = number(ms ?? '\\N');
   }
+  return out;
+}
+
+/** What the table holds of one source file (in the store's window): the input it was read from, as lbua knows it. */
+export interface StoredInput {
+  readonly path: string;
+  /** Its records' formats (the most frequent first). */
+  readonly format: string | null;
+  readonly records: number;
+  readonly firstMs: number | null;
+  readonly lastMs: number | null;
+}
+
+/**
+ * The source files of the store's records in the order lbua read them (by their first `seq`): the inputs of the run
+ * that exported them, whose order is the evidence order (aggregate/types.ts). One GROUP BY.
+ */
+export async function storedInputs(store: StoreRef): Promise<StoredInput[]> {
+  const t = storeTable(store);
+  let text: string;
+  try {
+    text = await query(t.server, `SELECT source_file, min(seq) AS first, count(), min(start_ms), max(start_ms), topK(1)(format) FROM ${qualified(t.database, t.table)}${where(store, { partition: 0, partitions: 1 })} GROUP BY source_file ORDER BY first FORMAT TabSeparated`);
+  } catch (e) {
+    return failRead(e, t);
+  }
+  return text.split('\n').filter((l) => l !== '').map((line) => {
+    const f = line.split('\t');
+    const fmt = unescape(f[5] ?? '\\N');
+    return { path: unescape(f[0] ?? '') ?? '', format: fmt === null ? null : (/^\['(.*)'\]$/.exec(fmt)?.[1] ?? null), records: number(f[2] ?? '0') ?? 0, firstMs: number(f[3] ?? '\\N'), lastMs: number(f[4] ?? '\\N') };
+  });
+}
+
+/**
+ * Each source file's first `peers` client addresses (by first `seq`) with their requests, those carrying a forwarded
+ * address other than the client, and their distinct agents up to `agents`: the tally trust.ts keeps per input while
+ * reading (the run's proxies are judged from it), as rows [address, requests, forwarded, agents] by path.
+ */
+export async function storedPeers(store: StoreRef, peers: number, agents: number): Promise<Map<string, (readonly [string, number, number, number])[]>> {
+  const t = storeTable(store);
+  const conds = [...windowConditions(store), 'isNotNull(client_ip)'];
+  let text: string;
+  try {
+    text = await query(t.server, `SELECT source_file, client_ip, count(), countIf(isNotNull(forwarded_for) AND forwarded_for != client_ip), least(uniqExact(user_agent), ${agents}), min(seq) AS first FROM ${qualified(t.database, t.table)} WHERE ${conds.join(' AND ')} GROUP BY source_file, client_ip ORDER BY source_file, first LIMIT ${peers} BY source_file FORMAT TabSeparated`);
+  } catch (e) {
+    return failRead(e, t);
+  }
+  const out = new Map<string, (readonly [string, number, number, number])[]>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const f = line.split('\t');
+    const path = unescape(f[0] ?? '') ?? '';
+    let rows = out.get(path);
+    if (rows === undefined) out.set(path, (rows = []));
+    rows.push([unescape(f[1] ?? '') ?? '', number(f[2] ?? '0') ?? 0, number(f[3] ?? '0') ?? 0, number(f[4] ?? '0') ?? 0]);
+  }
+  for (const rows of out.values()) rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return out;
 }
