@@ -25,8 +25,7 @@ export type ExportTarget =
   | { readonly kind: 'duckdb'; readonly file: string; readonly table: string; readonly replace: boolean; readonly memoryLimit: string }
   | { readonly kind: 'parquet'; readonly file: string; readonly memoryLimit: string };
 
-/** A table name lbua accepts: a plain identifier (it is quoted in SQL all the same). */
-export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+export { TABLE_NAME } from './limits';
 
 /** An export in progress. */
 export interface RecordExport {

@@ -7,7 +7,6 @@
  * A StoreRef is plain data (structured-clone safe): a worker thread opens the store itself.
  */
 import type { LogRecord } from '../core/types';
-import { readDuckdbPartition } from './duckdb-partition';
 import { readClickHousePartition } from './clickhouse/source';
 
 /** A store of normalized records (the export's columns plus `start_ms` and `seq`, engine/schema.ts). */
@@ -37,7 +36,8 @@ export type ReadPartition = (store: StoreRef, spec: PartitionSpec, onBatch: (rec
 export const readPartition: ReadPartition = (store, spec, onBatch) => {
   switch (store.kind) {
     case 'duckdb':
-      return readDuckdbPartition(store, spec, onBatch);
+      // Required here: DuckDB's native library is loaded only by runs that use it (the ClickHouse path does not).
+      return (require('./duckdb-partition') as typeof import('./duckdb-partition')).readDuckdbPartition(store, spec, onBatch);
     case 'clickhouse':
       return readClickHousePartition(store, spec, onBatch);
   }

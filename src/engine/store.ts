@@ -20,18 +20,7 @@ import { fail } from '../core/types';
 import type { Column, SqlType } from './schema';
 import type { Cell } from './rows';
 
-/** DuckDB's memory limit unless --memory-limit says otherwise: 1M ALB lines to Parquet peak at about 0.6 GB RSS in all. */
-export const DEFAULT_MEMORY_LIMIT = '512MB';
-
-/** A memory limit DuckDB takes: a size with a unit (KB, MB, GB, TB or KiB…), or a percentage of RAM. */
-export const MEMORY_LIMIT = /^(?:\d+(?:\.\d+)?\s*(?:[KMGT]i?B)|\d{1,2}%)$/i;
-
-/** --memory-limit as given (the default when absent); exit 2 with one line when DuckDB would not take it. */
-export function memoryLimitOption(raw: string | undefined): string {
-  const limit = raw ?? DEFAULT_MEMORY_LIMIT;
-  if (!MEMORY_LIMIT.test(limit)) fail('OPTION_INVALID', `--memory-limit: \`${limit}\` is not a size with a unit (256MB, 2GB) or a share of RAM (50%)`);
-  return limit;
-}
+export { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT, memoryLimitOption } from './limits';
 
 /** Rows per chunk handed to the appender (DuckDB's vector size). */
 export const CHUNK_ROWS = 2048;

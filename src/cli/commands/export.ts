@@ -8,8 +8,9 @@ import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
 import { runInputs, type InputSummary } from '../../pipeline';
-import { DEFAULT_MEMORY_LIMIT, memoryLimitOption } from '../../engine/store';
-import { openExport, TABLE_NAME, type ExportTarget, type RecordExport } from '../../engine/export';
+import { DEFAULT_MEMORY_LIMIT, memoryLimitOption, TABLE_NAME } from '../../engine/limits';
+// Loaded when a DuckDB or Parquet export runs (it loads DuckDB's native library).
+import type { ExportTarget, RecordExport } from '../../engine/export';
 import { openClickHouseExport, type ClickHouseExport } from '../../engine/clickhouse/export';
 import { ddlStatements } from '../../engine/clickhouse/ddl';
 import { describeTable, NAME as CH_NAME, parseClickHouseUrl, type ClickHouseTable } from '../../engine/clickhouse/url';
@@ -93,7 +94,7 @@ export function registerExport(program: Command, setExit: (code: number) => void
       let ch: ClickHouseExport | null = null;
       let exp: RecordExport;
       if (target.kind === 'clickhouse') exp = ch = await openClickHouseExport(target.table, target.replace, geo);
-      else exp = await openExport(target, geo);
+      else exp = await (require('../../engine/export') as typeof import('../../engine/export')).openExport(target, geo);
       const label = target.kind === 'clickhouse' ? describeTable(target.table) : target.file;
       // Ctrl-C or a kill: the transaction is not committed (DuckDB drops it); temporary files are removed. ClickHouse
       // keeps the batches it acknowledged: say which.
