@@ -353,10 +353,12 @@ function joinSlackMs(options: AnalyzeOptions): number {
  * is slower in wall time than one thread: its workers hand their state over as plain data, which costs about 0.8x
  * the single-thread CPU again (README, speed), and 2 cores cannot hide it.
  */
-export function wantedJobs(inputs: readonly InputSpec[], jobs: number | 'auto'): number {
+export function wantedJobs(inputs: readonly InputSpec[] | null, jobs: number | 'auto'): number {
   if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
   const cores = availableParallelism();
   if (cores < 4) return 1;
+  // Inputs of unknown size (an engine's table): the machine decides.
+  if (inputs === null) return Math.min(cores - 1, 4);
   let bytes = 0;
   for (const input of inputs) {
     // stdin's size is unknown: it keeps the single-thread path unless --jobs asks otherwise.

@@ -12,14 +12,13 @@
  *
  * The temporary folder is removed at the end, on an error, and on SIGINT, SIGTERM and SIGHUP.
  */
-import { totalmem } from 'node:os';
 import { fail, type Diagnostic } from '../core/types';
 import type { InputSpec } from '../input/expand';
 import { runInputs, type InputSummary } from '../pipeline';
-import { prepareRun, reportOfRun, wantedJobs, withContextDetectors, withInputErrors, type AnalysisOutcome, type AnalyzeOptions } from '../analysis';
+import { prepareRun, reportOfRun, withContextDetectors, withInputErrors, type AnalysisOutcome, type AnalyzeOptions } from '../analysis';
 import { openStoreLoad } from './load';
 import { partitionFirsts, shareOfLimit } from './duckdb-partition';
-import { countPartitions } from './partitions';
+import { countPartitions, partitionCount } from './partitions';
 import { isOutOfMemory, oneLine } from './store';
 
 /** The engine's settings. */
@@ -74,7 +73,7 @@ export async function analyzeWithDuckdb(
     }, prep.detected);
     const loaded = await load.finish();
     const counting = performance.now();
-    const partitions = partitionCount(prep.ordered, run);
+    const partitions = partitionCount(run, prep.ordered);
     const store = { ...load.store, memoryLimit: shareOfLimit(engine.memoryLimit, partitions) };
     const firstMs = await partitionFirsts(store, partitions);
     const counted = await countPartitions({ kind: 'duckdb', ...store }, run, partitions, prep.paths, prep.order, firstMs);
@@ -89,12 +88,4 @@ export async function analyzeWithDuckdb(
     unhook();
     load.remove();
   }
-}
-
-/** Partitions of a run: its jobs (`--jobs N`; auto as the in-process run decides its workers, at least 1). */
-function partitionCount(ordered: readonly InputSpec[], options: AnalyzeOptions): number {
-  const jobs = options.jobs ?? 'auto';
-  if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
-  // Each worker holds a partition's state besides the merged one: on a small machine, auto stays on one thread.
-  return totalmem() < 4 * 1024 ** 3 ? 1 : wantedJobs(ordered, 'auto');
 }

@@ -10,12 +10,14 @@
  * lines), and a partition holds all of a client's requests, in read order, so its sessions are whole there.
  */
 import { Worker } from 'node:worker_threads';
+import { totalmem } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvidenceOrder } from '../aggregate/types';
 import type { GeoOptions } from '../enrich/geo/index';
 import { createCore, STAGES, type AnalyzeOptions } from '../analysis-core';
-import type { CountedRun } from '../analysis';
+import { wantedJobs, type CountedRun } from '../analysis';
+import type { InputSpec } from '../input/expand';
 import { createJoin } from '../analysis-join';
 import { createTaskCore, type FragmentBatchPacked, type TaskOutput, type TaskState } from '../analysis-task';
 import { WORKER_OLD_SPACE_MB } from '../pipeline-parallel';
@@ -37,6 +39,18 @@ export type FromPartitionWorker =
   | { readonly t: 'fragments'; readonly batch: FragmentBatchPacked }
   | { readonly t: 'done'; readonly state: TaskState; readonly records: number }
   | { readonly t: 'error'; readonly message: string };
+
+/**
+ * Partitions of a run: its jobs (`--jobs N`); auto as the in-process run decides its workers from `inputs` (their
+ * size; a table's size is the server's to know: pass none, and the machine decides), at least 1 — and 1 with less
+ * than 4 GB of memory, since each worker holds a partition's state besides the merged one.
+ */
+export function partitionCount(options: AnalyzeOptions, inputs: readonly InputSpec[] | null): number {
+  const jobs = options.jobs ?? 'auto';
+  if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
+  if (totalmem() < 4 * 1024 ** 3) return 1;
+  return wantedJobs(inputs, 'auto');
+}
 
 /** Counts partition `spec` of `store` into a fresh task core; resolves with its state and its record count. */
 export async function countPartition(store: StoreRef, spec: PartitionSpec, options: AnalyzeOptions, order: EvidenceOrder, out: TaskOutput): Promise<{ state: TaskState; records: number }> {

@@ -12,12 +12,11 @@
  * same files, and the files whose lines evidence shows when they are readable here. Each input's first peers are
  * tallied by the server as the reader tallies them (trust.ts), for the behind-a-proxy facts.
  */
-import { availableParallelism, totalmem } from 'node:os';
 import type { Diagnostic } from '../../core/types';
 import type { InputSummary } from '../../pipeline';
 import { preparedFromPaths, reportOfRun, withContextDetectors, type AnalysisOutcome, type AnalyzeOptions } from '../../analysis';
 import { AGENTS, PEERS } from '../../trust';
-import { countPartitions } from '../partitions';
+import { countPartitions, partitionCount } from '../partitions';
 import type { StoreRef } from '../source';
 import { partitionFirstMs, storedInputs, storedPeers } from './source';
 import type { ClickHouseTable } from './url';
@@ -33,20 +32,8 @@ export async function analyzeWithClickHouse(table: ClickHouseTable, url: string,
     path: s.path, format: s.format, gzip: false, lines: s.records, records: s.records, filtered: 0, skipped: 0, malformed: 0, damaged: null,
     firstMs: s.firstMs, lastMs: s.lastMs, ...(peers.has(s.path) ? { peers: peers.get(s.path) } : {}),
   }));
-  const partitions = partitionCount(options);
+  const partitions = partitionCount(options, null);
   const firstMs = await partitionFirstMs(store, partitions);
   const counted = await countPartitions(store, prep.run, partitions, prep.paths, prep.order, firstMs);
   return reportOfRun(prep, counted.workers, summaries, counted.result, withContext);
-}
-
-/**
- * Partitions: --jobs N; auto, with 4 cores or more and 4 GB of memory, a worker per core but one (for the main
- * thread, which merges and judges), at most 4; else 1. (The input's size, which decides auto in process, is the
- * server's to know.)
- */
-function partitionCount(options: AnalyzeOptions): number {
-  const jobs = options.jobs ?? 'auto';
-  if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
-  const cores = availableParallelism();
-  return cores >= 4 && totalmem() >= 4 * 1024 ** 3 ? Math.min(cores - 1, 4) : 1;
 }
