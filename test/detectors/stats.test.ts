@@ -1,5 +1,6 @@
 /** Tail probabilities behind the detectors' p-values (chi-square for client-mix, Mann–Kendall for regional-creep). */
-import { chiSquare2, mannKendall, normalCdf, normalSf } from '../../src/detect/stats/robust';
+import fc from 'fast-check';
+import { chiSquare2, mannKendall, median, normalCdf, normalSf, theilSen } from '../../src/detect/stats/robust';
 
 describe('normal tail', () => {
   it.each([
@@ -34,5 +35,41 @@ describe('normal tail', () => {
     const trend = mannKendall(Array.from({ length: 60 }, (_, i) => i));
     expect(trend.p).toBeGreaterThan(0);
     expect(trend.p).toBeLessThan(1e-10);
+  });
+});
+
+describe('Theil–Sen slope', () => {
+  /** The slope as median() of the pairwise slopes (the compared sort): what theilSen must give to the bit. */
+  const reference = (xs: readonly number[], ys: readonly number[]): number => {
+    const slopes: number[] = [];
+    for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++) {
+      const dx = (xs[j] ?? 0) - (xs[i] ?? 0);
+      if (dx !== 0) slopes.push(((ys[j] ?? 0) - (ys[i] ?? 0)) / dx);
+    }
+    return median(slopes);
+  };
+
+  it('is the median of pairwise slopes, the sign of a zero included (flat runs, repeated and descending x)', () => {
+    // Flat ys over descending xs make -0 slopes, over ascending ones +0: the median is the zero the stable sort keeps.
+    const cases: [number[], number[]][] = [
+      [[0, 1, 2, 3], [5, 5, 5, 5]],
+      [[3, 2, 1, 0], [5, 5, 5, 5]],
+      [[0, 2, 1, 3, 1], [4, 4, 4, 9, 4]],
+      [[1, 0, 2, 0, 3], [7, 7, 1, 7, 7]],
+      [[0, 1, 2], [1, Number.POSITIVE_INFINITY, 3]],
+      [[0, 1], [0, 0]],
+      [[0], [1]],
+    ];
+    for (const [xs, ys] of cases) expect(Object.is(theilSen(xs, ys), reference(xs, ys))).toBe(true);
+    expect(Object.is(theilSen([3, 2, 1, 0], [5, 5, 5, 5]), -0)).toBe(true);
+  });
+
+  it('equals the compared-sort median on random series with ties', () => {
+    const series = fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: -3, max: 3 })), { maxLength: 24 });
+    fc.assert(fc.property(series, (pts) => {
+      const xs = pts.map((p) => p[0]);
+      const ys = pts.map((p) => p[1]);
+      return Object.is(theilSen(xs, ys), reference(xs, ys));
+    }), { numRuns: 2000 });
   });
 });

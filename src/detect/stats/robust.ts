@@ -55,16 +55,52 @@ export function ewma(prev: number | null, x: number, alpha: number): number {
   return prev === null ? x : alpha * x + (1 - alpha) * prev;
 }
 
-/** Theil–Sen slope: the median of pairwise slopes (robust to outliers). */
+/**
+ * Theil–Sen slope: the median of pairwise slopes (robust to outliers). The slopes go into a typed array sorted
+ * numerically (several times faster than median()'s compared sort on the n²/2 slopes of a day of buckets), and the
+ * result is median()'s to the bit: finite slopes sort alike but for the sign of a zero, which medianLike restores.
+ */
 export function theilSen(xs: readonly number[], ys: readonly number[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < xs.length; i++) {
-    for (let j = i + 1; j < xs.length; j++) {
+  const n = xs.length;
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  let finite = true;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
       const dx = (xs[j] ?? 0) - (xs[i] ?? 0);
-      if (dx !== 0) slopes.push(((ys[j] ?? 0) - (ys[i] ?? 0)) / dx);
+      if (dx === 0) continue;
+      const v = ((ys[j] ?? 0) - (ys[i] ?? 0)) / dx;
+      if (!Number.isFinite(v)) finite = false;
+      slopes[k++] = v;
     }
   }
-  return median(slopes);
+  const all = slopes.subarray(0, k);
+  return finite ? medianLike(all) : median(Array.from(all));
+}
+
+/**
+ * median() of finite numbers, by a typed-array sort. The compared sort of median() keeps -0 and 0 in input order
+ * (they compare equal; the sort is stable) where the typed sort puts -0 first: a zero median takes the sign of the
+ * zero median() would pick, the (m − negatives)-th zero in input order.
+ */
+function medianLike(xs: Float64Array): number {
+  const len = xs.length;
+  if (len === 0) return 0;
+  const s = xs.slice().sort();
+  const m = len >> 1;
+  const at = (i: number): number => {
+    const v = s[i] ?? 0;
+    if (v !== 0) return v;
+    let negatives = 0;
+    while (negatives < len && (s[negatives] ?? 0) < 0) negatives++;
+    let nth = i - negatives;
+    for (let j = 0; j < len; j++) {
+      const x = xs[j] ?? 0;
+      if (x === 0 && nth-- === 0) return x;
+    }
+    return v;
+  };
+  return len % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
 }
 
 /** Mann–Kendall trend test: S statistic, normal-approximation z and two-sided p-value (no tie correction). */
