@@ -30,7 +30,6 @@ import type { EnrichedRecord } from '../enrich/types';
 import { defineDetector, type DetectorContext, type Finding, type Severity, type SubjectType } from './types';
 import { fmt, pushEvidence, r2, sortEvidence } from './shared';
 import { CappedMap, count, type CapStats } from '../core/capped';
-import { hash32 } from '../core/hll';
 import type { CellTable } from '../core/cells';
 import { BOTS, cellAgents, cellMembers, ENTITY_KINDS, EntityMinutes, N, STATICS, type EntityKind, type EntityMinutesOptions } from '../aggregate/entity-minutes';
 import type { EvidenceOrder } from '../aggregate/types';
@@ -251,9 +250,6 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
     });
   };
 
-  /** Memos of the boxes by the entity's hash: an entity is judged minute after minute, its box is found here. */
-  const historyFront = new BoxFront(HISTORY_FRONT);
-  const learnedFront = new BoxFront(LEARNED_FRONT);
   /** Scratch of judgeMinute: a minute's counts of one kind, their deviations, and [median, MAD]. */
   let counts = new Float64Array(1024);
   let deviations = new Float64Array(1024);
@@ -297,9 +293,8 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
       for (let s = 0; s < cells.size; s++) {
         const key = cells.keys[s] as string;
         const n = ns[s] ?? 0;
-        // The baseline (and the warm-up count) are boxes updated in place, found through the memos when there.
-        const h = hash32(key);
-        const own = historyFront.get(history, key, h);
+        // One lookup per cell: the baseline (and the warm-up count) are boxes updated in place.
+        const own = history.get(key);
         const base = own?.v ?? 0;
         const ratio = n / Math.max(base, med, 1);
         const z = robustZ(n, med, dev, 1);
@@ -308,11 +303,11 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
         // baseline decides.
         let warming = false;
         if (kind === 'asn' || kind === 'wide') {
-          const l = learnedFront.get(learned, key, h);
+          const l = learned.get(key);
           warming = (l?.v ?? 0) < o.warmupMinutes;
           if (warming) {
             if (l !== undefined) l.v++;
-            else learnedFront.add(learned, key, h, 1);
+            else learned.add(key, { v: 1 });
           }
         }
         const relHot = !warming && n >= o.minRate && ratio >= o.factor && z >= o.zMin;
@@ -350,7 +345,7 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
           }
         } else {
           if (own !== undefined) own.v = ewma(base, n, o.alpha);
-          else historyFront.add(history, key, h, ewma(null, n, o.alpha));
+          else history.add(key, { v: ewma(null, n, o.alpha) });
           if (kind === 'ip') normalRate.add(n);
         }
       }
@@ -380,60 +375,15 @@ export function createBurstJudge(o: BurstOptions, ctx: DetectorContext, saved?: 
   };
 }
 
-/** An entity's baseline or warm-up count, in the judge's capped map `owner` (null once evicted) under `key`. */
-interface Box {
-  owner: CappedMap<Box> | null;
-  readonly key: string;
-  v: number;
-}
-
-/** Slots of the judge's memos of boxes (baselines: addresses, networks and ASNs; warm-up counts: /16s and ASNs). */
-const HISTORY_FRONT = 65_536;
-const LEARNED_FRONT = 4_096;
-
-/**
- * A direct-mapped memo of boxes by hash32 of their key: the box last found or added in the slot. A box is used while
- * its map holds it (its owner) for the key looked up, so the memo gives what the map gives; a miss costs the map's
- * lookup. A day's busy entities are judged every minute: the map's lookup (a cold hash table of up to
- * Limits.burstBaselines keys) is made once per entity and slot, not once per entity and minute. Memory: `slots`
- * references.
- */
-class BoxFront {
-  private readonly boxes: (Box | null)[];
-  private readonly mask: number;
-
-  constructor(slots: number) {
-    this.boxes = new Array<Box | null>(slots).fill(null);
-    this.mask = slots - 1;
-  }
-
-  /** The box of `key` (hash32 `h`) in `m`, if kept. */
-  get(m: CappedMap<Box>, key: string, h: number): Box | undefined {
-    const i = h & this.mask;
-    const b = this.boxes[i] ?? null;
-    if (b !== null && b.owner === m && b.key === key) return b;
-    const found = m.get(key);
-    if (found !== undefined) this.boxes[i] = found;
-    return found;
-  }
-
-  /** Adds a box of `key` (hash32 `h`, not in `m`) with value `v` to `m`. */
-  add(m: CappedMap<Box>, key: string, h: number, v: number): void {
-    const b: Box = { owner: m, key, v };
-    m.add(key, b);
-    this.boxes[h & this.mask] = b;
-  }
-}
-
-function boxesToJSON(m: CappedMap<Box>): BoxesJson {
+function boxesToJSON(m: CappedMap<{ v: number }>): BoxesJson {
   return { entries: [...m.entries()].map(([k, b]) => [k, b.v]), stats: { ...m.stats } };
 }
 
-/** A capped map of boxes, restored in its insertion order (and its cap figures); an evicted box loses its owner. */
-function restoreBoxes(cap: number, j: BoxesJson | undefined): CappedMap<Box> {
-  const m: CappedMap<Box> = new CappedMap<Box>({ cap, weight: (b) => b.v, onEvict: (_k, b) => { b.owner = null; } });
+/** A capped map of boxes, restored in its insertion order (and its cap figures). */
+function restoreBoxes(cap: number, j: BoxesJson | undefined): CappedMap<{ v: number }> {
+  const m = new CappedMap<{ v: number }>({ cap, weight: (b) => b.v });
   if (j === undefined) return m;
-  for (const [k, v] of j.entries) m.add(k, { owner: m, key: k, v });
+  for (const [k, v] of j.entries) m.add(k, { v });
   Object.assign(m.stats, j.stats);
   return m;
 }
