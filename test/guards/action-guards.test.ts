@@ -89,6 +89,16 @@ describe('action guards', () => {
     expect(JSON.parse(renderRules(report, 'aws-waf')).Notes.join('\n')).toContain('no block on 203.0.113.10: carries 98.9%');
   });
 
+  it('counts an address under its canonical form whatever spelling the log used (leading zeros, IPv4-mapped IPv6)', () => {
+    const clients: [string, number][] = [['203.0.113.10', 100], ['203.0.113.010', 50], ['::ffff:203.0.113.10', 25], ['198.51.100.7', 10], ['not-an-ip', 5]];
+    const facts = guardFactsOf(clients, 190, DEFAULT_GUARD_SHARE, null, new Map());
+    const net = (text: string): Net => canonicalNet(text) as Net;
+    expect(facts.requestsOf(net('203.0.113.10'))).toBe(175);
+    expect(facts.requestsOf(net('198.51.100.7'))).toBe(10);
+    expect(facts.requestsOf(net('203.0.113.0/24'))).toBe(175);
+    expect(facts.requestsOf(net('198.51.0.0/16'))).toBe(10);
+  });
+
   it('does not count the finding\'s own requests against the share: a flood is blocked, an office NAT that bursts is not', () => {
     // 203.0.113.10 sent 600 of the run's 9,000 requests (6.7%), all in its burst; 198.51.100.7 (an office NAT) sent
     // 2,700 (30%), 300 of them in its burst.

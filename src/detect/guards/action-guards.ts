@@ -15,6 +15,7 @@
  * those as comments and refuse any value a `no-block` action names (report/rules.ts).
  */
 import { canonicalNet, overlaps, staticGuard, type Net } from '../../enrich/geo/net';
+import { ipv4Value } from '../../enrich/geo/ip';
 
 export { CRAWLER_RANGES, staticGuard } from '../../enrich/geo/net';
 import { fmt } from '../shared';
@@ -133,8 +134,10 @@ export function guardFactsOf(
 ): GuardFacts {
   const exact = new Map<string, number>();
   for (const [ip, n] of clients) {
-    const net = canonicalNet(ip);
-    if (net !== null) exact.set(net.text, (exact.get(net.text) ?? 0) + n);
+    // A canonical dotted quad (what formatIp writes: most addresses of a log) is its own canonical form: no parse,
+    // no new string per client (64k clients in the 1M-line bench log).
+    const text = ipv4Value(ip, 0, ip.length, true) >= 0 ? ip : (canonicalNet(ip)?.text ?? null);
+    if (text !== null) exact.set(text, (exact.get(text) ?? 0) + n);
   }
   const byPrefix = new Map<string, Map<string, number>>();
   let byAsn: Map<number, number> | null = null;
