@@ -21,6 +21,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const http = require('node:http');
 const os = require('node:os');
 const { measure, median, floorArgs, cpuSource } = require('./bench-lib');
 
@@ -57,12 +58,22 @@ function cpuOf(pids) {
   return total;
 }
 
-/** Runs one SQL statement on a server (HTTP POST); throws its answer when it fails. */
-async function sql(origin, text) {
-  const r = await fetch(`${origin}/`, { method: 'POST', body: text });
-  const body = await r.text();
-  if (!r.ok) throw new Error(`${origin}: ${body.trim().split('\n')[0]}`);
-  return body;
+/**
+ * Runs one SQL statement on a server (HTTP POST, a connection of its own: the server closes idle kept-alive ones
+ * after 3 s, which a reused one would meet as a failure); rejects with its answer when it fails.
+ */
+function sql(origin, text) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${origin}/`, { method: 'POST', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${origin}: ${body.trim().split('\n')[0]}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
 }
 
 /**
