@@ -30,8 +30,16 @@
  *             default --jobs 1, interleaved, on the same file; the load and partition phases of each engine run (as
  *             it prints them under LBUA_BENCH_STATS=1, medians); and whether every engine report equals the default
  *             run's of the same round, byte for byte.
+ * --engine clickhouse: the two-shard ClickHouse cluster of scripts/clickhouse-cluster.js, started for the bench and
+ *             stopped at its end: the export of the file through the Distributed table (once), then `analyze --engine
+ *             clickhouse://… --jobs 1` and `--jobs 2` next to the floor and default --jobs 1, interleaved; whether the
+ *             findings and every other section but inputs equal the default run's (scripts/bench-clickhouse.js).
+ *             lbua's CPU only: the servers' is printed apart.
+ * --lines N works with --engine too: the N-line file is generated once into bench-out/, the generator running
+ *             twice (once to count): 1M lines took 19.5 s of wall time (load average 5, 2 cores), so 10M takes
+ *             about ten times that (not measured: 3–4 minutes), and 0.9 GB of disk.
  * Usage: node scripts/bench.js [--lines N] [--runs R] [--args "analyze args" (that configuration only)] [--big]
- *        [--json] [--skip multi,alloc,heap256,apache,formats,html] [--engine duckdb]
+ *        [--json] [--skip multi,alloc,heap256,apache,formats,html] [--engine duckdb|clickhouse]
  *        npm run bench -- --live [--requests N] [--window 2h]: lbua watch over a 24-hour replay (bench-live.js)
  */
 'use strict';
@@ -296,8 +304,11 @@ function endResults() {
  * whether its reports equal the default run's.
  */
 function engineBench(file) {
+  if (engine === 'clickhouse') {
+    return require('./bench-clickhouse').clickhouseBench({ file, runs, node, bin, root, results, say, note, rounds, summarize, header, row, endResults, fx, fmt, mb, check });
+  }
   if (engine !== 'duckdb') {
-    note(`--engine ${engine}: only duckdb is benchmarked`);
+    note(`--engine ${engine}: duckdb or clickhouse`);
     process.exit(2);
   }
   const json = (args) => () => measure(node, [bin, 'analyze', '--output', 'json', ...args, file], { stdout: 'pipe' });

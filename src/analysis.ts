@@ -341,7 +341,7 @@ function shardJobs(ordered: readonly InputSpec[], options: AnalyzeOptions, stage
  * the lateness the session stitcher (10 minutes) and burst allow, so a record of the next input read after the
  * previous one's last is never late because of it.
  */
-function joinSlackMs(options: AnalyzeOptions): number {
+export function joinSlackMs(options: Pick<AnalyzeOptions, 'detectors'>): number {
   const burst = options.detectors ? detectorOptions(options.detectors, 'burst').latenessMinutes : undefined;
   const minutes = Math.min(2, burst === undefined ? 2 : burst - 1);
   return Math.max(0, minutes) * 60_000;

@@ -3,7 +3,8 @@
  * read back with @duckdb/node-api — every row equal to `lbua records`' record, field by field, nulls included; the
  * types the README documents; totals equal to `lbua analyze`'s summary; appends, --replace, schema mismatch.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { json, lbua, ROOT } from '../helpers/cli';
@@ -14,6 +15,8 @@ import { COLUMNS } from '../../src/engine/schema';
 import { builtinRoute } from '../../src/engine/rows';
 import { classifyAgent } from '../../src/enrich/user-agent';
 import { createRouteTemplater } from '../../src/enrich/route-template';
+import { analyze, type AnalyzeOptions, type StageFactory } from '../../src/analysis';
+import { expandInputs } from '../../src/input/expand';
 
 jest.setTimeout(120_000);
 
@@ -288,5 +291,40 @@ describe('lbua export on the per-format fixtures', () => {
     });
     expect(new Set(all.map((r) => r['format'])).size).toBeGreaterThanOrEqual(10);
     expectSameRecords(await rowsOf({ duckdb: db }), all);
+  });
+});
+
+describe('lbua export on inputs that overlap in time', () => {
+  const dir = tempDir('lbua-export-overlap-');
+
+  it('writes the rows in the order analyze counts the records (merged by time), with analyze\'s diagnostics', async () => {
+    // Two load balancer nodes: the log's lines, every other one each (both span its 3 hours); a malformed line in one.
+    const lines = gunzipSync(readFileSync(LOG.path)).toString('utf8').split('\n').filter((l) => l !== '');
+    const write = (name: string, body: readonly string[]): string => {
+      const path = join(dir, name);
+      writeFileSync(path, `${body.join('\n')}\n`);
+      return path;
+    };
+    const a = write('node-a.log', lines.filter((_l, i) => i % 2 === 0));
+    const b = write('node-b.log', [...lines.filter((_l, i) => i % 2 === 1).slice(0, 100), 'not a log line', ...lines.filter((_l, i) => i % 2 === 1).slice(100)]);
+    // The order analyze's stages see the records in (a stage of its own: a run with one keeps to one thread).
+    const seen: string[] = [];
+    const order: StageFactory = () => ({ id: 'order', observe: (r) => seen.push(`${r.source.file}:${r.source.line}`), finish: () => ({}) });
+    const options: AnalyzeOptions = { format: 'auto', strict: false, maxLineLength: 65_536, from: null, to: null, top: 10, maxWarnings: 20, jobs: 1, geo: null, detectors: null };
+    await analyze(expandInputs([b, a]).inputs, options, undefined, [order]);
+    expect(seen.length).toBe(lines.length);
+
+    const db = join(dir, 'overlap.duckdb');
+    const r = await lbuaIn(['export', b, a, '--to-duckdb', db]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${b}:101: error PARSE_NO_MATCH`);
+    const rows = await withDuck(async (c) => {
+      const from = await source(c, { duckdb: db });
+      return (await query(c, `SELECT source_file, source_line FROM ${from} ORDER BY rowid`)).map((row) => `${String(row['source_file'])}:${String(row['source_line'])}`);
+    });
+    expect(rows).toEqual(seen);
+    // Interleaved, not one input after the other.
+    expect(rows.findIndex((x) => x.startsWith(`${b}:`))).toBeLessThan(rows.map((x) => x.startsWith(`${a}:`)).lastIndexOf(true));
+    expect(rows.findIndex((x) => x.startsWith(`${a}:`))).toBeLessThan(rows.map((x) => x.startsWith(`${b}:`)).lastIndexOf(true));
   });
 });

@@ -1,13 +1,15 @@
 /**
- * `lbua export`: normalized records into DuckDB, Parquet or ClickHouse (issue 22), read exactly as `lbua records`
- * reads them (same options, detection, diagnostics), written by engine/export.ts and engine/clickhouse/export.ts.
+ * `lbua export`: normalized records into DuckDB, Parquet or ClickHouse (issue 22), read exactly as `lbua analyze`
+ * reads them (same options, detection, diagnostics, and its order: inputs by time, overlapping ones merged by time;
+ * engine/read-order.ts), written by engine/export.ts and engine/clickhouse/export.ts.
  */
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fail, formatDiagnostic } from '../../core/types';
 import { stripControl } from '../../core/text';
 import { DiagnosticLog } from '../../diagnostics';
-import { runInputs, type InputSummary } from '../../pipeline';
+import type { InputSummary } from '../../pipeline';
+import { readAsAnalyze } from '../../engine/read-order';
 import { DEFAULT_MEMORY_LIMIT, memoryLimitOption, TABLE_NAME } from '../../engine/limits';
 // Loaded when a DuckDB or Parquet export runs (it loads DuckDB's native library).
 import type { ExportTarget, RecordExport } from '../../engine/export';
@@ -118,9 +120,9 @@ export function registerExport(program: Command, setExit: (code: number) => void
       };
       for (const s of SIGNALS) process.on(s, onSignal);
       try {
-        const summaries = await runInputs(selected.inputs, options, {
+        // In analyze's read order, so that a ClickHouse table's seq is the order analyze counts the records in.
+        const summaries = await readAsAnalyze(selected.inputs, options, {
           record: (r) => exp.add(r),
-          diagnostic: (d) => diags.add(d),
           transient: true,
           // ClickHouse: the reading waits for the server. Under --strict it stops at the first malformed line or
           // damage, before that batch of lines is sent (a table cannot be rolled back: what went in before stays).
@@ -132,7 +134,7 @@ export function registerExport(program: Command, setExit: (code: number) => void
                   return ch.drain();
                 },
               }),
-        });
+        }, diags);
         const malformed = summaries.reduce((a, s) => a + s.malformed, 0);
         if (malformed > 0) process.stderr.write(`lbua: ${malformed} malformed line(s) in ${summaries.filter((s) => s.malformed > 0).length} input(s)\n`);
         if (options.strict && (malformed > 0 || summaries.some((s) => s.damaged) || selected.unreadable)) {

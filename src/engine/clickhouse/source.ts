@@ -8,6 +8,7 @@
  */
 import { fail, LbuaError, type LogRecord } from '../../core/types';
 import { newRecord } from '../../formats/shared/record';
+import { detach } from '../../core/text';
 import { ClickHouseError, errorLine, query, queryStream, type Settings } from './client';
 import { CLIENT_HASH, qualified } from './ddl';
 import { createLineSplitter, number, unescape } from './tsv';
@@ -67,13 +68,17 @@ function failRead(e: unknown, t: ClickHouseTable): never {
   throw e;
 }
 
-/** One TabSeparated line of READ_COLUMNS as a record. */
-function toRecord(f: readonly string[]): LogRecord {
+/**
+ * One TabSeparated line of READ_COLUMNS as a record. `fileOf` gives the source file's one standalone string: the
+ * field itself is a slice of the decoded response chunk, and evidence keeps records' source files, so each kept
+ * reference would keep a whole chunk alive (on the 1M-line bench log, peak RSS 0.84–1.14 GB against 0.47 in process).
+ */
+function toRecord(f: readonly string[], fileOf: (raw: string) => string): LogRecord {
   const s = (i: number): string | null => unescape(f[i] ?? '\\N');
   const n = (i: number): number | null => number(f[i] ?? '\\N');
   const r = newRecord(
     n(0) ?? Number.NaN, s(1) ?? '', s(2), n(3), s(4), s(5), s(6), s(7), s(8), s(9), s(10), n(11), n(12), s(13), n(14), n(15), n(16), n(17),
-    s(18), s(19), s(20), s(21), s(22), s(23), s(24), { file: s(30) ?? '', line: n(31) ?? 0 },
+    s(18), s(19), s(20), s(21), s(22), s(23), s(24), { file: fileOf(s(30) ?? ''), line: n(31) ?? 0 },
   );
   r.forwardedFor = s(25);
   r.peerIp = s(26);
@@ -89,6 +94,16 @@ export const readClickHousePartition: ReadPartition = async (store, spec, onBatc
   const sql = `SELECT ${READ_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM ${qualified(t.database, t.table)}${where(store, spec)} ORDER BY seq FORMAT TabSeparated`;
   let batch: LogRecord[] = [];
   let count = 0;
+  // The source files seen, each as one standalone string (a table holds a few files: the runs' inputs).
+  const files = new Map<string, string>();
+  const fileOf = (raw: string): string => {
+    let file = files.get(raw);
+    if (file === undefined) {
+      file = detach(raw);
+      files.set(file, file);
+    }
+    return file;
+  };
   const onLine = (line: string): void => {
     const f = line.split('\t');
     if (f.length !== READ_COLUMNS.length) {
@@ -96,7 +111,7 @@ export const readClickHousePartition: ReadPartition = async (store, spec, onBatc
       const { message } = errorLine(line);
       throw new ClickHouseError(`the result broke off at row ${count + 1}: ${message}`, null, false);
     }
-    batch.push(toRecord(f));
+    batch.push(toRecord(f, fileOf));
     count++;
     if (batch.length === READ_BATCH) {
       const full = batch;
