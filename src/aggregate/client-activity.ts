@@ -29,6 +29,8 @@ const MAX_AGENTS = 16;
 const MAX_IDS = 2000;
 /** Distinct identifiers a route keeps in a list before a Set (RouteIds.ids). */
 const FEW_IDS = 8;
+/** Routes a client keeps in a list before a capped map (ActiveClient.few). */
+const FEW_ROUTES = 8;
 /** Minutes a client keeps in a list of pairs before a Map (ActiveClient.perMinute). */
 const FEW_MINUTES = 8;
 /** The evidence every client starts with (frozen: shared, never changed). */
@@ -77,16 +79,17 @@ export interface ActiveClient extends ClientCell {
   curMinute: number;
   curCount: number;
   /**
-   * Created at the second route (routes with the fewest identifiers evicted); null while the client has one route
-   * or none (most clients: a capped map per client takes some 300 bytes): its one route is then lastRoute/lastIds.
-   * See clientRoutes.
+   * The client's routes and their entries, capped (routes with the fewest identifiers evicted): in `few` while they
+   * are at most FEW_ROUTES (and under the cap), in `routes` from there on (most clients have a few routes: a capped
+   * map per client takes some 300 bytes). See clientRoutes.
    */
   routes: CappedMap<RouteIds> | null;
+  /** Null while `routes` is made or the client has no route; else its routes as [route, entry, route, entry...]. */
+  few: (string | RouteIds)[] | null;
   /**
    * The route of the client's last identifier and its entry: a client mostly walks one route, so the next record
-   * usually finds its entry here instead of in `routes`. While `routes` is null, the client's only route (null:
-   * none). Only add() adds to `routes` (and may evict from it) without replacing both; everything else that changes
-   * `routes` makes it first (withRoutes) and clears `lastIds`.
+   * usually finds its entry here instead of in its routes. Only add() adds to the routes (and may evict from them)
+   * without replacing both; everything else that changes them clears `lastIds`.
    */
   lastRoute: string | null;
   lastIds: RouteIds | null;
@@ -197,15 +200,12 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     if (n < 0) return;
     let ri = c.lastIds;
     if (ri === null || c.lastRoute !== r.route) {
-      const routes = ri === null && c.routes === null ? null : this.withRoutes(c);
-      ri = routes === null ? null : (routes.get(r.route) ?? null);
+      ri = findRoute(c, r.route);
       if (ri === null) {
         // `last` is set below; n here (not NaN: n === last + 1 is false either way) keeps the field a small integer
         // instead of a boxed number per route. The route is the enricher's standalone string: kept as it is.
         ri = { firstId: n, firstRef: r.source, last: n, lastRef: r.source, sequential: 0, ids: null };
-        // The first route stays in lastRoute/lastIds alone (see `routes`), unless even one route is over the cap.
-        if (routes !== null) routes.add(r.route, ri);
-        else if (this.routeCap.cap < 2) (c.routes = new CappedMap<RouteIds>(this.routeCap)).add(r.route, ri);
+        this.addRoute(c, r.route, ri);
       }
       c.lastRoute = r.route;
       c.lastIds = ri;
@@ -225,14 +225,26 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   /**
-   * The client's route map, made (with its one route, if any) while null: what every change of the routes other
-   * than add() starts from. Its state is then what it would have been had the map been made at the first route.
+   * Adds a route the client does not have: to its list while it has fewer than FEW_ROUTES (and than the cap), else
+   * to its capped map (made, with the listed routes in their order, at the first route past the list: the map is
+   * then what it would have been had it been made at the first route).
    */
+  private addRoute(c: ActiveClient, route: string, ri: RouteIds): void {
+    const few = c.few;
+    if (c.routes === null && (few === null ? 0 : few.length / 2) < Math.min(FEW_ROUTES, this.routeCap.cap)) {
+      c.few = few === null ? [route, ri] : few.concat([route, ri]);
+      return;
+    }
+    this.withRoutes(c).add(route, ri);
+  }
+
+  /** The client's capped map of routes, made from its list while there is none: what a change other than add() starts from. */
   private withRoutes(c: ActiveClient): CappedMap<RouteIds> {
     if (c.routes !== null) return c.routes;
     const routes = new CappedMap<RouteIds>(this.routeCap);
-    if (c.lastIds !== null && c.lastRoute !== null) routes.add(c.lastRoute, c.lastIds);
+    for (const [route, ri] of clientRoutes(c)) routes.add(route, ri);
     c.routes = routes;
+    c.few = null;
     return routes;
   }
 
@@ -265,12 +277,12 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   private clone(c: ActiveClient): ActiveClient {
-    const out: ActiveClient = { ...c, agents: c.agents === null ? null : new Set(c.agents), perMinute: copyMinutes(c.perMinute), routes: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
+    const out: ActiveClient = { ...c, agents: c.agents === null ? null : new Set(c.agents), perMinute: copyMinutes(c.perMinute), routes: null, few: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
     flushMinute(out);
-    if (c.routes !== null || c.lastIds !== null) {
+    if (c.routes !== null || c.few !== null) {
       out.routes = new CappedMap<RouteIds>(this.routeCap);
       for (const [route, ri] of clientRoutes(c)) out.routes.add(route, { ...ri, ids: ri.ids === null ? null : new Set(ri.ids) });
-      // (A client of one route: its stats are the one insert just counted.)
+      // (A client whose routes are a list: its stats are the inserts just counted.)
       if (c.routes !== null) Object.assign(out.routes.stats, c.routes.stats);
     }
     return out;
@@ -279,10 +291,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   /** A client of a state nothing else holds, as this state's (its route map under this state's cap). */
   private adopt(c: ActiveClient): ActiveClient {
     flushMinute(c);
-    // A client of one route (no map) keeps it as it is.
+    c.lastRoute = null;
+    c.lastIds = null;
+    // A client whose routes are a list keeps it as it is.
     if (c.routes !== null) {
-      c.lastRoute = null;
-      c.lastIds = null;
       const routes = new CappedMap<RouteIds>(this.routeCap);
       for (const [route, ri] of c.routes) routes.add(route, ri);
       Object.assign(routes.stats, c.routes.stats);
@@ -293,7 +305,6 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 
   private mergeClient(into: ActiveClient, from: ActiveClient, order: EvidenceOrder): void {
     const k = this.options.evidenceLimit;
-    if (into.lastIds !== null) this.withRoutes(into);
     into.lastIds = null;
     // The agent sets first, while each side's null still stands for its own first agent.
     const agents = into.agents ?? firstAgent(into.agent);
@@ -311,13 +322,13 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     into.first = Math.min(into.first, from.first);
     into.last = Math.max(into.last, from.last);
     let evidence = mergeEvidence(into.evidence, from.evidence, k, order);
-    if (from.routes !== null || from.lastIds !== null) {
-      into.routes ??= new CappedMap<RouteIds>(this.routeCap);
+    if (from.routes !== null || from.few !== null) {
+      const routes = this.withRoutes(into);
       const steps: SourceRef[] = [];
       for (const [route, theirs] of clientRoutes(from)) {
-        const mine = into.routes.get(route);
+        const mine = routes.get(route);
         if (mine === undefined) {
-          into.routes.add(route, { ...theirs, ids: theirs.ids === null ? null : new Set(theirs.ids) });
+          routes.add(route, { ...theirs, ids: theirs.ids === null ? null : new Set(theirs.ids) });
           continue;
         }
         const [early, late] = order(mine.firstRef, theirs.firstRef) <= 0 ? [mine, theirs] : [theirs, mine];
@@ -337,14 +348,14 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         for (const id of lateIds) if (ids.size < MAX_IDS) ids.add(id);
         mine.ids = ids;
       }
-      if (from.routes !== null) addCapStats(into.routes.stats, { ...from.routes.stats, inserted: 0 });
+      if (from.routes !== null) addCapStats(routes.stats, { ...from.routes.stats, inserted: 0 });
       if (steps.length > 0) evidence = mergeEvidence(evidence, steps.sort(order), k, order);
       // One pass meets routes in the order of their first identifiers (the route cap's tie order).
-      if (!inOrder(into.routes.values(), (ri) => ri.firstRef, order)) {
-        const routes = [...into.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
-        const stats = { ...into.routes.stats };
+      if (!inOrder(routes.values(), (ri) => ri.firstRef, order)) {
+        const sorted = [...routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+        const stats = { ...routes.stats };
         into.routes = new CappedMap<RouteIds>(this.routeCap);
-        for (const [route, ri] of routes) into.routes.add(route, ri);
+        for (const [route, ri] of sorted) into.routes.add(route, ri);
         Object.assign(into.routes.stats, stats);
       }
     }
@@ -358,13 +369,16 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
    */
   rekey(map: (key: string) => string, order: EvidenceOrder): void {
     for (const c of this.clients.values()) {
-      if (c.routes === null) {
-        // One route (or none): renamed (as the map's one entry would be).
-        if (c.lastRoute !== null) c.lastRoute = map(c.lastRoute);
-        continue;
-      }
+      const few = c.few;
+      if (few !== null) {
+        // Routes in a list that the map leaves as they are stay there; else they go to a map, changed as below.
+        let same = true;
+        for (let i = 0; i < few.length && same; i += 2) same = map(few[i] as string) === few[i];
+        if (same) continue;
+      } else if (c.routes === null) continue;
+      const routes = this.withRoutes(c);
       c.lastIds = null;
-      const moved = rekeyEntries(c.routes, map, (mine, theirs) => {
+      const moved = rekeyEntries(routes, map, (mine, theirs) => {
         // Before the first identifier changes (a null set stands for it).
         const ids = ownIds(mine);
         const early = order(mine.firstRef, theirs.firstRef) <= 0 ? mine : theirs;
@@ -378,10 +392,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       });
       if (moved === 0) continue;
       // One pass meets routes in the order of their first identifiers (the route cap's tie order).
-      const routes = [...c.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
-      const stats = { ...c.routes.stats };
+      const sorted = [...routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+      const stats = { ...routes.stats };
       c.routes = new CappedMap<RouteIds>(this.routeCap);
-      for (const [route, ri] of routes) c.routes.add(route, ri);
+      for (const [route, ri] of sorted) c.routes.add(route, ri);
       Object.assign(c.routes.stats, stats);
     }
   }
@@ -470,19 +484,16 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         addMinute(c, m, r.num());
       }
       const routes = r.num();
-      if (routes > 0) {
-        c.routes = new CappedMap<RouteIds>(out.routeCap);
-        for (let k = routes; k > 0; k--) {
-          const route = r.text();
-          const firstId = r.num();
-          const firstRef = ref();
-          const last = r.num();
-          const lastRef = ref();
-          const sequential = r.num();
-          const ids = new Set<number>();
-          for (let q = r.num(); q > 0; q--) ids.add(r.num());
-          c.routes.add(route, { firstId, firstRef, last, lastRef, sequential, ids });
-        }
+      for (let k = routes; k > 0; k--) {
+        const route = r.text();
+        const firstId = r.num();
+        const firstRef = ref();
+        const last = r.num();
+        const lastRef = ref();
+        const sequential = r.num();
+        const ids = new Set<number>();
+        for (let q = r.num(); q > 0; q--) ids.add(r.num());
+        out.addRoute(c, route, { firstId, firstRef, last, lastRef, sequential, ids });
       }
       const evidence: SourceRef[] = [];
       for (let k = r.num(); k > 0; k--) evidence.push(ref());
@@ -509,11 +520,8 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       for (const [m, n] of perMinute) addMinute(c, m, n);
       c.first = first ?? Number.POSITIVE_INFINITY;
       c.last = last ?? Number.NEGATIVE_INFINITY;
-      if (routes.length > 0) {
-        c.routes = new CappedMap<RouteIds>(out.routeCap);
-        for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
-          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
-        }
+      for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
+        out.addRoute(c, route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
       }
       c.evidence = evidence.map(refOf);
       out.clients.add(ip, c);
@@ -527,7 +535,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
     agent, ref0, t0, agents: null, lastAgent: null, requests: 0, statics: 0, perMinute: null, curMinute: -1, curCount: 0,
-    routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: NONE, owner: null, cachedOn: null,
+    routes: null, few: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: NONE, owner: null, cachedOn: null,
   };
 }
 
@@ -559,12 +567,23 @@ function ownIds(ri: RouteIds): Set<number> {
 /** A client's routes with their entries (its one route while it has no map). */
 export function clientRoutes(c: ActiveClient): Iterable<readonly [string, RouteIds]> {
   if (c.routes !== null) return c.routes;
-  return c.lastIds === null || c.lastRoute === null ? [] : [[c.lastRoute, c.lastIds]];
+  const out: [string, RouteIds][] = [];
+  const few = c.few;
+  if (few !== null) for (let i = 0; i < few.length; i += 2) out.push([few[i] as string, few[i + 1] as RouteIds]);
+  return out;
+}
+
+/** The client's entry of `route`, if it has one. */
+function findRoute(c: ActiveClient, route: string): RouteIds | null {
+  if (c.routes !== null) return c.routes.get(route) ?? null;
+  const few = c.few;
+  if (few !== null) for (let i = 0; i < few.length; i += 2) if (few[i] === route) return few[i + 1] as RouteIds;
+  return null;
 }
 
 /** How many routes a client has (as clientRoutes lists them). */
 export function routeCount(c: ActiveClient): number {
-  return c.routes !== null ? c.routes.size : c.lastIds === null ? 0 : 1;
+  return c.routes !== null ? c.routes.size : c.few === null ? 0 : c.few.length / 2;
 }
 
 /** A client's distinct agents as hashes (its first agent's alone while its set is null). */
