@@ -27,6 +27,14 @@ import { rekeyEntries } from '../core/rekey';
 const MAX_AGENTS = 16;
 /** Distinct identifiers kept per route. */
 const MAX_IDS = 2000;
+/** Distinct identifiers a route keeps in a list before a Set (RouteIds.ids). */
+const FEW_IDS = 8;
+/** Routes a client keeps in a list before a capped map (ActiveClient.few). */
+const FEW_ROUTES = 8;
+/** Minutes a client keeps in a list of pairs before a Map (ActiveClient.perMinute). */
+const FEW_MINUTES = 8;
+/** The evidence every client starts with (frozen: shared, never changed). */
+const NONE: readonly never[] = Object.freeze([]);
 
 export interface RouteIds {
   /** The route's first identifier (in input order) and its record. */
@@ -39,9 +47,11 @@ export interface RouteIds {
   sequential: number;
   /**
    * The distinct identifiers, first seen first; null while the route saw only its first (most routes of most
-   * clients: no set is made for one identifier). See routeIds and idCount.
+   * clients: nothing is made for one identifier), a list of exactly its length (the first included) up to FEW_IDS
+   * (most of the others: a Set takes about twice the memory of a short list), a Set past that. See routeIds and
+   * idCount.
    */
-  ids: Set<number> | null;
+  ids: number[] | Set<number> | null;
 }
 
 export interface ActiveClient extends ClientCell {
@@ -59,26 +69,35 @@ export interface ActiveClient extends ClientCell {
   requests: number;
   statics: number;
   /**
-   * Requests per minute (static assets excluded); the minute being counted is in curMinute/curCount, and the map is
-   * made when a second minute begins (null before: most clients' requests fall in a few minutes).
+   * Requests per minute (static assets excluded); the minute being counted is in curMinute/curCount. Null until a
+   * second minute begins, then the minutes and their counts as pairs in one list of exactly their length
+   * ([minute, n, minute, n...]) up to FEW_MINUTES minutes (most clients' requests fall in a few minutes: a Map takes
+   * about three times the memory of such a list), a Map past that. See minuteEntries and minutesWithin.
    */
-  perMinute: Map<number, number> | null;
+  perMinute: number[] | Map<number, number> | null;
   /** -1 before the first minute (a small integer, where NaN made the field a boxed number per client). */
   curMinute: number;
   curCount: number;
-  /** Created at the first identifier; capped (routes with the fewest identifiers evicted). */
-  routes: CappedMap<RouteIds> | null;
   /**
-   * The route of the client's last identifier and its entry in `routes`: a client mostly walks one route, so the
-   * next record usually finds its entry here instead of in `routes`. Only add() adds to `routes` (and may evict
-   * from it) without replacing both; everything else that changes `routes` clears `lastIds`.
+   * The client's routes and their entries, capped (routes with the fewest identifiers evicted): in `few` while they
+   * are at most FEW_ROUTES (and under the cap), in `routes` from there on (most clients have a few routes: a capped
+   * map per client takes some 300 bytes). See clientRoutes.
+   */
+  routes: CappedMap<RouteIds> | null;
+  /** Null while `routes` is made or the client has no route; else its routes as [route, entry, route, entry...]. */
+  few: (string | RouteIds)[] | null;
+  /**
+   * The route of the client's last identifier and its entry: a client mostly walks one route, so the next record
+   * usually finds its entry here instead of in its routes. Only add() adds to the routes (and may evict from them)
+   * without replacing both; everything else that changes them clears `lastIds`.
    */
   lastRoute: string | null;
   lastIds: RouteIds | null;
   /** The first and last request other than a static asset (±Infinity: none). */
   first: number;
   last: number;
-  evidence: SourceRef[];
+  /** Never changed in place (replaced by a longer copy): a client without any shares the empty NONE (most clients). */
+  evidence: readonly SourceRef[];
 }
 
 export interface ClientActivityOptions {
@@ -179,28 +198,54 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     // The trailing identifier of the path, found once per distinct path by the enricher (-1: none).
     const n = r.pathId;
     if (n < 0) return;
-    c.routes ??= new CappedMap<RouteIds>(this.routeCap);
     let ri = c.lastIds;
     if (ri === null || c.lastRoute !== r.route) {
-      ri = c.routes.get(r.route) ?? null;
+      ri = findRoute(c, r.route);
       if (ri === null) {
         // `last` is set below; n here (not NaN: n === last + 1 is false either way) keeps the field a small integer
         // instead of a boxed number per route. The route is the enricher's standalone string: kept as it is.
         ri = { firstId: n, firstRef: r.source, last: n, lastRef: r.source, sequential: 0, ids: null };
-        c.routes.add(r.route, ri);
+        this.addRoute(c, r.route, ri);
       }
       c.lastRoute = r.route;
       c.lastIds = ri;
     }
     if (n === ri.last + 1) {
       ri.sequential++;
-      if (c.evidence.length < this.options.evidenceLimit) c.evidence.push(r.source);
+      if (c.evidence.length < this.options.evidenceLimit) c.evidence = c.evidence.concat([r.source]);
     }
     ri.last = n;
     ri.lastRef = r.source;
-    if (ri.ids !== null) {
-      if (ri.ids.size < MAX_IDS) ri.ids.add(n);
-    } else if (n !== ri.firstId) ownIds(ri).add(n);
+    const ids = ri.ids;
+    if (ids === null) {
+      if (n !== ri.firstId) ri.ids = [ri.firstId, n];
+    } else if (Array.isArray(ids)) {
+      if (!ids.includes(n)) ri.ids = ids.length < FEW_IDS ? ids.concat([n]) : new Set(ids).add(n);
+    } else if (ids.size < MAX_IDS) ids.add(n);
+  }
+
+  /**
+   * Adds a route the client does not have: to its list while it has fewer than FEW_ROUTES (and than the cap), else
+   * to its capped map (made, with the listed routes in their order, at the first route past the list: the map is
+   * then what it would have been had it been made at the first route).
+   */
+  private addRoute(c: ActiveClient, route: string, ri: RouteIds): void {
+    const few = c.few;
+    if (c.routes === null && (few === null ? 0 : few.length / 2) < Math.min(FEW_ROUTES, this.routeCap.cap)) {
+      c.few = few === null ? [route, ri] : few.concat([route, ri]);
+      return;
+    }
+    this.withRoutes(c).add(route, ri);
+  }
+
+  /** The client's capped map of routes, made from its list while there is none: what a change other than add() starts from. */
+  private withRoutes(c: ActiveClient): CappedMap<RouteIds> {
+    if (c.routes !== null) return c.routes;
+    const routes = new CappedMap<RouteIds>(this.routeCap);
+    for (const [route, ri] of clientRoutes(c)) routes.add(route, ri);
+    c.routes = routes;
+    c.few = null;
+    return routes;
   }
 
   merge(other: ClientActivity, order: EvidenceOrder): void {
@@ -232,12 +277,13 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
   }
 
   private clone(c: ActiveClient): ActiveClient {
-    const out: ActiveClient = { ...c, agents: c.agents === null ? null : new Set(c.agents), perMinute: c.perMinute === null ? null : new Map(c.perMinute), routes: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
+    const out: ActiveClient = { ...c, agents: c.agents === null ? null : new Set(c.agents), perMinute: copyMinutes(c.perMinute), routes: null, few: null, lastRoute: null, lastIds: null, evidence: [...c.evidence] };
     flushMinute(out);
-    if (c.routes !== null) {
+    if (c.routes !== null || c.few !== null) {
       out.routes = new CappedMap<RouteIds>(this.routeCap);
-      for (const [route, ri] of c.routes) out.routes.add(route, { ...ri, ids: ri.ids === null ? null : new Set(ri.ids) });
-      Object.assign(out.routes.stats, c.routes.stats);
+      for (const [route, ri] of clientRoutes(c)) out.routes.add(route, { ...ri, ids: ri.ids === null ? null : new Set(ri.ids) });
+      // (A client whose routes are a list: its stats are the inserts just counted.)
+      if (c.routes !== null) Object.assign(out.routes.stats, c.routes.stats);
     }
     return out;
   }
@@ -247,6 +293,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     flushMinute(c);
     c.lastRoute = null;
     c.lastIds = null;
+    // A client whose routes are a list keeps it as it is.
     if (c.routes !== null) {
       const routes = new CappedMap<RouteIds>(this.routeCap);
       for (const [route, ri] of c.routes) routes.add(route, ri);
@@ -271,18 +318,17 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
     into.requests += from.requests;
     into.statics += from.statics;
     flushMinute(into);
-    const minutes = into.perMinute ?? (into.perMinute = new Map());
-    for (const [m, n] of minuteEntries(from)) minutes.set(m, (minutes.get(m) ?? 0) + n);
+    for (const [m, n] of minuteEntries(from)) addMinute(into, m, n);
     into.first = Math.min(into.first, from.first);
     into.last = Math.max(into.last, from.last);
     let evidence = mergeEvidence(into.evidence, from.evidence, k, order);
-    if (from.routes !== null) {
-      into.routes ??= new CappedMap<RouteIds>(this.routeCap);
+    if (from.routes !== null || from.few !== null) {
+      const routes = this.withRoutes(into);
       const steps: SourceRef[] = [];
-      for (const [route, theirs] of from.routes) {
-        const mine = into.routes.get(route);
+      for (const [route, theirs] of clientRoutes(from)) {
+        const mine = routes.get(route);
         if (mine === undefined) {
-          into.routes.add(route, { ...theirs, ids: theirs.ids === null ? null : new Set(theirs.ids) });
+          routes.add(route, { ...theirs, ids: theirs.ids === null ? null : new Set(theirs.ids) });
           continue;
         }
         const [early, late] = order(mine.firstRef, theirs.firstRef) <= 0 ? [mine, theirs] : [theirs, mine];
@@ -302,14 +348,14 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         for (const id of lateIds) if (ids.size < MAX_IDS) ids.add(id);
         mine.ids = ids;
       }
-      addCapStats(into.routes.stats, { ...from.routes.stats, inserted: 0 });
+      if (from.routes !== null) addCapStats(routes.stats, { ...from.routes.stats, inserted: 0 });
       if (steps.length > 0) evidence = mergeEvidence(evidence, steps.sort(order), k, order);
       // One pass meets routes in the order of their first identifiers (the route cap's tie order).
-      if (!inOrder(into.routes.values(), (ri) => ri.firstRef, order)) {
-        const routes = [...into.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
-        const stats = { ...into.routes.stats };
+      if (!inOrder(routes.values(), (ri) => ri.firstRef, order)) {
+        const sorted = [...routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+        const stats = { ...routes.stats };
         into.routes = new CappedMap<RouteIds>(this.routeCap);
-        for (const [route, ri] of routes) into.routes.add(route, ri);
+        for (const [route, ri] of sorted) into.routes.add(route, ri);
         Object.assign(into.routes.stats, stats);
       }
     }
@@ -323,9 +369,16 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
    */
   rekey(map: (key: string) => string, order: EvidenceOrder): void {
     for (const c of this.clients.values()) {
-      if (c.routes === null) continue;
+      const few = c.few;
+      if (few !== null) {
+        // Routes in a list that the map leaves as they are stay there; else they go to a map, changed as below.
+        let same = true;
+        for (let i = 0; i < few.length && same; i += 2) same = map(few[i] as string) === few[i];
+        if (same) continue;
+      } else if (c.routes === null) continue;
+      const routes = this.withRoutes(c);
       c.lastIds = null;
-      const moved = rekeyEntries(c.routes, map, (mine, theirs) => {
+      const moved = rekeyEntries(routes, map, (mine, theirs) => {
         // Before the first identifier changes (a null set stands for it).
         const ids = ownIds(mine);
         const early = order(mine.firstRef, theirs.firstRef) <= 0 ? mine : theirs;
@@ -339,10 +392,10 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       });
       if (moved === 0) continue;
       // One pass meets routes in the order of their first identifiers (the route cap's tie order).
-      const routes = [...c.routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
-      const stats = { ...c.routes.stats };
+      const sorted = [...routes].sort((a, b) => order(a[1].firstRef, b[1].firstRef));
+      const stats = { ...routes.stats };
       c.routes = new CappedMap<RouteIds>(this.routeCap);
-      for (const [route, ri] of routes) c.routes.add(route, ri);
+      for (const [route, ri] of sorted) c.routes.add(route, ri);
       Object.assign(c.routes.stats, stats);
     }
   }
@@ -355,7 +408,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         ip, c.agent, refJSON(c.ref0), c.t0, [...agentHashes(c)].sort((a, b) => a - b), c.requests, c.statics,
         [...minuteEntries(c)].sort((a, b) => a[0] - b[0]),
         Number.isFinite(c.first) ? c.first : null, Number.isFinite(c.last) ? c.last : null,
-        [...(c.routes ?? [])].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...routeIds(ri)]]),
+        [...clientRoutes(c)].map(([route, ri]): RouteJson => [route, ri.firstId, refJSON(ri.firstRef), ri.last, refJSON(ri.lastRef), ri.sequential, [...routeIds(ri)]]),
         c.evidence.map(refJSON),
       ]),
       stats: { ...this.clients.stats },
@@ -394,18 +447,16 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
         w.num(m);
         w.num(n);
       }
-      w.num(c.routes === null ? 0 : c.routes.size);
-      if (c.routes !== null) {
-        for (const [route, ri] of c.routes) {
-          w.str(route);
-          w.num(ri.firstId);
-          ref(ri.firstRef);
-          w.num(ri.last);
-          ref(ri.lastRef);
-          w.num(ri.sequential);
-          w.num(idCount(ri));
-          for (const id of routeIds(ri)) w.num(id);
-        }
+      w.num(routeCount(c));
+      for (const [route, ri] of clientRoutes(c)) {
+        w.str(route);
+        w.num(ri.firstId);
+        ref(ri.firstRef);
+        w.num(ri.last);
+        ref(ri.lastRef);
+        w.num(ri.sequential);
+        w.num(idCount(ri));
+        for (const id of routeIds(ri)) w.num(id);
       }
       w.num(c.evidence.length);
       for (const r of c.evidence) ref(r);
@@ -430,24 +481,23 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       c.agents = agents;
       for (let k = r.num(); k > 0; k--) {
         const m = r.num();
-        (c.perMinute ??= new Map()).set(m, r.num());
+        addMinute(c, m, r.num());
       }
       const routes = r.num();
-      if (routes > 0) {
-        c.routes = new CappedMap<RouteIds>(out.routeCap);
-        for (let k = routes; k > 0; k--) {
-          const route = r.text();
-          const firstId = r.num();
-          const firstRef = ref();
-          const last = r.num();
-          const lastRef = ref();
-          const sequential = r.num();
-          const ids = new Set<number>();
-          for (let q = r.num(); q > 0; q--) ids.add(r.num());
-          c.routes.add(route, { firstId, firstRef, last, lastRef, sequential, ids });
-        }
+      for (let k = routes; k > 0; k--) {
+        const route = r.text();
+        const firstId = r.num();
+        const firstRef = ref();
+        const last = r.num();
+        const lastRef = ref();
+        const sequential = r.num();
+        const ids = new Set<number>();
+        for (let q = r.num(); q > 0; q--) ids.add(r.num());
+        out.addRoute(c, route, { firstId, firstRef, last, lastRef, sequential, ids });
       }
-      for (let k = r.num(); k > 0; k--) c.evidence.push(ref());
+      const evidence: SourceRef[] = [];
+      for (let k = r.num(); k > 0; k--) evidence.push(ref());
+      c.evidence = evidence;
       out.clients.add(ip, c);
     }
     Object.assign(out.clients.stats, noCapStats(), p.stats);
@@ -467,14 +517,11 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
       c.agents = new Set(agents);
       c.requests = requests;
       c.statics = statics;
-      c.perMinute = perMinute.length > 0 ? new Map(perMinute) : null;
+      for (const [m, n] of perMinute) addMinute(c, m, n);
       c.first = first ?? Number.POSITIVE_INFINITY;
       c.last = last ?? Number.NEGATIVE_INFINITY;
-      if (routes.length > 0) {
-        c.routes = new CappedMap<RouteIds>(out.routeCap);
-        for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
-          c.routes.add(route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
-        }
+      for (const [route, firstId, firstRef, lastId, lastRef, sequential, ids] of routes) {
+        out.addRoute(c, route, { firstId, firstRef: refOf(firstRef), last: lastId, lastRef: refOf(lastRef), sequential, ids: new Set(ids) });
       }
       c.evidence = evidence.map(refOf);
       out.clients.add(ip, c);
@@ -488,7 +535,7 @@ export class ClientActivity implements Mergeable<ClientActivity, ClientActivityJ
 function newClient(agent: string | null, ref0: SourceRef, t0: number): ActiveClient {
   return {
     agent, ref0, t0, agents: null, lastAgent: null, requests: 0, statics: 0, perMinute: null, curMinute: -1, curCount: 0,
-    routes: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: [], owner: null, cachedOn: null,
+    routes: null, few: null, lastRoute: null, lastIds: null, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY, evidence: NONE, owner: null, cachedOn: null,
   };
 }
 
@@ -500,18 +547,43 @@ function firstAgent(agent: string | null): Set<number> {
 }
 
 /** A route's distinct identifiers, first seen first (its first alone while its set is null). */
-export function routeIds(ri: RouteIds): ReadonlySet<number> {
-  return ri.ids ?? new Set([ri.firstId]);
+export function routeIds(ri: RouteIds): Iterable<number> {
+  return ri.ids ?? [ri.firstId];
 }
 
 /** How many distinct identifiers a route saw (as routeIds counts them), without making a set. */
 export function idCount(ri: RouteIds): number {
-  return ri.ids === null ? 1 : ri.ids.size;
+  const ids = ri.ids;
+  return ids === null ? 1 : Array.isArray(ids) ? ids.length : ids.size;
 }
 
 /** The route's own identifier set, made from its first identifier while null. */
 function ownIds(ri: RouteIds): Set<number> {
-  return (ri.ids ??= new Set([ri.firstId]));
+  const ids = ri.ids;
+  if (ids instanceof Set) return ids;
+  return (ri.ids = new Set(ids ?? [ri.firstId]));
+}
+
+/** A client's routes with their entries (its one route while it has no map). */
+export function clientRoutes(c: ActiveClient): Iterable<readonly [string, RouteIds]> {
+  if (c.routes !== null) return c.routes;
+  const out: [string, RouteIds][] = [];
+  const few = c.few;
+  if (few !== null) for (let i = 0; i < few.length; i += 2) out.push([few[i] as string, few[i + 1] as RouteIds]);
+  return out;
+}
+
+/** The client's entry of `route`, if it has one. */
+function findRoute(c: ActiveClient, route: string): RouteIds | null {
+  if (c.routes !== null) return c.routes.get(route) ?? null;
+  const few = c.few;
+  if (few !== null) for (let i = 0; i < few.length; i += 2) if (few[i] === route) return few[i + 1] as RouteIds;
+  return null;
+}
+
+/** How many routes a client has (as clientRoutes lists them). */
+export function routeCount(c: ActiveClient): number {
+  return c.routes !== null ? c.routes.size : c.few === null ? 0 : c.few.length / 2;
 }
 
 /** A client's distinct agents as hashes (its first agent's alone while its set is null). */
@@ -534,15 +606,65 @@ function release(c: ActiveClient): void {
 /** Adds the minute being counted to the client's per-minute counts. */
 function flushMinute(c: ActiveClient): void {
   if (c.curCount === 0) return;
-  const minutes = c.perMinute ?? (c.perMinute = new Map());
-  minutes.set(c.curMinute, (minutes.get(c.curMinute) ?? 0) + c.curCount);
+  addMinute(c, c.curMinute, c.curCount);
   c.curCount = 0;
+}
+
+/** Adds `n` requests in minute `m` to the client's stored minutes (a list of pairs up to FEW_MINUTES, then a Map). */
+function addMinute(c: ActiveClient, m: number, n: number): void {
+  const pm = c.perMinute;
+  if (pm === null) {
+    c.perMinute = [m, n];
+    return;
+  }
+  if (!Array.isArray(pm)) {
+    pm.set(m, (pm.get(m) ?? 0) + n);
+    return;
+  }
+  // Latest first: input in time order comes back to its last minute, if to any.
+  for (let i = pm.length - 2; i >= 0; i -= 2) {
+    if (pm[i] === m) {
+      pm[i + 1] = (pm[i + 1] ?? 0) + n;
+      return;
+    }
+  }
+  if (pm.length < 2 * FEW_MINUTES) {
+    c.perMinute = pm.concat([m, n]);
+    return;
+  }
+  const map = new Map<number, number>();
+  for (let i = 0; i < pm.length; i += 2) map.set(pm[i] ?? 0, pm[i + 1] ?? 0);
+  map.set(m, n);
+  c.perMinute = map;
+}
+
+/** A copy of stored minutes, of the same kind. */
+function copyMinutes(pm: number[] | Map<number, number> | null): number[] | Map<number, number> | null {
+  return pm === null ? null : Array.isArray(pm) ? pm.slice() : new Map(pm);
+}
+
+/** The stored minutes (without the one being counted) as a Map (the same Map when they are one). */
+function storedMinutes(pm: number[] | Map<number, number> | null): Map<number, number> {
+  if (pm === null) return new Map<number, number>();
+  if (!Array.isArray(pm)) return pm;
+  const out = new Map<number, number>();
+  for (let i = 0; i < pm.length; i += 2) out.set(pm[i] ?? 0, pm[i + 1] ?? 0);
+  return out;
+}
+
+/** The stored count of minute `m` (undefined: none). */
+function storedMinute(pm: number[] | Map<number, number> | null, m: number): number | undefined {
+  if (pm === null) return undefined;
+  if (!Array.isArray(pm)) return pm.get(m);
+  for (let i = pm.length - 2; i >= 0; i -= 2) if (pm[i] === m) return pm[i + 1];
+  return undefined;
 }
 
 /** A client's requests per minute, the minute being counted included (without changing the client). */
 export function minuteEntries(c: ActiveClient): ReadonlyMap<number, number> {
-  if (c.curCount === 0) return c.perMinute ?? new Map<number, number>();
-  const out = new Map(c.perMinute ?? []);
+  const stored = storedMinutes(c.perMinute);
+  if (c.curCount === 0) return stored;
+  const out = stored === c.perMinute ? new Map(stored) : stored;
   out.set(c.curMinute, (out.get(c.curMinute) ?? 0) + c.curCount);
   return out;
 }
@@ -551,9 +673,14 @@ export function minuteEntries(c: ActiveClient): ReadonlyMap<number, number> {
 export function minutesWithin(c: ActiveClient, lo: number, hi: number): number {
   let n = 0;
   const minutes = c.perMinute;
-  if (minutes !== null) for (const k of minutes.values()) if (k >= lo && k <= hi) n++;
+  if (Array.isArray(minutes)) {
+    for (let i = 1; i < minutes.length; i += 2) {
+      const k = minutes[i] ?? 0;
+      if (k >= lo && k <= hi) n++;
+    }
+  } else if (minutes !== null) for (const k of minutes.values()) if (k >= lo && k <= hi) n++;
   if (c.curCount !== 0) {
-    const had = minutes?.get(c.curMinute);
+    const had = storedMinute(minutes, c.curMinute);
     if (had !== undefined && had >= lo && had <= hi) n--;
     const k = (had ?? 0) + c.curCount;
     if (k >= lo && k <= hi) n++;

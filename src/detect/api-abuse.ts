@@ -10,7 +10,7 @@
 import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
-import { ClientActivity, agentCount, idCount, minuteCounts, minutesWithin, type ActiveClient, type ClientActivityJson, type ClientActivityPacked } from '../aggregate/client-activity';
+import { ClientActivity, agentCount, clientRoutes, idCount, minuteCounts, minutesWithin, type ActiveClient, type ClientActivityJson, type ClientActivityPacked } from '../aggregate/client-activity';
 import { median } from './stats/robust';
 
 export interface ApiAbuseOptions {
@@ -77,8 +77,7 @@ export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenc
   const out: Finding[] = [];
   const distinctPerRoute = new Map<string, number[]>();
   for (const c of state.clients.values()) {
-    if (c.routes === null) continue;
-    for (const [route, ri] of c.routes) {
+    for (const [route, ri] of clientRoutes(c)) {
       const xs = distinctPerRoute.get(route);
       if (xs) xs.push(idCount(ri));
       else distinctPerRoute.set(route, [idCount(ri)]);
@@ -114,28 +113,26 @@ export function judgeApiAbuse(state: ClientActivity, o: ApiAbuseOptions, evidenc
         });
       }
     }
-    if (c.routes !== null) {
-      for (const [route, ri] of c.routes) {
-        const distinct = idCount(ri);
-        const enumerating = ri.sequential >= o.minSequential;
-        if (!enumerating && distinct < o.minDistinctIds) continue;
-        const peers = peerMedian.get(route) ?? 0;
-        const many = distinct >= o.minDistinctIds && distinct >= o.distinctFactor * Math.max(peers, 1);
-        if (!enumerating && !many) continue;
-        // Many people behind one address browse many products between them: context, not abuse (a sequential
-        // walk is still one, whoever sits behind the address).
-        const nat = !enumerating && peopleLike;
-        out.push({
-          ...findingBase(ip, c), severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
-          title: enumerating
-            ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(distinct, 0)} distinct)`
-            : `${ip}: ${fmt(distinct, 0)} distinct ${route} resources, ${fmt(distinct / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(agentCount(c), 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
-          metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: distinct, peer_median_distinct: peers, user_agent: c.agent },
-          explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
-          evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
-          actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
-        });
-      }
+    for (const [route, ri] of clientRoutes(c)) {
+      const distinct = idCount(ri);
+      const enumerating = ri.sequential >= o.minSequential;
+      if (!enumerating && distinct < o.minDistinctIds) continue;
+      const peers = peerMedian.get(route) ?? 0;
+      const many = distinct >= o.minDistinctIds && distinct >= o.distinctFactor * Math.max(peers, 1);
+      if (!enumerating && !many) continue;
+      // Many people behind one address browse many products between them: context, not abuse (a sequential
+      // walk is still one, whoever sits behind the address).
+      const nat = !enumerating && peopleLike;
+      out.push({
+        ...findingBase(ip, c), severity: nat ? 'low' : enumerating && ri.sequential >= o.minSequential * 4 ? 'high' : 'medium', confidence: r2(Math.min(0.97, 0.6 + ri.sequential / 500 + (many ? 0.1 : 0))),
+        title: enumerating
+          ? `${ip}: enumerates ${route} — ${fmt(ri.sequential, 0)} sequential identifiers (${fmt(distinct, 0)} distinct)`
+          : `${ip}: ${fmt(distinct, 0)} distinct ${route} resources, ${fmt(distinct / Math.max(peers, 1))}x the peer median${nat ? ` — ${fmt(agentCount(c), 0)} user agents with static assets: looks like people behind one NAT` : ''}`,
+        metrics: { kind: enumerating ? 'enumeration' : 'many-resources', route, sequential_steps: ri.sequential, distinct_ids: distinct, peer_median_distinct: peers, user_agent: c.agent },
+        explanation: enumerating ? 'Consecutive requests for identifier n then n+1 on the same route: an enumeration walk.' : 'Distinct identifiers fetched on one route against the median client on that route.',
+        evidence: sortEvidence(c.evidence).slice(0, evidenceLimit),
+        actions: nat ? [] : [{ type: 'rate-limit', key: 'ip', limit_per_minute: 60, window_seconds: 60, scope: route, why: 'cap per-client reads of this resource; check authorization on sequential identifiers' }],
+      });
     }
     // One client, one incident: a many-resources finding is folded into the steady or enumeration finding of the
     // same address (the client's findings are the ones just pushed).

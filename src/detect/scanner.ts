@@ -24,6 +24,7 @@ import { defineDetector, type Finding, type Severity } from './types';
 import { fmt, r2, sortEvidence } from './shared';
 import { capMessage, count } from '../core/capped';
 import { isoTime } from '../core/units';
+import { hashCount } from '../aggregate/path-hashes';
 import { ClientProbes, type ClientProbesJson, type ClientProbesPacked, type EvictedProbers, type Exposure, type ProbingClient } from '../aggregate/client-probes';
 import { PROBE_KINDS } from '../enrich/path-class';
 import { NON_HTTP_PROTOCOLS } from '../formats/shared/request';
@@ -106,7 +107,7 @@ export function judgeScanner(state: ClientProbes, o: ScannerOptions, evidenceLim
   const catchAll = catchAllTest(state);
   const judged = [...state.clients].map(([ip, c]) => {
     const ratio = c.requests ? c.notFound / c.requests : 0;
-    const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && c.paths.size >= o.minDistinctPaths;
+    const byErrors = c.notFound >= o.minErrors && ratio >= o.errorRatio && hashCount(c.paths) >= o.minDistinctPaths;
     const d = c.more;
     const scanner = d?.scanner?.[0] ?? null;
     // Answers to its probes: 2xx with a body that is not the site's catch-all page is what it came for.
@@ -145,12 +146,12 @@ export function judgeScanner(state: ClientProbes, o: ScannerOptions, evidenceLim
       detector: 'scanner',
       severity,
       confidence: r2(Math.min(0.99, 0.6 + c.sensitive / 40 + c.attacks / 20 + (byErrors ? 0.1 : 0) + (scanner !== null ? 0.3 : 0))),
-      title: `${ip}: ${scanner !== null ? `${scanner} scanner` : 'probing'} — ${fmt(c.sensitive, 0)} sensitive-file and ${fmt(c.attacks, 0)} attack-pattern requests${kinds ? ` (${kinds})` : ''}, ${fmt(ratio * 100, 0)}% 4xx over ${fmt(c.paths.size, 0)}${c.pathsOverflow ? '+' : ''} paths; ${outcome.length > 0 ? outcome.join(', ') : 'nothing it probed was served'}`,
+      title: `${ip}: ${scanner !== null ? `${scanner} scanner` : 'probing'} — ${fmt(c.sensitive, 0)} sensitive-file and ${fmt(c.attacks, 0)} attack-pattern requests${kinds ? ` (${kinds})` : ''}, ${fmt(ratio * 100, 0)}% 4xx over ${fmt(hashCount(c.paths), 0)}${c.pathsOverflow ? '+' : ''} paths; ${outcome.length > 0 ? outcome.join(', ') : 'nothing it probed was served'}`,
       subject: { type: 'ip', value: ip },
       startMs: c.first,
       endMs: c.last + 1,
       metrics: {
-        requests: c.requests, errors_4xx: c.notFound, error_ratio: r2(ratio), distinct_paths: c.paths.size, sensitive: c.sensitive, attacks: c.attacks,
+        requests: c.requests, errors_4xx: c.notFound, error_ratio: r2(ratio), distinct_paths: hashCount(c.paths), sensitive: c.sensitive, attacks: c.attacks,
         probe_kinds: d === null ? '' : d.kinds.map((n, k) => (n > 0 ? `${PROBE_KINDS[k]?.[0] ?? ''}:${n}` : '')).filter((x) => x !== '').join(' '),
         answered_2xx: hits, answered_catch_all: catchAllHits, errors_5xx: serverErrors, non_http: nonHttp, scanner_agent: scanner ?? '',
         user_agent: c.agent, samples: c.samples.map(([s]) => s).join(' | '),
