@@ -183,7 +183,9 @@ export class TopCounter {
   /** Plain JSON (entries sorted by key): deterministic, and the same for merged parts as for one pass below the cap. */
   toJSON(): TopCounterJson {
     const st = this.counts.stats;
-    const entries = [...this.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // The keys sorted by the built-in comparison (UTF-16 code units, as `<`), then paired with their counts: about twice
+    // as fast as sorting the pairs with a comparator (a task's state in a sharded run writes 100,000-key tables).
+    const entries = [...this.counts.keys()].sort().map((k): [string, number] => [k, (this.counts.get(k) as TopCell).n]);
     return { entries, maxError: this.maxError, evicted: st.evicted, evictedWeight: st.evictedWeight, prunes: st.prunes, maxCut: st.maxCut };
   }
 
