@@ -116,7 +116,7 @@ export function createJoin(options: AnalyzeOptions, plan: JoinPlan): Join {
   const held = new Map<number, TaskState>();
   let next = 0;
   const mergeState = (s: TaskState): void => {
-    traffic.merge(TrafficProfile.fromJSON(parseJsonText(s.traffic), full));
+    traffic.mergeJSON(parseJsonText(s.traffic), full);
     for (const c of s.caps) taskCaps.push(c);
     const f = s.full;
     if (f === null) return;

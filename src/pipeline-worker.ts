@@ -68,7 +68,9 @@ function start(): void {
         const now = Date.now();
         if (now - progressAt < 250) return;
         progressAt = now;
-        post({ t: 'progress', summary: { ...summary } });
+        // Only what a progress line reads: an input's peers and per-format counts are hundreds of rows to clone.
+        const { peers: _peers, formats: _formats, ...slim } = summary;
+        post({ t: 'progress', summary: slim });
       },
     };
     const notLogs: string[] = [];

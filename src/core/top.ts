@@ -196,6 +196,33 @@ export class TopCounter {
     return t;
   }
 
+  /**
+   * The snapshot of a counter made by `fromJSON(j, capacity, copyKeys, maxKeyChars)` and passed through `hops` - 1
+   * more fresh counters like it (merge of the previous one's snapshot): read from the JSON directly when the entries
+   * fit the cap (no counter on the way prunes: each holds the same entries in the same order, undercount bound and
+   * cap statistics), else built that way.
+   */
+  static snapshotOfJSON(j: TopCounterJson, capacity = 100_000, copyKeys = true, maxKeyChars = Number.POSITIVE_INFINITY, hops = 1): TopSnapshot {
+    let fits = j.entries.length <= capacity;
+    if (fits && maxKeyChars !== Number.POSITIVE_INFINITY) {
+      let chars = 0;
+      for (const [k] of j.entries) chars += longKey(k).length;
+      fits = chars <= maxKeyChars;
+    }
+    if (fits) {
+      // A counter's map holds a key once: keys that are equal after longKey would share a cell (never in toJSON's output,
+      // whose keys are the map's).
+      return { entries: j.entries, maxError: j.maxError, stats: { inserted: j.entries.length, evicted: j.evicted, evictedWeight: j.evictedWeight, maxError: 0, prunes: j.prunes, maxCut: j.maxCut } };
+    }
+    let t = TopCounter.fromJSON(j, capacity, copyKeys, maxKeyChars);
+    for (let i = 1; i < hops; i++) {
+      const next = new TopCounter(capacity, copyKeys, maxKeyChars);
+      next.merge(t.snapshot());
+      t = next;
+    }
+    return t.snapshot();
+  }
+
   /** Adds another counter's counts. Exact while no pruning happens; otherwise within the summed maxError. */
   merge(s: TopSnapshot): void {
     for (const [k, n] of s.entries) this.add(k, n);
