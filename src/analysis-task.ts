@@ -19,7 +19,7 @@ import { CapLog } from './core/capped';
 import type { Packed } from './core/packed';
 import { DEFAULT_LIMITS } from './core/limits';
 import type { EvidenceOrder } from './aggregate/types';
-import { createEnricher } from './enrich/index';
+import { createEnricher, type EnricherCaches } from './enrich/index';
 import type { RouteGuardJson } from './enrich/route-guard';
 import { TrafficProfile, type TrafficJson } from './profile/traffic';
 import { BehaviourProfile, type ProfileJson } from './profile/behaviour';
@@ -104,8 +104,11 @@ const HAND_OUT_MS = 15 * 60_000;
 /** Detectors that judge on the main thread from what tasks hand over (not from a merged aggregate). */
 export const JOINED_DETECTORS: ReadonlySet<string> = new Set(['burst', 'looping-session']);
 
-/** Builds the core of task `task` (its index among the run's tasks, in input order). */
-export function createTaskCore(options: AnalyzeOptions, task: number, order: EvidenceOrder, out: TaskOutput): TaskCore {
+/**
+ * Builds the core of task `task` (its index among the run's tasks, in input order); `caches`: the enricher's caches a
+ * worker keeps from task to task (enrich/index.ts EnricherCaches, made with options.geo and the run's limits).
+ */
+export function createTaskCore(options: AnalyzeOptions, task: number, order: EvidenceOrder, out: TaskOutput, caches?: EnricherCaches): TaskCore {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const caps = new CapLog();
   const full = options.summaryOnly !== true;
@@ -118,7 +121,7 @@ export function createTaskCore(options: AnalyzeOptions, task: number, order: Evi
     };
   }
   const geo = options.geo ?? null;
-  const enrich = createEnricher({ routes: { patterns: options.routes ?? [] }, geo, limits, caps });
+  const enrich = createEnricher({ routes: { patterns: options.routes ?? [] }, geo, limits, caps, ...(caches ? { caches } : {}) });
   // The behaviour profile's and the detectors' CAP_REACHED notes are the merged state's (analysis-join.ts).
   const behaviour = new BehaviourProfile(undefined, limits.families);
   const timeline = new Timeline();

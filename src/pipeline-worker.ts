@@ -14,6 +14,8 @@ import { createTaskCore, taskBuffers } from './analysis-task';
 import type { AnalyzeOptions } from './analysis-core';
 import { evidenceOrder } from './aggregate/types';
 import { openGeo } from './enrich/geo/index';
+import { createEnricherCaches, type EnricherCaches } from './enrich/index';
+import { DEFAULT_LIMITS } from './core/limits';
 
 /** Thrown to stop a task whose inputs overlap in time. */
 class Overlap extends Error {}
@@ -23,6 +25,8 @@ function start(): void {
   if (port === null) throw new Error('pipeline-worker must run in a worker thread');
   const init = workerData as WorkerInit;
   let options: AnalyzeOptions = { ...init.options, geo: null };
+  // Kept from task to task (enrich/index.ts EnricherCaches): made once the geo data is open.
+  let caches: EnricherCaches | undefined;
   const order = evidenceOrder(init.paths);
   const slack = options.joinSlackMs ?? 0;
   const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
@@ -31,7 +35,7 @@ function start(): void {
     const core = createTaskCore(options, task, order, {
       windows: (p) => post({ t: 'windows', p }, p.windows === null ? [] : [p.windows.data.buffer as ArrayBuffer]),
       fragments: (batch) => post({ t: 'fragments', task, batch }, [batch.fragments.packed.data.buffer as ArrayBuffer]),
-    });
+    }, caches);
     const detected: DetectedFormats = new Map();
     const formats = formatSet(options.layouts);
     for (const i of inputs) detected.set(i.path, { format: i.format === undefined ? undefined : i.format === null ? null : (formats.get(i.format) ?? null), firstMs: i.firstMs, lastMs: i.lastMs, runnerUp: i.runnerUp ?? null });
@@ -81,12 +85,15 @@ function start(): void {
     } catch (e) {
       if (e instanceof Overlap) post({ t: 'overlap', task });
       else throw e;
+    } finally {
+      caches?.release();
     }
   };
 
   // Tasks that arrive while the geo data opens wait in order.
   let chain = (init.geo ? openGeo(init.geo) : Promise.resolve(null)).then((geo) => {
     options = { ...init.options, geo };
+    caches = options.summaryOnly === true ? undefined : createEnricherCaches(geo, options.limits ?? DEFAULT_LIMITS);
   });
   port.on('message', (m: ToWorker) => {
     if (m.t === 'end') {

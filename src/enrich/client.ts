@@ -136,6 +136,16 @@ export interface ClientTableLimits {
   readonly cacheKeyChars: number;
 }
 
+/** The facts of an address (ClientFacts), from the table. */
+export interface ClientTable {
+  (ip: string): ClientFacts;
+  /**
+   * Drops every cell and hint the facts keep of aggregates (a table kept from one part of a run to the next: the
+   * previous part's aggregates are not held alive by it). The facts themselves stay.
+   */
+  release(): void;
+}
+
 /**
  * The enricher's table of client facts: the facts of each distinct address computed once while the table holds it
  * (and equal to clientFacts of the address, with its geo lookup's resolve), with their network and ASN strings
@@ -145,7 +155,7 @@ export interface ClientTableLimits {
  * tables (the text interner also within `cacheKeyChars` characters); a full table is cleared (a cache: that changes
  * no value, only speed).
  */
-export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimits): (ip: string) => ClientFacts {
+export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimits): ClientTable {
   const clients = new Map<string, ClientFacts>();
   const shareCap = Math.max(1, Math.floor(limits.addressCache / 4));
   const internText = createInterner(shareCap, limits.cacheKeyChars);
@@ -203,7 +213,7 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
   };
   // Busy addresses are found here without hashing them (core/text.ts); cleared with the table.
   const front = new FrontCache<ClientFacts>(4096);
-  return (ip) => {
+  const lookup = (ip: string): ClientFacts => {
     let c = front.get(ip);
     if (c !== undefined) return c;
     c = clients.get(ip);
@@ -218,4 +228,16 @@ export function createClientTable(geo: GeoLookup | null, limits: ClientTableLimi
     front.set(c.ip, c);
     return c;
   };
+  return Object.assign(lookup, {
+    release(): void {
+      for (const c of clients.values()) {
+        c.activity = null;
+        c.probes = null;
+        c.country = null;
+        c.top = null;
+        c.ipSlot = -1;
+        c.narrowId = -1;
+      }
+    },
+  });
 }

@@ -2,10 +2,10 @@
 import type { LogRecord } from '../core/types';
 import type { EnrichedRecord } from './types';
 import { createRouteTemplater, isStaticAsset, type PathEntry, type RouteOptions, type RouteTemplater } from './route-template';
-import { createAgentClassifier } from './user-agent';
+import { createAgentClassifier, type AgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
-import { createClientTable } from './client';
+import { createClientTable, type ClientTable } from './client';
 import { createInterner, detach, LONG_KEY_CHARS, longKey } from '../core/text';
 import type { CapLog } from '../core/capped';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits';
@@ -30,6 +30,37 @@ export const NO_REQUEST = '-';
 
 
 /**
+ * The enricher's caches whose values depend only on their keys (an address's facts with `geo`'s lookup, an agent's
+ * class, shared copies of hosts and backends): a worker thread keeps them from one task to the next instead of
+ * computing every distinct value again per task (a cache changes no value, only speed). Not the route templater's:
+ * a route depends on the paths its cardinality guard has seen, which are the task's.
+ */
+export interface EnricherCaches {
+  readonly agents: AgentClassifier;
+  readonly clientOf: ClientTable;
+  readonly hosts: (s: string | null) => string | null;
+  readonly backends: (s: string | null) => string | null;
+  /** Drops the aggregate cells the cached entries keep (between tasks: the last task's state is not held alive). */
+  release(): void;
+}
+
+/** Caches for enrichers with this geo lookup and limits. */
+export function createEnricherCaches(geo: GeoLookup | null, limits: Limits = DEFAULT_LIMITS): EnricherCaches {
+  const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
+  // The pipeline's per-address cache: the geo lookup's own cache would hold the same again.
+  const clientOf = createClientTable(geo, limits);
+  return {
+    agents, clientOf,
+    hosts: createInterner(10_000, limits.cacheKeyChars / 10),
+    backends: createInterner(10_000, limits.cacheKeyChars / 10),
+    release() {
+      agents.release();
+      clientOf.release();
+    },
+  };
+}
+
+/**
  * Builds the enricher for a run. Endpoint strings are interned per (route, method) so later maps hash them once.
  * The strings later stages key their maps on (client address, user agent, path, host, backend) come out as
  * standalone copies shared by every record with the same value (see EnrichedRecord): the caches that classify
@@ -38,16 +69,11 @@ export const NO_REQUEST = '-';
  * Memory: every cache is bounded by entries and by characters of keys (Limits.cacheKeyChars; hosts and backends a
  * tenth of it), and cleared when full; the route templater's cardinality guard has its own caps (route-template.ts).
  */
-export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null; limits?: Limits; caps?: CapLog }): Enricher {
+export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null; limits?: Limits; caps?: CapLog; caches?: EnricherCaches }): Enricher {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const routes = createRouteTemplater(options.routes, { maxChars: limits.cacheKeyChars });
   options.caps?.watch(() => routes.capNote());
-  const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
-  const geo = options.geo;
-  // The pipeline's per-address cache: the geo lookup's own cache would hold the same again.
-  const clientOf = createClientTable(geo, limits);
-  const hosts = createInterner(10_000, limits.cacheKeyChars / 10);
-  const backends = createInterner(10_000, limits.cacheKeyChars / 10);
+  const { agents, clientOf, hosts, backends } = options.caches ?? createEnricherCaches(options.geo, limits);
   const endpoints = new Map<string, Map<string, string>>();
   let endpointChars = 0;
   const endpointOf = (method: string, route: string): string => {

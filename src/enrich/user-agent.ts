@@ -17,6 +17,8 @@ export interface AgentClassifier {
   classify(ua: string | null): AgentInfo;
   /** The class and the cached standalone copy of `ua` (the same object for every record with that agent). */
   entry(ua: string): AgentEntry;
+  /** Drops the counter cells the cached entries keep (see ClientTable.release). */
+  release(): void;
 }
 
 /**
@@ -302,5 +304,8 @@ export function createAgentClassifier(capacity = 20_000, maxChars = Number.POSIT
   return {
     classify: (ua) => (ua === null ? NONE : entry(ua).info),
     entry,
+    release() {
+      for (const e of cache.values()) e.top = null;
+    },
   };
 }
