@@ -123,3 +123,40 @@ describe('TopCounter cells kept on cached entries', () => {
     expect(plain.stats.prunes).toBeGreaterThan(0);
   });
 });
+
+describe('TopCounter.snapshotOfJSON', () => {
+  /** The chain it stands for: fromJSON, then `hops` - 1 fresh counters each merging the previous one's snapshot. */
+  const chain = (j: ReturnType<TopCounter['toJSON']>, cap: number, chars: number, hops: number): TopCounter => {
+    let t = TopCounter.fromJSON(j, cap, true, chars);
+    for (let i = 1; i < hops; i++) {
+      const next = new TopCounter(cap, true, chars);
+      next.merge(t.snapshot());
+      t = next;
+    }
+    return t;
+  };
+  /** A pruned part (cap 40, 600 characters of keys), counted with long keys among the rest. */
+  const part = (): TopCounter => {
+    const t = new TopCounter(40, true, 600);
+    for (let i = 0; i < 3000; i++) t.add(keyOf(i % 7 === 0 ? i % 90 : i % 13));
+    return t;
+  };
+
+  it('merged into a counter, equals the chain it stands for: same entries in the same order, bounds and cap statistics', () => {
+    const j = part().toJSON();
+    expect(j.prunes).toBeGreaterThan(0);
+    // Caps the part's entries fit (read directly) and caps they do not (entries, characters: built through counters).
+    for (const [cap, chars] of [[40, 600], [1000, Number.POSITIVE_INFINITY], [10, 600], [40, 100]] as const) {
+      for (const hops of [1, 2]) {
+        const direct = new TopCounter(cap, true, chars);
+        const viaChain = new TopCounter(cap, true, chars);
+        direct.add('k1', 5);
+        viaChain.add('k1', 5);
+        direct.merge(TopCounter.snapshotOfJSON(j, cap, true, chars, hops));
+        viaChain.merge(chain(j, cap, chars, hops).snapshot());
+        expect([...direct.entries()]).toEqual([...viaChain.entries()]);
+        expect(state(direct)).toEqual(state(viaChain));
+      }
+    }
+  });
+});

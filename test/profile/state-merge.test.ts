@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { Timeline } from '../../src/profile/timeline';
 import { GeoView } from '../../src/profile/geo-view';
+import { DEFAULT_LIMITS } from '../../src/core/limits';
 import { TrafficProfile } from '../../src/profile/traffic';
 import { SessionSummary } from '../../src/sessions/summary';
 import type { EnrichedRecord } from '../../src/enrich/types';
@@ -40,6 +41,24 @@ describe('report state over the incident scenario', () => {
     const back = TrafficProfile.fromJSON(viaJson(whole), true);
     expect(back.toJSON()).toEqual(whole.toJSON());
     expect(back.result(10)).toEqual(whole.result(10));
+  });
+
+  it('traffic summary: mergeJSON of parts equals merge of their fromJSON, pruned tables included', () => {
+    // Caps small enough that the parts' client and path tables are pruned, and big enough that most are not.
+    for (const limits of [DEFAULT_LIMITS, { ...DEFAULT_LIMITS, topKeys: 300, topKeyChars: 6_000 }]) {
+      const count = counted(() => new TrafficProfile(true, limits), (t, r) => t.observe(r));
+      const cut = [0, 9_000, 21_000, records.length];
+      const parts = cut.slice(1).map((end, i) => viaJson(count(records.slice(cut[i], end))));
+      const viaProfiles = new TrafficProfile(true, limits);
+      const direct = new TrafficProfile(true, limits);
+      for (const j of parts) {
+        viaProfiles.merge(TrafficProfile.fromJSON(j, true));
+        direct.mergeJSON(j, true);
+      }
+      expect(JSON.stringify(direct.toJSON())).toBe(JSON.stringify(viaProfiles.toJSON()));
+      expect(direct.result(10)).toEqual(viaProfiles.result(10));
+      if (limits !== DEFAULT_LIMITS) expect(parts.some((j) => j.clients.prunes > 0)).toBe(true);
+    }
   });
 
   it('timeline: merged parts equal one pass; JSON round trip', () => {
