@@ -1,7 +1,7 @@
 /** enrich(record) = the composition of the per-concern enrichers: route template, static flag, agent, geo. */
 import type { LogRecord } from '../core/types';
 import type { EnrichedRecord } from './types';
-import { createRouteTemplater, isStaticAsset, type PathEntry, type RouteOptions, type RouteTemplater } from './route-template';
+import { createPathStore, createRouteTemplater, isStaticAsset, releasePathStore, type PathEntry, type PathStore, type RouteOptions, type RouteTemplater } from './route-template';
 import { createAgentClassifier, type AgentClassifier } from './user-agent';
 import type { GeoLookup } from './geo/index';
 import { NO_PATH_CLASS } from './path-class';
@@ -25,21 +25,23 @@ export interface Enricher {
 type Filling = { -readonly [K in keyof EnrichedRecord]: EnrichedRecord[K] };
 
 /** The route of a record without a path, and its endpoint: '-', not a made-up "/" (see enrich). */
-const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, exploit: -1, epMethod: null, ep: null, top: null, errStatus: 0, errTop: null });
+const NO_PATH: PathEntry = Object.freeze({ path: '-', route: '-', cls: NO_PATH_CLASS, id: -1, isStatic: false, exploit: -1, epMethod: null, ep: null, top: null, errStatus: 0, errTop: null, gen: 0 });
 export const NO_REQUEST = '-';
 
 
 /**
  * The enricher's caches whose values depend only on their keys (an address's facts with `geo`'s lookup, an agent's
  * class, shared copies of hosts and backends): a worker thread keeps them from one task to the next instead of
- * computing every distinct value again per task (a cache changes no value, only speed). Not the route templater's:
- * a route depends on the paths its cardinality guard has seen, which are the task's.
+ * computing every distinct value again per task (a cache changes no value, only speed). The route templater's path
+ * entries too, but a route depends on the paths the task's cardinality guard has seen: each task's templater checks
+ * an entry again at its first use (route-template.ts PathStore).
  */
 export interface EnricherCaches {
   readonly agents: AgentClassifier;
   readonly clientOf: ClientTable;
   readonly hosts: (s: string | null) => string | null;
   readonly backends: (s: string | null) => string | null;
+  readonly paths: PathStore;
   /** Drops the aggregate cells the cached entries keep (between tasks: the last task's state is not held alive). */
   release(): void;
 }
@@ -49,13 +51,15 @@ export function createEnricherCaches(geo: GeoLookup | null, limits: Limits = DEF
   const agents = createAgentClassifier(20_000, limits.cacheKeyChars);
   // The pipeline's per-address cache: the geo lookup's own cache would hold the same again.
   const clientOf = createClientTable(geo, limits);
+  const paths = createPathStore();
   return {
-    agents, clientOf,
+    agents, clientOf, paths,
     hosts: createInterner(10_000, limits.cacheKeyChars / 10),
     backends: createInterner(10_000, limits.cacheKeyChars / 10),
     release() {
       agents.release();
       clientOf.release();
+      releasePathStore(paths);
     },
   };
 }
@@ -71,9 +75,9 @@ export function createEnricherCaches(geo: GeoLookup | null, limits: Limits = DEF
  */
 export function createEnricher(options: { routes: RouteOptions; geo: GeoLookup | null; limits?: Limits; caps?: CapLog; caches?: EnricherCaches }): Enricher {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const routes = createRouteTemplater(options.routes, { maxChars: limits.cacheKeyChars });
+  const { agents, clientOf, hosts, backends, paths } = options.caches ?? createEnricherCaches(options.geo, limits);
+  const routes = createRouteTemplater(options.routes, { maxChars: limits.cacheKeyChars }, undefined, paths);
   options.caps?.watch(() => routes.capNote());
-  const { agents, clientOf, hosts, backends } = options.caches ?? createEnricherCaches(options.geo, limits);
   const endpoints = new Map<string, Map<string, string>>();
   let endpointChars = 0;
   const endpointOf = (method: string, route: string): string => {

@@ -55,6 +55,44 @@ export interface PathEntry extends TopSlot {
   ep: string | null;
   errStatus: number;
   errTop: TopCell | null;
+  /** The PathStore generation in which `route` was made (see PathStore); 0 outside a store. */
+  gen: number;
+}
+
+/**
+ * A templater's cache of path entries, kept by a worker thread from one task to the next (each task has a templater
+ * of its own, with a fresh cardinality guard). A templater made on a store starts a new generation: an entry of an
+ * earlier one is made again from its path at its first use (build: the new guard sees the path, exactly when a fresh
+ * cache would miss), and kept when its route is the same; the path's copy and its classifications (functions of the
+ * path alone) are not computed again. The store also counts what a fresh cache would hold, and clears itself when
+ * that one would: every path reaches the guard exactly as often as with a cache of the templater's own.
+ */
+export interface PathStore {
+  readonly cache: Map<string, PathEntry>;
+  readonly front: FrontCache<PathEntry>;
+  readonly routes: Map<string, string>;
+  /** The current generation, and the entries made or checked in it (their count and characters). */
+  gen: number;
+  live: number;
+  liveChars: number;
+  /** Characters of the paths in `cache`. */
+  chars: number;
+}
+
+/** An empty store (see PathStore). */
+export function createPathStore(): PathStore {
+  // Popular paths are found in `front` without hashing them (core/text.ts). A miss costs about four times a hit (the
+  // Map hashes the whole new string): in a replay of the 1M-line bench log's paths (45,069 distinct) 65,536 slots find
+  // 89.5% of lines there, 16,384 slots 79% (512 KB against 128 KB of slots).
+  return { cache: new Map(), front: new FrontCache<PathEntry>(65_536, 24), routes: new Map(), gen: 1, live: 0, liveChars: 0, chars: 0 };
+}
+
+/** Drops the counter cells a store's entries keep (between tasks: the last task's tables are not held alive). */
+export function releasePathStore(store: PathStore): void {
+  for (const e of store.cache.values()) {
+    e.top = null;
+    e.errTop = null;
+  }
 }
 
 /** A stateful templater (per run): holds the cache and the cardinality guard. */
@@ -236,20 +274,20 @@ function matchPattern(p: UserPattern, segs: readonly string[]): boolean {
 }
 
 /** Creates a templater. */
-export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds = {}, state?: RouteGuardJson): RouteTemplater {
+export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds = {}, state?: RouteGuardJson, shared?: PathStore): RouteTemplater {
   const { cacheSize = 50_000, maxParents = 10_000, maxValues = 300_000, maxChars = 4_000_000 } = bounds;
   const patterns = options.patterns.map(compilePattern);
   const maxDistinct = options.maxDistinct ?? 1000;
-  const cache = new Map<string, PathEntry>();
-  let cacheChars = 0;
+  const store = shared ?? createPathStore();
+  const { cache, front } = store;
   /** One string per distinct route among the cached paths' (cleared with the cache). */
-  const routes = new Map<string, string>();
+  const routes = store.routes;
+  // A new templater (a new guard): the entries of the store's earlier ones are checked again at their first use.
+  store.gen++;
+  store.live = 0;
+  store.liveChars = 0;
   const guard = state ? RouteGuard.fromJSON(state, { maxDistinct, maxParents, maxValues, maxChars }) : new RouteGuard({ maxDistinct, maxParents, maxValues, maxChars });
   const patternTexts = new Set(patterns.map((p) => p.text));
-  // Popular paths are found here without hashing them (core/text.ts); cleared with the cache. A miss costs about four
-  // times a hit (the Map hashes the whole new string): in a replay of the 1M-line bench log's paths (45,069 distinct)
-  // 65,536 slots find 89.5% of lines here, 16,384 slots 79% (512 KB against 128 KB of slots).
-  const front = new FrontCache<PathEntry>(65_536, 24);
   /** Collapses the cache has seen: a new one changes routes, so the cache is cleared. */
   let collapsesSeen = guard.collapses;
 
@@ -257,8 +295,13 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
     cache.clear();
     routes.clear();
     front.clear();
-    cacheChars = 0;
+    store.chars = 0;
+    store.gen++;
+    store.live = 0;
+    store.liveChars = 0;
   };
+  /** Whether a cache of this templater's own (the entries of the current generation) is full for `path`. */
+  const full = (path: string): boolean => store.live >= cacheSize || store.liveChars + path.length > maxChars;
 
   const build = (path: string): string => {
     if (patterns.length > 0) {
@@ -298,25 +341,69 @@ export function createRouteTemplater(options: RouteOptions, bounds: RouteBounds 
   };
 
   const finalRoute = (route: string): string => (guard.anyCollapsed && !patternTexts.has(route) ? guard.finalRoute(route) : route);
+  /** The route `build` made, as the string every path of that route shares. */
+  const routeString = (built: string): string => {
+    // The paths of one route share its string, flat (build() concatenates segments): maps keyed by routes and
+    // endpoints find it by identity instead of comparing a concatenation character by character.
+    let route = routes.get(built);
+    if (route === undefined) {
+      route = detach(built);
+      routes.set(route, route);
+    }
+    return route;
+  };
+  /** A new entry for `path`, whose route build() made. */
+  const made = (path: string, built: string): PathEntry => {
+    const route = routeString(built);
+    const own = detach(path);
+    const e: PathEntry = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), exploit: exploitOfPath(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null, gen: store.gen };
+    cache.set(own, e);
+    store.chars += own.length;
+    store.live++;
+    store.liveChars += own.length;
+    return e;
+  };
+  /** Drops the entries of earlier generations (the store is full, though the current one is not). */
+  const dropStale = (): void => {
+    let chars = 0;
+    for (const [k, e] of cache) {
+      if (e.gen !== store.gen) cache.delete(k);
+      else chars += k.length;
+    }
+    store.chars = chars;
+    routes.clear();
+    front.clear();
+  };
+  /** `e`, made in an earlier generation, checked against this templater's guard: build() sees its path. */
+  const renew = (e: PathEntry): PathEntry => {
+    const gen = store.gen;
+    const built = build(e.path);
+    // Where a cache of this templater's own would be cleared (built routes changed, or full): the store is too.
+    if (store.gen !== gen || full(e.path)) {
+      if (full(e.path)) clearCache();
+      return made(e.path, built);
+    }
+    store.live++;
+    store.liveChars += e.path.length;
+    const route = routeString(built);
+    if (route === e.route) {
+      e.gen = store.gen;
+      return e;
+    }
+    const n: PathEntry = { path: e.path, route, cls: e.cls, id: e.id, isStatic: e.isStatic, exploit: e.exploit, epMethod: null, ep: null, top: null, errStatus: 0, errTop: null, gen: store.gen };
+    cache.set(n.path, n);
+    return n;
+  };
   const entry = (path: string): PathEntry => {
     let e = front.get(path);
-    if (e !== undefined) return e;
-    e = cache.get(path);
+    if (e !== undefined && e.gen === store.gen) return e;
+    e ??= cache.get(path);
     if (e === undefined) {
       const built = build(path);
-      if (cache.size >= cacheSize || cacheChars + path.length > maxChars) clearCache();
-      // The paths of one route share its string, flat (build() concatenates segments): maps keyed by routes and
-      // endpoints find it by identity instead of comparing a concatenation character by character.
-      let route = routes.get(built);
-      if (route === undefined) {
-        route = detach(built);
-        routes.set(route, route);
-      }
-      const own = detach(path);
-      e = { path: own, route, cls: classifyPath(own), id: pathIdentifier(own), isStatic: isStaticAsset(own), exploit: exploitOfPath(own), epMethod: null, ep: null, top: null, errStatus: 0, errTop: null };
-      cache.set(own, e);
-      cacheChars += own.length;
-    }
+      if (full(path)) clearCache();
+      else if (cache.size >= cacheSize || store.chars + path.length > maxChars) dropStale();
+      e = made(path, built);
+    } else if (e.gen !== store.gen) e = renew(e);
     front.set(e.path, e);
     return e;
   };

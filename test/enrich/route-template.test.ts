@@ -1,5 +1,6 @@
 /** Route templating on real-looking paths, user patterns and the cardinality guard. */
-import { createRouteTemplater, isStaticAsset, segmentTemplate } from '../../src/enrich/route-template';
+import fc from 'fast-check';
+import { createPathStore, createRouteTemplater, isStaticAsset, releasePathStore, segmentTemplate, type RouteTemplater } from '../../src/enrich/route-template';
 import { getFormat } from '../../src/formats/registry';
 import { CORPUS } from '../helpers/corpus';
 import { readTextLines } from '../helpers/parse-file';
@@ -84,5 +85,38 @@ describe('route templates', () => {
     expect(routes.size).toBeLessThan(paths.size);
     expect(c.template('/presentations/logstash-monitorama-2013/images/kibana-search.png')).toBe('/presentations/logstash-monitorama-2013/images/kibana-search.png');
     expect(c.template('/blog/geekery/xvfb-firefox.html')).toBe('/blog/geekery/xvfb-firefox.html');
+  });
+});
+
+describe('PathStore: a templater per task on one store', () => {
+  const SEGS = ['a', 'b', 'c', 'd', 'e', '42', 'x.jpg', 'wp-login.php', '2024-03-10', 'f'];
+  const path = fc.array(fc.constantFrom(...SEGS), { minLength: 1, maxLength: 4 }).map((segs) => `/${segs.join('/')}`);
+  const tasks = fc.array(fc.array(path, { maxLength: 60 }), { minLength: 1, maxLength: 5 });
+  /** Small enough that caches fill, positions collapse and parents are refused. */
+  const bounds = { cacheSize: 6, maxChars: 70, maxParents: 4 };
+  const seen = (t: RouteTemplater, paths: readonly string[]): unknown => ({
+    entries: paths.map((p) => {
+      const e = t.entry(p);
+      return [e.path, e.route, e.cls, e.id, e.isStatic, e.exploit];
+    }),
+    guard: t.toJSON(),
+    cap: t.capNote(),
+    collapsed: t.collapsed(),
+  });
+
+  it('gives every task what a templater with a cache of its own gives: routes, path facts, guard, cap counts', () => {
+    fc.assert(
+      fc.property(tasks, (ts) => {
+        const store = createPathStore();
+        for (const paths of ts) {
+          const own = createRouteTemplater({ patterns: [], maxDistinct: 2 }, bounds);
+          const onStore = createRouteTemplater({ patterns: [], maxDistinct: 2 }, bounds, undefined, store);
+          expect(seen(onStore, paths)).toEqual(seen(own, paths));
+          releasePathStore(store);
+          expect(store.cache.size).toBeLessThanOrEqual(bounds.cacheSize);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
