@@ -27,7 +27,7 @@ import { addCapStats, type CapStats } from '../core/capped';
 import { PackReader, PackWriter, type Packed } from '../core/packed';
 import { CellPool, type CellTable } from '../core/cells';
 import { addAgent, addMember, BOTS, cellAgents, cellMembers, ENTITY_KINDS, N, STATICS, type EntityMinutesOptions } from './entity-minutes';
-import { mergeEvidence, type EvidenceOrder } from './types';
+import type { EvidenceOrder } from './types';
 import type { WindowParts } from './windows';
 
 /** One entity kind's cells of a closed minute, columnar; cell i's lists are `xs[xAt[i] .. xAt[i + 1])`. */
@@ -154,8 +154,11 @@ function closedCells(tables: readonly CellTable[], id: (s: string) => number): C
   });
 }
 
-/** Adds a shard's closed minute into the merged tables of that minute (indexed like ENTITY_KINDS). */
-export function addClosedMinute(into: readonly CellTable[], m: ClosedMinute, evidenceLimit: number, order: EvidenceOrder): void {
+/**
+ * Adds a shard's closed minute into the merged tables of that minute (indexed like ENTITY_KINDS), whose cells keep the
+ * run's evidence limit of references (their shape).
+ */
+export function addClosedMinute(into: readonly CellTable[], m: ClosedMinute, order: EvidenceOrder): void {
   const str = m.strings;
   m.kinds.forEach((c, k) => {
     const t = into[k] as CellTable;
@@ -167,9 +170,9 @@ export function addClosedMinute(into: readonly CellTable[], m: ClosedMinute, evi
       plus(t.ints[BOTS] as Int32Array, d, c.bots[i] ?? 0);
       for (let j = c.memberAt[i] ?? 0; j < (c.memberAt[i + 1] ?? 0); j++) addMember(t, d, str[c.members[j] as number] as string);
       for (let j = c.agentAt[i] ?? 0; j < (c.agentAt[i + 1] ?? 0); j++) addAgent(t, d, str[c.agents[j] as number] as string);
-      const refs: SourceRef[] = [];
-      for (let j = c.evidenceAt[i] ?? 0; j < (c.evidenceAt[i + 1] ?? 0); j++) refs.push({ file: str[c.evidenceFile[j] as number] as string, line: c.evidenceLine[j] ?? 0 });
-      t.setEvidence(d, mergeEvidence(t.evidence(d), refs, evidenceLimit, order));
+      // Each reference into the cell's kept ones in place (the evidenceLimit earliest in `order`, ties to those kept
+      // first): what mergeEvidence of the kept and the shard's sorted list gives, without the three lists per cell.
+      for (let j = c.evidenceAt[i] ?? 0; j < (c.evidenceAt[i + 1] ?? 0); j++) t.addEvidenceBy(d, { file: str[c.evidenceFile[j] as number] as string, line: c.evidenceLine[j] ?? 0 }, order);
     }
     if (c.evicted.length > 0) {
       const hist = (t.evicted ??= new Map());
@@ -192,7 +195,7 @@ export function entityWindows(options: EntityMinutesOptions, shards: number, ord
   return {
     minuteOf: (m) => m.minute,
     open: () => ENTITY_KINDS.map(() => pool.take()),
-    add: (into, m) => addClosedMinute(into, m, options.evidenceLimit, order),
+    add: (into, m) => addClosedMinute(into, m, order),
     release: (minute, tables) => {
       judge(minute, tables);
       for (const t of tables) pool.give(t);
