@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { CappedMap } from '../../src/core/capped';
 import { CellPool, CellTable } from '../../src/core/cells';
+import { evidenceOrder, mergeEvidence } from '../../src/aggregate/types';
+import type { SourceRef } from '../../src/core/types';
 
 /** Counts `keys` into a CellTable and into a CappedMap of counters with the same cap: the same cells survive. */
 function both(keys: readonly string[], cap: number): { table: CellTable; map: CappedMap<{ n: number }>; hist: Map<number, number> } {
@@ -83,5 +85,28 @@ describe('CellTable', () => {
     expect(again.evicted).toBeNull();
     const s = again.slot('z');
     expect([again.ints[0]![s], again.refs[0]![s], again.evidence(s)]).toEqual([0, null, []]);
+  });
+});
+
+describe('CellTable.addEvidenceBy as a merge', () => {
+  it('adding a sorted list reference by reference keeps what mergeEvidence of the kept and that list keeps', () => {
+    const order = evidenceOrder(['b.log', 'a.log', 'c.log']);
+    const ref = fc.record({ file: fc.constantFrom('a.log', 'b.log', 'c.log'), line: fc.integer({ min: 1, max: 6 }) });
+    const sorted = (rs: SourceRef[]): SourceRef[] => [...rs].sort(order);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 }), fc.array(fc.array(ref, { maxLength: 6 }).map(sorted), { maxLength: 4 }), (k, parts) => {
+        const table = new CellTable({ ints: 1, refs: 0, evidence: k, cap: 4 });
+        const s = table.slot('x');
+        let merged: SourceRef[] = [];
+        for (const part of parts) {
+          for (const r of part) table.addEvidenceBy(s, r, order);
+          merged = mergeEvidence(merged, part, k, order);
+          // The same references, the same objects, in the same order.
+          expect(table.evidence(s)).toEqual(merged);
+          table.evidence(s).forEach((r, i) => expect(r).toBe(merged[i]));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
