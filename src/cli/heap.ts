@@ -17,7 +17,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Live heap (MB) past which the growth is limited. */
-export const HEAP_WATCH_MB = 384;
+export const HEAP_WATCH_MB = 128;
 /** Records from which a run collects once before its report is built (a small run's report makes little garbage). */
 export const COLLECT_BEFORE_REPORT_RECORDS = 200_000;
 /** How far past its live size the heap may grow, once limited. */
