@@ -32,7 +32,7 @@ import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
 import { ChangeAggregate, type ChangeWindow } from './aggregate/change';
 import { changeSection } from './profile/change';
 import type { Baseline } from './aggregate/baseline';
-import { collectBeforeReport } from './cli/heap';
+import { collectBeforeReport } from './core/collect';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
