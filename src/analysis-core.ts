@@ -32,6 +32,7 @@ import { evidenceOrder, type EvidenceOrder } from './aggregate/types';
 import { ChangeAggregate, type ChangeWindow } from './aggregate/change';
 import { changeSection } from './profile/change';
 import type { Baseline } from './aggregate/baseline';
+import { collectBeforeReport } from './core/collect';
 
 /** A sections object being filled in. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -183,8 +184,10 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
   // Inputs in the order records came from them: the evidence order of state merged by re-keying at the end.
   const files = new Set<string>();
   let lastFile: string | null = null;
+  let records = 0;
   return {
     record(r) {
+      records++;
       if (enrich === null) {
         traffic.observe(r);
         return;
@@ -213,6 +216,7 @@ export function createCore(options: AnalyzeOptions, stageFactories: readonly Sta
         detectors?.rekey(map, evidenceOrder([...files]));
         for (const s of stages) s.rekey?.(map);
       }
+      collectBeforeReport(records);
       const sections: Mutable<ReportSections> = {};
       for (const s of stages) Object.assign(sections, s.finish());
       const built: Mutable<ReportSections> = {};

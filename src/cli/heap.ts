@@ -3,28 +3,27 @@
  *
  * Left alone, V8 lets the old generation grow up to about four times its live size between full collections when
  * collecting looks expensive: a run whose capped state is 600 MB (a million distinct clients) peaks at 1.6 GB of RSS,
- * and five million at 3.2 GB, though the live data stops growing at the caps. Once the live heap passes
- * HEAP_WATCH_MB, the heap may grow by HEAP_GROWING_PERCENT past the live size only (a V8 flag V8 reads at every full
- * collection, process-wide, so workers follow too), and the main thread collects once at that moment so that the
- * limit applies from then on, not from V8's next full collection (5.5M-line log: peak RSS 853–881 → 780–806 MB). Runs whose state stays small (every bench run) never reach it,
- * and pay nothing; runs that do trade CPU time for memory (measured in the README's "Bad input" section).
+ * and five million at 3.2 GB, though the live data stops growing at the caps; the 1M-line bench log (~150 MB live at
+ * the end) peaked at 419–424 MB with ~90 MB of it garbage. Once the heap in use passes HEAP_WATCH_MB, the heap may
+ * grow by HEAP_GROWING_PERCENT past the live size only (a V8 flag V8 reads at every full collection, process-wide, so
+ * workers follow too), and the main thread collects once at that moment so that the limit applies from then on, not
+ * from V8's next full collection (5.5M-line log: peak RSS 853–881 → 780–806 MB). A run ends with one more full
+ * collection before its report is built (collectBeforeReport), so the report's garbage lands in a heap just emptied.
+ * Bench log, both together (watch at 128 MB): peak RSS 342–345 MB against 419–423, for 5–8% more CPU (ab2.sh, 3
+ * rounds). Runs whose heap stays under HEAP_WATCH_MB never reach it and pay nothing.
  * A `--max-old-space-size` or `--heap-growing-percent` the user gave (NODE_OPTIONS, node flags) wins: nothing is set.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectNow, userChoseHeap } from '../core/collect';
+
+export { COLLECT_BEFORE_REPORT_RECORDS, collectBeforeReport, collectNow, userChoseHeap } from '../core/collect';
 
 /** Live heap (MB) past which the growth is limited. */
-export const HEAP_WATCH_MB = 384;
+export const HEAP_WATCH_MB = 128;
 /** How far past its live size the heap may grow, once limited. */
 export const HEAP_GROWING_PERCENT = 50;
 /** How often the live heap is looked at (ms; an unref'd timer, about a microsecond each). */
 const WATCH_INTERVAL_MS = 500;
-
-/** Whether the user already chose how the heap grows (node flags or NODE_OPTIONS). */
-export function userChoseHeap(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  const chosen = /--(max[-_]old[-_]space[-_]size|max[-_]heap[-_]size|heap[-_]growing[-_]percent)\b/;
-  return execArgv.some((a) => chosen.test(a)) || chosen.test(nodeOptions ?? '');
-}
 
 /**
  * Starts watching the live heap; returns a function that stops watching. The timer never keeps the process alive.
@@ -42,16 +41,4 @@ export function limitHeapGrowth(
   }, WATCH_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/**
- * One full collection now, so that the growth just set applies from the live size now: V8 reads the flag at its next
- * full collection only, and after its last one it may have let the heap grow to four times the live size then (on a
- * 5.5M-line log, 666 MB in use, 254 MB of it live, before it collected again). The `gc` function a context made
- * after --expose-gc has (the process's own global is left as it is).
- */
-export function collectNow(): void {
-  setFlagsFromString('--expose-gc');
-  const gc: unknown = runInNewContext('gc');
-  if (typeof gc === 'function') gc();
 }

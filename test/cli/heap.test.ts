@@ -1,4 +1,4 @@
-import { collectNow, userChoseHeap } from '../../src/cli/heap';
+import { COLLECT_BEFORE_REPORT_RECORDS, collectBeforeReport, collectNow, userChoseHeap } from '../../src/cli/heap';
 
 describe('limitHeapGrowth leaves a heap the user sized alone', () => {
   it('sees --max-old-space-size and --heap-growing-percent in node flags and NODE_OPTIONS', () => {
@@ -25,5 +25,14 @@ describe('collectNow', () => {
     expect(junk).toBeNull();
     collectNow();
     expect(used() - before).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('collectBeforeReport', () => {
+  it('collects for a large run only, and never when the user sized the heap', () => {
+    expect(collectBeforeReport(COLLECT_BEFORE_REPORT_RECORDS - 1, [], undefined)).toBe(false);
+    expect(collectBeforeReport(COLLECT_BEFORE_REPORT_RECORDS, ['--max-old-space-size=300'], undefined)).toBe(false);
+    expect(collectBeforeReport(COLLECT_BEFORE_REPORT_RECORDS, [], '--heap-growing-percent=10')).toBe(false);
+    expect(collectBeforeReport(COLLECT_BEFORE_REPORT_RECORDS, [], undefined)).toBe(true);
   });
 });
