@@ -9,8 +9,8 @@
  * workers follow too), and the main thread collects once at that moment so that the limit applies from then on, not
  * from V8's next full collection (5.5M-line log: peak RSS 853–881 → 780–806 MB). A run ends with one more full
  * collection before its report is built (collectBeforeReport), so the report's garbage lands in a heap just emptied.
- * Bench log, both together (watch at 128 MB): peak RSS 342–345 MB against 419–423, for 5–8% more CPU (ab2.sh, 3
- * rounds). Runs whose heap stays under HEAP_WATCH_MB never reach it and pay nothing.
+ * A watch at 128 MB instead of 384 took the bench log's peak RSS from 419–423 MB to 342–345 MB, but for 5–12% more
+ * CPU on every run of that size (2026-12-08): not kept. Runs whose heap stays under HEAP_WATCH_MB pay nothing.
  * A `--max-old-space-size` or `--heap-growing-percent` the user gave (NODE_OPTIONS, node flags) wins: nothing is set.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -19,7 +19,7 @@ import { collectNow, userChoseHeap } from '../core/collect';
 export { COLLECT_BEFORE_REPORT_RECORDS, collectBeforeReport, collectNow, userChoseHeap } from '../core/collect';
 
 /** Live heap (MB) past which the growth is limited. */
-export const HEAP_WATCH_MB = 128;
+export const HEAP_WATCH_MB = 384;
 /** How far past its live size the heap may grow, once limited. */
 export const HEAP_GROWING_PERCENT = 50;
 /** How often the live heap is looked at (ms; an unref'd timer, about a microsecond each). */
