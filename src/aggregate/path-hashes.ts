@@ -6,7 +6,7 @@
  * Memory: up to FEW_HASHES hashes a plain array of exactly their length (int32 values: small integers, never boxed);
  * past that one Int32Array holding the count, the hashes in first-seen order and the same hashes sorted (binary
  * search), its capacity doubling: 8 bytes a hash, where a first-seen list with a hash index at four times its size
- * (aggregate/earliest.ts FirstSeenHashes) takes 20 and a third and a fourth object per client. Callers bound the size.
+ * (the FirstSeenHashes class this replaced) took 20 and a third and a fourth object per client. Callers bound the size.
  */
 
 /** Hashes kept in a plain array before the packed form. */
