@@ -16,8 +16,6 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { collectNow, userChoseHeap } from '../core/collect';
 
-export { COLLECT_BEFORE_REPORT_RECORDS, collectBeforeReport, collectNow, userChoseHeap } from '../core/collect';
-
 /** Live heap (MB) past which the growth is limited. */
 export const HEAP_WATCH_MB = 384;
 /** How far past its live size the heap may grow, once limited. */

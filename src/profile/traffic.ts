@@ -114,9 +114,6 @@ export interface TrafficJson {
 /** The enrichment slots observe reads when the record has them (undefined on a record enrich never saw). */
 type Enriched = LogRecord & { readonly [K in 'client' | 'pathEntry' | 'agentEntry']?: EnrichedRecord[K] };
 
-/** A top table with nothing in it. */
-const EMPTY_TOP: TopSnapshot = { entries: [], maxError: 0, stats: { inserted: 0, evicted: 0, evictedWeight: 0, maxError: 0, prunes: 0, maxCut: 0 } };
-
 /** HyperLogLog precision of unique_clients: 2^14 registers (16 KB), standard error about 0.8%. */
 const DISTINCT_P = 14;
 
@@ -283,44 +280,40 @@ export class TrafficProfile {
 
   /** The profile `toJSON` wrote (`standalone` as in the constructor; the caps are the ones written). */
   static fromJSON(j: TrafficJson, standalone = false): TrafficProfile {
-    const limits: Limits = { ...DEFAULT_LIMITS, topKeys: j.top_keys, topKeyChars: j.top_key_chars };
+    const limits = TrafficProfile.limitsOf(j);
     const p = new TrafficProfile(standalone, limits);
-    const top = (t: TopCounterJson, copy: boolean): TopSnapshot => TopCounter.fromJSON(t, limits.topKeys, copy, limits.topKeyChars).snapshot();
-    const statuses = new Float64Array(1001);
-    for (const [i, n] of j.statuses) statuses[i] = n;
-    p.merge({
-      requests: j.requests, clients: top(j.clients, !standalone), distinct: HyperLogLog.fromJSON(j.distinct_clients, DISTINCT_P).registers,
-      minMs: j.min_ms ?? Number.POSITIVE_INFINITY, maxMs: j.max_ms ?? Number.NEGATIVE_INFINITY, perMinute: new Map(j.per_minute),
-      statuses, bytesIn: j.bytes_in, bytesOut: j.bytes_out, bytesInLogged: j.bytes_in_logged, bytesOutLogged: j.bytes_out_logged,
-      total: j.latency_ms, backend: j.backend_ms,
-      tops: [j.paths, j.hosts, j.user_agents, j.backends, j.error_paths, ...(j.referrers === undefined ? [] : [j.referrers])].map((t) => top(t, true)),
-      pathQueries: j.path_queries ?? [],
-    });
+    p.merge(TrafficProfile.stateOfJSON(j, standalone, (t, copy) => TopCounter.fromJSON(t, limits.topKeys, copy, limits.topKeyChars).snapshot()));
     return p;
   }
 
   /**
    * merge(TrafficProfile.fromJSON(j, standalone)) without building the part's top tables twice (a counter read from
    * the JSON, then the part profile's, then this one's): each table's entries are added here straight from the JSON
-   * when no cap could cut them on the way (TopCounter.snapshotOfJSON), which gives the same counts, bounds and order
-   * of insertion.
+   * when no cap could cut them on the way (TopCounter.snapshotOfJSON, two counters on the way), which gives the same
+   * counts, bounds and order of insertion.
    */
   mergeJSON(j: TrafficJson, standalone = false): void {
-    const limits: Limits = { ...DEFAULT_LIMITS, topKeys: j.top_keys, topKeyChars: j.top_key_chars };
-    const p = new TrafficProfile(standalone, limits);
+    const limits = TrafficProfile.limitsOf(j);
+    this.merge(TrafficProfile.stateOfJSON(j, standalone, (t, copy) => TopCounter.snapshotOfJSON(t, limits.topKeys, copy, limits.topKeyChars, 2)));
+  }
+
+  /** The limits a saved profile was counted under. */
+  private static limitsOf(j: TrafficJson): Limits {
+    return { ...DEFAULT_LIMITS, topKeys: j.top_keys, topKeyChars: j.top_key_chars };
+  }
+
+  /** A saved profile as the state `merge` adds, its top tables read by `top` (copy: whether keys are copied). */
+  private static stateOfJSON(j: TrafficJson, standalone: boolean, top: (t: TopCounterJson, copy: boolean) => TopSnapshot): TrafficState {
     const statuses = new Float64Array(1001);
     for (const [i, n] of j.statuses) statuses[i] = n;
-    p.merge({
-      requests: j.requests, clients: EMPTY_TOP, distinct: HyperLogLog.fromJSON(j.distinct_clients, DISTINCT_P).registers,
+    return {
+      requests: j.requests, clients: top(j.clients, !standalone), distinct: HyperLogLog.fromJSON(j.distinct_clients, DISTINCT_P).registers,
       minMs: j.min_ms ?? Number.POSITIVE_INFINITY, maxMs: j.max_ms ?? Number.NEGATIVE_INFINITY, perMinute: new Map(j.per_minute),
       statuses, bytesIn: j.bytes_in, bytesOut: j.bytes_out, bytesInLogged: j.bytes_in_logged, bytesOutLogged: j.bytes_out_logged,
-      total: j.latency_ms, backend: j.backend_ms, tops: [], pathQueries: j.path_queries ?? [],
-    });
-    const top = (t: TopCounterJson, copy: boolean): TopSnapshot => TopCounter.snapshotOfJSON(t, limits.topKeys, copy, limits.topKeyChars, 2);
-    this.merge({
-      ...p.state(), clients: top(j.clients, !standalone),
+      total: j.latency_ms, backend: j.backend_ms,
       tops: [j.paths, j.hosts, j.user_agents, j.backends, j.error_paths, ...(j.referrers === undefined ? [] : [j.referrers])].map((t) => top(t, true)),
-    });
+      pathQueries: j.path_queries ?? [],
+    };
   }
 
   private counters(): TopCounter[] {

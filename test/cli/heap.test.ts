@@ -1,4 +1,4 @@
-import { COLLECT_BEFORE_REPORT_RECORDS, collectBeforeReport, collectNow, userChoseHeap } from '../../src/cli/heap';
+import { COLLECT_BEFORE_REPORT_RECORDS, collectBeforeReport, collectNow, userChoseHeap } from '../../src/core/collect';
 
 describe('limitHeapGrowth leaves a heap the user sized alone', () => {
   it('sees --max-old-space-size and --heap-growing-percent in node flags and NODE_OPTIONS', () => {

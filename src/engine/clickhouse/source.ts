@@ -8,13 +8,16 @@
  */
 import { fail, LbuaError, type LogRecord } from '../../core/types';
 import { newRecord } from '../../formats/shared/record';
-import { detach } from '../../core/text';
+import { createInterner } from '../../core/text';
 import { ClickHouseError, errorLine, query, queryStream, type Settings } from './client';
 import { CLIENT_HASH, qualified } from './ddl';
 import { createLineSplitter, number, unescape } from './tsv';
 import { describeTable, parseClickHouseUrl, type ClickHouseTable } from './url';
-
 import type { PartitionSpec, ReadPartition, StoreRef } from '../source';
+
+/** Source file names a partition's reader keeps one string of (past these it starts afresh: only sharing is lost). */
+const FILE_NAMES = 4096;
+const FILE_NAME_CHARS = 1 << 22;
 
 /** Records handed to onBatch at a time. */
 export const READ_BATCH = 4096;
@@ -95,15 +98,8 @@ export const readClickHousePartition: ReadPartition = async (store, spec, onBatc
   let batch: LogRecord[] = [];
   let count = 0;
   // The source files seen, each as one standalone string (a table holds a few files: the runs' inputs).
-  const files = new Map<string, string>();
-  const fileOf = (raw: string): string => {
-    let file = files.get(raw);
-    if (file === undefined) {
-      file = detach(raw);
-      files.set(file, file);
-    }
-    return file;
-  };
+  const intern = createInterner(FILE_NAMES, FILE_NAME_CHARS);
+  const fileOf = (raw: string): string => intern(raw) ?? raw;
   const onLine = (line: string): void => {
     const f = line.split('\t');
     if (f.length !== READ_COLUMNS.length) {
